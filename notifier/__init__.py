@@ -1,0 +1,1 @@
+"""Delivery library: channels, message types and typed errors. Knows nothing of incidents."""

@@ -1,0 +1,1 @@
+"""Channel implementations, one module each."""
