@@ -1,0 +1,1 @@
+"""The contact directory as data: people, roles, outreach targets and standing assignments."""

@@ -1,0 +1,1 @@
+"""The plan as data: playbook schema, loader, validation and the bundled plan files."""

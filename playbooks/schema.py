@@ -1,0 +1,188 @@
+"""Pydantic schema of a playbook file (one TOML file per beredskabsgruppe).
+
+Every model forbids unknown keys and is frozen, so a typo in a plan file is an error and a
+loaded plan cannot be changed by accident.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TemplateKind(StrEnum):
+    """The message templates every playbook must define."""
+
+    ACTIVATION = "activation"
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+    BOARD_ORIENTATION = "board_orientation"
+    RESIDENT_INFORMATION = "resident_information"
+    PARTNER_INFORMATION = "partner_information"
+    MEDIA_HOLDING_LINE = "media_holding_line"
+    STAND_DOWN = "stand_down"
+    STAFF_CALLOUT = "staff_callout"
+    OUTREACH_TASK = "outreach_task"
+
+
+class Template(_Frozen):
+    """A Danish message with a long (email/chat) and an SMS variant.
+
+    Placeholders use ``{name}`` syntax; the allowed names are ``PLACEHOLDERS``.
+    """
+
+    subject: str = Field(min_length=1)
+    text: str = Field(min_length=1)
+    sms: str = Field(min_length=1)
+
+
+class SituationPicture(_Frozen):
+    """The headings of the situation picture (situationsbillede) the staff fills in."""
+
+    title: str
+    headings: tuple[str, ...] = Field(min_length=1)
+
+
+class Activation(_Frozen):
+    """Who may activate this playbook and under which condition."""
+
+    roles: tuple[Slug, ...] = Field(min_length=1)
+    condition: str = Field(min_length=1)
+    police_case_required: bool = False
+    notes: tuple[str, ...] = ()
+
+
+class Escalation(_Frozen):
+    """Acknowledgement and escalation policy, in minutes after notification."""
+
+    renotify_after_minutes: int = Field(gt=0)
+    deputy_after_minutes: int = Field(gt=0)
+    report_missing_after_minutes: int = Field(gt=0)
+    channels: tuple[Literal["sms", "email", "telegram", "voice"], ...] = Field(min_length=1)
+    reminder_after_minutes: int = Field(default=15, gt=0)
+
+
+class Duty(_Frozen):
+    """A standing responsibility of a role during the incident (source plan §3-§5)."""
+
+    id: Slug
+    role: Slug
+    text: str = Field(min_length=1)
+    kind: Literal["must", "assess", "as_needed"] = "must"
+    source: str = Field(min_length=1, description="Section of the source plan, e.g. '§3'.")
+
+
+class NotifyAction(_Frozen):
+    """Send a template to everyone holding a role."""
+
+    kind: Literal["notify"]
+    role: Slug
+    template: TemplateKind
+    confirm: bool = False
+
+
+class OutreachAction(_Frozen):
+    """Create outreach tasks from the standing assignments for the given target groups."""
+
+    kind: Literal["create_outreach_tasks"]
+    groups: tuple[Slug, ...] = Field(min_length=1)
+
+
+class ConveneAction(_Frozen):
+    """Call a meeting: notify the role with the staff call-out template, asking to confirm."""
+
+    kind: Literal["convene"]
+    meeting: str = Field(min_length=1)
+    role: Slug
+    place: str = Field(min_length=1)
+
+
+Action = Annotated[NotifyAction | OutreachAction | ConveneAction, Field(discriminator="kind")]
+
+
+class Step(_Frozen):
+    """One ordered step of the plan (source plan §4 and §5)."""
+
+    id: Slug
+    title: str = Field(min_length=1, max_length=80)
+    description: str = Field(min_length=1)
+    owner_role: Slug
+    due_after_minutes: int = Field(ge=0)
+    source: str = Field(min_length=1)
+    actions: tuple[Action, ...] = ()
+
+
+class OutreachGroup(_Frozen):
+    """A target group for outreach (source plan §5), e.g. caretakers and operations managers."""
+
+    id: Slug
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    per_zone: bool = True
+
+
+class Communication(_Frozen):
+    """A crisis-communication audience: who informs it, with which template (source §5)."""
+
+    id: Slug
+    audience: str = Field(min_length=1)
+    responsible_role: Slug
+    consult_role: Slug | None = None
+    template: TemplateKind
+    purpose: str = Field(min_length=1)
+
+
+class Playbook(_Frozen):
+    """One beredskabsgruppe: who is called, in what order things happen, who contacts whom."""
+
+    id: Slug
+    number: int = Field(ge=1, le=9)
+    name: str = Field(min_length=1)
+    description: str = Field(min_length=1)
+    purpose: tuple[str, ...] = Field(min_length=1)
+    crisis_definition: str = Field(min_length=1)
+    police_case: bool
+    leader_role: Slug
+    principles: tuple[str, ...] = ()
+    activation: Activation
+    participants: tuple[Slug, ...] = Field(min_length=1)
+    escalation: Escalation
+    duties: tuple[Duty, ...] = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1)
+    outreach_groups: tuple[OutreachGroup, ...] = ()
+    communication: tuple[Communication, ...] = ()
+    situation_picture: SituationPicture
+    follow_up: tuple[str, ...] = ()
+    templates: dict[TemplateKind, Template]
+
+
+PLACEHOLDERS: dict[str, int] = {
+    "nr": 5,
+    "gruppe": 24,
+    "titel": 60,
+    "beskrivelse": 400,
+    "zone": 10,
+    "journalnr": 20,
+    "aktiveret_af": 40,
+    "tid": 5,
+    "kode": 4,
+    "link": 80,
+    "navn": 40,
+    "opgave": 60,
+    "trin": 80,
+}
+"""Placeholder names a template may use, with the longest value assumed for SMS sizing."""
+
+SMS_PLACEHOLDERS = frozenset({"nr", "gruppe", "zone", "journalnr", "tid", "kode", "navn"})
+"""Placeholders allowed in the SMS variant (free text would break the one-segment rule)."""
+
+DRILL_PREFIX = "ØVELSE: "
+"""Prefix of every drill message; SMS variants must fit one segment with it."""
