@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from contacts.errors import Problem
 from contacts.models import Assignment, DirectoryFile, Person, Role, Target
 
 
 class Directory:
     """A read-only, indexed view of a validated directory file."""
 
-    def __init__(self, data: DirectoryFile, *, source: str = "", text: str = "") -> None:
+    def __init__(
+        self,
+        data: DirectoryFile,
+        *,
+        source: str = "",
+        text: str = "",
+        warnings: tuple[Problem, ...] = (),
+    ) -> None:
         self.data = data
+        self.warnings = warnings
         self.source = source
         self.text = text
         self._people = {p.id: p for p in data.people}

@@ -1,0 +1,118 @@
+"""Semantic checks of a directory file: references, uniqueness, reachability."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from contacts.errors import Problem
+from contacts.models import DirectoryFile
+
+
+def validate_directory(data: DirectoryFile, file: str) -> list[Problem]:
+    """Every semantic problem (errors and warnings) of a parsed directory file."""
+    problems: list[Problem] = []
+    problems += _unique(file, "roles", [r.id for r in data.roles])
+    problems += _unique(file, "people", [p.id for p in data.people])
+    problems += _unique(file, "targets", [t.id for t in data.targets])
+    problems += _people(data, file)
+    problems += _roles(data, file)
+    problems += _assignments(data, file)
+    return problems
+
+
+def _unique(file: str, section: str, ids: list[str]) -> list[Problem]:
+    return [
+        Problem(file, f"{section}[{i}].id", f"id {value!r} is used more than once in {section}",
+                "give every entry its own id")
+        for i, value in enumerate(ids)
+        if ids.index(value) != i
+    ]
+
+
+def _people(data: DirectoryFile, file: str) -> list[Problem]:
+    out: list[Problem] = []
+    roles = {r.id for r in data.roles}
+    people = {p.id for p in data.people}
+    first_phone: dict[str, str] = {}
+    first_email: dict[str, str] = {}
+    for i, person in enumerate(data.people):
+        key = f"people[{i}]"
+        for j, role in enumerate(person.roles):
+            if role not in roles:
+                out.append(Problem(
+                    file, f"{key}.roles[{j}]", f"role {role!r} is not declared in roles",
+                    f"add a [[roles]] entry with id = {role!r} or fix the spelling; "
+                    f"declared: {', '.join(sorted(roles))}",
+                ))
+        if person.deputy is not None:
+            if person.deputy == person.id:
+                out.append(Problem(file, f"{key}.deputy", "a person cannot be their own deputy",
+                                   "name another person's id, or remove deputy"))
+            elif person.deputy not in people:
+                out.append(Problem(file, f"{key}.deputy",
+                                   f"deputy {person.deputy!r} is not a person in this directory",
+                                   "use the id of an entry under [[people]]"))
+        for j, zone in enumerate(person.zones):
+            if not 1 <= zone <= 4:
+                out.append(Problem(file, f"{key}.zones[{j}]", f"zone {zone} does not exist",
+                                   "zones are 1, 2, 3 or 4"))
+        out += _channels(file, key, person.id, person.phone, person.email)
+        for attr, seen in (("phone", first_phone), ("email", first_email)):
+            value = getattr(person, attr)
+            if value is None:
+                continue
+            norm = value.lower()
+            if norm in seen:
+                out.append(Problem(
+                    file, f"{key}.{attr}", f"{attr} {value} is also used by {seen[norm]!r}",
+                    "each person needs their own number and address: replies and SMS "
+                    "commands are matched to people by them",
+                ))
+            else:
+                seen[norm] = person.id
+    return out
+
+
+def _channels(file: str, key: str, pid: str, phone: str | None, email: str | None) -> list[Problem]:
+    if phone is None and email is None:
+        return [Problem(file, key, f"{pid!r} has neither phone nor email and cannot be reached",
+                        "add phone and email")]
+    if phone is None or email is None:
+        missing = "phone" if phone is None else "email"
+        return [Problem(file, f"{key}.{missing}",
+                        f"{pid!r} can only be reached on one channel",
+                        f"add {missing} so a failed delivery can fall back to another channel",
+                        severity="warning")]
+    return []
+
+
+def _roles(data: DirectoryFile, file: str) -> list[Problem]:
+    holders = Counter(role for p in data.people for role in set(p.roles))
+    out: list[Problem] = []
+    for i, role in enumerate(data.roles):
+        count = holders[role.id]
+        if count == 0:
+            out.append(Problem(file, f"roles[{i}]", f"nobody holds role {role.id!r}",
+                               "give the role to at least two people", severity="warning"))
+        elif count == 1:
+            out.append(Problem(file, f"roles[{i}]", f"only one person holds role {role.id!r}",
+                               "give the role to a second person, or name a deputy",
+                               severity="warning"))
+    return out
+
+
+def _assignments(data: DirectoryFile, file: str) -> list[Problem]:
+    people = {p.id for p in data.people}
+    targets = {t.id for t in data.targets}
+    out: list[Problem] = []
+    for i, assignment in enumerate(data.assignments):
+        if assignment.staff not in people:
+            out.append(Problem(file, f"assignments[{i}].staff",
+                               f"staff {assignment.staff!r} is not a person in this directory",
+                               "use the id of an entry under [[people]]"))
+        for j, target in enumerate(assignment.targets):
+            if target not in targets:
+                out.append(Problem(file, f"assignments[{i}].targets[{j}]",
+                                   f"target {target!r} is not defined under [[targets]]",
+                                   "use the id of an entry under [[targets]] or add it"))
+    return out
