@@ -1,0 +1,7 @@
+"""Fixtures for the notifier tests: the real protocol peers (see ``tests/peers``)."""
+
+from __future__ import annotations
+
+from tests.peers.telegram_api import fake_bot_api
+
+__all__ = ["fake_bot_api"]

@@ -1,0 +1,1 @@
+"""Real protocol peers (servers) the integration tests talk to."""
