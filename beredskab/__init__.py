@@ -1,0 +1,1 @@
+"""beredskab: the preparedness plan as a running notification and incident service."""

@@ -1,0 +1,85 @@
+"""Who may do what: actors are directory people, permissions follow their roles.
+
+A refusal is raised as ``Refusal`` inside a use case's transaction; ``audited`` (entered
+outside the transaction) writes the audit row after the rollback, so the refused change is
+never written but the attempt always is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+
+from beredskab import audit
+from beredskab.errors import NotAuthorisedError, NotFoundError
+from beredskab.plan import Plan
+from beredskab.storage import Database
+from contacts.models import Person
+
+
+class Refusal(NotAuthorisedError):
+    """An action refused for lack of a role; carries what the audit row needs."""
+
+    def __init__(
+        self, message: str, *, actor: str, action: str, channel: str, incident_id: int | None
+    ) -> None:
+        super().__init__(message)
+        self.actor = actor
+        self.action = action
+        self.channel = channel
+        self.incident_id = incident_id
+
+
+@asynccontextmanager
+async def audited(db: Database) -> AsyncIterator[None]:
+    """Audit any ``Refusal`` raised inside, then let it propagate."""
+    try:
+        yield
+    except Refusal as exc:
+        await audit.refusal(
+            db,
+            actor=exc.actor,
+            action=exc.action,
+            channel=exc.channel,
+            detail=str(exc),
+            incident_id=exc.incident_id,
+        )
+        raise
+
+
+def person(plan: Plan, person_id: str) -> Person:
+    """The directory person acting; a clear error if the id is unknown."""
+    found = plan.directory.person(person_id)
+    if found is None:
+        raise NotFoundError(
+            f"'{person_id}' is not in the contact directory; "
+            "use a person id from `beredskab contacts`"
+        )
+    return found
+
+
+def has_role(actor: Person, roles: Iterable[str]) -> bool:
+    """True if the person holds at least one of the roles."""
+    return bool(set(actor.roles).intersection(roles))
+
+
+def require_role(
+    actor: Person,
+    roles: Iterable[str],
+    *,
+    action: str,
+    channel: str,
+    what: str,
+    incident_id: int | None = None,
+) -> None:
+    """Raise ``Refusal`` unless the actor holds one of the roles."""
+    allowed = tuple(roles)
+    if has_role(actor, allowed):
+        return
+    raise Refusal(
+        f"{actor.name} ({actor.id}) may not {what}; allowed roles: {', '.join(allowed)}",
+        actor=actor.id,
+        action=action,
+        channel=channel,
+        incident_id=incident_id,
+    )

@@ -1,0 +1,23 @@
+"""Reading incidents: lookups shared by the use cases and the views."""
+
+from __future__ import annotations
+
+from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.models import Incident, IncidentStatus
+from beredskab.storage import Tx
+
+
+async def require(tx: Tx, incident_id: int) -> Incident:
+    """The incident, or a clear error if there is none with that number."""
+    incident = await tx.incidents.get(incident_id)
+    if incident is None:
+        raise NotFoundError(f"there is no incident number {incident_id}; see `beredskab status`")
+    return incident
+
+
+async def require_open(tx: Tx, incident_id: int) -> Incident:
+    """The incident if it is still active."""
+    incident = await require(tx, incident_id)
+    if incident.status is not IncidentStatus.ACTIVE:
+        raise InvalidStateError(f"incident {incident_id} is closed; nothing can be changed")
+    return incident

@@ -1,0 +1,183 @@
+"""Domain types of the running service: what happens during an incident.
+
+These are what repositories return; ORM rows never leave ``beredskab.storage``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from notifier.types import ChannelKind, DeliveryStatus
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class IncidentStatus(StrEnum):
+    """An incident is open until stood down."""
+
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class ConfirmationStatus(StrEnum):
+    """Whether a notified person has confirmed."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+
+
+class StepStatus(StrEnum):
+    """Life cycle of a plan step within an incident."""
+
+    PENDING = "pending"
+    ACTIVE = "active"
+    DONE = "done"
+    SKIPPED = "skipped"
+
+
+class TaskStatus(StrEnum):
+    """Life cycle of an outreach task."""
+
+    ASSIGNED = "assigned"
+    ACCEPTED = "accepted"
+    DONE = "done"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+
+
+class EntryKind(StrEnum):
+    """What a situation-log entry records."""
+
+    ACTIVATED = "activated"
+    JOINED = "joined"
+    UPGRADED = "upgraded"
+    NOTIFIED = "notified"
+    DELIVERY = "delivery"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    STEP = "step"
+    TASK = "task"
+    NOTE = "note"
+    DECISION = "decision"
+    MEDIA = "media"
+    CORRECTION = "correction"
+    CLOSED = "closed"
+
+
+class Incident(_Model):
+    """One activation of a playbook."""
+
+    id: int
+    playbook_id: str
+    playbook_name: str
+    plan_version: str
+    title: str
+    description: str
+    zone: int | None
+    police_case: str | None
+    drill: bool
+    status: IncidentStatus
+    activated_by: str
+    activated_via: str
+    created_at: datetime
+    closed_at: datetime | None
+    closed_by: str | None
+
+
+class Confirmation(_Model):
+    """A person asked to confirm an incident, and whether they did."""
+
+    incident_id: int
+    person_id: str
+    reason: str
+    status: ConfirmationStatus
+    via: str | None
+    updated_at: datetime
+
+
+class Delivery(_Model):
+    """One outbound message to one person on one channel (an outbox row)."""
+
+    id: int
+    incident_id: int | None
+    person_id: str
+    channel: ChannelKind
+    address: str
+    template: str
+    subject: str
+    text: str
+    short_text: str
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    lease_until: datetime | None
+    provider_id: str | None
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class Step(_Model):
+    """A plan step instantiated for an incident."""
+
+    incident_id: int
+    position: int
+    step_id: str
+    title: str
+    description: str
+    owner_role: str
+    due_at: datetime
+    status: StepStatus
+    actions_done: bool
+    finished_by: str | None
+    finished_at: datetime | None
+    note: str | None
+
+
+class Task(_Model):
+    """An outreach task: a staff member contacts a target."""
+
+    incident_id: int
+    number: int
+    assignee: str
+    target_id: str
+    target_name: str
+    group_id: str
+    zone: int | None
+    status: TaskStatus
+    outcome: str | None
+    updated_at: datetime
+
+
+class LogEntry(_Model):
+    """One append-only, hash-chained situation-log entry."""
+
+    incident_id: int
+    seq: int
+    kind: EntryKind
+    actor: str
+    text: str
+    sensitive: bool
+    corrects: int | None
+    created_at: datetime
+    prev_hash: str
+    hash: str
+
+
+class AuditEntry(_Model):
+    """Who did what, from where, and whether it was allowed."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    channel: str
+    incident_id: int | None
+    allowed: bool
+    detail: str

@@ -1,0 +1,102 @@
+"""Compose messages from playbook templates and queue them in the outbox.
+
+Every outbound message goes through ``notify``, in the transaction of the change that causes
+it, so nothing is sent for a change that did not commit and nothing committed goes unsent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from beredskab.models import Incident
+from beredskab.storage import Tx
+from beredskab.storage.repositories.deliveries import NewDelivery
+from contacts.models import Person
+from notifier.types import ChannelKind
+from playbooks.schema import DRILL_PREFIX, Playbook, Template, TemplateKind
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+
+class _Values(dict[str, str]):
+    """Format values that leave unknown placeholders visible instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def render(template: str, values: Mapping[str, str]) -> str:
+    """Fill ``{name}`` placeholders."""
+    return template.format_map(_Values(values))
+
+
+def incident_values(incident: Incident, *, activated_by: str, at: datetime) -> dict[str, str]:
+    """The placeholder values every template of an incident can use."""
+    return {
+        "nr": str(incident.id),
+        "gruppe": incident.playbook_name,
+        "titel": incident.title,
+        "beskrivelse": incident.description or "-",
+        "zone": f"zone {incident.zone}" if incident.zone else "hele området",
+        "journalnr": incident.police_case or "ikke oplyst",
+        "aktiveret_af": activated_by,
+        "tid": at.astimezone(LOCAL_TZ).strftime("%H:%M"),
+        "kode": str(incident.id),
+        "link": "",
+    }
+
+
+def person_channels(person: Person) -> list[tuple[ChannelKind, str]]:
+    """The channels a person can be reached on, in preference order."""
+    channels: list[tuple[ChannelKind, str]] = []
+    if person.phone:
+        channels.append((ChannelKind.SMS, person.phone))
+    if person.email:
+        channels.append((ChannelKind.EMAIL, person.email))
+    return channels
+
+
+def compose(
+    template: Template, values: Mapping[str, str], *, drill: bool
+) -> tuple[str, str, str]:
+    """(subject, text, sms text) for one recipient; drills are prefixed with ØVELSE."""
+    prefix = DRILL_PREFIX if drill else ""
+    return (
+        prefix + render(template.subject, values),
+        prefix + render(template.text, values),
+        prefix + render(template.sms, values),
+    )
+
+
+async def notify(
+    tx: Tx,
+    *,
+    incident: Incident,
+    playbook: Playbook,
+    people: Iterable[Person],
+    kind: TemplateKind,
+    values: Mapping[str, str],
+) -> int:
+    """Queue ``kind`` for each person on each of their channels; returns messages queued."""
+    template = playbook.templates[kind]
+    items: list[NewDelivery] = []
+    for person in people:
+        personal = {**values, "navn": person.name}
+        subject, text, short = compose(template, personal, drill=incident.drill)
+        for channel, address in person_channels(person):
+            items.append(
+                NewDelivery(
+                    incident_id=incident.id,
+                    person_id=person.id,
+                    channel=channel,
+                    address=address,
+                    template=kind.value,
+                    subject=subject,
+                    text=text,
+                    short_text=short,
+                )
+            )
+    await tx.deliveries.enqueue(items, now=tx.now)
+    return len(items)

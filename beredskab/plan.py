@@ -1,0 +1,124 @@
+"""The loaded plan: playbooks + contact directory, cross-validated, with a version hash."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from beredskab.errors import PlanInvalidError
+from contacts.directory import Directory
+from contacts.errors import ContactsError
+from contacts.loader import load_directory
+from playbooks.errors import PlaybookError
+from playbooks.loader import PlaybookSet, load_playbooks
+from playbooks.schema import Playbook
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the service knows about the plan, immutable once loaded."""
+
+    playbooks: PlaybookSet
+    directory: Directory
+    version: str
+    warnings: tuple[str, ...]
+
+    def playbook(self, ref: str) -> Playbook | None:
+        """A playbook by id, number or name."""
+        return self.playbooks.get(ref)
+
+
+def load_plan(*, playbooks_dir: Path | None, directory_file: Path | None) -> Plan:
+    """Load and cross-validate the plan; raise ``PlanInvalidError`` listing every problem."""
+    problems: list[str] = []
+    warnings: list[str] = []
+    playbook_set: PlaybookSet | None = None
+    directory: Directory | None = None
+    try:
+        playbook_set = load_playbooks(playbooks_dir)
+        warnings.extend(str(w) for w in playbook_set.warnings)
+    except PlaybookError as exc:
+        problems.extend(str(p) for p in exc.problems)
+    try:
+        directory = load_directory(directory_file)
+        warnings.extend(str(w) for w in directory.warnings)
+    except ContactsError as exc:
+        problems.extend(str(p) for p in exc.problems)
+    if playbook_set is None or directory is None:
+        raise PlanInvalidError(problems)
+    cross_errors, cross_warnings = cross_check(playbook_set, directory)
+    if cross_errors:
+        raise PlanInvalidError(cross_errors)
+    return Plan(
+        playbooks=playbook_set,
+        directory=directory,
+        version=plan_version(playbook_set),
+        warnings=tuple(warnings + cross_warnings),
+    )
+
+
+def plan_version(playbook_set: PlaybookSet) -> str:
+    """A short hash of the playbook files: incidents and sign-offs refer to it."""
+    digest = hashlib.sha256()
+    for name, raw in playbook_set.sources:
+        digest.update(name.encode() + b"\0" + raw + b"\0")
+    return digest.hexdigest()[:12]
+
+
+def _role_refs(playbook: Playbook) -> Iterator[tuple[str, str]]:
+    """(key path, role id) for every role the playbook names."""
+    yield "leader_role", playbook.leader_role
+    for i, role in enumerate(playbook.activation.roles):
+        yield f"activation.roles[{i}]", role
+    for i, role in enumerate(playbook.participants):
+        yield f"participants[{i}]", role
+    for i, duty in enumerate(playbook.duties):
+        yield f"duties[{i}].role", duty.role
+    for i, step in enumerate(playbook.steps):
+        yield f"steps[{i}].owner_role", step.owner_role
+        for j, action in enumerate(step.actions):
+            role = getattr(action, "role", None)
+            if role is not None:
+                yield f"steps[{i}].actions[{j}].role", role
+    for i, comm in enumerate(playbook.communication):
+        yield f"communication[{i}].responsible_role", comm.responsible_role
+        if comm.consult_role:
+            yield f"communication[{i}].consult_role", comm.consult_role
+
+
+def cross_check(playbook_set: PlaybookSet, directory: Directory) -> tuple[list[str], list[str]]:
+    """Problems between playbooks and directory: (errors, warnings)."""
+    errors: list[str] = []
+    warnings: list[str] = []
+    dir_name = directory.source or "directory"
+    target_groups = {t.group for t in directory.data.targets}
+    known_groups: set[str] = set()
+    for playbook in playbook_set.playbooks:
+        file = f"{playbook.id}.toml"
+        for key, role in _role_refs(playbook):
+            if directory.role(role) is None:
+                errors.append(
+                    f"{file}: {key}: role '{role}' is not declared in {dir_name} "
+                    f"(hint: add [[roles]] id = \"{role}\" to the directory or fix the spelling)"
+                )
+            elif not directory.with_role(role):
+                errors.append(
+                    f"{file}: {key}: nobody in {dir_name} holds role '{role}' "
+                    f"(hint: add '{role}' to the roles of at least one person)"
+                )
+        for i, group in enumerate(playbook.outreach_groups):
+            known_groups.add(group.id)
+            if group.id not in target_groups:
+                warnings.append(
+                    f"{file}: outreach_groups[{i}]: no target in {dir_name} belongs to "
+                    f"'{group.id}' (hint: add [[targets]] with group = \"{group.id}\")"
+                )
+    for i, target in enumerate(directory.data.targets):
+        if target.group not in known_groups:
+            errors.append(
+                f"{dir_name}: targets[{i}].group: '{target.group}' is no playbook's outreach "
+                f"group (hint: use one of {', '.join(sorted(known_groups)) or 'none defined'})"
+            )
+    return errors, warnings

@@ -1,0 +1,145 @@
+"""Settings: one model per section, read from a TOML file and ``BEREDSKAB_*`` environment.
+
+Nothing is read at import time: call ``load_settings(path)``. Environment variables override
+the file, with ``__`` between section and key (``BEREDSKAB_DATABASE__URL``). Relative paths
+in the file are resolved against the file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from beredskab.errors import ConfigError
+
+CONFIG_ENV = "BEREDSKAB_CONFIG"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSettings(_Section):
+    """Where the service keeps its files and how it presents itself."""
+
+    data_dir: Path = Path("var")
+    public_base_url: str = "http://127.0.0.1:8080"
+    language: Literal["da", "en"] = "da"
+    timezone: str = "Europe/Copenhagen"
+
+
+class DatabaseSettings(_Section):
+    """SQLite by default (a file in data_dir); PostgreSQL with a postgresql+asyncpg URL."""
+
+    url: str | None = None
+    password: SecretStr | None = None
+
+
+class PlanSettings(_Section):
+    """Which plan files to load. Empty means the bundled playbooks / the fictional example."""
+
+    playbooks_dir: Path | None = None
+    directory_file: Path | None = None
+
+
+class ConsoleSettings(_Section):
+    """The local channel: every message becomes one JSON line in ``outbox_file``."""
+
+    outbox_file: Path | None = None
+    echo: bool = True
+
+
+class OutboxSettings(_Section):
+    """Delivery workers: leases, retries and backoff."""
+
+    workers: int = Field(default=2, ge=1, le=32)
+    batch_size: int = Field(default=20, ge=1, le=500)
+    lease_seconds: float = Field(default=60.0, gt=0)
+    poll_seconds: float = Field(default=0.5, gt=0)
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=300.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """The whole configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BEREDSKAB_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    service: ServiceSettings = ServiceSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    plan: PlanSettings = PlanSettings()
+    console: ConsoleSettings = ConsoleSettings()
+    outbox: OutboxSettings = OutboxSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment first, then the values read from the TOML file."""
+        return (env_settings, init_settings)
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or the SQLite file in the data folder."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite+aiosqlite:///{self.service.data_dir / 'beredskab.sqlite3'}"
+
+    @property
+    def outbox_file(self) -> Path:
+        """Where the console channel writes."""
+        return self.console.outbox_file or self.service.data_dir / "outbox.jsonl"
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read settings from ``path`` (or ``$BEREDSKAB_CONFIG``, or defaults) plus environment."""
+    if path is None and os.environ.get(CONFIG_ENV):
+        path = Path(os.environ[CONFIG_ENV])
+    data: dict[str, Any] = {}
+    base = Path.cwd()
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"config file {path} not found; copy config.example.toml") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        base = path.resolve().parent
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise ConfigError(f"{path or 'settings'}: {problems}") from exc
+    return _resolve_paths(settings, base)
+
+
+def _resolve_paths(settings: Settings, base: Path) -> Settings:
+    def absolute(p: Path | None) -> Path | None:
+        return None if p is None else (p if p.is_absolute() else base / p)
+
+    service = settings.service.model_copy(update={"data_dir": absolute(settings.service.data_dir)})
+    plan = settings.plan.model_copy(
+        update={
+            "playbooks_dir": absolute(settings.plan.playbooks_dir),
+            "directory_file": absolute(settings.plan.directory_file),
+        }
+    )
+    console = settings.console.model_copy(
+        update={"outbox_file": absolute(settings.console.outbox_file)}
+    )
+    return settings.model_copy(update={"service": service, "plan": plan, "console": console})

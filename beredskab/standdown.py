@@ -1,0 +1,73 @@
+"""Standing an incident down: close it and tell everyone who was notified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from beredskab import access, audit, situation_log
+from beredskab.errors import NotFoundError
+from beredskab.incidents import require_open
+from beredskab.models import EntryKind, Incident, TaskStatus
+from beredskab.notifications import incident_values, notify
+from beredskab.plan import Plan
+from beredskab.storage import Database
+from notifier.types import DeliveryStatus
+from playbooks.schema import TemplateKind
+
+
+@dataclass(frozen=True)
+class StandDownResult:
+    """The closed incident and how many stand-down messages were queued."""
+
+    incident: Incident
+    messages: int
+    expired: int
+
+
+async def close(
+    *, db: Database, plan: Plan, incident_id: int, actor_id: str, channel: str, note: str = ""
+) -> StandDownResult:
+    """Close an incident: stand-down message to everyone notified, unsent alerts expire."""
+    actor = access.person(plan, actor_id)
+    async with access.audited(db), db.transaction() as tx:
+        incident = await require_open(tx, incident_id)
+        playbook = plan.playbook(incident.playbook_id)
+        if playbook is None:
+            raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+        access.require_role(
+            actor, (playbook.leader_role, *playbook.activation.roles), action="close",
+            channel=channel, what=f"stand down incident {incident_id}", incident_id=incident_id,
+        )
+        deliveries = await tx.deliveries.for_incident(incident_id)
+        expired = 0
+        for d in deliveries:
+            if d.status is DeliveryStatus.QUEUED:
+                await tx.deliveries.expire(d.id, now=tx.now)
+                expired += 1
+        for task in await tx.tasks.list(incident_id):
+            if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
+                await tx.tasks.update(
+                    incident_id, task.number, now=tx.now, status=TaskStatus.CANCELLED
+                )
+        notified = {d.person_id for d in deliveries}
+        people = [p for p in plan.directory.people if p.id in notified]
+        values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+        messages = await notify(
+            tx, incident=incident, playbook=playbook, people=people,
+            kind=TemplateKind.STAND_DOWN, values=values,
+        )
+        await tx.incidents.close(incident_id, by=actor.id, now=tx.now)
+        text = f"Beredskabet afblæst af {actor.name} via {channel}; {len(people)} personer orienteret."
+        if expired:
+            text += f" {expired} ikke-afsendte beskeder udløbet."
+        if note:
+            text += f" Note: {note}"
+        await situation_log.append(
+            tx, incident_id=incident_id, kind=EntryKind.CLOSED, actor=actor.id, text=text
+        )
+        await audit.record(
+            tx, actor=actor.id, action="close", channel=channel, incident_id=incident_id
+        )
+        closed = await tx.incidents.get(incident_id)
+    assert closed is not None
+    return StandDownResult(incident=closed, messages=messages, expired=expired)

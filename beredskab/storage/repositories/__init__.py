@@ -1,0 +1,30 @@
+"""Repositories: queries only, returning domain models. One class per aggregate."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from beredskab.storage.repositories.audit import AuditRepo
+from beredskab.storage.repositories.deliveries import DeliveryRepo
+from beredskab.storage.repositories.incidents import IncidentRepo
+from beredskab.storage.repositories.log import LogRepo
+from beredskab.storage.repositories.work import StepRepo, TaskRepo
+
+
+class Tx:
+    """One open transaction: the repositories bound to it and the time it started."""
+
+    def __init__(self, conn: AsyncConnection, now: datetime, *, dialect: str) -> None:
+        self.now = now
+        self.dialect = dialect
+        self.incidents = IncidentRepo(conn)
+        self.deliveries = DeliveryRepo(conn, dialect=dialect)
+        self.steps = StepRepo(conn)
+        self.tasks = TaskRepo(conn)
+        self.log = LogRepo(conn)
+        self.audit = AuditRepo(conn)
+
+
+__all__ = ["Tx"]

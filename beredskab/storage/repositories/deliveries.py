@@ -1,0 +1,185 @@
+"""The outbox table: enqueue, claim with a lease, record outcomes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from beredskab.models import Delivery
+from beredskab.storage.tables import deliveries
+from notifier.types import ChannelKind, DeliveryStatus
+
+
+@dataclass(frozen=True, slots=True)
+class NewDelivery:
+    """What the use cases hand to the outbox."""
+
+    incident_id: int | None
+    person_id: str
+    channel: ChannelKind
+    address: str
+    template: str
+    subject: str
+    text: str
+    short_text: str
+
+
+class DeliveryRepo:
+    """Queries on the outbox."""
+
+    def __init__(self, conn: AsyncConnection, *, dialect: str) -> None:
+        self._conn = conn
+        self._dialect = dialect
+
+    async def enqueue(self, items: list[NewDelivery], *, now: datetime) -> list[int]:
+        """Queue messages in the caller's transaction; returns their ids."""
+        ids: list[int] = []
+        for item in items:
+            result = await self._conn.execute(
+                insert(deliveries)
+                .values(
+                    incident_id=item.incident_id,
+                    person_id=item.person_id,
+                    channel=item.channel.value,
+                    address=item.address,
+                    template=item.template,
+                    subject=item.subject,
+                    text=item.text,
+                    short_text=item.short_text,
+                    status=DeliveryStatus.QUEUED.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    updated_at=now,
+                )
+                .returning(deliveries.c.id)
+            )
+            ids.append(int(result.scalar_one()))
+        return ids
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        """One outbox row."""
+        row = (
+            await self._conn.execute(select(deliveries).where(deliveries.c.id == delivery_id))
+        ).first()
+        return Delivery.model_validate(row) if row else None
+
+    async def for_incident(self, incident_id: int) -> list[Delivery]:
+        """Every message of an incident, oldest first."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.incident_id == incident_id)
+            .order_by(deliveries.c.id)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def claim(
+        self, *, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Delivery]:
+        """Lease due rows: queued ones whose time has come, and sending ones whose lease ran out."""
+        due = or_(
+            and_(
+                deliveries.c.status == DeliveryStatus.QUEUED.value,
+                deliveries.c.next_attempt_at <= now,
+            ),
+            and_(
+                deliveries.c.status == DeliveryStatus.SENDING.value,
+                deliveries.c.lease_until <= now,
+            ),
+        )
+        stmt = select(deliveries.c.id).where(due).order_by(deliveries.c.id).limit(limit)
+        if self._dialect == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)
+        ids = list((await self._conn.execute(stmt)).scalars())
+        if not ids:
+            return []
+        await self._conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(ids))
+            .values(
+                status=DeliveryStatus.SENDING.value,
+                lease_until=lease_until,
+                lease_owner=owner,
+                attempts=deliveries.c.attempts + 1,
+                updated_at=now,
+            )
+        )
+        rows = await self._conn.execute(
+            select(deliveries).where(deliveries.c.id.in_(ids)).order_by(deliveries.c.id)
+        )
+        return [Delivery.model_validate(r) for r in rows]
+
+    async def finish(
+        self,
+        delivery_id: int,
+        *,
+        owner: str,
+        status: DeliveryStatus,
+        now: datetime,
+        provider_id: str | None = None,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Record an attempt's outcome if this worker still holds the lease; True if recorded."""
+        values: dict[str, object] = {
+            "status": status.value,
+            "lease_until": None,
+            "lease_owner": None,
+            "updated_at": now,
+            "error": error,
+        }
+        if provider_id is not None:
+            values["provider_id"] = provider_id
+        if retry_at is not None:
+            values["next_attempt_at"] = retry_at
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.lease_owner == owner,
+                deliveries.c.status == DeliveryStatus.SENDING.value,
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    async def expire(self, delivery_id: int, *, now: datetime) -> None:
+        """Give up on a queued message that is no longer relevant (e.g. after stand-down)."""
+        await self._conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.status == DeliveryStatus.QUEUED.value,
+            )
+            .values(status=DeliveryStatus.EXPIRED.value, updated_at=now, error="stood down")
+        )
+
+    async def counts(self, incident_id: int) -> dict[DeliveryStatus, int]:
+        """How many messages of an incident are in each state."""
+        stmt = (
+            select(deliveries.c.status, func.count())
+            .where(deliveries.c.incident_id == incident_id)
+            .group_by(deliveries.c.status)
+        )
+        return {DeliveryStatus(s): int(n) for s, n in await self._conn.execute(stmt)}
+
+    async def pending_count(self) -> int:
+        """Messages not yet finished (queued or being sent)."""
+        stmt = select(func.count()).where(
+            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value])
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def next_due_at(self) -> datetime | None:
+        """When the earliest queued message becomes due."""
+        stmt = (
+            select(deliveries.c.next_attempt_at)
+            .where(deliveries.c.status == DeliveryStatus.QUEUED.value)
+            .order_by(deliveries.c.next_attempt_at)
+            .limit(1)
+        )
+        value: datetime | None = (await self._conn.execute(stmt)).scalar()
+        return value

@@ -1,0 +1,172 @@
+"""Incidents and their confirmation rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from beredskab.models import (
+    Confirmation,
+    ConfirmationStatus,
+    Incident,
+    IncidentStatus,
+)
+from beredskab.storage.tables import confirmations, incidents
+
+
+class OpenIncidentExists(Exception):
+    """Another open incident holds the playbook's open slot."""
+
+
+class IncidentRepo:
+    """Queries on incidents and confirmations."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def get(self, incident_id: int) -> Incident | None:
+        """The incident with this number."""
+        row = (await self._conn.execute(select(incidents).where(incidents.c.id == incident_id))).first()
+        return Incident.model_validate(row) if row else None
+
+    async def open_for_playbook(self, playbook_id: str) -> Incident | None:
+        """The open incident of a playbook, if any."""
+        stmt = select(incidents).where(incidents.c.open_key == playbook_id)
+        row = (await self._conn.execute(stmt)).first()
+        return Incident.model_validate(row) if row else None
+
+    async def list(self, *, open_only: bool = False, limit: int = 20) -> list[Incident]:
+        """Newest first."""
+        stmt = select(incidents).order_by(incidents.c.id.desc()).limit(limit)
+        if open_only:
+            stmt = stmt.where(incidents.c.status == IncidentStatus.ACTIVE.value)
+        return [Incident.model_validate(r) for r in (await self._conn.execute(stmt))]
+
+    async def create(
+        self,
+        *,
+        playbook_id: str,
+        playbook_name: str,
+        plan_version: str,
+        title: str,
+        description: str,
+        zone: int | None,
+        police_case: str | None,
+        drill: bool,
+        activated_by: str,
+        activated_via: str,
+        now: datetime,
+    ) -> Incident:
+        """Insert an open incident; raises ``OpenIncidentExists`` if the slot is taken."""
+        try:
+            async with self._conn.begin_nested():
+                result = await self._conn.execute(
+                    insert(incidents)
+                    .values(
+                        playbook_id=playbook_id,
+                        playbook_name=playbook_name,
+                        plan_version=plan_version,
+                        title=title,
+                        description=description,
+                        zone=zone,
+                        police_case=police_case,
+                        drill=drill,
+                        status=IncidentStatus.ACTIVE.value,
+                        open_key=playbook_id,
+                        activated_by=activated_by,
+                        activated_via=activated_via,
+                        created_at=now,
+                    )
+                    .returning(incidents)
+                )
+                row = result.one()
+        except IntegrityError as exc:
+            raise OpenIncidentExists(playbook_id) from exc
+        return Incident.model_validate(row)
+
+    async def change_playbook(
+        self, incident_id: int, *, playbook_id: str, playbook_name: str, police_case: str | None
+    ) -> None:
+        """Move an open incident to another playbook (group 1 → 2)."""
+        try:
+            async with self._conn.begin_nested():
+                await self._conn.execute(
+                    update(incidents)
+                    .where(incidents.c.id == incident_id)
+                    .values(
+                        playbook_id=playbook_id,
+                        playbook_name=playbook_name,
+                        open_key=playbook_id,
+                        police_case=police_case,
+                    )
+                )
+        except IntegrityError as exc:
+            raise OpenIncidentExists(playbook_id) from exc
+
+    async def close(self, incident_id: int, *, by: str, now: datetime) -> None:
+        """Mark closed and free the playbook's open slot."""
+        await self._conn.execute(
+            update(incidents)
+            .where(incidents.c.id == incident_id)
+            .values(status=IncidentStatus.CLOSED.value, open_key=None, closed_at=now, closed_by=by)
+        )
+
+    async def add_confirmation(
+        self, incident_id: int, person_id: str, *, reason: str, now: datetime
+    ) -> bool:
+        """Ask a person to confirm; False if they already have a row."""
+        if await self.confirmation(incident_id, person_id) is not None:
+            return False
+        await self._conn.execute(
+            insert(confirmations).values(
+                incident_id=incident_id,
+                person_id=person_id,
+                reason=reason,
+                status=ConfirmationStatus.PENDING.value,
+                updated_at=now,
+            )
+        )
+        return True
+
+    async def confirmation(self, incident_id: int, person_id: str) -> Confirmation | None:
+        """One person's confirmation row."""
+        stmt = select(confirmations).where(
+            confirmations.c.incident_id == incident_id, confirmations.c.person_id == person_id
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return Confirmation.model_validate(row) if row else None
+
+    async def confirmations(self, incident_id: int) -> list[Confirmation]:
+        """Everyone asked to confirm an incident, in the order they were asked."""
+        stmt = (
+            select(confirmations)
+            .where(confirmations.c.incident_id == incident_id)
+            .order_by(confirmations.c.person_id)
+        )
+        return [Confirmation.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def set_confirmation(
+        self,
+        incident_id: int,
+        person_id: str,
+        *,
+        status: ConfirmationStatus,
+        via: str,
+        now: datetime,
+        only_from: Sequence[ConfirmationStatus],
+    ) -> bool:
+        """Move a confirmation to ``status`` if it is in one of ``only_from``; True if changed."""
+        result = await self._conn.execute(
+            update(confirmations)
+            .where(
+                confirmations.c.incident_id == incident_id,
+                confirmations.c.person_id == person_id,
+                confirmations.c.status.in_([s.value for s in only_from]),
+            )
+            .values(status=status.value, via=via, updated_at=now)
+        )
+        return result.rowcount == 1

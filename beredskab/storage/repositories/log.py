@@ -1,0 +1,44 @@
+"""The situation log table (append-only: there is no update or delete here)."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from beredskab.models import LogEntry
+from beredskab.storage.tables import log_entries
+
+
+class LogRepo:
+    """Append and read situation-log entries."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def last(self, incident_id: int) -> LogEntry | None:
+        """The newest entry of an incident."""
+        stmt = (
+            select(log_entries)
+            .where(log_entries.c.incident_id == incident_id)
+            .order_by(log_entries.c.seq.desc())
+            .limit(1)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return LogEntry.model_validate(row) if row else None
+
+    async def append(self, entry: LogEntry) -> None:
+        """Insert one entry; the (incident, seq) key makes a concurrent append fail, not fork."""
+        values = entry.model_dump()
+        values["kind"] = entry.kind.value
+        await self._conn.execute(insert(log_entries).values(**values))
+
+    async def list(self, incident_id: int, *, include_sensitive: bool = True) -> list[LogEntry]:
+        """Every entry of an incident in order."""
+        stmt = (
+            select(log_entries)
+            .where(log_entries.c.incident_id == incident_id)
+            .order_by(log_entries.c.seq)
+        )
+        if not include_sensitive:
+            stmt = stmt.where(log_entries.c.sensitive.is_(False))
+        return [LogEntry.model_validate(r) for r in await self._conn.execute(stmt)]

@@ -1,0 +1,141 @@
+"""Table definitions (SQLAlchemy Core). The Alembic migrations are the schema's source of truth;
+these mirror them for queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from beredskab.storage.types import UTCDateTime
+
+metadata = MetaData()
+
+incidents = Table(
+    "incidents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("playbook_id", String(64), nullable=False),
+    Column("playbook_name", String(200), nullable=False),
+    Column("plan_version", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("zone", Integer, nullable=True),
+    Column("police_case", String(64), nullable=True),
+    Column("drill", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    # Equal to playbook_id while the incident is open, NULL once closed: the unique index
+    # guarantees at most one open incident per playbook on every backend.
+    Column("open_key", String(64), nullable=True, unique=True),
+    Column("activated_by", String(64), nullable=False),
+    Column("activated_via", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("closed_by", String(64), nullable=True),
+)
+
+confirmations = Table(
+    "confirmations",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("person_id", String(64), primary_key=True),
+    Column("reason", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("via", String(32), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=True),
+    Column("person_id", String(64), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("address", String(320), nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("short_text", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime(), nullable=False),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("lease_owner", String(64), nullable=True),
+    Column("provider_id", String(128), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_incident", "incident_id", "person_id"),
+)
+
+steps = Table(
+    "steps",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("step_id", String(64), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("owner_role", String(64), nullable=False),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("actions_done", Boolean, nullable=False),
+    Column("finished_by", String(64), nullable=True),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    Column("note", Text, nullable=True),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("assignee", String(64), nullable=False),
+    Column("target_id", String(64), nullable=False),
+    Column("target_name", String(200), nullable=False),
+    Column("group_id", String(64), nullable=False),
+    Column("zone", Integer, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("outcome", Text, nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("incident_id", "target_id", "assignee", name="uq_tasks_target"),
+)
+
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sensitive", Boolean, nullable=False),
+    Column("corrects", Integer, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("incident_id", Integer, nullable=True),
+    Column("allowed", Boolean, nullable=False),
+    Column("detail", Text, nullable=False),
+)

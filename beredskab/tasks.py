@@ -1,0 +1,183 @@
+"""Outreach tasks: which staff member contacts which target, tracked until done.
+
+Tasks are created from the directory's standing assignments, filtered by the incident's zone.
+Life cycle: assigned → accepted → done (with outcome); declined → reassigned by the leader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from beredskab import access, audit, situation_log
+from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.incidents import require_open
+from beredskab.models import EntryKind, Incident, Task, TaskStatus
+from beredskab.notifications import incident_values, notify
+from beredskab.plan import Plan
+from beredskab.storage import Database, Tx
+from playbooks.schema import Playbook, TemplateKind
+
+
+async def create_from_assignments(
+    tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, groups: Sequence[str]
+) -> list[Task]:
+    """Create tasks for the groups' targets in the incident's zone and tell each assignee."""
+    directory = plan.directory
+    in_zone = {t.id for t in directory.targets_in_zone(incident.zone)}
+    existing = {(t.assignee, t.target_id) for t in await tx.tasks.list(incident.id)}
+    number = await tx.tasks.next_number(incident.id)
+    created: list[Task] = []
+    for assignment in directory.assignments:
+        for target_id in assignment.targets:
+            target = directory.target(target_id)
+            if target is None or target.id not in in_zone or target.group not in groups:
+                continue
+            if (assignment.staff, target.id) in existing:
+                continue
+            task = Task(
+                incident_id=incident.id,
+                number=number,
+                assignee=assignment.staff,
+                target_id=target.id,
+                target_name=target.name,
+                group_id=target.group,
+                zone=target.zone,
+                status=TaskStatus.ASSIGNED,
+                outcome=None,
+                updated_at=tx.now,
+            )
+            await tx.tasks.add(task)
+            existing.add((assignment.staff, target.id))
+            created.append(task)
+            number += 1
+    if not created:
+        return created
+    await situation_log.append(
+        tx,
+        incident_id=incident.id,
+        kind=EntryKind.TASK,
+        actor="system",
+        text=f"{len(created)} opsøgende opgaver oprettet fra den faste kontaktliste.",
+    )
+    values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+    for assignee in sorted({t.assignee for t in created}):
+        person = directory.person(assignee)
+        if person is None:
+            continue
+        mine = [t for t in created if t.assignee == assignee]
+        summary = f"{len(mine)} opgaver: " + ", ".join(f"{t.number} {t.target_name}" for t in mine)
+        await notify(
+            tx,
+            incident=incident,
+            playbook=playbook,
+            people=[person],
+            kind=TemplateKind.OUTREACH_TASK,
+            values={**values, "opgave": summary},
+        )
+    return created
+
+
+@dataclass(frozen=True)
+class TaskChange:
+    """What a task action did."""
+
+    task: Task
+    changed: bool
+
+
+_TRANSITIONS: dict[TaskStatus, tuple[TaskStatus, ...]] = {
+    TaskStatus.ACCEPTED: (TaskStatus.ASSIGNED,),
+    TaskStatus.DONE: (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED),
+    TaskStatus.DECLINED: (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED),
+}
+_VERB = {TaskStatus.ACCEPTED: "påtog sig", TaskStatus.DONE: "udførte", TaskStatus.DECLINED: "afslog"}
+
+
+async def change(
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    number: int,
+    actor_id: str,
+    status: TaskStatus,
+    channel: str,
+    outcome: str | None = None,
+) -> TaskChange:
+    """Accept, finish (with outcome) or decline a task. Repeating an action changes nothing."""
+    actor = access.person(plan, actor_id)
+    if status not in _TRANSITIONS:
+        raise InvalidStateError(f"a task cannot be set to '{status.value}' directly")
+    async with access.audited(db), db.transaction() as tx:
+        incident = await require_open(tx, incident_id)
+        playbook = plan.playbook(incident.playbook_id)
+        task = await tx.tasks.get(incident_id, number)
+        if task is None:
+            raise NotFoundError(f"incident {incident_id} has no task {number}")
+        leader_role = playbook.leader_role if playbook else "projektchef"
+        if task.assignee != actor.id:
+            access.require_role(
+                actor, [leader_role], action=f"task.{status.value}", channel=channel,
+                what=f"change task {number} (assigned to {task.assignee})",
+                incident_id=incident_id,
+            )
+        if task.status == status:
+            return TaskChange(task=task, changed=False)
+        if task.status not in _TRANSITIONS[status]:
+            raise InvalidStateError(
+                f"task {number} is {task.status.value}; it cannot become {status.value}"
+            )
+        await tx.tasks.update(incident_id, number, now=tx.now, status=status, outcome=outcome)
+        text = f"Opgave {number} ({task.target_name}): {actor.name} {_VERB[status]} opgaven."
+        if outcome:
+            text += f" Resultat: {outcome}"
+        await situation_log.append(
+            tx, incident_id=incident_id, kind=EntryKind.TASK, actor=actor.id, text=text
+        )
+        await audit.record(
+            tx, actor=actor.id, action=f"task.{status.value}", channel=channel,
+            incident_id=incident_id, detail=f"task {number}",
+        )
+        updated = await tx.tasks.get(incident_id, number)
+    assert updated is not None
+    return TaskChange(task=updated, changed=True)
+
+
+async def reassign(
+    *, db: Database, plan: Plan, incident_id: int, number: int, actor_id: str, to: str,
+    channel: str,
+) -> Task:
+    """The leader hands a task to another staff member, who is told at once."""
+    actor = access.person(plan, actor_id)
+    new_assignee = access.person(plan, to)
+    async with access.audited(db), db.transaction() as tx:
+        incident = await require_open(tx, incident_id)
+        playbook = plan.playbook(incident.playbook_id)
+        if playbook is None:
+            raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+        access.require_role(
+            actor, [playbook.leader_role], action="task.reassign", channel=channel,
+            what="reassign tasks", incident_id=incident_id,
+        )
+        task = await tx.tasks.get(incident_id, number)
+        if task is None:
+            raise NotFoundError(f"incident {incident_id} has no task {number}")
+        if task.status == TaskStatus.DONE:
+            raise InvalidStateError(f"task {number} is already done")
+        await tx.tasks.update(
+            incident_id, number, now=tx.now, status=TaskStatus.ASSIGNED, assignee=new_assignee.id
+        )
+        await situation_log.append(
+            tx, incident_id=incident_id, kind=EntryKind.TASK, actor=actor.id,
+            text=f"Opgave {number} ({task.target_name}) givet videre til {new_assignee.name}.",
+        )
+        values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+        await notify(
+            tx, incident=incident, playbook=playbook, people=[new_assignee],
+            kind=TemplateKind.OUTREACH_TASK,
+            values={**values, "opgave": f"opgave {number}: {task.target_name}"},
+        )
+        updated = await tx.tasks.get(incident_id, number)
+    assert updated is not None
+    return updated
