@@ -95,9 +95,11 @@ def _roles(data: DirectoryFile, file: str) -> list[Problem]:
             out.append(Problem(file, f"roles[{i}]", f"nobody holds role {role.id!r}",
                                "give the role to at least two people", severity="warning"))
         elif count == 1:
+            holder = next(p for p in data.people if role.id in p.roles)
+            hint = (f"{holder.deputy!r} stands in as deputy; still, consider a second person"
+                    if holder.deputy else "give the role to a second person, or name a deputy")
             out.append(Problem(file, f"roles[{i}]", f"only one person holds role {role.id!r}",
-                               "give the role to a second person, or name a deputy",
-                               severity="warning"))
+                               hint, severity="warning"))
     return out
 
 
