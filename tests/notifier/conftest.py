@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.peers.smtp import smtp_peer, smtps_peer
 from tests.peers.telegram_api import fake_bot_api
 
-__all__ = ["fake_bot_api"]
+__all__ = ["fake_bot_api", "smtp_peer", "smtps_peer"]
