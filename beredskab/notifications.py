@@ -44,7 +44,7 @@ def incident_values(incident: Incident, *, activated_by: str, at: datetime) -> d
         "aktiveret_af": activated_by,
         "tid": at.astimezone(LOCAL_TZ).strftime("%H:%M"),
         "kode": str(incident.id),
-        "link": "",
+        "link": "",  # personal acknowledgement links arrive with the web interface
     }
 
 

@@ -169,7 +169,7 @@ PLACEHOLDERS: dict[str, int] = {
     "gruppe": 24,
     "titel": 60,
     "beskrivelse": 400,
-    "zone": 10,
+    "zone": 12,
     "journalnr": 20,
     "aktiveret_af": 40,
     "tid": 5,

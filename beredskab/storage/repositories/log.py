@@ -6,7 +6,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import LogEntry
-from beredskab.storage.tables import log_entries
+from beredskab.storage.tables import incidents, log_entries
 
 
 class LogRepo:
@@ -16,7 +16,14 @@ class LogRepo:
         self._conn = conn
 
     async def last(self, incident_id: int) -> LogEntry | None:
-        """The newest entry of an incident."""
+        """The newest entry of an incident, taking the incident's row lock on PostgreSQL.
+
+        The lock serialises appends per incident, so two transactions never fork the chain
+        (SQLite's BEGIN IMMEDIATE already serialises every write transaction).
+        """
+        await self._conn.execute(
+            select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update()
+        )
         stmt = (
             select(log_entries)
             .where(log_entries.c.incident_id == incident_id)

@@ -1,0 +1,13 @@
+"""The `beredskab` command line. Each command is a thin adapter over one use case."""
+
+from __future__ import annotations
+
+from beredskab.cli import incident, service, views, work
+from beredskab.cli.common import cli
+
+__all__ = ["cli", "incident", "main", "service", "views", "work"]
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    cli()

@@ -1,0 +1,109 @@
+"""Commands on the incident as a whole: activate, upgrade, ack, close."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from beredskab import acknowledgements, activation, standdown
+from beredskab.app import App
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, run
+from beredskab.i18n import t
+
+
+@cli.command()
+def activate(
+    playbook: Annotated[str, typer.Argument(help="gruppe-1, gruppe-2, 1 eller 2")],
+    actor: AsOpt,
+    description: Annotated[str, typer.Option(help="Hvad er sket / what happened")] = "",
+    zone: Annotated[int | None, typer.Option(help="Zone 1-4")] = None,
+    police_case: Annotated[
+        str | None, typer.Option(help="Politiets journalnr. / police journal number")
+    ] = None,
+    drill: Annotated[bool, typer.Option(help="ØVELSE / drill")] = False,
+    no_deliver: NoDeliver = False,
+) -> None:
+    """Aktivér en beredskabsgruppe / activate a playbook."""
+
+    async def body(app: App) -> activation.ActivationResult:
+        return await activation.activate(
+            db=app.db, plan=app.plan, playbook=playbook, actor_id=actor, channel=CHANNEL,
+            description=description, zone=zone, police_case=police_case, drill=drill,
+        )
+
+    result = run(body, deliver=not no_deliver)
+    i = result.incident
+    typer.echo(
+        t(
+            "joined" if result.joined else "activated",
+            nr=i.id, gruppe=i.playbook_name, participants=result.participants,
+            messages=result.messages,
+        )
+    )
+
+
+@cli.command()
+def upgrade(
+    nr: int,
+    playbook: Annotated[str, typer.Argument(help="Ny gruppe / new playbook, e.g. gruppe-2")],
+    actor: AsOpt,
+    police_case: Annotated[str | None, typer.Option(help="Politiets journalnr.")] = None,
+    no_deliver: NoDeliver = False,
+) -> None:
+    """Opgradér en hændelse (gruppe 1 → 2) / upgrade an incident to another playbook."""
+
+    async def body(app: App) -> activation.ActivationResult:
+        return await activation.upgrade(
+            db=app.db, plan=app.plan, incident_id=nr, to_playbook=playbook, actor_id=actor,
+            channel=CHANNEL, police_case=police_case,
+        )
+
+    result = run(body, deliver=not no_deliver)
+    typer.echo(
+        t("upgraded", nr=nr, gruppe=result.incident.playbook_name,
+          participants=result.participants)
+    )
+
+
+@cli.command()
+def ack(
+    nr: int,
+    actor: AsOpt,
+    decline: Annotated[bool, typer.Option(help="Kan ikke / cannot take part")] = False,
+    no_deliver: NoDeliver = False,
+) -> None:
+    """Bekræft modtagelse / acknowledge an incident (or --decline)."""
+
+    async def body(app: App) -> tuple[acknowledgements.AckResult, str, str | None]:
+        result = await acknowledgements.record(
+            db=app.db, plan=app.plan, incident_id=nr, person_id=actor, via=CHANNEL,
+            decline=decline,
+        )
+        person = app.plan.directory.person(actor)
+        deputy = app.plan.directory.person(result.deputy) if result.deputy else None
+        return result, person.name if person else actor, deputy.name if deputy else None
+
+    result, name, deputy = run(body, deliver=not no_deliver)
+    key = "declined" if decline else ("acked" if result.changed else "ack_again")
+    typer.echo(t(key, navn=name, nr=nr))
+    if deputy:
+        typer.echo(t("deputy", deputy=deputy))
+
+
+@cli.command()
+def close(
+    nr: int,
+    actor: AsOpt,
+    note: Annotated[str, typer.Option(help="Bemærkning / note")] = "",
+    no_deliver: NoDeliver = False,
+) -> None:
+    """Afblæs beredskabet / stand down an incident."""
+
+    async def body(app: App) -> standdown.StandDownResult:
+        return await standdown.close(
+            db=app.db, plan=app.plan, incident_id=nr, actor_id=actor, channel=CHANNEL, note=note
+        )
+
+    result = run(body, deliver=not no_deliver)
+    typer.echo(t("closed", nr=nr, messages=result.messages))

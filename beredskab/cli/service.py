@@ -1,0 +1,79 @@
+"""Commands that run or inspect the service: serve, plan check, db upgrade, contacts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import typer
+
+from beredskab.app import App
+from beredskab.cli.common import cli, db_cli, fail, plan_cli, run, settings
+from beredskab.errors import BeredskabError, PlanInvalidError
+from beredskab.i18n import t
+from beredskab.plan import Plan, load_plan
+
+
+@cli.command()
+def serve() -> None:
+    """Kør tjenesten / run the service until SIGINT or SIGTERM."""
+
+    async def main() -> None:
+        app = App.build(settings())
+        try:
+            await app.serve()
+        finally:
+            await app.aclose()
+
+    try:
+        asyncio.run(main())
+    except BeredskabError as exc:
+        fail(t("error", message=str(exc)))
+
+
+def _load() -> Plan:
+    config = settings()
+    return load_plan(
+        playbooks_dir=config.plan.playbooks_dir, directory_file=config.plan.directory_file
+    )
+
+
+@plan_cli.command("check")
+def plan_check() -> None:
+    """Valider playbooks, kontaktliste og krydsreferencer / validate the plan files."""
+    try:
+        plan = _load()
+    except PlanInvalidError as exc:
+        for problem in exc.problems:
+            typer.echo(f"ERROR {problem}", err=True)
+        fail(f"plan check failed: {len(exc.problems)} problem(s); nothing was changed")
+    except BeredskabError as exc:
+        fail(t("error", message=str(exc)))
+    for warning in plan.warnings:
+        typer.echo(f"WARNING {warning}")
+    names = ", ".join(f"{p.id} ({p.name})" for p in plan.playbooks.playbooks)
+    example = " [FICTIONAL EXAMPLE]" if plan.directory.example else ""
+    typer.echo(f"playbooks: {names}")
+    typer.echo(f"directory: {plan.directory.source}{example}, {len(plan.directory.people)} people")
+    typer.echo(f"plan OK, version {plan.version}, {len(plan.warnings)} warning(s)")
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Opdatér databaseskemaet / upgrade the database schema to the newest migration."""
+
+    async def body(app: App) -> str:
+        return app.db.dialect
+
+    typer.echo(f"database schema is up to date ({run(body)})")
+
+
+@cli.command()
+def contacts() -> None:
+    """Vis kontaktlisten / list the people in the directory."""
+    try:
+        plan = _load()
+    except BeredskabError as exc:
+        fail(t("error", message=str(exc)))
+    for p in plan.directory.people:
+        reach = ", ".join(x for x in (p.phone, p.email) if x)
+        typer.echo(f"{p.id:26} {p.name:28} {','.join(p.roles):34} {reach}")

@@ -1,0 +1,131 @@
+"""Read-only commands: status, the log listing and the situation report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from beredskab import access, audit, report
+from beredskab.app import App
+from beredskab.cli.common import CHANNEL, cli, run
+from beredskab.i18n import t
+from beredskab.models import Incident
+
+
+def _incident_json(i: Incident) -> dict[str, Any]:
+    return i.model_dump(mode="json")
+
+
+@cli.command()
+def status(
+    nr: Annotated[int | None, typer.Argument(help="Hændelsesnummer / incident number")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
+) -> None:
+    """Vis hændelser eller én hændelse / show recent incidents or one incident."""
+    if nr is None:
+
+        async def recent(app: App) -> list[Incident]:
+            async with app.db.transaction() as tx:
+                return await tx.incidents.list()
+
+        incidents = run(recent)
+        if as_json:
+            typer.echo(json.dumps([_incident_json(i) for i in incidents], ensure_ascii=False))
+        elif not incidents:
+            typer.echo(t("no_incidents"))
+        for i in incidents if not as_json else []:
+            drill = " ØVELSE" if i.drill else ""
+            typer.echo(f"{i.id:4} {i.status.value:7} {i.playbook_id:10}{drill} {i.title}")
+        return
+
+    async def one(app: App) -> tuple[report.Overview, dict[str, str]]:
+        names = {p.id: p.name for p in app.plan.directory.people}
+        return await report.overview(db=app.db, incident_id=nr), names
+
+    view, names = run(one)
+    if as_json:
+        typer.echo(json.dumps(_overview_json(view), ensure_ascii=False, indent=2))
+        return
+    i = view.incident
+    confirmed = sum(c.status.value == "confirmed" for c in view.confirmations)
+    typer.echo(f"Hændelse {i.id}: {i.playbook_name}{' (ØVELSE)' if i.drill else ''} — {i.status.value}")
+    typer.echo(f"  {i.title}")
+    typer.echo(f"  Bekræftet: {confirmed}/{len(view.confirmations)}")
+    for c in view.confirmations:
+        typer.echo(f"    {c.status.value:9} {names.get(c.person_id, c.person_id)}")
+    typer.echo("  Trin:")
+    for s in view.steps:
+        typer.echo(f"    {s.position:2} {s.status.value:8} {s.title}")
+    typer.echo(f"  Opgaver: {len(view.tasks)}")
+    for task in view.tasks:
+        who = names.get(task.assignee, task.assignee)
+        typer.echo(f"    {task.number:2} {task.status.value:9} {who} → {task.target_name}")
+    pending = sum(d.status.value in ("queued", "sending") for d in view.deliveries)
+    typer.echo(f"  Beskeder: {len(view.deliveries)} ({pending} i kø)")
+
+
+def _overview_json(view: report.Overview) -> dict[str, Any]:
+    return {
+        "incident": _incident_json(view.incident),
+        "confirmations": [c.model_dump(mode="json") for c in view.confirmations],
+        "steps": [s.model_dump(mode="json") for s in view.steps],
+        "tasks": [x.model_dump(mode="json") for x in view.tasks],
+        "deliveries": [
+            d.model_dump(mode="json", include={"id", "person_id", "channel", "status", "attempts"})
+            for d in view.deliveries
+        ],
+        "log_entries": len(view.log),
+        "chain_ok": view.chain.ok,
+    }
+
+
+def show_log(nr: int) -> None:
+    """Print the situation log; sensitive entries show as withheld."""
+
+    async def body(app: App) -> report.Overview:
+        return await report.overview(db=app.db, incident_id=nr)
+
+    for e in run(body).log:
+        text = "[fortrolig post udeladt]" if e.sensitive else e.text
+        typer.echo(f"{e.seq:3} {e.created_at:%Y-%m-%d %H:%M:%S} {e.kind.value:10} {e.actor}: {text}")
+
+
+@cli.command("report")
+def report_cmd(
+    nr: int,
+    output: Annotated[Path | None, typer.Option(help="Skriv til fil / write to file")] = None,
+    include_sensitive: Annotated[
+        bool, typer.Option(help="Medtag fortrolige poster (kræver --as) / include sensitive")
+    ] = False,
+    actor: Annotated[str | None, typer.Option("--as", help="Hvem du er / who you are")] = None,
+) -> None:
+    """Situationsrapport i Markdown / the situation report as Markdown."""
+
+    async def body(app: App) -> str:
+        view = await report.overview(db=app.db, incident_id=nr)
+        if include_sensitive:
+            playbook = app.plan.playbook(view.incident.playbook_id)
+            reader = access.person(app.plan, actor or "")
+            async with access.audited(app.db):
+                access.require_role(
+                    reader, [playbook.leader_role if playbook else "projektchef"],
+                    action="report.sensitive", channel=CHANNEL,
+                    what="read sensitive log entries", incident_id=nr,
+                )
+            async with app.db.transaction() as tx:
+                await audit.record(
+                    tx, actor=reader.id, action="report.sensitive", channel=CHANNEL,
+                    incident_id=nr, detail="report with sensitive entries",
+                )
+        names = {p.id: p.name for p in app.plan.directory.people}
+        return report.markdown(view, names=names, include_sensitive=include_sensitive)
+
+    text = run(body)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"report written to {output}")
+    else:
+        typer.echo(text)

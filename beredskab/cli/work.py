@@ -1,0 +1,126 @@
+"""Commands for the work of an incident: steps, outreach tasks, the situation log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from beredskab import situation_log, steps, tasks
+from beredskab.app import App
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, fail, run, step_cli, task_cli, cli
+from beredskab.i18n import t
+from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
+
+NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
+
+
+def _finish_step(nr: int, step: str, actor: str, note: str | None, *, skip: bool,
+                 deliver: bool) -> None:
+    async def body(app: App) -> Step:
+        return await steps.finish(
+            db=app.db, plan=app.plan, incident_id=nr, step_ref=step, actor_id=actor,
+            channel=CHANNEL, note=note, skip=skip,
+        )
+
+    done = run(body, deliver=deliver)
+    typer.echo(t("step", position=done.position, titel=done.title, status=done.status.value))
+
+
+@step_cli.command("done")
+def step_done(
+    nr: int, step: str, actor: AsOpt, note: NoteOpt = None, no_deliver: NoDeliver = False
+) -> None:
+    """Markér et trin udført / mark a step done (by number or id)."""
+    _finish_step(nr, step, actor, note, skip=False, deliver=not no_deliver)
+
+
+@step_cli.command("skip")
+def step_skip(
+    nr: int, step: str, actor: AsOpt, note: NoteOpt = None, no_deliver: NoDeliver = False
+) -> None:
+    """Spring et trin over / skip a step (its actions do not run)."""
+    _finish_step(nr, step, actor, note, skip=True, deliver=not no_deliver)
+
+
+def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: str | None) -> None:
+    async def body(app: App) -> tasks.TaskChange:
+        return await tasks.change(
+            db=app.db, plan=app.plan, incident_id=nr, number=task, actor_id=actor,
+            status=status, channel=CHANNEL, outcome=outcome,
+        )
+
+    result = run(body, deliver=True)
+    key = "task" if result.changed else "task_same"
+    typer.echo(t(key, number=task, target=result.task.target_name, status=result.task.status.value))
+
+
+OutcomeOpt = Annotated[str | None, typer.Option(help="Resultat / outcome")]
+
+
+@task_cli.command("accept")
+def task_accept(nr: int, task: int, actor: AsOpt) -> None:
+    """Påtag dig en opgave / accept a task."""
+    _change_task(nr, task, actor, TaskStatus.ACCEPTED, None)
+
+
+@task_cli.command("done")
+def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
+    """Markér en opgave udført / finish a task with its outcome."""
+    _change_task(nr, task, actor, TaskStatus.DONE, outcome)
+
+
+@task_cli.command("decline")
+def task_decline(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
+    """Afvis en opgave / decline a task; the leader reassigns it."""
+    _change_task(nr, task, actor, TaskStatus.DECLINED, outcome)
+
+
+@task_cli.command("reassign")
+def task_reassign(
+    nr: int,
+    task: int,
+    actor: AsOpt,
+    to: Annotated[str, typer.Option("--to", help="Ny medarbejder / new assignee")],
+) -> None:
+    """Giv en opgave videre / reassign a task (leader only)."""
+
+    async def body(app: App) -> Task:
+        return await tasks.reassign(
+            db=app.db, plan=app.plan, incident_id=nr, number=task, actor_id=actor, to=to,
+            channel=CHANNEL,
+        )
+
+    moved = run(body, deliver=True)
+    typer.echo(t("task", number=task, target=moved.target_name, status=f"→ {moved.assignee}"))
+
+
+@cli.command("log")
+def log_cmd(
+    nr: int,
+    note: Annotated[str | None, typer.Option(help="Tekst til loggen / text to add")] = None,
+    actor: Annotated[str | None, typer.Option("--as", help="Hvem du er / who you are")] = None,
+    kind: Annotated[str, typer.Option(help="note, decision, media, correction")] = "note",
+    sensitive: Annotated[bool, typer.Option(help="Fortrolig / sensitive")] = False,
+    corrects: Annotated[int | None, typer.Option(help="Retter post nr. / corrects entry")] = None,
+) -> None:
+    """Vis eller skriv i situationsloggen / show or add to the situation log."""
+    if note is None:
+        from beredskab.cli.views import show_log
+
+        show_log(nr)
+        return
+    if actor is None:
+        fail("--note needs --as PERSON")
+    try:
+        entry_kind = EntryKind(kind)
+    except ValueError:
+        fail(f"unknown kind '{kind}'; use note, decision, media or correction")
+
+    async def body(app: App) -> LogEntry:
+        return await situation_log.add_entry(
+            db=app.db, plan=app.plan, incident_id=nr, actor_id=actor, text=note,
+            channel=CHANNEL, kind=entry_kind, sensitive=sensitive, corrects=corrects,
+        )
+
+    typer.echo(t("logged", seq=run(body).seq, nr=nr))

@@ -1,0 +1,31 @@
+"""Small helpers for use-case tests."""
+
+from __future__ import annotations
+
+from beredskab.models import Delivery
+from beredskab.plan import Plan
+from beredskab.storage import Database
+
+POLICE = "kim-holm"
+CHIEF = "maria-friis"
+SSP = "sara-lund"
+STAFF = "amira-hassan"
+
+
+async def deliveries(db: Database, incident_id: int) -> list[Delivery]:
+    """Every outbox row of an incident."""
+    async with db.transaction() as tx:
+        return await tx.deliveries.for_incident(incident_id)
+
+
+def expected_channels(plan: Plan, person_ids: list[str]) -> set[tuple[str, str]]:
+    """(person, channel) pairs for people on each channel they have in the directory."""
+    pairs: set[tuple[str, str]] = set()
+    for pid in person_ids:
+        person = plan.directory.person(pid)
+        assert person is not None
+        if person.phone:
+            pairs.add((pid, "sms"))
+        if person.email:
+            pairs.add((pid, "email"))
+    return pairs
