@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from tests.peers.smtp import smtp_peer, smtps_peer
 from tests.peers.telegram_api import fake_bot_api
+from tests.peers.twilio import prism
 
-__all__ = ["fake_bot_api", "smtp_peer", "smtps_peer"]
+__all__ = ["fake_bot_api", "prism", "smtp_peer", "smtps_peer"]
