@@ -96,7 +96,7 @@ def cross_check(playbook_set: PlaybookSet, directory: Directory) -> tuple[list[s
     target_groups = {t.group for t in directory.data.targets}
     known_groups: set[str] = set()
     for playbook in playbook_set.playbooks:
-        file = f"{playbook.id}.toml"
+        file = playbook_set.label(playbook.id)
         for key, role in _role_refs(playbook):
             if directory.role(role) is None:
                 errors.append(

@@ -28,6 +28,11 @@ class PlaybookSet:
     playbooks: tuple[Playbook, ...]
     sources: tuple[tuple[str, bytes], ...]
     warnings: tuple[Problem, ...] = field(default=())
+    labels: tuple[tuple[str, str], ...] = field(default=())
+
+    def label(self, playbook_id: str) -> str:
+        """The file a playbook came from, as problems name it."""
+        return dict(self.labels).get(playbook_id, f"{playbook_id}.toml")
 
     def get(self, ref: str) -> Playbook | None:
         """The playbook with this id (``gruppe-2``), number (``"2"``) or name (any case)."""
@@ -58,6 +63,7 @@ def load_playbooks(directory: Path | None = None) -> PlaybookSet:
         playbooks=tuple(sorted((pb for _, pb in loaded), key=lambda pb: pb.number)),
         sources=tuple(sorted((Path(label).name, raw) for label, raw in files)),
         warnings=tuple(problems),
+        labels=tuple((pb.id, label) for label, pb in loaded),
     )
 
 

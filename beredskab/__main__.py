@@ -1,0 +1,5 @@
+"""`python -m beredskab` runs the command line."""
+
+from beredskab.cli import main
+
+main()
