@@ -38,12 +38,14 @@ class ReceivedMail:
 
 
 class RecordingHandler:
-    """Accepts and records mail, unless told to answer with a configured reply."""
+    """Accepts and records mail, unless told to answer with a configured reply
+    (``rcpt_reply``/``data_reply`` until reset, ``next_data_replies`` once each)."""
 
     def __init__(self) -> None:
         self.received: list[ReceivedMail] = []
         self.rcpt_reply: str | None = None
         self.data_reply: str | None = None
+        self.next_data_replies: list[str] = []
         self.transactions = 0
 
     async def handle_RCPT(
@@ -61,6 +63,8 @@ class RecordingHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.transactions += 1
+        if self.next_data_replies:
+            return self.next_data_replies.pop(0)
         if self.data_reply is not None:
             return self.data_reply
         content = envelope.original_content or b""

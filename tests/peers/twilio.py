@@ -69,13 +69,19 @@ def _record(
 
 class PrismHttpClient(TwilioHttpClient):
     """Sends the twilio library's requests to ``base_url`` instead of api.twilio.com
-    (a subclass of ``AsyncTwilioHttpClient`` via the channel's ``TwilioHttpClient``)."""
+    (a subclass of ``AsyncTwilioHttpClient`` via the channel's ``TwilioHttpClient``);
+    ``fail_next`` queues canned answers for errors Prism cannot produce."""
 
     def __init__(self, base_url: str) -> None:
         super().__init__()
         self.base_url = base_url.rstrip("/")
         self.sent: list[SentRequest] = []
         self.statuses: list[int] = []
+        self.canned: list[Response] = []
+
+    def fail_next(self, response: Response) -> None:
+        """Answer the next request with ``response`` instead of asking Prism."""
+        self.canned.append(response)
 
     async def request(
         self,
@@ -89,6 +95,10 @@ class PrismHttpClient(TwilioHttpClient):
         allow_redirects: bool = False,
     ) -> Response:
         self.sent.append(_record(method, url, params, data))
+        if self.canned:
+            canned = self.canned.pop(0)
+            self.statuses.append(canned.status_code)
+            return canned
         response: Response = await super().request(
             method,
             url.replace(TWILIO_API, self.base_url, 1),
