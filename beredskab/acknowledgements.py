@@ -54,27 +54,43 @@ async def record(
         if changed:
             verb = "kan ikke deltage" if decline else "bekræftede"
             await situation_log.append(
-                tx, incident_id=incident_id,
+                tx,
+                incident_id=incident_id,
                 kind=EntryKind.DECLINED if decline else EntryKind.CONFIRMED,
-                actor=person.id, text=f"{person.name} {verb} via {via}.",
+                actor=person.id,
+                text=f"{person.name} {verb} via {via}.",
             )
             await audit.record(
-                tx, actor=person.id, action="decline" if decline else "ack", channel=via,
+                tx,
+                actor=person.id,
+                action="decline" if decline else "ack",
+                channel=via,
                 incident_id=incident_id,
             )
             deputy = plan.directory.person(person.deputy) if decline and person.deputy else None
             playbook = plan.playbook(incident.playbook_id)
-            if deputy is not None and playbook is not None and await tx.incidents.add_confirmation(
-                incident_id, deputy.id, reason=f"deputy:{person.id}", now=tx.now
+            if (
+                deputy is not None
+                and playbook is not None
+                and await tx.incidents.add_confirmation(
+                    incident_id, deputy.id, reason=f"deputy:{person.id}", now=tx.now
+                )
             ):
                 deputy_id = deputy.id
                 values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
                 await notify(
-                    tx, incident=incident, playbook=playbook, people=[deputy],
-                    kind=TemplateKind.ACTIVATION, values=values,
+                    tx,
+                    incident=incident,
+                    playbook=playbook,
+                    people=[deputy],
+                    kind=TemplateKind.ACTIVATION,
+                    values=values,
                 )
                 await situation_log.append(
-                    tx, incident_id=incident_id, kind=EntryKind.NOTIFIED, actor="system",
+                    tx,
+                    incident_id=incident_id,
+                    kind=EntryKind.NOTIFIED,
+                    actor="system",
                     text=f"Stedfortræder {deputy.name} underrettet i stedet for {person.name}.",
                 )
         after = await tx.incidents.confirmation(incident_id, person.id)

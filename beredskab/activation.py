@@ -61,12 +61,22 @@ async def activate(
         try:
             async with access.audited(db), db.transaction() as tx:
                 access.require_role(
-                    actor, chosen.activation.roles, action="activate", channel=channel,
+                    actor,
+                    chosen.activation.roles,
+                    action="activate",
+                    channel=channel,
                     what=f"activate {chosen.id}",
                 )
                 return await _activate_in(
-                    tx, plan=plan, playbook=chosen, actor=actor, channel=channel,
-                    description=description, zone=zone, police_case=police_case, drill=drill,
+                    tx,
+                    plan=plan,
+                    playbook=chosen,
+                    actor=actor,
+                    channel=channel,
+                    description=description,
+                    zone=zone,
+                    police_case=police_case,
+                    drill=drill,
                 )
         except OpenIncidentExists:
             if attempt:
@@ -89,13 +99,20 @@ async def _activate_in(
     open_incident = await tx.incidents.open_for_playbook(playbook.id)
     if open_incident is not None:
         await situation_log.append(
-            tx, incident_id=open_incident.id, kind=EntryKind.JOINED, actor=actor.id,
+            tx,
+            incident_id=open_incident.id,
+            kind=EntryKind.JOINED,
+            actor=actor.id,
             text=f"{actor.name} aktiverede {playbook.name} igen via {channel}; "
             f"tilsluttet den åbne hændelse. {description}".strip(),
         )
         await audit.record(
-            tx, actor=actor.id, action="activate.join", channel=channel,
-            incident_id=open_incident.id, detail=playbook.id,
+            tx,
+            actor=actor.id,
+            action="activate.join",
+            channel=channel,
+            incident_id=open_incident.id,
+            detail=playbook.id,
         )
         return ActivationResult(incident=open_incident, joined=True, participants=0, messages=0)
     incident = await tx.incidents.create(
@@ -125,7 +142,11 @@ async def _activate_in(
         tx, incident_id=incident.id, kind=EntryKind.ACTIVATED, actor=actor.id, text=text
     )
     await audit.record(
-        tx, actor=actor.id, action="activate", channel=channel, incident_id=incident.id,
+        tx,
+        actor=actor.id,
+        action="activate",
+        channel=channel,
+        incident_id=incident.id,
         detail=f"{playbook.id} drill={drill}",
     )
     participants, messages = await _notify_participants(
@@ -151,18 +172,29 @@ async def _notify_participants(
             new.append(person)
     if actor in new:
         await tx.incidents.set_confirmation(
-            incident.id, actor.id, status=ConfirmationStatus.CONFIRMED,
-            via=incident.activated_via, now=tx.now, only_from=[ConfirmationStatus.PENDING],
+            incident.id,
+            actor.id,
+            status=ConfirmationStatus.CONFIRMED,
+            via=incident.activated_via,
+            now=tx.now,
+            only_from=[ConfirmationStatus.PENDING],
         )
     values = incident_values(
         incident, activated_by=activator.name if activator else incident.activated_by, at=tx.now
     )
     messages = await notify(
-        tx, incident=incident, playbook=playbook, people=new, kind=TemplateKind.ACTIVATION,
+        tx,
+        incident=incident,
+        playbook=playbook,
+        people=new,
+        kind=TemplateKind.ACTIVATION,
         values=values,
     )
     await situation_log.append(
-        tx, incident_id=incident.id, kind=EntryKind.NOTIFIED, actor="system",
+        tx,
+        incident_id=incident.id,
+        kind=EntryKind.NOTIFIED,
+        actor="system",
         text=f"{len(new)} deltagere underrettet ({messages} beskeder i kø): "
         + ", ".join(p.name for p in new),
     )
@@ -185,8 +217,12 @@ async def upgrade(
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
         access.require_role(
-            actor, target.activation.roles, action="upgrade", channel=channel,
-            what=f"upgrade to {target.id}", incident_id=incident_id,
+            actor,
+            target.activation.roles,
+            action="upgrade",
+            channel=channel,
+            what=f"upgrade to {target.id}",
+            incident_id=incident_id,
         )
         if incident.playbook_id == target.id:
             raise InvalidStateError(f"incident {incident_id} already runs {target.id}")
@@ -196,16 +232,25 @@ async def upgrade(
                 f"{target.id} already has open incident {other.id}; close one of them first"
             )
         await tx.incidents.change_playbook(
-            incident_id, playbook_id=target.id, playbook_name=target.name,
+            incident_id,
+            playbook_id=target.id,
+            playbook_name=target.name,
             police_case=police_case or incident.police_case,
         )
         await situation_log.append(
-            tx, incident_id=incident_id, kind=EntryKind.UPGRADED, actor=actor.id,
+            tx,
+            incident_id=incident_id,
+            kind=EntryKind.UPGRADED,
+            actor=actor.id,
             text=f"Opgraderet fra {incident.playbook_name} til {target.name} af {actor.name}. "
             f"Politiets journalnr.: {police_case or incident.police_case or 'ikke oplyst endnu'}.",
         )
         await audit.record(
-            tx, actor=actor.id, action="upgrade", channel=channel, incident_id=incident_id,
+            tx,
+            actor=actor.id,
+            action="upgrade",
+            channel=channel,
+            incident_id=incident_id,
             detail=f"{incident.playbook_id} -> {target.id}",
         )
         upgraded = await require_open(tx, incident_id)

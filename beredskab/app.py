@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool]:
     """The channel for each kind, and whether any of them reaches real people."""
-    console = ConsoleChannel(settings.outbox_file, echo=sys.stdout if settings.console.echo else None)
+    console = ConsoleChannel(
+        settings.outbox_file, echo=sys.stdout if settings.console.echo else None
+    )
     channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
     return channels, False
 

@@ -58,9 +58,7 @@ def person_channels(person: Person) -> list[tuple[ChannelKind, str]]:
     return channels
 
 
-def compose(
-    template: Template, values: Mapping[str, str], *, drill: bool
-) -> tuple[str, str, str]:
+def compose(template: Template, values: Mapping[str, str], *, drill: bool) -> tuple[str, str, str]:
     """(subject, text, sms text) for one recipient; drills are prefixed with ØVELSE."""
     prefix = DRILL_PREFIX if drill else ""
     return (

@@ -42,13 +42,15 @@ class Backoff:
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        exponential = min(self.max_seconds, self.base_seconds * 2 ** (attempt - 1))
+        exponential = min(self.max_seconds, self.base_seconds * 2.0 ** (attempt - 1))
         return max(exponential, retry_after or 0.0)
 
 
 def message_for(delivery: Delivery) -> tuple[Recipient, Message]:
     """The channel-level view of an outbox row."""
-    recipient = Recipient(person_id=delivery.person_id, kind=delivery.channel, address=delivery.address)
+    recipient = Recipient(
+        person_id=delivery.person_id, kind=delivery.channel, address=delivery.address
+    )
     message = Message(
         key=f"delivery-{delivery.id}",
         subject=delivery.subject,
@@ -95,12 +97,11 @@ class Outbox:
             await self._deliver(delivery, owner)
         return len(batch)
 
-    async def drain(self, *, timeout: float = 60.0) -> int:
+    async def drain(self) -> int:
         """Deliver until nothing is due now (retries scheduled later stay queued)."""
         total = 0
-        async with asyncio.timeout(timeout):
-            while attempted := await self.run_once():
-                total += attempted
+        while attempted := await self.run_once():
+            total += attempted
         return total
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -137,7 +138,10 @@ class Outbox:
         else:
             async with self._db.transaction() as tx:
                 await tx.deliveries.finish(
-                    delivery.id, owner=owner, status=receipt.status, now=tx.now,
+                    delivery.id,
+                    owner=owner,
+                    status=receipt.status,
+                    now=tx.now,
                     provider_id=receipt.provider_id,
                 )
 
@@ -145,13 +149,20 @@ class Outbox:
         self, delivery: Delivery, owner: str, error: str, retry_after: float | None
     ) -> None:
         if delivery.attempts >= self._backoff.max_attempts:
-            await self._fail(delivery, owner, f"gave up after {delivery.attempts} attempts: {error}")
+            await self._fail(
+                delivery, owner, f"gave up after {delivery.attempts} attempts: {error}"
+            )
             return
         log.warning("delivery %s attempt %s failed: %s", delivery.id, delivery.attempts, error)
         async with self._db.transaction() as tx:
             await tx.deliveries.finish(
-                delivery.id, owner=owner, status=DeliveryStatus.QUEUED, now=tx.now, error=error,
-                retry_at=tx.now + timedelta(seconds=self._backoff.delay(delivery.attempts, retry_after)),
+                delivery.id,
+                owner=owner,
+                status=DeliveryStatus.QUEUED,
+                now=tx.now,
+                error=error,
+                retry_at=tx.now
+                + timedelta(seconds=self._backoff.delay(delivery.attempts, retry_after)),
             )
 
     async def _fail(self, delivery: Delivery, owner: str, error: str) -> None:
@@ -161,7 +172,10 @@ class Outbox:
             )
             if recorded and delivery.incident_id is not None:
                 await situation_log.append(
-                    tx, incident_id=delivery.incident_id, kind=EntryKind.DELIVERY, actor="system",
+                    tx,
+                    incident_id=delivery.incident_id,
+                    kind=EntryKind.DELIVERY,
+                    actor="system",
                     text=f"Besked til {delivery.person_id} via {delivery.channel.value} "
                     f"({delivery.address}) kunne ikke leveres: {error}",
                 )

@@ -13,7 +13,7 @@ from contacts.errors import ContactsError
 from contacts.loader import load_directory
 from playbooks.errors import PlaybookError
 from playbooks.loader import PlaybookSet, load_playbooks
-from playbooks.schema import Playbook
+from playbooks.schema import OutreachAction, Playbook
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,8 @@ def _role_refs(playbook: Playbook) -> Iterator[tuple[str, str]]:
     for i, step in enumerate(playbook.steps):
         yield f"steps[{i}].owner_role", step.owner_role
         for j, action in enumerate(step.actions):
-            role = getattr(action, "role", None)
-            if role is not None:
-                yield f"steps[{i}].actions[{j}].role", role
+            if not isinstance(action, OutreachAction):
+                yield f"steps[{i}].actions[{j}].role", action.role
     for i, comm in enumerate(playbook.communication):
         yield f"communication[{i}].responsible_role", comm.responsible_role
         if comm.consult_role:
@@ -101,7 +100,7 @@ def cross_check(playbook_set: PlaybookSet, directory: Directory) -> tuple[list[s
             if directory.role(role) is None:
                 errors.append(
                     f"{file}: {key}: role '{role}' is not declared in {dir_name} "
-                    f"(hint: add [[roles]] id = \"{role}\" to the directory or fix the spelling)"
+                    f'(hint: add [[roles]] id = "{role}" to the directory or fix the spelling)'
                 )
             elif not directory.with_role(role):
                 errors.append(

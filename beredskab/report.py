@@ -67,8 +67,11 @@ def markdown(view: Overview, *, names: dict[str, str], include_sensitive: bool) 
         f"- **Zone:** {i.zone or 'hele området'}",
         f"- **Politiets journalnr.:** {i.police_case or 'ikke oplyst'}",
         f"- **Status:** {'aktiv' if i.status.value == 'active' else 'afsluttet'}"
-        + (f", afsluttet {_t(i.closed_at)} af {names.get(i.closed_by or '', i.closed_by)}"
-           if i.closed_at else ""),
+        + (
+            f", afsluttet {_t(i.closed_at)} af {names.get(i.closed_by or '', i.closed_by)}"
+            if i.closed_at
+            else ""
+        ),
         "",
         "## Bekræftelser",
         "",
@@ -81,16 +84,26 @@ def markdown(view: Overview, *, names: dict[str, str], include_sensitive: bool) 
             f"| {_cell(names.get(c.person_id, c.person_id))} | {c.reason} | "
             f"{status_da[c.status.value]} | {c.via or '-'} | {_t(c.updated_at)} |"
         )
-    out += ["", "## Trin", "", "| # | Trin | Ansvarlig | Frist | Status | Udført af | Note |",
-            "|---|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Trin",
+        "",
+        "| # | Trin | Ansvarlig | Frist | Status | Udført af | Note |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s in view.steps:
         out.append(
             f"| {s.position} | {_cell(s.title)} | {s.owner_role} | {_t(s.due_at)} | "
             f"{s.status.value} | {names.get(s.finished_by or '', s.finished_by or '-')} | "
             f"{_cell(s.note or '')} |"
         )
-    out += ["", "## Opsøgende opgaver", "", "| # | Medarbejder | Kontakt | Gruppe | Zone | Status "
-            "| Resultat |", "|---|---|---|---|---|---|---|"]
+    out += [
+        "",
+        "## Opsøgende opgaver",
+        "",
+        "| # | Medarbejder | Kontakt | Gruppe | Zone | Status | Resultat |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for t in view.tasks:
         out.append(
             f"| {t.number} | {_cell(names.get(t.assignee, t.assignee))} | {_cell(t.target_name)} | "

@@ -121,16 +121,28 @@ async def add_entry(
         )
         if not involved:
             access.require_role(
-                actor, [playbook.leader_role if playbook else "projektchef", "sekretariat"],
-                action="log.add", channel=channel, what=f"write in the log of incident {incident_id}",
+                actor,
+                [playbook.leader_role if playbook else "projektchef", "sekretariat"],
+                action="log.add",
+                channel=channel,
+                what=f"write in the log of incident {incident_id}",
                 incident_id=incident_id,
             )
         entry = await append(
-            tx, incident_id=incident_id, kind=kind, actor=actor.id, text=text.strip(),
-            sensitive=sensitive, corrects=corrects,
+            tx,
+            incident_id=incident_id,
+            kind=kind,
+            actor=actor.id,
+            text=text.strip(),
+            sensitive=sensitive,
+            corrects=corrects,
         )
         await audit.record(
-            tx, actor=actor.id, action="log.add", channel=channel, incident_id=incident_id,
+            tx,
+            actor=actor.id,
+            action="log.add",
+            channel=channel,
+            incident_id=incident_id,
             detail=f"entry {entry.seq} sensitive={sensitive}",
         )
     return entry

@@ -35,8 +35,12 @@ async def close(
         if playbook is None:
             raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
         access.require_role(
-            actor, (playbook.leader_role, *playbook.activation.roles), action="close",
-            channel=channel, what=f"stand down incident {incident_id}", incident_id=incident_id,
+            actor,
+            (playbook.leader_role, *playbook.activation.roles),
+            action="close",
+            channel=channel,
+            what=f"stand down incident {incident_id}",
+            incident_id=incident_id,
         )
         deliveries = await tx.deliveries.for_incident(incident_id)
         expired = 0
@@ -53,11 +57,17 @@ async def close(
         people = [p for p in plan.directory.people if p.id in notified]
         values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
         messages = await notify(
-            tx, incident=incident, playbook=playbook, people=people,
-            kind=TemplateKind.STAND_DOWN, values=values,
+            tx,
+            incident=incident,
+            playbook=playbook,
+            people=people,
+            kind=TemplateKind.STAND_DOWN,
+            values=values,
         )
         await tx.incidents.close(incident_id, by=actor.id, now=tx.now)
-        text = f"Beredskabet afblæst af {actor.name} via {channel}; {len(people)} personer orienteret."
+        text = (
+            f"Beredskabet afblæst af {actor.name} via {channel}; {len(people)} personer orienteret."
+        )
         if expired:
             text += f" {expired} ikke-afsendte beskeder udløbet."
         if note:

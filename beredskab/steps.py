@@ -82,15 +82,16 @@ async def run_actions(
             tx, incident=incident, playbook=playbook, people=people, kind=kind, values=values
         )
         await situation_log.append(
-            tx, incident_id=incident.id, kind=EntryKind.NOTIFIED, actor="system",
+            tx,
+            incident_id=incident.id,
+            kind=EntryKind.NOTIFIED,
+            actor="system",
             text=f"Trin {step.position}: {text}",
         )
     await tx.steps.update(incident.id, step.position, actions_done=True)
 
 
-async def start(
-    tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, step: Step
-) -> None:
+async def start(tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, step: Step) -> None:
     """Make a pending step the active one and run its actions."""
     await tx.steps.update(incident.id, step.position, status=StepStatus.ACTIVE)
     await run_actions(tx, plan=plan, playbook=playbook, incident=incident, step=step)
@@ -134,8 +135,12 @@ async def finish(
             )
         verb = "skip" if skip else "done"
         access.require_role(
-            actor, [step.owner_role, playbook.leader_role], action=f"step.{verb}",
-            channel=channel, what=f"finish step {step.position}", incident_id=incident_id,
+            actor,
+            [step.owner_role, playbook.leader_role],
+            action=f"step.{verb}",
+            channel=channel,
+            what=f"finish step {step.position}",
+            incident_id=incident_id,
         )
         if step.status in (StepStatus.DONE, StepStatus.SKIPPED):
             raise InvalidStateError(f"step {step.position} is already {step.status.value}")
@@ -143,8 +148,12 @@ async def finish(
             await run_actions(tx, plan=plan, playbook=playbook, incident=incident, step=step)
         status = StepStatus.SKIPPED if skip else StepStatus.DONE
         await tx.steps.update(
-            incident_id, step.position, status=status, finished_by=actor.id,
-            finished_at=tx.now, note=note,
+            incident_id,
+            step.position,
+            status=status,
+            finished_by=actor.id,
+            finished_at=tx.now,
+            note=note,
         )
         word = "sprunget over" if skip else "udført"
         text = f"Trin {step.position} ({step.title}) {word} af {actor.name}."
@@ -154,7 +163,11 @@ async def finish(
             tx, incident_id=incident_id, kind=EntryKind.STEP, actor=actor.id, text=text
         )
         await audit.record(
-            tx, actor=actor.id, action=f"step.{verb}", channel=channel, incident_id=incident_id,
+            tx,
+            actor=actor.id,
+            action=f"step.{verb}",
+            channel=channel,
+            incident_id=incident_id,
             detail=f"step {step.position} {step.step_id}",
         )
         await advance(tx, plan=plan, playbook=playbook, incident=incident)

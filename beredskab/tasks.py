@@ -91,7 +91,11 @@ _TRANSITIONS: dict[TaskStatus, tuple[TaskStatus, ...]] = {
     TaskStatus.DONE: (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED),
     TaskStatus.DECLINED: (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED),
 }
-_VERB = {TaskStatus.ACCEPTED: "påtog sig", TaskStatus.DONE: "udførte", TaskStatus.DECLINED: "afslog"}
+_VERB = {
+    TaskStatus.ACCEPTED: "påtog sig",
+    TaskStatus.DONE: "udførte",
+    TaskStatus.DECLINED: "afslog",
+}
 
 
 async def change(
@@ -118,7 +122,10 @@ async def change(
         leader_role = playbook.leader_role if playbook else "projektchef"
         if task.assignee != actor.id:
             access.require_role(
-                actor, [leader_role], action=f"task.{status.value}", channel=channel,
+                actor,
+                [leader_role],
+                action=f"task.{status.value}",
+                channel=channel,
                 what=f"change task {number} (assigned to {task.assignee})",
                 incident_id=incident_id,
             )
@@ -136,8 +143,12 @@ async def change(
             tx, incident_id=incident_id, kind=EntryKind.TASK, actor=actor.id, text=text
         )
         await audit.record(
-            tx, actor=actor.id, action=f"task.{status.value}", channel=channel,
-            incident_id=incident_id, detail=f"task {number}",
+            tx,
+            actor=actor.id,
+            action=f"task.{status.value}",
+            channel=channel,
+            incident_id=incident_id,
+            detail=f"task {number}",
         )
         updated = await tx.tasks.get(incident_id, number)
     assert updated is not None
@@ -145,7 +156,13 @@ async def change(
 
 
 async def reassign(
-    *, db: Database, plan: Plan, incident_id: int, number: int, actor_id: str, to: str,
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    number: int,
+    actor_id: str,
+    to: str,
     channel: str,
 ) -> Task:
     """The leader hands a task to another staff member, who is told at once."""
@@ -157,8 +174,12 @@ async def reassign(
         if playbook is None:
             raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
         access.require_role(
-            actor, [playbook.leader_role], action="task.reassign", channel=channel,
-            what="reassign tasks", incident_id=incident_id,
+            actor,
+            [playbook.leader_role],
+            action="task.reassign",
+            channel=channel,
+            what="reassign tasks",
+            incident_id=incident_id,
         )
         task = await tx.tasks.get(incident_id, number)
         if task is None:
@@ -169,12 +190,18 @@ async def reassign(
             incident_id, number, now=tx.now, status=TaskStatus.ASSIGNED, assignee=new_assignee.id
         )
         await situation_log.append(
-            tx, incident_id=incident_id, kind=EntryKind.TASK, actor=actor.id,
+            tx,
+            incident_id=incident_id,
+            kind=EntryKind.TASK,
+            actor=actor.id,
             text=f"Opgave {number} ({task.target_name}) givet videre til {new_assignee.name}.",
         )
         values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
         await notify(
-            tx, incident=incident, playbook=playbook, people=[new_assignee],
+            tx,
+            incident=incident,
+            playbook=playbook,
+            people=[new_assignee],
             kind=TemplateKind.OUTREACH_TASK,
             values={**values, "opgave": f"opgave {number}: {task.target_name}"},
         )

@@ -41,8 +41,12 @@ def load_directory(path: Path | None = None) -> Directory:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            problem = Problem(label, "(file)", f"cannot be read: {exc.strerror}",
-                              "check the contacts path in the configuration")
+            problem = Problem(
+                label,
+                "(file)",
+                f"cannot be read: {exc.strerror}",
+                "check the contacts path in the configuration",
+            )
             raise ContactsError([problem]) from exc
     problems: list[Problem] = []
     data = _parse(label, raw, problems)
@@ -85,11 +89,15 @@ def _normalise(label: str, key: str, entry: dict[str, Any], problems: list[Probl
     if isinstance(phone, str):
         e164 = normalise_phone(phone)
         if e164 is None:
-            problems.append(Problem(
-                label, f"{key}.phone", f"{phone!r} is not a valid phone number",
-                "write a Danish number as 8 digits (e.g. \"20 10 00 01\") or a foreign one "
-                "with + and country code",
-            ))
+            problems.append(
+                Problem(
+                    label,
+                    f"{key}.phone",
+                    f"{phone!r} is not a valid phone number",
+                    'write a Danish number as 8 digits (e.g. "20 10 00 01") or a foreign one '
+                    "with + and country code",
+                )
+            )
         else:
             entry["phone"] = e164
     email = entry.get("email")
@@ -97,10 +105,14 @@ def _normalise(label: str, key: str, entry: dict[str, Any], problems: list[Probl
         try:
             entry["email"] = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError as exc:
-            problems.append(Problem(
-                label, f"{key}.email", f"{email!r} is not a valid email address: {exc}",
-                "write it as name@domain, e.g. \"anna@example.org\"",
-            ))
+            problems.append(
+                Problem(
+                    label,
+                    f"{key}.email",
+                    f"{email!r} is not a valid email address: {exc}",
+                    'write it as name@domain, e.g. "anna@example.org"',
+                )
+            )
 
 
 def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
@@ -122,15 +134,20 @@ def toml_problem(label: str, exc: tomllib.TOMLDecodeError) -> Problem:
     text = str(exc)
     match = _TOML_AT.search(text)
     message = text[: match.start()] if match else text
-    where = f"line {match.group(2)}, column {match.group(3)}" if match and match.group(2) \
+    where = (
+        f"line {match.group(2)}, column {match.group(3)}"
+        if match and match.group(2)
         else "end of file"
-    return Problem(label, where, f"TOML syntax error: {message}",
-                   "check quotes, brackets and '=' near that place; strings need double quotes")
+    )
+    return Problem(
+        label,
+        where,
+        f"TOML syntax error: {message}",
+        "check quotes, brackets and '=' near that place; strings need double quotes",
+    )
 
 
-def validation_problems(
-    label: str, model: type[BaseModel], exc: ValidationError
-) -> list[Problem]:
+def validation_problems(label: str, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
     """Map pydantic errors to Problems with dotted key paths and a fix hint per error type."""
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
@@ -150,16 +167,21 @@ def _hint(err: Any, allowed: list[str] | None) -> str:
     if kind == "literal_error":
         return f"use one of: {ctx.get('expected', '')}"
     if kind == "string_pattern_mismatch":
-        return "use lowercase letters a-z, digits and hyphens, e.g. \"anna-jensen\""
+        return 'use lowercase letters a-z, digits and hyphens, e.g. "anna-jensen"'
     if kind in ("too_short", "string_too_short"):
         return f"give at least {ctx.get('min_length', 1)} item(s)/character(s)"
     if kind in ("greater_than_equal", "less_than_equal"):
         return "zones are 1, 2, 3 or 4; leave zone out for area-wide targets"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         wanted = kind.removesuffix("_type").removesuffix("_parsing")
-        names = {"int": "a whole number without quotes", "bool": "true or false",
-                 "string": "a quoted string", "tuple": "a list [ ... ]",
-                 "model": "a table", "dict": "a table"}
+        names = {
+            "int": "a whole number without quotes",
+            "bool": "true or false",
+            "string": "a quoted string",
+            "tuple": "a list [ ... ]",
+            "model": "a table",
+            "dict": "a table",
+        }
         return f"write {names.get(wanted, wanted)}"
     return "see the comment header of the example directory for the format"
 
@@ -190,6 +212,9 @@ def _walk(root: type[BaseModel], loc: Iterable[str | int]) -> tuple[str, list[st
             tp = get_args(tp)[0]
         else:
             tp = None
-    allowed = list(parent.model_fields) \
-        if isinstance(parent, type) and issubclass(parent, BaseModel) else None
+    allowed = (
+        list(parent.model_fields)
+        if isinstance(parent, type) and issubclass(parent, BaseModel)
+        else None
+    )
     return key, allowed

@@ -22,8 +22,12 @@ def validate_directory(data: DirectoryFile, file: str) -> list[Problem]:
 
 def _unique(file: str, section: str, ids: list[str]) -> list[Problem]:
     return [
-        Problem(file, f"{section}[{i}].id", f"id {value!r} is used more than once in {section}",
-                "give every entry its own id")
+        Problem(
+            file,
+            f"{section}[{i}].id",
+            f"id {value!r} is used more than once in {section}",
+            "give every entry its own id",
+        )
         for i, value in enumerate(ids)
         if ids.index(value) != i
     ]
@@ -39,23 +43,44 @@ def _people(data: DirectoryFile, file: str) -> list[Problem]:
         key = f"people[{i}]"
         for j, role in enumerate(person.roles):
             if role not in roles:
-                out.append(Problem(
-                    file, f"{key}.roles[{j}]", f"role {role!r} is not declared in roles",
-                    f"add a [[roles]] entry with id = {role!r} or fix the spelling; "
-                    f"declared: {', '.join(sorted(roles))}",
-                ))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.roles[{j}]",
+                        f"role {role!r} is not declared in roles",
+                        f"add a [[roles]] entry with id = {role!r} or fix the spelling; "
+                        f"declared: {', '.join(sorted(roles))}",
+                    )
+                )
         if person.deputy is not None:
             if person.deputy == person.id:
-                out.append(Problem(file, f"{key}.deputy", "a person cannot be their own deputy",
-                                   "name another person's id, or remove deputy"))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.deputy",
+                        "a person cannot be their own deputy",
+                        "name another person's id, or remove deputy",
+                    )
+                )
             elif person.deputy not in people:
-                out.append(Problem(file, f"{key}.deputy",
-                                   f"deputy {person.deputy!r} is not a person in this directory",
-                                   "use the id of an entry under [[people]]"))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.deputy",
+                        f"deputy {person.deputy!r} is not a person in this directory",
+                        "use the id of an entry under [[people]]",
+                    )
+                )
         for j, zone in enumerate(person.zones):
             if not 1 <= zone <= 4:
-                out.append(Problem(file, f"{key}.zones[{j}]", f"zone {zone} does not exist",
-                                   "zones are 1, 2, 3 or 4"))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.zones[{j}]",
+                        f"zone {zone} does not exist",
+                        "zones are 1, 2, 3 or 4",
+                    )
+                )
         out += _channels(file, key, person.id, person.phone, person.email)
         for attr, seen in (("phone", first_phone), ("email", first_email)):
             value = getattr(person, attr)
@@ -63,11 +88,15 @@ def _people(data: DirectoryFile, file: str) -> list[Problem]:
                 continue
             norm = value.lower()
             if norm in seen:
-                out.append(Problem(
-                    file, f"{key}.{attr}", f"{attr} {value} is also used by {seen[norm]!r}",
-                    "each person needs their own number and address: replies and SMS "
-                    "commands are matched to people by them",
-                ))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.{attr}",
+                        f"{attr} {value} is also used by {seen[norm]!r}",
+                        "each person needs their own number and address: replies and SMS "
+                        "commands are matched to people by them",
+                    )
+                )
             else:
                 seen[norm] = person.id
     return out
@@ -75,14 +104,25 @@ def _people(data: DirectoryFile, file: str) -> list[Problem]:
 
 def _channels(file: str, key: str, pid: str, phone: str | None, email: str | None) -> list[Problem]:
     if phone is None and email is None:
-        return [Problem(file, key, f"{pid!r} has neither phone nor email and cannot be reached",
-                        "add phone and email")]
+        return [
+            Problem(
+                file,
+                key,
+                f"{pid!r} has neither phone nor email and cannot be reached",
+                "add phone and email",
+            )
+        ]
     if phone is None or email is None:
         missing = "phone" if phone is None else "email"
-        return [Problem(file, f"{key}.{missing}",
-                        f"{pid!r} can only be reached on one channel",
-                        f"add {missing} so a failed delivery can fall back to another channel",
-                        severity="warning")]
+        return [
+            Problem(
+                file,
+                f"{key}.{missing}",
+                f"{pid!r} can only be reached on one channel",
+                f"add {missing} so a failed delivery can fall back to another channel",
+                severity="warning",
+            )
+        ]
     return []
 
 
@@ -92,14 +132,31 @@ def _roles(data: DirectoryFile, file: str) -> list[Problem]:
     for i, role in enumerate(data.roles):
         count = holders[role.id]
         if count == 0:
-            out.append(Problem(file, f"roles[{i}]", f"nobody holds role {role.id!r}",
-                               "give the role to at least two people", severity="warning"))
+            out.append(
+                Problem(
+                    file,
+                    f"roles[{i}]",
+                    f"nobody holds role {role.id!r}",
+                    "give the role to at least two people",
+                    severity="warning",
+                )
+            )
         elif count == 1:
             holder = next(p for p in data.people if role.id in p.roles)
-            hint = (f"{holder.deputy!r} stands in as deputy; still, consider a second person"
-                    if holder.deputy else "give the role to a second person, or name a deputy")
-            out.append(Problem(file, f"roles[{i}]", f"only one person holds role {role.id!r}",
-                               hint, severity="warning"))
+            hint = (
+                f"{holder.deputy!r} stands in as deputy; still, consider a second person"
+                if holder.deputy
+                else "give the role to a second person, or name a deputy"
+            )
+            out.append(
+                Problem(
+                    file,
+                    f"roles[{i}]",
+                    f"only one person holds role {role.id!r}",
+                    hint,
+                    severity="warning",
+                )
+            )
     return out
 
 
@@ -109,12 +166,22 @@ def _assignments(data: DirectoryFile, file: str) -> list[Problem]:
     out: list[Problem] = []
     for i, assignment in enumerate(data.assignments):
         if assignment.staff not in people:
-            out.append(Problem(file, f"assignments[{i}].staff",
-                               f"staff {assignment.staff!r} is not a person in this directory",
-                               "use the id of an entry under [[people]]"))
+            out.append(
+                Problem(
+                    file,
+                    f"assignments[{i}].staff",
+                    f"staff {assignment.staff!r} is not a person in this directory",
+                    "use the id of an entry under [[people]]",
+                )
+            )
         for j, target in enumerate(assignment.targets):
             if target not in targets:
-                out.append(Problem(file, f"assignments[{i}].targets[{j}]",
-                                   f"target {target!r} is not defined under [[targets]]",
-                                   "use the id of an entry under [[targets]] or add it"))
+                out.append(
+                    Problem(
+                        file,
+                        f"assignments[{i}].targets[{j}]",
+                        f"target {target!r} is not defined under [[targets]]",
+                        "use the id of an entry under [[targets]] or add it",
+                    )
+                )
     return out

@@ -80,15 +80,23 @@ def _name(entry: Any) -> str:
 def _read_directory(directory: Path, problems: list[Problem]) -> list[tuple[str, bytes]]:
     if not directory.is_dir():
         problems.append(
-            Problem(str(directory), "(directory)", "is not a directory",
-                    "name the folder that holds the playbook *.toml files")
+            Problem(
+                str(directory),
+                "(directory)",
+                "is not a directory",
+                "name the folder that holds the playbook *.toml files",
+            )
         )
         return []
     paths = sorted(directory.glob("*.toml"))
     if not paths:
         problems.append(
-            Problem(str(directory), "(directory)", "contains no *.toml playbook files",
-                    "copy playbooks/plans/gruppe-1.toml and gruppe-2.toml there and adapt them")
+            Problem(
+                str(directory),
+                "(directory)",
+                "contains no *.toml playbook files",
+                "copy playbooks/plans/gruppe-1.toml and gruppe-2.toml there and adapt them",
+            )
         )
     return [(str(p), p.read_bytes()) for p in paths]
 
@@ -132,9 +140,7 @@ def toml_problem(label: str, exc: tomllib.TOMLDecodeError) -> Problem:
     )
 
 
-def validation_problems(
-    label: str, model: type[BaseModel], exc: ValidationError
-) -> list[Problem]:
+def validation_problems(label: str, model: type[BaseModel], exc: ValidationError) -> list[Problem]:
     """Map pydantic errors to Problems with dotted key paths and a fix hint per error type."""
     out: list[Problem] = []
     for err in exc.errors(include_url=False):
@@ -157,23 +163,33 @@ def _hint(err: Any, allowed: list[str] | None) -> str:
     if kind == "union_tag_invalid":
         return f"set kind to one of: {ctx.get('expected_tags', '')}"
     if kind == "union_tag_not_found":
-        return "add kind = \"notify\", \"create_outreach_tasks\" or \"convene\""
+        return 'add kind = "notify", "create_outreach_tasks" or "convene"'
     if kind == "string_pattern_mismatch":
-        return "use lowercase letters a-z, digits and hyphens, e.g. \"gruppe-2\""
+        return 'use lowercase letters a-z, digits and hyphens, e.g. "gruppe-2"'
     if kind in ("too_short", "string_too_short"):
         return f"give at least {ctx.get('min_length', 1)} item(s)/character(s)"
     if kind in ("too_long", "string_too_long"):
         return f"shorten it to at most {ctx.get('max_length')}"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        bound = {"greater_than": ">", "greater_than_equal": ">=",
-                 "less_than": "<", "less_than_equal": "<="}[kind]
+        bound = {
+            "greater_than": ">",
+            "greater_than_equal": ">=",
+            "less_than": "<",
+            "less_than_equal": "<=",
+        }[kind]
         value = next(iter(ctx.values()), "")
         return f"use a whole number {bound} {value}"
     if kind.endswith("_type") or kind.endswith("_parsing"):
         wanted = kind.removesuffix("_type").removesuffix("_parsing")
-        names = {"int": "a whole number without quotes", "bool": "true or false",
-                 "string": "a quoted string", "tuple": "a list [ ... ]",
-                 "list": "a list [ ... ]", "model": "a table", "dict": "a table"}
+        names = {
+            "int": "a whole number without quotes",
+            "bool": "true or false",
+            "string": "a quoted string",
+            "tuple": "a list [ ... ]",
+            "list": "a list [ ... ]",
+            "model": "a table",
+            "dict": "a table",
+        }
         return f"write {names.get(wanted, wanted)}"
     return "see the comment header of the bundled plan files for the format"
 
@@ -195,8 +211,11 @@ def _tagged_member(tp: Any, tag: object) -> Any | None:
         member = _unwrap(member)
         if isinstance(member, type) and issubclass(member, BaseModel):
             kind = member.model_fields.get("kind")
-            if kind is not None and get_origin(kind.annotation) is Literal \
-                    and tag in get_args(kind.annotation):
+            if (
+                kind is not None
+                and get_origin(kind.annotation) is Literal
+                and tag in get_args(kind.annotation)
+            ):
                 return member
     return None
 

@@ -27,10 +27,14 @@ def validate_set(loaded: Sequence[tuple[str, Playbook]]) -> list[Problem]:
         for file, pb in loaded:
             value = getattr(pb, attr)
             if value in seen:
-                problems.append(Problem(
-                    file, attr, f"{attr} {value!r} is also used in {seen[value]}",
-                    f"give every playbook its own {attr}",
-                ))
+                problems.append(
+                    Problem(
+                        file,
+                        attr,
+                        f"{attr} {value!r} is also used in {seen[value]}",
+                        f"give every playbook its own {attr}",
+                    )
+                )
             else:
                 seen[value] = file
     return problems
@@ -46,17 +50,24 @@ def validate_playbook(pb: Playbook, file: str) -> list[Problem]:
     problems += _duplicates(file, "participants", list(pb.participants), attr="")
     problems += _duplicates(file, "activation.roles", list(pb.activation.roles), attr="")
     if pb.leader_role not in pb.participants:
-        problems.append(Problem(
-            file, "leader_role", f"leader role {pb.leader_role!r} is not a participant",
-            "add it to participants or choose a participant as leader_role",
-        ))
+        problems.append(
+            Problem(
+                file,
+                "leader_role",
+                f"leader role {pb.leader_role!r} is not a participant",
+                "add it to participants or choose a participant as leader_role",
+            )
+        )
     if pb.police_case != pb.activation.police_case_required:
-        problems.append(Problem(
-            file, "activation.police_case_required",
-            f"is {str(pb.activation.police_case_required).lower()} but police_case is "
-            f"{str(pb.police_case).lower()}",
-            "set both to true for a police-case playbook, both to false otherwise",
-        ))
+        problems.append(
+            Problem(
+                file,
+                "activation.police_case_required",
+                f"is {str(pb.activation.police_case_required).lower()} but police_case is "
+                f"{str(pb.police_case).lower()}",
+                "set both to true for a police-case playbook, both to false otherwise",
+            )
+        )
     problems += _check_escalation(pb, file)
     problems += _check_steps(pb, file)
     problems += _check_templates(pb, file)
@@ -68,10 +79,14 @@ def _duplicates(file: str, key: str, ids: list[str], attr: str = "id") -> list[P
     for index, value in enumerate(ids):
         if ids.index(value) != index:
             where = f"{key}[{index}].{attr}" if attr else f"{key}[{index}]"
-            out.append(Problem(
-                file, where, f"{value!r} appears more than once in {key}",
-                "every entry needs a unique id; rename or remove the duplicate",
-            ))
+            out.append(
+                Problem(
+                    file,
+                    where,
+                    f"{value!r} appears more than once in {key}",
+                    "every entry needs a unique id; rename or remove the duplicate",
+                )
+            )
     return out
 
 
@@ -85,14 +100,20 @@ def _check_escalation(pb: Playbook, file: str) -> list[Problem]:
     out = []
     for (prev_name, prev), (name, value) in pairwise(order):
         if value <= prev:
-            out.append(Problem(
-                file, f"escalation.{name}",
-                f"{name} ({value}) must be greater than {prev_name} ({prev})",
-                "order the minutes renotify < deputy < report_missing, e.g. 10, 20, 30",
-            ))
+            out.append(
+                Problem(
+                    file,
+                    f"escalation.{name}",
+                    f"{name} ({value}) must be greater than {prev_name} ({prev})",
+                    "order the minutes renotify < deputy < report_missing, e.g. 10, 20, 30",
+                )
+            )
     if len(set(esc.channels)) != len(esc.channels):
-        out.append(Problem(file, "escalation.channels", "a channel is listed twice",
-                           "list each channel once"))
+        out.append(
+            Problem(
+                file, "escalation.channels", "a channel is listed twice", "list each channel once"
+            )
+        )
     return out
 
 
@@ -102,12 +123,15 @@ def _check_steps(pb: Playbook, file: str) -> list[Problem]:
     previous_due = 0
     for i, step in enumerate(pb.steps):
         if step.due_after_minutes < previous_due:
-            out.append(Problem(
-                file, f"steps[{i}].due_after_minutes",
-                f"step {step.id!r} is due before the step above it",
-                "steps are ordered; give later steps the same or a later due time",
-                severity="warning",
-            ))
+            out.append(
+                Problem(
+                    file,
+                    f"steps[{i}].due_after_minutes",
+                    f"step {step.id!r} is due before the step above it",
+                    "steps are ordered; give later steps the same or a later due time",
+                    severity="warning",
+                )
+            )
         previous_due = max(previous_due, step.due_after_minutes)
         for j, action in enumerate(step.actions):
             if not isinstance(action, OutreachAction):
@@ -115,11 +139,14 @@ def _check_steps(pb: Playbook, file: str) -> list[Problem]:
             for k, group in enumerate(action.groups):
                 if group not in groups:
                     known = ", ".join(sorted(groups)) or "(none defined)"
-                    out.append(Problem(
-                        file, f"steps[{i}].actions[{j}].groups[{k}]",
-                        f"outreach group {group!r} is not defined in outreach_groups",
-                        f"use one of: {known}, or add it under [[outreach_groups]]",
-                    ))
+                    out.append(
+                        Problem(
+                            file,
+                            f"steps[{i}].actions[{j}].groups[{k}]",
+                            f"outreach group {group!r} is not defined in outreach_groups",
+                            f"use one of: {known}, or add it under [[outreach_groups]]",
+                        )
+                    )
     return out
 
 
@@ -127,10 +154,14 @@ def _check_templates(pb: Playbook, file: str) -> list[Problem]:
     out: list[Problem] = []
     for kind in TemplateKind:
         if kind not in pb.templates:
-            out.append(Problem(
-                file, f"templates.{kind.value}", "template is missing",
-                f"add a [templates.{kind.value}] table with subject, text and sms",
-            ))
+            out.append(
+                Problem(
+                    file,
+                    f"templates.{kind.value}",
+                    "template is missing",
+                    f"add a [templates.{kind.value}] table with subject, text and sms",
+                )
+            )
     for kind, template in pb.templates.items():
         out += _check_template(file, f"templates.{kind.value}", template)
     return out
@@ -142,35 +173,52 @@ def _check_template(file: str, key: str, template: Template) -> list[Problem]:
         allowed = SMS_PLACEHOLDERS if attr == "sms" else frozenset(PLACEHOLDERS)
         names, error = placeholders(getattr(template, attr))
         if error:
-            out.append(Problem(file, f"{key}.{attr}", f"bad placeholder syntax: {error}",
-                               "write placeholders as {name}; a literal brace as {{ or }}"))
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.{attr}",
+                    f"bad placeholder syntax: {error}",
+                    "write placeholders as {name}; a literal brace as {{ or }}",
+                )
+            )
             continue
         for name in names:
             if name not in allowed:
-                out.append(Problem(
-                    file, f"{key}.{attr}", f"unknown placeholder {{{name}}}",
-                    f"use only {', '.join('{' + n + '}' for n in sorted(allowed))}",
-                ))
+                out.append(
+                    Problem(
+                        file,
+                        f"{key}.{attr}",
+                        f"unknown placeholder {{{name}}}",
+                        f"use only {', '.join('{' + n + '}' for n in sorted(allowed))}",
+                    )
+                )
     if out:
         return out
     bad = non_gsm(template.sms)
     if bad:
         shown = ", ".join(f"{ch!r} (U+{ord(ch):04X})" for ch in bad)
-        out.append(Problem(
-            file, f"{key}.sms", f"contains characters outside GSM-7: {shown}",
-            f"replace {shown} with plain letters (æøå are fine); "
-            "otherwise the SMS falls back to UCS-2 with 70 characters per segment",
-        ))
+        out.append(
+            Problem(
+                file,
+                f"{key}.sms",
+                f"contains characters outside GSM-7: {shown}",
+                f"replace {shown} with plain letters (æøå are fine); "
+                "otherwise the SMS falls back to UCS-2 with 70 characters per segment",
+            )
+        )
         return out
     size = sms_septets(template.sms)
     if size > SEGMENT_SEPTETS:
-        out.append(Problem(
-            file, f"{key}.sms",
-            f"needs {size} septets with {DRILL_PREFIX.strip()!r} and placeholders at "
-            f"full length; one SMS segment holds {SEGMENT_SEPTETS}",
-            f"shorten it by {size - SEGMENT_SEPTETS} character(s); "
-            "€ [ ] { } ^ ~ | \\ count double",
-        ))
+        out.append(
+            Problem(
+                file,
+                f"{key}.sms",
+                f"needs {size} septets with {DRILL_PREFIX.strip()!r} and placeholders at "
+                f"full length; one SMS segment holds {SEGMENT_SEPTETS}",
+                f"shorten it by {size - SEGMENT_SEPTETS} character(s); "
+                "€ [ ] { } ^ ~ | \\ count double",
+            )
+        )
     return out
 
 

@@ -21,7 +21,11 @@ def find_bindir() -> Path | None:
     if found:
         candidates.append(Path(found).resolve().parent)
     return next(
-        (c for c in candidates if all((c / tool).exists() for tool in ("initdb", "pg_ctl", "createdb"))),
+        (
+            c
+            for c in candidates
+            if all((c / tool).exists() for tool in ("initdb", "pg_ctl", "createdb"))
+        ),
         None,
     )
 
@@ -52,19 +56,42 @@ def cluster() -> Iterator[str]:
     port = free_port()
     try:
         subprocess.run(
-            _as_postgres([str(bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                          "-A", "trust", "-E", "UTF8", "--no-sync"]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--no-sync",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         subprocess.run(
-            _as_postgres([
-                str(bindir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l",
-                str(root / "log"), "-o",
-                f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                "-c max_connections=100",
-                "start",
-            ]),
-            check=True, capture_output=True,
+            _as_postgres(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-l",
+                    str(root / "log"),
+                    "-o",
+                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+                    "-c max_connections=100",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
         )
         yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
     finally:
@@ -82,5 +109,6 @@ def create_database(server_url: str, name: str) -> None:
     port = server_url.rsplit(":", 1)[1]
     subprocess.run(
         [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", port, "-U", "postgres", name],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )

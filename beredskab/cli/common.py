@@ -17,6 +17,8 @@ from beredskab.settings import Settings, load_settings
 
 T = TypeVar("T")
 CHANNEL = "cli"
+DELIVERY_SECONDS = 120
+"""How long a command waits for its messages to go out before leaving them to `serve`."""
 
 cli = typer.Typer(
     help="beredskab — beredskabsplanen som kørende tjeneste / the preparedness plan as a service.",
@@ -83,7 +85,8 @@ def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
             await app.start()
             result = await body(app)
             if deliver:
-                await app.outbox.drain()
+                async with asyncio.timeout(DELIVERY_SECONDS):
+                    await app.outbox.drain()
             return result
         finally:
             await app.aclose()

@@ -28,8 +28,15 @@ def activate(
 
     async def body(app: App) -> activation.ActivationResult:
         return await activation.activate(
-            db=app.db, plan=app.plan, playbook=playbook, actor_id=actor, channel=CHANNEL,
-            description=description, zone=zone, police_case=police_case, drill=drill,
+            db=app.db,
+            plan=app.plan,
+            playbook=playbook,
+            actor_id=actor,
+            channel=CHANNEL,
+            description=description,
+            zone=zone,
+            police_case=police_case,
+            drill=drill,
         )
 
     result = run(body, deliver=not no_deliver)
@@ -37,7 +44,9 @@ def activate(
     typer.echo(
         t(
             "joined" if result.joined else "activated",
-            nr=i.id, gruppe=i.playbook_name, participants=result.participants,
+            nr=i.id,
+            gruppe=i.playbook_name,
+            participants=result.participants,
             messages=result.messages,
         )
     )
@@ -55,14 +64,18 @@ def upgrade(
 
     async def body(app: App) -> activation.ActivationResult:
         return await activation.upgrade(
-            db=app.db, plan=app.plan, incident_id=nr, to_playbook=playbook, actor_id=actor,
-            channel=CHANNEL, police_case=police_case,
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            to_playbook=playbook,
+            actor_id=actor,
+            channel=CHANNEL,
+            police_case=police_case,
         )
 
     result = run(body, deliver=not no_deliver)
     typer.echo(
-        t("upgraded", nr=nr, gruppe=result.incident.playbook_name,
-          participants=result.participants)
+        t("upgraded", nr=nr, gruppe=result.incident.playbook_name, participants=result.participants)
     )
 
 
@@ -77,7 +90,11 @@ def ack(
 
     async def body(app: App) -> tuple[acknowledgements.AckResult, str, str | None]:
         result = await acknowledgements.record(
-            db=app.db, plan=app.plan, incident_id=nr, person_id=actor, via=CHANNEL,
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            person_id=actor,
+            via=CHANNEL,
             decline=decline,
         )
         person = app.plan.directory.person(actor)

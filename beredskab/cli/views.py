@@ -29,7 +29,7 @@ def status(
 
         async def recent(app: App) -> list[Incident]:
             async with app.db.transaction() as tx:
-                return await tx.incidents.list()
+                return await tx.incidents.recent()
 
         incidents = run(recent)
         if as_json:
@@ -51,7 +51,9 @@ def status(
         return
     i = view.incident
     confirmed = sum(c.status.value == "confirmed" for c in view.confirmations)
-    typer.echo(f"Hændelse {i.id}: {i.playbook_name}{' (ØVELSE)' if i.drill else ''} — {i.status.value}")
+    typer.echo(
+        f"Hændelse {i.id}: {i.playbook_name}{' (ØVELSE)' if i.drill else ''} — {i.status.value}"
+    )
     typer.echo(f"  {i.title}")
     typer.echo(f"  Bekræftet: {confirmed}/{len(view.confirmations)}")
     for c in view.confirmations:
@@ -90,7 +92,9 @@ def show_log(nr: int) -> None:
 
     for e in run(body).log:
         text = "[fortrolig post udeladt]" if e.sensitive else e.text
-        typer.echo(f"{e.seq:3} {e.created_at:%Y-%m-%d %H:%M:%S} {e.kind.value:10} {e.actor}: {text}")
+        typer.echo(
+            f"{e.seq:3} {e.created_at:%Y-%m-%d %H:%M:%S} {e.kind.value:10} {e.actor}: {text}"
+        )
 
 
 @cli.command("report")
@@ -111,14 +115,21 @@ def report_cmd(
             reader = access.person(app.plan, actor or "")
             async with access.audited(app.db):
                 access.require_role(
-                    reader, [playbook.leader_role if playbook else "projektchef"],
-                    action="report.sensitive", channel=CHANNEL,
-                    what="read sensitive log entries", incident_id=nr,
+                    reader,
+                    [playbook.leader_role if playbook else "projektchef"],
+                    action="report.sensitive",
+                    channel=CHANNEL,
+                    what="read sensitive log entries",
+                    incident_id=nr,
                 )
             async with app.db.transaction() as tx:
                 await audit.record(
-                    tx, actor=reader.id, action="report.sensitive", channel=CHANNEL,
-                    incident_id=nr, detail="report with sensitive entries",
+                    tx,
+                    actor=reader.id,
+                    action="report.sensitive",
+                    channel=CHANNEL,
+                    incident_id=nr,
+                    detail="report with sensitive entries",
                 )
         names = {p.id: p.name for p in app.plan.directory.people}
         return report.markdown(view, names=names, include_sensitive=include_sensitive)

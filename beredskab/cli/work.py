@@ -8,19 +8,26 @@ import typer
 
 from beredskab import situation_log, steps, tasks
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, fail, run, step_cli, task_cli, cli
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, run, step_cli, task_cli
 from beredskab.i18n import t
 from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
 
 NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
 
 
-def _finish_step(nr: int, step: str, actor: str, note: str | None, *, skip: bool,
-                 deliver: bool) -> None:
+def _finish_step(
+    nr: int, step: str, actor: str, note: str | None, *, skip: bool, deliver: bool
+) -> None:
     async def body(app: App) -> Step:
         return await steps.finish(
-            db=app.db, plan=app.plan, incident_id=nr, step_ref=step, actor_id=actor,
-            channel=CHANNEL, note=note, skip=skip,
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            step_ref=step,
+            actor_id=actor,
+            channel=CHANNEL,
+            note=note,
+            skip=skip,
         )
 
     done = run(body, deliver=deliver)
@@ -46,8 +53,14 @@ def step_skip(
 def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: str | None) -> None:
     async def body(app: App) -> tasks.TaskChange:
         return await tasks.change(
-            db=app.db, plan=app.plan, incident_id=nr, number=task, actor_id=actor,
-            status=status, channel=CHANNEL, outcome=outcome,
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            number=task,
+            actor_id=actor,
+            status=status,
+            channel=CHANNEL,
+            outcome=outcome,
         )
 
     result = run(body, deliver=True)
@@ -87,7 +100,12 @@ def task_reassign(
 
     async def body(app: App) -> Task:
         return await tasks.reassign(
-            db=app.db, plan=app.plan, incident_id=nr, number=task, actor_id=actor, to=to,
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            number=task,
+            actor_id=actor,
+            to=to,
             channel=CHANNEL,
         )
 
@@ -119,8 +137,15 @@ def log_cmd(
 
     async def body(app: App) -> LogEntry:
         return await situation_log.add_entry(
-            db=app.db, plan=app.plan, incident_id=nr, actor_id=actor, text=note,
-            channel=CHANNEL, kind=entry_kind, sensitive=sensitive, corrects=corrects,
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            actor_id=actor,
+            text=note,
+            channel=CHANNEL,
+            kind=entry_kind,
+            sensitive=sensitive,
+            corrects=corrects,
         )
 
     typer.echo(t("logged", seq=run(body).seq, nr=nr))

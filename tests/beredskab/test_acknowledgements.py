@@ -13,28 +13,38 @@ from tests.beredskab.helpers import CHIEF, POLICE, SSP, deliveries
 
 
 async def _incident(db: Database, plan: Plan) -> int:
-    result = await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms")
+    result = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms"
+    )
     return result.incident.id
 
 
 async def test_ack_is_recorded_once_however_often_it_arrives(db: Database, plan: Plan) -> None:
     nr = await _incident(db, plan)
-    first = await acknowledgements.record(db=db, plan=plan, incident_id=nr, person_id=SSP, via="sms")
-    again = await acknowledgements.record(db=db, plan=plan, incident_id=nr, person_id=SSP, via="telegram")
+    first = await acknowledgements.record(
+        db=db, plan=plan, incident_id=nr, person_id=SSP, via="sms"
+    )
+    again = await acknowledgements.record(
+        db=db, plan=plan, incident_id=nr, person_id=SSP, via="telegram"
+    )
     assert first.changed and not again.changed
     assert again.confirmation.status is ConfirmationStatus.CONFIRMED
     assert again.confirmation.via == "sms"
     async with db.transaction() as tx:
         log = await tx.log.list(nr)
         audit = await tx.audit.list(incident_id=nr)
-    assert [e.text for e in log if e.kind is EntryKind.CONFIRMED] == ["Sara Lund bekræftede via sms."]
+    assert [e.text for e in log if e.kind is EntryKind.CONFIRMED] == [
+        "Sara Lund bekræftede via sms."
+    ]
     assert [(a.actor, a.action) for a in audit if a.action == "ack"] == [(SSP, "ack")]
 
 
 async def test_person_not_asked_cannot_ack(db: Database, plan: Plan) -> None:
     nr = await _incident(db, plan)
     with pytest.raises(NotFoundError, match="was not asked to confirm"):
-        await acknowledgements.record(db=db, plan=plan, incident_id=nr, person_id="rasmus-toft", via="sms")
+        await acknowledgements.record(
+            db=db, plan=plan, incident_id=nr, person_id="rasmus-toft", via="sms"
+        )
 
 
 async def test_decline_asks_the_deputy_at_once(db: Database, plan: Plan) -> None:
@@ -47,12 +57,16 @@ async def test_decline_asks_the_deputy_at_once(db: Database, plan: Plan) -> None
     assert result.deputy == person.deputy
     assert result.confirmation.status is ConfirmationStatus.DECLINED
     rows = await deliveries(db, nr)
-    assert {d.channel.value for d in rows if d.person_id == person.deputy and d.template == "activation"}
+    assert {
+        d.channel.value for d in rows if d.person_id == person.deputy and d.template == "activation"
+    }
     async with db.transaction() as tx:
         deputy_row = await tx.incidents.confirmation(nr, person.deputy)
     assert deputy_row is not None and deputy_row.reason == f"deputy:{CHIEF}"
     # Changing one's mind later still counts as confirmed.
-    later = await acknowledgements.record(db=db, plan=plan, incident_id=nr, person_id=CHIEF, via="cli")
+    later = await acknowledgements.record(
+        db=db, plan=plan, incident_id=nr, person_id=CHIEF, via="cli"
+    )
     assert later.changed and later.confirmation.status is ConfirmationStatus.CONFIRMED
 
 

@@ -18,8 +18,14 @@ async def test_group2_by_police_notifies_every_participant_on_every_channel(
     db: Database, plan: Plan
 ) -> None:
     result = await activation.activate(
-        db=db, plan=plan, playbook="gruppe-2", actor_id=POLICE, channel="cli",
-        description="Skud ved Korskærparken", zone=2, police_case="3700-1",
+        db=db,
+        plan=plan,
+        playbook="gruppe-2",
+        actor_id=POLICE,
+        channel="cli",
+        description="Skud ved Korskærparken",
+        zone=2,
+        police_case="3700-1",
     )
     assert not result.joined
     playbook = plan.playbook("gruppe-2")
@@ -31,7 +37,9 @@ async def test_group2_by_police_notifies_every_participant_on_every_channel(
     assert result.participants == len(participants)
     assert all("Skud" not in d.short_text or len(d.short_text) <= 160 for d in rows)
     async with db.transaction() as tx:
-        confirmations = {c.person_id: c for c in await tx.incidents.confirmations(result.incident.id)}
+        confirmations = {
+            c.person_id: c for c in await tx.incidents.confirmations(result.incident.id)
+        }
         log = await tx.log.list(result.incident.id)
         steps = await tx.steps.list(result.incident.id)
     assert confirmations[POLICE].status is ConfirmationStatus.CONFIRMED  # the activator
@@ -49,9 +57,11 @@ async def test_activation_by_someone_without_the_role_is_refused_and_audited(
     db: Database, plan: Plan, playbook: str, actor: str
 ) -> None:
     with pytest.raises(NotAuthorisedError, match="may not activate"):
-        await activation.activate(db=db, plan=plan, playbook=playbook, actor_id=actor, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook=playbook, actor_id=actor, channel="cli"
+        )
     async with db.transaction() as tx:
-        assert await tx.incidents.list() == []
+        assert await tx.incidents.recent() == []
         audit = await tx.audit.list()
     assert [(a.actor, a.action, a.allowed) for a in audit] == [(actor, "activate", False)]
 
@@ -64,8 +74,12 @@ async def test_unknown_person_and_playbook_get_clear_errors(db: Database, plan: 
 
 
 async def test_second_activation_joins_the_open_incident(db: Database, plan: Plan) -> None:
-    first = await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms")
-    again = await activation.activate(db=db, plan=plan, playbook="gruppe-2", actor_id=CHIEF, channel="cli")
+    first = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms"
+    )
+    again = await activation.activate(
+        db=db, plan=plan, playbook="gruppe-2", actor_id=CHIEF, channel="cli"
+    )
     assert again.joined and again.incident.id == first.incident.id
     assert again.messages == 0
     async with db.transaction() as tx:
@@ -89,7 +103,7 @@ async def test_simultaneous_activations_create_exactly_one_incident(
         assert len({r.incident.id for r in results}) == 1
         assert sum(not r.joined for r in results) == 1
         async with dbs[0].transaction() as tx:
-            assert len(await tx.incidents.list()) == 1
+            assert len(await tx.incidents.recent()) == 1
     finally:
         for d in dbs:
             await d.dispose()
@@ -99,8 +113,12 @@ async def test_closed_playbook_can_be_activated_again(db: Database, plan: Plan) 
     from beredskab import standdown
 
     first = await activation.activate(db=db, plan=plan, playbook="1", actor_id=CHIEF, channel="cli")
-    await standdown.close(db=db, plan=plan, incident_id=first.incident.id, actor_id=CHIEF, channel="cli")
-    second = await activation.activate(db=db, plan=plan, playbook="1", actor_id=CHIEF, channel="cli")
+    await standdown.close(
+        db=db, plan=plan, incident_id=first.incident.id, actor_id=CHIEF, channel="cli"
+    )
+    second = await activation.activate(
+        db=db, plan=plan, playbook="1", actor_id=CHIEF, channel="cli"
+    )
     assert not second.joined and second.incident.id != first.incident.id
 
 
@@ -110,7 +128,8 @@ async def test_drill_prefixes_every_message(db: Database, plan: Plan) -> None:
     )
     rows = await deliveries(db, result.incident.id)
     assert rows and all(
-        d.subject.startswith("ØVELSE") and d.text.startswith("ØVELSE")
+        d.subject.startswith("ØVELSE")
+        and d.text.startswith("ØVELSE")
         and d.short_text.startswith("ØVELSE")
         for d in rows
     )
@@ -119,8 +138,13 @@ async def test_drill_prefixes_every_message(db: Database, plan: Plan) -> None:
 async def test_upgrade_group1_to_group2_adds_police_participants(db: Database, plan: Plan) -> None:
     first = await activation.activate(db=db, plan=plan, playbook="1", actor_id=CHIEF, channel="cli")
     upgraded = await activation.upgrade(
-        db=db, plan=plan, incident_id=first.incident.id, to_playbook="2", actor_id=POLICE,
-        channel="cli", police_case="3700-2",
+        db=db,
+        plan=plan,
+        incident_id=first.incident.id,
+        to_playbook="2",
+        actor_id=POLICE,
+        channel="cli",
+        police_case="3700-2",
     )
     assert upgraded.incident.playbook_id == "gruppe-2"
     assert upgraded.incident.police_case == "3700-2"
@@ -132,7 +156,11 @@ async def test_upgrade_group1_to_group2_adds_police_participants(db: Database, p
     assert any(e.kind is EntryKind.UPGRADED for e in log)
     with pytest.raises(InvalidStateError, match="already runs gruppe-2"):
         await activation.upgrade(
-            db=db, plan=plan, incident_id=first.incident.id, to_playbook="2", actor_id=POLICE,
+            db=db,
+            plan=plan,
+            incident_id=first.incident.id,
+            to_playbook="2",
+            actor_id=POLICE,
             channel="cli",
         )
 
@@ -141,6 +169,10 @@ async def test_upgrade_needs_a_group2_activator(db: Database, plan: Plan) -> Non
     first = await activation.activate(db=db, plan=plan, playbook="1", actor_id=SSP, channel="cli")
     with pytest.raises(NotAuthorisedError):
         await activation.upgrade(
-            db=db, plan=plan, incident_id=first.incident.id, to_playbook="2", actor_id=SSP,
+            db=db,
+            plan=plan,
+            incident_id=first.incident.id,
+            to_playbook="2",
+            actor_id=SSP,
             channel="cli",
         )

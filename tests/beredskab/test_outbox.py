@@ -28,12 +28,14 @@ class ScriptedChannel:
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
         self.failures: dict[str, list[Exception]] = {}
+        self.changed = asyncio.Event()
 
     async def send(self, recipient: Recipient, message: Message) -> Receipt:
         queue = self.failures.get(recipient.address)
         if queue:
             raise queue.pop(0)
         self.sent.append((recipient.address, message.key))
+        self.changed.set()
         return Receipt(provider_id=f"p-{message.key}")
 
     async def aclose(self) -> None:
@@ -44,7 +46,9 @@ SETTINGS = OutboxSettings(backoff_base_seconds=10, backoff_max_seconds=60, max_a
 
 
 async def _setup(db: Database, plan: Plan) -> tuple[int, ScriptedChannel, Outbox]:
-    nr = (await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")).incident.id
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
     channel = ScriptedChannel()
     outbox = Outbox(db=db, channels={k: channel for k in ChannelKind}, settings=SETTINGS)
     return nr, channel, outbox
@@ -108,7 +112,7 @@ async def test_permanent_failure_and_exhausted_retries_are_logged(
 async def test_row_held_by_a_dead_worker_is_taken_again_after_the_lease(
     clocked_db: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr, channel, outbox = await _setup(clocked_db, plan)
+    nr, _channel, outbox = await _setup(clocked_db, plan)
     async with clocked_db.transaction() as tx:  # a worker claims everything, then "dies"
         claimed = await tx.deliveries.claim(
             owner="dead", now=tx.now, lease_until=tx.now + timedelta(seconds=60), limit=500
@@ -128,8 +132,10 @@ async def test_workers_stop_cleanly(db: Database, plan: Plan) -> None:
     nr, channel, outbox = await _setup(db, plan)
     stop = asyncio.Event()
     runner = asyncio.create_task(outbox.run(stop))
-    while any(d.status is not DeliveryStatus.SENT for d in await deliveries(db, nr)):
-        await asyncio.sleep(0.05)
+    total = len(await deliveries(db, nr))
+    while len(channel.sent) < total:
+        channel.changed.clear()
+        await channel.changed.wait()
     stop.set()
     await asyncio.wait_for(runner, timeout=5)
     assert len(channel.sent) == len(await deliveries(db, nr))

@@ -34,12 +34,18 @@ def test_bundled_plan_is_valid_and_versioned(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (("gruppe-2.toml", 'role = "sekretariatsleder"', 'role = "sekretariatsleeder"'),
-         "gruppe-2.toml: duties[8].role: role 'sekretariatsleeder' is not declared"),
-        (("kontakter.toml", 'roles = ["politi"]', 'roles = ["ssp"]'),
-         "nobody in kontakter.toml holds role 'politi'"),
-        (("kontakter.toml", 'group = "frivillige"', 'group = "frivilige"'),
-         "'frivilige' is no playbook's outreach group"),
+        (
+            ("gruppe-2.toml", 'role = "sekretariatsleder"', 'role = "sekretariatsleeder"'),
+            "gruppe-2.toml: duties[8].role: role 'sekretariatsleeder' is not declared",
+        ),
+        (
+            ("kontakter.toml", 'roles = ["politi"]', 'roles = ["ssp"]'),
+            "nobody in kontakter.toml holds role 'politi'",
+        ),
+        (
+            ("kontakter.toml", 'group = "frivillige"', 'group = "frivilige"'),
+            "'frivilige' is no playbook's outreach group",
+        ),
     ],
 )
 def test_cross_reference_problems_name_file_key_and_hint(

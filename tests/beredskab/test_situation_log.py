@@ -13,18 +13,35 @@ from tests.beredskab.helpers import CHIEF, POLICE, SSP
 
 
 async def test_notes_chain_and_verify(db: Database, plan: Plan) -> None:
-    nr = (await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")).incident.id
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
     note = await situation_log.add_entry(
-        db=db, plan=plan, incident_id=nr, actor_id=SSP, text="Unge samlet ved p-pladsen",
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        actor_id=SSP,
+        text="Unge samlet ved p-pladsen",
         channel="cli",
     )
     secret = await situation_log.add_entry(
-        db=db, plan=plan, incident_id=nr, actor_id=CHIEF, text="Navn på mistænkt kendt",
-        channel="cli", kind=EntryKind.DECISION, sensitive=True,
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        actor_id=CHIEF,
+        text="Navn på mistænkt kendt",
+        channel="cli",
+        kind=EntryKind.DECISION,
+        sensitive=True,
     )
     fix = await situation_log.add_entry(
-        db=db, plan=plan, incident_id=nr, actor_id=SSP, text="Det var ved skolen, ikke p-pladsen",
-        channel="cli", corrects=note.seq,
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        actor_id=SSP,
+        text="Det var ved skolen, ikke p-pladsen",
+        channel="cli",
+        corrects=note.seq,
     )
     assert fix.kind is EntryKind.CORRECTION and fix.corrects == note.seq
     async with db.transaction() as tx:
@@ -41,7 +58,9 @@ async def test_notes_chain_and_verify(db: Database, plan: Plan) -> None:
 
 
 async def test_correction_must_point_at_an_existing_entry(db: Database, plan: Plan) -> None:
-    nr = (await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")).incident.id
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
     with pytest.raises(NotFoundError, match="log entry 999"):
         await situation_log.add_entry(
             db=db, plan=plan, incident_id=nr, actor_id=SSP, text="x", channel="cli", corrects=999
@@ -49,7 +68,9 @@ async def test_correction_must_point_at_an_existing_entry(db: Database, plan: Pl
 
 
 async def test_outsider_cannot_write_and_is_audited(db: Database, plan: Plan) -> None:
-    nr = (await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")).incident.id
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
     with pytest.raises(NotAuthorisedError):
         await situation_log.add_entry(
             db=db, plan=plan, incident_id=nr, actor_id="lise-krogh", text="hej", channel="cli"

@@ -84,7 +84,9 @@ async def test_skipped_step_runs_no_actions(db: Database, plan: Plan) -> None:
 async def test_step_needs_owner_or_leader(db: Database, plan: Plan) -> None:
     nr = await _incident(db, plan)
     with pytest.raises(NotAuthorisedError):
-        await steps.finish(db=db, plan=plan, incident_id=nr, step_ref="1", actor_id=SSP, channel="cli")
+        await steps.finish(
+            db=db, plan=plan, incident_id=nr, step_ref="1", actor_id=SSP, channel="cli"
+        )
     with pytest.raises(NotFoundError, match="no step '99'"):
         await _finish(db, plan, nr, "99")
 
@@ -96,25 +98,75 @@ async def test_task_life_cycle_and_reassignment(db: Database, plan: Plan) -> Non
         task = (await tx.tasks.list(nr))[0]
     other = next(p.id for p in plan.directory.with_role("sekretariat") if p.id != task.assignee)
     with pytest.raises(NotAuthorisedError):
-        await tasks.change(db=db, plan=plan, incident_id=nr, number=task.number, actor_id=other,
-                           status=TaskStatus.ACCEPTED, channel="cli")
-    accepted = await tasks.change(db=db, plan=plan, incident_id=nr, number=task.number,
-                                  actor_id=task.assignee, status=TaskStatus.ACCEPTED, channel="cli")
-    repeat = await tasks.change(db=db, plan=plan, incident_id=nr, number=task.number,
-                                actor_id=task.assignee, status=TaskStatus.ACCEPTED, channel="sms")
+        await tasks.change(
+            db=db,
+            plan=plan,
+            incident_id=nr,
+            number=task.number,
+            actor_id=other,
+            status=TaskStatus.ACCEPTED,
+            channel="cli",
+        )
+    accepted = await tasks.change(
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        number=task.number,
+        actor_id=task.assignee,
+        status=TaskStatus.ACCEPTED,
+        channel="cli",
+    )
+    repeat = await tasks.change(
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        number=task.number,
+        actor_id=task.assignee,
+        status=TaskStatus.ACCEPTED,
+        channel="sms",
+    )
     assert accepted.changed and not repeat.changed
-    declined = await tasks.change(db=db, plan=plan, incident_id=nr, number=task.number,
-                                  actor_id=task.assignee, status=TaskStatus.DECLINED, channel="cli")
+    declined = await tasks.change(
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        number=task.number,
+        actor_id=task.assignee,
+        status=TaskStatus.DECLINED,
+        channel="cli",
+    )
     assert declined.task.status is TaskStatus.DECLINED
-    moved = await tasks.reassign(db=db, plan=plan, incident_id=nr, number=task.number,
-                                 actor_id=CHIEF, to=other, channel="cli")
+    moved = await tasks.reassign(
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        number=task.number,
+        actor_id=CHIEF,
+        to=other,
+        channel="cli",
+    )
     assert moved.assignee == other and moved.status is TaskStatus.ASSIGNED
-    done = await tasks.change(db=db, plan=plan, incident_id=nr, number=task.number, actor_id=other,
-                              status=TaskStatus.DONE, channel="cli", outcome="Alle informeret")
+    done = await tasks.change(
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        number=task.number,
+        actor_id=other,
+        status=TaskStatus.DONE,
+        channel="cli",
+        outcome="Alle informeret",
+    )
     assert done.task.status is TaskStatus.DONE and done.task.outcome == "Alle informeret"
     with pytest.raises(InvalidStateError):
-        await tasks.change(db=db, plan=plan, incident_id=nr, number=task.number, actor_id=other,
-                           status=TaskStatus.ACCEPTED, channel="cli")
+        await tasks.change(
+            db=db,
+            plan=plan,
+            incident_id=nr,
+            number=task.number,
+            actor_id=other,
+            status=TaskStatus.ACCEPTED,
+            channel="cli",
+        )
 
 
 async def test_stand_down_notifies_everyone_and_expires_unsent(db: Database, plan: Plan) -> None:

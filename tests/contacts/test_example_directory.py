@@ -12,8 +12,13 @@ from contacts.models import Person, Target
 from playbooks.loader import load_playbooks
 from playbooks.schema import ConveneAction, NotifyAction, Playbook
 
-GROUPS = ("varmemestre-driftschefer", "beboernetvaerk", "frivillige", "beboere-i-aktiviteter",
-          "samarbejdspartnere")
+GROUPS = (
+    "varmemestre-driftschefer",
+    "beboernetvaerk",
+    "frivillige",
+    "beboere-i-aktiviteter",
+    "samarbejdspartnere",
+)
 
 
 @pytest.fixture(scope="module")
@@ -39,9 +44,17 @@ def test_example_is_marked_and_named(directory: Directory) -> None:
 
 def test_every_role_used_by_the_playbooks_is_declared_and_held(directory: Directory) -> None:
     used = set().union(*(_roles_used(pb) for pb in load_playbooks().playbooks))
-    assert used >= {"politi", "ssp", "chef-beskaeftigelse", "chef-unge-uddannelse",
-                    "direktoer-boligorganisation", "projektchef", "sekretariatsleder",
-                    "sekretariat", "bestyrelse"}
+    assert used >= {
+        "politi",
+        "ssp",
+        "chef-beskaeftigelse",
+        "chef-unge-uddannelse",
+        "direktoer-boligorganisation",
+        "projektchef",
+        "sekretariatsleder",
+        "sekretariat",
+        "bestyrelse",
+    }
     for role in used:
         assert directory.role(role) is not None, role
         assert directory.with_role(role), role
@@ -51,11 +64,17 @@ def test_board_has_the_five_members_of_the_organisation(directory: Directory) ->
     board = directory.with_role("bestyrelse")
     assert len(board) == 5
     titles = " | ".join(f"{p.title} {p.organisation}" for p in board)
-    for member in ("Boligkontoret Fredericia", "Boli.nu", "Erhvervsdirektør",
-                   "direktionen", "Beskæftigelse"):
+    for member in (
+        "Boligkontoret Fredericia",
+        "Boli.nu",
+        "Erhvervsdirektør",
+        "direktionen",
+        "Beskæftigelse",
+    ):
         assert member in titles
     assert {p.id for p in directory.with_role("direktoer-boligorganisation")} <= {
-        p.id for p in board}
+        p.id for p in board
+    }
 
 
 def test_staff_deputies_and_languages(directory: Directory) -> None:

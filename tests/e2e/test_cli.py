@@ -27,7 +27,11 @@ class Cli:
         env = {k: v for k, v in os.environ.items() if not k.startswith("BEREDSKAB_")}
         done = subprocess.run(
             [sys.executable, "-m", "beredskab", "--config", str(self.config), *args],
-            capture_output=True, text=True, env=env, cwd=self.root, timeout=60,
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=self.root,
+            timeout=60,
         )
         assert done.returncode == expect, (args, done.stdout, done.stderr)
         return done.stdout + done.stderr
@@ -43,8 +47,18 @@ def cli(tmp_path: Path) -> Cli:
 
 def test_a_whole_incident_from_the_command_line(cli: Cli) -> None:
     assert "plan OK, version" in cli("plan", "check")
-    out = cli("activate", "gruppe-2", "--as", POLICE, "--description", "Skud ved Korskærparken",
-              "--zone", "2", "--police-case", "3700-98765")
+    out = cli(
+        "activate",
+        "gruppe-2",
+        "--as",
+        POLICE,
+        "--description",
+        "Skud ved Korskærparken",
+        "--zone",
+        "2",
+        "--police-case",
+        "3700-98765",
+    )
     assert "Hændelse 1 oprettet" in out
     status = json.loads(cli("status", "1", "--json"))
     participants = {c["person_id"] for c in status["confirmations"] if c["reason"] == "participant"}
@@ -64,12 +78,22 @@ def test_a_whole_incident_from_the_command_line(cli: Cli) -> None:
     assert tasks, "the outreach step creates tasks"
     first = tasks[0]
     cli("task", "accept", "1", str(first["number"]), "--as", first["assignee"])
-    out = cli("task", "done", "1", str(first["number"]), "--as", first["assignee"],
-              "--outcome", "Varmemester orienteret")
+    out = cli(
+        "task",
+        "done",
+        "1",
+        str(first["number"]),
+        "--as",
+        first["assignee"],
+        "--outcome",
+        "Varmemester orienteret",
+    )
     assert "er done" in out or "udført" in out
     cli("log", "1", "--note", "Navn på mistænkt kendt", "--as", CHIEF, "--sensitive")
     assert "afblæst" in cli("close", "1", "--as", CHIEF)
-    stand_down = {m["person"] for m in cli.lines() if m["subject"] and "afsluttet" in m["subject"].lower()}
+    stand_down = {
+        m["person"] for m in cli.lines() if m["subject"] and "afsluttet" in m["subject"].lower()
+    }
     assert participants <= stand_down
 
     report = cli("report", "1")

@@ -22,7 +22,7 @@ STAND_DOWN_SMS = (
 def _drop_table(text: str, header: str) -> str:
     start = text.index(header)
     end = text.find("\n[", start + len(header))
-    return text[:start] + (text[end + 1:] if end != -1 else "")
+    return text[:start] + (text[end + 1 :] if end != -1 else "")
 
 
 def _replace(old: str, new: str) -> str:
@@ -32,58 +32,155 @@ def _replace(old: str, new: str) -> str:
 
 # (case id, broken file text, expected key (regex), fragment of message, fragment of hint)
 CASES = [
-    ("syntax", _replace("number = 2", "number = = 2"),
-     r"line \d+, column \d+", "TOML syntax error", "quotes"),
-    ("unknown-top-key", _replace('leader_role = "projektchef"',
-                                 'leader_role = "projektchef"\nleder = "x"'),
-     r"leder", "Extra inputs", "allowed keys: id, number, name"),
-    ("unknown-action-key", _replace('template = "board_orientation", confirm = true',
-                                    'template = "board_orientation", bekraeft = true'),
-     r"steps\[0\]\.actions\[0\]\.bekraeft", "Extra inputs", "allowed keys: kind, role, template"),
-    ("bad-action-kind", _replace('kind = "convene"', 'kind = "indkald"'),
-     r"steps\[1\]\.actions\[0\]", "does not match", "set kind to one of"),
-    ("missing-field", _replace('owner_role = "projektchef"\ndue_after_minutes = 15\n',
-                               "due_after_minutes = 15\n"),
-     r"steps\[0\]\.owner_role", "Field required", "add it"),
-    ("wrong-type", _replace("number = 2", 'number = "to"'),
-     r"number", "integer", "whole number"),
-    ("bad-slug", _replace('id = "briefing"', 'id = "Briefing Trin"'),
-     r"steps\[4\]\.id", "pattern", "lowercase"),
-    ("unknown-template-kind", _replace("[templates.reminder]", "[templates.paamindelse]"),
-     r"templates\.paamindelse", "Input should be", "use one of"),
-    ("missing-template", _drop_table(GOOD, "[templates.stand_down]"),
-     r"templates\.stand_down", "template is missing", "add a [templates.stand_down] table"),
-    ("bad-placeholder", _replace('subject = "Orientering til bestyrelsen: {titel}"',
-                                 'subject = "Orientering til bestyrelsen: {overskrift}"'),
-     r"templates\.board_orientation\.subject", "unknown placeholder {overskrift}", "{titel}"),
-    ("long-placeholder-in-sms", _replace(STAND_DOWN_SMS, 'sms = "{gruppe} afsluttet: {titel}"'),
-     r"templates\.stand_down\.sms", "unknown placeholder {titel}", "{kode}"),
-    ("broken-brace", _replace(STAND_DOWN_SMS, 'sms = "{gruppe afsluttet"'),
-     r"templates\.stand_down\.sms", "bad placeholder syntax", "{{"),
-    ("sms-too-long",
-     _replace(STAND_DOWN_SMS, STAND_DOWN_SMS[:-1] + ' Ring til projektchefen ved spørgsmål."'),
-     r"templates\.stand_down\.sms", "one SMS segment holds 160", "shorten it by"),
-    ("sms-non-gsm", _replace(STAND_DOWN_SMS, STAND_DOWN_SMS.replace("Tak for", "Tak – for")),
-     r"templates\.stand_down\.sms", "outside GSM-7", "'–' (U+2013)"),
-    ("duplicate-step-id", _replace('id = "briefing"', 'id = "kommunale-ledere"'),
-     r"steps\[4\]\.id", "more than once", "unique id"),
-    ("unknown-outreach-group", _replace('"frivillige", "beboere-i-aktiviteter"',
-                                        '"frivilige", "beboere-i-aktiviteter"'),
-     r"steps\[5\]\.actions\[0\]\.groups\[2\]", "'frivilige' is not defined",
-     "use one of: beboere-i-aktiviteter"),
-    ("escalation-order", _replace("deputy_after_minutes = 20", "deputy_after_minutes = 5"),
-     r"escalation\.deputy_after_minutes", "must be greater than renotify", "renotify < deputy"),
-    ("escalation-report-order", _replace("report_missing_after_minutes = 30",
-                                         "report_missing_after_minutes = 20"),
-     r"escalation\.report_missing_after_minutes", "greater than deputy", "e.g. 10, 20, 30"),
-    ("leader-not-participant", _replace('leader_role = "projektchef"', 'leader_role = "ssp-x"'),
-     r"leader_role", "not a participant", "add it to participants"),
-    ("police-case-mismatch", _replace("police_case_required = true",
-                                      "police_case_required = false"),
-     r"activation\.police_case_required", "police_case is true", "set both"),
-    ("non-positive-minutes", _replace("renotify_after_minutes = 10",
-                                      "renotify_after_minutes = 0"),
-     r"escalation\.renotify_after_minutes", "greater than 0", "> 0"),
+    (
+        "syntax",
+        _replace("number = 2", "number = = 2"),
+        r"line \d+, column \d+",
+        "TOML syntax error",
+        "quotes",
+    ),
+    (
+        "unknown-top-key",
+        _replace('leader_role = "projektchef"', 'leader_role = "projektchef"\nleder = "x"'),
+        r"leder",
+        "Extra inputs",
+        "allowed keys: id, number, name",
+    ),
+    (
+        "unknown-action-key",
+        _replace(
+            'template = "board_orientation", confirm = true',
+            'template = "board_orientation", bekraeft = true',
+        ),
+        r"steps\[0\]\.actions\[0\]\.bekraeft",
+        "Extra inputs",
+        "allowed keys: kind, role, template",
+    ),
+    (
+        "bad-action-kind",
+        _replace('kind = "convene"', 'kind = "indkald"'),
+        r"steps\[1\]\.actions\[0\]",
+        "does not match",
+        "set kind to one of",
+    ),
+    (
+        "missing-field",
+        _replace(
+            'owner_role = "projektchef"\ndue_after_minutes = 15\n', "due_after_minutes = 15\n"
+        ),
+        r"steps\[0\]\.owner_role",
+        "Field required",
+        "add it",
+    ),
+    ("wrong-type", _replace("number = 2", 'number = "to"'), r"number", "integer", "whole number"),
+    (
+        "bad-slug",
+        _replace('id = "briefing"', 'id = "Briefing Trin"'),
+        r"steps\[4\]\.id",
+        "pattern",
+        "lowercase",
+    ),
+    (
+        "unknown-template-kind",
+        _replace("[templates.reminder]", "[templates.paamindelse]"),
+        r"templates\.paamindelse",
+        "Input should be",
+        "use one of",
+    ),
+    (
+        "missing-template",
+        _drop_table(GOOD, "[templates.stand_down]"),
+        r"templates\.stand_down",
+        "template is missing",
+        "add a [templates.stand_down] table",
+    ),
+    (
+        "bad-placeholder",
+        _replace(
+            'subject = "Orientering til bestyrelsen: {titel}"',
+            'subject = "Orientering til bestyrelsen: {overskrift}"',
+        ),
+        r"templates\.board_orientation\.subject",
+        "unknown placeholder {overskrift}",
+        "{titel}",
+    ),
+    (
+        "long-placeholder-in-sms",
+        _replace(STAND_DOWN_SMS, 'sms = "{gruppe} afsluttet: {titel}"'),
+        r"templates\.stand_down\.sms",
+        "unknown placeholder {titel}",
+        "{kode}",
+    ),
+    (
+        "broken-brace",
+        _replace(STAND_DOWN_SMS, 'sms = "{gruppe afsluttet"'),
+        r"templates\.stand_down\.sms",
+        "bad placeholder syntax",
+        "{{",
+    ),
+    (
+        "sms-too-long",
+        _replace(STAND_DOWN_SMS, STAND_DOWN_SMS[:-1] + ' Ring til projektchefen ved spørgsmål."'),
+        r"templates\.stand_down\.sms",
+        "one SMS segment holds 160",
+        "shorten it by",
+    ),
+    (
+        "sms-non-gsm",
+        _replace(STAND_DOWN_SMS, STAND_DOWN_SMS.replace("Tak for", "Tak – for")),
+        r"templates\.stand_down\.sms",
+        "outside GSM-7",
+        "'–' (U+2013)",
+    ),
+    (
+        "duplicate-step-id",
+        _replace('id = "briefing"', 'id = "kommunale-ledere"'),
+        r"steps\[4\]\.id",
+        "more than once",
+        "unique id",
+    ),
+    (
+        "unknown-outreach-group",
+        _replace('"frivillige", "beboere-i-aktiviteter"', '"frivilige", "beboere-i-aktiviteter"'),
+        r"steps\[5\]\.actions\[0\]\.groups\[2\]",
+        "'frivilige' is not defined",
+        "use one of: beboere-i-aktiviteter",
+    ),
+    (
+        "escalation-order",
+        _replace("deputy_after_minutes = 20", "deputy_after_minutes = 5"),
+        r"escalation\.deputy_after_minutes",
+        "must be greater than renotify",
+        "renotify < deputy",
+    ),
+    (
+        "escalation-report-order",
+        _replace("report_missing_after_minutes = 30", "report_missing_after_minutes = 20"),
+        r"escalation\.report_missing_after_minutes",
+        "greater than deputy",
+        "e.g. 10, 20, 30",
+    ),
+    (
+        "leader-not-participant",
+        _replace('leader_role = "projektchef"', 'leader_role = "ssp-x"'),
+        r"leader_role",
+        "not a participant",
+        "add it to participants",
+    ),
+    (
+        "police-case-mismatch",
+        _replace("police_case_required = true", "police_case_required = false"),
+        r"activation\.police_case_required",
+        "police_case is true",
+        "set both",
+    ),
+    (
+        "non-positive-minutes",
+        _replace("renotify_after_minutes = 10", "renotify_after_minutes = 0"),
+        r"escalation\.renotify_after_minutes",
+        "greater than 0",
+        "> 0",
+    ),
 ]
 
 
@@ -93,8 +190,9 @@ def _problems(tmp_path: Path) -> tuple[Problem, ...]:
     return caught.value.problems
 
 
-@pytest.mark.parametrize(("text", "key", "message", "hint"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "key", "message", "hint"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_broken_plan_names_file_key_and_hint(
     tmp_path: Path, text: str, key: str, message: str, hint: str
 ) -> None:
@@ -119,18 +217,21 @@ def test_good_file_in_directory_loads(tmp_path: Path) -> None:
 def test_every_problem_in_every_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text(_replace("number = 2", "number = = 2"), encoding="utf-8")
     broken = GOOD.replace('id = "briefing"', 'id = "kommunale-ledere"').replace(
-        "deputy_after_minutes = 20", "deputy_after_minutes = 5")
+        "deputy_after_minutes = 20", "deputy_after_minutes = 5"
+    )
     (tmp_path / "b.toml").write_text(broken, encoding="utf-8")
     problems = _problems(tmp_path)
     assert {(Path(p.file).name, p.key.split(",")[0]) for p in problems} >= {
-        ("a.toml", "line 21"), ("b.toml", "steps[4].id"),
+        ("a.toml", "line 21"),
+        ("b.toml", "steps[4].id"),
         ("b.toml", "escalation.deputy_after_minutes"),
     }
 
 
 def test_error_message_lists_every_problem(tmp_path: Path) -> None:
     broken = GOOD.replace('id = "briefing"', 'id = "kommunale-ledere"').replace(
-        "deputy_after_minutes = 20", "deputy_after_minutes = 5")
+        "deputy_after_minutes = 20", "deputy_after_minutes = 5"
+    )
     (tmp_path / "gruppe-2.toml").write_text(broken, encoding="utf-8")
     with pytest.raises(PlaybookError) as caught:
         load_playbooks(tmp_path)
@@ -143,8 +244,10 @@ def test_duplicate_id_and_number_across_files(tmp_path: Path) -> None:
     (tmp_path / "a.toml").write_text(GOOD, encoding="utf-8")
     (tmp_path / "b.toml").write_text(GOOD, encoding="utf-8")
     problems = _problems(tmp_path)
-    assert {(Path(p.file).name, p.key) for p in problems} == {("b.toml", "id"),
-                                                               ("b.toml", "number")}
+    assert {(Path(p.file).name, p.key) for p in problems} == {
+        ("b.toml", "id"),
+        ("b.toml", "number"),
+    }
     assert all("a.toml" in p.message for p in problems)
 
 
@@ -164,11 +267,19 @@ def test_warnings_do_not_stop_loading(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("sms", "septets"),
-    [("", 8), ("OK", 10), ("æøåÆØÅ", 14), ("€", 10), ("[x]", 13), ("{kode}", 12),
-     ("{{", 10), ("€" * 76, 160), ("{navn}{journalnr}", 68)],
+    [
+        ("", 8),
+        ("OK", 10),
+        ("æøåÆØÅ", 14),
+        ("€", 10),
+        ("[x]", 13),
+        ("{kode}", 12),
+        ("{{", 10),
+        ("€" * 76, 160),
+        ("{navn}{journalnr}", 68),
+    ],
 )
-def test_sms_sizing_counts_prefix_extension_chars_and_placeholders(sms: str,
-                                                                   septets: int) -> None:
+def test_sms_sizing_counts_prefix_extension_chars_and_placeholders(sms: str, septets: int) -> None:
     assert sms_septets(sms) == septets
 
 

@@ -65,9 +65,16 @@ def test_sources_are_the_raw_files_sorted_by_name(plan: PlaybookSet) -> None:
 
 @pytest.mark.parametrize(
     ("ref", "expected"),
-    [("gruppe-2", "gruppe-2"), ("2", "gruppe-2"), ("1", "gruppe-1"),
-     ("beredskabsgruppe 1", "gruppe-1"), ("BEREDSKABSGRUPPE 2", "gruppe-2"),
-     (" Gruppe-1 ", "gruppe-1"), ("3", None), ("gruppe", None)],
+    [
+        ("gruppe-2", "gruppe-2"),
+        ("2", "gruppe-2"),
+        ("1", "gruppe-1"),
+        ("beredskabsgruppe 1", "gruppe-1"),
+        ("BEREDSKABSGRUPPE 2", "gruppe-2"),
+        (" Gruppe-1 ", "gruppe-1"),
+        ("3", None),
+        ("gruppe", None),
+    ],
 )
 def test_get_by_id_number_or_name(plan: PlaybookSet, ref: str, expected: str | None) -> None:
     found = plan.get(ref)
@@ -79,8 +86,12 @@ def test_group_2_is_the_police_case_group(g2: Playbook) -> None:
     assert g2.police_case and g2.activation.police_case_required
     assert set(g2.activation.roles) == {"politi", "projektchef"}
     assert g2.participants == (
-        "politi", "ssp", "chef-beskaeftigelse", "chef-unge-uddannelse",
-        "direktoer-boligorganisation", "projektchef",
+        "politi",
+        "ssp",
+        "chef-beskaeftigelse",
+        "chef-unge-uddannelse",
+        "direktoer-boligorganisation",
+        "projektchef",
     )
     assert "journalnummer" in g2.activation.condition
     assert any("Politiets anvisninger" in p for p in g2.principles)
@@ -90,11 +101,19 @@ def test_group_1_is_activated_without_police_case(g1: Playbook) -> None:
     assert g1.number == 1
     assert not g1.police_case and not g1.activation.police_case_required
     assert set(g1.activation.roles) == {
-        "chef-beskaeftigelse", "chef-unge-uddannelse", "ssp",
-        "direktoer-boligorganisation", "projektchef", "sekretariatsleder",
+        "chef-beskaeftigelse",
+        "chef-unge-uddannelse",
+        "ssp",
+        "direktoer-boligorganisation",
+        "projektchef",
+        "sekretariatsleder",
     }
-    assert set(g1.participants) == {"ssp", "chef-unge-uddannelse", "chef-beskaeftigelse",
-                                    "projektchef"}
+    assert set(g1.participants) == {
+        "ssp",
+        "chef-unge-uddannelse",
+        "chef-beskaeftigelse",
+        "projektchef",
+    }
     assert any("ad hoc" in p and "telefon" in p for p in g1.principles)
     assert "journalnr" not in "".join(t.sms + t.text for t in g1.templates.values())
 
@@ -118,14 +137,23 @@ def test_chief_duties_of_section_3(g1: Playbook, g2: Playbook) -> None:
         assert duties["civile-netvaerk"].kind == network_kind
         assert "afdelingsbestyrelser" in duties["civile-netvaerk"].text
         assert "bestyrelse" in duties["informer-bestyrelsen"].text
-        for audience in ("driftsafdelingerne", "beboerne", "institutioner", "virksomheder",
-                         "foreninger", "presse"):
+        for audience in (
+            "driftsafdelingerne",
+            "beboerne",
+            "institutioner",
+            "virksomheder",
+            "foreninger",
+            "presse",
+        ):
             assert audience in duties["informer-omverdenen"].text
         assert duties["ansvar-beredskabsstab"].role == "projektchef"
         assert "nøgtern" in duties["noegtern-kommunikation"].text
         assert duties["opdateret-kontaktliste"].role == "sekretariatsleder"
-        assert all(d.role == "projektchef" for d in pb.duties if d.source == "§3"
-                   and d.id != "foelg-politiets-anvisninger")
+        assert all(
+            d.role == "projektchef"
+            for d in pb.duties
+            if d.source == "§3" and d.id != "foelg-politiets-anvisninger"
+        )
 
 
 @pytest.mark.parametrize("pid", ["gruppe-1", "gruppe-2"])
@@ -135,8 +163,13 @@ def test_steps_follow_sections_4_and_5_in_order(plan: PlaybookSet, pid: str) -> 
     assert [s.source for s in pb.steps[:3]] == ["§4.1", "§4.2", "§4.3"]
     assert all(s.source == "§5" for s in pb.steps[3:])
     assert [s.id for s in pb.steps] == [
-        "orienter-bestyrelsen", "situationsbillede", "aktiver-elementer", "kommunale-ledere",
-        "briefing", "opsoegende-kontakt", "krisekommunikation",
+        "orienter-bestyrelsen",
+        "situationsbillede",
+        "aktiver-elementer",
+        "kommunale-ledere",
+        "briefing",
+        "opsoegende-kontakt",
+        "krisekommunikation",
     ]
     dues = [s.due_after_minutes for s in pb.steps]
     assert dues == sorted(dues)
@@ -147,8 +180,12 @@ def test_steps_follow_sections_4_and_5_in_order(plan: PlaybookSet, pid: str) -> 
     assert isinstance(staff, ConveneAction)
     assert staff.role == "sekretariat"
     assert staff.place == "Områdesekretariatet eller hjemmefra"
-    for element in ("information til beboere", "lokale ressourcepersoner", "myndigheder",
-                    "boligorganisation og afdeling"):
+    for element in (
+        "information til beboere",
+        "lokale ressourcepersoner",
+        "myndigheder",
+        "boligorganisation og afdeling",
+    ):
         assert element in pb.steps[2].description
     (outreach,) = pb.steps[5].actions
     assert isinstance(outreach, OutreachAction)
@@ -162,19 +199,32 @@ def test_outreach_communication_picture_and_follow_up(plan: PlaybookSet, pid: st
     assert pb is not None
     assert tuple(g.id for g in pb.outreach_groups) == OUTREACH_GROUPS
     comms = {c.id: c for c in pb.communication}
-    assert (comms["medier"].responsible_role, comms["medier"].consult_role,
-            comms["medier"].template) == ("projektchef", "bestyrelse",
-                                          TemplateKind.MEDIA_HOLDING_LINE)
+    assert (
+        comms["medier"].responsible_role,
+        comms["medier"].consult_role,
+        comms["medier"].template,
+    ) == ("projektchef", "bestyrelse", TemplateKind.MEDIA_HOLDING_LINE)
     assert comms["beboere"].template == TemplateKind.RESIDENT_INFORMATION
     assert comms["samarbejdspartnere"].template == TemplateKind.PARTNER_INFORMATION
     headings = " ".join(pb.situation_picture.headings).lower()
-    for word in ("hvad er sket", "hvor", "hvem er berørt", "rygter", "sociale medier",
-                 "behov", "næste opdatering", "følsomme"):
+    for word in (
+        "hvad er sket",
+        "hvor",
+        "hvem er berørt",
+        "rygter",
+        "sociale medier",
+        "behov",
+        "næste opdatering",
+        "følsomme",
+    ):
         assert word in headings
     assert any("evaluering" in line.lower() for line in pb.follow_up)
     esc = pb.escalation
-    assert (esc.renotify_after_minutes, esc.deputy_after_minutes,
-            esc.report_missing_after_minutes) == (10, 20, 30)
+    assert (
+        esc.renotify_after_minutes,
+        esc.deputy_after_minutes,
+        esc.report_missing_after_minutes,
+    ) == (10, 20, 30)
     assert set(esc.channels) == {"sms", "telegram", "email", "voice"}
 
 
@@ -184,8 +234,9 @@ def _septets(text: str) -> int:
 
 @pytest.mark.parametrize("pid", ["gruppe-1", "gruppe-2"])
 @pytest.mark.parametrize("kind", list(TemplateKind))
-def test_every_template_with_sms_in_one_segment(plan: PlaybookSet, pid: str,
-                                                 kind: TemplateKind) -> None:
+def test_every_template_with_sms_in_one_segment(
+    plan: PlaybookSet, pid: str, kind: TemplateKind
+) -> None:
     pb = plan.get(pid)
     assert pb is not None
     template = pb.templates[kind]

@@ -30,7 +30,9 @@ class IncidentRepo:
 
     async def get(self, incident_id: int) -> Incident | None:
         """The incident with this number."""
-        row = (await self._conn.execute(select(incidents).where(incidents.c.id == incident_id))).first()
+        row = (
+            await self._conn.execute(select(incidents).where(incidents.c.id == incident_id))
+        ).first()
         return Incident.model_validate(row) if row else None
 
     async def open_for_playbook(self, playbook_id: str) -> Incident | None:
@@ -39,7 +41,7 @@ class IncidentRepo:
         row = (await self._conn.execute(stmt)).first()
         return Incident.model_validate(row) if row else None
 
-    async def list(self, *, open_only: bool = False, limit: int = 20) -> list[Incident]:
+    async def recent(self, *, open_only: bool = False, limit: int = 20) -> list[Incident]:
         """Newest first."""
         stmt = select(incidents).order_by(incidents.c.id.desc()).limit(limit)
         if open_only:
