@@ -127,3 +127,33 @@ def test_broken_playbook_exits_1_with_precise_messages_and_changes_nothing(tmp_p
     cli("activate", "2", "--as", POLICE, expect=1)
     assert not (tmp_path / "var" / "beredskab.sqlite3").exists()
     assert not cli.outbox.exists()
+
+
+def test_serve_delivers_queued_messages_and_stops_cleanly_on_sigterm(cli: Cli) -> None:
+    import signal
+
+    cli("activate", "1", "--as", CHIEF, "--no-deliver")
+    assert not cli.outbox.exists()  # queued, not sent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BEREDSKAB_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "beredskab", "--config", str(cli.config), "serve"],
+        cwd=cli.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        queued = json.loads(cli("status", "1", "--json"))["deliveries"]
+        assert server.stdout is not None
+        echoed = [json.loads(server.stdout.readline()) for _ in queued]  # one line per message
+        assert {m["key"] for m in echoed} == {f"delivery-{d['id']}" for d in queued}
+        assert len(cli.lines()) == len(queued)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=15) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+        server.communicate()
+    delivered = json.loads(cli("status", "1", "--json"))["deliveries"]
+    assert {d["status"] for d in delivered} == {"delivered"}
