@@ -70,6 +70,25 @@ _TEXTS: dict[str, dict[Language, str]] = {
 }
 
 
+_STATUS: dict[str, dict[Language, str]] = {
+    "pending": {"da": "afventer", "en": "pending"},
+    "active": {"da": "aktiv", "en": "active"},
+    "done": {"da": "udført", "en": "done"},
+    "skipped": {"da": "sprunget over", "en": "skipped"},
+    "assigned": {"da": "tildelt", "en": "assigned"},
+    "accepted": {"da": "påtaget", "en": "accepted"},
+    "declined": {"da": "afvist", "en": "declined"},
+    "cancelled": {"da": "annulleret", "en": "cancelled"},
+    "confirmed": {"da": "bekræftet", "en": "confirmed"},
+    "closed": {"da": "afsluttet", "en": "closed"},
+}
+
+
+def status(value: str, language: Language = "da") -> str:
+    """A status value (step, task, confirmation, incident) in words."""
+    return _STATUS.get(value, {}).get(language, value)
+
+
 def t(key: str, language: Language = "da", **values: object) -> str:
     """The text for ``key`` in the language, with values filled in."""
     return _TEXTS[key][language].format(**values)

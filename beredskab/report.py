@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from beredskab.i18n import status as status_word
 from beredskab.incidents import require
 from beredskab.models import Confirmation, Delivery, Incident, LogEntry, Step, Task
 from beredskab.situation_log import ChainCheck, verify
@@ -78,11 +79,10 @@ def markdown(view: Overview, *, names: dict[str, str], include_sensitive: bool) 
         "| Person | Årsag | Status | Via | Tidspunkt |",
         "|---|---|---|---|---|",
     ]
-    status_da = {"pending": "afventer", "confirmed": "bekræftet", "declined": "kan ikke"}
     for c in view.confirmations:
         out.append(
             f"| {_cell(names.get(c.person_id, c.person_id))} | {c.reason} | "
-            f"{status_da[c.status.value]} | {c.via or '-'} | {_t(c.updated_at)} |"
+            f"{status_word(c.status.value)} | {c.via or '-'} | {_t(c.updated_at)} |"
         )
     out += [
         "",
@@ -94,7 +94,8 @@ def markdown(view: Overview, *, names: dict[str, str], include_sensitive: bool) 
     for s in view.steps:
         out.append(
             f"| {s.position} | {_cell(s.title)} | {s.owner_role} | {_t(s.due_at)} | "
-            f"{s.status.value} | {names.get(s.finished_by or '', s.finished_by or '-')} | "
+            f"{status_word(s.status.value)} | "
+            f"{names.get(s.finished_by or '', s.finished_by or '-')} | "
             f"{_cell(s.note or '')} |"
         )
     out += [
@@ -107,7 +108,8 @@ def markdown(view: Overview, *, names: dict[str, str], include_sensitive: bool) 
     for t in view.tasks:
         out.append(
             f"| {t.number} | {_cell(names.get(t.assignee, t.assignee))} | {_cell(t.target_name)} | "
-            f"{t.group_id} | {t.zone or '-'} | {t.status.value} | {_cell(t.outcome or '')} |"
+            f"{t.group_id} | {t.zone or '-'} | {status_word(t.status.value)} | "
+            f"{_cell(t.outcome or '')} |"
         )
     counts: dict[str, int] = {}
     for d in view.deliveries:

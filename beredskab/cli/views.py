@@ -11,6 +11,7 @@ import typer
 from beredskab import access, audit, report
 from beredskab.app import App
 from beredskab.cli.common import CHANNEL, cli, run
+from beredskab.i18n import status as status_word
 from beredskab.i18n import t
 from beredskab.models import Incident
 
@@ -38,7 +39,9 @@ def status(
             typer.echo(t("no_incidents"))
         for i in incidents if not as_json else []:
             drill = " ØVELSE" if i.drill else ""
-            typer.echo(f"{i.id:4} {i.status.value:7} {i.playbook_id:10}{drill} {i.title}")
+            typer.echo(
+                f"{i.id:4} {status_word(i.status.value):9} {i.playbook_id:10}{drill} {i.title}"
+            )
         return
 
     async def one(app: App) -> tuple[report.Overview, dict[str, str]]:
@@ -52,19 +55,22 @@ def status(
     i = view.incident
     confirmed = sum(c.status.value == "confirmed" for c in view.confirmations)
     typer.echo(
-        f"Hændelse {i.id}: {i.playbook_name}{' (ØVELSE)' if i.drill else ''} — {i.status.value}"
+        f"Hændelse {i.id}: {i.playbook_name}{' (ØVELSE)' if i.drill else ''} — "
+        f"{status_word(i.status.value)}"
     )
     typer.echo(f"  {i.title}")
     typer.echo(f"  Bekræftet: {confirmed}/{len(view.confirmations)}")
     for c in view.confirmations:
-        typer.echo(f"    {c.status.value:9} {names.get(c.person_id, c.person_id)}")
+        typer.echo(f"    {status_word(c.status.value):10} {names.get(c.person_id, c.person_id)}")
     typer.echo("  Trin:")
     for s in view.steps:
-        typer.echo(f"    {s.position:2} {s.status.value:8} {s.title}")
+        typer.echo(f"    {s.position:2} {status_word(s.status.value):13} {s.title}")
     typer.echo(f"  Opgaver: {len(view.tasks)}")
     for task in view.tasks:
         who = names.get(task.assignee, task.assignee)
-        typer.echo(f"    {task.number:2} {task.status.value:9} {who} → {task.target_name}")
+        typer.echo(
+            f"    {task.number:2} {status_word(task.status.value):10} {who} → {task.target_name}"
+        )
     pending = sum(d.status.value in ("queued", "sending") for d in view.deliveries)
     typer.echo(f"  Beskeder: {len(view.deliveries)} ({pending} i kø)")
 

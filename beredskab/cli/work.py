@@ -9,6 +9,7 @@ import typer
 from beredskab import situation_log, steps, tasks
 from beredskab.app import App
 from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, run, step_cli, task_cli
+from beredskab.i18n import status as status_word
 from beredskab.i18n import t
 from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
 
@@ -31,7 +32,9 @@ def _finish_step(
         )
 
     done = run(body, deliver=deliver)
-    typer.echo(t("step", position=done.position, titel=done.title, status=done.status.value))
+    typer.echo(
+        t("step", position=done.position, titel=done.title, status=status_word(done.status.value))
+    )
 
 
 @step_cli.command("done")
@@ -65,7 +68,14 @@ def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: st
 
     result = run(body, deliver=True)
     key = "task" if result.changed else "task_same"
-    typer.echo(t(key, number=task, target=result.task.target_name, status=result.task.status.value))
+    typer.echo(
+        t(
+            key,
+            number=task,
+            target=result.task.target_name,
+            status=status_word(result.task.status.value),
+        )
+    )
 
 
 OutcomeOpt = Annotated[str | None, typer.Option(help="Resultat / outcome")]
