@@ -34,7 +34,8 @@ class TemplateKind(StrEnum):
 
 
 class Template(_Frozen):
-    """A Danish message with a long (email/chat) and an SMS variant.
+    """A message with a long (email/chat) and an SMS variant (Danish, or English in
+    ``Playbook.templates_en``).
 
     Placeholders use ``{name}`` syntax; the allowed names are ``PLACEHOLDERS``.
     """
@@ -162,6 +163,20 @@ class Playbook(_Frozen):
     situation_picture: SituationPicture
     follow_up: tuple[str, ...] = ()
     templates: dict[TemplateKind, Template]
+    templates_en: dict[TemplateKind, Template] = {}
+    """Optional English variants, for people whose directory language is ``"en"``."""
+
+    def template(self, kind: TemplateKind, language: str) -> tuple[Template, str]:
+        """The template of ``kind`` for a reader of ``language`` and the language it is in.
+
+        Returns the English variant and ``"en"`` when ``language == "en"`` and the playbook has
+        an English ``kind``; otherwise the Danish template and ``"da"``.
+        """
+        if language == "en":
+            english = self.templates_en.get(kind)
+            if english is not None:
+                return english, "en"
+        return self.templates[kind], "da"
 
 
 PLACEHOLDERS: dict[str, int] = {
@@ -186,3 +201,6 @@ SMS_PLACEHOLDERS = frozenset({"nr", "gruppe", "zone", "journalnr", "tid", "kode"
 
 DRILL_PREFIX = "ØVELSE: "
 """Prefix of every drill message; SMS variants must fit one segment with it."""
+
+DRILL_PREFIX_EN = "DRILL: "
+"""Prefix of every drill message rendered from an English template (``templates_en``)."""

@@ -10,6 +10,7 @@ from playbooks.errors import Problem
 from playbooks.gsm import SEGMENT_SEPTETS, non_gsm, septets
 from playbooks.schema import (
     DRILL_PREFIX,
+    DRILL_PREFIX_EN,
     PLACEHOLDERS,
     SMS_PLACEHOLDERS,
     OutreachAction,
@@ -163,11 +164,25 @@ def _check_templates(pb: Playbook, file: str) -> list[Problem]:
                 )
             )
     for kind, template in pb.templates.items():
-        out += _check_template(file, f"templates.{kind.value}", template)
+        out += _check_template(file, f"templates.{kind.value}", template, DRILL_PREFIX)
+    if pb.templates_en:
+        for kind in TemplateKind:
+            if kind not in pb.templates_en:
+                out.append(
+                    Problem(
+                        file,
+                        f"templates_en.{kind.value}",
+                        "English template is missing; English readers get the Danish one",
+                        f"add a [templates_en.{kind.value}] table with subject, text and sms",
+                        severity="warning",
+                    )
+                )
+    for kind, template in pb.templates_en.items():
+        out += _check_template(file, f"templates_en.{kind.value}", template, DRILL_PREFIX_EN)
     return out
 
 
-def _check_template(file: str, key: str, template: Template) -> list[Problem]:
+def _check_template(file: str, key: str, template: Template, prefix: str) -> list[Problem]:
     out: list[Problem] = []
     for attr in ("subject", "text", "sms"):
         allowed = SMS_PLACEHOLDERS if attr == "sms" else frozenset(PLACEHOLDERS)
@@ -207,13 +222,13 @@ def _check_template(file: str, key: str, template: Template) -> list[Problem]:
             )
         )
         return out
-    size = sms_septets(template.sms)
+    size = sms_septets(template.sms, prefix)
     if size > SEGMENT_SEPTETS:
         out.append(
             Problem(
                 file,
                 f"{key}.sms",
-                f"needs {size} septets with {DRILL_PREFIX.strip()!r} and placeholders at "
+                f"needs {size} septets with {prefix.strip()!r} and placeholders at "
                 f"full length; one SMS segment holds {SEGMENT_SEPTETS}",
                 f"shorten it by {size - SEGMENT_SEPTETS} character(s); "
                 "€ [ ] { } ^ ~ | \\ count double",
@@ -248,6 +263,9 @@ def render_max(text: str) -> str:
     return "".join(out)
 
 
-def sms_septets(sms: str) -> int:
-    """Worst-case septets of an SMS variant: drill prefix plus placeholders at full length."""
-    return septets(DRILL_PREFIX + render_max(sms))
+def sms_septets(sms: str, prefix: str = DRILL_PREFIX) -> int:
+    """Worst-case septets of an SMS variant: drill prefix plus placeholders at full length.
+
+    ``prefix`` is ``DRILL_PREFIX`` for Danish templates, ``DRILL_PREFIX_EN`` for English ones.
+    """
+    return septets(prefix + render_max(sms))
