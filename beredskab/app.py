@@ -10,24 +10,103 @@ from dataclasses import dataclass, field
 
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.outbox import Outbox
+from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
 from beredskab.settings import Settings
 from beredskab.storage import Database
 from beredskab.storage.db import Clock
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
+from notifier.pool import ChannelPool
 from notifier.types import ChannelKind
 
 log = logging.getLogger(__name__)
 
 
 def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool]:
-    """The channel for each kind, and whether any of them reaches real people."""
+    """The channel for each kind, and whether any of them reaches real people.
+
+    Every kind starts on the console channel; configuring a provider switches its kinds over.
+    Provider modules are imported only when configured: aiogram alone takes seconds to
+    import, which every CLI command would otherwise pay.
+    """
     console = ConsoleChannel(
         settings.outbox_file, echo=sys.stdout if settings.console.echo else None
     )
     channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
-    return channels, False
+    live = False
+    twilio = settings.twilio
+    if twilio.enabled:
+        from notifier.channels.sms import (
+            TwilioConfig,
+            TwilioHttpClient,
+            TwilioSmsChannel,
+            TwilioVoiceChannel,
+        )
+
+        assert twilio.auth_token is not None
+        config = TwilioConfig(
+            account_sid=twilio.account_sid,
+            auth_token=twilio.auth_token.get_secret_value(),
+            from_number=twilio.from_number or None,
+            messaging_service_sid=twilio.messaging_service_sid or None,
+            validity_period=twilio.validity_period_seconds,
+            status_callback_base=settings.service.public_base_url,
+            timeout=twilio.timeout_seconds,
+        )
+        channels[ChannelKind.SMS] = TwilioSmsChannel(
+            config, http_client=TwilioHttpClient(base_url=twilio.api_base_url)
+        )
+        if twilio.from_number:
+            channels[ChannelKind.VOICE] = TwilioVoiceChannel(
+                config, http_client=TwilioHttpClient(base_url=twilio.api_base_url)
+            )
+        live = True
+    smtp = settings.smtp
+    if smtp.enabled:
+        from notifier.channels.email import SmtpConfig, SmtpEmailChannel
+
+        smtp_config = SmtpConfig(
+            host=smtp.host,
+            port=smtp.port,
+            from_address=smtp.from_address,
+            from_name=smtp.from_name,
+            username=smtp.username,
+            password=smtp.password.get_secret_value() if smtp.password else None,
+            security=smtp.security,
+            ca_file=smtp.ca_file,
+            timeout=smtp.timeout_seconds,
+        )
+        channels[ChannelKind.EMAIL] = ChannelPool(
+            [SmtpEmailChannel(smtp_config) for _ in range(smtp.connections)]
+        )
+        live = True
+    telegram = settings.telegram
+    if telegram.enabled:
+        from notifier.channels.telegram import TelegramChannel
+
+        assert telegram.bot_token is not None
+        channels[ChannelKind.TELEGRAM] = TelegramChannel.from_token(
+            telegram.bot_token.get_secret_value(), api_base_url=telegram.api_base_url
+        )
+        live = True
+    return channels, live
+
+
+def pacing(settings: Settings) -> dict[ChannelKind, PaceLimits]:
+    """Per-channel limits from the settings (the console channel is not paced)."""
+    limits: dict[ChannelKind, PaceLimits] = {}
+    if settings.twilio.enabled:
+        limits[ChannelKind.SMS] = PaceLimits(rate_per_second=settings.twilio.rate_per_second)
+        limits[ChannelKind.VOICE] = PaceLimits(rate_per_second=settings.twilio.rate_per_second)
+    if settings.smtp.enabled:
+        limits[ChannelKind.EMAIL] = PaceLimits(concurrency=settings.smtp.connections)
+    if settings.telegram.enabled:
+        limits[ChannelKind.TELEGRAM] = PaceLimits(
+            rate_per_second=settings.telegram.rate_per_second,
+            per_address_per_second=settings.telegram.per_chat_per_second,
+        )
+    return limits
 
 
 def load(settings: Settings) -> Plan:
@@ -60,7 +139,7 @@ class App:
                 "contact list (kept outside git)."
             )
         db = Database(settings.database_url, clock=clock)
-        outbox = Outbox(db=db, channels=channels, settings=settings.outbox)
+        outbox = Outbox(db=db, channels=channels, settings=settings.outbox, pacing=pacing(settings))
         return cls(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)
 
     async def start(self) -> None:

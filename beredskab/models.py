@@ -121,6 +121,30 @@ class Delivery(_Model):
     error: str | None
     created_at: datetime
     updated_at: datetime
+    notification: str
+    policy: str
+    alternates: str
+    fell_back: bool
+    actions: str
+    language: str
+
+    def next_channels(self) -> list[tuple[ChannelKind, str]]:
+        """The channels still to try for this notification, first next."""
+        pairs = (line.split(" ", 1) for line in self.alternates.splitlines() if line.strip())
+        return [(ChannelKind(kind), address) for kind, address in pairs]
+
+
+class ActionToken(_Model):
+    """An opaque key behind a button: one recipient, one action, one delivery."""
+
+    token: str
+    delivery_id: int
+    incident_id: int | None
+    person_id: str
+    action: str
+    label: str
+    created_at: datetime
+    used_at: datetime | None
 
 
 class Step(_Model):

@@ -6,6 +6,7 @@ it, so nothing is sent for a change that did not commit and nothing committed go
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,7 +16,7 @@ from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from contacts.models import Person
 from notifier.types import ChannelKind
-from playbooks.schema import DRILL_PREFIX, Playbook, Template, TemplateKind
+from playbooks.schema import DRILL_PREFIX, DRILL_PREFIX_EN, Playbook, Template, TemplateKind
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
@@ -48,9 +49,19 @@ def incident_values(incident: Incident, *, activated_by: str, at: datetime) -> d
     }
 
 
-def person_channels(person: Person) -> list[tuple[ChannelKind, str]]:
-    """The channels a person can be reached on, in preference order."""
+CONFIRM_KINDS = frozenset(
+    {TemplateKind.ACTIVATION, TemplateKind.ESCALATION, TemplateKind.STAFF_CALLOUT}
+)
+"""Templates that ask the recipient to confirm: sent on every channel at once, with buttons."""
+
+
+def person_channels(
+    person: Person, telegram_chat: int | None = None
+) -> list[tuple[ChannelKind, str]]:
+    """The channels a person can be reached on, in preference order (Telegram, SMS, email)."""
     channels: list[tuple[ChannelKind, str]] = []
+    if telegram_chat is not None:
+        channels.append((ChannelKind.TELEGRAM, str(telegram_chat)))
     if person.phone:
         channels.append((ChannelKind.SMS, person.phone))
     if person.email:
@@ -58,9 +69,11 @@ def person_channels(person: Person) -> list[tuple[ChannelKind, str]]:
     return channels
 
 
-def compose(template: Template, values: Mapping[str, str], *, drill: bool) -> tuple[str, str, str]:
-    """(subject, text, sms text) for one recipient; drills are prefixed with ØVELSE."""
-    prefix = DRILL_PREFIX if drill else ""
+def compose(
+    template: Template, values: Mapping[str, str], *, drill: bool, language: str = "da"
+) -> tuple[str, str, str]:
+    """(subject, text, sms text) for one recipient; drills are prefixed with ØVELSE (DRILL)."""
+    prefix = (DRILL_PREFIX_EN if language == "en" else DRILL_PREFIX) if drill else ""
     return (
         prefix + render(template.subject, values),
         prefix + render(template.text, values),
@@ -76,14 +89,29 @@ async def notify(
     people: Iterable[Person],
     kind: TemplateKind,
     values: Mapping[str, str],
+    confirm: bool | None = None,
 ) -> int:
-    """Queue ``kind`` for each person on each of their channels; returns messages queued."""
-    template = playbook.templates[kind]
+    """Queue ``kind`` for each person; returns how many messages were queued.
+
+    Messages that ask for confirmation go out on every channel the person has at once.
+    Others go on the person's first channel; the outbox falls back to the next channel when
+    one fails or is not confirmed sent in time.
+    """
+    ask = kind in CONFIRM_KINDS if confirm is None else confirm
+    people = list(people)
+    chats = await tx.people.telegram_chats(p.id for p in people)
     items: list[NewDelivery] = []
     for person in people:
+        channels = person_channels(person, chats.get(person.id))
+        if not channels:
+            continue
+        template, language = playbook.template(kind, person.language)
         personal = {**values, "navn": person.name}
-        subject, text, short = compose(template, personal, drill=incident.drill)
-        for channel, address in person_channels(person):
+        subject, text, short = compose(template, personal, drill=incident.drill, language=language)
+        notification = f"{incident.id}:{person.id}:{kind.value}:{uuid.uuid4().hex[:10]}"
+        chosen = channels if ask else channels[:1]
+        alternates = "" if ask else "\n".join(f"{k.value} {a}" for k, a in channels[1:])
+        for channel, address in chosen:
             items.append(
                 NewDelivery(
                     incident_id=incident.id,
@@ -94,6 +122,11 @@ async def notify(
                     subject=subject,
                     text=text,
                     short_text=short,
+                    notification=notification,
+                    policy="all" if ask else "fallback",
+                    alternates=alternates,
+                    actions="ack decline" if ask else "",
+                    language=person.language,
                 )
             )
     await tx.deliveries.enqueue(items, now=tx.now)

@@ -54,8 +54,64 @@ class ConsoleSettings(_Section):
     echo: bool = True
 
 
+class TwilioSettings(_Section):
+    """SMS and voice through Twilio: set account_sid, auth_token and a sender to switch on."""
+
+    account_sid: str = ""
+    auth_token: SecretStr | None = None
+    from_number: str = ""
+    messaging_service_sid: str = ""
+    validity_period_seconds: int = Field(default=900, ge=1, le=36000)
+    rate_per_second: float = Field(default=1.0, gt=0)
+    timeout_seconds: float = Field(default=15.0, gt=0)
+    api_base_url: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        """True when credentials and a sender are configured."""
+        return bool(
+            self.account_sid
+            and self.auth_token
+            and (self.from_number or self.messaging_service_sid)
+        )
+
+
+class SmtpSettings(_Section):
+    """Email through an SMTP server. Set host and from_address to switch on."""
+
+    host: str = ""
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    from_address: str = ""
+    from_name: str = "Beredskab"
+    ca_file: Path | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    connections: int = Field(default=2, ge=1, le=16)
+
+    @property
+    def enabled(self) -> bool:
+        """True when a server and a sender address are configured."""
+        return bool(self.host and self.from_address)
+
+
+class TelegramSettings(_Section):
+    """The Telegram bot. Set bot_token to switch on."""
+
+    bot_token: SecretStr | None = None
+    api_base_url: str | None = None
+    rate_per_second: float = Field(default=30.0, gt=0)
+    per_chat_per_second: float = Field(default=1.0, gt=0)
+
+    @property
+    def enabled(self) -> bool:
+        """True when a bot token is configured."""
+        return self.bot_token is not None and bool(self.bot_token.get_secret_value())
+
+
 class OutboxSettings(_Section):
-    """Delivery workers: leases, retries and backoff."""
+    """Delivery workers: leases, retries, backoff and per-person fallback."""
 
     workers: int = Field(default=2, ge=1, le=32)
     batch_size: int = Field(default=20, ge=1, le=500)
@@ -64,6 +120,7 @@ class OutboxSettings(_Section):
     max_attempts: int = Field(default=6, ge=1, le=50)
     backoff_base_seconds: float = Field(default=2.0, gt=0)
     backoff_max_seconds: float = Field(default=300.0, gt=0)
+    fallback_after_seconds: float = Field(default=300.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -78,6 +135,9 @@ class Settings(BaseSettings):
     plan: PlanSettings = PlanSettings()
     console: ConsoleSettings = ConsoleSettings()
     outbox: OutboxSettings = OutboxSettings()
+    twilio: TwilioSettings = TwilioSettings()
+    smtp: SmtpSettings = SmtpSettings()
+    telegram: TelegramSettings = TelegramSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -142,4 +202,7 @@ def _resolve_paths(settings: Settings, base: Path) -> Settings:
     console = settings.console.model_copy(
         update={"outbox_file": absolute(settings.console.outbox_file)}
     )
-    return settings.model_copy(update={"service": service, "plan": plan, "console": console})
+    smtp = settings.smtp.model_copy(update={"ca_file": absolute(settings.smtp.ca_file)})
+    return settings.model_copy(
+        update={"service": service, "plan": plan, "console": console, "smtp": smtp}
+    )

@@ -79,7 +79,13 @@ async def run_actions(
                     incident.id, person.id, reason=f"step:{step.step_id}", now=tx.now
                 )
         await notify(
-            tx, incident=incident, playbook=playbook, people=people, kind=kind, values=values
+            tx,
+            incident=incident,
+            playbook=playbook,
+            people=people,
+            kind=kind,
+            values=values,
+            confirm=confirm,
         )
         await situation_log.append(
             tx,

@@ -4,6 +4,7 @@ these mirror them for queries."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -75,7 +76,20 @@ deliveries = Table(
     Column("error", Text, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # One notification = one message to one person, possibly on several channels.
+    Column("notification", String(64), nullable=False, server_default=""),
+    # "all": sent on every channel at once; "fallback": one channel, the next on failure.
+    Column("policy", String(16), nullable=False, server_default="all"),
+    # Channels still to try, "kind address" per line, first next.
+    Column("alternates", Text, nullable=False, server_default=""),
+    # Set once this row has handed over to the next channel.
+    Column("fell_back", Boolean, nullable=False, server_default="0"),
+    # Replies the recipient may give with buttons (Telegram): space-separated, e.g. "ack decline".
+    Column("actions", String(64), nullable=False, server_default=""),
+    Column("language", String(8), nullable=False, server_default="da"),
     Index("ix_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_deliveries_channel_due", "channel", "status", "next_attempt_at"),
+    Index("ix_deliveries_provider", "provider_id"),
     Index("ix_deliveries_incident", "incident_id", "person_id"),
 )
 
@@ -138,4 +152,27 @@ audit = Table(
     Column("incident_id", Integer, nullable=True),
     Column("allowed", Boolean, nullable=False),
     Column("detail", Text, nullable=False),
+)
+
+telegram_links = Table(
+    "telegram_links",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("user_id", BigInteger, nullable=False, unique=True),
+    Column("chat_id", BigInteger, nullable=False),
+    Column("linked_at", UTCDateTime(), nullable=False),
+)
+
+action_tokens = Table(
+    "action_tokens",
+    metadata,
+    Column("token", String(32), primary_key=True),
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    Column("incident_id", Integer, nullable=True),
+    Column("person_id", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("label", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Index("ix_action_tokens_delivery", "delivery_id"),
 )

@@ -93,7 +93,15 @@ class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
 
     ``AsyncTwilioHttpClient`` passes ``aiohttp.BasicAuth``, deprecated since aiohttp 3.13;
     this sends the same ``Authorization`` header without the deprecated helper.
+    ``base_url`` sends every request to another server (a self-hosted mock) instead of
+    ``https://api.twilio.com``; this is how tests and staging point the library elsewhere.
     """
+
+    TWILIO_API = "https://api.twilio.com"
+
+    def __init__(self, *, base_url: str | None = None) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/") if base_url else None
 
     async def request(
         self,
@@ -108,6 +116,8 @@ class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
     ) -> Response:
         """Send one request (see ``AsyncTwilioHttpClient.request``)."""
         headers = dict(headers or {})
+        if self.base_url and url.startswith(self.TWILIO_API):
+            url = self.base_url + url[len(self.TWILIO_API) :]
         if auth is not None:
             headers["Authorization"] = aiohttp.encode_basic_auth(auth[0], auth[1])
         response: Response = await super().request(
@@ -265,8 +275,9 @@ class TwilioSmsChannel(_TwilioChannel):
             raise map_transport_error(error) from error
         return Receipt(provider_id=str(created.sid), status=DeliveryStatus.SENT)
 
-    async def find_recent(self, to: str, since: datetime) -> list[str]:
-        """SIDs of messages sent to ``to`` (from our sender) created at or after ``since``.
+    async def find_recent(self, to: str, since: datetime, body: str | None = None) -> list[str]:
+        """SIDs of messages sent to ``to`` (from our sender) created at or after ``since``,
+        only those with exactly ``body`` when it is given.
 
         Used to reconcile an unknown outcome before re-sending. ``since`` must be tz-aware.
         """
@@ -293,7 +304,8 @@ class TwilioSmsChannel(_TwilioChannel):
         return [
             str(item.sid)
             for item in found
-            if item.date_created is None or item.date_created >= since
+            if (item.date_created is None or item.date_created >= since)
+            and (body is None or item.body == body)
         ]
 
 

@@ -120,10 +120,11 @@ async def test_row_held_by_a_dead_worker_is_taken_again_after_the_lease(
     assert claimed
     assert await outbox.drain() == 0  # leased rows are not touched
     clock.advance(seconds=61)
+    assert all(not c.abandoned for c in claimed)
     assert await outbox.drain() == len(claimed)
     async with clocked_db.transaction() as tx:  # the dead worker's late report is ignored
         assert not await tx.deliveries.finish(
-            claimed[0].id, owner="dead", status=DeliveryStatus.FAILED, now=tx.now
+            claimed[0].delivery.id, owner="dead", status=DeliveryStatus.FAILED, now=tx.now
         )
     assert {d.status for d in await deliveries(clocked_db, nr)} == {DeliveryStatus.SENT}
 

@@ -45,6 +45,7 @@ def cli(tmp_path: Path) -> Cli:
     return Cli(tmp_path)
 
 
+@pytest.mark.timeout(240)  # some twenty CLI processes
 def test_a_whole_incident_from_the_command_line(cli: Cli) -> None:
     assert "plan OK, version" in cli("plan", "check")
     out = cli(

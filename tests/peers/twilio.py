@@ -73,8 +73,7 @@ class PrismHttpClient(TwilioHttpClient):
     ``fail_next`` queues canned answers for errors Prism cannot produce."""
 
     def __init__(self, base_url: str) -> None:
-        super().__init__()
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url=base_url)
         self.sent: list[SentRequest] = []
         self.statuses: list[int] = []
         self.canned: list[Response] = []
@@ -101,7 +100,7 @@ class PrismHttpClient(TwilioHttpClient):
             return canned
         response: Response = await super().request(
             method,
-            url.replace(TWILIO_API, self.base_url, 1),
+            url,
             params=params,
             data=data,
             headers=headers,

@@ -10,6 +10,7 @@ from beredskab.storage.repositories.audit import AuditRepo
 from beredskab.storage.repositories.deliveries import DeliveryRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.log import LogRepo
+from beredskab.storage.repositories.people import PeopleRepo
 from beredskab.storage.repositories.work import StepRepo, TaskRepo
 
 
@@ -25,6 +26,7 @@ class Tx:
         self.tasks = TaskRepo(conn)
         self.log = LogRepo(conn)
         self.audit = AuditRepo(conn)
+        self.people = PeopleRepo(conn)
 
 
 __all__ = ["Tx"]

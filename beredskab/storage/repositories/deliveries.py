@@ -25,6 +25,19 @@ class NewDelivery:
     subject: str
     text: str
     short_text: str
+    notification: str = ""
+    policy: str = "all"
+    alternates: str = ""
+    actions: str = ""
+    language: str = "da"
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A leased row; ``abandoned`` if a previous worker's lease ran out mid-send."""
+
+    delivery: Delivery
+    abandoned: bool
 
 
 class DeliveryRepo:
@@ -49,6 +62,11 @@ class DeliveryRepo:
                     subject=item.subject,
                     text=item.text,
                     short_text=item.short_text,
+                    notification=item.notification,
+                    policy=item.policy,
+                    alternates=item.alternates,
+                    actions=item.actions,
+                    language=item.language,
                     status=DeliveryStatus.QUEUED.value,
                     attempts=0,
                     next_attempt_at=now,
@@ -77,9 +95,16 @@ class DeliveryRepo:
         return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
 
     async def claim(
-        self, *, owner: str, now: datetime, lease_until: datetime, limit: int
-    ) -> list[Delivery]:
-        """Lease due rows: queued ones whose time has come, and sending ones whose lease ran out."""
+        self,
+        *,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        channel: ChannelKind | None = None,
+    ) -> list[Claimed]:
+        """Lease due rows (of one channel, if given): queued ones whose time has come, and
+        sending ones whose lease ran out (``abandoned``: a worker died mid-send)."""
         due = or_(
             and_(
                 deliveries.c.status == DeliveryStatus.QUEUED.value,
@@ -90,12 +115,15 @@ class DeliveryRepo:
                 deliveries.c.lease_until <= now,
             ),
         )
-        stmt = select(deliveries.c.id).where(due).order_by(deliveries.c.id).limit(limit)
+        stmt = select(deliveries).where(due).order_by(deliveries.c.id).limit(limit)
+        if channel is not None:
+            stmt = stmt.where(deliveries.c.channel == channel.value)
         if self._dialect == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
-        ids = list((await self._conn.execute(stmt)).scalars())
-        if not ids:
+        before = [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
+        if not before:
             return []
+        ids = [d.id for d in before]
         await self._conn.execute(
             update(deliveries)
             .where(deliveries.c.id.in_(ids))
@@ -107,10 +135,20 @@ class DeliveryRepo:
                 updated_at=now,
             )
         )
-        rows = await self._conn.execute(
-            select(deliveries).where(deliveries.c.id.in_(ids)).order_by(deliveries.c.id)
-        )
-        return [Delivery.model_validate(r) for r in rows]
+        return [
+            Claimed(
+                delivery=d.model_copy(
+                    update={
+                        "status": DeliveryStatus.SENDING,
+                        "attempts": d.attempts + 1,
+                        "lease_until": lease_until,
+                        "updated_at": now,
+                    }
+                ),
+                abandoned=d.status is DeliveryStatus.SENDING,
+            )
+            for d in before
+        ]
 
     async def finish(
         self,
@@ -156,6 +194,79 @@ class DeliveryRepo:
             )
             .values(status=DeliveryStatus.EXPIRED.value, updated_at=now, error="stood down")
         )
+
+    async def by_provider_id(self, provider_id: str) -> Delivery | None:
+        """The row a provider id (Twilio SID, SMTP Message-ID) belongs to."""
+        stmt = select(deliveries).where(deliveries.c.provider_id == provider_id).limit(1)
+        row = (await self._conn.execute(stmt)).first()
+        return Delivery.model_validate(row) if row else None
+
+    async def advance(
+        self,
+        delivery_id: int,
+        *,
+        status: DeliveryStatus,
+        only_from: list[DeliveryStatus],
+        now: datetime,
+        error: str | None = None,
+    ) -> bool:
+        """Move a row forward (receipts); True if it was in one of ``only_from``."""
+        values: dict[str, object] = {"status": status.value, "updated_at": now}
+        if error is not None:
+            values["error"] = error
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.status.in_([s.value for s in only_from]),
+            )
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    async def mark_fell_back(self, delivery_id: int, *, now: datetime) -> bool:
+        """Claim the right to fall back from this row; True only the first time."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(deliveries.c.id == delivery_id, deliveries.c.fell_back.is_(False))
+            .values(fell_back=True, updated_at=now)
+        )
+        return result.rowcount == 1
+
+    async def overdue_for_fallback(
+        self, *, created_before: datetime, limit: int, receipt_channels: list[ChannelKind]
+    ) -> list[Delivery]:
+        """Fallback rows with channels left that are not confirmed sent in time: still queued
+        or sending, or sent on a channel that reports delivery but has not done so."""
+        unconfirmed = or_(
+            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]),
+            and_(
+                deliveries.c.status == DeliveryStatus.SENT.value,
+                deliveries.c.channel.in_([c.value for c in receipt_channels]),
+            ),
+        )
+        stmt = (
+            select(deliveries)
+            .where(
+                deliveries.c.policy == "fallback",
+                deliveries.c.fell_back.is_(False),
+                deliveries.c.alternates != "",
+                deliveries.c.created_at <= created_before,
+                unconfirmed,
+            )
+            .order_by(deliveries.c.id)
+            .limit(limit)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def for_notification(self, notification: str) -> list[Delivery]:
+        """Every copy of one notification (one message to one person)."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.notification == notification)
+            .order_by(deliveries.c.id)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
 
     async def counts(self, incident_id: int) -> dict[DeliveryStatus, int]:
         """How many messages of an incident are in each state."""

@@ -1,0 +1,80 @@
+"""Runtime data about directory people: Telegram links and button tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from beredskab.models import ActionToken
+from beredskab.storage.tables import action_tokens, telegram_links
+
+
+class PeopleRepo:
+    """Telegram links (person ↔ user/chat) and opaque action tokens."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+
+    async def link_telegram(
+        self, person_id: str, *, user_id: int, chat_id: int, now: datetime
+    ) -> None:
+        """Bind a person to a Telegram user and chat, replacing earlier links of either."""
+        await self._conn.execute(
+            delete(telegram_links).where(
+                (telegram_links.c.person_id == person_id) | (telegram_links.c.user_id == user_id)
+            )
+        )
+        await self._conn.execute(
+            insert(telegram_links).values(
+                person_id=person_id, user_id=user_id, chat_id=chat_id, linked_at=now
+            )
+        )
+
+    async def telegram_chats(self, person_ids: Iterable[str]) -> dict[str, int]:
+        """Chat id per linked person."""
+        ids = list(person_ids)
+        if not ids:
+            return {}
+        stmt = select(telegram_links.c.person_id, telegram_links.c.chat_id).where(
+            telegram_links.c.person_id.in_(ids)
+        )
+        return {p: int(c) for p, c in await self._conn.execute(stmt)}
+
+    async def person_for_telegram_user(self, user_id: int) -> str | None:
+        """The person bound to a Telegram user id."""
+        stmt = select(telegram_links.c.person_id).where(telegram_links.c.user_id == user_id)
+        value: str | None = (await self._conn.execute(stmt)).scalar()
+        return value
+
+    async def add_tokens(self, tokens: Iterable[ActionToken]) -> None:
+        """Store button tokens."""
+        for token in tokens:
+            await self._conn.execute(insert(action_tokens).values(**token.model_dump()))
+
+    async def tokens_for(self, delivery_id: int) -> list[ActionToken]:
+        """The button tokens of one delivery, in creation order."""
+        stmt = (
+            select(action_tokens)
+            .where(action_tokens.c.delivery_id == delivery_id)
+            .order_by(action_tokens.c.created_at, action_tokens.c.action)
+        )
+        return [ActionToken.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def token(self, token: str) -> ActionToken | None:
+        """One token."""
+        row = (
+            await self._conn.execute(select(action_tokens).where(action_tokens.c.token == token))
+        ).first()
+        return ActionToken.model_validate(row) if row else None
+
+    async def use_token(self, token: str, *, now: datetime) -> bool:
+        """Mark a token used; True only the first time."""
+        result = await self._conn.execute(
+            update(action_tokens)
+            .where(action_tokens.c.token == token, action_tokens.c.used_at.is_(None))
+            .values(used_at=now)
+        )
+        return result.rowcount == 1
