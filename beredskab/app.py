@@ -129,15 +129,19 @@ class App:
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
-        """Load and validate the plan, then build storage, channels and outbox."""
+        """Load and validate the plan, then build storage, channels and outbox.
+
+        Call it inside the running event loop (provider clients bind to it).
+        """
         plan = load(settings)
-        channels, live = build_channels(settings)
+        live = settings.twilio.enabled or settings.smtp.enabled or settings.telegram.enabled
         if live and plan.directory.example:
             raise ConfigError(
                 f"{plan.directory.source} is the fictional example directory; it cannot be used "
                 "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
                 "contact list (kept outside git)."
             )
+        channels, _ = build_channels(settings)
         db = Database(settings.database_url, clock=clock)
         outbox = Outbox(db=db, channels=channels, settings=settings.outbox, pacing=pacing(settings))
         return cls(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)

@@ -11,7 +11,12 @@ import pytest
 
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database
+from tests.peers.smtp import smtp_peer, smtps_peer
+from tests.peers.telegram_api import fake_bot_api
+from tests.peers.twilio import prism
 from tests.postgres import REQUIRE_ENV, cluster, create_database, find_bindir
+
+__all__ = ["fake_bot_api", "prism", "smtp_peer", "smtps_peer"]
 
 _db_names = itertools.count()
 
