@@ -164,12 +164,13 @@ async def _notify_participants(
 ) -> tuple[int, int]:
     """Ask each participant not yet asked to confirm, and send the activation message."""
     activator = plan.directory.person(incident.activated_by)
-    new: list[Person] = []
-    for person in plan.directory.with_any_role(playbook.participants):
-        if await tx.incidents.add_confirmation(
-            incident.id, person.id, reason="participant", now=tx.now
-        ):
-            new.append(person)
+    candidates = plan.directory.with_any_role(playbook.participants)
+    added = set(
+        await tx.incidents.add_confirmations(
+            incident.id, [p.id for p in candidates], reason="participant", now=tx.now
+        )
+    )
+    new = [p for p in candidates if p.id in added]
     if actor in new:
         await tx.incidents.set_confirmation(
             incident.id,

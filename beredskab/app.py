@@ -142,7 +142,12 @@ class App:
                 "contact list (kept outside git)."
             )
         channels, _ = build_channels(settings)
-        db = Database(settings.database_url, clock=clock)
+        password = settings.database.password
+        db = Database(
+            settings.database_url,
+            password=password.get_secret_value() if password else None,
+            clock=clock,
+        )
         outbox = Outbox(db=db, channels=channels, settings=settings.outbox, pacing=pacing(settings))
         return cls(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)
 

@@ -6,12 +6,13 @@ it, so nothing is sent for a change that did not commit and nothing committed go
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from beredskab.models import Incident
+from beredskab.models import ActionToken, Incident
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from contacts.models import Person
@@ -48,6 +49,12 @@ def incident_values(incident: Incident, *, activated_by: str, at: datetime) -> d
         "link": "",  # personal acknowledgement links arrive with the web interface
     }
 
+
+BUTTON_LABELS: dict[str, dict[str, str]] = {
+    "ack": {"da": "Modtaget", "en": "Received"},
+    "decline": {"da": "Kan ikke", "en": "Cannot come"},
+}
+"""Labels of the Telegram buttons behind each action, per language."""
 
 CONFIRM_KINDS = frozenset(
     {TemplateKind.ACTIVATION, TemplateKind.ESCALATION, TemplateKind.STAFF_CALLOUT}
@@ -129,5 +136,20 @@ async def notify(
                     language=person.language,
                 )
             )
-    await tx.deliveries.enqueue(items, now=tx.now)
+    ids = await tx.deliveries.enqueue(items, now=tx.now)
+    await tx.people.add_tokens(
+        ActionToken(
+            token=secrets.token_urlsafe(16),
+            delivery_id=delivery_id,
+            incident_id=incident.id,
+            person_id=item.person_id,
+            action=action,
+            label=BUTTON_LABELS[action][item.language],
+            created_at=tx.now,
+            used_at=None,
+        )
+        for delivery_id, item in zip(ids, items, strict=True)
+        if item.channel is ChannelKind.TELEGRAM
+        for action in item.actions.split()
+    )
     return len(items)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -41,10 +41,9 @@ UNKNOWN = "UnknownOutcomeError"
 RECEIPT_CHANNELS = [ChannelKind.SMS, ChannelKind.VOICE]
 """Channels whose provider reports delivery later; "sent" there is not yet confirmed."""
 
-BUTTON_LABELS: dict[str, dict[str, str]] = {
-    "ack": {"da": "Modtaget", "en": "Received"},
-    "decline": {"da": "Kan ikke", "en": "Cannot come"},
-}
+RECORD_GROUP = 100
+RECORD_SECONDS = 0.05
+"""Outcomes are written in groups of up to 100, at least every 50 ms while sends complete."""
 
 
 @runtime_checkable
@@ -54,6 +53,18 @@ class Reconciler(Protocol):
     async def find_recent(self, to: str, since: datetime, body: str | None = None) -> list[str]:
         """Provider ids of matching messages sent since ``since``."""
         ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one send: "sent", "retry" (transient) or "fail" (permanent)."""
+
+    delivery: Delivery
+    kind: str
+    status: DeliveryStatus = DeliveryStatus.SENT
+    provider_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +170,7 @@ class Outbox:
         return len(overdue)
 
     async def _round(self, kind: ChannelKind, owner: str) -> int:
+        """Lease a paced batch of one channel, send it, record outcomes in small groups."""
         settings = self._settings
         limit = self._pacers[kind].claim_limit(
             lease_seconds=settings.lease_seconds, batch_size=settings.batch_size
@@ -171,7 +183,17 @@ class Outbox:
                 limit=limit,
                 channel=kind,
             )
-        await asyncio.gather(*(self._deliver(claimed, owner) for claimed in batch))
+            tokens = await tx.people.tokens_for_many([c.delivery.id for c in batch])
+        sends = [asyncio.ensure_future(self._send(c, tokens.get(c.delivery.id, []))) for c in batch]
+        done: list[Outcome] = []
+        flushed = time.monotonic()
+        for next_done in asyncio.as_completed(sends):
+            done.append(await next_done)
+            if len(done) >= RECORD_GROUP or time.monotonic() - flushed > RECORD_SECONDS:
+                await self._record(done, owner)
+                done, flushed = [], time.monotonic()
+        if done:
+            await self._record(done, owner)
         return len(batch)
 
     async def _worker(self, kind: ChannelKind, stop: asyncio.Event) -> None:
@@ -196,109 +218,74 @@ class Outbox:
         for waiter in waiters:
             waiter.cancel()
 
-    async def _deliver(self, claimed: Claimed, owner: str) -> None:
+    async def _send(self, claimed: Claimed, tokens: list[ActionToken]) -> Outcome:
+        """Hand one leased row to its channel (after reconciling an uncertain earlier try)."""
         delivery = claimed.delivery
         channel = self._channels.get(delivery.channel)
         if channel is None:
-            await self._fail(delivery, owner, f"no channel configured for {delivery.channel.value}")
-            return
+            return Outcome(delivery, "fail", error=f"no channel for {delivery.channel.value}")
         uncertain = claimed.abandoned or (delivery.error or "").startswith(UNKNOWN)
-        reconcilable = uncertain and isinstance(channel, Reconciler)
-        if reconcilable and await self._reconcile(channel, delivery, owner):  # type: ignore[arg-type]
-            return
-        tokens = await self._tokens(delivery) if delivery.actions else []
+        if uncertain and isinstance(channel, Reconciler):
+            since = delivery.created_at - timedelta(minutes=1)
+            try:
+                found = await channel.find_recent(delivery.address, since, delivery.short_text)
+            except DeliveryError as exc:
+                return Outcome(delivery, "retry", error=f"{UNKNOWN}: lookup failed: {exc}")
+            if found:
+                log.info("delivery %s had already gone out as %s", delivery.id, found[0])
+                return Outcome(delivery, "sent", status=DeliveryStatus.SENT, provider_id=found[0])
         recipient, message = message_for(delivery, tokens)
         try:
             async with self._pacers[delivery.channel].turn(delivery.address):
                 async with asyncio.timeout(self._settings.lease_seconds * 0.8):
                     receipt = await channel.send(recipient, message)
         except PermanentDeliveryError as exc:
-            await self._fail(delivery, owner, str(exc))
+            return Outcome(delivery, "fail", error=str(exc))
         except (TransientDeliveryError, UnknownOutcomeError, TimeoutError, OSError) as exc:
             if isinstance(exc, TimeoutError):
                 exc = UnknownOutcomeError(f"no answer within {self._settings.lease_seconds * 0.8}s")
             retry_after = exc.retry_after if isinstance(exc, TransientDeliveryError) else None
-            await self._retry(delivery, owner, f"{type(exc).__name__}: {exc}", retry_after)
-        else:
-            async with self._db.transaction() as tx:
-                await tx.deliveries.finish(
-                    delivery.id,
-                    owner=owner,
-                    status=receipt.status,
-                    now=tx.now,
-                    provider_id=receipt.provider_id,
-                )
-
-    async def _reconcile(self, channel: Reconciler, delivery: Delivery, owner: str) -> bool:
-        """Ask the provider whether an uncertain send went out; True if it did (recorded)."""
-        since = delivery.created_at - timedelta(minutes=1)
-        try:
-            found = await channel.find_recent(delivery.address, since, delivery.short_text)
-        except DeliveryError as exc:
-            await self._retry(delivery, owner, f"{UNKNOWN}: lookup failed: {exc}", None)
-            return True
-        if not found:
-            return False
-        async with self._db.transaction() as tx:
-            await tx.deliveries.finish(
-                delivery.id,
-                owner=owner,
-                status=DeliveryStatus.SENT,
-                now=tx.now,
-                provider_id=found[0],
+            return Outcome(
+                delivery, "retry", error=f"{type(exc).__name__}: {exc}", retry_after=retry_after
             )
-        log.info("delivery %s had already gone out as %s", delivery.id, found[0])
-        return True
+        return Outcome(delivery, "sent", status=receipt.status, provider_id=receipt.provider_id)
 
-    async def _tokens(self, delivery: Delivery) -> list[ActionToken]:
-        """Opaque button tokens for this delivery, created once."""
+    async def _record(self, outcomes: list[Outcome], owner: str) -> None:
+        """Write a group of outcomes in one transaction (failures hand over to fallback)."""
+        handed_over = False
         async with self._db.transaction() as tx:
-            existing = await tx.people.tokens_for(delivery.id)
-            if existing or delivery.channel is not ChannelKind.TELEGRAM:
-                return existing
-            language = "en" if delivery.language == "en" else "da"
-            tokens = [
-                ActionToken(
-                    token=secrets.token_urlsafe(16),
-                    delivery_id=delivery.id,
-                    incident_id=delivery.incident_id,
-                    person_id=delivery.person_id,
-                    action=action,
-                    label=BUTTON_LABELS[action][language],
-                    created_at=tx.now,
-                    used_at=None,
-                )
-                for action in delivery.actions.split()
-                if action in BUTTON_LABELS
-            ]
-            await tx.people.add_tokens(tokens)
-            return tokens
-
-    async def _retry(
-        self, delivery: Delivery, owner: str, error: str, retry_after: float | None
-    ) -> None:
-        if delivery.attempts >= self._backoff.max_attempts:
-            await self._fail(
-                delivery, owner, f"gave up after {delivery.attempts} attempts: {error}"
-            )
-            return
-        log.warning("delivery %s attempt %s failed: %s", delivery.id, delivery.attempts, error)
-        delay = self._backoff.delay(delivery.attempts, retry_after)
-        async with self._db.transaction() as tx:
-            await tx.deliveries.finish(
-                delivery.id,
-                owner=owner,
-                status=DeliveryStatus.QUEUED,
-                now=tx.now,
-                error=error,
-                retry_at=tx.now + timedelta(seconds=delay),
-            )
-
-    async def _fail(self, delivery: Delivery, owner: str, error: str) -> None:
-        async with self._db.transaction() as tx:
-            recorded = await tx.deliveries.finish(
-                delivery.id, owner=owner, status=DeliveryStatus.FAILED, now=tx.now, error=error
-            )
-            if recorded:
-                await fallback.after_failure(tx, delivery, error)
-        self.wake()
+            for outcome in outcomes:
+                delivery, error = outcome.delivery, outcome.error
+                if outcome.kind == "retry" and delivery.attempts < self._backoff.max_attempts:
+                    log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, error)
+                    delay = self._backoff.delay(delivery.attempts, outcome.retry_after)
+                    await tx.deliveries.finish(
+                        delivery.id,
+                        owner=owner,
+                        status=DeliveryStatus.QUEUED,
+                        now=tx.now,
+                        error=error,
+                        retry_at=tx.now + timedelta(seconds=delay),
+                    )
+                elif outcome.kind == "sent":
+                    await tx.deliveries.finish(
+                        delivery.id,
+                        owner=owner,
+                        status=outcome.status,
+                        now=tx.now,
+                        provider_id=outcome.provider_id,
+                    )
+                else:
+                    if outcome.kind == "retry":
+                        error = f"gave up after {delivery.attempts} attempts: {error}"
+                    if await tx.deliveries.finish(
+                        delivery.id,
+                        owner=owner,
+                        status=DeliveryStatus.FAILED,
+                        now=tx.now,
+                        error=error,
+                    ):
+                        await fallback.after_failure(tx, delivery, error or "ukendt fejl")
+                        handed_over = True
+        if handed_over:
+            self.wake()

@@ -11,7 +11,6 @@ from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Database
-from notifier.types import DeliveryStatus
 from playbooks.schema import TemplateKind
 
 
@@ -43,11 +42,7 @@ async def close(
             incident_id=incident_id,
         )
         deliveries = await tx.deliveries.for_incident(incident_id)
-        expired = 0
-        for d in deliveries:
-            if d.status is DeliveryStatus.QUEUED:
-                await tx.deliveries.expire(d.id, now=tx.now)
-                expired += 1
+        expired = await tx.deliveries.expire_queued(incident_id, now=tx.now)
         for task in await tx.tasks.list(incident_id):
             if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
                 await tx.tasks.update(

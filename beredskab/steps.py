@@ -74,10 +74,9 @@ async def run_actions(
             kind, confirm = action.template, action.confirm
             text = f"'{kind.value}' sendt til rollen {action.role}: {len(people)} personer."
         if confirm:
-            for person in people:
-                await tx.incidents.add_confirmation(
-                    incident.id, person.id, reason=f"step:{step.step_id}", now=tx.now
-                )
+            await tx.incidents.add_confirmations(
+                incident.id, [p.id for p in people], reason=f"step:{step.step_id}", now=tx.now
+            )
         await notify(
             tx,
             incident=incident,

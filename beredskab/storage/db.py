@@ -27,9 +27,18 @@ __all__ = ["Clock", "Database", "IntegrityError", "Tx"]
 class Database:
     """Owns the engine; hands out short write transactions as ``Tx`` objects."""
 
-    def __init__(self, url: str, *, clock: Clock | None = None, echo: bool = False) -> None:
-        self.url = url
+    def __init__(
+        self,
+        url: str,
+        *,
+        password: str | None = None,
+        clock: Clock | None = None,
+        echo: bool = False,
+    ) -> None:
         parsed = make_url(url)
+        if password:
+            parsed = parsed.set(password=password)
+        self.url = parsed.render_as_string(hide_password=True)
         self.dialect = parsed.get_backend_name()
         self._clock = clock
         kwargs: dict[str, Any] = {"echo": echo}
@@ -40,7 +49,7 @@ class Database:
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
-        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
 

@@ -47,6 +47,7 @@ class RecordingHandler:
         self.data_reply: str | None = None
         self.next_data_replies: list[str] = []
         self.transactions = 0
+        self.latency = 0.0  # seconds added to every DATA (benchmarks)
 
     async def handle_RCPT(
         self,
@@ -63,6 +64,8 @@ class RecordingHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.transactions += 1
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if self.next_data_replies:
             return self.next_data_replies.pop(0)
         if self.data_reply is not None:

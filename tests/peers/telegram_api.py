@@ -119,6 +119,7 @@ class FakeBotApi:
         self._closing = False
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        self.latency = 0.0  # seconds added to every sendMessage (benchmarks)
         self._handlers: dict[str, Handler] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
@@ -287,6 +288,8 @@ class FakeBotApi:
         handler = self._handlers.get(method)
         if handler is None:
             return web.json_response(ApiError(404, "Not Found").body(), status=404)
+        if self.latency and method == "sendmessage":
+            await asyncio.sleep(self.latency)
         failure = self._injected_failure(method, params)
         if failure is None:
             try:

@@ -48,35 +48,46 @@ class DeliveryRepo:
         self._dialect = dialect
 
     async def enqueue(self, items: list[NewDelivery], *, now: datetime) -> list[int]:
-        """Queue messages in the caller's transaction; returns their ids."""
-        ids: list[int] = []
-        for item in items:
-            result = await self._conn.execute(
-                insert(deliveries)
-                .values(
-                    incident_id=item.incident_id,
-                    person_id=item.person_id,
-                    channel=item.channel.value,
-                    address=item.address,
-                    template=item.template,
-                    subject=item.subject,
-                    text=item.text,
-                    short_text=item.short_text,
-                    notification=item.notification,
-                    policy=item.policy,
-                    alternates=item.alternates,
-                    actions=item.actions,
-                    language=item.language,
-                    status=DeliveryStatus.QUEUED.value,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-                .returning(deliveries.c.id)
-            )
-            ids.append(int(result.scalar_one()))
-        return ids
+        """Queue messages in the caller's transaction (one round trip); returns their ids."""
+        if not items:
+            return []
+        rows = [
+            {
+                "incident_id": item.incident_id,
+                "person_id": item.person_id,
+                "channel": item.channel.value,
+                "address": item.address,
+                "template": item.template,
+                "subject": item.subject,
+                "text": item.text,
+                "short_text": item.short_text,
+                "notification": item.notification,
+                "policy": item.policy,
+                "alternates": item.alternates,
+                "actions": item.actions,
+                "language": item.language,
+                "status": DeliveryStatus.QUEUED.value,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+                "updated_at": now,
+                "fell_back": False,
+            }
+            for item in items
+        ]
+        keys = [(r["notification"], r["channel"]) for r in rows]
+        if len(set(keys)) < len(keys):  # no unique key to map ids back: one row at a time
+            stmt = insert(deliveries).returning(deliveries.c.id)
+            return [int((await self._conn.execute(stmt, [r])).scalar_one()) for r in rows]
+        # One multi-row insert; RETURNING order is not guaranteed, so map ids back by key.
+        result = await self._conn.execute(
+            insert(deliveries).returning(
+                deliveries.c.id, deliveries.c.notification, deliveries.c.channel
+            ),
+            rows,
+        )
+        ids = {(row.notification, row.channel): int(row.id) for row in result}
+        return [ids[key] for key in keys]
 
     async def get(self, delivery_id: int) -> Delivery | None:
         """One outbox row."""
@@ -184,17 +195,6 @@ class DeliveryRepo:
         )
         return result.rowcount == 1
 
-    async def expire(self, delivery_id: int, *, now: datetime) -> None:
-        """Give up on a queued message that is no longer relevant (e.g. after stand-down)."""
-        await self._conn.execute(
-            update(deliveries)
-            .where(
-                deliveries.c.id == delivery_id,
-                deliveries.c.status == DeliveryStatus.QUEUED.value,
-            )
-            .values(status=DeliveryStatus.EXPIRED.value, updated_at=now, error="stood down")
-        )
-
     async def by_provider_id(self, provider_id: str) -> Delivery | None:
         """The row a provider id (Twilio SID, SMTP Message-ID) belongs to."""
         stmt = select(deliveries).where(deliveries.c.provider_id == provider_id).limit(1)
@@ -268,29 +268,28 @@ class DeliveryRepo:
         )
         return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
 
-    async def counts(self, incident_id: int) -> dict[DeliveryStatus, int]:
-        """How many messages of an incident are in each state."""
+    async def expire_queued(self, incident_id: int, *, now: datetime) -> int:
+        """Give up on every still-queued message of an incident; returns how many."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.incident_id == incident_id,
+                deliveries.c.status == DeliveryStatus.QUEUED.value,
+            )
+            .values(status=DeliveryStatus.EXPIRED.value, updated_at=now, error="stood down")
+        )
+        return int(result.rowcount)
+
+    async def channel_counts(
+        self, incident_id: int
+    ) -> dict[tuple[ChannelKind, DeliveryStatus], int]:
+        """How many messages of an incident are in each (channel, state)."""
         stmt = (
-            select(deliveries.c.status, func.count())
+            select(deliveries.c.channel, deliveries.c.status, func.count())
             .where(deliveries.c.incident_id == incident_id)
-            .group_by(deliveries.c.status)
+            .group_by(deliveries.c.channel, deliveries.c.status)
         )
-        return {DeliveryStatus(s): int(n) for s, n in await self._conn.execute(stmt)}
-
-    async def pending_count(self) -> int:
-        """Messages not yet finished (queued or being sent)."""
-        stmt = select(func.count()).where(
-            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value])
-        )
-        return int((await self._conn.execute(stmt)).scalar_one())
-
-    async def next_due_at(self) -> datetime | None:
-        """When the earliest queued message becomes due."""
-        stmt = (
-            select(deliveries.c.next_attempt_at)
-            .where(deliveries.c.status == DeliveryStatus.QUEUED.value)
-            .order_by(deliveries.c.next_attempt_at)
-            .limit(1)
-        )
-        value: datetime | None = (await self._conn.execute(stmt)).scalar()
-        return value
+        return {
+            (ChannelKind(c), DeliveryStatus(s)): int(n)
+            for c, s, n in await self._conn.execute(stmt)
+        }

@@ -134,6 +134,29 @@ class IncidentRepo:
         )
         return True
 
+    async def add_confirmations(
+        self, incident_id: int, person_ids: Sequence[str], *, reason: str, now: datetime
+    ) -> list[str]:
+        """Ask several people to confirm (one round trip); returns those newly asked."""
+        stmt = select(confirmations.c.person_id).where(confirmations.c.incident_id == incident_id)
+        existing = set((await self._conn.execute(stmt)).scalars())
+        new = [p for p in dict.fromkeys(person_ids) if p not in existing]
+        if new:
+            await self._conn.execute(
+                insert(confirmations),
+                [
+                    {
+                        "incident_id": incident_id,
+                        "person_id": person_id,
+                        "reason": reason,
+                        "status": ConfirmationStatus.PENDING.value,
+                        "updated_at": now,
+                    }
+                    for person_id in new
+                ],
+            )
+        return new
+
     async def confirmation(self, incident_id: int, person_id: str) -> Confirmation | None:
         """One person's confirmation row."""
         stmt = select(confirmations).where(

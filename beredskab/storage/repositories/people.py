@@ -50,9 +50,10 @@ class PeopleRepo:
         return value
 
     async def add_tokens(self, tokens: Iterable[ActionToken]) -> None:
-        """Store button tokens."""
-        for token in tokens:
-            await self._conn.execute(insert(action_tokens).values(**token.model_dump()))
+        """Store button tokens (one round trip)."""
+        rows = [token.model_dump() for token in tokens]
+        if rows:
+            await self._conn.execute(insert(action_tokens), rows)
 
     async def tokens_for(self, delivery_id: int) -> list[ActionToken]:
         """The button tokens of one delivery, in creation order."""
@@ -62,6 +63,21 @@ class PeopleRepo:
             .order_by(action_tokens.c.created_at, action_tokens.c.action)
         )
         return [ActionToken.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def tokens_for_many(self, delivery_ids: list[int]) -> dict[int, list[ActionToken]]:
+        """Button tokens per delivery for a batch of deliveries."""
+        if not delivery_ids:
+            return {}
+        stmt = (
+            select(action_tokens)
+            .where(action_tokens.c.delivery_id.in_(delivery_ids))
+            .order_by(action_tokens.c.delivery_id, action_tokens.c.created_at)
+        )
+        found: dict[int, list[ActionToken]] = {}
+        for row in await self._conn.execute(stmt):
+            token = ActionToken.model_validate(row)
+            found.setdefault(token.delivery_id, []).append(token)
+        return found
 
     async def token(self, token: str) -> ActionToken | None:
         """One token."""

@@ -1,0 +1,55 @@
+"""Settings: file + environment, every setting documented in config.example.toml."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from beredskab.errors import ConfigError
+from beredskab.settings import Settings, load_settings
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "config.example.toml"
+
+
+def test_example_config_runs_as_is_and_documents_every_setting() -> None:
+    settings = load_settings(EXAMPLE)
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.plan.playbooks_dir is None and settings.plan.directory_file is None
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for section, field in Settings.model_fields.items():
+        assert f"[{section}]" in text, section
+        model = field.annotation
+        for key in model.model_fields:  # type: ignore[union-attr]
+            assert re.search(rf"^#? ?{key} =", text, re.MULTILINE), f"{section}.{key}"
+
+
+def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[outbox]\nworkers = 3\nbatch_size = 7\n", encoding="utf-8")
+    monkeypatch.setenv("BEREDSKAB_OUTBOX__WORKERS", "5")
+    monkeypatch.setenv("BEREDSKAB_CONFIG", str(config))
+    settings = load_settings()
+    assert (settings.outbox.workers, settings.outbox.batch_size) == (5, 7)
+    assert settings.service.data_dir == tmp_path / "var"  # relative to the file
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[outbox\n", "not valid TOML"),
+        ("[outbox]\nworkers = 0\n", "outbox.workers"),
+        ("[outbox]\nworkerz = 2\n", "outbox.workerz"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(config)
+
+
+def test_missing_config_file_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=re.escape("copy config.example.toml")):
+        load_settings(tmp_path / "nope.toml")
