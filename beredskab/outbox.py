@@ -43,7 +43,10 @@ RECEIPT_CHANNELS = [ChannelKind.SMS, ChannelKind.VOICE]
 
 RECORD_GROUP = 100
 RECORD_SECONDS = 0.05
-"""Outcomes are written in groups of up to 100, at least every 50 ms while sends complete."""
+"""On channels that can reconcile (SMS), outcomes are written in groups of up to 100, at least
+every 50 ms while sends complete. Elsewhere each outcome is written at once: a crash between
+a provider's acceptance and our record would re-send that message, so the window stays as
+short as one commit (a re-sent email keeps its Message-ID, which mail clients collapse)."""
 
 
 @runtime_checkable
@@ -187,9 +190,10 @@ class Outbox:
         sends = [asyncio.ensure_future(self._send(c, tokens.get(c.delivery.id, []))) for c in batch]
         done: list[Outcome] = []
         flushed = time.monotonic()
+        group = RECORD_GROUP if isinstance(self._channels.get(kind), Reconciler) else 1
         for next_done in asyncio.as_completed(sends):
             done.append(await next_done)
-            if len(done) >= RECORD_GROUP or time.monotonic() - flushed > RECORD_SECONDS:
+            if len(done) >= group or time.monotonic() - flushed > RECORD_SECONDS:
                 await self._record(done, owner)
                 done, flushed = [], time.monotonic()
         if done:

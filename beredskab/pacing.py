@@ -10,6 +10,8 @@ import asyncio
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from notifier.ratelimit import KeyedTokenBucket, TokenBucket
@@ -36,15 +38,21 @@ class Pacer:
     """Applies one channel's limits."""
 
     limits: PaceLimits
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _overall: TokenBucket | None = field(init=False, default=None)
     _per_address: KeyedTokenBucket[str] | None = field(init=False, default=None)
     _slots: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
+        timing = {"clock": self.clock, "sleep": self.sleep}
         if self.limits.rate_per_second:
-            self._overall = TokenBucket(self.limits.rate_per_second)
+            self._overall = TokenBucket(self.limits.rate_per_second, **timing)  # type: ignore[arg-type]
         if self.limits.per_address_per_second:
-            self._per_address = KeyedTokenBucket(self.limits.per_address_per_second)
+            self._per_address = KeyedTokenBucket(
+                self.limits.per_address_per_second,
+                **timing,  # type: ignore[arg-type]
+            )
         self._slots = asyncio.Semaphore(self.limits.concurrency)
 
     def claim_limit(self, *, lease_seconds: float, batch_size: int) -> int:
