@@ -65,6 +65,7 @@ class TwilioSettings(_Section):
     rate_per_second: float = Field(default=1.0, gt=0)
     timeout_seconds: float = Field(default=15.0, gt=0)
     api_base_url: str | None = None
+    secondary_auth_token: SecretStr | None = None
 
     @property
     def enabled(self) -> bool:
@@ -103,11 +104,33 @@ class TelegramSettings(_Section):
     api_base_url: str | None = None
     rate_per_second: float = Field(default=30.0, gt=0)
     per_chat_per_second: float = Field(default=1.0, gt=0)
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_secret: SecretStr | None = None
 
     @property
     def enabled(self) -> bool:
         """True when a bot token is configured."""
         return self.bot_token is not None and bool(self.bot_token.get_secret_value())
+
+
+class WebSettings(_Section):
+    """The HTTP server: webhooks, acknowledgement pages, health."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=65536, ge=1024)
+
+
+class SecuritySettings(_Section):
+    """Second factors and signed links."""
+
+    link_secret: SecretStr | None = None
+    link_hours: float = Field(default=24.0, gt=0)
+    pin_max_failures: int = Field(default=5, ge=1)
+    pin_window_minutes: float = Field(default=15.0, gt=0)
+    pin_lockout_minutes: float = Field(default=15.0, gt=0)
+    pin_lockout_max_hours: float = Field(default=24.0, gt=0)
+    passive_replies_per_hour: int = Field(default=10, ge=1)
 
 
 class OutboxSettings(_Section):
@@ -138,6 +161,8 @@ class Settings(BaseSettings):
     twilio: TwilioSettings = TwilioSettings()
     smtp: SmtpSettings = SmtpSettings()
     telegram: TelegramSettings = TelegramSettings()
+    web: WebSettings = WebSettings()
+    security: SecuritySettings = SecuritySettings()
 
     @classmethod
     def settings_customise_sources(

@@ -176,3 +176,45 @@ action_tokens = Table(
     Column("used_at", UTCDateTime(), nullable=True),
     Index("ix_action_tokens_delivery", "delivery_id"),
 )
+
+inbound = Table(
+    "inbound",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # Where it came from: twilio-sms, twilio-status, twilio-voice, telegram.
+    Column("source", String(32), nullable=False),
+    # The provider's own id (MessageSid, CallSid + digits, update_id): replays are ignored.
+    Column("provider_id", String(128), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("processed_at", UTCDateTime(), nullable=True),
+    Column("outcome", Text, nullable=True),
+    UniqueConstraint("source", "provider_id", name="uq_inbound_provider"),
+    Index("ix_inbound_pending", "processed_at"),
+)
+
+pins = Table(
+    "pins",
+    metadata,
+    Column("person_id", String(64), primary_key=True),
+    Column("hash", Text, nullable=False),
+    Column("set_at", UTCDateTime(), nullable=False),
+)
+
+pin_failures = Table(
+    "pin_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("phone", String(32), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Index("ix_pin_failures_phone", "phone", "at"),
+)
+
+pin_lockouts = Table(
+    "pin_lockouts",
+    metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("until", UTCDateTime(), nullable=False),
+    # How many lockouts in a row: the next lasts 15 minutes × 2^level, at most 24 hours.
+    Column("level", Integer, nullable=False),
+)

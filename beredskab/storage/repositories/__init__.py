@@ -11,6 +11,7 @@ from beredskab.storage.repositories.deliveries import DeliveryRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.log import LogRepo
 from beredskab.storage.repositories.people import PeopleRepo
+from beredskab.storage.repositories.security import InboxRepo, PinRepo
 from beredskab.storage.repositories.work import StepRepo, TaskRepo
 
 
@@ -27,6 +28,8 @@ class Tx:
         self.log = LogRepo(conn)
         self.audit = AuditRepo(conn)
         self.people = PeopleRepo(conn)
+        self.inbox = InboxRepo(conn)
+        self.pins = PinRepo(conn)
 
 
 __all__ = ["Tx"]

@@ -293,3 +293,28 @@ class DeliveryRepo:
             (ChannelKind(c), DeliveryStatus(s)): int(n)
             for c, s, n in await self._conn.execute(stmt)
         }
+
+    async def count_to(self, address: str, *, template: str, since: datetime) -> int:
+        """Messages of one template queued to an address since a time."""
+        stmt = select(func.count()).where(
+            deliveries.c.address == address,
+            deliveries.c.template == template,
+            deliveries.c.created_at >= since,
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def latest_ack_request(
+        self, address: str, *, incident_id: int | None = None
+    ) -> Delivery | None:
+        """The newest message to an address that asked for confirmation (optionally of one
+        incident): what a plain "OK" from that address answers."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.address == address, deliveries.c.actions != "")
+            .order_by(deliveries.c.id.desc())
+            .limit(1)
+        )
+        if incident_id is not None:
+            stmt = stmt.where(deliveries.c.incident_id == incident_id)
+        row = (await self._conn.execute(stmt)).first()
+        return Delivery.model_validate(row) if row else None
