@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass, field
 
 from beredskab.errors import ConfigError, PlanInvalidError
+from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
@@ -125,6 +126,7 @@ class App:
     db: Database
     channels: dict[ChannelKind, Channel]
     outbox: Outbox
+    signer: LinkSigner = field(default_factory=LinkSigner.random, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     @classmethod
@@ -148,8 +150,18 @@ class App:
             password=password.get_secret_value() if password else None,
             clock=clock,
         )
-        outbox = Outbox(db=db, channels=channels, settings=settings.outbox, pacing=pacing(settings))
-        return cls(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)
+        signer = LinkSigner.from_settings(settings.security)
+        outbox = Outbox(
+            db=db,
+            channels=channels,
+            settings=settings.outbox,
+            pacing=pacing(settings),
+            link_base=settings.service.public_base_url,
+            signer=signer,
+        )
+        return cls(
+            settings=settings, plan=plan, db=db, channels=channels, outbox=outbox, signer=signer
+        )
 
     async def start(self) -> None:
         """Bring the database schema up to date."""

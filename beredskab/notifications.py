@@ -88,6 +88,17 @@ def compose(
     )
 
 
+def _token_actions(item: NewDelivery) -> list[str]:
+    """Tokens a queued message needs: one per Telegram button, one "ack" for an email link
+    (the link page both confirms and declines)."""
+    actions = item.actions.split()
+    if item.channel is ChannelKind.TELEGRAM:
+        return actions
+    if item.channel is ChannelKind.EMAIL and "ack" in actions:
+        return ["ack"]
+    return []
+
+
 async def notify(
     tx: Tx,
     *,
@@ -149,7 +160,6 @@ async def notify(
             used_at=None,
         )
         for delivery_id, item in zip(ids, items, strict=True)
-        if item.channel is ChannelKind.TELEGRAM
-        for action in item.actions.split()
+        for action in _token_actions(item)
     )
     return len(items)

@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from beredskab import fallback
 from beredskab.models import ActionToken, Delivery
@@ -34,6 +34,9 @@ from notifier.errors import (
     UnknownOutcomeError,
 )
 from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Recipient
+
+if TYPE_CHECKING:
+    from beredskab.links import LinkSigner
 
 log = logging.getLogger(__name__)
 
@@ -91,9 +94,17 @@ class Backoff:
 
 
 def message_for(
-    delivery: Delivery, tokens: list[ActionToken] | None = None
+    delivery: Delivery,
+    tokens: list[ActionToken] | None = None,
+    *,
+    link_base: str | None = None,
+    signer: LinkSigner | None = None,
 ) -> tuple[Recipient, Message]:
-    """The channel-level view of an outbox row."""
+    """The channel-level view of an outbox row.
+
+    Telegram rows get their tokens as buttons; an email row with an "ack" token gets the
+    personal signed acknowledgement link (when ``link_base`` and ``signer`` are given).
+    """
     recipient = Recipient(
         person_id=delivery.person_id,
         kind=delivery.channel,
@@ -106,9 +117,24 @@ def message_for(
         text=delivery.text,
         short_text=delivery.short_text,
         topic=str(delivery.incident_id or ""),
-        buttons=tuple(Button(label=t.label, key=t.token) for t in tokens or []),
+        buttons=tuple(Button(label=t.label, key=t.token) for t in tokens or [])
+        if delivery.channel is not ChannelKind.EMAIL
+        else (),
+        link=_ack_link(delivery, tokens or [], link_base, signer),
     )
     return recipient, message
+
+
+def _ack_link(
+    delivery: Delivery,
+    tokens: list[ActionToken],
+    link_base: str | None,
+    signer: LinkSigner | None,
+) -> str | None:
+    if delivery.channel is not ChannelKind.EMAIL or link_base is None or signer is None:
+        return None
+    ack = next((t for t in tokens if t.action == "ack"), None)
+    return None if ack is None else f"{link_base.rstrip('/')}/a/{signer.sign(ack.token)}"
 
 
 class Outbox:
@@ -121,8 +147,12 @@ class Outbox:
         channels: Mapping[ChannelKind, Channel],
         settings: OutboxSettings,
         pacing: Mapping[ChannelKind, PaceLimits] | None = None,
+        link_base: str | None = None,
+        signer: LinkSigner | None = None,
     ) -> None:
         self._db = db
+        self._link_base = link_base
+        self._signer = signer
         self._channels = dict(channels)
         self._settings = settings
         self._backoff = Backoff(
@@ -238,7 +268,9 @@ class Outbox:
             if found:
                 log.info("delivery %s had already gone out as %s", delivery.id, found[0])
                 return Outcome(delivery, "sent", status=DeliveryStatus.SENT, provider_id=found[0])
-        recipient, message = message_for(delivery, tokens)
+        recipient, message = message_for(
+            delivery, tokens, link_base=self._link_base, signer=self._signer
+        )
         try:
             async with self._pacers[delivery.channel].turn(delivery.address):
                 async with asyncio.timeout(self._settings.lease_seconds * 0.8):
