@@ -1,0 +1,247 @@
+"""The SMS command grammar: an inbound SMS body becomes one typed command. Pure, no I/O.
+
+Danish keywords with English aliases, case-insensitive, tolerant of extra spaces, newlines
+and trailing punctuation::
+
+    AKTIVER <1|2|playbook id> <PIN> [beskrivelse]    ACTIVATE
+    OK [kode]                                         (acknowledge)
+    NEJ [kode] / KAN IKKE [kode]                      NO (decline)
+    STATUS [nr]
+    LOG <tekst>
+    OPGAVE <nr> OK|UDFØRT|NEJ [resultat]              TASK <nr> OK|DONE|NO [outcome]
+    AFSLUT <nr> <PIN>                                 CLOSE
+    HJÆLP                                             HELP, HJAELP
+
+Anything else is ``Unknown``; a known keyword with wrong arguments is ``Malformed``, whose
+message says the right form.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from beredskab.models import TaskStatus
+
+_TRAILING = ".,;:!?"
+_NUMBER = re.compile(r"#?(\d{1,9})")
+_PIN = re.compile(r"\d{1,16}")
+
+
+@dataclass(frozen=True)
+class Activate:
+    """Open (or join) an incident of a playbook; the PIN is the second factor."""
+
+    playbook: str
+    pin: str = field(repr=False)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Confirm the latest open request to this number, or the one of incident ``code``."""
+
+    code: int | None = None
+
+
+@dataclass(frozen=True)
+class Decline:
+    """Cannot take part: the latest open request, or the one of incident ``code``."""
+
+    code: int | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    """A short overview of one incident (or the newest open one)."""
+
+    incident: int | None = None
+
+
+@dataclass(frozen=True)
+class Log:
+    """Add a note to the situation log."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class TaskAction:
+    """Accept, finish (with outcome) or decline outreach task ``number``."""
+
+    number: int
+    status: TaskStatus
+    outcome: str = ""
+
+
+@dataclass(frozen=True)
+class Close:
+    """Stand an incident down; the PIN is the second factor."""
+
+    incident: int
+    pin: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Help:
+    """List the commands."""
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Not a command; ``hint`` says what to do."""
+
+    hint: str = "Ukendt kommando. Skriv HJÆLP for at se kommandoerne."
+    hint_en: str = "Unknown command. Send HELP to see the commands."
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A known command with wrong arguments; ``message`` gives the right form."""
+
+    keyword: str
+    message: str
+    message_en: str
+
+
+Command = Activate | Ack | Decline | Status | Log | TaskAction | Close | Help | Unknown | Malformed
+
+USAGE: dict[str, tuple[str, str]] = {
+    "AKTIVER": (
+        "Skriv AKTIVER <gruppe> <PIN> [beskrivelse], fx AKTIVER 2 1234 uro ved torvet.",
+        "Send ACTIVATE <group> <PIN> [description], e.g. ACTIVATE 2 1234 unrest at the square.",
+    ),
+    "OK": ("Skriv OK eller OK <kode>, fx OK 4.", "Send OK or OK <code>, e.g. OK 4."),
+    "NEJ": ("Skriv NEJ eller NEJ <kode>, fx NEJ 4.", "Send NO or NO <code>, e.g. NO 4."),
+    "STATUS": ("Skriv STATUS eller STATUS <nr>, fx STATUS 4.", "Send STATUS or STATUS <no>."),
+    "LOG": (
+        "Skriv LOG efterfulgt af teksten, fx LOG politiet er ankommet.",
+        "Send LOG followed by the text, e.g. LOG police have arrived.",
+    ),
+    "OPGAVE": (
+        "Skriv OPGAVE <nr> OK, OPGAVE <nr> UDFØRT [resultat] eller OPGAVE <nr> NEJ.",
+        "Send TASK <no> OK, TASK <no> DONE [outcome] or TASK <no> NO.",
+    ),
+    "AFSLUT": (
+        "Skriv AFSLUT <nr> <PIN>, fx AFSLUT 4 1234.",
+        "Send CLOSE <no> <PIN>, e.g. CLOSE 4 1234.",
+    ),
+}
+
+_KEYWORDS: dict[str, str] = {
+    "aktiver": "AKTIVER",
+    "aktivér": "AKTIVER",
+    "activate": "AKTIVER",
+    "ok": "OK",
+    "nej": "NEJ",
+    "no": "NEJ",
+    "status": "STATUS",
+    "log": "LOG",
+    "opgave": "OPGAVE",
+    "task": "OPGAVE",
+    "afslut": "AFSLUT",
+    "close": "AFSLUT",
+    "hjælp": "HJÆLP",
+    "hjaelp": "HJÆLP",
+    "hjalp": "HJÆLP",
+    "help": "HJÆLP",
+    "?": "HJÆLP",
+}
+
+_TASK_WORDS: dict[str, TaskStatus] = {
+    "ok": TaskStatus.ACCEPTED,
+    "udført": TaskStatus.DONE,
+    "udfoert": TaskStatus.DONE,
+    "udfort": TaskStatus.DONE,
+    "done": TaskStatus.DONE,
+    "nej": TaskStatus.DECLINED,
+    "no": TaskStatus.DECLINED,
+}
+
+
+def _word(token: str) -> str:
+    """A token as a keyword: case-folded, trailing punctuation removed."""
+    return token.rstrip(_TRAILING).casefold() or token.casefold()
+
+
+def _number(token: str) -> int | None:
+    match = _NUMBER.fullmatch(token.rstrip(_TRAILING))
+    return int(match.group(1)) if match else None
+
+
+def _pin(token: str) -> str | None:
+    value = token.rstrip(_TRAILING)
+    return value if _PIN.fullmatch(value) else None
+
+
+def _malformed(keyword: str) -> Malformed:
+    da, en = USAGE[keyword]
+    return Malformed(keyword=keyword, message=da, message_en=en)
+
+
+def parse(body: str) -> Command:
+    """Parse one SMS body into a command."""
+    tokens = unicodedata.normalize("NFKC", body).split()
+    if not tokens:
+        return Unknown()
+    first = _word(tokens[0])
+    if first == "kan" and len(tokens) > 1 and _word(tokens[1]) == "ikke":
+        keyword, args = "NEJ", tokens[2:]
+    elif first in _KEYWORDS:
+        keyword, args = _KEYWORDS[first], tokens[1:]
+    else:
+        return Unknown()
+    match keyword:
+        case "AKTIVER":
+            return _activate(args)
+        case "OK" | "NEJ":
+            return _reply(keyword, args)
+        case "STATUS":
+            if not args:
+                return Status()
+            number = _number(args[0])
+            return Status(number) if number is not None and len(args) == 1 else _malformed(keyword)
+        case "LOG":
+            text = " ".join(args)
+            return Log(text) if text.strip(_TRAILING + " ") else _malformed(keyword)
+        case "OPGAVE":
+            return _task(args)
+        case "AFSLUT":
+            number = _number(args[0]) if args else None
+            pin = _pin(args[1]) if len(args) == 2 else None
+            if number is None or pin is None:
+                return _malformed(keyword)
+            return Close(incident=number, pin=pin)
+        case _:
+            return Help()
+
+
+def _activate(args: list[str]) -> Command:
+    # "AKTIVER GRUPPE 2 ..." reads as "AKTIVER 2 ...".
+    if len(args) > 1 and _word(args[0]) in {"gruppe", "group"} and _number(args[1]) is not None:
+        args = args[1:]
+    if len(args) < 2:
+        return _malformed("AKTIVER")
+    pin = _pin(args[1])
+    if pin is None:
+        return _malformed("AKTIVER")
+    return Activate(playbook=_word(args[0]).lstrip("#"), pin=pin, description=" ".join(args[2:]))
+
+
+def _reply(keyword: str, args: list[str]) -> Command:
+    # "OK 4" names the incident; "OK, modtaget" or "Ok tak" is a plain OK.
+    code = _number(args[0]) if args else None
+    if args and code is None and args[0].lstrip("#").rstrip(_TRAILING).isdigit():
+        return _malformed(keyword)
+    return Ack(code) if keyword == "OK" else Decline(code)
+
+
+def _task(args: list[str]) -> Command:
+    if len(args) < 2:
+        return _malformed("OPGAVE")
+    number = _number(args[0])
+    status = _TASK_WORDS.get(_word(args[1]))
+    if number is None or status is None:
+        return _malformed("OPGAVE")
+    return TaskAction(number=number, status=status, outcome=" ".join(args[2:]))
