@@ -18,9 +18,10 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from beredskab import fallback
+from beredskab import fallback, links
+from beredskab.links import LinkSigner
 from beredskab.models import ActionToken, Delivery
 from beredskab.pacing import PaceLimits, Pacer
 from beredskab.settings import OutboxSettings
@@ -34,9 +35,6 @@ from notifier.errors import (
     UnknownOutcomeError,
 )
 from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Recipient
-
-if TYPE_CHECKING:
-    from beredskab.links import LinkSigner
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +132,7 @@ def _ack_link(
     if delivery.channel is not ChannelKind.EMAIL or link_base is None or signer is None:
         return None
     ack = next((t for t in tokens if t.action == "ack"), None)
-    return None if ack is None else f"{link_base.rstrip('/')}/a/{signer.sign(ack.token)}"
+    return None if ack is None else links.url(link_base, signer, ack.token)
 
 
 class Outbox:

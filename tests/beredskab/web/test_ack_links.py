@@ -21,6 +21,7 @@ from beredskab.app import App
 from beredskab.models import AuditEntry, ConfirmationStatus, LogEntry
 from beredskab.settings import (
     ConsoleSettings,
+    DatabaseSettings,
     PlanSettings,
     SecuritySettings,
     ServiceSettings,
@@ -92,10 +93,11 @@ def _directory(tmp_path: Path) -> Path:
     return path
 
 
-def settings_for(tmp_path: Path, smtp: SmtpPeer) -> Settings:
+def settings_for(tmp_path: Path, smtp: SmtpPeer, db_url: str) -> Settings:
     """Settings for the SMTP peer: signed links under BASE."""
     return Settings(
         service=ServiceSettings(data_dir=tmp_path, public_base_url=BASE + "/"),
+        database=DatabaseSettings(url=db_url),
         plan=PlanSettings(directory_file=_directory(tmp_path)),
         console=ConsoleSettings(echo=False),
         smtp=SmtpSettings(
@@ -120,8 +122,10 @@ def web_for(app: App) -> FastAPI:
 
 
 @pytest.fixture
-async def service(tmp_path: Path, smtp_peer: SmtpPeer, clock: TestClock) -> AsyncIterator[Service]:
-    app = App.build(settings_for(tmp_path, smtp_peer), clock=clock)
+async def service(
+    tmp_path: Path, smtp_peer: SmtpPeer, clock: TestClock, db_url: str
+) -> AsyncIterator[Service]:
+    app = App.build(settings_for(tmp_path, smtp_peer, db_url), clock=clock)
     await app.start()
     result = await activation.activate(
         db=app.db, plan=app.plan, playbook="2", actor_id=POLICE, channel="sms"
