@@ -25,8 +25,8 @@ from dataclasses import dataclass, field
 from beredskab.models import TaskStatus
 
 _TRAILING = ".,;:!?"
-_NUMBER = re.compile(r"#?(\d{1,9})")
-_PIN = re.compile(r"\d{1,16}")
+_NUMBER = re.compile(r"#?([0-9]{1,9})")
+_PIN = re.compile(r"[0-9]{1,16}")
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ CASES: list[tuple[str, Command]] = [
     ("HJAELP", Help()),
     ("help", Help()),
     ("?", Help()),
+    ("ＯＫ　４", Ack(4)),  # full-width characters from some phone keyboards
 ]
 
 
@@ -85,6 +86,7 @@ MALFORMED: list[tuple[str, str]] = [
     ("STATUS fire", "STATUS"),
     ("STATUS 4 5", "STATUS"),
     ("OK 12345678901", "OK"),
+    ("AKTIVER 2 ٤٧١١", "AKTIVER"),  # only 0-9 make a PIN
 ]
 
 

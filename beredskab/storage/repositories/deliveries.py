@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.models import Delivery
-from beredskab.storage.tables import deliveries
+from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
+from beredskab.storage.tables import confirmations, deliveries, incidents
 from notifier.types import ChannelKind, DeliveryStatus
 
 
@@ -303,18 +303,45 @@ class DeliveryRepo:
         )
         return int((await self._conn.execute(stmt)).scalar_one())
 
-    async def latest_ack_request(
-        self, address: str, *, incident_id: int | None = None
-    ) -> Delivery | None:
-        """The newest message to an address that asked for confirmation (optionally of one
-        incident): what a plain "OK" from that address answers."""
+    async def to_address(self, address: str, *, limit: int = 100) -> list[Delivery]:
+        """The newest messages to an address (any incident or none), oldest first."""
         stmt = (
             select(deliveries)
-            .where(deliveries.c.address == address, deliveries.c.actions != "")
+            .where(deliveries.c.address == address)
+            .order_by(deliveries.c.id.desc())
+            .limit(limit)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)][::-1]
+
+    async def latest_ack_request(
+        self, address: str, *, incident_id: int | None = None, pending_only: bool = False
+    ) -> Delivery | None:
+        """The newest SMS to an address that asked for confirmation (optionally of one
+        incident; with ``pending_only`` only while that confirmation is pending and the
+        incident open): what an "OK" from that address answers."""
+        stmt = (
+            select(deliveries)
+            .where(
+                deliveries.c.address == address,
+                deliveries.c.channel == ChannelKind.SMS.value,
+                deliveries.c.actions != "",
+            )
             .order_by(deliveries.c.id.desc())
             .limit(1)
         )
         if incident_id is not None:
             stmt = stmt.where(deliveries.c.incident_id == incident_id)
+        if pending_only:
+            stmt = stmt.join(
+                confirmations,
+                and_(
+                    confirmations.c.incident_id == deliveries.c.incident_id,
+                    confirmations.c.person_id == deliveries.c.person_id,
+                ),
+            ).join(incidents, incidents.c.id == deliveries.c.incident_id)
+            stmt = stmt.where(
+                confirmations.c.status == ConfirmationStatus.PENDING.value,
+                incidents.c.status == IncidentStatus.ACTIVE.value,
+            )
         row = (await self._conn.execute(stmt)).first()
         return Delivery.model_validate(row) if row else None

@@ -1,0 +1,126 @@
+"""The SMS command replies, in Danish and English: one short SMS each (GSM-7, ≤ 160 chars)."""
+
+from __future__ import annotations
+
+from beredskab.i18n import Language
+
+_TEXTS: dict[str, dict[Language, str]] = {
+    "activated": {
+        "da": "Hændelse {nr} oprettet: {gruppe}. {participants} underrettet. "
+        "Svar STATUS {nr} for overblik.",
+        "en": "Incident {nr} opened: {gruppe}. {participants} notified. "
+        "Reply STATUS {nr} for an overview.",
+    },
+    "joined": {
+        "da": "{gruppe} er allerede aktiv som hændelse {nr}; du er tilføjet.",
+        "en": "{gruppe} is already active as incident {nr}; you have been added.",
+    },
+    "acked": {"da": "Bekræftet: hændelse {nr}.", "en": "Confirmed: incident {nr}."},
+    "ack_same": {
+        "da": "Intet ændret: din status for hændelse {nr} er {status}.",
+        "en": "Nothing changed: your status for incident {nr} is {status}.",
+    },
+    "declined": {
+        "da": "Noteret: du kan ikke deltage i hændelse {nr}.",
+        "en": "Noted: you cannot take part in incident {nr}.",
+    },
+    "declined_deputy": {
+        "da": "Noteret: du kan ikke deltage i hændelse {nr}. Din stedfortræder {deputy} "
+        "er bedt om at tage over.",
+        "en": "Noted: you cannot take part in incident {nr}. Your deputy {deputy} "
+        "has been asked to take over.",
+    },
+    "nothing_to_confirm": {
+        "da": "Der er intet at bekræfte fra dette nummer lige nu.",
+        "en": "There is nothing to confirm from this number right now.",
+    },
+    "not_asked": {
+        "da": "Hændelse {nr} har ikke bedt dette nummer om svar. Intet registreret.",
+        "en": "Incident {nr} did not ask this number for a reply. Nothing recorded.",
+    },
+    "status": {
+        "da": "Hændelse {nr} ({gruppe}) {state}. Bekræftet {confirmed}/{asked}, "
+        "kan ikke {declined}. Trin {steps_done}/{steps}. Opgaver udført {tasks_done}/{tasks}.",
+        "en": "Incident {nr} ({gruppe}) {state}. Confirmed {confirmed}/{asked}, "
+        "declined {declined}. Steps {steps_done}/{steps}. Tasks done {tasks_done}/{tasks}.",
+    },
+    "no_open": {"da": "Ingen aktive hændelser.", "en": "No active incidents."},
+    "no_incident": {
+        "da": "Hændelse {nr} findes ikke.",
+        "en": "There is no incident {nr}.",
+    },
+    "already_closed": {
+        "da": "Hændelse {nr} er allerede afblæst.",
+        "en": "Incident {nr} has already been stood down.",
+    },
+    "logged": {
+        "da": "Logført i hændelse {nr} (post {seq}).",
+        "en": "Logged in incident {nr} (entry {seq}).",
+    },
+    "task": {
+        "da": "Opgave {number} ({target}), hændelse {nr}: {status}.",
+        "en": "Task {number} ({target}), incident {nr}: {status}.",
+    },
+    "task_same": {
+        "da": "Opgave {number} var allerede {status}; intet ændret.",
+        "en": "Task {number} was already {status}; nothing changed.",
+    },
+    "no_task": {
+        "da": "Ingen opgave {number} i en aktiv hændelse.",
+        "en": "No task {number} in an active incident.",
+    },
+    "closed": {
+        "da": "Hændelse {nr} er afblæst. {messages} afblæsningsbeskeder sendes.",
+        "en": "Incident {nr} stood down. {messages} stand-down messages are being sent.",
+    },
+    "no_playbook": {
+        "da": "Ukendt gruppe. Skriv AKTIVER {choices} <PIN> [beskrivelse].",
+        "en": "Unknown group. Send ACTIVATE {choices} <PIN> [description].",
+    },
+    "no_pin": {
+        "da": "Du har ingen PIN. Bed sekretariatet om at oprette en. Intet aktiveret.",
+        "en": "You have no PIN. Ask the secretariat to set one. Nothing was done.",
+    },
+    "wrong_pin": {
+        "da": "Forkert PIN. {remaining} forsøg tilbage.",
+        "en": "Wrong PIN. {remaining} attempts left.",
+    },
+    "locked": {
+        "da": "SMS med PIN er låst til {until} efter for mange forkerte PIN. "
+        "Brug Telegram eller ring til projektchefen.",
+        "en": "PIN commands by SMS are locked until {until} after too many wrong PINs. "
+        "Use Telegram or call the project chief.",
+    },
+    "refused": {
+        "da": "Afvist: din rolle giver ikke adgang til det.",
+        "en": "Refused: your role does not allow that.",
+    },
+    "refused_activate": {
+        "da": "Afvist: din rolle må ikke aktivere {gruppe}. Intet aktiveret.",
+        "en": "Refused: your role may not activate {gruppe}. Nothing was done.",
+    },
+    "refused_close": {
+        "da": "Afvist: din rolle må ikke afblæse hændelse {nr}.",
+        "en": "Refused: your role may not stand down incident {nr}.",
+    },
+    "refused_log": {
+        "da": "Afvist: du deltager ikke i hændelse {nr} og kan ikke skrive i loggen.",
+        "en": "Refused: you are not part of incident {nr} and cannot write in its log.",
+    },
+    "refused_task": {
+        "da": "Afvist: opgave {number} er ikke din.",
+        "en": "Refused: task {number} is not yours.",
+    },
+    "failed": {"da": "Ikke udført: {detail}", "en": "Not done: {detail}"},
+    "help": {
+        "da": "AKTIVER <gruppe> <PIN> [tekst]; OK [nr]; NEJ [nr]; STATUS [nr]; LOG <tekst>; "
+        "OPGAVE <nr> OK|UDFØRT|NEJ [resultat]; AFSLUT <nr> <PIN>",
+        "en": "ACTIVATE <group> <PIN> [text]; OK [no]; NO [no]; STATUS [no]; LOG <text>; "
+        "TASK <no> OK|DONE|NO [outcome]; CLOSE <no> <PIN>",
+    },
+}
+
+
+def text(key: str, language: Language = "da", **values: object) -> str:
+    """The reply ``key`` in the language, with values filled in."""
+    return _TEXTS[key][language].format(**values)
