@@ -135,10 +135,11 @@ class Delivery(_Model):
 
 
 class ActionToken(_Model):
-    """An opaque key behind a button: one recipient, one action, one delivery."""
+    """An opaque key behind a button: one recipient, one action, and the delivery that carries
+    it (None for buttons the Telegram bot shows itself)."""
 
     token: str
-    delivery_id: int
+    delivery_id: int | None
     incident_id: int | None
     person_id: str
     action: str

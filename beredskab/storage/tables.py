@@ -163,11 +163,22 @@ telegram_links = Table(
     Column("linked_at", UTCDateTime(), nullable=False),
 )
 
+telegram_dialogues = Table(
+    "telegram_dialogues",
+    metadata,
+    # aiogram's storage key (bot, chat, user, thread, destiny): where a bot dialogue stands.
+    Column("key", String(128), primary_key=True),
+    Column("state", String(128), nullable=True),
+    Column("data", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
 action_tokens = Table(
     "action_tokens",
     metadata,
     Column("token", String(32), primary_key=True),
-    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=False),
+    # Null for buttons the Telegram bot shows itself (task and step buttons, confirmations).
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), nullable=True),
     Column("incident_id", Integer, nullable=True),
     Column("person_id", String(64), nullable=False),
     Column("action", String(32), nullable=False),

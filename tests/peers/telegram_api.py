@@ -211,8 +211,16 @@ class FakeBotApi:
             self._changed.notify_all()
         return update
 
-    async def inject_message(self, user_id: int, text: str, first_name: str = "Test") -> Json:
-        """A user writes ``text`` to the bot in their private chat; returns the update."""
+    async def inject_message(
+        self,
+        user_id: int,
+        text: str,
+        first_name: str = "Test",
+        *,
+        reply_to: SentMessage | None = None,
+    ) -> Json:
+        """A user writes ``text`` to the bot in their private chat (as a reply to one of the
+        bot's messages when ``reply_to`` is given); returns the update."""
         message = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
@@ -220,6 +228,8 @@ class FakeBotApi:
             "from": self._user(user_id, first_name),
             "text": text,
         }
+        if reply_to is not None:
+            message["reply_to_message"] = self._message_json(reply_to)
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
@@ -272,6 +282,11 @@ class FakeBotApi:
         async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(lambda: len(self.sent) >= count)
         return list(self.sent)
+
+    async def wait_for(self, condition: Callable[[], bool], within: float = 5.0) -> None:
+        """Wait until ``condition()`` holds; checked after every answered API call."""
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(condition)
 
     def sent_to(self, chat_id: int) -> list[SentMessage]:
         """Messages sent to one chat, oldest first."""
@@ -338,8 +353,8 @@ class FakeBotApi:
         }
         if message.history:
             body["edit_date"] = int(time.time())
-        if message.reply_markup:
-            body["reply_markup"] = message.reply_markup
+        if message.reply_markup and "inline_keyboard" in message.reply_markup:
+            body["reply_markup"] = message.reply_markup  # Telegram echoes inline keyboards only
         return body
 
     def _find(self, params: Json) -> SentMessage:

@@ -1,19 +1,21 @@
-"""Runtime data about directory people: Telegram links and button tokens."""
+"""Runtime data about directory people: Telegram links, bot dialogues and button tokens."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import ActionToken
-from beredskab.storage.tables import action_tokens, telegram_links
+from beredskab.storage.tables import action_tokens, telegram_dialogues, telegram_links
 
 
 class PeopleRepo:
-    """Telegram links (person ↔ user/chat) and opaque action tokens."""
+    """Telegram links (person ↔ user/chat), bot dialogue state and opaque action tokens."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -49,6 +51,26 @@ class PeopleRepo:
         value: str | None = (await self._conn.execute(stmt)).scalar()
         return value
 
+    async def dialogue(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        """(state, data) of a bot dialogue; (None, {}) when there is none."""
+        stmt = select(telegram_dialogues.c.state, telegram_dialogues.c.data).where(
+            telegram_dialogues.c.key == key
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return (row.state, dict(json.loads(row.data))) if row else (None, {})
+
+    async def save_dialogue(
+        self, key: str, *, state: str | None, data: Mapping[str, Any], now: datetime
+    ) -> None:
+        """Store a dialogue's state and data (JSON); an empty dialogue is deleted."""
+        await self._conn.execute(delete(telegram_dialogues).where(telegram_dialogues.c.key == key))
+        if state is not None or data:
+            await self._conn.execute(
+                insert(telegram_dialogues).values(
+                    key=key, state=state, data=json.dumps(dict(data)), updated_at=now
+                )
+            )
+
     async def add_tokens(self, tokens: Iterable[ActionToken]) -> None:
         """Store button tokens (one round trip)."""
         rows = [token.model_dump() for token in tokens]
@@ -76,7 +98,7 @@ class PeopleRepo:
         found: dict[int, list[ActionToken]] = {}
         for row in await self._conn.execute(stmt):
             token = ActionToken.model_validate(row)
-            found.setdefault(token.delivery_id, []).append(token)
+            found.setdefault(int(row.delivery_id), []).append(token)
         return found
 
     async def token(self, token: str) -> ActionToken | None:

@@ -1,0 +1,233 @@
+"""/aktiver: choose a group, describe, zone, police journal number, then confirm with a button.
+
+Nothing is activated until **Bekræft aktivering** is pressed in the summary; the dialogue
+lives in the user's FSM state for this chat, so only they can move it on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from beredskab import access, activation
+from beredskab.bot.common import CHANNEL
+from beredskab.bot.keyboards import ActivateCb, choices
+from beredskab.i18n import t
+from contacts.models import Person
+from playbooks.schema import Playbook
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+CANCEL = ("Annuller", ActivateCb(step="cancel"))
+WHOLE_AREA = "Hele området"
+NO_CASE = "Ikke oplyst endnu"
+
+
+class Activate(StatesGroup):
+    """The steps of the dialogue."""
+
+    group = State()
+    description = State()
+    zone = State()
+    police = State()
+    confirm = State()
+
+
+def allowed(app: App, person: Person) -> list[Playbook]:
+    """The playbooks this person may activate."""
+    return [p for p in app.plan.playbooks.playbooks if access.has_role(person, p.activation.roles)]
+
+
+async def begin(message: Message, app: App, person: Person, state: FSMContext) -> None:
+    """Offer the groups the person may activate."""
+    await state.clear()
+    playbooks = allowed(app, person)
+    if not playbooks:
+        await message.answer(
+            "Du kan ikke aktivere nogen beredskabsgruppe efter planen. "
+            "Kontakt projektchefen eller politiet."
+        )
+        return
+    await state.set_state(Activate.group)
+    rows = [[(p.name, ActivateCb(step="group", value=p.id))] for p in playbooks]
+    await message.answer(
+        "Hvilken beredskabsgruppe vil du aktivere?", reply_markup=choices([*rows, [CANCEL]])
+    )
+
+
+async def cancel_command(message: Message, state: FSMContext) -> None:
+    """Leave any dialogue."""
+    await state.clear()
+    await message.answer("Annulleret. Intet er sendt eller ændret.")
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
+    """Leave the dialogue without activating."""
+    await state.clear()
+    await callback.answer("Annulleret")
+    if callback.message is not None:
+        await callback.message.answer("Aktiveringen er annulleret. Intet er sendt.")
+    await _drop_buttons(callback)
+
+
+async def chose_group(
+    callback: CallbackQuery, callback_data: ActivateCb, app: App, person: Person, state: FSMContext
+) -> None:
+    """Remember the group; ask for a description."""
+    playbook = next((p for p in allowed(app, person) if p.id == callback_data.value), None)
+    if playbook is None:
+        await callback.answer("Den gruppe kan du ikke aktivere.", show_alert=True)
+        return
+    await state.update_data(playbook=playbook.id)
+    await state.set_state(Activate.description)
+    await callback.answer()
+    await _drop_buttons(callback)
+    await _reply(callback, f"{playbook.name}. Beskriv kort, hvad der er sket (én besked).")
+
+
+async def described(message: Message, state: FSMContext) -> None:
+    """Remember the description; ask for the zone."""
+    await state.update_data(description=(message.text or "").strip())
+    await state.set_state(Activate.zone)
+    zones = [(f"Zone {z}", ActivateCb(step="zone", value=str(z))) for z in range(1, 5)]
+    await message.answer(
+        "Hvilken zone?",
+        reply_markup=choices([zones, [(WHOLE_AREA, ActivateCb(step="zone", value="0"))], [CANCEL]]),
+    )
+
+
+async def chose_zone(
+    callback: CallbackQuery, callback_data: ActivateCb, app: App, state: FSMContext
+) -> None:
+    """Remember the zone; ask for the police journal number when the group has a police case."""
+    zone = int(callback_data.value) if callback_data.value in ("1", "2", "3", "4") else 0
+    await state.update_data(zone=zone)
+    await callback.answer()
+    await _drop_buttons(callback)
+    playbook = app.plan.playbook(str((await state.get_data())["playbook"]))
+    if playbook is not None and playbook.police_case:
+        await state.set_state(Activate.police)
+        await _reply(
+            callback,
+            "Politiets journalnummer? Skriv det, eller tryk på knappen.",
+            choices([[(NO_CASE, ActivateCb(step="police"))], [CANCEL]]),
+        )
+        return
+    await _summary(callback, app, state)
+
+
+async def police_case(message: Message, app: App, state: FSMContext) -> None:
+    """Remember the journal number."""
+    await state.update_data(police_case=(message.text or "").strip()[:64])
+    await _summary(message, app, state)
+
+
+async def no_police_case(callback: CallbackQuery, app: App, state: FSMContext) -> None:
+    """The journal number is not known yet."""
+    await state.update_data(police_case=None)
+    await callback.answer()
+    await _drop_buttons(callback)
+    await _summary(callback, app, state)
+
+
+async def _summary(event: Message | CallbackQuery, app: App, state: FSMContext) -> None:
+    data = await state.get_data()
+    playbook = app.plan.playbook(str(data["playbook"]))
+    name = playbook.name if playbook else data["playbook"]
+    lines = [
+        f"Du er ved at aktivere {name}.",
+        f"Beskrivelse: {data.get('description') or '-'}",
+        f"Zone: {data['zone'] or WHOLE_AREA.lower()}",
+    ]
+    if playbook is not None and playbook.police_case:
+        lines.append(f"Politiets journalnr.: {data.get('police_case') or NO_CASE.lower()}")
+    lines.append("Alle deltagere bliver underrettet med det samme.")
+    await state.set_state(Activate.confirm)
+    keyboard = choices([[("Bekræft aktivering", ActivateCb(step="confirm"))], [CANCEL]])
+    await _reply(event, "\n".join(lines), keyboard)
+
+
+async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+    """Activate (or join the open incident) and report what happened."""
+    data = await state.get_data()
+    await state.clear()
+    await callback.answer("Aktiverer …")
+    await _drop_buttons(callback)
+    result = await activation.activate(
+        db=app.db,
+        plan=app.plan,
+        playbook=str(data["playbook"]),
+        actor_id=person.id,
+        channel=CHANNEL,
+        description=str(data.get("description") or ""),
+        zone=int(data["zone"]) or None,
+        police_case=data.get("police_case") or None,
+    )
+    app.outbox.wake()
+    incident = result.incident
+    key = "joined" if result.joined else "activated"
+    await _reply(
+        callback,
+        t(
+            key,
+            nr=incident.id,
+            gruppe=incident.playbook_name,
+            participants=result.participants,
+            messages=result.messages,
+        ),
+    )
+
+
+async def stale(callback: CallbackQuery) -> None:
+    """A dialogue button from a dialogue that is over."""
+    await callback.answer(
+        "Denne aktivering er allerede afsluttet eller annulleret. Start forfra med /aktiver.",
+        show_alert=True,
+    )
+
+
+async def _reply(
+    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(message, Message):
+        await message.answer(text, reply_markup=markup)
+
+
+async def _drop_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
+        await callback.message.edit_reply_markup(reply_markup=None)
+
+
+def build() -> Router:
+    """This module's router, new for each dispatcher, handlers in matching order."""
+    router = Router(name=__name__)
+    router.message.register(begin, Command("aktiver"))
+    router.message.register(cancel_command, Command("annuller"))
+    router.callback_query.register(cancel, ActivateCb.filter(F.step == "cancel"))
+    router.callback_query.register(
+        chose_group, StateFilter(Activate.group), ActivateCb.filter(F.step == "group")
+    )
+    router.message.register(
+        described, StateFilter(Activate.description), F.text, ~F.text.startswith("/")
+    )
+    router.callback_query.register(
+        chose_zone, StateFilter(Activate.zone), ActivateCb.filter(F.step == "zone")
+    )
+    router.message.register(
+        police_case, StateFilter(Activate.police), F.text, ~F.text.startswith("/")
+    )
+    router.callback_query.register(
+        no_police_case, StateFilter(Activate.police), ActivateCb.filter(F.step == "police")
+    )
+    router.callback_query.register(
+        confirm, StateFilter(Activate.confirm), ActivateCb.filter(F.step == "confirm")
+    )
+    router.callback_query.register(stale, ActivateCb.filter())
+    return router

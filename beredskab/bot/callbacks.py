@@ -1,0 +1,264 @@
+"""Button presses behind opaque tokens: acknowledge, tasks, steps and stand-down.
+
+A token names one person and one action. A press is acted on only when the presser's bound
+person is that person; tampered or foreign presses are refused, audited and change nothing.
+Every action goes through the same use case as SMS, email, web and CLI.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import TYPE_CHECKING
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+
+from beredskab import acknowledgements, audit, standdown, steps, tasks
+from beredskab.bot import keyboards as kb
+from beredskab.bot.common import CHANNEL
+from beredskab.i18n import status as status_word
+from beredskab.i18n import t
+from beredskab.models import ActionToken, ConfirmationStatus, StepStatus, TaskStatus
+from contacts.models import Person
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+MAX_TOKEN = 32
+
+
+class TaskOutcome(StatesGroup):
+    """Waiting for the outcome of a task the user marked done."""
+
+    outcome = State()
+
+
+async def _refuse(
+    callback: CallbackQuery, app: App, person: Person, token: ActionToken | None, why: str
+) -> None:
+    await audit.refusal(
+        app.db,
+        actor=person.id,
+        action=f"telegram.button.{token.action if token else 'unknown'}",
+        channel=CHANNEL,
+        detail=why,
+        incident_id=token.incident_id if token else None,
+    )
+    text = (
+        "Denne knap hører til en anden person. Intet er ændret."
+        if token
+        else "Knappen er ugyldig eller udløbet. Intet er ændret."
+    )
+    await callback.answer(text, show_alert=True)
+
+
+async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+    """Check the token against the presser, then run its action."""
+    data = callback.data or ""
+    token = None
+    if len(data) <= MAX_TOKEN:
+        async with app.db.transaction() as tx:
+            token = await tx.people.token(data)
+    if token is None:
+        await _refuse(callback, app, person, None, f"unknown button data {data[:40]!r}")
+        return
+    if token.person_id != person.id:
+        await _refuse(
+            callback, app, person, token, f"button of {token.person_id} pressed by {person.id}"
+        )
+        return
+    action = kb.Action.parse(token.action)
+    incident_id = action.incident_id or token.incident_id
+    if incident_id is None:
+        await _refuse(callback, app, person, None, f"token without incident: {token.action}")
+        return
+    async with app.db.transaction() as tx:
+        await tx.people.use_token(token.token, now=tx.now)
+    if action.verb in (kb.ACK, kb.DECLINE):
+        await _acknowledge(callback, app, person, incident_id, decline=action.verb == kb.DECLINE)
+    elif action.verb == kb.TASK_DONE and action.number is not None:
+        await _ask_outcome(callback, app, state, incident_id, action.number)
+    elif action.verb in (kb.TASK_ACCEPT, kb.TASK_DECLINE) and action.number is not None:
+        await _task(callback, app, person, incident_id, action.number, action.verb)
+    elif action.verb == kb.STEP_DONE and action.number is not None:
+        await _step(callback, app, person, incident_id, action.number)
+    elif action.verb == kb.CLOSE:
+        await _close(callback, app, person, incident_id)
+    elif action.verb == kb.KEEP:
+        await callback.answer("Hændelsen er ikke afsluttet.")
+        await _edit(callback, "Afslutning annulleret. Hændelsen kører videre.")
+    else:
+        await _refuse(callback, app, person, None, f"token with unknown action {token.action}")
+
+
+async def _acknowledge(
+    callback: CallbackQuery, app: App, person: Person, incident_id: int, *, decline: bool
+) -> None:
+    result = await acknowledgements.record(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        person_id=person.id,
+        via=CHANNEL,
+        decline=decline,
+    )
+    app.outbox.wake()
+    status = result.confirmation.status
+    if status is ConfirmationStatus.CONFIRMED:
+        mark = "✅ Modtaget"
+        note = "Tak – registreret." if result.changed else "Du havde allerede bekræftet."
+    else:
+        mark = "❌ Kan ikke"
+        deputy = app.plan.directory.person(result.deputy) if result.deputy else None
+        note = (
+            f"Registreret. Din stedfortræder {deputy.name} er bedt om at træde til."
+            if deputy
+            else "Registreret. Ingen stedfortræder kunne spørges (ingen angivet eller allerede "
+            "spurgt); projektchefen kan se dit svar."
+        )
+        if not result.changed:
+            note = "Dit svar var allerede registreret."
+    await callback.answer(note, show_alert=decline)
+    await _edit(callback, mark)
+
+
+async def _ask_outcome(
+    callback: CallbackQuery, app: App, state: FSMContext, incident_id: int, number: int
+) -> None:
+    async with app.db.transaction() as tx:
+        task = await tx.tasks.get(incident_id, number)
+    if task is None or task.status not in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
+        word = status_word(task.status.value) if task else "ukendt"
+        await callback.answer(f"Opgave {number} er {word}; intet at registrere.", show_alert=True)
+        return
+    message = callback.message
+    await state.set_state(TaskOutcome.outcome)
+    await state.update_data(
+        incident=incident_id,
+        number=number,
+        chat=message.chat.id if message else None,
+        message=message.message_id if message else None,
+    )
+    await callback.answer()
+    if message is not None:
+        await message.answer(
+            f"Skriv resultatet af opgave {number} ({task.target_name}) som din næste besked, "
+            "fx 'Talt med varmemesteren, alt roligt'. /annuller fortryder."
+        )
+
+
+async def outcome(message: Message, app: App, person: Person, state: FSMContext, bot: Bot) -> None:
+    """The outcome text: the task is done."""
+    data = await state.get_data()
+    await state.clear()
+    number = int(data["number"])
+    change = await tasks.change(
+        db=app.db,
+        plan=app.plan,
+        incident_id=int(data["incident"]),
+        number=number,
+        actor_id=person.id,
+        status=TaskStatus.DONE,
+        channel=CHANNEL,
+        outcome=(message.text or "").strip(),
+    )
+    if data.get("chat") and data.get("message"):
+        with suppress(TelegramBadRequest):
+            await bot.edit_message_reply_markup(
+                chat_id=int(data["chat"]), message_id=int(data["message"]), reply_markup=None
+            )
+    status = status_word(change.task.status.value)
+    key = "task" if change.changed else "task_same"
+    await message.answer(
+        t(key, number=number, target=change.task.target_name, status=status)
+        + (" Resultatet er skrevet i loggen." if change.changed else "")
+    )
+
+
+async def _task(
+    callback: CallbackQuery, app: App, person: Person, incident_id: int, number: int, verb: str
+) -> None:
+    wanted = TaskStatus.ACCEPTED if verb == kb.TASK_ACCEPT else TaskStatus.DECLINED
+    change = await tasks.change(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        number=number,
+        actor_id=person.id,
+        status=wanted,
+        channel=CHANNEL,
+    )
+    status = status_word(change.task.status.value)
+    if wanted is TaskStatus.ACCEPTED:
+        await callback.answer(
+            f"Opgave {number} er din." if change.changed else f"Allerede {status}."
+        )
+        if isinstance(callback.message, Message):
+            with suppress(TelegramBadRequest):
+                await callback.message.edit_reply_markup(
+                    reply_markup=kb.without(callback.message.reply_markup, callback.data or "")
+                )
+        return
+    await callback.answer(
+        f"Registreret: du kan ikke tage opgave {number}. Det står i loggen, så projektchefen "
+        "kan give den videre.",
+        show_alert=True,
+    )
+    await _edit(callback, f"❌ Opgave {number}: {status}")
+
+
+async def _step(
+    callback: CallbackQuery, app: App, person: Person, incident_id: int, position: int
+) -> None:
+    step = await steps.finish(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        step_ref=str(position),
+        actor_id=person.id,
+        channel=CHANNEL,
+    )
+    app.outbox.wake()
+    async with app.db.transaction() as tx:
+        active = [s for s in await tx.steps.list(incident_id) if s.status is StepStatus.ACTIVE]
+    text = f"Trin {step.position} ({step.title}) er udført."
+    text += f" Næste trin: {active[0].position}. {active[0].title}." if active else ""
+    await callback.answer("Registreret.")
+    await _edit(callback, f"✅ Trin {step.position} udført")
+    if isinstance(callback.message, Message):
+        await callback.message.answer(text)
+
+
+async def _close(callback: CallbackQuery, app: App, person: Person, incident_id: int) -> None:
+    result = await standdown.close(
+        db=app.db, plan=app.plan, incident_id=incident_id, actor_id=person.id, channel=CHANNEL
+    )
+    app.outbox.wake()
+    await callback.answer("Afsluttet.")
+    await _edit(callback, "✅ Afsluttet")
+    if isinstance(callback.message, Message):
+        await callback.message.answer(t("closed", nr=incident_id, messages=result.messages))
+
+
+async def _edit(callback: CallbackQuery, mark: str) -> None:
+    """Show the result under the message's text and remove its buttons."""
+    message = callback.message
+    if not isinstance(message, Message) or message.text is None:
+        return
+    text = message.text if message.text.endswith(mark) else f"{message.text}\n\n{mark}"
+    with suppress(TelegramBadRequest):  # "message is not modified" on a repeated press
+        await message.edit_text(text[:4096], reply_markup=None)
+
+
+def build() -> Router:
+    """This module's router, new for each dispatcher, handlers in matching order."""
+    router = Router(name=__name__)
+    router.callback_query.register(pressed, F.data)
+    router.message.register(
+        outcome, StateFilter(TaskOutcome.outcome), F.text, ~F.text.startswith("/")
+    )
+    return router

@@ -1,0 +1,83 @@
+"""Outer middlewares: who is writing (a directory person or nobody), and work in flight."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import CallbackQuery, Message, TelegramObject, User
+
+from beredskab import audit
+from beredskab.bot.common import CHANNEL, UNBOUND
+from contacts.models import Person
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+async def bound_person(app: App, user_id: int) -> Person | None:
+    """The directory person bound to a Telegram user id (None if unbound or gone)."""
+    async with app.db.transaction() as tx:
+        person_id = await tx.people.person_for_telegram_user(user_id)
+    return app.plan.directory.person(person_id) if person_id else None
+
+
+def is_binding(event: TelegramObject) -> bool:
+    """/start and contact shares are open to everyone: they are how one gets bound."""
+    if not isinstance(event, Message):
+        return False
+    if event.contact is not None:
+        return True
+    words = (event.text or "").split(maxsplit=1)
+    return bool(words) and words[0].split("@")[0] == "/start"
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Inject ``person``; unbound users get one generic answer except when binding."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        app: App = data["app"]
+        user: User | None = data.get("event_from_user")
+        person = await bound_person(app, user.id) if user is not None else None
+        data["person"] = person
+        if person is not None or is_binding(event):
+            return await handler(event, data)
+        if isinstance(event, CallbackQuery):
+            await audit.refusal(
+                app.db,
+                actor=f"telegram:{user.id if user else '?'}",
+                action="telegram.button",
+                channel=CHANNEL,
+                detail="button pressed by a Telegram user bound to nobody",
+            )
+            await event.answer(UNBOUND, show_alert=True)
+        elif isinstance(event, Message):
+            await event.answer(UNBOUND)
+        return None
+
+
+class InFlight(BaseMiddleware):
+    """Remembers the updates being handled so a shutdown can wait for them."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            return await handler(event, data)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def drain(self) -> None:
+        """Wait until every update being handled is done."""
+        pending = self._tasks - {asyncio.current_task()}
+        if pending:
+            await asyncio.wait(pending)

@@ -1,0 +1,100 @@
+"""/start: bind the chat to a directory person through Telegram's share-contact button."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram import F, Router
+from aiogram.filters import CommandStart
+from aiogram.types import Contact, Message, ReplyKeyboardRemove
+
+from beredskab import audit
+from beredskab.bot.common import CHANNEL
+from beredskab.bot.keyboards import share_contact
+from contacts.loader import normalise_phone
+from contacts.models import Person
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+
+async def start(message: Message, person: Person | None) -> None:
+    """Explain and offer the share-contact button."""
+    greeting = (
+        f"Du er tilknyttet beredskabet som {person.name}. "
+        "Del dit nummer igen, hvis du vil flytte tilknytningen til denne chat."
+        if person
+        else "Velkommen til beredskabet. For at få alarmer og svare her skal jeg finde dig "
+        "i kontaktlisten: tryk på knappen og del dit telefonnummer."
+    )
+    await message.answer(greeting, reply_markup=share_contact())
+
+
+def _e164(phone: str) -> str | None:
+    """Telegram sends numbers with country code, usually without the leading +."""
+    if not phone.startswith("+"):
+        return normalise_phone("+" + phone) or normalise_phone(phone)
+    return normalise_phone(phone)
+
+
+def _masked(phone: str) -> str:
+    return "…" + phone[-2:] if len(phone) > 2 else "…"
+
+
+async def contact(message: Message, app: App) -> None:
+    """Bind when the shared contact is the user's own number and it is in the directory."""
+    shared: Contact | None = message.contact
+    user = message.from_user
+    if shared is None or user is None or shared.user_id != user.id:
+        await audit.refusal(
+            app.db,
+            actor=f"telegram:{user.id if user else '?'}",
+            action="telegram.link",
+            channel=CHANNEL,
+            detail="shared a contact that is not the user's own",
+        )
+        await message.answer(
+            "Del dit eget telefonnummer med knappen nedenfor – ikke en andens kontakt.",
+            reply_markup=share_contact(),
+        )
+        return
+    phone = _e164(shared.phone_number)
+    person = app.plan.directory.by_phone(phone) if phone else None
+    if person is None:
+        await audit.refusal(
+            app.db,
+            actor=f"telegram:{user.id}",
+            action="telegram.link",
+            channel=CHANNEL,
+            detail=f"phone {_masked(shared.phone_number)} is not in the directory",
+        )
+        await message.answer(
+            "Dit telefonnummer står ikke i beredskabets kontaktliste, så jeg kan ikke tilknytte "
+            "dig. Kontakt sekretariatet, hvis du skal være med.",
+            reply_markup=ReplyKeyboardRemove(),
+        )
+        return
+    async with app.db.transaction() as tx:
+        await tx.people.link_telegram(
+            person.id, user_id=user.id, chat_id=message.chat.id, now=tx.now
+        )
+        await audit.record(
+            tx,
+            actor=person.id,
+            action="telegram.link",
+            channel=CHANNEL,
+            detail=f"user {user.id} chat {message.chat.id}",
+        )
+    await message.answer(
+        f"Tak, {person.name}. Du er nu tilknyttet beredskabet og får alarmer her. "
+        "Skriv /hjaelp for at se, hvad du kan gøre.",
+        reply_markup=ReplyKeyboardRemove(),
+    )
+
+
+def build() -> Router:
+    """This module's router, new for each dispatcher, handlers in matching order."""
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    router.message.register(contact, F.contact)
+    return router
