@@ -7,8 +7,10 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from beredskab.errors import ConfigError, PlanInvalidError
+from beredskab.inbox import Inbox
 from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
@@ -127,7 +129,30 @@ class App:
     channels: dict[ChannelKind, Channel]
     outbox: Outbox
     signer: LinkSigner = field(default_factory=LinkSigner.random, repr=False)
+    inbox: Inbox = field(init=False)
     _closed: bool = field(default=False, repr=False)
+    _components: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.inbox = Inbox(self)
+
+    def telegram_bot(self) -> Any | None:
+        """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""
+        channel = self.channels.get(ChannelKind.TELEGRAM)
+        return getattr(channel, "bot", None) if self.settings.telegram.enabled else None
+
+    async def health(self) -> dict[str, Any]:
+        """Each component's state, for /healthz."""
+        report: dict[str, Any] = dict(self._components)
+        try:
+            async with self.db.transaction() as tx:
+                report["queued_messages"] = await tx.deliveries.open_count()
+                report["inbox_pending"] = len(await tx.inbox.pending(limit=1000))
+            report["database"] = "ok"
+        except Exception as exc:  # the report must say what is wrong, not crash
+            report["database"] = f"error: {type(exc).__name__}"
+        report["plan_version"] = self.plan.version
+        return report
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -178,17 +203,50 @@ class App:
         return []
 
     async def serve(self, stop: asyncio.Event | None = None) -> None:
-        """Run the delivery workers until SIGINT/SIGTERM (or ``stop``), then drain cleanly."""
+        """Run everything in one loop until SIGINT/SIGTERM (or ``stop``): the web app, the
+        Telegram bot, the inbox and the delivery workers. On stop, the web server finishes
+        in-flight requests and the workers finish in-flight sends before returning."""
+        from beredskab.web.server import WebServer
+
         await self.start()
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         loop.add_signal_handler(signal.SIGHUP, self.reload_plan)
-        log.info("beredskab serving plan version %s", self.plan.version)
+        web = WebServer(self)
+        tasks = {
+            "web": asyncio.create_task(web.serve()),
+            "outbox": asyncio.create_task(self.outbox.run(stop)),
+            "inbox": asyncio.create_task(self.inbox.run(stop)),
+        }
+        bot = self.telegram_bot()
+        if bot is not None:
+            from beredskab import bot as telegram
+
+            if self.settings.telegram.mode == "polling":
+                tasks["bot"] = asyncio.create_task(telegram.run_polling(self, bot, stop))
+            else:
+                await telegram.set_webhook(self, bot)
+        self._components = {name: "running" for name in tasks}
+        self._components.setdefault("bot", "disabled" if bot is None else "webhook")
+        log.info(
+            "beredskab serving plan version %s on %s", self.plan.version, self.settings.web.port
+        )
+        stopper = asyncio.create_task(stop.wait())
         try:
-            await self.outbox.run(stop)
+            done, _ = await asyncio.wait(
+                [stopper, *tasks.values()], return_when=asyncio.FIRST_COMPLETED
+            )
+            failed = [t for t in done if t is not stopper and t.exception() is not None]
+            stop.set()
+            web.stop()
+            await asyncio.gather(*tasks.values(), return_exceptions=True)
+            if failed:
+                raise RuntimeError("a component stopped unexpectedly") from failed[0].exception()
         finally:
+            stopper.cancel()
+            self._components = {}
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
 

@@ -345,3 +345,10 @@ class DeliveryRepo:
             )
         row = (await self._conn.execute(stmt)).first()
         return Delivery.model_validate(row) if row else None
+
+    async def open_count(self) -> int:
+        """Messages queued or being sent."""
+        stmt = select(func.count()).where(
+            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value])
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())
