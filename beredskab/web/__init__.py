@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from beredskab.web import webhooks
+from beredskab.web import ack, webhooks
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -37,6 +37,7 @@ def create_app(app: App) -> FastAPI:
     web.state.beredskab = app
     web.add_middleware(BodyLimit, max_bytes=app.settings.web.max_body_bytes)
     web.include_router(webhooks.router)
+    web.include_router(ack.router)
 
     @web.get("/healthz")
     async def healthz() -> JSONResponse:
