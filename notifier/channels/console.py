@@ -15,7 +15,7 @@ class ConsoleChannel:
     """Delivers every channel kind to a JSON-lines file (the embedded default and dry runs).
 
     Each line holds ``incident`` (the message topic), ``person``, ``channel``, ``to``,
-    ``text`` and ``key``. SMS and voice get the short text, the rest the full text.
+    ``text``, ``link`` (a personal acknowledgement link, if any), ``buttons`` and ``key``. SMS and voice get the short text, the rest the full text.
     """
 
     name: ClassVar[str] = "console"
@@ -37,6 +37,8 @@ class ConsoleChannel:
                 "to": recipient.address,
                 "subject": message.subject,
                 "text": message.short_text if short else message.text,
+                "link": message.link,
+                "buttons": [button.label for button in message.buttons],
                 "key": message.key,
             },
             ensure_ascii=False,
