@@ -82,7 +82,7 @@ async def handle(
     except NotAuthorisedError:
         answer = ctx.error("refused", f"{type(command).__name__.lower()}: refused")
     except BeredskabError as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:140]
         answer = ctx.error("failed", f"{type(command).__name__.lower()}: {detail}", detail=detail)
     sent = await _reply(ctx, answer) if answer.text else True
     app.outbox.wake()
