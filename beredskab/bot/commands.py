@@ -57,7 +57,11 @@ async def status(message: Message, app: App, person: Person) -> None:
             )
             return
         nr = found[0].id
-    view = await report.overview(db=app.db, incident_id=nr)
+    picked = await pick_incident(app, nr)
+    if isinstance(picked, str):
+        await message.answer(picked)
+        return
+    view = await report.overview(db=app.db, incident_id=picked.id)
     text, step_position = _describe(app, view)
     markup = None
     incident = view.incident

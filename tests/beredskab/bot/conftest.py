@@ -28,6 +28,7 @@ OMAR = 9002  # omar-nielsen, ssp
 CHIEF_USER = 9003  # maria-friis, projektchef
 POLICE_USER = 9004  # kim-holm, politi
 STAFF_USER = 9005  # amira-hassan, sekretariat (outreach zone 1)
+OUTSIDER = 9007  # lise-krogh, no roles
 STRANGER = 9999
 
 USERS = {
@@ -36,6 +37,7 @@ USERS = {
     CHIEF_USER: "maria-friis",
     POLICE_USER: "kim-holm",
     STAFF_USER: "amira-hassan",
+    OUTSIDER: "lise-krogh",
 }
 
 
@@ -100,6 +102,11 @@ def button(message: SentMessage, label: str) -> str:
     found = [b["callback_data"] for row in rows for b in row if label in b["text"]]
     assert found, f"no button {label!r} in {rows}"
     return str(found[0])
+
+
+def alerted(answer: dict[str, Any]) -> bool:
+    """Whether a callback answer was shown as an alert (form values arrive as text)."""
+    return str(answer.get("show_alert")).lower() == "true"
 
 
 def labels(message: SentMessage) -> list[str]:
