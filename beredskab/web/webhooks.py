@@ -13,9 +13,9 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
-from twilio.request_validator import RequestValidator
 
 from beredskab import audit
+from notifier.channels.sms import valid_signature
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -43,14 +43,9 @@ async def _twilio_params(request: Request) -> dict[str, str]:
     form = await request.form()
     params = {key: str(value) for key, value in form.multi_items()}
     signature = request.headers.get("X-Twilio-Signature", "")
-    tokens = [app.settings.twilio.auth_token, app.settings.twilio.secondary_auth_token]
-    url = public_url(app, request)
-    valid = any(
-        token is not None
-        and token.get_secret_value()
-        and RequestValidator(token.get_secret_value()).validate(url, params, signature)
-        for token in tokens
-    )
+    configured = [app.settings.twilio.auth_token, app.settings.twilio.secondary_auth_token]
+    tokens = [token.get_secret_value() for token in configured if token is not None]
+    valid = valid_signature(tokens, public_url(app, request), params, signature)
     if not valid:
         async with app.db.transaction() as tx:
             await audit.record(

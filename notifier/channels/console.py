@@ -15,7 +15,8 @@ class ConsoleChannel:
     """Delivers every channel kind to a JSON-lines file (the embedded default and dry runs).
 
     Each line holds ``incident`` (the message topic), ``person``, ``channel``, ``to``,
-    ``text``, ``link`` (a personal acknowledgement link, if any), ``buttons`` and ``key``. SMS and voice get the short text, the rest the full text.
+    ``text``, ``link`` (a personal acknowledgement link, if any), ``buttons`` and
+    ``key``. SMS and voice get the short text, the rest the full text.
     """
 
     name: ClassVar[str] = "console"

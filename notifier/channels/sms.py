@@ -17,6 +17,7 @@ import aiohttp
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
+from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -359,3 +360,11 @@ class TwilioVoiceChannel(_TwilioChannel):
         except aiohttp.ClientError as error:
             raise map_transport_error(error) from error
         return Receipt(provider_id=str(call.sid), status=DeliveryStatus.SENT)
+
+
+def valid_signature(tokens: list[str], url: str, params: dict[str, str], signature: str) -> bool:
+    """True if ``signature`` is Twilio's signature of this request under any of the tokens
+    (more than one while an auth token is being rotated). No token, no valid signature."""
+    return any(
+        token and RequestValidator(token).validate(url, params, signature) for token in tokens
+    )
