@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import resource
 import shutil
 import statistics
@@ -106,7 +107,7 @@ class Stamped:
 def synthetic_directory(people: int, folder: Path) -> Path:
     """The bundled example plus ``people`` fictional SSP members with every channel."""
     text = (files("contacts") / "examples" / "fredericia.toml").read_text(encoding="utf-8")
-    text = text.replace("example = true", "example = false", 1)
+    text = re.sub(r"^example = true", "example = false", text, flags=re.MULTILINE)
     extra = []
     for i in range(people):
         extra.append(

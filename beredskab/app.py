@@ -168,6 +168,12 @@ class App:
                 "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
                 "contact list (kept outside git)."
             )
+        # Links only travel in email; without email a per-start key needs no warning.
+        signer = (
+            LinkSigner.from_settings(settings.security)  # validates before anything opens
+            if settings.smtp.enabled or settings.security.link_secret
+            else LinkSigner.random()
+        )
         channels, _ = build_channels(settings)
         password = settings.database.password
         db = Database(
@@ -175,7 +181,6 @@ class App:
             password=password.get_secret_value() if password else None,
             clock=clock,
         )
-        signer = LinkSigner.from_settings(settings.security)
         outbox = Outbox(
             db=db,
             channels=channels,

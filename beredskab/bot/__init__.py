@@ -108,11 +108,18 @@ async def run_polling(
                 await dp.stop_polling()
             except RuntimeError:  # stopped before polling had started
                 polling.cancel()
+            # A long poll in flight would hold shutdown for up to POLL_SECONDS; its updates
+            # are not confirmed yet (offset), so Telegram hands them out again next time.
+            await asyncio.wait({polling}, timeout=STOP_GRACE_SECONDS)
+            polling.cancel()
         await asyncio.wait({polling})
         in_flight: InFlight = dp["in_flight"]
         await in_flight.drain()
     if not polling.cancelled():
         polling.result()
+
+
+STOP_GRACE_SECONDS = 2.0
 
 
 async def feed_update(
