@@ -133,6 +133,13 @@ class SecuritySettings(_Section):
     passive_replies_per_hour: int = Field(default=10, ge=1)
 
 
+class PreparednessSettings(_Section):
+    """Between incidents: how often contacts are verified, when the unanswered are asked again."""
+
+    verification_every_days: int = Field(default=180, ge=1)
+    verification_reminder_hours: float = Field(default=48.0, gt=0)
+
+
 class OutboxSettings(_Section):
     """Delivery workers: leases, retries, backoff and per-person fallback."""
 
@@ -163,6 +170,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = TelegramSettings()
     web: WebSettings = WebSettings()
     security: SecuritySettings = SecuritySettings()
+    preparedness: PreparednessSettings = PreparednessSettings()
 
     @classmethod
     def settings_customise_sources(

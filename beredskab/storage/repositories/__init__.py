@@ -11,6 +11,7 @@ from beredskab.storage.repositories.deliveries import DeliveryRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.log import LogRepo
 from beredskab.storage.repositories.people import PeopleRepo
+from beredskab.storage.repositories.preparedness import PreparednessRepo
 from beredskab.storage.repositories.security import InboxRepo, PinRepo
 from beredskab.storage.repositories.work import StepRepo, TaskRepo
 
@@ -30,6 +31,7 @@ class Tx:
         self.people = PeopleRepo(conn)
         self.inbox = InboxRepo(conn)
         self.pins = PinRepo(conn)
+        self.preparedness = PreparednessRepo(conn)
 
 
 __all__ = ["Tx"]

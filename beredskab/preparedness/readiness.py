@@ -1,0 +1,175 @@
+"""The readiness report: is the plan ready to run at 3 a.m.? Per role the people and their
+deputies; per person the channels, PIN, last verification and sign-off; the single points of
+failure and data older than ``STALE_DAYS``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from beredskab.notifications import LOCAL_TZ
+from beredskab.plan import Plan
+from beredskab.preparedness.requests import SIGNOFF, VERIFY
+from beredskab.storage import Database
+
+STALE_DAYS = 180
+
+
+@dataclass(frozen=True)
+class PersonReadiness:
+    """One person's state."""
+
+    id: str
+    name: str
+    roles: tuple[str, ...]
+    deputy: str | None
+    phone: bool
+    email: bool
+    telegram: bool
+    activator: bool
+    pin: bool
+    verified_at: datetime | None
+    signed_off: bool
+
+    @property
+    def channels(self) -> int:
+        """How many channels reach the person."""
+        return self.phone + self.email + self.telegram
+
+
+@dataclass(frozen=True)
+class RoleReadiness:
+    """Who holds a role, and their deputies."""
+
+    id: str
+    name: str
+    people: tuple[str, ...]
+    deputies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """The whole report."""
+
+    plan_version: str
+    generated_at: datetime
+    roles: tuple[RoleReadiness, ...]
+    people: tuple[PersonReadiness, ...]
+    single_holder_roles: tuple[str, ...]
+    one_channel: tuple[str, ...]
+    activators_without_pin: tuple[str, ...]
+    stale: tuple[str, ...]
+    not_signed: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (lists; datetimes as ISO 8601 UTC)."""
+        data: dict[str, Any] = json.loads(json.dumps(asdict(self), default=_iso))
+        return data
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+async def readiness(*, db: Database, plan: Plan) -> Readiness:
+    """Build the report from the plan and the database."""
+    directory = plan.directory
+    activation_roles = {r for p in plan.playbooks.playbooks for r in p.activation.roles}
+    ids = [p.id for p in directory.people]
+    async with db.transaction() as tx:
+        now = tx.now
+        chats = await tx.people.telegram_chats(ids)
+        with_pin = await tx.pins.people_with_pin()
+        verified = await tx.preparedness.last_answered(VERIFY, ids)
+        signed = {
+            r.person_id
+            for r in await tx.preparedness.requests(kind=SIGNOFF, round_=plan.version)
+            if r.answered_at is not None
+        }
+    people = tuple(
+        PersonReadiness(
+            id=p.id,
+            name=p.name,
+            roles=p.roles,
+            deputy=p.deputy,
+            phone=bool(p.phone),
+            email=bool(p.email),
+            telegram=p.id in chats,
+            activator=bool(activation_roles.intersection(p.roles)),
+            pin=p.id in with_pin,
+            verified_at=verified.get(p.id),
+            signed_off=p.id in signed,
+        )
+        for p in directory.people
+    )
+    roles = []
+    for role in directory.roles:
+        holders = directory.with_role(role.id)
+        deputies = tuple(dict.fromkeys(h.deputy for h in holders if h.deputy))
+        roles.append(RoleReadiness(role.id, role.name, tuple(h.id for h in holders), deputies))
+    stale_before = now - timedelta(days=STALE_DAYS)
+    role_ids = {r for p in plan.playbooks.playbooks for r in (*p.participants, p.leader_role)}
+    return Readiness(
+        plan_version=plan.version,
+        generated_at=now,
+        roles=tuple(roles),
+        people=people,
+        single_holder_roles=tuple(r.id for r in roles if len(r.people) == 1),
+        one_channel=tuple(p.id for p in people if p.channels <= 1),
+        activators_without_pin=tuple(p.id for p in people if p.activator and not p.pin),
+        stale=tuple(p.id for p in people if p.verified_at is None or p.verified_at < stale_before),
+        not_signed=tuple(
+            p.id for p in people if role_ids.intersection(p.roles) and not p.signed_off
+        ),
+    )
+
+
+def _yes(value: bool) -> str:
+    return "ja" if value else "nej"
+
+
+def render(report: Readiness, plan: Plan) -> str:
+    """The report as Danish text, grouped."""
+
+    def name(person_id: str) -> str:
+        person = plan.directory.person(person_id)
+        return f"{person.name} ({person_id})" if person else person_id
+
+    def names(person_ids: tuple[str, ...]) -> str:
+        return ", ".join(name(p) for p in person_ids) or "ingen"
+
+    at = report.generated_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
+    out = [f"Beredskabsstatus — planversion {report.plan_version} — {at}", "", "ROLLER"]
+    for role in report.roles:
+        out.append(f"  {role.name} ({role.id}): {names(role.people)}")
+        if role.deputies:
+            out.append(f"    stedfortrædere: {names(role.deputies)}")
+    out += ["", "PERSONER"]
+    for p in report.people:
+        verified = (
+            p.verified_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y") if p.verified_at else "aldrig"
+        )
+        pin = f", PIN: {_yes(p.pin)}" if p.activator else ""
+        out.append(
+            f"  {p.name} ({p.id}): telefon {_yes(p.phone)}, e-mail {_yes(p.email)}, "
+            f"Telegram {_yes(p.telegram)}{pin}; kontrolleret: {verified}; "
+            f"planen underskrevet: {_yes(p.signed_off)}"
+        )
+    out += [
+        "",
+        "ENKELTPUNKTSFEJL",
+        f"  Roller med kun én person: {', '.join(report.single_holder_roles) or 'ingen'}",
+        f"  Personer med kun én kanal (eller ingen): {names(report.one_channel)}",
+        f"  Kan aktivere, men har ingen PIN: {names(report.activators_without_pin)}",
+        "",
+        f"FORÆLDEDE DATA (ikke kontrolleret i {STALE_DAYS} dage eller aldrig)",
+        f"  {names(report.stale)}",
+        "",
+        f"MANGLENDE UNDERSKRIFT AF PLANEN (version {report.plan_version})",
+        f"  {names(report.not_signed)}",
+    ]
+    return "\n".join(out)
