@@ -6,6 +6,7 @@ and trailing punctuation::
     AKTIVER <1|2|playbook id> <PIN> [beskrivelse]    ACTIVATE
     OK [kode]                                         (acknowledge)
     NEJ [kode] / KAN IKKE [kode]                      NO (decline)
+    JA                                                YES (sign-off, contact check)
     STATUS [nr]
     LOG <tekst>
     OPGAVE <nr> OK|UDFØRT|NEJ [resultat]              TASK <nr> OK|DONE|NO [outcome]
@@ -50,6 +51,11 @@ class Decline:
     """Cannot take part: the latest open request, or the one of incident ``code``."""
 
     code: int | None = None
+
+
+@dataclass(frozen=True)
+class Yes:
+    """Answer the newest open plan sign-off or contact verification request to this number."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +111,9 @@ class Malformed:
     message_en: str
 
 
-Command = Activate | Ack | Decline | Status | Log | TaskAction | Close | Help | Unknown | Malformed
+Command = (
+    Activate | Ack | Decline | Yes | Status | Log | TaskAction | Close | Help | Unknown | Malformed
+)
 
 USAGE: dict[str, tuple[str, str]] = {
     "AKTIVER": (
@@ -136,6 +144,8 @@ _KEYWORDS: dict[str, str] = {
     "ok": "OK",
     "nej": "NEJ",
     "no": "NEJ",
+    "ja": "JA",
+    "yes": "JA",
     "status": "STATUS",
     "log": "LOG",
     "opgave": "OPGAVE",
@@ -197,6 +207,8 @@ def parse(body: str) -> Command:
             return _activate(args)
         case "OK" | "NEJ":
             return _reply(keyword, args)
+        case "JA":
+            return Yes()
         case "STATUS":
             if not args:
                 return Status()

@@ -28,6 +28,7 @@ from beredskab.errors import BeredskabError, NotAuthorisedError
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
+from beredskab.preparedness import answers as preparedness
 from beredskab.sms_texts import text
 from beredskab.storage import Tx
 from contacts.models import Person
@@ -109,6 +110,8 @@ async def _dispatch(ctx: _Ctx, command: sms.Command) -> _Answer:
             return await _activate(ctx, command)
         case sms.Ack(code) | sms.Decline(code):
             return await _acknowledge(ctx, code, decline=isinstance(command, sms.Decline))
+        case sms.Yes():
+            return await _yes(ctx)
         case sms.Status(number):
             return await _status(ctx, number)
         case sms.Log(entry):
@@ -218,6 +221,14 @@ async def _acknowledge(ctx: _Ctx, code: int | None, *, decline: bool) -> _Answer
         ctx.t(key, nr=nr, deputy=deputy.name if deputy else ""),
         f"decline: incident {nr}" + (f", deputy {deputy.id} asked" if deputy else ""),
     )
+
+
+async def _yes(ctx: _Ctx) -> _Answer:
+    """JA: the newest open sign-off or contact verification request sent to this number."""
+    answered = await preparedness.answer_sms_yes(app=ctx.app, person=ctx.person, phone=ctx.phone)
+    if answered is None:
+        return _Answer(preparedness.NOTHING_OPEN, "yes: nothing open", passive=True)
+    return _Answer(*answered)
 
 
 async def _my_incident(tx: Tx, person: Person) -> Incident | None:

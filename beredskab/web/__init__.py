@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from beredskab.web import ack, webhooks
+from beredskab.web import ack, preparedness, webhooks
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -38,6 +38,7 @@ def create_app(app: App) -> FastAPI:
     web.add_middleware(BodyLimit, max_bytes=app.settings.web.max_body_bytes)
     web.include_router(webhooks.router)
     web.include_router(ack.router)
+    web.include_router(preparedness.router)
 
     @web.get("/healthz")
     async def healthz() -> JSONResponse:

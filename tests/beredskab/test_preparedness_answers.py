@@ -1,0 +1,80 @@
+"""Answers to sign-off and verification requests: SMS JA, the email link page."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+from httpx import ASGITransport, AsyncClient
+
+from beredskab import preparedness, sms
+from beredskab.app import App
+from beredskab.preparedness import requests
+from beredskab.web import create_app
+from notifier.types import ChannelKind
+from tests.beredskab.test_preparedness import CHIEF, app, sent
+from tests.beredskab.test_sms_commands import last_reply
+from tests.beredskab.test_sms_commands import sms as send_sms
+
+__all__ = ["app"]
+
+LINK = re.compile(r"https://b\.example\.dk(/p/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
+
+
+@pytest.mark.parametrize("body", ["JA", "ja", "Ja.", "YES", " ja tak "])
+def test_ja_parses(body: str) -> None:
+    assert sms.parse(body) == sms.Yes()
+
+
+async def signed_off(app: App, person_id: str) -> bool:
+    lines = await preparedness.signoff_status(db=app.db, plan=app.plan)
+    return any(line.person.id == person_id and line.signed_at for line in lines)
+
+
+async def test_sms_ja_answers_the_newest_open_request(app: App) -> None:
+    assert await send_sms(app, CHIEF, "JA") == "yes: nothing open"
+    await preparedness.request_signoff(app=app)
+    campaign, _ = await preparedness.start_verification(app=app, actor="cli")
+
+    assert await send_sms(app, CHIEF, "JA") == f"yes: verify {campaign.id}"
+    assert "kontaktoplysninger er bekræftet" in await last_reply(app, CHIEF)
+    assert not await signed_off(app, CHIEF)
+
+    assert await send_sms(app, CHIEF, "ja") == f"yes: signoff {app.plan.version}"
+    assert "beredskabsplanen" in await last_reply(app, CHIEF)
+    assert await signed_off(app, CHIEF)
+    assert await send_sms(app, CHIEF, "JA") == "yes: nothing open"
+
+
+async def test_sms_ja_ignores_an_old_plan_version(app: App) -> None:
+    await preparedness.request_signoff(app=app)
+    app.plan = dataclasses.replace(app.plan, version="new-version")
+    assert await send_sms(app, CHIEF, "JA") == "yes: nothing open"
+    await preparedness.request_signoff(app=app)
+    assert await send_sms(app, CHIEF, "JA") == "yes: signoff new-version"
+    assert await signed_off(app, CHIEF)
+
+
+async def test_email_link_page_confirms_once(app: App) -> None:
+    await preparedness.request_signoff(app=app)
+    [email] = [
+        d
+        for d in await sent(app, requests.SIGNOFF)
+        if d.person_id == CHIEF and d.channel is ChannelKind.EMAIL
+    ]
+    match = LINK.search(email.text)
+    assert match is not None
+    path = match.group(1)
+    web = create_app(app)
+    async with AsyncClient(transport=ASGITransport(app=web), base_url="http://t") as client:
+        page = await client.get(path)
+        assert page.status_code == 200 and "Maria Friis" in page.text
+        assert not await signed_off(app, CHIEF)  # looking changes nothing
+        forged = await client.post(path[:-3] + "AAA")
+        assert forged.status_code == 400
+        done = await client.post(path)
+        assert done.status_code == 200 and "Tak" in done.text
+        assert await signed_off(app, CHIEF)
+        again = await client.post(path)
+        assert again.status_code == 410
