@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from beredskab import access, audit, situation_log
+from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import Confirmation, ConfirmationStatus, EntryKind
@@ -85,6 +85,9 @@ async def record(
                     people=[deputy],
                     kind=TemplateKind.ACTIVATION,
                     values=values,
+                )
+                await escalation.schedule_confirmations(
+                    tx, playbook=playbook, incident=incident, people=[deputy]
                 )
                 await situation_log.append(
                     tx,

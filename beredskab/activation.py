@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from beredskab import access, audit, situation_log, steps
+from beredskab import access, audit, escalation, situation_log, steps
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import ConfirmationStatus, EntryKind, Incident
@@ -152,7 +152,11 @@ async def _activate_in(
     participants, messages = await _notify_participants(
         tx, plan=plan, playbook=playbook, incident=incident, actor=actor
     )
-    await tx.steps.add(steps.instantiate(playbook, incident))
+    instantiated = steps.instantiate(playbook, incident)
+    await tx.steps.add(instantiated)
+    await escalation.schedule_steps(
+        tx, incident=incident, positions=[s.position for s in instantiated]
+    )
     await steps.advance(tx, plan=plan, playbook=playbook, incident=incident)
     return ActivationResult(
         incident=incident, joined=False, participants=participants, messages=messages
@@ -198,6 +202,9 @@ async def _notify_participants(
         actor="system",
         text=f"{len(new)} deltagere underrettet ({messages} beskeder i kø): "
         + ", ".join(p.name for p in new),
+    )
+    await escalation.schedule_confirmations(
+        tx, playbook=playbook, incident=incident, people=[p for p in new if p.id != actor.id]
     )
     return len(new), messages
 
@@ -261,8 +268,10 @@ async def upgrade(
         present = {s.step_id for s in await tx.steps.list(incident_id)}
         extra = [s for s in steps.instantiate(target, upgraded) if s.step_id not in present]
         position = len(present) + 1
-        await tx.steps.add(
-            [s.model_copy(update={"position": position + i}) for i, s in enumerate(extra)]
+        added = [s.model_copy(update={"position": position + i}) for i, s in enumerate(extra)]
+        await tx.steps.add(added)
+        await escalation.schedule_steps(
+            tx, incident=upgraded, positions=[s.position for s in added]
         )
         await steps.advance(tx, plan=plan, playbook=target, incident=upgraded)
     return ActivationResult(

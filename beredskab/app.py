@@ -9,12 +9,14 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from beredskab import escalation
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
+from beredskab.scheduling import Scheduler
 from beredskab.settings import Settings
 from beredskab.storage import Database
 from beredskab.storage.db import Clock
@@ -141,6 +143,13 @@ class App:
         channel = self.channels.get(ChannelKind.TELEGRAM)
         return getattr(channel, "bot", None) if self.settings.telegram.enabled else None
 
+    async def tick_timers(self) -> int:
+        """Fire due escalation and reminder timers; wake the outbox if that queued messages."""
+        fired = await escalation.tick(db=self.db, plan=self.plan)
+        if fired:
+            self.outbox.wake()
+        return fired
+
     async def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz."""
         report: dict[str, Any] = dict(self._components)
@@ -233,7 +242,11 @@ class App:
                 tasks["bot"] = asyncio.create_task(telegram.run_polling(self, bot, stop))
             else:
                 await telegram.set_webhook(self, bot)
+        scheduler = Scheduler()
+        scheduler.every(1.0, self.tick_timers, name="timers")
+        scheduler.start()
         self._components = {name: "running" for name in tasks}
+        self._components["scheduler"] = "running"
         self._components.setdefault("bot", "disabled" if bot is None else "webhook")
         log.info(
             "beredskab serving plan version %s on %s", self.plan.version, self.settings.web.port
@@ -250,6 +263,7 @@ class App:
             if failed:
                 raise RuntimeError("a component stopped unexpectedly") from failed[0].exception()
         finally:
+            scheduler.shutdown()
             stopper.cancel()
             self._components = {}
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):

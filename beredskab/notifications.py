@@ -108,8 +108,13 @@ async def notify(
     kind: TemplateKind,
     values: Mapping[str, str],
     confirm: bool | None = None,
+    call: bool = False,
+    extra: str = "",
 ) -> int:
     """Queue ``kind`` for each person; returns how many messages were queued.
+
+    ``call`` adds a voice call to each person's phone (escalation); ``extra`` is appended
+    to the text of every message (e.g. the list of who is still missing).
 
     Messages that ask for confirmation go out on every channel the person has at once.
     Others go on the person's first channel; the outbox falls back to the next channel when
@@ -127,7 +132,11 @@ async def notify(
         personal = {**values, "navn": person.name}
         subject, text, short = compose(template, personal, drill=incident.drill, language=language)
         notification = f"{incident.id}:{person.id}:{kind.value}:{uuid.uuid4().hex[:10]}"
+        if extra:
+            text, short = f"{text}\n\n{extra}", f"{short} {extra}"
         chosen = channels if ask else channels[:1]
+        if call and person.phone:
+            chosen = [*chosen, (ChannelKind.VOICE, person.phone)]
         alternates = "" if ask else "\n".join(f"{k.value} {a}" for k, a in channels[1:])
         for channel, address in chosen:
             items.append(

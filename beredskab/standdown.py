@@ -60,6 +60,7 @@ async def close(
             values=values,
         )
         await tx.incidents.close(incident_id, by=actor.id, now=tx.now)
+        await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         text = (
             f"Beredskabet afblæst af {actor.name} via {channel}; {len(people)} personer orienteret."
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from beredskab import access, audit, situation_log
+from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
@@ -53,6 +53,9 @@ async def create_from_assignments(
             number += 1
     if not created:
         return created
+    await escalation.schedule_tasks(
+        tx, playbook=playbook, incident=incident, numbers=[t.number for t in created]
+    )
     await situation_log.append(
         tx,
         incident_id=incident.id,

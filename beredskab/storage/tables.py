@@ -229,3 +229,19 @@ pin_lockouts = Table(
     # How many lockouts in a row: the next lasts 15 minutes × 2^level, at most 24 hours.
     Column("level", Integer, nullable=False),
 )
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # renotify, deputy, report-missing, step-due, step-overdue, task-due, task-overdue
+    Column("kind", String(32), nullable=False),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("person_id", String(64), nullable=True),
+    Column("ref", Integer, nullable=True),
+    Column("due_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("fired_at", UTCDateTime(), nullable=True),
+    Column("outcome", Text, nullable=True),
+    Index("ix_timers_due", "fired_at", "due_at"),
+)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -13,6 +15,7 @@ from beredskab.storage.repositories.log import LogRepo
 from beredskab.storage.repositories.people import PeopleRepo
 from beredskab.storage.repositories.preparedness import PreparednessRepo
 from beredskab.storage.repositories.security import InboxRepo, PinRepo
+from beredskab.storage.repositories.timers import TimerRepo
 from beredskab.storage.repositories.work import StepRepo, TaskRepo
 
 
@@ -20,6 +23,7 @@ class Tx:
     """One open transaction: the repositories bound to it and the time it started."""
 
     def __init__(self, conn: AsyncConnection, now: datetime, *, dialect: str) -> None:
+        self._conn = conn
         self.now = now
         self.dialect = dialect
         self.incidents = IncidentRepo(conn)
@@ -32,6 +36,13 @@ class Tx:
         self.inbox = InboxRepo(conn)
         self.pins = PinRepo(conn)
         self.preparedness = PreparednessRepo(conn)
+        self.timers = TimerRepo(conn, dialect=dialect)
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A nested transaction: an error inside rolls back only what happened inside."""
+        async with self._conn.begin_nested():
+            yield
 
 
 __all__ = ["Tx"]

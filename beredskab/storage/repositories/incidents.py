@@ -35,6 +35,12 @@ class IncidentRepo:
         ).first()
         return Incident.model_validate(row) if row else None
 
+    async def lock(self, incident_id: int) -> None:
+        """Take the incident's row lock (PostgreSQL) so changes to it queue in one order."""
+        await self._conn.execute(
+            select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update()
+        )
+
     async def open_for_playbook(self, playbook_id: str) -> Incident | None:
         """The open incident of a playbook, if any."""
         stmt = select(incidents).where(incidents.c.open_key == playbook_id)

@@ -1,0 +1,44 @@
+"""The scheduler: APScheduler 3.11 (AsyncIOScheduler, in-memory job store) runs the timer
+tick every second and the recurring preparedness jobs. The timers themselves are database
+rows (``beredskab.escalation``): APScheduler only decides *when to look*, so nothing is lost
+when the process restarts, and a late tick fires everything that became due meanwhile."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+
+
+class Scheduler:
+    """Owns the APScheduler instance for one running service."""
+
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+
+    def every(self, seconds: float, job: Job, *, name: str) -> None:
+        """Run ``job`` every ``seconds``; a run that is still busy or late is not doubled."""
+        self._scheduler.add_job(
+            job,
+            "interval",
+            seconds=seconds,
+            id=name,
+            name=name,
+            coalesce=True,  # missed runs collapse into one: the job itself catches up
+            max_instances=1,
+            misfire_grace_time=None,  # never silently skipped, however late
+        )
+
+    def start(self) -> None:
+        """Start running jobs on the current event loop."""
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        """Stop; a job that is running finishes on its own."""
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)

@@ -1,0 +1,195 @@
+"""Escalation and reminders on durable timers, in controlled time (no sleeping)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from beredskab import acknowledgements, activation, escalation, standdown, steps
+from beredskab.models import ConfirmationStatus
+from beredskab.plan import Plan
+from beredskab.storage import Database
+from notifier.types import ChannelKind
+from tests.beredskab.helpers import CHIEF, POLICE, SSP, deliveries
+from tests.conftest import TestClock
+
+
+@pytest.fixture
+async def cdb(db_url: str, clock: TestClock) -> AsyncIterator[Database]:
+    database = Database(db_url, clock=clock)
+    await database.upgrade()
+    yield database
+    await database.dispose()
+
+
+async def _activate(db: Database, plan: Plan) -> int:
+    result = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms"
+    )
+    return result.incident.id
+
+
+async def _confirmations(db: Database, nr: int) -> dict[str, ConfirmationStatus]:
+    async with db.transaction() as tx:
+        return {c.person_id: c.status for c in await tx.incidents.confirmations(nr)}
+
+
+async def _log(db: Database, nr: int) -> list[str]:
+    async with db.transaction() as tx:
+        return [e.text for e in await tx.log.list(nr)]
+
+
+async def test_a_participant_who_never_answers_is_chased_on_schedule(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    async with cdb.transaction() as tx:
+        participants = {
+            c.person_id
+            for c in await tx.incidents.confirmations(nr)
+            if c.reason == "participant" and c.status is ConfirmationStatus.PENDING
+        }
+    await acknowledgements.record(db=cdb, plan=plan, incident_id=nr, person_id=SSP, via="sms")
+    silent = participants - {SSP}
+
+    clock.advance(minutes=9, seconds=59)
+    await escalation.tick(db=cdb, plan=plan)
+    assert not [d for d in await deliveries(cdb, nr) if d.template == "reminder"]  # never early
+
+    clock.advance(seconds=1)
+    await escalation.tick(db=cdb, plan=plan)
+    reminders = [d for d in await deliveries(cdb, nr) if d.template == "reminder"]
+    assert {d.person_id for d in reminders} == silent  # SSP answered in time: not chased
+    voice = {d.person_id for d in reminders if d.channel is ChannelKind.VOICE}
+    assert voice == {p for p in silent if plan.directory.person(p).phone}  # type: ignore[union-attr]
+    assert await escalation.tick(db=cdb, plan=plan) == 0  # never twice
+
+    clock.advance(minutes=10)
+    await escalation.tick(db=cdb, plan=plan)
+    confirmations = await _confirmations(cdb, nr)
+    asked = {p.deputy for p in plan.directory.people if p.id in silent and p.deputy}
+    assert asked and asked <= set(confirmations)
+    log = await _log(cdb, nr)
+    assert any("stedfortræder" in t and "træde til" in t for t in log)
+
+    clock.advance(minutes=10)
+    await escalation.tick(db=cdb, plan=plan)
+    leaders = {p.id for p in plan.directory.with_role("projektchef")}
+    lists = [d for d in await deliveries(cdb, nr) if d.template == "escalation"]
+    assert {d.person_id for d in lists} == leaders  # one list to the chief, not one per person
+    still_missing = {
+        p for p, s in (await _confirmations(cdb, nr)).items() if s is ConfirmationStatus.PENDING
+    }
+    some_missing = plan.directory.person(sorted(still_missing)[0])
+    assert some_missing is not None
+    assert all("Mangler stadig" in d.text and some_missing.name in d.text for d in lists)
+
+
+async def test_an_ack_committed_before_the_timer_cancels_it(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    clock.advance(minutes=10)
+    # The ack and the tick race; whichever commits first wins, never both.
+    await asyncio.gather(
+        acknowledgements.record(db=cdb, plan=plan, incident_id=nr, person_id=SSP, via="sms"),
+        escalation.tick(db=cdb, plan=plan),
+    )
+    reminded = {d.person_id for d in await deliveries(cdb, nr) if d.template == "reminder"}
+    async with cdb.transaction() as tx:
+        timer = next(
+            t
+            for t in await tx.timers.for_incident(nr)
+            if t.kind == "renotify" and t.person_id == SSP
+        )
+        ack = await tx.incidents.confirmation(nr, SSP)
+    assert ack is not None and ack.status is ConfirmationStatus.CONFIRMED
+    if SSP in reminded:  # the tick committed first: the reminder predates the ack
+        assert timer.outcome and timer.outcome.startswith("renotified")
+    else:
+        assert timer.outcome == "skipped: answered"
+    # After a committed ack, no later timer for that person does anything.
+    clock.advance(minutes=30)
+    await escalation.tick(db=cdb, plan=plan)
+    async with cdb.transaction() as tx:
+        deputy_timer = next(
+            t for t in await tx.timers.for_incident(nr) if t.kind == "deputy" and t.person_id == SSP
+        )
+    assert (deputy_timer.outcome or "").startswith("skipped: answered")
+
+
+async def test_timers_due_while_the_service_was_down_fire_at_the_next_tick(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    clock.advance(hours=2)  # the service was down
+    fired = await escalation.tick(db=cdb, plan=plan, limit=1000)
+    assert fired > 0
+    async with cdb.transaction() as tx:
+        timers = await tx.timers.for_incident(nr)
+    due = [t for t in timers if t.due_at <= clock.now]
+    assert due and all(t.fired_at == clock.now for t in due)
+    assert all("late" in (t.outcome or "") for t in due)  # misfires are reported, not skipped
+    assert await escalation.tick(db=cdb, plan=plan) == 0
+
+
+async def test_overdue_step_reminds_the_owner_then_the_chief(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    async with cdb.transaction() as tx:
+        first = (await tx.steps.list(nr))[0]
+    clock.now = first.due_at
+    await escalation.tick(db=cdb, plan=plan)
+    log = await _log(cdb, nr)
+    assert any(f"Trin {first.position}" in t and "over fristen" in t for t in log)
+    clock.advance(minutes=15)
+    await escalation.tick(db=cdb, plan=plan)
+    assert any(
+        f"Trin {first.position}" in t and "projektchefen er orienteret" in t
+        for t in await _log(cdb, nr)
+    )
+
+
+async def test_finished_step_and_stand_down_silence_their_timers(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    await steps.finish(
+        db=cdb, plan=plan, incident_id=nr, step_ref="1", actor_id=CHIEF, channel="cli"
+    )
+    await standdown.close(db=cdb, plan=plan, incident_id=nr, actor_id=CHIEF, channel="cli")
+    before = len(await deliveries(cdb, nr))
+    clock.advance(hours=3)
+    assert await escalation.tick(db=cdb, plan=plan) == 0  # all retired at stand-down
+    assert len(await deliveries(cdb, nr)) == before
+    async with cdb.transaction() as tx:
+        assert {t.outcome for t in await tx.timers.for_incident(nr)} == {"stood down"}
+    assert not any(e for e in await _log(cdb, nr) if "over fristen" in e)
+
+
+async def test_two_instances_fire_each_timer_exactly_once(db_url: str, plan: Plan) -> None:
+    clock = TestClock()
+    instances = [Database(db_url, clock=clock) for _ in range(2)]
+    await instances[0].upgrade()
+    try:
+        nr = await _activate(instances[0], plan)
+        clock.advance(hours=1)
+        counts = await asyncio.gather(
+            *(escalation.tick(db=d, plan=plan, limit=3) for d in instances * 10)
+        )
+        async with instances[0].transaction() as tx:
+            timers = await tx.timers.for_incident(nr)
+        assert sum(counts) == len([t for t in timers if t.fired_at is not None])
+        reminders = [  # the re-sent alerts (step reminders ask for nothing)
+            d for d in await deliveries(instances[0], nr) if d.template == "reminder" and d.actions
+        ]
+        per_person: dict[tuple[str, ChannelKind], int] = {}
+        for d in reminders:
+            per_person[(d.person_id, d.channel)] = per_person.get((d.person_id, d.channel), 0) + 1
+        assert per_person and set(per_person.values()) == {1}
+    finally:
+        for d in instances:
+            await d.dispose()
