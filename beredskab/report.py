@@ -126,6 +126,7 @@ def markdown(view: Overview, *, names: dict[str, str], include_sensitive: bool) 
             f"{e.seq}. {_t(e.created_at)} — {e.kind.value}{flag}{fix} — "
             f"{names.get(e.actor, e.actor)}: {text}"
         )
+    out += _timings(view, names)
     chain = view.chain
     verdict = (
         f"OK: {chain.entries} poster, kæden er ubrudt."
@@ -134,3 +135,36 @@ def markdown(view: Overview, *, names: dict[str, str], include_sensitive: bool) 
     )
     out += ["", "## Kontrol af loggen (hash-kæde)", "", verdict, ""]
     return "\n".join(out)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+def _timings(view: Overview, names: dict[str, str]) -> list[str]:
+    """Response times and step durations (the drill evaluation for a drill)."""
+    start = view.incident.created_at
+    title = "Øvelsesevaluering" if view.incident.drill else "Svartider og trin"
+    out = ["", f"## {title}", "", "| Person | Tid til bekræftelse |", "|---|---|"]
+    answered = sorted(
+        (c for c in view.confirmations if c.status.value == "confirmed"),
+        key=lambda c: c.updated_at,
+    )
+    for c in answered:
+        seconds = (c.updated_at - start).total_seconds()
+        out.append(f"| {_cell(names.get(c.person_id, c.person_id))} | {_minutes(seconds)} |")
+    never = [
+        names.get(c.person_id, c.person_id)
+        for c in view.confirmations
+        if c.status.value == "pending"
+    ]
+    out += ["", f"**Svarede aldrig:** {', '.join(never) if never else 'ingen'}", ""]
+    out += ["| # | Trin | Varighed |", "|---|---|---|"]
+    previous = start
+    for s in sorted(view.steps, key=lambda s: s.finished_at or start):
+        if s.finished_at is None:
+            continue
+        duration = _minutes((s.finished_at - previous).total_seconds())
+        out.append(f"| {s.position} | {_cell(s.title)} | {duration} |")
+        previous = s.finished_at
+    return out

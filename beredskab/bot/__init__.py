@@ -18,7 +18,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import AiogramError
 from aiogram.types import BotCommand
 
-from beredskab.bot import activate, callbacks, commands, errors, start
+from beredskab.bot import activate, callbacks, commands, errors, preparedness, start
 from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
@@ -52,7 +52,12 @@ def build_dispatcher(app: App) -> Dispatcher:
     dp.message.outer_middleware(PersonMiddleware())
     dp.callback_query.outer_middleware(PersonMiddleware())
     dp.include_routers(
-        start.build(), activate.build(), callbacks.build(), commands.build(), errors.build()
+        start.build(),
+        activate.build(),
+        preparedness.build(),
+        callbacks.build(),
+        commands.build(),
+        errors.build(),
     )
     return dp
 

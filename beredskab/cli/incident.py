@@ -124,3 +124,39 @@ def close(
 
     result = run(body, deliver=not no_deliver)
     typer.echo(t("closed", nr=nr, messages=result.messages))
+
+
+@cli.command()
+def drill(
+    playbook: Annotated[str, typer.Argument(help="gruppe-1, gruppe-2, 1 eller 2")],
+    actor: AsOpt,
+    description: Annotated[str, typer.Option(help="Øvelsens scenarie / drill scenario")] = "",
+    zone: Annotated[int | None, typer.Option(help="Zone 1-4")] = None,
+    no_deliver: NoDeliver = False,
+) -> None:
+    """Start en ØVELSE / run a drill: the full flow, every message marked ØVELSE."""
+
+    async def body(app: App) -> activation.ActivationResult:
+        return await activation.activate(
+            db=app.db,
+            plan=app.plan,
+            playbook=playbook,
+            actor_id=actor,
+            channel=CHANNEL,
+            description=description or "Øvelse",
+            zone=zone,
+            drill=True,
+        )
+
+    result = run(body, deliver=not no_deliver)
+    i = result.incident
+    typer.echo(
+        "ØVELSE: "
+        + t(
+            "joined" if result.joined else "activated",
+            nr=i.id,
+            gruppe=i.playbook_name,
+            participants=result.participants,
+            messages=result.messages,
+        )
+    )

@@ -158,3 +158,18 @@ def test_serve_delivers_queued_messages_and_stops_cleanly_on_sigterm(cli: Cli) -
         server.communicate()
     delivered = json.loads(cli("status", "1", "--json"))["deliveries"]
     assert {d["status"] for d in delivered} == {"delivered"}
+
+
+def test_a_drill_runs_end_to_end_with_ovelse_on_every_message(cli: Cli) -> None:
+    assert "ØVELSE" in cli("drill", "gruppe-1", "--as", CHIEF, "--description", "Brand i kælder")
+    sent = cli.lines()
+    assert sent and all(m["text"].startswith(("ØVELSE", "DRILL")) for m in sent)
+    assert "ØVELSE" in cli("status")
+    cli("ack", "1", "--as", SSP)
+    cli("step", "done", "1", "1", "--as", CHIEF)
+    cli("close", "1", "--as", CHIEF)
+    assert all(m["text"].startswith(("ØVELSE", "DRILL")) for m in cli.lines())
+    report = cli("report", "1")
+    assert "(ØVELSE)" in report and "## Øvelsesevaluering" in report
+    assert "Sara Lund | 0 min" in report  # time to confirmation
+    assert "**Svarede aldrig:**" in report and "Omar Nielsen" in report

@@ -1,0 +1,67 @@
+"""Buttons on sign-off and contact verification requests (opaque tokens whose action is
+``signoff:<request>`` or ``verify:<request>``). Registered before ``callbacks``, whose
+catch-all would refuse them; only request tokens pass this router's filter."""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from typing import TYPE_CHECKING
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, Message
+
+from beredskab import audit
+from beredskab.bot.common import CHANNEL
+from beredskab.preparedness import answers
+from beredskab.preparedness.answers import Refusal, RequestTokenError
+from contacts.models import Person
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+MAX_TOKEN = 32
+REFUSED = {
+    Refusal.FOREIGN: "Denne knap hører til en anden person. Intet er ændret.",
+    Refusal.USED: "Dit svar var allerede registreret. Tak.",
+    Refusal.STALE: "Forespørgslen er forældet (planen er ændret eller kontrollen afsluttet).",
+}
+
+
+async def is_request_button(callback: CallbackQuery, app: App) -> bool:
+    """Whether the pressed button carries a preparedness request token."""
+    data = callback.data or ""
+    return len(data) <= MAX_TOKEN and await answers.is_request_token(app=app, raw=data)
+
+
+async def pressed(callback: CallbackQuery, app: App, person: Person) -> None:
+    """Record the answer for the person the request was sent to."""
+    raw = callback.data or ""
+    try:
+        view, answered = await answers.answer_token(
+            app=app, raw=raw, via=CHANNEL, person_id=person.id
+        )
+    except RequestTokenError as exc:
+        if exc.refusal is Refusal.FOREIGN:
+            await audit.refusal(
+                app.db,
+                actor=person.id,
+                action="telegram.button.preparedness",
+                channel=CHANNEL,
+                detail="request button of another person",
+            )
+        text = REFUSED.get(exc.refusal, "Knappen er ugyldig eller udløbet. Intet er ændret.")
+        await callback.answer(text, show_alert=True)
+        return
+    await callback.answer(answers.thanks(answered, view.person))
+    message = callback.message
+    if isinstance(message, Message) and message.text is not None:
+        with suppress(TelegramBadRequest):
+            await message.edit_text(f"{message.text}\n\n✅ Bekræftet"[:4096], reply_markup=None)
+
+
+def build() -> Router:
+    """This module's router, new for each dispatcher."""
+    router = Router(name=__name__)
+    router.callback_query.register(pressed, F.data, is_request_button)
+    return router
