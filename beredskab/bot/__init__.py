@@ -37,6 +37,7 @@ COMMANDS = (
     ("log", "Skriv i situationsloggen"),
     ("opgaver", "Mine åbne opgaver"),
     ("afslut", "Afblæs en hændelse"),
+    ("beredskab", "Beredskabsstatus (projektchef, sekretariatsleder)"),
     ("annuller", "Afbryd dialogen"),
     ("start", "Tilknyt chatten med dit telefonnummer"),
     ("hjaelp", "Hjælp"),

@@ -1,6 +1,7 @@
 """Buttons on sign-off and contact verification requests (opaque tokens whose action is
-``signoff:<request>`` or ``verify:<request>``). Registered before ``callbacks``, whose
-catch-all would refuse them; only request tokens pass this router's filter."""
+``signoff:<request>`` or ``verify:<request>``), and ``/beredskab`` (the readiness report for
+the chiefs). Registered before ``callbacks``, whose catch-all would refuse the buttons; only
+request tokens pass this router's filter."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import TYPE_CHECKING
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from beredskab import audit
+from beredskab import access, audit
 from beredskab.bot.common import CHANNEL
 from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError
+from beredskab.preparedness.readiness import readiness, render
+from beredskab.preparedness.verification import SECRETARIAT_LEADER
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -60,8 +64,37 @@ async def pressed(callback: CallbackQuery, app: App, person: Person) -> None:
             await message.edit_text(f"{message.text}\n\n✅ Bekræftet"[:4096], reply_markup=None)
 
 
+def chunks(text: str, limit: int = 4000) -> list[str]:
+    """Split a long text at line ends into Telegram-sized messages."""
+    parts: list[str] = [""]
+    for line in text.splitlines():
+        if parts[-1] and len(parts[-1]) + len(line) + 1 > limit:
+            parts.append("")
+        parts[-1] += ("\n" if parts[-1] else "") + line[:limit]
+    return parts
+
+
+async def readiness_command(message: Message, app: App, person: Person) -> None:
+    """/beredskab: the readiness report, for leaders and the secretariat leader."""
+    allowed = {p.leader_role for p in app.plan.playbooks.playbooks} | {SECRETARIAT_LEADER}
+    if not access.has_role(person, allowed):
+        await audit.refusal(
+            app.db,
+            actor=person.id,
+            action="telegram.readiness",
+            channel=CHANNEL,
+            detail=f"allowed roles: {', '.join(sorted(allowed))}",
+        )
+        await message.answer("Beredskabsstatus er kun for projektchefen og sekretariatslederen.")
+        return
+    report = await readiness(db=app.db, plan=app.plan)
+    for part in chunks(render(report, app.plan)):
+        await message.answer(part)
+
+
 def build() -> Router:
     """This module's router, new for each dispatcher."""
     router = Router(name=__name__)
     router.callback_query.register(pressed, F.data, is_request_button)
+    router.message.register(readiness_command, Command("beredskab"))
     return router

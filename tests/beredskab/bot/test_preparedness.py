@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from beredskab import preparedness
-from tests.beredskab.bot.conftest import OMAR, SARA, Harness, alerted, button
+from beredskab.bot.preparedness import chunks
+from tests.beredskab.bot.conftest import CHIEF_USER, OMAR, OUTSIDER, SARA, Harness, alerted, button
 from tests.peers.telegram_api import SentMessage
 
 
@@ -45,3 +46,22 @@ async def test_verification_button_confirms_contact_details(harness: Harness) ->
     await harness.press(message, button(message, "Bekræft"))
     report = await preparedness.campaign_report(app=harness.app, campaign_id=campaign.id)
     assert [p.id for p, _, via in report.confirmed if via == "telegram"] == ["sara-lund"]
+
+
+async def test_beredskab_command_shows_readiness_to_the_chief_only(harness: Harness) -> None:
+    await harness.link(CHIEF_USER, OUTSIDER)
+    first = await harness.say(CHIEF_USER, "/beredskab")
+    assert first.text.startswith("Beredskabsstatus")
+    await harness.api.wait_for(
+        lambda: any("ENKELTPUNKTSFEJL" in m.text for m in harness.api.sent_to(CHIEF_USER))
+    )
+    refused = await harness.say(OUTSIDER, "/beredskab")
+    assert "kun for projektchefen" in refused.text
+    audited = [a for a in await harness.audit() if a.action == "telegram.readiness"]
+    assert [(a.actor, a.allowed) for a in audited] == [("lise-krogh", False)]
+
+
+def test_chunks_split_at_line_ends() -> None:
+    text = "\n".join(["x" * 30] * 10)
+    parts = chunks(text, limit=100)
+    assert all(len(p) <= 100 for p in parts) and "\n".join(parts) == text
