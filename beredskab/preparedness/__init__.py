@@ -9,6 +9,7 @@ from beredskab.preparedness.verification import (
     campaign_report,
     record_verification,
     remind_unanswered,
+    start_due_verification,
     start_verification,
     verification_due,
 )
@@ -20,6 +21,7 @@ __all__ = [
     "remind_unanswered",
     "request_signoff",
     "signoff_status",
+    "start_due_verification",
     "start_verification",
     "verification_due",
 ]

@@ -36,10 +36,16 @@ NOTIFICATION_PREFIX = "prep:"
 
 @dataclass(frozen=True)
 class Wording:
-    """What one request says: a subject and a body; the answer hint is added per channel."""
+    """What one request says: a subject, a body, and a short SMS (within one SMS where the
+    details allow); the answer hint is added per channel."""
 
     subject: str
     body: str
+    sms: str
+
+    def reminder(self) -> Wording:
+        """The same request marked as a reminder."""
+        return Wording("Påmindelse: " + self.subject, self.body, "Påmindelse: " + self.sms)
 
 
 @dataclass(frozen=True)
@@ -76,13 +82,13 @@ async def send(tx: Tx, app: App, *, request: PrepRequest, person: Person, wordin
     for channel, address in person_channels(person, chats.get(person.id)):
         token: str | None = None
         if channel is ChannelKind.SMS:
-            hint = "Svar JA på denne SMS for at bekræfte."
+            hint = ""
         elif channel is ChannelKind.TELEGRAM:
             token, hint = secrets.token_urlsafe(16), "Tryk Bekræft herunder."
         else:
             token = secrets.token_urlsafe(16)
             hint = f"Bekræft her: {link(app, token)}\n\nDu kan også svare JA på SMS'en."
-        text = f"{wording.body}\n\n{hint}"
+        text = f"{wording.body}\n\n{hint}" if hint else wording.sms
         items.append(
             NewDelivery(
                 incident_id=None,

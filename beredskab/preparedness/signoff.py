@@ -55,6 +55,10 @@ def wording(person: Person, version: str) -> Wording:
             f"Hej {person.name}. Beredskabsplanen er ny eller ændret (version {version}). "
             "Læs planen, og bekræft at du har læst den og deltager i beredskabet som beskrevet."
         ),
+        sms=(
+            f"Beredskabsplanen er ændret (version {version}). Svar JA, når du har læst den "
+            "og deltager i beredskabet som beskrevet."
+        ),
     )
 
 

@@ -61,6 +61,11 @@ def wording(person: Person, *, telegram: bool) -> Wording:
             f"Telegram tilknyttet: {'ja' if telegram else 'nej'}\n"
             "Er noget forkert eller mangler, så kontakt sekretariatet."
         ),
+        sms=(
+            f"Beredskabet har: tlf. {person.phone or 'ingen'}, e-mail {person.email or 'ingen'}, "
+            f"Telegram {'ja' if telegram else 'nej'}. Rigtigt? Svar JA. "
+            "Fejl? Kontakt sekretariatet."
+        ),
     )
 
 
@@ -95,6 +100,14 @@ async def verification_due(*, app: App) -> bool:
         return newest is None or (
             newest.ended_at is not None and tx.now - newest.started_at >= every
         )
+
+
+async def start_due_verification(*, app: App, actor: str = "schedule") -> Campaign | None:
+    """Start a campaign when one is due (for the scheduler); None when not due."""
+    if not await verification_due(app=app):
+        return None
+    campaign, _ = await start_verification(app=app, actor=actor)
+    return campaign
 
 
 async def record_verification(
@@ -132,8 +145,9 @@ async def remind_unanswered(*, app: App) -> int:
                             p.id for p in app.plan.directory.people
                         )
                     text = wording(person, telegram=person.id in chats)
-                text = Wording(subject="Påmindelse: " + text.subject, body=text.body)
-                await requests.send(tx, app, request=request, person=person, wording=text)
+                await requests.send(
+                    tx, app, request=request, person=person, wording=text.reminder()
+                )
                 await tx.preparedness.mark_sent(request.id, now=tx.now)
                 reminded += 1
     app.outbox.wake()

@@ -106,7 +106,10 @@ async def test_verification_reminds_only_the_unanswered(app: App, clock: TestClo
     asked = await sent(app, requests.VERIFY)
     assert {d.person_id for d in asked} == everyone and messages == len(asked)
     only_phone = next(d for d in asked if d.person_id == PHONE_ONLY)
-    assert "E-mail: ingen" in only_phone.text and "Telegram tilknyttet: nej" in only_phone.text
+    assert "e-mail ingen" in only_phone.text and "Telegram nej" in only_phone.text
+    assert all(len(d.text) <= 160 for d in asked if d.channel is ChannelKind.SMS)
+    email = next(d for d in asked if d.person_id == CHIEF and d.channel is ChannelKind.EMAIL)
+    assert "E-mail: maria-friis@" in email.text and "Telegram tilknyttet: nej" in email.text
     with pytest.raises(InvalidStateError):
         await preparedness.start_verification(app=app, actor="cli")
 
@@ -161,3 +164,15 @@ async def test_readiness_shows_the_example_gaps_and_changes(app: App) -> None:
     assert PHONE_ONLY not in after.one_channel and PHONE_ONLY not in after.stale
     person = next(p for p in after.people if p.id == PHONE_ONLY)
     assert person.telegram and person.verified_at is not None
+
+
+async def test_a_new_campaign_is_due_after_the_configured_days(app: App, clock: TestClock) -> None:
+    first = await preparedness.start_due_verification(app=app)
+    assert first is not None
+    assert await preparedness.start_due_verification(app=app) is None  # still running
+    await preparedness.campaign_report(app=app, end=True)
+    clock.advance(days=179)
+    assert await preparedness.start_due_verification(app=app) is None
+    clock.advance(days=1)
+    second = await preparedness.start_due_verification(app=app)
+    assert second is not None and second.id == first.id + 1
