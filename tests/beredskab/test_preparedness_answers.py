@@ -78,3 +78,31 @@ async def test_email_link_page_confirms_once(app: App) -> None:
         assert await signed_off(app, CHIEF)
         again = await client.post(path)
         assert again.status_code == 410
+
+
+async def _email_link(app: App, kind: str) -> str:
+    [email] = [
+        d for d in await sent(app, kind) if d.person_id == CHIEF and d.channel is ChannelKind.EMAIL
+    ]
+    match = LINK.search(email.text)
+    assert match is not None
+    return match.group(1)
+
+
+async def test_verification_page_shows_details_and_old_links_die(app: App) -> None:
+    campaign, _ = await preparedness.start_verification(app=app, actor="cli")
+    await preparedness.request_signoff(app=app)
+    verify_path = await _email_link(app, requests.VERIFY)
+    signoff_path = await _email_link(app, requests.SIGNOFF)
+    app.plan = dataclasses.replace(app.plan, version="new-version")
+    web = create_app(app)
+    async with AsyncClient(transport=ASGITransport(app=web), base_url="http://t") as client:
+        page = await client.get(verify_path)
+        assert page.status_code == 200 and "maria-friis@example.org" in page.text
+        stale = await client.post(signoff_path)
+        assert stale.status_code == 410 and "forældet" in stale.text
+        await preparedness.campaign_report(app=app, end=True)
+        ended = await client.post(verify_path)
+        assert ended.status_code == 410
+    report = await preparedness.campaign_report(app=app, campaign_id=campaign.id)
+    assert report.confirmed == ()
