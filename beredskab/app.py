@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-from beredskab import escalation
+from beredskab import escalation, preparedness
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.links import LinkSigner
@@ -150,6 +150,13 @@ class App:
             self.outbox.wake()
         return fired
 
+    async def preparedness_round(self) -> None:
+        """Hourly: start a verification campaign when one is due, remind the unanswered."""
+        if await preparedness.start_due_verification(app=self) is not None:
+            log.info("contact verification campaign started")
+        if await preparedness.remind_unanswered(app=self):
+            self.outbox.wake()
+
     async def health(self) -> dict[str, Any]:
         """Each component's state, for /healthz."""
         report: dict[str, Any] = dict(self._components)
@@ -244,6 +251,7 @@ class App:
                 await telegram.set_webhook(self, bot)
         scheduler = Scheduler()
         scheduler.every(1.0, self.tick_timers, name="timers")
+        scheduler.every(3600.0, self.preparedness_round, name="preparedness")
         scheduler.start()
         self._components = {name: "running" for name in tasks}
         self._components["scheduler"] = "running"

@@ -19,5 +19,5 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def upgrade(connection: Connection) -> None:
-    """Upgrade the schema to every head on the given (synchronous) connection."""
-    command.upgrade(alembic_config(connection), "heads")
+    """Upgrade the schema to head on the given (synchronous) connection."""
+    command.upgrade(alembic_config(connection), "head")

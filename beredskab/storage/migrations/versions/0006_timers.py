@@ -1,7 +1,7 @@
 """durable timers
 
 Revision ID: 0006
-Revises: 0004 (a branch beside 0005; `upgrade heads` applies both)
+Revises: 0005
 Create Date: 2026-11-27
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
