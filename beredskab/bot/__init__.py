@@ -33,6 +33,7 @@ WEBHOOK_PATH = "/webhooks/telegram"
 
 COMMANDS = (
     ("aktiver", "Aktivér en beredskabsgruppe"),
+    ("ovelse", "Start en øvelse (ØVELSE på alle beskeder)"),
     ("status", "Åbne hændelser, eller /status <nr>"),
     ("log", "Skriv i situationsloggen"),
     ("opgaver", "Mine åbne opgaver"),

@@ -61,6 +61,13 @@ async def begin(message: Message, app: App, person: Person, state: FSMContext) -
     )
 
 
+async def begin_drill(message: Message, app: App, person: Person, state: FSMContext) -> None:
+    """/ovelse: the same dialogue, and the incident becomes a drill (ØVELSE on every message)."""
+    await begin(message, app, person, state)
+    if await state.get_state() == Activate.group.state:
+        await state.update_data(drill=True)
+
+
 async def cancel_command(message: Message, state: FSMContext) -> None:
     """Leave any dialogue."""
     await state.clear()
@@ -140,8 +147,9 @@ async def _summary(event: Message | CallbackQuery, app: App, state: FSMContext) 
     data = await state.get_data()
     playbook = app.plan.playbook(str(data["playbook"]))
     name = playbook.name if playbook else data["playbook"]
+    drill = "ØVELSE: " if data.get("drill") else ""
     lines = [
-        f"Du er ved at aktivere {name}.",
+        f"{drill}Du er ved at aktivere {name}{' som øvelse' if drill else ''}.",
         f"Beskrivelse: {data.get('description') or '-'}",
         f"Zone: {data['zone'] or WHOLE_AREA.lower()}",
     ]
@@ -168,6 +176,7 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
         description=str(data.get("description") or ""),
         zone=int(data["zone"]) or None,
         police_case=data.get("police_case") or None,
+        drill=bool(data.get("drill")),
     )
     app.outbox.wake()
     incident = result.incident
@@ -209,6 +218,7 @@ def build() -> Router:
     """This module's router, new for each dispatcher, handlers in matching order."""
     router = Router(name=__name__)
     router.message.register(begin, Command("aktiver"))
+    router.message.register(begin_drill, Command("ovelse"))
     router.message.register(cancel_command, Command("annuller"))
     router.callback_query.register(cancel, ActivateCb.filter(F.step == "cancel"))
     router.callback_query.register(

@@ -25,6 +25,7 @@ MAX_LISTED = 10
 
 HELP = """Beredskabet på Telegram – kommandoer:
 /aktiver – aktivér en beredskabsgruppe (du bekræfter med en knap til sidst)
+/ovelse – det samme som øvelse: ØVELSE står på alle beskeder
 /status [nr] – åbne hændelser, eller én hændelse: bekræftelser, aktuelt trin, opgaver
 /log [nr] tekst – skriv i situationsloggen (eller svar direkte på en alarmbesked)
 /opgaver – dine åbne opgaver med knapper: Jeg tager den, Udført, Kan ikke

@@ -94,3 +94,16 @@ async def test_people_who_may_not_activate_are_told_so(harness: Harness) -> None
     await harness.link(STAFF_USER)
     reply = await harness.say(STAFF_USER, "/aktiver")
     assert "kan ikke aktivere" in reply.text and reply.reply_markup is None
+
+
+async def test_ovelse_runs_the_same_dialogue_as_a_drill(harness: Harness) -> None:
+    await harness.link(CHIEF_USER)
+    choose = await harness.say(CHIEF_USER, "/ovelse")
+    summary = await _describe_whole_area(harness, CHIEF_USER, choose)
+    assert summary.text.startswith("ØVELSE: ") and "som øvelse" in summary.text
+    await _press_then_read(harness, CHIEF_USER, summary, "Bekræft aktivering")
+    [incident] = await _incidents(harness)
+    assert incident.drill
+    async with harness.app.db.transaction() as tx:
+        rows = await tx.deliveries.for_incident(incident.id)
+    assert rows and all(d.text.startswith(("ØVELSE", "DRILL")) for d in rows)
