@@ -169,4 +169,4 @@ async def test_help_and_unknown_text(harness: Harness) -> None:
     for command in ("/aktiver", "/status", "/log", "/opgaver", "/afslut", "/hjaelp"):
         assert command in help_text
     assert "/hjaelp" in (await harness.say(SARA, "Hej?")).text
-    assert [c["command"] for c in harness.api.commands][:2] == ["aktiver", "status"]
+    assert [c["command"] for c in harness.api.commands][:3] == ["aktiver", "ovelse", "status"]
