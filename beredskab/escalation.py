@@ -56,6 +56,17 @@ async def schedule_confirmations(
     await tx.timers.add(timers, now=tx.now)
 
 
+async def schedule_follow_ups(tx: Tx, *, playbook: Playbook, incident: Incident) -> None:
+    """At stand-down: one timer per follow-up of the playbook (evaluation meeting, …)."""
+    await tx.timers.add(
+        [
+            NewTimer("follow-up", incident.id, tx.now + timedelta(days=f.after_days), ref=i)
+            for i, f in enumerate(playbook.follow_up)
+        ],
+        now=tx.now,
+    )
+
+
 async def schedule_steps(tx: Tx, *, incident: Incident, positions: Sequence[int]) -> None:
     """A due-time timer for each of these steps."""
     steps = {s.position: s for s in await tx.steps.list(incident.id)}
@@ -97,7 +108,11 @@ async def tick(*, db: Database, plan: Plan, limit: int = 100) -> int:
 async def _fire(tx: Tx, plan: Plan, timer: Timer) -> str:
     incident = await tx.incidents.get(timer.incident_id)
     playbook = plan.playbook(incident.playbook_id) if incident else None
-    if incident is None or playbook is None or incident.status is not IncidentStatus.ACTIVE:
+    if incident is None or playbook is None:
+        return "skipped: incident or playbook gone"
+    if timer.kind == "follow-up":  # the only timer that belongs to the time after stand-down
+        return await _follow_up(tx, plan, playbook, incident, timer)
+    if incident.status is not IncidentStatus.ACTIVE:
         return "skipped: incident closed"
     handler = {
         "renotify": _renotify,
@@ -282,3 +297,13 @@ async def _task_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, ti
         f"Opgave {task.number} ({task.target_name}) er stadig åben: projektchefen er orienteret.",
     )
     return "leader told"
+
+
+async def _follow_up(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
+    if timer.ref is None or timer.ref >= len(pb.follow_up):
+        return "skipped: follow-up no longer in the plan"
+    follow = pb.follow_up[timer.ref]
+    people = plan.directory.with_role(follow.role)
+    await _remind(tx, pb, incident, people, follow.text)
+    await _log(tx, incident, f"Opfølgning: {follow.text} ({follow.role} er mindet om det).")
+    return f"follow-up reminded {len(people)}"

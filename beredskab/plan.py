@@ -81,6 +81,8 @@ def _role_refs(playbook: Playbook) -> Iterator[tuple[str, str]]:
         for j, action in enumerate(step.actions):
             if not isinstance(action, OutreachAction):
                 yield f"steps[{i}].actions[{j}].role", action.role
+    for i, follow in enumerate(playbook.follow_up):
+        yield f"follow_up[{i}].role", follow.role
     for i, comm in enumerate(playbook.communication):
         yield f"communication[{i}].responsible_role", comm.responsible_role
         if comm.consult_role:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from beredskab import access, audit, situation_log
+from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
@@ -61,6 +61,7 @@ async def close(
         )
         await tx.incidents.close(incident_id, by=actor.id, now=tx.now)
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
+        await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
         text = (
             f"Beredskabet afblæst af {actor.name} via {channel}; {len(people)} personer orienteret."
         )

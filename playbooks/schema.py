@@ -141,6 +141,14 @@ class Communication(_Frozen):
     purpose: str = Field(min_length=1)
 
 
+class FollowUp(_Frozen):
+    """Something to do after stand-down: who is reminded, and how many days after."""
+
+    text: str = Field(min_length=1)
+    role: Slug
+    after_days: float = Field(ge=0, le=365)
+
+
 class Playbook(_Frozen):
     """One beredskabsgruppe: who is called, in what order things happen, who contacts whom."""
 
@@ -161,7 +169,7 @@ class Playbook(_Frozen):
     outreach_groups: tuple[OutreachGroup, ...] = ()
     communication: tuple[Communication, ...] = ()
     situation_picture: SituationPicture
-    follow_up: tuple[str, ...] = ()
+    follow_up: tuple[FollowUp, ...] = ()
     templates: dict[TemplateKind, Template]
     templates_en: dict[TemplateKind, Template] = {}
     """Optional English variants, for people whose directory language is ``"en"``."""

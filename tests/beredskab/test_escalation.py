@@ -166,7 +166,8 @@ async def test_finished_step_and_stand_down_silence_their_timers(
     assert await escalation.tick(db=cdb, plan=plan) == 0  # all retired at stand-down
     assert len(await deliveries(cdb, nr)) == before
     async with cdb.transaction() as tx:
-        assert {t.outcome for t in await tx.timers.for_incident(nr)} == {"stood down"}
+        outcomes = {t.outcome for t in await tx.timers.for_incident(nr) if t.kind != "follow-up"}
+    assert outcomes == {"stood down"}
     assert not any(e for e in await _log(cdb, nr) if "over fristen" in e)
 
 
@@ -193,3 +194,27 @@ async def test_two_instances_fire_each_timer_exactly_once(db_url: str, plan: Pla
     finally:
         for d in instances:
             await d.dispose()
+
+
+async def test_stand_down_schedules_the_playbooks_follow_ups(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    await standdown.close(db=cdb, plan=plan, incident_id=nr, actor_id=CHIEF, channel="cli")
+    playbook = plan.playbook("2")
+    assert playbook is not None and playbook.follow_up
+    first = min(playbook.follow_up, key=lambda f: f.after_days)
+    clock.advance(days=first.after_days, seconds=-1)
+    assert await escalation.tick(db=cdb, plan=plan) == 0  # never early
+    clock.advance(seconds=1)
+    assert await escalation.tick(db=cdb, plan=plan) >= 1
+    log = await _log(cdb, nr)
+    assert any(t.startswith(f"Opfølgning: {first.text}") for t in log)
+    reminded = {d.person_id for d in await deliveries(cdb, nr) if d.template == "reminder"}
+    assert reminded == {p.id for p in plan.directory.with_role(first.role)}
+    clock.advance(days=30)
+    await escalation.tick(db=cdb, plan=plan)
+    async with cdb.transaction() as tx:
+        follow_ups = [t for t in await tx.timers.for_incident(nr) if t.kind == "follow-up"]
+    assert len(follow_ups) == len(playbook.follow_up)
+    assert all((t.outcome or "").startswith("follow-up reminded") for t in follow_ups)

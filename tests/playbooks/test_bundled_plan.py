@@ -218,7 +218,7 @@ def test_outreach_communication_picture_and_follow_up(plan: PlaybookSet, pid: st
         "følsomme",
     ):
         assert word in headings
-    assert any("evaluering" in line.lower() for line in pb.follow_up)
+    assert any("evaluering" in f.text.lower() and f.after_days <= 14 for f in pb.follow_up)
     esc = pb.escalation
     assert (
         esc.renotify_after_minutes,
