@@ -7,7 +7,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from beredskab import escalation, preparedness
 from beredskab.errors import ConfigError, PlanInvalidError
@@ -22,8 +22,9 @@ from beredskab.storage import Database
 from beredskab.storage.db import Clock
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
+from notifier.errors import PermanentDeliveryError
 from notifier.pool import ChannelPool
-from notifier.types import ChannelKind
+from notifier.types import ChannelKind, Message, Receipt, Recipient
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,10 @@ def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool
             channels[ChannelKind.VOICE] = TwilioVoiceChannel(
                 config, http_client=TwilioHttpClient(base_url=twilio.api_base_url)
             )
+        else:  # a live service must not pretend to call people through the console
+            channels[ChannelKind.VOICE] = Unavailable(
+                "voice calls need [twilio] from_number (a messaging service cannot call)"
+            )
         live = True
     smtp = settings.smtp
     if smtp.enabled:
@@ -96,6 +101,23 @@ def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool
         )
         live = True
     return channels, live
+
+
+class Unavailable:
+    """A kind that cannot be delivered in this configuration: every send fails plainly."""
+
+    name: ClassVar[str] = "unavailable"
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        """Refuse, saying why (the outbox logs it and falls back)."""
+        raise PermanentDeliveryError(self.reason)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
 
 
 def pacing(settings: Settings) -> dict[ChannelKind, PaceLimits]:

@@ -94,3 +94,25 @@ def test_claims_never_outlast_the_lease(
     limits: PaceLimits, lease: float, batch: int, expected: int
 ) -> None:
     assert Pacer(limits).claim_limit(lease_seconds=lease, batch_size=batch) == expected
+
+
+async def test_voice_without_a_caller_number_fails_plainly(tmp_path: Path) -> None:
+    from notifier.errors import PermanentDeliveryError
+    from notifier.types import Message, Recipient
+
+    live = LIVE.replace(
+        'from_number = "+4570201234"',
+        'messaging_service_sid = "MG9b1e5c3a7d2f4e6081a3c5e7f9b2d4c6"',
+    )
+    channels, _ = build_channels(load_settings(_config(tmp_path, live)))
+    try:
+        voice = channels[ChannelKind.VOICE]
+        assert voice.name == "unavailable"
+        with pytest.raises(PermanentDeliveryError, match="from_number"):
+            await voice.send(
+                Recipient("p", ChannelKind.VOICE, "+4520100001"),
+                Message(key="k", subject="", text="t", short_text="t"),
+            )
+    finally:
+        for channel in {id(c): c for c in channels.values()}.values():
+            await channel.aclose()
