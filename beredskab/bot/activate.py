@@ -45,7 +45,18 @@ def allowed(app: App, person: Person) -> list[Playbook]:
 
 
 async def begin(message: Message, app: App, person: Person, state: FSMContext) -> None:
-    """Offer the groups the person may activate."""
+    """/aktiver: offer the groups the person may activate."""
+    await _start(message, app, person, state, drill=False)
+
+
+async def begin_drill(message: Message, app: App, person: Person, state: FSMContext) -> None:
+    """/ovelse: the same dialogue, and the incident becomes a drill (ØVELSE on every message)."""
+    await _start(message, app, person, state, drill=True)
+
+
+async def _start(
+    message: Message, app: App, person: Person, state: FSMContext, *, drill: bool
+) -> None:
     await state.clear()
     playbooks = allowed(app, person)
     if not playbooks:
@@ -55,17 +66,15 @@ async def begin(message: Message, app: App, person: Person, state: FSMContext) -
         )
         return
     await state.set_state(Activate.group)
-    rows = [[(p.name, ActivateCb(step="group", value=p.id))] for p in playbooks]
-    await message.answer(
-        "Hvilken beredskabsgruppe vil du aktivere?", reply_markup=choices([*rows, [CANCEL]])
-    )
-
-
-async def begin_drill(message: Message, app: App, person: Person, state: FSMContext) -> None:
-    """/ovelse: the same dialogue, and the incident becomes a drill (ØVELSE on every message)."""
-    await begin(message, app, person, state)
-    if await state.get_state() == Activate.group.state:
+    if drill:  # stored before the question goes out, so the answer always sees it
         await state.update_data(drill=True)
+    rows = [[(p.name, ActivateCb(step="group", value=p.id))] for p in playbooks]
+    question = (
+        "Hvilken beredskabsgruppe vil du øve?"
+        if drill
+        else ("Hvilken beredskabsgruppe vil du aktivere?")
+    )
+    await message.answer(question, reply_markup=choices([*rows, [CANCEL]]))
 
 
 async def cancel_command(message: Message, state: FSMContext) -> None:
