@@ -116,7 +116,7 @@ def _normalise(label: str, key: str, entry: dict[str, Any], problems: list[Probl
 
 
 def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
-    """``text`` as an E.164 number (``+4520100001``), or None if it is not a valid number."""
+    """``text`` as an E.164 number (fictional example: ``+4520100001``), or None if invalid."""
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

@@ -25,7 +25,19 @@ def activate(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Aktivér en beredskabsgruppe / activate a playbook."""
+    _activate(playbook, actor, description, zone, police_case, drill=drill, deliver=not no_deliver)
 
+
+def _activate(
+    playbook: str,
+    actor: str,
+    description: str,
+    zone: int | None,
+    police_case: str | None,
+    *,
+    drill: bool,
+    deliver: bool,
+) -> None:
     async def body(app: App) -> activation.ActivationResult:
         return await activation.activate(
             db=app.db,
@@ -39,17 +51,16 @@ def activate(
             drill=drill,
         )
 
-    result = run(body, deliver=not no_deliver)
+    result = run(body, deliver=deliver)
     i = result.incident
-    typer.echo(
-        t(
-            "joined" if result.joined else "activated",
-            nr=i.id,
-            gruppe=i.playbook_name,
-            participants=result.participants,
-            messages=result.messages,
-        )
+    text = t(
+        "joined" if result.joined else "activated",
+        nr=i.id,
+        gruppe=i.playbook_name,
+        participants=result.participants,
+        messages=result.messages,
     )
+    typer.echo(f"ØVELSE: {text}" if drill else text)
 
 
 @cli.command()
@@ -135,28 +146,6 @@ def drill(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Start en ØVELSE / run a drill: the full flow, every message marked ØVELSE."""
-
-    async def body(app: App) -> activation.ActivationResult:
-        return await activation.activate(
-            db=app.db,
-            plan=app.plan,
-            playbook=playbook,
-            actor_id=actor,
-            channel=CHANNEL,
-            description=description or "Øvelse",
-            zone=zone,
-            drill=True,
-        )
-
-    result = run(body, deliver=not no_deliver)
-    i = result.incident
-    typer.echo(
-        "ØVELSE: "
-        + t(
-            "joined" if result.joined else "activated",
-            nr=i.id,
-            gruppe=i.playbook_name,
-            participants=result.participants,
-            messages=result.messages,
-        )
+    _activate(
+        playbook, actor, description or "Øvelse", zone, None, drill=True, deliver=not no_deliver
     )
