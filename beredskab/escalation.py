@@ -151,7 +151,7 @@ async def _renotify(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer:
         playbook=pb,
         people=[person],
         kind=TemplateKind.REMINDER,
-        values=_values(incident, tx),
+        values={**_values(incident, tx), "trin": "bekræft, at du har set alarmen"},
         confirm=True,
         call=True,
     )

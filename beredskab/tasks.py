@@ -153,9 +153,29 @@ async def change(
             incident_id=incident_id,
             detail=f"task {number}",
         )
+        if status is TaskStatus.DECLINED and playbook is not None:
+            await _tell_leader_of_decline(tx, plan, playbook, incident, task, actor.name)
         updated = await tx.tasks.get(incident_id, number)
     assert updated is not None
     return TaskChange(task=updated, changed=True)
+
+
+async def _tell_leader_of_decline(
+    tx: Tx, plan: Plan, playbook: Playbook, incident: Incident, task: Task, who: str
+) -> None:
+    """A declined task waits for the leader to hand it on: tell them at once."""
+    leaders = plan.directory.with_role(playbook.leader_role)
+    what = f"opgave {task.number} ({task.target_name}) er afvist af {who}; giv den videre"
+    values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+    await notify(
+        tx,
+        incident=incident,
+        playbook=playbook,
+        people=leaders,
+        kind=TemplateKind.REMINDER,
+        values={**values, "opgave": what, "trin": what},
+        confirm=False,
+    )
 
 
 async def reassign(

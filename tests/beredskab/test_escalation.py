@@ -65,6 +65,7 @@ async def test_a_participant_who_never_answers_is_chased_on_schedule(
     voice = {d.person_id for d in reminders if d.channel is ChannelKind.VOICE}
     assert voice == {p for p in silent if plan.directory.person(p).phone}  # type: ignore[union-attr]
     assert await escalation.tick(db=cdb, plan=plan) == 0  # never twice
+    assert all("{" not in d.text for d in reminders)  # every placeholder filled
 
     clock.advance(minutes=10)
     await escalation.tick(db=cdb, plan=plan)

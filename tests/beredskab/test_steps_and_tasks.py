@@ -136,6 +136,10 @@ async def test_task_life_cycle_and_reassignment(db: Database, plan: Plan) -> Non
         channel="cli",
     )
     assert declined.task.status is TaskStatus.DECLINED
+    leaders = {p.id for p in plan.directory.with_role("projektchef")}
+    told = [d for d in await deliveries(db, nr) if d.template == "reminder"]
+    assert {d.person_id for d in told} == leaders  # the chief hears at once, to hand it on
+    assert all(f"opgave {task.number}" in d.text for d in told)
     moved = await tasks.reassign(
         db=db,
         plan=plan,

@@ -96,6 +96,8 @@ def test_a_whole_incident_from_the_command_line(cli: Cli) -> None:
         m["person"] for m in cli.lines() if m["subject"] and "afsluttet" in m["subject"].lower()
     }
     assert participants <= stand_down
+    unfilled = [m["text"] for m in cli.lines() if "{" in m["text"] + (m["subject"] or "")]
+    assert unfilled == []  # every placeholder of every message was filled
 
     report = cli("report", "1")
     assert "# Situationsrapport — hændelse 1" in report
