@@ -8,10 +8,8 @@ from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import Confirmation, ConfirmationStatus, EntryKind
-from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Database
-from playbooks.schema import TemplateKind
 
 
 @dataclass(frozen=True)
@@ -67,28 +65,16 @@ async def record(
                 channel=via,
                 incident_id=incident_id,
             )
-            deputy = plan.directory.person(person.deputy) if decline and person.deputy else None
             playbook = plan.playbook(incident.playbook_id)
-            if (
-                deputy is not None
-                and playbook is not None
-                and await tx.incidents.add_confirmation(
-                    incident_id, deputy.id, reason=f"deputy:{person.id}", now=tx.now
+            deputy = (
+                await escalation.ask_deputy(
+                    tx, plan=plan, playbook=playbook, incident=incident, person=person
                 )
-            ):
+                if decline and playbook is not None
+                else None
+            )
+            if deputy is not None:
                 deputy_id = deputy.id
-                values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
-                await notify(
-                    tx,
-                    incident=incident,
-                    playbook=playbook,
-                    people=[deputy],
-                    kind=TemplateKind.ACTIVATION,
-                    values=values,
-                )
-                await escalation.schedule_confirmations(
-                    tx, playbook=playbook, incident=incident, people=[deputy]
-                )
                 await situation_log.append(
                     tx,
                     incident_id=incident_id,

@@ -67,6 +67,28 @@ async def schedule_follow_ups(tx: Tx, *, playbook: Playbook, incident: Incident)
     )
 
 
+async def ask_deputy(
+    tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, person: Person
+) -> Person | None:
+    """Ask a person's deputy to step in (confirmation row, alert, escalation timers);
+    the deputy if newly asked, None if there is none or they were asked already."""
+    deputy = plan.directory.person(person.deputy) if person.deputy else None
+    if deputy is None or not await tx.incidents.add_confirmations(
+        incident.id, [deputy.id], reason=f"deputy:{person.id}", now=tx.now
+    ):
+        return None
+    await notify(
+        tx,
+        incident=incident,
+        playbook=playbook,
+        people=[deputy],
+        kind=TemplateKind.ACTIVATION,
+        values=_values(incident, tx),
+    )
+    await schedule_confirmations(tx, playbook=playbook, incident=incident, people=[deputy])
+    return deputy
+
+
 async def schedule_steps(tx: Tx, *, incident: Incident, positions: Sequence[int]) -> None:
     """A due-time timer for each of these steps."""
     steps = {s.position: s for s in await tx.steps.list(incident.id)}
@@ -169,24 +191,12 @@ async def _deputy(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: T
     person = plan.directory.person(timer.person_id or "")
     if person is None or not await _pending(tx, incident, timer.person_id):
         return "skipped: answered"
-    deputy = plan.directory.person(person.deputy) if person.deputy else None
-    if deputy is None:
+    if not person.deputy:
         await _log(tx, incident, f"{person.name} har ikke bekræftet og har ingen stedfortræder.")
         return "no deputy"
-    added = await tx.incidents.add_confirmations(
-        incident.id, [deputy.id], reason=f"deputy:{person.id}", now=tx.now
-    )
-    if not added:
+    deputy = await ask_deputy(tx, plan=plan, playbook=pb, incident=incident, person=person)
+    if deputy is None:
         return "deputy already asked"
-    await notify(
-        tx,
-        incident=incident,
-        playbook=pb,
-        people=[deputy],
-        kind=TemplateKind.ACTIVATION,
-        values=_values(incident, tx),
-    )
-    await schedule_confirmations(tx, playbook=pb, incident=incident, people=[deputy])
     await _log(
         tx,
         incident,

@@ -123,23 +123,6 @@ class IncidentRepo:
             .values(status=IncidentStatus.CLOSED.value, open_key=None, closed_at=now, closed_by=by)
         )
 
-    async def add_confirmation(
-        self, incident_id: int, person_id: str, *, reason: str, now: datetime
-    ) -> bool:
-        """Ask a person to confirm; False if they already have a row."""
-        if await self.confirmation(incident_id, person_id) is not None:
-            return False
-        await self._conn.execute(
-            insert(confirmations).values(
-                incident_id=incident_id,
-                person_id=person_id,
-                reason=reason,
-                status=ConfirmationStatus.PENDING.value,
-                updated_at=now,
-            )
-        )
-        return True
-
     async def add_confirmations(
         self, incident_id: int, person_ids: Sequence[str], *, reason: str, now: datetime
     ) -> list[str]:
