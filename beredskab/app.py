@@ -29,8 +29,13 @@ from notifier.types import ChannelKind, Message, Receipt, Recipient
 log = logging.getLogger(__name__)
 
 
-def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool]:
-    """The channel for each kind, and whether any of them reaches real people.
+def live_providers(settings: Settings) -> bool:
+    """True when any channel reaches real people (then the example directory is refused)."""
+    return settings.twilio.enabled or settings.smtp.enabled or settings.telegram.enabled
+
+
+def build_channels(settings: Settings) -> dict[ChannelKind, Channel]:
+    """The channel for each kind.
 
     Every kind starts on the console channel; configuring a provider switches its kinds over.
     Provider modules are imported only when configured: aiogram alone takes seconds to
@@ -40,7 +45,6 @@ def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool
         settings.outbox_file, echo=sys.stdout if settings.console.echo else None
     )
     channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
-    live = False
     twilio = settings.twilio
     if twilio.enabled:
         from notifier.channels.sms import (
@@ -71,7 +75,6 @@ def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool
             channels[ChannelKind.VOICE] = Unavailable(
                 "voice calls need [twilio] from_number (a messaging service cannot call)"
             )
-        live = True
     smtp = settings.smtp
     if smtp.enabled:
         from notifier.channels.email import SmtpConfig, SmtpEmailChannel
@@ -90,7 +93,6 @@ def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool
         channels[ChannelKind.EMAIL] = ChannelPool(
             [SmtpEmailChannel(smtp_config) for _ in range(smtp.connections)]
         )
-        live = True
     telegram = settings.telegram
     if telegram.enabled:
         from notifier.channels.telegram import TelegramChannel
@@ -99,8 +101,7 @@ def build_channels(settings: Settings) -> tuple[dict[ChannelKind, Channel], bool
         channels[ChannelKind.TELEGRAM] = TelegramChannel.from_token(
             telegram.bot_token.get_secret_value(), api_base_url=telegram.api_base_url
         )
-        live = True
-    return channels, live
+    return channels
 
 
 class Unavailable:
@@ -199,8 +200,7 @@ class App:
         Call it inside the running event loop (provider clients bind to it).
         """
         plan = load(settings)
-        live = settings.twilio.enabled or settings.smtp.enabled or settings.telegram.enabled
-        if live and plan.directory.example:
+        if live_providers(settings) and plan.directory.example:
             raise ConfigError(
                 f"{plan.directory.source} is the fictional example directory; it cannot be used "
                 "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
@@ -212,7 +212,7 @@ class App:
             if settings.smtp.enabled or settings.security.link_secret
             else LinkSigner.random()
         )
-        channels, _ = build_channels(settings)
+        channels = build_channels(settings)
         password = settings.database.password
         db = Database(
             settings.database_url,

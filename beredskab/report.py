@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from beredskab.i18n import status as status_word
@@ -44,8 +45,6 @@ async def overview(*, db: Database, incident_id: int) -> Overview:
 
 
 def _t(value: object) -> str:
-    from datetime import datetime
-
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M:%S")
     return "-" if value is None else str(value)

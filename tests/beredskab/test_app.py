@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from beredskab.app import App, build_channels, pacing
+from beredskab.app import App, build_channels, live_providers, pacing
 from beredskab.errors import ConfigError
 from beredskab.pacing import PaceLimits, Pacer
 from beredskab.settings import load_settings
@@ -22,7 +22,7 @@ def _config(tmp_path: Path, extra: str) -> Path:
 
 def test_embedded_default_is_console_only(tmp_path: Path) -> None:
     settings = load_settings(_config(tmp_path, ""))
-    channels, live = build_channels(settings)
+    channels, live = build_channels(settings), live_providers(settings)
     assert not live
     assert all(isinstance(c, ConsoleChannel) for c in channels.values())
     assert pacing(settings) == {}
@@ -51,7 +51,7 @@ async def test_example_directory_is_refused_with_live_providers(tmp_path: Path) 
 
 async def test_live_providers_replace_the_console(tmp_path: Path) -> None:
     settings = load_settings(_config(tmp_path, LIVE))
-    channels, live = build_channels(settings)
+    channels, live = build_channels(settings), live_providers(settings)
     try:
         assert live
         assert channels[ChannelKind.SMS].name == "twilio-sms"
@@ -104,7 +104,7 @@ async def test_voice_without_a_caller_number_fails_plainly(tmp_path: Path) -> No
         'from_number = "+4570201234"',
         'messaging_service_sid = "MG9b1e5c3a7d2f4e6081a3c5e7f9b2d4c6"',
     )
-    channels, _ = build_channels(load_settings(_config(tmp_path, live)))
+    channels = build_channels(load_settings(_config(tmp_path, live)))
     try:
         voice = channels[ChannelKind.VOICE]
         assert voice.name == "unavailable"
