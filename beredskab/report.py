@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from beredskab.i18n import status as status_word
 from beredskab.incidents import require
 from beredskab.models import Confirmation, Delivery, Incident, LogEntry, Step, Task
+from beredskab.notifications import LOCAL_TZ
 from beredskab.situation_log import ChainCheck, verify
 from beredskab.storage import Database
-
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 
 @dataclass(frozen=True)

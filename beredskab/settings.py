@@ -30,7 +30,6 @@ class ServiceSettings(_Section):
     data_dir: Path = Path("var")
     public_base_url: str = "http://127.0.0.1:8080"
     language: Literal["da", "en"] = "da"
-    timezone: str = "Europe/Copenhagen"
 
 
 class DatabaseSettings(_Section):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from argon2 import PasswordHasher
 
@@ -28,6 +27,7 @@ from beredskab.errors import BeredskabError, NotAuthorisedError
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
+from beredskab.notifications import LOCAL_TZ
 from beredskab.preparedness import answers as preparedness
 from beredskab.sms_texts import text
 from beredskab.storage import Tx
@@ -149,8 +149,7 @@ async def _pin_refused(ctx: _Ctx, tx: Tx, pin: str) -> _Answer | None:
         answer = ctx.error("wrong_pin", "pin: wrong", remaining=result.remaining)
     else:
         assert result.until is not None
-        zone = ZoneInfo(ctx.app.settings.service.timezone)
-        until = result.until.astimezone(zone).strftime("%H:%M")
+        until = result.until.astimezone(LOCAL_TZ).strftime("%H:%M")
         outcome = "pin: locked now" if result.locked_now else "pin: locked"
         answer = ctx.error("locked", outcome, until=until)
     await _reply(ctx, answer, tx)
