@@ -167,7 +167,6 @@ async def _notify_participants(
     tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, actor: Person
 ) -> tuple[int, int]:
     """Ask each participant not yet asked to confirm, and send the activation message."""
-    activator = plan.directory.person(incident.activated_by)
     candidates = plan.directory.with_any_role(playbook.participants)
     added = set(
         await tx.incidents.add_confirmations(
@@ -184,9 +183,7 @@ async def _notify_participants(
             now=tx.now,
             only_from=[ConfirmationStatus.PENDING],
         )
-    values = incident_values(
-        incident, activated_by=activator.name if activator else incident.activated_by, at=tx.now
-    )
+    values = incident_values(incident, directory=plan.directory, at=tx.now)
     messages = await notify(
         tx,
         incident=incident,

@@ -83,7 +83,7 @@ async def ask_deputy(
         playbook=playbook,
         people=[deputy],
         kind=TemplateKind.ACTIVATION,
-        values=_values(incident, tx),
+        values=_values(plan, incident, tx),
     )
     await schedule_confirmations(tx, playbook=playbook, incident=incident, people=[deputy])
     return deputy
@@ -159,8 +159,8 @@ async def _log(tx: Tx, incident: Incident, text: str) -> None:
     )
 
 
-def _values(incident: Incident, tx: Tx) -> dict[str, str]:
-    return incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+def _values(plan: Plan, incident: Incident, tx: Tx) -> dict[str, str]:
+    return incident_values(incident, directory=plan.directory, at=tx.now)
 
 
 async def _renotify(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
@@ -173,7 +173,7 @@ async def _renotify(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer:
         playbook=pb,
         people=[person],
         kind=TemplateKind.REMINDER,
-        values={**_values(incident, tx), "trin": "bekræft, at du har set alarmen"},
+        values={**_values(plan, incident, tx), "trin": "bekræft, at du har set alarmen"},
         confirm=True,
         call=True,
     )
@@ -225,7 +225,7 @@ async def _report_missing(
         playbook=pb,
         people=leaders,
         kind=TemplateKind.ESCALATION,
-        values=_values(incident, tx),
+        values=_values(plan, incident, tx),
         confirm=False,
         extra=f"Mangler stadig: {names}.",
     )
@@ -236,7 +236,7 @@ async def _report_missing(
 
 
 async def _remind(
-    tx: Tx, pb: Playbook, incident: Incident, people: Sequence[Person], what: str
+    tx: Tx, plan: Plan, pb: Playbook, incident: Incident, people: Sequence[Person], what: str
 ) -> int:
     return await notify(
         tx,
@@ -244,7 +244,7 @@ async def _remind(
         playbook=pb,
         people=people,
         kind=TemplateKind.REMINDER,
-        values={**_values(incident, tx), "trin": what, "opgave": what},
+        values={**_values(plan, incident, tx), "trin": what, "opgave": what},
         confirm=False,
     )
 
@@ -253,7 +253,7 @@ async def _step_due(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer:
     step = next((s for s in await tx.steps.list(incident.id) if s.position == timer.ref), None)
     if step is None or step.status in (StepStatus.DONE, StepStatus.SKIPPED):
         return "skipped: step finished"
-    await _remind(tx, pb, incident, plan.directory.with_role(step.owner_role), step.title)
+    await _remind(tx, plan, pb, incident, plan.directory.with_role(step.owner_role), step.title)
     due = tx.now + timedelta(minutes=pb.escalation.reminder_after_minutes)
     await tx.timers.add([NewTimer("step-overdue", incident.id, due, ref=step.position)], now=tx.now)
     await _log(
@@ -268,7 +268,7 @@ async def _step_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, ti
     step = next((s for s in await tx.steps.list(incident.id) if s.position == timer.ref), None)
     if step is None or step.status in (StepStatus.DONE, StepStatus.SKIPPED):
         return "skipped: step finished"
-    await _remind(tx, pb, incident, plan.directory.with_role(pb.leader_role), step.title)
+    await _remind(tx, plan, pb, incident, plan.directory.with_role(pb.leader_role), step.title)
     await _log(
         tx,
         incident,
@@ -283,7 +283,7 @@ async def _task_due(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer:
         return "skipped: task settled"
     person = plan.directory.person(task.assignee)
     what = f"opgave {task.number}: {task.target_name}"
-    await _remind(tx, pb, incident, [person] if person else [], what)
+    await _remind(tx, plan, pb, incident, [person] if person else [], what)
     due = tx.now + timedelta(minutes=pb.escalation.reminder_after_minutes)
     await tx.timers.add([NewTimer("task-overdue", incident.id, due, ref=task.number)], now=tx.now)
     await _log(
@@ -300,7 +300,7 @@ async def _task_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, ti
     if task is None or task.status not in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
         return "skipped: task settled"
     what = f"opgave {task.number}: {task.target_name} ({task.assignee})"
-    await _remind(tx, pb, incident, plan.directory.with_role(pb.leader_role), what)
+    await _remind(tx, plan, pb, incident, plan.directory.with_role(pb.leader_role), what)
     await _log(
         tx,
         incident,
@@ -314,6 +314,6 @@ async def _follow_up(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer
         return "skipped: follow-up no longer in the plan"
     follow = pb.follow_up[timer.ref]
     people = plan.directory.with_role(follow.role)
-    await _remind(tx, pb, incident, people, follow.text)
+    await _remind(tx, plan, pb, incident, people, follow.text)
     await _log(tx, incident, f"Opfølgning: {follow.text} ({follow.role} er mindet om det).")
     return f"follow-up reminded {len(people)}"

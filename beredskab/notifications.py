@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from beredskab.models import ActionToken, Incident
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
+from contacts.directory import Directory
 from contacts.models import Person
 from notifier.types import ChannelKind
 from playbooks.schema import DRILL_PREFIX, DRILL_PREFIX_EN, Playbook, Template, TemplateKind
@@ -34,8 +35,10 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(_Values(values))
 
 
-def incident_values(incident: Incident, *, activated_by: str, at: datetime) -> dict[str, str]:
+def incident_values(incident: Incident, *, directory: Directory, at: datetime) -> dict[str, str]:
     """The placeholder values every template of an incident can use."""
+    activator = directory.person(incident.activated_by)
+    activated_by = activator.name if activator else incident.activated_by
     return {
         "nr": str(incident.id),
         "gruppe": incident.playbook_name,

@@ -50,7 +50,7 @@ async def close(
                 )
         notified = {d.person_id for d in deliveries}
         people = [p for p in plan.directory.people if p.id in notified]
-        values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+        values = incident_values(incident, directory=plan.directory, at=tx.now)
         messages = await notify(
             tx,
             incident=incident,

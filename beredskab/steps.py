@@ -56,7 +56,7 @@ async def run_actions(
         return
     spec = next((s for s in playbook.steps if s.id == step.step_id), None)
     values = {
-        **incident_values(incident, activated_by=incident.activated_by, at=tx.now),
+        **incident_values(incident, directory=plan.directory, at=tx.now),
         "trin": step.title,
     }
     for action in spec.actions if spec else ():

@@ -63,7 +63,7 @@ async def create_from_assignments(
         actor="system",
         text=f"{len(created)} opsøgende opgaver oprettet fra den faste kontaktliste.",
     )
-    values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+    values = incident_values(incident, directory=plan.directory, at=tx.now)
     for assignee in sorted({t.assignee for t in created}):
         person = directory.person(assignee)
         if person is None:
@@ -166,7 +166,7 @@ async def _tell_leader_of_decline(
     """A declined task waits for the leader to hand it on: tell them at once."""
     leaders = plan.directory.with_role(playbook.leader_role)
     what = f"opgave {task.number} ({task.target_name}) er afvist af {who}; giv den videre"
-    values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+    values = incident_values(incident, directory=plan.directory, at=tx.now)
     await notify(
         tx,
         incident=incident,
@@ -219,7 +219,7 @@ async def reassign(
             actor=actor.id,
             text=f"Opgave {number} ({task.target_name}) givet videre til {new_assignee.name}.",
         )
-        values = incident_values(incident, activated_by=incident.activated_by, at=tx.now)
+        values = incident_values(incident, directory=plan.directory, at=tx.now)
         await notify(
             tx,
             incident=incident,

@@ -75,3 +75,18 @@ async def test_closed_incident_takes_no_acks(db: Database, plan: Plan) -> None:
     await standdown.close(db=db, plan=plan, incident_id=nr, actor_id=CHIEF, channel="cli")
     with pytest.raises(InvalidStateError, match="closed"):
         await acknowledgements.record(db=db, plan=plan, incident_id=nr, person_id=SSP, via="sms")
+
+
+async def test_the_deputys_alert_names_the_activator(db: Database, plan: Plan) -> None:
+    nr = await _incident(db, plan)
+    person = plan.directory.person(CHIEF)
+    assert person is not None and person.deputy
+    await acknowledgements.record(
+        db=db, plan=plan, incident_id=nr, person_id=CHIEF, via="cli", decline=True
+    )
+    alerts = [
+        d
+        for d in await deliveries(db, nr)
+        if d.person_id == person.deputy and d.channel.value == "email"
+    ]
+    assert alerts and all("Kim Holm" in d.text and POLICE not in d.text for d in alerts)
