@@ -41,14 +41,13 @@ async def close(
             what=f"stand down incident {incident_id}",
             incident_id=incident_id,
         )
-        deliveries = await tx.deliveries.for_incident(incident_id)
+        notified = await tx.deliveries.recipients(incident_id)
         expired = await tx.deliveries.expire_queued(incident_id, now=tx.now)
         for task in await tx.tasks.list(incident_id):
             if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
                 await tx.tasks.update(
                     incident_id, task.number, now=tx.now, status=TaskStatus.CANCELLED
                 )
-        notified = {d.person_id for d in deliveries}
         people = [p for p in plan.directory.people if p.id in notified]
         values = incident_values(incident, directory=plan.directory, at=tx.now)
         messages = await notify(

@@ -352,3 +352,10 @@ class DeliveryRepo:
             deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value])
         )
         return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def recipients(self, incident_id: int) -> set[str]:
+        """Everyone who was sent anything about an incident."""
+        stmt = (
+            select(deliveries.c.person_id).where(deliveries.c.incident_id == incident_id).distinct()
+        )
+        return set((await self._conn.execute(stmt)).scalars())
