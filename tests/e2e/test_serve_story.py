@@ -187,6 +187,10 @@ async def _wait(condition: Callable[[], Awaitable[bool] | bool], within: float =
         await asyncio.sleep(0.1)
 
 
+async def _has_confirmed(service: Service, person: str) -> bool:
+    return person in await _confirmed(service)
+
+
 async def _confirmed(service: Service) -> set[str]:
     status = await service.status(1)
     return {c["person_id"] for c in status["confirmations"] if c["status"] == "confirmed"}
@@ -227,9 +231,12 @@ async def test_the_whole_story_against_a_running_service(
         }
         # 1) OK by SMS
         await service.sms(client, PHONES[SSP_SMS], "OK", "SM" + "2" * 32)
+        # The inbox processes the SMS on its own; wait, so the timeline order is the story's.
+        await _wait(lambda: _has_confirmed(service, SSP_SMS))
         # 2) The Telegram button, delivered through getUpdates
         alert = next(m for m in api.sent_to(9001) if m.button_data)
         await api.press_button(alert, alert.button_data[0])
+        await _wait(lambda: _has_confirmed(service, SSP_TELEGRAM))
         # 3) The email page: GET changes nothing, POST confirms
         mail = next(
             m
