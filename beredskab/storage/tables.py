@@ -245,3 +245,66 @@ timers = Table(
     Column("outcome", Text, nullable=True),
     Index("ix_timers_due", "fired_at", "due_at"),
 )
+
+web_codes = Table(
+    "web_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person_id", String(64), nullable=False),
+    Column("code_hash", String(128), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("used_at", UTCDateTime(), nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Index("ix_web_codes_person", "person_id", "created_at"),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # SHA-256 (hex) of the cookie's secret: the cookie itself is never stored.
+    Column("id", String(64), primary_key=True),
+    Column("person_id", String(64), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_seen_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("ended_at", UTCDateTime(), nullable=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    # The first characters of the token, shown in listings so an operator can tell them apart.
+    Column("prefix", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    # Every API call acts as this directory person: roles decide what the token may do.
+    Column("person_id", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+communications = Table(
+    "communications",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    # board, operations or partners (who receives it)
+    Column("audience", String(64), nullable=False),
+    Column("template", String(64), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    # draft -> approved -> sent, or discarded
+    Column("status", String(16), nullable=False),
+    Column("drafted_by", String(64), nullable=False),
+    Column("drafted_at", UTCDateTime(), nullable=False),
+    Column("approved_by", String(64), nullable=True),
+    Column("approved_at", UTCDateTime(), nullable=True),
+    Column("sent_at", UTCDateTime(), nullable=True),
+    Column("recipients", Integer, nullable=True),
+)
