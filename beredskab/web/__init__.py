@@ -1,14 +1,28 @@
-"""The web app: webhooks, acknowledgement pages and /healthz (FastAPI, served by uvicorn)."""
+"""The web app: webhooks, acknowledgement pages, the mobile pages, the JSON API and /healthz."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from beredskab.web import ack, preparedness, webhooks
+from beredskab.web import (
+    ack,
+    api,
+    export,
+    incident,
+    pages,
+    preparedness,
+    readiness,
+    signin,
+    webhooks,
+)
+
+STATIC = Path(__file__).parent / "static"
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -33,14 +47,28 @@ class BodyLimit(BaseHTTPMiddleware):
 
 def create_app(app: App) -> FastAPI:
     """The FastAPI application for one running service."""
-    web = FastAPI(title="beredskab", docs_url=None, redoc_url=None)
+    web = FastAPI(
+        title="beredskab",
+        summary="Crisis-response notification service: the JSON API for integrations.",
+        version="1",
+        openapi_url="/api/v1/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
     web.state.beredskab = app
     web.add_middleware(BodyLimit, max_bytes=app.settings.web.max_body_bytes)
-    web.include_router(webhooks.router)
-    web.include_router(ack.router)
-    web.include_router(preparedness.router)
+    web.include_router(webhooks.router, include_in_schema=False)
+    web.include_router(ack.router, include_in_schema=False)
+    web.include_router(preparedness.router, include_in_schema=False)
+    web.include_router(signin.router, include_in_schema=False)
+    web.include_router(pages.router, include_in_schema=False)
+    web.include_router(incident.router, include_in_schema=False)
+    web.include_router(export.router, include_in_schema=False)
+    web.include_router(readiness.router, include_in_schema=False)
+    web.include_router(api.router)
+    web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    @web.get("/healthz")
+    @web.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
         """Each component's state; 503 when the database does not answer."""
         report = await app.health()

@@ -1,0 +1,7 @@
+"""The live incident page: confirmations, steps, outreach, log, communication, stand-down."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
