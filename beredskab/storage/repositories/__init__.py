@@ -16,6 +16,7 @@ from beredskab.storage.repositories.people import PeopleRepo
 from beredskab.storage.repositories.preparedness import PreparednessRepo
 from beredskab.storage.repositories.security import InboxRepo, PinRepo
 from beredskab.storage.repositories.timers import TimerRepo
+from beredskab.storage.repositories.web import WebRepo
 from beredskab.storage.repositories.work import StepRepo, TaskRepo
 
 
@@ -37,6 +38,7 @@ class Tx:
         self.pins = PinRepo(conn)
         self.preparedness = PreparednessRepo(conn)
         self.timers = TimerRepo(conn, dialect=dialect)
+        self.web = WebRepo(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
