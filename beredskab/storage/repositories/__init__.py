@@ -8,7 +8,9 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from beredskab.storage.repositories.api_tokens import ApiTokenRepo
 from beredskab.storage.repositories.audit import AuditRepo
+from beredskab.storage.repositories.communications import CommunicationRepo
 from beredskab.storage.repositories.deliveries import DeliveryRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.log import LogRepo
@@ -38,7 +40,9 @@ class Tx:
         self.pins = PinRepo(conn)
         self.preparedness = PreparednessRepo(conn)
         self.timers = TimerRepo(conn, dialect=dialect)
+        self.api_tokens = ApiTokenRepo(conn)
         self.web = WebRepo(conn)
+        self.communications = CommunicationRepo(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -1,0 +1,157 @@
+"""API tokens for integrations: created by the CLI, stored hashed, each acting as one person.
+
+A token is ``bk_`` + 32 random bytes (URL-safe base64). Only its SHA-256 (hex) and a short
+display prefix are stored, so the plaintext exists once: in the answer to ``create``. Every
+API call made with a token acts as the directory person named at creation; that person's
+roles decide what the call may do, through the same checks as every other interface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from beredskab import access, audit
+from beredskab.errors import BeredskabError, InvalidStateError, NotFoundError
+from beredskab.plan import Plan
+from beredskab.storage import Database
+from beredskab.storage.repositories.api_tokens import ApiToken
+from contacts.models import Person
+
+TOKEN_PREFIX = "bk_"
+DISPLAY_CHARS = 10
+"""How many leading characters of a token listings show (``bk_`` + 7)."""
+MAX_TOKEN_CHARS = 200
+"""Anything longer is not one of ours; it is refused before it is hashed."""
+MAX_NAME_CHARS = 100
+
+__all__ = [
+    "ApiToken",
+    "Caller",
+    "CreatedToken",
+    "TokenRefused",
+    "authenticate",
+    "create",
+    "hash_token",
+    "list_tokens",
+    "revoke",
+]
+
+
+class TokenRefused(BeredskabError):
+    """The presented token is missing, unknown or revoked, or its person left the directory."""
+
+
+@dataclass(frozen=True)
+class CreatedToken:
+    """A new token: the stored record and the plaintext, which is never available again."""
+
+    token: ApiToken
+    plaintext: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who an authenticated API call acts as, and through which token."""
+
+    person: Person
+    token: ApiToken
+
+
+def hash_token(plaintext: str) -> str:
+    """The SHA-256 (hex) of a token: what the database stores and looks up."""
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+async def create(
+    *,
+    db: Database,
+    plan: Plan,
+    name: str,
+    person_id: str,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> CreatedToken:
+    """Create a token acting as a directory person; the plaintext is returned only here."""
+    person = access.person(plan, person_id)
+    name = name.strip()
+    if not name or len(name) > MAX_NAME_CHARS:
+        raise InvalidStateError(
+            f"a token needs a name of 1-{MAX_NAME_CHARS} characters, e.g. the integration's name"
+        )
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    async with db.transaction() as tx:
+        token = await tx.api_tokens.add(
+            name=name,
+            prefix=plaintext[:DISPLAY_CHARS],
+            token_hash=hash_token(plaintext),
+            person_id=person.id,
+            now=tx.now,
+        )
+        await audit.record(
+            tx,
+            actor=actor,
+            action="api_token.create",
+            channel=channel,
+            detail=f"token {token.id} '{name}' ({token.prefix}…) acts as {person.id}",
+        )
+    return CreatedToken(token=token, plaintext=plaintext)
+
+
+async def list_tokens(*, db: Database) -> list[ApiToken]:
+    """Every token, revoked ones included, oldest first (no secrets: they are not stored)."""
+    async with db.transaction() as tx:
+        return await tx.api_tokens.list()
+
+
+async def revoke(
+    *, db: Database, token_id: int, actor: str = "cli", channel: str = "cli"
+) -> ApiToken:
+    """Revoke a token: every later call with it is refused (401)."""
+    async with db.transaction() as tx:
+        token = await tx.api_tokens.get(token_id)
+        if token is None:
+            raise NotFoundError(f"there is no API token {token_id}; see `beredskab token list`")
+        if not await tx.api_tokens.revoke(token_id, now=tx.now):
+            raise InvalidStateError(f"API token {token_id} is already revoked")
+        await audit.record(
+            tx,
+            actor=actor,
+            action="api_token.revoke",
+            channel=channel,
+            detail=f"token {token.id} '{token.name}' ({token.prefix}…) of {token.person_id}",
+        )
+        revoked = await tx.api_tokens.get(token_id)
+    assert revoked is not None
+    return revoked
+
+
+async def authenticate(*, db: Database, plan: Plan, plaintext: str, channel: str) -> Caller:
+    """The person a token acts as, and the token marked as used; a presented token that is
+    unknown, revoked or acts as someone who left the directory is audited and refused."""
+    known = plaintext.startswith(TOKEN_PREFIX) and len(plaintext) <= MAX_TOKEN_CHARS
+    async with db.transaction() as tx:
+        token = await tx.api_tokens.by_hash(hash_token(plaintext)) if known else None
+        actor = "unknown"
+        if token is None:
+            refusal = "unknown API token"
+            detail = f"unknown token {plaintext[:DISPLAY_CHARS]!r}"
+        else:
+            actor = token.person_id
+            person = plan.directory.person(token.person_id)
+            if token.revoked:
+                refusal = f"API token {token.id} was revoked; ask for a new one"
+            elif person is None:
+                refusal = (
+                    f"API token {token.id} acts as '{token.person_id}', who is no longer in the "
+                    "contact directory; revoke it and create a new one"
+                )
+            else:
+                await tx.api_tokens.touch(token.id, now=tx.now)
+                return Caller(person=person, token=token)
+            detail = f"token {token.id} '{token.name}': {refusal}"
+        await audit.record(
+            tx, actor=actor, action="api.auth", channel=channel, allowed=False, detail=detail
+        )
+    raise TokenRefused(refusal)

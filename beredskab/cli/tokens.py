@@ -1,0 +1,91 @@
+"""`beredskab token create|list|revoke`: API tokens for integrations of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from beredskab import api_tokens
+from beredskab.app import App
+from beredskab.cli.common import CHANNEL, cli, run
+from beredskab.notifications import LOCAL_TZ
+
+token_cli = typer.Typer(
+    help="API-nøgler til integrationer / API tokens for integrations.", no_args_is_help=True
+)
+cli.add_typer(token_cli, name="token")
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M") if value else "-"
+
+
+@token_cli.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="Integrationens navn / the integration's name")],
+    person: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="Personen nøglen handler som; rollerne afgør hvad den må / "
+            "the person the token acts as; their roles decide what it may do.",
+        ),
+    ],
+) -> None:
+    """Opret en API-nøgle (vises kun én gang) / create an API token (shown only once)."""
+
+    async def body(app: App) -> api_tokens.CreatedToken:
+        return await api_tokens.create(
+            db=app.db, plan=app.plan, name=name, person_id=person, channel=CHANNEL
+        )
+
+    created = run(body)
+    token = created.token
+    typer.echo(
+        f"API-nøgle {token.id} '{token.name}' handler som {token.person_id} / "
+        f"API token {token.id} '{token.name}' acts as {token.person_id}:"
+    )
+    typer.echo(created.plaintext)
+    typer.echo(
+        "Gem nøglen nu: den vises ikke igen og kan ikke findes frem senere. / "
+        "Store the token now: it is not shown again and cannot be recovered.",
+        err=True,
+    )
+
+
+@token_cli.command("list")
+def list_() -> None:
+    """Vis API-nøgler (uden hemmeligheder) / list API tokens (no secrets)."""
+
+    async def body(app: App) -> list[api_tokens.ApiToken]:
+        return await api_tokens.list_tokens(db=app.db)
+
+    tokens = run(body)
+    if not tokens:
+        typer.echo("Ingen API-nøgler / no API tokens.")
+        return
+    typer.echo(f"{'id':>4}  {'prefix':12} {'person':20} {'oprettet':16}  {'brugt':16}  navn")
+    for token in tokens:
+        state = f"  (tilbagekaldt {_when(token.revoked_at)})" if token.revoked else ""
+        typer.echo(
+            f"{token.id:>4}  {token.prefix + '…':12} {token.person_id:20} "
+            f"{_when(token.created_at):16}  {_when(token.last_used_at):16}  {token.name}{state}"
+        )
+
+
+@token_cli.command("revoke")
+def revoke(
+    token_id: Annotated[int, typer.Argument(metavar="ID", help="Nøglens id / the token's id")],
+) -> None:
+    """Tilbagekald en API-nøgle / revoke an API token; later calls with it get 401."""
+
+    async def body(app: App) -> api_tokens.ApiToken:
+        return await api_tokens.revoke(db=app.db, token_id=token_id, channel=CHANNEL)
+
+    token = run(body)
+    typer.echo(
+        f"API-nøgle {token.id} '{token.name}' er tilbagekaldt / "
+        f"API token {token.id} '{token.name}' revoked."
+    )
