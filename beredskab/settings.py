@@ -113,11 +113,18 @@ class TelegramSettings(_Section):
 
 
 class WebSettings(_Section):
-    """The HTTP server: webhooks, acknowledgement pages, health."""
+    """The HTTP server: webhooks, acknowledgement pages, the mobile pages and their sign-in."""
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=65536, ge=1024)
+    secure_cookies: bool = True
+    session_idle_minutes: float = Field(default=120.0, gt=0)
+    session_max_hours: float = Field(default=12.0, gt=0)
+    code_minutes: float = Field(default=10.0, gt=0)
+    code_attempts: int = Field(default=5, ge=1)
+    codes_per_hour: int = Field(default=5, ge=1)
+    signin_per_minute: int = Field(default=10, ge=1)
 
 
 class SecuritySettings(_Section):

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
@@ -21,6 +21,7 @@ from beredskab.web import (
     signin,
     webhooks,
 )
+from beredskab.web.session import SignInRequired, login_redirect
 
 STATIC = Path(__file__).parent / "static"
 
@@ -67,6 +68,11 @@ def create_app(app: App) -> FastAPI:
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(api.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @web.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, exc: SignInRequired) -> Response:
+        """Pages need a session: send the browser to sign in, then back."""
+        return RedirectResponse(login_redirect(exc.target), status_code=303)
 
     @web.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:

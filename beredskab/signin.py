@@ -1,0 +1,285 @@
+"""Passwordless sign-in for the mobile pages: a one-time code, then a server-side session.
+
+The code goes to the person's bound Telegram chat, else their email, else their phone, through
+the outbox like every other message. Only an HMAC of the code and a hash of the session
+secret are stored. Every sign-in, failure and sign-out is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from beredskab import audit
+from beredskab.errors import BeredskabError
+from beredskab.i18n import Language
+from beredskab.links import LinkSigner
+from beredskab.notifications import person_channels
+from beredskab.plan import Plan
+from beredskab.settings import WebSettings
+from beredskab.storage import Database
+from beredskab.storage.repositories.deliveries import NewDelivery
+from beredskab.storage.repositories.web import WebSession
+from contacts.loader import normalise_phone
+from contacts.models import Person
+from notifier.types import ChannelKind
+
+CHANNEL = "web"
+CODE_DIGITS = 6
+CODE_CHANNELS = (ChannelKind.TELEGRAM, ChannelKind.EMAIL, ChannelKind.SMS)
+"""Where a sign-in code goes, in order of preference."""
+TOUCH_EVERY = timedelta(minutes=1)
+"""Activity is written at most this often per session (the idle timeout needs no finer)."""
+
+_CODE_TEXT: dict[Language, tuple[str, str]] = {
+    "da": (
+        "Din kode til Beredskab",
+        "Din kode til Beredskab er {code}. Den virker i {minutes} minutter. "
+        "Har du ikke bedt om den, så ignorer beskeden.",
+    ),
+    "en": (
+        "Your Beredskab code",
+        "Your Beredskab code is {code}. It works for {minutes} minutes. "
+        "If you did not ask for it, ignore this message.",
+    ),
+}
+
+
+class SignInProblem(StrEnum):
+    """Why a code was not accepted; the page says each plainly."""
+
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    USED = "used"
+    TOO_MANY = "too-many"
+    THROTTLED = "throttled"
+    UNREACHABLE = "unreachable"
+
+
+class SignInError(BeredskabError):
+    """A sign-in step that did not succeed."""
+
+    def __init__(self, problem: SignInProblem) -> None:
+        super().__init__(f"sign-in refused: {problem.value}")
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class SentCode:
+    """A code on its way to a person."""
+
+    code_id: int
+    person_id: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """A new session: ``secret`` goes into the cookie and is never stored."""
+
+    secret: str
+    session: WebSession
+
+
+def session_id(secret: str) -> str:
+    """The stored id of a session: the SHA-256 of the cookie's secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _code_hash(signer: LinkSigner, salt: str, code: str) -> str:
+    return f"{salt}${signer.sign(f'{salt}-{code}').rpartition('.')[2]}"
+
+
+def _matches(signer: LinkSigner, stored: str, code: str) -> bool:
+    salt, _, _mac = stored.partition("$")
+    return hmac.compare_digest(stored.encode(), _code_hash(signer, salt, code).encode())
+
+
+def find_person(plan: Plan, identifier: str) -> Person | None:
+    """The directory person with this phone number (any Danish notation) or email address."""
+    text = identifier.strip()
+    if "@" in text:
+        return plan.directory.by_email(text)
+    phone = normalise_phone(text)
+    return plan.directory.by_phone(phone) if phone else None
+
+
+async def send_code(
+    *, db: Database, plan: Plan, signer: LinkSigner, settings: WebSettings, identifier: str
+) -> SentCode | None:
+    """Queue a one-time code to the person; None (audited) if nobody has that number/address.
+
+    Raises ``SignInError(THROTTLED)`` after ``codes_per_hour`` codes, and
+    ``SignInError(UNREACHABLE)`` when the person has no channel at all.
+    """
+    person = find_person(plan, identifier)
+    async with db.transaction() as tx:
+        if person is None:
+            masked = identifier.strip()[:3] + "…"
+            await audit.record(
+                tx,
+                actor="unknown",
+                action="web.signin.unknown",
+                channel=CHANNEL,
+                allowed=False,
+                detail=f"no person for {masked}",
+            )
+            return None
+        since = tx.now - timedelta(hours=1)
+        if await tx.web.codes_since(person.id, since) >= settings.codes_per_hour:
+            await audit.record(
+                tx,
+                actor=person.id,
+                action="web.signin.throttled",
+                channel=CHANNEL,
+                allowed=False,
+                detail=f"more than {settings.codes_per_hour} codes in an hour",
+            )
+            failure: SignInError | None = SignInError(SignInProblem.THROTTLED)
+        else:
+            failure = None
+    if failure is not None:
+        raise failure
+    async with db.transaction() as tx:
+        chats = await tx.people.telegram_chats([person.id])
+        channels = person_channels(person, chats.get(person.id))
+        if not channels:
+            raise SignInError(SignInProblem.UNREACHABLE)
+        # Telegram or email first; SMS only for people with neither (SMS costs, and is slower).
+        kind, address = min(channels, key=lambda c: CODE_CHANNELS.index(c[0]))
+        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+        code_id = await tx.web.add_code(
+            person_id=person.id,
+            code_hash=_code_hash(signer, secrets.token_hex(8), code),
+            channel=kind.value,
+            now=tx.now,
+            expires_at=tx.now + timedelta(minutes=settings.code_minutes),
+        )
+        subject, template = _CODE_TEXT[person.language]
+        text = template.format(code=code, minutes=round(settings.code_minutes))
+        await tx.deliveries.enqueue(
+            [
+                NewDelivery(
+                    incident_id=None,
+                    person_id=person.id,
+                    channel=kind,
+                    address=address,
+                    template="signin-code",
+                    subject=subject,
+                    text=text,
+                    short_text=text,
+                    notification=f"signin:{uuid.uuid4().hex[:12]}",
+                    language=person.language,
+                )
+            ],
+            now=tx.now,
+        )
+        await audit.record(
+            tx,
+            actor=person.id,
+            action="web.signin.code",
+            channel=CHANNEL,
+            detail=f"code sent by {kind.value}",
+        )
+    return SentCode(code_id=code_id, person_id=person.id, channel=kind.value)
+
+
+async def verify_code(
+    *,
+    db: Database,
+    plan: Plan,
+    signer: LinkSigner,
+    settings: WebSettings,
+    code_id: int,
+    code: str,
+) -> Grant:
+    """Exchange a correct code for a new session; every failure is counted and audited."""
+    entered = "".join(ch for ch in code if ch.isdigit())
+    async with db.transaction() as tx:
+        stored = await tx.web.code(code_id)
+        problem: SignInProblem | None = None
+        if stored is None:
+            problem = SignInProblem.WRONG
+        elif stored.used_at is not None:
+            problem = SignInProblem.USED
+        elif stored.attempts >= settings.code_attempts:
+            problem = SignInProblem.TOO_MANY
+        elif tx.now >= stored.expires_at:
+            problem = SignInProblem.EXPIRED
+        elif not _matches(signer, stored.code_hash, entered):
+            await tx.web.count_attempt(stored.id)
+            left = settings.code_attempts - stored.attempts - 1
+            problem = SignInProblem.WRONG if left > 0 else SignInProblem.TOO_MANY
+        elif not await tx.web.use_code(stored.id, tx.now):
+            problem = SignInProblem.USED
+        if problem is not None or stored is None:
+            await audit.record(
+                tx,
+                actor=stored.person_id if stored else "unknown",
+                action="web.signin.failed",
+                channel=CHANNEL,
+                allowed=False,
+                detail=(problem or SignInProblem.WRONG).value,
+            )
+            grant: Grant | None = None
+        else:
+            person = plan.directory.person(stored.person_id)
+            secret = secrets.token_urlsafe(32)
+            session = WebSession(
+                id=session_id(secret),
+                person_id=stored.person_id,
+                csrf=secrets.token_urlsafe(24),
+                language=person.language if person else "da",
+                created_at=tx.now,
+                last_seen_at=tx.now,
+                expires_at=tx.now + timedelta(hours=settings.session_max_hours),
+                ended_at=None,
+            )
+            await tx.web.add_session(session)
+            await audit.record(
+                tx, actor=stored.person_id, action="web.signin", channel=CHANNEL, detail="signed in"
+            )
+            grant = Grant(secret=secret, session=session)
+    if grant is None:
+        raise SignInError(problem or SignInProblem.WRONG)
+    return grant
+
+
+async def resume(
+    *, db: Database, plan: Plan, settings: WebSettings, secret: str
+) -> tuple[WebSession, Person] | None:
+    """The live session behind a cookie and its person; None when ended, expired or idle."""
+    async with db.transaction() as tx:
+        session = await tx.web.session(session_id(secret))
+        if session is None or session.ended_at is not None or tx.now >= session.expires_at:
+            return None
+        if tx.now - session.last_seen_at >= timedelta(minutes=settings.session_idle_minutes):
+            await tx.web.end(session.id, tx.now)
+            return None
+        person = plan.directory.person(session.person_id)
+        if person is None:  # removed from the directory since signing in
+            await tx.web.end(session.id, tx.now)
+            return None
+        if tx.now - session.last_seen_at >= TOUCH_EVERY:
+            await tx.web.touch(session.id, tx.now)
+    return session, person
+
+
+async def sign_out(*, db: Database, session: WebSession) -> None:
+    """End the session (audited)."""
+    async with db.transaction() as tx:
+        await tx.web.end(session.id, tx.now)
+        await audit.record(
+            tx, actor=session.person_id, action="web.signout", channel=CHANNEL, detail=""
+        )
+
+
+async def set_language(*, db: Database, session: WebSession, language: Language) -> None:
+    """Switch the pages of this session to Danish or English."""
+    async with db.transaction() as tx:
+        await tx.web.set_language(session.id, language)

@@ -1,0 +1,94 @@
+"""The whole web app over ASGI with the real SMTP peer: sign-in codes arrive as real email.
+
+``Site.sign_in(person_id)`` walks the sign-in pages as a browser would and leaves the client
+holding the session cookie; ``Site.csrf()`` reads the token a form needs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from httpx import ASGITransport, AsyncClient, Response
+
+from beredskab.app import App
+from beredskab.settings import WebSettings
+from beredskab.web import create_app
+from tests.beredskab.web.test_ack_links import settings_for
+from tests.conftest import TestClock
+from tests.peers.smtp import SmtpPeer
+
+BASE = "https://beredskab.example.dk"
+CODE = re.compile(r"\b(\d{6})\b")
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+PRE = re.compile(r'name="pre" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    """The built service, a browser-like client and the mail it sent."""
+
+    app: App
+    client: AsyncClient
+    smtp: SmtpPeer
+    clock: TestClock
+
+    async def request_code(self, identifier: str) -> Response:
+        """Fill in the first sign-in page."""
+        form = await self.client.get("/login")
+        pre = PRE.search(form.text)
+        assert pre is not None
+        return await self.client.post(
+            "/login", data={"identifier": identifier, "pre": pre.group(1), "next": "/"}
+        )
+
+    async def last_code(self, email: str) -> str:
+        """The code in the newest sign-in email to ``email``."""
+        await self.app.outbox.drain()
+        mails = [m for m in self.smtp.handler.received if m.rcpt_tos == [email]]
+        assert mails, f"no mail to {email}"
+        body = mails[-1].message.get_body(("plain",))
+        assert body is not None
+        found = CODE.search(body.get_content())
+        assert found is not None
+        return found.group(1)
+
+    async def enter_code(self, code: str, next: str = "/") -> Response:
+        """Fill in the code page."""
+        form = await self.client.get("/login/kode")
+        pre = PRE.search(form.text)
+        assert pre is not None
+        return await self.client.post(
+            "/login/kode", data={"code": code, "pre": pre.group(1), "next": next}
+        )
+
+    async def sign_in(self, person_id: str) -> None:
+        """Sign in as a directory person through the pages and the real email."""
+        person = self.app.plan.directory.person(person_id)
+        assert person is not None and person.email
+        await self.request_code(person.email)
+        answer = await self.enter_code(await self.last_code(person.email))
+        assert answer.status_code == 303, answer.text
+
+    async def csrf(self, path: str = "/") -> str:
+        """The CSRF token on a signed-in page."""
+        found = CSRF.search((await self.client.get(path)).text)
+        assert found is not None
+        return found.group(1)
+
+
+@pytest.fixture
+async def site(
+    tmp_path: Path, smtp_peer: SmtpPeer, clock: TestClock, db_url: str
+) -> AsyncIterator[Site]:
+    settings = settings_for(tmp_path, smtp_peer, db_url)
+    settings = settings.model_copy(update={"web": WebSettings(signin_per_minute=1000)})
+    app = App.build(settings, clock=clock)
+    await app.start()
+    transport = ASGITransport(app=create_app(app))
+    async with AsyncClient(transport=transport, base_url=BASE) as client:
+        yield Site(app, client, smtp_peer, clock)
+    await app.aclose()
