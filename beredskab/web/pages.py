@@ -1,7 +1,220 @@
-"""The mobile pages: the incident list and the activation form."""
+"""The mobile pages: the incident list and the activation form (with a confirmation step)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from beredskab import access, activation
+from beredskab.errors import BeredskabError, NotAuthorisedError
+from beredskab.models import ConfirmationStatus, Incident, IncidentStatus
+from beredskab.notifications import LOCAL_TZ
+from beredskab.plan import Plan
+from beredskab.web.session import Viewer, app_of, checked_form, page, viewer
+from contacts.models import Person
+from playbooks.schema import Playbook
 
 router = APIRouter()
+
+CHANNEL = "web"
+RECENT = 20
+MAX_DESCRIPTION = 1000
+MAX_POLICE_CASE = 64
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentLine:
+    """One incident in the list with its confirmation count."""
+
+    incident: Incident
+    activated_at: str
+    activated_by: str
+    confirmed: int
+    total: int
+
+
+def activatable(plan: Plan, person: Person) -> list[Playbook]:
+    """The playbooks this person may activate."""
+    return [p for p in plan.playbooks.playbooks if access.has_role(person, p.activation.roles)]
+
+
+@router.get("/")
+async def incidents(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Response:
+    """Open incidents first, then the recently closed; drills are marked."""
+    app = app_of(request)
+    lines: list[IncidentLine] = []
+    async with app.db.transaction() as tx:
+        for incident in await tx.incidents.recent(limit=RECENT):
+            confirmations = await tx.incidents.confirmations(incident.id)
+            activator = app.plan.directory.person(incident.activated_by)
+            lines.append(
+                IncidentLine(
+                    incident=incident,
+                    activated_at=incident.created_at.astimezone(LOCAL_TZ).strftime(
+                        "%d-%m-%Y %H:%M"
+                    ),
+                    activated_by=activator.name if activator else incident.activated_by,
+                    confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in confirmations),
+                    total=len(confirmations),
+                )
+            )
+    open_lines = [x for x in lines if x.incident.status is IncidentStatus.ACTIVE]
+    closed_lines = [x for x in lines if x.incident.status is not IncidentStatus.ACTIVE]
+    return page(
+        request,
+        "incidents.html",
+        who=who,
+        open_lines=open_lines,
+        closed_lines=closed_lines,
+        can_activate=bool(activatable(app.plan, who.person)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """What the activation form holds, checked."""
+
+    playbook: str
+    description: str
+    zone: str
+    police_case: str
+    drill: bool
+
+    @classmethod
+    def of(cls, form: FormData) -> Draft:
+        """Read the form fields (missing ones are empty)."""
+
+        def field(name: str, limit: int) -> str:
+            value = form.get(name)
+            return value.strip()[:limit] if isinstance(value, str) else ""
+
+        return cls(
+            playbook=field("playbook", 64),
+            description=field("description", MAX_DESCRIPTION),
+            zone=field("zone", 2),
+            police_case=field("police_case", MAX_POLICE_CASE),
+            drill=form.get("drill") in ("1", "on", "true"),
+        )
+
+    def problems(self, choices: list[Playbook]) -> list[str]:
+        """Text keys of what is missing or wrong."""
+        chosen = next((p for p in choices if p.id == self.playbook), None)
+        found: list[str] = []
+        if chosen is None:
+            found.append("bad_group")
+        if not self.description:
+            found.append("missing_description")
+        if self.zone not in ("", "1", "2", "3", "4"):
+            found.append("bad_zone")
+        if chosen is not None and chosen.activation.police_case_required and not self.police_case:
+            found.append("missing_police_case")
+        return found
+
+
+def _form(
+    request: Request, who: Viewer, draft: Draft | None, *, errors: list[str], status: int = 200
+) -> Response:
+    choices = activatable(app_of(request).plan, who.person)
+    return page(
+        request,
+        "activate.html",
+        who=who,
+        status=status,
+        choices=choices,
+        draft=draft,
+        errors=errors,
+    )
+
+
+@router.get("/aktiver")
+async def activate_form(
+    request: Request, who: Annotated[Viewer, Depends(viewer)], drill: bool = False
+) -> Response:
+    """The activation form, with only the groups this person may activate."""
+    choices = activatable(app_of(request).plan, who.person)
+    draft = Draft(
+        playbook=choices[0].id if len(choices) == 1 else "",
+        description="",
+        zone="",
+        police_case="",
+        drill=drill,
+    )
+    return _form(request, who, draft, errors=[], status=200 if choices else 403)
+
+
+@router.post("/aktiver")
+async def activate_review(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    form: Annotated[FormData, Depends(checked_form)],
+) -> Response:
+    """Check the form and show what will happen; nothing is activated yet."""
+    app = app_of(request)
+    choices = activatable(app.plan, who.person)
+    draft = Draft.of(form)
+    errors = draft.problems(choices)
+    if errors:
+        return _form(request, who, draft, errors=errors, status=400)
+    chosen = next(p for p in choices if p.id == draft.playbook)
+    open_incident = None
+    async with app.db.transaction() as tx:
+        open_incident = await tx.incidents.open_for_playbook(chosen.id)
+    return page(
+        request,
+        "activate_confirm.html",
+        who=who,
+        draft=draft,
+        playbook=chosen,
+        participants=len(app.plan.directory.with_any_role(chosen.participants)),
+        open_incident=open_incident,
+    )
+
+
+@router.post("/aktiver/ret")
+async def activate_change(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    form: Annotated[FormData, Depends(checked_form)],
+) -> Response:
+    """Back from the confirmation to the form, with what was entered."""
+    return _form(request, who, Draft.of(form), errors=[])
+
+
+@router.post("/aktiver/bekraeft")
+async def activate_confirmed(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    form: Annotated[FormData, Depends(checked_form)],
+) -> Response:
+    """Activate (or join the open incident of the group) and go to the incident page."""
+    app = app_of(request)
+    choices = activatable(app.plan, who.person)
+    draft = Draft.of(form)
+    errors = draft.problems(choices)
+    if errors:
+        return _form(request, who, draft, errors=errors, status=400)
+    try:
+        result = await activation.activate(
+            db=app.db,
+            plan=app.plan,
+            playbook=draft.playbook,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+            description=draft.description,
+            zone=int(draft.zone) if draft.zone else None,
+            police_case=draft.police_case or None,
+            drill=draft.drill,
+        )
+    except NotAuthorisedError:
+        return page(request, "problem.html", who=who, status=403, title_key="refused", text="")
+    except BeredskabError as exc:
+        return page(
+            request, "problem.html", who=who, status=400, title_key="error_title", text=str(exc)
+        )
+    app.outbox.wake()
+    target = f"/haendelse/{result.incident.id}"
+    return RedirectResponse(target + ("?besked=joined" if result.joined else ""), status_code=303)

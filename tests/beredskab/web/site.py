@@ -35,6 +35,7 @@ class Site:
     client: AsyncClient
     smtp: SmtpPeer
     clock: TestClock
+    base: str = BASE
 
     async def request_code(self, identifier: str) -> Response:
         """Fill in the first sign-in page."""
