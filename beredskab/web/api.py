@@ -1,7 +1,394 @@
-"""The JSON API under ``/api/v1`` for integrations (token auth)."""
+"""The JSON API under ``/api/v1`` for integrations (token auth).
+
+Every call carries ``Authorization: Bearer <token>``; a token (``beredskab token create``)
+acts as one directory person, whose roles decide what the call may do, through the same use
+cases and checks as SMS, Telegram, the web pages and the CLI. Errors are ``{"detail": ...}``:
+401 missing/unknown/revoked token, 403 refused by role (audited), 404 no such incident, step,
+task or person, 409 does not fit the current state, 422 malformed request. Messages the use
+cases queue are delivered by the service's outbox workers, woken after each change.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request, Response
+
+from beredskab import (
+    access,
+    acknowledgements,
+    activation,
+    audit,
+    situation_log,
+    standdown,
+    steps,
+    tasks,
+)
+from beredskab.incidents import require
+from beredskab.models import EntryKind, IncidentStatus, TaskStatus
+from beredskab.web.api_common import (
+    CHANNEL,
+    COMMON,
+    CONFLICT,
+    NOT_FOUND,
+    Caller,
+    UseCaseErrors,
+    app_of,
+    names,
+    problem,
+)
+from beredskab.web.api_schemas import (
+    AckIn,
+    AckOut,
+    ActivateIn,
+    ActivationOut,
+    CloseIn,
+    ConfirmationOut,
+    IncidentDetail,
+    IncidentOut,
+    LogEntryOut,
+    LogIn,
+    StandDownOut,
+    StepIn,
+    StepOut,
+    TaskChangeOut,
+    TaskIn,
+    TaskOut,
+    UpgradeIn,
+)
+
+MAX_LISTED = 100
+_TASK_ACTIONS = {
+    "accept": TaskStatus.ACCEPTED,
+    "done": TaskStatus.DONE,
+    "decline": TaskStatus.DECLINED,
+}
+
+router = APIRouter(prefix="/api/v1", route_class=UseCaseErrors, responses=COMMON)
+
+
+@router.get("/incidents", response_model=list[IncidentOut], summary="List incidents")
+async def list_incidents(
+    request: Request,
+    caller: Caller,
+    status: Annotated[
+        Literal["open", "closed"] | None, Query(description="Only open or only closed")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED, description="How many, newest first")] = 20,
+) -> list[IncidentOut]:
+    """Open and recent incidents, newest first; drills have ``drill: true``."""
+    async with app_of(request).db.transaction() as tx:
+        found = await tx.incidents.recent(open_only=status == "open", limit=limit)
+    if status == "closed":
+        found = [i for i in found if i.status is IncidentStatus.CLOSED]
+    return [IncidentOut.model_validate(i) for i in found]
+
+
+@router.post(
+    "/incidents",
+    status_code=201,
+    response_model=ActivationOut,
+    summary="Activate a playbook",
+    responses={200: {"model": ActivationOut, "description": "Joined the open incident"}},
+)
+async def activate(
+    request: Request, response: Response, caller: Caller, body: ActivateIn
+) -> ActivationOut:
+    """Open an incident and notify every participant; if the playbook already has an open
+    incident, the call joins it (200, ``joined: true``) as on every other channel."""
+    app = app_of(request)
+    result = await activation.activate(
+        db=app.db,
+        plan=app.plan,
+        playbook=body.playbook,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        description=body.description,
+        zone=body.zone,
+        police_case=body.police_case,
+        drill=body.drill,
+    )
+    app.outbox.wake()
+    if result.joined:
+        response.status_code = 200
+    return ActivationOut(
+        incident=IncidentOut.model_validate(result.incident),
+        joined=result.joined,
+        participants=result.participants,
+        messages=result.messages,
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}",
+    response_model=IncidentDetail,
+    summary="One incident",
+    responses=NOT_FOUND,
+)
+async def get_incident(request: Request, caller: Caller, incident_id: int) -> IncidentDetail:
+    """The incident with its confirmations, steps and tasks."""
+    app = app_of(request)
+    async with app.db.transaction() as tx:
+        incident = await require(tx, incident_id)
+        confirmations = await tx.incidents.confirmations(incident_id)
+        incident_steps = await tx.steps.list(incident_id)
+        incident_tasks = await tx.tasks.list(incident_id)
+    known = names(app)
+    return IncidentDetail(
+        incident=IncidentOut.model_validate(incident),
+        confirmations=[ConfirmationOut.of(c, known) for c in confirmations],
+        steps=[StepOut.model_validate(s) for s in incident_steps],
+        tasks=[TaskOut.of(t, known) for t in incident_tasks],
+    )
+
+
+@router.post(
+    "/incidents/{incident_id}/close",
+    response_model=StandDownOut,
+    summary="Stand down",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def close(
+    request: Request, caller: Caller, incident_id: int, body: CloseIn | None = None
+) -> StandDownOut:
+    """Close the incident and tell everyone who was notified; unsent alerts expire."""
+    app = app_of(request)
+    result = await standdown.close(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        note=body.note if body else "",
+    )
+    app.outbox.wake()
+    return StandDownOut(
+        incident=IncidentOut.model_validate(result.incident),
+        messages=result.messages,
+        expired=result.expired,
+    )
+
+
+@router.post(
+    "/incidents/{incident_id}/upgrade",
+    response_model=ActivationOut,
+    summary="Upgrade to another playbook",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def upgrade(
+    request: Request, caller: Caller, incident_id: int, body: UpgradeIn
+) -> ActivationOut:
+    """Move the open incident to another playbook (group 1 → 2 when a police case appears);
+    new participants are notified and the new playbook's extra steps are added."""
+    app = app_of(request)
+    result = await activation.upgrade(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        to_playbook=body.playbook,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        police_case=body.police_case,
+    )
+    app.outbox.wake()
+    return ActivationOut(
+        incident=IncidentOut.model_validate(result.incident),
+        joined=False,
+        participants=result.participants,
+        messages=result.messages,
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}/confirmations",
+    response_model=list[ConfirmationOut],
+    summary="Who confirmed",
+    responses=NOT_FOUND,
+)
+async def list_confirmations(
+    request: Request, caller: Caller, incident_id: int
+) -> list[ConfirmationOut]:
+    """Everyone asked to confirm, with their answer and the channel it came through."""
+    app = app_of(request)
+    async with app.db.transaction() as tx:
+        await require(tx, incident_id)
+        rows = await tx.incidents.confirmations(incident_id)
+    known = names(app)
+    return [ConfirmationOut.of(c, known) for c in rows]
+
+
+@router.post(
+    "/incidents/{incident_id}/confirmations",
+    response_model=AckOut,
+    summary="Confirm or decline",
+    responses={**problem(404, "No such incident, or the caller was not asked"), **CONFLICT},
+)
+async def confirm(
+    request: Request, caller: Caller, incident_id: int, body: AckIn | None = None
+) -> AckOut:
+    """The token's person confirms (or declines, which asks their deputy); idempotent."""
+    app = app_of(request)
+    result = await acknowledgements.record(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        person_id=caller.person.id,
+        via=CHANNEL,
+        decline=body is not None and body.answer == "decline",
+    )
+    app.outbox.wake()
+    return AckOut(
+        confirmation=ConfirmationOut.of(result.confirmation, names(app)),
+        changed=result.changed,
+        deputy=result.deputy,
+    )
+
+
+@router.get(
+    "/incidents/{incident_id}/log",
+    response_model=list[LogEntryOut],
+    summary="The situation log",
+    responses=NOT_FOUND,
+)
+async def read_log(
+    request: Request,
+    caller: Caller,
+    incident_id: int,
+    include_sensitive: Annotated[
+        bool, Query(description="Include sensitive text (the leader role only; audited)")
+    ] = False,
+) -> list[LogEntryOut]:
+    """Every entry, oldest first. Sensitive entries are withheld unless the caller asks for
+    them and holds the playbook's leader role; such a read is audited, a refusal too."""
+    app = app_of(request)
+    async with app.db.transaction() as tx:
+        incident = await require(tx, incident_id)
+        entries = await tx.log.list(incident_id)
+    if include_sensitive:
+        playbook = app.plan.playbook(incident.playbook_id)
+        async with access.audited(app.db):
+            access.require_role(
+                caller.person,
+                [playbook.leader_role if playbook else "projektchef"],
+                action="log.sensitive",
+                channel=CHANNEL,
+                what="read sensitive log entries",
+                incident_id=incident_id,
+            )
+        async with app.db.transaction() as tx:
+            await audit.record(
+                tx,
+                actor=caller.person.id,
+                action="log.sensitive",
+                channel=CHANNEL,
+                incident_id=incident_id,
+                detail=f"log with {sum(e.sensitive for e in entries)} sensitive entries "
+                f"via token {caller.token.id} '{caller.token.name}'",
+            )
+    return [LogEntryOut.of(e, reveal=include_sensitive) for e in entries]
+
+
+@router.post(
+    "/incidents/{incident_id}/log",
+    status_code=201,
+    response_model=LogEntryOut,
+    summary="Add to the situation log",
+    responses=NOT_FOUND,
+)
+async def add_log(request: Request, caller: Caller, incident_id: int, body: LogIn) -> LogEntryOut:
+    """A note, decision, media observation or correction; participants, assignees, the
+    leader role and the secretariat may write."""
+    app = app_of(request)
+    entry = await situation_log.add_entry(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        actor_id=caller.person.id,
+        text=body.text,
+        channel=CHANNEL,
+        kind=EntryKind(body.kind),
+        sensitive=body.sensitive,
+        corrects=body.corrects,
+    )
+    return LogEntryOut.of(entry, reveal=True)
+
+
+@router.get(
+    "/incidents/{incident_id}/steps",
+    response_model=list[StepOut],
+    summary="The plan's steps",
+    responses=NOT_FOUND,
+)
+async def list_steps(request: Request, caller: Caller, incident_id: int) -> list[StepOut]:
+    """The incident's steps in order, with who finished them."""
+    async with app_of(request).db.transaction() as tx:
+        await require(tx, incident_id)
+        return [StepOut.model_validate(s) for s in await tx.steps.list(incident_id)]
+
+
+@router.post(
+    "/incidents/{incident_id}/steps/{step_id}",
+    response_model=StepOut,
+    summary="Finish a step",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def finish_step(
+    request: Request, caller: Caller, incident_id: int, step_id: str, body: StepIn
+) -> StepOut:
+    """Mark a step (by position or id) done or skipped; the next step becomes active.
+    The step's owner role or the leader role may do this."""
+    app = app_of(request)
+    step = await steps.finish(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        step_ref=step_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        note=body.note,
+        skip=body.action == "skip",
+    )
+    app.outbox.wake()
+    return StepOut.model_validate(step)
+
+
+@router.get(
+    "/incidents/{incident_id}/tasks",
+    response_model=list[TaskOut],
+    summary="Outreach tasks",
+    responses=NOT_FOUND,
+)
+async def list_tasks(request: Request, caller: Caller, incident_id: int) -> list[TaskOut]:
+    """The incident's outreach tasks: who contacts whom, and how it went."""
+    app = app_of(request)
+    async with app.db.transaction() as tx:
+        await require(tx, incident_id)
+        found = await tx.tasks.list(incident_id)
+    known = names(app)
+    return [TaskOut.of(t, known) for t in found]
+
+
+@router.post(
+    "/incidents/{incident_id}/tasks/{task_id}",
+    response_model=TaskChangeOut,
+    summary="Accept, finish or decline a task",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def change_task(
+    request: Request, caller: Caller, incident_id: int, task_id: int, body: TaskIn
+) -> TaskChangeOut:
+    """The assignee (or the leader role) accepts, finishes with an outcome, or declines;
+    a decline tells the leader at once."""
+    app = app_of(request)
+    result = await tasks.change(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        number=task_id,
+        actor_id=caller.person.id,
+        status=_TASK_ACTIONS[body.action],
+        channel=CHANNEL,
+        outcome=body.outcome,
+    )
+    app.outbox.wake()
+    return TaskChangeOut(task=TaskOut.of(result.task, names(app)), changed=result.changed)

@@ -1,0 +1,110 @@
+"""What every JSON API endpoint shares: token auth, the error mapping, documented problems.
+
+A call carries ``Authorization: Bearer <token>``; the token acts as one directory person
+(``beredskab.api_tokens``). Use-case errors become ``{"detail": ...}``: 403 refused by role
+(the use case audits it), 404 not found, 409 does not fit the current state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Annotated, Any
+
+from fastapi import HTTPException, Request, Response, Security
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from beredskab import api_tokens
+from beredskab.errors import BeredskabError, InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.web.api_schemas import Problem
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+CHANNEL = "api"
+"""The channel name the use cases, the situation log and the audit trail record."""
+
+Responses = dict[int | str, dict[str, Any]]
+
+_STATUS: dict[type[BeredskabError], int] = {
+    NotAuthorisedError: 403,
+    NotFoundError: 404,
+    InvalidStateError: 409,
+}
+
+
+class UseCaseErrors(APIRoute):
+    """Turns the use cases' errors into ``{"detail": ...}`` with the matching status."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, wrapped."""
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except BeredskabError as exc:
+                status = next((s for t, s in _STATUS.items() if isinstance(exc, t)), 400)
+                raise HTTPException(status_code=status, detail=str(exc)) from exc
+
+        return handle
+
+
+def problem(status: int, text: str) -> Responses:
+    """An error response for the OpenAPI document."""
+    return {status: {"model": Problem, "description": text}}
+
+
+COMMON: Responses = {
+    **problem(401, "Missing, unknown or revoked token"),
+    **problem(403, "The token's person may not do this (audited)"),
+}
+"""Every endpoint's errors; FastAPI documents 422 (malformed request) itself."""
+NOT_FOUND = problem(404, "No such incident, step or task")
+CONFLICT = problem(409, "Does not fit the current state, e.g. the incident is closed")
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    bearerFormat="bk_<43 characters>",
+    description="An API token from `beredskab token create NAME --as PERSON`.",
+)
+
+
+def app_of(request: Request) -> App:
+    """The running service."""
+    app: App = request.app.state.beredskab
+    return app
+
+
+def names(app: App) -> dict[str, str]:
+    """Directory names by person id."""
+    return {p.id: p.name for p in app.plan.directory.people}
+
+
+async def _caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> api_tokens.Caller:
+    """The person the presented token acts as; 401 with a Bearer challenge otherwise."""
+    if credentials is None:
+        raise HTTPException(
+            status_code=401,
+            detail="send the API token as 'Authorization: Bearer <token>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    app = app_of(request)
+    try:
+        return await api_tokens.authenticate(
+            db=app.db, plan=app.plan, plaintext=credentials.credentials, channel=CHANNEL
+        )
+    except api_tokens.TokenRefused as exc:
+        raise HTTPException(
+            status_code=401,
+            detail=str(exc),
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        ) from exc
+
+
+Caller = Annotated[api_tokens.Caller, Security(_caller)]
+"""An endpoint parameter: the authenticated caller (the token and the person it acts as)."""

@@ -1,0 +1,243 @@
+"""Request and response bodies of the JSON API (``/api/v1``), as documented in its OpenAPI.
+
+These are the API's contract, kept apart from the domain models so the domain can change
+without changing what integrations see. Datetimes are ISO 8601 in UTC (``...Z``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from beredskab.models import (
+    Confirmation,
+    ConfirmationStatus,
+    EntryKind,
+    IncidentStatus,
+    LogEntry,
+    StepStatus,
+    Task,
+    TaskStatus,
+)
+
+UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value.astimezone(UTC))]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Problem(BaseModel):
+    """An error: what went wrong and, where it helps, what to do next."""
+
+    detail: str
+
+
+class IncidentOut(_Out):
+    """One activation of a playbook."""
+
+    id: int
+    playbook_id: str
+    playbook_name: str
+    plan_version: str
+    title: str
+    description: str
+    zone: int | None = Field(description="Zone 1-4, or null for the whole area")
+    police_case: str | None = Field(description="Police journal number (group 2)")
+    drill: bool = Field(description="True for a drill (ØVELSE): every message says so")
+    status: IncidentStatus
+    activated_by: str = Field(description="Person id of the activator")
+    activated_via: str = Field(description="Channel of the activation: sms, telegram, api, ...")
+    created_at: UtcDatetime
+    closed_at: UtcDatetime | None
+    closed_by: str | None
+
+
+class ConfirmationOut(_Out):
+    """A person asked to confirm the incident, and their answer."""
+
+    person_id: str
+    person_name: str
+    reason: str = Field(description="'participant', or 'step:<id>' when a step asked them")
+    status: ConfirmationStatus
+    via: str | None = Field(description="Channel of the answer")
+    updated_at: UtcDatetime
+
+    @classmethod
+    def of(cls, confirmation: Confirmation, names: dict[str, str]) -> ConfirmationOut:
+        """From the domain row, with the person's name."""
+        return cls(
+            **confirmation.model_dump(exclude={"incident_id"}),
+            person_name=names.get(confirmation.person_id, confirmation.person_id),
+        )
+
+
+class StepOut(_Out):
+    """A plan step within the incident."""
+
+    position: int
+    step_id: str
+    title: str
+    description: str
+    owner_role: str
+    due_at: UtcDatetime
+    status: StepStatus
+    finished_by: str | None
+    finished_at: UtcDatetime | None
+    note: str | None
+
+
+class TaskOut(_Out):
+    """An outreach task: a staff member contacts a target."""
+
+    number: int
+    assignee: str
+    assignee_name: str
+    target_id: str
+    target_name: str
+    group_id: str
+    zone: int | None
+    status: TaskStatus
+    outcome: str | None
+    updated_at: UtcDatetime
+
+    @classmethod
+    def of(cls, task: Task, names: dict[str, str]) -> TaskOut:
+        """From the domain row, with the assignee's name."""
+        return cls(
+            **task.model_dump(exclude={"incident_id"}),
+            assignee_name=names.get(task.assignee, task.assignee),
+        )
+
+
+class LogEntryOut(_Out):
+    """One situation-log entry; a sensitive entry's text is withheld unless asked for."""
+
+    seq: int
+    kind: EntryKind
+    actor: str
+    text: str | None = Field(description="Null when the entry is sensitive and withheld")
+    sensitive: bool
+    withheld: bool
+    corrects: int | None = Field(description="The entry this one corrects")
+    created_at: UtcDatetime
+
+    @classmethod
+    def of(cls, entry: LogEntry, *, reveal: bool) -> LogEntryOut:
+        """From the domain entry; sensitive text only when ``reveal``."""
+        withheld = entry.sensitive and not reveal
+        return cls(
+            seq=entry.seq,
+            kind=entry.kind,
+            actor=entry.actor,
+            text=None if withheld else entry.text,
+            sensitive=entry.sensitive,
+            withheld=withheld,
+            corrects=entry.corrects,
+            created_at=entry.created_at,
+        )
+
+
+class IncidentDetail(BaseModel):
+    """An incident with its confirmations, steps and tasks."""
+
+    incident: IncidentOut
+    confirmations: list[ConfirmationOut]
+    steps: list[StepOut]
+    tasks: list[TaskOut]
+
+
+class ActivationOut(BaseModel):
+    """The incident; ``joined`` when the playbook was already open and the call joined it."""
+
+    incident: IncidentOut
+    joined: bool
+    participants: int = Field(description="People newly asked to confirm")
+    messages: int = Field(description="Messages queued for delivery")
+
+
+class StandDownOut(BaseModel):
+    """The closed incident and what the stand-down queued."""
+
+    incident: IncidentOut
+    messages: int = Field(description="Stand-down messages queued")
+    expired: int = Field(description="Unsent alerts that expired")
+
+
+class AckOut(BaseModel):
+    """The caller's confirmation after the call; ``changed`` is false for a repeat."""
+
+    confirmation: ConfirmationOut
+    changed: bool
+    deputy: str | None = Field(description="Person id of the deputy asked after a decline")
+
+
+class TaskChangeOut(BaseModel):
+    """The task after the call; ``changed`` is false when it already had that status."""
+
+    task: TaskOut
+    changed: bool
+
+
+class ActivateIn(_In):
+    """Activate a playbook (or join its open incident)."""
+
+    playbook: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    description: Text = ""
+    zone: int | None = Field(default=None, ge=1, le=4)
+    police_case: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
+        None
+    )
+    drill: bool = False
+
+
+class UpgradeIn(_In):
+    """Move the open incident to another playbook (group 1 → 2)."""
+
+    playbook: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    police_case: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
+        None
+    )
+
+
+class CloseIn(_In):
+    """Stand the incident down, with an optional note for the log."""
+
+    note: Text = ""
+
+
+class AckIn(_In):
+    """The caller confirms (default) or declines."""
+
+    answer: Literal["confirm", "decline"] = "confirm"
+
+
+class LogIn(_In):
+    """A note, decision, media observation or correction for the situation log."""
+
+    text: Required
+    kind: Literal["note", "decision", "media", "correction"] = "note"
+    sensitive: bool = False
+    corrects: int | None = Field(default=None, ge=1, description="Entry number corrected")
+
+
+class StepIn(_In):
+    """Finish a step: done (its actions run if they have not) or skip."""
+
+    action: Literal["done", "skip"]
+    note: Text | None = None
+
+
+class TaskIn(_In):
+    """Accept, finish or decline an outreach task; ``outcome`` records what came of it."""
+
+    action: Literal["accept", "done", "decline"]
+    outcome: Text | None = None

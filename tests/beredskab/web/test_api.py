@@ -1,0 +1,517 @@
+"""The JSON API: token auth, every endpoint through the same use cases as the other channels,
+errors as ``{"detail": ...}``, and the OpenAPI document."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from beredskab import acknowledgements, api_tokens
+from beredskab.app import App
+from beredskab.cli import cli
+from beredskab.models import AuditEntry, LogEntry
+from beredskab.outbox import Outbox
+from beredskab.plan import Plan
+from beredskab.settings import ConsoleSettings, ServiceSettings, Settings, load_settings
+from beredskab.storage import Database
+from beredskab.storage.tables import api_tokens as api_tokens_table
+from beredskab.web import create_app
+from notifier.base import Channel
+from notifier.channels.console import ConsoleChannel
+from notifier.types import ChannelKind
+from tests.beredskab.helpers import CHIEF, SSP, STAFF, deliveries
+from tests.conftest import TestClock
+
+BASE = "http://127.0.0.1"
+NO_ROLE = "lise-krogh"
+OTHER_SSP = "omar-nielsen"
+YOUTH_CHIEF = "henrik-moeller"
+
+
+@pytest.fixture
+async def app(db_url: str, clock: TestClock, plan: Plan, tmp_path: Path) -> AsyncIterator[App]:
+    """The service on the console channel and the test clock."""
+    settings = Settings(
+        service=ServiceSettings(data_dir=tmp_path),
+        console=ConsoleSettings(outbox_file=tmp_path / "outbox.jsonl", echo=False),
+    )
+    db = Database(db_url, clock=clock)
+    await db.upgrade()
+    console = ConsoleChannel(settings.outbox_file, echo=None)
+    channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
+    outbox = Outbox(db=db, channels=channels, settings=settings.outbox)
+    service = App(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)
+    yield service
+    await service.aclose()
+
+
+def client(app: App) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(app)), base_url=BASE)
+
+
+async def token_for(app: App, person_id: str, name: str = "test") -> dict[str, str]:
+    """Authorization headers with a fresh token acting as the person."""
+    created = await api_tokens.create(db=app.db, plan=app.plan, name=name, person_id=person_id)
+    return {"Authorization": f"Bearer {created.plaintext}"}
+
+
+async def audit_rows(app: App, action: str) -> list[AuditEntry]:
+    async with app.db.transaction() as tx:
+        return [a for a in await tx.audit.list(limit=1000) if a.action == action]
+
+
+async def log_of(app: App, incident_id: int) -> list[LogEntry]:
+    async with app.db.transaction() as tx:
+        return await tx.log.list(incident_id)
+
+
+async def activate(http: httpx.AsyncClient, headers: dict[str, str], **body: Any) -> int:
+    response = await http.post(
+        "/api/v1/incidents", json={"playbook": "gruppe-1", **body}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["incident"]["id"])
+
+
+# --- tokens ---------------------------------------------------------------------------------
+
+
+async def test_a_token_is_shown_once_and_stored_only_as_its_hash(app: App) -> None:
+    created = await api_tokens.create(
+        db=app.db, plan=app.plan, name="Alarmcentral", person_id=CHIEF
+    )
+    assert created.plaintext.startswith("bk_") and len(created.plaintext) == 46
+    async with app.db.engine.connect() as conn:
+        rows = [dict(r._mapping) for r in await conn.execute(select(api_tokens_table))]
+    assert len(rows) == 1
+    assert rows[0]["token_hash"] == hashlib.sha256(created.plaintext.encode()).hexdigest()
+    assert all(created.plaintext not in str(value) for value in rows[0].values())
+    listed = await api_tokens.list_tokens(db=app.db)
+    assert [(t.name, t.person_id, t.prefix) for t in listed] == [
+        ("Alarmcentral", CHIEF, created.plaintext[:10])
+    ]
+    [row] = await audit_rows(app, "api_token.create")
+    assert "Alarmcentral" in row.detail and CHIEF in row.detail
+    assert created.plaintext not in row.detail
+
+
+async def test_missing_unknown_and_revoked_tokens_get_401_with_a_bearer_challenge(
+    app: App,
+) -> None:
+    created = await api_tokens.create(db=app.db, plan=app.plan, name="gone", person_id=CHIEF)
+    good = await token_for(app, SSP)
+    await api_tokens.revoke(db=app.db, token_id=created.token.id)
+    cases = [
+        {},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer bk_not-a-token"},
+        {"Authorization": f"Bearer {created.plaintext}"},
+    ]
+    async with client(app) as http:
+        answers = [await http.get("/api/v1/incidents", headers=h) for h in cases]
+        ok = await http.get("/api/v1/incidents", headers=good)
+    for answer in answers:
+        assert answer.status_code == 401
+        assert answer.headers["www-authenticate"].startswith("Bearer")
+        assert isinstance(answer.json()["detail"], str)
+    assert "revoked" in answers[-1].json()["detail"]
+    assert ok.status_code == 200 and ok.json() == []
+    refused = await audit_rows(app, "api.auth")
+    assert [(a.actor, a.allowed) for a in refused] == [("unknown", False), (CHIEF, False)]
+    used = {t.name: t.last_used_at for t in await api_tokens.list_tokens(db=app.db)}
+    assert used["test"] is not None and used["gone"] is None
+
+
+def test_cli_creates_lists_and_revokes_tokens(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[service]\ndata_dir = "var"\n[console]\necho = false\n', encoding="utf-8")
+    runner = CliRunner()
+    created = runner.invoke(cli, ["-c", str(config), "token", "create", "Vagtplan", "--as", SSP])
+    assert created.exit_code == 0, created.output
+    plaintext = next(w for w in created.stdout.split() if w.startswith("bk_"))
+    assert "vises ikke igen" in created.stderr and "not shown again" in created.stderr
+    listed = runner.invoke(cli, ["-c", str(config), "token", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert "Vagtplan" in listed.stdout and plaintext[:10] in listed.stdout
+    assert plaintext not in listed.stdout
+
+    async def status_with_token() -> int:
+        service = App.build(load_settings(config))
+        try:
+            async with client(service) as http:
+                answer = await http.get(
+                    "/api/v1/incidents", headers={"Authorization": f"Bearer {plaintext}"}
+                )
+            return answer.status_code
+        finally:
+            await service.aclose()
+
+    assert asyncio.run(status_with_token()) == 200
+    revoked = runner.invoke(cli, ["-c", str(config), "token", "revoke", "1"])
+    assert revoked.exit_code == 0 and "revoked" in revoked.stdout
+    assert asyncio.run(status_with_token()) == 401
+    again = runner.invoke(cli, ["-c", str(config), "token", "revoke", "1"])
+    assert again.exit_code == 1 and "already revoked" in again.output
+    listed = runner.invoke(cli, ["-c", str(config), "token", "list"])
+    assert "tilbagekaldt" in listed.stdout
+    unknown = runner.invoke(cli, ["-c", str(config), "token", "create", "x", "--as", "nobody"])
+    assert unknown.exit_code == 1 and "not in the contact directory" in unknown.output
+
+
+# --- incidents ------------------------------------------------------------------------------
+
+
+async def test_activate_list_get_and_close(app: App) -> None:
+    chief = await token_for(app, CHIEF)
+    async with client(app) as http:
+        opened = await http.post(
+            "/api/v1/incidents",
+            json={"playbook": "1", "description": "Brand i opgang", "zone": 2, "drill": True},
+            headers=chief,
+        )
+        assert opened.status_code == 201, opened.text
+        body = opened.json()
+        incident = body["incident"]
+        nr = incident["id"]
+        assert body["joined"] is False and body["participants"] > 0
+        assert incident["activated_by"] == CHIEF and incident["activated_via"] == "api"
+        assert incident["drill"] is True and incident["zone"] == 2
+        assert incident["created_at"] == "2026-11-27T02:00:00Z"
+        queued = await deliveries(app.db, nr)
+        activation = [d for d in queued if d.template == "activation"]
+        assert body["messages"] == len(activation) and SSP in {d.person_id for d in activation}
+        listed = (await http.get("/api/v1/incidents", headers=chief)).json()
+        assert [(i["id"], i["status"], i["drill"]) for i in listed] == [(nr, "active", True)]
+        closed_only = await http.get("/api/v1/incidents?status=closed", headers=chief)
+        assert closed_only.json() == []
+        detail = (await http.get(f"/api/v1/incidents/{nr}", headers=chief)).json()
+        assert detail["incident"]["title"] == "Brand i opgang"
+        confirmed = {c["person_id"]: c["status"] for c in detail["confirmations"]}
+        assert confirmed[CHIEF] == "confirmed" and confirmed[SSP] == "pending"
+        assert detail["steps"][0]["status"] == "active" and detail["tasks"] == []
+        stood_down = await http.post(
+            f"/api/v1/incidents/{nr}/close", json={"note": "Rolig nat"}, headers=chief
+        )
+        assert stood_down.status_code == 200, stood_down.text
+        assert stood_down.json()["incident"]["status"] == "closed"
+        assert stood_down.json()["incident"]["closed_at"] == "2026-11-27T02:00:00Z"
+        assert stood_down.json()["messages"] > 0
+        assert (await http.get("/api/v1/incidents?status=open", headers=chief)).json() == []
+        closed = (await http.get("/api/v1/incidents?status=closed", headers=chief)).json()
+        assert [i["id"] for i in closed] == [nr]
+        again = await http.post(f"/api/v1/incidents/{nr}/close", headers=chief)
+    assert again.status_code == 409 and "closed" in again.json()["detail"]
+    last = (await log_of(app, nr))[-1]
+    assert last.kind == "closed" and "via api" in last.text and "Rolig nat" in last.text
+
+
+async def test_a_second_activation_joins_the_open_incident_as_on_every_channel(app: App) -> None:
+    async with client(app) as http:
+        nr = await activate(http, await token_for(app, CHIEF))
+        second = await http.post(
+            "/api/v1/incidents",
+            json={"playbook": "gruppe-1", "description": "Også her"},
+            headers=await token_for(app, SSP),
+        )
+    assert second.status_code == 200
+    assert second.json()["joined"] is True and second.json()["incident"]["id"] == nr
+    assert second.json()["messages"] == 0
+    joined = [e for e in await log_of(app, nr) if e.kind == "joined"]
+    assert len(joined) == 1 and "via api" in joined[0].text
+
+
+async def test_upgrade_to_group_2_and_conflicts(app: App) -> None:
+    chief = await token_for(app, CHIEF)
+    async with client(app) as http:
+        nr = await activate(http, chief)
+        up = await http.post(
+            f"/api/v1/incidents/{nr}/upgrade",
+            json={"playbook": "gruppe-2", "police_case": "3700-80-123-26"},
+            headers=chief,
+        )
+        assert up.status_code == 200, up.text
+        assert up.json()["incident"]["playbook_id"] == "gruppe-2"
+        assert up.json()["incident"]["police_case"] == "3700-80-123-26"
+        assert up.json()["participants"] > 0
+        same = await http.post(
+            f"/api/v1/incidents/{nr}/upgrade", json={"playbook": "gruppe-2"}, headers=chief
+        )
+    assert same.status_code == 409 and "already runs" in same.json()["detail"]
+
+
+async def test_role_refusals_are_403_and_audited(app: App) -> None:
+    nobody = await token_for(app, NO_ROLE)
+    staff = await token_for(app, STAFF)
+    async with client(app) as http:
+        refused = await http.post("/api/v1/incidents", json={"playbook": "1"}, headers=nobody)
+        nr = await activate(http, await token_for(app, CHIEF))
+        close = await http.post(f"/api/v1/incidents/{nr}/close", headers=staff)
+        step = await http.post(
+            f"/api/v1/incidents/{nr}/steps/1", json={"action": "done"}, headers=staff
+        )
+        listed = (await http.get("/api/v1/incidents", headers=nobody)).json()
+    assert refused.status_code == close.status_code == step.status_code == 403
+    assert "may not" in refused.json()["detail"]
+    assert [i["id"] for i in listed] == [nr]  # the refused activation opened nothing
+    denied = [a for a in await audit_rows(app, "activate") if not a.allowed]
+    assert [(a.actor, a.channel) for a in denied] == [(NO_ROLE, "api")]
+    assert [(a.actor, a.allowed) for a in await audit_rows(app, "close")] == [(STAFF, False)]
+    assert [(a.actor, a.allowed) for a in await audit_rows(app, "step.done")] == [(STAFF, False)]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/incidents/999", None),
+        ("GET", "/api/v1/incidents/999/confirmations", None),
+        ("POST", "/api/v1/incidents/999/confirmations", {}),
+        ("GET", "/api/v1/incidents/999/log", None),
+        ("POST", "/api/v1/incidents/999/log", {"text": "x"}),
+        ("GET", "/api/v1/incidents/999/steps", None),
+        ("POST", "/api/v1/incidents/999/steps/1", {"action": "done"}),
+        ("GET", "/api/v1/incidents/999/tasks", None),
+        ("POST", "/api/v1/incidents/999/tasks/1", {"action": "accept"}),
+        ("POST", "/api/v1/incidents/999/close", None),
+        ("POST", "/api/v1/incidents", {"playbook": "gruppe-9"}),
+    ],
+)
+async def test_unknown_things_are_404(
+    app: App, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    async with client(app) as http:
+        answer = await http.request(method, path, json=body, headers=await token_for(app, CHIEF))
+    assert answer.status_code == 404
+    assert isinstance(answer.json()["detail"], str) and answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/incidents", {"description": "no playbook"}),
+        ("/api/v1/incidents", {"playbook": "1", "zone": 7}),
+        ("/api/v1/incidents", {"playbook": "1", "drill": "maybe"}),
+        ("/api/v1/incidents", {"playbook": "1", "zoen": 2}),
+        ("/api/v1/incidents/1/log", {"text": "   "}),
+        ("/api/v1/incidents/1/log", {"text": "x", "kind": "closed"}),
+        ("/api/v1/incidents/1/steps/1", {"action": "finish"}),
+        ("/api/v1/incidents/1/tasks/1", {"action": "done", "outcome": 3}),
+        ("/api/v1/incidents/x/tasks/1", {"action": "done"}),
+        ("/api/v1/incidents/1/confirmations", {"answer": "yes"}),
+    ],
+)
+async def test_malformed_requests_are_422_and_change_nothing(
+    app: App, path: str, body: dict[str, Any]
+) -> None:
+    async with client(app) as http:
+        answer = await http.post(path, json=body, headers=await token_for(app, CHIEF))
+        listed = (await http.get("/api/v1/incidents", headers=await token_for(app, CHIEF))).json()
+    assert answer.status_code == 422
+    assert answer.json()["detail"] and listed == []
+
+
+# --- confirmations and the log --------------------------------------------------------------
+
+
+async def test_a_confirmation_through_the_api_is_like_any_other(app: App) -> None:
+    async with client(app) as http:
+        nr = await activate(http, await token_for(app, CHIEF))
+        await acknowledgements.record(
+            db=app.db, plan=app.plan, incident_id=nr, person_id=OTHER_SSP, via="sms"
+        )
+        ssp = await token_for(app, SSP)
+        first = await http.post(f"/api/v1/incidents/{nr}/confirmations", headers=ssp)
+        repeat = await http.post(
+            f"/api/v1/incidents/{nr}/confirmations", json={"answer": "confirm"}, headers=ssp
+        )
+        listed = (await http.get(f"/api/v1/incidents/{nr}/confirmations", headers=ssp)).json()
+        outsider = await http.post(
+            f"/api/v1/incidents/{nr}/confirmations", headers=await token_for(app, NO_ROLE)
+        )
+    assert first.status_code == 200, first.text
+    assert first.json()["changed"] is True and repeat.json()["changed"] is False
+    assert first.json()["confirmation"]["via"] == "api"
+    by_person = {c["person_id"]: (c["status"], c["via"]) for c in listed}
+    assert by_person[SSP] == ("confirmed", "api") and by_person[OTHER_SSP] == ("confirmed", "sms")
+    confirmed = [(e.actor, e.text) for e in await log_of(app, nr) if e.kind == "confirmed"]
+    names = {p.id: p.name for p in app.plan.directory.people}
+    assert confirmed == [
+        (OTHER_SSP, f"{names[OTHER_SSP]} bekræftede via sms."),
+        (SSP, f"{names[SSP]} bekræftede via api."),
+    ]
+    acks = [(a.actor, a.channel) for a in await audit_rows(app, "ack")]
+    assert acks == [(OTHER_SSP, "sms"), (SSP, "api")]
+    assert outsider.status_code == 404 and "was not asked" in outsider.json()["detail"]
+
+
+async def test_a_decline_through_the_api_asks_the_deputy(app: App) -> None:
+    async with client(app) as http:
+        nr = await activate(http, await token_for(app, CHIEF))
+        declined = await http.post(
+            f"/api/v1/incidents/{nr}/confirmations",
+            json={"answer": "decline"},
+            headers=await token_for(app, YOUTH_CHIEF),
+        )
+        deputy = await http.post(
+            f"/api/v1/incidents/{nr}/confirmations", headers=await token_for(app, NO_ROLE)
+        )
+    assert declined.status_code == 200
+    assert declined.json()["confirmation"]["status"] == "declined"
+    assert declined.json()["deputy"] == NO_ROLE  # Henrik Møller's deputy is Lise Krogh
+    assert deputy.status_code == 200 and deputy.json()["confirmation"]["reason"] == (
+        f"deputy:{YOUTH_CHIEF}"
+    )
+    assert [e.text for e in await log_of(app, nr) if e.kind in ("declined", "confirmed")] == [
+        "Henrik Møller kan ikke deltage via api.",
+        "Lise Krogh bekræftede via api.",
+    ]
+
+
+async def test_log_entries_and_who_may_read_sensitive_ones(app: App) -> None:
+    chief = await token_for(app, CHIEF)
+    ssp = await token_for(app, SSP)
+    async with client(app) as http:
+        nr = await activate(http, chief)
+        added = await http.post(
+            f"/api/v1/incidents/{nr}/log",
+            json={"text": "Navn på mistænkt: X", "kind": "note", "sensitive": True},
+            headers=ssp,
+        )
+        decision = await http.post(
+            f"/api/v1/incidents/{nr}/log",
+            json={"text": "Beboermøde kl. 18", "kind": "decision"},
+            headers=chief,
+        )
+        outsider = await http.post(
+            f"/api/v1/incidents/{nr}/log",
+            json={"text": "hej"},
+            headers=await token_for(app, NO_ROLE),
+        )
+        plain = (await http.get(f"/api/v1/incidents/{nr}/log", headers=ssp)).json()
+        refused = await http.get(f"/api/v1/incidents/{nr}/log?include_sensitive=true", headers=ssp)
+        full = await http.get(f"/api/v1/incidents/{nr}/log?include_sensitive=true", headers=chief)
+    assert added.status_code == decision.status_code == 201
+    seq = added.json()["seq"]
+    assert added.json()["sensitive"] is True and added.json()["text"] == "Navn på mistænkt: X"
+    assert outsider.status_code == 403
+    by_seq = {e["seq"]: e for e in plain}
+    assert by_seq[seq]["text"] is None and by_seq[seq]["withheld"] is True
+    assert by_seq[decision.json()["seq"]]["text"] == "Beboermøde kl. 18"
+    assert "Navn på mistænkt" not in str(plain)
+    assert refused.status_code == 403
+    assert full.status_code == 200
+    assert {e["seq"]: e["text"] for e in full.json()}[seq] == "Navn på mistænkt: X"
+    reads = [(a.actor, a.allowed) for a in await audit_rows(app, "log.sensitive")]
+    assert reads == [(SSP, False), (CHIEF, True)]
+    assert [(a.actor, a.channel, a.allowed) for a in await audit_rows(app, "log.add")] == [
+        (SSP, "api", True),
+        (CHIEF, "api", True),
+        (NO_ROLE, "api", False),
+    ]
+
+
+# --- steps and tasks ------------------------------------------------------------------------
+
+
+async def test_steps_and_outreach_tasks(app: App) -> None:
+    chief = await token_for(app, CHIEF)
+    staff = await token_for(app, STAFF)
+    async with client(app) as http:
+        nr = await activate(http, chief, zone=1)
+        first = await http.post(
+            f"/api/v1/incidents/{nr}/steps/1",
+            json={"action": "done", "note": "Bestyrelsen ringet op"},
+            headers=chief,
+        )
+        assert first.status_code == 200, first.text
+        assert first.json()["status"] == "done" and first.json()["finished_by"] == CHIEF
+        skipped = await http.post(
+            f"/api/v1/incidents/{nr}/steps/situationsbillede",
+            json={"action": "skip"},
+            headers=chief,
+        )
+        assert skipped.json()["status"] == "skipped"
+        listed = (await http.get(f"/api/v1/incidents/{nr}/steps", headers=staff)).json()
+        assert [s["status"] for s in listed[:3]] == ["done", "skipped", "active"]
+        twice = await http.post(
+            f"/api/v1/incidents/{nr}/steps/1", json={"action": "done"}, headers=chief
+        )
+        assert twice.status_code == 409
+        outreach = await http.post(
+            f"/api/v1/incidents/{nr}/steps/opsoegende-kontakt",
+            json={"action": "done"},
+            headers=chief,
+        )
+        assert outreach.status_code == 200
+        all_tasks = (await http.get(f"/api/v1/incidents/{nr}/tasks", headers=staff)).json()
+        mine = [t for t in all_tasks if t["assignee"] == STAFF]
+        assert mine and all(t["status"] == "assigned" for t in mine)
+        number = mine[0]["number"]
+        path = f"/api/v1/incidents/{nr}/tasks/{number}"
+        accepted = await http.post(path, json={"action": "accept"}, headers=staff)
+        again = await http.post(path, json={"action": "accept"}, headers=staff)
+        done = await http.post(
+            path, json={"action": "done", "outcome": "Varmemester orienteret"}, headers=staff
+        )
+        late = await http.post(path, json={"action": "accept"}, headers=staff)
+        other = next(t for t in all_tasks if t["assignee"] != STAFF)
+        not_mine = await http.post(
+            f"/api/v1/incidents/{nr}/tasks/{other['number']}",
+            json={"action": "accept"},
+            headers=staff,
+        )
+    assert accepted.json()["task"]["status"] == "accepted" and accepted.json()["changed"]
+    assert again.status_code == 200 and again.json()["changed"] is False
+    assert done.json()["task"]["outcome"] == "Varmemester orienteret"
+    assert late.status_code == 409
+    assert not_mine.status_code == 403
+    texts = [e.text for e in await log_of(app, nr) if e.actor in (CHIEF, STAFF)]
+    assert any("Trin 1" in t and "Bestyrelsen ringet op" in t for t in texts)
+    assert any(f"Opgave {number}" in t and "Varmemester orienteret" in t for t in texts)
+    assert [a.channel for a in await audit_rows(app, "task.done")] == ["api"]
+
+
+# --- the OpenAPI document -------------------------------------------------------------------
+
+
+async def test_openapi_lists_every_endpoint_with_the_bearer_scheme(app: App) -> None:
+    async with client(app) as http:
+        answer = await http.get("/api/v1/openapi.json")
+    assert answer.status_code == 200
+    document = answer.json()
+    scheme = document["components"]["securitySchemes"]["token"]
+    assert scheme["type"] == "http" and scheme["scheme"] == "bearer"
+    operations = {
+        (method.upper(), path): spec
+        for path, methods in document["paths"].items()
+        for method, spec in methods.items()
+    }
+    expected = {
+        ("GET", "/api/v1/incidents"),
+        ("POST", "/api/v1/incidents"),
+        ("GET", "/api/v1/incidents/{incident_id}"),
+        ("POST", "/api/v1/incidents/{incident_id}/close"),
+        ("POST", "/api/v1/incidents/{incident_id}/upgrade"),
+        ("GET", "/api/v1/incidents/{incident_id}/confirmations"),
+        ("POST", "/api/v1/incidents/{incident_id}/confirmations"),
+        ("GET", "/api/v1/incidents/{incident_id}/log"),
+        ("POST", "/api/v1/incidents/{incident_id}/log"),
+        ("GET", "/api/v1/incidents/{incident_id}/steps"),
+        ("POST", "/api/v1/incidents/{incident_id}/steps/{step_id}"),
+        ("GET", "/api/v1/incidents/{incident_id}/tasks"),
+        ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}"),
+    }
+    assert set(operations) == expected
+    for spec in operations.values():
+        assert spec["security"] == [{"token": []}]
+        assert {"401", "403", "422"} <= set(spec["responses"])
+        assert {"200", "201"} & set(spec["responses"])
+    detail = operations[("GET", "/api/v1/incidents/{incident_id}")]["responses"]["200"]
+    assert detail["content"]["application/json"]["schema"]["$ref"].endswith("/IncidentDetail")
