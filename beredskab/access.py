@@ -83,3 +83,10 @@ def require_role(
         channel=channel,
         incident_id=incident_id,
     )
+
+
+
+def readiness_roles(plan: Plan) -> set[str]:
+    """Who may read the readiness report (it lists every contact): the playbooks' leaders and
+    the secretariat leader."""
+    return {p.leader_role for p in plan.playbooks.playbooks} | {"sekretariatsleder"}

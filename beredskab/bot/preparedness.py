@@ -18,7 +18,6 @@ from beredskab.bot.common import CHANNEL
 from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError
 from beredskab.preparedness.readiness import readiness, render
-from beredskab.preparedness.verification import SECRETARIAT_LEADER
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -76,7 +75,7 @@ def chunks(text: str, limit: int = 4000) -> list[str]:
 
 async def readiness_command(message: Message, app: App, person: Person) -> None:
     """/beredskab: the readiness report, for leaders and the secretariat leader."""
-    allowed = {p.leader_role for p in app.plan.playbooks.playbooks} | {SECRETARIAT_LEADER}
+    allowed = access.readiness_roles(app.plan)
     if not access.has_role(person, allowed):
         await audit.refusal(
             app.db,

@@ -143,9 +143,49 @@ PAGES: Table = {
 }
 
 
+READINESS: Table = {
+    "readiness_title": {"da": "Parathed", "en": "Readiness"},
+    "readiness_refused": {
+        "da": "Parathedsrapporten er kun for projektchefen og sekretariatslederen.",
+        "en": "The readiness report is only for the project chief and the secretariat leader.",
+    },
+    "plan_version": {"da": "Planversion {version}", "en": "Plan version {version}"},
+    "weak_spots": {"da": "Svage punkter", "en": "Weak spots"},
+    "single_holder_roles": {"da": "Roller med kun én person", "en": "Roles with one person"},
+    "one_channel": {"da": "Kun én kanal (eller ingen)", "en": "Only one channel (or none)"},
+    "no_pin": {"da": "Kan aktivere, men har ingen PIN", "en": "May activate but has no PIN"},
+    "stale": {
+        "da": "Ikke kontrolleret i {days} dage",
+        "en": "Not verified for {days} days",
+    },
+    "not_signed": {"da": "Har ikke underskrevet planen", "en": "Has not signed the plan"},
+    "roles": {"da": "Roller", "en": "Roles"},
+    "deputies": {"da": "Stedfortrædere", "en": "Deputies"},
+    "people": {"da": "Personer", "en": "People"},
+    "phone": {"da": "Telefon", "en": "Phone"},
+    "email": {"da": "E-mail", "en": "Email"},
+    "verified": {"da": "Kontrolleret", "en": "Verified"},
+    "never": {"da": "aldrig", "en": "never"},
+    "signed_off": {"da": "Planen underskrevet", "en": "Plan signed"},
+    "yes": {"da": "ja", "en": "yes"},
+    "no": {"da": "nej", "en": "no"},
+    "nobody": {"da": "ingen", "en": "none"},
+    "plan_title": {"da": "Beredskabsplanen", "en": "The plan"},
+    "participants": {"da": "Deltagere", "en": "Participants"},
+    "signoff_title": {"da": "Underskrift af planen", "en": "Plan sign-off"},
+    "signoff_count": {
+        "da": "{signed} af {total} har underskrevet denne version.",
+        "en": "{signed} of {total} have signed this version.",
+    },
+    "signed_at": {"da": "Underskrevet {time}", "en": "Signed {time}"},
+    "asked": {"da": "Spurgt, ikke svaret", "en": "Asked, no answer"},
+    "not_asked": {"da": "Ikke spurgt", "en": "Not asked"},
+}
+
+
 def text(key: str, language: Language, **values: object) -> str:
     """The page text for ``key`` in ``language``, with ``values`` filled in."""
-    for table in (COMMON, SIGNIN, PAGES, texts_incident.TEXTS):
+    for table in (COMMON, SIGNIN, PAGES, READINESS, texts_incident.TEXTS):
         if key in table:
             return table[key][language].format(**values)
     raise KeyError(f"no page text {key!r}")
