@@ -4,7 +4,7 @@
   skip, unless ``BEREDSKAB_REQUIRE_BROWSER`` is set (CI), when they fail.
 - ``context`` / ``page``: a fresh phone (390×844 CSS px, touch, da-DK) per test. Every request
   that is not to 127.0.0.1 is aborted, and the test then fails: pages must not reach out.
-  Uncaught JavaScript errors fail the test as well.
+  Uncaught JavaScript errors fail the test as well (see ``tests/browser/phone.py``).
 - ``service``: the real web app on a free 127.0.0.1 port (see ``tests/browser/service.py``).
 - ``screenshot``: saves a PNG of a page under ``test-artifacts/`` named after the test.
 
@@ -16,31 +16,19 @@ this folder runs in the session-scoped loop (set below), and async fixtures here
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import (
-    Browser,
-    BrowserContext,
-    Page,
-    Route,
-    ViewportSize,
-    WebError,
-    async_playwright,
-)
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from tests.browser.chromium import INSTALL_HINT, LAUNCH_ARGS, REQUIRE_ENV, find_chromium
-from tests.browser.service import HOST, LiveService, serving
+from tests.browser.phone import Screenshots, phone_context
+from tests.browser.service import LiveService, serving
 
 HERE = Path(__file__).parent
 ARTIFACTS = HERE.parents[1] / "test-artifacts"
-PHONE_VIEWPORT: ViewportSize = {"width": 390, "height": 844}
-ACTION_TIMEOUT_MS = 10_000
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -73,43 +61,6 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
         await launched.close()
 
 
-@dataclass
-class Guard:
-    """What a page tried that a test must not allow: leaving the machine, script errors."""
-
-    blocked: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    async def route(self, route: Route) -> None:
-        """Let requests to 127.0.0.1 through; abort and remember every other one."""
-        if urlsplit(route.request.url).hostname == HOST:
-            await route.continue_()
-            return
-        self.blocked.append(route.request.url)
-        await route.abort("blockedbyclient")
-
-    def web_error(self, error: WebError) -> None:
-        """Remember an uncaught error thrown by a page's script."""
-        self.errors.append(str(error.error))
-
-
-async def phone_context(browser: Browser) -> tuple[BrowserContext, Guard]:
-    """A new phone-sized context whose requests can only reach 127.0.0.1."""
-    guard = Guard()
-    ctx = await browser.new_context(
-        viewport=PHONE_VIEWPORT,
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="da-DK",
-        timezone_id="Europe/Copenhagen",
-    )
-    ctx.set_default_timeout(ACTION_TIMEOUT_MS)
-    await ctx.route("**/*", guard.route)
-    ctx.on("weberror", guard.web_error)
-    return ctx, guard
-
-
 @pytest_asyncio.fixture(loop_scope="session")
 async def context(browser: Browser) -> AsyncIterator[BrowserContext]:
     """A fresh phone; the test fails if a page tried to leave the machine or threw."""
@@ -133,22 +84,6 @@ async def service(tmp_path: Path) -> AsyncIterator[LiveService]:
     """The real web app on a fresh SQLite database, served on 127.0.0.1."""
     async with serving(tmp_path) as live:
         yield live
-
-
-class Screenshots:
-    """Saves screenshots as test artifacts: ``test-artifacts/<module>__<test>[-<label>].png``."""
-
-    def __init__(self, directory: Path, test_id: str) -> None:
-        self.directory = directory
-        self.stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", test_id).strip("_")
-
-    async def __call__(self, page: Page, label: str = "") -> Path:
-        """Save the whole page as it is now; returns the file."""
-        name = f"{self.stem}-{label}" if label else self.stem
-        path = self.directory / f"{name}.png"
-        self.directory.mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=path, full_page=True)
-        return path
 
 
 @pytest.fixture

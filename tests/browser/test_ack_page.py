@@ -12,7 +12,7 @@ from beredskab import activation
 from beredskab.models import ConfirmationStatus
 from notifier.types import ChannelKind
 from tests.browser import a11y
-from tests.browser.conftest import Screenshots
+from tests.browser.phone import Screenshots
 from tests.browser.service import LiveService
 
 POLICE = "kim-holm"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page
 
-from tests.browser.conftest import phone_context
+from tests.browser.phone import phone_context
 from tests.browser.service import LiveService
 
 
