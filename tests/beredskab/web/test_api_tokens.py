@@ -54,10 +54,20 @@ async def test_missing_unknown_and_revoked_tokens_get_401_with_a_bearer_challeng
     created = await api_tokens.create(db=app.db, plan=app.plan, name="gone", person_id=CHIEF)
     good = await token_for(app, SSP)
     await api_tokens.revoke(db=app.db, token_id=created.token.id)
+    orphan = "bk_" + "o" * 43  # acts as someone since removed from the contact directory
+    async with app.db.transaction() as tx:
+        await tx.api_tokens.add(
+            name="orphan",
+            prefix=orphan[:10],
+            token_hash=api_tokens.hash_token(orphan),
+            person_id="former-staff",
+            now=tx.now,
+        )
     cases = [
         {},
         {"Authorization": "Basic dXNlcjpwYXNz"},
         {"Authorization": "Bearer bk_not-a-token"},
+        {"Authorization": f"Bearer {orphan}"},
         {"Authorization": f"Bearer {created.plaintext}"},
     ]
     async with client(app) as http:
@@ -67,12 +77,17 @@ async def test_missing_unknown_and_revoked_tokens_get_401_with_a_bearer_challeng
         assert answer.status_code == 401
         assert answer.headers["www-authenticate"].startswith("Bearer")
         assert isinstance(answer.json()["detail"], str)
+    assert "no longer in the contact directory" in answers[-2].json()["detail"]
     assert "revoked" in answers[-1].json()["detail"]
     assert ok.status_code == 200 and ok.json() == []
     refused = await audit_rows(app, "api.auth")
-    assert [(a.actor, a.allowed) for a in refused] == [("unknown", False), (CHIEF, False)]
+    assert [(a.actor, a.allowed) for a in refused] == [
+        ("unknown", False),
+        ("former-staff", False),
+        (CHIEF, False),
+    ]
     used = {t.name: t.last_used_at for t in await api_tokens.list_tokens(db=app.db)}
-    assert used["test"] is not None and used["gone"] is None
+    assert used["test"] is not None and used["gone"] is None and used["orphan"] is None
 
 
 def test_cli_creates_lists_and_revokes_tokens(tmp_path: Path) -> None:
