@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from beredskab import access, audit, report
+from beredskab import report
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, cli, run
+from beredskab.cli.common import CHANNEL, cli, fail, run
 from beredskab.i18n import status as status_word
 from beredskab.i18n import t
 from beredskab.models import Incident
@@ -106,43 +107,45 @@ def show_log(nr: int) -> None:
 @cli.command("report")
 def report_cmd(
     nr: int,
-    output: Annotated[Path | None, typer.Option(help="Skriv til fil / write to file")] = None,
+    fmt: Annotated[
+        report.Format, typer.Option("--format", "-f", help="markdown, html eller pdf")
+    ] = report.Format.MARKDOWN,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Skriv til fil / write to file")
+    ] = None,
     include_sensitive: Annotated[
         bool, typer.Option(help="Medtag fortrolige poster (kræver --as) / include sensitive")
     ] = False,
     actor: Annotated[str | None, typer.Option("--as", help="Hvem du er / who you are")] = None,
 ) -> None:
-    """Situationsrapport i Markdown / the situation report as Markdown."""
+    """Situationsrapport som Markdown, HTML eller PDF / the situation report.
 
-    async def body(app: App) -> str:
+    Without --output the report goes to stdout; a PDF only when stdout is not a terminal
+    (redirect it or use --output).
+    """
+    if fmt is report.Format.PDF and output is None and sys.stdout.isatty():
+        fail("En PDF skrives ikke til terminalen: brug --output FIL eller omdiriger (> fil.pdf).")
+
+    async def body(app: App) -> bytes:
         view = await report.overview(db=app.db, incident_id=nr)
         if include_sensitive:
-            playbook = app.plan.playbook(view.incident.playbook_id)
-            reader = access.person(app.plan, actor or "")
-            async with access.audited(app.db):
-                access.require_role(
-                    reader,
-                    [playbook.leader_role if playbook else "projektchef"],
-                    action="report.sensitive",
-                    channel=CHANNEL,
-                    what="read sensitive log entries",
-                    incident_id=nr,
-                )
-            async with app.db.transaction() as tx:
-                await audit.record(
-                    tx,
-                    actor=reader.id,
-                    action="report.sensitive",
-                    channel=CHANNEL,
-                    incident_id=nr,
-                    detail="report with sensitive entries",
-                )
+            await report.authorise_sensitive(
+                db=app.db,
+                plan=app.plan,
+                incident=view.incident,
+                actor_id=actor or "",
+                channel=CHANNEL,
+                detail=f"{fmt.value} report with sensitive entries",
+            )
         names = {p.id: p.name for p in app.plan.directory.people}
-        return report.markdown(view, names=names, include_sensitive=include_sensitive)
+        return report.render(view, fmt=fmt, names=names, include_sensitive=include_sensitive)
 
-    text = run(body)
+    content = run(body)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(content)
         typer.echo(f"report written to {output}")
+    elif fmt is report.Format.PDF:
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
     else:
-        typer.echo(text)
+        typer.echo(content.decode("utf-8"))

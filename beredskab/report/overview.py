@@ -1,0 +1,42 @@
+"""Reading an incident as a whole, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from beredskab.incidents import require
+from beredskab.models import Confirmation, Delivery, Incident, LogEntry, Step, Task
+from beredskab.situation_log import ChainCheck, verify
+from beredskab.storage import Database
+from beredskab.storage.repositories.communications import Communication
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Everything known about one incident."""
+
+    incident: Incident
+    confirmations: list[Confirmation]
+    steps: list[Step]
+    tasks: list[Task]
+    log: list[LogEntry]
+    deliveries: list[Delivery]
+    chain: ChainCheck
+    communications: list[Communication]
+
+
+async def overview(*, db: Database, incident_id: int) -> Overview:
+    """Read an incident with its confirmations, steps, tasks, log, deliveries and communications."""
+    async with db.transaction() as tx:
+        incident = await require(tx, incident_id)
+        log = await tx.log.list(incident_id)
+        return Overview(
+            incident=incident,
+            confirmations=await tx.incidents.confirmations(incident_id),
+            steps=await tx.steps.list(incident_id),
+            tasks=await tx.tasks.list(incident_id),
+            log=log,
+            deliveries=await tx.deliveries.for_incident(incident_id),
+            chain=verify(log),
+            communications=await tx.communications.list(incident_id),
+        )
