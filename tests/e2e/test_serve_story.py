@@ -7,26 +7,19 @@ webhooks, Telegram updates through getUpdates, an email link, and the command li
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
-import os
 import re
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
-from importlib.resources import files
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-from twilio.request_validator import RequestValidator
 
-from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
+from tests.e2e.service import Service, service_env, start_service, write_config
+from tests.e2e.service import wait_for as _wait
+from tests.peers.smtp import SmtpPeer
 from tests.peers.telegram_api import FakeBotApi, SentMessage
-from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, PrismServer
+from tests.peers.twilio import PrismServer
 from tests.postgres import free_port
 
 POLICE, CHIEF, SSP_SMS, SSP_TELEGRAM, HEAD_EMAIL, STAFF = (
@@ -41,132 +34,23 @@ PHONES = {POLICE: "+4520100001", CHIEF: "+4520100013", SSP_SMS: "+4520100004"}
 PIN = "4711"
 
 
-@dataclass
-class Service:
-    """A running `beredskab serve` and how to reach it."""
-
-    root: Path
-    config: Path
-    base_url: str
-    process: subprocess.Popen[str]
-    env: dict[str, str]
-
-    def cli(self, *args: str, stdin: str | None = None, expect: int = 0) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "beredskab", "--config", str(self.config), *args],
-            capture_output=True,
-            text=True,
-            env=self.env,
-            cwd=self.root,
-            input=stdin,
-            timeout=60,
-        )
-        assert done.returncode == expect, (args, done.stdout, done.stderr)
-        return done.stdout
-
-    async def acli(self, *args: str, stdin: str | None = None, expect: int = 0) -> str:
-        """The CLI in a thread: the peers in this event loop must keep serving meanwhile."""
-        return await asyncio.to_thread(self.cli, *args, stdin=stdin, expect=expect)
-
-    async def status(self, nr: int) -> dict[str, Any]:
-        result: dict[str, Any] = json.loads(await self.acli("status", str(nr), "--json"))
-        return result
-
-    async def sms(self, client: httpx.AsyncClient, sender: str, body: str, sid: str) -> None:
-        params = {
-            "MessageSid": sid,
-            "From": sender,
-            "To": FROM_NUMBER,
-            "Body": body,
-            "AccountSid": ACCOUNT_SID,
-        }
-        url = f"{self.base_url}/webhooks/twilio/sms"
-        signature = RequestValidator(AUTH_TOKEN).compute_signature(url, params)
-        response = await client.post(url, data=params, headers={"X-Twilio-Signature": signature})
-        assert response.status_code == 200, response.text
-
-
-def _directory(root: Path) -> Path:
-    text = (files("contacts") / "examples" / "fredericia.toml").read_text(encoding="utf-8")
-    path = root / "kontakter.toml"
-    path.write_text(
-        re.sub(r"^example = true", "example = false", text, flags=re.MULTILINE), encoding="utf-8"
-    )
-    return path
-
-
 @pytest.fixture
 async def service(
     tmp_path: Path, prism: PrismServer, smtp_peer: SmtpPeer, fake_bot_api: FakeBotApi
 ) -> AsyncIterator[Service]:
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f"""
-[service]
-data_dir = "var"
-public_base_url = "{base_url}"
-[plan]
-directory_file = "{_directory(tmp_path)}"
-[web]
-port = {port}
-[outbox]
-poll_seconds = 0.1
-[twilio]
-account_sid = "{ACCOUNT_SID}"
-from_number = "{FROM_NUMBER}"
-rate_per_second = 50
-api_base_url = "{prism.base_url}"
-[smtp]
-host = "127.0.0.1"
-port = {smtp_peer.port}
-username = "{USERNAME}"
-from_address = "beredskab@example.org"
-ca_file = "{smtp_peer.write_ca(tmp_path)}"
-[telegram]
-api_base_url = "{fake_bot_api.base_url}"
-""",
-        encoding="utf-8",
+    config = write_config(
+        tmp_path,
+        port=free_port(),
+        twilio_url=prism.base_url,
+        smtp=smtp_peer,
+        telegram_url=fake_bot_api.base_url,
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BEREDSKAB_")}
-    env.update(
-        BEREDSKAB_TWILIO__AUTH_TOKEN=AUTH_TOKEN,
-        BEREDSKAB_SMTP__PASSWORD=PASSWORD,
-        BEREDSKAB_TELEGRAM__BOT_TOKEN=fake_bot_api.token,
-        BEREDSKAB_SECURITY__LINK_SECRET="e2e-link-secret-0123456789abcdef",
-    )
-    process = subprocess.Popen(  # noqa: ASYNC220 (Popen returns at once; we poll it below)
-        [sys.executable, "-m", "beredskab", "--config", str(config), "serve"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    svc = Service(tmp_path, config, base_url, process, env)
+    env = service_env(bot_token=fake_bot_api.token)
+    svc = await start_service(tmp_path, config, env, ready=lambda h: h.get("bot") == "running")
     try:
-        async with httpx.AsyncClient() as client:
-            for _ in range(300):  # readiness: /healthz answers with the bot running
-                try:
-                    health = await client.get(f"{base_url}/healthz")
-                    if health.status_code == 200 and health.json().get("bot") == "running":
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.communicate()[0]
-                await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("beredskab serve did not become ready")
         yield svc
     finally:
-        process.terminate()  # the peers live in this loop: wait for the exit in a thread
-        try:
-            output, _ = await asyncio.to_thread(process.communicate, timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            output, _ = await asyncio.to_thread(process.communicate)
-        assert process.returncode == 0, output
+        await svc.stop()
 
 
 async def _link(api: FakeBotApi, user_id: int, phone: str) -> None:
@@ -174,17 +58,6 @@ async def _link(api: FakeBotApi, user_id: int, phone: str) -> None:
     await api.inject_message(user_id, "/start")
     await api.inject_contact(user_id, phone)
     await _wait(lambda: len(api.sent_to(user_id)) >= before + 2)
-
-
-async def _wait(condition: Callable[[], Awaitable[bool] | bool], within: float = 30.0) -> None:
-    """Poll state owned by another process (the service) until it holds."""
-    deadline = asyncio.get_running_loop().time() + within
-    for _ in range(10_000):
-        result = condition()
-        if await result if inspect.isawaitable(result) else result:
-            return
-        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
-        await asyncio.sleep(0.1)
 
 
 async def _has_confirmed(service: Service, person: str) -> bool:

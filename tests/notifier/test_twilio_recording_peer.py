@@ -1,0 +1,75 @@
+"""The recording Twilio peer speaks what the real twilio library and our channels expect:
+a created message can be found again by ``find_recent`` (the reconcile before a re-send),
+held creates are recorded but unanswered, and wrong credentials get Twilio's 401."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
+from notifier.errors import PermanentDeliveryError, UnknownOutcomeError
+from notifier.types import ChannelKind, Message, Recipient
+from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from tests.peers.twilio_recording import RecordingTwilio, recording_twilio
+
+__all__ = ["recording_twilio"]
+
+TO = Recipient(person_id="p-1", kind=ChannelKind.SMS, address="+4512345678")
+
+
+def _channel(
+    peer: RecordingTwilio, *, token: str = AUTH_TOKEN, timeout: float = 10
+) -> TwilioSmsChannel:
+    config = TwilioConfig(
+        account_sid=ACCOUNT_SID, auth_token=token, from_number=FROM_NUMBER, timeout=timeout
+    )
+    return TwilioSmsChannel(config, http_client=TwilioHttpClient(base_url=peer.base_url))
+
+
+def _message(text: str) -> Message:
+    return Message(key="delivery-1", subject="s", text=text, short_text=text)
+
+
+async def test_a_sent_message_is_found_again_with_its_body(
+    recording_twilio: RecordingTwilio,
+) -> None:
+    channel = _channel(recording_twilio)
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    try:
+        receipt = await channel.send(TO, _message("Alarm 1"))
+        await channel.send(Recipient("p-2", ChannelKind.SMS, "+4587654321"), _message("Alarm 1"))
+        assert await channel.find_recent(TO.address, since, "Alarm 1") == [receipt.provider_id]
+        assert await channel.find_recent(TO.address, since, "Alarm 2") == []
+        assert await channel.find_recent(TO.address, datetime.now(UTC) + timedelta(days=1)) == []
+    finally:
+        await channel.aclose()
+    assert [m.sid for m in recording_twilio.to(TO.address)] == [receipt.provider_id]
+
+
+async def test_a_held_create_is_recorded_but_never_answered(
+    recording_twilio: RecordingTwilio,
+) -> None:
+    recording_twilio.hold(after=0)
+    channel = _channel(recording_twilio, timeout=0.5)
+    try:
+        with pytest.raises(UnknownOutcomeError):
+            await channel.send(TO, _message("Alarm"))
+        assert recording_twilio.held == 1 and not recording_twilio.messages[0].answered
+        recording_twilio.release()
+        since = datetime.now(UTC) - timedelta(minutes=1)
+        found = await channel.find_recent(TO.address, since, "Alarm")
+    finally:
+        await channel.aclose()
+    assert found == [recording_twilio.messages[0].sid]
+
+
+async def test_wrong_credentials_are_refused(recording_twilio: RecordingTwilio) -> None:
+    channel = _channel(recording_twilio, token="0" * 32)
+    try:
+        with pytest.raises(PermanentDeliveryError, match="401"):
+            await channel.send(TO, _message("Alarm"))
+    finally:
+        await channel.aclose()
+    assert recording_twilio.messages == []
