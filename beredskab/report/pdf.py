@@ -7,7 +7,7 @@ else (arrows, emoji) is replaced before it reaches the page.
 from __future__ import annotations
 
 from fpdf import FPDF
-from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.enums import MethodReturnValue, TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
 from beredskab.report.sections import SENSITIVE, Paragraph, ReportData, Table
@@ -20,6 +20,11 @@ SENSITIVE_FILL = (253, 236, 236)
 RED = (127, 29, 29)
 GREEN = (22, 101, 52)
 BLACK = (17, 17, 17)
+LINE = 4.2
+PADDING = 1.2
+MAX_LINES = 45
+"""A table row never holds more wrapped lines than this; longer text continues in the next row
+(fpdf2 cannot split one row across pages)."""
 
 
 def _safe(text: str) -> str:
@@ -80,6 +85,31 @@ def _heading(pdf: _Document, title: str) -> None:
     pdf.ln(2)
 
 
+def _lines(pdf: _Document, text: str, width: float) -> list[str]:
+    """``text`` wrapped as fpdf2 wraps it, a little narrower than the cell so it never rewraps."""
+    lines = pdf.multi_cell(
+        width - 2 * PADDING - 1, LINE, text, dry_run=True, output=MethodReturnValue.LINES
+    )
+    assert isinstance(lines, list)
+    return [str(line) for line in lines]
+
+
+def _chunks(pdf: _Document, cells: list[str], widths: tuple[int, ...]) -> list[list[str]]:
+    """The cells of one row as one or more rows of at most ``MAX_LINES`` wrapped lines."""
+    total = sum(widths)
+    wrapped = [
+        _lines(pdf, text, pdf.epw * width / total)
+        for text, width in zip(cells, widths, strict=True)
+    ]
+    if max(len(lines) for lines in wrapped) <= MAX_LINES:
+        return [cells]
+    count = max(-(-len(lines) // MAX_LINES) for lines in wrapped)
+    return [
+        ["\n".join(lines[n * MAX_LINES : (n + 1) * MAX_LINES]) for lines in wrapped]
+        for n in range(count)
+    ]
+
+
 def _table(pdf: _Document, table: Table) -> None:
     if not table.rows:
         pdf.set_font(FONT, "I", 9)
@@ -90,8 +120,8 @@ def _table(pdf: _Document, table: Table) -> None:
     with pdf.table(
         col_widths=table.widths,
         text_align="LEFT",
-        line_height=4.2,
-        padding=(1, 1.2),
+        line_height=LINE,
+        padding=(1, PADDING),
         headings_style=FontFace(emphasis="BOLD", fill_color=GREY),
         cell_fill_mode=TableCellFillMode.NONE,
         repeat_headings=1,
@@ -101,7 +131,9 @@ def _table(pdf: _Document, table: Table) -> None:
             cells = [_safe(c) for c in row.cells]
             if row.sensitive:
                 cells[-1] = f"[{SENSITIVE}] {cells[-1]}"
-            out.row(cells, style=FontFace(fill_color=SENSITIVE_FILL) if row.sensitive else None)
+            style = FontFace(fill_color=SENSITIVE_FILL) if row.sensitive else None
+            for part in _chunks(pdf, cells, table.widths):
+                out.row(part, style=style)
     pdf.ln(2)
 
 

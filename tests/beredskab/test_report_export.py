@@ -32,7 +32,9 @@ SECTIONS = {
 }
 
 
-async def _incident(db: Database, plan: Plan, *, drill: bool = False, notes: int = 0) -> int:
+async def _incident(
+    db: Database, plan: Plan, *, drill: bool = False, notes: int = 0, long_note: str = ""
+) -> int:
     """A whole incident: confirmations, every step, a task with a result, notes (one
     sensitive, one correction), a sent and a draft communication, stood down."""
     nr = (
@@ -97,6 +99,10 @@ async def _incident(db: Database, plan: Plan, *, drill: bool = False, notes: int
         channel="cli",
         corrects=note.seq,
     )
+    if long_note:
+        await situation_log.add_entry(
+            db=db, plan=plan, incident_id=nr, actor_id=SSP, text=long_note, channel="cli"
+        )
     for n in range(notes):
         await situation_log.add_entry(
             db=db,
@@ -219,7 +225,9 @@ async def test_sensitive_entries_only_for_those_allowed(db: Database, plan: Plan
 
 
 async def test_pdf_reads_in_danish_with_page_numbers(db: Database, plan: Plan) -> None:
-    nr = await _incident(db, plan, notes=25)
+    # A note longer than a page continues over several table rows instead of failing.
+    long_note = " ".join(f"ord{n}" for n in range(2500)) + " SLUTORD"
+    nr = await _incident(db, plan, notes=25, long_note=long_note)
     view = await report.overview(db=db, incident_id=nr)
     content = report.render_pdf(
         view, names=_names(plan), include_sensitive=False, generated_at=GENERATED
@@ -238,6 +246,8 @@ async def test_pdf_reads_in_danish_with_page_numbers(db: Database, plan: Plan) -
         "Trin 1 klaret på Ærøvej",
         "Varmemester orienteret",
         "Orientering til bestyrelsen",
+        "ord1234",
+        "SLUTORD",
         "OK:",
         "kæden er ubrudt",
         *SECTIONS.values(),
