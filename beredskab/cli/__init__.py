@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from beredskab.cli import incident, pins, preparedness, service, tokens, views, work
+from beredskab.cli import incident, pins, preparedness, service, stats, tokens, views, work
 from beredskab.cli.common import cli
 
-__all__ = ["cli", "incident", "main", "pins", "preparedness", "service", "tokens", "views", "work"]
+__all__ = [
+    "cli",
+    "incident",
+    "main",
+    "pins",
+    "preparedness",
+    "service",
+    "stats",
+    "tokens",
+    "views",
+    "work",
+]
 
 
 def main() -> None:
