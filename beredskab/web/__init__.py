@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,7 @@ from beredskab.web import (
     api,
     export,
     incident,
+    incident_actions,
     pages,
     preparedness,
     readiness,
@@ -57,6 +59,7 @@ def create_app(app: App) -> FastAPI:
         redoc_url=None,
     )
     web.state.beredskab = app
+    web.state.stopping = asyncio.Event()  # set by WebServer.stop: live streams end at once
     web.add_middleware(BodyLimit, max_bytes=app.settings.web.max_body_bytes)
     web.include_router(webhooks.router, include_in_schema=False)
     web.include_router(ack.router, include_in_schema=False)
@@ -64,6 +67,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(signin.router, include_in_schema=False)
     web.include_router(pages.router, include_in_schema=False)
     web.include_router(incident.router, include_in_schema=False)
+    web.include_router(incident_actions.router, include_in_schema=False)
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(api.router)

@@ -1,7 +1,167 @@
-"""The live incident page: confirmations, steps, outreach, log, communication, stand-down."""
+"""The live incident page: the page itself, its board fragments and the live event stream.
+
+``GET /haendelse/{id}`` renders everything; ``GET /haendelse/{id}/dele`` renders only the
+boards that change, for ``live.js`` to swap in; ``GET /haendelse/{id}/live`` is a stream of
+server-sent events, one whenever the incident's state fingerprint changes. The page works
+without JavaScript: the "Opdater" link reloads it, and every action is a plain form POST
+(``incident_actions``) that redirects back here with a short notice.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
+
+from beredskab.app import App
+from beredskab.errors import NotFoundError
+from beredskab.web import incident_view
+from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 
 router = APIRouter()
+
+POLL_SECONDS = 1.0
+"""How often a live stream reads the incident's fingerprint (one short read transaction)."""
+STREAM_SECONDS = 300.0
+"""A stream ends after this long; the browser reconnects (and the session is checked again)."""
+PING_SECONDS = 15.0
+"""A comment line this often keeps proxies from closing a quiet stream."""
+
+NOTICES = frozenset(
+    {
+        "acked",
+        "declined_ack",
+        "step_done",
+        "step_skipped",
+        "task_accepted",
+        "task_done",
+        "task_declined",
+        "task_reassigned",
+        "note_added",
+        "upgraded_to",
+        "stood_down",
+        "comm_drafted",
+        "comm_saved",
+        "comm_approved",
+        "comm_sent",
+        "comm_discarded",
+    }
+)
+PROBLEMS = frozenset(
+    {"refused_action", "not_possible", "missing_item", "empty_text", "missing_choice"}
+)
+
+
+def _notice(value: str | None, allowed: frozenset[str]) -> str:
+    """Only known notice keys are shown: a crafted link cannot put words on the page."""
+    return value if value in allowed else ""
+
+
+async def _view(request: Request, who: Viewer, incident_id: int) -> incident_view.IncidentView:
+    return await incident_view.build(
+        app=app_of(request), person=who.person, incident_id=incident_id
+    )
+
+
+def _missing(request: Request, who: Viewer) -> Response:
+    return page(request, "incident_missing.html", who=who, status=404)
+
+
+@router.get("/haendelse/{incident_id}")
+async def incident_page(
+    request: Request,
+    who: Annotated[Viewer, Depends(viewer)],
+    incident_id: int,
+    ok: str | None = None,
+    fejl: str | None = None,
+) -> Response:
+    """The whole incident page."""
+    try:
+        view = await _view(request, who, incident_id)
+    except NotFoundError:
+        return _missing(request, who)
+    return page(
+        request,
+        "incident.html",
+        who=who,
+        v=view,
+        notice=_notice(ok, NOTICES),
+        problem=_notice(fejl, PROBLEMS),
+    )
+
+
+@router.get("/haendelse/{incident_id}/dele")
+async def incident_parts(
+    request: Request, who: Annotated[Viewer, Depends(viewer)], incident_id: int
+) -> Response:
+    """Only the boards that change, as HTML sections with ids, for ``live.js``."""
+    try:
+        view = await _view(request, who, incident_id)
+    except NotFoundError:
+        return _missing(request, who)
+    return page(request, "incident_parts.html", who=who, v=view)
+
+
+def _event(name: str, data: dict[str, object]) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+async def _changes(request: Request, app: App, incident_id: int) -> AsyncIterator[str]:
+    """Server-sent events: ``state`` whenever the fingerprint changes, then ``bye``.
+
+    Each poll is its own short read transaction; nothing is held open between polls. The
+    stream ends when the client goes away, when the server stops, or after
+    ``STREAM_SECONDS`` (the client then reconnects).
+    """
+    loop = asyncio.get_running_loop()
+    stopping: asyncio.Event = request.app.state.stopping
+    ends = loop.time() + STREAM_SECONDS
+    last_version = ""
+    last_write = loop.time()
+    yield "retry: 2000\n\n"
+    while not stopping.is_set() and loop.time() < ends:
+        if await request.is_disconnected():
+            return
+        async with app.db.transaction() as tx:
+            state = await tx.live.state(incident_id)
+        if state is None:
+            yield _event("gone", {})
+            return
+        if state.version != last_version:
+            last_version, last_write = state.version, loop.time()
+            yield _event(
+                "state",
+                {
+                    "version": state.version,
+                    "status": state.status,
+                    "confirmed": state.confirmed,
+                    "total": state.total,
+                },
+            )
+        elif loop.time() - last_write >= PING_SECONDS:
+            last_write = loop.time()
+            yield ": ping\n\n"
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), POLL_SECONDS)
+    yield _event("bye", {})
+
+
+@router.get("/haendelse/{incident_id}/live")
+async def incident_live(
+    request: Request, who: Annotated[Viewer, Depends(viewer)], incident_id: int
+) -> Response:
+    """A stream of server-sent events telling the page when to fetch its boards again."""
+    app = app_of(request)
+    async with app.db.transaction() as tx:
+        found = await tx.live.state(incident_id)
+    if found is None:
+        return Response(status_code=404, headers=HEADERS)
+    headers = {**HEADERS, "X-Accel-Buffering": "no"}
+    return StreamingResponse(
+        _changes(request, app, incident_id), media_type="text/event-stream", headers=headers
+    )

@@ -25,8 +25,9 @@ class WebServer:
 
     def __init__(self, app: App) -> None:
         settings = app.settings.web
+        self._web = create_app(app)
         config = uvicorn.Config(
-            create_app(app),
+            self._web,
             host=settings.host,
             port=settings.port,
             log_level="warning",
@@ -40,7 +41,8 @@ class WebServer:
         await self._server.serve()
 
     def stop(self) -> None:
-        """Ask the server to finish in-flight requests and exit."""
+        """Ask the server to finish in-flight requests and exit; open live streams end now."""
+        self._web.state.stopping.set()
         self._server.should_exit = True
 
     @property

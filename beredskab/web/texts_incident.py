@@ -4,4 +4,205 @@ from __future__ import annotations
 
 from beredskab.i18n import Language
 
-TEXTS: dict[str, dict[Language, str]] = {}
+TEXTS: dict[str, dict[Language, str]] = {
+    # The page and its live updates
+    "refresh": {"da": "Opdater", "en": "Refresh"},
+    "live_on": {"da": "Opdateres automatisk", "en": "Updates automatically"},
+    "live_lost": {
+        "da": "Automatisk opdatering er afbrudt. Tryk Opdater.",
+        "en": "Automatic updates stopped. Press Refresh.",
+    },
+    "live_off": {
+        "da": "Siden opdaterer ikke af sig selv uden JavaScript. Tryk Opdater for at se nyt.",
+        "en": "Without JavaScript the page does not update itself. Press Refresh to see news.",
+    },
+    "announce_confirmed": {"da": "{name} har bekræftet.", "en": "{name} confirmed."},
+    "incident_missing": {
+        "da": "Der er ingen hændelse med det nummer.",
+        "en": "There is no incident with that number.",
+    },
+    "police_case_short": {"da": "Journalnr. {nr}", "en": "Journal no. {nr}"},
+    "activated_by_at": {"da": "Aktiveret af {name}, {time}", "en": "Activated by {name}, {time}"},
+    "closed_by_at": {"da": "Afblæst af {name}, {time}", "en": "Stood down by {name}, {time}"},
+    "open_tasks_count": {
+        "da": "{open} af {total} opgaver åbne",
+        "en": "{open} of {total} tasks open",
+    },
+    "ack_yes": {"da": "Jeg er med", "en": "I am in"},
+    "ack_no": {"da": "Jeg kan ikke", "en": "I cannot"},
+    "upgrade_to": {"da": "Opgradér til {group}", "en": "Upgrade to {group}"},
+    "stand_down": {"da": "Afblæs beredskabet", "en": "Stand down"},
+    "report_title": {"da": "Situationsrapport", "en": "Situation report"},
+    "report_html": {"da": "Rapport (HTML)", "en": "Report (HTML)"},
+    "report_pdf": {"da": "Rapport (PDF)", "en": "Report (PDF)"},
+    "cancel": {"da": "Fortryd", "en": "Cancel"},
+    "system": {"da": "System", "en": "System"},
+    # Confirmations
+    "confirmations_title": {"da": "Bekræftelser", "en": "Confirmations"},
+    "state_confirmed": {"da": "Bekræftet", "en": "Confirmed"},
+    "state_pending": {"da": "Ikke endnu", "en": "Not yet"},
+    "state_declined": {"da": "Kan ikke", "en": "Cannot"},
+    "state_unreachable": {"da": "Ikke nået", "en": "Unreachable"},
+    "answered_via": {"da": "Svarede via {via} kl. {time}", "en": "Answered via {via} at {time}"},
+    "via_web": {"da": "siden", "en": "the web page"},
+    "via_api": {"da": "API", "en": "the API"},
+    "via_email": {"da": "e-mail", "en": "email"},
+    "via_sms": {"da": "SMS", "en": "SMS"},
+    "via_voice": {"da": "opkald", "en": "a call"},
+    "via_telegram": {"da": "Telegram", "en": "Telegram"},
+    "via_cli": {"da": "kommandolinjen", "en": "the command line"},
+    "via_other": {"da": "anden vej", "en": "another way"},
+    "reason_step": {
+        "da": "Bedt om at bekræfte i trinnet: {about}",
+        "en": "Asked to confirm in the step: {about}",
+    },
+    "reason_deputy": {"da": "Stedfortræder for {about}", "en": "Deputy for {about}"},
+    "channels_of": {"da": "Beskeder til {name}", "en": "Messages to {name}"},
+    "channel_sms": {"da": "SMS", "en": "SMS"},
+    "channel_email": {"da": "E-mail", "en": "Email"},
+    "channel_telegram": {"da": "Telegram", "en": "Telegram"},
+    "channel_voice": {"da": "Opkald", "en": "Call"},
+    "delivery_queued": {"da": "i kø", "en": "queued"},
+    "delivery_sending": {"da": "sendes", "en": "sending"},
+    "delivery_sent": {"da": "sendt", "en": "sent"},
+    "delivery_delivered": {"da": "leveret", "en": "delivered"},
+    "delivery_failed": {"da": "fejlet", "en": "failed"},
+    "delivery_expired": {"da": "udløbet", "en": "expired"},
+    "no_messages": {"da": "Ingen beskeder sendt", "en": "No messages sent"},
+    "nobody_asked": {"da": "Ingen er bedt om at bekræfte.", "en": "Nobody was asked to confirm."},
+    # Steps
+    "steps_title": {"da": "Trin", "en": "Steps"},
+    "step_pending": {"da": "Venter", "en": "Waiting"},
+    "step_active": {"da": "Aktuelt", "en": "Current"},
+    "step_done": {"da": "Udført", "en": "Done"},
+    "step_skipped": {"da": "Sprunget over", "en": "Skipped"},
+    "owner_due": {"da": "Ansvarlig: {owner} · frist {time}", "en": "Owner: {owner} · due {time}"},
+    "finished_by_at": {"da": "Af {name} kl. {time}", "en": "By {name} at {time}"},
+    "note_label": {"da": "Note", "en": "Note"},
+    "note_optional": {"da": "Note (frivillig)", "en": "Note (optional)"},
+    "step_finish": {"da": "Markér trinnet", "en": "Mark this step"},
+    "step_done_button": {"da": "Markér udført", "en": "Mark done"},
+    "step_skip_button": {"da": "Spring over", "en": "Skip"},
+    # Outreach tasks
+    "tasks_title": {"da": "Opsøgende kontakt", "en": "Outreach"},
+    "task_assigned": {"da": "Tildelt", "en": "Assigned"},
+    "task_accepted": {"da": "I gang", "en": "In progress"},
+    "task_done": {"da": "Udført", "en": "Done"},
+    "task_declined": {"da": "Afvist", "en": "Declined"},
+    "task_cancelled": {"da": "Annulleret", "en": "Cancelled"},
+    "outcome_label": {"da": "Resultat", "en": "Outcome"},
+    "outcome_optional": {"da": "Resultat (frivilligt)", "en": "Outcome (optional)"},
+    "task_change": {"da": "Opdatér opgaven", "en": "Update the task"},
+    "task_accept_button": {"da": "Jeg tager den", "en": "I will do it"},
+    "task_done_button": {"da": "Udført", "en": "Done"},
+    "task_decline_button": {"da": "Kan ikke", "en": "Cannot"},
+    "reassign_to": {"da": "Giv opgaven videre til", "en": "Hand the task to"},
+    "reassign_button": {"da": "Giv videre", "en": "Hand over"},
+    "no_tasks": {"da": "Ingen opsøgende opgaver endnu.", "en": "No outreach tasks yet."},
+    # Situation log
+    "log_title": {"da": "Situationslog", "en": "Situation log"},
+    "log_withheld": {
+        "da": "{n} fortrolige poster vises kun for beredskabets leder.",
+        "en": "{n} sensitive entries are shown only to the incident leader.",
+    },
+    "sensitive": {"da": "Fortrolig", "en": "Sensitive"},
+    "log_add_title": {"da": "Skriv i loggen", "en": "Add to the log"},
+    "log_text": {"da": "Tekst", "en": "Text"},
+    "log_kind": {"da": "Slags", "en": "Kind"},
+    "log_sensitive": {"da": "Fortrolig", "en": "Sensitive"},
+    "log_sensitive_hint": {
+        "da": "Fortrolige poster vises kun for beredskabets leder, og hver læsning logges. "
+        "De sendes aldrig i SMS, e-mail eller Telegram.",
+        "en": "Sensitive entries are shown only to the incident leader, and every read is "
+        "recorded. They are never sent by SMS, email or Telegram.",
+    },
+    "log_add": {"da": "Tilføj til loggen", "en": "Add to the log"},
+    "kind_activated": {"da": "Aktivering", "en": "Activation"},
+    "kind_joined": {"da": "Aktiveret igen", "en": "Activated again"},
+    "kind_upgraded": {"da": "Opgradering", "en": "Upgrade"},
+    "kind_notified": {"da": "Underretning", "en": "Notification"},
+    "kind_delivery": {"da": "Levering", "en": "Delivery"},
+    "kind_confirmed": {"da": "Bekræftelse", "en": "Confirmation"},
+    "kind_declined": {"da": "Afbud", "en": "Declined"},
+    "kind_step": {"da": "Trin", "en": "Step"},
+    "kind_task": {"da": "Opgave", "en": "Task"},
+    "kind_note": {"da": "Note", "en": "Note"},
+    "kind_decision": {"da": "Beslutning", "en": "Decision"},
+    "kind_media": {"da": "Medier", "en": "Media"},
+    "kind_correction": {"da": "Rettelse", "en": "Correction"},
+    "kind_closed": {"da": "Afblæsning", "en": "Stand-down"},
+    # Upgrade and stand-down
+    "upgrade_title": {"da": "Opgradér beredskabet", "en": "Upgrade the incident"},
+    "upgrade_intro": {
+        "da": "Hændelsen flyttes til den nye gruppe. Nye deltagere får besked med det samme, "
+        "og gruppens ekstra trin tilføjes.",
+        "en": "The incident moves to the new group. New participants are told at once and the "
+        "group's extra steps are added.",
+    },
+    "upgrade_now": {"da": "Opgradér nu", "en": "Upgrade now"},
+    "upgrade_not_allowed": {
+        "da": "Du kan ikke opgradere denne hændelse.",
+        "en": "You cannot upgrade this incident.",
+    },
+    "close_title": {"da": "Afblæs beredskabet", "en": "Stand down"},
+    "close_sure": {"da": "Er du sikker?", "en": "Are you sure?"},
+    "close_intro": {
+        "da": "Alle, der har fået besked, får en afblæsning. Åbne opgaver annulleres, og "
+        "beskeder, der ikke er sendt endnu, udløber.",
+        "en": "Everyone who was told gets a stand-down message. Open tasks are cancelled and "
+        "messages not sent yet expire.",
+    },
+    "close_open_tasks": {"da": "Åbne opgaver: {n}", "en": "Open tasks: {n}"},
+    "close_now": {"da": "Ja, afblæs nu", "en": "Yes, stand down now"},
+    "close_not_allowed": {
+        "da": "Du kan ikke afblæse denne hændelse.",
+        "en": "You cannot stand this incident down.",
+    },
+    # Notices after an action
+    "done_acked": {"da": "Tak, du har bekræftet.", "en": "Thank you, you confirmed."},
+    "done_declined_ack": {
+        "da": "Registreret: du kan ikke deltage. Din stedfortræder får besked.",
+        "en": "Recorded: you cannot take part. Your deputy is told.",
+    },
+    "done_step_done": {"da": "Trinnet er markeret udført.", "en": "The step is marked done."},
+    "done_step_skipped": {"da": "Trinnet er sprunget over.", "en": "The step was skipped."},
+    "done_task_accepted": {"da": "Du har taget opgaven.", "en": "You took the task."},
+    "done_task_done": {"da": "Opgaven er udført.", "en": "The task is done."},
+    "done_task_declined": {
+        "da": "Opgaven er afvist; projektchefen giver den videre.",
+        "en": "The task is declined; the chief hands it on.",
+    },
+    "done_task_reassigned": {"da": "Opgaven er givet videre.", "en": "The task was handed on."},
+    "done_note_added": {"da": "Posten er tilføjet loggen.", "en": "The entry was added."},
+    "done_upgraded_to": {
+        "da": "Hændelsen er opgraderet. Nye deltagere får besked.",
+        "en": "The incident is upgraded. New participants are told.",
+    },
+    "done_stood_down": {
+        "da": "Beredskabet er afblæst. Alle, der fik besked, bliver orienteret.",
+        "en": "Stood down. Everyone who was told is informed.",
+    },
+    "problem_refused_action": {
+        "da": "Det må du ikke med dine roller. Forsøget er registreret.",
+        "en": "Your roles do not allow that. The attempt was recorded.",
+    },
+    "problem_not_possible": {
+        "da": "Det kan ikke lade sig gøre nu (måske har en anden lige gjort det, eller "
+        "hændelsen er afblæst). Se siden, som den er nu.",
+        "en": "That is not possible now (someone may just have done it, or the incident is "
+        "stood down). See the page as it is now.",
+    },
+    "problem_missing_item": {
+        "da": "Det, du ville ændre, findes ikke.",
+        "en": "What you wanted to change does not exist.",
+    },
+    "problem_empty_text": {"da": "Skriv en tekst først.", "en": "Write a text first."},
+    "problem_missing_choice": {
+        "da": "Vælg en af mulighederne.",
+        "en": "Choose one of the options.",
+    },
+    "problem_missing_police_case": {
+        "da": "Skriv politiets journalnummer.",
+        "en": "Enter the police journal number.",
+    },
+}

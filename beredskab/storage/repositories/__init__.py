@@ -13,6 +13,7 @@ from beredskab.storage.repositories.audit import AuditRepo
 from beredskab.storage.repositories.communications import CommunicationRepo
 from beredskab.storage.repositories.deliveries import DeliveryRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
+from beredskab.storage.repositories.live import LiveRepo
 from beredskab.storage.repositories.log import LogRepo
 from beredskab.storage.repositories.people import PeopleRepo
 from beredskab.storage.repositories.preparedness import PreparednessRepo
@@ -43,6 +44,7 @@ class Tx:
         self.api_tokens = ApiTokenRepo(conn)
         self.web = WebRepo(conn)
         self.communications = CommunicationRepo(conn)
+        self.live = LiveRepo(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

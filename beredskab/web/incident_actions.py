@@ -1,0 +1,291 @@
+"""What people do on the incident page: plain form POSTs that call the use cases.
+
+Every action redirects back to the page (303) with a notice key, so the page works without
+JavaScript. Refusals are audited by the use cases themselves. Upgrading and standing down
+ask "are you sure?" on a page of their own first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
+
+from beredskab import acknowledgements, activation, report, situation_log, standdown, steps, tasks
+from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.models import ConfirmationStatus, EntryKind, Incident, TaskStatus
+from beredskab.web import incident_view
+from beredskab.web.incident_view import CHANNEL, OPEN_TASK
+from beredskab.web.session import Viewer, app_of, checked_form, page, viewer
+
+router = APIRouter()
+
+MAX_TEXT = 2000
+MAX_NOTE = 500
+MAX_POLICE_CASE = 64
+LOG_KINDS = (EntryKind.NOTE, EntryKind.DECISION, EntryKind.MEDIA)
+TASK_ACTIONS = {
+    "accept": (TaskStatus.ACCEPTED, "task_accepted"),
+    "done": (TaskStatus.DONE, "task_done"),
+    "decline": (TaskStatus.DECLINED, "task_declined"),
+}
+
+Form = Annotated[FormData, Depends(checked_form)]
+Who = Annotated[Viewer, Depends(viewer)]
+
+
+def field(form: FormData, name: str, limit: int) -> str:
+    """A text field of the form, trimmed and cut to ``limit`` ('' when missing)."""
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def back(incident_id: int, *, ok: str = "", problem: str = "", anchor: str = "") -> Response:
+    """Back to the incident page with a notice (303, so a reload does not post again)."""
+    query = f"?ok={ok}" if ok else f"?fejl={problem}" if problem else ""
+    target = f"/haendelse/{incident_id}{query}{'#' + anchor if anchor else ''}"
+    return RedirectResponse(target, status_code=303)
+
+
+async def act(
+    request: Request, incident_id: int, anchor: str, action: Callable[[], Awaitable[str]]
+) -> Response:
+    """Run a use case; back to the page with its notice, or with what went wrong."""
+    try:
+        notice = await action()
+    except NotAuthorisedError:
+        return back(incident_id, problem="refused_action", anchor=anchor)
+    except InvalidStateError:
+        return back(incident_id, problem="not_possible", anchor=anchor)
+    except NotFoundError:
+        return back(incident_id, problem="missing_item", anchor=anchor)
+    app_of(request).outbox.wake()
+    return back(incident_id, ok=notice, anchor=anchor)
+
+
+@router.post("/haendelse/{incident_id}/bekraeft")
+async def confirm(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """The viewer confirms (or cannot take part) for themselves."""
+    app = app_of(request)
+    decline = field(form, "svar", 8) == "nej"
+
+    async def run() -> str:
+        await acknowledgements.record(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            person_id=who.person.id,
+            via=CHANNEL,
+            decline=decline,
+        )
+        return "declined_ack" if decline else "acked"
+
+    return await act(request, incident_id, "bekraeftelser", run)
+
+
+@router.post("/haendelse/{incident_id}/trin/{position}")
+async def finish_step(
+    request: Request, who: Who, form: Form, incident_id: int, position: int
+) -> Response:
+    """Mark a step done (or skipped) with a note."""
+    app = app_of(request)
+    skip = field(form, "skip", 4) == "1"
+    note = field(form, "note", MAX_NOTE) or None
+
+    async def run() -> str:
+        await steps.finish(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            step_ref=str(position),
+            actor_id=who.person.id,
+            channel=CHANNEL,
+            note=note,
+            skip=skip,
+        )
+        return "step_skipped" if skip else "step_done"
+
+    return await act(request, incident_id, "trin", run)
+
+
+@router.post("/haendelse/{incident_id}/opgave/{number}")
+async def change_task(
+    request: Request, who: Who, form: Form, incident_id: int, number: int
+) -> Response:
+    """Accept, finish (with outcome) or decline an outreach task."""
+    app = app_of(request)
+    chosen = TASK_ACTIONS.get(field(form, "handling", 16))
+    if chosen is None:
+        return back(incident_id, problem="missing_choice", anchor="opgaver")
+    status, notice = chosen
+    outcome = field(form, "resultat", MAX_NOTE) or None
+
+    async def run() -> str:
+        await tasks.change(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            number=number,
+            actor_id=who.person.id,
+            status=status,
+            channel=CHANNEL,
+            outcome=outcome,
+        )
+        return notice
+
+    return await act(request, incident_id, "opgaver", run)
+
+
+@router.post("/haendelse/{incident_id}/opgave/{number}/videre")
+async def reassign_task(
+    request: Request, who: Who, form: Form, incident_id: int, number: int
+) -> Response:
+    """The leader hands a task to another staff member."""
+    app = app_of(request)
+    to = field(form, "til", 64)
+    if not to:
+        return back(incident_id, problem="missing_choice", anchor="opgaver")
+
+    async def run() -> str:
+        await tasks.reassign(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            number=number,
+            actor_id=who.person.id,
+            to=to,
+            channel=CHANNEL,
+        )
+        return "task_reassigned"
+
+    return await act(request, incident_id, "opgaver", run)
+
+
+@router.post("/haendelse/{incident_id}/log")
+async def add_note(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """Add a note, decision or media observation, optionally sensitive."""
+    app = app_of(request)
+    text = field(form, "tekst", MAX_TEXT)
+    kind = next((k for k in LOG_KINDS if k.value == field(form, "slags", 16)), EntryKind.NOTE)
+    sensitive = field(form, "fortrolig", 4) == "1"
+    if not text:
+        return back(incident_id, problem="empty_text", anchor="ny-post")
+
+    async def run() -> str:
+        await situation_log.add_entry(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            actor_id=who.person.id,
+            text=text,
+            channel=CHANNEL,
+            kind=kind,
+            sensitive=sensitive,
+        )
+        return "note_added"
+
+    return await act(request, incident_id, "log", run)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the "are you sure?" pages show (no log entries: nothing sensitive is read)."""
+
+    incident: Incident
+    powers: incident_view.Powers
+    confirmed: int
+    total: int
+    open_tasks: int
+
+
+async def _summary(request: Request, who: Viewer, incident_id: int) -> Summary | None:
+    app = app_of(request)
+    try:
+        view = await report.overview(db=app.db, incident_id=incident_id)
+    except NotFoundError:
+        return None
+    involved = any(c.person_id == who.person.id for c in view.confirmations)
+    return Summary(
+        incident=view.incident,
+        powers=incident_view.powers(app.plan, view.incident, who.person, involved=involved),
+        confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations),
+        total=len(view.confirmations),
+        open_tasks=sum(t.status in OPEN_TASK for t in view.tasks),
+    )
+
+
+@router.get("/haendelse/{incident_id}/opgrader")
+async def upgrade_form(request: Request, who: Who, incident_id: int) -> Response:
+    """Ask which group to upgrade to and the police journal number, then "are you sure?"."""
+    found = await _summary(request, who, incident_id)
+    if found is None:
+        return page(request, "incident_missing.html", who=who, status=404)
+    return page(request, "incident_upgrade.html", who=who, s=found, error="")
+
+
+@router.post("/haendelse/{incident_id}/opgrader")
+async def upgrade(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """Upgrade the incident (group 1 → 2); every new participant is notified."""
+    app = app_of(request)
+    found = await _summary(request, who, incident_id)
+    if found is None:
+        return page(request, "incident_missing.html", who=who, status=404)
+    target = next((p for p in found.powers.upgrade_to if p.id == field(form, "til", 64)), None)
+    police_case = field(form, "journalnr", MAX_POLICE_CASE) or None
+    error = ""
+    if target is None:
+        error = "missing_choice"
+    elif target.activation.police_case_required and not police_case:
+        error = "missing_police_case"
+    if error:
+        return page(request, "incident_upgrade.html", who=who, s=found, status=400, error=error)
+    assert target is not None
+
+    async def run() -> str:
+        await activation.upgrade(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            to_playbook=target.id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+            police_case=police_case,
+        )
+        return "upgraded_to"
+
+    return await act(request, incident_id, "", run)
+
+
+@router.get("/haendelse/{incident_id}/afblaes")
+async def close_form(request: Request, who: Who, incident_id: int) -> Response:
+    """Ask "are you sure?" before standing the incident down."""
+    found = await _summary(request, who, incident_id)
+    if found is None:
+        return page(request, "incident_missing.html", who=who, status=404)
+    return page(request, "incident_close.html", who=who, s=found)
+
+
+@router.post("/haendelse/{incident_id}/afblaes")
+async def close(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """Stand the incident down; everyone notified is told. Needs the confirmation page."""
+    app = app_of(request)
+    if field(form, "bekraeft", 4) != "1":
+        return RedirectResponse(f"/haendelse/{incident_id}/afblaes", status_code=303)
+    note = field(form, "note", MAX_NOTE)
+
+    async def run() -> str:
+        await standdown.close(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+            note=note,
+        )
+        return "stood_down"
+
+    return await act(request, incident_id, "", run)

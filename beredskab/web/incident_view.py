@@ -1,0 +1,307 @@
+"""What the incident page shows one person: the incident read once, shaped for the templates.
+
+The page, its live fragments and the stream all build from here, so a person without the
+right to read sensitive entries never gets them from any of the three.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from beredskab import access, report
+from beredskab.app import App
+from beredskab.models import (
+    ConfirmationStatus,
+    Delivery,
+    EntryKind,
+    Incident,
+    IncidentStatus,
+    LogEntry,
+    Step,
+    StepStatus,
+    Task,
+    TaskStatus,
+)
+from beredskab.notifications import LOCAL_TZ
+from beredskab.plan import Plan
+from contacts.models import Person
+from notifier.types import DeliveryStatus
+from playbooks.schema import Playbook
+
+CHANNEL = "web"
+LIVE = (
+    DeliveryStatus.QUEUED,
+    DeliveryStatus.SENDING,
+    DeliveryStatus.SENT,
+    DeliveryStatus.DELIVERED,
+)
+OPEN_TASK = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED)
+OPEN_STEP = (StepStatus.PENDING, StepStatus.ACTIVE)
+VIA = frozenset({"web", "api", "email", "sms", "voice", "telegram", "cli"})
+"""Channels a confirmation arrives through that the page names; anything else is "other"."""
+STAFF_ROLE = "sekretariat"
+"""The secretariat staff: they may write in every incident's log (see ``situation_log``)."""
+
+
+def local(value: datetime | None, *, date: bool = False) -> str:
+    """A time as the reader's wall clock shows it ('' for none)."""
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M" if date else "%H:%M")
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelState:
+    """The newest message to a person on one channel and how far it got."""
+
+    channel: str
+    status: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One person asked to confirm: confirmed, not yet, declined or unreachable."""
+
+    person_id: str
+    name: str
+    title: str
+    state: str
+    via: str
+    at: str
+    channels: tuple[ChannelState, ...]
+    reason: str
+    """Text key of why they were asked ("" for a participant of the group)."""
+    reason_about: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """A plan step with who finished it and whether the viewer may."""
+
+    step: Step
+    owner: str
+    due: str
+    finished_by: str
+    finished_at: str
+    may_finish: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """An outreach task: who contacts whom, how it went."""
+
+    task: Task
+    assignee: str
+    group: str
+    may_change: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """A situation-log entry as shown."""
+
+    entry: LogEntry
+    actor: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Powers:
+    """What the viewer may do on this incident (the use cases check again)."""
+
+    leader: bool
+    read_sensitive: bool
+    write_log: bool
+    close: bool
+    upgrade_to: tuple[Playbook, ...]
+    reassign: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """The incident page for one viewer."""
+
+    incident: Incident
+    playbook: Playbook | None
+    is_open: bool
+    activated_by: str
+    activated_at: str
+    closed_by: str
+    closed_at: str
+    people: tuple[PersonRow, ...]
+    confirmed: int
+    steps: tuple[StepRow, ...]
+    tasks: tuple[TaskRow, ...]
+    open_tasks: int
+    log: tuple[LogRow, ...]
+    withheld: int
+    powers: Powers
+    staff: tuple[Person, ...]
+
+
+def name_of(plan: Plan, person_id: str | None) -> str:
+    """A person's name, or the id for the system and people no longer in the directory."""
+    if not person_id:
+        return ""
+    if person_id == "system":
+        return "System"
+    person = plan.directory.person(person_id)
+    return person.name if person else person_id
+
+
+def leader_role(playbook: Playbook | None) -> str:
+    """The role that leads an incident of this playbook."""
+    return playbook.leader_role if playbook else "projektchef"
+
+
+def _channels(rows: Sequence[Delivery]) -> tuple[ChannelState, ...]:
+    newest: dict[str, Delivery] = {}
+    for d in rows:
+        newest[d.channel.value] = d  # rows come oldest first
+    return tuple(
+        ChannelState(channel=c, status=d.status.value, at=local(d.updated_at))
+        for c, d in sorted(newest.items())
+    )
+
+
+def _reason(plan: Plan, view: report.Overview, reason: str) -> tuple[str, str]:
+    kind, _, ref = reason.partition(":")
+    if kind == "step":
+        step = next((s for s in view.steps if s.step_id == ref), None)
+        return "reason_step", step.title if step else ref
+    if kind == "deputy":
+        return "reason_deputy", name_of(plan, ref)
+    return "", ""
+
+
+def _people(plan: Plan, view: report.Overview) -> tuple[PersonRow, ...]:
+    by_person: dict[str, list[Delivery]] = {}
+    for d in view.deliveries:
+        by_person.setdefault(d.person_id, []).append(d)
+    rows: list[PersonRow] = []
+    for c in view.confirmations:
+        person = plan.directory.person(c.person_id)
+        sent = by_person.get(c.person_id, [])
+        state = c.status.value
+        reason, about = _reason(plan, view, c.reason)
+        if c.status is ConfirmationStatus.PENDING and not any(d.status in LIVE for d in sent):
+            state = "unreachable"
+        rows.append(
+            PersonRow(
+                person_id=c.person_id,
+                name=person.name if person else c.person_id,
+                title=person.title if person else "",
+                state=state,
+                via=(c.via if c.via in VIA else "other") if c.via else "other",
+                at=local(c.updated_at) if c.status is not ConfirmationStatus.PENDING else "",
+                channels=_channels(sent),
+                reason=reason,
+                reason_about=about,
+            )
+        )
+    order = {"unreachable": 0, "declined": 1, "pending": 2, "confirmed": 3}
+    return tuple(sorted(rows, key=lambda r: (order.get(r.state, 9), r.name)))
+
+
+def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) -> Powers:
+    """What this person may do on this incident, from their roles in the directory."""
+    playbook = plan.playbook(incident.playbook_id)
+    leader = access.has_role(person, [leader_role(playbook)])
+    is_open = incident.status is IncidentStatus.ACTIVE
+    number = playbook.number if playbook else 0
+    upgrades = tuple(
+        p
+        for p in plan.playbooks.playbooks
+        if p.number > number and access.has_role(person, p.activation.roles)
+    )
+    closers = (leader_role(playbook), *(playbook.activation.roles if playbook else ()))
+    writers = (leader_role(playbook), STAFF_ROLE)
+    return Powers(
+        leader=leader,
+        read_sensitive=report.may_read_sensitive(plan=plan, incident=incident, person=person),
+        write_log=is_open and (involved or access.has_role(person, writers)),
+        close=is_open and access.has_role(person, closers),
+        upgrade_to=upgrades if is_open else (),
+        reassign=is_open and leader,
+    )
+
+
+async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
+    """Read the incident for one viewer; a read that includes sensitive entries is audited."""
+    plan = app.plan
+    view = await report.overview(db=app.db, incident_id=incident_id)
+    incident = view.incident
+    playbook = plan.playbook(incident.playbook_id)
+    involved = any(c.person_id == person.id for c in view.confirmations) or any(
+        t.assignee == person.id for t in view.tasks
+    )
+    may = powers(plan, incident, person, involved=involved)
+    is_open = incident.status is IncidentStatus.ACTIVE
+    sensitive = [e for e in view.log if e.sensitive]
+    if may.read_sensitive and sensitive:
+        await report.authorise_sensitive(
+            db=app.db,
+            plan=plan,
+            incident=incident,
+            actor_id=person.id,
+            channel=CHANNEL,
+            detail="incident page with sensitive entries "
+            + ", ".join(str(e.seq) for e in sensitive),
+        )
+    shown = [e for e in view.log if may.read_sensitive or not e.sensitive]
+    roles = {r.id: r.name for r in plan.directory.roles}
+    groups = {g.id: g.name for g in playbook.outreach_groups} if playbook else {}
+    leader = leader_role(playbook)
+    step_rows = tuple(
+        StepRow(
+            step=s,
+            owner=roles.get(s.owner_role, s.owner_role),
+            due=local(s.due_at),
+            finished_by=name_of(plan, s.finished_by),
+            finished_at=local(s.finished_at),
+            may_finish=is_open
+            and s.status in OPEN_STEP
+            and access.has_role(person, [s.owner_role, leader]),
+        )
+        for s in view.steps
+    )
+    task_rows = tuple(
+        TaskRow(
+            task=t,
+            assignee=name_of(plan, t.assignee),
+            group=groups.get(t.group_id, t.group_id),
+            may_change=is_open
+            and t.status in (*OPEN_TASK, TaskStatus.DECLINED)
+            and (t.assignee == person.id or may.leader),
+        )
+        for t in view.tasks
+    )
+    staff_ids = {a.staff for a in plan.directory.assignments}
+    staff = tuple(p for p in plan.directory.people if p.id in staff_ids or STAFF_ROLE in p.roles)
+    return IncidentView(
+        incident=incident,
+        playbook=playbook,
+        is_open=is_open,
+        activated_by=name_of(plan, incident.activated_by),
+        activated_at=local(incident.created_at, date=True),
+        closed_by=name_of(plan, incident.closed_by),
+        closed_at=local(incident.closed_at, date=True),
+        people=_people(plan, view),
+        confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations),
+        steps=step_rows,
+        tasks=task_rows,
+        open_tasks=sum(t.status in OPEN_TASK for t in view.tasks),
+        log=tuple(
+            LogRow(entry=e, actor=name_of(plan, e.actor), at=local(e.created_at))
+            for e in reversed(shown)
+        ),
+        withheld=len(view.log) - len(shown),
+        powers=may,
+        staff=staff,
+    )
+
+
+__all__ = ["EntryKind", "IncidentView", "build", "local", "name_of", "powers"]
