@@ -15,10 +15,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from beredskab import (
-    access,
     acknowledgements,
     activation,
-    audit,
+    report,
     situation_log,
     standdown,
     steps,
@@ -259,32 +258,22 @@ async def read_log(
     ] = False,
 ) -> list[LogEntryOut]:
     """Every entry, oldest first. Sensitive entries are withheld unless the caller asks for
-    them and holds the playbook's leader role; such a read is audited, a refusal too."""
+    them and may read them (``report.authorise_sensitive``: the same rule and audit as the
+    report on every interface); a refusal is 403 and audited too."""
     app = app_of(request)
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         entries = await tx.log.list(incident_id)
     if include_sensitive:
-        playbook = app.plan.playbook(incident.playbook_id)
-        async with access.audited(app.db):
-            access.require_role(
-                caller.person,
-                [playbook.leader_role if playbook else "projektchef"],
-                action="log.sensitive",
-                channel=CHANNEL,
-                what="read sensitive log entries",
-                incident_id=incident_id,
-            )
-        async with app.db.transaction() as tx:
-            await audit.record(
-                tx,
-                actor=caller.person.id,
-                action="log.sensitive",
-                channel=CHANNEL,
-                incident_id=incident_id,
-                detail=f"log with {sum(e.sensitive for e in entries)} sensitive entries "
-                f"via token {caller.token.id} '{caller.token.name}'",
-            )
+        await report.authorise_sensitive(
+            db=app.db,
+            plan=app.plan,
+            incident=incident,
+            actor_id=caller.person.id,
+            channel=CHANNEL,
+            detail=f"API log with {sum(e.sensitive for e in entries)} sensitive entries "
+            f"(token {caller.token.id} '{caller.token.name}')",
+        )
     return [LogEntryOut.of(e, reveal=include_sensitive) for e in entries]
 
 

@@ -278,7 +278,7 @@ async def test_log_entries_and_who_may_read_sensitive_ones(app: App) -> None:
     assert refused.status_code == 403
     assert full.status_code == 200
     assert {e["seq"]: e["text"] for e in full.json()}[seq] == "Navn på mistænkt: X"
-    reads = [(a.actor, a.allowed) for a in await audit_rows(app, "log.sensitive")]
+    reads = [(a.actor, a.allowed) for a in await audit_rows(app, "report.sensitive")]
     assert reads == [(SSP, False), (CHIEF, True)]
     assert [(a.actor, a.channel, a.allowed) for a in await audit_rows(app, "log.add")] == [
         (SSP, "api", True),
