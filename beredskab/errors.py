@@ -5,7 +5,9 @@ BeredskabError
 ├── PlanInvalidError     (playbooks/directory fail validation; carries every problem)
 ├── NotFoundError        (no such incident, step, task or person)
 ├── NotAuthorisedError   (the actor's roles do not allow the action; audited)
-└── InvalidStateError    (the action does not fit the current state, e.g. closed incident)
+├── InvalidStateError    (the action does not fit the current state, e.g. closed incident)
+├── signin.SignInError   (a web sign-in code was wrong, expired, used or throttled)
+└── api_tokens.TokenRefused (an API token is unknown, revoked or acts for nobody)
 """
 
 from __future__ import annotations
