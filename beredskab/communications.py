@@ -1,0 +1,452 @@
+"""Crisis communication: a draft from a playbook template, the leader approves, then it is sent
+to a group (the board, the operations departments or the partners) through the outbox.
+
+Life cycle: draft → approved → sent, or discarded. Staff draft and edit; only the playbook's
+leader role approves (a refusal is audited); sending queues one message per recipient (email,
+falling back to SMS; SMS when that is all they have), all in the transaction that marks the
+communication sent. Every step writes its situation-log entry in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from beredskab import access, audit, situation_log
+from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.incidents import require_open
+from beredskab.models import EntryKind, Incident
+from beredskab.notifications import compose, incident_values
+from beredskab.plan import Plan
+from beredskab.storage import Database, Tx
+from beredskab.storage.repositories.communications import Communication, CommunicationStatus
+from beredskab.storage.repositories.deliveries import NewDelivery
+from contacts.models import Person
+from notifier.types import ChannelKind
+from playbooks.schema import DRILL_PREFIX, Playbook, TemplateKind
+
+BOARD_ROLE = "bestyrelse"
+"""The directory role of the members of the board (den boligsociale bestyrelse)."""
+STAFF_ROLE = "sekretariat"
+"""Secretariat staff draft and send communications (the leader approves them)."""
+MAX_SUBJECT = 200
+MAX_TEXT = 1600
+"""The text is sent as it stands by email and by SMS, so it must fit Twilio's 1600 characters."""
+
+
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """A group a communication goes to, in Danish for the log, and its usual template."""
+
+    id: str
+    name: str
+    template: TemplateKind
+    role: str | None = None
+    group: str | None = None
+
+
+AUDIENCES: dict[str, Audience] = {
+    a.id: a
+    for a in (
+        Audience("board", "bestyrelsen", TemplateKind.BOARD_ORIENTATION, role=BOARD_ROLE),
+        Audience(
+            "operations",
+            "driftsafdelingerne",
+            TemplateKind.PARTNER_INFORMATION,
+            group="varmemestre-driftschefer",
+        ),
+        Audience(
+            "partners",
+            "samarbejdspartnerne",
+            TemplateKind.PARTNER_INFORMATION,
+            group="samarbejdspartnere",
+        ),
+    )
+}
+TEMPLATES: tuple[TemplateKind, ...] = (
+    TemplateKind.BOARD_ORIENTATION,
+    TemplateKind.PARTNER_INFORMATION,
+    TemplateKind.RESIDENT_INFORMATION,
+    TemplateKind.MEDIA_HOLDING_LINE,
+)
+"""The crisis-communication templates a draft can start from."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Someone a communication goes to: a directory person or an outreach target."""
+
+    id: str
+    name: str
+    channels: tuple[tuple[ChannelKind, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """The sent communication and who it went to (``unreachable``: no email or phone)."""
+
+    communication: Communication
+    recipients: tuple[Recipient, ...]
+    unreachable: tuple[str, ...]
+
+
+def drafters(playbook: Playbook) -> tuple[str, ...]:
+    """Roles that draft, edit and send: the leader, the plan's responsible roles, the staff."""
+    responsible = {c.responsible_role for c in playbook.communication}
+    return (playbook.leader_role, *sorted(responsible), STAFF_ROLE)
+
+
+def may_draft(*, playbook: Playbook, person: Person) -> bool:
+    """True if the person may draft, edit and send crisis communications."""
+    return access.has_role(person, drafters(playbook))
+
+
+def may_approve(*, playbook: Playbook, person: Person) -> bool:
+    """True if the person may approve a communication (the playbook's leader role)."""
+    return access.has_role(person, [playbook.leader_role])
+
+
+def _channels(email: str | None, phone: str | None) -> tuple[tuple[ChannelKind, str], ...]:
+    found: list[tuple[ChannelKind, str]] = []
+    if email:
+        found.append((ChannelKind.EMAIL, email))
+    if phone:
+        found.append((ChannelKind.SMS, phone))
+    return tuple(found)
+
+
+def recipients(*, plan: Plan, incident: Incident, audience: Audience) -> tuple[Recipient, ...]:
+    """Who the audience is for this incident: the board's members, or the group's targets in
+    the incident's zone (and those serving the whole area)."""
+    directory = plan.directory
+    if audience.role is not None:
+        return tuple(
+            Recipient(p.id, p.name, _channels(p.email, p.phone))
+            for p in directory.with_role(audience.role)
+        )
+    return tuple(
+        Recipient(t.id, t.name, _channels(t.email, t.phone))
+        for t in directory.targets_in_zone(incident.zone)
+        if t.group == audience.group
+    )
+
+
+def _audience(audience: str) -> Audience:
+    found = AUDIENCES.get(audience)
+    if found is None:
+        raise NotFoundError(f"no audience '{audience}'; choose one of: {', '.join(AUDIENCES)}")
+    return found
+
+
+def _checked(subject: str, text: str) -> tuple[str, str]:
+    subject, text = subject.strip(), text.strip()
+    if not subject or not text:
+        raise InvalidStateError("a communication needs a subject and a text")
+    if len(subject) > MAX_SUBJECT or len(text) > MAX_TEXT:
+        raise InvalidStateError(
+            f"the subject may have {MAX_SUBJECT} and the text {MAX_TEXT} characters "
+            "(it is also sent by SMS); shorten it"
+        )
+    return subject, text
+
+
+async def _open(
+    tx: Tx, plan: Plan, incident_id: int, communication_id: int | None = None
+) -> tuple[Incident, Playbook, Communication | None]:
+    incident = await require_open(tx, incident_id)
+    playbook = plan.playbook(incident.playbook_id)
+    if playbook is None:
+        raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+    if communication_id is None:
+        return incident, playbook, None
+    item = await tx.communications.get(communication_id)
+    if item is None or item.incident_id != incident_id:
+        raise NotFoundError(f"incident {incident_id} has no communication {communication_id}")
+    return incident, playbook, item
+
+
+async def _record(
+    tx: Tx,
+    *,
+    incident_id: int,
+    actor: Person,
+    action: str,
+    channel: str,
+    text: str,
+    item: int,
+    kind: EntryKind = EntryKind.NOTE,
+) -> None:
+    """The situation-log entry and the audit row of one step, in the caller's transaction."""
+    await situation_log.append(tx, incident_id=incident_id, kind=kind, actor=actor.id, text=text)
+    await audit.record(
+        tx,
+        actor=actor.id,
+        action=f"communication.{action}",
+        channel=channel,
+        incident_id=incident_id,
+        detail=f"communication {item}",
+    )
+
+
+async def draft(
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    actor_id: str,
+    channel: str,
+    audience: str,
+    template: TemplateKind | None = None,
+) -> Communication:
+    """Start a draft for an audience from a template, filled with the incident's values."""
+    actor = access.person(plan, actor_id)
+    chosen = _audience(audience)
+    kind = template or chosen.template
+    if kind not in TEMPLATES:
+        raise InvalidStateError(f"'{kind.value}' is not a crisis-communication template")
+    async with access.audited(db), db.transaction() as tx:
+        incident, playbook, _ = await _open(tx, plan, incident_id)
+        access.require_role(
+            actor,
+            drafters(playbook),
+            action="communication.draft",
+            channel=channel,
+            what="draft crisis communication",
+            incident_id=incident_id,
+        )
+        values = incident_values(incident, directory=plan.directory, at=tx.now)
+        subject, text, _ = compose(
+            playbook.template(kind, "da")[0], {**values, "navn": ""}, drill=incident.drill
+        )
+        item = await tx.communications.add(
+            incident_id=incident_id,
+            audience=chosen.id,
+            template=kind.value,
+            subject=subject[:MAX_SUBJECT],
+            text=text.strip()[:MAX_TEXT],
+            drafted_by=actor.id,
+            now=tx.now,
+        )
+        await _record(
+            tx,
+            incident_id=incident_id,
+            actor=actor,
+            action="draft",
+            channel=channel,
+            item=item.id,
+            text=f"Krisekommunikation {item.id} til {chosen.name} ({kind.value}): udkast "
+            f"skrevet af {actor.name}.",
+        )
+    return item
+
+
+async def edit(
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    communication_id: int,
+    actor_id: str,
+    channel: str,
+    subject: str,
+    text: str,
+) -> Communication:
+    """Change the subject and text of a draft (an approved text is no longer edited)."""
+    actor = access.person(plan, actor_id)
+    subject, text = _checked(subject, text)
+    async with access.audited(db), db.transaction() as tx:
+        _, playbook, item = await _open(tx, plan, incident_id, communication_id)
+        assert item is not None
+        access.require_role(
+            actor,
+            drafters(playbook),
+            action="communication.edit",
+            channel=channel,
+            what="edit crisis communication",
+            incident_id=incident_id,
+        )
+        if item.status is not CommunicationStatus.DRAFT:
+            raise InvalidStateError(f"communication {item.id} is {item.status.value}, not a draft")
+        await tx.communications.update(item.id, subject=subject, text=text)
+        await _record(
+            tx,
+            incident_id=incident_id,
+            actor=actor,
+            action="edit",
+            channel=channel,
+            item=item.id,
+            text=f"Krisekommunikation {item.id}: udkastet rettet af {actor.name}.",
+        )
+        updated = await tx.communications.get(item.id)
+    assert updated is not None
+    return updated
+
+
+async def approve(
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    communication_id: int,
+    actor_id: str,
+    channel: str,
+) -> Communication:
+    """The leader approves a draft for sending; anyone else is refused (audited)."""
+    actor = access.person(plan, actor_id)
+    async with access.audited(db), db.transaction() as tx:
+        _, playbook, item = await _open(tx, plan, incident_id, communication_id)
+        assert item is not None
+        access.require_role(
+            actor,
+            [playbook.leader_role],
+            action="communication.approve",
+            channel=channel,
+            what="approve crisis communication",
+            incident_id=incident_id,
+        )
+        moved = await tx.communications.set_status(
+            item.id,
+            CommunicationStatus.APPROVED,
+            expect=CommunicationStatus.DRAFT,
+            approved_by=actor.id,
+            approved_at=tx.now,
+        )
+        if not moved:
+            raise InvalidStateError(f"communication {item.id} is {item.status.value}, not a draft")
+        await _record(
+            tx,
+            incident_id=incident_id,
+            actor=actor,
+            action="approve",
+            channel=channel,
+            item=item.id,
+            kind=EntryKind.DECISION,
+            text=f"Krisekommunikation {item.id} til {_audience(item.audience).name} godkendt "
+            f"af {actor.name}: {item.subject}",
+        )
+        updated = await tx.communications.get(item.id)
+    assert updated is not None
+    return updated
+
+
+def _drill(text: str, incident: Incident) -> str:
+    return text if not incident.drill or text.startswith(DRILL_PREFIX) else DRILL_PREFIX + text
+
+
+async def send(
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    communication_id: int,
+    actor_id: str,
+    channel: str,
+) -> SendResult:
+    """Send an approved communication to everyone in its audience, once."""
+    actor = access.person(plan, actor_id)
+    async with access.audited(db), db.transaction() as tx:
+        incident, playbook, item = await _open(tx, plan, incident_id, communication_id)
+        assert item is not None
+        access.require_role(
+            actor,
+            drafters(playbook),
+            action="communication.send",
+            channel=channel,
+            what="send crisis communication",
+            incident_id=incident_id,
+        )
+        audience = _audience(item.audience)
+        everyone = recipients(plan=plan, incident=incident, audience=audience)
+        reached = tuple(r for r in everyone if r.channels)
+        moved = await tx.communications.set_status(
+            item.id,
+            CommunicationStatus.SENT,
+            expect=CommunicationStatus.APPROVED,
+            sent_at=tx.now,
+            recipients=len(reached),
+        )
+        if not moved:
+            raise InvalidStateError(
+                f"communication {item.id} is {item.status.value}; only an approved one is sent"
+            )
+        subject, text = _drill(item.subject, incident), _drill(item.text, incident)
+        await tx.deliveries.enqueue(
+            [
+                NewDelivery(
+                    incident_id=incident_id,
+                    person_id=r.id,
+                    channel=r.channels[0][0],
+                    address=r.channels[0][1],
+                    template=item.template,
+                    subject=subject,
+                    text=text,
+                    short_text=text,
+                    notification=f"{incident_id}:c{item.id}:{uuid.uuid4().hex[:12]}",
+                    policy="fallback",
+                    alternates="\n".join(f"{k.value} {a}" for k, a in r.channels[1:]),
+                )
+                for r in reached
+            ],
+            now=tx.now,
+        )
+        missing = tuple(r.name for r in everyone if not r.channels)
+        log = (
+            f"Krisekommunikation {item.id} sendt til {audience.name} af {actor.name}: "
+            f"{len(reached)} modtagere ({', '.join(r.name for r in reached) or 'ingen'})."
+        )
+        if missing:
+            log += f" Uden e-mail og telefon: {', '.join(missing)}."
+        await _record(
+            tx,
+            incident_id=incident_id,
+            actor=actor,
+            action="send",
+            channel=channel,
+            item=item.id,
+            text=log,
+        )
+        updated = await tx.communications.get(item.id)
+    assert updated is not None
+    return SendResult(communication=updated, recipients=reached, unreachable=missing)
+
+
+async def discard(
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    communication_id: int,
+    actor_id: str,
+    channel: str,
+) -> Communication:
+    """Set aside a draft or an approved communication that will not be sent."""
+    actor = access.person(plan, actor_id)
+    async with access.audited(db), db.transaction() as tx:
+        _, playbook, item = await _open(tx, plan, incident_id, communication_id)
+        assert item is not None
+        access.require_role(
+            actor,
+            drafters(playbook),
+            action="communication.discard",
+            channel=channel,
+            what="discard crisis communication",
+            incident_id=incident_id,
+        )
+        if item.status not in (CommunicationStatus.DRAFT, CommunicationStatus.APPROVED):
+            raise InvalidStateError(f"communication {item.id} is already {item.status.value}")
+        if not await tx.communications.set_status(
+            item.id, CommunicationStatus.DISCARDED, expect=item.status
+        ):
+            raise InvalidStateError(f"communication {item.id} changed meanwhile; look again")
+        await _record(
+            tx,
+            incident_id=incident_id,
+            actor=actor,
+            action="discard",
+            channel=channel,
+            item=item.id,
+            text=f"Krisekommunikation {item.id} lagt til side af {actor.name}.",
+        )
+        updated = await tx.communications.get(item.id)
+    assert updated is not None
+    return updated
