@@ -39,7 +39,8 @@ def signoff_request(no_deliver: NoDeliver = False) -> None:
     result = run(lambda app: preparedness.request_signoff(app=app), deliver=not no_deliver)
     typer.echo(
         f"Planversion {result.version}: {len(result.asked)} spurgt nu "
-        f"({result.messages} beskeder), {len(result.already_asked)} var allerede spurgt."
+        f"({result.messages} beskeder), {len(result.already_asked)} var allerede spurgt "
+        f"({len(result.pending)} afventer svar, {len(result.already_signed)} har underskrevet)."
     )
 
 

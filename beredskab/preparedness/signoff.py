@@ -20,12 +20,19 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class SignoffRound:
-    """What ``request_signoff`` did for a plan version."""
+    """What ``request_signoff`` did for a plan version: who was asked now, who had been asked
+    before (``already_asked``; of them ``already_signed`` have answered), how many messages."""
 
     version: str
     asked: tuple[str, ...]
     already_asked: tuple[str, ...]
     messages: int
+    already_signed: tuple[str, ...] = ()
+
+    @property
+    def pending(self) -> tuple[str, ...]:
+        """Asked before and not answered yet."""
+        return tuple(p for p in self.already_asked if p not in self.already_signed)
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,11 @@ def wording(person: Person, version: str) -> Wording:
 
 
 async def request_signoff(*, app: App) -> SignoffRound:
-    """Ask every signer who has not been asked for the running plan version yet."""
+    """Ask every signer who has not been asked for the running plan version yet.
+
+    Those asked before are skipped, also when another request runs at the same time (the
+    database keeps one request per person and version; the later transaction skips them).
+    """
     version = app.plan.version
     asked: list[str] = []
     already: list[str] = []
@@ -73,18 +84,31 @@ async def request_signoff(*, app: App) -> SignoffRound:
             r.person_id for r in await tx.preparedness.requests(kind=SIGNOFF, round_=version)
         }
         for person in signers(app.plan):
-            if person.id in existing:
+            request = None
+            if person.id not in existing:
+                request = await tx.preparedness.add_request_if_new(
+                    kind=SIGNOFF, round_=version, person_id=person.id, now=tx.now
+                )
+            if request is None:
                 already.append(person.id)
                 continue
-            request = await tx.preparedness.add_request(
-                kind=SIGNOFF, round_=version, person_id=person.id, now=tx.now
-            )
             messages += await requests.send(
                 tx, app, request=request, person=person, wording=wording(person, version)
             )
             asked.append(person.id)
+        signed = {
+            r.person_id
+            for r in await tx.preparedness.requests(kind=SIGNOFF, round_=version)
+            if r.answered_at is not None
+        }
     app.outbox.wake()
-    return SignoffRound(version, tuple(asked), tuple(already), messages)
+    return SignoffRound(
+        version,
+        tuple(asked),
+        tuple(already),
+        messages,
+        already_signed=tuple(p for p in already if p in signed),
+    )
 
 
 async def record_signoff(
@@ -98,12 +122,12 @@ async def record_signoff(
     if plan.directory.person(person_id) is None:
         raise NotFoundError(f"no person '{person_id}' in the directory")
     async with db.transaction() as tx:
-        found = await tx.preparedness.requests(kind=SIGNOFF, round_=version)
-        request = next((r for r in found if r.person_id == person_id), None)
+        request = await tx.preparedness.add_request_if_new(
+            kind=SIGNOFF, round_=version, person_id=person_id, now=tx.now
+        )
         if request is None:
-            request = await tx.preparedness.add_request(
-                kind=SIGNOFF, round_=version, person_id=person_id, now=tx.now
-            )
+            found = await tx.preparedness.requests(kind=SIGNOFF, round_=version)
+            request = next(r for r in found if r.person_id == person_id)
         return await requests.answer(tx, request=request, via=via)
 
 

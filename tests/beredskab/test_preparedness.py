@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -79,6 +80,28 @@ async def test_signoff_asks_every_participant_once_per_version(app: App) -> None
     assert set(changed.asked) == expected
     status = await preparedness.signoff_status(db=app.db, plan=app.plan)
     assert {line.person.id for line in status if line.asked_at is not None} == expected
+
+
+async def test_overlapping_signoff_requests_skip_those_already_asked(app: App) -> None:
+    expected = {p.id for p in signoff.signers(app.plan)}
+    # Two operators at once: on PostgreSQL both read "nobody asked" before either commits.
+    rounds = await asyncio.gather(
+        preparedness.request_signoff(app=app), preparedness.request_signoff(app=app)
+    )
+    first, second = sorted(rounds, key=lambda r: len(r.asked), reverse=True)
+    assert set(first.asked) == expected and first.already_asked == ()
+    assert second.asked == () and set(second.pending) == expected
+    rows = await sent(app, requests.SIGNOFF)
+    assert len({d.person_id for d in rows}) == len(expected)
+    assert len(rows) == first.messages  # nobody got the request twice
+
+    await preparedness.record_signoff(
+        db=app.db, plan=app.plan, person_id=CHIEF, version=app.plan.version, via="cli"
+    )
+    third = await preparedness.request_signoff(app=app)
+    assert third.asked == () and third.messages == 0
+    assert third.already_signed == (CHIEF,) and set(third.pending) == expected - {CHIEF}
+    assert len(await sent(app, requests.SIGNOFF)) == len(rows)
 
 
 async def test_record_signoff_is_idempotent_and_audited(app: App) -> None:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.storage.tables import metadata
@@ -100,6 +101,19 @@ class PreparednessRepo:
         found = await self.request(int(result.scalar_one()))
         assert found is not None
         return found
+
+    async def add_request_if_new(
+        self, *, kind: str, round_: str, person_id: str, now: datetime
+    ) -> PrepRequest | None:
+        """Create an open request; None when this person already has one for the round
+        (also when a concurrent transaction just made it)."""
+        try:
+            async with self._conn.begin_nested():
+                return await self.add_request(
+                    kind=kind, round_=round_, person_id=person_id, now=now
+                )
+        except IntegrityError:
+            return None
 
     async def request(self, request_id: int) -> PrepRequest | None:
         """One request."""
