@@ -1,7 +1,83 @@
-"""The situation report as HTML and PDF for signed-in people."""
+"""The situation report as HTML and PDF for signed-in people.
+
+``/haendelse/{nr}/rapport.html`` and ``/haendelse/{nr}/rapport.pdf`` leave sensitive entries
+out; with ``?foelsomme=1`` they are included for the playbook's leader (the read is audited)
+and refused (403, audited) for everyone else.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from beredskab import report
+from beredskab.errors import NotAuthorisedError, NotFoundError
+from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 
 router = APIRouter()
+
+CHANNEL = "web"
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+"""The report page is self-contained with inline styles (so it prints and saves as one file)."""
+
+
+async def _export(
+    request: Request, who: Viewer, nr: int, fmt: report.Format, sensitive: bool
+) -> Response:
+    app = app_of(request)
+    try:
+        view = await report.overview(db=app.db, incident_id=nr)
+        if sensitive:
+            await report.authorise_sensitive(
+                db=app.db,
+                plan=app.plan,
+                incident=view.incident,
+                actor_id=who.person.id,
+                channel=CHANNEL,
+                detail=f"{fmt.value} report with sensitive entries",
+            )
+    except NotFoundError:
+        return page(request, "problem.html", who=who, status=404, title_key="not_found", text="")
+    except NotAuthorisedError:
+        return page(
+            request,
+            "problem.html",
+            who=who,
+            status=403,
+            title_key="refused",
+            text=report_refusal(who.language),
+        )
+    names = {p.id: p.name for p in app.plan.directory.people}
+    content = report.render(view, fmt=fmt, names=names, include_sensitive=sensitive)
+    suffix = "-foelsom" if sensitive else ""
+    filename = f"situationsrapport-{nr}{suffix}.{'pdf' if fmt is report.Format.PDF else 'html'}"
+    headers = {**HEADERS, "Content-Security-Policy": REPORT_CSP}
+    if fmt is report.Format.PDF:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return Response(content, media_type="application/pdf", headers=headers)
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(content, media_type="text/html; charset=utf-8", headers=headers)
+
+
+def report_refusal(language: str) -> str:
+    """Why the report with sensitive entries was refused."""
+    if language == "en":
+        return "Only the leader of the group may export the report with sensitive entries."
+    return "Kun gruppens leder må hente rapporten med følsomme poster."
+
+
+@router.get("/haendelse/{nr}/rapport.html")
+async def report_html(
+    request: Request, nr: int, who: Annotated[Viewer, Depends(viewer)], foelsomme: bool = False
+) -> Response:
+    """The printable HTML report."""
+    return await _export(request, who, nr, report.Format.HTML, foelsomme)
+
+
+@router.get("/haendelse/{nr}/rapport.pdf")
+async def report_pdf(
+    request: Request, nr: int, who: Annotated[Viewer, Depends(viewer)], foelsomme: bool = False
+) -> Response:
+    """The PDF report, as a download."""
+    return await _export(request, who, nr, report.Format.PDF, foelsomme)
