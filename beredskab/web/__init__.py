@@ -17,6 +17,7 @@ from beredskab.web import (
     export,
     incident,
     incident_actions,
+    incident_comms,
     pages,
     preparedness,
     readiness,
@@ -68,6 +69,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(pages.router, include_in_schema=False)
     web.include_router(incident.router, include_in_schema=False)
     web.include_router(incident_actions.router, include_in_schema=False)
+    web.include_router(incident_comms.router, include_in_schema=False)
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(api.router)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from beredskab import access, report
+from beredskab import access, communications, report
 from beredskab.app import App
 from beredskab.models import (
     ConfirmationStatus,
@@ -26,6 +26,7 @@ from beredskab.models import (
 )
 from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
+from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from contacts.models import Person
 from notifier.types import DeliveryStatus
 from playbooks.schema import Playbook
@@ -109,6 +110,23 @@ class LogRow:
 
 
 @dataclass(frozen=True, slots=True)
+class CommRow:
+    """A crisis communication with what the viewer may do with it."""
+
+    item: Communication
+    drafted_by: str
+    approved_by: str
+    drafted_at: str
+    approved_at: str
+    sent_at: str
+    recipients: int
+    """Who a send reaches now (before sending) or reached (after)."""
+    may_edit: bool
+    may_approve: bool
+    may_send: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Powers:
     """What the viewer may do on this incident (the use cases check again)."""
 
@@ -118,6 +136,8 @@ class Powers:
     close: bool
     upgrade_to: tuple[Playbook, ...]
     reassign: bool
+    draft: bool
+    approve: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +160,11 @@ class IncidentView:
     withheld: int
     powers: Powers
     staff: tuple[Person, ...]
+    comms: tuple[CommRow, ...]
+    reach: dict[str, int]
+    """How many each audience reaches for this incident, by audience id."""
+    audiences: tuple[str, ...]
+    templates: tuple[str, ...]
 
 
 def name_of(plan: Plan, person_id: str | None) -> str:
@@ -226,7 +251,40 @@ def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) ->
         close=is_open and access.has_role(person, closers),
         upgrade_to=upgrades if is_open else (),
         reassign=is_open and leader,
+        draft=is_open
+        and playbook is not None
+        and communications.may_draft(playbook=playbook, person=person),
+        approve=is_open
+        and playbook is not None
+        and communications.may_approve(playbook=playbook, person=person),
     )
+
+
+def _comm_rows(
+    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int]
+) -> tuple[CommRow, ...]:
+    rows: list[CommRow] = []
+    for item in reversed(view.communications):
+        if item.status is CommunicationStatus.DISCARDED:
+            continue
+        draft = item.status is CommunicationStatus.DRAFT
+        rows.append(
+            CommRow(
+                item=item,
+                drafted_by=name_of(plan, item.drafted_by),
+                approved_by=name_of(plan, item.approved_by),
+                drafted_at=local(item.drafted_at),
+                approved_at=local(item.approved_at),
+                sent_at=local(item.sent_at),
+                recipients=item.recipients
+                if item.recipients is not None
+                else reach.get(item.audience, 0),
+                may_edit=may.draft and draft,
+                may_approve=may.approve and draft,
+                may_send=may.draft and item.status is CommunicationStatus.APPROVED,
+            )
+        )
+    return tuple(rows)
 
 
 async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
@@ -279,6 +337,13 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         )
         for t in view.tasks
     )
+    reach = {
+        a.id: sum(
+            bool(r.channels)
+            for r in communications.recipients(plan=plan, incident=incident, audience=a)
+        )
+        for a in communications.AUDIENCES.values()
+    }
     staff_ids = {a.staff for a in plan.directory.assignments}
     staff = tuple(p for p in plan.directory.people if p.id in staff_ids or STAFF_ROLE in p.roles)
     return IncidentView(
@@ -301,6 +366,10 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         withheld=len(view.log) - len(shown),
         powers=may,
         staff=staff,
+        comms=_comm_rows(plan, view, may, reach),
+        reach=reach,
+        audiences=tuple(communications.AUDIENCES),
+        templates=tuple(t.value for t in communications.TEMPLATES),
     )
 
 

@@ -131,6 +131,57 @@ TEXTS: dict[str, dict[Language, str]] = {
     "kind_media": {"da": "Medier", "en": "Media"},
     "kind_correction": {"da": "Rettelse", "en": "Correction"},
     "kind_closed": {"da": "Afblæsning", "en": "Stand-down"},
+    # Crisis communication
+    "comm_title": {"da": "Krisekommunikation", "en": "Crisis communication"},
+    "comm_none": {"da": "Ingen udkast endnu.", "en": "No drafts yet."},
+    "comm_new": {"da": "Nyt udkast", "en": "New draft"},
+    "comm_audience": {"da": "Til", "en": "To"},
+    "comm_template": {"da": "Skabelon", "en": "Template"},
+    "comm_start": {"da": "Skriv udkast", "en": "Write the draft"},
+    "comm_reach": {"da": "{n} modtagere", "en": "{n} recipients"},
+    "audience_board": {"da": "Bestyrelsen", "en": "The board"},
+    "audience_operations": {"da": "Driftsafdelingerne", "en": "Operations departments"},
+    "audience_partners": {"da": "Samarbejdspartnere", "en": "Partners"},
+    "template_board_orientation": {"da": "Orientering til bestyrelsen", "en": "Board briefing"},
+    "template_partner_information": {
+        "da": "Orientering til samarbejdspartnere",
+        "en": "Partner information",
+    },
+    "template_resident_information": {
+        "da": "Information til beboerne",
+        "en": "Resident information",
+    },
+    "template_media_holding_line": {"da": "Mediesvar (holdningslinje)", "en": "Media holding line"},
+    "comm_draft": {"da": "Udkast", "en": "Draft"},
+    "comm_approved": {"da": "Godkendt", "en": "Approved"},
+    "comm_sent": {"da": "Sendt", "en": "Sent"},
+    "comm_discarded": {"da": "Lagt til side", "en": "Set aside"},
+    "comm_drafted_by": {"da": "Skrevet af {name} kl. {time}", "en": "Drafted by {name} at {time}"},
+    "comm_approved_by": {
+        "da": "godkendt af {name} kl. {time}",
+        "en": "approved by {name} at {time}",
+    },
+    "comm_sent_to": {
+        "da": "Sendt kl. {time} til {n} modtagere",
+        "en": "Sent at {time} to {n} recipients",
+    },
+    "comm_waits": {
+        "da": "Venter på projektchefens godkendelse.",
+        "en": "Waiting for the chief's approval.",
+    },
+    "comm_edit": {"da": "Ret udkastet", "en": "Edit the draft"},
+    "comm_subject": {"da": "Emne", "en": "Subject"},
+    "comm_text": {"da": "Tekst", "en": "Text"},
+    "comm_text_hint": {
+        "da": "Teksten sendes som den står, på e-mail og som SMS til dem uden e-mail "
+        "(højst 1600 tegn).",
+        "en": "The text is sent as it stands, by email and by SMS to those without email "
+        "(at most 1600 characters).",
+    },
+    "comm_save": {"da": "Gem udkastet", "en": "Save the draft"},
+    "comm_approve": {"da": "Godkend", "en": "Approve"},
+    "comm_send": {"da": "Send til {audience} ({n})", "en": "Send to {audience} ({n})"},
+    "comm_discard": {"da": "Læg til side", "en": "Set aside"},
     # Upgrade and stand-down
     "upgrade_title": {"da": "Opgradér beredskabet", "en": "Upgrade the incident"},
     "upgrade_intro": {
@@ -182,6 +233,17 @@ TEXTS: dict[str, dict[Language, str]] = {
         "da": "Beredskabet er afblæst. Alle, der fik besked, bliver orienteret.",
         "en": "Stood down. Everyone who was told is informed.",
     },
+    "done_comm_drafted": {
+        "da": "Udkastet er skrevet. Ret det, og få projektchefen til at godkende det.",
+        "en": "The draft is written. Edit it and have the chief approve it.",
+    },
+    "done_comm_saved": {"da": "Udkastet er gemt.", "en": "The draft is saved."},
+    "done_comm_approved": {"da": "Kommunikationen er godkendt.", "en": "Approved."},
+    "done_comm_sent": {
+        "da": "Kommunikationen er sendt. Modtagerne står i loggen.",
+        "en": "Sent. The recipients are listed in the log.",
+    },
+    "done_comm_discarded": {"da": "Udkastet er lagt til side.", "en": "The draft is set aside."},
     "problem_refused_action": {
         "da": "Det må du ikke med dine roller. Forsøget er registreret.",
         "en": "Your roles do not allow that. The attempt was recorded.",

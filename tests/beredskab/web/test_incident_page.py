@@ -483,3 +483,60 @@ async def test_a_drill_is_marked_and_english_readers_get_english(site: Site) -> 
     html = (await site.client.get(page)).text
     assert '<span class="drill">DRILL</span>' in html
     assert "Confirmations" in html and "Situation log" in html and "Refresh" in html
+
+
+async def test_crisis_communication_is_drafted_approved_by_the_chief_and_sent(
+    site: Site,
+) -> None:
+    nr = await _activate(site)
+    page = f"/haendelse/{nr}"
+    await site.sign_in(STAFF)
+    answer = await _post(
+        site, f"{page}/kommunikation", {"til": "board", "skabelon": "board_orientation"}, page=page
+    )
+    assert answer.headers["location"] == f"{page}?ok=comm_drafted#kommunikation"
+    async with site.app.db.transaction() as tx:
+        [item] = await tx.communications.list(nr)
+    board = section((await site.client.get(page)).text, "kommunikation")
+    assert "Orientering til bestyrelsen: Brand i opgang" in board
+    assert "Venter på projektchefens godkendelse." in board
+    assert f"{page}/kommunikation/{item.id}/godkend" not in board
+    letter = "Kære bestyrelse. Branden er slukket; ingen kom til skade."
+    answer = await _post(
+        site,
+        f"{page}/kommunikation/{item.id}/ret",
+        {"emne": "Brand i opgang 3", "tekst": letter},
+        page=page,
+    )
+    assert answer.headers["location"] == f"{page}?ok=comm_saved#kommunikation"
+    refused = await _post(site, f"{page}/kommunikation/{item.id}/godkend", {}, page=page)
+    assert refused.headers["location"] == f"{page}?fejl=refused_action#kommunikation"
+    assert [(a.actor, a.action) for a in await _audit(site, nr) if not a.allowed] == [
+        (STAFF, "communication.approve")
+    ]
+    await site.client.post("/logout", data={"csrf": await site.csrf(page)})
+
+    await site.sign_in(CHIEF)
+    board = section((await site.client.get(page)).text, "kommunikation")
+    assert letter in board and f"{page}/kommunikation/{item.id}/godkend" in board
+    answer = await _post(site, f"{page}/kommunikation/{item.id}/godkend", {}, page=page)
+    assert answer.headers["location"] == f"{page}?ok=comm_approved#kommunikation"
+    board = section((await site.client.get(page)).text, "kommunikation")
+    assert "Send til Bestyrelsen (5)" in board
+    answer = await _post(site, f"{page}/kommunikation/{item.id}/send", {}, page=page)
+    assert answer.headers["location"] == f"{page}?ok=comm_sent#kommunikation"
+
+    await site.app.outbox.drain()
+    members = {p.email for p in site.app.plan.directory.with_role("bestyrelse")}
+    got = {
+        m.rcpt_tos[0]
+        for m in site.smtp.handler.received
+        if m.message["Subject"] == "Brand i opgang 3"
+        and letter in str(m.message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    }
+    assert got == members
+    html = (await site.client.get(page)).text
+    assert "Sendt kl." in section(html, "kommunikation") and "til 5 modtagere" in html
+    assert "Krisekommunikation 1 sendt til bestyrelsen af Maria Friis: 5 modtagere" in section(
+        html, "log"
+    )

@@ -1,0 +1,134 @@
+"""Crisis communication on the incident page: draft, edit, approve, send, discard.
+
+Plain form POSTs to ``/haendelse/{id}/kommunikation...`` over the ``communications`` use
+cases, each redirecting back to the page's communication board with a notice.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from beredskab import communications
+from beredskab.web.incident_actions import Form, Who, act, back, field
+from beredskab.web.incident_view import CHANNEL
+from beredskab.web.session import app_of
+
+router = APIRouter()
+
+ANCHOR = "kommunikation"
+
+
+@router.post("/haendelse/{incident_id}/kommunikation")
+async def draft(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """Start a draft for an audience from a template."""
+    app = app_of(request)
+    audience = field(form, "til", 32)
+    template = next(
+        (t for t in communications.TEMPLATES if t.value == field(form, "skabelon", 64)), None
+    )
+    if audience not in communications.AUDIENCES:
+        return back(incident_id, problem="missing_choice", anchor=ANCHOR)
+
+    async def run() -> str:
+        await communications.draft(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+            audience=audience,
+            template=template,
+        )
+        return "comm_drafted"
+
+    return await act(request, incident_id, ANCHOR, run)
+
+
+@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/ret")
+async def edit(
+    request: Request, who: Who, form: Form, incident_id: int, communication_id: int
+) -> Response:
+    """Save the edited subject and text of a draft."""
+    app = app_of(request)
+    subject = field(form, "emne", communications.MAX_SUBJECT + 1)
+    text = field(form, "tekst", communications.MAX_TEXT + 1)
+    if not subject or not text:
+        return back(incident_id, problem="empty_text", anchor=ANCHOR)
+
+    async def run() -> str:
+        await communications.edit(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            communication_id=communication_id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+            subject=subject,
+            text=text,
+        )
+        return "comm_saved"
+
+    return await act(request, incident_id, ANCHOR, run)
+
+
+@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/godkend")
+async def approve(
+    request: Request, who: Who, form: Form, incident_id: int, communication_id: int
+) -> Response:
+    """The leader approves a draft (anyone else is refused, and the attempt audited)."""
+    app = app_of(request)
+
+    async def run() -> str:
+        await communications.approve(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            communication_id=communication_id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+        )
+        return "comm_approved"
+
+    return await act(request, incident_id, ANCHOR, run)
+
+
+@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/send")
+async def send(
+    request: Request, who: Who, form: Form, incident_id: int, communication_id: int
+) -> Response:
+    """Send an approved communication to its audience."""
+    app = app_of(request)
+
+    async def run() -> str:
+        await communications.send(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            communication_id=communication_id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+        )
+        return "comm_sent"
+
+    return await act(request, incident_id, ANCHOR, run)
+
+
+@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/kasser")
+async def discard(
+    request: Request, who: Who, form: Form, incident_id: int, communication_id: int
+) -> Response:
+    """Set a draft or approved communication aside."""
+    app = app_of(request)
+
+    async def run() -> str:
+        await communications.discard(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            communication_id=communication_id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+        )
+        return "comm_discarded"
+
+    return await act(request, incident_id, ANCHOR, run)
