@@ -65,6 +65,82 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "Ingen hændelser.",
         "en": "No incidents.",
     },
+    # Preparedness between incidents: sign-off and contact verification requests.
+    "prep_signoff_subject": {
+        "da": "Beredskabsplanen (version {version}): bekræft at du har læst den",
+        "en": "The preparedness plan (version {version}): confirm that you have read it",
+    },
+    "prep_signoff_body": {
+        "da": "Hej {navn}. Beredskabsplanen er ny eller ændret (version {version}). "
+        "Læs planen, og bekræft at du har læst den og deltager i beredskabet som beskrevet.",
+        "en": "Hello {navn}. The preparedness plan is new or has changed (version {version}). "
+        "Please read it and confirm that you have read it and will take part as described.",
+    },
+    "prep_signoff_sms": {
+        "da": "Beredskabsplanen er ændret (version {version}). Svar JA, når du har læst den "
+        "og deltager i beredskabet som beskrevet.",
+        "en": "The preparedness plan has changed (version {version}). Reply YES once you have "
+        "read it and will take part as described.",
+    },
+    "prep_verify_subject": {
+        "da": "Beredskabet: er dine kontaktoplysninger rigtige?",
+        "en": "Preparedness: are your contact details right?",
+    },
+    "prep_verify_body": {
+        "da": "Hej {navn}. Beredskabet skal kunne nå dig. Vi har disse oplysninger:\n"
+        "Telefon: {phone}\nE-mail: {email}\nTelegram tilknyttet: {telegram}\n"
+        "Er noget forkert eller mangler, så kontakt sekretariatet.",
+        "en": "Hello {navn}. The crisis team must be able to reach you. We hold these details:\n"
+        "Phone: {phone}\nEmail: {email}\nTelegram linked: {telegram}\n"
+        "If anything is wrong or missing, please contact the secretariat.",
+    },
+    "prep_verify_sms": {
+        "da": "Beredskabet har: tlf. {phone}, e-mail {email}, Telegram {telegram}. "
+        "Rigtigt? Svar JA. Fejl? Kontakt sekretariatet.",
+        "en": "The crisis team has: phone {phone}, email {email}, Telegram {telegram}. "
+        "Correct? Reply YES. Wrong? Contact the secretariat.",
+    },
+    "prep_none": {"da": "ingen", "en": "none"},
+    "prep_yes": {"da": "ja", "en": "yes"},
+    "prep_no": {"da": "nej", "en": "no"},
+    "prep_reminder": {"da": "Påmindelse: {text}", "en": "Reminder: {text}"},
+    "prep_button": {"da": "Bekræft", "en": "Confirm"},
+    "prep_hint_telegram": {"da": "Tryk Bekræft herunder.", "en": "Press Confirm below."},
+    "prep_hint_email": {
+        "da": "Bekræft her: {link}\n\nDu kan også svare JA på SMS'en.",
+        "en": "Confirm here: {link}\n\nYou can also reply YES to the text message.",
+    },
+    "prep_thanks_signoff": {
+        "da": "Tak, {navn}. Din bekræftelse af beredskabsplanen (version {round}) er registreret.",
+        "en": "Thank you, {navn}. Your confirmation of the preparedness plan (version {round}) "
+        "is recorded.",
+    },
+    "prep_thanks_verify": {
+        "da": "Tak, {navn}. Dine kontaktoplysninger er bekræftet.",
+        "en": "Thank you, {navn}. Your contact details are confirmed.",
+    },
+    "prep_already": {
+        "da": "Dit svar var allerede registreret. Tak.",
+        "en": "Your answer was already recorded. Thank you.",
+    },
+    "prep_nothing_open": {
+        "da": "Der er ikke noget at bekræfte med JA lige nu.",
+        "en": "There is nothing to confirm with YES right now.",
+    },
+    "prep_report_subject": {
+        "da": "Resultat: kontrol af kontaktoplysninger nr. {nr}",
+        "en": "Result: contact details check no. {nr}",
+    },
+    "prep_report_summary": {
+        "da": "Kontrol af kontaktoplysninger nr. {nr} (startet {started}, {state}): "
+        "{confirmed} har bekræftet, {missing} mangler.",
+        "en": "Contact details check no. {nr} (started {started}, {state}): "
+        "{confirmed} confirmed, {missing} missing.",
+    },
+    "prep_report_ended": {"da": "afsluttet", "en": "ended"},
+    "prep_report_running": {"da": "i gang", "en": "running"},
+    "prep_report_missing": {"da": "Mangler: {names}.", "en": "Missing: {names}."},
+    "prep_report_confirmed": {"da": "Bekræftet: {names}.", "en": "Confirmed: {names}."},
     "error": {"da": "Fejl: {message}", "en": "Error: {message}"},
     "refused": {"da": "Afvist: {message}", "en": "Refused: {message}"},
 }

@@ -226,7 +226,7 @@ async def _yes(ctx: _Ctx) -> _Answer:
     """JA: the newest open sign-off or contact verification request sent to this number."""
     answered = await preparedness.answer_sms_yes(app=ctx.app, person=ctx.person, phone=ctx.phone)
     if answered is None:
-        return _Answer(preparedness.NOTHING_OPEN, "yes: nothing open", passive=True)
+        return _Answer(preparedness.nothing_open(ctx.lang), "yes: nothing open", passive=True)
     return _Answer(*answered)
 
 

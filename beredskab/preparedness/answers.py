@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from beredskab.errors import BeredskabError
+from beredskab.i18n import Language, t
 from beredskab.preparedness import requests
 from beredskab.preparedness.requests import SIGNOFF, Answered
 from beredskab.preparedness.signoff import record_signoff
@@ -18,12 +19,7 @@ from contacts.models import Person
 if TYPE_CHECKING:
     from beredskab.app import App
 
-THANKS = {
-    SIGNOFF: "Tak, {navn}. Din bekræftelse af beredskabsplanen (version {round}) er registreret.",
-    requests.VERIFY: "Tak, {navn}. Dine kontaktoplysninger er bekræftet.",
-}
-ALREADY = "Dit svar var allerede registreret. Tak."
-NOTHING_OPEN = "Der er ikke noget at bekræfte med JA lige nu."
+THANKS = {SIGNOFF: "prep_thanks_signoff", requests.VERIFY: "prep_thanks_verify"}
 
 
 class Refusal(StrEnum):
@@ -54,10 +50,16 @@ class TokenView:
 
 
 def thanks(answered: Answered, person: Person) -> str:
-    """The Danish reply to an answer."""
+    """The reply to an answer, in the person's language."""
     if not answered.changed:
-        return ALREADY
-    return THANKS[answered.request.kind].format(navn=person.name, round=answered.request.round)
+        return t("prep_already", person.language)
+    key = THANKS[answered.request.kind]
+    return t(key, person.language, navn=person.name, round=answered.request.round)
+
+
+def nothing_open(language: Language = "da") -> str:
+    """The reply to ``JA`` when no request is open for that number."""
+    return t("prep_nothing_open", language)
 
 
 async def record(*, app: App, request: PrepRequest, via: str) -> Answered:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from beredskab import audit
+from beredskab.i18n import Language, t
 from beredskab.models import ActionToken
 from beredskab.notifications import person_channels
 from beredskab.storage import Tx
@@ -30,22 +31,27 @@ SIGNOFF = "signoff"
 VERIFY = "verify"
 KINDS = (SIGNOFF, VERIFY)
 LINK_PATH = "/p/"
-BUTTON = "Bekræft"
 NOTIFICATION_PREFIX = "prep:"
 
 
 @dataclass(frozen=True)
 class Wording:
-    """What one request says: a subject, a body, and a short SMS (within one SMS where the
-    details allow); the answer hint is added per channel."""
+    """What one request says, in the person's language: a subject, a body, and a short SMS
+    (within one SMS where the details allow); the answer hint is added per channel."""
 
     subject: str
     body: str
     sms: str
+    language: Language = "da"
 
     def reminder(self) -> Wording:
         """The same request marked as a reminder."""
-        return Wording("Påmindelse: " + self.subject, self.body, "Påmindelse: " + self.sms)
+        return Wording(
+            t("prep_reminder", self.language, text=self.subject),
+            self.body,
+            t("prep_reminder", self.language, text=self.sms),
+            self.language,
+        )
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,9 @@ def parse_action(action: str) -> tuple[str, int] | None:
 
 
 async def send(tx: Tx, app: App, *, request: PrepRequest, person: Person, wording: Wording) -> int:
-    """Queue the request on every channel the person has; returns how many messages."""
+    """Queue the request on every channel the person has, in the person's language;
+    returns how many messages."""
+    language = person.language
     chats = await tx.people.telegram_chats([person.id])
     notification = f"{NOTIFICATION_PREFIX}{request.id}:{uuid.uuid4().hex[:10]}"
     items: list[NewDelivery] = []
@@ -84,10 +92,10 @@ async def send(tx: Tx, app: App, *, request: PrepRequest, person: Person, wordin
         if channel is ChannelKind.SMS:
             hint = ""
         elif channel is ChannelKind.TELEGRAM:
-            token, hint = secrets.token_urlsafe(16), "Tryk Bekræft herunder."
+            token, hint = secrets.token_urlsafe(16), t("prep_hint_telegram", language)
         else:
             token = secrets.token_urlsafe(16)
-            hint = f"Bekræft her: {link(app, token)}\n\nDu kan også svare JA på SMS'en."
+            hint = t("prep_hint_email", language, link=link(app, token))
         text = f"{wording.body}\n\n{hint}" if hint else wording.sms
         items.append(
             NewDelivery(
@@ -100,7 +108,7 @@ async def send(tx: Tx, app: App, *, request: PrepRequest, person: Person, wordin
                 text=text,
                 short_text=text,
                 notification=notification,
-                language=person.language,
+                language=language,
             )
         )
         tokens.append(token)
@@ -112,7 +120,7 @@ async def send(tx: Tx, app: App, *, request: PrepRequest, person: Person, wordin
             incident_id=None,
             person_id=person.id,
             action=token_action(request),
-            label=BUTTON,
+            label=t("prep_button", language),
             created_at=tx.now,
             used_at=None,
         )

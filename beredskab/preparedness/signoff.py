@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from beredskab.errors import NotFoundError
+from beredskab.i18n import t
 from beredskab.plan import Plan
 from beredskab.preparedness import requests
 from beredskab.preparedness.requests import SIGNOFF, Answered, Wording
@@ -55,17 +56,13 @@ def signers(plan: Plan) -> tuple[Person, ...]:
 
 
 def wording(person: Person, version: str) -> Wording:
-    """The Danish sign-off request."""
+    """The sign-off request in the person's language."""
+    lang = person.language
     return Wording(
-        subject=f"Beredskabsplanen (version {version}): bekræft at du har læst den",
-        body=(
-            f"Hej {person.name}. Beredskabsplanen er ny eller ændret (version {version}). "
-            "Læs planen, og bekræft at du har læst den og deltager i beredskabet som beskrevet."
-        ),
-        sms=(
-            f"Beredskabsplanen er ændret (version {version}). Svar JA, når du har læst den "
-            "og deltager i beredskabet som beskrevet."
-        ),
+        subject=t("prep_signoff_subject", lang, version=version),
+        body=t("prep_signoff_body", lang, navn=person.name, version=version),
+        sms=t("prep_signoff_sms", lang, version=version),
+        language=lang,
     )
 
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.i18n import Language, t
 from beredskab.notifications import LOCAL_TZ, person_channels
 from beredskab.plan import Plan
 from beredskab.preparedness import requests, signoff
@@ -35,37 +36,44 @@ class CampaignReport:
     missing: tuple[Person, ...]
     sent_to: tuple[str, ...] = ()
 
-    def text(self) -> str:
-        """The Danish summary for the secretariat leader."""
+    def text(self, language: Language = "da") -> str:
+        """The summary for the secretariat leader (Danish unless ``language`` says "en")."""
         started = self.campaign.started_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y")
-        state = "afsluttet" if self.campaign.ended_at else "i gang"
+        state = "prep_report_ended" if self.campaign.ended_at else "prep_report_running"
         lines = [
-            f"Kontrol af kontaktoplysninger nr. {self.campaign.id} (startet {started}, {state}): "
-            f"{len(self.confirmed)} har bekræftet, {len(self.missing)} mangler.",
+            t(
+                "prep_report_summary",
+                language,
+                nr=self.campaign.id,
+                started=started,
+                state=t(state, language),
+                confirmed=len(self.confirmed),
+                missing=len(self.missing),
+            )
         ]
         if self.missing:
-            lines.append("Mangler: " + ", ".join(p.name for p in self.missing) + ".")
+            names = ", ".join(p.name for p in self.missing)
+            lines.append(t("prep_report_missing", language, names=names))
         if self.confirmed:
-            lines.append("Bekræftet: " + ", ".join(p.name for p, _, _ in self.confirmed) + ".")
+            names = ", ".join(p.name for p, _, _ in self.confirmed)
+            lines.append(t("prep_report_confirmed", language, names=names))
         return "\n".join(lines)
 
 
 def wording(person: Person, *, telegram: bool) -> Wording:
-    """The Danish verification request, showing what we hold."""
+    """The verification request in the person's language, showing what we hold."""
+    lang = person.language
+    none = t("prep_none", lang)
+    held = {
+        "phone": person.phone or none,
+        "email": person.email or none,
+        "telegram": t("prep_yes" if telegram else "prep_no", lang),
+    }
     return Wording(
-        subject="Beredskabet: er dine kontaktoplysninger rigtige?",
-        body=(
-            f"Hej {person.name}. Beredskabet skal kunne nå dig. Vi har disse oplysninger:\n"
-            f"Telefon: {person.phone or 'ingen'}\n"
-            f"E-mail: {person.email or 'ingen'}\n"
-            f"Telegram tilknyttet: {'ja' if telegram else 'nej'}\n"
-            "Er noget forkert eller mangler, så kontakt sekretariatet."
-        ),
-        sms=(
-            f"Beredskabet har: tlf. {person.phone or 'ingen'}, e-mail {person.email or 'ingen'}, "
-            f"Telegram {'ja' if telegram else 'nej'}. Rigtigt? Svar JA. "
-            "Fejl? Kontakt sekretariatet."
-        ),
+        subject=t("prep_verify_subject", lang),
+        body=t("prep_verify_body", lang, navn=person.name, **held),
+        sms=t("prep_verify_sms", lang, **held),
+        language=lang,
     )
 
 
@@ -192,12 +200,12 @@ async def campaign_report(
 async def _send_report(tx: Tx, report: CampaignReport, leaders: tuple[Person, ...]) -> None:
     chats = await tx.people.telegram_chats(p.id for p in leaders)
     items: list[NewDelivery] = []
-    text = report.text()
     for person in leaders:
         channels = person_channels(person, chats.get(person.id))
         if not channels:
             continue
         (channel, address), rest = channels[0], channels[1:]
+        text = report.text(person.language)
         items.append(
             NewDelivery(
                 incident_id=None,
@@ -205,7 +213,7 @@ async def _send_report(tx: Tx, report: CampaignReport, leaders: tuple[Person, ..
                 channel=channel,
                 address=address,
                 template=REPORT_TEMPLATE,
-                subject=f"Resultat: kontrol af kontaktoplysninger nr. {report.campaign.id}",
+                subject=t("prep_report_subject", person.language, nr=report.campaign.id),
                 text=text,
                 short_text=text,
                 notification=f"verify-report:{report.campaign.id}:{uuid.uuid4().hex[:10]}",
