@@ -85,7 +85,6 @@ def require_role(
     )
 
 
-
 def readiness_roles(plan: Plan) -> set[str]:
     """Who may read the readiness report (it lists every contact): the playbooks' leaders and
     the secretariat leader."""
