@@ -81,6 +81,10 @@ async def incident_page(
     fejl: str | None = None,
 ) -> Response:
     """The whole incident page."""
+    # The fingerprint is read before the boards: a change in between makes the live script
+    # fetch the boards again instead of missing it.
+    async with app_of(request).db.transaction() as tx:
+        state = await tx.live.state(incident_id)
     try:
         view = await _view(request, who, incident_id)
     except NotFoundError:
@@ -90,6 +94,7 @@ async def incident_page(
         "incident.html",
         who=who,
         v=view,
+        version=state.version if state else "",
         notice=_notice(ok, NOTICES),
         problem=_notice(fejl, PROBLEMS),
     )

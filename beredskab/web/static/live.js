@@ -13,7 +13,8 @@
   var partsUrl = root.getAttribute("data-parts-url");
   var announce = document.getElementById("announce");
   var indicator = document.getElementById("live-state");
-  var version = null;
+  // The state the page was rendered from: a change before the stream connects is not missed.
+  var version = root.getAttribute("data-version") || null;
   var waiting = false;
   var fetching = false;
   var again = false;
