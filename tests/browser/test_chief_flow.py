@@ -144,6 +144,16 @@ async def test_follow_the_incident_live_then_export_the_report(
     assert "Situationsrapport" in text and "ØVELSE" in text
     assert "Bestyrelsen orienteret pr. telefon" in text
 
+    # Stand down, after an "are you sure?" page.
+    await page.get_by_role("link", name="Afblæs beredskabet").tap()
+    await expect(page.get_by_text("Er du sikker?")).to_be_visible()
+    await a11y.assert_accessible(page)
+    await page.get_by_role("button", name="Ja, afblæs nu").tap()
+    await expect(page.locator("#status")).to_contain_text("Afsluttet")
+    async with service.app.db.transaction() as tx:
+        closed = await tx.incidents.get(nr)
+    assert closed is not None and closed.status == "closed" and closed.closed_by == CHIEF
+
     # Staff see the incident but not the sensitive note, and may not activate.
     staff_context, _guard = await phone_context(browser)
     try:
