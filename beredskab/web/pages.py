@@ -130,6 +130,13 @@ def _form(
     )
 
 
+def _checked(request: Request, who: Viewer, form: FormData) -> Draft | Response:
+    """The posted draft, or the form again (400) saying what is missing or wrong."""
+    draft = Draft.of(form)
+    errors = draft.problems(activatable(app_of(request).plan, who.person))
+    return _form(request, who, draft, errors=errors, status=400) if errors else draft
+
+
 @router.get("/aktiver")
 async def activate_form(
     request: Request, who: Annotated[Viewer, Depends(viewer)], drill: bool = False
@@ -154,13 +161,10 @@ async def activate_review(
 ) -> Response:
     """Check the form and show what will happen; nothing is activated yet."""
     app = app_of(request)
-    choices = activatable(app.plan, who.person)
-    draft = Draft.of(form)
-    errors = draft.problems(choices)
-    if errors:
-        return _form(request, who, draft, errors=errors, status=400)
-    chosen = next(p for p in choices if p.id == draft.playbook)
-    open_incident = None
+    draft = _checked(request, who, form)
+    if isinstance(draft, Response):
+        return draft
+    chosen = next(p for p in activatable(app.plan, who.person) if p.id == draft.playbook)
     async with app.db.transaction() as tx:
         open_incident = await tx.incidents.open_for_playbook(chosen.id)
     return page(
@@ -192,11 +196,9 @@ async def activate_confirmed(
 ) -> Response:
     """Activate (or join the open incident of the group) and go to the incident page."""
     app = app_of(request)
-    choices = activatable(app.plan, who.person)
-    draft = Draft.of(form)
-    errors = draft.problems(choices)
-    if errors:
-        return _form(request, who, draft, errors=errors, status=400)
+    draft = _checked(request, who, form)
+    if isinstance(draft, Response):
+        return draft
     try:
         result = await activation.activate(
             db=app.db,
@@ -210,7 +212,7 @@ async def activate_confirmed(
             drill=draft.drill,
         )
     except NotAuthorisedError:
-        return page(request, "problem.html", who=who, status=403, title_key="refused", text="")
+        return _form(request, who, draft, errors=["activate_none"], status=403)
     except BeredskabError as exc:
         return page(
             request, "problem.html", who=who, status=400, title_key="error_title", text=str(exc)
