@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, Request, Response
 
+from beredskab.i18n import Language
 from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError, TokenView
 from beredskab.preparedness.requests import SIGNOFF
@@ -61,22 +62,71 @@ def _raw(app: App, token: str) -> str:
     return answers.unsign(app, token)
 
 
-def _context(view: TokenView, app: App) -> dict[str, Any]:
+_PAGE: dict[str, dict[Language, str]] = {
+    "signoff_title": {"da": "Bekræft beredskabsplanen", "en": "Confirm the preparedness plan"},
+    "signoff_intro": {
+        "da": "Jeg har læst beredskabsplanen og deltager i beredskabet som beskrevet.",
+        "en": "I have read the preparedness plan and take part as it describes.",
+    },
+    "version": {"da": "Planversion", "en": "Plan version"},
+    "signoff_button": {
+        "da": "Jeg har læst planen og deltager",
+        "en": "I have read the plan and take part",
+    },
+    "signoff_hint": {
+        "da": "Har du spørgsmål til planen, så kontakt projektchefen.",
+        "en": "If you have questions about the plan, contact the project chief.",
+    },
+    "verify_title": {
+        "da": "Er dine kontaktoplysninger rigtige?",
+        "en": "Are your contact details right?",
+    },
+    "verify_intro": {
+        "da": "Beredskabet skal kunne nå dig. Det er de oplysninger, vi har:",
+        "en": "The emergency team must be able to reach you. These are the details we have:",
+    },
+    "phone": {"da": "Telefon", "en": "Phone"},
+    "email": {"da": "E-mail", "en": "Email"},
+    "none": {"da": "ingen", "en": "none"},
+    "verify_button": {"da": "Oplysningerne er rigtige", "en": "The details are right"},
+    "verify_hint": {
+        "da": "Er noget forkert eller mangler, så kontakt sekretariatet i stedet.",
+        "en": "If anything is wrong or missing, contact the secretariat instead.",
+    },
+    "to": {"da": "Til", "en": "To"},
+    "once": {"da": "Linket virker én gang.", "en": "The link works once."},
+    "done": {"da": "Tak — dit svar er registreret", "en": "Thank you — your answer is recorded"},
+}
+
+
+def _context(view: TokenView) -> dict[str, Any]:
+    """The page's words in the language of the person asked."""
     person = view.person
+    lang: Language = person.language
+
+    def w(key: str) -> str:
+        return _PAGE[key][lang]
+
+    common = {"lang": lang, "to": w("to"), "once": w("once")}
     if view.request.kind == SIGNOFF:
         return {
-            "title": "Bekræft beredskabsplanen",
-            "intro": "Jeg har læst beredskabsplanen og deltager i beredskabet som beskrevet.",
-            "details": [("Planversion", view.request.round)],
-            "button": "Jeg har læst planen og deltager",
-            "hint": "Har du spørgsmål til planen, så kontakt projektchefen.",
+            **common,
+            "title": w("signoff_title"),
+            "intro": w("signoff_intro"),
+            "details": [(w("version"), view.request.round)],
+            "button": w("signoff_button"),
+            "hint": w("signoff_hint"),
         }
     return {
-        "title": "Er dine kontaktoplysninger rigtige?",
-        "intro": "Beredskabet skal kunne nå dig. Det er de oplysninger, vi har:",
-        "details": [("Telefon", person.phone or "ingen"), ("E-mail", person.email or "ingen")],
-        "button": "Oplysningerne er rigtige",
-        "hint": "Er noget forkert eller mangler, så kontakt sekretariatet i stedet.",
+        **common,
+        "title": w("verify_title"),
+        "intro": w("verify_intro"),
+        "details": [
+            (w("phone"), person.phone or w("none")),
+            (w("email"), person.email or w("none")),
+        ],
+        "button": w("verify_button"),
+        "hint": w("verify_hint"),
     }
 
 
@@ -88,7 +138,7 @@ async def show(request: Request, token: str) -> Response:
         view = await answers.inspect_token(app=app, raw=_raw(app, token))
     except RequestTokenError as exc:
         return _refused(request, exc.refusal)
-    return _page(request, "prep.html", 200, person=view.person, token=token, **_context(view, app))
+    return _page(request, "prep.html", 200, person=view.person, token=token, **_context(view))
 
 
 @router.post("/p/{token}", include_in_schema=False)
@@ -103,6 +153,7 @@ async def submit(request: Request, token: str) -> Response:
         request,
         "prep_done.html",
         200,
-        title="Tak — dit svar er registreret",
+        title=_PAGE["done"][view.person.language],
         text=answers.thanks(answered, view.person),
+        lang=view.person.language,
     )

@@ -11,6 +11,7 @@ from httpx import ASGITransport, AsyncClient
 from beredskab import preparedness, sms
 from beredskab.app import App
 from beredskab.preparedness import requests
+from beredskab.preparedness.readiness import readiness
 from beredskab.web import create_app
 from notifier.types import ChannelKind
 from tests.beredskab.test_preparedness import CHIEF, app, sent
@@ -106,3 +107,25 @@ async def test_verification_page_shows_details_and_old_links_die(app: App) -> No
         assert ended.status_code == 410
     report = await preparedness.campaign_report(app=app, campaign_id=campaign.id)
     assert report.confirmed == ()
+
+
+async def test_the_link_page_speaks_the_language_of_the_person_asked(app: App) -> None:
+    english = "daniel-okafor"  # language = "en" in the example directory
+    await preparedness.start_verification(app=app, actor="cli")
+    [email] = [
+        d
+        for d in await sent(app, requests.VERIFY)
+        if d.person_id == english and d.channel is ChannelKind.EMAIL
+    ]
+    match = LINK.search(email.text)
+    assert match is not None
+    web = create_app(app)
+    async with AsyncClient(transport=ASGITransport(app=web), base_url="http://t") as client:
+        page = await client.get(match.group(1))
+        assert '<html lang="en">' in page.text
+        assert "Are your contact details right?" in page.text
+        assert "The details are right" in page.text and "Telefon" not in page.text
+        done = await client.post(match.group(1))
+        assert "Thank you" in done.text
+    report = await readiness(db=app.db, plan=app.plan)
+    assert next(p for p in report.people if p.id == english).verified_at is not None
