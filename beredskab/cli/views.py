@@ -51,7 +51,7 @@ def status(
 
     view, names = run(one)
     if as_json:
-        typer.echo(json.dumps(_overview_json(view), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(overview_json(view), ensure_ascii=False, indent=2))
         return
     i = view.incident
     confirmed = sum(c.status.value == "confirmed" for c in view.confirmations)
@@ -76,7 +76,8 @@ def status(
     typer.echo(f"  Beskeder: {len(view.deliveries)} ({pending} i kø)")
 
 
-def _overview_json(view: report.Overview) -> dict[str, Any]:
+def overview_json(view: report.Overview) -> dict[str, Any]:
+    """What `status NR --json` prints."""
     return {
         "incident": _incident_json(view.incident),
         "confirmations": [c.model_dump(mode="json") for c in view.confirmations],

@@ -129,6 +129,14 @@ async def test_the_whole_story_against_a_running_service(
 
         await _wait(three_confirmed)
         assert await _confirmed(service) == {SSP_SMS, SSP_TELEGRAM, HEAD_EMAIL, POLICE}
+        # The command line sees the same.
+        listed = (await service.cli_status(1))["confirmations"]
+        assert {c["person_id"] for c in listed if c["status"] == "confirmed"} == {
+            SSP_SMS,
+            SSP_TELEGRAM,
+            HEAD_EMAIL,
+            POLICE,
+        }
 
         # STATUS by SMS answers with the confirmations.
         await service.sms(client, PHONES[POLICE], "STATUS 1", "SM" + "3" * 32)
