@@ -29,6 +29,14 @@ class Plan:
         """A playbook by id, number or name."""
         return self.playbooks.get(ref)
 
+    def labels(self) -> dict[str, str]:
+        """Display names by id: roles, outreach groups and people (for reports)."""
+        found = {r.id: r.name for r in self.directory.roles}
+        for playbook in self.playbooks.playbooks:
+            found.update((g.id, g.name) for g in playbook.outreach_groups)
+        found.update((p.id, p.name) for p in self.directory.people)
+        return found
+
 
 def load_plan(*, playbooks_dir: Path | None, directory_file: Path | None) -> Plan:
     """Load and cross-validate the plan; raise ``PlanInvalidError`` listing every problem."""

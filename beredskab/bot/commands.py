@@ -99,7 +99,8 @@ def _describe(app: App, view: report.Overview) -> tuple[str, int | None]:
         due = active.due_at.astimezone(LOCAL_TZ).strftime("%H:%M")
         lines.append(
             f"Aktuelt trin: {active.position}. {active.title} "
-            f"(ansvarlig: {active.owner_role}, frist {due})"
+            f"(ansvarlig: {app.plan.labels().get(active.owner_role, active.owner_role)}, "
+            f"frist {due})"
         )
     open_tasks = [task for task in view.tasks if task.status in OPEN_TASK]
     lines.append(f"Åbne opgaver: {len(open_tasks)} af {len(view.tasks)}")

@@ -138,8 +138,9 @@ def report_cmd(
                 channel=CHANNEL,
                 detail=f"{fmt.value} report with sensitive entries",
             )
-        names = {p.id: p.name for p in app.plan.directory.people}
-        return report.render(view, fmt=fmt, names=names, include_sensitive=include_sensitive)
+        return report.render(
+            view, fmt=fmt, names=app.plan.labels(), include_sensitive=include_sensitive
+        )
 
     content = run(body)
     if output is not None:

@@ -124,7 +124,11 @@ def build(
     include_sensitive: bool,
     generated_at: datetime | None = None,
 ) -> ReportData:
-    """Prepare the report's content; sensitive entries only when ``include_sensitive``."""
+    """Prepare the report's content; sensitive entries only when ``include_sensitive``.
+
+    ``names`` maps ids to what is shown: people, and for roles and outreach groups their
+    display names (``Plan.labels``); an id without a name is shown as it is.
+    """
 
     def name(person_id: str | None) -> str:
         return "-" if not person_id else names.get(person_id, person_id)
@@ -234,7 +238,7 @@ def _steps(view: Overview, name: _NameFn) -> Table:
             (
                 str(s.position),
                 s.title,
-                s.owner_role,
+                name(s.owner_role),
                 local_time(s.due_at),
                 status_word(s.status.value),
                 name(s.finished_by),
@@ -259,7 +263,7 @@ def _tasks(view: Overview, name: _NameFn) -> Table:
                 str(t.number),
                 name(t.assignee),
                 t.target_name,
-                t.group_id,
+                name(t.group_id),
                 str(t.zone) if t.zone else "-",
                 status_word(t.status.value),
                 t.outcome or "",

@@ -48,8 +48,7 @@ async def _export(
             title_key="refused",
             text=report_refusal(who.language),
         )
-    names = {p.id: p.name for p in app.plan.directory.people}
-    content = report.render(view, fmt=fmt, names=names, include_sensitive=sensitive)
+    content = report.render(view, fmt=fmt, names=app.plan.labels(), include_sensitive=sensitive)
     suffix = "-foelsom" if sensitive else ""
     filename = f"situationsrapport-{nr}{suffix}.{'pdf' if fmt is report.Format.PDF else 'html'}"
     headers = {**HEADERS, "Content-Security-Policy": REPORT_CSP}

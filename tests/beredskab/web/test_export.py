@@ -62,6 +62,10 @@ async def test_the_pdf_downloads_and_reads_in_danish(site: Site) -> None:
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(answer.content)).pages)
     assert "Situationsrapport" in text and "3700-11" in text and "Rolig aften i øvrigt" in text
     assert SECRET not in text
+    html = (await site.client.get(f"/haendelse/{nr}/rapport.html")).text
+    steps = html.split("Trin", 1)[1]
+    assert "<td>Boligsocial projektchef</td>" in steps  # the role's name, not its id
+    assert "<td>projektchef</td>" not in steps
 
 
 async def test_sensitive_entries_only_for_the_leader_and_every_read_is_audited(
