@@ -63,6 +63,8 @@ _TASK_ACTIONS = {
     "decline": TaskStatus.DECLINED,
 }
 
+STATUS_FILTER = {"open": IncidentStatus.ACTIVE, "closed": IncidentStatus.CLOSED}
+
 router = APIRouter(prefix="/api/v1", route_class=UseCaseErrors, responses=COMMON)
 
 
@@ -77,9 +79,7 @@ async def list_incidents(
 ) -> list[IncidentOut]:
     """Open and recent incidents, newest first; drills have ``drill: true``."""
     async with app_of(request).db.transaction() as tx:
-        found = await tx.incidents.recent(open_only=status == "open", limit=limit)
-    if status == "closed":
-        found = [i for i in found if i.status is IncidentStatus.CLOSED]
+        found = await tx.incidents.recent(status=STATUS_FILTER.get(status or ""), limit=limit)
     return [IncidentOut.model_validate(i) for i in found]
 
 

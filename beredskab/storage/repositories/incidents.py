@@ -47,11 +47,19 @@ class IncidentRepo:
         row = (await self._conn.execute(stmt)).first()
         return Incident.model_validate(row) if row else None
 
-    async def recent(self, *, open_only: bool = False, limit: int = 20) -> list[Incident]:
-        """Newest first."""
+    async def recent(
+        self,
+        *,
+        open_only: bool = False,
+        status: IncidentStatus | None = None,
+        limit: int = 20,
+    ) -> list[Incident]:
+        """Newest first; only open ones with ``open_only``, or only those with ``status``."""
         stmt = select(incidents).order_by(incidents.c.id.desc()).limit(limit)
         if open_only:
-            stmt = stmt.where(incidents.c.status == IncidentStatus.ACTIVE.value)
+            status = IncidentStatus.ACTIVE
+        if status is not None:
+            stmt = stmt.where(incidents.c.status == status.value)
         return [Incident.model_validate(r) for r in (await self._conn.execute(stmt))]
 
     async def create(
