@@ -14,7 +14,7 @@ from beredskab import access, audit, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Step, StepStatus
-from beredskab.notifications import incident_values, notify
+from beredskab.notifications import incident_values, notify, render
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 from beredskab.tasks import create_from_assignments
@@ -72,7 +72,12 @@ async def run_actions(
         else:
             assert isinstance(action, NotifyAction)
             kind, confirm = action.template, action.confirm
-            text = f"'{kind.value}' sendt til rollen {action.role}: {len(people)} personer."
+            template, _ = playbook.template(kind, "da")
+            role = plan.directory.role(action.role)
+            text = (
+                f"«{render(template.subject, values)}» sendt til "
+                f"{role.name if role else action.role}: {len(people)} personer."
+            )
         if confirm:
             await tx.incidents.add_confirmations(
                 incident.id, [p.id for p in people], reason=f"step:{step.step_id}", now=tx.now

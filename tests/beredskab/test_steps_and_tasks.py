@@ -190,3 +190,14 @@ async def test_stand_down_needs_leader_or_activator(db: Database, plan: Plan) ->
     nr = await _incident(db, plan)
     with pytest.raises(NotAuthorisedError, match="may not stand down"):
         await standdown.close(db=db, plan=plan, incident_id=nr, actor_id=SSP, channel="cli")
+
+
+async def test_a_step_notification_is_logged_in_words(db: Database, plan: Plan) -> None:
+    nr = await _incident(db, plan)
+    async with db.transaction() as tx:
+        texts = [e.text for e in await tx.log.list(nr)]
+    board = plan.directory.with_role("bestyrelse")
+    assert (
+        f"Trin 1: «Orientering til bestyrelsen: Beredskabsgruppe 2 aktiveret» sendt til "
+        f"Medlem af den boligsociale bestyrelse: {len(board)} personer."
+    ) in texts
