@@ -32,17 +32,26 @@ POLL_SECONDS = 25
 WEBHOOK_PATH = "/webhooks/telegram"
 
 COMMANDS = (
-    ("aktiver", "Aktivér en beredskabsgruppe"),
-    ("ovelse", "Start en øvelse (ØVELSE på alle beskeder)"),
-    ("status", "Åbne hændelser, eller /status <nr>"),
-    ("log", "Skriv i situationsloggen"),
-    ("opgaver", "Mine åbne opgaver"),
-    ("afslut", "Afblæs en hændelse"),
-    ("beredskab", "Beredskabsstatus (projektchef, sekretariatsleder)"),
-    ("annuller", "Afbryd dialogen"),
-    ("start", "Tilknyt chatten med dit telefonnummer"),
-    ("hjaelp", "Hjælp"),
+    ("aktiver", "Aktivér en beredskabsgruppe", "Activate a crisis group"),
+    (
+        "ovelse",
+        "Start en øvelse (ØVELSE på alle beskeder)",
+        "Start a drill (DRILL on every message)",
+    ),
+    ("status", "Åbne hændelser, eller /status <nr>", "Open incidents, or /status <no>"),
+    ("log", "Skriv i situationsloggen", "Write in the situation log"),
+    ("opgaver", "Mine åbne opgaver", "My open tasks"),
+    ("afslut", "Afblæs en hændelse", "Stand an incident down"),
+    (
+        "beredskab",
+        "Beredskabsstatus (projektchef, sekretariatsleder)",
+        "Readiness report (project manager, head of secretariat)",
+    ),
+    ("annuller", "Afbryd dialogen", "Cancel the dialogue"),
+    ("start", "Tilknyt chatten med dit telefonnummer", "Link the chat with your phone number"),
+    ("hjaelp", "Hjælp", "Help"),
 )
+"""(command, Danish description, English description) for Telegram's command menu."""
 
 
 def build_dispatcher(app: App) -> Dispatcher:
@@ -65,9 +74,13 @@ def build_dispatcher(app: App) -> Dispatcher:
 
 
 async def set_commands(bot: Bot) -> None:
-    """Publish the command menu (cosmetic: a failure is logged, the bot runs anyway)."""
+    """Publish the command menu: Danish by default, English for English Telegram clients
+    (cosmetic: a failure is logged, the bot runs anyway)."""
     try:
-        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
+        await bot.set_my_commands([BotCommand(command=c, description=da) for c, da, _ in COMMANDS])
+        await bot.set_my_commands(
+            [BotCommand(command=c, description=en) for c, _, en in COMMANDS], language_code="en"
+        )
     except AiogramError as error:
         log.warning("could not publish the Telegram command menu: %s", error)
 

@@ -14,19 +14,21 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from beredskab import access, activation
+from beredskab import access, activation, i18n
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.keyboards import ActivateCb, choices
-from beredskab.i18n import t
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
 from contacts.models import Person
 from playbooks.schema import Playbook
 
 if TYPE_CHECKING:
     from beredskab.app import App
 
-CANCEL = ("Annuller", ActivateCb(step="cancel"))
-WHOLE_AREA = "Hele området"
-NO_CASE = "Ikke oplyst endnu"
+
+def _cancel(language: Language) -> tuple[str, ActivateCb]:
+    """The dialogue's cancel button."""
+    return t("cancel_label", language), ActivateCb(step="cancel")
 
 
 class Activate(StatesGroup):
@@ -58,37 +60,31 @@ async def _start(
     message: Message, app: App, person: Person, state: FSMContext, *, drill: bool
 ) -> None:
     await state.clear()
+    language = person.language
     playbooks = allowed(app, person)
     if not playbooks:
-        await message.answer(
-            "Du kan ikke aktivere nogen beredskabsgruppe efter planen. "
-            "Kontakt projektchefen eller politiet."
-        )
+        await message.answer(t("activate_none", language))
         return
     await state.set_state(Activate.group)
     if drill:  # stored before the question goes out, so the answer always sees it
         await state.update_data(drill=True)
     rows = [[(p.name, ActivateCb(step="group", value=p.id))] for p in playbooks]
-    question = (
-        "Hvilken beredskabsgruppe vil du øve?"
-        if drill
-        else ("Hvilken beredskabsgruppe vil du aktivere?")
-    )
-    await message.answer(question, reply_markup=choices([*rows, [CANCEL]]))
+    question = t("drill_which" if drill else "activate_which", language)
+    await message.answer(question, reply_markup=choices([*rows, [_cancel(language)]]))
 
 
-async def cancel_command(message: Message, state: FSMContext) -> None:
+async def cancel_command(message: Message, state: FSMContext, language: Language) -> None:
     """Leave any dialogue."""
     await state.clear()
-    await message.answer("Annulleret. Intet er sendt eller ændret.")
+    await message.answer(t("cancelled_dialogue", language))
 
 
-async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
+async def cancel(callback: CallbackQuery, state: FSMContext, language: Language) -> None:
     """Leave the dialogue without activating."""
     await state.clear()
-    await callback.answer("Annulleret")
+    await callback.answer(t("cancelled_short", language))
     if callback.message is not None:
-        await callback.message.answer("Aktiveringen er annulleret. Intet er sendt.")
+        await callback.message.answer(t("activation_cancelled", language))
     await _drop_buttons(callback)
 
 
@@ -98,28 +94,35 @@ async def chose_group(
     """Remember the group; ask for a description."""
     playbook = next((p for p in allowed(app, person) if p.id == callback_data.value), None)
     if playbook is None:
-        await callback.answer("Den gruppe kan du ikke aktivere.", show_alert=True)
+        await callback.answer(t("group_refused", person.language), show_alert=True)
         return
     await state.update_data(playbook=playbook.id)
     await state.set_state(Activate.description)
     await callback.answer()
     await _drop_buttons(callback)
-    await _reply(callback, f"{playbook.name}. Beskriv kort, hvad der er sket (én besked).")
+    await _reply(callback, t("describe", person.language, name=playbook.name))
 
 
-async def described(message: Message, state: FSMContext) -> None:
+async def described(message: Message, state: FSMContext, language: Language) -> None:
     """Remember the description; ask for the zone."""
     await state.update_data(description=(message.text or "").strip())
     await state.set_state(Activate.zone)
-    zones = [(f"Zone {z}", ActivateCb(step="zone", value=str(z))) for z in range(1, 5)]
+    zones = [
+        (t("zone_label", language, zone=z), ActivateCb(step="zone", value=str(z)))
+        for z in range(1, 5)
+    ]
+    whole = (t("whole_area_label", language), ActivateCb(step="zone", value="0"))
     await message.answer(
-        "Hvilken zone?",
-        reply_markup=choices([zones, [(WHOLE_AREA, ActivateCb(step="zone", value="0"))], [CANCEL]]),
+        t("which_zone", language), reply_markup=choices([zones, [whole], [_cancel(language)]])
     )
 
 
 async def chose_zone(
-    callback: CallbackQuery, callback_data: ActivateCb, app: App, state: FSMContext
+    callback: CallbackQuery,
+    callback_data: ActivateCb,
+    app: App,
+    state: FSMContext,
+    language: Language,
 ) -> None:
     """Remember the zone; ask for the police journal number when the group has a police case."""
     zone = int(callback_data.value) if callback_data.value in ("1", "2", "3", "4") else 0
@@ -131,42 +134,58 @@ async def chose_zone(
         await state.set_state(Activate.police)
         await _reply(
             callback,
-            "Politiets journalnummer? Skriv det, eller tryk på knappen.",
-            choices([[(NO_CASE, ActivateCb(step="police"))], [CANCEL]]),
+            t("police_ask", language),
+            choices(
+                [[(t("no_case_label", language), ActivateCb(step="police"))], [_cancel(language)]]
+            ),
         )
         return
-    await _summary(callback, app, state)
+    await _summary(callback, app, state, language)
 
 
-async def police_case(message: Message, app: App, state: FSMContext) -> None:
+async def police_case(message: Message, app: App, state: FSMContext, language: Language) -> None:
     """Remember the journal number."""
     await state.update_data(police_case=(message.text or "").strip()[:64])
-    await _summary(message, app, state)
+    await _summary(message, app, state, language)
 
 
-async def no_police_case(callback: CallbackQuery, app: App, state: FSMContext) -> None:
+async def no_police_case(
+    callback: CallbackQuery, app: App, state: FSMContext, language: Language
+) -> None:
     """The journal number is not known yet."""
     await state.update_data(police_case=None)
     await callback.answer()
     await _drop_buttons(callback)
-    await _summary(callback, app, state)
+    await _summary(callback, app, state, language)
 
 
-async def _summary(event: Message | CallbackQuery, app: App, state: FSMContext) -> None:
+async def _summary(
+    event: Message | CallbackQuery, app: App, state: FSMContext, language: Language
+) -> None:
     data = await state.get_data()
     playbook = app.plan.playbook(str(data["playbook"]))
     name = playbook.name if playbook else data["playbook"]
-    drill = "ØVELSE: " if data.get("drill") else ""
+    drill = bool(data.get("drill"))
+    whole_area = t("whole_area_label", language).lower()
     lines = [
-        f"{drill}Du er ved at aktivere {name}{' som øvelse' if drill else ''}.",
-        f"Beskrivelse: {data.get('description') or '-'}",
-        f"Zone: {data['zone'] or WHOLE_AREA.lower()}",
+        t(
+            "summary_head",
+            language,
+            drill=t("summary_drill", language) if drill else "",
+            name=name,
+            as_drill=t("summary_as_drill", language) if drill else "",
+        ),
+        t("summary_description", language, text=data.get("description") or "-"),
+        t("summary_zone", language, zone=data["zone"] or whole_area),
     ]
     if playbook is not None and playbook.police_case:
-        lines.append(f"Politiets journalnr.: {data.get('police_case') or NO_CASE.lower()}")
-    lines.append("Alle deltagere bliver underrettet med det samme.")
+        case = data.get("police_case") or t("no_case_label", language).lower()
+        lines.append(t("summary_police", language, case=case))
+    lines.append(t("summary_foot", language))
     await state.set_state(Activate.confirm)
-    keyboard = choices([[("Bekræft aktivering", ActivateCb(step="confirm"))], [CANCEL]])
+    keyboard = choices(
+        [[(t("confirm_label", language), ActivateCb(step="confirm"))], [_cancel(language)]]
+    )
     await _reply(event, "\n".join(lines), keyboard)
 
 
@@ -174,7 +193,7 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
     """Activate (or join the open incident) and report what happened."""
     data = await state.get_data()
     await state.clear()
-    await callback.answer("Aktiverer …")
+    await callback.answer(t("activating", person.language))
     await _drop_buttons(callback)
     result = await activation.activate(
         db=app.db,
@@ -192,8 +211,9 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
     key = "joined" if result.joined else "activated"
     await _reply(
         callback,
-        t(
+        i18n.t(
             key,
+            person.language,
             nr=incident.id,
             gruppe=incident.playbook_name,
             participants=result.participants,
@@ -202,12 +222,9 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
     )
 
 
-async def stale(callback: CallbackQuery) -> None:
+async def stale(callback: CallbackQuery, language: Language) -> None:
     """A dialogue button from a dialogue that is over."""
-    await callback.answer(
-        "Denne aktivering er allerede afsluttet eller annulleret. Start forfra med /aktiver.",
-        show_alert=True,
-    )
+    await callback.answer(t("activation_stale", language), show_alert=True)
 
 
 async def _reply(

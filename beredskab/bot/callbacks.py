@@ -17,11 +17,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from beredskab import acknowledgements, audit, standdown, steps, tasks
+from beredskab import acknowledgements, audit, i18n, standdown, steps, tasks
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
-from beredskab.i18n import t
 from beredskab.models import ActionToken, ConfirmationStatus, StepStatus, TaskStatus
 from contacts.models import Person
 
@@ -48,11 +49,7 @@ async def _refuse(
         detail=why,
         incident_id=token.incident_id if token else None,
     )
-    text = (
-        "Denne knap hører til en anden person. Intet er ændret."
-        if token
-        else "Knappen er ugyldig eller udløbet. Intet er ændret."
-    )
+    text = t("foreign_button" if token else "invalid_button", person.language)
     await callback.answer(text, show_alert=True)
 
 
@@ -81,7 +78,7 @@ async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMC
     if action.verb in (kb.ACK, kb.DECLINE):
         await _acknowledge(callback, app, person, incident_id, decline=action.verb == kb.DECLINE)
     elif action.verb == kb.TASK_DONE and action.number is not None:
-        await _ask_outcome(callback, app, state, incident_id, action.number)
+        await _ask_outcome(callback, app, state, incident_id, action.number, person.language)
     elif action.verb in (kb.TASK_ACCEPT, kb.TASK_DECLINE) and action.number is not None:
         await _task(callback, app, person, incident_id, action.number, action.verb)
     elif action.verb == kb.STEP_DONE and action.number is not None:
@@ -89,8 +86,8 @@ async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMC
     elif action.verb == kb.CLOSE:
         await _close(callback, app, person, incident_id)
     elif action.verb == kb.KEEP:
-        await callback.answer("Hændelsen er ikke afsluttet.")
-        await _edit(callback, "Afslutning annulleret. Hændelsen kører videre.")
+        await callback.answer(t("keep_answer", person.language))
+        await _edit(callback, t("keep_mark", person.language))
     else:
         await _refuse(callback, app, person, None, f"token with unknown action {token.action}")
 
@@ -107,33 +104,40 @@ async def _acknowledge(
         decline=decline,
     )
     app.outbox.wake()
+    language = person.language
     status = result.confirmation.status
     if status is ConfirmationStatus.CONFIRMED:
-        mark = "✅ Modtaget"
-        note = "Tak – registreret." if result.changed else "Du havde allerede bekræftet."
+        mark = t("ack_mark", language)
+        note = t("ack_thanks" if result.changed else "ack_again", language)
     else:
-        mark = "❌ Kan ikke"
+        mark = t("decline_mark", language)
         deputy = app.plan.directory.person(result.deputy) if result.deputy else None
         note = (
-            f"Registreret. Din stedfortræder {deputy.name} er bedt om at træde til."
+            t("decline_deputy", language, name=deputy.name)
             if deputy
-            else "Registreret. Ingen stedfortræder kunne spørges (ingen angivet eller allerede "
-            "spurgt); projektchefen kan se dit svar."
+            else t("decline_no_deputy", language)
         )
         if not result.changed:
-            note = "Dit svar var allerede registreret."
+            note = t("answer_again", language)
     await callback.answer(note, show_alert=decline)
     await _edit(callback, mark)
 
 
 async def _ask_outcome(
-    callback: CallbackQuery, app: App, state: FSMContext, incident_id: int, number: int
+    callback: CallbackQuery,
+    app: App,
+    state: FSMContext,
+    incident_id: int,
+    number: int,
+    language: Language,
 ) -> None:
     async with app.db.transaction() as tx:
         task = await tx.tasks.get(incident_id, number)
     if task is None or task.status not in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
-        word = status_word(task.status.value) if task else "ukendt"
-        await callback.answer(f"Opgave {number} er {word}; intet at registrere.", show_alert=True)
+        word = status_word(task.status.value, language) if task else t("unknown_status", language)
+        await callback.answer(
+            t("task_closed", language, number=number, status=word), show_alert=True
+        )
         return
     message = callback.message
     await state.set_state(TaskOutcome.outcome)
@@ -146,8 +150,7 @@ async def _ask_outcome(
     await callback.answer()
     if message is not None:
         await message.answer(
-            f"Skriv resultatet af opgave {number} ({task.target_name}) som din næste besked, "
-            "fx 'Talt med varmemesteren, alt roligt'. /annuller fortryder."
+            t("task_ask_outcome", language, number=number, target=task.target_name)
         )
 
 
@@ -171,11 +174,12 @@ async def outcome(message: Message, app: App, person: Person, state: FSMContext,
             await bot.edit_message_reply_markup(
                 chat_id=int(data["chat"]), message_id=int(data["message"]), reply_markup=None
             )
-    status = status_word(change.task.status.value)
+    language = person.language
+    status = status_word(change.task.status.value, language)
     key = "task" if change.changed else "task_same"
     await message.answer(
-        t(key, number=number, target=change.task.target_name, status=status)
-        + (" Resultatet er skrevet i loggen." if change.changed else "")
+        i18n.t(key, language, number=number, target=change.task.target_name, status=status)
+        + (t("task_outcome_logged", language) if change.changed else "")
     )
 
 
@@ -192,10 +196,13 @@ async def _task(
         status=wanted,
         channel=CHANNEL,
     )
-    status = status_word(change.task.status.value)
+    language = person.language
+    status = status_word(change.task.status.value, language)
     if wanted is TaskStatus.ACCEPTED:
         await callback.answer(
-            f"Opgave {number} er din." if change.changed else f"Allerede {status}."
+            t("task_yours", language, number=number)
+            if change.changed
+            else t("task_already", language, status=status)
         )
         if isinstance(callback.message, Message):
             with suppress(TelegramBadRequest):
@@ -203,12 +210,8 @@ async def _task(
                     reply_markup=kb.without(callback.message.reply_markup, callback.data or "")
                 )
         return
-    await callback.answer(
-        f"Registreret: du kan ikke tage opgave {number}. Det står i loggen, så projektchefen "
-        "kan give den videre.",
-        show_alert=True,
-    )
-    await _edit(callback, f"❌ Opgave {number}: {status}")
+    await callback.answer(t("task_declined", language, number=number), show_alert=True)
+    await _edit(callback, t("task_declined_mark", language, number=number, status=status))
 
 
 async def _step(
@@ -225,10 +228,12 @@ async def _step(
     app.outbox.wake()
     async with app.db.transaction() as tx:
         active = [s for s in await tx.steps.list(incident_id) if s.status is StepStatus.ACTIVE]
-    text = f"Trin {step.position} ({step.title}) er udført."
-    text += f" Næste trin: {active[0].position}. {active[0].title}." if active else ""
-    await callback.answer("Registreret.")
-    await _edit(callback, f"✅ Trin {step.position} udført")
+    language = person.language
+    text = t("step_done", language, position=step.position, title=step.title)
+    if active:
+        text += t("step_next", language, position=active[0].position, title=active[0].title)
+    await callback.answer(t("recorded", language))
+    await _edit(callback, t("step_done_mark", language, position=step.position))
     if isinstance(callback.message, Message):
         await callback.message.answer(text)
 
@@ -238,10 +243,12 @@ async def _close(callback: CallbackQuery, app: App, person: Person, incident_id:
         db=app.db, plan=app.plan, incident_id=incident_id, actor_id=person.id, channel=CHANNEL
     )
     app.outbox.wake()
-    await callback.answer("Afsluttet.")
-    await _edit(callback, "✅ Afsluttet")
+    language = person.language
+    await callback.answer(t("closed_answer", language))
+    await _edit(callback, t("closed_mark", language))
     if isinstance(callback.message, Message):
-        await callback.message.answer(t("closed", nr=incident_id, messages=result.messages))
+        text = i18n.t("closed", language, nr=incident_id, messages=result.messages)
+        await callback.message.answer(text)
 
 
 async def _edit(callback: CallbackQuery, mark: str) -> None:

@@ -8,11 +8,12 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import Message
 
-from beredskab import access, audit, report, situation_log
+from beredskab import access, audit, i18n, report, situation_log
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL, number_arg, open_incidents, pick_incident
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
-from beredskab.i18n import t
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from beredskab.notifications import LOCAL_TZ
 from contacts.models import Person
@@ -23,47 +24,35 @@ if TYPE_CHECKING:
 OPEN_TASK = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED)
 MAX_LISTED = 10
 
-HELP = """Beredskabet på Telegram – kommandoer:
-/aktiver – aktivér en beredskabsgruppe (du bekræfter med en knap til sidst)
-/ovelse – det samme som øvelse: ØVELSE står på alle beskeder
-/status [nr] – åbne hændelser, eller én hændelse: bekræftelser, aktuelt trin, opgaver
-/log [nr] tekst – skriv i situationsloggen (eller svar direkte på en alarmbesked)
-/opgaver – dine åbne opgaver med knapper: Jeg tager den, Udført, Kan ikke
-/afslut [nr] – afblæs en hændelse (projektchef og de, der må aktivere; med bekræftelse)
-/annuller – afbryd en igangværende dialog
-/start – tilknyt denne chat ved at dele dit telefonnummer
-/hjaelp – denne hjælp
-Tryk Modtaget eller Kan ikke under en alarm for at svare."""
+
+async def help_(message: Message, language: Language) -> None:
+    """The commands, in the user's language."""
+    await message.answer(t("help", language))
 
 
-async def help_(message: Message) -> None:
-    """The commands, in Danish."""
-    await message.answer(HELP)
-
-
-async def status(message: Message, app: App, person: Person) -> None:
+async def status(message: Message, app: App, person: Person, language: Language) -> None:
     """Open incidents, or one incident with its current step and a Udført button."""
     nr, valid = number_arg(message.text)
     if not valid:
-        await message.answer("Skriv /status eller /status <nr>, fx /status 3.")
+        await message.answer(t("status_usage", language))
         return
     if nr is None:
         found = await open_incidents(app)
         if len(found) != 1:
             lines = [f"{i.id}: {i.playbook_name} – {i.title}" for i in found]
             await message.answer(
-                "Åbne hændelser:\n" + "\n".join(lines) + "\nSkriv /status <nr> for detaljer."
+                t("status_list", language, lines="\n".join(lines))
                 if lines
-                else "Ingen åbne hændelser."
+                else t("status_none", language)
             )
             return
         nr = found[0].id
-    picked = await pick_incident(app, nr)
+    picked = await pick_incident(app, nr, language)
     if isinstance(picked, str):
         await message.answer(picked)
         return
     view = await report.overview(db=app.db, incident_id=picked.id)
-    text, step_position = _describe(app, view)
+    text, step_position = _describe(app, view, language)
     markup = None
     incident = view.incident
     playbook = app.plan.playbook(incident.playbook_id)
@@ -76,50 +65,65 @@ async def status(message: Message, app: App, person: Person) -> None:
             person_id=person.id,
             incident_id=incident.id,
             actions=[kb.Action(kb.STEP_DONE, incident.id, step.position)],
+            language=language,
         )
     await message.answer(text, reply_markup=markup)
 
 
-def _describe(app: App, view: report.Overview) -> tuple[str, int | None]:
+def _describe(app: App, view: report.Overview, language: Language) -> tuple[str, int | None]:
     """The status text and the position of the active step (None when closed or none)."""
     i = view.incident
     names = {p.id: p.name for p in app.plan.directory.people}
     confirmed = sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations)
     declined = sum(c.status is ConfirmationStatus.DECLINED for c in view.confirmations)
     lines = [
-        f"Hændelse {i.id}: {i.playbook_name}{' (ØVELSE)' if i.drill else ''} – "
-        f"{status_word(i.status.value)}",
+        t(
+            "status_head",
+            language,
+            nr=i.id,
+            name=i.playbook_name,
+            drill=t("status_drill", language) if i.drill else "",
+            status=status_word(i.status.value, language),
+        ),
         i.title,
-        f"Zone: {i.zone or 'hele området'}",
-        f"Bekræftet: {confirmed}/{len(view.confirmations)}"
-        + (f" ({declined} kan ikke)" if declined else ""),
+        t("status_zone", language, zone=i.zone or t("whole_area", language)),
+        t("status_confirmed", language, done=confirmed, total=len(view.confirmations))
+        + (t("status_declined", language, count=declined) if declined else ""),
     ]
     active = next((s for s in view.steps if s.status is StepStatus.ACTIVE), None)
     if i.status is IncidentStatus.ACTIVE and active is not None:
         due = active.due_at.astimezone(LOCAL_TZ).strftime("%H:%M")
         lines.append(
-            f"Aktuelt trin: {active.position}. {active.title} "
-            f"(ansvarlig: {app.plan.labels().get(active.owner_role, active.owner_role)}, "
-            f"frist {due})"
+            t(
+                "status_step",
+                language,
+                position=active.position,
+                title=active.title,
+                owner=app.plan.labels().get(active.owner_role, active.owner_role),
+                due=due,
+            )
         )
     open_tasks = [task for task in view.tasks if task.status in OPEN_TASK]
-    lines.append(f"Åbne opgaver: {len(open_tasks)} af {len(view.tasks)}")
+    lines.append(t("status_tasks", language, open=len(open_tasks), total=len(view.tasks)))
     for task in open_tasks[:MAX_LISTED]:
         who = names.get(task.assignee, task.assignee)
         lines.append(
-            f"  {task.number}. {who} → {task.target_name} ({status_word(task.status.value)})"
+            f"  {task.number}. {who} → {task.target_name} "
+            f"({status_word(task.status.value, language)})"
         )
     if len(open_tasks) > MAX_LISTED:
-        lines.append(f"  … og {len(open_tasks) - MAX_LISTED} flere")
+        lines.append(t("status_more", language, count=len(open_tasks) - MAX_LISTED))
     position = active.position if active and i.status is IncidentStatus.ACTIVE else None
     return "\n".join(lines), position
 
 
-async def log(message: Message, command: CommandObject, app: App, person: Person) -> None:
+async def log(
+    message: Message, command: CommandObject, app: App, person: Person, language: Language
+) -> None:
     """Add a note to the only open incident, or to ``/log <nr> tekst``."""
     text = (command.args or "").strip()
     if not text:
-        await message.answer("Skriv teksten efter /log, fx /log Politiet er på stedet.")
+        await message.answer(t("log_usage", language))
         return
     found = await open_incidents(app)
     target: Incident | None = found[0] if len(found) == 1 else None
@@ -129,25 +133,22 @@ async def log(message: Message, command: CommandObject, app: App, person: Person
         text = rest.strip()
         if target is None or not text:
             numbers = ", ".join(str(i.id) for i in found)
-            await message.answer(f"Flere hændelser er åbne ({numbers}). Skriv /log <nr> tekst.")
+            await message.answer(t("log_several", language, numbers=numbers))
             return
     if target is None:
-        await message.answer("Der er ingen åben hændelse at skrive i.")
+        await message.answer(t("log_none", language))
         return
     await _add_note(message, app, person, target.id, text)
 
 
-async def reply_to_incident(message: Message, app: App, person: Person) -> None:
+async def reply_to_incident(message: Message, app: App, person: Person, language: Language) -> None:
     """A reply to an incident message becomes a log entry of that incident."""
     replied = message.reply_to_message
     assert replied is not None
     async with app.db.transaction() as tx:
         delivery = await tx.deliveries.by_provider_id(f"{message.chat.id}:{replied.message_id}")
     if delivery is None or delivery.incident_id is None:
-        await message.answer(
-            "Jeg kan ikke se, hvilken hændelse beskeden hører til. Svar på en alarmbesked, "
-            "eller skriv /log <nr> tekst."
-        )
+        await message.answer(t("reply_unknown", language))
         return
     await _add_note(message, app, person, delivery.incident_id, message.text or "")
 
@@ -163,10 +164,10 @@ async def _add_note(
         text=text,
         channel=CHANNEL,
     )
-    await message.answer(t("logged", seq=entry.seq, nr=incident_id))
+    await message.answer(i18n.t("logged", person.language, seq=entry.seq, nr=incident_id))
 
 
-async def my_tasks(message: Message, app: App, person: Person) -> None:
+async def my_tasks(message: Message, app: App, person: Person, language: Language) -> None:
     """Each open task of mine as a message with Jeg tager den / Udført / Kan ikke."""
     mine = []
     for incident in await open_incidents(app):
@@ -174,9 +175,9 @@ async def my_tasks(message: Message, app: App, person: Person) -> None:
             tasks = await tx.tasks.list(incident.id, assignee=person.id)
         mine += [task for task in tasks if task.status in OPEN_TASK]
     if not mine:
-        await message.answer("Du har ingen åbne opgaver.")
+        await message.answer(t("tasks_none", language))
         return
-    await message.answer(f"Du har {len(mine)} åbne opgaver:")
+    await message.answer(t("tasks_count", language, count=len(mine)))
     for task in mine:
         verbs = [kb.TASK_DONE, kb.TASK_DECLINE]
         if task.status is TaskStatus.ASSIGNED:
@@ -186,24 +187,30 @@ async def my_tasks(message: Message, app: App, person: Person) -> None:
             person_id=person.id,
             incident_id=task.incident_id,
             actions=[kb.Action(v, task.incident_id, task.number) for v in verbs],
+            language=language,
         )
-        zone = f", zone {task.zone}" if task.zone else ""
-        await message.answer(
-            f"Hændelse {task.incident_id}, opgave {task.number}: kontakt {task.target_name}"
-            f"{zone}. Status: {status_word(task.status.value)}.",
-            reply_markup=markup,
+        zone = t("task_zone", language, zone=task.zone) if task.zone else ""
+        line = t(
+            "task_line",
+            language,
+            nr=task.incident_id,
+            number=task.number,
+            target=task.target_name,
+            zone=zone,
+            status=status_word(task.status.value, language),
         )
+        await message.answer(line, reply_markup=markup)
 
 
-async def close(message: Message, app: App, person: Person) -> None:
+async def close(message: Message, app: App, person: Person, language: Language) -> None:
     """Ask the chief (or an activator) to confirm the stand-down with a button."""
     nr, valid = number_arg(message.text)
-    picked = await pick_incident(app, nr) if valid else "Skriv /afslut eller /afslut <nr>."
+    picked = await pick_incident(app, nr, language) if valid else t("close_usage", language)
     if isinstance(picked, str):
         await message.answer(picked.replace("/status", "/afslut"))
         return
     if picked.status is not IncidentStatus.ACTIVE:
-        await message.answer(f"Hændelse {picked.id} er allerede afsluttet.")
+        await message.answer(t("close_already", language, nr=picked.id))
         return
     playbook = app.plan.playbook(picked.playbook_id)
     roles = (playbook.leader_role, *playbook.activation.roles) if playbook else ()
@@ -216,27 +223,22 @@ async def close(message: Message, app: App, person: Person) -> None:
             detail=f"{person.id} may not stand down incident {picked.id}",
             incident_id=picked.id,
         )
-        await message.answer(
-            "Kun projektchefen og de, der må aktivere gruppen, kan afslutte en hændelse. "
-            "Forsøget er registreret."
-        )
+        await message.answer(t("close_refused", language))
         return
     markup = await kb.token_keyboard(
         app,
         person_id=person.id,
         incident_id=picked.id,
         actions=[kb.Action(kb.CLOSE, picked.id), kb.Action(kb.KEEP, picked.id)],
+        language=language,
     )
-    await message.answer(
-        f"Afslut hændelse {picked.id} ({picked.playbook_name}: {picked.title})? "
-        "Alle, der er underrettet, får besked om afblæsningen.",
-        reply_markup=markup,
-    )
+    ask = t("close_ask", language, nr=picked.id, name=picked.playbook_name, title=picked.title)
+    await message.answer(ask, reply_markup=markup)
 
 
-async def unknown(message: Message) -> None:
+async def unknown(message: Message, language: Language) -> None:
     """Anything else."""
-    await message.answer("Det forstod jeg ikke. Skriv /hjaelp for at se, hvad du kan.")
+    await message.answer(t("unknown", language))
 
 
 def build() -> Router:

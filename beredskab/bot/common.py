@@ -1,4 +1,4 @@
-"""What every bot module shares: Danish error texts and incident lookups."""
+"""What every bot module shares: error texts and incident lookups."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 from aiogram.types import CallbackQuery, Message
 
+from beredskab.bot.texts import t
 from beredskab.errors import BeredskabError, InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.i18n import Language
 from beredskab.models import Incident
 
 if TYPE_CHECKING:
@@ -14,28 +16,19 @@ if TYPE_CHECKING:
 
 CHANNEL = "telegram"
 
-UNBOUND = "Du er ikke tilknyttet beredskabet endnu. Skriv /start og del dit telefonnummer."
-TROUBLE = (
-    "Der skete en fejl, så det er ikke sikkert, at noget blev registreret. "
-    "Prøv igen om lidt, eller brug SMS til servicenummeret."
-)
+UNBOUND = t("unbound")
+"""The answer to a Telegram user bound to nobody (Danish; see ``t("unbound", language)``)."""
 
 
-def danish(error: BeredskabError) -> str:
-    """A user error in plain Danish, saying what to do next."""
+def refusal(error: BeredskabError, language: Language) -> str:
+    """A user error in plain words, saying what to do next."""
     if isinstance(error, NotAuthorisedError):
-        return (
-            "Det må du ikke efter beredskabsplanen. Forsøget er registreret. "
-            "Kontakt projektchefen, hvis det er en fejl."
-        )
+        return t("not_authorised", language)
     if isinstance(error, NotFoundError):
-        return "Det kunne jeg ikke finde. Tjek nummeret med /status."
+        return t("not_found", language)
     if isinstance(error, InvalidStateError):
-        return (
-            "Det kan ikke lade sig gøre nu: hændelsen er måske afsluttet, eller det er "
-            "allerede gjort. Se /status."
-        )
-    return "Det lykkedes ikke. Prøv igen, eller brug SMS til servicenummeret."
+        return t("invalid_state", language)
+    return t("failed", language)
 
 
 async def say(event: Message | CallbackQuery, text: str) -> None:
@@ -52,19 +45,19 @@ async def open_incidents(app: App) -> list[Incident]:
         return await tx.incidents.recent(open_only=True)
 
 
-async def pick_incident(app: App, nr: int | None) -> Incident | str:
-    """The incident numbered ``nr`` (or the only open one), or a Danish explanation."""
+async def pick_incident(app: App, nr: int | None, language: Language) -> Incident | str:
+    """The incident numbered ``nr`` (or the only open one), or an explanation."""
     if nr is not None:
         async with app.db.transaction() as tx:
             incident = await tx.incidents.get(nr)
-        return incident or f"Der er ingen hændelse nummer {nr}. Se /status."
+        return incident or t("no_such_incident", language, nr=nr)
     found = await open_incidents(app)
     if len(found) == 1:
         return found[0]
     if not found:
-        return "Der er ingen åbne hændelser."
+        return t("none_open", language)
     numbers = ", ".join(str(i.id) for i in found)
-    return f"Der er flere åbne hændelser ({numbers}). Skriv nummeret med, fx /status {found[0].id}."
+    return t("several_open", language, numbers=numbers, first=found[0].id)
 
 
 def number_arg(text: str | None) -> tuple[int | None, bool]:

@@ -21,6 +21,8 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
 from beredskab.models import ActionToken
 
 if TYPE_CHECKING:
@@ -36,13 +38,14 @@ CLOSE = "close"
 KEEP = "keep"
 
 LABELS = {
-    TASK_ACCEPT: "Jeg tager den",
-    TASK_DONE: "Udført",
-    TASK_DECLINE: "Kan ikke",
-    STEP_DONE: "Udført",
-    CLOSE: "Bekræft afslutning",
-    KEEP: "Annuller",
+    TASK_ACCEPT: "btn_task_accept",
+    TASK_DONE: "btn_task_done",
+    TASK_DECLINE: "btn_task_decline",
+    STEP_DONE: "btn_step_done",
+    CLOSE: "btn_close",
+    KEEP: "btn_keep",
 }
+"""The text key of each verb's button label (``texts.t(LABELS[verb], language)``)."""
 
 
 class ActivateCb(CallbackData, prefix="akt"):
@@ -72,10 +75,10 @@ class Action:
         return ":".join(str(p) for p in (self.verb, self.incident_id, self.number) if p is not None)
 
 
-def share_contact() -> ReplyKeyboardMarkup:
+def share_contact(language: Language) -> ReplyKeyboardMarkup:
     """Telegram's own share-my-phone-number button."""
     return ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text="Del mit telefonnummer", request_contact=True)]],
+        keyboard=[[KeyboardButton(text=t("share_button", language), request_contact=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
@@ -92,9 +95,15 @@ def choices(rows: Sequence[Sequence[tuple[str, CallbackData]]]) -> InlineKeyboar
 
 
 async def token_keyboard(
-    app: App, *, person_id: str, incident_id: int, actions: Sequence[Action]
+    app: App,
+    *,
+    person_id: str,
+    incident_id: int,
+    actions: Sequence[Action],
+    language: Language,
 ) -> InlineKeyboardMarkup:
-    """Store one opaque token per action for ``person_id``; one button per action, in a row."""
+    """Store one opaque token per action for ``person_id``; one button per action, in a row,
+    labelled in ``language``."""
     async with app.db.transaction() as tx:
         tokens = [
             ActionToken(
@@ -103,7 +112,7 @@ async def token_keyboard(
                 incident_id=incident_id,
                 person_id=person_id,
                 action=str(action),
-                label=LABELS[action.verb],
+                label=t(LABELS[action.verb], language),
                 created_at=tx.now,
                 used_at=None,
             )

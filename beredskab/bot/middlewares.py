@@ -1,4 +1,5 @@
-"""Outer middlewares: who is writing (a directory person or nobody), and work in flight."""
+"""Outer middlewares: who is writing (a directory person or nobody, and in which language),
+and work in flight."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
 from beredskab import audit
-from beredskab.bot.common import CHANNEL, UNBOUND
+from beredskab.bot.common import CHANNEL
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -26,6 +29,22 @@ async def bound_person(app: App, user_id: int) -> Person | None:
     return app.plan.directory.person(person_id) if person_id else None
 
 
+def language_for(person: Person | None, user: User | None) -> Language:
+    """The person's language; for someone unbound, English if their Telegram is in English."""
+    if person is not None:
+        return person.language
+    code = (user.language_code if user is not None else None) or ""
+    return "en" if code.lower().startswith("en") else "da"
+
+
+async def update_language(app: App, update: Update) -> Language:
+    """The language to answer a whole update in (for the error handlers, which see no person)."""
+    event = update.message or update.callback_query
+    user = event.from_user if event is not None else None
+    person = await bound_person(app, user.id) if user is not None else None
+    return language_for(person, user)
+
+
 def is_binding(event: TelegramObject) -> bool:
     """/start and contact shares are open to everyone: they are how one gets bound."""
     if not isinstance(event, Message):
@@ -37,13 +56,15 @@ def is_binding(event: TelegramObject) -> bool:
 
 
 class PersonMiddleware(BaseMiddleware):
-    """Inject ``person``; unbound users get one generic answer except when binding."""
+    """Inject ``person`` and ``language``; unbound users get one generic answer except when
+    binding."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         app: App = data["app"]
         user: User | None = data.get("event_from_user")
         person = await bound_person(app, user.id) if user is not None else None
         data["person"] = person
+        data["language"] = language = language_for(person, user)
         if person is not None or is_binding(event):
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
@@ -54,9 +75,9 @@ class PersonMiddleware(BaseMiddleware):
                 channel=CHANNEL,
                 detail="button pressed by a Telegram user bound to nobody",
             )
-            await event.answer(UNBOUND, show_alert=True)
+            await event.answer(t("unbound", language), show_alert=True)
         elif isinstance(event, Message):
-            await event.answer(UNBOUND)
+            await event.answer(t("unbound", language))
         return None
 
 

@@ -13,8 +13,10 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from beredskab import access, audit
+from beredskab import access, audit, i18n
 from beredskab.bot.common import CHANNEL
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
 from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError
 from beredskab.preparedness.readiness import readiness, render
@@ -25,10 +27,16 @@ if TYPE_CHECKING:
 
 MAX_TOKEN = 32
 REFUSED = {
-    Refusal.FOREIGN: "Denne knap hører til en anden person. Intet er ændret.",
-    Refusal.USED: "Dit svar var allerede registreret. Tak.",
-    Refusal.STALE: "Forespørgslen er forældet (planen er ændret eller kontrollen afsluttet).",
+    Refusal.FOREIGN: "foreign_button",
+    Refusal.STALE: "prep_stale",
 }
+"""The bot's text key per refusal (a used token is ``i18n`` ``prep_already``, as on SMS)."""
+
+
+def _refused(refusal: Refusal, language: Language) -> str:
+    if refusal is Refusal.USED:
+        return i18n.t("prep_already", language)
+    return t(REFUSED.get(refusal, "invalid_button"), language)
 
 
 async def is_request_button(callback: CallbackQuery, app: App) -> bool:
@@ -53,14 +61,14 @@ async def pressed(callback: CallbackQuery, app: App, person: Person) -> None:
                 channel=CHANNEL,
                 detail="request button of another person",
             )
-        text = REFUSED.get(exc.refusal, "Knappen er ugyldig eller udløbet. Intet er ændret.")
-        await callback.answer(text, show_alert=True)
+        await callback.answer(_refused(exc.refusal, person.language), show_alert=True)
         return
     await callback.answer(answers.thanks(answered, view.person))
     message = callback.message
     if isinstance(message, Message) and message.text is not None:
         with suppress(TelegramBadRequest):
-            await message.edit_text(f"{message.text}\n\n✅ Bekræftet"[:4096], reply_markup=None)
+            mark = t("prep_confirmed_mark", person.language)
+            await message.edit_text(f"{message.text}\n\n{mark}"[:4096], reply_markup=None)
 
 
 def chunks(text: str, limit: int = 4000) -> list[str]:
@@ -84,7 +92,7 @@ async def readiness_command(message: Message, app: App, person: Person) -> None:
             channel=CHANNEL,
             detail=f"allowed roles: {', '.join(sorted(allowed))}",
         )
-        await message.answer("Beredskabsstatus er kun for projektchefen og sekretariatslederen.")
+        await message.answer(t("readiness_refused", person.language))
         return
     report = await readiness(db=app.db, plan=app.plan)
     for part in chunks(render(report, app.plan)):

@@ -11,6 +11,8 @@ from aiogram.types import Contact, Message, ReplyKeyboardRemove
 from beredskab import audit
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.keyboards import share_contact
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
 from contacts.loader import normalise_phone
 from contacts.models import Person
 
@@ -18,16 +20,12 @@ if TYPE_CHECKING:
     from beredskab.app import App
 
 
-async def start(message: Message, person: Person | None) -> None:
+async def start(message: Message, person: Person | None, language: Language) -> None:
     """Explain and offer the share-contact button."""
     greeting = (
-        f"Du er tilknyttet beredskabet som {person.name}. "
-        "Del dit nummer igen, hvis du vil flytte tilknytningen til denne chat."
-        if person
-        else "Velkommen til beredskabet. For at få alarmer og svare her skal jeg finde dig "
-        "i kontaktlisten: tryk på knappen og del dit telefonnummer."
+        t("start_bound", language, name=person.name) if person else t("start_unbound", language)
     )
-    await message.answer(greeting, reply_markup=share_contact())
+    await message.answer(greeting, reply_markup=share_contact(language))
 
 
 def _e164(phone: str) -> str | None:
@@ -41,7 +39,7 @@ def _masked(phone: str) -> str:
     return "…" + phone[-2:] if len(phone) > 2 else "…"
 
 
-async def contact(message: Message, app: App) -> None:
+async def contact(message: Message, app: App, language: Language) -> None:
     """Bind when the shared contact is the user's own number and it is in the directory."""
     shared: Contact | None = message.contact
     user = message.from_user
@@ -53,10 +51,7 @@ async def contact(message: Message, app: App) -> None:
             channel=CHANNEL,
             detail="shared a contact that is not the user's own",
         )
-        await message.answer(
-            "Del dit eget telefonnummer med knappen nedenfor – ikke en andens kontakt.",
-            reply_markup=share_contact(),
-        )
+        await message.answer(t("share_own", language), reply_markup=share_contact(language))
         return
     phone = _e164(shared.phone_number)
     person = app.plan.directory.by_phone(phone) if phone else None
@@ -68,11 +63,7 @@ async def contact(message: Message, app: App) -> None:
             channel=CHANNEL,
             detail=f"phone {_masked(shared.phone_number)} is not in the directory",
         )
-        await message.answer(
-            "Dit telefonnummer står ikke i beredskabets kontaktliste, så jeg kan ikke tilknytte "
-            "dig. Kontakt sekretariatet, hvis du skal være med.",
-            reply_markup=ReplyKeyboardRemove(),
-        )
+        await message.answer(t("not_in_directory", language), reply_markup=ReplyKeyboardRemove())
         return
     async with app.db.transaction() as tx:
         await tx.people.link_telegram(
@@ -85,10 +76,8 @@ async def contact(message: Message, app: App) -> None:
             channel=CHANNEL,
             detail=f"user {user.id} chat {message.chat.id}",
         )
-    await message.answer(
-        f"Tak, {person.name}. Du er nu tilknyttet beredskabet og får alarmer her. "
-        "Skriv /hjaelp for at se, hvad du kan gøre.",
-        reply_markup=ReplyKeyboardRemove(),
+    await message.answer(  # from now on, in the person's own language
+        t("linked", person.language, name=person.name), reply_markup=ReplyKeyboardRemove()
     )
 
 
