@@ -29,6 +29,7 @@ CHIEF_USER = 9003  # maria-friis, projektchef
 POLICE_USER = 9004  # kim-holm, politi
 STAFF_USER = 9005  # amira-hassan, sekretariat (outreach zone 1)
 OUTSIDER = 9007  # lise-krogh, no roles
+DANIEL = 9018  # daniel-okafor, sekretariat (outreach zone 3), language "en"
 STRANGER = 9999
 
 USERS = {
@@ -38,6 +39,7 @@ USERS = {
     POLICE_USER: "kim-holm",
     STAFF_USER: "amira-hassan",
     OUTSIDER: "lise-krogh",
+    DANIEL: "daniel-okafor",
 }
 
 
