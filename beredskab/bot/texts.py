@@ -103,7 +103,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "Tryk Modtaget eller Kan ikke under en alarm for at svare.",
         "en": "The crisis team on Telegram – commands:\n"
         "/aktiver – activate a crisis group (you confirm with a button at the end)\n"
-        "/ovelse – the same as a drill: DRILL is on every message\n"
+        "/ovelse – the same, as a drill: DRILL is on every message\n"
         "/status [no] – open incidents, or one incident: confirmations, current step, tasks\n"
         "/log [no] text – write in the situation log (or reply directly to an alert)\n"
         "/opgaver – your open tasks with buttons: I'll take it, Done, Cannot\n"
