@@ -9,10 +9,44 @@ communication sent. Every step writes its situation-log entry in the same transa
 
 from __future__ import annotations
 
+__all__ = [
+    "AUDIENCES",
+    "BOARD_ROLE",
+    "MAX_SUBJECT",
+    "MAX_TEXT",
+    "STAFF_ROLE",
+    "TEMPLATES",
+    "Audience",
+    "Recipient",
+    "SendResult",
+    "approve",
+    "discard",
+    "draft",
+    "drafters",
+    "edit",
+    "may_approve",
+    "may_draft",
+    "recipients",
+    "send",
+]
+
 import uuid
 from dataclasses import dataclass
 
 from beredskab import access, audit, situation_log
+from beredskab.communications.audiences import (
+    AUDIENCES,
+    BOARD_ROLE,
+    STAFF_ROLE,
+    TEMPLATES,
+    Audience,
+    Recipient,
+    audience_of,
+    drafters,
+    may_approve,
+    may_draft,
+    recipients,
+)
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
@@ -22,63 +56,11 @@ from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.deliveries import NewDelivery
 from contacts.models import Person
-from notifier.types import ChannelKind
 from playbooks.schema import DRILL_PREFIX, Playbook, TemplateKind
 
-BOARD_ROLE = "bestyrelse"
-"""The directory role of the members of the board (den boligsociale bestyrelse)."""
-STAFF_ROLE = "sekretariat"
-"""Secretariat staff draft and send communications (the leader approves them)."""
 MAX_SUBJECT = 200
 MAX_TEXT = 1600
 """The text is sent as it stands by email and by SMS, so it must fit Twilio's 1600 characters."""
-
-
-@dataclass(frozen=True, slots=True)
-class Audience:
-    """A group a communication goes to, in Danish for the log, and its usual template."""
-
-    id: str
-    name: str
-    template: TemplateKind
-    role: str | None = None
-    group: str | None = None
-
-
-AUDIENCES: dict[str, Audience] = {
-    a.id: a
-    for a in (
-        Audience("board", "bestyrelsen", TemplateKind.BOARD_ORIENTATION, role=BOARD_ROLE),
-        Audience(
-            "operations",
-            "driftsafdelingerne",
-            TemplateKind.PARTNER_INFORMATION,
-            group="varmemestre-driftschefer",
-        ),
-        Audience(
-            "partners",
-            "samarbejdspartnerne",
-            TemplateKind.PARTNER_INFORMATION,
-            group="samarbejdspartnere",
-        ),
-    )
-}
-TEMPLATES: tuple[TemplateKind, ...] = (
-    TemplateKind.BOARD_ORIENTATION,
-    TemplateKind.PARTNER_INFORMATION,
-    TemplateKind.RESIDENT_INFORMATION,
-    TemplateKind.MEDIA_HOLDING_LINE,
-)
-"""The crisis-communication templates a draft can start from."""
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """Someone a communication goes to: a directory person or an outreach target."""
-
-    id: str
-    name: str
-    channels: tuple[tuple[ChannelKind, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,54 +70,6 @@ class SendResult:
     communication: Communication
     recipients: tuple[Recipient, ...]
     unreachable: tuple[str, ...]
-
-
-def drafters(playbook: Playbook) -> tuple[str, ...]:
-    """Roles that draft, edit and send: the leader, the plan's responsible roles, the staff."""
-    responsible = {c.responsible_role for c in playbook.communication}
-    return (playbook.leader_role, *sorted(responsible), STAFF_ROLE)
-
-
-def may_draft(*, playbook: Playbook, person: Person) -> bool:
-    """True if the person may draft, edit and send crisis communications."""
-    return access.has_role(person, drafters(playbook))
-
-
-def may_approve(*, playbook: Playbook, person: Person) -> bool:
-    """True if the person may approve a communication (the playbook's leader role)."""
-    return access.has_role(person, [playbook.leader_role])
-
-
-def _channels(email: str | None, phone: str | None) -> tuple[tuple[ChannelKind, str], ...]:
-    found: list[tuple[ChannelKind, str]] = []
-    if email:
-        found.append((ChannelKind.EMAIL, email))
-    if phone:
-        found.append((ChannelKind.SMS, phone))
-    return tuple(found)
-
-
-def recipients(*, plan: Plan, incident: Incident, audience: Audience) -> tuple[Recipient, ...]:
-    """Who the audience is for this incident: the board's members, or the group's targets in
-    the incident's zone (and those serving the whole area)."""
-    directory = plan.directory
-    if audience.role is not None:
-        return tuple(
-            Recipient(p.id, p.name, _channels(p.email, p.phone))
-            for p in directory.with_role(audience.role)
-        )
-    return tuple(
-        Recipient(t.id, t.name, _channels(t.email, t.phone))
-        for t in directory.targets_in_zone(incident.zone)
-        if t.group == audience.group
-    )
-
-
-def _audience(audience: str) -> Audience:
-    found = AUDIENCES.get(audience)
-    if found is None:
-        raise NotFoundError(f"no audience '{audience}'; choose one of: {', '.join(AUDIENCES)}")
-    return found
 
 
 def _checked(subject: str, text: str) -> tuple[str, str]:
@@ -200,7 +134,7 @@ async def draft(
 ) -> Communication:
     """Start a draft for an audience from a template, filled with the incident's values."""
     actor = access.person(plan, actor_id)
-    chosen = _audience(audience)
+    chosen = audience_of(audience)
     kind = template or chosen.template
     if kind not in TEMPLATES:
         raise InvalidStateError(f"'{kind.value}' is not a crisis-communication template")
@@ -321,7 +255,7 @@ async def approve(
             channel=channel,
             item=item.id,
             kind=EntryKind.DECISION,
-            text=f"Krisekommunikation {item.id} til {_audience(item.audience).name} godkendt "
+            text=f"Krisekommunikation {item.id} til {audience_of(item.audience).name} godkendt "
             f"af {actor.name}: {item.subject}",
         )
         updated = await tx.communications.get(item.id)
@@ -355,7 +289,7 @@ async def send(
             what="send crisis communication",
             incident_id=incident_id,
         )
-        audience = _audience(item.audience)
+        audience = audience_of(item.audience)
         everyone = recipients(plan=plan, incident=incident, audience=audience)
         reached = tuple(r for r in everyone if r.channels)
         moved = await tx.communications.set_status(
