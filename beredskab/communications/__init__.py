@@ -85,18 +85,31 @@ def _checked(subject: str, text: str) -> tuple[str, str]:
 
 
 async def _open(
-    tx: Tx, plan: Plan, incident_id: int, communication_id: int | None = None
-) -> tuple[Incident, Playbook, Communication | None]:
+    tx: Tx, plan: Plan, actor: Person, incident_id: int, *, action: str, channel: str
+) -> tuple[Incident, Playbook]:
+    """The open incident and its playbook, once the actor may ``action`` (approve: the leader
+    role only; everything else: ``drafters``); a refusal is raised as ``Refusal``."""
     incident = await require_open(tx, incident_id)
     playbook = plan.playbook(incident.playbook_id)
     if playbook is None:
         raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
-    if communication_id is None:
-        return incident, playbook, None
+    access.require_role(
+        actor,
+        [playbook.leader_role] if action == "approve" else drafters(playbook),
+        action=f"communication.{action}",
+        channel=channel,
+        what=f"{action} crisis communication",
+        incident_id=incident_id,
+    )
+    return incident, playbook
+
+
+async def _item(tx: Tx, incident_id: int, communication_id: int) -> Communication:
+    """One communication of the incident, or a clear error."""
     item = await tx.communications.get(communication_id)
     if item is None or item.incident_id != incident_id:
         raise NotFoundError(f"incident {incident_id} has no communication {communication_id}")
-    return incident, playbook, item
+    return item
 
 
 async def _record(
@@ -139,14 +152,8 @@ async def draft(
     if kind not in TEMPLATES:
         raise InvalidStateError(f"'{kind.value}' is not a crisis-communication template")
     async with access.audited(db), db.transaction() as tx:
-        incident, playbook, _ = await _open(tx, plan, incident_id)
-        access.require_role(
-            actor,
-            drafters(playbook),
-            action="communication.draft",
-            channel=channel,
-            what="draft crisis communication",
-            incident_id=incident_id,
+        incident, playbook = await _open(
+            tx, plan, actor, incident_id, action="draft", channel=channel
         )
         values = incident_values(incident, directory=plan.directory, at=tx.now)
         subject, text, _ = compose(
@@ -189,16 +196,8 @@ async def edit(
     actor = access.person(plan, actor_id)
     subject, text = _checked(subject, text)
     async with access.audited(db), db.transaction() as tx:
-        _, playbook, item = await _open(tx, plan, incident_id, communication_id)
-        assert item is not None
-        access.require_role(
-            actor,
-            drafters(playbook),
-            action="communication.edit",
-            channel=channel,
-            what="edit crisis communication",
-            incident_id=incident_id,
-        )
+        await _open(tx, plan, actor, incident_id, action="edit", channel=channel)
+        item = await _item(tx, incident_id, communication_id)
         if item.status is not CommunicationStatus.DRAFT:
             raise InvalidStateError(f"communication {item.id} is {item.status.value}, not a draft")
         await tx.communications.update(item.id, subject=subject, text=text)
@@ -228,16 +227,8 @@ async def approve(
     """The leader approves a draft for sending; anyone else is refused (audited)."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        _, playbook, item = await _open(tx, plan, incident_id, communication_id)
-        assert item is not None
-        access.require_role(
-            actor,
-            [playbook.leader_role],
-            action="communication.approve",
-            channel=channel,
-            what="approve crisis communication",
-            incident_id=incident_id,
-        )
+        await _open(tx, plan, actor, incident_id, action="approve", channel=channel)
+        item = await _item(tx, incident_id, communication_id)
         moved = await tx.communications.set_status(
             item.id,
             CommunicationStatus.APPROVED,
@@ -279,16 +270,8 @@ async def send(
     """Send an approved communication to everyone in its audience, once."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        incident, playbook, item = await _open(tx, plan, incident_id, communication_id)
-        assert item is not None
-        access.require_role(
-            actor,
-            drafters(playbook),
-            action="communication.send",
-            channel=channel,
-            what="send crisis communication",
-            incident_id=incident_id,
-        )
+        incident, _ = await _open(tx, plan, actor, incident_id, action="send", channel=channel)
+        item = await _item(tx, incident_id, communication_id)
         audience = audience_of(item.audience)
         everyone = recipients(plan=plan, incident=incident, audience=audience)
         reached = tuple(r for r in everyone if r.channels)
@@ -356,16 +339,8 @@ async def discard(
     """Set aside a draft or an approved communication that will not be sent."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        _, playbook, item = await _open(tx, plan, incident_id, communication_id)
-        assert item is not None
-        access.require_role(
-            actor,
-            drafters(playbook),
-            action="communication.discard",
-            channel=channel,
-            what="discard crisis communication",
-            incident_id=incident_id,
-        )
+        await _open(tx, plan, actor, incident_id, action="discard", channel=channel)
+        item = await _item(tx, incident_id, communication_id)
         if item.status not in (CommunicationStatus.DRAFT, CommunicationStatus.APPROVED):
             raise InvalidStateError(f"communication {item.id} is already {item.status.value}")
         if not await tx.communications.set_status(
