@@ -6,6 +6,8 @@ cases, each redirecting back to the page's communication board with a notice.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from fastapi import APIRouter, Request, Response
 
 from beredskab import communications
@@ -71,15 +73,27 @@ async def edit(
     return await act(request, incident_id, ANCHOR, run)
 
 
-@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/godkend")
-async def approve(
-    request: Request, who: Who, form: Form, incident_id: int, communication_id: int
+STEPS: dict[str, tuple[Callable[..., Awaitable[object]], str]] = {
+    "godkend": (communications.approve, "comm_approved"),
+    "send": (communications.send, "comm_sent"),
+    "kasser": (communications.discard, "comm_discarded"),
+}
+"""The steps that need nothing but the communication: approve (the leader only; anyone else is
+refused and the attempt audited), send to its audience, set aside."""
+
+
+@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/{step}")
+async def advance(
+    request: Request, who: Who, form: Form, incident_id: int, communication_id: int, step: str
 ) -> Response:
-    """The leader approves a draft (anyone else is refused, and the attempt audited)."""
+    """Approve, send or set aside a communication."""
+    if step not in STEPS:
+        return back(incident_id, problem="missing_choice", anchor=ANCHOR)
+    use_case, notice = STEPS[step]
     app = app_of(request)
 
     async def run() -> str:
-        await communications.approve(
+        await use_case(
             db=app.db,
             plan=app.plan,
             incident_id=incident_id,
@@ -87,48 +101,6 @@ async def approve(
             actor_id=who.person.id,
             channel=CHANNEL,
         )
-        return "comm_approved"
-
-    return await act(request, incident_id, ANCHOR, run)
-
-
-@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/send")
-async def send(
-    request: Request, who: Who, form: Form, incident_id: int, communication_id: int
-) -> Response:
-    """Send an approved communication to its audience."""
-    app = app_of(request)
-
-    async def run() -> str:
-        await communications.send(
-            db=app.db,
-            plan=app.plan,
-            incident_id=incident_id,
-            communication_id=communication_id,
-            actor_id=who.person.id,
-            channel=CHANNEL,
-        )
-        return "comm_sent"
-
-    return await act(request, incident_id, ANCHOR, run)
-
-
-@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/kasser")
-async def discard(
-    request: Request, who: Who, form: Form, incident_id: int, communication_id: int
-) -> Response:
-    """Set a draft or approved communication aside."""
-    app = app_of(request)
-
-    async def run() -> str:
-        await communications.discard(
-            db=app.db,
-            plan=app.plan,
-            incident_id=incident_id,
-            communication_id=communication_id,
-            actor_id=who.person.id,
-            channel=CHANNEL,
-        )
-        return "comm_discarded"
+        return notice
 
     return await act(request, incident_id, ANCHOR, run)
