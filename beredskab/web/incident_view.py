@@ -310,13 +310,12 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
             + ", ".join(str(e.seq) for e in sensitive),
         )
     shown = [e for e in view.log if may.read_sensitive or not e.sensitive]
-    roles = {r.id: r.name for r in plan.directory.roles}
-    groups = {g.id: g.name for g in playbook.outreach_groups} if playbook else {}
+    labels = plan.labels()
     leader = leader_role(playbook)
     step_rows = tuple(
         StepRow(
             step=s,
-            owner=roles.get(s.owner_role, s.owner_role),
+            owner=labels.get(s.owner_role, s.owner_role),
             due=local(s.due_at),
             finished_by=name_of(plan, s.finished_by),
             finished_at=local(s.finished_at),
@@ -330,7 +329,7 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         TaskRow(
             task=t,
             assignee=name_of(plan, t.assignee),
-            group=groups.get(t.group_id, t.group_id),
+            group=labels.get(t.group_id, t.group_id),
             may_change=is_open
             and t.status in (*OPEN_TASK, TaskStatus.DECLINED)
             and (t.assignee == person.id or may.leader),
