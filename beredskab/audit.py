@@ -1,8 +1,51 @@
-"""The audit trail: who did or tried what, through which channel. Append-only."""
+"""The audit trail: who did or tried what, through which channel. Append-only.
+
+Everything written is bounded and printable first (``clean``): actor, action and channel are
+cut to their column lengths, ``detail`` to ``AUDIT_DETAIL_LENGTH``, and NUL and other control
+characters are dropped, so no caller-supplied text (an SMS ``From``, a form field) can make
+the audit write fail on either database.
+
+Refusals from sources that have not authenticated (a forged webhook, a sign-in attempt from
+a client address) are *counted*, not repeated: ``stranger`` keeps one row per source, action,
+channel and minute with a ``count``, so a flood writes a handful of rows, not one per request.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
+from datetime import datetime
+
 from beredskab.storage import Database, Tx
+from beredskab.storage.repositories.audit import (
+    AUDIT_ACTION_LENGTH,
+    AUDIT_ACTOR_LENGTH,
+    AUDIT_CHANNEL_LENGTH,
+    AUDIT_DETAIL_LENGTH,
+)
+
+_SPACES = {"\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"}
+_DROPPED = {"Cc", "Cf", "Cs", "Cn"}
+"""Control (NUL among them) and format characters (bidi overrides), lone surrogates, unassigned."""
+
+
+def clean(text: str, limit: int) -> str:
+    """``text`` as printable text of at most ``limit`` characters (line breaks become spaces)."""
+    kept: list[str] = []
+    for ch in text[: limit * 4]:  # enough to fill ``limit`` after dropping; never all of it
+        if ch in _SPACES:
+            kept.append(" ")
+        elif unicodedata.category(ch) not in _DROPPED:
+            kept.append(ch)
+        if len(kept) >= limit:
+            break
+    return "".join(kept)
+
+
+def bucket(*, at: datetime, source: str, action: str, channel: str) -> str:
+    """The key of the counted row for this source, action and channel in ``at``'s minute."""
+    minute = at.strftime("%Y-%m-%dT%H:%M")
+    return hashlib.sha256(f"{minute}\x1f{channel}\x1f{action}\x1f{source}".encode()).hexdigest()
 
 
 async def record(
@@ -18,11 +61,11 @@ async def record(
     """Write an audit row in the caller's transaction."""
     await tx.audit.add(
         at=tx.now,
-        actor=actor,
-        action=action,
-        channel=channel,
+        actor=clean(actor, AUDIT_ACTOR_LENGTH),
+        action=clean(action, AUDIT_ACTION_LENGTH),
+        channel=clean(channel, AUDIT_CHANNEL_LENGTH),
         allowed=allowed,
-        detail=detail,
+        detail=clean(detail, AUDIT_DETAIL_LENGTH),
         incident_id=incident_id,
     )
 
@@ -47,3 +90,28 @@ async def refusal(
             detail=detail,
             incident_id=incident_id,
         )
+
+
+async def counted(tx: Tx, *, source: str, action: str, channel: str, detail: str) -> None:
+    """Count a refusal from an unauthenticated ``source`` in the caller's transaction.
+
+    The first refusal of a minute writes the row (with its ``detail``); the rest of that
+    minute add to its ``count``.
+    """
+    actor = clean(source, AUDIT_ACTOR_LENGTH) or "unknown"
+    action = clean(action, AUDIT_ACTION_LENGTH)
+    channel = clean(channel, AUDIT_CHANNEL_LENGTH)
+    await tx.audit.count_refusal(
+        bucket=bucket(at=tx.now, source=actor, action=action, channel=channel),
+        at=tx.now,
+        actor=actor,
+        action=action,
+        channel=channel,
+        detail=clean(detail, AUDIT_DETAIL_LENGTH),
+    )
+
+
+async def stranger(db: Database, *, source: str, action: str, channel: str, detail: str) -> None:
+    """Count a refusal from an unauthenticated ``source`` in its own transaction."""
+    async with db.transaction() as tx:
+        await counted(tx, source=source, action=action, channel=channel, detail=detail)

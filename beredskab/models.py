@@ -206,3 +206,5 @@ class AuditEntry(_Model):
     incident_id: int | None
     allowed: bool
     detail: str
+    count: int = 1
+    """How many times: refusals from unauthenticated sources are counted per minute."""

@@ -124,7 +124,12 @@ class WebSettings(_Section):
     code_minutes: float = Field(default=10.0, gt=0)
     code_attempts: int = Field(default=5, ge=1)
     codes_per_hour: int = Field(default=5, ge=1)
+    """Codes one client address may ask for one identifier (known or not) in an hour."""
     signin_per_minute: int = Field(default=10, ge=1)
+    codes_per_client_hour: int = Field(default=20, ge=1)
+    """Codes one client address may ask for in an hour, for any identifiers."""
+    codes_per_hour_total: int = Field(default=200, ge=1)
+    """Codes really sent in an hour, service-wide; beyond it requests get a code for nobody."""
 
 
 class SecuritySettings(_Section):

@@ -2,13 +2,20 @@
 
 The code goes to the person's bound Telegram chat, else their email, else their phone, through
 the outbox like every other message. Only an HMAC of the code and a hash of the session
-secret are stored. Every sign-in, failure and sign-out is audited.
+secret are stored. Every sign-in, failure, throttle and sign-out is audited.
+
+Nothing tells a known identifier from an unknown one: both get a pending code (one for
+nobody, matching nothing, when the identifier is unknown), the same answers and the same
+throttles. The throttles count per client address (per identifier and in all), so nobody
+elsewhere can use up a person's codes; a service-wide budget caps what is really sent, and a
+request beyond it gets a code for nobody, answered as usual.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -22,17 +29,22 @@ from beredskab.links import LinkSigner
 from beredskab.notifications import person_channels
 from beredskab.plan import Plan
 from beredskab.settings import WebSettings
-from beredskab.storage import Database
+from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from beredskab.storage.repositories.web import WebSession
 from contacts.loader import normalise_phone
 from contacts.models import Person
 from notifier.types import ChannelKind
 
+log = logging.getLogger(__name__)
+
 CHANNEL = "web"
 CODE_DIGITS = 6
 CODE_CHANNELS = (ChannelKind.TELEGRAM, ChannelKind.EMAIL, ChannelKind.SMS)
 """Where a sign-in code goes, in order of preference."""
+NOBODY = ""
+"""The person of a pending code that was sent to nobody."""
+CLIENT_LENGTH = 64
 TOUCH_EVERY = timedelta(minutes=1)
 """Activity is written at most this often per session (the idle timeout needs no finer)."""
 
@@ -58,7 +70,6 @@ class SignInProblem(StrEnum):
     USED = "used"
     TOO_MANY = "too-many"
     THROTTLED = "throttled"
-    UNREACHABLE = "unreachable"
 
 
 class SignInError(BeredskabError):
@@ -71,11 +82,11 @@ class SignInError(BeredskabError):
 
 @dataclass(frozen=True, slots=True)
 class SentCode:
-    """A code on its way to a person."""
+    """A pending code; ``person_id`` and ``channel`` are None when it went to nobody."""
 
     code_id: int
-    person_id: str
-    channel: str
+    person_id: str | None
+    channel: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,83 +120,140 @@ def find_person(plan: Plan, identifier: str) -> Person | None:
     return plan.directory.by_phone(phone) if phone else None
 
 
-async def send_code(
-    *, db: Database, plan: Plan, signer: LinkSigner, settings: WebSettings, identifier: str
-) -> SentCode | None:
-    """Queue a one-time code to the person; None (audited) if nobody has that number/address.
+def subject(signer: LinkSigner, identifier: str) -> str:
+    """What the throttle counts for an identifier, known or not: an HMAC, never the text."""
+    text = identifier.strip()
+    normal = text.casefold() if "@" in text else (normalise_phone(text) or text.casefold())
+    return signer.sign(f"signin-subject:{normal}").rpartition(".")[2]
 
-    Raises ``SignInError(THROTTLED)`` after ``codes_per_hour`` codes, and
-    ``SignInError(UNREACHABLE)`` when the person has no channel at all.
+
+async def _throttled(tx: Tx, settings: WebSettings, *, client: str, subject: str) -> str | None:
+    """Why a code request from ``client`` must wait (None if it may go on).
+
+    Only requests from this client count, so nobody elsewhere can use up a person's codes.
     """
+    since = tx.now - timedelta(hours=1)
+    if await tx.web.requests_since(subject=subject, client=client, since=since) >= (
+        settings.codes_per_hour
+    ):
+        return f"more than {settings.codes_per_hour} codes for one identifier in an hour"
+    if await tx.web.client_requests_since(client, since) >= settings.codes_per_client_hour:
+        return f"more than {settings.codes_per_client_hour} codes in an hour"
+    return None
+
+
+async def send_code(
+    *,
+    db: Database,
+    plan: Plan,
+    signer: LinkSigner,
+    settings: WebSettings,
+    identifier: str,
+    client: str,
+) -> SentCode:
+    """Queue a one-time code to the person behind ``identifier``, asked for by ``client``.
+
+    Known or not, the answer is the same: a pending code (for nobody when the identifier is
+    unknown, the person has no channel or the service-wide budget ``codes_per_hour_total`` is
+    spent; such a code matches nothing). Raises ``SignInError(THROTTLED)`` after
+    ``codes_per_hour`` requests for one identifier, or ``codes_per_client_hour`` in all, from
+    this client within an hour; the same for any identifier, and audited.
+    """
+    client = client[:CLIENT_LENGTH]
+    key = subject(signer, identifier)
     person = find_person(plan, identifier)
     async with db.transaction() as tx:
-        if person is None:
-            masked = identifier.strip()[:3] + "…"
-            await audit.record(
-                tx,
-                actor="unknown",
-                action="web.signin.unknown",
-                channel=CHANNEL,
-                allowed=False,
-                detail=f"no person for {masked}",
+        reason = await _throttled(tx, settings, client=client, subject=key)
+        if reason is not None:
+            await audit.counted(
+                tx, source=client, action="web.signin.throttled", channel=CHANNEL, detail=reason
             )
-            return None
-        since = tx.now - timedelta(hours=1)
-        if await tx.web.codes_since(person.id, since) >= settings.codes_per_hour:
-            await audit.record(
-                tx,
-                actor=person.id,
-                action="web.signin.throttled",
-                channel=CHANNEL,
-                allowed=False,
-                detail=f"more than {settings.codes_per_hour} codes in an hour",
-            )
-            failure: SignInError | None = SignInError(SignInProblem.THROTTLED)
+            refused: SignInError | None = SignInError(SignInProblem.THROTTLED)
         else:
-            failure = None
-    if failure is not None:
-        raise failure
-    async with db.transaction() as tx:
-        chats = await tx.people.telegram_chats([person.id])
-        channels = person_channels(person, chats.get(person.id))
-        if not channels:
-            raise SignInError(SignInProblem.UNREACHABLE)
-        # Telegram or email first; SMS only for people with neither (SMS costs, and is slower).
-        kind, address = min(channels, key=lambda c: CODE_CHANNELS.index(c[0]))
-        code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+            refused = None
+            sent = await _queue_code(tx, plan, signer, settings, person, client=client, key=key)
+    if refused is not None:
+        raise refused
+    return sent
+
+
+async def _queue_code(
+    tx: Tx,
+    plan: Plan,
+    signer: LinkSigner,
+    settings: WebSettings,
+    person: Person | None,
+    *,
+    client: str,
+    key: str,
+) -> SentCode:
+    """Store a pending code and queue it to the person, or store one for nobody (audited)."""
+    chats = await tx.people.telegram_chats([person.id] if person else [])
+    channels = person_channels(person, chats.get(person.id)) if person else []
+    since = tx.now - timedelta(hours=1)
+    spent = await tx.web.sent_since(since) >= settings.codes_per_hour_total
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    expires_at = tx.now + timedelta(minutes=settings.code_minutes)
+    if person is None or not channels or spent:
+        # The same work as a real code (an HMAC, one row), bound to nobody and unmatchable:
+        # entered codes are digits only.
         code_id = await tx.web.add_code(
-            person_id=person.id,
-            code_hash=_code_hash(signer, secrets.token_hex(8), code),
-            channel=kind.value,
+            person_id=NOBODY,
+            code_hash=_code_hash(signer, secrets.token_hex(8), f"nobody-{code}"),
+            channel="",
             now=tx.now,
-            expires_at=tx.now + timedelta(minutes=settings.code_minutes),
+            expires_at=expires_at,
+            client=client,
+            subject=key,
         )
-        subject, template = _CODE_TEXT[person.language]
-        text = template.format(code=code, minutes=round(settings.code_minutes))
-        await tx.deliveries.enqueue(
-            [
-                NewDelivery(
-                    incident_id=None,
-                    person_id=person.id,
-                    channel=kind,
-                    address=address,
-                    template="signin-code",
-                    subject=subject,
-                    text=text,
-                    short_text=text,
-                    notification=f"signin:{uuid.uuid4().hex[:12]}",
-                    language=person.language,
-                )
-            ],
-            now=tx.now,
+        action, detail = (
+            ("web.signin.unknown", "no person for this identifier")
+            if person is None
+            else ("web.signin.unreachable", f"{person.id} has no channel for a code")
+            if not channels
+            else ("web.signin.budget", f"more than {settings.codes_per_hour_total} codes an hour")
         )
-        await audit.record(
-            tx,
-            actor=person.id,
-            action="web.signin.code",
-            channel=CHANNEL,
-            detail=f"code sent by {kind.value}",
-        )
+        if spent:
+            log.warning("sign-in code budget spent: %s", detail)
+        await audit.counted(tx, source=client, action=action, channel=CHANNEL, detail=detail)
+        return SentCode(code_id=code_id, person_id=None, channel=None)
+    # Telegram or email first; SMS only for people with neither (SMS costs, and is slower).
+    kind, address = min(channels, key=lambda c: CODE_CHANNELS.index(c[0]))
+    code_id = await tx.web.add_code(
+        person_id=person.id,
+        code_hash=_code_hash(signer, secrets.token_hex(8), code),
+        channel=kind.value,
+        now=tx.now,
+        expires_at=expires_at,
+        client=client,
+        subject=key,
+    )
+    subject_line, template = _CODE_TEXT[person.language]
+    text = template.format(code=code, minutes=round(settings.code_minutes))
+    await tx.deliveries.enqueue(
+        [
+            NewDelivery(
+                incident_id=None,
+                person_id=person.id,
+                channel=kind,
+                address=address,
+                template="signin-code",
+                subject=subject_line,
+                text=text,
+                short_text=text,
+                notification=f"signin:{uuid.uuid4().hex[:12]}",
+                language=person.language,
+            )
+        ],
+        now=tx.now,
+    )
+    await audit.record(
+        tx,
+        actor=person.id,
+        action="web.signin.code",
+        channel=CHANNEL,
+        detail=f"code sent by {kind.value} (asked from {client})",
+    )
     return SentCode(code_id=code_id, person_id=person.id, channel=kind.value)
 
 
@@ -197,9 +265,13 @@ async def verify_code(
     settings: WebSettings,
     code_id: int,
     code: str,
+    client: str,
 ) -> Grant:
-    """Exchange a correct code for a new session; every failure is counted and audited."""
-    entered = "".join(ch for ch in code if ch.isdigit())
+    """Exchange a correct code for a new session; every failure is counted and audited.
+
+    A code sent to nobody fails exactly like a wrong guess at a real one, attempts included.
+    """
+    entered = "".join(ch for ch in code if "0" <= ch <= "9")
     async with db.transaction() as tx:
         stored = await tx.web.code(code_id)
         problem: SignInProblem | None = None
@@ -211,20 +283,22 @@ async def verify_code(
             problem = SignInProblem.TOO_MANY
         elif tx.now >= stored.expires_at:
             problem = SignInProblem.EXPIRED
-        elif not _matches(signer, stored.code_hash, entered):
+        elif not _matches(signer, stored.code_hash, entered) or stored.person_id == NOBODY:
             await tx.web.count_attempt(stored.id)
             left = settings.code_attempts - stored.attempts - 1
             problem = SignInProblem.WRONG if left > 0 else SignInProblem.TOO_MANY
         elif not await tx.web.use_code(stored.id, tx.now):
             problem = SignInProblem.USED
         if problem is not None or stored is None:
-            await audit.record(
+            # Counted per minute: whoever holds a pending code may post as often as the
+            # per-client limit lets them, and each of those must not be a row of its own.
+            why = (problem or SignInProblem.WRONG).value
+            await audit.counted(
                 tx,
-                actor=stored.person_id if stored else "unknown",
+                source=stored.person_id if stored and stored.person_id else client[:CLIENT_LENGTH],
                 action="web.signin.failed",
                 channel=CHANNEL,
-                allowed=False,
-                detail=(problem or SignInProblem.WRONG).value,
+                detail=f"{why} (from {client})",
             )
             grant: Grant | None = None
         else:

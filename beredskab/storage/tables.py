@@ -141,17 +141,28 @@ log_entries = Table(
     Column("hash", String(64), nullable=False),
 )
 
+AUDIT_ACTOR_LENGTH = 64
+AUDIT_ACTION_LENGTH = 64
+AUDIT_CHANNEL_LENGTH = 32
+AUDIT_DETAIL_LENGTH = 1000
+"""Longest ``detail`` the audit code writes (the column is TEXT; the bound is ours)."""
+
 audit = Table(
     "audit",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime(), nullable=False),
-    Column("actor", String(64), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("channel", String(32), nullable=False),
+    Column("actor", String(AUDIT_ACTOR_LENGTH), nullable=False),
+    Column("action", String(AUDIT_ACTION_LENGTH), nullable=False),
+    Column("channel", String(AUDIT_CHANNEL_LENGTH), nullable=False),
     Column("incident_id", Integer, nullable=True),
     Column("allowed", Boolean, nullable=False),
     Column("detail", Text, nullable=False),
+    # Refusals from unauthenticated sources are counted, not repeated: one row per source,
+    # action, channel and minute (``bucket`` is a hash of those; NULL for ordinary rows).
+    Column("count", Integer, nullable=False, server_default="1"),
+    Column("bucket", String(64), nullable=True),
+    UniqueConstraint("bucket", name="uq_audit_bucket"),
 )
 
 telegram_links = Table(
@@ -257,7 +268,15 @@ web_codes = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("used_at", UTCDateTime(), nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
+    # Throttling that cannot lock a person out: who asked (client address) for what (an HMAC
+    # of the identifier, known or not). A code for nobody (unknown identifier, budget spent)
+    # has person_id "" and a hash that matches no code: it answers exactly like a real one.
+    Column("client", String(64), nullable=False, server_default=""),
+    Column("subject", String(64), nullable=False, server_default=""),
     Index("ix_web_codes_person", "person_id", "created_at"),
+    Index("ix_web_codes_client", "client", "created_at"),
+    Index("ix_web_codes_subject", "subject", "client", "created_at"),
+    Index("ix_web_codes_created", "created_at"),
 )
 
 web_sessions = Table(

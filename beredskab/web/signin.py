@@ -4,7 +4,8 @@
 /login/kode`` takes the code and starts a new session (a fresh cookie each time, so a
 session id planted before sign-in is worthless). The pages answer the same whether or not
 the number is known. Forms before sign-in carry a double-submit token (cookie + field);
-attempts are limited per client address and per person.
+attempts are limited per client address (``signin_per_minute``, audited) and codes per
+identifier and client address (see ``beredskab.signin``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from beredskab import signin
+from beredskab import audit, signin
 from beredskab.i18n import Language
 from beredskab.signin import CODE_DIGITS, SignInError
 from beredskab.web.session import (
@@ -48,11 +49,23 @@ def _limiter(request: Request) -> KeyedTokenBucket[str]:
     return limiter
 
 
-def _allowed(request: Request) -> bool:
-    """Take one sign-in attempt from this client's allowance; False when it is used up."""
-    bucket = _limiter(request).bucket(request.client.host if request.client else "?")
+def _client(request: Request) -> str:
+    """The client address the per-client throttles count (the proxy's, behind a proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def _allowed(request: Request) -> bool:
+    """Take one sign-in attempt from this client's allowance; False (audited) when used up."""
+    bucket = _limiter(request).bucket(_client(request))
     if bucket.reserve() > 0:
         bucket.refund()
+        await audit.stranger(
+            app_of(request).db,
+            source=_client(request),
+            action="web.signin.slow_down",
+            channel=signin.CHANNEL,
+            detail=f"more than {app_of(request).settings.web.signin_per_minute} attempts a minute",
+        )
         return False
     return True
 
@@ -103,7 +116,7 @@ async def login_submit(
     """Send a code if the number or address is known; the answer is the same either way."""
     _check_pre(request, pre)
     target = safe_next(next)
-    if not _allowed(request):
+    if not await _allowed(request):
         return _form_page(request, "login.html", status=429, next=target, error="signin_slow_down")
     app = app_of(request)
     try:
@@ -113,19 +126,19 @@ async def login_submit(
             signer=app.signer,
             settings=app.settings.web,
             identifier=identifier,
+            client=_client(request),
         )
     except SignInError as exc:
         return _form_page(
             request, "login.html", status=429, next=target, error=f"signin_{exc.problem.value}"
         )
-    if sent is not None:
+    if sent.person_id is not None:
         app.outbox.wake()
-    # Unknown numbers get a code page too, bound to no code: nothing tells them apart.
-    value = str(sent.code_id) if sent else f"x{secrets.token_hex(4)}"
+    # Unknown numbers get a pending code too (for nobody): nothing tells them apart.
     response = RedirectResponse(f"/login/kode?next={quote(target, safe='/')}", status_code=303)
     response.set_cookie(
         CODE_COOKIE,
-        app.signer.sign(value),
+        app.signer.sign(str(sent.code_id)),
         max_age=int(app.settings.web.code_minutes * 60),
         httponly=True,
         secure=app.settings.web.secure_cookies,
@@ -138,7 +151,7 @@ async def login_submit(
 def _pending_code(request: Request) -> int | None:
     signed = request.cookies.get(CODE_COOKIE, "")
     value = app_of(request).signer.verify(signed) if 0 < len(signed) <= 128 else None
-    return int(value) if value is not None and value.isdigit() else None
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
 
 
 def _code_page(request: Request, *, next: str, status: int = 200, error: str = "") -> Response:
@@ -172,7 +185,7 @@ async def code_submit(
     """Start a session for a correct code."""
     _check_pre(request, pre)
     target = safe_next(next)
-    if not _allowed(request):
+    if not await _allowed(request):
         return _code_page(request, next=target, status=429, error="signin_slow_down")
     app = app_of(request)
     code_id = _pending_code(request)
@@ -186,6 +199,7 @@ async def code_submit(
             settings=app.settings.web,
             code_id=code_id,
             code=code,
+            client=_client(request),
         )
     except SignInError as exc:
         return _code_page(request, next=target, status=400, error=f"signin_{exc.problem.value}")

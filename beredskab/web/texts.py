@@ -41,8 +41,9 @@ SIGNIN: Table = {
     "code_title": {"da": "Skriv koden", "en": "Enter the code"},
     "code_sent": {
         "da": "Hvis vi kender dig, har vi sendt en kode med {digits} cifre. Den virker i "
-        "{minutes} minutter.",
-        "en": "If we know you, we have sent a {digits}-digit code. It works for {minutes} minutes.",
+        "{minutes} minutter. Kommer der ingen kode, så kontakt områdesekretariatet.",
+        "en": "If we know you, we have sent a {digits}-digit code. It works for {minutes} minutes. "
+        "If no code comes, contact the area secretariat.",
     },
     "code": {"da": "Kode", "en": "Code"},
     "sign_in": {"da": "Log ind", "en": "Sign in"},
@@ -66,10 +67,6 @@ SIGNIN: Table = {
     "signin_throttled": {
         "da": "Du har bedt om mange koder. Vent lidt, og prøv igen.",
         "en": "You have asked for many codes. Wait a while and try again.",
-    },
-    "signin_unreachable": {
-        "da": "Vi har ingen måde at sende dig en kode på. Kontakt områdesekretariatet.",
-        "en": "We have no way to send you a code. Contact the area secretariat.",
     },
     "signin_slow_down": {
         "da": "For mange forsøg fra denne forbindelse. Vent et minut.",

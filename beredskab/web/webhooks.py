@@ -47,15 +47,13 @@ async def _twilio_params(request: Request) -> dict[str, str]:
     tokens = [token.get_secret_value() for token in configured if token is not None]
     valid = valid_signature(tokens, public_url(app, request), params, signature)
     if not valid:
-        async with app.db.transaction() as tx:
-            await audit.record(
-                tx,
-                actor=params.get("From", "unknown"),
-                action="webhook.twilio",
-                channel="twilio",
-                allowed=False,
-                detail=f"bad or missing signature for {request.url.path}",
-            )
+        await audit.stranger(
+            app.db,
+            source=request.client.host if request.client else "unknown",
+            action="webhook.twilio",
+            channel="twilio",
+            detail=f"bad or missing signature for {request.url.path} (From {params.get('From')!r})",
+        )
         raise HTTPException(status_code=403, detail="invalid Twilio signature")
     return params
 
@@ -120,6 +118,13 @@ async def telegram(request: Request) -> Response:
     if secret is None or not hmac.compare_digest(
         given.encode(), secret.get_secret_value().encode()
     ):
+        await audit.stranger(
+            app.db,
+            source=request.client.host if request.client else "unknown",
+            action="webhook.telegram",
+            channel="telegram",
+            detail="bad or missing secret token" if secret else "no webhook secret configured",
+        )
         raise HTTPException(status_code=403, detail="invalid secret token")
     try:
         update = await request.json()

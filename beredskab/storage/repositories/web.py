@@ -23,6 +23,8 @@ class SignInCode:
     expires_at: datetime
     used_at: datetime | None
     attempts: int
+    client: str = ""
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,17 @@ class WebRepo:
         self._conn = conn
 
     async def add_code(
-        self, *, person_id: str, code_hash: str, channel: str, now: datetime, expires_at: datetime
+        self,
+        *,
+        person_id: str,
+        code_hash: str,
+        channel: str,
+        now: datetime,
+        expires_at: datetime,
+        client: str = "",
+        subject: str = "",
     ) -> int:
-        """Store a new code; returns its id."""
+        """Store a new code (asked for by ``client`` for ``subject``); returns its id."""
         result = await self._conn.execute(
             insert(web_codes)
             .values(
@@ -58,6 +68,8 @@ class WebRepo:
                 created_at=now,
                 expires_at=expires_at,
                 attempts=0,
+                client=client,
+                subject=subject,
             )
             .returning(web_codes.c.id)
         )
@@ -68,10 +80,26 @@ class WebRepo:
         row = (await self._conn.execute(select(web_codes).where(web_codes.c.id == code_id))).first()
         return None if row is None else SignInCode(**row._mapping)
 
-    async def codes_since(self, person_id: str, since: datetime) -> int:
-        """How many codes the person was sent since ``since``."""
+    async def requests_since(self, *, subject: str, client: str, since: datetime) -> int:
+        """How many codes ``client`` asked for ``subject`` since ``since`` (sent or not)."""
         query = select(func.count()).where(
-            web_codes.c.person_id == person_id, web_codes.c.created_at >= since
+            web_codes.c.subject == subject,
+            web_codes.c.client == client,
+            web_codes.c.created_at >= since,
+        )
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def client_requests_since(self, client: str, since: datetime) -> int:
+        """How many codes ``client`` asked for since ``since``, for anyone."""
+        query = select(func.count()).where(
+            web_codes.c.client == client, web_codes.c.created_at >= since
+        )
+        return int((await self._conn.execute(query)).scalar_one())
+
+    async def sent_since(self, since: datetime) -> int:
+        """How many codes were really sent (to a person) since ``since``, service-wide."""
+        query = select(func.count()).where(
+            web_codes.c.created_at >= since, web_codes.c.person_id != ""
         )
         return int((await self._conn.execute(query)).scalar_one())
 
