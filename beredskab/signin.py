@@ -124,7 +124,8 @@ def subject(signer: LinkSigner, identifier: str) -> str:
     """What the throttle counts for an identifier, known or not: an HMAC, never the text."""
     text = identifier.strip()
     normal = text.casefold() if "@" in text else (normalise_phone(text) or text.casefold())
-    return signer.sign(f"signin-subject:{normal}").rpartition(".")[2]
+    digest = hashlib.sha256(normal.encode("utf-8", "replace")).hexdigest()
+    return signer.sign(f"signin-subject-{digest}").rpartition(".")[2]
 
 
 async def _throttled(tx: Tx, settings: WebSettings, *, client: str, subject: str) -> str | None:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 
 from beredskab.app import App
@@ -36,6 +38,13 @@ class Site:
     smtp: SmtpPeer
     clock: TestClock
     base: str = BASE
+    web: FastAPI | None = None
+
+    def browser(self, host: str) -> Site:
+        """The same site seen from another client address (a browser of its own)."""
+        assert self.web is not None
+        transport = ASGITransport(app=self.web, client=(host, 50000))
+        return replace(self, client=AsyncClient(transport=transport, base_url=self.base))
 
     async def request_code(self, identifier: str) -> Response:
         """Fill in the first sign-in page."""
@@ -81,15 +90,27 @@ class Site:
         return found.group(1)
 
 
+@asynccontextmanager
+async def open_site(
+    tmp_path: Path, smtp_peer: SmtpPeer, clock: TestClock, db_url: str, web: WebSettings
+) -> AsyncIterator[Site]:
+    """The service with these web settings, and a browser on it."""
+    settings = settings_for(tmp_path, smtp_peer, db_url).model_copy(update={"web": web})
+    app = App.build(settings, clock=clock)
+    await app.start()
+    asgi = create_app(app)
+    try:
+        async with AsyncClient(transport=ASGITransport(app=asgi), base_url=BASE) as client:
+            yield Site(app, client, smtp_peer, clock, web=asgi)
+    finally:
+        await app.aclose()
+
+
 @pytest.fixture
 async def site(
     tmp_path: Path, smtp_peer: SmtpPeer, clock: TestClock, db_url: str
 ) -> AsyncIterator[Site]:
-    settings = settings_for(tmp_path, smtp_peer, db_url)
-    settings = settings.model_copy(update={"web": WebSettings(signin_per_minute=1000)})
-    app = App.build(settings, clock=clock)
-    await app.start()
-    transport = ASGITransport(app=create_app(app))
-    async with AsyncClient(transport=transport, base_url=BASE) as client:
-        yield Site(app, client, smtp_peer, clock)
-    await app.aclose()
+    async with open_site(
+        tmp_path, smtp_peer, clock, db_url, WebSettings(signin_per_minute=1000)
+    ) as opened:
+        yield opened
