@@ -16,6 +16,7 @@ import hashlib
 import unicodedata
 from datetime import datetime
 
+from beredskab.models import AuditEntry
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.audit import (
     AUDIT_ACTION_LENGTH,
@@ -115,3 +116,13 @@ async def stranger(db: Database, *, source: str, action: str, channel: str, deta
     """Count a refusal from an unauthenticated ``source`` in its own transaction."""
     async with db.transaction() as tx:
         await counted(tx, source=source, action=action, channel=channel, detail=detail)
+
+
+async def recent(
+    db: Database, *, limit: int = 50, incident_id: int | None = None, refused_only: bool = False
+) -> list[AuditEntry]:
+    """The newest ``limit`` audit rows, oldest first; counted refusals carry their count."""
+    async with db.transaction() as tx:
+        return await tx.audit.recent(
+            limit=limit, incident_id=incident_id, refused_only=refused_only
+        )

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from beredskab.cli import incident, pins, preparedness, service, stats, tokens, views, work
+from beredskab.cli import (
+    incident,
+    pins,
+    preparedness,
+    service,
+    stats,
+    tokens,
+    trail,
+    views,
+    work,
+)
 from beredskab.cli.common import cli
 
 __all__ = [
@@ -14,6 +24,7 @@ __all__ = [
     "service",
     "stats",
     "tokens",
+    "trail",
     "views",
     "work",
 ]

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from beredskab import audit
+from beredskab.app import App
+from beredskab.cli import cli
 from beredskab.models import AuditEntry
+from beredskab.settings import load_settings
 from beredskab.storage import Database
+from tests.beredskab.helpers import CHIEF
 from tests.conftest import TestClock
 
 
@@ -99,3 +106,38 @@ def test_clean_keeps_ordinary_text() -> None:
         audit.clean("Kim Holm <kim@example.org> æøå 🚒", 100) == "Kim Holm <kim@example.org> æøå 🚒"
     )
     assert audit.clean("x" * 10_000_000, 5) == "xxxxx"
+
+
+def test_the_cli_shows_counted_refusals_with_their_count(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[service]\ndata_dir = "var"\n[console]\necho = false\n', encoding="utf-8")
+
+    async def fill() -> None:
+        app = App.build(load_settings(config))
+        try:
+            await app.start()
+            for _ in range(3):
+                await audit.stranger(
+                    app.db,
+                    source="192.0.2.7",
+                    action="webhook.twilio",
+                    channel="twilio",
+                    detail="x",
+                )
+            async with app.db.transaction() as tx:
+                await audit.record(tx, actor=CHIEF, action="web.signin", channel="web")
+        finally:
+            await app.aclose()
+
+    asyncio.run(fill())
+    runner = CliRunner()
+    shown = runner.invoke(cli, ["-c", str(config), "audit"])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert len(lines) == 2
+    assert "NEJ webhook.twilio ×3 twilio 192.0.2.7: x" in lines[0]
+    assert "ok  web.signin web maria-friis" in lines[1]
+    refused = runner.invoke(cli, ["-c", str(config), "audit", "--refused", "--json"])
+    assert refused.exit_code == 0, refused.output
+    rows = json.loads(refused.stdout)
+    assert [(r["action"], r["count"], r["allowed"]) for r in rows] == [("webhook.twilio", 3, False)]

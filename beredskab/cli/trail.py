@@ -1,0 +1,44 @@
+"""`beredskab audit`: read the audit trail (counted refusals show how many times)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from beredskab import audit
+from beredskab.app import App
+from beredskab.cli.common import cli, run
+from beredskab.models import AuditEntry
+from beredskab.notifications import LOCAL_TZ
+
+
+@cli.command("audit")
+def show(
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="Antal rækker / rows.")] = 50,
+    incident: Annotated[
+        int | None, typer.Option(min=1, help="Kun denne hændelse / only this incident.")
+    ] = None,
+    refused: Annotated[
+        bool, typer.Option("--refused", help="Kun afviste forsøg / refusals only.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Som JSON / as JSON.")] = False,
+) -> None:
+    """Vis revisionssporet, nyeste sidst / show the audit trail, newest last."""
+
+    async def body(app: App) -> list[AuditEntry]:
+        return await audit.recent(app.db, limit=limit, incident_id=incident, refused_only=refused)
+
+    rows = run(body)
+    if as_json:
+        typer.echo(json.dumps([row.model_dump(mode="json") for row in rows], ensure_ascii=False))
+        return
+    for row in rows:
+        when = row.at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M:%S")
+        mark = "ok " if row.allowed else "NEJ"
+        times = f" ×{row.count}" if row.count > 1 else ""
+        where = f" #{row.incident_id}" if row.incident_id is not None else ""
+        typer.echo(
+            f"{when} {mark} {row.action}{times} {row.channel} {row.actor}{where}: {row.detail}"
+        )
