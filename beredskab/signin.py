@@ -172,7 +172,7 @@ async def send_code(
             refused: SignInError | None = SignInError(SignInProblem.THROTTLED)
         else:
             refused = None
-            sent = await _queue_code(tx, plan, signer, settings, person, client=client, key=key)
+            sent = await _queue_code(tx, signer, settings, person, client=client, key=key)
     if refused is not None:
         raise refused
     return sent
@@ -180,7 +180,6 @@ async def send_code(
 
 async def _queue_code(
     tx: Tx,
-    plan: Plan,
     signer: LinkSigner,
     settings: WebSettings,
     person: Person | None,
