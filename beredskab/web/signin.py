@@ -10,6 +10,7 @@ identifier and client address (see ``beredskab.signin``).
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import secrets
 from typing import Annotated, Any
@@ -38,6 +39,8 @@ router = APIRouter()
 PRE_COOKIE = "beredskab_pre"
 CODE_COOKIE = "beredskab_code"
 MAX_FIELD = 200
+ANSWER_FLOOR_SECONDS = 0.05
+"""The least time a code request takes to answer, known identifier or not."""
 
 
 def _limiter(request: Request) -> KeyedTokenBucket[str]:
@@ -68,6 +71,16 @@ async def _allowed(request: Request) -> bool:
         )
         return False
     return True
+
+
+async def _answer_floor(started: float) -> None:
+    """Answer a code request no sooner than ``ANSWER_FLOOR_SECONDS`` after ``started``.
+
+    Queueing a real code takes a little longer than storing one for nobody; the floor hides
+    that difference (both take well under it on a healthy service).
+    """
+    loop = asyncio.get_running_loop()
+    await asyncio.sleep(max(0.0, started + ANSWER_FLOOR_SECONDS - loop.time()))
 
 
 def _pre_token(request: Request) -> str:
@@ -119,6 +132,7 @@ async def login_submit(
     if not await _allowed(request):
         return _form_page(request, "login.html", status=429, next=target, error="signin_slow_down")
     app = app_of(request)
+    started = asyncio.get_running_loop().time()
     try:
         sent = await signin.send_code(
             db=app.db,
@@ -129,9 +143,11 @@ async def login_submit(
             client=_client(request),
         )
     except SignInError as exc:
+        await _answer_floor(started)
         return _form_page(
             request, "login.html", status=429, next=target, error=f"signin_{exc.problem.value}"
         )
+    await _answer_floor(started)
     if sent.person_id is not None:
         app.outbox.wake()
     # Unknown numbers get a pending code too (for nobody): nothing tells them apart.
