@@ -127,9 +127,14 @@ async def revoke(
     return revoked
 
 
-async def authenticate(*, db: Database, plan: Plan, plaintext: str, channel: str) -> Caller:
+async def authenticate(
+    *, db: Database, plan: Plan, plaintext: str, channel: str, client: str = "unknown"
+) -> Caller:
     """The person a token acts as, and the token marked as used; a presented token that is
-    unknown, revoked or acts as someone who left the directory is audited and refused."""
+    unknown, revoked or acts as someone who left the directory is audited and refused.
+
+    Refusals are counted per minute (per ``client`` address for unknown tokens, per person
+    otherwise), so a flood of bad tokens writes a row a minute, not one per request."""
     known = plaintext.startswith(TOKEN_PREFIX) and len(plaintext) <= MAX_TOKEN_CHARS
     async with db.transaction() as tx:
         token = await tx.api_tokens.by_hash(hash_token(plaintext)) if known else None
@@ -151,7 +156,11 @@ async def authenticate(*, db: Database, plan: Plan, plaintext: str, channel: str
                 await tx.api_tokens.touch(token.id, now=tx.now)
                 return Caller(person=person, token=token)
             detail = f"token {token.id} '{token.name}': {refusal}"
-        await audit.record(
-            tx, actor=actor, action="api.auth", channel=channel, allowed=False, detail=detail
+        await audit.counted(
+            tx,
+            source=client if token is None else actor,
+            action="api.auth",
+            channel=channel,
+            detail=detail,
         )
     raise TokenRefused(refusal)

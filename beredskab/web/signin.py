@@ -88,9 +88,17 @@ def _pre_token(request: Request) -> str:
     return token if 20 <= len(token) <= 64 else secrets.token_urlsafe(24)
 
 
-def _check_pre(request: Request, field: str) -> None:
+async def _check_pre(request: Request, field: str) -> None:
+    """403 (counted in the audit per client address) unless the form token matches its cookie."""
     cookie = request.cookies.get(PRE_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), field.encode()):
+        await audit.stranger(
+            app_of(request).db,
+            source=_client(request),
+            action="web.signin.form_token",
+            channel=signin.CHANNEL,
+            detail=f"form token missing or wrong on {request.url.path}",
+        )
         raise HTTPException(status_code=403, detail="form token missing or wrong; reload the page")
 
 
@@ -127,7 +135,7 @@ async def login_submit(
     next: Annotated[str, Form(max_length=MAX_FIELD)] = "/",
 ) -> Response:
     """Send a code if the number or address is known; the answer is the same either way."""
-    _check_pre(request, pre)
+    await _check_pre(request, pre)
     target = safe_next(next)
     if not await _allowed(request):
         return _form_page(request, "login.html", status=429, next=target, error="signin_slow_down")
@@ -199,7 +207,7 @@ async def code_submit(
     next: Annotated[str, Form(max_length=MAX_FIELD)] = "/",
 ) -> Response:
     """Start a session for a correct code."""
-    _check_pre(request, pre)
+    await _check_pre(request, pre)
     target = safe_next(next)
     if not await _allowed(request):
         return _code_page(request, next=target, status=429, error="signin_slow_down")

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from beredskab import audit
+from beredskab import api_tokens, audit
+from beredskab.api_tokens import TokenRefused
 from beredskab.app import App
 from beredskab.cli import cli
 from beredskab.models import AuditEntry
+from beredskab.plan import Plan
 from beredskab.settings import load_settings
 from beredskab.storage import Database
 from tests.beredskab.helpers import CHIEF
@@ -99,6 +101,25 @@ async def test_an_empty_source_is_counted_as_unknown(clocked: Database) -> None:
         clocked, source="\x00\x01", action="webhook.twilio", channel="t", detail=""
     )
     assert [r.actor for r in await _rows(clocked)] == ["unknown"]
+
+
+async def test_a_flood_of_bad_api_tokens_is_counted_not_repeated(
+    clocked: Database, plan: Plan, clock: TestClock
+) -> None:
+    for n in range(30):
+        with pytest.raises(TokenRefused):
+            await api_tokens.authenticate(
+                db=clocked,
+                plan=plan,
+                plaintext=f"bk_guess-{n}\x00",
+                channel="api",
+                client="192.0.2.9",
+            )
+    clock.advance(minutes=1)
+    with pytest.raises(TokenRefused):
+        await api_tokens.authenticate(db=clocked, plan=plan, plaintext="bk_x", channel="api")
+    rows = [(r.actor, r.action, r.count) for r in await _rows(clocked)]
+    assert rows == [("192.0.2.9", "api.auth", 30), ("unknown", "api.auth", 1)]
 
 
 def test_clean_keeps_ordinary_text() -> None:

@@ -114,8 +114,12 @@ async def test_each_sign_in_gets_a_new_session(site: Site) -> None:
 
 
 async def test_forms_before_sign_in_need_their_token(site: Site) -> None:
-    answer = await site.client.post("/login", data={"identifier": "x@example.org"})
+    for _ in range(3):
+        answer = await site.client.post("/login", data={"identifier": "x@example.org"})
+        assert answer.status_code == 403
+    answer = await site.client.post("/login/kode", data={"code": "123456", "pre": "x" * 32})
     assert answer.status_code == 403
+    assert (await _audit_actions(site))["web.signin.form_token"] == 4
 
 
 async def test_a_person_with_only_a_phone_gets_the_code_by_sms(site: Site) -> None:
