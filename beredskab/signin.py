@@ -45,6 +45,9 @@ CODE_CHANNELS = (ChannelKind.TELEGRAM, ChannelKind.EMAIL, ChannelKind.SMS)
 NOBODY = ""
 """The person of a pending code that was sent to nobody."""
 CLIENT_LENGTH = 64
+KEEP_CODES = timedelta(days=1)
+"""Codes (sent or for nobody) are deleted this long after they were made; throttles look back
+an hour, and every sign-in is in the audit trail."""
 TOUCH_EVERY = timedelta(minutes=1)
 """Activity is written at most this often per session (the idle timeout needs no finer)."""
 
@@ -164,6 +167,7 @@ async def send_code(
     key = subject(signer, identifier)
     person = find_person(plan, identifier)
     async with db.transaction() as tx:
+        await tx.web.forget_codes(tx.now - KEEP_CODES)
         reason = await _throttled(tx, settings, client=client, subject=key)
         if reason is not None:
             await audit.counted(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.storage.tables import web_codes, web_sessions
@@ -102,6 +102,11 @@ class WebRepo:
             web_codes.c.created_at >= since, web_codes.c.person_id != ""
         )
         return int((await self._conn.execute(query)).scalar_one())
+
+    async def forget_codes(self, before: datetime) -> int:
+        """Delete codes made before ``before`` (long expired); returns how many."""
+        result = await self._conn.execute(delete(web_codes).where(web_codes.c.created_at < before))
+        return result.rowcount
 
     async def count_attempt(self, code_id: int) -> None:
         """One more wrong guess against the code."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 from httpx import Response
@@ -170,3 +171,18 @@ async def test_the_per_address_attempt_limit_is_audited(
         async with site.app.db.transaction() as tx:
             rows = [a for a in await tx.audit.list() if a.action == "web.signin.slow_down"]
         assert [(a.actor, a.count, a.allowed) for a in rows] == [("192.0.2.50", 4, False)]
+
+
+async def test_old_codes_are_forgotten(site: Site) -> None:
+    await site.request_code(_email(site, CHIEF))
+    await site.browser("192.0.2.60").request_code(UNKNOWN)
+    site.clock.advance(hours=25)
+    await site.request_code(UNKNOWN)
+    async with site.app.db.transaction() as tx:
+        assert (
+            await tx.web.client_requests_since("127.0.0.1", site.clock.now - timedelta(days=9)) == 1
+        )
+        assert (
+            await tx.web.client_requests_since("192.0.2.60", site.clock.now - timedelta(days=9))
+            == 0
+        )
