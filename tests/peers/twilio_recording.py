@@ -12,7 +12,10 @@ through ``[twilio] api_base_url``. It speaks the three calls the service makes:
 Requests without the account's Basic credentials get Twilio's 401. ``hold(after=n)`` makes
 every create beyond the first ``n`` be *recorded* and then left unanswered until
 ``release()``: the provider has the message, the caller never hears so — what a crash
-mid-request looks like from Twilio's side.
+mid-request looks like from Twilio's side. ``reset(n)`` makes the next ``n`` creates end with
+the connection closed and no answer at all (the client sees ``ServerDisconnectedError``),
+after recording the message (``recorded=True``: Twilio has it, the reply was lost) or
+before (the request never arrived).
 """
 
 from __future__ import annotations
@@ -95,6 +98,11 @@ class RecordingTwilio:
         self._hold_after: int | None = None
         self._gate = asyncio.Event()
         self._held = 0
+        self._resets_left = 0
+        self._reset_recorded = True
+        self._reset_every = 1
+        self._reset_seen = 0
+        self.resets = 0
         self._sids = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
@@ -143,6 +151,30 @@ class RecordingTwilio:
         """Answer held requests (to whoever is still listening) and hold no more."""
         self._hold_after = None
         self._gate.set()
+
+    def reset(self, n: int, *, recorded: bool = True, every: int = 1) -> None:
+        """Close the connection without an answer on ``n`` of the next creates (messages and
+        calls; one in ``every``), after recording them (``recorded``) or before."""
+        self._resets_left, self._reset_recorded = n, recorded
+        self._reset_every, self._reset_seen = every, 0
+
+    def _resetting(self, request: web.Request) -> bool:
+        """Take one reset if one is due; the caller records (or not) and then ``_hang_up``."""
+        if self._resets_left <= 0:
+            return False
+        self._reset_seen += 1
+        if self._reset_seen % self._reset_every:
+            return False
+        self._resets_left -= 1
+        self.resets += 1
+        return True
+
+    @staticmethod
+    def _hang_up(request: web.Request) -> web.Response:
+        """Close the socket with no answer; the returned response is never written."""
+        assert request.transport is not None
+        request.transport.abort()
+        return web.Response(status=204)
 
     @property
     def held(self) -> int:
@@ -214,7 +246,12 @@ class RecordingTwilio:
             status_callback=str(form.get("StatusCallback", "")),
             created_at=datetime.now(UTC).replace(microsecond=0),
         )
+        resetting = self._resetting(request)
+        if resetting and not self._reset_recorded:
+            return self._hang_up(request)
         self.messages.append(sms)
+        if resetting:
+            return self._hang_up(request)
         if self._hold_after is not None and len(self.messages) > self._hold_after:
             self._held += 1
             try:
@@ -265,7 +302,12 @@ class RecordingTwilio:
         )
         if not call.to or not call.from_:
             return _error(400, 21201, "No 'To' or 'From' number is specified")
+        resetting = self._resetting(request)
+        if resetting and not self._reset_recorded:
+            return self._hang_up(request)
         self.calls.append(call)
+        if resetting:
+            return self._hang_up(request)
         return web.json_response(
             {
                 "account_sid": self.account_sid,

@@ -386,6 +386,16 @@ class DeliveryRepo:
         )
         return int((await self._conn.execute(stmt)).scalar_one())
 
+    async def leased(self, *, limit: int = 1000) -> list[Delivery]:
+        """Rows being sent (status ``sending``), the earliest lease end first."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.status == DeliveryStatus.SENDING.value)
+            .order_by(deliveries.c.lease_until)
+            .limit(limit)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
+
     async def recipients(self, incident_id: int) -> set[str]:
         """Everyone who was sent anything about an incident."""
         stmt = (
