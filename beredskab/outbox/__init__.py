@@ -49,6 +49,7 @@ from notifier.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
     UnknownOutcomeError,
+    stray_cancellation,
 )
 from notifier.types import ChannelKind
 
@@ -251,6 +252,14 @@ class Outbox:
                 "retry",
                 error=f"{UNKNOWN}: unexpected {type(error).__name__}: {error}",
             )
+        except asyncio.CancelledError:
+            if not stray_cancellation():  # shutting down: the row stays leased
+                slot.release()
+                raise
+            log.exception(
+                "delivery %s: the channel's client cancelled the send", claimed.delivery.id
+            )
+            outcome = Outcome(claimed.delivery, "retry", error=f"{UNKNOWN}: send cancelled")
         except BaseException:
             slot.release()
             raise

@@ -14,7 +14,11 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
@@ -27,6 +31,7 @@ from notifier.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
     UnknownOutcomeError,
+    stray_cancellation,
 )
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 
@@ -193,7 +198,9 @@ def map_twilio_error(error: TwilioRestException | TwilioServiceException) -> Del
 
 
 def map_transport_error(error: Exception) -> DeliveryError:
-    """Errors below HTTP: before connecting is transient; after, the outcome is unknown."""
+    """Errors below HTTP: before connecting is transient; after, the outcome is unknown
+    (a reset — ``ServerDisconnectedError``, ``ClientOSError``, a bare ``OSError`` — or an
+    answer that is not Twilio's JSON, ``ValueError``)."""
     if isinstance(error, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
         return PermanentDeliveryError(f"Twilio TLS failed: {error}")
     if isinstance(error, aiohttp.ClientConnectorError):
@@ -272,8 +279,12 @@ class TwilioSmsChannel(_TwilioChannel):
             raise map_twilio_error(error) from error
         except TimeoutError as error:
             raise UnknownOutcomeError(f"Twilio did not answer within {config.timeout}s") from error
-        except aiohttp.ClientError as error:
+        except (aiohttp.ClientError, OSError, ValueError, TwilioException) as error:
             raise map_transport_error(error) from error
+        except asyncio.CancelledError as error:
+            if not stray_cancellation():
+                raise
+            raise UnknownOutcomeError("Twilio request cancelled by the HTTP client") from error
         return Receipt(provider_id=str(created.sid), status=DeliveryStatus.SENT)
 
     async def find_recent(self, to: str, since: datetime, body: str | None = None) -> list[str]:
@@ -298,8 +309,12 @@ class TwilioSmsChannel(_TwilioChannel):
             raise map_twilio_error(error) from error
         except TimeoutError as error:
             raise TransientDeliveryError("Twilio message lookup timed out") from error
-        except aiohttp.ClientError as error:
-            raise TransientDeliveryError(f"Twilio message lookup failed: {error}") from error
+        except (aiohttp.ClientError, OSError, ValueError, TwilioException) as error:
+            raise TransientDeliveryError(f"Twilio message lookup failed: {error!r}") from error
+        except asyncio.CancelledError as error:
+            if not stray_cancellation():
+                raise
+            raise TransientDeliveryError("Twilio message lookup cancelled by the client") from error
         # Twilio filters DateSent by day only; narrow to the window here. Queued messages
         # have no date_sent yet, so compare creation times.
         return [
@@ -357,8 +372,12 @@ class TwilioVoiceChannel(_TwilioChannel):
             raise map_twilio_error(error) from error
         except TimeoutError as error:
             raise UnknownOutcomeError(f"Twilio did not answer within {config.timeout}s") from error
-        except aiohttp.ClientError as error:
+        except (aiohttp.ClientError, OSError, ValueError, TwilioException) as error:
             raise map_transport_error(error) from error
+        except asyncio.CancelledError as error:
+            if not stray_cancellation():
+                raise
+            raise UnknownOutcomeError("Twilio request cancelled by the HTTP client") from error
         return Receipt(provider_id=str(call.sid), status=DeliveryStatus.SENT)
 
 
