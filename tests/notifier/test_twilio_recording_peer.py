@@ -73,3 +73,45 @@ async def test_wrong_credentials_are_refused(recording_twilio: RecordingTwilio) 
     finally:
         await channel.aclose()
     assert recording_twilio.messages == []
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+async def test_a_reset_connection_is_an_unknown_outcome_that_reconciles(
+    recording_twilio: RecordingTwilio, recorded: bool
+) -> None:
+    channel = _channel(recording_twilio)
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    recording_twilio.reset(1, recorded=recorded)
+    try:
+        with pytest.raises(UnknownOutcomeError, match="ServerDisconnectedError"):
+            await channel.send(TO, _message("Alarm"))
+        found = await channel.find_recent(TO.address, since, "Alarm")
+        assert found == [m.sid for m in recording_twilio.messages]
+        assert len(found) == int(recorded) and recording_twilio.resets == 1
+        await channel.send(TO, _message("Alarm 2"))  # the client recovers on a new connection
+    finally:
+        await channel.aclose()
+
+
+async def test_an_answer_that_is_not_json_is_an_unknown_outcome() -> None:
+    """A 201 with a body that is not Twilio's JSON (a proxy's page): the message may exist."""
+    from aiohttp import web
+
+    async def garbled(request: web.Request) -> web.Response:
+        return web.Response(status=201, text="<html>ok</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_post("/2010-04-01/Accounts/{account}/Messages.json", garbled)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    config = TwilioConfig(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_number=FROM_NUMBER)
+    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    channel = TwilioSmsChannel(config, http_client=TwilioHttpClient(base_url=base))
+    try:
+        with pytest.raises(UnknownOutcomeError):
+            await channel.send(TO, _message("Alarm"))
+    finally:
+        await channel.aclose()
+        await runner.cleanup()
