@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
+import sqlite3
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import ClassVar
 
@@ -153,3 +157,147 @@ def test_backoff(attempt: int, retry_after: float | None, expected: float) -> No
 def test_backoff_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         Backoff(10, 5, 3)
+
+
+class GatedChannel:
+    """A channel whose sends wait until the test lets them through, one ``release`` each;
+    it counts how many are in the air at once."""
+
+    name: ClassVar[str] = "gated"
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
+
+    def __init__(self) -> None:
+        self.turns = asyncio.Semaphore(0)
+        self.active = 0
+        self.peak = 0
+        self.sent: list[str] = []
+
+    def release(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.turns.release()
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            await self.turns.acquire()
+        finally:
+            self.active -= 1
+        self.sent.append(message.key)
+        return Receipt(provider_id=f"p-{message.key}")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def _wait(condition: Callable[[], Awaitable[bool] | bool], within: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = condition()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)
+
+
+async def _sms_states(db: Database, nr: int) -> Counter[DeliveryStatus]:
+    return Counter(d.status for d in await deliveries(db, nr) if d.channel is ChannelKind.SMS)
+
+
+@pytest.mark.parametrize("error", [RuntimeError("bug in a channel"), asyncio.CancelledError()])
+async def test_an_unexpected_error_in_one_send_retries_that_row_only(
+    db: Database, plan: Plan, error: BaseException
+) -> None:
+    nr, channel, outbox = await _setup(db, plan)
+    address = "+4520100003"
+    channel.failures[address] = [error]  # type: ignore[list-item]
+    total = len(await deliveries(db, nr))
+    assert await outbox.run_once() == total
+    rows = await deliveries(db, nr)
+    row = next(d for d in rows if d.address == address)
+    assert row.status is DeliveryStatus.QUEUED and row.lease_until is None
+    assert (row.error or "").startswith("UnknownOutcomeError"), row.error
+    assert all(d.status is DeliveryStatus.SENT for d in rows if d.id != row.id)
+    assert all(s.state == "ok" for s in outbox.health().values())
+
+
+async def test_sends_in_flight_are_bounded_and_each_is_recorded_when_it_returns(
+    db: Database, plan: Plan
+) -> None:
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
+    channel = GatedChannel()
+    settings = OutboxSettings(workers=2, max_in_flight=3, poll_seconds=0.05)
+    outbox = Outbox(db=db, channels={ChannelKind.SMS: channel}, settings=settings)
+    sms = (await _sms_states(db, nr))[DeliveryStatus.QUEUED]
+    assert sms > 4
+    stop = asyncio.Event()
+    runner = asyncio.create_task(outbox.run(stop))
+    try:
+        await _wait(lambda: channel.active == 3)
+        channel.release()
+
+        async def one_recorded() -> bool:
+            return (await _sms_states(db, nr))[DeliveryStatus.SENT] == 1
+
+        await _wait(one_recorded)  # recorded while the other two are still in the air
+        assert channel.active >= 2 and len(channel.sent) == 1
+        await _wait(lambda: channel.active == 3)  # its slot went to the next row
+        channel.release(sms)
+
+        async def all_sent() -> bool:
+            return (await _sms_states(db, nr)) == Counter({DeliveryStatus.SENT: sms})
+
+        await _wait(all_sent)
+    finally:
+        channel.release(100)
+        stop.set()
+        await runner
+    assert channel.peak == 3 and len(channel.sent) == sms == len(set(channel.sent))
+
+
+@pytest.mark.timeout(180)
+async def test_workers_outlive_a_database_lock_and_record_what_was_sent(
+    db: Database, db_url: str, plan: Plan
+) -> None:
+    """A SQLite write lock held past the 30 s busy timeout: the outcomes of sends that
+    returned meanwhile stay in memory, the channel reports degraded, nothing is re-sent, and
+    everything is recorded once the lock is gone."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the busy timeout is SQLite's; PostgreSQL outages are in tests/faults")
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
+    channel = GatedChannel()
+    settings = OutboxSettings(workers=1, max_in_flight=4, poll_seconds=0.05)
+    outbox = Outbox(db=db, channels={ChannelKind.SMS: channel}, settings=settings)
+    sms = (await _sms_states(db, nr))[DeliveryStatus.QUEUED]
+    stop = asyncio.Event()
+    runner = asyncio.create_task(outbox.run(stop))
+    locker = sqlite3.connect(
+        db_url.split("///", 1)[1], isolation_level=None, timeout=60, check_same_thread=False
+    )
+    try:
+        await _wait(lambda: channel.active == 4)
+        await asyncio.to_thread(locker.execute, "BEGIN EXCLUSIVE")
+        channel.release(4)  # four sends return while nobody can write
+        await _wait(lambda: outbox.health()["outbox.sms"].state == "degraded", within=120)
+        reason = outbox.health()["outbox.sms"].reason
+        assert "database unavailable" in reason and "locked" in reason, reason
+        assert len(channel.sent) == 4 and channel.active == 0  # no slot free: nothing new
+        locker.execute("ROLLBACK")
+        channel.release(sms)
+
+        async def all_sent() -> bool:
+            return (await _sms_states(db, nr)) == Counter({DeliveryStatus.SENT: sms})
+
+        await _wait(all_sent, within=60)
+        await _wait(lambda: outbox.health()["outbox.sms"].state == "ok")
+    finally:
+        locker.close()
+        channel.release(100)
+        stop.set()
+        await runner
+    assert len(channel.sent) == sms == len(set(channel.sent))
+    assert all(d.attempts == 1 for d in await deliveries(db, nr) if d.channel is ChannelKind.SMS)
