@@ -142,7 +142,7 @@ async def test_workers_stop_cleanly(db: Database, plan: Plan) -> None:
         channel.changed.clear()
         await channel.changed.wait()
     stop.set()
-    await asyncio.wait_for(runner, timeout=5)
+    await asyncio.wait_for(runner, timeout=60)
     assert len(channel.sent) == len(await deliveries(db, nr))
 
 

@@ -180,7 +180,7 @@ async def test_connection_refused_is_transient() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     channel = SmtpEmailChannel(
-        SmtpConfig(host="127.0.0.1", port=port, from_address="a@b.example", timeout=2)
+        SmtpConfig(host="127.0.0.1", port=port, from_address="a@b.example", timeout=30)
     )
     try:
         with pytest.raises(TransientDeliveryError, match="unreachable"):
@@ -197,7 +197,7 @@ async def test_implicit_tls(smtps_peer: SmtpPeer) -> None:
             from_address="beredskab@boligomraade.example",
             security="tls",
             tls_context=smtps_peer.client_context(),
-            timeout=5,
+            timeout=30,
         )
     )
     try:
@@ -259,4 +259,6 @@ async def test_connection_dropped_mid_data_is_an_unknown_outcome(
     assert len(smtp_peer.handler.received) == int(recorded)
     receipt = await channel.send(TO, MESSAGE)  # the next send opens a new connection
     assert receipt.provider_id == message_id(MESSAGE.key, "boligomraade.example")
-    assert smtp_peer.connections == before + 2 and len(smtp_peer.handler.received) == 1 + int(recorded)
+    assert smtp_peer.connections == before + 2 and len(smtp_peer.handler.received) == 1 + int(
+        recorded
+    )

@@ -4,6 +4,7 @@ held creates are recorded but unanswered, and wrong credentials get Twilio's 401
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -51,12 +52,20 @@ async def test_a_sent_message_is_found_again_with_its_body(
 async def test_a_held_create_is_recorded_but_never_answered(
     recording_twilio: RecordingTwilio,
 ) -> None:
+    """The caller dies mid-request (the send is cancelled) after Twilio took the message; the
+    reconcile lookup finds it."""
     recording_twilio.hold(after=0)
-    channel = _channel(recording_twilio, timeout=0.5)
+    channel = _channel(recording_twilio, timeout=60)
     try:
-        with pytest.raises(UnknownOutcomeError):
-            await channel.send(TO, _message("Alarm"))
-        assert recording_twilio.held == 1 and not recording_twilio.messages[0].answered
+        send = asyncio.create_task(channel.send(TO, _message("Alarm")))
+        for _ in range(1200):  # poll the peer's state for up to a minute
+            if recording_twilio.held:
+                break
+            await asyncio.sleep(0.05)
+        assert not recording_twilio.messages[0].answered
+        send.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await send
         recording_twilio.release()
         since = datetime.now(UTC) - timedelta(minutes=1)
         found = await channel.find_recent(TO.address, since, "Alarm")
