@@ -76,6 +76,8 @@ SEND_WITHIN = 0.3
 after 30 %, so it is recorded before the lease runs out and nobody else takes the row while
 it is in the air. A row whose turn comes later is given back unsent."""
 FALLBACK = "outbox.fallback"
+LAST_TRY_SECONDS = 3.0
+"""At stop, how long a worker tries once more to record what the database refused."""
 
 
 def _component(kind: ChannelKind) -> str:
@@ -277,8 +279,10 @@ class Outbox:
             self._health.ok(name)
             if not handled:
                 await self._idle(stop)
-        try:  # a last try for what the database refused; the leases cover the rest
-            await self._recorder.record(kind, [])
+        try:  # a last, short try for what the database refused; the leases cover the rest
+            if self._recorder.backlog(kind):
+                async with asyncio.timeout(LAST_TRY_SECONDS):
+                    await self._recorder.record(kind, [])
         except Exception as error:
             left = self._recorder.backlog(kind)
             log.error(
