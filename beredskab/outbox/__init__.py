@@ -28,7 +28,6 @@ from datetime import timedelta
 
 from beredskab import fallback
 from beredskab.links import LinkSigner
-from beredskab.models import ActionToken
 from beredskab.outbox.health import ComponentHealth, HealthBoard
 from beredskab.outbox.messages import (
     RECEIPT_CHANNELS,
@@ -38,19 +37,13 @@ from beredskab.outbox.messages import (
     Reconciler,
     message_for,
 )
-from beredskab.outbox.recorder import Pending, Recorder
+from beredskab.outbox.recorder import Pending, Recorder, Slot
+from beredskab.outbox.sending import Sender
 from beredskab.pacing import PaceLimits, Pacer
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
 from beredskab.storage.repositories.deliveries import Claimed
 from notifier.base import Channel
-from notifier.errors import (
-    DeliveryError,
-    PermanentDeliveryError,
-    TransientDeliveryError,
-    UnknownOutcomeError,
-    stray_cancellation,
-)
 from notifier.types import ChannelKind
 
 __all__ = [
@@ -70,11 +63,9 @@ RECORD_GROUP = 100
 RECORD_SECONDS = 0.05
 """Outcomes are committed in groups: at the latest 50 ms after the first of a group returned,
 or at once when 100 are waiting (or every send of the round has returned)."""
-START_WITHIN = 0.6
-SEND_WITHIN = 0.3
-"""A leased row's send must start within 60 % of the lease and is cut off (outcome unknown)
-after 30 %, so it is recorded before the lease runs out and nobody else takes the row while
-it is in the air. A row whose turn comes later is given back unsent."""
+ABANDON_AT = 0.95
+"""A send that has not returned at 95 % of its lease (a client that ignores its timeout) is
+abandoned: the round ends, and the row is taken up again after its lease like any other."""
 FALLBACK = "outbox.fallback"
 LAST_TRY_SECONDS = 3.0
 """At stop, how long a worker tries once more to record what the database refused."""
@@ -82,6 +73,16 @@ LAST_TRY_SECONDS = 3.0
 
 def _component(kind: ChannelKind) -> str:
     return f"outbox.{kind.value}"
+
+
+class SendsAbandoned(Exception):
+    """Sends of a round did not return within their lease; their rows are taken up again."""
+
+
+def _retrieve(task: asyncio.Task[Pending]) -> None:
+    """Done callback of an abandoned send: consume its result so nothing is logged twice."""
+    if not task.cancelled():
+        task.exception()
 
 
 class Outbox:
@@ -98,8 +99,6 @@ class Outbox:
         signer: LinkSigner | None = None,
     ) -> None:
         self._db = db
-        self._link_base = link_base
-        self._signer = signer
         self._channels = dict(channels)
         self._settings = settings
         self._backoff = Backoff(
@@ -110,6 +109,13 @@ class Outbox:
         self._in_flight = {
             kind: asyncio.Semaphore(settings.max_in_flight) for kind in self._channels
         }
+        self._sender = Sender(
+            channels=self._channels,
+            pacers=self._pacers,
+            lease_seconds=settings.lease_seconds,
+            link_base=link_base,
+            signer=signer,
+        )
         self._wake = asyncio.Event()
         self._recorder = Recorder(db=db, backoff=self._backoff, on_handover=self.wake)
         self._health = HealthBoard()
@@ -184,6 +190,7 @@ class Outbox:
         limit = self._pacers[kind].claim_limit(
             lease_seconds=settings.lease_seconds, batch_size=settings.batch_size
         )
+        claimed_at = time.monotonic()  # no later than the database's lease start
         async with self._db.transaction() as tx:
             batch = await tx.deliveries.claim(
                 owner=owner,
@@ -195,36 +202,56 @@ class Outbox:
             tokens = await tx.people.tokens_for_many([c.delivery.id for c in batch])
         if not batch:
             return 0
-        lease_ends = time.monotonic() + settings.lease_seconds
-        sends = {
-            asyncio.create_task(self._dispatch(c, tokens.get(c.delivery.id, []), owner, lease_ends))
-            for c in batch
-        }
-        await self._collect(kind, sends)
+        lease_ends = claimed_at + settings.lease_seconds
+        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]] = {}
+        for claimed in batch:
+            slot = Slot(self._in_flight[kind])
+            tokens_of = tokens.get(claimed.delivery.id, [])
+            task = asyncio.create_task(
+                self._sender.dispatch(
+                    claimed, tokens_of, owner=owner, slot=slot, lease_ends=lease_ends
+                )
+            )
+            sends[task] = (claimed, slot)
+        give_up_at = lease_ends - settings.lease_seconds * (1 - ABANDON_AT)
+        await self._collect(kind, sends, give_up_at)
         return len(batch)
 
-    async def _collect(self, kind: ChannelKind, sends: set[asyncio.Task[Pending]]) -> None:
+    async def _collect(
+        self,
+        kind: ChannelKind,
+        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]],
+        give_up_at: float,
+    ) -> None:
         """Record outcomes as sends return. A failed write is kept (holding its in-flight
-        slots) and retried after a pause while the round still collects every send."""
+        slots) and retried after a pause while the round still collects every send; sends
+        still out at ``give_up_at`` (monotonic) are abandoned."""
+        pending = set(sends)
         group: list[Pending] = []
         first_at = retry_at = 0.0
         failure: Exception | None = None
-        while sends or group:
-            if sends:
+        abandoned: SendsAbandoned | None = None
+        while pending or group:
+            if pending:
                 deadline = retry_at if failure is not None else first_at + RECORD_SECONDS
-                timeout = None if not (group or failure) else max(0.0, deadline - time.monotonic())
-                done, sends = await asyncio.wait(
-                    sends, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                wake_at = min(deadline, give_up_at) if (group or failure) else give_up_at
+                done, pending = await asyncio.wait(
+                    pending,
+                    timeout=max(0.0, wake_at - time.monotonic()),
+                    return_when=asyncio.FIRST_COMPLETED,
                 )
                 if done and not group:
                     first_at = time.monotonic()
-                group += [future.result() for future in done]
+                group += [task.result() for task in done]
+                if pending and time.monotonic() >= give_up_at:
+                    abandoned = self._abandon(kind, pending, sends)
+                    pending = set()
             now = time.monotonic()
             if failure is not None:
-                if sends and now < retry_at:
+                if pending and now < retry_at:
                     continue
             elif not group or (
-                sends and len(group) < RECORD_GROUP and now - first_at < RECORD_SECONDS
+                pending and len(group) < RECORD_GROUP and now - first_at < RECORD_SECONDS
             ):
                 continue
             try:
@@ -236,36 +263,27 @@ class Outbox:
             group = []
         if failure is not None:
             raise failure
+        if abandoned is not None:
+            raise abandoned
 
-    async def _dispatch(
-        self, claimed: Claimed, tokens: list[ActionToken], owner: str, lease_ends: float
-    ) -> Pending:
-        """Send one leased row within the channel's in-flight bound; never raises (except
-        when cancelled). The slot is released once the outcome is recorded."""
-        slot = self._in_flight[claimed.delivery.channel]
-        await slot.acquire()
-        try:
-            start_by = lease_ends - self._settings.lease_seconds * (1 - START_WITHIN)
-            outcome = await self._send(claimed, tokens, start_by)
-        except Exception as error:  # a bug in a channel or here: retry the row, keep its lease
-            log.exception("delivery %s: unexpected error while sending", claimed.delivery.id)
-            outcome = Outcome(
-                claimed.delivery,
-                "retry",
-                error=f"{UNKNOWN}: unexpected {type(error).__name__}: {error}",
-            )
-        except asyncio.CancelledError:
-            if not stray_cancellation():  # shutting down: the row stays leased
-                slot.release()
-                raise
-            log.exception(
-                "delivery %s: the channel's client cancelled the send", claimed.delivery.id
-            )
-            outcome = Outcome(claimed.delivery, "retry", error=f"{UNKNOWN}: send cancelled")
-        except BaseException:
-            slot.release()
-            raise
-        return Pending(outcome=outcome, owner=owner, lease_ends=lease_ends, slot=slot)
+    def _abandon(
+        self,
+        kind: ChannelKind,
+        pending: set[asyncio.Task[Pending]],
+        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]],
+    ) -> SendsAbandoned:
+        """Stop waiting for sends that outlived their lease; free their slots."""
+        ids = sorted(sends[task][0].delivery.id for task in pending)
+        for task in pending:
+            task.cancel()
+            task.add_done_callback(_retrieve)
+            sends[task][1].release()
+        error = SendsAbandoned(
+            f"{len(ids)} {kind.value} sends did not return within their lease "
+            f"(deliveries {ids[:10]}); they are taken up again after the lease"
+        )
+        log.error("%s", error)
+        return error
 
     async def _worker(self, kind: ChannelKind, stop: asyncio.Event) -> None:
         owner = uuid.uuid4().hex[:12]
@@ -314,43 +332,3 @@ class Outbox:
         )
         for waiter in waiters:
             waiter.cancel()
-
-    async def _send(self, claimed: Claimed, tokens: list[ActionToken], start_by: float) -> Outcome:
-        """Hand one leased row to its channel (after reconciling an uncertain earlier try),
-        unless its turn came after ``start_by`` (monotonic): then it is given back unsent."""
-        delivery = claimed.delivery
-        channel = self._channels.get(delivery.channel)
-        if channel is None:
-            return Outcome(delivery, "fail", error=f"no channel for {delivery.channel.value}")
-        uncertain = claimed.abandoned or (delivery.error or "").startswith(UNKNOWN)
-        if uncertain and isinstance(channel, Reconciler):
-            since = delivery.created_at - timedelta(minutes=1)
-            try:
-                found = await channel.find_recent(delivery.address, since, delivery.short_text)
-            except DeliveryError as exc:
-                return Outcome(delivery, "retry", error=f"{UNKNOWN}: lookup failed: {exc}")
-            if found:
-                log.info("delivery %s had already gone out as %s", delivery.id, found[0])
-                return Outcome(delivery, "sent", provider_id=found[0])
-        recipient, message = message_for(
-            delivery, tokens, link_base=self._link_base, signer=self._signer
-        )
-        within = self._settings.lease_seconds * SEND_WITHIN
-        try:
-            async with self._pacers[delivery.channel].turn(delivery.address):
-                if time.monotonic() > start_by:
-                    return Outcome(delivery, "release")
-                async with asyncio.timeout(within):
-                    receipt = await channel.send(recipient, message)
-        except PermanentDeliveryError as exc:
-            return Outcome(delivery, "fail", error=str(exc))
-        except (TransientDeliveryError, UnknownOutcomeError, TimeoutError, OSError) as exc:
-            if isinstance(exc, TimeoutError):
-                exc = UnknownOutcomeError(f"no answer within {within:g}s")
-            elif isinstance(exc, OSError):
-                exc = UnknownOutcomeError(f"connection lost: {exc}")
-            retry_after = exc.retry_after if isinstance(exc, TransientDeliveryError) else None
-            return Outcome(
-                delivery, "retry", error=f"{type(exc).__name__}: {exc}", retry_after=retry_after
-            )
-        return Outcome(delivery, "sent", status=receipt.status, provider_id=receipt.provider_id)

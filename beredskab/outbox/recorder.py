@@ -27,6 +27,26 @@ from notifier.types import ChannelKind, DeliveryStatus
 log = logging.getLogger("beredskab.outbox")
 
 
+class Slot:
+    """One of a channel's in-flight slots, released at most once (when its outcome is
+    recorded, or when its send is cancelled or abandoned)."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = False
+
+    async def acquire(self) -> None:
+        """Wait for a free slot."""
+        await self._slots.acquire()
+        self._held = True
+
+    def release(self) -> None:
+        """Give the slot back; idempotent."""
+        if self._held:
+            self._held = False
+            self._slots.release()
+
+
 @dataclass(eq=False)
 class Pending:
     """An outcome waiting to be written, with the in-flight slot it holds until then."""
@@ -35,7 +55,7 @@ class Pending:
     owner: str
     lease_ends: float
     """``time.monotonic()`` when the row's lease runs out."""
-    slot: asyncio.Semaphore
+    slot: Slot
 
 
 class Recorder:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import sqlite3
 from collections import Counter
@@ -301,3 +302,61 @@ async def test_workers_outlive_a_database_lock_and_record_what_was_sent(
         await runner
     assert len(channel.sent) == sms == len(set(channel.sent))
     assert all(d.attempts == 1 for d in await deliveries(db, nr) if d.channel is ChannelKind.SMS)
+
+
+class StubbornChannel:
+    """A client that ignores cancellation and never answers the first send to one address
+    (a library bug); everything else goes through."""
+
+    name: ClassVar[str] = "stubborn"
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.hung = 0
+        self.done = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        if recipient.address == self.address and not self.hung:
+            self.hung += 1
+            while not self.done.is_set():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.done.wait()
+            raise TransientDeliveryError("finally gave up")
+        self.sent.append(message.key)
+        return Receipt(provider_id=f"p-{message.key}")
+
+    async def aclose(self) -> None:
+        self.done.set()
+
+
+@pytest.mark.timeout(120)
+async def test_a_send_that_never_returns_is_abandoned_and_its_row_taken_up_after_the_lease(
+    db: Database, plan: Plan, caplog: pytest.LogCaptureFixture
+) -> None:
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
+    address = "+4520100003"
+    channel = StubbornChannel(address)
+    settings = OutboxSettings(lease_seconds=3, poll_seconds=0.05, backoff_base_seconds=0.1)
+    outbox = Outbox(db=db, channels={ChannelKind.SMS: channel}, settings=settings)
+    sms = (await _sms_states(db, nr))[DeliveryStatus.QUEUED]
+    stop = asyncio.Event()
+    runner = asyncio.create_task(outbox.run(stop))
+    try:
+
+        async def all_sent() -> bool:
+            return (await _sms_states(db, nr)) == Counter({DeliveryStatus.SENT: sms})
+
+        await _wait(all_sent)
+    finally:
+        channel.done.set()
+        stop.set()
+        await runner
+    row = next(d for d in await deliveries(db, nr) if d.address == address)
+    assert channel.hung == 1 and row.attempts == 2 and len(channel.sent) == sms
+    assert "outbox.sms degraded" in caplog.text
+    assert "sms sends did not return within their lease (deliveries [" in caplog.text
+    assert outbox.health()["outbox.sms"].state == "ok"
