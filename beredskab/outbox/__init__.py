@@ -214,7 +214,12 @@ class Outbox:
             )
             sends[task] = (claimed, slot)
         give_up_at = lease_ends - settings.lease_seconds * (1 - ABANDON_AT)
-        await self._collect(kind, sends, give_up_at)
+        try:
+            await self._collect(kind, sends, give_up_at)
+        except BaseException:  # cancelled (shutdown) or failed: no send outlives its round
+            for task in sends:
+                task.cancel()
+            raise
         return len(batch)
 
     async def _collect(
