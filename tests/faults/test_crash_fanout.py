@@ -1,10 +1,11 @@
 """kill -9 in the middle of a large fan-out through all three real channels, then a restart.
 
-The real ``beredskab serve`` (``tests/e2e/service.py``) sends an activation of gruppe 1 to a
-generated fictional directory of 700 extra people — more than 2,000 messages over SMS
-(``RecordingTwilio``), email (aiosmtpd, with some latency so it streams) and Telegram (the
-Bot API stand-in) — and is killed with SIGKILL while every channel is mid-stream. A second
-``serve`` takes the rows over once the dead one's leases run out.
+The real ``beredskab serve`` (``tests/e2e/service.py``), on SQLite and on PostgreSQL, sends
+an activation of gruppe 1 to a generated fictional directory of 700 extra people — more
+than 2,000 messages over SMS (``RecordingTwilio``), email (aiosmtpd, with some latency so it
+streams) and Telegram (the Bot API stand-in) — and is killed with SIGKILL while every
+channel is mid-stream. A second ``serve`` takes the rows over once the dead one's leases
+run out.
 
 Checked: 0 lost (every row ends sent or delivered, every email and Telegram message
 arrived); SMS exactly once (each SMS row is one message at Twilio, nobody got one twice: the
@@ -62,9 +63,9 @@ def _outbox_running(health: Health) -> bool:
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    """The service's own SQLite file, opened by the test to look at what it stored."""
-    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'var' / 'beredskab.sqlite3'}")
+async def service_db(db_url: str) -> AsyncIterator[Database]:
+    """The service's database (SQLite or PostgreSQL), opened by the test to look at it."""
+    database = Database(db_url)
     yield database
     await database.dispose()
 
@@ -80,9 +81,10 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
     recording_twilio: RecordingTwilio,
     smtp_peer: SmtpPeer,
     fake_bot_api: FakeBotApi,
-    db: Database,
+    db_url: str,
+    service_db: Database,
 ) -> None:
-    twilio, smtp, telegram = recording_twilio, smtp_peer, fake_bot_api
+    twilio, smtp, telegram, db = recording_twilio, smtp_peer, fake_bot_api, service_db
     smtp.handler.latency = EMAIL_LATENCY
     directory = big_directory(PEOPLE, tmp_path)
     config = write_config(
@@ -93,6 +95,7 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
         telegram_url=telegram.base_url,
         outbox=OUTBOX,
         twilio="timeout_seconds = 30\n",
+        extra=f'[database]\nurl = "{db_url}"\n',
     )
     text = config.read_text(encoding="utf-8")
     config.write_text(
@@ -145,7 +148,7 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
     assert telegram_dup <= MAX_IN_FLIGHT, telegram_dup
     in_air = Counter(d.channel.value for d in at_kill if d.status is DeliveryStatus.SENDING)
     print(
-        f"\nfaults: kill -9 mid fan-out: {len(rows)} messages "
+        f"\nfaults: kill -9 mid fan-out [{db.dialect}]: {len(rows)} messages "
         f"({dict(Counter(d.channel.value for d in rows))}); at the kill the peers had "
         f"SMS/email/Telegram {peers_at_kill}, rows leased {dict(in_air)}; settled "
         f"{settled_in:.1f} s after the kill (lease 30 s); lost=0; SMS dup=0 "
