@@ -12,12 +12,15 @@ from datetime import timedelta
 from typing import ClassVar
 
 import pytest
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from beredskab import activation
 from beredskab.outbox import Backoff, Outbox
+from beredskab.outbox.health import HealthBoard
 from beredskab.plan import Plan
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
+from beredskab.storage.repositories.deliveries import is_database_error
 from notifier.errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 from tests.beredskab.helpers import POLICE, deliveries
@@ -360,3 +363,35 @@ async def test_a_send_that_never_returns_is_abandoned_and_its_row_taken_up_after
     assert "outbox.sms degraded" in caplog.text
     assert "sms sends did not return within their lease (deliveries [" in caplog.text
     assert outbox.health()["outbox.sms"].state == "ok"
+
+
+def test_health_logs_each_change_once_and_backs_off_with_a_cap(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    board = HealthBoard()
+    board.register("outbox.sms")
+    error = OSError("connection refused")
+    pauses = [board.degraded("outbox.sms", error) for _ in range(8)]
+    assert pauses == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0]
+    state = board.snapshot()["outbox.sms"]
+    assert state.state == "degraded" and "database unavailable: OSError" in state.reason
+    assert caplog.text.count("outbox.sms degraded") == 1
+    board.ok("outbox.sms")
+    board.ok("outbox.sms")
+    assert caplog.text.count("outbox.sms recovered") == 1
+    assert board.snapshot()["outbox.sms"].state == "ok"
+    assert board.degraded("outbox.sms", RuntimeError("bug")) == 0.2  # a new failure streak
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked")), True),
+        (InterfaceError("SELECT 1", {}, Exception("connection is closed")), True),
+        (ConnectionResetError("reset by peer"), True),
+        (IntegrityError("INSERT", {}, Exception("duplicate key")), False),
+        (RuntimeError("bug"), False),
+    ],
+)
+def test_database_errors_are_told_from_bugs(error: Exception, transient: bool) -> None:
+    assert is_database_error(error) is transient
