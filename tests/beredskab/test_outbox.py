@@ -20,7 +20,7 @@ from beredskab.outbox.health import HealthBoard
 from beredskab.plan import Plan
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
-from beredskab.storage.repositories.deliveries import is_database_error
+from beredskab.storage.repositories.deliveries import NewDelivery, is_database_error
 from notifier.errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 from tests.beredskab.helpers import POLICE, deliveries
@@ -395,3 +395,40 @@ def test_health_logs_each_change_once_and_backs_off_with_a_cap(
 )
 def test_database_errors_are_told_from_bugs(error: Exception, transient: bool) -> None:
     assert is_database_error(error) is transient
+
+
+async def test_an_outcome_that_cannot_be_written_blocks_no_other(db: Database, plan: Plan) -> None:
+    """A corrupt row (a fallback channel that does not exist) makes its failure's write raise;
+    the other outcomes of the group are written one by one, the bad one is kept (its row stays
+    leased) and the channel reports it."""
+    nr, channel, outbox = await _setup(db, plan)
+    bad_address = "+4599999999"
+    async with db.transaction() as tx:
+        [bad_id] = await tx.deliveries.enqueue(
+            [
+                NewDelivery(
+                    incident_id=None,
+                    person_id="sara-lund",
+                    channel=ChannelKind.SMS,
+                    address=bad_address,
+                    template="test",
+                    subject="s",
+                    text="t",
+                    short_text="t",
+                    notification="corrupt-1",
+                    policy="fallback",
+                    alternates="pigeon loft-3",
+                )
+            ],
+            now=tx.now,
+        )
+    channel.failures[bad_address] = [PermanentDeliveryError("21211 invalid number")]
+    with pytest.raises(ValueError, match="pigeon"):
+        await outbox.run_once(kind=ChannelKind.SMS)
+    rows = await deliveries(db, nr)
+    assert all(d.status is DeliveryStatus.SENT for d in rows if d.channel is ChannelKind.SMS)
+    async with db.transaction() as tx:
+        bad = await tx.deliveries.get(bad_id)
+    assert bad is not None and bad.status is DeliveryStatus.SENDING
+    state = outbox.health()["outbox.sms"]
+    assert state.state == "degraded" and "ValueError" in state.reason
