@@ -14,6 +14,7 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import aiohttp
+from twilio.base import values
 from twilio.base.exceptions import (
     TwilioException,
     TwilioRestException,
@@ -288,10 +289,14 @@ class TwilioSmsChannel(_TwilioChannel):
         return Receipt(provider_id=str(created.sid), status=DeliveryStatus.SENT)
 
     async def find_recent(self, to: str, since: datetime, body: str | None = None) -> list[str]:
-        """SIDs of messages sent to ``to`` (from our sender) created at or after ``since``,
-        only those with exactly ``body`` when it is given.
+        """SIDs of messages sent to ``to`` (from our sender number, or through our messaging
+        service) created at or after ``since``, only those with exactly ``body`` when given.
 
         Used to reconcile an unknown outcome before re-sending. ``since`` must be tz-aware.
+        Without a sender number the ``From`` filter is left out (``None`` there is not a
+        valid query value: the lookup raised ``TypeError`` for a messaging service, which
+        killed the outbox worker and left rows ``sending``); the messaging service is then
+        checked on each message instead.
         """
         if since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
@@ -300,7 +305,7 @@ class TwilioSmsChannel(_TwilioChannel):
             async with asyncio.timeout(self.config.timeout):
                 found = await client.messages.list_async(
                     to=to,
-                    from_=self.config.from_number or None,
+                    from_=self.config.from_number or values.unset,
                     date_sent_after=since,
                     limit=self.lookup_limit,
                     page_size=self.lookup_limit,
@@ -317,11 +322,13 @@ class TwilioSmsChannel(_TwilioChannel):
             raise TransientDeliveryError("Twilio message lookup cancelled by the client") from error
         # Twilio filters DateSent by day only; narrow to the window here. Queued messages
         # have no date_sent yet, so compare creation times.
+        service = None if self.config.from_number else self.config.messaging_service_sid
         return [
             str(item.sid)
             for item in found
             if (item.date_created is None or item.date_created >= since)
             and (body is None or item.body == body)
+            and (service is None or item.messaging_service_sid == service)
         ]
 
 

@@ -25,7 +25,7 @@ from notifier.pool import ChannelPool
 from notifier.types import ChannelKind
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
 from tests.peers.telegram_api import FakeBotApi
-from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, SERVICE_SID
 from tests.peers.twilio_recording import RecordingTwilio
 
 CHAT_BASE = 700_000
@@ -58,14 +58,21 @@ async def link_chats(db: Database, plan: Plan) -> None:
 
 
 def channels(
-    twilio: RecordingTwilio, smtp: SmtpPeer, telegram: FakeBotApi, folder: Path
+    twilio: RecordingTwilio,
+    smtp: SmtpPeer,
+    telegram: FakeBotApi,
+    folder: Path,
+    *,
+    messaging_service: bool = False,
 ) -> dict[ChannelKind, Channel]:
-    """The real SMS, email (a pool of 4 connections) and Telegram channels at the peers."""
+    """The real SMS, email (a pool of 4 connections) and Telegram channels at the peers; SMS
+    from ``FROM_NUMBER``, or through a messaging service (no fixed sender number)."""
     sms = TwilioSmsChannel(
         TwilioConfig(
             account_sid=ACCOUNT_SID,
             auth_token=AUTH_TOKEN,
-            from_number=FROM_NUMBER,
+            from_number=None if messaging_service else FROM_NUMBER,
+            messaging_service_sid=SERVICE_SID if messaging_service else None,
             timeout=PROVIDER_TIMEOUT,
         ),
         http_client=TwilioHttpClient(base_url=twilio.base_url),

@@ -62,7 +62,9 @@ SETTINGS = OutboxSettings(
 
 
 @pytest.mark.timeout(300)
+@pytest.mark.parametrize("sender", ["number", "messaging-service"])
 async def test_resets_lose_nothing_duplicate_no_sms_and_leave_no_row_leased(
+    sender: str,
     db: Database,
     tmp_path: Path,
     recording_twilio: RecordingTwilio,
@@ -71,7 +73,9 @@ async def test_resets_lose_nothing_duplicate_no_sms_and_leave_no_row_leased(
 ) -> None:
     twilio, smtp, telegram = recording_twilio, smtp_peer, fake_bot_api
     plan = load_plan(playbooks_dir=None, directory_file=big_directory(PEOPLE, tmp_path))
-    wired = channels(twilio, smtp, telegram, tmp_path)
+    wired = channels(
+        twilio, smtp, telegram, tmp_path, messaging_service=sender == "messaging-service"
+    )
     watch = LeaseWatch(db, grace=timedelta(seconds=SETTINGS.lease_seconds))
     try:
         await link_chats(db, plan)
@@ -127,7 +131,8 @@ async def test_resets_lose_nothing_duplicate_no_sms_and_leave_no_row_leased(
     assert all(h.state == "ok" for h in health.values()), health
     per_channel = Counter(d.channel.value for d in rows)
     print(
-        f"\nfaults: provider resets [{db.dialect}]: {len(rows)} rows {dict(per_channel)} in "
+        f"\nfaults: provider resets [{db.dialect}, SMS from a {sender}]: {len(rows)} rows "
+        f"{dict(per_channel)} in "
         f"{took:.1f} s; {RESETS} resets per provider after the message was taken; "
         f"{len(dead)} rows of a dead worker taken up again; lost=0; SMS dup=0 "
         f"({len(reconciled)} reconciled, {len(twilio.lookups)} lookups); email dup={email_dup}; "

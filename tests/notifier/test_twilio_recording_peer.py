@@ -12,7 +12,7 @@ import pytest
 from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
 from notifier.errors import PermanentDeliveryError, UnknownOutcomeError
 from notifier.types import ChannelKind, Message, Recipient
-from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, SERVICE_SID
 from tests.peers.twilio_recording import RecordingTwilio, recording_twilio
 
 __all__ = ["recording_twilio"]
@@ -124,3 +124,23 @@ async def test_an_answer_that_is_not_json_is_an_unknown_outcome() -> None:
     finally:
         await channel.aclose()
         await runner.cleanup()
+
+
+async def test_a_messaging_service_can_reconcile_too(recording_twilio: RecordingTwilio) -> None:
+    """Without a sender number the lookup leaves ``From`` out (``None`` there made the twilio
+    library raise ``TypeError``) and keeps only the service's own messages."""
+    config = TwilioConfig(
+        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, messaging_service_sid=SERVICE_SID
+    )
+    channel = TwilioSmsChannel(
+        config, http_client=TwilioHttpClient(base_url=recording_twilio.base_url)
+    )
+    numbered = _channel(recording_twilio)
+    since = datetime.now(UTC) - timedelta(minutes=1)
+    try:
+        receipt = await channel.send(TO, _message("Alarm"))
+        await numbered.send(TO, _message("Alarm"))  # same text from a number, not the service
+        assert await channel.find_recent(TO.address, since, "Alarm") == [receipt.provider_id]
+    finally:
+        await channel.aclose()
+        await numbered.aclose()

@@ -51,6 +51,7 @@ class SentSms:
     status_callback: str
     created_at: datetime
     answered: bool = False
+    messaging_service_sid: str = ""
 
 
 @dataclass
@@ -210,7 +211,7 @@ class RecordingTwilio:
             "error_code": None,
             "error_message": None,
             "from": sms.from_,
-            "messaging_service_sid": None,
+            "messaging_service_sid": sms.messaging_service_sid or None,
             "num_media": "0",
             "num_segments": "1",
             "price": None,
@@ -234,6 +235,7 @@ class RecordingTwilio:
             return refused
         form = await request.post()
         to, sender, body = (str(form.get(k, "")) for k in ("To", "From", "Body"))
+        service = str(form.get("MessagingServiceSid", ""))
         if not to:
             return _error(400, 21604, "A 'To' phone number is required.")
         if not body:
@@ -245,6 +247,7 @@ class RecordingTwilio:
             body=body,
             status_callback=str(form.get("StatusCallback", "")),
             created_at=datetime.now(UTC).replace(microsecond=0),
+            messaging_service_sid=service,
         )
         resetting = self._resetting(request)
         if resetting and not self._reset_recorded:
