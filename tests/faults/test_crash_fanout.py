@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -78,6 +78,7 @@ async def _counts(db: Database, incident: int) -> dict[tuple[ChannelKind, Delive
 @pytest.mark.timeout(420)
 async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was_in_the_air(
     tmp_path: Path,
+    record_property: Callable[[str, object], None],
     recording_twilio: RecordingTwilio,
     smtp_peer: SmtpPeer,
     fake_bot_api: FakeBotApi,
@@ -147,8 +148,8 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
     assert email_dup <= MAX_IN_FLIGHT, email_dup
     assert telegram_dup <= MAX_IN_FLIGHT, telegram_dup
     in_air = Counter(d.channel.value for d in at_kill if d.status is DeliveryStatus.SENDING)
-    print(
-        f"\nfaults: kill -9 mid fan-out [{db.dialect}]: {len(rows)} messages "
+    figures = (
+        f"faults: kill -9 mid fan-out [{db.dialect}]: {len(rows)} messages "
         f"({dict(Counter(d.channel.value for d in rows))}); at the kill the peers had "
         f"SMS/email/Telegram {peers_at_kill}, rows leased {dict(in_air)}; settled "
         f"{settled_in:.1f} s after the kill (lease 30 s); lost=0; SMS dup=0 "
@@ -156,3 +157,5 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
         f"email dup={email_dup}, Telegram dup={telegram_dup} (bound {MAX_IN_FLIGHT} per "
         f"channel); outbox after restart: {health.get('outbox')}"
     )
+    print(f"\n{figures}")
+    record_property("figures", figures)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -67,6 +68,7 @@ async def test_resets_lose_nothing_duplicate_no_sms_and_leave_no_row_leased(
     sender: str,
     db: Database,
     tmp_path: Path,
+    record_property: Callable[[str, object], None],
     recording_twilio: RecordingTwilio,
     smtp_peer: SmtpPeer,
     fake_bot_api: FakeBotApi,
@@ -130,11 +132,13 @@ async def test_resets_lose_nothing_duplicate_no_sms_and_leave_no_row_leased(
     assert watch.overdue == {}, f"rows left sending past their lease: {watch.overdue}"
     assert all(h.state == "ok" for h in health.values()), health
     per_channel = Counter(d.channel.value for d in rows)
-    print(
-        f"\nfaults: provider resets [{db.dialect}, SMS from a {sender}]: {len(rows)} rows "
+    figures = (
+        f"faults: provider resets [{db.dialect}, SMS from a {sender}]: {len(rows)} rows "
         f"{dict(per_channel)} in "
         f"{took:.1f} s; {RESETS} resets per provider after the message was taken; "
         f"{len(dead)} rows of a dead worker taken up again; lost=0; SMS dup=0 "
         f"({len(reconciled)} reconciled, {len(twilio.lookups)} lookups); email dup={email_dup}; "
         f"telegram dup={telegram_dup}; rows sending past lease=0"
     )
+    print(f"\n{figures}")
+    record_property("figures", figures)
