@@ -178,3 +178,24 @@ def telegram_duplicates(rows: list[Delivery], telegram: FakeBotApi) -> int:
     assert not missing, f"Telegram messages lost: {missing}"
     assert set(per_chat) <= set(wanted)
     return sum(per_chat.values()) - sum(wanted.values())
+
+
+def extra_copies(rows: list[Delivery], smtp: SmtpPeer, telegram: FakeBotApi) -> dict[int, int]:
+    """Email and Telegram rows that arrived more than once: row id → extra copies (a chat's
+    extra Telegram messages count against its last row)."""
+    extra: dict[int, int] = {}
+    received = Counter(str(m.message["Message-ID"]) for m in smtp.handler.received)
+    for row in rows:
+        if row.channel is ChannelKind.EMAIL:
+            copies = received[f"<delivery-{row.id}@example.org>"]
+            if copies > 1:
+                extra[row.id] = copies - 1
+    per_chat = Counter(m.chat_id for m in telegram.sent)
+    by_chat: dict[int, list[Delivery]] = {}
+    for row in rows:
+        if row.channel is ChannelKind.TELEGRAM:
+            by_chat.setdefault(int(row.address), []).append(row)
+    for chat, chat_rows in by_chat.items():
+        if per_chat[chat] > len(chat_rows):
+            extra[chat_rows[-1].id] = per_chat[chat] - len(chat_rows)
+    return extra
