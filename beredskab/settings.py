@@ -162,6 +162,10 @@ class OutboxSettings(_Section):
     backoff_base_seconds: float = Field(default=2.0, gt=0)
     backoff_max_seconds: float = Field(default=300.0, gt=0)
     fallback_after_seconds: float = Field(default=300.0, gt=0)
+    max_in_flight: int = Field(default=32, ge=1, le=1000)
+    """Per channel, across its workers: sends handed to the provider and not yet recorded.
+    The most a crash (kill -9, power loss) can send twice on a channel that cannot reconcile
+    (email, Telegram); SMS is reconciled with Twilio and never sent twice."""
 
 
 class Settings(BaseSettings):

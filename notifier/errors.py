@@ -10,6 +10,8 @@ NotifierError
 
 from __future__ import annotations
 
+import asyncio
+
 
 class NotifierError(Exception):
     """Base of every error raised by the notifier package."""
@@ -37,3 +39,11 @@ class UnknownOutcomeError(DeliveryError):
 
 class ChannelConfigError(NotifierError):
     """A channel cannot be built from the given settings; the message says what to set."""
+
+
+def stray_cancellation() -> bool:
+    """True inside ``except asyncio.CancelledError`` when nobody cancelled the current task:
+    a client library cancelled its own work (seen on connection resets). That is a failed
+    request whose outcome is unknown, not a shutdown, and must not end the caller."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() == 0

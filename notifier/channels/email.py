@@ -22,6 +22,7 @@ from notifier.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
     UnknownOutcomeError,
+    stray_cancellation,
 )
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 
@@ -147,8 +148,10 @@ def map_send_error(error: Exception) -> DeliveryError:
         return _by_code(first.code, f"{first.recipient}: {first.message}")
     if isinstance(error, aiosmtplib.SMTPResponseException):
         return _by_code(error.code, error.message)
-    if isinstance(error, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPTimeoutError | OSError):
-        return UnknownOutcomeError(f"SMTP connection lost while sending: {error}")
+    if isinstance(
+        error, aiosmtplib.SMTPServerDisconnected | aiosmtplib.SMTPTimeoutError | OSError | EOFError
+    ):
+        return UnknownOutcomeError(f"SMTP connection lost while sending: {error!r}")
     return PermanentDeliveryError(f"SMTP cannot send this message: {error}")
 
 
@@ -199,7 +202,7 @@ class SmtpEmailChannel:
         smtp = self._client()
         try:
             await smtp.connect()
-        except (aiosmtplib.SMTPException, OSError) as error:
+        except (aiosmtplib.SMTPException, OSError, EOFError) as error:
             smtp.close()
             raise map_connect_error(error) from error
         self._smtp = smtp
@@ -217,9 +220,14 @@ class SmtpEmailChannel:
             smtp = await self._connection()
             try:
                 await smtp.send_message(email)
-            except (aiosmtplib.SMTPException, OSError) as error:
+            except (aiosmtplib.SMTPException, OSError, EOFError, ValueError) as error:
                 self._drop()
                 raise map_send_error(error) from error
+            except asyncio.CancelledError as error:
+                self._drop()  # the connection is mid-transaction either way
+                if not stray_cancellation():
+                    raise
+                raise UnknownOutcomeError("SMTP send cancelled by the client") from error
             self._last_used = time.monotonic()
         return Receipt(provider_id=str(email["Message-ID"]), status=DeliveryStatus.SENT)
 

@@ -14,7 +14,12 @@ from typing import ClassVar
 from urllib.parse import quote
 
 import aiohttp
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base import values
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
@@ -27,6 +32,7 @@ from notifier.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
     UnknownOutcomeError,
+    stray_cancellation,
 )
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 
@@ -193,7 +199,9 @@ def map_twilio_error(error: TwilioRestException | TwilioServiceException) -> Del
 
 
 def map_transport_error(error: Exception) -> DeliveryError:
-    """Errors below HTTP: before connecting is transient; after, the outcome is unknown."""
+    """Errors below HTTP: before connecting is transient; after, the outcome is unknown
+    (a reset — ``ServerDisconnectedError``, ``ClientOSError``, a bare ``OSError`` — or an
+    answer that is not Twilio's JSON, ``ValueError``)."""
     if isinstance(error, aiohttp.ClientConnectorCertificateError | aiohttp.ClientSSLError):
         return PermanentDeliveryError(f"Twilio TLS failed: {error}")
     if isinstance(error, aiohttp.ClientConnectorError):
@@ -272,15 +280,23 @@ class TwilioSmsChannel(_TwilioChannel):
             raise map_twilio_error(error) from error
         except TimeoutError as error:
             raise UnknownOutcomeError(f"Twilio did not answer within {config.timeout}s") from error
-        except aiohttp.ClientError as error:
+        except (aiohttp.ClientError, OSError, ValueError, TwilioException) as error:
             raise map_transport_error(error) from error
+        except asyncio.CancelledError as error:
+            if not stray_cancellation():
+                raise
+            raise UnknownOutcomeError("Twilio request cancelled by the HTTP client") from error
         return Receipt(provider_id=str(created.sid), status=DeliveryStatus.SENT)
 
     async def find_recent(self, to: str, since: datetime, body: str | None = None) -> list[str]:
-        """SIDs of messages sent to ``to`` (from our sender) created at or after ``since``,
-        only those with exactly ``body`` when it is given.
+        """SIDs of messages sent to ``to`` (from our sender number, or through our messaging
+        service) created at or after ``since``, only those with exactly ``body`` when given.
 
         Used to reconcile an unknown outcome before re-sending. ``since`` must be tz-aware.
+        Without a sender number the ``From`` filter is left out (``None`` there is not a
+        valid query value: the lookup raised ``TypeError`` for a messaging service, which
+        killed the outbox worker and left rows ``sending``); the messaging service is then
+        checked on each message instead.
         """
         if since.tzinfo is None:
             raise ValueError("since must be timezone-aware")
@@ -289,7 +305,7 @@ class TwilioSmsChannel(_TwilioChannel):
             async with asyncio.timeout(self.config.timeout):
                 found = await client.messages.list_async(
                     to=to,
-                    from_=self.config.from_number or None,
+                    from_=self.config.from_number or values.unset,
                     date_sent_after=since,
                     limit=self.lookup_limit,
                     page_size=self.lookup_limit,
@@ -298,15 +314,21 @@ class TwilioSmsChannel(_TwilioChannel):
             raise map_twilio_error(error) from error
         except TimeoutError as error:
             raise TransientDeliveryError("Twilio message lookup timed out") from error
-        except aiohttp.ClientError as error:
-            raise TransientDeliveryError(f"Twilio message lookup failed: {error}") from error
+        except (aiohttp.ClientError, OSError, ValueError, TwilioException) as error:
+            raise TransientDeliveryError(f"Twilio message lookup failed: {error!r}") from error
+        except asyncio.CancelledError as error:
+            if not stray_cancellation():
+                raise
+            raise TransientDeliveryError("Twilio message lookup cancelled by the client") from error
         # Twilio filters DateSent by day only; narrow to the window here. Queued messages
         # have no date_sent yet, so compare creation times.
+        service = None if self.config.from_number else self.config.messaging_service_sid
         return [
             str(item.sid)
             for item in found
             if (item.date_created is None or item.date_created >= since)
             and (body is None or item.body == body)
+            and (service is None or item.messaging_service_sid == service)
         ]
 
 
@@ -357,8 +379,12 @@ class TwilioVoiceChannel(_TwilioChannel):
             raise map_twilio_error(error) from error
         except TimeoutError as error:
             raise UnknownOutcomeError(f"Twilio did not answer within {config.timeout}s") from error
-        except aiohttp.ClientError as error:
+        except (aiohttp.ClientError, OSError, ValueError, TwilioException) as error:
             raise map_transport_error(error) from error
+        except asyncio.CancelledError as error:
+            if not stray_cancellation():
+                raise
+            raise UnknownOutcomeError("Twilio request cancelled by the HTTP client") from error
         return Receipt(provider_id=str(call.sid), status=DeliveryStatus.SENT)
 
 

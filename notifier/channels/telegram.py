@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import ClassVar
 
 from aiogram import Bot
@@ -28,6 +29,7 @@ from notifier.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
     UnknownOutcomeError,
+    stray_cancellation,
 )
 from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 
@@ -129,6 +131,12 @@ class TelegramChannel:
             )
         except AiogramError as error:
             raise map_error(error) from error
+        except OSError as error:  # below aiogram's own mapping: the request may have arrived
+            raise UnknownOutcomeError(f"Telegram connection lost: {error!r}") from error
+        except asyncio.CancelledError as error:
+            if not stray_cancellation():
+                raise
+            raise UnknownOutcomeError("Telegram request cancelled by the HTTP client") from error
         return Receipt(
             provider_id=f"{sent.chat.id}:{sent.message_id}", status=DeliveryStatus.DELIVERED
         )

@@ -50,7 +50,7 @@ TWILIO = TwilioConfig(
     auth_token=AUTH_TOKEN,
     from_number=FROM_NUMBER,
     status_callback_base="http://127.0.0.1:8080",
-    timeout=2.0,
+    timeout=30.0,  # generous: a loaded machine is slow, not a failed send
 )
 
 

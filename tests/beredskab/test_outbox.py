@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
+import sqlite3
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import ClassVar
 
 import pytest
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from beredskab import activation
 from beredskab.outbox import Backoff, Outbox
+from beredskab.outbox.health import HealthBoard
 from beredskab.plan import Plan
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
+from beredskab.storage.repositories.deliveries import NewDelivery, is_database_error
 from notifier.errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 from tests.beredskab.helpers import POLICE, deliveries
@@ -138,7 +146,7 @@ async def test_workers_stop_cleanly(db: Database, plan: Plan) -> None:
         channel.changed.clear()
         await channel.changed.wait()
     stop.set()
-    await asyncio.wait_for(runner, timeout=5)
+    await asyncio.wait_for(runner, timeout=60)
     assert len(channel.sent) == len(await deliveries(db, nr))
 
 
@@ -153,3 +161,274 @@ def test_backoff(attempt: int, retry_after: float | None, expected: float) -> No
 def test_backoff_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
         Backoff(10, 5, 3)
+
+
+class GatedChannel:
+    """A channel whose sends wait until the test lets them through, one ``release`` each;
+    it counts how many are in the air at once."""
+
+    name: ClassVar[str] = "gated"
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
+
+    def __init__(self) -> None:
+        self.turns = asyncio.Semaphore(0)
+        self.active = 0
+        self.peak = 0
+        self.sent: list[str] = []
+
+    def release(self, n: int = 1) -> None:
+        for _ in range(n):
+            self.turns.release()
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+        try:
+            await self.turns.acquire()
+        finally:
+            self.active -= 1
+        self.sent.append(message.key)
+        return Receipt(provider_id=f"p-{message.key}")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def _wait(condition: Callable[[], Awaitable[bool] | bool], within: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        result = condition()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        assert asyncio.get_running_loop().time() < deadline, "timed out waiting"
+        await asyncio.sleep(0.05)
+
+
+async def _sms_states(db: Database, nr: int) -> Counter[DeliveryStatus]:
+    return Counter(d.status for d in await deliveries(db, nr) if d.channel is ChannelKind.SMS)
+
+
+@pytest.mark.parametrize("error", [RuntimeError("bug in a channel"), asyncio.CancelledError()])
+async def test_an_unexpected_error_in_one_send_retries_that_row_only(
+    db: Database, plan: Plan, error: BaseException
+) -> None:
+    nr, channel, outbox = await _setup(db, plan)
+    address = "+4520100003"
+    channel.failures[address] = [error]  # type: ignore[list-item]
+    total = len(await deliveries(db, nr))
+    assert await outbox.run_once() == total
+    rows = await deliveries(db, nr)
+    row = next(d for d in rows if d.address == address)
+    assert row.status is DeliveryStatus.QUEUED and row.lease_until is None
+    assert (row.error or "").startswith("UnknownOutcomeError"), row.error
+    assert all(d.status is DeliveryStatus.SENT for d in rows if d.id != row.id)
+    assert all(s.state == "ok" for s in outbox.health().values())
+
+
+async def test_sends_in_flight_are_bounded_and_each_is_recorded_when_it_returns(
+    db: Database, plan: Plan
+) -> None:
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
+    channel = GatedChannel()
+    settings = OutboxSettings(workers=2, max_in_flight=3, poll_seconds=0.05)
+    outbox = Outbox(db=db, channels={ChannelKind.SMS: channel}, settings=settings)
+    sms = (await _sms_states(db, nr))[DeliveryStatus.QUEUED]
+    assert sms > 4
+    stop = asyncio.Event()
+    runner = asyncio.create_task(outbox.run(stop))
+    try:
+        await _wait(lambda: channel.active == 3)
+        channel.release()
+
+        async def one_recorded() -> bool:
+            return (await _sms_states(db, nr))[DeliveryStatus.SENT] == 1
+
+        await _wait(one_recorded)  # recorded while the other two are still in the air
+        assert channel.active >= 2 and len(channel.sent) == 1
+        await _wait(lambda: channel.active == 3)  # its slot went to the next row
+        channel.release(sms)
+
+        async def all_sent() -> bool:
+            return (await _sms_states(db, nr)) == Counter({DeliveryStatus.SENT: sms})
+
+        await _wait(all_sent)
+    finally:
+        channel.release(100)
+        stop.set()
+        await runner
+    assert channel.peak == 3 and len(channel.sent) == sms == len(set(channel.sent))
+
+
+@pytest.mark.timeout(180)
+async def test_workers_outlive_a_database_lock_and_record_what_was_sent(
+    db: Database, db_url: str, plan: Plan
+) -> None:
+    """A SQLite write lock held past the 30 s busy timeout: the outcomes of sends that
+    returned meanwhile stay in memory, the channel reports degraded, nothing is re-sent, and
+    everything is recorded once the lock is gone."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the busy timeout is SQLite's; PostgreSQL outages are in tests/faults")
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
+    channel = GatedChannel()
+    settings = OutboxSettings(workers=1, max_in_flight=4, poll_seconds=0.05)
+    outbox = Outbox(db=db, channels={ChannelKind.SMS: channel}, settings=settings)
+    sms = (await _sms_states(db, nr))[DeliveryStatus.QUEUED]
+    stop = asyncio.Event()
+    runner = asyncio.create_task(outbox.run(stop))
+    locker = sqlite3.connect(
+        db_url.split("///", 1)[1], isolation_level=None, timeout=60, check_same_thread=False
+    )
+    try:
+        await _wait(lambda: channel.active == 4)
+        await asyncio.to_thread(locker.execute, "BEGIN EXCLUSIVE")
+        channel.release(4)  # four sends return while nobody can write
+        await _wait(lambda: outbox.health()["outbox.sms"].state == "degraded", within=120)
+        reason = outbox.health()["outbox.sms"].reason
+        assert "database unavailable" in reason and "locked" in reason, reason
+        assert len(channel.sent) == 4 and channel.active == 0  # no slot free: nothing new
+        locker.execute("ROLLBACK")
+        channel.release(sms)
+
+        async def all_sent() -> bool:
+            return (await _sms_states(db, nr)) == Counter({DeliveryStatus.SENT: sms})
+
+        await _wait(all_sent, within=60)
+        await _wait(lambda: outbox.health()["outbox.sms"].state == "ok")
+    finally:
+        locker.close()
+        channel.release(100)
+        stop.set()
+        await runner
+    assert len(channel.sent) == sms == len(set(channel.sent))
+    assert all(d.attempts == 1 for d in await deliveries(db, nr) if d.channel is ChannelKind.SMS)
+
+
+class StubbornChannel:
+    """A client that ignores cancellation and never answers the first send to one address
+    (a library bug); everything else goes through."""
+
+    name: ClassVar[str] = "stubborn"
+    kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.hung = 0
+        self.done = asyncio.Event()
+        self.sent: list[str] = []
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        if recipient.address == self.address and not self.hung:
+            self.hung += 1
+            while not self.done.is_set():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self.done.wait()
+            raise TransientDeliveryError("finally gave up")
+        self.sent.append(message.key)
+        return Receipt(provider_id=f"p-{message.key}")
+
+    async def aclose(self) -> None:
+        self.done.set()
+
+
+@pytest.mark.timeout(120)
+async def test_a_send_that_never_returns_is_abandoned_and_its_row_taken_up_after_the_lease(
+    db: Database, plan: Plan, caplog: pytest.LogCaptureFixture
+) -> None:
+    nr = (
+        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+    ).incident.id
+    address = "+4520100003"
+    channel = StubbornChannel(address)
+    settings = OutboxSettings(lease_seconds=3, poll_seconds=0.05, backoff_base_seconds=0.1)
+    outbox = Outbox(db=db, channels={ChannelKind.SMS: channel}, settings=settings)
+    sms = (await _sms_states(db, nr))[DeliveryStatus.QUEUED]
+    stop = asyncio.Event()
+    runner = asyncio.create_task(outbox.run(stop))
+    try:
+
+        async def all_sent() -> bool:
+            return (await _sms_states(db, nr)) == Counter({DeliveryStatus.SENT: sms})
+
+        await _wait(all_sent)
+    finally:
+        channel.done.set()
+        stop.set()
+        await runner
+    row = next(d for d in await deliveries(db, nr) if d.address == address)
+    assert channel.hung == 1 and row.attempts == 2 and len(channel.sent) == sms
+    assert "outbox.sms degraded" in caplog.text
+    assert "sms sends did not return within their lease (deliveries [" in caplog.text
+    assert outbox.health()["outbox.sms"].state == "ok"
+
+
+def test_health_logs_each_change_once_and_backs_off_with_a_cap(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    board = HealthBoard()
+    board.register("outbox.sms")
+    error = OSError("connection refused")
+    pauses = [board.degraded("outbox.sms", error) for _ in range(8)]
+    assert pauses == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0, 5.0]
+    state = board.snapshot()["outbox.sms"]
+    assert state.state == "degraded" and "database unavailable: OSError" in state.reason
+    assert caplog.text.count("outbox.sms degraded") == 1
+    board.ok("outbox.sms")
+    board.ok("outbox.sms")
+    assert caplog.text.count("outbox.sms recovered") == 1
+    assert board.snapshot()["outbox.sms"].state == "ok"
+    assert board.degraded("outbox.sms", RuntimeError("bug")) == 0.2  # a new failure streak
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked")), True),
+        (InterfaceError("SELECT 1", {}, Exception("connection is closed")), True),
+        (ConnectionResetError("reset by peer"), True),
+        (IntegrityError("INSERT", {}, Exception("duplicate key")), False),
+        (RuntimeError("bug"), False),
+    ],
+)
+def test_database_errors_are_told_from_bugs(error: Exception, transient: bool) -> None:
+    assert is_database_error(error) is transient
+
+
+async def test_an_outcome_that_cannot_be_written_blocks_no_other(db: Database, plan: Plan) -> None:
+    """A corrupt row (a fallback channel that does not exist) makes its failure's write raise;
+    the other outcomes of the group are written one by one, the bad one is kept (its row stays
+    leased) and the channel reports it."""
+    nr, channel, outbox = await _setup(db, plan)
+    bad_address = "+4599999999"
+    async with db.transaction() as tx:
+        [bad_id] = await tx.deliveries.enqueue(
+            [
+                NewDelivery(
+                    incident_id=None,
+                    person_id="sara-lund",
+                    channel=ChannelKind.SMS,
+                    address=bad_address,
+                    template="test",
+                    subject="s",
+                    text="t",
+                    short_text="t",
+                    notification="corrupt-1",
+                    policy="fallback",
+                    alternates="pigeon loft-3",
+                )
+            ],
+            now=tx.now,
+        )
+    channel.failures[bad_address] = [PermanentDeliveryError("21211 invalid number")]
+    with pytest.raises(ValueError, match="pigeon"):
+        await outbox.run_once(kind=ChannelKind.SMS)
+    rows = await deliveries(db, nr)
+    assert all(d.status is DeliveryStatus.SENT for d in rows if d.channel is ChannelKind.SMS)
+    async with db.transaction() as tx:
+        bad = await tx.deliveries.get(bad_id)
+    assert bad is not None and bad.status is DeliveryStatus.SENDING
+    state = outbox.health()["outbox.sms"]
+    assert state.state == "degraded" and "ValueError" in state.reason

@@ -95,7 +95,7 @@ def email(peer: SmtpPeer) -> Harness:
         username=USERNAME,
         password=PASSWORD,
         tls_context=peer.client_context(),
-        timeout=5,
+        timeout=30,
     )
     channel: Channel = SmtpEmailChannel(config)
 

@@ -13,7 +13,12 @@ import pytest
 import pytest_asyncio
 
 from notifier.channels.email import SmtpConfig, SmtpEmailChannel, message_id
-from notifier.errors import ChannelConfigError, PermanentDeliveryError, TransientDeliveryError
+from notifier.errors import (
+    ChannelConfigError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownOutcomeError,
+)
 from notifier.types import ChannelKind, DeliveryStatus, Message, Recipient
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
 
@@ -36,7 +41,7 @@ def config_for(peer: SmtpPeer, **changes: object) -> SmtpConfig:
         password=PASSWORD,
         security="starttls",
         tls_context=peer.client_context(),
-        timeout=5,
+        timeout=30,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -175,7 +180,7 @@ async def test_connection_refused_is_transient() -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     channel = SmtpEmailChannel(
-        SmtpConfig(host="127.0.0.1", port=port, from_address="a@b.example", timeout=2)
+        SmtpConfig(host="127.0.0.1", port=port, from_address="a@b.example", timeout=30)
     )
     try:
         with pytest.raises(TransientDeliveryError, match="unreachable"):
@@ -192,7 +197,7 @@ async def test_implicit_tls(smtps_peer: SmtpPeer) -> None:
             from_address="beredskab@boligomraade.example",
             security="tls",
             tls_context=smtps_peer.client_context(),
-            timeout=5,
+            timeout=30,
         )
     )
     try:
@@ -240,3 +245,20 @@ def test_invalid_config_is_rejected(changes: dict[str, object]) -> None:
     with pytest.raises(ChannelConfigError):
         settings: dict[str, object] = {"host": "h", "port": 25, "from_address": "a@b.example"}
         SmtpConfig(**(settings | changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+async def test_connection_dropped_mid_data_is_an_unknown_outcome(
+    channel: SmtpEmailChannel, smtp_peer: SmtpPeer, recorded: bool
+) -> None:
+    smtp_peer.handler.reset(1, recorded=recorded)
+    before = smtp_peer.connections
+    with pytest.raises(UnknownOutcomeError):
+        await channel.send(TO, MESSAGE)
+    assert smtp_peer.handler.resets == 1
+    assert len(smtp_peer.handler.received) == int(recorded)
+    receipt = await channel.send(TO, MESSAGE)  # the next send opens a new connection
+    assert receipt.provider_id == message_id(MESSAGE.key, "boligomraade.example")
+    assert smtp_peer.connections == before + 2 and len(smtp_peer.handler.received) == 1 + int(
+        recorded
+    )

@@ -8,7 +8,7 @@ import pytest
 import pytest_asyncio
 
 from notifier.channels.telegram import TelegramChannel, telegram_text
-from notifier.errors import PermanentDeliveryError, TransientDeliveryError
+from notifier.errors import PermanentDeliveryError, TransientDeliveryError, UnknownOutcomeError
 from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Recipient
 from tests.peers.telegram_api import ApiError, FakeBotApi
 
@@ -138,3 +138,15 @@ async def test_caller_owned_bot_is_left_open(fake_bot_api: FakeBotApi) -> None:
     await owner.aclose()
     await owner.aclose()
     assert len(fake_bot_api.sent) == 1
+
+
+@pytest.mark.parametrize("recorded", [True, False])
+async def test_connection_reset_is_retried_and_the_next_send_works(
+    channel: TelegramChannel, fake_bot_api: FakeBotApi, recorded: bool
+) -> None:
+    fake_bot_api.reset(1, recorded=recorded)
+    with pytest.raises((TransientDeliveryError, UnknownOutcomeError)):
+        await channel.send(to(), MESSAGE)
+    assert fake_bot_api.resets == 1 and len(fake_bot_api.sent) == int(recorded)
+    receipt = await channel.send(to(), MESSAGE)
+    assert receipt.provider_id == f"{CHAT}:{fake_bot_api.sent[-1].message_id}"

@@ -50,7 +50,7 @@ async def test_long_poll_wakes_on_injected_message(bot: Bot, fake_bot_api: FakeB
     await asyncio.sleep(0.05)
     assert not poll.done()
     await fake_bot_api.inject_message(USER, "/start")
-    [update] = await asyncio.wait_for(poll, 5)
+    [update] = await asyncio.wait_for(poll, 60)
     assert update.message is not None
     assert update.message.text == "/start"
     assert update.message.from_user is not None

@@ -39,7 +39,8 @@ class ReceivedMail:
 
 class RecordingHandler:
     """Accepts and records mail, unless told to answer with a configured reply
-    (``rcpt_reply``/``data_reply`` until reset, ``next_data_replies`` once each)."""
+    (``rcpt_reply``/``data_reply`` until reset, ``next_data_replies`` once each), or to drop
+    the connection in the middle of DATA (``reset``)."""
 
     def __init__(self) -> None:
         self.received: list[ReceivedMail] = []
@@ -48,6 +49,28 @@ class RecordingHandler:
         self.next_data_replies: list[str] = []
         self.transactions = 0
         self.latency = 0.0  # seconds added to every DATA (benchmarks)
+        self.resets = 0
+        self._resets_left = 0
+        self._reset_recorded = True
+        self._reset_every = 1
+        self._reset_seen = 0
+
+    def reset(self, n: int, *, recorded: bool = True, every: int = 1) -> None:
+        """Drop the connection without a reply in ``n`` of the next DATA commands (one in
+        ``every``), after taking the message (``recorded``: the sender cannot know it went
+        out) or before."""
+        self._resets_left, self._reset_recorded = n, recorded
+        self._reset_every, self._reset_seen = every, 0
+
+    def _resetting(self) -> bool:
+        if self._resets_left <= 0:
+            return False
+        self._reset_seen += 1
+        if self._reset_seen % self._reset_every:
+            return False
+        self._resets_left -= 1
+        self.resets += 1
+        return True
 
     async def handle_RCPT(
         self,
@@ -70,6 +93,16 @@ class RecordingHandler:
             return self.next_data_replies.pop(0)
         if self.data_reply is not None:
             return self.data_reply
+        if self._resetting():
+            if self._reset_recorded:
+                self._record(session, envelope)
+            assert server.transport is not None
+            server.transport.abort()
+            return "421 4.4.2 Connection dropped"  # never reaches the sender
+        self._record(session, envelope)
+        return "250 2.0.0 Message accepted for delivery"
+
+    def _record(self, session: Session, envelope: Envelope) -> None:
         content = envelope.original_content or b""
         parsed = message_from_bytes(content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
@@ -83,7 +116,6 @@ class RecordingHandler:
                 message=parsed,
             )
         )
-        return "250 2.0.0 Message accepted for delivery"
 
 
 class SmtpPeer:

@@ -120,6 +120,11 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.base_url = ""
         self.latency = 0.0  # seconds added to every sendMessage (benchmarks)
+        self.resets = 0
+        self._resets_left = 0
+        self._reset_recorded = True
+        self._reset_every = 1
+        self._reset_seen = 0
         self._handlers: dict[str, Handler] = {
             "getme": self._get_me,
             "getupdates": self._get_updates,
@@ -181,6 +186,23 @@ class FakeBotApi:
         """The next ``times`` calls (of ``methods``, default: any) fail with ``error``."""
         wanted = frozenset(m.lower() for m in methods) if methods is not None else None
         self._failures.append(_Failure(error, times, wanted))
+
+    def reset(self, n: int, *, recorded: bool = True, every: int = 1) -> None:
+        """Close the connection without an answer on ``n`` of the next sendMessage calls (one
+        in ``every``), after sending the message (``recorded``: it is in the chat, the bot
+        cannot know) or before."""
+        self._resets_left, self._reset_recorded = n, recorded
+        self._reset_every, self._reset_seen = every, 0
+
+    def _resetting(self, method: str) -> bool:
+        if method != "sendmessage" or self._resets_left <= 0:
+            return False
+        self._reset_seen += 1
+        if self._reset_seen % self._reset_every:
+            return False
+        self._resets_left -= 1
+        self.resets += 1
+        return True
 
     def _injected_failure(self, method: str, params: Json) -> ApiError | None:
         chat = params.get("chat_id")
@@ -277,13 +299,13 @@ class FakeBotApi:
         )
         return query_id
 
-    async def wait_for_sent(self, count: int, within: float = 5.0) -> list[SentMessage]:
+    async def wait_for_sent(self, count: int, within: float = 60.0) -> list[SentMessage]:
         """Wait until at least ``count`` messages were sent; returns all sent messages."""
         async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(lambda: len(self.sent) >= count)
         return list(self.sent)
 
-    async def wait_for(self, condition: Callable[[], bool], within: float = 5.0) -> None:
+    async def wait_for(self, condition: Callable[[], bool], within: float = 60.0) -> None:
         """Wait until ``condition()`` holds; checked after every answered API call."""
         async with asyncio.timeout(within), self._changed:
             await self._changed.wait_for(condition)
@@ -305,6 +327,14 @@ class FakeBotApi:
             return web.json_response(ApiError(404, "Not Found").body(), status=404)
         if self.latency and method == "sendmessage":
             await asyncio.sleep(self.latency)
+        if self._resetting(method):
+            if self._reset_recorded:
+                await handler(params)
+                async with self._changed:
+                    self._changed.notify_all()
+            assert request.transport is not None
+            request.transport.abort()
+            return web.Response(status=204)  # never written: the socket is gone
         failure = self._injected_failure(method, params)
         if failure is None:
             try:

@@ -184,7 +184,7 @@ def _get(url: str, authenticated: bool) -> tuple[int, bytes]:
         token = b64encode(f"{ACCOUNT_SID}:{AUTH_TOKEN}".encode()).decode()
         request.add_header("Authorization", f"Basic {token}")
     try:
-        with urllib.request.urlopen(request, timeout=2) as response:
+        with urllib.request.urlopen(request, timeout=10) as response:
             return int(response.status), bytes(response.read())
     except urllib.error.HTTPError as error:
         with error:
@@ -224,7 +224,7 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServer]:
             env={**os.environ, "SCARF_ANALYTICS": "false", "NO_COLOR": "1"},
         )
     try:
-        deadline = time.monotonic() + 45
+        deadline = time.monotonic() + 120
         while not _is_our_prism(base_url):
             if process.poll() is not None or time.monotonic() > deadline:
                 tail = log.read_text(errors="replace")[-2000:]

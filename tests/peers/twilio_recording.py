@@ -12,7 +12,10 @@ through ``[twilio] api_base_url``. It speaks the three calls the service makes:
 Requests without the account's Basic credentials get Twilio's 401. ``hold(after=n)`` makes
 every create beyond the first ``n`` be *recorded* and then left unanswered until
 ``release()``: the provider has the message, the caller never hears so — what a crash
-mid-request looks like from Twilio's side.
+mid-request looks like from Twilio's side. ``reset(n)`` makes the next ``n`` creates end with
+the connection closed and no answer at all (the client sees ``ServerDisconnectedError``),
+after recording the message (``recorded=True``: Twilio has it, the reply was lost) or
+before (the request never arrived).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class SentSms:
     status_callback: str
     created_at: datetime
     answered: bool = False
+    messaging_service_sid: str = ""
 
 
 @dataclass
@@ -95,6 +99,11 @@ class RecordingTwilio:
         self._hold_after: int | None = None
         self._gate = asyncio.Event()
         self._held = 0
+        self._resets_left = 0
+        self._reset_recorded = True
+        self._reset_every = 1
+        self._reset_seen = 0
+        self.resets = 0
         self._sids = itertools.count(1)
         self._runner: web.AppRunner | None = None
 
@@ -144,6 +153,30 @@ class RecordingTwilio:
         self._hold_after = None
         self._gate.set()
 
+    def reset(self, n: int, *, recorded: bool = True, every: int = 1) -> None:
+        """Close the connection without an answer on ``n`` of the next creates (messages and
+        calls; one in ``every``), after recording them (``recorded``) or before."""
+        self._resets_left, self._reset_recorded = n, recorded
+        self._reset_every, self._reset_seen = every, 0
+
+    def _resetting(self, request: web.Request) -> bool:
+        """Take one reset if one is due; the caller records (or not) and then ``_hang_up``."""
+        if self._resets_left <= 0:
+            return False
+        self._reset_seen += 1
+        if self._reset_seen % self._reset_every:
+            return False
+        self._resets_left -= 1
+        self.resets += 1
+        return True
+
+    @staticmethod
+    def _hang_up(request: web.Request) -> web.Response:
+        """Close the socket with no answer; the returned response is never written."""
+        assert request.transport is not None
+        request.transport.abort()
+        return web.Response(status=204)
+
     @property
     def held(self) -> int:
         """Creates recorded but not answered yet."""
@@ -178,7 +211,7 @@ class RecordingTwilio:
             "error_code": None,
             "error_message": None,
             "from": sms.from_,
-            "messaging_service_sid": None,
+            "messaging_service_sid": sms.messaging_service_sid or None,
             "num_media": "0",
             "num_segments": "1",
             "price": None,
@@ -202,6 +235,7 @@ class RecordingTwilio:
             return refused
         form = await request.post()
         to, sender, body = (str(form.get(k, "")) for k in ("To", "From", "Body"))
+        service = str(form.get("MessagingServiceSid", ""))
         if not to:
             return _error(400, 21604, "A 'To' phone number is required.")
         if not body:
@@ -213,8 +247,14 @@ class RecordingTwilio:
             body=body,
             status_callback=str(form.get("StatusCallback", "")),
             created_at=datetime.now(UTC).replace(microsecond=0),
+            messaging_service_sid=service,
         )
+        resetting = self._resetting(request)
+        if resetting and not self._reset_recorded:
+            return self._hang_up(request)
         self.messages.append(sms)
+        if resetting:
+            return self._hang_up(request)
         if self._hold_after is not None and len(self.messages) > self._hold_after:
             self._held += 1
             try:
@@ -265,7 +305,12 @@ class RecordingTwilio:
         )
         if not call.to or not call.from_:
             return _error(400, 21201, "No 'To' or 'From' number is specified")
+        resetting = self._resetting(request)
+        if resetting and not self._reset_recorded:
+            return self._hang_up(request)
         self.calls.append(call)
+        if resetting:
+            return self._hang_up(request)
         return web.json_response(
             {
                 "account_sid": self.account_sid,

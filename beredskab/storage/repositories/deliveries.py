@@ -6,11 +6,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
 from beredskab.storage.tables import confirmations, deliveries, incidents
 from notifier.types import ChannelKind, DeliveryStatus
+
+
+def is_database_error(error: BaseException) -> bool:
+    """True when ``error`` is the database being unreachable or busy (connection lost, lock
+    held past the busy timeout, pool exhausted) rather than a fault of one statement: the
+    outbox then keeps what it could not record and tries again."""
+    if isinstance(error, sa_exc.DBAPIError):
+        return error.connection_invalidated or isinstance(
+            error, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return isinstance(error, sa_exc.TimeoutError | sa_exc.ResourceClosedError | OSError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +207,27 @@ class DeliveryRepo:
         )
         return result.rowcount == 1
 
+    async def release(self, delivery_id: int, *, owner: str, now: datetime) -> bool:
+        """Give a leased row back unsent (queued, due now, the claim's attempt not counted) if
+        this worker still holds the lease; True if released."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == delivery_id,
+                deliveries.c.lease_owner == owner,
+                deliveries.c.status == DeliveryStatus.SENDING.value,
+            )
+            .values(
+                status=DeliveryStatus.QUEUED.value,
+                lease_until=None,
+                lease_owner=None,
+                attempts=deliveries.c.attempts - 1,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+        )
+        return result.rowcount == 1
+
     async def by_provider_id(self, provider_id: str) -> Delivery | None:
         """The row a provider id (Twilio SID, SMTP Message-ID) belongs to."""
         stmt = select(deliveries).where(deliveries.c.provider_id == provider_id).limit(1)
@@ -352,6 +385,16 @@ class DeliveryRepo:
             deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value])
         )
         return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def leased(self, *, limit: int = 1000) -> list[Delivery]:
+        """Rows being sent (status ``sending``), the earliest lease end first."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.status == DeliveryStatus.SENDING.value)
+            .order_by(deliveries.c.lease_until)
+            .limit(limit)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
 
     async def recipients(self, incident_id: int) -> set[str]:
         """Everyone who was sent anything about an incident."""

@@ -1,0 +1,339 @@
+"""The durable outbox: workers lease due messages, hand them to channels, record outcomes.
+
+Each channel kind has its own workers, paced by its limits, so a slow channel (SMS at one per
+second) never holds up a fast one. A row is claimed with a lease; if the worker dies the lease
+runs out and another worker takes the row again — for SMS only after asking Twilio whether
+the message went out after all, so nobody gets the same SMS twice. Transient failures are
+retried with exponential backoff (the provider's ``retry_after`` wins when longer) up to
+``max_attempts``; permanent failures and exhausted retries hand the message to the person's
+next channel (``beredskab.fallback``) and are written to the situation log.
+
+What a crash can duplicate is bounded: at most ``[outbox] max_in_flight`` sends per channel
+are handed to a provider and not yet recorded (see ``recorder``); each outcome is committed
+within ``RECORD_SECONDS`` of its send returning. The workers never stop on an error: a round
+that fails (database down, an unexpected exception) marks the channel degraded in
+``health()``, backs off (capped at 5 s) and resumes; one send's unexpected exception becomes
+a retry of that row, never a lost lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+
+from beredskab import fallback
+from beredskab.links import LinkSigner
+from beredskab.outbox.health import ComponentHealth, HealthBoard
+from beredskab.outbox.messages import (
+    RECEIPT_CHANNELS,
+    UNKNOWN,
+    Backoff,
+    Outcome,
+    Reconciler,
+    message_for,
+)
+from beredskab.outbox.recorder import Pending, Recorder, Slot
+from beredskab.outbox.sending import Sender
+from beredskab.pacing import PaceLimits, Pacer
+from beredskab.settings import OutboxSettings
+from beredskab.storage import Database
+from beredskab.storage.repositories.deliveries import Claimed
+from notifier.base import Channel
+from notifier.types import ChannelKind
+
+__all__ = [
+    "RECEIPT_CHANNELS",
+    "UNKNOWN",
+    "Backoff",
+    "ComponentHealth",
+    "Outbox",
+    "Outcome",
+    "Reconciler",
+    "message_for",
+]
+
+log = logging.getLogger(__name__)
+
+RECORD_GROUP = 100
+RECORD_SECONDS = 0.05
+"""Outcomes are committed in groups: at the latest 50 ms after the first of a group returned,
+or at once when 100 are waiting (or every send of the round has returned)."""
+ABANDON_AT = 0.95
+"""A send that has not returned at 95 % of its lease (a client that ignores its timeout) is
+abandoned: the round ends, and the row is taken up again after its lease like any other."""
+FALLBACK = "outbox.fallback"
+LAST_TRY_SECONDS = 3.0
+"""At stop, how long a worker tries once more to record what the database refused."""
+
+
+def _component(kind: ChannelKind) -> str:
+    return f"outbox.{kind.value}"
+
+
+class SendsAbandoned(Exception):
+    """Sends of a round did not return within their lease; their rows are taken up again."""
+
+
+def _retrieve(task: asyncio.Task[Pending]) -> None:
+    """Done callback of an abandoned send: consume its result so nothing is logged twice."""
+    if not task.cancelled():
+        task.exception()
+
+
+class Outbox:
+    """Delivers queued messages through the configured channels."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        channels: Mapping[ChannelKind, Channel],
+        settings: OutboxSettings,
+        pacing: Mapping[ChannelKind, PaceLimits] | None = None,
+        link_base: str | None = None,
+        signer: LinkSigner | None = None,
+    ) -> None:
+        self._db = db
+        self._channels = dict(channels)
+        self._settings = settings
+        self._backoff = Backoff(
+            settings.backoff_base_seconds, settings.backoff_max_seconds, settings.max_attempts
+        )
+        limits = pacing or {}
+        self._pacers = {kind: Pacer(limits.get(kind, PaceLimits())) for kind in self._channels}
+        self._in_flight = {
+            kind: asyncio.Semaphore(settings.max_in_flight) for kind in self._channels
+        }
+        self._sender = Sender(
+            channels=self._channels,
+            pacers=self._pacers,
+            lease_seconds=settings.lease_seconds,
+            link_base=link_base,
+            signer=signer,
+        )
+        self._wake = asyncio.Event()
+        self._recorder = Recorder(db=db, backoff=self._backoff, on_handover=self.wake)
+        self._health = HealthBoard()
+        for kind in self._channels:
+            self._health.register(_component(kind))
+        self._health.register(FALLBACK)
+
+    def wake(self) -> None:
+        """Tell idle workers that new messages were queued."""
+        self._wake.set()
+
+    def health(self) -> dict[str, ComponentHealth]:
+        """Each loop's state: ``outbox.<channel>`` per channel and ``outbox.fallback``.
+
+        ``degraded`` while its rounds fail (the reason says why: database unavailable, an
+        unexpected error, outcomes waiting to be recorded); ``ok`` again after a good round.
+        """
+        states = self._health.snapshot()
+        for kind in self._channels:
+            waiting = self._recorder.backlog(kind)
+            name = _component(kind)
+            if waiting and states[name].state == "ok":
+                states[name] = ComponentHealth(
+                    "degraded", f"{waiting} outcomes waiting to be recorded", states[name].since
+                )
+        return states
+
+    async def run_once(self, *, kind: ChannelKind | None = None, owner: str | None = None) -> int:
+        """One round: due fallbacks, then one paced batch per channel; returns rows handled."""
+        owner = owner or uuid.uuid4().hex[:12]
+        handled = await self.check_fallbacks()
+        for channel_kind in [kind] if kind else list(self._channels):
+            handled += await self._round(channel_kind, owner)
+        return handled
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due now (retries scheduled later stay queued)."""
+        total = 0
+        while handled := await self.run_once():
+            total += handled
+        return total
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run the workers until ``stop`` is set; in-flight sends finish first.
+
+        No error ends this: each worker backs off and resumes (see ``health()``).
+        """
+        workers = [
+            self._worker(kind, stop)
+            for kind in self._channels
+            for _ in range(self._settings.workers)
+        ]
+        await asyncio.gather(*workers, self._fallback_loop(stop))
+
+    async def check_fallbacks(self) -> int:
+        """Hand over messages not confirmed sent within ``fallback_after_seconds``."""
+        async with self._db.transaction() as tx:
+            cutoff = tx.now - timedelta(seconds=self._settings.fallback_after_seconds)
+            overdue = await tx.deliveries.overdue_for_fallback(
+                created_before=cutoff, limit=100, receipt_channels=RECEIPT_CHANNELS
+            )
+            minutes = round(self._settings.fallback_after_seconds / 60, 1)
+            for row in overdue:
+                await fallback.after_failure(tx, row, f"ikke bekræftet leveret inden {minutes} min")
+        return len(overdue)
+
+    async def _round(self, kind: ChannelKind, owner: str) -> int:
+        """Record what is still unrecorded, lease a paced batch of one channel, send it and
+        record each outcome within ``RECORD_SECONDS``; raises if outcomes stay unrecorded."""
+        await self._recorder.record(kind, [])
+        settings = self._settings
+        limit = self._pacers[kind].claim_limit(
+            lease_seconds=settings.lease_seconds, batch_size=settings.batch_size
+        )
+        claimed_at = time.monotonic()  # no later than the database's lease start
+        async with self._db.transaction() as tx:
+            batch = await tx.deliveries.claim(
+                owner=owner,
+                now=tx.now,
+                lease_until=tx.now + timedelta(seconds=settings.lease_seconds),
+                limit=limit,
+                channel=kind,
+            )
+            tokens = await tx.people.tokens_for_many([c.delivery.id for c in batch])
+        if not batch:
+            return 0
+        lease_ends = claimed_at + settings.lease_seconds
+        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]] = {}
+        for claimed in batch:
+            slot = Slot(self._in_flight[kind])
+            tokens_of = tokens.get(claimed.delivery.id, [])
+            task = asyncio.create_task(
+                self._sender.dispatch(
+                    claimed, tokens_of, owner=owner, slot=slot, lease_ends=lease_ends
+                )
+            )
+            sends[task] = (claimed, slot)
+        give_up_at = lease_ends - settings.lease_seconds * (1 - ABANDON_AT)
+        try:
+            await self._collect(kind, sends, give_up_at)
+        except BaseException:  # cancelled (shutdown) or failed: no send outlives its round
+            for task in sends:
+                task.cancel()
+            raise
+        return len(batch)
+
+    async def _collect(
+        self,
+        kind: ChannelKind,
+        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]],
+        give_up_at: float,
+    ) -> None:
+        """Record outcomes as sends return. A failed write is kept (holding its in-flight
+        slots) and retried after a pause while the round still collects every send; sends
+        still out at ``give_up_at`` (monotonic) are abandoned."""
+        pending = set(sends)
+        group: list[Pending] = []
+        first_at = retry_at = 0.0
+        failure: Exception | None = None
+        abandoned: SendsAbandoned | None = None
+        while pending or group:
+            if pending:
+                deadline = retry_at if failure is not None else first_at + RECORD_SECONDS
+                wake_at = min(deadline, give_up_at) if (group or failure) else give_up_at
+                done, pending = await asyncio.wait(
+                    pending,
+                    timeout=max(0.0, wake_at - time.monotonic()),
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if done and not group:
+                    first_at = time.monotonic()
+                group += [task.result() for task in done]
+                if pending and time.monotonic() >= give_up_at:
+                    abandoned = self._abandon(kind, pending, sends)
+                    pending = set()
+            now = time.monotonic()
+            if failure is not None:
+                if pending and now < retry_at:
+                    continue
+            elif not group or (
+                pending and len(group) < RECORD_GROUP and now - first_at < RECORD_SECONDS
+            ):
+                continue
+            try:
+                await self._recorder.record(kind, group)
+                failure = None
+            except Exception as error:
+                failure = error
+                retry_at = time.monotonic() + self._health.degraded(_component(kind), error)
+            group = []
+        if failure is not None:
+            raise failure
+        if abandoned is not None:
+            raise abandoned
+
+    def _abandon(
+        self,
+        kind: ChannelKind,
+        pending: set[asyncio.Task[Pending]],
+        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]],
+    ) -> SendsAbandoned:
+        """Stop waiting for sends that outlived their lease; free their slots."""
+        ids = sorted(sends[task][0].delivery.id for task in pending)
+        for task in pending:
+            task.cancel()
+            task.add_done_callback(_retrieve)
+            sends[task][1].release()
+        error = SendsAbandoned(
+            f"{len(ids)} {kind.value} sends did not return within their lease "
+            f"(deliveries {ids[:10]}); they are taken up again after the lease"
+        )
+        log.error("%s", error)
+        return error
+
+    async def _worker(self, kind: ChannelKind, stop: asyncio.Event) -> None:
+        owner = uuid.uuid4().hex[:12]
+        name = _component(kind)
+        while not stop.is_set():
+            try:
+                handled = await self._round(kind, owner)
+            except Exception as error:
+                await self._pause(stop, self._health.degraded(name, error))
+                continue
+            self._health.ok(name)
+            if not handled:
+                await self._idle(stop)
+        try:  # a last, short try for what the database refused; the leases cover the rest
+            if self._recorder.backlog(kind):
+                async with asyncio.timeout(LAST_TRY_SECONDS):
+                    await self._recorder.record(kind, [])
+        except Exception as error:
+            left = self._recorder.backlog(kind)
+            log.error(
+                "%s: %d outcomes unrecorded at stop (their leases run out): %s", name, left, error
+            )
+
+    async def _fallback_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                overdue = await self.check_fallbacks()
+            except Exception as error:
+                await self._pause(stop, self._health.degraded(FALLBACK, error))
+                continue
+            self._health.ok(FALLBACK)
+            if overdue:
+                self.wake()
+            await self._idle(stop)
+
+    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
+        """Back off after a failed round; returns early when stopping."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        self._wake.clear()
+        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+        await asyncio.wait(
+            waiters, timeout=self._settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        for waiter in waiters:
+            waiter.cancel()

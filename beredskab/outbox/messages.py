@@ -1,0 +1,105 @@
+"""What the outbox works with: the channel-level view of a row, outcomes, retry backoff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol, runtime_checkable
+
+from beredskab import links
+from beredskab.links import LinkSigner
+from beredskab.models import ActionToken, Delivery
+from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Recipient
+
+UNKNOWN = "UnknownOutcomeError"
+"""Prefix of a row's error when its last send may have gone out (reconcile before re-sending)."""
+RECEIPT_CHANNELS = [ChannelKind.SMS, ChannelKind.VOICE]
+"""Channels whose provider reports delivery later; "sent" there is not yet confirmed."""
+
+OutcomeKind = Literal["sent", "retry", "fail", "release"]
+
+
+@runtime_checkable
+class Reconciler(Protocol):
+    """A channel that can tell whether a message already went out (Twilio SMS)."""
+
+    async def find_recent(self, to: str, since: datetime, body: str | None = None) -> list[str]:
+        """Provider ids of matching messages sent since ``since``."""
+        ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one leased row: "sent"; "retry" (transient or unknown); "fail"
+    (permanent); "release" (not sent at all: its lease was too far gone to start)."""
+
+    delivery: Delivery
+    kind: OutcomeKind
+    status: DeliveryStatus = DeliveryStatus.SENT
+    provider_id: str | None = None
+    error: str | None = None
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Exponential backoff bounded by ``max_seconds`` and ``max_attempts``."""
+
+    base_seconds: float
+    max_seconds: float
+    max_attempts: int
+
+    def __post_init__(self) -> None:
+        if self.base_seconds <= 0 or self.max_seconds < self.base_seconds:
+            raise ValueError("backoff needs 0 < base_seconds <= max_seconds")
+        if self.max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        exponential = min(self.max_seconds, self.base_seconds * 2.0 ** (attempt - 1))
+        return max(exponential, retry_after or 0.0)
+
+
+def message_for(
+    delivery: Delivery,
+    tokens: list[ActionToken] | None = None,
+    *,
+    link_base: str | None = None,
+    signer: LinkSigner | None = None,
+) -> tuple[Recipient, Message]:
+    """The channel-level view of an outbox row.
+
+    Telegram rows get their tokens as buttons; an email row with an "ack" token gets the
+    personal signed acknowledgement link (when ``link_base`` and ``signer`` are given).
+    """
+    recipient = Recipient(
+        person_id=delivery.person_id,
+        kind=delivery.channel,
+        address=delivery.address,
+        language=delivery.language,
+    )
+    message = Message(
+        key=f"delivery-{delivery.id}",
+        subject=delivery.subject,
+        text=delivery.text,
+        short_text=delivery.short_text,
+        topic=str(delivery.incident_id or ""),
+        buttons=tuple(Button(label=t.label, key=t.token) for t in tokens or [])
+        if delivery.channel is not ChannelKind.EMAIL
+        else (),
+        link=_ack_link(delivery, tokens or [], link_base, signer),
+    )
+    return recipient, message
+
+
+def _ack_link(
+    delivery: Delivery,
+    tokens: list[ActionToken],
+    link_base: str | None,
+    signer: LinkSigner | None,
+) -> str | None:
+    if delivery.channel is not ChannelKind.EMAIL or link_base is None or signer is None:
+        return None
+    ack = next((t for t in tokens if t.action == "ack"), None)
+    return None if ack is None else links.url(link_base, signer, ack.token)

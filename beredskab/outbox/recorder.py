@@ -1,0 +1,154 @@
+"""Recording send outcomes: grouped commits, and nothing forgotten while the database is down.
+
+Each outcome holds one of its channel's in-flight slots until it is committed, so "sent but
+not recorded" never exceeds ``[outbox] max_in_flight`` per channel — the most a crash can
+duplicate. An outcome that cannot be written (database unreachable, lock held past the busy
+timeout) stays in memory, in the channel's backlog, and is written before that channel
+claims anything new; its row stays leased meanwhile. Only an outcome that fails on its own
+with an unexpected error is given up, and only once its lease has run out: the row is then
+taken up again like any abandoned row (SMS after asking Twilio whether it went out).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from beredskab import fallback
+from beredskab.outbox.messages import Backoff, Outcome
+from beredskab.storage import Database, Tx
+from beredskab.storage.repositories.deliveries import is_database_error
+from notifier.types import ChannelKind, DeliveryStatus
+
+log = logging.getLogger("beredskab.outbox")
+
+
+class Slot:
+    """One of a channel's in-flight slots, released at most once (when its outcome is
+    recorded, or when its send is cancelled or abandoned)."""
+
+    def __init__(self, slots: asyncio.Semaphore) -> None:
+        self._slots = slots
+        self._held = False
+
+    async def acquire(self) -> None:
+        """Wait for a free slot."""
+        await self._slots.acquire()
+        self._held = True
+
+    def release(self) -> None:
+        """Give the slot back; idempotent."""
+        if self._held:
+            self._held = False
+            self._slots.release()
+
+
+@dataclass(eq=False)
+class Pending:
+    """An outcome waiting to be written, with the in-flight slot it holds until then."""
+
+    outcome: Outcome
+    owner: str
+    lease_ends: float
+    """``time.monotonic()`` when the row's lease runs out."""
+    slot: Slot
+
+
+class Recorder:
+    """Writes outcomes in one transaction per group; keeps what could not be written."""
+
+    def __init__(self, *, db: Database, backoff: Backoff, on_handover: Callable[[], None]) -> None:
+        self._db = db
+        self._backoff = backoff
+        self._on_handover = on_handover
+        self._backlog: dict[ChannelKind, list[Pending]] = {}
+
+    def backlog(self, kind: ChannelKind) -> int:
+        """Outcomes of a channel sent but not yet recorded."""
+        return len(self._backlog.get(kind, []))
+
+    async def record(self, kind: ChannelKind, items: list[Pending]) -> None:
+        """Write the channel's backlog and ``items``; raise if any stays unrecorded."""
+        items = self._backlog.pop(kind, []) + items
+        if not items:
+            return
+        try:
+            await self._write(items)
+        except Exception as error:
+            if not is_database_error(error) and len(items) > 1:
+                items = await self._one_by_one(items)
+            if items:
+                self._backlog[kind] = items + self._backlog.get(kind, [])
+                raise
+
+    async def _one_by_one(self, items: list[Pending]) -> list[Pending]:
+        """After an unexpected error: write each alone, so one bad outcome blocks no other."""
+        left: list[Pending] = []
+        for item in items:
+            try:
+                await self._write([item])
+            except Exception as error:
+                if is_database_error(error) or time.monotonic() < item.lease_ends:
+                    left.append(item)
+                    continue
+                log.error(
+                    "cannot record the outcome of delivery %s (%s); its lease has run out, "
+                    "so it is taken up again like an abandoned row",
+                    item.outcome.delivery.id,
+                    item.outcome.kind,
+                    exc_info=error,
+                )
+                item.slot.release()
+        return left
+
+    async def _write(self, items: list[Pending]) -> None:
+        """One transaction for the group; failures hand over to the next channel."""
+        handed_over = False
+        async with self._db.transaction() as tx:
+            for item in items:
+                handed_over |= await self._write_one(tx, item)
+        for item in items:
+            item.slot.release()
+        if handed_over:
+            self._on_handover()
+
+    async def _write_one(self, tx: Tx, item: Pending) -> bool:
+        """Record one outcome in ``tx``; True if the message was handed to fallback."""
+        outcome, owner = item.outcome, item.owner
+        delivery, error = outcome.delivery, outcome.error
+        if outcome.kind == "release":
+            await tx.deliveries.release(delivery.id, owner=owner, now=tx.now)
+            return False
+        if outcome.kind == "retry" and delivery.attempts < self._backoff.max_attempts:
+            log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, error)
+            delay = self._backoff.delay(delivery.attempts, outcome.retry_after)
+            await tx.deliveries.finish(
+                delivery.id,
+                owner=owner,
+                status=DeliveryStatus.QUEUED,
+                now=tx.now,
+                error=error,
+                retry_at=tx.now + timedelta(seconds=delay),
+            )
+            return False
+        if outcome.kind == "sent":
+            await tx.deliveries.finish(
+                delivery.id,
+                owner=owner,
+                status=outcome.status,
+                now=tx.now,
+                provider_id=outcome.provider_id,
+            )
+            return False
+        if outcome.kind == "retry":
+            error = f"gave up after {delivery.attempts} attempts: {error}"
+        if await tx.deliveries.finish(
+            delivery.id, owner=owner, status=DeliveryStatus.FAILED, now=tx.now, error=error
+        ):
+            await fallback.after_failure(tx, delivery, error or "ukendt fejl")
+            return True
+        return False

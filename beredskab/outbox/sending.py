@@ -1,0 +1,129 @@
+"""Handing one leased row to its channel: reconcile first if an earlier try may have gone
+out, wait for the channel's pace and an in-flight slot, send within a bound, and turn every
+way a send can end — including a channel's bug — into an ``Outcome``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from datetime import timedelta
+
+from beredskab.links import LinkSigner
+from beredskab.models import ActionToken
+from beredskab.outbox.messages import UNKNOWN, Outcome, Reconciler, message_for
+from beredskab.outbox.recorder import Pending, Slot
+from beredskab.pacing import Pacer
+from beredskab.storage.repositories.deliveries import Claimed
+from notifier.base import Channel
+from notifier.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    TransientDeliveryError,
+    UnknownOutcomeError,
+    stray_cancellation,
+)
+from notifier.types import ChannelKind
+
+log = logging.getLogger("beredskab.outbox")
+
+START_WITHIN = 0.6
+SEND_WITHIN = 0.3
+"""A leased row's send must start within 60 % of the lease and is cut off (outcome unknown)
+after 30 %, so it is recorded before the lease runs out and nobody else takes the row while
+it is in the air. A row whose turn comes later is given back unsent."""
+
+
+class Sender:
+    """Sends leased rows through the channels, paced per channel."""
+
+    def __init__(
+        self,
+        *,
+        channels: Mapping[ChannelKind, Channel],
+        pacers: Mapping[ChannelKind, Pacer],
+        lease_seconds: float,
+        link_base: str | None,
+        signer: LinkSigner | None,
+    ) -> None:
+        self._channels = channels
+        self._pacers = pacers
+        self._lease_seconds = lease_seconds
+        self._link_base = link_base
+        self._signer = signer
+
+    async def dispatch(
+        self,
+        claimed: Claimed,
+        tokens: list[ActionToken],
+        *,
+        owner: str,
+        slot: Slot,
+        lease_ends: float,
+    ) -> Pending:
+        """Send one leased row within the channel's in-flight bound; never raises (except
+        when cancelled). The slot is released once the outcome is recorded."""
+        await slot.acquire()
+        try:
+            start_by = lease_ends - self._lease_seconds * (1 - START_WITHIN)
+            outcome = await self.send(claimed, tokens, start_by)
+        except Exception as error:  # a bug in a channel or here: retry the row, keep its lease
+            log.exception("delivery %s: unexpected error while sending", claimed.delivery.id)
+            outcome = Outcome(
+                claimed.delivery,
+                "retry",
+                error=f"{UNKNOWN}: unexpected {type(error).__name__}: {error}",
+            )
+        except asyncio.CancelledError:
+            if not stray_cancellation():  # shutting down: the row stays leased
+                slot.release()
+                raise
+            log.exception(
+                "delivery %s: the channel's client cancelled the send", claimed.delivery.id
+            )
+            outcome = Outcome(claimed.delivery, "retry", error=f"{UNKNOWN}: send cancelled")
+        except BaseException:
+            slot.release()
+            raise
+        return Pending(outcome=outcome, owner=owner, lease_ends=lease_ends, slot=slot)
+
+    async def send(self, claimed: Claimed, tokens: list[ActionToken], start_by: float) -> Outcome:
+        """Hand one leased row to its channel (after reconciling an uncertain earlier try),
+        unless its turn came after ``start_by`` (monotonic): then it is given back unsent."""
+        delivery = claimed.delivery
+        channel = self._channels.get(delivery.channel)
+        if channel is None:
+            return Outcome(delivery, "fail", error=f"no channel for {delivery.channel.value}")
+        uncertain = claimed.abandoned or (delivery.error or "").startswith(UNKNOWN)
+        if uncertain and isinstance(channel, Reconciler):
+            since = delivery.created_at - timedelta(minutes=1)
+            try:
+                found = await channel.find_recent(delivery.address, since, delivery.short_text)
+            except DeliveryError as exc:
+                return Outcome(delivery, "retry", error=f"{UNKNOWN}: lookup failed: {exc}")
+            if found:
+                log.info("delivery %s had already gone out as %s", delivery.id, found[0])
+                return Outcome(delivery, "sent", provider_id=found[0])
+        recipient, message = message_for(
+            delivery, tokens, link_base=self._link_base, signer=self._signer
+        )
+        within = self._lease_seconds * SEND_WITHIN
+        try:
+            async with self._pacers[delivery.channel].turn(delivery.address):
+                if time.monotonic() > start_by:
+                    return Outcome(delivery, "release")
+                async with asyncio.timeout(within):
+                    receipt = await channel.send(recipient, message)
+        except PermanentDeliveryError as exc:
+            return Outcome(delivery, "fail", error=str(exc))
+        except (TransientDeliveryError, UnknownOutcomeError, TimeoutError, OSError) as exc:
+            if isinstance(exc, TimeoutError):
+                exc = UnknownOutcomeError(f"no answer within {within:g}s")
+            elif isinstance(exc, OSError):
+                exc = UnknownOutcomeError(f"connection lost: {exc}")
+            retry_after = exc.retry_after if isinstance(exc, TransientDeliveryError) else None
+            return Outcome(
+                delivery, "retry", error=f"{type(exc).__name__}: {exc}", retry_after=retry_after
+            )
+        return Outcome(delivery, "sent", status=receipt.status, provider_id=receipt.provider_id)
