@@ -1,7 +1,12 @@
 """The scheduler: APScheduler 3.11 (AsyncIOScheduler, in-memory job store) runs the timer
 tick every second and the recurring preparedness jobs. The timers themselves are database
 rows (``beredskab.escalation``): APScheduler only decides *when to look*, so nothing is lost
-when the process restarts, and a late tick fires everything that became due meanwhile."""
+when the process restarts, and a late tick fires everything that became due meanwhile.
+
+Jobs are handed in wrapped by the supervisor (``beredskab.runtime``), which turns a failure
+into a degraded state with backoff instead of a traceback every second. At shutdown
+``pause`` stops new runs, the supervisor gives a running job its grace period (the timer tick
+ends after its current chunk), and ``shutdown`` cancels whatever is still running."""
 
 from __future__ import annotations
 
@@ -38,7 +43,12 @@ class Scheduler:
         """Start running jobs on the current event loop."""
         self._scheduler.start()
 
+    def pause(self) -> None:
+        """Start no more runs (a run in progress goes on)."""
+        if self._scheduler.running:
+            self._scheduler.pause()
+
     def shutdown(self) -> None:
-        """Stop; a job that is running finishes on its own."""
+        """Stop; a job still running is cancelled."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
