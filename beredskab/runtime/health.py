@@ -54,9 +54,16 @@ class Board:
         self._entries: dict[str, Status] = {}
 
     def set(
-        self, name: str, state: State, reason: str | None = None, *, restarts: int | None = None
+        self,
+        name: str,
+        state: State,
+        reason: str | None = None,
+        *,
+        restarts: int | None = None,
+        quiet: bool = False,
     ) -> Status:
-        """Record ``name``'s state; logs when the state or the kind of reason changes."""
+        """Record ``name``'s state; logs when the state or the kind of reason changes (unless
+        ``quiet``: an expected change, such as stopping at shutdown)."""
         old = self._entries.get(name)
         count = restarts if restarts is not None else (old.restarts if old else 0)
         if old is not None and old.state == state:
@@ -64,7 +71,8 @@ class Board:
         else:
             new = Status(state, self._clock(), reason, count)
         self._entries[name] = new
-        self._log(name, old, new)
+        if not quiet:
+            self._log(name, old, new)
         return new
 
     def get(self, name: str) -> Status | None:

@@ -181,7 +181,7 @@ class Supervisor:
                 ", ".join(sorted(tasks[t] for t in pending)),
             )
         for name in self._tasks:
-            self._board.set(name, "down", "stopped")
+            self._board.set(name, "down", "stopped", quiet=True)
         return sorted(tasks[t] for t in pending)
 
     async def _keep(self, component: Component) -> None:

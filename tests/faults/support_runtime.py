@@ -131,11 +131,12 @@ def write_config(
     directory: Path,
     twilio: RecordingTwilio | None,
     database: str = "",
+    service: str = "",
     extra: str = "",
 ) -> Path:
     """config.toml: this database, the directory, SMS/voice at the recording Twilio (paced at
     40/s so a fan-out lasts long enough to be hit), everything else on the console channel;
-    ``database`` and ``extra`` are more lines for [database] and more sections."""
+    ``service`` and ``database`` are more lines for those sections, ``extra`` more sections."""
     port = free_port()
     sms = (
         f'[twilio]\naccount_sid = "{ACCOUNT_SID}"\nfrom_number = "{FROM_NUMBER}"\n'
@@ -149,7 +150,7 @@ def write_config(
 [service]
 data_dir = "var"
 public_base_url = "http://127.0.0.1:{port}"
-[database]
+{service}[database]
 url = "{database_url}"
 {database}[plan]
 directory_file = "{directory}"
@@ -227,8 +228,8 @@ async def activate(db: Database, plan: Plan) -> int:
 
 
 async def deliveries(db: Database, incident_id: int) -> list[Delivery]:
-    """Every delivery row of the incident; [] while the database is unreachable."""
-    async with db.transaction() as tx:
+    """Every delivery row of the incident (a read: never queues behind the writers)."""
+    async with db.read() as tx:
         return await tx.deliveries.for_incident(incident_id)
 
 
