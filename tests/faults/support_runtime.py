@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -168,14 +168,14 @@ batch_size = 10
     return config
 
 
-async def start(root: Path, config: Path, database_url: str, plan: Plan) -> FaultService:
-    """Start `beredskab serve` and wait until /healthz is 200 with every component ok."""
+async def launch(root: Path, config: Path, database_url: str, plan: Plan) -> FaultService:
+    """Start `beredskab serve` (not waiting for anything)."""
     text = await asyncio.to_thread(config.read_text, encoding="utf-8")
     port = re.search(r"^port = (\d+)$", text, flags=re.MULTILINE)
     assert port is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEREDSKAB_")}
     env["BEREDSKAB_TWILIO__AUTH_TOKEN"] = AUTH_TOKEN
-    process = subprocess.Popen(  # noqa: ASYNC220 (returns at once; polled below)
+    process = subprocess.Popen(  # noqa: ASYNC220 (returns at once; polled by the caller)
         [sys.executable, "-m", "beredskab", "--config", str(config), "serve"],
         cwd=root,
         env=env,
@@ -183,18 +183,27 @@ async def start(root: Path, config: Path, database_url: str, plan: Plan) -> Faul
         stderr=subprocess.STDOUT,
         text=True,
     )
-    service = FaultService(root, database_url, f"http://127.0.0.1:{port.group(1)}", process, plan)
+    return FaultService(root, database_url, f"http://127.0.0.1:{port.group(1)}", process, plan)
+
+
+def all_ok(health: dict[str, Any]) -> bool:
+    """Every component of a full `serve` is listed and ok."""
+    components = health["components"]
+    return {"outbox", "inbox", "timers"} <= set(components) and all(
+        c["state"] == "ok" for c in components.values()
+    )
+
+
+async def start(root: Path, config: Path, database_url: str, plan: Plan) -> FaultService:
+    """Start `beredskab serve` and wait until /healthz is 200 with every component ok."""
+    service = await launch(root, config, database_url, plan)
+    process = service.process
     async with httpx.AsyncClient() as client:
 
         async def ready() -> bool:
             assert process.poll() is None, process.communicate()[0]
             answer = await service.health(client)
-            if answer is None or answer[0] != 200:
-                return False
-            components = answer[1]["components"]
-            return {"outbox", "inbox", "timers"} <= set(components) and all(
-                c["state"] == "ok" for c in components.values()
-            )
+            return answer is not None and answer[0] == 200 and all_ok(answer[1])
 
         try:
             await wait_for(ready, within=60)
@@ -203,15 +212,6 @@ async def start(root: Path, config: Path, database_url: str, plan: Plan) -> Faul
                 process.kill()
             raise
     return service
-
-
-@pytest.fixture
-async def service_db(request: pytest.FixtureRequest) -> AsyncIterator[list[Database]]:
-    """Databases the test opens; disposed at the end."""
-    opened: list[Database] = []
-    yield opened
-    for db in opened:
-        await db.dispose()
 
 
 def plan_for(directory: Path) -> Plan:

@@ -18,6 +18,7 @@ import asyncio
 import sqlite3
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -28,7 +29,9 @@ from tests.faults.support_runtime import (
     FaultService,
     Tally,
     activate,
+    all_ok,
     deliveries,
+    launch,
     pg_cluster,
     pg_database,
     plan_for,
@@ -215,4 +218,63 @@ async def test_sqlite_lock_past_the_busy_timeout(
     print(
         f"\nfaults: sqlite-lock fan-out: {result.line()} held={held:.1f}s busy_timeout=1s "
         f"degraded={','.join(sorted(degraded))} slowest_healthz={slowest:.2f}s"
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(180)
+async def test_serve_starts_while_postgresql_is_down_and_waits_for_it(
+    tmp_path: Path, pg_cluster: Cluster
+) -> None:
+    """The database is down when `serve` starts: it does not exit; /healthz answers 503 and
+    says what it waits for; once PostgreSQL is up the schema is migrated, the components
+    start and a fan-out goes out."""
+    url = pg_database(pg_cluster)
+    await asyncio.to_thread(pg_cluster.stop, "fast")
+    directory = synthetic_directory(tmp_path, 0)
+    plan = plan_for(directory)
+    config = write_config(tmp_path, database_url=url, directory=directory, twilio=None)
+    service = await launch(tmp_path, config, url, plan)
+    db = Database(url)
+    try:
+        async with httpx.AsyncClient() as client:
+            seen: dict[str, Any] = {}
+
+            async def waiting() -> bool:
+                assert service.process.poll() is None, service.process.communicate()[0]
+                answer = await service.health(client)
+                if answer is None or answer[0] != 503:
+                    return False
+                seen.update(answer[1])
+                return answer[1]["components"].get("outbox", {}).get("state") == "down"
+
+            await wait_for(waiting, within=60)
+            assert seen["database"]["state"] == "down" and seen["database"]["since"]
+            assert seen["components"]["outbox"]["reason"] == "waiting for the database"
+            assert seen["components"]["web"]["state"] == "ok"
+            down_for = time.monotonic()
+            await asyncio.to_thread(pg_cluster.start)
+
+            async def serving() -> bool:
+                answer = await service.health(client)
+                return answer is not None and answer[0] == 200 and all_ok(answer[1])
+
+            await wait_for(serving, within=60)
+            ready = time.monotonic() - down_for
+        incident = await activate(db, plan)
+
+        async def done() -> bool:
+            return await settled(db, incident)
+
+        await wait_for(done, within=60)
+        result = tally(await deliveries(db, incident), service, None)
+        assert result.lost == 0 and result.duplicated == 0 and result.failed == 0, result
+        assert await service.terminate() < 25 and service.process.returncode == 0
+    finally:
+        await db.dispose()
+        if service.process.poll() is None:
+            service.process.kill()
+    print(
+        f"\nfaults: pg-down-at-start: serving {ready:.1f}s after PostgreSQL came up; "
+        f"{result.line()}"
     )
