@@ -10,7 +10,10 @@ that found its person still silent, "skipped: answered" for the others.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import socket
+import sqlite3
 import time
 from collections import Counter
 from datetime import timedelta
@@ -26,6 +29,7 @@ from beredskab.storage.repositories.timers import NewTimer, Timer
 from tests.e2e.service import wait_for
 from tests.faults.support_runtime import (
     activate,
+    launch,
     plan_for,
     start,
     synthetic_directory,
@@ -136,3 +140,35 @@ async def test_sigterm_during_a_burst_of_10000_due_timers(tmp_path: Path, db_url
         f"{SHUTDOWN_SECONDS}) rest_fired_in={rest:.1f}s after restart at {rate:.0f}/s before; "
         f"second exit={took_again:.1f}s; outcomes={dict(outcomes)}"
     )
+
+
+@pytest.mark.parametrize("fault", ["port taken", "unknown schema revision"])
+async def test_what_cannot_heal_exits_1_with_one_line(tmp_path: Path, fault: str) -> None:
+    """Waiting cannot fix these: `serve` exits 1 at once with one plain line, no traceback
+    (systemd shows the line; restarting will not help until someone acts)."""
+    path = tmp_path / "var" / "beredskab.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    directory = synthetic_directory(tmp_path, 0)
+    config = write_config(tmp_path, database_url=url, directory=directory, twilio=None)
+    port = int(re.findall(r"^port = (\d+)$", config.read_text(encoding="utf-8"), re.M)[0])
+    blocker = socket.create_server(("127.0.0.1", port)) if fault == "port taken" else None
+    if fault == "unknown schema revision":
+        path.parent.mkdir(parents=True)
+        with sqlite3.connect(path) as conn:
+            conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+            conn.execute("INSERT INTO alembic_version VALUES ('ffff0000beef')")
+    try:
+        service = await launch(tmp_path, config, url, plan_for(directory))
+        output, _ = await asyncio.to_thread(service.process.communicate, timeout=60)
+    finally:
+        if blocker is not None:
+            blocker.close()
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert service.process.returncode == 1, output
+    assert len(lines) == 1 and "Traceback" not in output, output
+    expected = {
+        "port taken": f"cannot listen on 127.0.0.1:{port}",
+        "unknown schema revision": "the database schema cannot be brought up to date",
+    }[fault]
+    assert expected in lines[0], lines
+    print(f"\nfaults: cannot heal ({fault}): exit 1: {lines[0]}")
