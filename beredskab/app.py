@@ -17,7 +17,7 @@ from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
-from beredskab.runtime import Backoff, Board, Component, FatalError, Job, Supervisor
+from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
 from beredskab.settings import Settings
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from beredskab.web.server import WebServer
 
 log = logging.getLogger(__name__)
-DATABASE = "database"
+DATABASE = startup.DATABASE
 
 
 def live_providers(settings: Settings) -> bool:
@@ -336,12 +336,13 @@ class App:
                 where = f"{self.settings.web.host}:{self.settings.web.port}"
                 raise FatalError(f"cannot listen on {where}: {exc.strerror or exc}") from exc
             first, *rest = self.components(web)
-            ready = await self._upgrade_once()
+            ready = await startup.upgrade_once(self.db, self.board)
             supervisor.start(first)
-            for component in rest:
-                self.board.set(component.name, "down", "waiting for the database")
-            if not ready and not await self._wait_for_schema(stop):
-                return
+            if not ready:
+                for component in rest:
+                    self.board.set(component.name, "down", "waiting for the database", quiet=True)
+                if not await startup.wait_for_schema(self.db, self.board, stop):
+                    return
             for component in rest:
                 supervisor.start(component)
             for job in self.jobs():
@@ -368,38 +369,6 @@ class App:
         else:
             await telegram.set_webhook(self, bot)
             await stop.wait()
-
-    async def _upgrade_once(self) -> bool:
-        """Migrate the schema: True when done, False when the database is unreachable now;
-        ``FatalError`` when it answers but the schema cannot be brought up to date."""
-        try:
-            await self.db.upgrade()
-        except Exception as exc:
-            if not is_transient(exc):
-                raise FatalError(
-                    f"the database schema cannot be brought up to date: {exc}"
-                ) from exc
-            self.board.set(DATABASE, "down", f"{type(exc).__name__}: {exc}"[:300])
-            return False
-        self.board.set(DATABASE, "ok")
-        return True
-
-    async def _wait_for_schema(self, stop: asyncio.Event) -> bool:
-        """The database was unreachable at start: retry the migration with capped backoff
-        (/healthz says why meanwhile) until it works (True) or the service is stopped."""
-        delay = Backoff()
-        wait = delay.first
-        while not stop.is_set():
-            try:
-                async with asyncio.timeout(wait):
-                    await stop.wait()
-                return False
-            except TimeoutError:
-                pass
-            if await self._upgrade_once():
-                return True
-            wait = delay.next(wait)
-        return False
 
     async def aclose(self) -> None:
         """Close channels and database connections."""

@@ -117,7 +117,7 @@ class Supervisor:
         """``job`` for the scheduler: failures degrade ``name`` and skip runs with backoff;
         a run in progress at shutdown is cancelled after the grace period."""
         state = _JobState(delay=self._backoff.first)
-        self._board.set(name, "ok")
+        self._board.set(name, "ok", quiet=True)
         loop = asyncio.get_running_loop()
 
         async def guarded() -> None:
@@ -187,7 +187,7 @@ class Supervisor:
     async def _keep(self, component: Component) -> None:
         loop = asyncio.get_running_loop()
         delay, restarts = self._backoff.first, 0
-        self._board.set(component.name, "ok", restarts=0)
+        self._board.set(component.name, "ok", restarts=0, quiet=True)
         while not self._stop.is_set():
             run_stop = asyncio.Event()
             self._runs.add(run_stop)
