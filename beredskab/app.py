@@ -336,7 +336,9 @@ class App:
                 where = f"{self.settings.web.host}:{self.settings.web.port}"
                 raise FatalError(f"cannot listen on {where}: {exc.strerror or exc}") from exc
             first, *rest = self.components(web)
-            ready = await startup.upgrade_once(self.db, self.board)
+            ready = await startup.attempt(self.db, self.board, stop)
+            if ready is None:
+                return
             supervisor.start(first)
             if not ready:
                 for component in rest:

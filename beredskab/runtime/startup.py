@@ -31,27 +31,35 @@ async def upgrade_once(db: Database, board: Board) -> bool:
     return True
 
 
-async def wait_for_schema(db: Database, board: Board, stop: asyncio.Event) -> bool:
-    """Retry the migration with capped backoff until it works (True) or ``stop`` is set
-    (False, also when a connection attempt hangs at that moment)."""
-    backoff = Backoff()
-    wait = backoff.first
+async def attempt(db: Database, board: Board, stop: asyncio.Event) -> bool | None:
+    """``upgrade_once``, abandoned when ``stop`` is set first (a connection attempt to a
+    silent server can take seconds): None then."""
+    upgrade = asyncio.ensure_future(upgrade_once(db, board))
     stopped = asyncio.ensure_future(stop.wait())
     try:
-        while not stop.is_set():
-            pause = asyncio.ensure_future(asyncio.sleep(wait))
-            await asyncio.wait({pause, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            pause.cancel()
-            if stop.is_set():
-                return False
-            attempt = asyncio.ensure_future(upgrade_once(db, board))
-            await asyncio.wait({attempt, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            if not attempt.done():
-                attempt.cancel()
-                return False
-            if attempt.result():
-                return True
-            wait = backoff.next(wait)
-        return False
+        await asyncio.wait({upgrade, stopped}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopped.cancel()
+    if not upgrade.done():
+        upgrade.cancel()
+        return None
+    return upgrade.result()
+
+
+async def wait_for_schema(db: Database, board: Board, stop: asyncio.Event) -> bool:
+    """Retry the migration with capped backoff until it works (True) or ``stop`` is set
+    (False)."""
+    backoff = Backoff()
+    wait = backoff.first
+    while not stop.is_set():
+        try:
+            async with asyncio.timeout(wait):
+                await stop.wait()
+            return False
+        except TimeoutError:
+            pass
+        done = await attempt(db, board, stop)
+        if done is not None and done:
+            return True
+        wait = backoff.next(wait)
+    return False
