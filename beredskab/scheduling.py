@@ -17,6 +17,18 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
+
+class _StillRunning(logging.Filter):
+    """A tick that outlasts its interval (a burst of timers) is expected: APScheduler's
+    "skipped: maximum number of running instances reached" would log it every second."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances" not in record.getMessage()
+
+
+_apscheduler_log = logging.getLogger(f"{__name__}.apscheduler")
+_apscheduler_log.addFilter(_StillRunning())
+
 Job = Callable[[], Awaitable[object]]
 
 
@@ -24,7 +36,7 @@ class Scheduler:
     """Owns the APScheduler instance for one running service."""
 
     def __init__(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler = AsyncIOScheduler(timezone="UTC", logger=_apscheduler_log)
 
     def every(self, seconds: float, job: Job, *, name: str) -> None:
         """Run ``job`` every ``seconds``; a run that is still busy or late is not doubled."""
