@@ -89,7 +89,7 @@ class Supervisor:
         self._stop = asyncio.Event()
         self._runs: set[asyncio.Event] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._jobs: set[asyncio.Task[object]] = set()
+        self._jobs: dict[asyncio.Task[Any], str] = {}
         self._fatal: FatalError | None = None
         self._fatal_seen = asyncio.Event()
 
@@ -125,7 +125,7 @@ class Supervisor:
                 return
             task = asyncio.current_task()
             if task is not None:
-                self._jobs.add(task)
+                self._jobs[task] = name
             try:
                 await job()
             except FatalError as exc:
@@ -144,7 +144,7 @@ class Supervisor:
                     self._board.set(name, "ok", restarts=state.restarts)
             finally:
                 if task is not None:
-                    self._jobs.discard(task)
+                    self._jobs.pop(task, None)
 
         return guarded
 
@@ -167,7 +167,7 @@ class Supervisor:
         for run_stop in list(self._runs):
             run_stop.set()
         tasks: dict[asyncio.Task[Any], str] = {t: n for n, t in self._tasks.items()}
-        tasks.update({job: job.get_name() for job in self._jobs})
+        tasks.update(self._jobs)
         if not tasks:
             return []
         _, pending = await asyncio.wait(tasks, timeout=grace)

@@ -179,3 +179,20 @@ async def test_a_guarded_job_backs_off_and_recovers() -> None:
     await guarded()
     assert calls == 2 and (board.get("timers") or status).state == "ok"
     await supervisor.shutdown(grace=1, cancel_wait=1)
+
+
+async def test_a_job_still_running_at_shutdown_is_cancelled_after_the_grace() -> None:
+    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST)
+    chunks = 0
+
+    async def endless_tick() -> None:
+        nonlocal chunks
+        while True:  # ignores supervisor.stopping, unlike the real tick
+            chunks += 1
+            await asyncio.sleep(0.01)
+
+    running = asyncio.create_task(supervisor.guard("timers", endless_tick)())
+    await _until(lambda: chunks > 2)
+    began = time.monotonic()
+    assert await supervisor.shutdown(grace=0.2, cancel_wait=0.5) == ["timers"]
+    assert running.cancelled() and time.monotonic() - began < 2
