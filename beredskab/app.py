@@ -210,16 +210,18 @@ class App:
         """For /healthz: each component's state with reason and since when, the database
         (probed, at most ``PROBE_SECONDS``), queued messages and the plan version."""
         report: dict[str, Any] = {"queued_messages": None, "inbox_pending": None}
-        try:
-            async with asyncio.timeout(PROBE_SECONDS):
-                async with self.db.read() as tx:
-                    report["queued_messages"] = await tx.deliveries.open_count()
-                    report["inbox_pending"] = len(await tx.inbox.pending(limit=1000))
-            self.board.set(DATABASE, "ok")
-        except TimeoutError:
+        probe = asyncio.ensure_future(self._probe())
+        done, _ = await asyncio.wait({probe}, timeout=PROBE_SECONDS)
+        if not done:  # a hung server: give up now, let the probe unwind in the background
+            probe.cancel()
+            probe.add_done_callback(lambda t: t.cancelled() or t.exception())
             self.board.set(DATABASE, "down", f"no answer within {PROBE_SECONDS:g} s")
-        except Exception as exc:  # the report must say what is wrong, not crash
+        elif probe.exception() is not None:  # the report must say what is wrong, not crash
+            exc = probe.exception()
             self.board.set(DATABASE, "down", f"{type(exc).__name__}: {exc}"[:300])
+        else:
+            report["queued_messages"], report["inbox_pending"] = probe.result()
+            self.board.set(DATABASE, "ok")
         entries = self.board.snapshot()
         database = entries.pop(DATABASE)
         return {
@@ -229,6 +231,11 @@ class App:
             **report,
             "plan_version": self.plan.version,
         }
+
+    async def _probe(self) -> tuple[int, int]:
+        """Queued messages and unprocessed inbound events, read without the write lock."""
+        async with self.db.read() as tx:
+            return await tx.deliveries.open_count(), len(await tx.inbox.pending(limit=1000))
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -113,6 +114,29 @@ class Cluster:
             "restart",
         )
 
+    def pids(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer, …)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """SIGSTOP the whole cluster: connections stay open and nothing answers (a hang)."""
+        for pid in self.pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: the cluster answers again."""
+        for pid in self.pids():
+            os.kill(pid, signal.SIGCONT)
+
 
 @contextmanager
 def running_cluster() -> Iterator[Cluster]:
@@ -128,6 +152,8 @@ def running_cluster() -> Iterator[Cluster]:
         pg.start()
         yield pg
     finally:
+        if (pg.data / "postmaster.pid").exists():
+            pg.thaw()  # a test that froze it and failed must not leave it stopped
         pg._ctl("-m", "immediate", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
 

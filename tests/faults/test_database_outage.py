@@ -49,6 +49,10 @@ __all__ = ["pg_cluster", "recording_twilio"]
 PEOPLE = 400
 """Synthetic SSP members on top of the example directory: ~400 SMS at 40/s, ~10 s of fan-out."""
 WORKERS, BATCH = 2, 10
+HANG_SECONDS = 6.0
+"""How long the PostgreSQL processes stay stopped (SIGSTOP) in the hang test."""
+SHUTDOWN_SECONDS = 10
+"""The default ``[service] shutdown_seconds``."""
 LOCK_SECONDS = 10.0
 """How long the other connection holds the SQLite write lock (ten busy timeouts)."""
 IN_FLIGHT_BOUND = WORKERS * BATCH * 2
@@ -277,4 +281,64 @@ async def test_serve_starts_while_postgresql_is_down_and_waits_for_it(
     print(
         f"\nfaults: pg-down-at-start: serving {ready:.1f}s after PostgreSQL came up; "
         f"{result.line()}"
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(240)
+async def test_postgresql_hanging_neither_blocks_healthz_nor_shutdown(
+    tmp_path: Path, pg_cluster: Cluster
+) -> None:
+    """Every PostgreSQL process SIGSTOPped: connections stay open and nothing answers. The
+    bounded probe keeps /healthz answering (503 "no answer"); when the cluster resumes so
+    does the service; and a SIGTERM while it hangs still ends `serve` in time."""
+    url = pg_database(pg_cluster)
+    directory = synthetic_directory(tmp_path, 0)
+    plan = plan_for(directory)
+    config = write_config(tmp_path, database_url=url, directory=directory, twilio=None)
+    service = await start(tmp_path, config, url, plan)
+    db = Database(url)
+    slowest, reasons = 0.0, set()
+    try:
+        async with httpx.AsyncClient() as client:
+            pg_cluster.freeze()
+            frozen = time.monotonic()
+            while time.monotonic() - frozen < HANG_SECONDS:  # the fault lasts this long
+                asked = time.monotonic()
+                answer = await service.health(client)
+                slowest = max(slowest, time.monotonic() - asked)
+                assert answer is not None
+                if answer[0] == 503:
+                    reasons.add(answer[1]["database"]["reason"])
+            pg_cluster.thaw()
+            assert reasons, "503 while the database hangs"
+            assert slowest < 5, f"/healthz took {slowest:.1f} s while the database hung"
+
+            async def serving() -> bool:
+                answer = await service.health(client)
+                return answer is not None and answer[0] == 200 and all_ok(answer[1])
+
+            await wait_for(serving, within=60)
+        incident = await activate(db, plan)
+
+        async def done() -> bool:
+            return await settled(db, incident)
+
+        await wait_for(done, within=60)
+        result = tally(await deliveries(db, incident), service, None)
+        assert result.lost == 0 and result.failed == 0, result
+        pg_cluster.freeze()
+        took = await service.terminate()
+        code = service.process.returncode
+        assert took < SHUTDOWN_SECONDS + 15, f"exit took {took:.1f} s while the database hung"
+        assert code in (0, 1), service.output
+    finally:
+        pg_cluster.thaw()
+        await db.dispose()
+        if service.process.poll() is None:
+            service.process.kill()
+    print(
+        f"\nfaults: pg-hang: healthz slowest={slowest:.2f}s reasons={sorted(reasons)}; "
+        f"after resuming {result.line()}; SIGTERM while hung: exit {code} after {took:.1f}s "
+        f"(shutdown_seconds={SHUTDOWN_SECONDS})"
     )
