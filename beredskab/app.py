@@ -7,7 +7,8 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from beredskab import escalation, preparedness
 from beredskab.errors import ConfigError, PlanInvalidError
@@ -16,9 +17,11 @@ from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
+from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
+from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
 from beredskab.settings import Settings
-from beredskab.storage import Database
+from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
@@ -26,7 +29,11 @@ from notifier.errors import PermanentDeliveryError
 from notifier.pool import ChannelPool
 from notifier.types import ChannelKind, Message, Receipt, Recipient
 
+if TYPE_CHECKING:
+    from beredskab.web.server import WebServer
+
 log = logging.getLogger(__name__)
+DATABASE = startup.DATABASE
 
 
 def live_providers(settings: Settings) -> bool:
@@ -144,6 +151,14 @@ def load(settings: Settings) -> Plan:
     )
 
 
+TIMER_CHUNK = 50
+"""Timers fired per transaction; a shutdown waits for at most one such chunk."""
+TIMER_CHUNKS_PER_TICK = 200
+"""Chunks one tick may work through before it yields to the next (10,000 timers)."""
+PROBE_SECONDS = 2.0
+"""/healthz waits at most this long for the database before calling it down."""
+
+
 @dataclass
 class App:
     """Everything the service runs, built once and passed to every interface."""
@@ -155,8 +170,9 @@ class App:
     outbox: Outbox
     signer: LinkSigner = field(default_factory=LinkSigner.random, repr=False)
     inbox: Inbox = field(init=False)
+    board: Board = field(default_factory=Board, repr=False)
     _closed: bool = field(default=False, repr=False)
-    _components: dict[str, str] = field(default_factory=dict, repr=False)
+    _supervisor: Supervisor | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self)
@@ -166,12 +182,22 @@ class App:
         channel = self.channels.get(ChannelKind.TELEGRAM)
         return getattr(channel, "bot", None) if self.settings.telegram.enabled else None
 
+    @property
+    def stopping(self) -> bool:
+        """True once `serve` has begun to shut down."""
+        return self._supervisor is not None and self._supervisor.stopping
+
     async def tick_timers(self) -> int:
-        """Fire due escalation and reminder timers; wake the outbox if that queued messages."""
-        fired = await escalation.tick(db=self.db, plan=self.plan)
-        if fired:
-            self.outbox.wake()
-        return fired
+        """Fire due escalation and reminder timers in chunks, waking the outbox after each;
+        stops between chunks when the service shuts down."""
+        return await escalation.tick(
+            db=self.db,
+            plan=self.plan,
+            limit=TIMER_CHUNK,
+            chunks=TIMER_CHUNKS_PER_TICK,
+            stopping=lambda: self.stopping,
+            after_chunk=lambda _: self.outbox.wake(),
+        )
 
     async def preparedness_round(self) -> None:
         """Hourly: start a verification campaign when one is due, remind the unanswered."""
@@ -181,17 +207,35 @@ class App:
             self.outbox.wake()
 
     async def health(self) -> dict[str, Any]:
-        """Each component's state, for /healthz."""
-        report: dict[str, Any] = dict(self._components)
-        try:
-            async with self.db.transaction() as tx:
-                report["queued_messages"] = await tx.deliveries.open_count()
-                report["inbox_pending"] = len(await tx.inbox.pending(limit=1000))
-            report["database"] = "ok"
-        except Exception as exc:  # the report must say what is wrong, not crash
-            report["database"] = f"error: {type(exc).__name__}"
-        report["plan_version"] = self.plan.version
-        return report
+        """For /healthz: each component's state with reason and since when, the database
+        (probed, at most ``PROBE_SECONDS``), queued messages and the plan version."""
+        report: dict[str, Any] = {"queued_messages": None, "inbox_pending": None}
+        probe = asyncio.ensure_future(self._probe())
+        done, _ = await asyncio.wait({probe}, timeout=PROBE_SECONDS)
+        if not done:  # a hung server: give up now, let the probe unwind in the background
+            probe.cancel()
+            probe.add_done_callback(lambda t: t.cancelled() or t.exception())
+            self.board.set(DATABASE, "down", f"no answer within {PROBE_SECONDS:g} s")
+        elif probe.exception() is not None:  # the report must say what is wrong, not crash
+            exc = probe.exception()
+            self.board.set(DATABASE, "down", f"{type(exc).__name__}: {exc}"[:300])
+        else:
+            report["queued_messages"], report["inbox_pending"] = probe.result()
+            self.board.set(DATABASE, "ok")
+        entries = self.board.snapshot()
+        database = entries.pop(DATABASE)
+        return {
+            "status": self.board.worst(),
+            "database": database.as_json(),
+            "components": {name: status.as_json() for name, status in entries.items()},
+            **report,
+            "plan_version": self.plan.version,
+        }
+
+    async def _probe(self) -> tuple[int, int]:
+        """Queued messages and unprocessed inbound events, read without the write lock."""
+        async with self.db.read() as tx:
+            return await tx.deliveries.open_count(), len(await tx.inbox.pending(limit=1000))
 
     @classmethod
     def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
@@ -218,6 +262,7 @@ class App:
             settings.database_url,
             password=password.get_secret_value() if password else None,
             clock=clock,
+            busy_timeout=settings.database.busy_timeout_seconds,
         )
         outbox = Outbox(
             db=db,
@@ -232,7 +277,7 @@ class App:
         )
 
     async def start(self) -> None:
-        """Bring the database schema up to date."""
+        """Bring the database schema up to date (`serve` retries while it is unreachable)."""
         await self.db.upgrade()
 
     def reload_plan(self) -> list[str]:
@@ -245,59 +290,94 @@ class App:
         log.info("plan reloaded: version %s", self.plan.version)
         return []
 
-    async def serve(self, stop: asyncio.Event | None = None) -> None:
-        """Run everything in one loop until SIGINT/SIGTERM (or ``stop``): the web app, the
-        Telegram bot, the inbox and the delivery workers. On stop, the web server finishes
-        in-flight requests and the workers finish in-flight sends before returning."""
+    def components(self, web: WebServer) -> list[Component]:
+        """Everything `serve` keeps running, one line each; "web" starts first (it answers
+        /healthz while the database is still unreachable), the rest once the schema is ready."""
+        bot = self.telegram_bot()
+        table: list[Component | None] = [
+            Component("web", web.serve),
+            Component("inbox", self.inbox.run),
+            Component("outbox", self.outbox.run),
+            Component("bot", partial(self._run_bot, bot)) if bot is not None else None,
+        ]
+        return [c for c in table if c is not None]
+
+    def jobs(self) -> list[Job]:
+        """Recurring jobs, run by the scheduler under the supervisor's guard."""
+        return [
+            Job("timers", 1.0, self.tick_timers),
+            Job("preparedness", 3600.0, self.preparedness_round),
+        ]
+
+    async def serve(
+        self, stop: asyncio.Event | None = None, *, deadline: Deadline | None = None
+    ) -> None:
+        """Run everything until SIGINT/SIGTERM (or ``stop``), each component supervised:
+        a failing one is restarted with backoff, never taking the others down. Raises
+        ``FatalError`` only for what cannot heal (port taken, schema cannot be migrated).
+
+        Shutdown takes at most ``[service] shutdown_seconds``: in-flight work gets most of it,
+        then the rest is cancelled; ``deadline`` (armed at the first stop) ends the process
+        if something still holds it."""
         from beredskab.web.server import WebServer
 
-        await self.start()
+        budget = Budget(self.settings.service.shutdown_seconds)
         stop = stop or asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        loop.add_signal_handler(signal.SIGHUP, self.reload_plan)
-        web = WebServer(self)
-        tasks = {
-            "web": asyncio.create_task(web.serve()),
-            "outbox": asyncio.create_task(self.outbox.run(stop)),
-            "inbox": asyncio.create_task(self.inbox.run(stop)),
-        }
-        bot = self.telegram_bot()
-        if bot is not None:
-            from beredskab import bot as telegram
 
-            if self.settings.telegram.mode == "polling":
-                tasks["bot"] = asyncio.create_task(telegram.run_polling(self, bot, stop))
-            else:
-                await telegram.set_webhook(self, bot)
-        scheduler = Scheduler()
-        scheduler.every(1.0, self.tick_timers, name="timers")
-        scheduler.every(3600.0, self.preparedness_round, name="preparedness")
-        scheduler.start()
-        self._components = {name: "running" for name in tasks}
-        self._components["scheduler"] = "running"
-        self._components.setdefault("bot", "disabled" if bot is None else "webhook")
-        log.info(
-            "beredskab serving plan version %s on %s", self.plan.version, self.settings.web.port
-        )
-        stopper = asyncio.create_task(stop.wait())
-        try:
-            done, _ = await asyncio.wait(
-                [stopper, *tasks.values()], return_when=asyncio.FIRST_COMPLETED
-            )
-            failed = [t for t in done if t is not stopper and t.exception() is not None]
+        def stopping() -> None:
+            if deadline is not None:
+                deadline.arm()
             stop.set()
-            web.stop()
-            await asyncio.gather(*tasks.values(), return_exceptions=True)
-            if failed:
-                raise RuntimeError("a component stopped unexpectedly") from failed[0].exception()
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping)
+        loop.add_signal_handler(signal.SIGHUP, self.reload_plan)
+        supervisor = self._supervisor = Supervisor(self.board, classify=is_transient)
+        scheduler = Scheduler()
+        try:
+            web = WebServer(self, grace=budget.grace)
+            try:
+                web.listen()
+            except OSError as exc:
+                where = f"{self.settings.web.host}:{self.settings.web.port}"
+                raise FatalError(f"cannot listen on {where}: {exc.strerror or exc}") from exc
+            first, *rest = self.components(web)
+            ready = await startup.attempt(self.db, self.board, stop)
+            if ready is None:
+                return
+            supervisor.start(first)
+            if not ready:
+                for component in rest:
+                    self.board.set(component.name, "down", "waiting for the database", quiet=True)
+                if not await startup.wait_for_schema(self.db, self.board, stop):
+                    return
+            for component in rest:
+                supervisor.start(component)
+            for job in self.jobs():
+                scheduler.every(job.every, supervisor.guard(job.name, job.run), name=job.name)
+            scheduler.start()
+            log.info(
+                "beredskab serving plan version %s on %s", self.plan.version, self.settings.web.port
+            )
+            await supervisor.wait(stop)
         finally:
+            stopping()
+            scheduler.pause()
+            await supervisor.shutdown(grace=budget.grace, cancel_wait=budget.cancel_wait)
             scheduler.shutdown()
-            stopper.cancel()
-            self._components = {}
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+
+    async def _run_bot(self, bot: Any, stop: asyncio.Event) -> None:
+        """The Telegram bot: long polling, or register the webhook and wait."""
+        from beredskab import bot as telegram
+
+        if self.settings.telegram.mode == "polling":
+            await telegram.run_polling(self, bot, stop)
+        else:
+            await telegram.set_webhook(self, bot)
+            await stop.wait()
 
     async def aclose(self) -> None:
         """Close channels and database connections."""

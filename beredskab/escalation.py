@@ -12,7 +12,7 @@ timer fires twice, even with two service instances on one PostgreSQL (SKIP LOCKE
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from beredskab import situation_log
@@ -26,7 +26,7 @@ from beredskab.models import (
 )
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
-from beredskab.storage import Database, Tx
+from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
@@ -108,8 +108,37 @@ async def schedule_tasks(
     )
 
 
-async def tick(*, db: Database, plan: Plan, limit: int = 100) -> int:
-    """Fire every due timer once (by the database clock); returns how many fired."""
+async def tick(
+    *,
+    db: Database,
+    plan: Plan,
+    limit: int = 100,
+    chunks: int = 1,
+    stopping: Callable[[], bool] | None = None,
+    after_chunk: Callable[[int], None] | None = None,
+) -> int:
+    """Fire due timers once each (by the database clock); returns how many fired.
+
+    Works in up to ``chunks`` transactions of at most ``limit`` timers, so a burst of
+    thousands never holds one long transaction, and checks ``stopping()`` between chunks:
+    a shutdown waits at most for the chunk in progress (cancelling it rolls that chunk
+    back; its timers fire after the restart). ``after_chunk(fired)`` runs after each commit.
+    """
+    fired = 0
+    for _ in range(chunks):
+        if stopping is not None and stopping():
+            break
+        claimed, done = await _tick_chunk(db, plan, limit)
+        fired += done
+        if done and after_chunk is not None:
+            after_chunk(done)
+        if claimed < limit:
+            break
+    return fired
+
+
+async def _tick_chunk(db: Database, plan: Plan, limit: int) -> tuple[int, int]:
+    """One transaction: claim up to ``limit`` due timers and fire them; (claimed, fired)."""
     fired = 0
     async with db.transaction() as tx:
         due = await tx.timers.claim_due(now=tx.now, limit=limit)
@@ -118,13 +147,15 @@ async def tick(*, db: Database, plan: Plan, limit: int = 100) -> int:
                 async with tx.savepoint():
                     await tx.incidents.lock(timer.incident_id)  # one lock order: no deadlocks
                     outcome = await _fire(tx, plan, timer)
-            except Exception:  # one broken timer must not block the others; it is retried
+            except Exception as exc:  # one broken timer must not block the others; it is retried
+                if is_transient(exc):
+                    raise  # the database went away: the whole chunk rolls back and is retried
                 log.exception("timer %s (%s) failed; retrying next tick", timer.id, timer.kind)
                 continue
             if tx.now - timer.due_at > LATE:
                 outcome += f" (fired {int((tx.now - timer.due_at).total_seconds() // 60)} min late)"
             fired += await tx.timers.fired(timer.id, now=tx.now, outcome=outcome[:500])
-    return fired
+    return len(due), fired
 
 
 async def _fire(tx: Tx, plan: Plan, timer: Timer) -> str:

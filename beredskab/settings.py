@@ -30,6 +30,9 @@ class ServiceSettings(_Section):
     data_dir: Path = Path("var")
     public_base_url: str = "http://127.0.0.1:8080"
     language: Literal["da", "en"] = "da"
+    shutdown_seconds: float = Field(default=10.0, gt=0, le=600)
+    """SIGTERM/SIGINT end the process within this time: in-flight work gets most of it as
+    grace, then what is left is cancelled (unfinished deliveries stay leased)."""
 
 
 class DatabaseSettings(_Section):
@@ -37,6 +40,9 @@ class DatabaseSettings(_Section):
 
     url: str | None = None
     password: SecretStr | None = None
+    busy_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    """SQLite: how long a writer waits for another's lock before its transaction fails (the
+    service then backs off and tries again)."""
 
 
 class PlanSettings(_Section):

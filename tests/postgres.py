@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 REQUIRE_ENV = "BEREDSKAB_REQUIRE_POSTGRES"
@@ -44,62 +46,123 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return cmd
 
 
+@dataclass
+class Cluster:
+    """A throwaway cluster that a test may stop, start and restart on the same port."""
+
+    bindir: Path
+    root: Path
+    port: int
+
+    @property
+    def data(self) -> Path:
+        """The data directory."""
+        return self.root / "data"
+
+    @property
+    def url(self) -> str:
+        """SQLAlchemy URL base without a database name."""
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}"
+
+    def init(self) -> None:
+        """initdb (trust authentication, UTF8)."""
+        cmd = [str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres"]
+        subprocess.run(
+            _as_postgres([*cmd, "-A", "trust", "-E", "UTF8", "--no-sync"]),
+            check=True,
+            capture_output=True,
+        )
+
+    def _ctl(self, *args: str, check: bool = True) -> None:
+        subprocess.run(
+            _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]),
+            check=check,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        """Start and wait until it accepts connections."""
+        self._ctl(
+            "-w",
+            "-t",
+            "60",
+            "-l",
+            str(self.root / "log"),
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=100",
+            "start",
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop (``fast``: roll back open transactions and disconnect every client)."""
+        self._ctl("-w", "-t", "60", "-m", mode, "stop")
+
+    def restart(self, mode: str = "fast") -> None:
+        """``pg_ctl restart``: stop and start again on the same port."""
+        self._ctl(
+            "-w",
+            "-t",
+            "60",
+            "-m",
+            mode,
+            "-l",
+            str(self.root / "log"),
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=100",
+            "restart",
+        )
+
+    def pids(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer, …)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == postmaster:
+                children.append(int(stat.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """SIGSTOP the whole cluster: connections stay open and nothing answers (a hang)."""
+        for pid in self.pids():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT: the cluster answers again."""
+        for pid in self.pids():
+            os.kill(pid, signal.SIGCONT)
+
+
 @contextmanager
-def cluster() -> Iterator[str]:
-    """Start a cluster on a free port; yields a SQLAlchemy URL base without database name."""
+def running_cluster() -> Iterator[Cluster]:
+    """Start a cluster on a free port; stopped and removed afterwards."""
     bindir = find_bindir()
     if bindir is None:
         raise FileNotFoundError("PostgreSQL binaries (initdb, pg_ctl) not found")
     root = Path(tempfile.mkdtemp(prefix="beredskab-pg-"))
     os.chmod(root, 0o777)
-    data = root / "data"
-    port = free_port()
+    pg = Cluster(bindir, root, free_port())
     try:
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bindir / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    "postgres",
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    "--no-sync",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-w",
-                    "-t",
-                    "60",
-                    "-l",
-                    str(root / "log"),
-                    "-o",
-                    f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                    "-c max_connections=100",
-                    "start",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:{port}"
+        pg.init()
+        pg.start()
+        yield pg
     finally:
-        subprocess.run(
-            _as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-            capture_output=True,
-        )
+        if (pg.data / "postmaster.pid").exists():
+            pg.thaw()  # a test that froze it and failed must not leave it stopped
+        pg._ctl("-m", "immediate", "stop", check=False)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def cluster() -> Iterator[str]:
+    """Start a cluster on a free port; yields a SQLAlchemy URL base without database name."""
+    with running_cluster() as pg:
+        yield pg.url
 
 
 def create_database(server_url: str, name: str) -> None:

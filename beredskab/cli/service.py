@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import typer
 
@@ -11,23 +12,43 @@ from beredskab.cli.common import cli, db_cli, fail, plan_cli, run, settings
 from beredskab.errors import BeredskabError, PlanInvalidError
 from beredskab.i18n import t
 from beredskab.plan import Plan, load_plan
+from beredskab.runtime.shutdown import Budget, Deadline
+
+log = logging.getLogger(__name__)
 
 
 @cli.command()
 def serve() -> None:
-    """Kør tjenesten / run the service until SIGINT or SIGTERM."""
+    """Kør tjenesten / run the service until SIGINT or SIGTERM.
+
+    Exits 0 after a stop by signal, 1 with one line on stderr for what cannot heal (bad
+    config or plan, port taken, schema that cannot be migrated); never takes longer than
+    ``[service] shutdown_seconds`` to stop.
+    """
+    config = settings()
+    budget = Budget(config.service.shutdown_seconds)
+    deadline = Deadline(config.service.shutdown_seconds)
 
     async def main() -> None:
-        app = App.build(settings())
+        app = App.build(config)
         try:
-            await app.serve()
+            await app.serve(deadline=deadline)
         finally:
-            await app.aclose()
+            try:
+                async with asyncio.timeout(budget.close):
+                    await app.aclose()
+            except TimeoutError:
+                log.warning("closing connections took over %.1f s; leaving them", budget.close)
 
     try:
         asyncio.run(main())
     except BeredskabError as exc:
+        deadline.arm()  # whatever still runs in threads must not hold the exit
         fail(t("error", message=str(exc)))
+    except Exception as exc:  # an unexpected failure: one line, the traceback with --verbose
+        deadline.arm()
+        log.info("serve failed", exc_info=exc)
+        fail(t("error", message=f"{type(exc).__name__}: {exc}"))
 
 
 def _load() -> Plan:

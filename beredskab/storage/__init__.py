@@ -1,5 +1,5 @@
 """Persistence: SQLAlchemy 2 (async) on SQLite or PostgreSQL. Nothing outside imports sqlalchemy."""
 
-from beredskab.storage.db import Database, Tx
+from beredskab.storage.db import Database, Tx, is_transient
 
-__all__ = ["Database", "Tx"]
+__all__ = ["Database", "Tx", "is_transient"]

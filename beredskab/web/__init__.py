@@ -82,9 +82,10 @@ def create_app(app: App) -> FastAPI:
 
     @web.get("/healthz", include_in_schema=False)
     async def healthz() -> JSONResponse:
-        """Each component's state; 503 when the database does not answer."""
+        """Each component's state (ok, degraded, down) with reason and since when, and the
+        database's; 503 while the database does not answer (the probe is bounded)."""
         report = await app.health()
-        status = 200 if report["database"] == "ok" else 503
-        return JSONResponse(report, status_code=status)
+        status = 503 if report["database"]["state"] == "down" else 200
+        return JSONResponse(report, status_code=status, headers={"Cache-Control": "no-store"})
 
     return web

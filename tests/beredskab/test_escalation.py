@@ -219,3 +219,29 @@ async def test_stand_down_schedules_the_playbooks_follow_ups(
         follow_ups = [t for t in await tx.timers.for_incident(nr) if t.kind == "follow-up"]
     assert len(follow_ups) == len(playbook.follow_up)
     assert all((t.outcome or "").startswith("follow-up reminded") for t in follow_ups)
+
+
+async def test_a_burst_is_fired_in_chunks_and_a_shutdown_stops_between_them(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    clock.advance(hours=2)  # every timer of the activation is due
+    async with cdb.transaction() as tx:
+        due = [t for t in await tx.timers.for_incident(nr) if t.due_at <= clock.now]
+    assert len(due) > 6
+    commits: list[int] = []
+    fired = await escalation.tick(
+        db=cdb,
+        plan=plan,
+        limit=3,
+        chunks=100,
+        stopping=lambda: len(commits) == 2,  # the service is told to stop after two chunks
+        after_chunk=commits.append,
+    )
+    assert commits == [3, 3] and fired == 6
+    async with cdb.transaction() as tx:
+        left = [t for t in await tx.timers.for_incident(nr) if t.fired_at is None]
+    assert len(left) >= len(due) - 6
+    rest = await escalation.tick(db=cdb, plan=plan, limit=3, chunks=100)  # after the restart
+    assert fired + rest == len(due)
+    assert await escalation.tick(db=cdb, plan=plan, limit=3, chunks=100) == 0  # never twice

@@ -108,6 +108,12 @@ class Service:
         return output
 
 
+def components_ok(health: Health, *names: str) -> bool:
+    """True when each named component is on /healthz and ``ok``."""
+    components = health.get("components", {})
+    return all(components.get(name, {}).get("state") == "ok" for name in names)
+
+
 def directory(root: Path) -> Path:
     """The fictional example directory, unmarked as example (live providers refuse it)."""
     text = (files("contacts") / "examples" / "fredericia.toml").read_text(encoding="utf-8")

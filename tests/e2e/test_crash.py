@@ -32,7 +32,14 @@ from beredskab.models import Delivery
 from beredskab.storage import Database
 from beredskab.storage.repositories.timers import Timer
 from notifier.types import ChannelKind, DeliveryStatus
-from tests.e2e.service import Health, service_env, start_service, wait_for, write_config
+from tests.e2e.service import (
+    Health,
+    components_ok,
+    service_env,
+    start_service,
+    wait_for,
+    write_config,
+)
 from tests.peers.smtp import SmtpPeer
 from tests.peers.smtp_holding import HoldingHandler, holding_smtp_peer
 from tests.peers.twilio_recording import RecordingTwilio, recording_twilio
@@ -70,7 +77,7 @@ def fast_plan(root: Path) -> Path:
 
 
 def _outbox_running(health: Health) -> bool:
-    return health.get("outbox") == "running" and health.get("scheduler") == "running"
+    return components_ok(health, "outbox", "timers")
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.service import Service, service_env, start_service, write_config
+from tests.e2e.service import Service, components_ok, service_env, start_service, write_config
 from tests.e2e.service import wait_for as _wait
 from tests.peers.smtp import SmtpPeer
 from tests.peers.telegram_api import FakeBotApi, SentMessage
@@ -46,7 +46,7 @@ async def service(
         telegram_url=fake_bot_api.base_url,
     )
     env = service_env(bot_token=fake_bot_api.token)
-    svc = await start_service(tmp_path, config, env, ready=lambda h: h.get("bot") == "running")
+    svc = await start_service(tmp_path, config, env, ready=lambda h: components_ok(h, "bot"))
     try:
         yield svc
     finally:

@@ -178,5 +178,5 @@ async def test_healthz_reports_each_component(service: App) -> None:
         response = await client.get("/healthz")
     body = response.json()
     assert response.status_code == 200
-    assert body["database"] == "ok" and body["plan_version"] == service.plan.version
+    assert body["database"]["state"] == "ok" and body["plan_version"] == service.plan.version
     assert body["queued_messages"] == 0 and body["inbox_pending"] == 0

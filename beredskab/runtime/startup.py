@@ -1,0 +1,65 @@
+"""Bringing the schema up at start, when the database may not answer yet.
+
+A database that does not answer is waited for (the migration is retried with the
+supervisor's backoff while /healthz reports it down); one that answers but cannot be
+migrated — a revision this version does not know, a failing migration — is a ``FatalError``:
+waiting will not fix it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from beredskab.runtime.health import Board
+from beredskab.runtime.supervisor import Backoff, FatalError
+from beredskab.storage import Database, is_transient
+
+DATABASE = "database"
+"""The board entry for the database."""
+
+
+async def upgrade_once(db: Database, board: Board) -> bool:
+    """Migrate the schema: True when done, False when the database is unreachable now."""
+    try:
+        await db.upgrade()
+    except Exception as exc:
+        if not is_transient(exc):
+            raise FatalError(f"the database schema cannot be brought up to date: {exc}") from exc
+        board.set(DATABASE, "down", f"{type(exc).__name__}: {exc}"[:300])
+        return False
+    board.set(DATABASE, "ok")
+    return True
+
+
+async def attempt(db: Database, board: Board, stop: asyncio.Event) -> bool | None:
+    """``upgrade_once``, abandoned when ``stop`` is set first (a connection attempt to a
+    silent server can take seconds): None then."""
+    upgrade = asyncio.ensure_future(upgrade_once(db, board))
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({upgrade, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if not upgrade.done():
+        upgrade.cancel()
+        return None
+    return upgrade.result()
+
+
+async def wait_for_schema(db: Database, board: Board, stop: asyncio.Event) -> bool:
+    """Retry the migration with capped backoff until it works (True) or ``stop`` is set
+    (False)."""
+    backoff = Backoff()
+    wait = backoff.first
+    while not stop.is_set():
+        try:
+            async with asyncio.timeout(wait):
+                await stop.wait()
+            return False
+        except TimeoutError:
+            pass
+        done = await attempt(db, board, stop)
+        if done is not None and done:
+            return True
+        wait = backoff.next(wait)
+    return False
