@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, ClassVar
 
 from beredskab import escalation, preparedness
@@ -16,6 +17,7 @@ from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
+from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.scheduling import Scheduler
 from beredskab.settings import Settings
 from beredskab.storage import Database
@@ -155,11 +157,13 @@ class App:
     outbox: Outbox
     signer: LinkSigner = field(default_factory=LinkSigner.random, repr=False)
     inbox: Inbox = field(init=False)
+    leadership: Leadership = field(init=False)
     _closed: bool = field(default=False, repr=False)
     _components: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self)
+        self.leadership = Leadership(self.db)
 
     def telegram_bot(self) -> Any | None:
         """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""
@@ -174,7 +178,10 @@ class App:
         return fired
 
     async def preparedness_round(self) -> None:
-        """Hourly: start a verification campaign when one is due, remind the unanswered."""
+        """Hourly: start a verification campaign when one is due, remind the unanswered.
+        Only the leader runs it (one instance on SQLite is always the leader)."""
+        if not self.leadership.is_leader:
+            return
         if await preparedness.start_due_verification(app=self) is not None:
             log.info("contact verification campaign started")
         if await preparedness.remind_unanswered(app=self):
@@ -191,6 +198,8 @@ class App:
         except Exception as exc:  # the report must say what is wrong, not crash
             report["database"] = f"error: {type(exc).__name__}"
         report["plan_version"] = self.plan.version
+        report["leader"] = self.leadership.is_leader
+        report["inbound_spooled"] = await self.inbox.spool.acount()
         return report
 
     @classmethod
@@ -248,7 +257,18 @@ class App:
     async def serve(self, stop: asyncio.Event | None = None) -> None:
         """Run everything in one loop until SIGINT/SIGTERM (or ``stop``): the web app, the
         Telegram bot, the inbox and the delivery workers. On stop, the web server finishes
-        in-flight requests and the workers finish in-flight sends before returning."""
+        in-flight requests and the workers finish in-flight sends before returning.
+        On SQLite a second serve on the same database file is refused (``ConfigError``)."""
+        instance = InstanceLock.for_database(self.db)
+        if instance is not None:
+            instance.acquire()
+        try:
+            await self._serve(stop)
+        finally:
+            if instance is not None:
+                instance.release()
+
+    async def _serve(self, stop: asyncio.Event | None) -> None:
         from beredskab.web.server import WebServer
 
         await self.start()
@@ -262,22 +282,27 @@ class App:
             "web": asyncio.create_task(web.serve()),
             "outbox": asyncio.create_task(self.outbox.run(stop)),
             "inbox": asyncio.create_task(self.inbox.run(stop)),
+            "spool": asyncio.create_task(self.inbox.replayer.run(stop)),
         }
         bot = self.telegram_bot()
+        poller: LeaderWork | None = None
         if bot is not None:
             from beredskab import bot as telegram
 
             if self.settings.telegram.mode == "polling":
-                tasks["bot"] = asyncio.create_task(telegram.run_polling(self, bot, stop))
+                poller = partial(telegram.run_polling, self, bot)  # only while leading
             else:
                 await telegram.set_webhook(self, bot)
+        tasks["leader"] = asyncio.create_task(self.leadership.run(stop, work=poller))
         scheduler = Scheduler()
         scheduler.every(1.0, self.tick_timers, name="timers")
         scheduler.every(3600.0, self.preparedness_round, name="preparedness")
         scheduler.start()
         self._components = {name: "running" for name in tasks}
         self._components["scheduler"] = "running"
-        self._components.setdefault("bot", "disabled" if bot is None else "webhook")
+        self._components["bot"] = (
+            "disabled" if bot is None else "webhook" if poller is None else "running"
+        )
         log.info(
             "beredskab serving plan version %s on %s", self.plan.version, self.settings.web.port
         )

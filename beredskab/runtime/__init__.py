@@ -1,0 +1,2 @@
+"""runtime: running the service — supervision of long-running components, health, shutdown,
+leadership"""
