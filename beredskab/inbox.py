@@ -215,6 +215,7 @@ class Inbox:
         trouble = Trouble(log, "inbox processing (database)")
         backoff = Backoff(first=0.5, cap=10.0)
         while not stop.is_set():
+            self._kick.clear()  # before looking: an event stored meanwhile kicks again
             try:
                 processed = await self.process_pending()
             except Exception as error:
@@ -229,7 +230,6 @@ class Inbox:
             backoff.reset()
             if processed:
                 continue
-            self._kick.clear()
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._kick.wait())]
             await asyncio.wait(waiters, timeout=5, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:
