@@ -16,7 +16,6 @@ import pytest
 
 from beredskab import inbox as inbox_module
 from beredskab.app import App
-from beredskab.inbound.spool import Spool
 from beredskab.inbox import Inbox
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
