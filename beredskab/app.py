@@ -17,6 +17,7 @@ from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
+from beredskab.runtime.backoff import keep_running
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.scheduling import Scheduler
 from beredskab.settings import Settings
@@ -280,7 +281,7 @@ class App:
         web = WebServer(self)
         tasks = {
             "web": asyncio.create_task(web.serve()),
-            "outbox": asyncio.create_task(self.outbox.run(stop)),
+            "outbox": asyncio.create_task(keep_running("outbox", self.outbox.run, stop)),
             "inbox": asyncio.create_task(self.inbox.run(stop)),
             "spool": asyncio.create_task(self.inbox.replayer.run(stop)),
         }
