@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from beredskab.inbound.spool import Spool
 from beredskab.runtime.backoff import Backoff, Trouble
+from beredskab.storage.outage import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class SpoolReplayer:
         self._idle_seconds = idle_seconds
         self._backoff = backoff or Backoff(first=0.5, cap=5.0)
         self._kick = asyncio.Event()
+        self._refused: set[int] = set()
         self.replayed = 0
         """Events moved into the inbox since start (replays of stored events included)."""
 
@@ -52,20 +54,37 @@ class SpoolReplayer:
 
     async def drain(self) -> int:
         """Move every spooled event into the inbox, oldest first; returns how many were moved.
-        Raises the database's error if it is still unreachable (the rest stays spooled)."""
-        moved = 0
-        while True:
-            batch = await self.spool.apeek(limit=100)
-            if not batch:
-                self._drained()
-                return moved
+        Raises the database's error if it is still unreachable (the rest stays spooled). An
+        event the database refuses for another reason (a bug, not an outage) stays spooled,
+        is logged once and is tried again on the next pass; the others move on."""
+        moved, after = 0, 0
+        while batch := await self.spool.apeek(after=after, limit=100):
             for event in batch:
-                new = await self._store(event.source, event.provider_id, event.payload)
+                after = event.id
+                try:
+                    new = await self._store(event.source, event.provider_id, event.payload)
+                except Exception as error:
+                    if is_outage(error):
+                        raise
+                    if event.id not in self._refused:
+                        self._refused.add(event.id)
+                        log.exception(
+                            "spooled inbound event %s (%s %s) refused by the database; kept in "
+                            "%s, retried on the next pass",
+                            event.id,
+                            event.source,
+                            event.provider_id,
+                            self.spool.path,
+                        )
+                    continue
                 await self.spool.aremove(event.id)
+                self._refused.discard(event.id)
                 moved += 1
                 self.replayed += 1
                 if new:
                     self._moved()
+        self._drained()
+        return moved
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain whenever woken, until ``stop``; heal through database outages."""

@@ -73,8 +73,8 @@ class Spool:
             )
             return cursor.rowcount == 1
 
-    def peek(self, *, limit: int = 100) -> list[Spooled]:
-        """The oldest spooled events (they stay until ``remove``)."""
+    def peek(self, *, after: int = 0, limit: int = 100) -> list[Spooled]:
+        """The oldest spooled events with an id above ``after`` (they stay until ``remove``)."""
         if not self._exists():
             return []
         with self._lock:
@@ -82,8 +82,8 @@ class Spool:
                 self._connection()
                 .execute(
                     "SELECT id, source, provider_id, payload, spooled_at FROM spooled "
-                    "ORDER BY id LIMIT ?",
-                    (limit,),
+                    "WHERE id > ? ORDER BY id LIMIT ?",
+                    (after, limit),
                 )
                 .fetchall()
             )
@@ -121,9 +121,9 @@ class Spool:
             self.put, source=source, provider_id=provider_id, payload=payload
         )
 
-    async def apeek(self, *, limit: int = 100) -> list[Spooled]:
+    async def apeek(self, *, after: int = 0, limit: int = 100) -> list[Spooled]:
         """``peek`` in a thread."""
-        return await asyncio.to_thread(self.peek, limit=limit)
+        return await asyncio.to_thread(self.peek, after=after, limit=limit)
 
     async def aremove(self, event_id: int) -> None:
         """``remove`` in a thread."""

@@ -175,5 +175,5 @@ async def test_two_instances_never_handle_one_event_twice(
 
 
 @pytest.fixture(autouse=True)
-def _quiet_retries(caplog: pytest.LogCaptureFixture) -> None:
+def _info_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO)
