@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -30,7 +31,7 @@ from tests.e2e.service import service_env, wait_for, write_config
 from tests.faults.support_inbound import Cluster, Serve, post_sms, start_serve, stoppable_cluster
 from tests.peers.smtp import SmtpPeer
 from tests.peers.twilio_recording import RecordingTwilio, recording_twilio
-from tests.postgres import find_bindir, free_port
+from tests.postgres import REQUIRE_ENV, find_bindir, free_port
 
 __all__ = ["recording_twilio"]
 
@@ -158,7 +159,9 @@ async def _check_everything_arrived_once(
 @pytest.fixture
 async def pg() -> AsyncIterator[Cluster]:
     if find_bindir() is None:
-        pytest.skip("PostgreSQL binaries not installed")
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{REQUIRE_ENV} is set but PostgreSQL binaries were not found")
+        pytest.skip(f"PostgreSQL binaries not installed (set {REQUIRE_ENV}=1 to fail instead)")
     with stoppable_cluster() as cluster:
         yield cluster
 
