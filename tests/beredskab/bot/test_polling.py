@@ -6,17 +6,21 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from beredskab.app import App
 from beredskab.bot import POLL_SECONDS, run_polling
+from beredskab.plan import Plan
+from beredskab.storage import Database
 from notifier.channels.telegram import TelegramChannel
 from notifier.types import ChannelKind
-from tests.beredskab.bot.conftest import SARA, Harness
+from tests.beredskab.bot.conftest import SARA, Harness, build_app, close_channels
 from tests.e2e.service import wait_for
 from tests.peers.telegram_api import ApiError, FakeBotApi
+from tests.postgres import free_port
 
 
 class Running:
@@ -116,3 +120,55 @@ async def test_stop_cancels_the_long_poll(running: Running, fake_bot_api: FakeBo
     took = time.monotonic() - started
     assert took < POLL_SECONDS / 2, took
     print(f"polling: stopped {took:.2f}s into a {POLL_SECONDS}s long poll")
+
+
+async def test_updates_polled_while_the_database_is_down_are_spooled_then_handled(
+    bot_app: App, fake_bot_api: FakeBotApi, plan: Plan, tmp_path: Path
+) -> None:
+    """Confirmed to Telegram once spooled; handled once the database is back."""
+    await Harness(bot_app, fake_bot_api).link(SARA)
+    unreachable = Database(f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/gone")
+    down = build_app(unreachable, plan, fake_bot_api, tmp_path)  # same data_dir: same spool
+    polling = Running(down)
+    polling.stop = asyncio.Event()
+    telegram = down.channels[ChannelKind.TELEGRAM]
+    assert isinstance(telegram, TelegramChannel)
+    task = asyncio.create_task(run_polling(down, telegram.bot, polling.stop))
+    try:
+        for _ in range(3):
+            await fake_bot_api.inject_message(SARA, "/hjaelp")
+        await wait_for(lambda: any(p.get("offset") == "4" for p in _polls(fake_bot_api)))
+        assert down.inbox.spool.count() == 3  # confirmed to Telegram because spooled
+    finally:
+        polling.stop.set()
+        await task
+        await close_channels(down)
+        await unreachable.dispose()
+    assert not fake_bot_api.sent_to(SARA)
+
+    # The database is back: the replayer moves the updates in, the inbox handles each once.
+    stop = asyncio.Event()
+    tasks = [
+        asyncio.create_task(bot_app.inbox.replayer.run(stop)),
+        asyncio.create_task(bot_app.inbox.run(stop)),
+    ]
+    try:
+        await fake_bot_api.wait_for(lambda: len(fake_bot_api.sent_to(SARA)) >= 3, within=60)
+        await wait_for(lambda: bot_app.inbox.spool.count() == 0)
+
+        async def handled() -> bool:
+            async with bot_app.db.transaction() as tx:
+                return not await tx.inbox.pending()
+
+        await wait_for(handled)
+        async with bot_app.db.transaction() as tx:
+            assert [(await tx.inbox.get(n)) is not None for n in (1, 2, 3, 4)] == [
+                True,
+                True,
+                True,
+                False,
+            ]
+        assert len(fake_bot_api.sent_to(SARA)) == 3
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
