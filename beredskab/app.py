@@ -18,6 +18,8 @@ from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
+from beredskab.runtime.health import RANK
+from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
 from beredskab.settings import Settings
@@ -170,12 +172,14 @@ class App:
     outbox: Outbox
     signer: LinkSigner = field(default_factory=LinkSigner.random, repr=False)
     inbox: Inbox = field(init=False)
+    leadership: Leadership = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self)
+        self.leadership = Leadership(self.db)
 
     def telegram_bot(self) -> Any | None:
         """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""
@@ -200,7 +204,10 @@ class App:
         )
 
     async def preparedness_round(self) -> None:
-        """Hourly: start a verification campaign when one is due, remind the unanswered."""
+        """Hourly: start a verification campaign when one is due, remind the unanswered.
+        Only the leader runs it (one instance on SQLite is always the leader)."""
+        if not self.leadership.is_leader:
+            return
         if await preparedness.start_due_verification(app=self) is not None:
             log.info("contact verification campaign started")
         if await preparedness.remind_unanswered(app=self):
@@ -224,11 +231,23 @@ class App:
             self.board.set(DATABASE, "ok")
         entries = self.board.snapshot()
         database = entries.pop(DATABASE)
+        components = {name: status.as_json() for name, status in entries.items()}
+        for name, loop in self.outbox.health().items():  # each channel's worker loop
+            components[name] = {
+                "state": loop.state,
+                "reason": loop.reason or None,
+                "since": loop.since.isoformat(timespec="seconds"),
+            }
+        worst = max(
+            [self.board.worst(), *(c["state"] for c in components.values())], key=RANK.__getitem__
+        )
         return {
-            "status": self.board.worst(),
+            "status": worst,
             "database": database.as_json(),
-            "components": {name: status.as_json() for name, status in entries.items()},
+            "components": components,
             **report,
+            "leader": self.leadership.is_leader,
+            "inbound_spooled": await self.inbox.spool.acount(),
             "plan_version": self.plan.version,
         }
 
@@ -294,11 +313,17 @@ class App:
         """Everything `serve` keeps running, one line each; "web" starts first (it answers
         /healthz while the database is still unreachable), the rest once the schema is ready."""
         bot = self.telegram_bot()
+        polling = bot is not None and self.settings.telegram.mode == "polling"
+        poller: LeaderWork | None = partial(self._poll_telegram, bot) if polling else None
         table: list[Component | None] = [
             Component("web", web.serve),
             Component("inbox", self.inbox.run),
+            Component("spool", self.inbox.replayer.run),
             Component("outbox", self.outbox.run),
-            Component("bot", partial(self._run_bot, bot)) if bot is not None else None,
+            Component("leader", partial(self.leadership.run, work=poller)),
+            Component("bot", partial(self._webhook_bot, bot))
+            if bot is not None and not polling
+            else None,
         ]
         return [c for c in table if c is not None]
 
@@ -319,6 +344,16 @@ class App:
         Shutdown takes at most ``[service] shutdown_seconds``: in-flight work gets most of it,
         then the rest is cancelled; ``deadline`` (armed at the first stop) ends the process
         if something still holds it."""
+        instance = InstanceLock.for_database(self.db)  # SQLite: one serve per database file
+        if instance is not None:
+            instance.acquire()
+        try:
+            await self._serve(stop, deadline)
+        finally:
+            if instance is not None:
+                instance.release()
+
+    async def _serve(self, stop: asyncio.Event | None, deadline: Deadline | None) -> None:
         from beredskab.web.server import WebServer
 
         budget = Budget(self.settings.service.shutdown_seconds)
@@ -369,15 +404,18 @@ class App:
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
 
-    async def _run_bot(self, bot: Any, stop: asyncio.Event) -> None:
-        """The Telegram bot: long polling, or register the webhook and wait."""
+    async def _poll_telegram(self, bot: Any, stop: asyncio.Event) -> None:
+        """Long-poll Telegram into the inbox (run by the leader only)."""
         from beredskab import bot as telegram
 
-        if self.settings.telegram.mode == "polling":
-            await telegram.run_polling(self, bot, stop)
-        else:
-            await telegram.set_webhook(self, bot)
-            await stop.wait()
+        await telegram.run_polling(self, bot, stop)
+
+    async def _webhook_bot(self, bot: Any, stop: asyncio.Event) -> None:
+        """Webhook mode: register the webhook, then wait (updates arrive through the web)."""
+        from beredskab import bot as telegram
+
+        await telegram.set_webhook(self, bot)
+        await stop.wait()
 
     async def aclose(self) -> None:
         """Close channels and database connections."""

@@ -3,7 +3,15 @@ deduplicated by the provider's id, so retries and replays change nothing twice.
 
 Processing runs in the background (webhooks answer at once); events left unprocessed by a
 crash are processed after the restart. A handler that fails leaves its error as the event's
-outcome (and in the log); it never stops the loop.
+outcome (and in the log); it never stops the loop. A database outage does not stop it either:
+the loop backs off (capped) and resumes, and the event stays pending.
+
+When the database cannot take an event (unreachable, or locked for longer than
+``store_timeout``), ``receive`` writes it to the local durable spool (``inbound.spool``) and
+returns as if stored, so the webhook answers as normal; while the spool holds events, new ones
+queue behind them there. The replayer (``inbound.replay``) moves them into the inbox when the
+database is back, deduplicated like every other event. On PostgreSQL each event is claimed
+(``FOR UPDATE SKIP LOCKED``) while it is handled, so several instances never handle one twice.
 """
 
 from __future__ import annotations
@@ -16,6 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 from beredskab import acknowledgements, receipts
 from beredskab.errors import BeredskabError
+from beredskab.inbound.replay import SpoolReplayer
+from beredskab.inbound.spool import SPOOL_FILE, Spool
+from beredskab.runtime.backoff import Backoff, Trouble
+from beredskab.storage.outage import is_outage
 from beredskab.storage.repositories.security import Inbound
 
 if TYPE_CHECKING:
@@ -83,39 +95,108 @@ HANDLERS: Mapping[str, Handler] = {
 }
 
 
+STORE_TIMEOUT_SECONDS = 5.0
+"""How long ``receive`` waits for the database before spooling (Twilio gives up after 15 s)."""
+
+
 class Inbox:
     """Stores inbound events and processes them in order."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(
+        self,
+        app: App,
+        *,
+        spool: Spool | None = None,
+        store_timeout: float = STORE_TIMEOUT_SECONDS,
+    ) -> None:
         self._app = app
         self._kick = asyncio.Event()
         self._lock = asyncio.Lock()
+        self._store_timeout = store_timeout
+        self._spooling = False
+        self._stragglers: set[asyncio.Task[bool]] = set()
+        self._outage = Trouble(log, "inbox store (database)")
+        self.spool = spool or Spool(app.settings.service.data_dir / SPOOL_FILE)
+        self.replayer = SpoolReplayer(
+            self.spool, self.store, moved=self._kick.set, drained=self._spool_drained
+        )
 
     async def receive(self, *, source: str, provider_id: str, payload: dict[str, Any]) -> bool:
-        """Store one event; False for a replay (already stored). Processing follows soon."""
+        """Store one event; False for a replay (already stored or spooled). Processing
+        follows soon. If the database cannot take it, the event is spooled durably instead
+        (and replayed later); only a failure of the spool itself raises."""
         if source not in HANDLERS:
             raise ValueError(f"unknown inbound source {source!r}")
+        text = json.dumps(payload, ensure_ascii=False)
+        if not self._spooling:
+            try:
+                stored = await self._store_within(source, provider_id, text)
+            except Exception as error:
+                if not is_outage(error):
+                    raise
+                self._outage.failed(error)
+                self._spooling = True
+            else:
+                self._outage.recovered()
+                return stored
+        new = await self.spool.aput(source=source, provider_id=provider_id, payload=text)
+        self.replayer.wake()
+        return new
+
+    async def store(self, source: str, provider_id: str, payload: str) -> bool:
+        """Write one event (payload as JSON text) to the inbox; False if it was there."""
         async with self._app.db.transaction() as tx:
             stored = await tx.inbox.store(
-                source=source,
-                provider_id=provider_id,
-                payload=json.dumps(payload, ensure_ascii=False),
-                now=tx.now,
+                source=source, provider_id=provider_id, payload=payload, now=tx.now
             )
         if stored is not None:
             self._kick.set()
         return stored is not None
 
+    async def _store_within(self, source: str, provider_id: str, payload: str) -> bool:
+        """``store``, but give up waiting after ``store_timeout`` (raising ``TimeoutError``).
+        The attempt is not cancelled (that could break a connection mid-statement): if it
+        succeeds later, the spooled copy is deduplicated on replay."""
+        attempt = asyncio.create_task(self.store(source, provider_id, payload))
+        done, _ = await asyncio.wait({attempt}, timeout=self._store_timeout)
+        if attempt in done:
+            return attempt.result()
+        self._stragglers.add(attempt)
+        attempt.add_done_callback(self._straggler_done)
+        raise TimeoutError(f"the database did not take the event within {self._store_timeout}s")
+
+    def _straggler_done(self, attempt: asyncio.Task[bool]) -> None:
+        self._stragglers.discard(attempt)
+        if not attempt.cancelled() and attempt.exception() is not None:
+            log.debug("a late inbox write failed (the event is spooled): %s", attempt.exception())
+
+    def _spool_drained(self) -> None:
+        if self._spooling:
+            log.info("inbound spool drained; storing events in the database again")
+        self._spooling = False
+
     async def process_pending(self) -> int:
-        """Process every stored, unprocessed event; returns how many."""
+        """Process every stored, unprocessed event; returns how many. A database outage
+        raises (the events stay pending); a handler's own failure becomes its outcome."""
         async with self._lock:
             async with self._app.db.transaction() as tx:
                 events = await tx.inbox.pending()
             for event in events:
-                outcome = await self._handle(event)
+                if self._app.db.dialect == "postgresql":
+                    await self._process_claimed(event)
+                    continue
+                outcome = await self._handle(event)  # SQLite: one instance, no claim needed
                 async with self._app.db.transaction() as tx:
                     await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
             return len(events)
+
+    async def _process_claimed(self, event: Inbound) -> None:
+        """Handle one event while holding its row lock, so no other instance handles it."""
+        async with self._app.db.transaction() as tx:
+            if not await tx.inbox.claim(event.id):
+                return  # another instance is handling it, or has handled it
+            outcome = await self._handle(event)
+            await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
 
     async def _handle(self, event: Inbound) -> str:
         try:
@@ -123,15 +204,32 @@ class Inbox:
         except BeredskabError as exc:
             return f"refused: {exc}"
         except Exception as exc:  # a bug in one handler must not stop the inbox
+            if is_outage(exc):
+                raise  # not the event's fault: it stays pending and is handled after the outage
             log.exception("inbound event %s (%s) failed", event.id, event.source)
             return f"error: {type(exc).__name__}: {exc}"
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Process events as they arrive until ``stop`` is set."""
+        """Process events as they arrive until ``stop`` is set; a database outage makes the
+        loop back off (capped) and resume, never end."""
+        trouble = Trouble(log, "inbox processing (database)")
+        backoff = Backoff(first=0.5, cap=10.0)
         while not stop.is_set():
-            if await self.process_pending():
+            self._kick.clear()  # before looking: an event stored meanwhile kicks again
+            try:
+                processed = await self.process_pending()
+            except Exception as error:
+                if is_outage(error):
+                    trouble.failed(error)
+                else:
+                    log.exception("inbox processing failed; retrying")
+                if await backoff.wait(stop):
+                    return
                 continue
-            self._kick.clear()
+            trouble.recovered()
+            backoff.reset()
+            if processed:
+                continue
             waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._kick.wait())]
             await asyncio.wait(waiters, timeout=5, return_when=asyncio.FIRST_COMPLETED)
             for waiter in waiters:

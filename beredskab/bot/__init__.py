@@ -5,28 +5,33 @@ activation dialogue and the task-outcome state before the plain-text fallbacks o
 ``commands``, and ``errors`` for whatever a handler raises. Services reach handlers as
 Dispatcher kwargs (``app``); ``person`` is injected by ``middlewares.PersonMiddleware``.
 Dialogue state lives in the database (``storage.DatabaseStorage``), so a dispatcher can be
-built per webhook update and dialogues survive restarts.
+built per update and dialogues survive restarts. Updates reach the dispatcher only through
+the inbox (``beredskab.inbox``), from the webhook or from ``run_polling``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import AiogramError
+from aiogram.exceptions import AiogramError, TelegramRetryAfter
 from aiogram.types import BotCommand
 
 from beredskab.bot import activate, callbacks, commands, errors, preparedness, start
 from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
+from beredskab.runtime.backoff import Backoff, Trouble
 
 if TYPE_CHECKING:
     from beredskab.app import App
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 POLL_SECONDS = 25
 WEBHOOK_PATH = "/webhooks/telegram"
@@ -103,49 +108,102 @@ async def set_webhook(app: App, bot: Bot) -> None:
     await set_commands(bot)
 
 
-async def run_polling(
-    app: App, bot: Bot, stop: asyncio.Event, *, dispatcher: Dispatcher | None = None
-) -> None:
-    """Long-poll for updates until ``stop`` is set, then finish the updates being handled.
+async def run_polling(app: App, bot: Bot, stop: asyncio.Event) -> None:
+    """Long-poll Telegram until ``stop`` is set, storing every update in the inbox.
 
-    The caller owns ``bot`` (usually shared with the Telegram channel) and closes it.
+    Each ``getUpdates`` answer is stored update by update (``source="telegram"``, provider id
+    the ``update_id``; spooled if the database is down) and only then confirmed to Telegram, by
+    asking for the next offset. The inbox handles the updates like webhook updates, so they
+    are deduplicated by ``update_id`` and those left unhandled by a crash are handled after the
+    restart; updates fetched but not confirmed are fetched again and deduplicated. Telegram's
+    errors (network, 5xx, 409 conflict, 429 ``retry_after``) back off and resume. On ``stop``
+    the long poll in flight is cancelled (its updates are unconfirmed: Telegram sends them
+    again). The caller owns ``bot`` (usually shared with the Telegram channel) and closes it.
     """
-    dp = dispatcher or build_dispatcher(app)
+    allowed = build_dispatcher(app).resolve_used_update_types()
+    trouble = Trouble(log, "Telegram getUpdates")
+    backoff = Backoff(first=1.0, cap=30.0)
+    if not await _prepare_until_stop(bot, stop, trouble, backoff):
+        return
+    offset: int | None = None
+    # The session timeout bounds a request; a long poll may take POLL_SECONDS longer.
+    request_timeout = int(bot.session.timeout + POLL_SECONDS)
+    while not stop.is_set():
+        poll = bot.get_updates(
+            offset=offset,
+            timeout=POLL_SECONDS,
+            allowed_updates=allowed,
+            request_timeout=request_timeout,
+        )
+        try:
+            updates = await _race(poll, stop)
+            if updates is None:
+                return
+            for update in updates:
+                raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
+                await app.inbox.receive(
+                    source="telegram", provider_id=str(update.update_id), payload=raw
+                )
+                offset = update.update_id + 1  # confirmed by the next getUpdates
+        except TelegramRetryAfter as error:
+            trouble.failed(error)
+            if await backoff.wait(stop, at_least=float(error.retry_after)):
+                return
+            continue
+        except Exception as error:  # network, 5xx, 409, or the spool itself: retry later
+            trouble.failed(error)
+            if await backoff.wait(stop):
+                return
+            continue
+        trouble.recovered()
+        backoff.reset()
+
+
+async def _prepare(bot: Bot) -> bool:
     await bot.delete_webhook()  # getUpdates is refused while a webhook is set
     await set_commands(bot)
-    polling = asyncio.create_task(
-        dp.start_polling(
-            bot, handle_signals=False, close_bot_session=False, polling_timeout=POLL_SECONDS
-        )
-    )
-    stopping = asyncio.create_task(stop.wait())
+    return True
+
+
+async def _prepare_until_stop(
+    bot: Bot, stop: asyncio.Event, trouble: Trouble, backoff: Backoff
+) -> bool:
+    """Drop any webhook and publish the commands, retrying until it works; False if
+    ``stop`` came first."""
+    while not stop.is_set():
+        try:
+            if await _race(_prepare(bot), stop) is None:
+                return False
+        except Exception as error:  # Telegram unreachable: try again later
+            trouble.failed(error)
+            if await backoff.wait(stop):
+                return False
+            continue
+        trouble.recovered()
+        backoff.reset()
+        return True
+    return False
+
+
+async def _race(awaitable: Awaitable[T], stop: asyncio.Event) -> T | None:
+    """``awaitable``'s result, or None if ``stop`` is set first (then it is cancelled)."""
+    task = asyncio.ensure_future(awaitable)
+    stopping = asyncio.ensure_future(stop.wait())
     try:
-        await asyncio.wait({polling, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopping.cancel()
-        if not polling.done():
-            try:
-                await dp.stop_polling()
-            except RuntimeError:  # stopped before polling had started
-                polling.cancel()
-            # A long poll in flight would hold shutdown for up to POLL_SECONDS; its updates
-            # are not confirmed yet (offset), so Telegram hands them out again next time.
-            await asyncio.wait({polling}, timeout=STOP_GRACE_SECONDS)
-            polling.cancel()
-        await asyncio.wait({polling})
-        in_flight: InFlight = dp["in_flight"]
-        await in_flight.drain()
-    if not polling.cancelled():
-        polling.result()
-
-
-STOP_GRACE_SECONDS = 2.0
+    if not task.done():
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return None
+    return task.result()
 
 
 async def feed_update(
     app: App, bot: Bot, update: dict[str, Any], *, dispatcher: Dispatcher | None = None
 ) -> None:
-    """Handle one webhook update (already stored and deduplicated by the web layer).
+    """Handle one update (already stored and deduplicated by the inbox).
 
     Building the dispatcher per update is cheap and loses nothing (dialogue state is in the
     database); pass one from ``build_dispatcher`` to reuse it.

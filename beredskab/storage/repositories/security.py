@@ -72,6 +72,16 @@ class InboxRepo:
         )
         return [Inbound(**row._mapping) for row in await self._conn.execute(stmt)]
 
+    async def claim(self, event_id: int) -> bool:
+        """Lock one unprocessed event for this transaction; False if it is processed or
+        another instance holds it (PostgreSQL; SQLite has one writer and ignores the lock)."""
+        stmt = (
+            select(inbound.c.id)
+            .where(inbound.c.id == event_id, inbound.c.processed_at.is_(None))
+            .with_for_update(skip_locked=True)
+        )
+        return (await self._conn.execute(stmt)).first() is not None
+
     async def mark_processed(self, event_id: int, *, outcome: str, now: datetime) -> bool:
         """Record the outcome; False if another worker already processed it."""
         result = await self._conn.execute(

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from beredskab.app import App
 from beredskab.bot import run_polling
 from beredskab.models import AuditEntry, LogEntry
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
-from beredskab.settings import OutboxSettings, Settings
+from beredskab.settings import OutboxSettings, ServiceSettings, Settings, TelegramSettings
 from beredskab.storage import Database
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
@@ -124,7 +125,11 @@ def build_app(db: Database, plan: Plan, api: FakeBotApi, tmp_path: Path) -> App:
     channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
     channels[ChannelKind.TELEGRAM] = telegram
     outbox = Outbox(db=db, channels=channels, settings=OutboxSettings())
-    return App(settings=Settings(), plan=plan, db=db, channels=channels, outbox=outbox)
+    settings = Settings(
+        service=ServiceSettings(data_dir=tmp_path / "var"),
+        telegram=TelegramSettings(bot_token=SecretStr(TEST_BOT_TOKEN), api_base_url=api.base_url),
+    )
+    return App(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)
 
 
 async def close_channels(app: App) -> None:
@@ -145,16 +150,18 @@ async def bot_app(
 
 @pytest.fixture
 async def harness(bot_app: App, fake_bot_api: FakeBotApi) -> AsyncIterator[Harness]:
-    """The bot long-polling the fake until the test ends."""
+    """The bot long-polling the fake into the inbox, and the inbox handling the updates,
+    until the test ends."""
     telegram = bot_app.channels[ChannelKind.TELEGRAM]
     assert isinstance(telegram, TelegramChannel)
     stop = asyncio.Event()
     polling = asyncio.create_task(run_polling(bot_app, telegram.bot, stop))
+    inbox = asyncio.create_task(bot_app.inbox.run(stop))
     try:
         yield Harness(bot_app, fake_bot_api)
     finally:
         stop.set()
-        await polling
+        await asyncio.gather(polling, inbox)
 
 
 @pytest.fixture(autouse=True)
