@@ -4,7 +4,8 @@ Every call carries ``Authorization: Bearer <token>``; a token (``beredskab token
 acts as one directory person, whose roles decide what the call may do, through the same use
 cases and checks as SMS, Telegram, the web pages and the CLI. Errors are ``{"detail": ...}``:
 401 missing/unknown/revoked token, 403 refused by role (audited), 404 no such incident, step,
-task or person, 409 does not fit the current state, 422 malformed request. Messages the use
+task or person (or an id out of range), 409 does not fit the current state, 413 body too large,
+422 malformed request or a value out of bounds (too long, NUL). Messages the use
 cases queue are delivered by the service's outbox workers, woken after each change.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from beredskab import (
     acknowledgements,
@@ -25,11 +26,13 @@ from beredskab import (
 )
 from beredskab.incidents import require
 from beredskab.models import EntryKind, IncidentStatus, TaskStatus
+from beredskab.security import bounds
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,
     CONFLICT,
     NOT_FOUND,
+    UNKNOWN_PLAYBOOK,
     Caller,
     UseCaseErrors,
     app_of,
@@ -65,6 +68,15 @@ _TASK_ACTIONS = {
 
 STATUS_FILTER = {"open": IncidentStatus.ACTIVE, "closed": IncidentStatus.CLOSED}
 
+StepRef = Annotated[
+    str,
+    Path(
+        max_length=bounds.PLAYBOOK_ID_CHARS,
+        pattern=bounds.NUL_FREE_PATTERN,
+        description="The step's position (1, 2, ...) or its id",
+    ),
+]
+
 router = APIRouter(prefix="/api/v1", route_class=UseCaseErrors, responses=COMMON)
 
 
@@ -88,7 +100,10 @@ async def list_incidents(
     status_code=201,
     response_model=ActivationOut,
     summary="Activate a playbook",
-    responses={200: {"model": ActivationOut, "description": "Joined the open incident"}},
+    responses={
+        200: {"model": ActivationOut, "description": "Joined the open incident"},
+        **UNKNOWN_PLAYBOOK,
+    },
 )
 async def activate(
     request: Request, response: Response, caller: Caller, body: ActivateIn
@@ -119,7 +134,7 @@ async def activate(
 
 
 @router.get(
-    "/incidents/{incident_id}",
+    "/incidents/{incident_id:id}",
     response_model=IncidentDetail,
     summary="One incident",
     responses=NOT_FOUND,
@@ -142,7 +157,7 @@ async def get_incident(request: Request, caller: Caller, incident_id: int) -> In
 
 
 @router.post(
-    "/incidents/{incident_id}/close",
+    "/incidents/{incident_id:id}/close",
     response_model=StandDownOut,
     summary="Stand down",
     responses={**NOT_FOUND, **CONFLICT},
@@ -169,7 +184,7 @@ async def close(
 
 
 @router.post(
-    "/incidents/{incident_id}/upgrade",
+    "/incidents/{incident_id:id}/upgrade",
     response_model=ActivationOut,
     summary="Upgrade to another playbook",
     responses={**NOT_FOUND, **CONFLICT},
@@ -199,7 +214,7 @@ async def upgrade(
 
 
 @router.get(
-    "/incidents/{incident_id}/confirmations",
+    "/incidents/{incident_id:id}/confirmations",
     response_model=list[ConfirmationOut],
     summary="Who confirmed",
     responses=NOT_FOUND,
@@ -217,7 +232,7 @@ async def list_confirmations(
 
 
 @router.post(
-    "/incidents/{incident_id}/confirmations",
+    "/incidents/{incident_id:id}/confirmations",
     response_model=AckOut,
     summary="Confirm or decline",
     responses={**problem(404, "No such incident, or the caller was not asked"), **CONFLICT},
@@ -244,7 +259,7 @@ async def confirm(
 
 
 @router.get(
-    "/incidents/{incident_id}/log",
+    "/incidents/{incident_id:id}/log",
     response_model=list[LogEntryOut],
     summary="The situation log",
     responses=NOT_FOUND,
@@ -278,7 +293,7 @@ async def read_log(
 
 
 @router.post(
-    "/incidents/{incident_id}/log",
+    "/incidents/{incident_id:id}/log",
     status_code=201,
     response_model=LogEntryOut,
     summary="Add to the situation log",
@@ -303,7 +318,7 @@ async def add_log(request: Request, caller: Caller, incident_id: int, body: LogI
 
 
 @router.get(
-    "/incidents/{incident_id}/steps",
+    "/incidents/{incident_id:id}/steps",
     response_model=list[StepOut],
     summary="The plan's steps",
     responses=NOT_FOUND,
@@ -316,13 +331,13 @@ async def list_steps(request: Request, caller: Caller, incident_id: int) -> list
 
 
 @router.post(
-    "/incidents/{incident_id}/steps/{step_id}",
+    "/incidents/{incident_id:id}/steps/{step_id}",
     response_model=StepOut,
     summary="Finish a step",
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def finish_step(
-    request: Request, caller: Caller, incident_id: int, step_id: str, body: StepIn
+    request: Request, caller: Caller, incident_id: int, step_id: StepRef, body: StepIn
 ) -> StepOut:
     """Mark a step (by position or id) done or skipped; the next step becomes active.
     The step's owner role or the leader role may do this."""
@@ -342,7 +357,7 @@ async def finish_step(
 
 
 @router.get(
-    "/incidents/{incident_id}/tasks",
+    "/incidents/{incident_id:id}/tasks",
     response_model=list[TaskOut],
     summary="Outreach tasks",
     responses=NOT_FOUND,
@@ -358,7 +373,7 @@ async def list_tasks(request: Request, caller: Caller, incident_id: int) -> list
 
 
 @router.post(
-    "/incidents/{incident_id}/tasks/{task_id}",
+    "/incidents/{incident_id:id}/tasks/{task_id:id}",
     response_model=TaskChangeOut,
     summary="Accept, finish or decline a task",
     responses={**NOT_FOUND, **CONFLICT},

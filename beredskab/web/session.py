@@ -23,6 +23,7 @@ from beredskab import signin
 from beredskab.access import has_role
 from beredskab.i18n import Language
 from beredskab.storage.repositories.web import WebSession
+from beredskab.web import paths as _paths  # noqa: F401 (registers the {name:id} convertor)
 from beredskab.web import texts
 from contacts.models import Person
 
