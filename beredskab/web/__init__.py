@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -25,7 +26,7 @@ from beredskab.web import (
     webhooks,
 )
 from beredskab.web.limits import BodyLimit
-from beredskab.web.methods import method_not_allowed
+from beredskab.web.problems import invalid_request, method_not_allowed
 from beredskab.web.session import SignInRequired, login_redirect
 
 STATIC = Path(__file__).parent / "static"
@@ -48,6 +49,7 @@ def create_app(app: App) -> FastAPI:
     web.state.stopping = asyncio.Event()  # set by WebServer.stop: live streams end at once
     web.add_middleware(BodyLimit, max_bytes=app.settings.web.max_body_bytes)
     web.add_exception_handler(HTTPException, method_not_allowed)
+    web.add_exception_handler(RequestValidationError, invalid_request)
     web.include_router(webhooks.router, include_in_schema=False)
     web.include_router(ack.router, include_in_schema=False)
     web.include_router(preparedness.router, include_in_schema=False)
