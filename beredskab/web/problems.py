@@ -22,7 +22,22 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Route
+from starlette.routing import Match
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _served(request: Request, method: str) -> bool:
+    """Whether some route serves ``method`` on the request's path."""
+    probe = {
+        "type": "http",
+        "method": method,
+        "path": request.scope["path"],
+        "root_path": request.scope.get("root_path", ""),
+        "headers": [],
+        "query_string": b"",
+    }
+    return any(route.matches(probe)[0] is Match.FULL for route in request.app.router.routes)
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -30,11 +45,7 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code != 405:
         return await http_exception_handler(request, exc)
-    path = request.scope["path"]
-    allowed: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods and route.path_regex.fullmatch(path):
-            allowed |= route.methods
+    allowed = {method for method in _METHODS if _served(request, method)}
     response = await http_exception_handler(request, exc)
     if allowed:
         response.headers["Allow"] = ", ".join(sorted(allowed))
