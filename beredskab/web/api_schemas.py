@@ -58,7 +58,10 @@ class _Out(BaseModel):
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: exactly the documented fields, each of its documented JSON type (no
+    ``0`` for ``false``, no ``"2"`` for ``2``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Problem(BaseModel):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from sqlalchemy import func, select
@@ -14,25 +16,10 @@ from beredskab.app import App
 from beredskab.storage import tables
 from beredskab.web import create_app
 
-STATE_TABLES = (
-    "incidents",
-    "confirmations",
-    "deliveries",
-    "steps",
-    "tasks",
-    "log_entries",
-    "timers",
-    "telegram_links",
-    "pins",
-    "pin_failures",
-    "pin_lockouts",
-    "action_tokens",
-    "web_codes",
-    "web_sessions",
-    "api_tokens",
-    "communications",
+STATE_TABLES = tuple(
+    name for name in tables.metadata.tables if name != "inbound" and not name.startswith("audit")
 )
-"""Every table whose rows are the service's state (not the inbox or the audit trail)."""
+"""Every table whose rows are the service's state: all but the inbox and the audit trail."""
 
 
 @asynccontextmanager
@@ -69,3 +56,26 @@ async def row_counts(app: App) -> dict[str, int]:
                 (await conn.execute(select(func.count()).select_from(table))).scalar_one()
             )
     return counts
+
+
+def _serve_from_config(config: str, port_file: str) -> None:
+    """Run the web app of the service configured in ``config`` under uvicorn on a free
+    127.0.0.1 port, written to ``port_file`` (connections wait in the backlog until served)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+
+    async def main() -> None:
+        from beredskab.settings import load_settings
+
+        app = App.build(load_settings(Path(config)))
+        await app.start()
+        server = uvicorn.Server(uvicorn.Config(create_app(app), log_level="warning"))
+        await server.serve(sockets=[sock])
+
+    Path(port_file).write_text(str(sock.getsockname()[1]), encoding="utf-8")
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    _serve_from_config(sys.argv[1], sys.argv[2])
