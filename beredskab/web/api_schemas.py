@@ -9,7 +9,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from beredskab.models import (
     Confirmation,
@@ -50,7 +57,20 @@ PoliceCase = Annotated[
     AfterValidator(str.strip),
     Field(description="Police journal number"),
 ]
-EntryNumber = Annotated[int, Field(ge=1, le=bounds.MAX_ID)]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema counts ``3.0`` as an integer; so do we (``"3"`` and ``true`` are not)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# the constraint before the validator, so the OpenAPI says minimum/maximum
+EntryNumber = Annotated[int, Field(ge=1, le=bounds.MAX_ID), BeforeValidator(_integral)]
+Zone = Annotated[
+    int,
+    Field(ge=1, le=4, description="Zone 1-4; null for the whole area"),
+    BeforeValidator(_integral),
+]
 
 
 class _Out(BaseModel):
@@ -222,7 +242,7 @@ class ActivateIn(_In):
 
     playbook: PlaybookRef
     description: Text = ""
-    zone: int | None = Field(default=None, ge=1, le=4)
+    zone: Zone | None = None
     police_case: PoliceCase | None = None
     drill: bool = False
 
