@@ -164,7 +164,7 @@ def _telegram_request(rng: random.Random) -> tuple[str, dict[str, Any], str]:
     if style < 0.7:
         body = json.dumps(_update(rng)).encode()
     elif style < 0.8:
-        body = b"[" * 100_000  # deeper than the JSON parser's recursion limit, within no limit
+        body = b"[" * 5000  # deeper than the JSON parser recurses, within the body limit
     elif style < 0.9:
         body = b'{"update_id": NaN, "x": Infinity}' if rng.random() < 0.5 else b"\xff\xfe{"
     else:
