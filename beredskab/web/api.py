@@ -68,12 +68,20 @@ _TASK_ACTIONS = {
 
 STATUS_FILTER = {"open": IncidentStatus.ACTIVE, "closed": IncidentStatus.CLOSED}
 
+IncidentId = Annotated[
+    int,
+    Path(ge=1, le=bounds.MAX_ID, description="The incident's number", examples=[1]),
+]
+TaskNumber = Annotated[
+    int, Path(ge=1, le=bounds.MAX_ID, description="The task's number in the incident", examples=[1])
+]
 StepRef = Annotated[
     str,
     Path(
         max_length=bounds.PLAYBOOK_ID_CHARS,
         pattern=bounds.NUL_FREE_PATTERN,
         description="The step's position (1, 2, ...) or its id",
+        examples=["1"],
     ),
 ]
 
@@ -139,7 +147,7 @@ async def activate(
     summary="One incident",
     responses=NOT_FOUND,
 )
-async def get_incident(request: Request, caller: Caller, incident_id: int) -> IncidentDetail:
+async def get_incident(request: Request, caller: Caller, incident_id: IncidentId) -> IncidentDetail:
     """The incident with its confirmations, steps and tasks."""
     app = app_of(request)
     async with app.db.transaction() as tx:
@@ -163,7 +171,7 @@ async def get_incident(request: Request, caller: Caller, incident_id: int) -> In
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def close(
-    request: Request, caller: Caller, incident_id: int, body: CloseIn | None = None
+    request: Request, caller: Caller, incident_id: IncidentId, body: CloseIn | None = None
 ) -> StandDownOut:
     """Close the incident and tell everyone who was notified; unsent alerts expire."""
     app = app_of(request)
@@ -190,7 +198,7 @@ async def close(
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def upgrade(
-    request: Request, caller: Caller, incident_id: int, body: UpgradeIn
+    request: Request, caller: Caller, incident_id: IncidentId, body: UpgradeIn
 ) -> ActivationOut:
     """Move the open incident to another playbook (group 1 → 2 when a police case appears);
     new participants are notified and the new playbook's extra steps are added."""
@@ -220,7 +228,7 @@ async def upgrade(
     responses=NOT_FOUND,
 )
 async def list_confirmations(
-    request: Request, caller: Caller, incident_id: int
+    request: Request, caller: Caller, incident_id: IncidentId
 ) -> list[ConfirmationOut]:
     """Everyone asked to confirm, with their answer and the channel it came through."""
     app = app_of(request)
@@ -238,7 +246,7 @@ async def list_confirmations(
     responses={**problem(404, "No such incident, or the caller was not asked"), **CONFLICT},
 )
 async def confirm(
-    request: Request, caller: Caller, incident_id: int, body: AckIn | None = None
+    request: Request, caller: Caller, incident_id: IncidentId, body: AckIn | None = None
 ) -> AckOut:
     """The token's person confirms (or declines, which asks their deputy); idempotent."""
     app = app_of(request)
@@ -267,7 +275,7 @@ async def confirm(
 async def read_log(
     request: Request,
     caller: Caller,
-    incident_id: int,
+    incident_id: IncidentId,
     include_sensitive: Annotated[
         bool, Query(description="Include sensitive text (the leader role only; audited)")
     ] = False,
@@ -299,7 +307,9 @@ async def read_log(
     summary="Add to the situation log",
     responses=NOT_FOUND,
 )
-async def add_log(request: Request, caller: Caller, incident_id: int, body: LogIn) -> LogEntryOut:
+async def add_log(
+    request: Request, caller: Caller, incident_id: IncidentId, body: LogIn
+) -> LogEntryOut:
     """A note, decision, media observation or correction; participants, assignees, the
     leader role and the secretariat may write."""
     app = app_of(request)
@@ -323,7 +333,7 @@ async def add_log(request: Request, caller: Caller, incident_id: int, body: LogI
     summary="The plan's steps",
     responses=NOT_FOUND,
 )
-async def list_steps(request: Request, caller: Caller, incident_id: int) -> list[StepOut]:
+async def list_steps(request: Request, caller: Caller, incident_id: IncidentId) -> list[StepOut]:
     """The incident's steps in order, with who finished them."""
     async with app_of(request).db.transaction() as tx:
         await require(tx, incident_id)
@@ -337,7 +347,7 @@ async def list_steps(request: Request, caller: Caller, incident_id: int) -> list
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def finish_step(
-    request: Request, caller: Caller, incident_id: int, step_id: StepRef, body: StepIn
+    request: Request, caller: Caller, incident_id: IncidentId, step_id: StepRef, body: StepIn
 ) -> StepOut:
     """Mark a step (by position or id) done or skipped; the next step becomes active.
     The step's owner role or the leader role may do this."""
@@ -362,7 +372,7 @@ async def finish_step(
     summary="Outreach tasks",
     responses=NOT_FOUND,
 )
-async def list_tasks(request: Request, caller: Caller, incident_id: int) -> list[TaskOut]:
+async def list_tasks(request: Request, caller: Caller, incident_id: IncidentId) -> list[TaskOut]:
     """The incident's outreach tasks: who contacts whom, and how it went."""
     app = app_of(request)
     async with app.db.transaction() as tx:
@@ -379,7 +389,7 @@ async def list_tasks(request: Request, caller: Caller, incident_id: int) -> list
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def change_task(
-    request: Request, caller: Caller, incident_id: int, task_id: int, body: TaskIn
+    request: Request, caller: Caller, incident_id: IncidentId, task_id: TaskNumber, body: TaskIn
 ) -> TaskChangeOut:
     """The assignee (or the leader role) accepts, finishes with an outcome, or declines;
     a decline tells the leader at once."""

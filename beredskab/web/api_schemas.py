@@ -49,7 +49,10 @@ PlaybookRef = Annotated[
     str,
     _bounded(bounds.PLAYBOOK_ID_CHARS, _NOT_BLANK),
     AfterValidator(str.strip),
-    Field(description="Playbook id, number or name, e.g. 'gruppe-1' or '1'; unknown → 404"),
+    Field(
+        description="Playbook id, number or name, e.g. 'gruppe-1' or '1'; unknown → 404",
+        examples=["gruppe-1", "1", "2"],
+    ),
 ]
 PoliceCase = Annotated[
     str,
