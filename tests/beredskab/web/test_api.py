@@ -365,3 +365,33 @@ async def test_steps_and_outreach_tasks(app: App) -> None:
     assert any("Trin 1" in t and "Bestyrelsen ringet op" in t for t in texts)
     assert any(f"Opgave {number}" in t and "Varmemester orienteret" in t for t in texts)
     assert [a.channel for a in await audit_rows(app, "task.done")] == ["api"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/api/v1/incidents", "GET, POST"),
+        ("OPTIONS", "/api/v1/incidents/1/log", "GET, POST"),
+        ("OPTIONS", "/api/v1/incidents/1/confirmations", "GET, POST"),
+        ("DELETE", "/api/v1/incidents/1", "GET"),
+        ("PUT", "/api/v1/incidents/1/steps/1", "POST"),
+    ],
+)
+async def test_unserved_methods_are_405_with_every_method_of_the_path(
+    app: App, method: str, path: str, allow: str
+) -> None:
+    async with client(app) as http:
+        answer = await http.request(method, path, headers=await token_for(app, CHIEF))
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == allow
+
+
+async def test_the_openapi_document_declares_every_status(app: App) -> None:
+    async with client(app) as http:
+        document = (await http.get("/api/v1/openapi.json")).json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            assert {"400", "401", "403", "404", "413", "422", "503"} <= declared, (method, path)
+    incident_id = document["paths"]["/api/v1/incidents/{incident_id}"]["get"]["parameters"][0]
+    assert incident_id["schema"]["maximum"] == 2**31 - 1
