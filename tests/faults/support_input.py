@@ -58,6 +58,13 @@ async def row_counts(app: App) -> dict[str, int]:
     return counts
 
 
+async def inbox_outcomes(app: App) -> list[str]:
+    """The outcome of every inbound event, in order (None while unprocessed)."""
+    async with app.db.engine.connect() as conn:
+        rows = await conn.execute(select(tables.inbound.c.outcome).order_by(tables.inbound.c.id))
+        return [str(outcome) for outcome in rows.scalars()]
+
+
 def _serve_from_config(config: str, port_file: str) -> None:
     """Run the web app of the service configured in ``config`` under uvicorn on a free
     127.0.0.1 port, written to ``port_file`` (connections wait in the backlog until served)."""
