@@ -47,6 +47,24 @@ def refusal(value: str, *, max_chars: int) -> str | None:
     return None
 
 
+def json_refusal(value: object, *, max_chars: int) -> str | None:
+    """Why a decoded JSON document cannot be stored and processed (a key or string with NUL
+    or invalid Unicode, or longer than ``max_chars``), or None if it can."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            problem = refusal(item, max_chars=max_chars)
+            if problem is not None:
+                return problem
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return None
+
+
 def text(value: str, *, field: str, max_chars: int = TEXT_CHARS) -> str:
     """``value`` unchanged if it can be stored; ``InputRefusedError`` naming ``field`` if not."""
     problem = refusal(value, max_chars=max_chars)

@@ -8,7 +8,7 @@ compared in constant time. Accepted events go to the inbox and the answer is imm
 Every field is bounded (``beredskab.security.bounds``) before anything reaches the database,
 the same on SQLite and PostgreSQL. An authentic request with a value out of bounds (a NUL, a
 200-character ``From``, a 500-character ``MessageSid``: nothing Twilio sends) is answered
-400 with a plain-text reason, so it shows in Twilio's debugger as a failed webhook instead of
+400 with the reason, so it shows in Twilio's debugger as a failed webhook instead of
 vanishing behind a 200; it is neither stored nor processed.
 """
 
@@ -96,33 +96,14 @@ def _for_audit(raw: dict[str, str]) -> dict[str, str]:
 
 
 def _check_bounds(request: Request, params: dict[str, str]) -> None:
-    """400 (plain text) for an authentic request with a field Twilio would never send."""
+    """400 for an authentic request with a field Twilio would never send."""
     fields = [*params.items(), ("delivery", request.query_params.get("delivery", ""))]
     for key, value in fields:
-        problem = bounds.refusal(key, max_chars=SID_CHARS) or bounds.refusal(
-            value, max_chars=_FIELD_LIMITS.get(key, bounds.FIELD_CHARS)
-        )
+        if bounds.refusal(key, max_chars=SID_CHARS) is not None:
+            raise HTTPException(status_code=400, detail="a field name is out of bounds")
+        problem = bounds.refusal(value, max_chars=_FIELD_LIMITS.get(key, bounds.FIELD_CHARS))
         if problem is not None:
-            name = key if bounds.refusal(key, max_chars=SID_CHARS) is None else "a field name"
-            raise HTTPException(status_code=400, detail=f"{name} is {problem}")
-
-
-def _json_refusal(value: object) -> str | None:
-    """Why a decoded JSON document cannot be stored and processed (a string with NUL or
-    invalid Unicode, or longer than any Telegram text), or None."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        if isinstance(item, str):
-            problem = bounds.refusal(item, max_chars=TELEGRAM_TEXT_CHARS)
-            if problem is not None:
-                return problem
-        elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-    return None
+            raise HTTPException(status_code=400, detail=f"{key} is {problem}")
 
 
 def _twiml(body: str = EMPTY_TWIML) -> Response:
@@ -193,7 +174,7 @@ async def telegram(request: Request) -> Response:
     update_id = update.get("update_id") if isinstance(update, dict) else None
     if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
         raise HTTPException(status_code=400, detail="not a Telegram update")
-    problem = _json_refusal(update)
+    problem = bounds.json_refusal(update, max_chars=TELEGRAM_TEXT_CHARS)
     if problem is not None:
         raise HTTPException(status_code=400, detail=f"a field is {problem}")
     await app.inbox.receive(source="telegram", provider_id=str(update_id), payload=update)

@@ -97,3 +97,20 @@ async def test_use_cases_refuse_unstorable_input_on_both_databases(
     async with db.transaction() as tx:
         assert [e.text for e in await tx.log.list(nr) if "\x00" in e.text] == []
         assert [i.id for i in await tx.incidents.recent(status=None, limit=10)] == [nr]
+
+
+@pytest.mark.parametrize(
+    ("document", "refused"),
+    [
+        ({"update_id": 1, "message": {"text": "hej", "entities": [{"type": "bold"}]}}, False),
+        ({"update_id": 1, "message": {"text": "nul \x00"}}, True),
+        ({"update_id": 1, "nul\x00key": 1}, True),
+        ([[["deep", ["lone \ud800"]]]], True),
+        ({"text": "x" * 101}, True),
+        (7, False),
+    ],
+)
+def test_json_documents_are_checked_in_every_key_and_string(
+    document: object, refused: bool
+) -> None:
+    assert (bounds.json_refusal(document, max_chars=100) is not None) is refused
