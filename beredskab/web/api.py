@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from beredskab import (
     acknowledgements,
@@ -26,7 +26,6 @@ from beredskab import (
 )
 from beredskab.incidents import require
 from beredskab.models import EntryKind, IncidentStatus, TaskStatus
-from beredskab.security import bounds
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,
@@ -34,6 +33,9 @@ from beredskab.web.api_common import (
     NOT_FOUND,
     UNKNOWN_PLAYBOOK,
     Caller,
+    IncidentId,
+    StepRef,
+    TaskNumber,
     UseCaseErrors,
     app_of,
     names,
@@ -67,23 +69,6 @@ _TASK_ACTIONS = {
 }
 
 STATUS_FILTER = {"open": IncidentStatus.ACTIVE, "closed": IncidentStatus.CLOSED}
-
-IncidentId = Annotated[
-    int,
-    Path(ge=1, le=bounds.MAX_ID, description="The incident's number", examples=[1]),
-]
-TaskNumber = Annotated[
-    int, Path(ge=1, le=bounds.MAX_ID, description="The task's number in the incident", examples=[1])
-]
-StepRef = Annotated[
-    str,
-    Path(
-        max_length=bounds.PLAYBOOK_ID_CHARS,
-        pattern=bounds.NUL_FREE_PATTERN,
-        description="The step's position (1, 2, ...) or its id",
-        examples=["1"],
-    ),
-]
 
 router = APIRouter(prefix="/api/v1", route_class=UseCaseErrors, responses=COMMON)
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import HTTPException, Request, Response, Security
+from fastapi import HTTPException, Path, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from beredskab import api_tokens
 from beredskab.errors import BeredskabError, InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.security import bounds
 from beredskab.security.bounds import InputRefusedError
 from beredskab.web import paths as _paths  # noqa: F401 (registers the {name:id} convertor)
 from beredskab.web.api_schemas import Problem
@@ -72,6 +73,24 @@ COMMON: Responses = {
 NOT_FOUND = problem(404, "No such incident, step or task, or an id out of range (1 to 2^31-1)")
 UNKNOWN_PLAYBOOK = problem(404, "No such playbook (by id, number or name)")
 CONFLICT = problem(409, "Does not fit the current state, e.g. the incident is closed")
+
+IncidentId = Annotated[
+    int,
+    Path(ge=1, le=bounds.MAX_ID, description="The incident's number", examples=[1]),
+]
+TaskNumber = Annotated[
+    int, Path(ge=1, le=bounds.MAX_ID, description="The task's number in the incident", examples=[1])
+]
+StepRef = Annotated[
+    str,
+    Path(
+        max_length=bounds.PLAYBOOK_ID_CHARS,
+        pattern=bounds.NUL_FREE_PATTERN,
+        description="The step's position (1, 2, ...) or its id",
+        examples=["1"],
+    ),
+]
+"""Path parameters: ids in 1..2^31-1 (the ``{name:id}`` convertor makes anything else a 404)."""
 
 bearer = HTTPBearer(
     auto_error=False,
