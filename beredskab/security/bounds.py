@@ -29,7 +29,11 @@ PROVIDER_ID_CHARS = column_length("inbound", "provider_id")
 PLAYBOOK_ID_CHARS = column_length("incidents", "playbook_id")
 POLICE_CASE_CHARS = column_length("incidents", "police_case")
 TEXT_CHARS = 4000
-"""Free text (log entries, descriptions, notes, outcomes): ``Text`` columns, bounded anyway."""
+"""Free text through the API and the webhooks (a log entry; an SMS is at most 1,600)."""
+STORED_TEXT_CHARS = 50_000
+"""Free text a use case stores (log entries, descriptions, notes, outcomes in ``Text``
+columns), from any interface: more than a message or a form can carry, and a bound all the
+same (the CLI takes what it is given)."""
 FIELD_CHARS = 4000
 """Any other provider field we store in the inbox (an SMS body is at most 1,600)."""
 
@@ -65,7 +69,7 @@ def json_refusal(value: object, *, max_chars: int) -> str | None:
     return None
 
 
-def text(value: str, *, field: str, max_chars: int = TEXT_CHARS) -> str:
+def text(value: str, *, field: str, max_chars: int = STORED_TEXT_CHARS) -> str:
     """``value`` unchanged if it can be stored; ``InputRefusedError`` naming ``field`` if not."""
     problem = refusal(value, max_chars=max_chars)
     if problem is not None:
