@@ -10,6 +10,7 @@ from beredskab.incidents import require_open
 from beredskab.models import ConfirmationStatus, EntryKind, Incident
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
+from beredskab.security import bounds
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.incidents import OpenIncidentExists
 from contacts.models import Person
@@ -53,6 +54,9 @@ async def activate(
     drill: bool = False,
 ) -> ActivationResult:
     """Open an incident (or join the open one) and notify every participant on every channel."""
+    bounds.text(description, field="the description")
+    if police_case is not None:
+        bounds.text(police_case, field="the police case", max_chars=bounds.POLICE_CASE_CHARS)
     chosen = resolve_playbook(plan, playbook)
     actor = access.person(plan, actor_id)
     if zone is not None and not 1 <= zone <= 4:

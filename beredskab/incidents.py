@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.models import Incident, IncidentStatus
+from beredskab.security import bounds
 from beredskab.storage import Tx
 
 
 async def require(tx: Tx, incident_id: int) -> Incident:
     """The incident, or a clear error if there is none with that number."""
-    incident = await tx.incidents.get(incident_id)
+    # an id out of range names no row (and would overflow an INTEGER on PostgreSQL)
+    incident = await tx.incidents.get(incident_id) if bounds.valid_id(incident_id) else None
     if incident is None:
         raise NotFoundError(f"there is no incident number {incident_id}; see `beredskab status`")
     return incident

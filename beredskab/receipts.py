@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import fallback
+from beredskab.security import bounds
 from beredskab.storage import Database
 from notifier.types import DeliveryStatus
 
@@ -41,9 +42,10 @@ class ReceiptResult:
 
 
 def parse_delivery_key(key: str) -> int | None:
-    """The delivery id in a message key (``delivery-42``), or None if it is not one of ours."""
+    """The delivery id in a message key (``delivery-42``), or None if it is not one of ours
+    (only ASCII digits in the id range count: ``delivery-²`` and ``delivery-9999999999`` do not)."""
     prefix, _, number = key.partition("-")
-    return int(number) if prefix == "delivery" and number.isdigit() else None
+    return bounds.parse_id(number) if prefix == "delivery" else None
 
 
 async def apply_twilio_status(

@@ -16,6 +16,7 @@ from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require
 from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
+from beredskab.security import bounds
 from beredskab.storage import Database, Tx
 
 GENESIS = "0" * 64
@@ -106,6 +107,9 @@ async def add_entry(
     corrects: int | None = None,
 ) -> LogEntry:
     """A person adds a note, decision, media observation or correction to the log."""
+    bounds.text(text, field="the entry")
+    if corrects is not None and not bounds.valid_id(corrects):
+        raise NotFoundError(f"incident {incident_id} has no entry {corrects} to correct")
     actor = access.person(plan, actor_id)
     if kind not in NOTE_KINDS:
         raise InvalidStateError(f"people add {', '.join(k.value for k in NOTE_KINDS)} entries")

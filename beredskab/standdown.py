@@ -10,6 +10,7 @@ from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
+from beredskab.security import bounds
 from beredskab.storage import Database
 from playbooks.schema import TemplateKind
 
@@ -27,6 +28,7 @@ async def close(
     *, db: Database, plan: Plan, incident_id: int, actor_id: str, channel: str, note: str = ""
 ) -> StandDownResult:
     """Close an incident: stand-down message to everyone notified, unsent alerts expire."""
+    bounds.text(note, field="the note")
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)

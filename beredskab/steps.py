@@ -16,6 +16,7 @@ from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Step, StepStatus
 from beredskab.notifications import incident_values, notify, render
 from beredskab.plan import Plan
+from beredskab.security import bounds
 from beredskab.storage import Database, Tx
 from beredskab.tasks import create_from_assignments
 from playbooks.schema import (
@@ -129,6 +130,8 @@ async def finish(
     skip: bool = False,
 ) -> Step:
     """Mark a step done (or skipped) with an optional note; the next step becomes active."""
+    if note is not None:
+        bounds.text(note, field="the note")
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)

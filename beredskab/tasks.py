@@ -15,6 +15,7 @@ from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
+from beredskab.security import bounds
 from beredskab.storage import Database, Tx
 from playbooks.schema import Playbook, TemplateKind
 
@@ -113,6 +114,10 @@ async def change(
     outcome: str | None = None,
 ) -> TaskChange:
     """Accept, finish (with outcome) or decline a task. Repeating an action changes nothing."""
+    if not bounds.valid_id(number):
+        raise NotFoundError(f"incident {incident_id} has no task {number}")
+    if outcome is not None:
+        bounds.text(outcome, field="the outcome")
     actor = access.person(plan, actor_id)
     if status not in _TRANSITIONS:
         raise InvalidStateError(f"a task cannot be set to '{status.value}' directly")

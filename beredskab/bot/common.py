@@ -10,6 +10,7 @@ from beredskab.bot.texts import t
 from beredskab.errors import BeredskabError, InvalidStateError, NotAuthorisedError, NotFoundError
 from beredskab.i18n import Language
 from beredskab.models import Incident
+from beredskab.security import bounds
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -66,4 +67,5 @@ def number_arg(text: str | None) -> tuple[int | None, bool]:
     if not args:
         return None, True
     word = args[0].strip().lstrip("#")
-    return (int(word), True) if word.isdigit() else (None, False)
+    number = bounds.parse_id(word)
+    return (number, True) if number is not None else (None, False)

@@ -24,6 +24,7 @@ from aiogram.types import (
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
 from beredskab.models import ActionToken
+from beredskab.security import bounds
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -67,7 +68,7 @@ class Action:
     def parse(cls, action: str) -> Action:
         """``verb[:incident[:number]]`` → Action; malformed numbers become None."""
         parts = action.split(":")
-        numbers = [int(p) if p.isdigit() else None for p in parts[1:3]]
+        numbers = [bounds.parse_id(p) for p in parts[1:3]]
         numbers += [None] * (2 - len(numbers))
         return cls(parts[0], numbers[0], numbers[1])
 

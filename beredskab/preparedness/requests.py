@@ -18,6 +18,7 @@ from beredskab import audit
 from beredskab.i18n import Language, t
 from beredskab.models import ActionToken
 from beredskab.notifications import person_channels
+from beredskab.security import bounds
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from beredskab.storage.repositories.preparedness import PrepRequest
@@ -76,7 +77,8 @@ def token_action(request: PrepRequest) -> str:
 def parse_action(action: str) -> tuple[str, int] | None:
     """(kind, request id) from a token action, or None when it is not a request token."""
     kind, _, number = action.partition(":")
-    return (kind, int(number)) if kind in KINDS and number.isdigit() else None
+    request_id = bounds.parse_id(number)
+    return (kind, request_id) if kind in KINDS and request_id is not None else None
 
 
 async def send(tx: Tx, app: App, *, request: PrepRequest, person: Person, wording: Wording) -> int:
@@ -161,9 +163,10 @@ async def newest_open_for_phone(tx: Tx, app: App, phone: str) -> PrepRequest | N
         if delivery.channel is not ChannelKind.SMS or delivery.template not in KINDS:
             continue
         number = delivery.notification.removeprefix(NOTIFICATION_PREFIX).partition(":")[0]
-        if not number.isdigit():
+        request_id = bounds.parse_id(number)
+        if request_id is None:
             continue
-        request = await tx.preparedness.request(int(number))
+        request = await tx.preparedness.request(request_id)
         if request is None or request.answered_at is not None:
             continue
         if await is_current(tx, app, request):

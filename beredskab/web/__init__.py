@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.exceptions import HTTPException
 
 from beredskab.web import (
     ack,
@@ -24,29 +25,14 @@ from beredskab.web import (
     signin,
     webhooks,
 )
+from beredskab.web.limits import BodyLimit
+from beredskab.web.problems import invalid_request, method_not_allowed
 from beredskab.web.session import SignInRequired, login_redirect
 
 STATIC = Path(__file__).parent / "static"
 
 if TYPE_CHECKING:
     from beredskab.app import App
-
-
-class BodyLimit(BaseHTTPMiddleware):
-    """Refuse request bodies above the configured size (413) before anything reads them."""
-
-    def __init__(self, app: object, *, max_bytes: int) -> None:
-        super().__init__(app)  # type: ignore[arg-type]
-        self.max_bytes = max_bytes
-
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            return JSONResponse({"detail": "request body too large"}, status_code=413)
-        body = await request.body()
-        if len(body) > self.max_bytes:
-            return JSONResponse({"detail": "request body too large"}, status_code=413)
-        return await call_next(request)
 
 
 def create_app(app: App) -> FastAPI:
@@ -62,6 +48,8 @@ def create_app(app: App) -> FastAPI:
     web.state.beredskab = app
     web.state.stopping = asyncio.Event()  # set by WebServer.stop: live streams end at once
     web.add_middleware(BodyLimit, max_bytes=app.settings.web.max_body_bytes)
+    web.add_exception_handler(HTTPException, method_not_allowed)
+    web.add_exception_handler(RequestValidationError, invalid_request)
     web.include_router(webhooks.router, include_in_schema=False)
     web.include_router(ack.router, include_in_schema=False)
     web.include_router(preparedness.router, include_in_schema=False)

@@ -4,7 +4,8 @@ Every call carries ``Authorization: Bearer <token>``; a token (``beredskab token
 acts as one directory person, whose roles decide what the call may do, through the same use
 cases and checks as SMS, Telegram, the web pages and the CLI. Errors are ``{"detail": ...}``:
 401 missing/unknown/revoked token, 403 refused by role (audited), 404 no such incident, step,
-task or person, 409 does not fit the current state, 422 malformed request. Messages the use
+task or person (or an id out of range), 409 does not fit the current state, 413 body too large,
+422 malformed request or a value out of bounds (too long, NUL). Messages the use
 cases queue are delivered by the service's outbox workers, woken after each change.
 """
 
@@ -30,7 +31,11 @@ from beredskab.web.api_common import (
     COMMON,
     CONFLICT,
     NOT_FOUND,
+    UNKNOWN_PLAYBOOK,
     Caller,
+    IncidentId,
+    StepRef,
+    TaskNumber,
     UseCaseErrors,
     app_of,
     names,
@@ -88,7 +93,10 @@ async def list_incidents(
     status_code=201,
     response_model=ActivationOut,
     summary="Activate a playbook",
-    responses={200: {"model": ActivationOut, "description": "Joined the open incident"}},
+    responses={
+        200: {"model": ActivationOut, "description": "Joined the open incident"},
+        **UNKNOWN_PLAYBOOK,
+    },
 )
 async def activate(
     request: Request, response: Response, caller: Caller, body: ActivateIn
@@ -119,12 +127,12 @@ async def activate(
 
 
 @router.get(
-    "/incidents/{incident_id}",
+    "/incidents/{incident_id:id}",
     response_model=IncidentDetail,
     summary="One incident",
     responses=NOT_FOUND,
 )
-async def get_incident(request: Request, caller: Caller, incident_id: int) -> IncidentDetail:
+async def get_incident(request: Request, caller: Caller, incident_id: IncidentId) -> IncidentDetail:
     """The incident with its confirmations, steps and tasks."""
     app = app_of(request)
     async with app.db.transaction() as tx:
@@ -142,13 +150,13 @@ async def get_incident(request: Request, caller: Caller, incident_id: int) -> In
 
 
 @router.post(
-    "/incidents/{incident_id}/close",
+    "/incidents/{incident_id:id}/close",
     response_model=StandDownOut,
     summary="Stand down",
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def close(
-    request: Request, caller: Caller, incident_id: int, body: CloseIn | None = None
+    request: Request, caller: Caller, incident_id: IncidentId, body: CloseIn | None = None
 ) -> StandDownOut:
     """Close the incident and tell everyone who was notified; unsent alerts expire."""
     app = app_of(request)
@@ -169,13 +177,13 @@ async def close(
 
 
 @router.post(
-    "/incidents/{incident_id}/upgrade",
+    "/incidents/{incident_id:id}/upgrade",
     response_model=ActivationOut,
     summary="Upgrade to another playbook",
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def upgrade(
-    request: Request, caller: Caller, incident_id: int, body: UpgradeIn
+    request: Request, caller: Caller, incident_id: IncidentId, body: UpgradeIn
 ) -> ActivationOut:
     """Move the open incident to another playbook (group 1 → 2 when a police case appears);
     new participants are notified and the new playbook's extra steps are added."""
@@ -199,13 +207,13 @@ async def upgrade(
 
 
 @router.get(
-    "/incidents/{incident_id}/confirmations",
+    "/incidents/{incident_id:id}/confirmations",
     response_model=list[ConfirmationOut],
     summary="Who confirmed",
     responses=NOT_FOUND,
 )
 async def list_confirmations(
-    request: Request, caller: Caller, incident_id: int
+    request: Request, caller: Caller, incident_id: IncidentId
 ) -> list[ConfirmationOut]:
     """Everyone asked to confirm, with their answer and the channel it came through."""
     app = app_of(request)
@@ -217,13 +225,13 @@ async def list_confirmations(
 
 
 @router.post(
-    "/incidents/{incident_id}/confirmations",
+    "/incidents/{incident_id:id}/confirmations",
     response_model=AckOut,
     summary="Confirm or decline",
     responses={**problem(404, "No such incident, or the caller was not asked"), **CONFLICT},
 )
 async def confirm(
-    request: Request, caller: Caller, incident_id: int, body: AckIn | None = None
+    request: Request, caller: Caller, incident_id: IncidentId, body: AckIn | None = None
 ) -> AckOut:
     """The token's person confirms (or declines, which asks their deputy); idempotent."""
     app = app_of(request)
@@ -244,7 +252,7 @@ async def confirm(
 
 
 @router.get(
-    "/incidents/{incident_id}/log",
+    "/incidents/{incident_id:id}/log",
     response_model=list[LogEntryOut],
     summary="The situation log",
     responses=NOT_FOUND,
@@ -252,7 +260,7 @@ async def confirm(
 async def read_log(
     request: Request,
     caller: Caller,
-    incident_id: int,
+    incident_id: IncidentId,
     include_sensitive: Annotated[
         bool, Query(description="Include sensitive text (the leader role only; audited)")
     ] = False,
@@ -278,13 +286,15 @@ async def read_log(
 
 
 @router.post(
-    "/incidents/{incident_id}/log",
+    "/incidents/{incident_id:id}/log",
     status_code=201,
     response_model=LogEntryOut,
     summary="Add to the situation log",
     responses=NOT_FOUND,
 )
-async def add_log(request: Request, caller: Caller, incident_id: int, body: LogIn) -> LogEntryOut:
+async def add_log(
+    request: Request, caller: Caller, incident_id: IncidentId, body: LogIn
+) -> LogEntryOut:
     """A note, decision, media observation or correction; participants, assignees, the
     leader role and the secretariat may write."""
     app = app_of(request)
@@ -303,12 +313,12 @@ async def add_log(request: Request, caller: Caller, incident_id: int, body: LogI
 
 
 @router.get(
-    "/incidents/{incident_id}/steps",
+    "/incidents/{incident_id:id}/steps",
     response_model=list[StepOut],
     summary="The plan's steps",
     responses=NOT_FOUND,
 )
-async def list_steps(request: Request, caller: Caller, incident_id: int) -> list[StepOut]:
+async def list_steps(request: Request, caller: Caller, incident_id: IncidentId) -> list[StepOut]:
     """The incident's steps in order, with who finished them."""
     async with app_of(request).db.transaction() as tx:
         await require(tx, incident_id)
@@ -316,13 +326,13 @@ async def list_steps(request: Request, caller: Caller, incident_id: int) -> list
 
 
 @router.post(
-    "/incidents/{incident_id}/steps/{step_id}",
+    "/incidents/{incident_id:id}/steps/{step_id}",
     response_model=StepOut,
     summary="Finish a step",
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def finish_step(
-    request: Request, caller: Caller, incident_id: int, step_id: str, body: StepIn
+    request: Request, caller: Caller, incident_id: IncidentId, step_id: StepRef, body: StepIn
 ) -> StepOut:
     """Mark a step (by position or id) done or skipped; the next step becomes active.
     The step's owner role or the leader role may do this."""
@@ -342,12 +352,12 @@ async def finish_step(
 
 
 @router.get(
-    "/incidents/{incident_id}/tasks",
+    "/incidents/{incident_id:id}/tasks",
     response_model=list[TaskOut],
     summary="Outreach tasks",
     responses=NOT_FOUND,
 )
-async def list_tasks(request: Request, caller: Caller, incident_id: int) -> list[TaskOut]:
+async def list_tasks(request: Request, caller: Caller, incident_id: IncidentId) -> list[TaskOut]:
     """The incident's outreach tasks: who contacts whom, and how it went."""
     app = app_of(request)
     async with app.db.transaction() as tx:
@@ -358,13 +368,13 @@ async def list_tasks(request: Request, caller: Caller, incident_id: int) -> list
 
 
 @router.post(
-    "/incidents/{incident_id}/tasks/{task_id}",
+    "/incidents/{incident_id:id}/tasks/{task_id:id}",
     response_model=TaskChangeOut,
     summary="Accept, finish or decline a task",
     responses={**NOT_FOUND, **CONFLICT},
 )
 async def change_task(
-    request: Request, caller: Caller, incident_id: int, task_id: int, body: TaskIn
+    request: Request, caller: Caller, incident_id: IncidentId, task_id: TaskNumber, body: TaskIn
 ) -> TaskChangeOut:
     """The assignee (or the leader role) accepts, finishes with an outcome, or declines;
     a decline tells the leader at once."""

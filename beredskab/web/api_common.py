@@ -2,7 +2,8 @@
 
 A call carries ``Authorization: Bearer <token>``; the token acts as one directory person
 (``beredskab.api_tokens``). Use-case errors become ``{"detail": ...}``: 403 refused by role
-(the use case audits it), 404 not found, 409 does not fit the current state.
+(the use case audits it), 404 not found, 409 does not fit the current state, 422 a value out
+of bounds. Every status an endpoint can answer is declared for the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -10,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import HTTPException, Request, Response, Security
+from fastapi import HTTPException, Path, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from beredskab import api_tokens
 from beredskab.errors import BeredskabError, InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.security import bounds
+from beredskab.security.bounds import InputRefusedError
+from beredskab.web import paths as _paths  # noqa: F401 (registers the {name:id} convertor)
 from beredskab.web.api_schemas import Problem
 
 if TYPE_CHECKING:
@@ -30,6 +34,7 @@ _STATUS: dict[type[BeredskabError], int] = {
     NotAuthorisedError: 403,
     NotFoundError: 404,
     InvalidStateError: 409,
+    InputRefusedError: 422,
 }
 
 
@@ -56,12 +61,36 @@ def problem(status: int, text: str) -> Responses:
 
 
 COMMON: Responses = {
+    **problem(400, "The request could not be read (e.g. a body that is not JSON)"),
     **problem(401, "Missing, unknown or revoked token"),
     **problem(403, "The token's person may not do this (audited)"),
+    **problem(404, "No such incident, step or task, or an id out of range (1 to 2^31-1)"),
+    **problem(413, "The request body is larger than [web] max_body_bytes"),
+    **problem(422, "A value out of bounds: malformed, too long, NUL, or not in its range"),
+    **problem(503, "The database does not answer; try again"),
 }
-"""Every endpoint's errors; FastAPI documents 422 (malformed request) itself."""
-NOT_FOUND = problem(404, "No such incident, step or task")
+"""Every endpoint's errors (FastAPI's own 422 carries a list of problems in ``detail``)."""
+NOT_FOUND = problem(404, "No such incident, step or task, or an id out of range (1 to 2^31-1)")
+UNKNOWN_PLAYBOOK = problem(404, "No such playbook (by id, number or name)")
 CONFLICT = problem(409, "Does not fit the current state, e.g. the incident is closed")
+
+IncidentId = Annotated[
+    int,
+    Path(ge=1, le=bounds.MAX_ID, description="The incident's number", examples=[1]),
+]
+TaskNumber = Annotated[
+    int, Path(ge=1, le=bounds.MAX_ID, description="The task's number in the incident", examples=[1])
+]
+StepRef = Annotated[
+    str,
+    Path(
+        max_length=bounds.PLAYBOOK_ID_CHARS,
+        pattern=bounds.NUL_FREE_PATTERN,
+        description="The step's position (1, 2, ...) or its id",
+        examples=["1"],
+    ),
+]
+"""Path parameters: ids in 1..2^31-1 (the ``{name:id}`` convertor makes anything else a 404)."""
 
 bearer = HTTPBearer(
     auto_error=False,

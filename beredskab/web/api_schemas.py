@@ -7,9 +7,16 @@ without changing what integrations see. Datetimes are ISO 8601 in UTC (``...Z``)
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 from beredskab.models import (
     Confirmation,
@@ -21,10 +28,52 @@ from beredskab.models import (
     Task,
     TaskStatus,
 )
+from beredskab.security import bounds
+from beredskab.security.bounds import NUL_FREE_PATTERN
 
 UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value.astimezone(UTC))]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Required = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+
+_NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
+
+
+def _bounded(max_chars: int, pattern: str = NUL_FREE_PATTERN) -> StringConstraints:
+    """Text of at most ``max_chars``, without NUL (the OpenAPI pattern says so), trimmed."""
+    return StringConstraints(max_length=max_chars, pattern=pattern)
+
+
+Text = Annotated[str, _bounded(2000), AfterValidator(str.strip)]
+"""Optional free text: at most 2,000 characters, no NUL; trimmed."""
+Required = Annotated[str, _bounded(bounds.TEXT_CHARS, _NOT_BLANK), AfterValidator(str.strip)]
+"""Free text that must say something: not blank, at most 4,000 characters, no NUL."""
+PlaybookRef = Annotated[
+    str,
+    _bounded(bounds.PLAYBOOK_ID_CHARS, _NOT_BLANK),
+    AfterValidator(str.strip),
+    Field(
+        description="Playbook id, number or name, e.g. 'gruppe-1' or '1'; unknown → 404",
+        examples=["gruppe-1", "1", "2"],
+    ),
+]
+PoliceCase = Annotated[
+    str,
+    _bounded(bounds.POLICE_CASE_CHARS),
+    AfterValidator(str.strip),
+    Field(description="Police journal number"),
+]
+
+
+def _integral(value: object) -> object:
+    """JSON Schema counts ``3.0`` as an integer; so do we (``"3"`` and ``true`` are not)."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# the constraint before the validator, so the OpenAPI says minimum/maximum
+EntryNumber = Annotated[int, Field(ge=1, le=bounds.MAX_ID), BeforeValidator(_integral)]
+Zone = Annotated[
+    int,
+    Field(ge=1, le=4, description="Zone 1-4; null for the whole area"),
+    BeforeValidator(_integral),
+]
 
 
 class _Out(BaseModel):
@@ -32,13 +81,17 @@ class _Out(BaseModel):
 
 
 class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: exactly the documented fields, each of its documented JSON type (no
+    ``0`` for ``false``, no ``"2"`` for ``2``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Problem(BaseModel):
-    """An error: what went wrong and, where it helps, what to do next."""
+    """An error: what went wrong and, where it helps, what to do next (for a malformed
+    request, FastAPI's list of problems, each with ``loc``, ``msg`` and ``type``)."""
 
-    detail: str
+    detail: str | list[dict[str, Any]]
 
 
 class IncidentOut(_Out):
@@ -190,22 +243,18 @@ class TaskChangeOut(BaseModel):
 class ActivateIn(_In):
     """Activate a playbook (or join its open incident)."""
 
-    playbook: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    playbook: PlaybookRef
     description: Text = ""
-    zone: int | None = Field(default=None, ge=1, le=4)
-    police_case: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
-        None
-    )
+    zone: Zone | None = None
+    police_case: PoliceCase | None = None
     drill: bool = False
 
 
 class UpgradeIn(_In):
     """Move the open incident to another playbook (group 1 → 2)."""
 
-    playbook: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    police_case: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = (
-        None
-    )
+    playbook: PlaybookRef
+    police_case: PoliceCase | None = None
 
 
 class CloseIn(_In):
@@ -226,7 +275,7 @@ class LogIn(_In):
     text: Required
     kind: Literal["note", "decision", "media", "correction"] = "note"
     sensitive: bool = False
-    corrects: int | None = Field(default=None, ge=1, description="Entry number corrected")
+    corrects: EntryNumber | None = Field(default=None, description="Entry number corrected")
 
 
 class StepIn(_In):

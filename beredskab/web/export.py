@@ -66,7 +66,7 @@ def report_refusal(language: str) -> str:
     return "Kun gruppens leder må hente rapporten med følsomme poster."
 
 
-@router.get("/haendelse/{nr}/rapport.html")
+@router.get("/haendelse/{nr:id}/rapport.html")
 async def report_html(
     request: Request, nr: int, who: Annotated[Viewer, Depends(viewer)], foelsomme: bool = False
 ) -> Response:
@@ -74,7 +74,7 @@ async def report_html(
     return await _export(request, who, nr, report.Format.HTML, foelsomme)
 
 
-@router.get("/haendelse/{nr}/rapport.pdf")
+@router.get("/haendelse/{nr:id}/rapport.pdf")
 async def report_pdf(
     request: Request, nr: int, who: Annotated[Viewer, Depends(viewer)], foelsomme: bool = False
 ) -> Response:

@@ -72,7 +72,7 @@ def _missing(request: Request, who: Viewer) -> Response:
     return page(request, "incident_missing.html", who=who, status=404)
 
 
-@router.get("/haendelse/{incident_id}")
+@router.get("/haendelse/{incident_id:id}")
 async def incident_page(
     request: Request,
     who: Annotated[Viewer, Depends(viewer)],
@@ -100,7 +100,7 @@ async def incident_page(
     )
 
 
-@router.get("/haendelse/{incident_id}/dele")
+@router.get("/haendelse/{incident_id:id}/dele")
 async def incident_parts(
     request: Request, who: Annotated[Viewer, Depends(viewer)], incident_id: int
 ) -> Response:
@@ -156,7 +156,7 @@ async def _changes(request: Request, app: App, incident_id: int) -> AsyncIterato
     yield _event("bye", {})
 
 
-@router.get("/haendelse/{incident_id}/live")
+@router.get("/haendelse/{incident_id:id}/live")
 async def incident_live(
     request: Request, who: Annotated[Viewer, Depends(viewer)], incident_id: int
 ) -> Response:

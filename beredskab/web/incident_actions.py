@@ -67,7 +67,7 @@ async def act(
     return back(incident_id, ok=notice, anchor=anchor)
 
 
-@router.post("/haendelse/{incident_id}/bekraeft")
+@router.post("/haendelse/{incident_id:id}/bekraeft")
 async def confirm(request: Request, who: Who, form: Form, incident_id: int) -> Response:
     """The viewer confirms (or cannot take part) for themselves."""
     app = app_of(request)
@@ -87,7 +87,7 @@ async def confirm(request: Request, who: Who, form: Form, incident_id: int) -> R
     return await act(request, incident_id, "bekraeftelser", run)
 
 
-@router.post("/haendelse/{incident_id}/trin/{position}")
+@router.post("/haendelse/{incident_id:id}/trin/{position:id}")
 async def finish_step(
     request: Request, who: Who, form: Form, incident_id: int, position: int
 ) -> Response:
@@ -112,7 +112,7 @@ async def finish_step(
     return await act(request, incident_id, "trin", run)
 
 
-@router.post("/haendelse/{incident_id}/opgave/{number}")
+@router.post("/haendelse/{incident_id:id}/opgave/{number:id}")
 async def change_task(
     request: Request, who: Who, form: Form, incident_id: int, number: int
 ) -> Response:
@@ -140,7 +140,7 @@ async def change_task(
     return await act(request, incident_id, "opgaver", run)
 
 
-@router.post("/haendelse/{incident_id}/opgave/{number}/videre")
+@router.post("/haendelse/{incident_id:id}/opgave/{number:id}/videre")
 async def reassign_task(
     request: Request, who: Who, form: Form, incident_id: int, number: int
 ) -> Response:
@@ -165,7 +165,7 @@ async def reassign_task(
     return await act(request, incident_id, "opgaver", run)
 
 
-@router.post("/haendelse/{incident_id}/log")
+@router.post("/haendelse/{incident_id:id}/log")
 async def add_note(request: Request, who: Who, form: Form, incident_id: int) -> Response:
     """Add a note, decision or media observation, optionally sensitive."""
     app = app_of(request)
@@ -218,7 +218,7 @@ async def _summary(request: Request, who: Viewer, incident_id: int) -> Summary |
     )
 
 
-@router.get("/haendelse/{incident_id}/opgrader")
+@router.get("/haendelse/{incident_id:id}/opgrader")
 async def upgrade_form(request: Request, who: Who, incident_id: int) -> Response:
     """Ask which group to upgrade to and the police journal number, then "are you sure?"."""
     found = await _summary(request, who, incident_id)
@@ -227,7 +227,7 @@ async def upgrade_form(request: Request, who: Who, incident_id: int) -> Response
     return page(request, "incident_upgrade.html", who=who, s=found, error="")
 
 
-@router.post("/haendelse/{incident_id}/opgrader")
+@router.post("/haendelse/{incident_id:id}/opgrader")
 async def upgrade(request: Request, who: Who, form: Form, incident_id: int) -> Response:
     """Upgrade the incident (group 1 → 2); every new participant is notified."""
     app = app_of(request)
@@ -260,7 +260,7 @@ async def upgrade(request: Request, who: Who, form: Form, incident_id: int) -> R
     return await act(request, incident_id, "", run)
 
 
-@router.get("/haendelse/{incident_id}/afblaes")
+@router.get("/haendelse/{incident_id:id}/afblaes")
 async def close_form(request: Request, who: Who, incident_id: int) -> Response:
     """Ask "are you sure?" before standing the incident down."""
     found = await _summary(request, who, incident_id)
@@ -269,7 +269,7 @@ async def close_form(request: Request, who: Who, incident_id: int) -> Response:
     return page(request, "incident_close.html", who=who, s=found)
 
 
-@router.post("/haendelse/{incident_id}/afblaes")
+@router.post("/haendelse/{incident_id:id}/afblaes")
 async def close(request: Request, who: Who, form: Form, incident_id: int) -> Response:
     """Stand the incident down; everyone notified is told. Needs the confirmation page."""
     app = app_of(request)

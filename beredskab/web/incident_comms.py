@@ -20,7 +20,7 @@ router = APIRouter()
 ANCHOR = "kommunikation"
 
 
-@router.post("/haendelse/{incident_id}/kommunikation")
+@router.post("/haendelse/{incident_id:id}/kommunikation")
 async def draft(request: Request, who: Who, form: Form, incident_id: int) -> Response:
     """Start a draft for an audience from a template."""
     app = app_of(request)
@@ -46,7 +46,7 @@ async def draft(request: Request, who: Who, form: Form, incident_id: int) -> Res
     return await act(request, incident_id, ANCHOR, run)
 
 
-@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/ret")
+@router.post("/haendelse/{incident_id:id}/kommunikation/{communication_id:id}/ret")
 async def edit(
     request: Request, who: Who, form: Form, incident_id: int, communication_id: int
 ) -> Response:
@@ -82,7 +82,7 @@ STEPS: dict[str, tuple[Callable[..., Awaitable[object]], str]] = {
 refused and the attempt audited), send to its audience, set aside."""
 
 
-@router.post("/haendelse/{incident_id}/kommunikation/{communication_id}/{step}")
+@router.post("/haendelse/{incident_id:id}/kommunikation/{communication_id:id}/{step}")
 async def advance(
     request: Request, who: Who, form: Form, incident_id: int, communication_id: int, step: str
 ) -> Response:

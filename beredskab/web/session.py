@@ -22,13 +22,17 @@ from starlette.datastructures import FormData
 from beredskab import signin
 from beredskab.access import has_role
 from beredskab.i18n import Language
+from beredskab.security import bounds
 from beredskab.storage.repositories.web import WebSession
+from beredskab.web import paths as _paths  # noqa: F401 (registers the {name:id} convertor)
 from beredskab.web import texts
 from contacts.models import Person
 
 if TYPE_CHECKING:
     from beredskab.app import App
 
+MAX_FORM_FIELDS = 50
+"""More fields than any page's form has."""
 COOKIE = "beredskab_session"
 LANG_COOKIE = "beredskab_lang"
 HEADERS = {
@@ -108,11 +112,18 @@ async def viewer(
 
 
 async def checked_form(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> FormData:
-    """The posted form, after checking its CSRF token against the session's."""
-    form = await request.form()
+    """The posted form, after checking its CSRF token against the session's; 400 for a field
+    the database could not store (NUL, invalid Unicode, or far longer than any field)."""
+    form = await request.form(max_files=0, max_fields=MAX_FORM_FIELDS)
     token = form.get("csrf")
     if not isinstance(token, str) or not hmac.compare_digest(token.encode(), who.csrf.encode()):
         raise HTTPException(status_code=403, detail="CSRF token missing or wrong; reload the page")
+    for name, value in form.multi_items():
+        problem = bounds.refusal(name, max_chars=64) or bounds.refusal(
+            str(value), max_chars=bounds.FIELD_CHARS
+        )
+        if problem is not None:
+            raise HTTPException(status_code=400, detail=f"a form field is {problem}")
     return form
 
 

@@ -4,6 +4,12 @@ Every request is authenticated before anything is stored: Twilio signatures are 
 against the URL rebuilt from the configured public base URL (fail closed when no auth token
 is configured; an optional second token allows rotation), Telegram's secret header is
 compared in constant time. Accepted events go to the inbox and the answer is immediate.
+
+Every field is bounded (``beredskab.security.bounds``) before anything reaches the database,
+the same on SQLite and PostgreSQL. An authentic request with a value out of bounds (a NUL, a
+200-character ``From``, a 500-character ``MessageSid``: nothing Twilio sends) is answered
+400 with the reason, so it shows in Twilio's debugger as a failed webhook instead of
+vanishing behind a 200; it is neither stored nor processed.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from beredskab import audit
+from beredskab.security import bounds
 from notifier.channels.sms import valid_signature
 
 if TYPE_CHECKING:
@@ -23,6 +30,26 @@ if TYPE_CHECKING:
 router = APIRouter()
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
+MAX_FIELDS = 100
+"""Twilio sends about 20 fields with an SMS; more is not Twilio."""
+SID_CHARS = 64
+"""Twilio SIDs are 34 characters; with ``:status`` the inbox key stays within its column."""
+STATUS_CHARS = 32
+_FIELD_LIMITS = {
+    "MessageSid": SID_CHARS,
+    "CallSid": SID_CHARS,
+    "SmsSid": SID_CHARS,
+    "AccountSid": SID_CHARS,
+    "MessageStatus": STATUS_CHARS,
+    "CallStatus": STATUS_CHARS,
+    "From": bounds.PHONE_CHARS,
+    "To": bounds.PHONE_CHARS,
+    "Digits": STATUS_CHARS,
+}
+MAX_UPDATE_ID = 2**63 - 1
+"""Telegram update ids are 64-bit signed at most."""
+TELEGRAM_TEXT_CHARS = 8192
+"""Telegram's longest text is 4,096 characters (a caption 1,024)."""
 
 
 def _app(request: Request) -> App:
@@ -40,12 +67,13 @@ def public_url(app: App, request: Request) -> str:
 async def _twilio_params(request: Request) -> dict[str, str]:
     """Check the Twilio signature of a form POST; 403 (and an audit row) if it is not valid."""
     app = _app(request)
-    form = await request.form()
-    params = {key: str(value) for key, value in form.multi_items()}
+    form = await request.form(max_files=0, max_fields=MAX_FIELDS)
+    raw = {key: str(value) for key, value in form.multi_items()}
     signature = request.headers.get("X-Twilio-Signature", "")
     configured = [app.settings.twilio.auth_token, app.settings.twilio.secondary_auth_token]
     tokens = [token.get_secret_value() for token in configured if token is not None]
-    valid = valid_signature(tokens, public_url(app, request), params, signature)
+    valid = valid_signature(tokens, public_url(app, request), raw, signature)
+    params = raw if valid else _for_audit(raw)
     if not valid:
         await audit.stranger(
             app.db,
@@ -55,7 +83,25 @@ async def _twilio_params(request: Request) -> dict[str, str]:
             detail=f"bad or missing signature for {request.url.path} (From {params.get('From')!r})",
         )
         raise HTTPException(status_code=403, detail="invalid Twilio signature")
+    _check_bounds(request, params)
     return params
+
+
+def _for_audit(raw: dict[str, str]) -> dict[str, str]:
+    """The unauthenticated sender as the audit trail can store it: printable, cut short."""
+    sender = "".join(ch for ch in raw.get("From", "unknown") if ch.isprintable())
+    return {"From": sender[: bounds.PHONE_CHARS] or "unknown"}
+
+
+def _check_bounds(request: Request, params: dict[str, str]) -> None:
+    """400 for an authentic request with a field Twilio would never send."""
+    fields = [*params.items(), ("delivery", request.query_params.get("delivery", ""))]
+    for key, value in fields:
+        if bounds.refusal(key, max_chars=SID_CHARS) is not None:
+            raise HTTPException(status_code=400, detail="a field name is out of bounds")
+        problem = bounds.refusal(value, max_chars=_FIELD_LIMITS.get(key, bounds.FIELD_CHARS))
+        if problem is not None:
+            raise HTTPException(status_code=400, detail=f"{key} is {problem}")
 
 
 def _twiml(body: str = EMPTY_TWIML) -> Response:
@@ -128,8 +174,13 @@ async def telegram(request: Request) -> Response:
         raise HTTPException(status_code=403, detail="invalid secret token")
     try:
         update = await request.json()
-        update_id = int(update["update_id"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise HTTPException(status_code=400, detail="not a Telegram update") from exc
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
+        raise HTTPException(status_code=400, detail="not a Telegram update")
+    problem = bounds.json_refusal(update, max_chars=TELEGRAM_TEXT_CHARS)
+    if problem is not None:
+        raise HTTPException(status_code=400, detail=f"a field is {problem}")
     await app.inbox.receive(source="telegram", provider_id=str(update_id), payload=update)
     return Response(status_code=200)

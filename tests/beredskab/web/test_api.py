@@ -3,6 +3,7 @@ errors as ``{"detail": ...}``. Token handling is in ``test_api_tokens.py``."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,13 @@ async def test_role_refusals_are_403_and_audited(app: App) -> None:
         ("POST", "/api/v1/incidents/999/tasks/1", {"action": "accept"}),
         ("POST", "/api/v1/incidents/999/close", None),
         ("POST", "/api/v1/incidents", {"playbook": "gruppe-9"}),
+        # ids that cannot exist: not ASCII digits, or out of the 32-bit range (both databases)
+        ("POST", "/api/v1/incidents/x/tasks/1", {"action": "done"}),
+        ("GET", "/api/v1/incidents/2147483648", None),
+        ("GET", "/api/v1/incidents/%C2%B2", None),
+        ("GET", "/api/v1/incidents/99999999999999999999/log", None),
+        ("GET", "/api/v1/incidents/0/steps", None),
+        ("POST", "/api/v1/incidents/1/tasks/2147483648", {"action": "accept"}),
     ],
 )
 async def test_unknown_things_are_404(
@@ -173,15 +181,26 @@ async def test_unknown_things_are_404(
         ("/api/v1/incidents/1/log", {"text": "x", "kind": "closed"}),
         ("/api/v1/incidents/1/steps/1", {"action": "finish"}),
         ("/api/v1/incidents/1/tasks/1", {"action": "done", "outcome": 3}),
-        ("/api/v1/incidents/x/tasks/1", {"action": "done"}),
         ("/api/v1/incidents/1/confirmations", {"answer": "yes"}),
+        ("/api/v1/incidents", {"playbook": "\u000b"}),
+        ("/api/v1/incidents", {"playbook": "g" * 65}),
+        ("/api/v1/incidents", {"playbook": "1", "description": "nul \x00 here"}),
+        ("/api/v1/incidents", {"playbook": "1", "description": "lone \ud800 surrogate"}),
+        ("/api/v1/incidents", {"playbook": "1", "police_case": "x" * 65}),
+        ("/api/v1/incidents/1/log", {"text": "nul \x00 here"}),
+        ("/api/v1/incidents/1/log", {"text": "x" * 4001}),
+        ("/api/v1/incidents/1/log", {"text": "x", "corrects": 2**31}),
+        ("/api/v1/incidents/1/steps/1", {"action": "done", "note": "\x00"}),
+        ("/api/v1/incidents/1/steps/%00", {"action": "done"}),
     ],
 )
 async def test_malformed_requests_are_422_and_change_nothing(
     app: App, path: str, body: dict[str, Any]
 ) -> None:
     async with client(app) as http:
-        answer = await http.post(path, json=body, headers=await token_for(app, CHIEF))
+        headers = {**await token_for(app, CHIEF), "Content-Type": "application/json"}
+        # json.dumps escapes a lone surrogate as \\ud800, as a hostile client would send it
+        answer = await http.post(path, content=json.dumps(body), headers=headers)
         listed = (await http.get("/api/v1/incidents", headers=await token_for(app, CHIEF))).json()
     assert answer.status_code == 422
     assert answer.json()["detail"] and listed == []
@@ -346,3 +365,33 @@ async def test_steps_and_outreach_tasks(app: App) -> None:
     assert any("Trin 1" in t and "Bestyrelsen ringet op" in t for t in texts)
     assert any(f"Opgave {number}" in t and "Varmemester orienteret" in t for t in texts)
     assert [a.channel for a in await audit_rows(app, "task.done")] == ["api"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allow"),
+    [
+        ("OPTIONS", "/api/v1/incidents", "GET, POST"),
+        ("OPTIONS", "/api/v1/incidents/1/log", "GET, POST"),
+        ("OPTIONS", "/api/v1/incidents/1/confirmations", "GET, POST"),
+        ("DELETE", "/api/v1/incidents/1", "GET"),
+        ("PUT", "/api/v1/incidents/1/steps/1", "POST"),
+    ],
+)
+async def test_unserved_methods_are_405_with_every_method_of_the_path(
+    app: App, method: str, path: str, allow: str
+) -> None:
+    async with client(app) as http:
+        answer = await http.request(method, path, headers=await token_for(app, CHIEF))
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == allow
+
+
+async def test_the_openapi_document_declares_every_status(app: App) -> None:
+    async with client(app) as http:
+        document = (await http.get("/api/v1/openapi.json")).json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            declared = set(operation["responses"])
+            assert {"400", "401", "403", "404", "413", "422", "503"} <= declared, (method, path)
+    incident_id = document["paths"]["/api/v1/incidents/{incident_id}"]["get"]["parameters"][0]
+    assert incident_id["schema"]["maximum"] == 2**31 - 1

@@ -540,3 +540,18 @@ async def test_crisis_communication_is_drafted_approved_by_the_chief_and_sent(
     assert "Krisekommunikation 1 sendt til bestyrelsen af Maria Friis: 5 modtagere" in section(
         html, "log"
     )
+
+
+async def test_out_of_bounds_form_input_and_ids_are_4xx_and_change_nothing(site: Site) -> None:
+    nr = await _activate(site)
+    page = f"/haendelse/{nr}"
+    await site.sign_in(CHIEF)
+    before = await _log(site, nr)
+    for data in ({"tekst": "nul \x00 her"}, {"tekst": "x", "x" * 65: "1"}, {"tekst": "y" * 4001}):
+        answer = await _post(site, f"{page}/log", data, page=page)
+        assert answer.status_code == 400, data
+    for path in ("/haendelse/2147483648", "/haendelse/%C2%B2", "/haendelse/0/dele"):
+        assert (await site.client.get(path)).status_code == 404, path
+    answer = await _post(site, f"{page}/opgave/99999999999", {"handling": "ok"}, page=page)
+    assert answer.status_code == 404
+    assert await _log(site, nr) == before

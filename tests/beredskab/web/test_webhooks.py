@@ -180,3 +180,76 @@ async def test_healthz_reports_each_component(service: App) -> None:
     assert response.status_code == 200
     assert body["database"]["state"] == "ok" and body["plan_version"] == service.plan.version
     assert body["queued_messages"] == 0 and body["inbox_pending"] == 0
+
+
+@pytest.fixture
+async def service_on(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[App]:
+    """The service of ``service``, on SQLite and on PostgreSQL."""
+    monkeypatch.setenv("BEREDSKAB_DATABASE__URL", db_url)
+    monkeypatch.setenv("BEREDSKAB_TWILIO__AUTH_TOKEN", TOKEN)
+    monkeypatch.setenv("BEREDSKAB_TELEGRAM__WEBHOOK_SECRET", "s3cret-token")
+    app = App.build(_settings(tmp_path))
+    await app.start()
+    yield app
+    await app.aclose()
+
+
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/webhooks/twilio/sms", {"From": "+45" + "2" * 62}),
+        ("/webhooks/twilio/sms", {"From": "+4520100001\x00"}),
+        ("/webhooks/twilio/sms", {"Body": "LOG nul \x00 her"}),
+        ("/webhooks/twilio/sms", {"MessageSid": "SM" + "a" * 127}),
+        ("/webhooks/twilio/sms", {"x" * 65: "1"}),
+        ("/webhooks/twilio/status", {"MessageStatus": "delivered", "MessageSid": "S" * 129}),
+        ("/webhooks/twilio/voice/gather", {"CallSid": "CA" + "1" * 200, "Digits": "1"}),
+    ],
+)
+async def test_signed_requests_with_values_twilio_never_sends_are_400_and_not_stored(
+    service_on: App, path: str, fields: dict[str, str]
+) -> None:
+    params = {**SMS, **fields}
+    async with _client(service_on) as client:
+        answer = await client.post(path, data=params, headers=_signed(path, params))
+    assert answer.status_code == 400 and answer.json()["detail"]
+    assert await _inbox(service_on) == []
+
+
+@pytest.mark.parametrize("sender", ["+45" + "2" * 62, "+4520100001\x00", "x" * 1500, "\x00" * 64])
+async def test_unsigned_requests_with_hostile_senders_are_403_on_every_database(
+    service_on: App, sender: str
+) -> None:
+    params = {**SMS, "From": sender}
+    async with _client(service_on) as client:
+        answer = await client.post("/webhooks/twilio/sms", data=params)
+    assert answer.status_code == 403
+    assert await _inbox(service_on) == []
+
+
+@pytest.mark.parametrize(
+    ("body", "stored"),
+    [
+        (b'{"update_id": 7}', True),
+        (b'{"update_id": 9223372036854775808}', False),
+        (b'{"update_id": -1}', False),
+        (b'{"update_id": 7.0}', False),
+        (b'{"update_id": "7"}', False),
+        (b'{"update_id": true}', False),
+        (b'{"update_id": Infinity}', False),
+        (b'{"update_id": 8, "message": {"text": "nul \\u0000"}}', False),
+        (b'{"update_id": 9, "message": {"text": "lone \\ud800"}}', False),
+        (b"[" * 2000, False),  # deeper than the JSON parser recurses
+        (b"[7]", False),
+    ],
+)
+async def test_telegram_updates_out_of_bounds_are_400_and_not_stored(
+    service_on: App, body: bytes, stored: bool
+) -> None:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+    async with _client(service_on) as client:
+        answer = await client.post("/webhooks/telegram", content=body, headers=headers)
+    assert answer.status_code == (200 if stored else 400)
+    assert bool(await _inbox(service_on)) is stored

@@ -1,0 +1,1 @@
+"""Security at the boundary: bounds on every inbound string and number."""
