@@ -13,11 +13,12 @@ channel and minute with a ``count``, so a flood writes a handful of rows, not on
 from __future__ import annotations
 
 import hashlib
+import logging
 import unicodedata
 from datetime import datetime
 
 from beredskab.models import AuditEntry
-from beredskab.storage import Database, Tx
+from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.audit import (
     AUDIT_ACTION_LENGTH,
     AUDIT_ACTOR_LENGTH,
@@ -28,6 +29,8 @@ from beredskab.storage.repositories.audit import (
 _SPACES = {"\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"}
 _DROPPED = {"Cc", "Cf", "Cs", "Cn"}
 """Control (NUL among them) and format characters (bidi overrides), lone surrogates, unassigned."""
+
+log = logging.getLogger(__name__)
 
 
 def clean(text: str, limit: int) -> str:
@@ -113,9 +116,16 @@ async def counted(tx: Tx, *, source: str, action: str, channel: str, detail: str
 
 
 async def stranger(db: Database, *, source: str, action: str, channel: str, detail: str) -> None:
-    """Count a refusal from an unauthenticated ``source`` in its own transaction."""
-    async with db.transaction() as tx:
-        await counted(tx, source=source, action=action, channel=channel, detail=detail)
+    """Count a refusal from an unauthenticated ``source`` in its own transaction. While the
+    database is unavailable the refusal is still answered; its count is only logged (at
+    debug level: a flood of refusals must not flood the log either)."""
+    try:
+        async with db.transaction() as tx:
+            await counted(tx, source=source, action=action, channel=channel, detail=detail)
+    except Exception as exc:
+        if not is_transient(exc):
+            raise
+        log.debug("refusal %s from %s not counted: database unavailable", action, source)
 
 
 async def recent(

@@ -68,9 +68,9 @@ class PersonMiddleware(BaseMiddleware):
         if person is not None or is_binding(event):
             return await handler(event, data)
         if isinstance(event, CallbackQuery):
-            await audit.refusal(
+            await audit.stranger(
                 app.db,
-                actor=f"telegram:{user.id if user else '?'}",
+                source=f"telegram:{user.id if user else '?'}",
                 action="telegram.button",
                 channel=CHANNEL,
                 detail="button pressed by a Telegram user bound to nobody",

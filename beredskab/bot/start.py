@@ -44,9 +44,9 @@ async def contact(message: Message, app: App, language: Language) -> None:
     shared: Contact | None = message.contact
     user = message.from_user
     if shared is None or user is None or shared.user_id != user.id:
-        await audit.refusal(
+        await audit.stranger(
             app.db,
-            actor=f"telegram:{user.id if user else '?'}",
+            source=f"telegram:{user.id if user else '?'}",
             action="telegram.link",
             channel=CHANNEL,
             detail="shared a contact that is not the user's own",
@@ -56,9 +56,9 @@ async def contact(message: Message, app: App, language: Language) -> None:
     phone = _e164(shared.phone_number)
     person = app.plan.directory.by_phone(phone) if phone else None
     if person is None:
-        await audit.refusal(
+        await audit.stranger(
             app.db,
-            actor=f"telegram:{user.id}",
+            source=f"telegram:{user.id}",
             action="telegram.link",
             channel=CHANNEL,
             detail=f"phone {_masked(shared.phone_number)} is not in the directory",

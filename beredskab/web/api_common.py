@@ -125,7 +125,11 @@ async def _caller(
     app = app_of(request)
     try:
         return await api_tokens.authenticate(
-            db=app.db, plan=app.plan, plaintext=credentials.credentials, channel=CHANNEL
+            db=app.db,
+            plan=app.plan,
+            plaintext=credentials.credentials,
+            channel=CHANNEL,
+            client=request.client.host if request.client else "unknown",
         )
     except api_tokens.TokenRefused as exc:
         raise HTTPException(

@@ -72,25 +72,17 @@ async def _twilio_params(request: Request) -> dict[str, str]:
     signature = request.headers.get("X-Twilio-Signature", "")
     configured = [app.settings.twilio.auth_token, app.settings.twilio.secondary_auth_token]
     tokens = [token.get_secret_value() for token in configured if token is not None]
-    valid = valid_signature(tokens, public_url(app, request), raw, signature)
-    params = raw if valid else _for_audit(raw)
-    if not valid:
+    if not valid_signature(tokens, public_url(app, request), raw, signature):
         await audit.stranger(
             app.db,
             source=request.client.host if request.client else "unknown",
             action="webhook.twilio",
             channel="twilio",
-            detail=f"bad or missing signature for {request.url.path} (From {params.get('From')!r})",
+            detail=f"bad or missing signature for {request.url.path} (From {raw.get('From')!r})",
         )
         raise HTTPException(status_code=403, detail="invalid Twilio signature")
-    _check_bounds(request, params)
-    return params
-
-
-def _for_audit(raw: dict[str, str]) -> dict[str, str]:
-    """The unauthenticated sender as the audit trail can store it: printable, cut short."""
-    sender = "".join(ch for ch in raw.get("From", "unknown") if ch.isprintable())
-    return {"From": sender[: bounds.PHONE_CHARS] or "unknown"}
+    _check_bounds(request, raw)
+    return raw
 
 
 def _check_bounds(request: Request, params: dict[str, str]) -> None:
