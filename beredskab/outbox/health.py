@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from beredskab.storage.repositories.deliveries import is_database_error
+from beredskab.storage import is_transient
 
 log = logging.getLogger("beredskab.outbox")
 
@@ -34,7 +34,7 @@ class ComponentHealth:
 
 def describe(error: BaseException) -> str:
     """A short reason for a failed round: database trouble or an unexpected error."""
-    what = "database unavailable" if is_database_error(error) else "unexpected error"
+    what = "database unavailable" if is_transient(error) else "unexpected error"
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{what}: {type(error).__name__}" + (f": {text[:200]}" if text else "")
 
@@ -68,7 +68,7 @@ class HealthBoard:
         self._failures[name] = failures
         current = self._states.get(name)
         if current is None or current.state != "degraded":
-            if isinstance(error, BaseException) and not is_database_error(error):
+            if isinstance(error, BaseException) and not is_transient(error):
                 log.error("%s degraded: %s", name, reason, exc_info=error)
             else:
                 log.error("%s degraded: %s", name, reason)

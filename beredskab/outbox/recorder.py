@@ -20,8 +20,7 @@ from datetime import timedelta
 
 from beredskab import fallback
 from beredskab.outbox.messages import Backoff, Outcome
-from beredskab.storage import Database, Tx
-from beredskab.storage.repositories.deliveries import is_database_error
+from beredskab.storage import Database, Tx, is_transient
 from notifier.types import ChannelKind, DeliveryStatus
 
 log = logging.getLogger("beredskab.outbox")
@@ -79,7 +78,7 @@ class Recorder:
         try:
             await self._write(items)
         except Exception as error:
-            if not is_database_error(error) and len(items) > 1:
+            if not is_transient(error) and len(items) > 1:
                 items = await self._one_by_one(items)
             if items:
                 self._backlog[kind] = items + self._backlog.get(kind, [])
@@ -92,7 +91,7 @@ class Recorder:
             try:
                 await self._write([item])
             except Exception as error:
-                if is_database_error(error) or time.monotonic() < item.lease_ends:
+                if is_transient(error) or time.monotonic() < item.lease_ends:
                     left.append(item)
                     continue
                 log.error(

@@ -12,7 +12,6 @@ from datetime import timedelta
 from typing import ClassVar
 
 import pytest
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from beredskab import activation
 from beredskab.outbox import Backoff, Outbox
@@ -20,7 +19,7 @@ from beredskab.outbox.health import HealthBoard
 from beredskab.plan import Plan
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
-from beredskab.storage.repositories.deliveries import NewDelivery, is_database_error
+from beredskab.storage.repositories.deliveries import NewDelivery
 from notifier.errors import PermanentDeliveryError, TransientDeliveryError
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 from tests.beredskab.helpers import POLICE, deliveries
@@ -381,20 +380,6 @@ def test_health_logs_each_change_once_and_backs_off_with_a_cap(
     assert caplog.text.count("outbox.sms recovered") == 1
     assert board.snapshot()["outbox.sms"].state == "ok"
     assert board.degraded("outbox.sms", RuntimeError("bug")) == 0.2  # a new failure streak
-
-
-@pytest.mark.parametrize(
-    ("error", "transient"),
-    [
-        (OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("locked")), True),
-        (InterfaceError("SELECT 1", {}, Exception("connection is closed")), True),
-        (ConnectionResetError("reset by peer"), True),
-        (IntegrityError("INSERT", {}, Exception("duplicate key")), False),
-        (RuntimeError("bug"), False),
-    ],
-)
-def test_database_errors_are_told_from_bugs(error: Exception, transient: bool) -> None:
-    assert is_database_error(error) is transient
 
 
 async def test_an_outcome_that_cannot_be_written_blocks_no_other(db: Database, plan: Plan) -> None:
