@@ -19,7 +19,6 @@ a retry of that row, never a lost lease.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -32,14 +31,15 @@ from beredskab.outbox.health import ComponentHealth, HealthBoard
 from beredskab.outbox.messages import (
     RECEIPT_CHANNELS,
     UNKNOWN,
-    Backoff,
     Outcome,
     Reconciler,
+    RetryPolicy,
     message_for,
 )
 from beredskab.outbox.recorder import Pending, Recorder, Slot
 from beredskab.outbox.sending import Sender
 from beredskab.pacing import PaceLimits, Pacer
+from beredskab.runtime.backoff import wait_or_stop
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
 from beredskab.storage.repositories.deliveries import Claimed
@@ -49,11 +49,11 @@ from notifier.types import ChannelKind
 __all__ = [
     "RECEIPT_CHANNELS",
     "UNKNOWN",
-    "Backoff",
     "ComponentHealth",
     "Outbox",
     "Outcome",
     "Reconciler",
+    "RetryPolicy",
     "message_for",
 ]
 
@@ -101,7 +101,7 @@ class Outbox:
         self._db = db
         self._channels = dict(channels)
         self._settings = settings
-        self._backoff = Backoff(
+        self._retry = RetryPolicy(
             settings.backoff_base_seconds, settings.backoff_max_seconds, settings.max_attempts
         )
         limits = pacing or {}
@@ -117,7 +117,7 @@ class Outbox:
             signer=signer,
         )
         self._wake = asyncio.Event()
-        self._recorder = Recorder(db=db, backoff=self._backoff, on_handover=self.wake)
+        self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake)
         self._health = HealthBoard()
         for kind in self._channels:
             self._health.register(_component(kind))
@@ -297,7 +297,7 @@ class Outbox:
             try:
                 handled = await self._round(kind, owner)
             except Exception as error:
-                await self._pause(stop, self._health.degraded(name, error))
+                await wait_or_stop(stop, self._health.degraded(name, error))
                 continue
             self._health.ok(name)
             if not handled:
@@ -317,17 +317,12 @@ class Outbox:
             try:
                 overdue = await self.check_fallbacks()
             except Exception as error:
-                await self._pause(stop, self._health.degraded(FALLBACK, error))
+                await wait_or_stop(stop, self._health.degraded(FALLBACK, error))
                 continue
             self._health.ok(FALLBACK)
             if overdue:
                 self.wake()
             await self._idle(stop)
-
-    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
-        """Back off after a failed round; returns early when stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()

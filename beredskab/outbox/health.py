@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from beredskab.runtime.backoff import Backoff
 from beredskab.storage import is_transient
 
 log = logging.getLogger("beredskab.outbox")
@@ -44,7 +45,7 @@ class HealthBoard:
 
     def __init__(self) -> None:
         self._states: dict[str, ComponentHealth] = {}
-        self._failures: dict[str, int] = {}
+        self._pauses: dict[str, Backoff] = {}
 
     def register(self, name: str) -> None:
         """Start tracking ``name`` as ok."""
@@ -52,7 +53,7 @@ class HealthBoard:
 
     def ok(self, name: str) -> None:
         """``name`` completed a round; log the recovery if it was degraded."""
-        self._failures.pop(name, None)
+        self._pauses.pop(name, None)
         current = self._states.get(name)
         if current is not None and current.state == "ok":
             return
@@ -64,8 +65,9 @@ class HealthBoard:
     def degraded(self, name: str, error: BaseException | str) -> float:
         """``name`` failed a round; returns how long to back off before the next one."""
         reason = error if isinstance(error, str) else describe(error)
-        failures = self._failures.get(name, 0) + 1
-        self._failures[name] = failures
+        pause = self._pauses.setdefault(
+            name, Backoff(first=RECOVER_BASE_SECONDS, cap=RECOVER_MAX_SECONDS)
+        )
         current = self._states.get(name)
         if current is None or current.state != "degraded":
             if isinstance(error, BaseException) and not is_transient(error):
@@ -75,7 +77,7 @@ class HealthBoard:
             self._states[name] = ComponentHealth("degraded", reason, datetime.now(UTC))
         elif current.reason != reason:  # still degraded, for another reason: keep "since"
             self._states[name] = ComponentHealth("degraded", reason, current.since)
-        return min(RECOVER_MAX_SECONDS, RECOVER_BASE_SECONDS * 2.0 ** (failures - 1))
+        return pause.next_delay()
 
     def snapshot(self) -> dict[str, ComponentHealth]:
         """Every loop's current state."""

@@ -5,7 +5,8 @@ restarts one that fails with capped backoff and logs once per change of state; `
 waits for a database that does not answer yet; ``shutdown`` bounds how long SIGTERM/SIGINT
 may take, however stuck a component is."""
 
+from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import Board, Status
-from beredskab.runtime.supervisor import Backoff, Component, FatalError, Job, Supervisor
+from beredskab.runtime.supervisor import Component, FatalError, Job, Supervisor
 
 __all__ = ["Backoff", "Board", "Component", "FatalError", "Job", "Status", "Supervisor"]

@@ -14,7 +14,7 @@ from typing import ClassVar
 import pytest
 
 from beredskab import activation
-from beredskab.outbox import Backoff, Outbox
+from beredskab.outbox import Outbox, RetryPolicy
 from beredskab.outbox.health import HealthBoard
 from beredskab.plan import Plan
 from beredskab.settings import OutboxSettings
@@ -154,12 +154,12 @@ async def test_workers_stop_cleanly(db: Database, plan: Plan) -> None:
     [(1, None, 10), (2, None, 20), (3, None, 40), (4, None, 60), (1, 45.0, 45), (5, 5.0, 60)],
 )
 def test_backoff(attempt: int, retry_after: float | None, expected: float) -> None:
-    assert Backoff(10, 60, 5).delay(attempt, retry_after) == expected
+    assert RetryPolicy(10, 60, 5).delay(attempt, retry_after) == expected
 
 
 def test_backoff_rejects_nonsense() -> None:
     with pytest.raises(ValueError):
-        Backoff(10, 5, 3)
+        RetryPolicy(10, 5, 3)
 
 
 class GatedChannel:
