@@ -18,7 +18,6 @@ from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
-from beredskab.runtime.health import RANK
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
@@ -229,20 +228,11 @@ class App:
         else:
             report["queued_messages"], report["inbox_pending"] = probe.result()
             self.board.set(DATABASE, "ok")
-        entries = self.board.snapshot()
+        entries = self.board.snapshot()  # the outbox reports its loops here too
         database = entries.pop(DATABASE)
         components = {name: status.as_json() for name, status in entries.items()}
-        for name, loop in self.outbox.health().items():  # each channel's worker loop
-            components[name] = {
-                "state": loop.state,
-                "reason": loop.reason or None,
-                "since": loop.since.isoformat(timespec="seconds"),
-            }
-        worst = max(
-            [self.board.worst(), *(c["state"] for c in components.values())], key=RANK.__getitem__
-        )
         return {
-            "status": worst,
+            "status": self.board.worst(),
             "database": database.as_json(),
             "components": components,
             **report,
@@ -276,6 +266,7 @@ class App:
             else LinkSigner.random()
         )
         channels = build_channels(settings)
+        board = Board()  # /healthz: the supervisor's components and the outbox's loops
         password = settings.database.password
         db = Database(
             settings.database_url,
@@ -290,9 +281,16 @@ class App:
             pacing=pacing(settings),
             link_base=settings.service.public_base_url,
             signer=signer,
+            board=board,
         )
         return cls(
-            settings=settings, plan=plan, db=db, channels=channels, outbox=outbox, signer=signer
+            settings=settings,
+            plan=plan,
+            db=db,
+            channels=channels,
+            outbox=outbox,
+            signer=signer,
+            board=board,
         )
 
     async def start(self) -> None:
