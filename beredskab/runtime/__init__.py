@@ -3,7 +3,8 @@ leadership. ``health.Board`` holds each component's state (ok, degraded, down) w
 reason and since when; ``supervisor.Supervisor`` runs the components of `beredskab serve`,
 restarts one that fails with capped backoff and logs once per change of state; ``startup``
 waits for a database that does not answer yet; ``shutdown`` bounds how long SIGTERM/SIGINT
-may take, however stuck a component is."""
+may take, however stuck a component is; ``backoff`` is the one capped exponential backoff;
+``channels`` builds the delivery channels and their pacing from the settings."""
 
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import Board, Status
