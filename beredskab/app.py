@@ -5,20 +5,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from beredskab import escalation, preparedness
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
-from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
-from beredskab.runtime.health import RANK
+from beredskab.runtime.channels import build_channels, live_providers, pacing
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
@@ -26,124 +24,13 @@ from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
 from notifier.base import Channel
-from notifier.channels.console import ConsoleChannel
-from notifier.errors import PermanentDeliveryError
-from notifier.pool import ChannelPool
-from notifier.types import ChannelKind, Message, Receipt, Recipient
+from notifier.types import ChannelKind
 
 if TYPE_CHECKING:
     from beredskab.web.server import WebServer
 
 log = logging.getLogger(__name__)
 DATABASE = startup.DATABASE
-
-
-def live_providers(settings: Settings) -> bool:
-    """True when any channel reaches real people (then the example directory is refused)."""
-    return settings.twilio.enabled or settings.smtp.enabled or settings.telegram.enabled
-
-
-def build_channels(settings: Settings) -> dict[ChannelKind, Channel]:
-    """The channel for each kind.
-
-    Every kind starts on the console channel; configuring a provider switches its kinds over.
-    Provider modules are imported only when configured: aiogram alone takes seconds to
-    import, which every CLI command would otherwise pay.
-    """
-    console = ConsoleChannel(
-        settings.outbox_file, echo=sys.stdout if settings.console.echo else None
-    )
-    channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
-    twilio = settings.twilio
-    if twilio.enabled:
-        from notifier.channels.sms import (
-            TwilioConfig,
-            TwilioHttpClient,
-            TwilioSmsChannel,
-            TwilioVoiceChannel,
-        )
-
-        assert twilio.auth_token is not None
-        config = TwilioConfig(
-            account_sid=twilio.account_sid,
-            auth_token=twilio.auth_token.get_secret_value(),
-            from_number=twilio.from_number or None,
-            messaging_service_sid=twilio.messaging_service_sid or None,
-            validity_period=twilio.validity_period_seconds,
-            status_callback_base=settings.service.public_base_url,
-            timeout=twilio.timeout_seconds,
-        )
-        channels[ChannelKind.SMS] = TwilioSmsChannel(
-            config, http_client=TwilioHttpClient(base_url=twilio.api_base_url)
-        )
-        if twilio.from_number:
-            channels[ChannelKind.VOICE] = TwilioVoiceChannel(
-                config, http_client=TwilioHttpClient(base_url=twilio.api_base_url)
-            )
-        else:  # a live service must not pretend to call people through the console
-            channels[ChannelKind.VOICE] = Unavailable(
-                "voice calls need [twilio] from_number (a messaging service cannot call)"
-            )
-    smtp = settings.smtp
-    if smtp.enabled:
-        from notifier.channels.email import SmtpConfig, SmtpEmailChannel
-
-        smtp_config = SmtpConfig(
-            host=smtp.host,
-            port=smtp.port,
-            from_address=smtp.from_address,
-            from_name=smtp.from_name,
-            username=smtp.username,
-            password=smtp.password.get_secret_value() if smtp.password else None,
-            security=smtp.security,
-            ca_file=smtp.ca_file,
-            timeout=smtp.timeout_seconds,
-        )
-        channels[ChannelKind.EMAIL] = ChannelPool(
-            [SmtpEmailChannel(smtp_config) for _ in range(smtp.connections)]
-        )
-    telegram = settings.telegram
-    if telegram.enabled:
-        from notifier.channels.telegram import TelegramChannel
-
-        assert telegram.bot_token is not None
-        channels[ChannelKind.TELEGRAM] = TelegramChannel.from_token(
-            telegram.bot_token.get_secret_value(), api_base_url=telegram.api_base_url
-        )
-    return channels
-
-
-class Unavailable:
-    """A kind that cannot be delivered in this configuration: every send fails plainly."""
-
-    name: ClassVar[str] = "unavailable"
-    kinds: ClassVar[frozenset[ChannelKind]] = frozenset(ChannelKind)
-
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-
-    async def send(self, recipient: Recipient, message: Message) -> Receipt:
-        """Refuse, saying why (the outbox logs it and falls back)."""
-        raise PermanentDeliveryError(self.reason)
-
-    async def aclose(self) -> None:
-        """Nothing to release."""
-
-
-def pacing(settings: Settings) -> dict[ChannelKind, PaceLimits]:
-    """Per-channel limits from the settings (the console channel is not paced)."""
-    limits: dict[ChannelKind, PaceLimits] = {}
-    if settings.twilio.enabled:
-        limits[ChannelKind.SMS] = PaceLimits(rate_per_second=settings.twilio.rate_per_second)
-        limits[ChannelKind.VOICE] = PaceLimits(rate_per_second=settings.twilio.rate_per_second)
-    if settings.smtp.enabled:
-        limits[ChannelKind.EMAIL] = PaceLimits(concurrency=settings.smtp.connections)
-    if settings.telegram.enabled:
-        limits[ChannelKind.TELEGRAM] = PaceLimits(
-            rate_per_second=settings.telegram.rate_per_second,
-            per_address_per_second=settings.telegram.per_chat_per_second,
-        )
-    return limits
 
 
 def load(settings: Settings) -> Plan:
@@ -229,20 +116,11 @@ class App:
         else:
             report["queued_messages"], report["inbox_pending"] = probe.result()
             self.board.set(DATABASE, "ok")
-        entries = self.board.snapshot()
+        entries = self.board.snapshot()  # the outbox reports its loops here too
         database = entries.pop(DATABASE)
         components = {name: status.as_json() for name, status in entries.items()}
-        for name, loop in self.outbox.health().items():  # each channel's worker loop
-            components[name] = {
-                "state": loop.state,
-                "reason": loop.reason or None,
-                "since": loop.since.isoformat(timespec="seconds"),
-            }
-        worst = max(
-            [self.board.worst(), *(c["state"] for c in components.values())], key=RANK.__getitem__
-        )
         return {
-            "status": worst,
+            "status": self.board.worst(),
             "database": database.as_json(),
             "components": components,
             **report,
@@ -276,6 +154,7 @@ class App:
             else LinkSigner.random()
         )
         channels = build_channels(settings)
+        board = Board()  # /healthz: the supervisor's components and the outbox's loops
         password = settings.database.password
         db = Database(
             settings.database_url,
@@ -290,9 +169,16 @@ class App:
             pacing=pacing(settings),
             link_base=settings.service.public_base_url,
             signer=signer,
+            board=board,
         )
         return cls(
-            settings=settings, plan=plan, db=db, channels=channels, outbox=outbox, signer=signer
+            settings=settings,
+            plan=plan,
+            db=db,
+            channels=channels,
+            outbox=outbox,
+            signer=signer,
+            board=board,
         )
 
     async def start(self) -> None:

@@ -27,7 +27,7 @@ from beredskab.errors import BeredskabError
 from beredskab.inbound.replay import SpoolReplayer
 from beredskab.inbound.spool import SPOOL_FILE, Spool
 from beredskab.runtime.backoff import Backoff, Trouble
-from beredskab.storage.outage import is_outage
+from beredskab.storage import is_transient
 from beredskab.storage.repositories.security import Inbound
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class Inbox:
             try:
                 stored = await self._store_within(source, provider_id, text)
             except Exception as error:
-                if not is_outage(error):
+                if not is_transient(error):
                     raise
                 self._outage.failed(error)
                 self._spooling = True
@@ -204,7 +204,7 @@ class Inbox:
         except BeredskabError as exc:
             return f"refused: {exc}"
         except Exception as exc:  # a bug in one handler must not stop the inbox
-            if is_outage(exc):
+            if is_transient(exc):
                 raise  # not the event's fault: it stays pending and is handled after the outage
             log.exception("inbound event %s (%s) failed", event.id, event.source)
             return f"error: {type(exc).__name__}: {exc}"
@@ -219,7 +219,7 @@ class Inbox:
             try:
                 processed = await self.process_pending()
             except Exception as error:
-                if is_outage(error):
+                if is_transient(error):
                     trouble.failed(error)
                 else:
                     log.exception("inbox processing failed; retrying")

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 
 from beredskab.inbound.spool import Spool
 from beredskab.runtime.backoff import Backoff, Trouble
-from beredskab.storage.outage import is_outage
+from beredskab.storage import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class SpoolReplayer:
                 try:
                     new = await self._store(event.source, event.provider_id, event.payload)
                 except Exception as error:
-                    if is_outage(error):
+                    if is_transient(error):
                         raise
                     if event.id not in self._refused:
                         self._refused.add(event.id)

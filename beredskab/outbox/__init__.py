@@ -11,15 +11,14 @@ next channel (``beredskab.fallback``) and are written to the situation log.
 What a crash can duplicate is bounded: at most ``[outbox] max_in_flight`` sends per channel
 are handed to a provider and not yet recorded (see ``recorder``); each outcome is committed
 within ``RECORD_SECONDS`` of its send returning. The workers never stop on an error: a round
-that fails (database down, an unexpected exception) marks the channel degraded in
-``health()``, backs off (capped at 5 s) and resumes; one send's unexpected exception becomes
-a retry of that row, never a lost lease.
+that fails (database down, an unexpected exception) marks the channel degraded on the health
+board (``runtime.health.Board``), backs off (capped at 5 s) and resumes; one send's
+unexpected exception becomes a retry of that row, never a lost lease.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -28,18 +27,20 @@ from datetime import timedelta
 
 from beredskab import fallback
 from beredskab.links import LinkSigner
-from beredskab.outbox.health import ComponentHealth, HealthBoard
+from beredskab.outbox.health import Loops
 from beredskab.outbox.messages import (
     RECEIPT_CHANNELS,
     UNKNOWN,
-    Backoff,
     Outcome,
     Reconciler,
+    RetryPolicy,
     message_for,
 )
 from beredskab.outbox.recorder import Pending, Recorder, Slot
 from beredskab.outbox.sending import Sender
 from beredskab.pacing import PaceLimits, Pacer
+from beredskab.runtime.backoff import wait_or_stop
+from beredskab.runtime.health import Board, Status
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
 from beredskab.storage.repositories.deliveries import Claimed
@@ -49,11 +50,10 @@ from notifier.types import ChannelKind
 __all__ = [
     "RECEIPT_CHANNELS",
     "UNKNOWN",
-    "Backoff",
-    "ComponentHealth",
     "Outbox",
     "Outcome",
     "Reconciler",
+    "RetryPolicy",
     "message_for",
 ]
 
@@ -97,11 +97,14 @@ class Outbox:
         pacing: Mapping[ChannelKind, PaceLimits] | None = None,
         link_base: str | None = None,
         signer: LinkSigner | None = None,
+        board: Board | None = None,
     ) -> None:
+        """``board`` receives each loop's state (the app's, for ``/healthz``); by default a
+        private one."""
         self._db = db
         self._channels = dict(channels)
         self._settings = settings
-        self._backoff = Backoff(
+        self._retry = RetryPolicy(
             settings.backoff_base_seconds, settings.backoff_max_seconds, settings.max_attempts
         )
         limits = pacing or {}
@@ -117,31 +120,24 @@ class Outbox:
             signer=signer,
         )
         self._wake = asyncio.Event()
-        self._recorder = Recorder(db=db, backoff=self._backoff, on_handover=self.wake)
-        self._health = HealthBoard()
-        for kind in self._channels:
-            self._health.register(_component(kind))
-        self._health.register(FALLBACK)
+        self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake)
+        self._loops = Loops(
+            board if board is not None else Board(),
+            [*(_component(kind) for kind in self._channels), FALLBACK],
+        )
 
     def wake(self) -> None:
         """Tell idle workers that new messages were queued."""
         self._wake.set()
 
-    def health(self) -> dict[str, ComponentHealth]:
-        """Each loop's state: ``outbox.<channel>`` per channel and ``outbox.fallback``.
+    def health(self) -> dict[str, Status]:
+        """Each loop's state on the board: ``outbox.<channel>`` per channel and
+        ``outbox.fallback``.
 
         ``degraded`` while its rounds fail (the reason says why: database unavailable, an
         unexpected error, outcomes waiting to be recorded); ``ok`` again after a good round.
         """
-        states = self._health.snapshot()
-        for kind in self._channels:
-            waiting = self._recorder.backlog(kind)
-            name = _component(kind)
-            if waiting and states[name].state == "ok":
-                states[name] = ComponentHealth(
-                    "degraded", f"{waiting} outcomes waiting to be recorded", states[name].since
-                )
-        return states
+        return self._loops.snapshot()
 
     async def run_once(self, *, kind: ChannelKind | None = None, owner: str | None = None) -> int:
         """One round: due fallbacks, then one paced batch per channel; returns rows handled."""
@@ -264,7 +260,7 @@ class Outbox:
                 failure = None
             except Exception as error:
                 failure = error
-                retry_at = time.monotonic() + self._health.degraded(_component(kind), error)
+                retry_at = time.monotonic() + self._loops.degraded(_component(kind), error)
             group = []
         if failure is not None:
             raise failure
@@ -297,9 +293,9 @@ class Outbox:
             try:
                 handled = await self._round(kind, owner)
             except Exception as error:
-                await self._pause(stop, self._health.degraded(name, error))
+                await wait_or_stop(stop, self._loops.degraded(name, error))
                 continue
-            self._health.ok(name)
+            self._loops.ok(name, waiting=self._recorder.backlog(kind))
             if not handled:
                 await self._idle(stop)
         try:  # a last, short try for what the database refused; the leases cover the rest
@@ -317,17 +313,12 @@ class Outbox:
             try:
                 overdue = await self.check_fallbacks()
             except Exception as error:
-                await self._pause(stop, self._health.degraded(FALLBACK, error))
+                await wait_or_stop(stop, self._loops.degraded(FALLBACK, error))
                 continue
-            self._health.ok(FALLBACK)
+            self._loops.ok(FALLBACK)
             if overdue:
                 self.wake()
             await self._idle(stop)
-
-    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
-        """Back off after a failed round; returns early when stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()

@@ -1,82 +1,75 @@
-"""Health of the outbox's long-running loops, for the supervisor and ``/healthz``.
+"""How the outbox's long-running loops report to the health board (``runtime.health.Board``).
 
-Each loop (one per channel, and the fallback check) is ``ok`` or ``degraded`` with a reason
-and the time of its last change. A change is logged once (not once per failed retry); the
-loop backs off with a cap while degraded and resumes by itself.
+Each loop (``outbox.<channel>`` per channel, and ``outbox.fallback``) is ``ok`` or
+``degraded`` with a reason on the board, which logs each change once (not once per failed
+retry). A degraded loop backs off with a cap and resumes by itself.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from collections.abc import Iterable
 
-from beredskab.storage.repositories.deliveries import is_database_error
+from beredskab.runtime.backoff import Backoff
+from beredskab.runtime.health import Board, Status
+from beredskab.storage import is_transient
 
 log = logging.getLogger("beredskab.outbox")
 
-State = Literal["ok", "degraded"]
 RECOVER_BASE_SECONDS = 0.2
 RECOVER_MAX_SECONDS = 5.0
 """Backoff of a degraded loop: 0.2 s doubling up to 5 s, so a loop resumes within 5 s of
 its database (or provider) coming back."""
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentHealth:
-    """One loop's state, why, and since when (UTC)."""
-
-    state: State
-    reason: str
-    since: datetime
+WAITING = "outcomes waiting to be recorded"
 
 
 def describe(error: BaseException) -> str:
     """A short reason for a failed round: database trouble or an unexpected error."""
-    what = "database unavailable" if is_database_error(error) else "unexpected error"
+    what = "database unavailable" if is_transient(error) else "unexpected error"
     text = str(error).strip().splitlines()[0] if str(error).strip() else ""
     return f"{what}: {type(error).__name__}" + (f": {text[:200]}" if text else "")
 
 
-class HealthBoard:
-    """The states of named loops, logging each change once."""
+class Loops:
+    """Reports the named loops to ``board`` and paces each one's retries after failed rounds."""
 
-    def __init__(self) -> None:
-        self._states: dict[str, ComponentHealth] = {}
-        self._failures: dict[str, int] = {}
+    def __init__(self, board: Board, names: Iterable[str]) -> None:
+        self._board = board
+        self._names = list(names)
+        self._pauses: dict[str, Backoff] = {}
+        for name in self._names:
+            if board.get(name) is None:
+                board.set(name, "ok", quiet=True)
 
-    def register(self, name: str) -> None:
-        """Start tracking ``name`` as ok."""
-        self._states.setdefault(name, ComponentHealth("ok", "", datetime.now(UTC)))
-
-    def ok(self, name: str) -> None:
-        """``name`` completed a round; log the recovery if it was degraded."""
-        self._failures.pop(name, None)
-        current = self._states.get(name)
-        if current is not None and current.state == "ok":
+    def ok(self, name: str, *, waiting: int = 0) -> None:
+        """``name`` completed a round; still ``degraded`` while ``waiting`` outcomes of its
+        channel are kept unrecorded (another worker's write failed)."""
+        self._pauses.pop(name, None)
+        if waiting:
+            self._board.set(name, "degraded", f"{WAITING}: {waiting}")
             return
-        if current is not None:
-            down = (datetime.now(UTC) - current.since).total_seconds()
-            log.warning("%s recovered after %.1f s (%s)", name, down, current.reason)
-        self._states[name] = ComponentHealth("ok", "", datetime.now(UTC))
+        current = self._board.get(name)
+        if current is None or current.state != "ok":
+            self._board.set(name, "ok")
 
     def degraded(self, name: str, error: BaseException | str) -> float:
-        """``name`` failed a round; returns how long to back off before the next one."""
-        reason = error if isinstance(error, str) else describe(error)
-        failures = self._failures.get(name, 0) + 1
-        self._failures[name] = failures
-        current = self._states.get(name)
-        if current is None or current.state != "degraded":
-            if isinstance(error, BaseException) and not is_database_error(error):
+        """``name`` failed a round; returns how long to back off before the next one. An
+        unexpected error (not the database being away) is logged with its traceback when the
+        loop degrades."""
+        current = self._board.get(name)
+        if isinstance(error, str):
+            reason = error
+        else:
+            reason = describe(error)
+            if not is_transient(error) and (current is None or current.state != "degraded"):
                 log.error("%s degraded: %s", name, reason, exc_info=error)
-            else:
-                log.error("%s degraded: %s", name, reason)
-            self._states[name] = ComponentHealth("degraded", reason, datetime.now(UTC))
-        elif current.reason != reason:  # still degraded, for another reason: keep "since"
-            self._states[name] = ComponentHealth("degraded", reason, current.since)
-        return min(RECOVER_MAX_SECONDS, RECOVER_BASE_SECONDS * 2.0 ** (failures - 1))
+        self._board.set(name, "degraded", reason)
+        pause = self._pauses.setdefault(
+            name, Backoff(first=RECOVER_BASE_SECONDS, cap=RECOVER_MAX_SECONDS)
+        )
+        return pause.next_delay()
 
-    def snapshot(self) -> dict[str, ComponentHealth]:
-        """Every loop's current state."""
-        return dict(self._states)
+    def snapshot(self) -> dict[str, Status]:
+        """The current state of each of these loops."""
+        entries = self._board.snapshot()
+        return {name: entries[name] for name in self._names if name in entries}

@@ -1,4 +1,4 @@
-"""What the outbox works with: the channel-level view of a row, outcomes, retry backoff."""
+"""What the outbox works with: the channel-level view of a row, outcomes, the retry policy."""
 
 from __future__ import annotations
 
@@ -42,8 +42,10 @@ class Outcome:
 
 
 @dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff bounded by ``max_seconds`` and ``max_attempts``."""
+class RetryPolicy:
+    """When a message is tried again: exponential backoff per attempt, bounded by
+    ``max_seconds`` and ``max_attempts`` (not a loop's pause after a failed round: that is
+    ``runtime.backoff.Backoff``)."""
 
     base_seconds: float
     max_seconds: float

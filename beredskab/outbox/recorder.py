@@ -19,9 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from beredskab import fallback
-from beredskab.outbox.messages import Backoff, Outcome
-from beredskab.storage import Database, Tx
-from beredskab.storage.repositories.deliveries import is_database_error
+from beredskab.outbox.messages import Outcome, RetryPolicy
+from beredskab.storage import Database, Tx, is_transient
 from notifier.types import ChannelKind, DeliveryStatus
 
 log = logging.getLogger("beredskab.outbox")
@@ -61,9 +60,11 @@ class Pending:
 class Recorder:
     """Writes outcomes in one transaction per group; keeps what could not be written."""
 
-    def __init__(self, *, db: Database, backoff: Backoff, on_handover: Callable[[], None]) -> None:
+    def __init__(
+        self, *, db: Database, retry: RetryPolicy, on_handover: Callable[[], None]
+    ) -> None:
         self._db = db
-        self._backoff = backoff
+        self._retry = retry
         self._on_handover = on_handover
         self._backlog: dict[ChannelKind, list[Pending]] = {}
 
@@ -79,7 +80,7 @@ class Recorder:
         try:
             await self._write(items)
         except Exception as error:
-            if not is_database_error(error) and len(items) > 1:
+            if not is_transient(error) and len(items) > 1:
                 items = await self._one_by_one(items)
             if items:
                 self._backlog[kind] = items + self._backlog.get(kind, [])
@@ -92,7 +93,7 @@ class Recorder:
             try:
                 await self._write([item])
             except Exception as error:
-                if is_database_error(error) or time.monotonic() < item.lease_ends:
+                if is_transient(error) or time.monotonic() < item.lease_ends:
                     left.append(item)
                     continue
                 log.error(
@@ -123,9 +124,9 @@ class Recorder:
         if outcome.kind == "release":
             await tx.deliveries.release(delivery.id, owner=owner, now=tx.now)
             return False
-        if outcome.kind == "retry" and delivery.attempts < self._backoff.max_attempts:
+        if outcome.kind == "retry" and delivery.attempts < self._retry.max_attempts:
             log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, error)
-            delay = self._backoff.delay(delivery.attempts, outcome.retry_after)
+            delay = self._retry.delay(delivery.attempts, outcome.retry_after)
             await tx.deliveries.finish(
                 delivery.id,
                 owner=owner,

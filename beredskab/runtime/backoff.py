@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -74,23 +73,3 @@ class Trouble:
 def _brief(error: BaseException) -> str:
     text = str(error).strip().splitlines()
     return f"{type(error).__name__}: {text[0] if text else ''}"
-
-
-async def keep_running(
-    name: str,
-    run: Callable[[asyncio.Event], Awaitable[None]],
-    stop: asyncio.Event,
-    *,
-    backoff: Backoff | None = None,
-) -> None:
-    """Run ``run(stop)`` until ``stop``; if it fails, log and start it again after a capped
-    backoff (a minimal restart for components that do not heal by themselves)."""
-    backoff = backoff or Backoff(first=0.5, cap=10.0)
-    while not stop.is_set():
-        try:
-            await run(stop)
-            return
-        except Exception:
-            logging.getLogger(__name__).exception("%s failed; restarting it", name)
-        if await backoff.wait(stop):
-            return

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 
+from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import Board
-from beredskab.runtime.supervisor import Backoff, FatalError
+from beredskab.runtime.supervisor import FatalError
 from beredskab.storage import Database, is_transient
 
 DATABASE = "database"
@@ -50,16 +51,10 @@ async def wait_for_schema(db: Database, board: Board, stop: asyncio.Event) -> bo
     """Retry the migration with capped backoff until it works (True) or ``stop`` is set
     (False)."""
     backoff = Backoff()
-    wait = backoff.first
     while not stop.is_set():
-        try:
-            async with asyncio.timeout(wait):
-                await stop.wait()
+        if await backoff.wait(stop):
             return False
-        except TimeoutError:
-            pass
         done = await attempt(db, board, stop)
         if done is not None and done:
             return True
-        wait = backoff.next(wait)
     return False

@@ -18,16 +18,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from beredskab.errors import BeredskabError
+from beredskab.runtime.backoff import Backoff, wait_or_stop
 from beredskab.runtime.health import Board
 
 log = logging.getLogger(__name__)
 
 Run = Callable[[asyncio.Event], Awaitable[None]]
 Classify = Callable[[BaseException], bool]
+RESTART_FIRST_SECONDS = 0.5
+RESTART_CAP_SECONDS = 10.0
+SETTLE_SECONDS = 5.0
+"""A run that lasts this long counts as recovered: the restart backoff starts over."""
 
 
 class FatalError(BeredskabError):
@@ -52,28 +57,9 @@ class Job:
     run: Callable[[], Awaitable[object]]
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Restart delays: ``first`` doubling up to ``cap``; a run of ``settle`` s resets it."""
-
-    first: float = 0.5
-    cap: float = 10.0
-    settle: float = 5.0
-
-    def __post_init__(self) -> None:
-        if not 0 < self.first <= self.cap:
-            raise ValueError("backoff needs 0 < first <= cap")
-        if self.settle <= 0:
-            raise ValueError("settle must be positive")
-
-    def next(self, delay: float) -> float:
-        """The delay after ``delay``."""
-        return min(self.cap, delay * 2)
-
-
 @dataclass
 class _JobState:
-    delay: float
+    backoff: Backoff
     not_before: float = 0.0
     restarts: int = 0
     failing: bool = field(default=False)
@@ -82,10 +68,22 @@ class _JobState:
 class Supervisor:
     """Starts components, restarts them when they fail, stops them within a bound."""
 
-    def __init__(self, board: Board, *, classify: Classify, backoff: Backoff | None = None) -> None:
+    def __init__(
+        self,
+        board: Board,
+        *,
+        classify: Classify,
+        backoff: Backoff | None = None,
+        settle: float = SETTLE_SECONDS,
+    ) -> None:
+        """``backoff`` is the template of restart delays (each component and job gets its own
+        copy); a run of ``settle`` seconds resets it."""
+        if settle <= 0:
+            raise ValueError("settle must be positive")
         self._board = board
         self._classify = classify
-        self._backoff = backoff or Backoff()
+        self._backoff = backoff or Backoff(first=RESTART_FIRST_SECONDS, cap=RESTART_CAP_SECONDS)
+        self._settle = settle
         self._stop = asyncio.Event()
         self._runs: set[asyncio.Event] = set()
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -116,7 +114,7 @@ class Supervisor:
     ) -> Callable[[], Awaitable[None]]:
         """``job`` for the scheduler: failures degrade ``name`` and skip runs with backoff;
         a run in progress at shutdown is cancelled after the grace period."""
-        state = _JobState(delay=self._backoff.first)
+        state = _JobState(backoff=replace(self._backoff))
         self._board.set(name, "ok", quiet=True)
         loop = asyncio.get_running_loop()
 
@@ -135,10 +133,9 @@ class Supervisor:
                     return
                 state.restarts += 1
                 self._failed(name, exc, state.restarts)
-                state.not_before = loop.time() + state.delay
-                state.delay = self._backoff.next(state.delay)
+                state.not_before = loop.time() + state.backoff.next_delay()
             else:
-                state.delay = self._backoff.first
+                state.backoff.reset()
                 current = self._board.get(name)
                 if current is None or current.state != "ok":
                     self._board.set(name, "ok", restarts=state.restarts)
@@ -186,13 +183,13 @@ class Supervisor:
 
     async def _keep(self, component: Component) -> None:
         loop = asyncio.get_running_loop()
-        delay, restarts = self._backoff.first, 0
+        backoff, restarts = replace(self._backoff), 0
         self._board.set(component.name, "ok", restarts=0, quiet=True)
         while not self._stop.is_set():
             run_stop = asyncio.Event()
             self._runs.add(run_stop)
             began = loop.time()
-            settled = loop.call_later(self._backoff.settle, self._settled, component.name, run_stop)
+            settled = loop.call_later(self._settle, self._settled, component.name, run_stop)
             failure: BaseException | str
             try:
                 await component.run(run_stop)
@@ -211,12 +208,11 @@ class Supervisor:
                 settled.cancel()
                 run_stop.set()  # whatever the failed run left behind stops too
                 self._runs.discard(run_stop)
-            if loop.time() - began >= self._backoff.settle:
-                delay = self._backoff.first
+            if loop.time() - began >= self._settle:
+                backoff.reset()
             restarts += 1
             self._failed(component.name, failure, restarts)
-            await self._pause(delay)
-            delay = self._backoff.next(delay)
+            await wait_or_stop(self._stop, backoff.next_delay())
 
     def _settled(self, name: str, run_stop: asyncio.Event) -> None:
         """The current run has lasted ``settle`` seconds: the component is ok again."""
@@ -244,10 +240,3 @@ class Supervisor:
         if self._fatal is None:
             self._fatal = error
         self._fatal_seen.set()
-
-    async def _pause(self, seconds: float) -> None:
-        try:
-            async with asyncio.timeout(seconds):
-                await self._stop.wait()
-        except TimeoutError:
-            pass

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from beredskab.app import App, build_channels, live_providers, pacing
+from beredskab.app import App
 from beredskab.errors import ConfigError
 from beredskab.pacing import PaceLimits, Pacer
+from beredskab.runtime.channels import build_channels, live_providers, pacing
 from beredskab.settings import load_settings
 from notifier.channels.console import ConsoleChannel
 from notifier.types import ChannelKind

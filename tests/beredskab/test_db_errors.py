@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from beredskab.storage import Database, is_transient
 from tests.postgres import free_port
@@ -81,3 +82,21 @@ def test_ordinary_errors_are_not_transient() -> None:
     assert not is_transient(ValueError("bad input"))
     assert not is_transient(KeyError("bug"))
     assert is_transient(ConnectionResetError("peer reset"))
+
+
+@pytest.mark.parametrize(
+    ("error", "transient"),
+    [
+        (
+            OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked")),
+            True,
+        ),
+        (InterfaceError("SELECT 1", {}, Exception("connection is closed")), True),
+        (ConnectionResetError("reset by peer"), True),
+        (IntegrityError("INSERT", {}, Exception("duplicate key")), False),
+        (RuntimeError("bug"), False),
+    ],
+)
+def test_wrapped_driver_errors_are_told_from_bugs(error: Exception, transient: bool) -> None:
+    """The outbox's cases: what SQLAlchemy wraps around the drivers' errors."""
+    assert is_transient(error) is transient

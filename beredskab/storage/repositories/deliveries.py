@@ -6,23 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, insert, or_, select, update
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
 from beredskab.storage.tables import confirmations, deliveries, incidents
 from notifier.types import ChannelKind, DeliveryStatus
-
-
-def is_database_error(error: BaseException) -> bool:
-    """True when ``error`` is the database being unreachable or busy (connection lost, lock
-    held past the busy timeout, pool exhausted) rather than a fault of one statement: the
-    outbox then keeps what it could not record and tries again."""
-    if isinstance(error, sa_exc.DBAPIError):
-        return error.connection_invalidated or isinstance(
-            error, sa_exc.OperationalError | sa_exc.InterfaceError
-        )
-    return isinstance(error, sa_exc.TimeoutError | sa_exc.ResourceClosedError | OSError)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ import pytest
 
 from beredskab.runtime import Backoff, Board, Component, FatalError, Supervisor
 
-FAST = Backoff(first=0.01, cap=0.05, settle=0.3)
+FAST = Backoff(first=0.01, cap=0.05)
+SETTLE = 0.3
 
 
 def _transient(exc: BaseException) -> bool:
@@ -28,9 +29,7 @@ async def _until(condition: Callable[[], bool], within: float = 10.0) -> None:
 
 def test_backoff_doubles_up_to_the_cap() -> None:
     backoff = Backoff(first=0.5, cap=10.0)
-    delays = [0.5]
-    for _ in range(6):
-        delays.append(backoff.next(delays[-1]))
+    delays = [backoff.next_delay() for _ in range(7)]
     assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0, 10.0]
     with pytest.raises(ValueError, match="first <= cap"):
         Backoff(first=2.0, cap=1.0)
@@ -40,7 +39,7 @@ async def test_a_failing_component_degrades_is_restarted_and_recovers(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     board = Board()
-    supervisor = Supervisor(board, classify=_transient, backoff=FAST)
+    supervisor = Supervisor(board, classify=_transient, backoff=FAST, settle=SETTLE)
     runs = 0
 
     async def flaky(stop: asyncio.Event) -> None:
@@ -70,7 +69,7 @@ async def test_a_failing_component_degrades_is_restarted_and_recovers(
 async def test_a_surprise_is_logged_with_its_traceback_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST)
+    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST, settle=SETTLE)
     runs = 0
 
     async def buggy(stop: asyncio.Event) -> None:
@@ -86,7 +85,7 @@ async def test_a_surprise_is_logged_with_its_traceback_once(
 
 
 async def test_what_a_failed_run_left_behind_is_told_to_stop() -> None:
-    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST)
+    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST, settle=SETTLE)
     orphans: list[asyncio.Event] = []
 
     async def leaves_workers(stop: asyncio.Event) -> None:
@@ -104,7 +103,7 @@ async def test_what_a_failed_run_left_behind_is_told_to_stop() -> None:
 
 async def test_returning_early_counts_as_a_failure() -> None:
     board = Board()
-    supervisor = Supervisor(board, classify=_transient, backoff=FAST)
+    supervisor = Supervisor(board, classify=_transient, backoff=FAST, settle=SETTLE)
     runs = 0
 
     async def quits(stop: asyncio.Event) -> None:
@@ -122,7 +121,7 @@ async def test_returning_early_counts_as_a_failure() -> None:
 
 
 async def test_a_fatal_error_ends_the_wait() -> None:
-    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST)
+    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST, settle=SETTLE)
 
     async def cannot(stop: asyncio.Event) -> None:
         raise FatalError("cannot listen on 127.0.0.1:8080: Address already in use")
@@ -136,7 +135,7 @@ async def test_a_fatal_error_ends_the_wait() -> None:
 
 async def test_shutdown_cancels_what_ignores_the_stop_after_the_grace() -> None:
     board = Board()
-    supervisor = Supervisor(board, classify=_transient, backoff=FAST)
+    supervisor = Supervisor(board, classify=_transient, backoff=FAST, settle=SETTLE)
     cancelled = asyncio.Event()
 
     async def polite(stop: asyncio.Event) -> None:
@@ -182,7 +181,7 @@ async def test_a_guarded_job_backs_off_and_recovers() -> None:
 
 
 async def test_a_job_still_running_at_shutdown_is_cancelled_after_the_grace() -> None:
-    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST)
+    supervisor = Supervisor(Board(), classify=_transient, backoff=FAST, settle=SETTLE)
     chunks = 0
 
     async def endless_tick() -> None:
