@@ -203,7 +203,8 @@ async def test_sqlite_lock_past_the_busy_timeout(
                     for name, c in answer[1]["components"].items()
                     if c["state"] == "degraded" and "locked" in (c["reason"] or "")
                 )
-                return {"outbox", "timers"} <= degraded
+                outbox = any(name.startswith("outbox.") for name in degraded)  # a channel loop
+                return outbox and "timers" in degraded
 
             await wait_for(components_degraded, within=60)
             while time.monotonic() - locked < LOCK_SECONDS:  # the fault lasts this long
