@@ -66,7 +66,7 @@ class App:
 
     def __post_init__(self) -> None:
         self.inbox = Inbox(self)
-        self.leadership = Leadership(self.db)
+        self.leadership = Leadership(self.db, board=self.board)
 
     def telegram_bot(self) -> Any | None:
         """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""

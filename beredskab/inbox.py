@@ -115,10 +115,14 @@ class Inbox:
         self._store_timeout = store_timeout
         self._spooling = False
         self._stragglers: set[asyncio.Task[bool]] = set()
-        self._outage = Trouble(log, "inbox store (database)")
+        self._outage = Trouble(log, "inbox store (database)", app.board, "inbox.store")
         self.spool = spool or Spool(app.settings.service.data_dir / SPOOL_FILE)
         self.replayer = SpoolReplayer(
-            self.spool, self.store, moved=self._kick.set, drained=self._spool_drained
+            self.spool,
+            self.store,
+            moved=self._kick.set,
+            drained=self._spool_drained,
+            trouble=Trouble(log, "inbound spool replay (database)", app.board, "spool.replay"),
         )
 
     async def receive(self, *, source: str, provider_id: str, payload: dict[str, Any]) -> bool:
@@ -174,6 +178,7 @@ class Inbox:
         if self._spooling:
             log.info("inbound spool drained; storing events in the database again")
         self._spooling = False
+        self._outage.recovered()  # the database took the spooled events: it takes new ones
 
     async def process_pending(self) -> int:
         """Process every stored, unprocessed event; returns how many. A database outage
@@ -212,7 +217,7 @@ class Inbox:
     async def run(self, stop: asyncio.Event) -> None:
         """Process events as they arrive until ``stop`` is set; a database outage makes the
         loop back off (capped) and resume, never end."""
-        trouble = Trouble(log, "inbox processing (database)")
+        trouble = Trouble(log, "inbox processing (database)", self._app.board, "inbox.processing")
         backoff = Backoff(first=0.5, cap=10.0)
         while not stop.is_set():
             self._kick.clear()  # before looking: an event stored meanwhile kicks again

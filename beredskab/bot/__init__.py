@@ -121,7 +121,7 @@ async def run_polling(app: App, bot: Bot, stop: asyncio.Event) -> None:
     again). The caller owns ``bot`` (usually shared with the Telegram channel) and closes it.
     """
     allowed = build_dispatcher(app).resolve_used_update_types()
-    trouble = Trouble(log, "Telegram getUpdates")
+    trouble = Trouble(log, "Telegram getUpdates", app.board, "telegram.poll")
     backoff = Backoff(first=1.0, cap=30.0)
     if not await _prepare_until_stop(bot, stop, trouble, backoff):
         return

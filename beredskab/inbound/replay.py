@@ -36,8 +36,10 @@ class SpoolReplayer:
         drained: Callable[[], None] = lambda: None,
         idle_seconds: float = 30.0,
         backoff: Backoff | None = None,
+        trouble: Trouble | None = None,
     ) -> None:
         self.spool = spool
+        self._trouble = trouble or Trouble(log, "inbound spool replay (database)")
         self._store = store
         self._moved = moved
         self._drained = drained
@@ -88,7 +90,7 @@ class SpoolReplayer:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Drain whenever woken, until ``stop``; heal through database outages."""
-        trouble = Trouble(log, "inbound spool replay (database)")
+        trouble = self._trouble
         while not stop.is_set():
             self._kick.clear()
             try:

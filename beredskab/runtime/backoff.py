@@ -8,6 +8,8 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from beredskab.runtime.health import Board
+
 
 @dataclass
 class Backoff:
@@ -51,14 +53,19 @@ async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
 
 @dataclass
 class Trouble:
-    """Logs a dependency's failures once per state change (not once per retry)."""
+    """Logs a dependency's failures once per state change (not once per retry) and, given a
+    health ``board``, shows the loop there as ``name`` (degraded with the reason, then ok)."""
 
     logger: logging.Logger
     what: str
+    board: Board | None = None
+    name: str = ""
     failing: bool = False
 
     def failed(self, error: BaseException) -> None:
         """A failure: logged when it is the first of a run."""
+        if self.board is not None:
+            self.board.set(self.name, "degraded", _brief(error), quiet=True)
         if not self.failing:
             self.failing = True
             self.logger.warning("%s failing, retrying with backoff: %s", self.what, _brief(error))
@@ -67,6 +74,8 @@ class Trouble:
         """A success: logged when it ends a run of failures."""
         if self.failing:
             self.failing = False
+            if self.board is not None:
+                self.board.set(self.name, "ok", quiet=True)
             self.logger.info("%s recovered", self.what)
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from beredskab.errors import ConfigError
 from beredskab.runtime.backoff import Backoff, Trouble, wait_or_stop
+from beredskab.runtime.health import Board
 from beredskab.storage import Database
 from beredskab.storage.leader import LeaderLock, sqlite_file
 
@@ -35,9 +36,15 @@ class Leadership:
     """Competes for leadership and runs the leader's work while it leads."""
 
     def __init__(
-        self, db: Database, *, retry_seconds: float = 1.0, check_seconds: float = 1.0
+        self,
+        db: Database,
+        *,
+        retry_seconds: float = 1.0,
+        check_seconds: float = 1.0,
+        board: Board | None = None,
     ) -> None:
         self._db = db
+        self._board = board
         self.retry_seconds = retry_seconds
         self.check_seconds = check_seconds
         self.is_leader = False
@@ -50,7 +57,7 @@ class Leadership:
             await self._lead(stop, work, check=None)
             return
         lock = LeaderLock(self._db)
-        trouble = Trouble(log, "leader election (database)")
+        trouble = Trouble(log, "leader election (database)", self._board, "leader.election")
         backoff = Backoff(first=self.retry_seconds, cap=max(self.retry_seconds, 5.0))
         while not stop.is_set():
             try:

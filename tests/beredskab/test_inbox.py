@@ -138,6 +138,10 @@ async def test_the_loop_outlives_an_unreachable_database(
 
     await wait_for(lambda: warned("inbox processing") and warned("spool replay"), within=30)
     assert not any(loop.done() for loop in loops)
+    health = app.board.snapshot()  # /healthz shows both loops degraded, with the reason
+    for name in ("inbox.processing", "spool.replay", "inbox.store"):
+        assert health[name].state == "degraded", (name, health)
+        assert health[name].reason
     stop.set()
     await asyncio.gather(*loops)  # they end on stop, without an error
     assert app.inbox.spool.count() == 1  # still waiting for the database
