@@ -216,10 +216,11 @@ async def start_service(
             return health.status_code == 200 and ready(health.json())
 
         try:
-            await wait_for(healthy, within=30.0)
+            await wait_for(healthy, within=60.0)
         except AssertionError:
             if process.poll() is None:
                 process.kill()
+            await asyncio.to_thread(process.communicate)  # reap it and close its pipe
             raise
     return service
 

@@ -46,7 +46,7 @@ async def service(
         telegram_url=fake_bot_api.base_url,
     )
     env = service_env(bot_token=fake_bot_api.token)
-    svc = await start_service(tmp_path, config, env, ready=lambda h: components_ok(h, "bot"))
+    svc = await start_service(tmp_path, config, env, ready=lambda h: components_ok(h, "leader"))
     try:
         yield svc
     finally:

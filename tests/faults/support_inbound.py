@@ -225,6 +225,7 @@ async def start_serve(
         except AssertionError:
             if serve.alive():
                 serve.process.kill()
+            await asyncio.to_thread(serve.process.wait)  # reap it
             raise
     return serve
 

@@ -210,6 +210,7 @@ async def start(root: Path, config: Path, database_url: str, plan: Plan) -> Faul
         except AssertionError:
             if process.poll() is None:
                 process.kill()
+            await asyncio.to_thread(process.communicate)  # reap it and close its pipe
             raise
     return service
 
