@@ -217,7 +217,15 @@ async def contrast_problems(
 
 
 async def problems(page: Page) -> list[str]:
-    """Every problem the checks find on the page as it is now."""
+    """Every problem the checks find on the page once it has loaded.
+
+    A locator seeing the new page's text does not mean its stylesheet has arrived: the DOM
+    is parsed (and laid out, unstyled) while ``style.css`` is still on the wire, and the
+    browser context fetches it anew for every page because Playwright's request routing
+    turns the HTTP cache off. Measured then, every button is 21 px tall and hidden fields
+    show, so the checks wait for the ``load`` event (stylesheets and scripts in) first.
+    """
+    await page.wait_for_load_state("load")
     return [
         *await viewport_problems(page),
         *await unlabeled_controls(page),

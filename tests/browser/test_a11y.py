@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Page, Route, expect
 
 from tests.browser import a11y
+from tests.browser.service import LiveService
 
 META = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 STYLE = META + "<style>body { font: 16px sans-serif; color: #1a1a1a; background: #fff; }</style>"
@@ -95,3 +98,19 @@ async def test_a_missing_or_zoom_blocking_viewport_is_reported(
     found = await a11y.problems(page)
 
     assert len(found) == 1 and expected in found[0], found
+
+
+async def test_the_checks_wait_for_a_stylesheet_still_on_the_wire(
+    service: LiveService, page: Page
+) -> None:
+    # The text is in the DOM (and visible to locators) before style.css arrives; measured
+    # then, every button would be 21 px tall. The checks must see the page as styled.
+    async def slow(route: Route) -> None:
+        await asyncio.sleep(0.5)
+        await route.continue_()
+
+    await page.route("**/static/style.css", slow)
+    await page.goto(service.url("/login"), wait_until="commit")
+    await expect(page.get_by_role("button", name="Send kode")).to_be_visible()
+
+    await a11y.assert_accessible(page)
