@@ -120,7 +120,7 @@ class Inbox:
         self.replayer = SpoolReplayer(
             self.spool,
             self.store,
-            moved=self._kick.set,
+            moved=self._replayed,
             drained=self._spool_drained,
             trouble=Trouble(log, "inbound spool replay (database)", app.board, "spool.replay"),
         )
@@ -178,7 +178,11 @@ class Inbox:
         if self._spooling:
             log.info("inbound spool drained; storing events in the database again")
         self._spooling = False
-        self._outage.recovered()  # the database took the spooled events: it takes new ones
+
+    def _replayed(self) -> None:
+        """The replayer stored a spooled event: the database takes events again."""
+        self._outage.recovered()
+        self._kick.set()
 
     async def process_pending(self) -> int:
         """Process every stored, unprocessed event; returns how many. A database outage
