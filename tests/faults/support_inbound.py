@@ -1,20 +1,14 @@
-"""Machinery for the inbound and two-instance fault tests: a PostgreSQL cluster that can be
-stopped and started on the same port, `beredskab serve` processes whose output goes to a file
-(a pipe nobody reads fills up during a long outage and blocks the service), and signed
-inbound SMS."""
+"""Machinery for the inbound and two-instance fault tests: `beredskab serve` processes whose
+output goes to a file (a pipe nobody reads fills up during a long outage and blocks the
+service), and signed inbound SMS."""
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,111 +18,8 @@ from twilio.request_validator import RequestValidator
 
 from tests.e2e.service import service_port, wait_for
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
-from tests.postgres import _as_postgres, find_bindir, free_port
 
 Health = dict[str, Any]
-
-
-@dataclass
-class Cluster:
-    """A throwaway PostgreSQL cluster on a fixed port, stoppable and restartable."""
-
-    bindir: Path
-    root: Path
-    port: int
-
-    @property
-    def data(self) -> Path:
-        return self.root / "data"
-
-    @property
-    def server_url(self) -> str:
-        """SQLAlchemy URL base, without a database name."""
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}"
-
-    def _ctl(self, *args: str) -> None:
-        subprocess.run(
-            _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]),
-            check=True,
-            capture_output=True,
-        )
-
-    def start(self) -> None:
-        """Start (waits until it accepts connections)."""
-        options = (
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=100"
-        )
-        self._ctl("-w", "-t", "60", "-l", str(self.root / "log"), "-o", options, "start")
-
-    def stop(self) -> None:
-        """Fast shutdown: connections are terminated, the port closes."""
-        self._ctl("-w", "-t", "60", "-m", "fast", "stop")
-
-    def restart(self) -> float:
-        """Stop and start again; returns how long it was down (seconds)."""
-        started = time.monotonic()
-        self.stop()
-        self.start()
-        return time.monotonic() - started
-
-    def create_database(self, name: str) -> str:
-        """A new empty database; returns its URL."""
-        subprocess.run(
-            [
-                str(self.bindir / "createdb"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                name,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        return f"{self.server_url}/{name}"
-
-
-@contextmanager
-def stoppable_cluster() -> Iterator[Cluster]:
-    """A cluster for one test (other tests share the session cluster, which must not stop)."""
-    bindir = find_bindir()
-    if bindir is None:
-        raise FileNotFoundError("PostgreSQL binaries (initdb, pg_ctl) not found")
-    root = Path(tempfile.mkdtemp(prefix="beredskab-faults-pg-"))
-    os.chmod(root, 0o777)
-    cluster = Cluster(bindir, root, free_port())
-    try:
-        subprocess.run(
-            _as_postgres(
-                [
-                    str(bindir / "initdb"),
-                    "-D",
-                    str(cluster.data),
-                    "-U",
-                    "postgres",
-                    "-A",
-                    "trust",
-                    "-E",
-                    "UTF8",
-                    "--no-sync",
-                ]
-            ),
-            check=True,
-            capture_output=True,
-        )
-        cluster.start()
-        yield cluster
-    finally:
-        subprocess.run(
-            _as_postgres(
-                [str(bindir / "pg_ctl"), "-D", str(cluster.data), "-m", "immediate", "stop"]
-            ),
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @dataclass

@@ -28,10 +28,17 @@ from beredskab.models import ConfirmationStatus, EntryKind
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from tests.e2e.service import service_env, wait_for, write_config
-from tests.faults.support_inbound import Cluster, Serve, post_sms, start_serve, stoppable_cluster
+from tests.faults.support_inbound import Serve, post_sms, start_serve
 from tests.peers.smtp import SmtpPeer
 from tests.peers.twilio_recording import RecordingTwilio, recording_twilio
-from tests.postgres import REQUIRE_ENV, find_bindir, free_port
+from tests.postgres import (
+    REQUIRE_ENV,
+    Cluster,
+    create_database,
+    find_bindir,
+    free_port,
+    running_cluster,
+)
 
 __all__ = ["recording_twilio"]
 
@@ -162,7 +169,7 @@ async def pg() -> AsyncIterator[Cluster]:
         if os.environ.get(REQUIRE_ENV):
             pytest.fail(f"{REQUIRE_ENV} is set but PostgreSQL binaries were not found")
         pytest.skip(f"PostgreSQL binaries not installed (set {REQUIRE_ENV}=1 to fail instead)")
-    with stoppable_cluster() as cluster:
+    with running_cluster() as cluster:
         yield cluster
 
 
@@ -174,7 +181,8 @@ async def test_replies_survive_a_postgresql_restart_and_a_10s_stop(
     smtp_peer: SmtpPeer,
     plan: Plan,
 ) -> None:
-    url = pg.create_database("inbound")
+    create_database(pg.url, "inbound")
+    url = f"{pg.url}/inbound"
     config = write_config(
         tmp_path,
         port=free_port(),
@@ -192,7 +200,9 @@ async def test_replies_survive_a_postgresql_restart_and_a_10s_stop(
             tasks = [asyncio.create_task(replies.run(stop)), asyncio.create_task(watch.run(stop))]
             try:
                 await replies.more(40)
-                restart = await asyncio.to_thread(pg.restart)
+                began = time.monotonic()
+                await asyncio.to_thread(pg.restart)
+                restart = time.monotonic() - began
                 await replies.more(40)
                 await asyncio.to_thread(pg.stop)
                 stopped_at = time.monotonic()
