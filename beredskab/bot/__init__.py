@@ -25,6 +25,7 @@ from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
 from beredskab.runtime.backoff import Backoff, Trouble
+from beredskab.security import bounds
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -141,9 +142,15 @@ async def run_polling(app: App, bot: Bot, stop: asyncio.Event) -> None:
                 return
             for update in updates:
                 raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
-                await app.inbox.receive(
-                    source="telegram", provider_id=str(update.update_id), payload=raw
-                )
+                problem = bounds.json_refusal(raw, max_chars=bounds.TELEGRAM_STRING_CHARS)
+                if problem is None:
+                    await app.inbox.receive(
+                        source="telegram", provider_id=str(update.update_id), payload=raw
+                    )
+                else:  # as the webhook answers 400: not stored, never handled
+                    log.warning(
+                        "Telegram update %s refused: a field is %s", update.update_id, problem
+                    )
                 offset = update.update_id + 1  # confirmed by the next getUpdates
         except TelegramRetryAfter as error:
             trouble.failed(error)

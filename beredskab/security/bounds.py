@@ -51,6 +51,10 @@ def refusal(value: str, *, max_chars: int) -> str | None:
     return None
 
 
+TELEGRAM_STRING_CHARS = 8192
+"""The longest string a Telegram update may carry (a message is at most 4,096 characters)."""
+
+
 def json_refusal(value: object, *, max_chars: int) -> str | None:
     """Why a decoded JSON document cannot be stored and processed (a key or string with NUL
     or invalid Unicode, or longer than ``max_chars``), or None if it can."""

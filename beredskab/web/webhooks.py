@@ -48,7 +48,6 @@ _FIELD_LIMITS = {
 }
 MAX_UPDATE_ID = 2**63 - 1
 """Telegram update ids are 64-bit signed at most."""
-TELEGRAM_TEXT_CHARS = 8192
 """Telegram's longest text is 4,096 characters (a caption 1,024)."""
 
 
@@ -171,7 +170,7 @@ async def telegram(request: Request) -> Response:
     update_id = update.get("update_id") if isinstance(update, dict) else None
     if type(update_id) is not int or not 0 <= update_id <= MAX_UPDATE_ID:
         raise HTTPException(status_code=400, detail="not a Telegram update")
-    problem = bounds.json_refusal(update, max_chars=TELEGRAM_TEXT_CHARS)
+    problem = bounds.json_refusal(update, max_chars=bounds.TELEGRAM_STRING_CHARS)
     if problem is not None:
         raise HTTPException(status_code=400, detail=f"a field is {problem}")
     await app.inbox.receive(source="telegram", provider_id=str(update_id), payload=update)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from beredskab.app import App
 from beredskab.bot import POLL_SECONDS, run_polling
@@ -172,3 +173,21 @@ async def test_updates_polled_while_the_database_is_down_are_spooled_then_handle
     finally:
         stop.set()
         await asyncio.gather(*tasks)
+
+
+async def test_a_polled_update_that_cannot_be_stored_is_skipped_not_retried(
+    running: Running, fake_bot_api: FakeBotApi
+) -> None:
+    """As the webhook answers 400: an update with NUL is neither stored nor handled, and the
+    poller moves past it (Telegram would otherwise hand it out forever)."""
+    await Harness(running.app, fake_bot_api).link(SARA)
+    bad = await fake_bot_api.inject_message(SARA, "/log ild\x00ved blok 3")
+    good = await fake_bot_api.inject_message(SARA, "/hjaelp")
+    running.start()
+    await fake_bot_api.wait_for(lambda: bool(fake_bot_api.sent_to(SARA)), within=60)
+    async with running.app.db.engine.connect() as conn:
+        query = text("SELECT provider_id FROM inbound WHERE source = 'telegram'")
+        stored = set((await conn.execute(query)).scalars())
+    assert str(good["update_id"]) in stored
+    assert str(bad["update_id"]) not in stored
+    assert any(int(p.get("offset", 0)) > good["update_id"] for p in _polls(fake_bot_api))
