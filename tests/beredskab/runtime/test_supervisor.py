@@ -56,7 +56,7 @@ async def test_a_failing_component_degrades_is_restarted_and_recovers(
         assert status is not None and status.state == "degraded"
         assert status.reason == "ConnectionError: database went away" and status.restarts == 5
         await _until(lambda: (board.get("outbox") or status).state == "ok")
-        assert await supervisor.shutdown(grace=1, cancel_wait=1) == []
+        assert await supervisor.shutdown(grace=30, cancel_wait=30) == []
     lines = [r.getMessage() for r in caplog.records if r.name == "beredskab.health"]
     assert lines == [
         "outbox is degraded: ConnectionError: database went away",
@@ -79,7 +79,7 @@ async def test_a_surprise_is_logged_with_its_traceback_once(
 
     supervisor.start(Component("inbox", buggy))
     await _until(lambda: runs >= 4)
-    await supervisor.shutdown(grace=1, cancel_wait=1)
+    await supervisor.shutdown(grace=30, cancel_wait=30)
     tracebacks = [r for r in caplog.records if r.exc_info]
     assert len(tracebacks) == 1 and "inbox failed unexpectedly" in tracebacks[0].getMessage()
 
@@ -97,7 +97,7 @@ async def test_what_a_failed_run_left_behind_is_told_to_stop() -> None:
     supervisor.start(Component("outbox", leaves_workers))
     await _until(lambda: len(orphans) == 2)
     assert orphans[0].is_set() and not orphans[1].is_set()
-    await supervisor.shutdown(grace=1, cancel_wait=1)
+    await supervisor.shutdown(grace=30, cancel_wait=30)
     assert orphans[1].is_set()
 
 
@@ -117,7 +117,7 @@ async def test_returning_early_counts_as_a_failure() -> None:
     await _until(lambda: runs == 2)
     status = board.get("bot")
     assert status is not None and status.reason == "stopped unexpectedly"
-    await supervisor.shutdown(grace=1, cancel_wait=1)
+    await supervisor.shutdown(grace=30, cancel_wait=30)
 
 
 async def test_a_fatal_error_ends_the_wait() -> None:
@@ -130,7 +130,7 @@ async def test_a_fatal_error_ends_the_wait() -> None:
     with pytest.raises(FatalError, match="Address already in use"):
         async with asyncio.timeout(10):
             await supervisor.wait(asyncio.Event())
-    await supervisor.shutdown(grace=1, cancel_wait=1)
+    await supervisor.shutdown(grace=30, cancel_wait=30)
 
 
 async def test_shutdown_cancels_what_ignores_the_stop_after_the_grace() -> None:
@@ -153,7 +153,7 @@ async def test_shutdown_cancels_what_ignores_the_stop_after_the_grace() -> None:
     await asyncio.sleep(0)
     began = time.monotonic()
     assert await supervisor.shutdown(grace=0.3, cancel_wait=0.5) == ["outbox"]
-    assert time.monotonic() - began < 2 and cancelled.is_set()
+    assert time.monotonic() - began < 10 and cancelled.is_set()  # not the whole grace of a real stop
     assert {s.state for s in board.snapshot().values()} == {"down"}
 
 
@@ -177,7 +177,7 @@ async def test_a_guarded_job_backs_off_and_recovers() -> None:
     await asyncio.sleep(0.25)  # the backoff itself
     await guarded()
     assert calls == 2 and (board.get("timers") or status).state == "ok"
-    await supervisor.shutdown(grace=1, cancel_wait=1)
+    await supervisor.shutdown(grace=30, cancel_wait=30)
 
 
 async def test_a_job_still_running_at_shutdown_is_cancelled_after_the_grace() -> None:
@@ -194,4 +194,4 @@ async def test_a_job_still_running_at_shutdown_is_cancelled_after_the_grace() ->
     await _until(lambda: chunks > 2)
     began = time.monotonic()
     assert await supervisor.shutdown(grace=0.2, cancel_wait=0.5) == ["timers"]
-    assert running.cancelled() and time.monotonic() - began < 2
+    assert running.cancelled() and time.monotonic() - began < 10
