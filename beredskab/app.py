@@ -17,6 +17,7 @@ from beredskab.outbox import Outbox
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.channels import build_channels, live_providers, pacing
+from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
@@ -110,9 +111,8 @@ class App:
             probe.cancel()
             probe.add_done_callback(lambda t: t.cancelled() or t.exception())
             self.board.set(DATABASE, "down", f"no answer within {PROBE_SECONDS:g} s")
-        elif probe.exception() is not None:  # the report must say what is wrong, not crash
-            exc = probe.exception()
-            self.board.set(DATABASE, "down", f"{type(exc).__name__}: {exc}"[:300])
+        elif (exc := probe.exception()) is not None:  # say what is wrong, do not crash
+            self.board.set(DATABASE, "down", error_reason(exc))
         else:
             report["queued_messages"], report["inbox_pending"] = probe.result()
             self.board.set(DATABASE, "ok")

@@ -26,7 +26,7 @@ from beredskab import acknowledgements, receipts
 from beredskab.errors import BeredskabError
 from beredskab.inbound.replay import SpoolReplayer
 from beredskab.inbound.spool import SPOOL_FILE, Spool
-from beredskab.runtime.backoff import Backoff, Trouble
+from beredskab.runtime.backoff import Backoff, Trouble, wait_woken
 from beredskab.storage import is_transient
 from beredskab.storage.repositories.security import Inbound
 
@@ -239,7 +239,4 @@ class Inbox:
             backoff.reset()
             if processed:
                 continue
-            waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._kick.wait())]
-            await asyncio.wait(waiters, timeout=5, return_when=asyncio.FIRST_COMPLETED)
-            for waiter in waiters:
-                waiter.cancel()
+            await wait_woken(self._kick, stop, 5)

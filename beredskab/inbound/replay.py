@@ -15,7 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from beredskab.inbound.spool import Spool
-from beredskab.runtime.backoff import Backoff, Trouble
+from beredskab.runtime.backoff import Backoff, Trouble, wait_woken
 from beredskab.storage import is_transient
 
 log = logging.getLogger(__name__)
@@ -104,14 +104,4 @@ class SpoolReplayer:
                 log.info("moved %d spooled inbound event(s) into the inbox", moved)
             trouble.recovered()
             self._backoff.reset()
-            await _wait_kick(self._kick, stop, self._idle_seconds)
-
-
-async def _wait_kick(kick: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
-    """Wait until ``kick`` or ``stop`` is set, at most ``seconds``."""
-    waiters = [asyncio.ensure_future(kick.wait()), asyncio.ensure_future(stop.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
+            await wait_woken(self._kick, stop, self._idle_seconds)

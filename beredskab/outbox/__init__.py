@@ -39,7 +39,7 @@ from beredskab.outbox.messages import (
 from beredskab.outbox.recorder import Pending, Recorder, Slot
 from beredskab.outbox.sending import Sender
 from beredskab.pacing import PaceLimits, Pacer
-from beredskab.runtime.backoff import wait_or_stop
+from beredskab.runtime.backoff import wait_or_stop, wait_woken
 from beredskab.runtime.health import Board, Status
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
@@ -322,9 +322,4 @@ class Outbox:
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
-        waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-        await asyncio.wait(
-            waiters, timeout=self._settings.poll_seconds, return_when=asyncio.FIRST_COMPLETED
-        )
-        for waiter in waiters:
-            waiter.cancel()
+        await wait_woken(self._wake, stop, self._settings.poll_seconds)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 
 from beredskab.runtime.backoff import Backoff
-from beredskab.runtime.health import Board, Status
+from beredskab.runtime.health import Board, Status, error_reason
 from beredskab.storage import is_transient
 
 log = logging.getLogger("beredskab.outbox")
@@ -26,8 +26,7 @@ WAITING = "outcomes waiting to be recorded"
 def describe(error: BaseException) -> str:
     """A short reason for a failed round: database trouble or an unexpected error."""
     what = "database unavailable" if is_transient(error) else "unexpected error"
-    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
-    return f"{what}: {type(error).__name__}" + (f": {text[:200]}" if text else "")
+    return f"{what}: {error_reason(error)}"
 
 
 class Loops:

@@ -8,7 +8,7 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
-from beredskab.runtime.health import Board
+from beredskab.runtime.health import Board, error_reason
 
 
 @dataclass
@@ -51,6 +51,16 @@ async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
     return True
 
 
+async def wait_woken(wake: asyncio.Event, stop: asyncio.Event, seconds: float) -> None:
+    """Wait until ``wake`` or ``stop`` is set, at most ``seconds`` (an idle loop's nap)."""
+    waiters = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+
+
 @dataclass
 class Trouble:
     """Logs a dependency's failures once per state change (not once per retry) and, given a
@@ -65,10 +75,11 @@ class Trouble:
     def failed(self, error: BaseException) -> None:
         """A failure: logged when it is the first of a run."""
         if self.board is not None:
-            self.board.set(self.name, "degraded", _brief(error), quiet=True)
+            self.board.set(self.name, "degraded", error_reason(error), quiet=True)
         if not self.failing:
             self.failing = True
-            self.logger.warning("%s failing, retrying with backoff: %s", self.what, _brief(error))
+            brief = error_reason(error)
+            self.logger.warning("%s failing, retrying with backoff: %s", self.what, brief)
 
     def recovered(self) -> None:
         """A success: logged when it ends a run of failures."""
@@ -77,8 +88,3 @@ class Trouble:
             if self.board is not None:
                 self.board.set(self.name, "ok", quiet=True)
             self.logger.info("%s recovered", self.what)
-
-
-def _brief(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return f"{type(error).__name__}: {text[0] if text else ''}"

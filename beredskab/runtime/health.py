@@ -41,6 +41,12 @@ class Status:
         }
 
 
+def error_reason(error: BaseException) -> str:
+    """An error as a health reason: its type and the first line of its message."""
+    lines = str(error).strip().splitlines()
+    return (f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__)[:300]
+
+
 def _kind(reason: str | None) -> str:
     """The part of a reason that names what went wrong (not the varying details)."""
     return (reason or "").split(":", 1)[0]

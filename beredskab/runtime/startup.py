@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from beredskab.runtime.backoff import Backoff
-from beredskab.runtime.health import Board
+from beredskab.runtime.health import Board, error_reason
 from beredskab.runtime.supervisor import FatalError
 from beredskab.storage import Database, is_transient
 
@@ -26,7 +26,7 @@ async def upgrade_once(db: Database, board: Board) -> bool:
     except Exception as exc:
         if not is_transient(exc):
             raise FatalError(f"the database schema cannot be brought up to date: {exc}") from exc
-        board.set(DATABASE, "down", f"{type(exc).__name__}: {exc}"[:300])
+        board.set(DATABASE, "down", error_reason(exc))
         return False
     board.set(DATABASE, "ok")
     return True

@@ -23,7 +23,7 @@ from typing import Any
 
 from beredskab.errors import BeredskabError
 from beredskab.runtime.backoff import Backoff, wait_or_stop
-from beredskab.runtime.health import Board
+from beredskab.runtime.health import Board, error_reason
 
 log = logging.getLogger(__name__)
 
@@ -225,7 +225,7 @@ class Supervisor:
         if isinstance(failure, str):
             reason = failure
         else:
-            reason = f"{type(failure).__name__}: {failure}".strip().rstrip(":")[:300]
+            reason = error_reason(failure)
             before = self._board.get(name)
             new_kind = (
                 before is None
