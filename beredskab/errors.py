@@ -16,7 +16,17 @@ from collections.abc import Sequence
 
 
 class BeredskabError(Exception):
-    """Base of every error raised by beredskab."""
+    """Base of every error raised by beredskab.
+
+    Raise with an English message template and its values, never an f-string:
+    ``NotFoundError("incident {nr} does not exist", nr=nr)``. ``str(exc)`` is the English
+    text; the interfaces render it in the reader's language from the template.
+    """
+
+    def __init__(self, message: str = "", /, **values: object) -> None:
+        self.template = message
+        self.values = values
+        super().__init__(message.format(**values) if values else message)
 
 
 class ConfigError(BeredskabError):
