@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from beredskab import situation_log
+from beredskab.incident import chief_tasks
 from beredskab.models import (
     ConfirmationStatus,
     EntryKind,
@@ -175,6 +176,7 @@ async def _fire(tx: Tx, plan: Plan, timer: Timer) -> str:
         "step-overdue": _step_overdue,
         "task-due": _task_due,
         "task-overdue": _task_overdue,
+        "task-soon": chief_tasks.remind_before_due,
     }[timer.kind]
     return await handler(tx, plan, playbook, incident, timer)
 
@@ -313,14 +315,14 @@ async def _task_due(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer:
     if task is None or task.status not in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
         return "skipped: task settled"
     person = plan.directory.person(task.assignee)
-    what = f"opgave {task.number}: {task.target_name}"
+    what = f"opgave {task.number}: {task.title}"
     await _remind(tx, plan, pb, incident, [person] if person else [], what)
     due = tx.now + timedelta(minutes=pb.escalation.reminder_after_minutes)
     await tx.timers.add([NewTimer("task-overdue", incident.id, due, ref=task.number)], now=tx.now)
     await _log(
         tx,
         incident,
-        f"Opgave {task.number} ({task.target_name}) er ikke meldt udført: "
+        f"Opgave {task.number} ({task.title}) er ikke meldt udført: "
         f"{person.name if person else task.assignee} er mindet om den.",
     )
     return "assignee reminded"
@@ -330,12 +332,12 @@ async def _task_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, ti
     task = await tx.tasks.get(incident.id, timer.ref or 0)
     if task is None or task.status not in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
         return "skipped: task settled"
-    what = f"opgave {task.number}: {task.target_name} ({task.assignee})"
+    what = f"opgave {task.number}: {task.title} ({task.assignee})"
     await _remind(tx, plan, pb, incident, plan.directory.with_role(pb.leader_role), what)
     await _log(
         tx,
         incident,
-        f"Opgave {task.number} ({task.target_name}) er stadig åben: projektchefen er orienteret.",
+        f"Opgave {task.number} ({task.title}) er stadig åben: projektchefen er orienteret.",
     )
     return "leader told"
 

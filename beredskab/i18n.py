@@ -49,6 +49,23 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "Opgave {number} var allerede {status}; intet ændret.",
         "en": "Task {number} was already {status}; nothing changed.",
     },
+    "task_reassigned": {
+        "da": "Opgave {number} ({target}) er givet videre til {name}.",
+        "en": "Task {number} ({target}) has been handed to {name}.",
+    },
+    "task_added": {
+        "da": "Opgave {number} er givet til {name}{due}.",
+        "en": "Task {number} has been given to {name}{due}.",
+    },
+    "task_due": {"da": " (frist {when})", "en": " (due {when})"},
+    "task_outcome_prompt": {
+        "da": "Resultat (skriv – hvis der intet er at sige)",
+        "en": "Outcome (write – if there is nothing to say)",
+    },
+    "convened": {
+        "da": "{meeting} er indkaldt ({place}, {when}). Bedt om at bekræfte: {names}.",
+        "en": "{meeting} has been called ({place}, {when}). Asked to confirm: {names}.",
+    },
     "logged": {
         "da": "Post {seq} tilføjet til loggen for hændelse {nr}.",
         "en": "Entry {seq} added to the log of incident {nr}.",

@@ -166,18 +166,33 @@ class Step(_Model):
 
 
 class Task(_Model):
-    """An outreach task: a staff member contacts a target."""
+    """A task: an outreach task (a staff member contacts a target) or one the chief gave.
+
+    Outreach tasks have a target; the chief's tasks have a ``text`` instead, and may have a
+    due time.
+    """
 
     incident_id: int
     number: int
     assignee: str
-    target_id: str
-    target_name: str
-    group_id: str
+    target_id: str | None
+    target_name: str | None
+    group_id: str | None
     zone: int | None
     status: TaskStatus
     outcome: str | None
     updated_at: datetime
+    text: str | None = None
+    due_at: datetime | None = None
+    created_by: str | None = None
+
+    @property
+    def title(self) -> str:
+        """What the task is about: its target, or the chief's text (shortened)."""
+        if self.target_name:
+            return self.target_name
+        text = " ".join((self.text or "").split())
+        return text if len(text) <= 60 else text[:59].rstrip() + "…"
 
 
 class LogEntry(_Model):

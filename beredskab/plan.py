@@ -91,6 +91,8 @@ def _role_refs(playbook: Playbook) -> Iterator[tuple[str, str]]:
                 yield f"steps[{i}].actions[{j}].role", action.role
     for i, follow in enumerate(playbook.follow_up):
         yield f"follow_up[{i}].role", follow.role
+    for i, meeting in enumerate(playbook.conveneable):
+        yield f"conveneable[{i}].role", meeting.role
     for i, comm in enumerate(playbook.communication):
         yield f"communication[{i}].responsible_role", comm.responsible_role
         if comm.consult_role:

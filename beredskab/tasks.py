@@ -1,7 +1,9 @@
-"""Outreach tasks: which staff member contacts which target, tracked until done.
+"""Tasks: outreach tasks (which staff member contacts which target) and the chief's tasks.
 
-Tasks are created from the directory's standing assignments, filtered by the incident's zone.
-Life cycle: assigned → accepted → done (with outcome); declined → reassigned by the leader.
+Outreach tasks are created from the directory's standing assignments, filtered by the
+incident's zone; the chief's tasks by ``beredskab.incident.chief_tasks``. Both live alike:
+assigned → accepted → done (always with an outcome, "–" when there is nothing to say);
+declined → reassigned by the leader.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.incident.chief_tasks import tell_assignee
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
+from beredskab.security.bounds import InputRefusedError
 from beredskab.storage import Database, Tx
 from playbooks.schema import Playbook, TemplateKind
 
@@ -115,18 +119,23 @@ async def change(
 ) -> TaskChange:
     """Accept, finish (with outcome) or decline a task. Repeating an action changes nothing."""
     if not bounds.valid_id(number):
-        raise NotFoundError(f"incident {incident_id} has no task {number}")
+        raise NotFoundError("incident {nr} has no task {number}", nr=incident_id, number=number)
     if outcome is not None:
-        bounds.text(outcome, field="the outcome")
+        outcome = bounds.text(outcome, field="the outcome").strip() or None
+    if status is TaskStatus.DONE and outcome is None:
+        raise InputRefusedError(
+            "task {number} is done with its outcome: say what came of it, or '–' if nothing",
+            number=number,
+        )
     actor = access.person(plan, actor_id)
     if status not in _TRANSITIONS:
-        raise InvalidStateError(f"a task cannot be set to '{status.value}' directly")
+        raise InvalidStateError("a task cannot be set to '{status}' directly", status=status.value)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
         playbook = plan.playbook(incident.playbook_id)
         task = await tx.tasks.get(incident_id, number)
         if task is None:
-            raise NotFoundError(f"incident {incident_id} has no task {number}")
+            raise NotFoundError("incident {nr} has no task {number}", nr=incident_id, number=number)
         leader_role = playbook.leader_role if playbook else "projektchef"
         if task.assignee != actor.id:
             access.require_role(
@@ -141,10 +150,13 @@ async def change(
             return TaskChange(task=task, changed=False)
         if task.status not in _TRANSITIONS[status]:
             raise InvalidStateError(
-                f"task {number} is {task.status.value}; it cannot become {status.value}"
+                "task {number} is {status}; it cannot become {wanted}",
+                number=number,
+                status=task.status.value,
+                wanted=status.value,
             )
         await tx.tasks.update(incident_id, number, now=tx.now, status=status, outcome=outcome)
-        text = f"Opgave {number} ({task.target_name}): {actor.name} {_VERB[status]} opgaven."
+        text = f"Opgave {number} ({task.title}): {actor.name} {_VERB[status]} opgaven."
         if outcome:
             text += f" Resultat: {outcome}"
         await situation_log.append(
@@ -170,7 +182,7 @@ async def _tell_leader_of_decline(
 ) -> None:
     """A declined task waits for the leader to hand it on: tell them at once."""
     leaders = plan.directory.with_role(playbook.leader_role)
-    what = f"opgave {task.number} ({task.target_name}) er afvist af {who}; giv den videre"
+    what = f"opgave {task.number} ({task.title}) er afvist af {who}; giv den videre"
     values = incident_values(incident, directory=plan.directory, at=tx.now)
     await notify(
         tx,
@@ -200,7 +212,9 @@ async def reassign(
         incident = await require_open(tx, incident_id)
         playbook = plan.playbook(incident.playbook_id)
         if playbook is None:
-            raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+            raise NotFoundError(
+                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+            )
         access.require_role(
             actor,
             [playbook.leader_role],
@@ -211,9 +225,11 @@ async def reassign(
         )
         task = await tx.tasks.get(incident_id, number)
         if task is None:
-            raise NotFoundError(f"incident {incident_id} has no task {number}")
-        if task.status == TaskStatus.DONE:
-            raise InvalidStateError(f"task {number} is already done")
+            raise NotFoundError("incident {nr} has no task {number}", nr=incident_id, number=number)
+        if task.status in (TaskStatus.DONE, TaskStatus.CANCELLED):
+            raise InvalidStateError(
+                "task {number} is already {status}", number=number, status=task.status.value
+            )
         await tx.tasks.update(
             incident_id, number, now=tx.now, status=TaskStatus.ASSIGNED, assignee=new_assignee.id
         )
@@ -222,17 +238,17 @@ async def reassign(
             incident_id=incident_id,
             kind=EntryKind.TASK,
             actor=actor.id,
-            text=f"Opgave {number} ({task.target_name}) givet videre til {new_assignee.name}.",
-        )
-        values = incident_values(incident, directory=plan.directory, at=tx.now)
-        await notify(
-            tx,
-            incident=incident,
-            playbook=playbook,
-            people=[new_assignee],
-            kind=TemplateKind.OUTREACH_TASK,
-            values={**values, "opgave": f"opgave {number}: {task.target_name}"},
+            text=f"Opgave {number} ({task.title}) er givet videre til {new_assignee.name}.",
         )
         updated = await tx.tasks.get(incident_id, number)
+        assert updated is not None
+        await tell_assignee(
+            tx,
+            plan=plan,
+            playbook=playbook,
+            incident=incident,
+            task=updated,
+            person=new_assignee,
+        )
     assert updated is not None
     return updated

@@ -31,6 +31,8 @@ class TemplateKind(StrEnum):
     STAND_DOWN = "stand_down"
     STAFF_CALLOUT = "staff_callout"
     OUTREACH_TASK = "outreach_task"
+    CHIEF_TASK = "chief_task"
+    CONVENE = "convene"
 
 
 class Template(_Frozen):
@@ -106,6 +108,15 @@ class ConveneAction(_Frozen):
     place: str = Field(min_length=1)
 
 
+class Conveneable(_Frozen):
+    """A meeting the leader convenes when needed (source plan §3 "indkalder efter behov")."""
+
+    id: Slug
+    meeting: str = Field(min_length=1, max_length=80)
+    role: Slug
+    place: str = Field(min_length=1, max_length=80)
+
+
 Action = Annotated[NotifyAction | OutreachAction | ConveneAction, Field(discriminator="kind")]
 
 
@@ -170,6 +181,8 @@ class Playbook(_Frozen):
     communication: tuple[Communication, ...] = ()
     situation_picture: SituationPicture
     follow_up: tuple[FollowUp, ...] = ()
+    conveneable: tuple[Conveneable, ...] = ()
+    """Meetings the leader may convene from the incident page, Telegram, API or CLI."""
     templates: dict[TemplateKind, Template]
     templates_en: dict[TemplateKind, Template] = {}
     """Optional English variants, for people whose directory language is ``"en"``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -11,6 +13,7 @@ from beredskab.app import App
 from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, run, step_cli, task_cli
 from beredskab.i18n import status as status_word
 from beredskab.i18n import t
+from beredskab.incident import chief_tasks, convene
 from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
 
 NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
@@ -72,7 +75,7 @@ def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: st
         t(
             key,
             number=task,
-            target=result.task.target_name,
+            target=result.task.title,
             status=status_word(result.task.status.value),
         )
     )
@@ -89,7 +92,9 @@ def task_accept(nr: int, task: int, actor: AsOpt) -> None:
 
 @task_cli.command("done")
 def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
-    """Markér en opgave udført / finish a task with its outcome."""
+    """Markér en opgave udført / finish a task with its outcome ("–" if there is none)."""
+    if outcome is None and sys.stdin.isatty():
+        outcome = typer.prompt(t("task_outcome_prompt"))
     _change_task(nr, task, actor, TaskStatus.DONE, outcome)
 
 
@@ -108,8 +113,8 @@ def task_reassign(
 ) -> None:
     """Giv en opgave videre / reassign a task (leader only)."""
 
-    async def body(app: App) -> Task:
-        return await tasks.reassign(
+    async def body(app: App) -> tuple[Task, str]:
+        moved = await tasks.reassign(
             db=app.db,
             plan=app.plan,
             incident_id=nr,
@@ -118,9 +123,81 @@ def task_reassign(
             to=to,
             channel=CHANNEL,
         )
+        person = app.plan.directory.person(moved.assignee)
+        return moved, person.name if person else moved.assignee
 
-    moved = run(body, deliver=True)
-    typer.echo(t("task", number=task, target=moved.target_name, status=f"→ {moved.assignee}"))
+    moved, name = run(body, deliver=True)
+    typer.echo(t("task_reassigned", number=task, target=moved.title, name=name))
+
+
+@task_cli.command("add")
+def task_add(
+    nr: int,
+    actor: AsOpt,
+    to: Annotated[str, typer.Option("--to", help="Hvem får opgaven (person-id) / assignee")],
+    text: Annotated[str, typer.Option("--text", help="Hvad skal gøres / what to do")],
+    due: Annotated[
+        str | None, typer.Option("--due", help="Frist: minutter (30) eller klokkeslæt (14:30)")
+    ] = None,
+    no_deliver: NoDeliver = False,
+) -> None:
+    """Giv en opgave / give a participant or staff member a task (leader only)."""
+
+    async def body(app: App) -> tuple[Task, str, str]:
+        task = await chief_tasks.create(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            actor_id=actor,
+            assignee_id=to,
+            text=text,
+            channel=CHANNEL,
+            due=due,
+        )
+        person = app.plan.directory.person(task.assignee)
+        now = datetime.now(UTC)
+        when = chief_tasks.local_time(task.due_at, now=now) if task.due_at else ""
+        return task, person.name if person else task.assignee, when
+
+    task, name, when = run(body, deliver=not no_deliver)
+    typer.echo(
+        t("task_added", number=task.number, name=name, due=t("task_due", when=when) if when else "")
+    )
+
+
+@cli.command("convene")
+def convene_cmd(
+    nr: int,
+    meeting: Annotated[str, typer.Argument(help="Mødet fra planen, fx tot eller lokalraad")],
+    actor: AsOpt,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Tid: minutter (30) eller klokkeslæt (19:30)")
+    ] = None,
+    no_deliver: NoDeliver = False,
+) -> None:
+    """Indkald et møde fra planen (TOT, Lokalråd) / convene a meeting (leader only)."""
+
+    async def body(app: App) -> convene.Convened:
+        return await convene.convene(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            actor_id=actor,
+            meeting_id=meeting,
+            channel=CHANNEL,
+            at=at,
+        )
+
+    done = run(body, deliver=not no_deliver)
+    typer.echo(
+        t(
+            "convened",
+            meeting=done.meeting.meeting,
+            place=done.meeting.place,
+            when=done.when,
+            names=", ".join(done.people),
+        )
+    )
 
 
 @cli.command("log")

@@ -168,7 +168,7 @@ def build(
             Section("tidslinje", "Tidslinje", (_timeline(view.log, name, include_sensitive),)),
             Section("bekraeftelser", "Bekræftelser", (_confirmations(view, name),)),
             Section("trin", "Trin", (_steps(view, name),)),
-            Section("opgaver", "Opsøgende opgaver", (_tasks(view, name),)),
+            Section("opgaver", "Opgaver", (_tasks(view, name),)),
             Section("kommunikation", "Kommunikation sendt", (_communications(view, name),)),
             Section("beskeder", "Beskeder", (_deliveries(view),)),
             Section(
@@ -262,8 +262,8 @@ def _tasks(view: Overview, name: _NameFn) -> Table:
             (
                 str(t.number),
                 name(t.assignee),
-                t.target_name,
-                name(t.group_id),
+                t.title,
+                name(t.group_id) if t.group_id else "Projektchefens",
                 str(t.zone) if t.zone else "-",
                 status_word(t.status.value),
                 t.outcome or "",
@@ -275,7 +275,7 @@ def _tasks(view: Overview, name: _NameFn) -> Table:
         ("#", "Medarbejder", "Kontakt", "Gruppe", "Zone", "Status", "Resultat"),
         (4, 16, 18, 14, 6, 10, 32),
         rows,
-        "Ingen opsøgende opgaver.",
+        "Ingen opgaver.",
     )
 
 

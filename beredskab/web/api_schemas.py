@@ -149,18 +149,21 @@ class StepOut(_Out):
 
 
 class TaskOut(_Out):
-    """An outreach task: a staff member contacts a target."""
+    """A task: an outreach task (a staff member contacts a target) or one the chief gave."""
 
     number: int
     assignee: str
     assignee_name: str
-    target_id: str
-    target_name: str
-    group_id: str
+    target_id: str | None = Field(description="Null for a task the chief gave")
+    target_name: str | None = Field(description="Null for a task the chief gave")
+    group_id: str | None = Field(description="Null for a task the chief gave")
     zone: int | None
     status: TaskStatus
     outcome: str | None
     updated_at: UtcDatetime
+    text: str | None = Field(default=None, description="What the chief asked for")
+    due_at: UtcDatetime | None = None
+    created_by: str | None = Field(default=None, description="Who gave the task")
 
     @classmethod
     def of(cls, task: Task, names: dict[str, str]) -> TaskOut:

@@ -329,7 +329,7 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         TaskRow(
             task=t,
             assignee=name_of(plan, t.assignee),
-            group=labels.get(t.group_id, t.group_id),
+            group=labels.get(t.group_id, t.group_id) if t.group_id else "",
             may_change=is_open
             and t.status in (*OPEN_TASK, TaskStatus.DECLINED)
             and (t.assignee == person.id or may.leader),

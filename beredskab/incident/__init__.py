@@ -1,0 +1,1 @@
+"""The incident domain: what happens during an incident, as use cases."""

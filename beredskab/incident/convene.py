@@ -1,0 +1,125 @@
+"""Convening a meeting the plan lists as "indkaldes efter behov" (seed §3: TOT, Lokalråd).
+
+The leader picks one of the playbook's ``conveneable`` meetings and a time; the role's
+members get the convene message on every channel and are asked to confirm, like the
+beredskabsstab a step convenes (``steps.run_actions``): they become confirmation-tracked for
+the incident, so their "OK" (SMS, Telegram button, email link, web) confirms them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from beredskab import access, audit, situation_log
+from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.incident.chief_tasks import local_time, parse_due
+from beredskab.incidents import require_open
+from beredskab.models import EntryKind
+from beredskab.notifications import incident_values, notify
+from beredskab.plan import Plan
+from beredskab.storage import Database
+from playbooks.schema import Conveneable, Playbook, TemplateKind
+
+SOON = "hurtigst muligt"
+"""The time in the message when the leader gives none."""
+
+
+@dataclass(frozen=True)
+class Convened:
+    """What a convening did: the meeting, when, who was asked and how many messages went."""
+
+    meeting: Conveneable
+    when: str
+    people: tuple[str, ...]
+    queued: int
+
+
+def meetings(plan: Plan, playbook_id: str) -> tuple[Conveneable, ...]:
+    """The meetings the leader of this playbook may convene."""
+    playbook = plan.playbook(playbook_id)
+    return playbook.conveneable if playbook else ()
+
+
+async def convene(
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    actor_id: str,
+    meeting_id: str,
+    channel: str,
+    at: str | None = None,
+) -> Convened:
+    """The leader convenes a meeting: its role's members are notified and asked to confirm."""
+    actor = access.person(plan, actor_id)
+    async with access.audited(db), db.transaction() as tx:
+        incident = await require_open(tx, incident_id)
+        playbook = plan.playbook(incident.playbook_id)
+        if playbook is None:
+            raise NotFoundError(
+                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+            )
+        access.require_role(
+            actor,
+            [playbook.leader_role],
+            action="incident.convene",
+            channel=channel,
+            what="convene meetings",
+            incident_id=incident_id,
+        )
+        meeting = _meeting(playbook, meeting_id)
+        people = plan.directory.with_role(meeting.role)
+        if not people:
+            raise InvalidStateError(
+                "nobody holds the role {role} of {meeting}; add people to it in the directory",
+                role=meeting.role,
+                meeting=meeting.meeting,
+            )
+        when = local_time(parse_due(at, now=tx.now), now=tx.now) if at else SOON
+        await tx.incidents.add_confirmations(
+            incident.id, [p.id for p in people], reason=f"convene:{meeting.id}", now=tx.now
+        )
+        extra = (
+            f"{meeting.meeting}, {meeting.place}, {when}. "
+            f"Bekræft at du kommer: svar OK {incident.id} eller tryk Modtaget."
+        )
+        queued = await notify(
+            tx,
+            incident=incident,
+            playbook=playbook,
+            people=people,
+            kind=TemplateKind.CONVENE,
+            values=incident_values(incident, directory=plan.directory, at=tx.now),
+            confirm=True,
+            extra=extra,
+        )
+        names = tuple(p.name for p in people)
+        await situation_log.append(
+            tx,
+            incident_id=incident.id,
+            kind=EntryKind.NOTIFIED,
+            actor=actor.id,
+            text=f"{meeting.meeting} indkaldt af {actor.name} ({meeting.place}, {when}): "
+            f"{', '.join(names)} er bedt om at bekræfte.",
+        )
+        await audit.record(
+            tx,
+            actor=actor.id,
+            action="incident.convene",
+            channel=channel,
+            incident_id=incident.id,
+            detail=f"{meeting.id}: {len(people)} people",
+        )
+    return Convened(meeting=meeting, when=when, people=names, queued=queued)
+
+
+def _meeting(playbook: Playbook, meeting_id: str) -> Conveneable:
+    found = next((m for m in playbook.conveneable if m.id == meeting_id), None)
+    if found is None:
+        raise NotFoundError(
+            "{playbook} has no meeting '{meeting}' to convene; choose one of: {choices}",
+            playbook=playbook.name,
+            meeting=meeting_id[:40],
+            choices=", ".join(m.id for m in playbook.conveneable) or "(none)",
+        )
+    return found
