@@ -42,6 +42,8 @@ NOTICES = frozenset(
         "task_done",
         "task_declined",
         "task_reassigned",
+        "task_given",
+        "convened",
         "note_added",
         "upgraded_to",
         "stood_down",
@@ -53,7 +55,15 @@ NOTICES = frozenset(
     }
 )
 PROBLEMS = frozenset(
-    {"refused_action", "not_possible", "missing_item", "empty_text", "missing_choice"}
+    {
+        "refused_action",
+        "not_possible",
+        "missing_item",
+        "empty_text",
+        "missing_choice",
+        "outcome_needed",
+        "refused_input",
+    }
 )
 
 

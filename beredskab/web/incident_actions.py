@@ -17,7 +17,9 @@ from starlette.datastructures import FormData
 
 from beredskab import acknowledgements, activation, report, situation_log, standdown, steps, tasks
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.incident import chief_tasks, convene
 from beredskab.models import ConfirmationStatus, EntryKind, Incident, TaskStatus
+from beredskab.security.bounds import InputRefusedError
 from beredskab.web import incident_view
 from beredskab.web.incident_view import CHANNEL, OPEN_TASK
 from beredskab.web.session import Viewer, app_of, checked_form, page, viewer
@@ -52,11 +54,18 @@ def back(incident_id: int, *, ok: str = "", problem: str = "", anchor: str = "")
 
 
 async def act(
-    request: Request, incident_id: int, anchor: str, action: Callable[[], Awaitable[str]]
+    request: Request,
+    incident_id: int,
+    anchor: str,
+    action: Callable[[], Awaitable[str]],
+    *,
+    refused_input: str = "refused_input",
 ) -> Response:
     """Run a use case; back to the page with its notice, or with what went wrong."""
     try:
         notice = await action()
+    except InputRefusedError:
+        return back(incident_id, problem=refused_input, anchor=anchor)
     except NotAuthorisedError:
         return back(incident_id, problem="refused_action", anchor=anchor)
     except InvalidStateError:
@@ -137,7 +146,7 @@ async def change_task(
         )
         return notice
 
-    return await act(request, incident_id, "opgaver", run)
+    return await act(request, incident_id, "opgaver", run, refused_input="outcome_needed")
 
 
 @router.post("/haendelse/{incident_id:id}/opgave/{number:id}/videre")
@@ -163,6 +172,57 @@ async def reassign_task(
         return "task_reassigned"
 
     return await act(request, incident_id, "opgaver", run)
+
+
+@router.post("/haendelse/{incident_id:id}/opgave")
+async def give_task(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """The leader gives a participant or staff member a task (text, optional due time)."""
+    app = app_of(request)
+    to, text = field(form, "til", 64), field(form, "tekst", chief_tasks.TASK_TEXT_CHARS)
+    if not to:
+        return back(incident_id, problem="missing_choice", anchor="opgaver")
+    if not text:
+        return back(incident_id, problem="empty_text", anchor="opgaver")
+    due = field(form, "frist", 20) or None
+
+    async def run() -> str:
+        await chief_tasks.create(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            actor_id=who.person.id,
+            assignee_id=to,
+            text=text,
+            channel=CHANNEL,
+            due=due,
+        )
+        return "task_given"
+
+    return await act(request, incident_id, "opgaver", run)
+
+
+@router.post("/haendelse/{incident_id:id}/indkald")
+async def convene_meeting(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """The leader convenes one of the plan's meetings (TOT, Lokalråd)."""
+    app = app_of(request)
+    meeting = field(form, "moede", 64)
+    if not meeting:
+        return back(incident_id, problem="missing_choice", anchor="indkald")
+    at = field(form, "tid", 20) or None
+
+    async def run() -> str:
+        await convene.convene(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            actor_id=who.person.id,
+            meeting_id=meeting,
+            channel=CHANNEL,
+            at=at,
+        )
+        return "convened"
+
+    return await act(request, incident_id, "indkald", run)
 
 
 @router.post("/haendelse/{incident_id:id}/log")

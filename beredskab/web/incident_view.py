@@ -29,7 +29,7 @@ from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from contacts.models import Person
 from notifier.types import DeliveryStatus
-from playbooks.schema import Playbook
+from playbooks.schema import Conveneable, Playbook
 
 CHANNEL = "web"
 LIVE = (
@@ -98,6 +98,9 @@ class TaskRow:
     assignee: str
     group: str
     may_change: bool
+    given_by: str = ""
+    """Who gave a chief's task (empty for outreach tasks)."""
+    due: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +168,10 @@ class IncidentView:
     """How many each audience reaches for this incident, by audience id."""
     audiences: tuple[str, ...]
     templates: tuple[str, ...]
+    everyone: tuple[Person, ...] = ()
+    """Who the leader can give a task to: every person in the directory, by name."""
+    meetings: tuple[Conveneable, ...] = ()
+    """The playbook's meetings the leader may convene (TOT, Lokalråd)."""
 
 
 def name_of(plan: Plan, person_id: str | None) -> str:
@@ -330,6 +337,8 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
             task=t,
             assignee=name_of(plan, t.assignee),
             group=labels.get(t.group_id, t.group_id) if t.group_id else "",
+            given_by=name_of(plan, t.created_by),
+            due=local(t.due_at, date=True) if t.due_at else "",
             may_change=is_open
             and t.status in (*OPEN_TASK, TaskStatus.DECLINED)
             and (t.assignee == person.id or may.leader),
@@ -369,6 +378,8 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         reach=reach,
         audiences=tuple(communications.AUDIENCES),
         templates=tuple(t.value for t in communications.TEMPLATES),
+        everyone=tuple(sorted(plan.directory.people, key=lambda p: p.name)),
+        meetings=playbook.conveneable if playbook else (),
     )
 
 

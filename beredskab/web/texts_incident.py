@@ -84,21 +84,41 @@ TEXTS: dict[str, dict[Language, str]] = {
     "step_done_button": {"da": "Markér udført", "en": "Mark done"},
     "step_skip_button": {"da": "Spring over", "en": "Skip"},
     # Outreach tasks
-    "tasks_title": {"da": "Opsøgende kontakt", "en": "Outreach"},
+    "tasks_title": {"da": "Opgaver", "en": "Tasks"},
     "task_assigned": {"da": "Tildelt", "en": "Assigned"},
     "task_accepted": {"da": "I gang", "en": "In progress"},
     "task_done": {"da": "Udført", "en": "Done"},
     "task_declined": {"da": "Afvist", "en": "Declined"},
     "task_cancelled": {"da": "Annulleret", "en": "Cancelled"},
     "outcome_label": {"da": "Resultat", "en": "Outcome"},
-    "outcome_optional": {"da": "Resultat (frivilligt)", "en": "Outcome (optional)"},
+    "outcome_optional": {
+        "da": "Resultat (skal skrives ved Udført; skriv – hvis der intet er)",
+        "en": "Outcome (needed for Done; write – if there is nothing to say)",
+    },
+    "task_from_chief": {"da": "Fra {name}", "en": "From {name}"},
+    "task_due_at": {"da": "frist {time}", "en": "due {time}"},
+    "task_give_title": {"da": "Giv en opgave", "en": "Give a task"},
+    "task_give_to": {"da": "Til", "en": "To"},
+    "task_give_text": {"da": "Hvad skal gøres?", "en": "What should be done?"},
+    "task_give_due": {
+        "da": "Frist (minutter, fx 30, eller klokkeslæt, fx 14:30; frivillig)",
+        "en": "Due (minutes, e.g. 30, or a clock time, e.g. 14:30; optional)",
+    },
+    "task_give_button": {"da": "Giv opgaven", "en": "Give the task"},
+    "convene_title": {"da": "Indkald efter behov", "en": "Convene when needed"},
+    "convene_meeting": {"da": "Møde", "en": "Meeting"},
+    "convene_at": {
+        "da": "Tidspunkt (klokkeslæt, fx 19:30, eller minutter; tomt = hurtigst muligt)",
+        "en": "Time (clock time, e.g. 19:30, or minutes; empty = as soon as possible)",
+    },
+    "convene_button": {"da": "Indkald", "en": "Convene"},
     "task_change": {"da": "Opdatér opgaven", "en": "Update the task"},
     "task_accept_button": {"da": "Jeg tager den", "en": "I will do it"},
     "task_done_button": {"da": "Udført", "en": "Done"},
     "task_decline_button": {"da": "Kan ikke", "en": "Cannot"},
     "reassign_to": {"da": "Giv opgaven videre til", "en": "Hand the task to"},
     "reassign_button": {"da": "Giv videre", "en": "Hand over"},
-    "no_tasks": {"da": "Ingen opsøgende opgaver endnu.", "en": "No outreach tasks yet."},
+    "no_tasks": {"da": "Ingen opgaver endnu.", "en": "No tasks yet."},
     # Situation log
     "log_title": {"da": "Situationslog", "en": "Situation log"},
     "log_withheld": {
@@ -224,6 +244,14 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "The task is declined; the chief hands it on.",
     },
     "done_task_reassigned": {"da": "Opgaven er givet videre.", "en": "The task was handed on."},
+    "done_task_given": {
+        "da": "Opgaven er givet og sendt til modtageren.",
+        "en": "The task is given and sent to the assignee.",
+    },
+    "done_convened": {
+        "da": "Indkaldelsen er sendt; de indkaldte er bedt om at bekræfte.",
+        "en": "The meeting is called; those called are asked to confirm.",
+    },
     "done_note_added": {"da": "Posten er tilføjet loggen.", "en": "The entry was added."},
     "done_upgraded_to": {
         "da": "Hændelsen er opgraderet. Nye deltagere får besked.",
@@ -262,6 +290,17 @@ TEXTS: dict[str, dict[Language, str]] = {
     "problem_missing_choice": {
         "da": "Vælg en af mulighederne.",
         "en": "Choose one of the options.",
+    },
+    "problem_outcome_needed": {
+        "da": "En udført opgave skal have et resultat. Skriv det, eller skriv – hvis der "
+        "intet er at sige.",
+        "en": "A finished task needs an outcome. Write it, or write – if there is nothing to say.",
+    },
+    "problem_refused_input": {
+        "da": "Det kunne ikke bruges: en frist skrives som minutter (30) eller klokkeslæt "
+        "(14:30), og teksten må ikke være tom eller for lang.",
+        "en": "That could not be used: a due time is minutes (30) or a clock time (14:30), "
+        "and the text must be neither empty nor too long.",
     },
     "problem_missing_police_case": {
         "da": "Skriv politiets journalnummer.",
