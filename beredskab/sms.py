@@ -128,8 +128,8 @@ USAGE: dict[str, tuple[str, str]] = {
         "Send LOG followed by the text, e.g. LOG police have arrived.",
     ),
     "OPGAVE": (
-        "Skriv OPGAVE <nr> OK, OPGAVE <nr> UDFØRT [resultat] eller OPGAVE <nr> NEJ.",
-        "Send TASK <no> OK, TASK <no> DONE [outcome] or TASK <no> NO.",
+        "Skriv OPGAVE <nr> OK, OPGAVE <nr> UDFØRT <resultat> eller OPGAVE <nr> NEJ.",
+        "Send TASK <no> OK, TASK <no> DONE <outcome> or TASK <no> NO.",
     ),
     "AFSLUT": (
         "Skriv AFSLUT <nr> <PIN>, fx AFSLUT 4 1234.",

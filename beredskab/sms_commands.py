@@ -29,6 +29,7 @@ from beredskab.i18n import status as status_word
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from beredskab.notifications import LOCAL_TZ
 from beredskab.preparedness import answers as preparedness
+from beredskab.security.bounds import InputRefusedError
 from beredskab.sms_texts import text
 from beredskab.storage import Tx
 from contacts.models import Person
@@ -324,10 +325,12 @@ async def _task(ctx: _Ctx, command: sms.TaskAction) -> _Answer:
         )
     except NotAuthorisedError:
         return ctx.error("refused_task", "task: refused", number=command.number)
+    except InputRefusedError:
+        return ctx.error("task_outcome", "task: outcome missing", number=command.number)
     values = {
         "number": command.number,
         "nr": incident.id,
-        "target": result.task.target_name,
+        "target": result.task.title,
         "status": status_word(result.task.status.value, ctx.lang),
     }
     key = "task" if result.changed else "task_same"

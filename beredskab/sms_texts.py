@@ -65,6 +65,12 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "Opgave {number} var allerede {status}; intet ændret.",
         "en": "Task {number} was already {status}; nothing changed.",
     },
+    "task_outcome": {
+        "da": "Skriv resultatet: OPGAVE {number} UDFØRT <resultat>, eller OPGAVE {number} "
+        "UDFØRT - hvis der intet er at sige.",
+        "en": "Write the outcome: TASK {number} DONE <outcome>, or TASK {number} DONE - if "
+        "there is nothing to say.",
+    },
     "no_task": {
         "da": "Ingen opgave {number} i en aktiv hændelse.",
         "en": "No task {number} in an active incident.",

@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import AiogramError, TelegramRetryAfter
 from aiogram.types import BotCommand
 
-from beredskab.bot import activate, callbacks, commands, errors, preparedness, start
+from beredskab.bot import activate, callbacks, chief, commands, errors, preparedness, start
 from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
@@ -47,6 +47,12 @@ COMMANDS = (
     ("status", "Åbne hændelser, eller /status <nr>", "Open incidents, or /status <no>"),
     ("log", "Skriv i situationsloggen", "Write in the situation log"),
     ("opgaver", "Mine åbne opgaver", "My open tasks"),
+    ("opgave", "Giv en opgave (projektchef)", "Give a task (project manager)"),
+    (
+        "indkald",
+        "Indkald TOT eller Lokalråd (projektchef)",
+        "Call TOT or Lokalråd (project manager)",
+    ),
     ("afslut", "Afblæs en hændelse", "Stand an incident down"),
     (
         "beredskab",
@@ -71,6 +77,7 @@ def build_dispatcher(app: App) -> Dispatcher:
     dp.include_routers(
         start.build(),
         activate.build(),
+        chief.build(),
         preparedness.build(),
         callbacks.build(),
         commands.build(),

@@ -52,6 +52,32 @@ def parse_due(value: str, *, now: datetime) -> datetime:
     return due.astimezone(now.tzinfo)
 
 
+async def require_leader(
+    *, db: Database, plan: Plan, incident_id: int, actor_id: str, action: str, channel: str
+) -> Playbook:
+    """The open incident's playbook if the actor leads it; an audited refusal if not.
+
+    Dialogues (Telegram) ask this first, so a non-leader is told before typing a task.
+    """
+    actor = access.person(plan, actor_id)
+    async with access.audited(db), db.transaction() as tx:
+        incident = await require_open(tx, incident_id)
+        playbook = plan.playbook(incident.playbook_id)
+        if playbook is None:
+            raise NotFoundError(
+                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+            )
+        access.require_role(
+            actor,
+            [playbook.leader_role],
+            action=action,
+            channel=channel,
+            what="lead this incident",
+            incident_id=incident_id,
+        )
+    return playbook
+
+
 async def create(
     *,
     db: Database,
