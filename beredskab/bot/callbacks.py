@@ -24,6 +24,7 @@ from beredskab.bot.texts import t
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
 from beredskab.models import ActionToken, ConfirmationStatus, StepStatus, TaskStatus
+from beredskab.security.bounds import InputRefusedError
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -149,26 +150,31 @@ async def _ask_outcome(
     )
     await callback.answer()
     if message is not None:
-        await message.answer(
-            t("task_ask_outcome", language, number=number, target=task.target_name)
-        )
+        await message.answer(t("task_ask_outcome", language, number=number, target=task.title))
 
 
 async def outcome(message: Message, app: App, person: Person, state: FSMContext, bot: Bot) -> None:
     """The outcome text: the task is done."""
     data = await state.get_data()
-    await state.clear()
     number = int(data["number"])
-    change = await tasks.change(
-        db=app.db,
-        plan=app.plan,
-        incident_id=int(data["incident"]),
-        number=number,
-        actor_id=person.id,
-        status=TaskStatus.DONE,
-        channel=CHANNEL,
-        outcome=(message.text or "").strip(),
-    )
+    try:
+        change = await tasks.change(
+            db=app.db,
+            plan=app.plan,
+            incident_id=int(data["incident"]),
+            number=number,
+            actor_id=person.id,
+            status=TaskStatus.DONE,
+            channel=CHANNEL,
+            outcome=(message.text or "").strip(),
+        )
+    except InputRefusedError:  # no outcome: ask again, the dialogue stays open
+        async with app.db.transaction() as tx:
+            task = await tx.tasks.get(int(data["incident"]), number)
+        title = task.title if task else ""
+        await message.answer(t("task_ask_outcome", person.language, number=number, target=title))
+        return
+    await state.clear()
     if data.get("chat") and data.get("message"):
         with suppress(TelegramBadRequest):
             await bot.edit_message_reply_markup(
@@ -178,7 +184,7 @@ async def outcome(message: Message, app: App, person: Person, state: FSMContext,
     status = status_word(change.task.status.value, language)
     key = "task" if change.changed else "task_same"
     await message.answer(
-        i18n.t(key, language, number=number, target=change.task.target_name, status=status)
+        i18n.t(key, language, number=number, target=change.task.title, status=status)
         + (t("task_outcome_logged", language) if change.changed else "")
     )
 

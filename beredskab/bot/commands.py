@@ -108,8 +108,7 @@ def _describe(app: App, view: report.Overview, language: Language) -> tuple[str,
     for task in open_tasks[:MAX_LISTED]:
         who = names.get(task.assignee, task.assignee)
         lines.append(
-            f"  {task.number}. {who} → {task.target_name} "
-            f"({status_word(task.status.value, language)})"
+            f"  {task.number}. {who} → {task.title} ({status_word(task.status.value, language)})"
         )
     if len(open_tasks) > MAX_LISTED:
         lines.append(t("status_more", language, count=len(open_tasks) - MAX_LISTED))
@@ -195,10 +194,23 @@ async def my_tasks(message: Message, app: App, person: Person, language: Languag
             language,
             nr=task.incident_id,
             number=task.number,
-            target=task.target_name,
+            target=task.title,
             zone=zone,
             status=status_word(task.status.value, language),
         )
+        if task.text is not None:
+            giver = app.plan.directory.person(task.created_by or "")
+            due = task.due_at.astimezone(LOCAL_TZ).strftime(" (%H:%M)") if task.due_at else ""
+            line = t(
+                "task_line_chief",
+                language,
+                nr=task.incident_id,
+                number=task.number,
+                by=giver.name if giver else task.created_by,
+                text=task.text,
+                due=due,
+                status=status_word(task.status.value, language),
+            )
         await message.answer(line, reply_markup=markup)
 
 

@@ -173,6 +173,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Incident {nr}, task {number}: contact {target}{zone}. Status: {status}.",
     },
     "task_zone": {"da": ", zone {zone}", "en": ", zone {zone}"},
+    "task_line_chief": {
+        "da": "Hændelse {nr}, opgave {number} fra {by}: {text}{due}. Status: {status}.",
+        "en": "Incident {nr}, task {number} from {by}: {text}{due}. Status: {status}.",
+    },
     # /afslut
     "close_usage": {
         "da": "Skriv /afslut eller /afslut <nr>.",
@@ -232,9 +236,11 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "task_ask_outcome": {
         "da": "Skriv resultatet af opgave {number} ({target}) som din næste besked, "
-        "fx 'Talt med varmemesteren, alt roligt'. /annuller fortryder.",
+        "fx 'Talt med varmemesteren, alt roligt', eller – hvis der intet er at sige. "
+        "/annuller fortryder.",
         "en": "Write the outcome of task {number} ({target}) as your next message, "
-        "e.g. 'Spoke to the caretaker, all calm'. /annuller undoes.",
+        "e.g. 'Spoke to the caretaker, all calm', or – if there is nothing to say. "
+        "/annuller undoes.",
     },
     "task_outcome_logged": {
         "da": " Resultatet er skrevet i loggen.",

@@ -69,9 +69,7 @@ def status(
     typer.echo(f"  Opgaver: {len(view.tasks)}")
     for task in view.tasks:
         who = names.get(task.assignee, task.assignee)
-        typer.echo(
-            f"    {task.number:2} {status_word(task.status.value):10} {who} → {task.target_name}"
-        )
+        typer.echo(f"    {task.number:2} {status_word(task.status.value):10} {who} → {task.title}")
     pending = sum(d.status.value in ("queued", "sending") for d in view.deliveries)
     typer.echo(f"  Beskeder: {len(view.deliveries)} ({pending} i kø)")
 
