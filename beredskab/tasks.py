@@ -122,11 +122,6 @@ async def change(
         raise NotFoundError("incident {nr} has no task {number}", nr=incident_id, number=number)
     if outcome is not None:
         outcome = bounds.text(outcome, field="the outcome").strip() or None
-    if status is TaskStatus.DONE and outcome is None:
-        raise InputRefusedError(
-            "task {number} is done with its outcome: say what came of it, or '–' if nothing",
-            number=number,
-        )
     actor = access.person(plan, actor_id)
     if status not in _TRANSITIONS:
         raise InvalidStateError("a task cannot be set to '{status}' directly", status=status.value)
@@ -148,6 +143,11 @@ async def change(
             )
         if task.status == status:
             return TaskChange(task=task, changed=False)
+        if status is TaskStatus.DONE and outcome is None:
+            raise InputRefusedError(
+                "task {number} is done with its outcome: say what came of it, or '–' if nothing",
+                number=number,
+            )
         if task.status not in _TRANSITIONS[status]:
             raise InvalidStateError(
                 "task {number} is {status}; it cannot become {wanted}",

@@ -26,7 +26,7 @@ SECTIONS = {
     "tidslinje": "Tidslinje",
     "bekraeftelser": "Bekræftelser",
     "trin": "Trin",
-    "opgaver": "Opsøgende opgaver",
+    "opgaver": "Opgaver",
     "kommunikation": "Kommunikation sendt",
     "kontrol": "Kontrol af loggen (hash-kæde)",
 }
