@@ -42,7 +42,7 @@ def parse_due(value: str, *, now: datetime) -> datetime:
     clock = _CLOCK.fullmatch(value)
     if clock is None:
         raise InputRefusedError(
-            "the due time is minutes from now (30) or a clock time (14:30), not {value!r}",
+            "the due time is minutes from now (30) or a clock time (14:30), not '{value}'",
             value=value[:20],
         )
     local = now.astimezone(LOCAL_TZ)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from beredskab import acknowledgements, activation, escalation, tasks
+from beredskab import acknowledgements, activation, escalation, report, tasks
 from beredskab.errors import NotAuthorisedError, NotFoundError
 from beredskab.incident import chief_tasks, convene
 from beredskab.models import ConfirmationStatus, TaskStatus
@@ -278,3 +278,27 @@ async def test_only_the_leader_convenes_and_only_the_plans_meetings(
     async with db.transaction() as tx:
         refused = [a for a in await tx.audit.list(incident_id=nr) if not a.allowed]
     assert [(a.actor, a.action) for a in refused] == [(SSP, "incident.convene")]
+
+
+async def test_the_report_lists_the_chiefs_task_with_its_outcome(db: Database, plan: Plan) -> None:
+    nr = await _incident(db, plan)
+    number = await _give(db, plan, nr, text="Tjek skolens forældreintra")
+    await tasks.change(
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        number=number,
+        actor_id=STAFF,
+        status=TaskStatus.DONE,
+        channel="sms",
+        outcome="Besked lagt ud kl. 3",
+    )
+    view = await report.overview(db=db, incident_id=nr)
+    names = {p.id: p.name for p in plan.directory.people}
+    text = report.render(
+        view, fmt=report.Format.MARKDOWN, names=names, include_sensitive=False
+    ).decode()
+    section = text[text.index("Opgaver") :]
+    row = next(line for line in section.splitlines() if "Tjek skolens forældreintra" in line)
+    assert "Amira Hassan" in row and "Projektchefens" in row and "Besked lagt ud kl. 3" in row
+    assert f"Opgave {number} givet til Amira Hassan: Tjek skolens forældreintra" in text
