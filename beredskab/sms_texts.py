@@ -120,9 +120,9 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "failed": {"da": "Ikke udført: {detail}", "en": "Not done: {detail}"},
     "help": {
         "da": "AKTIVER <gruppe> <PIN> [tekst]; OK [nr]; NEJ [nr]; JA; STATUS [nr]; LOG <tekst>; "
-        "OPGAVE <nr> OK|UDFØRT|NEJ [resultat]; AFSLUT <nr> <PIN>",
+        "OPGAVE <nr> OK|NEJ|UDFØRT <resultat>; AFSLUT <nr> <PIN>",
         "en": "ACTIVATE <group> <PIN> [text]; OK [no]; NO [no]; YES; STATUS [no]; LOG <text>; "
-        "TASK <no> OK|DONE|NO [outcome]; CLOSE <no> <PIN>",
+        "TASK <no> OK|NO|DONE <outcome>; CLOSE <no> <PIN>",
     },
 }
 

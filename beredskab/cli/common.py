@@ -28,7 +28,7 @@ cli = typer.Typer(
 plan_cli = typer.Typer(help="Planen / the plan.", no_args_is_help=True)
 db_cli = typer.Typer(help="Databasen / the database.", no_args_is_help=True)
 step_cli = typer.Typer(help="Planens trin / plan steps.", no_args_is_help=True)
-task_cli = typer.Typer(help="Opsøgende opgaver / outreach tasks.", no_args_is_help=True)
+task_cli = typer.Typer(help="Opgaver / tasks (outreach and the chief's).", no_args_is_help=True)
 cli.add_typer(plan_cli, name="plan")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(step_cli, name="step")
