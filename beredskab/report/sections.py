@@ -204,6 +204,8 @@ def _reason(reason: str, name: _NameFn) -> str:
         return f"stedfortræder for {name(ref)}"
     if kind == "step":
         return f"trin {ref}"
+    if kind == "convene":
+        return f"indkaldt ({ref})"
     return reason
 
 

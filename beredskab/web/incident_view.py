@@ -206,6 +206,10 @@ def _reason(plan: Plan, view: report.Overview, reason: str) -> tuple[str, str]:
         return "reason_step", step.title if step else ref
     if kind == "deputy":
         return "reason_deputy", name_of(plan, ref)
+    if kind == "convene":
+        playbook = plan.playbook(view.incident.playbook_id)
+        meeting = next((m for m in playbook.conveneable if m.id == ref), None) if playbook else None
+        return "reason_convene", meeting.meeting if meeting else ref
     return "", ""
 
 

@@ -57,6 +57,7 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "Asked to confirm in the step: {about}",
     },
     "reason_deputy": {"da": "Stedfortræder for {about}", "en": "Deputy for {about}"},
+    "reason_convene": {"da": "Indkaldt til {about}", "en": "Called to {about}"},
     "channels_of": {"da": "Beskeder til {name}", "en": "Messages to {name}"},
     "channel_sms": {"da": "SMS", "en": "SMS"},
     "channel_email": {"da": "E-mail", "en": "Email"},

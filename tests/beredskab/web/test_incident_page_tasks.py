@@ -83,6 +83,9 @@ async def test_the_chief_convenes_tot_from_the_page(site: Site) -> None:
     sent = [d for d in await deliveries(site.app.db, nr) if d.template == "convene"]
     assert {d.person_id for d in sent} == {"jonas-bech", "hanne-storm"}
     assert all("Infohuset, kl. 19:30" in d.text for d in sent)
+    board = section((await site.client.get(page)).text, "bekraeftelser")
+    assert 'data-person="jonas-bech" data-state="pending"' in board
+    assert "Indkaldt til TOT (infohus-samarbejde)" in board
 
 
 async def test_others_see_no_chief_forms_and_are_refused(site: Site) -> None:
