@@ -20,6 +20,7 @@ from beredskab.web import (
     incident_actions,
     incident_comms,
     pages,
+    plan,
     preparedness,
     readiness,
     signin,
@@ -60,6 +61,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(incident_comms.router, include_in_schema=False)
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
+    web.include_router(plan.router, include_in_schema=False)
     web.include_router(api.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
