@@ -28,7 +28,9 @@ def test_bundled_plan_is_valid_and_versioned(tmp_path: Path) -> None:
     copied = load_plan(playbooks_dir=plans, directory_file=directory)
     assert bundled.version == copied.version and len(bundled.version) == 12
     text = (plans / "gruppe-2.toml").read_text(encoding="utf-8")
-    (plans / "gruppe-2.toml").write_text(text.replace('name = "Beredskabsgruppe 2"', 'name = "Gruppe 2"', 1))
+    (plans / "gruppe-2.toml").write_text(
+        text.replace('name = "Beredskabsgruppe 2"', 'name = "Gruppe 2"', 1)
+    )
     assert load_plan(playbooks_dir=plans, directory_file=directory).version != bundled.version
 
 
