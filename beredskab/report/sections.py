@@ -38,6 +38,7 @@ KIND = {
     EntryKind.DECISION: "beslutning",
     EntryKind.MEDIA: "medier",
     EntryKind.CORRECTION: "rettelse",
+    EntryKind.DUTY: "pligt",
     EntryKind.CLOSED: "afsluttet",
 }
 DELIVERY_STATUS = {

@@ -1,0 +1,1 @@
+"""The incident domain: use cases that run within one incident."""
