@@ -36,6 +36,8 @@ class Tick:
     actor: str
     at: datetime
     seq: int
+    text: str
+    """The duty's text as the entry recorded it."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,7 @@ def ticks(log: Sequence[LogEntry]) -> dict[str, Tick]:
             actor=entry.actor,
             at=entry.created_at,
             seq=entry.seq,
+            text=entry.text[match.end() :],
         )
     return found
 
@@ -150,5 +153,12 @@ async def set_duty(
             incident_id=incident_id,
             detail=f"duty {duty.id}",
         )
-    tick = Tick(duty_id=duty.id, done=done, actor=actor.id, at=entry.created_at, seq=entry.seq)
+    tick = Tick(
+        duty_id=duty.id,
+        done=done,
+        actor=actor.id,
+        at=entry.created_at,
+        seq=entry.seq,
+        text=" ".join(duty.text.split()),
+    )
     return DutyChange(state=DutyState(duty, tick), changed=True, entry=entry)
