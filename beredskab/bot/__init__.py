@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import AiogramError, TelegramRetryAfter
 from aiogram.types import BotCommand
 
-from beredskab.bot import activate, callbacks, commands, errors, preparedness, start
+from beredskab.bot import activate, callbacks, commands, duties, errors, preparedness, start
 from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
@@ -47,6 +47,7 @@ COMMANDS = (
     ("status", "Åbne hændelser, eller /status <nr>", "Open incidents, or /status <no>"),
     ("log", "Skriv i situationsloggen", "Write in the situation log"),
     ("opgaver", "Mine åbne opgaver", "My open tasks"),
+    ("pligter", "Lederens pligter (§3) i en hændelse", "The leader's duties (§3) in an incident"),
     ("afslut", "Afblæs en hændelse", "Stand an incident down"),
     (
         "beredskab",
@@ -72,6 +73,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         start.build(),
         activate.build(),
         preparedness.build(),
+        duties.build(),
         callbacks.build(),
         commands.build(),
         errors.build(),
