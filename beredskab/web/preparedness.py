@@ -70,10 +70,15 @@ _PAGE: dict[str, dict[Language, str]] = {
         "en": "I have read the preparedness plan and take part as it describes.",
     },
     "version": {"da": "Planversion", "en": "Plan version"},
-    "read_pdf": {"da": "Læs hele planen (PDF)", "en": "Read the whole plan (PDF, Danish)"},
+    "read_intro": {
+        "da": "Læs planen, før du bekræfter:",
+        "en": "Read the plan before you confirm:",
+    },
+    "read_or": {"da": "eller", "en": "or"},
+    "read_pdf": {"da": "hele planen som PDF", "en": "the whole plan as PDF (Danish)"},
     "read_web": {
-        "da": "Læs planen på siden (log ind)",
-        "en": "Read the plan on the web (sign in)",
+        "da": "planen på siden (log ind)",
+        "en": "the plan on the web (sign in)",
     },
     "signoff_button": {
         "da": "Jeg har læst planen og deltager",
@@ -122,6 +127,8 @@ def _context(view: TokenView, token: str) -> dict[str, Any]:
             "details": [(w("version"), view.request.round)],
             "button": w("signoff_button"),
             "hint": w("signoff_hint"),
+            "plan_intro": w("read_intro"),
+            "plan_or": w("read_or"),
             "plan_links": [
                 (w("read_pdf"), f"{token}/plan.pdf"),
                 (w("read_web"), PLAN_PATH),
