@@ -14,6 +14,7 @@ from beredskab.errors import BeredskabError
 from beredskab.i18n import t
 from beredskab.plan import load_plan
 from beredskab.report import plan as plan_view
+from beredskab.report import plan_document
 
 
 @plan_cli.command("show")
@@ -35,7 +36,7 @@ def plan_show(
         )
     except BeredskabError as exc:
         fail(t("error", message=str(exc)))
-    content = plan_view.render(plan_view.build(plan), fmt)
+    content = plan_document.render(plan_view.build(plan), fmt)
     if output is None:
         if fmt is plan_view.Format.PDF:
             fail("PDF needs --output FILE (it is not text)")

@@ -12,6 +12,7 @@ from beredskab.i18n import Language
 from beredskab.notifications import LOCAL_TZ
 from beredskab.preparedness.signoff import signoff_status
 from beredskab.report import plan as plan_view
+from beredskab.report import plan_document
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 
 router = APIRouter()
@@ -65,7 +66,7 @@ async def plan_pdf(request: Request, who: Annotated[Viewer, Depends(viewer)]) ->
     """The whole running plan as a PDF document."""
     app = app_of(request)
     view = plan_view.build(app.plan)
-    content = plan_view.render(view, plan_view.Format.PDF)
+    content = plan_document.render(view, plan_view.Format.PDF)
     headers = {
         **HEADERS,
         "Content-Disposition": f'inline; filename="{PDF_NAME.format(version=view.version)}"',

@@ -16,6 +16,7 @@ from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError, TokenView
 from beredskab.preparedness.requests import PLAN_PATH, SIGNOFF
 from beredskab.report import plan as plan_view
+from beredskab.report import plan_document
 from beredskab.web.ack import HEADERS, MAX_TOKEN_CHARS, templates
 
 if TYPE_CHECKING:
@@ -170,7 +171,7 @@ async def plan_pdf(request: Request, token: str) -> Response:
         return _refused(request, exc.refusal)
     if view.request.kind != SIGNOFF:
         return _refused(request, Refusal.UNKNOWN)
-    content = plan_view.render(plan_view.build(app.plan), plan_view.Format.PDF)
+    content = plan_document.render(plan_view.build(app.plan), plan_view.Format.PDF)
     return Response(content, media_type="application/pdf", headers=HEADERS)
 
 

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from beredskab.plan import Plan
 from beredskab.report import plan as plan_view
+from beredskab.report import plan_document
 from tests.beredskab.helpers import STAFF
 from tests.beredskab.web.site import Site
 
@@ -117,8 +118,8 @@ async def test_the_plan_as_pdf_reads_back_whole(site: Site) -> None:
 
 def test_markdown_and_html_come_from_the_same_preparation(site: Site) -> None:
     view = plan_view.build(site.app.plan)
-    markdown = plan_view.render(view, plan_view.Format.MARKDOWN).decode()
-    standalone = html.unescape(plan_view.render(view, plan_view.Format.HTML).decode())
+    markdown = plan_document.render(view, plan_view.Format.MARKDOWN).decode()
+    standalone = html.unescape(plan_document.render(view, plan_view.Format.HTML).decode())
     for text in (markdown, standalone):
         assert "Planversion" in text and view.version in text
         assert "Pligter (§3)" in text and "Roller i kontaktlisten" in text
