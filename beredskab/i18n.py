@@ -99,6 +99,11 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "The preparedness plan has changed (version {version}). Reply YES once you have "
         "read it and will take part as described.",
     },
+    "prep_plan_link": {
+        "da": "Læs hele planen her: {link}",
+        "en": "Read the whole plan here: {link}",
+    },
+    "prep_plan_link_sms": {"da": "Planen: {link}", "en": "The plan: {link}"},
     "prep_verify_subject": {
         "da": "Beredskabet: er dine kontaktoplysninger rigtige?",
         "en": "Preparedness: are your contact details right?",

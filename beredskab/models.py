@@ -67,6 +67,7 @@ class EntryKind(StrEnum):
     DECISION = "decision"
     MEDIA = "media"
     CORRECTION = "correction"
+    DUTY = "duty"
     CLOSED = "closed"
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from beredskab.errors import PlanInvalidError
 from contacts.directory import Directory
@@ -68,11 +70,25 @@ def load_plan(*, playbooks_dir: Path | None, directory_file: Path | None) -> Pla
 
 
 def plan_version(playbook_set: PlaybookSet) -> str:
-    """A short hash of the playbook files: incidents and sign-offs refer to it."""
-    digest = hashlib.sha256()
-    for name, raw in playbook_set.sources:
-        digest.update(name.encode() + b"\0" + raw + b"\0")
-    return digest.hexdigest()[:12]
+    """A short hash of what the playbooks say: incidents and sign-offs refer to it.
+
+    The hash covers a canonical serialisation of the parsed playbooks (every field, sorted
+    keys), not the files: a comment, blank line or reformatting changes nothing, a changed
+    deadline, text or role does. The contact directory is deliberately not part of it: the
+    sign-off is about the plan's rules, while who holds a role changes weekly and is kept
+    current by contact verification (see README, "The plan").
+    """
+    canonical = json.dumps(
+        sorted((pb.model_dump(mode="json") for pb in playbook_set.playbooks), key=_by_id),
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _by_id(dumped: dict[str, Any]) -> str:
+    return str(dumped["id"])
 
 
 def _role_refs(playbook: Playbook) -> Iterator[tuple[str, str]]:

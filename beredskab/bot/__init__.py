@@ -20,7 +20,16 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import AiogramError, TelegramRetryAfter
 from aiogram.types import BotCommand
 
-from beredskab.bot import activate, callbacks, chief, commands, errors, preparedness, start
+from beredskab.bot import (
+    activate,
+    callbacks,
+    chief,
+    commands,
+    duties,
+    errors,
+    preparedness,
+    start,
+)
 from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
@@ -53,6 +62,7 @@ COMMANDS = (
         "Indkald TOT eller Lokalråd (projektchef)",
         "Call TOT or Lokalråd (project manager)",
     ),
+    ("pligter", "Lederens pligter (§3) i en hændelse", "The leader's duties (§3) in an incident"),
     ("afslut", "Afblæs en hændelse", "Stand an incident down"),
     (
         "beredskab",
@@ -79,6 +89,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         activate.build(),
         chief.build(),
         preparedness.build(),
+        duties.build(),
         callbacks.build(),
         commands.build(),
         errors.build(),

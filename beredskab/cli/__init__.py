@@ -5,6 +5,7 @@ from __future__ import annotations
 from beredskab.cli import (
     incident,
     pins,
+    plan,
     preparedness,
     service,
     stats,
@@ -20,6 +21,7 @@ __all__ = [
     "incident",
     "main",
     "pins",
+    "plan",
     "preparedness",
     "service",
     "stats",

@@ -32,6 +32,7 @@ SIGNOFF = "signoff"
 VERIFY = "verify"
 KINDS = (SIGNOFF, VERIFY)
 LINK_PATH = "/p/"
+PLAN_PATH = "/plan"
 NOTIFICATION_PREFIX = "prep:"
 
 
@@ -67,6 +68,11 @@ def link(app: App, token: str) -> str:
     """The signed personal page for a request token."""
     base = app.settings.service.public_base_url.rstrip("/")
     return f"{base}{LINK_PATH}{app.signer.sign(token)}"
+
+
+def plan_link(app: App) -> str:
+    """The page that shows the whole plan (``/plan``; sign-in first)."""
+    return app.settings.service.public_base_url.rstrip("/") + PLAN_PATH
 
 
 def token_action(request: PrepRequest) -> str:

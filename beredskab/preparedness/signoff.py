@@ -55,13 +55,15 @@ def signers(plan: Plan) -> tuple[Person, ...]:
     return plan.directory.with_any_role(roles)
 
 
-def wording(person: Person, version: str) -> Wording:
-    """The sign-off request in the person's language."""
+def wording(person: Person, version: str, *, plan_link: str) -> Wording:
+    """The sign-off request in the person's language, with the link to the whole plan."""
     lang = person.language
+    body = t("prep_signoff_body", lang, navn=person.name, version=version)
+    sms = t("prep_signoff_sms", lang, version=version)
     return Wording(
         subject=t("prep_signoff_subject", lang, version=version),
-        body=t("prep_signoff_body", lang, navn=person.name, version=version),
-        sms=t("prep_signoff_sms", lang, version=version),
+        body=f"{body}\n\n{t('prep_plan_link', lang, link=plan_link)}",
+        sms=f"{sms} {t('prep_plan_link_sms', lang, link=plan_link)}",
         language=lang,
     )
 
@@ -90,7 +92,11 @@ async def request_signoff(*, app: App) -> SignoffRound:
                 already.append(person.id)
                 continue
             messages += await requests.send(
-                tx, app, request=request, person=person, wording=wording(person, version)
+                tx,
+                app,
+                request=request,
+                person=person,
+                wording=wording(person, version, plan_link=requests.plan_link(app)),
             )
             asked.append(person.id)
         signed = {

@@ -60,8 +60,9 @@ class CampaignReport:
         return "\n".join(lines)
 
 
-def wording(person: Person, *, telegram: bool) -> Wording:
-    """The verification request in the person's language, showing what we hold."""
+def wording(person: Person, *, telegram: bool, plan_link: str) -> Wording:
+    """The verification request in the person's language, showing what we hold (the email
+    and chat text also link to the whole plan)."""
     lang = person.language
     none = t("prep_none", lang)
     held = {
@@ -71,7 +72,9 @@ def wording(person: Person, *, telegram: bool) -> Wording:
     }
     return Wording(
         subject=t("prep_verify_subject", lang),
-        body=t("prep_verify_body", lang, navn=person.name, **held),
+        body=t("prep_verify_body", lang, navn=person.name, **held)
+        + "\n\n"
+        + t("prep_plan_link", lang, link=plan_link),
         sms=t("prep_verify_sms", lang, **held),
         language=lang,
     )
@@ -94,7 +97,7 @@ async def start_verification(*, app: App, actor: str) -> tuple[Campaign, int]:
             request = await tx.preparedness.add_request(
                 kind=VERIFY, round_=str(campaign.id), person_id=person.id, now=tx.now
             )
-            text = wording(person, telegram=person.id in chats)
+            text = wording(person, telegram=person.id in chats, plan_link=requests.plan_link(app))
             messages += await requests.send(tx, app, request=request, person=person, wording=text)
     app.outbox.wake()
     return campaign, messages
@@ -146,13 +149,15 @@ async def remind_unanswered(*, app: App) -> int:
                 if not await requests.is_current(tx, app, request):
                     continue
                 if kind == SIGNOFF:
-                    text = signoff.wording(person, request.round)
+                    text = signoff.wording(person, request.round, plan_link=requests.plan_link(app))
                 else:
                     if chats is None:
                         chats = await tx.people.telegram_chats(
                             p.id for p in app.plan.directory.people
                         )
-                    text = wording(person, telegram=person.id in chats)
+                    text = wording(
+                        person, telegram=person.id in chats, plan_link=requests.plan_link(app)
+                    )
                 await requests.send(
                     tx, app, request=request, person=person, wording=text.reminder()
                 )

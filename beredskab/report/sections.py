@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
 from beredskab.i18n import status as status_word
+from beredskab.incident.duties import ticks as duty_ticks
 from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, LogEntry
 from beredskab.notifications import LOCAL_TZ
 from beredskab.report.overview import Overview
@@ -38,6 +39,7 @@ KIND = {
     EntryKind.DECISION: "beslutning",
     EntryKind.MEDIA: "medier",
     EntryKind.CORRECTION: "rettelse",
+    EntryKind.DUTY: "pligt",
     EntryKind.CLOSED: "afsluttet",
 }
 DELIVERY_STATUS = {
@@ -169,6 +171,7 @@ def build(
             Section("bekraeftelser", "Bekræftelser", (_confirmations(view, name),)),
             Section("trin", "Trin", (_steps(view, name),)),
             Section("opgaver", "Opgaver", (_tasks(view, name),)),
+            Section("pligter", "Pligter (§3) afkrydset af lederen", (_duties(view, name),)),
             Section("kommunikation", "Kommunikation sendt", (_communications(view, name),)),
             Section("beskeder", "Beskeder", (_deliveries(view),)),
             Section(
@@ -278,6 +281,24 @@ def _tasks(view: Overview, name: _NameFn) -> Table:
         (4, 16, 18, 14, 6, 10, 32),
         rows,
         "Ingen opgaver.",
+    )
+
+
+def _duties(view: Overview, name: _NameFn) -> Table:
+    """The leader's duty checklist as the log records it: the newest tick per duty."""
+    rows = tuple(
+        Row(
+            (
+                t.text,
+                "afkrydset" if t.done else "afkrydsning fjernet",
+                name(t.actor),
+                local_time(t.at),
+            )
+        )
+        for t in sorted(duty_ticks(view.log).values(), key=lambda t: t.seq)
+    )
+    return Table(
+        ("Pligt", "Status", "Af", "Tidspunkt"), (55, 15, 14, 16), rows, "Ingen pligter afkrydset."
     )
 
 

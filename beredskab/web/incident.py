@@ -52,6 +52,8 @@ NOTICES = frozenset(
         "comm_approved",
         "comm_sent",
         "comm_discarded",
+        "duty_ticked",
+        "duty_unticked",
     }
 )
 PROBLEMS = frozenset(

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from beredskab import access, communications, report
 from beredskab.app import App
+from beredskab.incident import duties
 from beredskab.models import (
     ConfirmationStatus,
     Delivery,
@@ -104,6 +105,20 @@ class TaskRow:
 
 
 @dataclass(frozen=True, slots=True)
+class DutyRow:
+    """A §3 duty on the leader's checklist: ticked or not, by whom and when."""
+
+    id: str
+    role: str
+    text: str
+    kind: str
+    source: str
+    done: bool
+    by: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
 class LogRow:
     """A situation-log entry as shown."""
 
@@ -172,6 +187,8 @@ class IncidentView:
     """Who the leader can give a task to: every person in the directory, by name."""
     meetings: tuple[Conveneable, ...] = ()
     """The playbook's meetings the leader may convene (TOT, Lokalråd)."""
+    duties: tuple[DutyRow, ...] = ()
+    """The leader's duty checklist (empty for everyone else)."""
 
 
 def name_of(plan: Plan, person_id: str | None) -> str:
@@ -384,6 +401,26 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         templates=tuple(t.value for t in communications.TEMPLATES),
         everyone=tuple(sorted(plan.directory.people, key=lambda p: p.name)),
         meetings=playbook.conveneable if playbook else (),
+        duties=_duty_rows(plan, playbook, view.log) if may.leader else (),
+    )
+
+
+def _duty_rows(
+    plan: Plan, playbook: Playbook | None, log: Sequence[LogEntry]
+) -> tuple[DutyRow, ...]:
+    labels = plan.labels()
+    return tuple(
+        DutyRow(
+            id=s.duty.id,
+            role=labels.get(s.duty.role, s.duty.role),
+            text=s.duty.text,
+            kind=s.duty.kind,
+            source=s.duty.source,
+            done=s.done,
+            by=name_of(plan, s.tick.actor) if s.done and s.tick else "",
+            at=local(s.tick.at, date=True) if s.done and s.tick else "",
+        )
+        for s in duties.checklist(playbook, log)
     )
 
 

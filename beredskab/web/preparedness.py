@@ -14,7 +14,9 @@ from fastapi import APIRouter, Request, Response
 from beredskab.i18n import Language
 from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError, TokenView
-from beredskab.preparedness.requests import SIGNOFF
+from beredskab.preparedness.requests import PLAN_PATH, SIGNOFF
+from beredskab.report import plan as plan_view
+from beredskab.report import plan_document
 from beredskab.web.ack import HEADERS, MAX_TOKEN_CHARS, templates
 
 if TYPE_CHECKING:
@@ -69,6 +71,16 @@ _PAGE: dict[str, dict[Language, str]] = {
         "en": "I have read the preparedness plan and take part as it describes.",
     },
     "version": {"da": "Planversion", "en": "Plan version"},
+    "read_intro": {
+        "da": "Læs planen, før du bekræfter:",
+        "en": "Read the plan before you confirm:",
+    },
+    "read_or": {"da": "eller", "en": "or"},
+    "read_pdf": {"da": "hele planen som PDF", "en": "the whole plan as PDF (Danish)"},
+    "read_web": {
+        "da": "planen på siden (log ind)",
+        "en": "the plan on the web (sign in)",
+    },
     "signoff_button": {
         "da": "Jeg har læst planen og deltager",
         "en": "I have read the plan and take part",
@@ -99,7 +111,7 @@ _PAGE: dict[str, dict[Language, str]] = {
 }
 
 
-def _context(view: TokenView) -> dict[str, Any]:
+def _context(view: TokenView, token: str) -> dict[str, Any]:
     """The page's words in the language of the person asked."""
     person = view.person
     lang: Language = person.language
@@ -107,7 +119,7 @@ def _context(view: TokenView) -> dict[str, Any]:
     def w(key: str) -> str:
         return _PAGE[key][lang]
 
-    common = {"lang": lang, "to": w("to"), "once": w("once")}
+    common: dict[str, Any] = {"lang": lang, "to": w("to"), "once": w("once"), "plan_links": []}
     if view.request.kind == SIGNOFF:
         return {
             **common,
@@ -116,6 +128,12 @@ def _context(view: TokenView) -> dict[str, Any]:
             "details": [(w("version"), view.request.round)],
             "button": w("signoff_button"),
             "hint": w("signoff_hint"),
+            "plan_intro": w("read_intro"),
+            "plan_or": w("read_or"),
+            "plan_links": [
+                (w("read_pdf"), f"{token}/plan.pdf"),
+                (w("read_web"), PLAN_PATH),
+            ],
         }
     return {
         **common,
@@ -138,7 +156,23 @@ async def show(request: Request, token: str) -> Response:
         view = await answers.inspect_token(app=app, raw=_raw(app, token))
     except RequestTokenError as exc:
         return _refused(request, exc.refusal)
-    return _page(request, "prep.html", 200, person=view.person, token=token, **_context(view))
+    return _page(
+        request, "prep.html", 200, person=view.person, token=token, **_context(view, token)
+    )
+
+
+@router.api_route("/p/{token}/plan.pdf", methods=["GET", "HEAD"], include_in_schema=False)
+async def plan_pdf(request: Request, token: str) -> Response:
+    """The whole plan as PDF for the person asked to sign it (while the request is open)."""
+    app = _app(request)
+    try:
+        view = await answers.inspect_token(app=app, raw=_raw(app, token))
+    except RequestTokenError as exc:
+        return _refused(request, exc.refusal)
+    if view.request.kind != SIGNOFF:
+        return _refused(request, Refusal.UNKNOWN)
+    content = plan_document.render(plan_view.build(app.plan), plan_view.Format.PDF)
+    return Response(content, media_type="application/pdf", headers=HEADERS)
 
 
 @router.post("/p/{token}", include_in_schema=False)

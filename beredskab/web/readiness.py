@@ -1,4 +1,4 @@
-"""The readiness and plan pages: plan version, sign-off per person, the readiness report."""
+"""The readiness page: roles, channels, PINs, verification, sign-off and weak spots."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Request, Response
 from beredskab import access, audit
 from beredskab.notifications import LOCAL_TZ
 from beredskab.preparedness.readiness import STALE_DAYS, readiness
-from beredskab.preparedness.signoff import signoff_status
 from beredskab.web.session import Viewer, app_of, page, viewer
 
 router = APIRouter()
@@ -46,22 +45,4 @@ async def readiness_page(request: Request, who: Annotated[Viewer, Depends(viewer
         stale_days=STALE_DAYS,
         at=report.generated_at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M"),
         local=LOCAL_TZ,
-    )
-
-
-@router.get("/plan")
-async def plan_page(request: Request, who: Annotated[Viewer, Depends(viewer)]) -> Response:
-    """The running plan: its version, the playbooks in short, and who has signed it."""
-    app = app_of(request)
-    lines = await signoff_status(db=app.db, plan=app.plan)
-    return page(
-        request,
-        "plan.html",
-        who=who,
-        plan=app.plan,
-        playbooks=app.plan.playbooks.playbooks,
-        lines=lines,
-        signed=sum(1 for line in lines if line.signed_at is not None),
-        local=LOCAL_TZ,
-        role_name=lambda role_id: r.name if (r := app.plan.directory.role(role_id)) else role_id,
     )

@@ -151,6 +151,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "kind_decision": {"da": "Beslutning", "en": "Decision"},
     "kind_media": {"da": "Medier", "en": "Media"},
     "kind_correction": {"da": "Rettelse", "en": "Correction"},
+    "kind_duty": {"da": "Pligt", "en": "Duty"},
     "kind_closed": {"da": "Afblæsning", "en": "Stand-down"},
     # Crisis communication
     "comm_title": {"da": "Krisekommunikation", "en": "Crisis communication"},
@@ -282,6 +283,25 @@ TEXTS: dict[str, dict[Language, str]] = {
         "hændelsen er afblæst). Se siden, som den er nu.",
         "en": "That is not possible now (someone may just have done it, or the incident is "
         "stood down). See the page as it is now.",
+    },
+    # The leader's duty checklist (the playbook's §3 duties).
+    "duties_title": {"da": "Pligter (§3)", "en": "Duties (§3)"},
+    "duties_count": {"da": "{done} af {total} klaret.", "en": "{done} of {total} taken care of."},
+    "duties_hint": {
+        "da": "Afkryds en pligt, når den er klaret. Hver afkrydsning skrives i loggen.",
+        "en": "Tick a duty when it is taken care of. Every tick is written in the log.",
+    },
+    "duty_kind_must": {"da": "skal", "en": "must"},
+    "duty_kind_assess": {"da": "vurderer", "en": "assess"},
+    "duty_kind_as_needed": {"da": "efter behov", "en": "as needed"},
+    "duty_done_by": {"da": "Klaret {time} af {name}", "en": "Taken care of {time} by {name}"},
+    "duty_open": {"da": "Ikke klaret", "en": "Not yet"},
+    "duty_tick": {"da": "Afkryds: klaret", "en": "Tick: taken care of"},
+    "duty_untick": {"da": "Fjern afkrydsning", "en": "Untick"},
+    "done_duty_ticked": {"da": "Pligten er afkrydset.", "en": "The duty is ticked."},
+    "done_duty_unticked": {
+        "da": "Afkrydsningen er fjernet.",
+        "en": "The tick is removed.",
     },
     "problem_missing_item": {
         "da": "Det, du ville ændre, findes ikke.",

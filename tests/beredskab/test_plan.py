@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def test_bundled_plan_is_valid_and_versioned(tmp_path: Path) -> None:
     copied = load_plan(playbooks_dir=plans, directory_file=directory)
     assert bundled.version == copied.version and len(bundled.version) == 12
     text = (plans / "gruppe-2.toml").read_text(encoding="utf-8")
-    (plans / "gruppe-2.toml").write_text(text.replace("Beredskabsgruppe 2", "Gruppe 2", 1))
+    (plans / "gruppe-2.toml").write_text(
+        text.replace('name = "Beredskabsgruppe 2"', 'name = "Gruppe 2"', 1)
+    )
     assert load_plan(playbooks_dir=plans, directory_file=directory).version != bundled.version
 
 
@@ -70,3 +73,36 @@ def test_problems_from_both_files_are_reported_together(tmp_path: Path) -> None:
         load_plan(playbooks_dir=plans, directory_file=directory)
     files_named = {p.split(":")[0] for p in caught.value.problems}
     assert str(plans / "gruppe-1.toml") in files_named and str(directory) in files_named
+
+
+def test_version_is_the_parsed_content_not_the_file_text(tmp_path: Path) -> None:
+    plans, directory = _copy_plan(tmp_path)
+    bundled = load_plan(playbooks_dir=None, directory_file=None).version
+    path = plans / "gruppe-2.toml"
+    original = path.read_text(encoding="utf-8")
+    # A comment, blank lines and another layout of the same values: same plan, same version.
+    reformatted = "# En kommentar, der ikke ændrer planen.\n\n" + original.replace(
+        "number = 2\n", "number   =   2   # gruppens nummer\n\n", 1
+    )
+    path.write_text(reformatted, encoding="utf-8")
+    assert load_plan(playbooks_dir=plans, directory_file=directory).version == bundled
+    # One step deadline moved by a minute: a new version.
+    moved, n = re.subn(r"due_after_minutes = (\d+)", _plus_one, original, count=1)
+    assert n == 1
+    path.write_text(moved, encoding="utf-8")
+    assert load_plan(playbooks_dir=plans, directory_file=directory).version != bundled
+
+
+def test_directory_changes_keep_the_version(tmp_path: Path) -> None:
+    plans, directory = _copy_plan(tmp_path)
+    bundled = load_plan(playbooks_dir=None, directory_file=None).version
+    text = directory.read_text(encoding="utf-8")
+    directory.write_text(text.replace("Kim Holm", "Kim Holm-Jensen"), encoding="utf-8")
+    changed = load_plan(playbooks_dir=plans, directory_file=directory)
+    assert changed.directory.person("kim-holm") is not None
+    assert changed.directory.person("kim-holm").name == "Kim Holm-Jensen"  # type: ignore[union-attr]
+    assert changed.version == bundled
+
+
+def _plus_one(match: re.Match[str]) -> str:
+    return f"due_after_minutes = {int(match.group(1)) + 1}"

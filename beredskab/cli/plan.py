@@ -1,0 +1,78 @@
+"""`beredskab plan show` (the whole plan as Markdown, HTML or PDF) and `beredskab duty`
+(the leader ticks or unticks a §3 duty of an incident)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from beredskab.app import App
+from beredskab.cli.common import CHANNEL, AsOpt, cli, fail, plan_cli, run, settings
+from beredskab.errors import BeredskabError
+from beredskab.i18n import t
+from beredskab.plan import load_plan
+from beredskab.report import plan as plan_view
+from beredskab.report import plan_document
+
+
+@plan_cli.command("show")
+def plan_show(
+    fmt: Annotated[
+        plan_view.Format,
+        typer.Option("--format", "-f", help="md, html eller/or pdf."),
+    ] = plan_view.Format.MARKDOWN,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Skriv til fil / write to this file."),
+    ] = None,
+) -> None:
+    """Vis hele planen / show the whole plan (as /plan shows it, without phone or email)."""
+    config = settings()
+    try:
+        plan = load_plan(
+            playbooks_dir=config.plan.playbooks_dir, directory_file=config.plan.directory_file
+        )
+    except BeredskabError as exc:
+        fail(t("error", message=str(exc)))
+    content = plan_document.render(plan_view.build(plan), fmt)
+    if output is None:
+        if fmt is plan_view.Format.PDF:
+            fail("PDF needs --output FILE (it is not text)")
+        typer.echo(content.decode("utf-8"), nl=False)
+        return
+    try:
+        output.write_bytes(content)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+    typer.echo(f"plan version {plan.version} written to {output} ({fmt.value})")
+
+
+@cli.command("duty")
+def duty(
+    incident_id: Annotated[int, typer.Argument(help="Hændelse / incident.")],
+    duty_id: Annotated[str, typer.Argument(help="Pligtens id / the duty's id.")],
+    actor: AsOpt,
+    undo: Annotated[
+        bool, typer.Option("--undo", help="Fjern afkrydsningen / untick the duty.")
+    ] = False,
+) -> None:
+    """Afkryds en pligt (§3) som leder / tick a duty of an incident (the leader)."""
+    from beredskab.incident import duties
+
+    async def body(app: App) -> duties.DutyChange:
+        return await duties.set_duty(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            duty_id=duty_id,
+            done=not undo,
+            actor_id=actor,
+            channel=CHANNEL,
+        )
+
+    change = run(body)
+    state = "ticked" if change.state.done else "not ticked"
+    note = "" if change.changed else " (unchanged)"
+    typer.echo(f"incident {incident_id}: duty {duty_id} is {state}{note}")
