@@ -77,7 +77,7 @@ def text(value: str, *, field: str, max_chars: int = STORED_TEXT_CHARS) -> str:
     """``value`` unchanged if it can be stored; ``InputRefusedError`` naming ``field`` if not."""
     problem = refusal(value, max_chars=max_chars)
     if problem is not None:
-        raise InputRefusedError(f"{field} is {problem}")
+        raise InputRefusedError("{field} is {problem}", field=field, problem=problem)
     return value
 
 
