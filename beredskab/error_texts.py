@@ -37,7 +37,9 @@ DA: dict[str, str] = {
     "no audience '{audience}'; choose one of: {choices}": (
         "ingen modtagergruppe '{audience}'; vælg en af: {choices}"
     ),
-    "a communication needs a subject and a text": "en meddelelse skal have en emnelinje og en tekst",
+    "a communication needs a subject and a text": (
+        "en meddelelse skal have en emnelinje og en tekst"
+    ),
     "the subject may have {subject} and the text {text} characters "
     "(it is also sent by SMS); shorten it": (
         "emnelinjen må have {subject} og teksten {text} tegn (den sendes også som SMS); forkort den"

@@ -8,9 +8,18 @@ import typer
 
 from beredskab import situation_log, steps, tasks
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, run, step_cli, task_cli
-from beredskab.i18n import status as status_word
-from beredskab.i18n import t
+from beredskab.cli.common import (
+    CHANNEL,
+    AsOpt,
+    NoDeliver,
+    cli,
+    fail,
+    run,
+    say,
+    step_cli,
+    task_cli,
+)
+from beredskab.cli.common import status as status_word
 from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
 
 NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
@@ -33,7 +42,7 @@ def _finish_step(
 
     done = run(body, deliver=deliver)
     typer.echo(
-        t("step", position=done.position, titel=done.title, status=status_word(done.status.value))
+        say("step", position=done.position, titel=done.title, status=status_word(done.status.value))
     )
 
 
@@ -69,7 +78,7 @@ def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: st
     result = run(body, deliver=True)
     key = "task" if result.changed else "task_same"
     typer.echo(
-        t(
+        say(
             key,
             number=task,
             target=result.task.target_name,
@@ -120,7 +129,7 @@ def task_reassign(
         )
 
     moved = run(body, deliver=True)
-    typer.echo(t("task", number=task, target=moved.target_name, status=f"→ {moved.assignee}"))
+    typer.echo(say("task_reassigned", number=task, target=moved.target_name, who=moved.assignee))
 
 
 @cli.command("log")
@@ -139,11 +148,11 @@ def log_cmd(
         show_log(nr)
         return
     if actor is None:
-        fail("--note needs --as PERSON")
+        fail(say("note_needs_as"))
     try:
         entry_kind = EntryKind(kind)
     except ValueError:
-        fail(f"unknown kind '{kind}'; use note, decision, media or correction")
+        fail(say("unknown_kind", kind=kind))
 
     async def body(app: App) -> LogEntry:
         return await situation_log.add_entry(
@@ -158,4 +167,4 @@ def log_cmd(
             corrects=corrects,
         )
 
-    typer.echo(t("logged", seq=run(body).seq, nr=nr))
+    typer.echo(say("logged", seq=run(body).seq, nr=nr))

@@ -141,9 +141,7 @@ class _Colour(StrEnum):
             "not in the catalog 1",
         ),
         (  # enum values are words; a Phrase is translated inside its message
-            NotFoundError(
-                "step {position} is already {status}", position=2, status=_Colour.CLOSED
-            ),
+            NotFoundError("step {position} is already {status}", position=2, status=_Colour.CLOSED),
             "trin 2 er allerede afsluttet",
             "step 2 is already closed",
         ),
