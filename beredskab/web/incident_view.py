@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from beredskab import access, communications, report
 from beredskab.app import App
+from beredskab.i18n import Language, clock
 from beredskab.models import (
     ConfirmationStatus,
     Delivery,
@@ -24,7 +25,6 @@ from beredskab.models import (
     Task,
     TaskStatus,
 )
-from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from contacts.models import Person
@@ -46,11 +46,12 @@ STAFF_ROLE = "sekretariat"
 """The secretariat staff: they may write in every incident's log (see ``situation_log``)."""
 
 
-def local(value: datetime | None, *, date: bool = False) -> str:
-    """A time as the reader's wall clock shows it ('' for none)."""
+def local(value: datetime | None, lang: Language = "da") -> str:
+    """A time as the reader's wall clock shows it, with the date unless it is today ('' for
+    none; see ``i18n.clock``)."""
     if value is None:
         return ""
-    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M" if date else "%H:%M")
+    return clock(value, now=datetime.now(UTC), language=lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,12 +183,12 @@ def leader_role(playbook: Playbook | None) -> str:
     return playbook.leader_role if playbook else "projektchef"
 
 
-def _channels(rows: Sequence[Delivery]) -> tuple[ChannelState, ...]:
+def _channels(rows: Sequence[Delivery], lang: Language) -> tuple[ChannelState, ...]:
     newest: dict[str, Delivery] = {}
     for d in rows:
         newest[d.channel.value] = d  # rows come oldest first
     return tuple(
-        ChannelState(channel=c, status=d.status.value, at=local(d.updated_at))
+        ChannelState(channel=c, status=d.status.value, at=local(d.updated_at, lang))
         for c, d in sorted(newest.items())
     )
 
@@ -202,7 +203,7 @@ def _reason(plan: Plan, view: report.Overview, reason: str) -> tuple[str, str]:
     return "", ""
 
 
-def _people(plan: Plan, view: report.Overview) -> tuple[PersonRow, ...]:
+def _people(plan: Plan, view: report.Overview, lang: Language) -> tuple[PersonRow, ...]:
     by_person: dict[str, list[Delivery]] = {}
     for d in view.deliveries:
         by_person.setdefault(d.person_id, []).append(d)
@@ -221,8 +222,8 @@ def _people(plan: Plan, view: report.Overview) -> tuple[PersonRow, ...]:
                 title=person.title if person else "",
                 state=state,
                 via=(c.via if c.via in VIA else "other") if c.via else "other",
-                at=local(c.updated_at) if c.status is not ConfirmationStatus.PENDING else "",
-                channels=_channels(sent),
+                at=local(c.updated_at, lang) if c.status is not ConfirmationStatus.PENDING else "",
+                channels=_channels(sent, lang),
                 reason=reason,
                 reason_about=about,
             )
@@ -261,7 +262,7 @@ def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) ->
 
 
 def _comm_rows(
-    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int]
+    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int], lang: Language
 ) -> tuple[CommRow, ...]:
     rows: list[CommRow] = []
     for item in reversed(view.communications):
@@ -273,9 +274,9 @@ def _comm_rows(
                 item=item,
                 drafted_by=name_of(plan, item.drafted_by),
                 approved_by=name_of(plan, item.approved_by),
-                drafted_at=local(item.drafted_at),
-                approved_at=local(item.approved_at),
-                sent_at=local(item.sent_at),
+                drafted_at=local(item.drafted_at, lang),
+                approved_at=local(item.approved_at, lang),
+                sent_at=local(item.sent_at, lang),
                 recipients=item.recipients
                 if item.recipients is not None
                 else reach.get(item.audience, 0),
@@ -287,7 +288,9 @@ def _comm_rows(
     return tuple(rows)
 
 
-async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
+async def build(
+    *, app: App, person: Person, incident_id: int, lang: Language = "da"
+) -> IncidentView:
     """Read the incident for one viewer; a read that includes sensitive entries is audited."""
     plan = app.plan
     view = await report.overview(db=app.db, incident_id=incident_id)
@@ -316,9 +319,9 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         StepRow(
             step=s,
             owner=labels.get(s.owner_role, s.owner_role),
-            due=local(s.due_at),
+            due=local(s.due_at, lang),
             finished_by=name_of(plan, s.finished_by),
-            finished_at=local(s.finished_at),
+            finished_at=local(s.finished_at, lang),
             may_finish=is_open
             and s.status in OPEN_STEP
             and access.has_role(person, [s.owner_role, leader]),
@@ -350,22 +353,22 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         playbook=playbook,
         is_open=is_open,
         activated_by=name_of(plan, incident.activated_by),
-        activated_at=local(incident.created_at, date=True),
+        activated_at=local(incident.created_at, lang),
         closed_by=name_of(plan, incident.closed_by),
-        closed_at=local(incident.closed_at, date=True),
-        people=_people(plan, view),
+        closed_at=local(incident.closed_at, lang),
+        people=_people(plan, view, lang),
         confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations),
         steps=step_rows,
         tasks=task_rows,
         open_tasks=sum(t.status in OPEN_TASK for t in view.tasks),
         log=tuple(
-            LogRow(entry=e, actor=name_of(plan, e.actor), at=local(e.created_at))
+            LogRow(entry=e, actor=name_of(plan, e.actor), at=local(e.created_at, lang))
             for e in reversed(shown)
         ),
         withheld=len(view.log) - len(shown),
         powers=may,
         staff=staff,
-        comms=_comm_rows(plan, view, may, reach),
+        comms=_comm_rows(plan, view, may, reach, lang),
         reach=reach,
         audiences=tuple(communications.AUDIENCES),
         templates=tuple(t.value for t in communications.TEMPLATES),
