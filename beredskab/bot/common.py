@@ -38,8 +38,8 @@ def refusal(error: BeredskabError, language: Language) -> str:
         advice = t("invalid_state", language)
     else:
         advice = t("failed", language)
-    reason = render(error, language).splitlines()[0] if str(error) else ""
-    return f"{reason[:1].upper()}{reason[1:300]}.\n{advice}" if reason else advice
+    reason = render(error, language).splitlines()[0].rstrip(".") if str(error) else ""
+    return f"{advice}\n{reason[:1].upper()}{reason[1:300]}." if reason else advice
 
 
 async def say(event: Message | CallbackQuery, text: str) -> None:

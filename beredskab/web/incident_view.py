@@ -6,7 +6,7 @@ right to read sensitive entries never gets them from any of the three.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -46,12 +46,16 @@ STAFF_ROLE = "sekretariat"
 """The secretariat staff: they may write in every incident's log (see ``situation_log``)."""
 
 
-def local(value: datetime | None, lang: Language = "da") -> str:
-    """A time as the reader's wall clock shows it, with the date unless it is today ('' for
-    none; see ``i18n.clock``)."""
+def local(value: datetime | None, lang: Language = "da", now: datetime | None = None) -> str:
+    """A time as the reader's wall clock shows it, with the date unless it is today (as of
+    ``now``, default the machine's clock; '' for none; see ``i18n.clock``)."""
     if value is None:
         return ""
-    return clock(value, now=datetime.now(UTC), language=lang)
+    return clock(value, now=now or datetime.now(UTC), language=lang)
+
+
+_Show = Callable[[datetime | None], str]
+"""Formats a time for the viewer (``local`` with their language and the database clock)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,12 +187,12 @@ def leader_role(playbook: Playbook | None) -> str:
     return playbook.leader_role if playbook else "projektchef"
 
 
-def _channels(rows: Sequence[Delivery], lang: Language) -> tuple[ChannelState, ...]:
+def _channels(rows: Sequence[Delivery], show: _Show) -> tuple[ChannelState, ...]:
     newest: dict[str, Delivery] = {}
     for d in rows:
         newest[d.channel.value] = d  # rows come oldest first
     return tuple(
-        ChannelState(channel=c, status=d.status.value, at=local(d.updated_at, lang))
+        ChannelState(channel=c, status=d.status.value, at=show(d.updated_at))
         for c, d in sorted(newest.items())
     )
 
@@ -203,7 +207,7 @@ def _reason(plan: Plan, view: report.Overview, reason: str) -> tuple[str, str]:
     return "", ""
 
 
-def _people(plan: Plan, view: report.Overview, lang: Language) -> tuple[PersonRow, ...]:
+def _people(plan: Plan, view: report.Overview, show: _Show) -> tuple[PersonRow, ...]:
     by_person: dict[str, list[Delivery]] = {}
     for d in view.deliveries:
         by_person.setdefault(d.person_id, []).append(d)
@@ -222,8 +226,8 @@ def _people(plan: Plan, view: report.Overview, lang: Language) -> tuple[PersonRo
                 title=person.title if person else "",
                 state=state,
                 via=(c.via if c.via in VIA else "other") if c.via else "other",
-                at=local(c.updated_at, lang) if c.status is not ConfirmationStatus.PENDING else "",
-                channels=_channels(sent, lang),
+                at=show(c.updated_at) if c.status is not ConfirmationStatus.PENDING else "",
+                channels=_channels(sent, show),
                 reason=reason,
                 reason_about=about,
             )
@@ -262,7 +266,7 @@ def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) ->
 
 
 def _comm_rows(
-    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int], lang: Language
+    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int], show: _Show
 ) -> tuple[CommRow, ...]:
     rows: list[CommRow] = []
     for item in reversed(view.communications):
@@ -274,9 +278,9 @@ def _comm_rows(
                 item=item,
                 drafted_by=name_of(plan, item.drafted_by),
                 approved_by=name_of(plan, item.approved_by),
-                drafted_at=local(item.drafted_at, lang),
-                approved_at=local(item.approved_at, lang),
-                sent_at=local(item.sent_at, lang),
+                drafted_at=show(item.drafted_at),
+                approved_at=show(item.approved_at),
+                sent_at=show(item.sent_at),
                 recipients=item.recipients
                 if item.recipients is not None
                 else reach.get(item.audience, 0),
@@ -294,6 +298,11 @@ async def build(
     """Read the incident for one viewer; a read that includes sensitive entries is audited."""
     plan = app.plan
     view = await report.overview(db=app.db, incident_id=incident_id)
+    now = await app.db.now()
+
+    def show(value: datetime | None) -> str:
+        return local(value, lang, now)
+
     incident = view.incident
     playbook = plan.playbook(incident.playbook_id)
     involved = any(c.person_id == person.id for c in view.confirmations) or any(
@@ -319,9 +328,9 @@ async def build(
         StepRow(
             step=s,
             owner=labels.get(s.owner_role, s.owner_role),
-            due=local(s.due_at, lang),
+            due=show(s.due_at),
             finished_by=name_of(plan, s.finished_by),
-            finished_at=local(s.finished_at, lang),
+            finished_at=show(s.finished_at),
             may_finish=is_open
             and s.status in OPEN_STEP
             and access.has_role(person, [s.owner_role, leader]),
@@ -353,22 +362,22 @@ async def build(
         playbook=playbook,
         is_open=is_open,
         activated_by=name_of(plan, incident.activated_by),
-        activated_at=local(incident.created_at, lang),
+        activated_at=show(incident.created_at),
         closed_by=name_of(plan, incident.closed_by),
-        closed_at=local(incident.closed_at, lang),
-        people=_people(plan, view, lang),
+        closed_at=show(incident.closed_at),
+        people=_people(plan, view, show),
         confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations),
         steps=step_rows,
         tasks=task_rows,
         open_tasks=sum(t.status in OPEN_TASK for t in view.tasks),
         log=tuple(
-            LogRow(entry=e, actor=name_of(plan, e.actor), at=local(e.created_at, lang))
+            LogRow(entry=e, actor=name_of(plan, e.actor), at=show(e.created_at))
             for e in reversed(shown)
         ),
         withheld=len(view.log) - len(shown),
         powers=may,
         staff=staff,
-        comms=_comm_rows(plan, view, may, reach, lang),
+        comms=_comm_rows(plan, view, may, reach, show),
         reach=reach,
         audiences=tuple(communications.AUDIENCES),
         templates=tuple(t.value for t in communications.TEMPLATES),
