@@ -19,8 +19,29 @@ from beredskab.storage import Database
 from tests.beredskab.helpers import CHIEF, SSP
 
 ENGLISH = frozenset(
-    "the was not is may has no nothing allowed asked roles there incident step error refused "
-    "confirmed participants notified messages queued".split()
+    [
+        "the",
+        "was",
+        "not",
+        "is",
+        "may",
+        "has",
+        "no",
+        "nothing",
+        "allowed",
+        "asked",
+        "roles",
+        "there",
+        "incident",
+        "step",
+        "error",
+        "refused",
+        "confirmed",
+        "participants",
+        "notified",
+        "messages",
+        "queued",
+    ]
 )
 """Words that give an English sentence away (none of them is Danish)."""
 NOT_ASKED = "mikkel-juhl"
