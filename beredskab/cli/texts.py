@@ -18,7 +18,6 @@ _CLI: dict[str, dict[Language, str]] = {
     "incident_closed": {"da": "  Afblæst {time}", "en": "  Stood down {time}"},
     "confirmed_count": {"da": "  Bekræftet: {done}/{total}", "en": "  Confirmed: {done}/{total}"},
     "steps_head": {"da": "  Trin:", "en": "  Steps:"},
-    "step_due": {"da": "frist {time}", "en": "due {time}"},
     "tasks_head": {"da": "  Opgaver: {count}", "en": "  Tasks: {count}"},
     "task_line": {"da": "{who} kontakter {target}", "en": "{who} contacts {target}"},
     "messages_line": {
@@ -31,10 +30,6 @@ _CLI: dict[str, dict[Language, str]] = {
         "en": "A PDF is not written to the terminal: use --output FILE or redirect (> file.pdf).",
     },
     "report_written": {"da": "Rapporten er skrevet til {path}", "en": "Report written to {path}"},
-    "report_sensitive": {
-        "da": "{fmt}-rapport med fortrolige poster",
-        "en": "{fmt} report with sensitive entries",
-    },
     # work
     "task_reassigned": {
         "da": "Opgave {number} ({target}) er givet videre til {who}.",
