@@ -134,7 +134,16 @@ DA: dict[str, str] = {
     ),
     "no person '{person}' in the directory": "ingen person '{person}' i kontaktlisten",
     # security/bounds.py
-    "{field} is {problem}": "{field} er {problem}",
+    "{field} is longer than {max_chars} characters": "{field} er længere end {max_chars} tegn",
+    "{field} contains a NUL character or invalid Unicode": (
+        "{field} indeholder et NUL-tegn eller ugyldig Unicode"
+    ),
+    # the fields use cases bound (bounds.text(..., field=...))
+    "the entry": "posten",
+    "the note": "bemærkningen",
+    "the description": "beskrivelsen",
+    "the police case": "journalnummeret",
+    "the outcome": "resultatet",
 }
 
 WORDS_DA: dict[str, str] = {
