@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from beredskab import audit
-from beredskab.errors import NotAuthorisedError, NotFoundError
+from beredskab.errors import NotAuthorisedError, NotFoundError, Phrase
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from contacts.models import Person
@@ -21,9 +21,17 @@ class Refusal(NotAuthorisedError):
     """An action refused for lack of a role; carries what the audit row needs."""
 
     def __init__(
-        self, message: str, *, actor: str, action: str, channel: str, incident_id: int | None
+        self,
+        message: str,
+        /,
+        *,
+        actor: str,
+        action: str,
+        channel: str,
+        incident_id: int | None,
+        **values: object,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, **values)
         self.actor = actor
         self.action = action
         self.channel = channel
@@ -52,8 +60,8 @@ def person(plan: Plan, person_id: str) -> Person:
     found = plan.directory.person(person_id)
     if found is None:
         raise NotFoundError(
-            f"'{person_id}' is not in the contact directory; "
-            "use a person id from `beredskab contacts`"
+            "'{person}' is not in the contact directory; use a person id from `beredskab contacts`",
+            person=person_id,
         )
     return found
 
@@ -69,7 +77,7 @@ def require_role(
     *,
     action: str,
     channel: str,
-    what: str,
+    what: str | Phrase,
     incident_id: int | None = None,
 ) -> None:
     """Raise ``Refusal`` unless the actor holds one of the roles."""
@@ -77,7 +85,11 @@ def require_role(
     if has_role(actor, allowed):
         return
     raise Refusal(
-        f"{actor.name} ({actor.id}) may not {what}; allowed roles: {', '.join(allowed)}",
+        "{name} ({person}) may not {what}; allowed roles: {roles}",
+        name=actor.name,
+        person=actor.id,
+        what=what if isinstance(what, Phrase) else Phrase(what),
+        roles=", ".join(allowed),
         actor=actor.id,
         action=action,
         channel=channel,

@@ -78,7 +78,8 @@ async def create(
     name = name.strip()
     if not name or len(name) > MAX_NAME_CHARS:
         raise InvalidStateError(
-            f"a token needs a name of 1-{MAX_NAME_CHARS} characters, e.g. the integration's name"
+            "a token needs a name of 1-{max} characters, e.g. the integration's name",
+            max=MAX_NAME_CHARS,
         )
     plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
     async with db.transaction() as tx:
@@ -112,9 +113,11 @@ async def revoke(
     async with db.transaction() as tx:
         token = await tx.api_tokens.get(token_id)
         if token is None:
-            raise NotFoundError(f"there is no API token {token_id}; see `beredskab token list`")
+            raise NotFoundError(
+                "there is no API token {token}; see `beredskab token list`", token=token_id
+            )
         if not await tx.api_tokens.revoke(token_id, now=tx.now):
-            raise InvalidStateError(f"API token {token_id} is already revoked")
+            raise InvalidStateError("API token {token} is already revoked", token=token_id)
         await audit.record(
             tx,
             actor=actor,
@@ -140,17 +143,21 @@ async def authenticate(
         token = await tx.api_tokens.by_hash(hash_token(plaintext)) if known else None
         actor = "unknown"
         if token is None:
-            refusal = "unknown API token"
+            refusal = TokenRefused("unknown API token")
             detail = f"unknown token {plaintext[:DISPLAY_CHARS]!r}"
         else:
             actor = token.person_id
             person = plan.directory.person(token.person_id)
             if token.revoked:
-                refusal = f"API token {token.id} was revoked; ask for a new one"
+                refusal = TokenRefused(
+                    "API token {token} was revoked; ask for a new one", token=token.id
+                )
             elif person is None:
-                refusal = (
-                    f"API token {token.id} acts as '{token.person_id}', who is no longer in the "
-                    "contact directory; revoke it and create a new one"
+                refusal = TokenRefused(
+                    "API token {token} acts as '{person}', who is no longer in the "
+                    "contact directory; revoke it and create a new one",
+                    token=token.id,
+                    person=token.person_id,
                 )
             else:
                 await tx.api_tokens.touch(token.id, now=tx.now)
@@ -163,4 +170,4 @@ async def authenticate(
             channel=channel,
             detail=detail,
         )
-    raise TokenRefused(refusal)
+    raise refusal

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from beredskab import escalation, preparedness
+from beredskab import escalation, i18n, preparedness
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.links import LinkSigner
@@ -36,9 +36,10 @@ DATABASE = startup.DATABASE
 
 def load(settings: Settings) -> Plan:
     """Load the plan named in the settings."""
-    return load_plan(
+    plan = load_plan(
         playbooks_dir=settings.plan.playbooks_dir, directory_file=settings.plan.directory_file
     )
+    return i18n.with_default_language(plan, settings.service.language)
 
 
 TIMER_CHUNK = 50
@@ -143,9 +144,10 @@ class App:
         plan = load(settings)
         if live_providers(settings) and plan.directory.example:
             raise ConfigError(
-                f"{plan.directory.source} is the fictional example directory; it cannot be used "
+                "{source} is the fictional example directory; it cannot be used "
                 "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
-                "contact list (kept outside git)."
+                "contact list (kept outside git).",
+                source=plan.directory.source,
             )
         # Links only travel in email; without email a per-start key needs no warning.
         signer = (
@@ -262,7 +264,9 @@ class App:
                 web.listen()
             except OSError as exc:
                 where = f"{self.settings.web.host}:{self.settings.web.port}"
-                raise FatalError(f"cannot listen on {where}: {exc.strerror or exc}") from exc
+                raise FatalError(
+                    "cannot listen on {where}: {reason}", where=where, reason=exc.strerror or exc
+                ) from exc
             first, *rest = self.components(web)
             ready = await startup.attempt(self.db, self.board, stop)
             if ready is None:

@@ -8,11 +8,19 @@ BeredskabError
 ├── InvalidStateError    (the action does not fit the current state, e.g. closed incident)
 ├── signin.SignInError   (a web sign-in code was wrong, expired, used or throttled)
 └── api_tokens.TokenRefused (an API token is unknown, revoked or acts for nobody)
+
+``render(exc, language)`` gives the text in Danish or English: the English template is the
+key of its Danish translation in ``beredskab.error_texts`` (loaded only when needed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from beredskab.i18n import Language
 
 
 class BeredskabError(Exception):
@@ -37,7 +45,11 @@ class PlanInvalidError(BeredskabError):
     """The plan files failed validation; ``problems`` lists every problem as text."""
 
     def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__(f"the plan has {len(problems)} problem(s):\n" + "\n".join(problems))
+        super().__init__(
+            "the plan has {count} problem(s):\n{problems}",
+            count=len(problems),
+            problems="\n".join(problems),
+        )
         self.problems = tuple(problems)
 
 
@@ -51,3 +63,51 @@ class NotAuthorisedError(BeredskabError):
 
 class InvalidStateError(BeredskabError):
     """The action does not fit the current state."""
+
+
+class Phrase:
+    """A part of a message with its own template and values, translated with the message
+    (e.g. what an actor may not do): ``Phrase("finish step {position}", position=3)``."""
+
+    def __init__(self, template: str, /, **values: object) -> None:
+        self.template = template
+        self.values = values
+
+    def __str__(self) -> str:
+        return self.template.format(**self.values) if self.values else self.template
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def render(exc: BaseException, language: Language) -> str:
+    """The error as the reader reads it: Danish from the catalog, else the English text.
+
+    Values that are enum members (a status, a problem code) are translated too; a template
+    missing from the catalog, or one that does not fit its values, falls back to English.
+    """
+    if language != "da" or not isinstance(exc, BeredskabError) or not exc.template:
+        return str(exc)
+    return _translated(exc.template, exc.values) or str(exc)
+
+
+def _translated(template: str, values: dict[str, object]) -> str | None:
+    """The Danish text of ``template`` with ``values``, or None when the catalog lacks it."""
+    from beredskab.error_texts import DA, WORDS_DA
+
+    danish = DA.get(template)
+    if danish is None:
+        return None
+    shown: dict[str, object] = {}
+    for key, value in values.items():
+        if isinstance(value, Phrase):
+            shown[key] = _translated(value.template, value.values) or str(value)
+        elif isinstance(value, Enum):
+            word = f"{type(value).__name__}.{value.value}"
+            shown[key] = WORDS_DA.get(word, WORDS_DA.get(str(value.value), value.value))
+        else:
+            shown[key] = value
+    try:
+        return danish.format(**shown)
+    except (KeyError, IndexError, ValueError):
+        return None

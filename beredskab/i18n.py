@@ -1,10 +1,19 @@
-"""Texts the service says to people, in Danish (default) and English."""
+"""Texts the service says to people, in Danish (default) and English, and the one clock:
+every time shown to a person is Danish local time (see ``clock``)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from beredskab.plan import Plan
 
 Language = Literal["da", "en"]
+LANGUAGES: tuple[Language, ...] = ("da", "en")
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+"""Every time shown to a person is in this zone (stored times are UTC)."""
 
 _TEXTS: dict[str, dict[Language, str]] = {
     "activated": {
@@ -190,3 +199,55 @@ def status(value: str, language: Language = "da") -> str:
 def t(key: str, language: Language = "da", **values: object) -> str:
     """The text for ``key`` in the language, with values filled in."""
     return _TEXTS[key][language].format(**values)
+
+
+def language(value: object, default: Language = "da") -> Language:
+    """``value`` if it names a language we speak, else ``default``."""
+    return "en" if value == "en" else "da" if value == "da" else default
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def clock(
+    value: datetime, *, now: datetime | None, language: Language = "da", seconds: bool = False
+) -> str:
+    """A moment as people read it: Danish local time, with the date when it is not today.
+
+    Today (in Copenhagen, as of ``now``) it is "14:05"; another day of the same year
+    "30.11. 23:58" (Danish) or "30 Nov 23:58" (English); another year adds the year
+    ("30.11.2025 23:58", "30 Nov 2025 23:58"). ``now=None`` always shows the full date, for
+    texts read later (a stand-down message, a stored log line). ``seconds`` adds ":SS".
+    """
+    local = value.astimezone(LOCAL_TZ)
+    time = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    today = now.astimezone(LOCAL_TZ).date() if now is not None else None
+    if today == local.date():
+        return time
+    year = today is None or today.year != local.year
+    if language == "en":
+        day = f"{local.day} {_MONTHS_EN[local.month - 1]}" + (f" {local.year}" if year else "")
+    else:
+        day = f"{local.day:02}.{local.month:02}." + (f"{local.year}" if year else "")
+    return f"{day} {time}"
+
+
+def with_default_language(plan: Plan, default: Language) -> Plan:
+    """The plan with ``default`` as the language of every person whose directory entry names
+    none (``[service] language``); entries that name one keep it."""
+    from dataclasses import replace
+
+    from contacts.directory import Directory
+
+    if default == "da":  # the directory's own default
+        return plan
+    directory = plan.directory
+    people = tuple(
+        p if "language" in p.model_fields_set else p.model_copy(update={"language": default})
+        for p in directory.people
+    )
+    data = directory.data.model_copy(update={"people": people})
+    rebuilt = Directory(
+        data, source=directory.source, text=directory.text, warnings=directory.warnings
+    )
+    return replace(plan, directory=rebuilt)

@@ -13,7 +13,9 @@ async def require(tx: Tx, incident_id: int) -> Incident:
     # an id out of range names no row (and would overflow an INTEGER on PostgreSQL)
     incident = await tx.incidents.get(incident_id) if bounds.valid_id(incident_id) else None
     if incident is None:
-        raise NotFoundError(f"there is no incident number {incident_id}; see `beredskab status`")
+        raise NotFoundError(
+            "there is no incident number {nr}; see `beredskab status`", nr=incident_id
+        )
     return incident
 
 
@@ -21,5 +23,5 @@ async def require_open(tx: Tx, incident_id: int) -> Incident:
     """The incident if it is still active."""
     incident = await require(tx, incident_id)
     if incident.status is not IncidentStatus.ACTIVE:
-        raise InvalidStateError(f"incident {incident_id} is closed; nothing can be changed")
+        raise InvalidStateError("incident {nr} is closed; nothing can be changed", nr=incident_id)
     return incident

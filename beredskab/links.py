@@ -43,8 +43,9 @@ class LinkSigner:
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET_BYTES:
             raise ConfigError(
-                f"the link secret must be at least {MIN_SECRET_BYTES} bytes; "
-                "set security.link_secret to a long random value"
+                "the link secret must be at least {min} bytes; "
+                "set security.link_secret to a long random value",
+                min=MIN_SECRET_BYTES,
             )
         self._secret = secret
 
@@ -103,7 +104,7 @@ class LinkError(BeredskabError):
     """An acknowledgement link that cannot be used, and why."""
 
     def __init__(self, problem: Problem) -> None:
-        super().__init__(f"acknowledgement link refused: {problem.value}")
+        super().__init__("acknowledgement link refused: {problem}", problem=problem)
         self.problem = problem
 
 

@@ -22,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from beredskab import access, audit, replies
 from beredskab.errors import InvalidStateError
-from beredskab.notifications import LOCAL_TZ
+from beredskab.i18n import clock
 from beredskab.plan import Plan
 from beredskab.settings import SecuritySettings
 from beredskab.storage import Database, Tx
@@ -186,10 +186,10 @@ def chiefs(plan: Plan) -> list[Person]:
 async def _tell_chiefs(tx: Tx, *, plan: Plan, person_id: str, phone: str, until: datetime) -> None:
     person = plan.directory.person(person_id)
     name = person.name if person else person_id
-    at = until.astimezone(LOCAL_TZ).strftime("%H:%M")
     for chief in chiefs(plan):
         if not chief.phone:
             continue
+        at = clock(until, now=tx.now, language=chief.language)
         text = (
             f"Security: PIN commands from {name} ({phone}) are locked until {at} after too many "
             "wrong PINs."

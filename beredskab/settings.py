@@ -228,9 +228,11 @@ def load_settings(path: Path | None = None) -> Settings:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise ConfigError(f"config file {path} not found; copy config.example.toml") from exc
+            raise ConfigError(
+                "config file {path} not found; copy config.example.toml", path=path
+            ) from exc
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+            raise ConfigError("{path}: not valid TOML: {reason}", path=path, reason=exc) from exc
         base = path.resolve().parent
     try:
         settings = Settings(**data)
@@ -238,7 +240,7 @@ def load_settings(path: Path | None = None) -> Settings:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         )
-        raise ConfigError(f"{path or 'settings'}: {problems}") from exc
+        raise ConfigError("{path}: {problems}", path=path or "settings", problems=problems) from exc
     return _resolve_paths(settings, base)
 
 

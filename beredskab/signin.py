@@ -79,7 +79,7 @@ class SignInError(BeredskabError):
     """A sign-in step that did not succeed."""
 
     def __init__(self, problem: SignInProblem) -> None:
-        super().__init__(f"sign-in refused: {problem.value}")
+        super().__init__("sign-in refused: {problem}", problem=problem)
         self.problem = problem
 
 

@@ -23,11 +23,10 @@ from beredskab import (
     standdown,
     tasks,
 )
-from beredskab.errors import BeredskabError, NotAuthorisedError
-from beredskab.i18n import Language
+from beredskab.errors import BeredskabError, NotAuthorisedError, render
+from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
-from beredskab.notifications import LOCAL_TZ
 from beredskab.preparedness import answers as preparedness
 from beredskab.security.bounds import InputRefusedError
 from beredskab.sms_texts import text
@@ -85,7 +84,8 @@ async def handle(
         answer = ctx.error("refused", f"{type(command).__name__.lower()}: refused")
     except BeredskabError as exc:
         detail = (str(exc).splitlines() or [type(exc).__name__])[0][:140]
-        answer = ctx.error("failed", f"{type(command).__name__.lower()}: {detail}", detail=detail)
+        shown = (render(exc, ctx.lang).splitlines() or [detail])[0][:140]
+        answer = ctx.error("failed", f"{type(command).__name__.lower()}: {detail}", detail=shown)
     sent = await _reply(ctx, answer) if answer.text else True
     app.outbox.wake()
     return answer.outcome if sent else f"{answer.outcome} (reply suppressed: passive limit)"
@@ -150,7 +150,7 @@ async def _pin_refused(ctx: _Ctx, tx: Tx, pin: str) -> _Answer | None:
         answer = ctx.error("wrong_pin", "pin: wrong", remaining=result.remaining)
     else:
         assert result.until is not None
-        until = result.until.astimezone(LOCAL_TZ).strftime("%H:%M")
+        until = clock(result.until, now=tx.now, language=ctx.lang)
         outcome = "pin: locked now" if result.locked_now else "pin: locked"
         answer = ctx.error("locked", outcome, until=until)
     await _reply(ctx, answer, tx)

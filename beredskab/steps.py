@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from beredskab import access, audit, situation_log
-from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Step, StepStatus
 from beredskab.notifications import incident_values, notify, render
@@ -137,14 +137,19 @@ async def finish(
         incident = await require_open(tx, incident_id)
         playbook = plan.playbook(incident.playbook_id)
         if playbook is None:
-            raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+            raise NotFoundError(
+                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+            )
         all_steps = await tx.steps.list(incident_id)
         step = next(
             (s for s in all_steps if str(s.position) == step_ref or s.step_id == step_ref), None
         )
         if step is None:
             raise NotFoundError(
-                f"incident {incident_id} has no step '{step_ref}'; steps are 1-{len(all_steps)}"
+                "incident {nr} has no step '{step}'; steps are 1-{last}",
+                nr=incident_id,
+                step=step_ref,
+                last=len(all_steps),
             )
         verb = "skip" if skip else "done"
         access.require_role(
@@ -152,11 +157,13 @@ async def finish(
             [step.owner_role, playbook.leader_role],
             action=f"step.{verb}",
             channel=channel,
-            what=f"finish step {step.position}",
+            what=Phrase("finish step {position}", position=step.position),
             incident_id=incident_id,
         )
         if step.status in (StepStatus.DONE, StepStatus.SKIPPED):
-            raise InvalidStateError(f"step {step.position} is already {step.status.value}")
+            raise InvalidStateError(
+                "step {position} is already {status}", position=step.position, status=step.status
+            )
         if not skip:
             await run_actions(tx, plan=plan, playbook=playbook, incident=incident, step=step)
         status = StepStatus.SKIPPED if skip else StepStatus.DONE

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiogram import F, Router
@@ -12,10 +13,9 @@ from beredskab import access, audit, i18n, report, situation_log
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL, number_arg, open_incidents, pick_incident
 from beredskab.bot.texts import t
-from beredskab.i18n import Language
+from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
-from beredskab.notifications import LOCAL_TZ
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _describe(app: App, view: report.Overview, language: Language) -> tuple[str,
     ]
     active = next((s for s in view.steps if s.status is StepStatus.ACTIVE), None)
     if i.status is IncidentStatus.ACTIVE and active is not None:
-        due = active.due_at.astimezone(LOCAL_TZ).strftime("%H:%M")
+        due = clock(active.due_at, now=datetime.now(UTC), language=language)
         lines.append(
             t(
                 "status_step",
@@ -200,7 +200,11 @@ async def my_tasks(message: Message, app: App, person: Person, language: Languag
         )
         if task.text is not None:
             giver = app.plan.directory.person(task.created_by or "")
-            due = task.due_at.astimezone(LOCAL_TZ).strftime(" (%H:%M)") if task.due_at else ""
+            due = (
+                f" ({clock(task.due_at, now=datetime.now(UTC), language=language)})"
+                if task.due_at
+                else ""
+            )
             line = t(
                 "task_line_chief",
                 language,

@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 from aiogram.types import CallbackQuery, Message
 
 from beredskab.bot.texts import t
-from beredskab.errors import BeredskabError, InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.errors import (
+    BeredskabError,
+    InvalidStateError,
+    NotAuthorisedError,
+    NotFoundError,
+    render,
+)
 from beredskab.i18n import Language
 from beredskab.models import Incident
 from beredskab.security import bounds
@@ -22,14 +28,18 @@ UNBOUND = t("unbound")
 
 
 def refusal(error: BeredskabError, language: Language) -> str:
-    """A user error in plain words, saying what to do next."""
+    """A user error in plain words, saying what to do next (and, unless it is a refusal,
+    the use case's reason in the user's language)."""
     if isinstance(error, NotAuthorisedError):
         return t("not_authorised", language)
     if isinstance(error, NotFoundError):
-        return t("not_found", language)
-    if isinstance(error, InvalidStateError):
-        return t("invalid_state", language)
-    return t("failed", language)
+        advice = t("not_found", language)
+    elif isinstance(error, InvalidStateError):
+        advice = t("invalid_state", language)
+    else:
+        advice = t("failed", language)
+    reason = render(error, language).splitlines()[0].rstrip(".") if str(error) else ""
+    return f"{advice}\n{reason[:1].upper()}{reason[1:300]}." if reason else advice
 
 
 async def say(event: Message | CallbackQuery, text: str) -> None:

@@ -5,14 +5,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
 import typer
 
 from beredskab.app import App
-from beredskab.errors import BeredskabError, NotAuthorisedError
-from beredskab.i18n import t
+from beredskab.cli.texts import text
+from beredskab.errors import BeredskabError, NotAuthorisedError, render
+from beredskab.i18n import Language, clock
+from beredskab.i18n import status as status_word
 from beredskab.settings import Settings, load_settings
 
 T = TypeVar("T")
@@ -42,6 +45,8 @@ NoDeliver = Annotated[
 
 class _State:
     config: Path | None = None
+    lang: Language | None = None
+    """--lang, else ``[service] language`` once the settings are read, else Danish."""
 
 
 _state = _State()
@@ -53,18 +58,60 @@ def _main(
         Path | None,
         typer.Option("--config", "-c", help="Konfigurationsfil / config file ($BEREDSKAB_CONFIG)."),
     ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            help="Sprog: da eller en / language of every message (default: [service] language).",
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     _state.config = config
+    _state.lang = None
+    if lang is not None:
+        if lang not in ("da", "en"):
+            raise typer.BadParameter("da or en", param_hint="--lang")
+        _state.lang = "en" if lang == "en" else "da"
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
 
 
+def language() -> Language:
+    """The language of every message this command prints: --lang, else ``[service]
+    language`` (Danish when the settings cannot be read: that error is shown in Danish)."""
+    if _state.lang is None:
+        try:
+            _state.lang = load_settings(_state.config).service.language
+        except BeredskabError:
+            return "da"
+    return _state.lang
+
+
+def say(key: str, **values: object) -> str:
+    """The command-line text ``key`` in the command's language."""
+    return text(key, language(), **values)
+
+
+def status(value: str) -> str:
+    """A status value in words, in the command's language."""
+    return status_word(value, language())
+
+
+def when(value: datetime, *, seconds: bool = False) -> str:
+    """A moment in Danish local time, with the date unless it is today (``i18n.clock``)."""
+    return clock(value, now=datetime.now(UTC), language=language(), seconds=seconds)
+
+
 def settings() -> Settings:
-    """Settings from --config / $BEREDSKAB_CONFIG and the environment."""
+    """Settings from --config / $BEREDSKAB_CONFIG and the environment; they set the language
+    unless --lang did."""
     try:
-        return load_settings(_state.config)
+        loaded = load_settings(_state.config)
     except BeredskabError as exc:
-        fail(t("error", message=str(exc)))
+        fail(say("error", message=render(exc, language())))
+    if _state.lang is None:
+        _state.lang = loaded.service.language
+    return loaded
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -94,6 +141,6 @@ def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
     try:
         return asyncio.run(main())
     except NotAuthorisedError as exc:
-        fail(t("refused", message=str(exc)), 3)
+        fail(say("refused", message=render(exc, language())), 3)
     except BeredskabError as exc:
-        fail(t("error", message=str(exc)))
+        fail(say("error", message=render(exc, language())))

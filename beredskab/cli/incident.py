@@ -8,8 +8,7 @@ import typer
 
 from beredskab import acknowledgements, activation, standdown
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, run
-from beredskab.i18n import t
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, run, say
 
 
 @cli.command()
@@ -53,14 +52,14 @@ def _activate(
 
     result = run(body, deliver=deliver)
     i = result.incident
-    text = t(
+    text = say(
         "joined" if result.joined else "activated",
         nr=i.id,
         gruppe=i.playbook_name,
         participants=result.participants,
         messages=result.messages,
     )
-    typer.echo(f"ØVELSE: {text}" if drill else text)
+    typer.echo(say("drill_prefix", text=text) if drill else text)
 
 
 @cli.command()
@@ -86,7 +85,12 @@ def upgrade(
 
     result = run(body, deliver=not no_deliver)
     typer.echo(
-        t("upgraded", nr=nr, gruppe=result.incident.playbook_name, participants=result.participants)
+        say(
+            "upgraded",
+            nr=nr,
+            gruppe=result.incident.playbook_name,
+            participants=result.participants,
+        )
     )
 
 
@@ -114,9 +118,9 @@ def ack(
 
     result, name, deputy = run(body, deliver=not no_deliver)
     key = "declined" if decline else ("acked" if result.changed else "ack_again")
-    typer.echo(t(key, navn=name, nr=nr))
+    typer.echo(say(key, navn=name, nr=nr))
     if deputy:
-        typer.echo(t("deputy", deputy=deputy))
+        typer.echo(say("deputy", deputy=deputy))
 
 
 @cli.command()
@@ -134,7 +138,7 @@ def close(
         )
 
     result = run(body, deliver=not no_deliver)
-    typer.echo(t("closed", nr=nr, messages=result.messages))
+    typer.echo(say("closed", nr=nr, messages=result.messages))
 
 
 @cli.command()

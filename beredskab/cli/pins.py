@@ -8,7 +8,7 @@ import typer
 
 from beredskab import pins
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, cli, fail, run
+from beredskab.cli.common import CHANNEL, cli, fail, run, say
 
 pin_cli = typer.Typer(help="PIN til SMS-kommandoer / PINs for SMS commands.", no_args_is_help=True)
 cli.add_typer(pin_cli, name="pin")
@@ -25,14 +25,12 @@ def set_pin(
     if pin_stdin:
         pin = typer.get_text_stream("stdin").readline().strip()
     else:
-        pin = typer.prompt(
-            "PIN (4-8 cifre / digits)", hide_input=True, confirmation_prompt=True
-        ).strip()
+        pin = typer.prompt(say("pin_prompt"), hide_input=True, confirmation_prompt=True).strip()
     if not pin:
-        fail("Ingen PIN angivet / no PIN given.")
+        fail(say("pin_none"))
 
     async def body(app: App) -> None:
         await pins.set_pin(db=app.db, plan=app.plan, person_id=person, pin=pin, channel=CHANNEL)
 
     run(body)
-    typer.echo(f"PIN sat for {person} / PIN set for {person}.")
+    typer.echo(say("pin_set", person=person))

@@ -10,8 +10,8 @@ import typer
 
 from beredskab import preparedness
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, NoDeliver, cli, run
-from beredskab.notifications import LOCAL_TZ
+from beredskab.cli.common import CHANNEL, NoDeliver, cli, run, say
+from beredskab.i18n import LOCAL_TZ
 from beredskab.preparedness.readiness import Readiness, readiness, render
 from beredskab.preparedness.signoff import SignoffLine
 from beredskab.preparedness.verification import CampaignReport
@@ -29,8 +29,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="JSON output")]
 def _day(line: SignoffLine) -> str:
     if line.signed_at is not None:
         when = line.signed_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y")
-        return f"underskrevet {when} ({line.via})"
-    return "afventer svar" if line.asked_at is not None else "ikke spurgt"
+        return say("signed_on", time=when, via=line.via)
+    return say("awaiting") if line.asked_at is not None else say("not_asked")
 
 
 @signoff_cli.command("request")
@@ -38,9 +38,15 @@ def signoff_request(no_deliver: NoDeliver = False) -> None:
     """Bed alle deltagere bekræfte den gældende planversion / ask for sign-off."""
     result = run(lambda app: preparedness.request_signoff(app=app), deliver=not no_deliver)
     typer.echo(
-        f"Planversion {result.version}: {len(result.asked)} spurgt nu "
-        f"({result.messages} beskeder), {len(result.already_asked)} var allerede spurgt "
-        f"({len(result.pending)} afventer svar, {len(result.already_signed)} har underskrevet)."
+        say(
+            "signoff_requested",
+            version=result.version,
+            asked=len(result.asked),
+            messages=result.messages,
+            already=len(result.already_asked),
+            pending=len(result.pending),
+            signed=len(result.already_signed),
+        )
     )
 
 
@@ -65,7 +71,7 @@ def signoff_status(as_json: JsonOpt = False) -> None:
         typer.echo(json.dumps({"plan_version": version, "people": rows}, indent=2))
         return
     signed = sum(line.signed_at is not None for line in lines)
-    typer.echo(f"Planversion {version}: {signed} af {len(lines)} har underskrevet.")
+    typer.echo(say("signoff_summary", version=version, signed=signed, total=len(lines)))
     for line in lines:
         typer.echo(f"  {line.person.name} ({line.person.id}): {_day(line)}")
 
@@ -73,7 +79,7 @@ def signoff_status(as_json: JsonOpt = False) -> None:
 def _campaign(report: CampaignReport) -> None:
     typer.echo(report.text())
     if report.sent_to:
-        typer.echo(f"Sendt til {', '.join(report.sent_to)}.")
+        typer.echo(say("sent_to", names=", ".join(report.sent_to)))
 
 
 @verify_cli.command("start")
@@ -83,7 +89,7 @@ def verify_start(no_deliver: NoDeliver = False) -> None:
         lambda app: preparedness.start_verification(app=app, actor=CHANNEL),
         deliver=not no_deliver,
     )
-    typer.echo(f"Kontrol nr. {campaign.id} startet: {messages} beskeder sendt.")
+    typer.echo(say("verify_started", nr=campaign.id, messages=messages))
 
 
 @verify_cli.command("status")
@@ -106,7 +112,7 @@ def verify_end() -> None:
 def verify_remind(no_deliver: NoDeliver = False) -> None:
     """Påmind dem, der ikke har svaret / remind the unanswered (sign-off and verification)."""
     count = run(lambda app: preparedness.remind_unanswered(app=app), deliver=not no_deliver)
-    typer.echo(f"{count} påmindet.")
+    typer.echo(say("reminded", count=count))
 
 
 @cli.command("readiness")

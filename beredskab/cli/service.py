@@ -8,9 +8,8 @@ import logging
 import typer
 
 from beredskab.app import App
-from beredskab.cli.common import cli, db_cli, fail, plan_cli, run, settings
-from beredskab.errors import BeredskabError, PlanInvalidError
-from beredskab.i18n import t
+from beredskab.cli.common import cli, db_cli, fail, language, plan_cli, run, say, settings
+from beredskab.errors import BeredskabError, PlanInvalidError, render
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime.shutdown import Budget, Deadline
 
@@ -44,11 +43,11 @@ def serve() -> None:
         asyncio.run(main())
     except BeredskabError as exc:
         deadline.arm()  # whatever still runs in threads must not hold the exit
-        fail(t("error", message=str(exc)))
+        fail(say("error", message=render(exc, language())))
     except Exception as exc:  # an unexpected failure: one line, the traceback with --verbose
         deadline.arm()
         log.info("serve failed", exc_info=exc)
-        fail(t("error", message=f"{type(exc).__name__}: {exc}"))
+        fail(say("error", message=say("unexpected", kind=type(exc).__name__, detail=exc)))
 
 
 def _load() -> Plan:
@@ -65,17 +64,24 @@ def plan_check() -> None:
         plan = _load()
     except PlanInvalidError as exc:
         for problem in exc.problems:
-            typer.echo(f"ERROR {problem}", err=True)
-        fail(f"plan check failed: {len(exc.problems)} problem(s); nothing was changed")
+            typer.echo(say("plan_problem", problem=problem), err=True)
+        fail(say("plan_failed", count=len(exc.problems)))
     except BeredskabError as exc:
-        fail(t("error", message=str(exc)))
+        fail(say("error", message=render(exc, language())))
     for warning in plan.warnings:
-        typer.echo(f"WARNING {warning}")
+        typer.echo(say("plan_warning", warning=warning))
     names = ", ".join(f"{p.id} ({p.name})" for p in plan.playbooks.playbooks)
-    example = " [FICTIONAL EXAMPLE]" if plan.directory.example else ""
-    typer.echo(f"playbooks: {names}")
-    typer.echo(f"directory: {plan.directory.source}{example}, {len(plan.directory.people)} people")
-    typer.echo(f"plan OK, version {plan.version}, {len(plan.warnings)} warning(s)")
+    example = say("plan_example") if plan.directory.example else ""
+    typer.echo(say("plan_playbooks", names=names))
+    typer.echo(
+        say(
+            "plan_directory",
+            source=plan.directory.source,
+            example=example,
+            count=len(plan.directory.people),
+        )
+    )
+    typer.echo(say("plan_ok", version=plan.version, count=len(plan.warnings)))
 
 
 @db_cli.command("upgrade")
@@ -85,7 +91,7 @@ def db_upgrade() -> None:
     async def body(app: App) -> str:
         return app.db.dialect
 
-    typer.echo(f"database schema is up to date ({run(body)})")
+    typer.echo(say("db_ok", dialect=run(body)))
 
 
 @cli.command()
@@ -94,7 +100,7 @@ def contacts() -> None:
     try:
         plan = _load()
     except BeredskabError as exc:
-        fail(t("error", message=str(exc)))
+        fail(say("error", message=render(exc, language())))
     for p in plan.directory.people:
         reach = ", ".join(x for x in (p.phone, p.email) if x)
         typer.echo(f"{p.id:26} {p.name:28} {','.join(p.roles):34} {reach}")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from beredskab.app import App
-from beredskab.cli.common import cli, fail, run
+from beredskab.cli.common import cli, fail, run, say
 from beredskab.notifications import LOCAL_TZ
 from beredskab.statistics import Statistics, incident_statistics, render
 
@@ -23,7 +23,7 @@ def _since(value: str | None) -> datetime | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        fail(f"--since must be a date like 2026-01-31, not {value!r}")
+        fail(say("since_bad", value=value))
     return datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ)
 
 

@@ -9,8 +9,7 @@ import typer
 
 from beredskab import api_tokens
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, cli, run
-from beredskab.notifications import LOCAL_TZ
+from beredskab.cli.common import CHANNEL, cli, run, say, when
 
 token_cli = typer.Typer(
     help="API-nøgler til integrationer / API tokens for integrations.", no_args_is_help=True
@@ -19,7 +18,7 @@ cli.add_typer(token_cli, name="token")
 
 
 def _when(value: datetime | None) -> str:
-    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M") if value else "-"
+    return when(value) if value else "-"
 
 
 @token_cli.command("create")
@@ -43,16 +42,9 @@ def create(
 
     created = run(body)
     token = created.token
-    typer.echo(
-        f"API-nøgle {token.id} '{token.name}' handler som {token.person_id} / "
-        f"API token {token.id} '{token.name}' acts as {token.person_id}:"
-    )
+    typer.echo(say("token_created", id=token.id, name=token.name, person=token.person_id))
     typer.echo(created.plaintext)
-    typer.echo(
-        "Gem nøglen nu: den vises ikke igen og kan ikke findes frem senere. / "
-        "Store the token now: it is not shown again and cannot be recovered.",
-        err=True,
-    )
+    typer.echo(say("token_store"), err=True)
 
 
 @token_cli.command("list")
@@ -64,11 +56,11 @@ def list_() -> None:
 
     tokens = run(body)
     if not tokens:
-        typer.echo("Ingen API-nøgler / no API tokens.")
+        typer.echo(say("token_none"))
         return
-    typer.echo(f"{'id':>4}  {'prefix':12} {'person':20} {'oprettet':16}  {'brugt':16}  navn")
+    typer.echo(say("token_columns"))
     for token in tokens:
-        state = f"  (tilbagekaldt {_when(token.revoked_at)})" if token.revoked else ""
+        state = say("token_revoked_at", time=_when(token.revoked_at)) if token.revoked else ""
         typer.echo(
             f"{token.id:>4}  {token.prefix + '…':12} {token.person_id:20} "
             f"{_when(token.created_at):16}  {_when(token.last_used_at):16}  {token.name}{state}"
@@ -85,7 +77,4 @@ def revoke(
         return await api_tokens.revoke(db=app.db, token_id=token_id, channel=CHANNEL)
 
     token = run(body)
-    typer.echo(
-        f"API-nøgle {token.id} '{token.name}' er tilbagekaldt / "
-        f"API token {token.id} '{token.name}' revoked."
-    )
+    typer.echo(say("token_revoked", id=token.id, name=token.name))

@@ -9,9 +9,8 @@ import typer
 
 from beredskab import audit
 from beredskab.app import App
-from beredskab.cli.common import cli, run
+from beredskab.cli.common import cli, run, when
 from beredskab.models import AuditEntry
-from beredskab.notifications import LOCAL_TZ
 
 
 @cli.command("audit")
@@ -35,10 +34,10 @@ def show(
         typer.echo(json.dumps([row.model_dump(mode="json") for row in rows], ensure_ascii=False))
         return
     for row in rows:
-        when = row.at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M:%S")
+        at = when(row.at, seconds=True)
         mark = "ok " if row.allowed else "NEJ"
         times = f" ×{row.count}" if row.count > 1 else ""
         where = f" #{row.incident_id}" if row.incident_id is not None else ""
         typer.echo(
-            f"{when} {mark} {row.action}{times} {row.channel} {row.actor}{where}: {row.detail}"
+            f"{at:>15} {mark} {row.action}{times} {row.channel} {row.actor}{where}: {row.detail}"
         )

@@ -11,9 +11,8 @@ import typer
 
 from beredskab import report
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, cli, fail, run
-from beredskab.i18n import status as status_word
-from beredskab.i18n import t
+from beredskab.cli.common import CHANNEL, cli, fail, run, say, when
+from beredskab.cli.common import status as status_word
 from beredskab.models import Incident
 
 
@@ -37,11 +36,12 @@ def status(
         if as_json:
             typer.echo(json.dumps([_incident_json(i) for i in incidents], ensure_ascii=False))
         elif not incidents:
-            typer.echo(t("no_incidents"))
+            typer.echo(say("no_incidents"))
         for i in incidents if not as_json else []:
-            drill = " ØVELSE" if i.drill else ""
+            drill = f" {say('drill_mark')}" if i.drill else ""
             typer.echo(
-                f"{i.id:4} {status_word(i.status.value):9} {i.playbook_id:10}{drill} {i.title}"
+                f"{i.id:4} {status_word(i.status.value):9} {when(i.created_at):>12} "
+                f"{i.playbook_id:10}{drill} {i.title}"
             )
         return
 
@@ -56,22 +56,41 @@ def status(
     i = view.incident
     confirmed = sum(c.status.value == "confirmed" for c in view.confirmations)
     typer.echo(
-        f"Hændelse {i.id}: {i.playbook_name}{' (ØVELSE)' if i.drill else ''} — "
-        f"{status_word(i.status.value)}"
+        say(
+            "incident_head",
+            nr=i.id,
+            gruppe=i.playbook_name,
+            drill=say("incident_drill") if i.drill else "",
+            status=status_word(i.status.value),
+        )
     )
     typer.echo(f"  {i.title}")
-    typer.echo(f"  Bekræftet: {confirmed}/{len(view.confirmations)}")
+    typer.echo(
+        say(
+            "incident_opened",
+            time=when(i.created_at),
+            name=names.get(i.activated_by, i.activated_by),
+        )
+    )
+    if i.closed_at is not None:
+        typer.echo(say("incident_closed", time=when(i.closed_at)))
+    typer.echo(say("confirmed_count", done=confirmed, total=len(view.confirmations)))
     for c in view.confirmations:
         typer.echo(f"    {status_word(c.status.value):10} {names.get(c.person_id, c.person_id)}")
-    typer.echo("  Trin:")
+    typer.echo(say("steps_head"))
     for s in view.steps:
         typer.echo(f"    {s.position:2} {status_word(s.status.value):13} {s.title}")
-    typer.echo(f"  Opgaver: {len(view.tasks)}")
+    typer.echo(say("tasks_head", count=len(view.tasks)))
     for task in view.tasks:
         who = names.get(task.assignee, task.assignee)
-        typer.echo(f"    {task.number:2} {status_word(task.status.value):10} {who} → {task.title}")
+        line = (
+            say("task_line", who=who, target=task.target_name)
+            if task.target_name
+            else say("task_line_chief", who=who, text=task.title)
+        )
+        typer.echo(f"    {task.number:2} {status_word(task.status.value):10} " + line)
     pending = sum(d.status.value in ("queued", "sending") for d in view.deliveries)
-    typer.echo(f"  Beskeder: {len(view.deliveries)} ({pending} i kø)")
+    typer.echo(say("messages_line", count=len(view.deliveries), pending=pending))
 
 
 def overview_json(view: report.Overview) -> dict[str, Any]:
@@ -97,9 +116,9 @@ def show_log(nr: int) -> None:
         return await report.overview(db=app.db, incident_id=nr)
 
     for e in run(body).log:
-        text = "[fortrolig post udeladt]" if e.sensitive else e.text
+        text = say("withheld") if e.sensitive else e.text
         typer.echo(
-            f"{e.seq:3} {e.created_at:%Y-%m-%d %H:%M:%S} {e.kind.value:10} {e.actor}: {text}"
+            f"{e.seq:3} {when(e.created_at, seconds=True):>15} {e.kind.value:10} {e.actor}: {text}"
         )
 
 
@@ -123,7 +142,7 @@ def report_cmd(
     (redirect it or use --output).
     """
     if fmt is report.Format.PDF and output is None and sys.stdout.isatty():
-        fail("En PDF skrives ikke til terminalen: brug --output FIL eller omdiriger (> fil.pdf).")
+        fail(say("pdf_tty"))
 
     async def body(app: App) -> bytes:
         view = await report.overview(db=app.db, incident_id=nr)
@@ -143,7 +162,7 @@ def report_cmd(
     content = run(body)
     if output is not None:
         output.write_bytes(content)
-        typer.echo(f"report written to {output}")
+        typer.echo(say("report_written", path=output))
     elif fmt is report.Format.PDF:
         sys.stdout.buffer.write(content)
         sys.stdout.buffer.flush()

@@ -10,9 +10,18 @@ import typer
 
 from beredskab import situation_log, steps, tasks
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, run, step_cli, task_cli
-from beredskab.i18n import status as status_word
-from beredskab.i18n import t
+from beredskab.cli.common import (
+    CHANNEL,
+    AsOpt,
+    NoDeliver,
+    cli,
+    fail,
+    run,
+    say,
+    step_cli,
+    task_cli,
+)
+from beredskab.cli.common import status as status_word
 from beredskab.incident import chief_tasks, convene
 from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
 
@@ -36,7 +45,7 @@ def _finish_step(
 
     done = run(body, deliver=deliver)
     typer.echo(
-        t("step", position=done.position, titel=done.title, status=status_word(done.status.value))
+        say("step", position=done.position, titel=done.title, status=status_word(done.status.value))
     )
 
 
@@ -72,7 +81,7 @@ def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: st
     result = run(body, deliver=True)
     key = "task" if result.changed else "task_same"
     typer.echo(
-        t(
+        say(
             key,
             number=task,
             target=result.task.title,
@@ -94,7 +103,7 @@ def task_accept(nr: int, task: int, actor: AsOpt) -> None:
 def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
     """Markér en opgave udført / finish a task with its outcome ("–" if there is none)."""
     if outcome is None and sys.stdin.isatty():
-        outcome = typer.prompt(t("task_outcome_prompt"))
+        outcome = typer.prompt(say("task_outcome_prompt"))
     _change_task(nr, task, actor, TaskStatus.DONE, outcome)
 
 
@@ -127,7 +136,7 @@ def task_reassign(
         return moved, person.name if person else moved.assignee
 
     moved, name = run(body, deliver=True)
-    typer.echo(t("task_reassigned", number=task, target=moved.title, name=name))
+    typer.echo(say("task_reassigned", number=task, target=moved.title, name=name))
 
 
 @task_cli.command("add")
@@ -161,7 +170,12 @@ def task_add(
 
     task, name, when = run(body, deliver=not no_deliver)
     typer.echo(
-        t("task_added", number=task.number, name=name, due=t("task_due", when=when) if when else "")
+        say(
+            "task_added",
+            number=task.number,
+            name=name,
+            due=say("task_due", when=when) if when else "",
+        )
     )
 
 
@@ -190,7 +204,7 @@ def convene_cmd(
 
     done = run(body, deliver=not no_deliver)
     typer.echo(
-        t(
+        say(
             "convened",
             meeting=done.meeting.meeting,
             place=done.meeting.place,
@@ -216,11 +230,11 @@ def log_cmd(
         show_log(nr)
         return
     if actor is None:
-        fail("--note needs --as PERSON")
+        fail(say("note_needs_as"))
     try:
         entry_kind = EntryKind(kind)
     except ValueError:
-        fail(f"unknown kind '{kind}'; use note, decision, media or correction")
+        fail(say("unknown_kind", kind=kind))
 
     async def body(app: App) -> LogEntry:
         return await situation_log.add_entry(
@@ -235,4 +249,4 @@ def log_cmd(
             corrects=corrects,
         )
 
-    typer.echo(t("logged", seq=run(body).seq, nr=nr))
+    typer.echo(say("logged", seq=run(body).seq, nr=nr))

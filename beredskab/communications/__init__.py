@@ -47,7 +47,7 @@ from beredskab.communications.audiences import (
     may_draft,
     recipients,
 )
-from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.notifications import compose, incident_values
@@ -72,14 +72,26 @@ class SendResult:
     unreachable: tuple[str, ...]
 
 
+_WHAT = {
+    "draft": Phrase("draft crisis communication"),
+    "edit": Phrase("edit crisis communication"),
+    "approve": Phrase("approve crisis communication"),
+    "send": Phrase("send crisis communication"),
+    "discard": Phrase("discard crisis communication"),
+}
+"""What a refused actor may not do, by action (translated with the refusal)."""
+
+
 def _checked(subject: str, text: str) -> tuple[str, str]:
     subject, text = subject.strip(), text.strip()
     if not subject or not text:
         raise InvalidStateError("a communication needs a subject and a text")
     if len(subject) > MAX_SUBJECT or len(text) > MAX_TEXT:
         raise InvalidStateError(
-            f"the subject may have {MAX_SUBJECT} and the text {MAX_TEXT} characters "
-            "(it is also sent by SMS); shorten it"
+            "the subject may have {subject} and the text {text} characters "
+            "(it is also sent by SMS); shorten it",
+            subject=MAX_SUBJECT,
+            text=MAX_TEXT,
         )
     return subject, text
 
@@ -92,13 +104,15 @@ async def _open(
     incident = await require_open(tx, incident_id)
     playbook = plan.playbook(incident.playbook_id)
     if playbook is None:
-        raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+        raise NotFoundError(
+            "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+        )
     access.require_role(
         actor,
         [playbook.leader_role] if action == "approve" else drafters(playbook),
         action=f"communication.{action}",
         channel=channel,
-        what=f"{action} crisis communication",
+        what=_WHAT[action],
         incident_id=incident_id,
     )
     return incident, playbook
@@ -108,7 +122,11 @@ async def _item(tx: Tx, incident_id: int, communication_id: int) -> Communicatio
     """One communication of the incident, or a clear error."""
     item = await tx.communications.get(communication_id)
     if item is None or item.incident_id != incident_id:
-        raise NotFoundError(f"incident {incident_id} has no communication {communication_id}")
+        raise NotFoundError(
+            "incident {nr} has no communication {communication}",
+            nr=incident_id,
+            communication=communication_id,
+        )
     return item
 
 
@@ -150,7 +168,9 @@ async def draft(
     chosen = audience_of(audience)
     kind = template or chosen.template
     if kind not in TEMPLATES:
-        raise InvalidStateError(f"'{kind.value}' is not a crisis-communication template")
+        raise InvalidStateError(
+            "'{template}' is not a crisis-communication template", template=kind.value
+        )
     async with access.audited(db), db.transaction() as tx:
         incident, playbook = await _open(
             tx, plan, actor, incident_id, action="draft", channel=channel
@@ -199,7 +219,11 @@ async def edit(
         await _open(tx, plan, actor, incident_id, action="edit", channel=channel)
         item = await _item(tx, incident_id, communication_id)
         if item.status is not CommunicationStatus.DRAFT:
-            raise InvalidStateError(f"communication {item.id} is {item.status.value}, not a draft")
+            raise InvalidStateError(
+                "communication {communication} is {status}, not a draft",
+                communication=item.id,
+                status=item.status,
+            )
         await tx.communications.update(item.id, subject=subject, text=text)
         await _record(
             tx,
@@ -237,7 +261,11 @@ async def approve(
             approved_at=tx.now,
         )
         if not moved:
-            raise InvalidStateError(f"communication {item.id} is {item.status.value}, not a draft")
+            raise InvalidStateError(
+                "communication {communication} is {status}, not a draft",
+                communication=item.id,
+                status=item.status,
+            )
         await _record(
             tx,
             incident_id=incident_id,
@@ -284,7 +312,9 @@ async def send(
         )
         if not moved:
             raise InvalidStateError(
-                f"communication {item.id} is {item.status.value}; only an approved one is sent"
+                "communication {communication} is {status}; only an approved one is sent",
+                communication=item.id,
+                status=item.status,
             )
         subject, text = _drill(item.subject, incident), _drill(item.text, incident)
         await tx.deliveries.enqueue(
@@ -342,11 +372,18 @@ async def discard(
         await _open(tx, plan, actor, incident_id, action="discard", channel=channel)
         item = await _item(tx, incident_id, communication_id)
         if item.status not in (CommunicationStatus.DRAFT, CommunicationStatus.APPROVED):
-            raise InvalidStateError(f"communication {item.id} is already {item.status.value}")
+            raise InvalidStateError(
+                "communication {communication} is already {status}",
+                communication=item.id,
+                status=item.status,
+            )
         if not await tx.communications.set_status(
             item.id, CommunicationStatus.DISCARDED, expect=item.status
         ):
-            raise InvalidStateError(f"communication {item.id} changed meanwhile; look again")
+            raise InvalidStateError(
+                "communication {communication} changed meanwhile; look again",
+                communication=item.id,
+            )
         await _record(
             tx,
             incident_id=incident_id,

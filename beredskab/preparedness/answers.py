@@ -36,7 +36,7 @@ class RequestTokenError(BeredskabError):
     """A request token that cannot be used, and why."""
 
     def __init__(self, refusal: Refusal) -> None:
-        super().__init__(f"request token refused: {refusal.value}")
+        super().__init__("request token refused: {refusal}", refusal=refusal)
         self.refusal = refusal
 
 

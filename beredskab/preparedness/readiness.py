@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from beredskab.notifications import LOCAL_TZ
+from beredskab.i18n import LOCAL_TZ, clock
 from beredskab.plan import Plan
 from beredskab.preparedness.requests import SIGNOFF, VERIFY
 from beredskab.storage import Database
@@ -142,7 +142,7 @@ def render(report: Readiness, plan: Plan) -> str:
     def names(person_ids: tuple[str, ...]) -> str:
         return ", ".join(name(p) for p in person_ids) or "ingen"
 
-    at = report.generated_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y %H:%M")
+    at = clock(report.generated_at, now=None)
     out = [f"Beredskabsstatus — planversion {report.plan_version} — {at}", "", "ROLLER"]
     for role in report.roles:
         out.append(f"  {role.name} ({role.id}): {names(role.people)}")

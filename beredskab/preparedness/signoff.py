@@ -123,7 +123,7 @@ async def record_signoff(
     recorded as a request answered at once.
     """
     if plan.directory.person(person_id) is None:
-        raise NotFoundError(f"no person '{person_id}' in the directory")
+        raise NotFoundError("no person '{person}' in the directory", person=person_id)
     async with db.transaction() as tx:
         request = await tx.preparedness.add_request_if_new(
             kind=SIGNOFF, round_=version, person_id=person_id, now=tx.now

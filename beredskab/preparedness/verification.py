@@ -87,8 +87,9 @@ async def start_verification(*, app: App, actor: str) -> tuple[Campaign, int]:
         newest = await tx.preparedness.campaign()
         if newest is not None and newest.ended_at is None:
             raise InvalidStateError(
-                f"verification campaign {newest.id} is still running; "
-                "end it first (beredskab verify end)"
+                "verification campaign {campaign} is still running; "
+                "end it first (beredskab verify end)",
+                campaign=newest.id,
             )
         campaign = await tx.preparedness.start_campaign(by=actor, now=tx.now)
         people = app.plan.directory.people
@@ -129,7 +130,11 @@ async def record_verification(
         found = await tx.preparedness.requests(kind=VERIFY, round_=str(campaign_id))
         request = next((r for r in found if r.person_id == person_id), None)
         if request is None or plan.directory.person(person_id) is None:
-            raise NotFoundError(f"{person_id} was not asked in verification campaign {campaign_id}")
+            raise NotFoundError(
+                "{person} was not asked in verification campaign {campaign}",
+                person=person_id,
+                campaign=campaign_id,
+            )
         return await requests.answer(tx, request=request, via=via)
 
 

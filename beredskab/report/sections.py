@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
+from beredskab.i18n import clock
 from beredskab.i18n import status as status_word
 from beredskab.incident.duties import ticks as duty_ticks
 from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, LogEntry
-from beredskab.notifications import LOCAL_TZ
 from beredskab.report.overview import Overview
 from beredskab.storage.repositories.communications import CommunicationStatus
 
@@ -57,10 +57,11 @@ AUDIENCE = {"board": "bestyrelsen", "operations": "driften", "partners": "samarb
 
 
 def local_time(value: datetime | None) -> str:
-    """A UTC time as Danish local time, or "-"."""
+    """A UTC time as Danish local time, always with the date (a report is read later; see
+    ``i18n.clock``), or "-"."""
     if value is None:
         return "-"
-    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M:%S")
+    return clock(value, now=None, seconds=True)
 
 
 def duration(seconds: float) -> str:

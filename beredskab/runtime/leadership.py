@@ -137,8 +137,10 @@ class InstanceLock:
             os.close(fd)
             database = self.path.with_suffix("")
             raise ConfigError(
-                f"another beredskab serve (pid {holder}) is already running on {database}; "
-                "SQLite allows one instance (use PostgreSQL to run several)"
+                "another beredskab serve (pid {pid}) is already running on {database}; "
+                "SQLite allows one instance (use PostgreSQL to run several)",
+                pid=holder,
+                database=database,
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, str(os.getpid()).encode())

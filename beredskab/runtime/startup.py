@@ -25,7 +25,9 @@ async def upgrade_once(db: Database, board: Board) -> bool:
         await db.upgrade()
     except Exception as exc:
         if not is_transient(exc):
-            raise FatalError(f"the database schema cannot be brought up to date: {exc}") from exc
+            raise FatalError(
+                "the database schema cannot be brought up to date: {reason}", reason=exc
+            ) from exc
         board.set(DATABASE, "down", error_reason(exc))
         return False
     board.set(DATABASE, "ok")

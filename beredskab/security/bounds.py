@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from beredskab.errors import BeredskabError
+from beredskab.errors import BeredskabError, Phrase
 from beredskab.storage.limits import MAX_INTEGER, column_length
 
 MAX_ID = MAX_INTEGER
@@ -75,10 +75,17 @@ def json_refusal(value: object, *, max_chars: int) -> str | None:
 
 def text(value: str, *, field: str, max_chars: int = STORED_TEXT_CHARS) -> str:
     """``value`` unchanged if it can be stored; ``InputRefusedError`` naming ``field`` if not."""
-    problem = refusal(value, max_chars=max_chars)
-    if problem is not None:
-        raise InputRefusedError(f"{field} is {problem}")
-    return value
+    if refusal(value, max_chars=max_chars) is None:
+        return value
+    if len(value) > max_chars:
+        raise InputRefusedError(
+            "{field} is longer than {max_chars} characters",
+            field=Phrase(field),
+            max_chars=max_chars,
+        )
+    raise InputRefusedError(
+        "{field} contains a NUL character or invalid Unicode", field=Phrase(field)
+    )
 
 
 def parse_id(value: str) -> int | None:

@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException
 from beredskab.web import (
     ack,
     api,
-    api_tasks,
     api_duties,
+    api_tasks,
     export,
     incident,
     incident_actions,

@@ -76,7 +76,7 @@ def _notice(value: str | None, allowed: frozenset[str]) -> str:
 
 async def _view(request: Request, who: Viewer, incident_id: int) -> incident_view.IncidentView:
     return await incident_view.build(
-        app=app_of(request), person=who.person, incident_id=incident_id
+        app=app_of(request), person=who.person, incident_id=incident_id, lang=who.language
     )
 
 

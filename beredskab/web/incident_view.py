@@ -6,12 +6,13 @@ right to read sensitive entries never gets them from any of the three.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from beredskab import access, communications, report
 from beredskab.app import App
+from beredskab.i18n import Language, clock
 from beredskab.incident import duties
 from beredskab.models import (
     ConfirmationStatus,
@@ -25,7 +26,6 @@ from beredskab.models import (
     Task,
     TaskStatus,
 )
-from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from contacts.models import Person
@@ -47,11 +47,16 @@ STAFF_ROLE = "sekretariat"
 """The secretariat staff: they may write in every incident's log (see ``situation_log``)."""
 
 
-def local(value: datetime | None, *, date: bool = False) -> str:
-    """A time as the reader's wall clock shows it ('' for none)."""
+def local(value: datetime | None, lang: Language = "da", now: datetime | None = None) -> str:
+    """A time as the reader's wall clock shows it, with the date unless it is today (as of
+    ``now``, default the machine's clock; '' for none; see ``i18n.clock``)."""
     if value is None:
         return ""
-    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M" if date else "%H:%M")
+    return clock(value, now=now or datetime.now(UTC), language=lang)
+
+
+_Show = Callable[[datetime | None], str]
+"""Formats a time for the viewer (``local`` with their language and the database clock)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,12 +211,12 @@ def leader_role(playbook: Playbook | None) -> str:
     return playbook.leader_role if playbook else "projektchef"
 
 
-def _channels(rows: Sequence[Delivery]) -> tuple[ChannelState, ...]:
+def _channels(rows: Sequence[Delivery], show: _Show) -> tuple[ChannelState, ...]:
     newest: dict[str, Delivery] = {}
     for d in rows:
         newest[d.channel.value] = d  # rows come oldest first
     return tuple(
-        ChannelState(channel=c, status=d.status.value, at=local(d.updated_at))
+        ChannelState(channel=c, status=d.status.value, at=show(d.updated_at))
         for c, d in sorted(newest.items())
     )
 
@@ -230,7 +235,7 @@ def _reason(plan: Plan, view: report.Overview, reason: str) -> tuple[str, str]:
     return "", ""
 
 
-def _people(plan: Plan, view: report.Overview) -> tuple[PersonRow, ...]:
+def _people(plan: Plan, view: report.Overview, show: _Show) -> tuple[PersonRow, ...]:
     by_person: dict[str, list[Delivery]] = {}
     for d in view.deliveries:
         by_person.setdefault(d.person_id, []).append(d)
@@ -249,8 +254,8 @@ def _people(plan: Plan, view: report.Overview) -> tuple[PersonRow, ...]:
                 title=person.title if person else "",
                 state=state,
                 via=(c.via if c.via in VIA else "other") if c.via else "other",
-                at=local(c.updated_at) if c.status is not ConfirmationStatus.PENDING else "",
-                channels=_channels(sent),
+                at=show(c.updated_at) if c.status is not ConfirmationStatus.PENDING else "",
+                channels=_channels(sent, show),
                 reason=reason,
                 reason_about=about,
             )
@@ -289,7 +294,7 @@ def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) ->
 
 
 def _comm_rows(
-    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int]
+    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int], show: _Show
 ) -> tuple[CommRow, ...]:
     rows: list[CommRow] = []
     for item in reversed(view.communications):
@@ -301,9 +306,9 @@ def _comm_rows(
                 item=item,
                 drafted_by=name_of(plan, item.drafted_by),
                 approved_by=name_of(plan, item.approved_by),
-                drafted_at=local(item.drafted_at),
-                approved_at=local(item.approved_at),
-                sent_at=local(item.sent_at),
+                drafted_at=show(item.drafted_at),
+                approved_at=show(item.approved_at),
+                sent_at=show(item.sent_at),
                 recipients=item.recipients
                 if item.recipients is not None
                 else reach.get(item.audience, 0),
@@ -315,10 +320,17 @@ def _comm_rows(
     return tuple(rows)
 
 
-async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
+async def build(
+    *, app: App, person: Person, incident_id: int, lang: Language = "da"
+) -> IncidentView:
     """Read the incident for one viewer; a read that includes sensitive entries is audited."""
     plan = app.plan
     view = await report.overview(db=app.db, incident_id=incident_id)
+    now = await app.db.now()
+
+    def show(value: datetime | None) -> str:
+        return local(value, lang, now)
+
     incident = view.incident
     playbook = plan.playbook(incident.playbook_id)
     involved = any(c.person_id == person.id for c in view.confirmations) or any(
@@ -344,9 +356,9 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         StepRow(
             step=s,
             owner=labels.get(s.owner_role, s.owner_role),
-            due=local(s.due_at),
+            due=show(s.due_at),
             finished_by=name_of(plan, s.finished_by),
-            finished_at=local(s.finished_at),
+            finished_at=show(s.finished_at),
             may_finish=is_open
             and s.status in OPEN_STEP
             and access.has_role(person, [s.owner_role, leader]),
@@ -359,7 +371,7 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
             assignee=name_of(plan, t.assignee),
             group=labels.get(t.group_id, t.group_id) if t.group_id else "",
             given_by=name_of(plan, t.created_by),
-            due=local(t.due_at, date=True) if t.due_at else "",
+            due=show(t.due_at),
             may_change=is_open
             and t.status in (*OPEN_TASK, TaskStatus.DECLINED)
             and (t.assignee == person.id or may.leader),
@@ -380,33 +392,33 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         playbook=playbook,
         is_open=is_open,
         activated_by=name_of(plan, incident.activated_by),
-        activated_at=local(incident.created_at, date=True),
+        activated_at=show(incident.created_at),
         closed_by=name_of(plan, incident.closed_by),
-        closed_at=local(incident.closed_at, date=True),
-        people=_people(plan, view),
+        closed_at=show(incident.closed_at),
+        people=_people(plan, view, show),
         confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations),
         steps=step_rows,
         tasks=task_rows,
         open_tasks=sum(t.status in OPEN_TASK for t in view.tasks),
         log=tuple(
-            LogRow(entry=e, actor=name_of(plan, e.actor), at=local(e.created_at))
+            LogRow(entry=e, actor=name_of(plan, e.actor), at=show(e.created_at))
             for e in reversed(shown)
         ),
         withheld=len(view.log) - len(shown),
         powers=may,
         staff=staff,
-        comms=_comm_rows(plan, view, may, reach),
+        comms=_comm_rows(plan, view, may, reach, show),
         reach=reach,
         audiences=tuple(communications.AUDIENCES),
         templates=tuple(t.value for t in communications.TEMPLATES),
         everyone=tuple(sorted(plan.directory.people, key=lambda p: p.name)),
         meetings=playbook.conveneable if playbook else (),
-        duties=_duty_rows(plan, playbook, view.log) if may.leader else (),
+        duties=_duty_rows(plan, playbook, view.log, show) if may.leader else (),
     )
 
 
 def _duty_rows(
-    plan: Plan, playbook: Playbook | None, log: Sequence[LogEntry]
+    plan: Plan, playbook: Playbook | None, log: Sequence[LogEntry], show: _Show
 ) -> tuple[DutyRow, ...]:
     labels = plan.labels()
     return tuple(
@@ -418,7 +430,7 @@ def _duty_rows(
             source=s.duty.source,
             done=s.done,
             by=name_of(plan, s.tick.actor) if s.done and s.tick else "",
-            at=local(s.tick.at, date=True) if s.done and s.tick else "",
+            at=show(s.tick.at) if s.done and s.tick else "",
         )
         for s in duties.checklist(playbook, log)
     )

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
 from beredskab import access, activation
-from beredskab.errors import BeredskabError, NotAuthorisedError
+from beredskab.errors import BeredskabError, NotAuthorisedError, render
+from beredskab.i18n import clock
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus
-from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.web.session import Viewer, app_of, checked_form, page, viewer
 from contacts.models import Person
@@ -54,9 +54,7 @@ async def incidents(request: Request, who: Annotated[Viewer, Depends(viewer)]) -
             lines.append(
                 IncidentLine(
                     incident=incident,
-                    activated_at=incident.created_at.astimezone(LOCAL_TZ).strftime(
-                        "%d-%m-%Y %H:%M"
-                    ),
+                    activated_at=clock(incident.created_at, now=tx.now, language=who.language),
                     activated_by=activator.name if activator else incident.activated_by,
                     confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in confirmations),
                     total=len(confirmations),
@@ -215,7 +213,12 @@ async def activate_confirmed(
         return _form(request, who, draft, errors=["activate_none"], status=403)
     except BeredskabError as exc:
         return page(
-            request, "problem.html", who=who, status=400, title_key="error_title", text=str(exc)
+            request,
+            "problem.html",
+            who=who,
+            status=400,
+            title_key="error_title",
+            text=render(exc, who.language),
         )
     app.outbox.wake()
     target = f"/haendelse/{result.incident.id}"

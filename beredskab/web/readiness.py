@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from beredskab import access, audit
-from beredskab.notifications import LOCAL_TZ
+from beredskab.i18n import LOCAL_TZ, clock
 from beredskab.preparedness.readiness import STALE_DAYS, readiness
 from beredskab.web.session import Viewer, app_of, page, viewer
 
@@ -43,6 +43,6 @@ async def readiness_page(request: Request, who: Annotated[Viewer, Depends(viewer
         report=report,
         person_name=name,
         stale_days=STALE_DAYS,
-        at=report.generated_at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M"),
+        at=clock(report.generated_at, now=report.generated_at, language=who.language),
         local=LOCAL_TZ,
     )

@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from beredskab import signin
+from beredskab import i18n, signin
 from beredskab.access import has_role
 from beredskab.i18n import Language
 from beredskab.security import bounds
@@ -81,8 +81,9 @@ def app_of(request: Request) -> App:
 
 
 def language_of(request: Request) -> Language:
-    """The page language before sign-in: the language cookie, else Danish."""
-    return "en" if request.cookies.get(LANG_COOKIE) == "en" else "da"
+    """The page language before sign-in: the language cookie, else ``[service] language``."""
+    chosen = request.cookies.get(LANG_COOKIE)
+    return i18n.language(chosen, app_of(request).settings.service.language)
 
 
 async def optional_viewer(request: Request) -> Viewer | None:

@@ -217,8 +217,8 @@ def test_cli_pin_set_from_stdin_and_from_a_hidden_prompt(tmp_path: Path) -> None
     second = _stored_hash(tmp_path / "var")
     assert second is not None and DEFAULT_VERIFY.verify(second, "13579")
     bad = runner.invoke(cli, ["-c", str(config), "pin", "set", POLICE, "--pin-stdin"], "12\n")
-    assert bad.exit_code == 1 and "4 to 8 digits" in bad.output
+    assert bad.exit_code == 1 and "4 til 8 cifre" in bad.output
     unknown = runner.invoke(
         cli, ["-c", str(config), "pin", "set", "nobody", "--pin-stdin"], "1234\n"
     )
-    assert unknown.exit_code == 1 and "not in the contact directory" in unknown.output
+    assert unknown.exit_code == 1 and "ikke i kontaktlisten" in unknown.output

@@ -153,7 +153,7 @@ def _pdf_pages(content: bytes) -> list[str]:
 
 
 def _local(value: datetime) -> str:
-    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M:%S")
+    return value.astimezone(LOCAL_TZ).strftime("%d.%m.%Y %H:%M:%S")
 
 
 async def test_html_has_the_header_and_every_section(db: Database, plan: Plan) -> None:
@@ -171,7 +171,7 @@ async def test_html_has_the_header_and_every_section(db: Database, plan: Plan) -
         "Kim Holm via cli",  # activated by, as a name
         _local(i.created_at),
         f"{_local(i.closed_at)} af Maria Friis",
-        "Dannet 27-11-2026 13:30:00",  # generated, in Danish local time
+        "Dannet 27.11.2026 13:30:00",  # generated, in Danish local time
     ):
         assert expected in page
     for key, title in SECTIONS.items():
@@ -236,7 +236,7 @@ async def test_pdf_reads_in_danish_with_page_numbers(db: Database, plan: Plan) -
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
         assert f"Side {number} af {len(pages)}" in page
-        assert "Dannet 27-11-2026 13:30:00" in page
+        assert "Dannet 27.11.2026 13:30:00" in page
     whole = "\n".join(pages)
     for expected in (
         f"Situationsrapport — hændelse {nr}",

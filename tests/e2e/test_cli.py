@@ -47,7 +47,7 @@ def cli(tmp_path: Path) -> Cli:
 
 @pytest.mark.timeout(240)  # some twenty CLI processes
 def test_a_whole_incident_from_the_command_line(cli: Cli) -> None:
-    assert "plan OK, version" in cli("plan", "check")
+    assert "planen er OK, version" in cli("plan", "check")
     out = cli(
         "activate",
         "gruppe-2",
@@ -110,9 +110,10 @@ def test_a_whole_incident_from_the_command_line(cli: Cli) -> None:
 
 
 def test_unknown_person_and_bad_arguments_are_plain_errors(cli: Cli) -> None:
-    assert "not in the contact directory" in cli("activate", "2", "--as", "nobody", expect=1)
-    assert "no incident number 42" in cli("ack", "42", "--as", SSP, expect=1)
-    assert "zone must be 1-4" in cli("activate", "1", "--as", CHIEF, "--zone", "7", expect=1)
+    assert "ikke i kontaktlisten" in cli("activate", "2", "--as", "nobody", expect=1)
+    assert "ingen hændelse nummer 42" in cli("ack", "42", "--as", SSP, expect=1)
+    zone = cli("--lang", "en", "activate", "1", "--as", CHIEF, "--zone", "7", expect=1)
+    assert "zone must be 1-4" in zone
 
 
 def test_broken_playbook_exits_1_with_precise_messages_and_changes_nothing(tmp_path: Path) -> None:
@@ -126,7 +127,7 @@ def test_broken_playbook_exits_1_with_precise_messages_and_changes_nothing(tmp_p
     cli = Cli(tmp_path, f'[plan]\nplaybooks_dir = "{plans}"\n')
     out = cli("plan", "check", expect=1)
     assert "gruppe-2.toml" in out and "owner_rolle" in out and "hint:" in out
-    assert "nothing was changed" in out
+    assert "intet er ændret" in out
     cli("activate", "2", "--as", POLICE, expect=1)
     assert not (tmp_path / "var" / "beredskab.sqlite3").exists()
     assert not cli.outbox.exists()

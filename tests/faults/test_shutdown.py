@@ -175,8 +175,8 @@ async def test_what_cannot_heal_exits_1_with_one_line(tmp_path: Path, fault: str
     assert service.process.returncode == 1, output
     assert len(lines) == 1 and "Traceback" not in output, output
     expected = {
-        "port taken": f"cannot listen on 127.0.0.1:{port}",
-        "unknown schema revision": "the database schema cannot be brought up to date",
+        "port taken": f"Fejl: kan ikke lytte på 127.0.0.1:{port}",
+        "unknown schema revision": "Fejl: databasens skema kan ikke opdateres",
     }[fault]
     assert expected in lines[0], lines
     print(f"\nfaults: cannot heal ({fault}): exit 1: {lines[0]}")

@@ -1,0 +1,118 @@
+"""What the command line says, in Danish and English; texts shared with the other
+interfaces come from ``beredskab.i18n``."""
+
+from __future__ import annotations
+
+from beredskab.i18n import Language, t
+
+_CLI: dict[str, dict[Language, str]] = {
+    "drill_prefix": {"da": "ØVELSE: {text}", "en": "DRILL: {text}"},
+    "drill_mark": {"da": "ØVELSE", "en": "DRILL"},
+    # status NR
+    "incident_head": {
+        "da": "Hændelse {nr}: {gruppe}{drill} — {status}",
+        "en": "Incident {nr}: {gruppe}{drill} — {status}",
+    },
+    "incident_drill": {"da": " (ØVELSE)", "en": " (DRILL)"},
+    "incident_opened": {"da": "  Aktiveret {time} af {name}", "en": "  Activated {time} by {name}"},
+    "incident_closed": {"da": "  Afblæst {time}", "en": "  Stood down {time}"},
+    "confirmed_count": {"da": "  Bekræftet: {done}/{total}", "en": "  Confirmed: {done}/{total}"},
+    "steps_head": {"da": "  Trin:", "en": "  Steps:"},
+    "tasks_head": {"da": "  Opgaver: {count}", "en": "  Tasks: {count}"},
+    "task_line": {"da": "{who} kontakter {target}", "en": "{who} contacts {target}"},
+    "task_line_chief": {"da": "{who}: {text}", "en": "{who}: {text}"},
+    "messages_line": {
+        "da": "  Beskeder: {count} ({pending} i kø)",
+        "en": "  Messages: {count} ({pending} queued)",
+    },
+    "withheld": {"da": "[fortrolig post udeladt]", "en": "[sensitive entry withheld]"},
+    "pdf_tty": {
+        "da": "En PDF skrives ikke til terminalen: brug --output FIL eller omdiriger (> fil.pdf).",
+        "en": "A PDF is not written to the terminal: use --output FILE or redirect (> file.pdf).",
+    },
+    "report_written": {"da": "Rapporten er skrevet til {path}", "en": "Report written to {path}"},
+    # work
+    "note_needs_as": {"da": "--note kræver --as PERSON", "en": "--note needs --as PERSON"},
+    "unknown_kind": {
+        "da": "ukendt slags '{kind}'; brug note, decision, media eller correction",
+        "en": "unknown kind '{kind}'; use note, decision, media or correction",
+    },
+    # pin
+    "pin_prompt": {"da": "PIN (4-8 cifre)", "en": "PIN (4-8 digits)"},
+    "pin_none": {"da": "Ingen PIN angivet.", "en": "No PIN given."},
+    "pin_set": {"da": "PIN sat for {person}.", "en": "PIN set for {person}."},
+    # token
+    "token_created": {
+        "da": "API-nøgle {id} '{name}' handler som {person}:",
+        "en": "API token {id} '{name}' acts as {person}:",
+    },
+    "token_store": {
+        "da": "Gem nøglen nu: den vises ikke igen og kan ikke findes frem senere.",
+        "en": "Store the token now: it is not shown again and cannot be recovered.",
+    },
+    "token_none": {"da": "Ingen API-nøgler.", "en": "No API tokens."},
+    "token_columns": {
+        "da": "  id  præfiks      person               oprettet          brugt             navn",
+        "en": "  id  prefix       person               created           last used         name",
+    },
+    "token_revoked_at": {"da": "  (tilbagekaldt {time})", "en": "  (revoked {time})"},
+    "token_revoked": {
+        "da": "API-nøgle {id} '{name}' er tilbagekaldt.",
+        "en": "API token {id} '{name}' is revoked.",
+    },
+    # service
+    "plan_problem": {"da": "FEJL {problem}", "en": "ERROR {problem}"},
+    "plan_failed": {
+        "da": "plan check fejlede: {count} fejl; intet er ændret",
+        "en": "plan check failed: {count} problem(s); nothing was changed",
+    },
+    "plan_warning": {"da": "ADVARSEL {warning}", "en": "WARNING {warning}"},
+    "plan_playbooks": {"da": "grupper: {names}", "en": "playbooks: {names}"},
+    "plan_example": {"da": " [OPDIGTET EKSEMPEL]", "en": " [FICTIONAL EXAMPLE]"},
+    "plan_directory": {
+        "da": "kontaktliste: {source}{example}, {count} personer",
+        "en": "directory: {source}{example}, {count} people",
+    },
+    "plan_ok": {
+        "da": "planen er OK, version {version}, {count} advarsel(er)",
+        "en": "plan OK, version {version}, {count} warning(s)",
+    },
+    "db_ok": {
+        "da": "databaseskemaet er opdateret ({dialect})",
+        "en": "database schema is up to date ({dialect})",
+    },
+    "unexpected": {"da": "{kind}: {detail}", "en": "{kind}: {detail}"},
+    # stats
+    "since_bad": {
+        "da": "--since skal være en dato som 2026-01-31, ikke {value!r}",
+        "en": "--since must be a date like 2026-01-31, not {value!r}",
+    },
+    # signoff / verify
+    "signed_on": {"da": "underskrevet {time} ({via})", "en": "signed {time} ({via})"},
+    "awaiting": {"da": "afventer svar", "en": "awaiting an answer"},
+    "not_asked": {"da": "ikke spurgt", "en": "not asked"},
+    "signoff_requested": {
+        "da": "Planversion {version}: {asked} spurgt nu ({messages} beskeder), {already} var "
+        "allerede spurgt ({pending} afventer svar, {signed} har underskrevet).",
+        "en": "Plan version {version}: {asked} asked now ({messages} messages), {already} were "
+        "asked before ({pending} awaiting an answer, {signed} signed).",
+    },
+    "signoff_summary": {
+        "da": "Planversion {version}: {signed} af {total} har underskrevet.",
+        "en": "Plan version {version}: {signed} of {total} signed.",
+    },
+    "sent_to": {"da": "Sendt til {names}.", "en": "Sent to {names}."},
+    "verify_started": {
+        "da": "Kontrol nr. {nr} startet: {messages} beskeder sendt.",
+        "en": "Check no. {nr} started: {messages} messages sent.",
+    },
+    "reminded": {"da": "{count} påmindet.", "en": "{count} reminded."},
+}
+
+
+def text(key: str, language: Language, **values: object) -> str:
+    """The command-line text ``key`` (or the shared ``i18n`` text) in ``language``."""
+    table = _CLI.get(key)
+    if table is None:
+        return t(key, language, **values)
+    return table[language].format(**values)

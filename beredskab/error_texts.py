@@ -1,0 +1,184 @@
+"""The Danish text of every error template, keyed by the English template.
+
+A plain mapping so that a command starts at once (``errors.render`` imports it only when a
+Danish error is shown); issue 13 turns it into a gettext catalog (``msgid`` = the key,
+``msgstr`` = the value). Keep the ``{placeholders}`` of the key in the translation; a test
+checks that every template raised in ``beredskab`` is here.
+"""
+
+from __future__ import annotations
+
+DA: dict[str, str] = {
+    # errors.py
+    "the plan has {count} problem(s):\n{problems}": "planen har {count} fejl:\n{problems}",
+    # incidents.py
+    "there is no incident number {nr}; see `beredskab status`": (
+        "der er ingen hændelse nummer {nr}; se `beredskab status`"
+    ),
+    "incident {nr} is closed; nothing can be changed": (
+        "hændelse {nr} er afsluttet; intet kan ændres"
+    ),
+    # access.py
+    "'{person}' is not in the contact directory; use a person id from `beredskab contacts`": (
+        "'{person}' er ikke i kontaktlisten; brug et person-id fra `beredskab contacts`"
+    ),
+    "{name} ({person}) may not {what}; allowed roles: {roles}": (
+        "{name} ({person}) må ikke {what}; roller der må: {roles}"
+    ),
+    "read sensitive log entries": "læse fortrolige logposter",
+    # steps.py
+    "playbook {playbook} is no longer in the plan": "gruppen {playbook} er ikke længere i planen",
+    "incident {nr} has no step '{step}'; steps are 1-{last}": (
+        "hændelse {nr} har intet trin '{step}'; trinene er 1-{last}"
+    ),
+    "finish step {position}": "afslutte trin {position}",
+    "step {position} is already {status}": "trin {position} er allerede {status}",
+    # communications
+    "no audience '{audience}'; choose one of: {choices}": (
+        "ingen modtagergruppe '{audience}'; vælg en af: {choices}"
+    ),
+    "a communication needs a subject and a text": (
+        "en meddelelse skal have en emnelinje og en tekst"
+    ),
+    "the subject may have {subject} and the text {text} characters "
+    "(it is also sent by SMS); shorten it": (
+        "emnelinjen må have {subject} og teksten {text} tegn (den sendes også som SMS); forkort den"
+    ),
+    "draft crisis communication": "skrive udkast til kriseinformation",
+    "edit crisis communication": "rette kriseinformation",
+    "approve crisis communication": "godkende kriseinformation",
+    "send crisis communication": "sende kriseinformation",
+    "discard crisis communication": "kassere kriseinformation",
+    "incident {nr} has no communication {communication}": (
+        "hændelse {nr} har ingen meddelelse {communication}"
+    ),
+    "'{template}' is not a crisis-communication template": (
+        "'{template}' er ikke en skabelon til kriseinformation"
+    ),
+    "communication {communication} is {status}, not a draft": (
+        "meddelelse {communication} er {status}, ikke et udkast"
+    ),
+    "communication {communication} is {status}; only an approved one is sent": (
+        "meddelelse {communication} er {status}; kun en godkendt meddelelse sendes"
+    ),
+    "communication {communication} is already {status}": (
+        "meddelelse {communication} er allerede {status}"
+    ),
+    "communication {communication} changed meanwhile; look again": (
+        "meddelelse {communication} er ændret i mellemtiden; se den igen"
+    ),
+    # api_tokens.py
+    "a token needs a name of 1-{max} characters, e.g. the integration's name": (
+        "en API-nøgle skal have et navn på 1-{max} tegn, fx integrationens navn"
+    ),
+    "there is no API token {token}; see `beredskab token list`": (
+        "der er ingen API-nøgle {token}; se `beredskab token list`"
+    ),
+    "API token {token} is already revoked": "API-nøgle {token} er allerede tilbagekaldt",
+    "unknown API token": "ukendt API-nøgle",
+    "API token {token} was revoked; ask for a new one": (
+        "API-nøgle {token} er tilbagekaldt; bed om en ny"
+    ),
+    "API token {token} acts as '{person}', who is no longer in the contact directory; "
+    "revoke it and create a new one": (
+        "API-nøgle {token} handler som '{person}', som ikke længere er i kontaktlisten; "
+        "tilbagekald den og opret en ny"
+    ),
+    # pins.py
+    "a PIN is 4 to 8 digits (0-9), nothing else; choose another": (
+        "en PIN-kode er 4 til 8 cifre (0-9), intet andet; vælg en anden"
+    ),
+    # settings.py, app.py, links.py, bot, runtime
+    "config file {path} not found; copy config.example.toml": (
+        "konfigurationsfilen {path} findes ikke; kopiér config.example.toml"
+    ),
+    "{path}: not valid TOML: {reason}": "{path}: ikke gyldig TOML: {reason}",
+    "{path}: {problems}": "{path}: {problems}",
+    "{source} is the fictional example directory; it cannot be used with live SMS, email or "
+    "Telegram providers. Set [plan] directory_file to the real contact list (kept outside git).": (
+        "{source} er den opdigtede eksempel-kontaktliste; den kan ikke bruges med rigtige "
+        "SMS-, e-mail- eller Telegram-udbydere. Sæt [plan] directory_file til den rigtige "
+        "kontaktliste (holdes uden for git)."
+    ),
+    "cannot listen on {where}: {reason}": "kan ikke lytte på {where}: {reason}",
+    "the database schema cannot be brought up to date: {reason}": (
+        "databasens skema kan ikke opdateres: {reason}"
+    ),
+    "another beredskab serve (pid {pid}) is already running on {database}; SQLite allows one "
+    "instance (use PostgreSQL to run several)": (
+        "en anden beredskab serve (pid {pid}) kører allerede på {database}; SQLite tillader én "
+        "instans (brug PostgreSQL for at køre flere)"
+    ),
+    "the link secret must be at least {min} bytes; "
+    "set security.link_secret to a long random value": (
+        "link-hemmeligheden skal være mindst {min} bytes; "
+        "sæt security.link_secret til en lang tilfældig værdi"
+    ),
+    '[telegram] mode = "webhook" needs webhook_secret (Telegram sends it back in '
+    'X-Telegram-Bot-Api-Secret-Token); set it or use mode = "polling"': (
+        '[telegram] mode = "webhook" kræver webhook_secret (Telegram sender den tilbage i '
+        'X-Telegram-Bot-Api-Secret-Token); sæt den, eller brug mode = "polling"'
+    ),
+    "acknowledgement link refused: {problem}": "bekræftelseslinket kan ikke bruges: {problem}",
+    "sign-in refused: {problem}": "login afvist: {problem}",
+    "request token refused: {refusal}": "svarlinket kan ikke bruges: {refusal}",
+    # preparedness
+    "verification campaign {campaign} is still running; end it first (beredskab verify end)": (
+        "kontrol nr. {campaign} er stadig i gang; afslut den først (beredskab verify end)"
+    ),
+    "{person} was not asked in verification campaign {campaign}": (
+        "{person} blev ikke spurgt i kontrol nr. {campaign}"
+    ),
+    "no verification campaign yet (start one: beredskab verify start)": (
+        "ingen kontrol af kontaktoplysninger endnu (start en: beredskab verify start)"
+    ),
+    "no person '{person}' in the directory": "ingen person '{person}' i kontaktlisten",
+    # security/bounds.py
+    "{field} is longer than {max_chars} characters": "{field} er længere end {max_chars} tegn",
+    "{field} contains a NUL character or invalid Unicode": (
+        "{field} indeholder et NUL-tegn eller ugyldig Unicode"
+    ),
+    # the fields use cases bound (bounds.text(..., field=...))
+    "the entry": "posten",
+    "the note": "bemærkningen",
+    "the description": "beskrivelsen",
+    "the police case": "journalnummeret",
+    "the outcome": "resultatet",
+}
+
+WORDS_DA: dict[str, str] = {
+    # Enum values shown inside an error: ``Class.value`` first, then the bare value.
+    # statuses
+    "pending": "afventer",
+    "active": "aktiv",
+    "done": "udført",
+    "skipped": "sprunget over",
+    "assigned": "tildelt",
+    "accepted": "påtaget",
+    "declined": "afvist",
+    "cancelled": "annulleret",
+    "confirmed": "bekræftet",
+    "closed": "afsluttet",
+    "draft": "et udkast",
+    "approved": "godkendt",
+    "sent": "sendt",
+    "discarded": "kasseret",
+    # links.Problem
+    "Problem.invalid": "linket er ugyldigt (ændret eller afkortet)",
+    "Problem.unknown": "linket er ukendt",
+    "Problem.used": "linket er allerede brugt",
+    "Problem.expired": "linket er udløbet",
+    "Problem.closed": "hændelsen er afblæst",
+    # signin.SignInProblem
+    "SignInProblem.wrong": "forkert kode",
+    "SignInProblem.expired": "koden er udløbet",
+    "SignInProblem.used": "koden er allerede brugt",
+    "SignInProblem.too-many": "for mange forsøg",
+    "SignInProblem.throttled": "for mange forsøg lige nu; vent lidt",
+    # preparedness.answers.Refusal
+    "Refusal.invalid": "linket er ugyldigt",
+    "Refusal.unknown": "linket er ukendt",
+    "Refusal.foreign": "linket er sendt til en anden",
+    "Refusal.used": "linket er allerede brugt",
+    "Refusal.stale": "spørgsmålet er ikke længere aktuelt",
+}
