@@ -67,6 +67,7 @@ class EntryKind(StrEnum):
     DECISION = "decision"
     MEDIA = "media"
     CORRECTION = "correction"
+    PICTURE = "picture"
     CLOSED = "closed"
 
 

@@ -1,0 +1,1 @@
+"""Incident-domain use cases (the target grouping of DESIGN §2)."""
