@@ -17,10 +17,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from beredskab import access, audit, situation_log
+from beredskab import access, audit, report, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require, require_open
-from beredskab.models import ConfirmationStatus, EntryKind, Incident
+from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, Incident
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
@@ -32,12 +32,14 @@ __all__ = [
     "MAX_TEXT",
     "Edit",
     "Heading",
+    "NothingChangedError",
     "Picture",
     "PictureRevision",
     "PictureSection",
     "StalePictureError",
     "current",
     "find_heading",
+    "in_staff",
     "may_edit",
     "revise",
     "state",
@@ -49,6 +51,10 @@ MAX_TEXT = 4000
 
 class StalePictureError(InvalidStateError):
     """The picture was saved by someone else since the writer read it; nothing was saved."""
+
+
+class NothingChangedError(InvalidStateError):
+    """A revision that changes no heading's text or sensitive mark (nothing is saved)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,13 +181,20 @@ def _leader(playbook: Playbook | None) -> str:
     return playbook.leader_role if playbook else "projektchef"
 
 
-async def may_edit(tx: Tx, *, plan: Plan, incident: Incident, person: Person) -> bool:
-    """True if the person is in the beredskabsstab: the leader role, or asked to confirm the
-    incident and not declined."""
+def in_staff(
+    *, plan: Plan, incident: Incident, person: Person, confirmation: Confirmation | None
+) -> bool:
+    """True if the person is in the beredskabsstab: the playbook's leader role, or asked to
+    confirm the incident (``confirmation``) and not declined."""
     if access.has_role(person, [_leader(plan.playbook(incident.playbook_id))]):
         return True
+    return confirmation is not None and confirmation.status is not ConfirmationStatus.DECLINED
+
+
+async def may_edit(tx: Tx, *, plan: Plan, incident: Incident, person: Person) -> bool:
+    """True if the person may write the incident's picture (``in_staff``)."""
     found = await tx.incidents.confirmation(incident.id, person.id)
-    return found is not None and found.status is not ConfirmationStatus.DECLINED
+    return in_staff(plan=plan, incident=incident, person=person, confirmation=found)
 
 
 def _checked_edits(edits: Sequence[Edit], titles: Sequence[str]) -> list[Edit]:
@@ -254,16 +267,26 @@ async def revise(
             )
         titles = [h.title for h in before.headings]
         by_title = {h.title: h for h in before.headings}
+        reader = report.may_read_sensitive(plan=plan, incident=incident, person=actor)
         changed: list[PictureSection] = []
         for edit in _checked_edits(edits, titles):
             old = by_title[edit.heading]
+            if old.sensitive and old.text and not reader:
+                raise access.Refusal(
+                    f"{actor.name} ({actor.id}) may not change the sensitive heading "
+                    f"'{old.title}': only those who may read sensitive entries can",
+                    actor=actor.id,
+                    action="picture.revise",
+                    channel=channel,
+                    incident_id=incident_id,
+                )
             flag = old.declared_sensitive or (
                 old.sensitive if edit.sensitive is None else edit.sensitive
             )
             if edit.text != old.text or flag != old.sensitive:
                 changed.append(PictureSection(edit.heading, edit.text, flag))
         if not changed:
-            raise InvalidStateError(
+            raise NothingChangedError(
                 "nothing changed in the situation picture (version {version}); "
                 "write a new text or change a heading's sensitive mark",
                 version=before.version,

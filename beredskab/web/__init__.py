@@ -19,6 +19,7 @@ from beredskab.web import (
     incident,
     incident_actions,
     incident_comms,
+    incident_picture,
     pages,
     preparedness,
     readiness,
@@ -58,6 +59,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(incident.router, include_in_schema=False)
     web.include_router(incident_actions.router, include_in_schema=False)
     web.include_router(incident_comms.router, include_in_schema=False)
+    web.include_router(incident_picture.router, include_in_schema=False)
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(api.router)

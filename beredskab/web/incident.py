@@ -50,10 +50,18 @@ NOTICES = frozenset(
         "comm_approved",
         "comm_sent",
         "comm_discarded",
+        "picture_saved",
     }
 )
 PROBLEMS = frozenset(
-    {"refused_action", "not_possible", "missing_item", "empty_text", "missing_choice"}
+    {
+        "refused_action",
+        "not_possible",
+        "missing_item",
+        "empty_text",
+        "missing_choice",
+        "picture_unchanged",
+    }
 )
 
 

@@ -27,6 +27,7 @@ from beredskab.models import (
 from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
+from beredskab.web import picture_view
 from contacts.models import Person
 from notifier.types import DeliveryStatus
 from playbooks.schema import Playbook
@@ -165,6 +166,8 @@ class IncidentView:
     """How many each audience reaches for this incident, by audience id."""
     audiences: tuple[str, ...]
     templates: tuple[str, ...]
+    picture: picture_view.PictureView | None = None
+    """The situation picture as this viewer sees it."""
 
 
 def name_of(plan: Plan, person_id: str | None) -> str:
@@ -369,6 +372,15 @@ async def build(*, app: App, person: Person, incident_id: int) -> IncidentView:
         reach=reach,
         audiences=tuple(communications.AUDIENCES),
         templates=tuple(t.value for t in communications.TEMPLATES),
+        picture=picture_view.build(
+            plan=plan,
+            incident=incident,
+            person=person,
+            history=view.picture,
+            confirmations=view.confirmations,
+            read_sensitive=may.read_sensitive,
+            may_draft=may.draft,
+        ),
     )
 
 
