@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from beredskab.web import (
     ack,
     api,
+    api_picture,
     export,
     incident,
     incident_actions,
@@ -63,6 +64,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(api.router)
+    web.include_router(api_picture.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @web.exception_handler(SignInRequired)
