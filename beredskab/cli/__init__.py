@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beredskab.cli import (
     incident,
+    picture,
     pins,
     preparedness,
     service,
@@ -19,6 +20,7 @@ __all__ = [
     "cli",
     "incident",
     "main",
+    "picture",
     "pins",
     "preparedness",
     "service",
