@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import AiogramError, TelegramRetryAfter
 from aiogram.types import BotCommand
 
-from beredskab.bot import activate, callbacks, commands, errors, preparedness, start
+from beredskab.bot import activate, callbacks, commands, errors, picture, preparedness, start
 from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
@@ -46,6 +46,7 @@ COMMANDS = (
     ),
     ("status", "Åbne hændelser, eller /status <nr>", "Open incidents, or /status <no>"),
     ("log", "Skriv i situationsloggen", "Write in the situation log"),
+    ("billede", "Situationsbilledet: læs og skriv", "The situation picture: read and write"),
     ("opgaver", "Mine åbne opgaver", "My open tasks"),
     ("afslut", "Afblæs en hændelse", "Stand an incident down"),
     (
@@ -71,6 +72,7 @@ def build_dispatcher(app: App) -> Dispatcher:
     dp.include_routers(
         start.build(),
         activate.build(),
+        picture.build(),
         preparedness.build(),
         callbacks.build(),
         commands.build(),
