@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from beredskab import report
 from beredskab.incident import briefing, picture
@@ -28,7 +28,7 @@ from beredskab.web.api_common import (
     app_of,
     problem,
 )
-from beredskab.web.api_schemas import UtcDatetime, _In
+from beredskab.web.api_schemas import UtcDatetime, _In, _integral
 
 router = APIRouter(prefix="/api/v1", route_class=UseCaseErrors, responses=COMMON)
 
@@ -120,7 +120,11 @@ class HeadingIn(_In):
 class PictureIn(_In):
     """A new version: the version read, and the headings to change."""
 
-    version: int = Field(ge=0, le=bounds.MAX_ID, description="The version you read (0: none)")
+    version: Annotated[
+        int,
+        Field(ge=0, le=bounds.MAX_ID, description="The version you read (0: none)"),
+        BeforeValidator(_integral),
+    ]
     headings: list[HeadingIn] = Field(min_length=1, max_length=40)
 
 

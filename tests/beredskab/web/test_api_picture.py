@@ -43,7 +43,7 @@ async def test_read_save_and_a_stale_version_is_409(app: App) -> None:
             "via": None,
             "updated_at": None,
         }
-        body = {"version": 0, "headings": [{"heading": "1", "text": "Brand i kælder"}]}
+        body = {"version": 0.0, "headings": [{"heading": "1", "text": "Brand i kælder"}]}
         saved = await http.put(url, json=body, headers=ssp)
         assert saved.status_code == 200, saved.text
         assert saved.json()["version"] == 1
