@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pydantic import ValidationError
 
 from beredskab import activation, communications, report, standdown
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
@@ -13,6 +14,7 @@ from beredskab.incident import briefing, picture
 from beredskab.models import EntryKind
 from beredskab.plan import Plan
 from beredskab.storage import Database
+from playbooks.schema import SituationPicture
 from tests.beredskab.helpers import CHIEF, SSP, STAFF
 
 OUTSIDER = "lise-krogh"
@@ -249,3 +251,11 @@ async def test_the_report_has_the_latest_version_and_its_history(db: Database, p
     assert "Brand slukket" in html and "Situationsbillede" in html
     pdf = report.render_pdf(view, names=names, include_sensitive=True)
     assert pdf.startswith(b"%PDF")
+
+
+def test_a_playbooks_sensitive_headings_must_be_its_own_and_unique() -> None:
+    with pytest.raises(ValidationError, match="names no heading"):
+        SituationPicture(title="S", headings=("Hvad?",), sensitive=("Hvem?",))
+    with pytest.raises(ValidationError, match="listed twice"):
+        SituationPicture(title="S", headings=("Hvad?", "Hvad?"))
+    assert SituationPicture(title="S", headings=("Hvad?",), sensitive=("Hvad?",)).sensitive
