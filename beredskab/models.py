@@ -68,6 +68,7 @@ class EntryKind(StrEnum):
     MEDIA = "media"
     CORRECTION = "correction"
     DUTY = "duty"
+    PICTURE = "picture"
     CLOSED = "closed"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
 
@@ -51,7 +51,19 @@ class SituationPicture(_Frozen):
     """The headings of the situation picture (situationsbillede) the staff fills in."""
 
     title: str
-    headings: tuple[str, ...] = Field(min_length=1)
+    headings: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = Field(min_length=1)
+    sensitive: tuple[str, ...] = ()
+    """Headings whose text is always sensitive (shown only to those who may read sensitive
+    entries, never sent); any other heading can be marked sensitive when it is written."""
+
+    @model_validator(mode="after")
+    def _known_and_unique(self) -> SituationPicture:
+        if len(set(self.headings)) != len(self.headings):
+            raise ValueError("situation_picture.headings: a heading is listed twice")
+        unknown = [h for h in self.sensitive if h not in self.headings]
+        if unknown:
+            raise ValueError(f"situation_picture.sensitive names no heading: {unknown}")
+        return self
 
 
 class Activation(_Frozen):

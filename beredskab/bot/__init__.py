@@ -27,6 +27,7 @@ from beredskab.bot import (
     commands,
     duties,
     errors,
+    picture,
     preparedness,
     start,
 )
@@ -55,6 +56,7 @@ COMMANDS = (
     ),
     ("status", "Åbne hændelser, eller /status <nr>", "Open incidents, or /status <no>"),
     ("log", "Skriv i situationsloggen", "Write in the situation log"),
+    ("billede", "Situationsbilledet: læs og skriv", "The situation picture: read and write"),
     ("opgaver", "Mine åbne opgaver", "My open tasks"),
     ("opgave", "Giv en opgave (projektchef)", "Give a task (project manager)"),
     (
@@ -88,6 +90,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         start.build(),
         activate.build(),
         chief.build(),
+        picture.build(),
         preparedness.build(),
         duties.build(),
         callbacks.build(),

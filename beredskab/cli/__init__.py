@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beredskab.cli import (
     incident,
+    picture,
     pins,
     plan,
     preparedness,
@@ -20,6 +21,7 @@ __all__ = [
     "cli",
     "incident",
     "main",
+    "picture",
     "pins",
     "plan",
     "preparedness",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from beredskab.incidents import require
 from beredskab.models import Confirmation, Delivery, Incident, LogEntry, Step, Task
 from beredskab.situation_log import ChainCheck, verify
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication
+from beredskab.storage.repositories.picture import PictureRevision
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,8 @@ class Overview:
     deliveries: list[Delivery]
     chain: ChainCheck
     communications: list[Communication]
+    picture: list[PictureRevision] = field(default_factory=list)
+    """The situation picture's revisions, oldest first."""
 
 
 async def overview(*, db: Database, incident_id: int) -> Overview:
@@ -39,4 +42,5 @@ async def overview(*, db: Database, incident_id: int) -> Overview:
             deliveries=await tx.deliveries.for_incident(incident_id),
             chain=verify(log),
             communications=await tx.communications.list(incident_id),
+            picture=await tx.picture.history(incident_id),
         )

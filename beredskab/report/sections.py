@@ -40,6 +40,7 @@ KIND = {
     EntryKind.MEDIA: "medier",
     EntryKind.CORRECTION: "rettelse",
     EntryKind.DUTY: "pligt",
+    EntryKind.PICTURE: "situationsbillede",
     EntryKind.CLOSED: "afsluttet",
 }
 DELIVERY_STATUS = {
@@ -169,6 +170,9 @@ def build(
         fields=fields,
         sections=(
             Section("tidslinje", "Tidslinje", (_timeline(view.log, name, include_sensitive),)),
+            Section(
+                "situationsbillede", "Situationsbillede", _picture(view, name, include_sensitive)
+            ),
             Section("bekraeftelser", "Bekræftelser", (_confirmations(view, name),)),
             Section("trin", "Trin", (_steps(view, name),)),
             Section("opgaver", "Opgaver", (_tasks(view, name),)),
@@ -364,3 +368,11 @@ def _timings(view: Overview, name: _NameFn) -> tuple[Table | Paragraph, ...]:
     durations = Table(("#", "Trin", "Varighed"), (8, 67, 25), tuple(rows), "Ingen trin afsluttet.")
     missing = Paragraph(", ".join(never) if never else "ingen", lead="Svarede aldrig:")
     return (response, missing, durations)
+
+
+def _picture(
+    view: Overview, name: _NameFn, include_sensitive: bool
+) -> tuple[Table | Paragraph, ...]:
+    from beredskab.report.picture import picture_blocks  # it builds on this module's types
+
+    return picture_blocks(view.picture, name, include_sensitive)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -329,4 +330,32 @@ communications = Table(
     Column("approved_at", UTCDateTime(), nullable=True),
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("recipients", Integer, nullable=True),
+)
+
+# The situation picture: one row per revision (the version is per incident, 1, 2, ...; the
+# key makes a concurrent save of the same version fail instead of forking), and the headings
+# that revision changed with their text and sensitive flag.
+picture_revisions = Table(
+    "picture_revisions",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("author", String(64), nullable=False),
+    Column("via", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("log_seq", Integer, nullable=False),
+)
+
+picture_sections = Table(
+    "picture_sections",
+    metadata,
+    Column("incident_id", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("heading", String(200), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("sensitive", Boolean, nullable=False),
+    ForeignKeyConstraint(
+        ["incident_id", "version"],
+        ["picture_revisions.incident_id", "picture_revisions.version"],
+    ),
 )

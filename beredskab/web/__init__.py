@@ -16,12 +16,14 @@ from beredskab.web import (
     ack,
     api,
     api_duties,
+    api_picture,
     api_tasks,
     export,
     incident,
     incident_actions,
     incident_comms,
     incident_duties,
+    incident_picture,
     pages,
     plan,
     preparedness,
@@ -63,12 +65,14 @@ def create_app(app: App) -> FastAPI:
     web.include_router(incident_actions.router, include_in_schema=False)
     web.include_router(incident_comms.router, include_in_schema=False)
     web.include_router(incident_duties.router, include_in_schema=False)
+    web.include_router(incident_picture.router, include_in_schema=False)
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(plan.router, include_in_schema=False)
     web.include_router(api.router)
     web.include_router(api_tasks.router)
     web.include_router(api_duties.router)
+    web.include_router(api_picture.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @web.exception_handler(SignInRequired)

@@ -54,6 +54,7 @@ NOTICES = frozenset(
         "comm_discarded",
         "duty_ticked",
         "duty_unticked",
+        "picture_saved",
     }
 )
 PROBLEMS = frozenset(
@@ -65,6 +66,7 @@ PROBLEMS = frozenset(
         "missing_choice",
         "outcome_needed",
         "refused_input",
+        "picture_unchanged",
     }
 )
 

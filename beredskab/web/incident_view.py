@@ -28,6 +28,7 @@ from beredskab.models import (
 )
 from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
+from beredskab.web import picture_view
 from contacts.models import Person
 from notifier.types import DeliveryStatus
 from playbooks.schema import Conveneable, Playbook
@@ -194,6 +195,8 @@ class IncidentView:
     """The playbook's meetings the leader may convene (TOT, Lokalråd)."""
     duties: tuple[DutyRow, ...] = ()
     """The leader's duty checklist (empty for everyone else)."""
+    picture: picture_view.PictureView | None = None
+    """The situation picture as this viewer sees it."""
 
 
 def name_of(plan: Plan, person_id: str | None) -> str:
@@ -414,6 +417,15 @@ async def build(
         everyone=tuple(sorted(plan.directory.people, key=lambda p: p.name)),
         meetings=playbook.conveneable if playbook else (),
         duties=_duty_rows(plan, playbook, view.log, show) if may.leader else (),
+        picture=picture_view.build(
+            plan=plan,
+            incident=incident,
+            person=person,
+            history=view.picture,
+            confirmations=view.confirmations,
+            read_sensitive=may.read_sensitive,
+            may_draft=may.draft,
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.live import LiveRepo
 from beredskab.storage.repositories.log import LogRepo
 from beredskab.storage.repositories.people import PeopleRepo
+from beredskab.storage.repositories.picture import PictureRepo
 from beredskab.storage.repositories.preparedness import PreparednessRepo
 from beredskab.storage.repositories.security import InboxRepo, PinRepo
 from beredskab.storage.repositories.timers import TimerRepo
@@ -45,6 +46,7 @@ class Tx:
         self.web = WebRepo(conn)
         self.communications = CommunicationRepo(conn)
         self.live = LiveRepo(conn)
+        self.picture = PictureRepo(conn)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

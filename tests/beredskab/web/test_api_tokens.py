@@ -157,6 +157,9 @@ async def test_openapi_lists_every_endpoint_with_the_bearer_scheme(app: App) -> 
         ("POST", "/api/v1/incidents/{incident_id}/steps/{step_id}"),
         ("GET", "/api/v1/incidents/{incident_id}/tasks"),
         ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}"),
+        ("GET", "/api/v1/incidents/{incident_id}/picture"),
+        ("PUT", "/api/v1/incidents/{incident_id}/picture"),
+        ("POST", "/api/v1/incidents/{incident_id}/picture/briefing"),
     }
     assert set(operations) == expected
     for spec in operations.values():

@@ -1,0 +1,266 @@
+"""/billede: the situation picture from Telegram, one heading at a time.
+
+``/billede [nr]`` shows the picture and lists its headings as buttons; choosing one asks for
+the new text; the text is saved only when **Gem** is pressed in the summary. The version read
+at ``/billede`` is what the save is made on top of, so a version someone else saved meanwhile
+refuses it (nothing is saved, the user is told who saved). A chat message is outbound, so a
+sensitive heading's text is never shown here, not even to the chief, nor echoed back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from beredskab.bot.common import CHANNEL, number_arg, pick_incident
+from beredskab.bot.keyboards import choices
+from beredskab.bot.texts import t
+from beredskab.i18n import Language
+from beredskab.incident import picture
+from beredskab.models import IncidentStatus
+from contacts.models import Person
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+PREVIEW = 300
+"""Characters of a heading's current text shown when it is chosen."""
+
+_TEXTS: dict[str, dict[Language, str]] = {
+    "usage": {
+        "da": "Skriv /billede eller /billede <nr>.",
+        "en": "Send /billede or /billede <no>.",
+    },
+    "head": {
+        "da": "{title}, hændelse {nr}: version {version}.",
+        "en": "{title}, incident {nr}: version {version}.",
+    },
+    "sensitive": {
+        "da": "[følsomt: læses kun på hændelsessiden]",
+        "en": "[sensitive: read it on the incident page]",
+    },
+    "choose": {
+        "da": "Vælg den overskrift, du vil skrive.",
+        "en": "Choose the heading you want to write.",
+    },
+    "read_only": {
+        "da": "Kun beredskabsstaben (hændelsens deltagere og projektchefen) skriver i "
+        "situationsbilledet.",
+        "en": "Only the crisis staff (the incident's participants and the chief) write the "
+        "situation picture.",
+    },
+    "closed": {"da": "Hændelsen er afsluttet.", "en": "The incident is closed."},
+    "ask": {
+        "da": "Skriv den nye tekst til «{heading}».{now}",
+        "en": "Send the new text for «{heading}».{now}",
+    },
+    "now": {"da": "\n\nNu står der:\n{text}", "en": "\n\nIt says now:\n{text}"},
+    "summary": {
+        "da": "Gem i situationsbilledet for hændelse {nr}?\n«{heading}»:\n{text}",
+        "en": "Save in the situation picture of incident {nr}?\n«{heading}»:\n{text}",
+    },
+    "summary_hidden": {
+        "da": "(følsom tekst, vises ikke i chatten)",
+        "en": "(sensitive text, not shown in the chat)",
+    },
+    "save": {"da": "Gem", "en": "Save"},
+    "saved": {
+        "da": "Gemt: situationsbilledet for hændelse {nr} er nu version {version}.",
+        "en": "Saved: the situation picture of incident {nr} is now version {version}.",
+    },
+    "stale": {
+        "da": "Ikke gemt: {name} har gemt version {version} imens. Send /billede {nr}, læs "
+        "den nye version, og skriv igen.",
+        "en": "Not saved: {name} saved version {version} meanwhile. Send /billede {nr}, read "
+        "the new version and write again.",
+    },
+    "unchanged": {
+        "da": "Teksten er den samme som før; intet gemt.",
+        "en": "The text is the same as before; nothing saved.",
+    },
+    "empty": {"da": "Skriv en tekst, eller tryk Annuller.", "en": "Send a text, or press Cancel."},
+    "cancelled": {"da": "Intet gemt.", "en": "Nothing saved."},
+    "over": {
+        "da": "Den dialog er slut. Send /billede igen.",
+        "en": "That dialogue is over. Send /billede again.",
+    },
+}
+
+
+def _t(key: str, language: Language, **values: object) -> str:
+    return _TEXTS[key][language].format(**values)
+
+
+class PictureCb(CallbackData, prefix="bil"):
+    """A choice in the /billede dialogue: ``step`` is heading, save or cancel."""
+
+    step: str
+    value: str = ""
+
+
+class Writing(StatesGroup):
+    """The steps of the dialogue."""
+
+    heading = State()
+    text = State()
+    confirm = State()
+
+
+def _cancel(language: Language) -> tuple[str, PictureCb]:
+    return t("cancel_label", language), PictureCb(step="cancel")
+
+
+async def begin(message: Message, app: App, person: Person, state: FSMContext) -> None:
+    """/billede [nr]: the picture as it stands, and its headings as buttons for the staff."""
+    await state.clear()
+    language = person.language
+    nr, valid = number_arg(message.text)
+    if not valid:
+        await message.answer(_t("usage", language))
+        return
+    found = await pick_incident(app, nr, language)
+    if isinstance(found, str):
+        await message.answer(found)
+        return
+    now = await picture.current(db=app.db, plan=app.plan, incident_id=found.id)
+    lines = [_t("head", language, title=now.title, nr=found.id, version=now.version)]
+    for number, h in enumerate(now.headings, start=1):
+        if h.text:
+            shown = _t("sensitive", language) if h.sensitive else h.text
+            lines.append(f"\n{number}. {h.title}\n{shown}")
+    async with app.db.read() as tx:
+        staff = await picture.may_edit(tx, plan=app.plan, incident=found, person=person)
+    if found.status is not IncidentStatus.ACTIVE:
+        lines.append("\n" + _t("closed", language))
+    elif not staff:
+        lines.append("\n" + _t("read_only", language))
+    else:
+        await state.set_state(Writing.heading)
+        await state.update_data(incident=found.id, version=now.version)
+        lines.append("\n" + _t("choose", language))
+        rows = [
+            [(f"{n}. {h.title}"[:64], PictureCb(step="heading", value=str(n)))]
+            for n, h in enumerate(now.headings, start=1)
+        ]
+        await message.answer("\n".join(lines), reply_markup=choices([*rows, [_cancel(language)]]))
+        return
+    await message.answer("\n".join(lines))
+
+
+async def chose_heading(
+    callback: CallbackQuery, callback_data: PictureCb, app: App, person: Person, state: FSMContext
+) -> None:
+    """Remember the heading; show what it says now (unless sensitive) and ask for the text."""
+    language = person.language
+    data = await state.get_data()
+    now = await picture.current(db=app.db, plan=app.plan, incident_id=int(data["incident"]))
+    titles = [h.title for h in now.headings]
+    heading = picture.find_heading(titles, callback_data.value)
+    current = now.headings[titles.index(heading)]
+    await state.update_data(heading=heading)
+    await state.set_state(Writing.text)
+    await callback.answer()
+    await _drop_buttons(callback)
+    shown = ""
+    if current.text:
+        text = _t("sensitive", language) if current.sensitive else current.text[:PREVIEW]
+        shown = _t("now", language, text=text)
+    await _reply(
+        callback, _t("ask", language, heading=heading, now=shown), choices([[_cancel(language)]])
+    )
+
+
+async def wrote(message: Message, app: App, person: Person, state: FSMContext) -> None:
+    """Remember the text; ask to save it."""
+    language = person.language
+    text = (message.text or "").strip()
+    if not text:
+        await message.answer(_t("empty", language))
+        return
+    data = await state.get_data()
+    now = await picture.current(db=app.db, plan=app.plan, incident_id=int(data["incident"]))
+    heading = str(data["heading"])
+    sensitive = any(h.sensitive for h in now.headings if h.title == heading)
+    await state.update_data(text=text[: picture.MAX_TEXT + 1])
+    await state.set_state(Writing.confirm)
+    shown = _t("summary_hidden", language) if sensitive else text
+    keyboard = choices([[(_t("save", language), PictureCb(step="save"))], [_cancel(language)]])
+    await message.answer(
+        _t("summary", language, nr=data["incident"], heading=heading, text=shown),
+        reply_markup=keyboard,
+    )
+
+
+async def save(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+    """Save the text on top of the version read at /billede."""
+    language = person.language
+    data = await state.get_data()
+    await state.clear()
+    await callback.answer()
+    await _drop_buttons(callback)
+    nr = int(data["incident"])
+    try:
+        saved = await picture.revise(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            actor_id=person.id,
+            channel=CHANNEL,
+            base_version=int(data["version"]),
+            edits=[picture.Edit(str(data["heading"]), str(data["text"]))],
+        )
+    except picture.StalePictureError as stale:
+        values = stale.values
+        text = _t("stale", language, name=values["name"], version=values["version"], nr=nr)
+        await _reply(callback, text)
+        return
+    except picture.NothingChangedError:
+        await _reply(callback, _t("unchanged", language))
+        return
+    await _reply(callback, _t("saved", language, nr=nr, version=saved.version))
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext, language: Language) -> None:
+    """Leave the dialogue without saving."""
+    await state.clear()
+    await callback.answer(_t("cancelled", language))
+    await _drop_buttons(callback)
+
+
+async def stale_button(callback: CallbackQuery, language: Language) -> None:
+    """A button from a dialogue that is over."""
+    await callback.answer(_t("over", language), show_alert=True)
+
+
+async def _reply(
+    event: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    if isinstance(event.message, Message):
+        await event.message.answer(text, reply_markup=markup)
+
+
+async def _drop_buttons(callback: CallbackQuery) -> None:
+    if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
+        await callback.message.edit_reply_markup(reply_markup=None)
+
+
+def build() -> Router:
+    """This module's router, new for each dispatcher, handlers in matching order."""
+    router = Router(name=__name__)
+    router.message.register(begin, Command("billede", "situationsbillede", "picture"))
+    router.callback_query.register(cancel, PictureCb.filter(F.step == "cancel"))
+    router.callback_query.register(
+        chose_heading, StateFilter(Writing.heading), PictureCb.filter(F.step == "heading")
+    )
+    router.message.register(wrote, StateFilter(Writing.text), F.text, ~F.text.startswith("/"))
+    router.callback_query.register(
+        save, StateFilter(Writing.confirm), PictureCb.filter(F.step == "save")
+    )
+    router.callback_query.register(stale_button, PictureCb.filter())
+    return router
