@@ -144,6 +144,94 @@ DA: dict[str, str] = {
     "the description": "beskrivelsen",
     "the police case": "journalnummeret",
     "the outcome": "resultatet",
+    # issue 10: chief's tasks, convening, duties, the situation picture
+    "task {number} is done with its outcome: say what came of it, or '–' if nothing": (
+        "opgave {number} udføres med et resultat: skriv, hvad det blev til, eller '–' hvis intet"
+    ),
+    "incident {nr} has no task {number}": "hændelse {nr} har ingen opgave {number}",
+    "a task cannot be set to '{status}' directly": (
+        "en opgave kan ikke sættes direkte til '{status}'"
+    ),
+    "task {number} is {status}; it cannot become {wanted}": (
+        "opgave {number} er {status}; den kan ikke blive {wanted}"
+    ),
+    "task {number} is already {status}": "opgave {number} er allerede {status}",
+    "the due time must be 1 to {most} minutes ahead": (
+        "fristen skal ligge 1 til {most} minutter fremme"
+    ),
+    "the due time is minutes from now (30) or a clock time (14:30), not '{value}'": (
+        "fristen skrives som minutter fra nu (30) eller et klokkeslæt (14:30), ikke '{value}'"
+    ),
+    "a task needs a text: what should be done": "en opgave skal have en tekst: hvad skal gøres",
+    "nobody holds the role {role} of {meeting}; add people to it in the directory": (
+        "ingen har rollen {role} til {meeting}; tilføj personer i kontaktlisten"
+    ),
+    "{playbook} has no meeting '{meeting}' to convene; choose one of: {choices}": (
+        "{playbook} har intet møde '{meeting}' at indkalde; vælg et af: {choices}"
+    ),
+    "lead this incident": "lede denne hændelse",
+    "give tasks": "give opgaver",
+    "convene meetings": "indkalde til møder",
+    "incident {nr} has no duty '{duty}'; its duties are: {duties}": (
+        "hændelse {nr} har ingen pligt '{duty}'; dens pligter er: {duties}"
+    ),
+    "tick the duties of incident {nr}": "afkrydse pligterne i hændelse {nr}",
+    (
+        "the situation picture has no single heading '{ref}'; give its number 1-{n} "
+        "or the start of its text"
+    ): (
+        "situationsbilledet har ikke én overskrift '{ref}'; angiv dens nummer "
+        "1-{n} eller begyndelsen af dens tekst"
+    ),
+    "a revision of the situation picture changes at least one heading": (
+        "en ny version af situationsbilledet skal ændre mindst én overskrift"
+    ),
+    "the heading '{heading}' is given twice": "overskriften '{heading}' er angivet to gange",
+    "the picture version {version} is not valid": (
+        "situationsbilledets version {version} er ugyldig"
+    ),
+    (
+        "the situation picture was changed by {name} (version {version}) after you "
+        "read version {base}; nothing was saved. Read it again and make your change "
+        "on top of version {version}"
+    ): (
+        "situationsbilledet blev ændret af {name} (version {version}), efter du "
+        "læste version {base}; intet er gemt. Læs det igen, og lav din ændring "
+        "oven på version {version}"
+    ),
+    (
+        "nothing changed in the situation picture (version {version}); write a new "
+        "text or change a heading's sensitive mark"
+    ): (
+        "intet er ændret i situationsbilledet (version {version}); skriv en ny "
+        "tekst eller ændr en overskrifts følsom-markering"
+    ),
+    "the situation picture has no text outside its sensitive headings; write the picture first": (
+        "situationsbilledet har ingen tekst uden for de følsomme overskrifter; "
+        "skriv situationsbilledet først"
+    ),
+    (
+        "the briefing would have {n} characters and a communication may have {max} "
+        "(it is also sent by SMS); shorten the picture's texts"
+    ): (
+        "orienteringen ville få {n} tegn, og en meddelelse må højst have {max} "
+        "(den sendes også som SMS); forkort situationsbilledets tekster"
+    ),
+    "draft a briefing from the situation picture": "lave en orientering ud fra situationsbilledet",
+    (
+        "{name} ({person}) may not write the situation picture of incident {nr}: only"
+        " its participants and the leader"
+    ): (
+        "{name} ({person}) må ikke skrive i situationsbilledet for hændelse {nr}:"
+        " kun hændelsens deltagere og lederen"
+    ),
+    (
+        "{name} ({person}) may not change the sensitive heading '{heading}': only "
+        "those who may read sensitive entries can"
+    ): (
+        "{name} ({person}) må ikke ændre den følsomme overskrift '{heading}': det"
+        " kan kun de, der må læse følsomme oplysninger"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from beredskab import access, audit, situation_log
-from beredskab.errors import NotFoundError
+from beredskab.errors import NotFoundError, Phrase
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
@@ -132,7 +132,7 @@ async def set_duty(
             [playbook.leader_role],
             action=f"duty.{verb}",
             channel=channel,
-            what=f"tick the duties of incident {incident_id}",
+            what=Phrase("tick the duties of incident {nr}", nr=incident_id),
             incident_id=incident_id,
         )
         current = ticks(await tx.log.list(incident_id)).get(duty.id)

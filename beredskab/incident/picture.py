@@ -244,8 +244,11 @@ async def revise(
         playbook = plan.playbook(incident.playbook_id)
         if not await may_edit(tx, plan=plan, incident=incident, person=actor):
             raise access.Refusal(
-                f"{actor.name} ({actor.id}) may not write the situation picture of incident "
-                f"{incident_id}: only its participants and the leader",
+                "{name} ({person}) may not write the situation picture of incident {nr}: "
+                "only its participants and the leader",
+                name=actor.name,
+                person=actor.id,
+                nr=incident_id,
                 actor=actor.id,
                 action="picture.revise",
                 channel=channel,
@@ -273,8 +276,11 @@ async def revise(
             old = by_title[edit.heading]
             if old.sensitive and old.text and not reader:
                 raise access.Refusal(
-                    f"{actor.name} ({actor.id}) may not change the sensitive heading "
-                    f"'{old.title}': only those who may read sensitive entries can",
+                    "{name} ({person}) may not change the sensitive heading '{heading}': "
+                    "only those who may read sensitive entries can",
+                    name=actor.name,
+                    person=actor.id,
+                    heading=old.title,
                     actor=actor.id,
                     action="picture.revise",
                     channel=channel,
