@@ -80,7 +80,7 @@ def test_non_leaders_are_refused_and_convening_names_who_is_asked(config: Path) 
         config, "task", "add", "1", "--to", STAFF, "--text", "Hej", "--due", "snart",
         "--as", CHIEF, "--no-deliver",
     )  # fmt: skip
-    assert bad_due.exit_code == 1 and "due time" in bad_due.output
+    assert bad_due.exit_code == 1 and "fristen skrives som" in bad_due.output
     called = _run(
         config, "convene", "1", "lokalraad", "--at", "20:00", "--as", CHIEF, "--no-deliver"
     )

@@ -49,12 +49,12 @@ def test_set_and_show_the_picture(tmp_path: Path, db_url: str) -> None:
     )
     assert "Maria Friis" in stale and "version 2" in stale
     refused = call("picture", "set", "1", "--heading", "1", "--text", "x", "--as", OUTSIDER, code=3)
-    assert "only its participants and the leader" in refused
+    assert "kun hændelsens deltagere og lederen" in refused
     shown = call("picture", "show", "1")
     assert "version 2" in shown and "Brand i kælder" in shown and "– Sara Lund" in shown
     assert "Navn" not in shown and "[følsomt, udeladt]" in shown
     assert "Navn" in call("picture", "show", "1", "--include-sensitive", "--as", CHIEF)
     call("picture", "show", "1", "--include-sensitive", "--as", SSP, code=3)
-    assert "no single heading" in call(
+    assert "ikke én overskrift" in call(
         "picture", "set", "1", "--heading", "zz", "--text", "x", "--as", SSP, code=1
     )
