@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from beredskab import situation_log
+from beredskab.incident import police_case
 from beredskab.models import (
     ConfirmationStatus,
     EntryKind,
@@ -175,6 +176,7 @@ async def _fire(tx: Tx, plan: Plan, timer: Timer) -> str:
         "step-overdue": _step_overdue,
         "task-due": _task_due,
         "task-overdue": _task_overdue,
+        police_case.TIMER: police_case.remind,
     }[timer.kind]
     return await handler(tx, plan, playbook, incident, timer)
 

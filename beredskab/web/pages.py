@@ -166,7 +166,7 @@ async def activate_review(
         return draft
     chosen = next(p for p in activatable(app.plan, who.person) if p.id == draft.playbook)
     async with app.db.transaction() as tx:
-        open_incident = await tx.incidents.open_for_playbook(chosen.id)
+        open_incident = await tx.incidents.open_for_playbook(chosen.id, drill=draft.drill)
     return page(
         request,
         "activate_confirm.html",

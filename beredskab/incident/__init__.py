@@ -1,0 +1,1 @@
+"""The incident domain: activation rules, drills, the police case."""
