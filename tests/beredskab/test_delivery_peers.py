@@ -135,7 +135,13 @@ async def test_activation_reaches_every_participant_on_all_three_channels(
 ) -> None:
     chats = await _link_everyone(db, plan)
     result = await activation.activate(
-        db=db, plan=plan, playbook="gruppe-2", actor_id=POLICE, channel="sms", zone=3
+        db=db,
+        plan=plan,
+        playbook="gruppe-2",
+        actor_id=POLICE,
+        channel="sms",
+        zone=3,
+        police_case="3700-1",
     )
     await _outbox(db, peers.channels).drain()
     rows = await deliveries(db, result.incident.id)
@@ -186,7 +192,7 @@ async def test_blocked_bot_falls_back_to_sms_and_the_log_says_so(
     assert blocked is not None
     peers.telegram.fail_chat(chats[blocked.id], ApiError.blocked())
     result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli"
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
     )
     outbox = _outbox(db, peers.channels)
     await outbox.drain()
