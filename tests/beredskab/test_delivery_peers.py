@@ -146,7 +146,11 @@ async def test_activation_reaches_every_participant_on_all_three_channels(
     await _outbox(db, peers.channels).drain()
     rows = await deliveries(db, result.incident.id)
     participants = {p.id for p in plan.directory.with_any_role(plan.playbook("2").participants)}  # type: ignore[union-attr]
-    alerts = _by(rows, template="activation")
+    # the activator is confirmed: one receipt on the first channel, no buttons
+    [receipt] = _by(rows, template="activation", person_id=POLICE)
+    assert receipt.channel is ChannelKind.TELEGRAM and receipt.actions == ""
+    participants -= {POLICE}
+    alerts = [d for d in _by(rows, template="activation") if d.person_id != POLICE]
     assert {(d.person_id, d.channel) for d in alerts} == {
         (p, kind) for p in participants for kind in ChannelKind if kind is not ChannelKind.VOICE
     }
