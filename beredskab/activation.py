@@ -159,7 +159,7 @@ async def _activate_in(
             text += " Politiets journalnr.: ikke krævet ved øvelse."
         else:
             text += (
-                f" Politiets journalnr.: {journal.MISSING_LABEL} (kommer senere); "
+                f" Politiets journalnr. kommer senere ({journal.MISSING_LABEL}); "
                 "aktivatoren og projektchefen mindes om det, til det er registreret."
             )
     if description.strip():

@@ -89,7 +89,7 @@ async def upgrade(
         )
         upgraded = await require_open(tx, incident_id)
         shown = upgraded.police_case or (
-            f"{journal.MISSING_LABEL} (kommer senere)" if journal.required(target) else "-"
+            f"kommer senere ({journal.MISSING_LABEL})" if journal.required(target) else "-"
         )
         await situation_log.append(
             tx,
