@@ -229,7 +229,7 @@ async def _join(
         incident_id=incident.id,
         detail=playbook.id,
     )
-    await confirm_actor(tx, incident=incident, actor=actor, reason="joined")
+    await confirm_actor(tx, incident=incident, actor=actor, reason="joined", via=channel)
     incident = await journal.on_join(
         tx, incident=incident, actor=actor, channel=channel, police_case=police_case
     )
@@ -258,7 +258,13 @@ async def _notify_participants(
         )
     )
     new = [p for p in candidates if p.id in added]
-    await confirm_actor(tx, incident=incident, actor=actor, reason="activator")
+    await confirm_actor(
+        tx,
+        incident=incident,
+        actor=actor,
+        reason="participant" if actor in candidates else "activator",
+        via=incident.activated_via,
+    )
     if actor in candidates:
         await tx.incidents.mark_asked_for(incident.id, [actor.id], playbook_id=playbook.id)
     values = incident_values(incident, directory=plan.directory, at=tx.now)

@@ -64,14 +64,19 @@ async def queued(tx: Tx, incident_id: int) -> int:
     return sum((await tx.deliveries.channel_counts(incident_id)).values())
 
 
-async def confirm_actor(tx: Tx, *, incident: Incident, actor: Person, reason: str) -> None:
-    """The one who activates (or joins by activating again) is in the incident, confirmed."""
+async def confirm_actor(
+    tx: Tx, *, incident: Incident, actor: Person, reason: str, via: str
+) -> None:
+    """The one who activates (or joins by activating again) is in the incident, confirmed.
+
+    ``reason`` is only used for a new row: "participant", or "activator"/"joined" for someone
+    outside the playbook's participants."""
     await tx.incidents.add_confirmations(incident.id, [actor.id], reason=reason, now=tx.now)
     await tx.incidents.set_confirmation(
         incident.id,
         actor.id,
         status=ConfirmationStatus.CONFIRMED,
-        via=incident.activated_via if reason == "activator" else "activation",
+        via=via,
         now=tx.now,
         only_from=[ConfirmationStatus.PENDING, ConfirmationStatus.DECLINED],
     )

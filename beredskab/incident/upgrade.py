@@ -167,7 +167,9 @@ async def _tell_upgrade(
     )
     await tx.incidents.mark_asked_for(incident.id, [p.id for p in to_ask], playbook_id=playbook.id)
     if actor in candidates:
-        await confirm_actor(tx, incident=incident, actor=actor, reason="activator")
+        await confirm_actor(
+            tx, incident=incident, actor=actor, reason="participant", via=incident.activated_via
+        )
         await tx.incidents.mark_asked_for(incident.id, [actor.id], playbook_id=playbook.id)
     values = incident_values(incident, directory=plan.directory, at=tx.now)
     line = {**values, "fra": previous.playbook_name, "af": actor.name}
