@@ -1,13 +1,28 @@
-"""Activating a playbook, joining an open incident, and upgrading group 1 to group 2."""
+"""Activating a playbook, joining an open incident, and upgrading group 1 to group 2.
+
+Per playbook at most one open real incident and one open drill. A second activation of the
+same kind joins the open one; a real activation halts the open drill of its group (ØVELSE
+AFBRUDT) and never joins it; a drill cannot start while a real incident of the group is open.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from beredskab import access, audit, escalation, situation_log, steps
-from beredskab.errors import InvalidStateError, NotFoundError
-from beredskab.incidents import require_open
-from beredskab.models import ConfirmationStatus, EntryKind, Incident
+from beredskab.errors import InvalidStateError
+from beredskab.incident import drill as drills
+from beredskab.incident import messages
+from beredskab.incident import police_case as journal
+from beredskab.incident.outcome import (
+    ActivationResult,
+    RealIncidentOpen,
+    confirm_actor,
+    count,
+    queued,
+    resolve_playbook,
+    summary,
+)
+from beredskab.incident.upgrade import upgrade
+from beredskab.models import EntryKind, Incident
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
@@ -16,24 +31,14 @@ from beredskab.storage.repositories.incidents import OpenIncidentExists
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
 
-
-@dataclass(frozen=True)
-class ActivationResult:
-    """The incident, whether this activation joined an open one, and what was queued."""
-
-    incident: Incident
-    joined: bool
-    participants: int
-    messages: int
-
-
-def resolve_playbook(plan: Plan, ref: str) -> Playbook:
-    """A playbook by id, number or name, or a clear error listing the choices."""
-    playbook = plan.playbook(ref)
-    if playbook is None:
-        choices = ", ".join(f"{p.id} ({p.number})" for p in plan.playbooks.playbooks)
-        raise NotFoundError(f"no playbook '{ref}'; choose one of: {choices}")
-    return playbook
+__all__ = [
+    "ActivationResult",
+    "RealIncidentOpen",
+    "activate",
+    "resolve_playbook",
+    "summary",
+    "upgrade",
+]
 
 
 def _title(playbook: Playbook, description: str) -> str:
@@ -51,16 +56,22 @@ async def activate(
     description: str = "",
     zone: int | None = None,
     police_case: str | None = None,
+    police_case_pending: bool = False,
     drill: bool = False,
 ) -> ActivationResult:
-    """Open an incident (or join the open one) and notify every participant on every channel."""
+    """Open an incident (or join the open one of the same kind) and notify every participant.
+
+    A police-case playbook needs ``police_case`` unless ``police_case_pending`` (then the
+    activator and the leader are reminded until it is recorded); group 1 refuses one.
+    """
     bounds.text(description, field="the description")
     if police_case is not None:
         bounds.text(police_case, field="the police case", max_chars=bounds.POLICE_CASE_CHARS)
+    case = (police_case or "").strip() or None
     chosen = resolve_playbook(plan, playbook)
     actor = access.person(plan, actor_id)
     if zone is not None and not 1 <= zone <= 4:
-        raise InvalidStateError(f"zone must be 1-4, not {zone}")
+        raise InvalidStateError("zone must be 1-4, not {zone}", zone=zone)
     for attempt in range(2):
         try:
             async with access.audited(db), db.transaction() as tx:
@@ -79,7 +90,8 @@ async def activate(
                     channel=channel,
                     description=description,
                     zone=zone,
-                    police_case=police_case,
+                    police_case=case,
+                    pending=police_case_pending,
                     drill=drill,
                 )
         except OpenIncidentExists:
@@ -98,27 +110,29 @@ async def _activate_in(
     description: str,
     zone: int | None,
     police_case: str | None,
+    pending: bool,
     drill: bool,
 ) -> ActivationResult:
-    open_incident = await tx.incidents.open_for_playbook(playbook.id)
-    if open_incident is not None:
-        await situation_log.append(
+    journal.check(playbook, police_case=police_case, pending=True, drill=drill)  # group 1
+    same_kind = await tx.incidents.open_for_playbook(playbook.id, drill=drill)
+    if same_kind is not None:
+        return await _join(
             tx,
-            incident_id=open_incident.id,
-            kind=EntryKind.JOINED,
-            actor=actor.id,
-            text=f"{actor.name} aktiverede {playbook.name} igen via {channel}; "
-            f"tilsluttet den åbne hændelse. {description}".strip(),
-        )
-        await audit.record(
-            tx,
-            actor=actor.id,
-            action="activate.join",
+            incident=same_kind,
+            playbook=playbook,
+            actor=actor,
             channel=channel,
-            incident_id=open_incident.id,
-            detail=playbook.id,
+            description=description,
+            police_case=police_case,
         )
-        return ActivationResult(incident=open_incident, joined=True, participants=0, messages=0)
+    other = await tx.incidents.open_for_playbook(playbook.id, drill=not drill)
+    if drill and other is not None:
+        raise RealIncidentOpen(
+            "incident {nr} ({group}) is running; a drill cannot be started now",
+            nr=other.id,
+            group=other.playbook_name,
+        )
+    journal.check(playbook, police_case=police_case, pending=pending, drill=drill)
     incident = await tx.incidents.create(
         playbook_id=playbook.id,
         playbook_name=playbook.name,
@@ -138,8 +152,16 @@ async def _activate_in(
     )
     if zone:
         text += f" Zone {zone}."
-    if playbook.police_case:
-        text += f" Politiets journalnr.: {police_case or 'ikke oplyst endnu'}."
+    if journal.required(playbook):
+        if police_case:
+            text += f" Politiets journalnr.: {police_case}."
+        elif drill:
+            text += " Politiets journalnr.: ikke krævet ved øvelse."
+        else:
+            text += (
+                f" Politiets journalnr. kommer senere ({journal.MISSING_LABEL}); "
+                "aktivatoren og projektchefen mindes om det, til det er registreret."
+            )
     if description.strip():
         text += f" Beskrivelse: {description.strip()}"
     await situation_log.append(
@@ -151,44 +173,102 @@ async def _activate_in(
         action="activate",
         channel=channel,
         incident_id=incident.id,
-        detail=f"{playbook.id} drill={drill}",
+        detail=f"{playbook.id} drill={drill}" + (" police_case=pending" if pending else ""),
     )
-    participants, messages = await _notify_participants(
+    if other is not None:  # a real activation halts the open drill of its group
+        await drills.halt(tx, plan=plan, drill=other, real=incident, actor=actor, channel=channel)
+    before = await queued(tx, incident.id)
+    everyone, own = await _notify_participants(
         tx, plan=plan, playbook=playbook, incident=incident, actor=actor
     )
+    if journal.missing(playbook, incident):
+        await journal.schedule(tx, playbook=playbook, incident=incident)
     instantiated = steps.instantiate(playbook, incident)
     await tx.steps.add(instantiated)
     await escalation.schedule_steps(
         tx, incident=incident, positions=[s.position for s in instantiated]
     )
     await steps.advance(tx, plan=plan, playbook=playbook, incident=incident)
+    total = await queued(tx, incident.id) - before
+    await _log_notified(tx, incident=incident, actor=actor, everyone=everyone, own=own, total=total)
     return ActivationResult(
-        incident=incident, joined=False, participants=participants, messages=messages
+        incident=incident,
+        joined=False,
+        participants=len(everyone),
+        messages=total,
+        halted=other,
+        police_case_missing=journal.missing(playbook, incident),
+    )
+
+
+async def _join(
+    tx: Tx,
+    *,
+    incident: Incident,
+    playbook: Playbook,
+    actor: Person,
+    channel: str,
+    description: str,
+    police_case: str | None,
+) -> ActivationResult:
+    """Join the open incident of the same kind: the activator is in it and confirmed."""
+    kind = "øvelse" if incident.drill else "hændelse"
+    await situation_log.append(
+        tx,
+        incident_id=incident.id,
+        kind=EntryKind.JOINED,
+        actor=actor.id,
+        text=f"{actor.name} aktiverede {playbook.name} igen via {channel}; "
+        f"tilsluttet den åbne {kind} og registreret som bekræftet. {description}".strip(),
+    )
+    await audit.record(
+        tx,
+        actor=actor.id,
+        action="activate.join",
+        channel=channel,
+        incident_id=incident.id,
+        detail=playbook.id,
+    )
+    await confirm_actor(tx, incident=incident, actor=actor, reason="joined", via=channel)
+    incident = await journal.on_join(
+        tx, incident=incident, actor=actor, channel=channel, police_case=police_case
+    )
+    return ActivationResult(
+        incident=incident,
+        joined=True,
+        participants=0,
+        messages=0,
+        police_case_missing=journal.missing(playbook, incident),
     )
 
 
 async def _notify_participants(
     tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, actor: Person
-) -> tuple[int, int]:
-    """Ask each participant not yet asked to confirm, and send the activation message."""
+) -> tuple[list[Person], int]:
+    """Ask each participant not yet asked to confirm and send the activation message; the
+    activator is confirmed and gets a receipt that asks for no reply."""
     candidates = plan.directory.with_any_role(playbook.participants)
     added = set(
         await tx.incidents.add_confirmations(
-            incident.id, [p.id for p in candidates], reason="participant", now=tx.now
+            incident.id,
+            [p.id for p in candidates if p.id != actor.id],
+            reason="participant",
+            now=tx.now,
+            asked_for=playbook.id,
         )
     )
     new = [p for p in candidates if p.id in added]
-    if actor in new:
-        await tx.incidents.set_confirmation(
-            incident.id,
-            actor.id,
-            status=ConfirmationStatus.CONFIRMED,
-            via=incident.activated_via,
-            now=tx.now,
-            only_from=[ConfirmationStatus.PENDING],
-        )
+    await confirm_actor(
+        tx,
+        incident=incident,
+        actor=actor,
+        reason="participant" if actor in candidates else "activator",
+        via=incident.activated_via,
+    )
+    if actor in candidates:
+        await tx.incidents.mark_asked_for(incident.id, [actor.id], playbook_id=playbook.id)
     values = incident_values(incident, directory=plan.directory, at=tx.now)
-    messages = await notify(
+    alerts = await notify(
         tx,
         incident=incident,
         playbook=playbook,
@@ -196,85 +276,33 @@ async def _notify_participants(
         kind=TemplateKind.ACTIVATION,
         values=values,
     )
-    await situation_log.append(
+    receipt = await messages.send(
         tx,
-        incident_id=incident.id,
-        kind=EntryKind.NOTIFIED,
-        actor="system",
-        text=f"{len(new)} deltagere underrettet ({messages} beskeder i kø): "
-        + ", ".join(p.name for p in new),
+        incident=incident,
+        people=[actor],
+        kind=TemplateKind.ACTIVATION.value,
+        texts=messages.ACTIVATOR,
+        values=values,
+        drill_prefix=incident.drill,
     )
-    await escalation.schedule_confirmations(
-        tx, playbook=playbook, incident=incident, people=[p for p in new if p.id != actor.id]
-    )
-    return len(new), messages
+    everyone = [actor, *new] if actor in candidates else new
+    await escalation.schedule_confirmations(tx, playbook=playbook, incident=incident, people=new)
+    return everyone, alerts + receipt
 
 
-async def upgrade(
-    *,
-    db: Database,
-    plan: Plan,
-    incident_id: int,
-    to_playbook: str,
-    actor_id: str,
-    channel: str,
-    police_case: str | None = None,
-) -> ActivationResult:
-    """Move an open incident to another playbook (group 1 → 2 when a police case appears)."""
-    target = resolve_playbook(plan, to_playbook)
-    actor = access.person(plan, actor_id)
-    async with access.audited(db), db.transaction() as tx:
-        incident = await require_open(tx, incident_id)
-        access.require_role(
-            actor,
-            target.activation.roles,
-            action="upgrade",
-            channel=channel,
-            what=f"upgrade to {target.id}",
-            incident_id=incident_id,
-        )
-        if incident.playbook_id == target.id:
-            raise InvalidStateError(f"incident {incident_id} already runs {target.id}")
-        other = await tx.incidents.open_for_playbook(target.id)
-        if other is not None:
-            raise InvalidStateError(
-                f"{target.id} already has open incident {other.id}; close one of them first"
-            )
-        await tx.incidents.change_playbook(
-            incident_id,
-            playbook_id=target.id,
-            playbook_name=target.name,
-            police_case=police_case or incident.police_case,
-        )
-        await situation_log.append(
-            tx,
-            incident_id=incident_id,
-            kind=EntryKind.UPGRADED,
-            actor=actor.id,
-            text=f"Opgraderet fra {incident.playbook_name} til {target.name} af {actor.name}. "
-            f"Politiets journalnr.: {police_case or incident.police_case or 'ikke oplyst endnu'}.",
-        )
-        await audit.record(
-            tx,
-            actor=actor.id,
-            action="upgrade",
-            channel=channel,
-            incident_id=incident_id,
-            detail=f"{incident.playbook_id} -> {target.id}",
-        )
-        upgraded = await require_open(tx, incident_id)
-        participants, messages = await _notify_participants(
-            tx, plan=plan, playbook=target, incident=upgraded, actor=actor
-        )
-        present = {s.step_id for s in await tx.steps.list(incident_id)}
-        extra = [s for s in steps.instantiate(target, upgraded) if s.step_id not in present]
-        position = len(present) + 1
-        added = [s.model_copy(update={"position": position + i}) for i, s in enumerate(extra)]
-        await tx.steps.add(added)
-        await escalation.schedule_steps(
-            tx, incident=upgraded, positions=[s.position for s in added]
-        )
-        await steps.advance(tx, plan=plan, playbook=target, incident=upgraded)
-    return ActivationResult(
-        incident=upgraded, joined=False, participants=participants, messages=messages
+async def _log_notified(
+    tx: Tx, *, incident: Incident, actor: Person, everyone: list[Person], own: int, total: int
+) -> None:
+    """One entry naming who was told and how many messages the activation queued in all:
+    the participants' alerts, the activator's receipt and what the first step sent."""
+    text = (
+        f"{count(len(everyone), 'deltager', 'deltagere')} underrettet: "
+        + ", ".join(p.name for p in everyone)
+        + f". {count(total, 'besked', 'beskeder')} i kø i alt: {own} til deltagerne "
+        f"(heraf 1 kvittering uden svar til {actor.name})"
+    )
+    if total > own:
+        text += f" og {total - own} fra planens første trin"
+    await situation_log.append(
+        tx, incident_id=incident.id, kind=EntryKind.NOTIFIED, actor="system", text=text + "."
     )

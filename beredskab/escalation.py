@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from beredskab import situation_log
-from beredskab.incident import chief_tasks
+from beredskab.incident import chief_tasks, police_case
 from beredskab.models import (
     ConfirmationStatus,
     EntryKind,
@@ -177,6 +177,7 @@ async def _fire(tx: Tx, plan: Plan, timer: Timer) -> str:
         "task-due": _task_due,
         "task-overdue": _task_overdue,
         "task-soon": chief_tasks.remind_before_due,
+        police_case.TIMER: police_case.remind,
     }[timer.kind]
     return await handler(tx, plan, playbook, incident, timer)
 

@@ -17,18 +17,44 @@ LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 
 _TEXTS: dict[str, dict[Language, str]] = {
     "activated": {
-        "da": "Hændelse {nr} oprettet: {gruppe}. {participants} deltagere underrettet, "
-        "{messages} beskeder i kø.",
-        "en": "Incident {nr} opened: {gruppe}. {participants} participants notified, "
-        "{messages} messages queued.",
+        "da": "Hændelse {nr} oprettet: {gruppe} (rigtig hændelse, ikke øvelse). "
+        "{participants} deltagere underrettet, {messages} beskeder i kø.",
+        "en": "Incident {nr} opened: {gruppe} (real incident, not a drill). "
+        "{participants} participants notified, {messages} messages queued.",
+    },
+    "activated_drill": {
+        "da": "ØVELSE {nr} startet: {gruppe}. {participants} deltagere underrettet, "
+        "{messages} beskeder i kø, alle mærket ØVELSE.",
+        "en": "DRILL {nr} started: {gruppe}. {participants} participants notified, "
+        "{messages} messages queued, all marked DRILL.",
     },
     "joined": {
-        "da": "{gruppe} er allerede aktiv som hændelse {nr}; din aktivering er tilføjet den.",
-        "en": "{gruppe} is already active as incident {nr}; your activation joined it.",
+        "da": "{gruppe} er allerede aktiv som hændelse {nr} (rigtig hændelse); du er tilsluttet "
+        "den og registreret som bekræftet.",
+        "en": "{gruppe} is already active as incident {nr} (real incident); you joined it and "
+        "are recorded as confirmed.",
+    },
+    "joined_drill": {
+        "da": "{gruppe} kører allerede som ØVELSE {nr}; du er tilsluttet øvelsen.",
+        "en": "{gruppe} is already running as DRILL {nr}; you joined the drill.",
+    },
+    "drill_halted": {
+        "da": "Den åbne øvelse {drill} er afbrudt; dens deltagere har fået "
+        "«ØVELSE AFBRUDT – der er en rigtig hændelse».",
+        "en": "The open drill {drill} is halted; its participants were told "
+        '"DRILL HALTED – there is a real incident".',
+    },
+    "police_case_pending": {
+        "da": "Politiets journalnummer mangler: du og projektchefen mindes om det, til det er "
+        "registreret (SMS: JOURNAL {nr} <journalnr>).",
+        "en": "The police case number is missing: you and the project manager are reminded "
+        "until it is recorded (SMS: JOURNAL {nr} <number>).",
     },
     "upgraded": {
-        "da": "Hændelse {nr} er nu {gruppe}. {participants} nye deltagere underrettet.",
-        "en": "Incident {nr} is now {gruppe}. {participants} new participants notified.",
+        "da": "Hændelse {nr} er nu {gruppe}. {participants} bedt om at bekræfte {gruppe}; "
+        "alle andre, der havde fået besked, er orienteret om opgraderingen.",
+        "en": "Incident {nr} is now {gruppe}. {participants} asked to confirm {gruppe}; "
+        "everyone else already notified was told of the upgrade.",
     },
     "acked": {
         "da": "{navn} har bekræftet hændelse {nr}.",

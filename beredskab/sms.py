@@ -3,7 +3,8 @@
 Danish keywords with English aliases, case-insensitive, tolerant of extra spaces, newlines
 and trailing punctuation::
 
-    AKTIVER <1|2|playbook id> <PIN> [beskrivelse]    ACTIVATE
+    AKTIVER <1|2|playbook id> <PIN> [JOURNAL <journalnr> | AFVENTER] [beskrivelse]
+                                 ACTIVATE … [CASE <number> | PENDING] [description]
     OK [kode]                                         (acknowledge)
     NEJ [kode] / KAN IKKE [kode]                      NO (decline)
     JA                                                YES (sign-off, contact check)
@@ -37,6 +38,10 @@ class Activate:
     playbook: str
     pin: str = field(repr=False)
     description: str = ""
+    police_case: str = ""
+    """The police journal number after ``JOURNAL`` (group 2)."""
+    police_case_pending: bool = False
+    """``AFVENTER``: the journal number comes later (group 2)."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +122,10 @@ Command = (
 
 USAGE: dict[str, tuple[str, str]] = {
     "AKTIVER": (
-        "Skriv AKTIVER <gruppe> <PIN> [beskrivelse], fx AKTIVER 2 1234 uro ved torvet.",
-        "Send ACTIVATE <group> <PIN> [description], e.g. ACTIVATE 2 1234 unrest at the square.",
+        "Skriv AKTIVER <gruppe> <PIN> [tekst], fx AKTIVER 1 1234 uro. Gruppe 2: "
+        "AKTIVER 2 <PIN> JOURNAL <journalnr> [tekst] eller AKTIVER 2 <PIN> AFVENTER [tekst].",
+        "Send ACTIVATE <group> <PIN> [text], e.g. ACTIVATE 1 1234 unrest. Group 2: "
+        "ACTIVATE 2 <PIN> CASE <case no> [text] or ACTIVATE 2 <PIN> PENDING [text].",
     ),
     "OK": ("Skriv OK eller OK <kode>, fx OK 4.", "Send OK or OK <code>, e.g. OK 4."),
     "NEJ": ("Skriv NEJ eller NEJ <kode>, fx NEJ 4.", "Send NO or NO <code>, e.g. NO 4."),
@@ -238,7 +245,26 @@ def _activate(args: list[str]) -> Command:
     pin = _pin(args[1])
     if pin is None:
         return _malformed("AKTIVER")
-    return Activate(playbook=_word(args[0]).lstrip("#"), pin=pin, description=" ".join(args[2:]))
+    rest, case, pending = args[2:], "", False
+    if rest and _word(rest[0]) in _CASE_WORDS:
+        if len(rest) < 2 or not rest[1].rstrip(_TRAILING):
+            return _malformed("AKTIVER")
+        case, rest = rest[1].rstrip(_TRAILING), rest[2:]
+    elif rest and _word(rest[0]) in _PENDING_WORDS:
+        pending, rest = True, rest[1:]
+    return Activate(
+        playbook=_word(args[0]).lstrip("#"),
+        pin=pin,
+        description=" ".join(rest),
+        police_case=case,
+        police_case_pending=pending,
+    )
+
+
+_CASE_WORDS = frozenset({"journal", "journalnr", "case"})
+"""``AKTIVER 2 <PIN> JOURNAL <nr> …``: the police journal number follows."""
+_PENDING_WORDS = frozenset({"afventer", "pending"})
+"""``AKTIVER 2 <PIN> AFVENTER …``: the journal number comes later."""
 
 
 def _reply(keyword: str, args: list[str]) -> Command:

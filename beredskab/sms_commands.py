@@ -26,6 +26,7 @@ from beredskab import (
 from beredskab.errors import BeredskabError, NotAuthorisedError, render
 from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
+from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from beredskab.preparedness import answers as preparedness
 from beredskab.security.bounds import InputRefusedError
@@ -174,17 +175,30 @@ async def _activate(ctx: _Ctx, command: sms.Activate) -> _Answer:
             actor_id=ctx.person.id,
             channel=CHANNEL,
             description=command.description,
+            police_case=command.police_case or None,
+            police_case_pending=command.police_case_pending,
         )
     except NotAuthorisedError:
         return ctx.error("refused_activate", "activate: refused", gruppe=playbook.name)
+    except journal.PoliceCaseRequired:
+        return ctx.error("police_case_needed", "activate: no journal number", nr=playbook.number)
+    except journal.NoPoliceCase:
+        return ctx.error("police_case_group1", "activate: journal number for group 1")
     nr = result.incident.id
+    extra = ""
+    if result.halted is not None:
+        extra += " " + ctx.t("sms_drill_halted", drill=result.halted.id)
+    if result.police_case_missing:
+        extra += " " + ctx.t("sms_police_case_missing", nr=nr)
     if result.joined:
         return _Answer(
-            ctx.t("joined", nr=nr, gruppe=playbook.name), f"activate: joined incident {nr}"
+            ctx.t("joined", nr=nr, gruppe=playbook.name) + extra,
+            f"activate: joined incident {nr}",
         )
+    halted = f", drill {result.halted.id} halted" if result.halted else ""
     return _Answer(
-        ctx.t("activated", nr=nr, gruppe=playbook.name, participants=result.participants),
-        f"activate: incident {nr} opened, {result.participants} notified",
+        ctx.t("activated", nr=nr, gruppe=playbook.name, participants=result.participants) + extra,
+        f"activate: incident {nr} opened, {result.participants} notified{halted}",
     )
 
 

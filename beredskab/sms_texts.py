@@ -12,8 +12,28 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "Reply STATUS {nr} for an overview.",
     },
     "joined": {
-        "da": "{gruppe} er allerede aktiv som hændelse {nr}; du er tilføjet.",
-        "en": "{gruppe} is already active as incident {nr}; you have been added.",
+        "da": "{gruppe} er allerede aktiv som hændelse {nr}; du er tilføjet og bekræftet.",
+        "en": "{gruppe} is already active as incident {nr}; you are added and confirmed.",
+    },
+    "sms_drill_halted": {
+        "da": "Øvelse {drill} er afbrudt.",
+        "en": "Drill {drill} is halted.",
+    },
+    "sms_police_case_missing": {
+        "da": "Journalnr. mangler: send JOURNAL {nr} <journalnr>.",
+        "en": "Case number missing: send JOURNAL {nr} <number>.",
+    },
+    "police_case_needed": {
+        "da": "Gruppe {nr} kræver journalnr.: AKTIVER {nr} <PIN> JOURNAL <nr> <tekst> eller "
+        "AKTIVER {nr} <PIN> AFVENTER <tekst>. Intet aktiveret.",
+        "en": "Group {nr} needs the case number: ACTIVATE {nr} <PIN> CASE <no> <text> or "
+        "ACTIVATE {nr} <PIN> PENDING <text>. Nothing was done.",
+    },
+    "police_case_group1": {
+        "da": "Gruppe 1 har ingen politisag. Aktiver gruppe 2 med JOURNAL, eller opgrader. "
+        "Intet aktiveret.",
+        "en": "Group 1 has no police case. Activate group 2 with CASE, or upgrade. "
+        "Nothing was done.",
     },
     "acked": {"da": "Bekræftet: hændelse {nr}.", "en": "Confirmed: incident {nr}."},
     "ack_same": {

@@ -1,5 +1,8 @@
 """/aktiver: choose a group, describe, zone, police journal number, then confirm with a button.
 
+Group 2 asks for the journal number; the "Kommer senere" button marks it pending (the
+activator is then reminded until it is recorded). Drills skip the question.
+
 Nothing is activated until **Bekræft aktivering** is pressed in the summary; the dialogue
 lives in the user's FSM state for this chat, so only they can move it on.
 """
@@ -14,11 +17,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from beredskab import access, activation, i18n
+from beredskab import access, activation
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.keyboards import ActivateCb, choices
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
+from beredskab.incident import police_case as journal
 from contacts.models import Person
 from playbooks.schema import Playbook
 
@@ -129,8 +133,9 @@ async def chose_zone(
     await state.update_data(zone=zone)
     await callback.answer()
     await _drop_buttons(callback)
-    playbook = app.plan.playbook(str((await state.get_data())["playbook"]))
-    if playbook is not None and playbook.police_case:
+    data = await state.get_data()
+    playbook = app.plan.playbook(str(data["playbook"]))
+    if playbook is not None and journal.required(playbook) and not data.get("drill"):
         await state.set_state(Activate.police)
         await _reply(
             callback,
@@ -145,15 +150,15 @@ async def chose_zone(
 
 async def police_case(message: Message, app: App, state: FSMContext, language: Language) -> None:
     """Remember the journal number."""
-    await state.update_data(police_case=(message.text or "").strip()[:64])
+    await state.update_data(police_case=(message.text or "").strip()[:64], pending=False)
     await _summary(message, app, state, language)
 
 
 async def no_police_case(
     callback: CallbackQuery, app: App, state: FSMContext, language: Language
 ) -> None:
-    """The journal number is not known yet."""
-    await state.update_data(police_case=None)
+    """The journal number comes later: the activator is reminded until it is recorded."""
+    await state.update_data(police_case=None, pending=True)
     await callback.answer()
     await _drop_buttons(callback)
     await _summary(callback, app, state, language)
@@ -178,8 +183,8 @@ async def _summary(
         t("summary_description", language, text=data.get("description") or "-"),
         t("summary_zone", language, zone=data["zone"] or whole_area),
     ]
-    if playbook is not None and playbook.police_case:
-        case = data.get("police_case") or t("no_case_label", language).lower()
+    if playbook is not None and journal.required(playbook) and not drill:
+        case = data.get("police_case") or t("case_later", language)
         lines.append(t("summary_police", language, case=case))
     lines.append(t("summary_foot", language))
     await state.set_state(Activate.confirm)
@@ -195,31 +200,26 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
     await state.clear()
     await callback.answer(t("activating", person.language))
     await _drop_buttons(callback)
-    result = await activation.activate(
-        db=app.db,
-        plan=app.plan,
-        playbook=str(data["playbook"]),
-        actor_id=person.id,
-        channel=CHANNEL,
-        description=str(data.get("description") or ""),
-        zone=int(data["zone"]) or None,
-        police_case=data.get("police_case") or None,
-        drill=bool(data.get("drill")),
-    )
+    try:
+        result = await activation.activate(
+            db=app.db,
+            plan=app.plan,
+            playbook=str(data["playbook"]),
+            actor_id=person.id,
+            channel=CHANNEL,
+            description=str(data.get("description") or ""),
+            zone=int(data["zone"]) or None,
+            police_case=data.get("police_case") or None,
+            police_case_pending=bool(data.get("pending")),
+            drill=bool(data.get("drill")),
+        )
+    except activation.RealIncidentOpen as refused:
+        values = refused.values
+        text = t("drill_refused", person.language, nr=values["nr"], group=values["group"])
+        await _reply(callback, text)
+        return
     app.outbox.wake()
-    incident = result.incident
-    key = "joined" if result.joined else "activated"
-    await _reply(
-        callback,
-        i18n.t(
-            key,
-            person.language,
-            nr=incident.id,
-            gruppe=incident.playbook_name,
-            participants=result.participants,
-            messages=result.messages,
-        ),
-    )
+    await _reply(callback, activation.summary(result, person.language))
 
 
 async def stale(callback: CallbackQuery, language: Language) -> None:

@@ -311,10 +311,21 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "zone_label": {"da": "Zone {zone}", "en": "Zone {zone}"},
     "whole_area_label": {"da": "Hele området", "en": "The whole area"},
     "police_ask": {
-        "da": "Politiets journalnummer? Skriv det, eller tryk på knappen.",
-        "en": "The police case number? Write it, or press the button.",
+        "da": "Politiets journalnummer? Skriv det. Kender du det ikke endnu, så tryk "
+        "«Kommer senere»: du bliver mindet om det, til det er registreret.",
+        "en": "The police case number? Write it. If you do not know it yet, press "
+        '"Comes later": you are reminded until it is recorded.',
     },
-    "no_case_label": {"da": "Ikke oplyst endnu", "en": "Not known yet"},
+    "no_case_label": {"da": "Kommer senere", "en": "Comes later"},
+    "drill_refused": {
+        "da": "Hændelse {nr} ({group}) er i gang; en øvelse kan ikke startes nu. Intet er sendt.",
+        "en": "Incident {nr} ({group}) is running; a drill cannot be started now. "
+        "Nothing was sent.",
+    },
+    "case_later": {
+        "da": "kommer senere (du bliver mindet om det)",
+        "en": "comes later (you will be reminded)",
+    },
     "summary_drill": {"da": "ØVELSE: ", "en": "DRILL: "},
     "summary_head": {
         "da": "{drill}Du er ved at aktivere {name}{as_drill}.",

@@ -8,7 +8,7 @@ import typer
 
 from beredskab import acknowledgements, activation, standdown
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, run, say
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, language, run, say
 
 
 @cli.command()
@@ -20,11 +20,30 @@ def activate(
     police_case: Annotated[
         str | None, typer.Option(help="Politiets journalnr. / police journal number")
     ] = None,
+    police_case_pending: Annotated[
+        bool,
+        typer.Option(
+            help="Journalnr. kommer senere (du mindes om det) / the number comes later "
+            "(you are reminded)"
+        ),
+    ] = False,
     drill: Annotated[bool, typer.Option(help="ØVELSE / drill")] = False,
     no_deliver: NoDeliver = False,
 ) -> None:
-    """Aktivér en beredskabsgruppe / activate a playbook."""
-    _activate(playbook, actor, description, zone, police_case, drill=drill, deliver=not no_deliver)
+    """Aktivér en beredskabsgruppe / activate a playbook.
+
+    Gruppe 2 kræver --police-case NR eller --police-case-pending.
+    """
+    _activate(
+        playbook,
+        actor,
+        description,
+        zone,
+        police_case,
+        drill=drill,
+        pending=police_case_pending,
+        deliver=not no_deliver,
+    )
 
 
 def _activate(
@@ -35,6 +54,7 @@ def _activate(
     police_case: str | None,
     *,
     drill: bool,
+    pending: bool = False,
     deliver: bool,
 ) -> None:
     async def body(app: App) -> activation.ActivationResult:
@@ -47,19 +67,11 @@ def _activate(
             description=description,
             zone=zone,
             police_case=police_case,
+            police_case_pending=pending,
             drill=drill,
         )
 
-    result = run(body, deliver=deliver)
-    i = result.incident
-    text = say(
-        "joined" if result.joined else "activated",
-        nr=i.id,
-        gruppe=i.playbook_name,
-        participants=result.participants,
-        messages=result.messages,
-    )
-    typer.echo(say("drill_prefix", text=text) if drill else text)
+    typer.echo(activation.summary(run(body, deliver=deliver), language()))
 
 
 @cli.command()
@@ -68,9 +80,15 @@ def upgrade(
     playbook: Annotated[str, typer.Argument(help="Ny gruppe / new playbook, e.g. gruppe-2")],
     actor: AsOpt,
     police_case: Annotated[str | None, typer.Option(help="Politiets journalnr.")] = None,
+    police_case_pending: Annotated[
+        bool, typer.Option(help="Journalnr. kommer senere / the number comes later")
+    ] = False,
     no_deliver: NoDeliver = False,
 ) -> None:
-    """Opgradér en hændelse (gruppe 1 → 2) / upgrade an incident to another playbook."""
+    """Opgradér en hændelse (gruppe 1 → 2) / upgrade an incident to another playbook.
+
+    Gruppe 2 kræver --police-case NR eller --police-case-pending.
+    """
 
     async def body(app: App) -> activation.ActivationResult:
         return await activation.upgrade(
@@ -81,6 +99,7 @@ def upgrade(
             actor_id=actor,
             channel=CHANNEL,
             police_case=police_case,
+            police_case_pending=police_case_pending,
         )
 
     result = run(body, deliver=not no_deliver)
@@ -92,6 +111,10 @@ def upgrade(
             participants=result.participants,
         )
     )
+    if result.asked:
+        typer.echo(", ".join(result.asked))
+    if result.police_case_missing:
+        typer.echo(say("police_case_pending", nr=nr))
 
 
 @cli.command()

@@ -35,8 +35,9 @@ incidents = Table(
     Column("police_case", String(64), nullable=True),
     Column("drill", Boolean, nullable=False),
     Column("status", String(16), nullable=False),
-    # Equal to playbook_id while the incident is open, NULL once closed: the unique index
-    # guarantees at most one open incident per playbook on every backend.
+    # While open: playbook_id for a real incident, "<playbook_id>:drill" for a drill; NULL once
+    # closed. The unique index guarantees at most one open real incident and one open drill
+    # per playbook on every backend.
     Column("open_key", String(64), nullable=True, unique=True),
     Column("activated_by", String(64), nullable=False),
     Column("activated_via", String(32), nullable=False),
@@ -54,6 +55,9 @@ confirmations = Table(
     Column("status", String(16), nullable=False),
     Column("via", String(32), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # Playbooks whose activation request this person got, space-separated (upgrade 1 → 2
+    # asks group-2 participants not yet asked for group 2).
+    Column("asked_for", String(200), nullable=False, server_default=""),
 )
 
 deliveries = Table(

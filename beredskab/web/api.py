@@ -24,6 +24,7 @@ from beredskab import (
     steps,
     tasks,
 )
+from beredskab.i18n import t
 from beredskab.incidents import require
 from beredskab.models import EntryKind, IncidentStatus, TaskStatus
 from beredskab.web.api_common import (
@@ -96,13 +97,17 @@ async def list_incidents(
     responses={
         200: {"model": ActivationOut, "description": "Joined the open incident"},
         **UNKNOWN_PLAYBOOK,
+        **CONFLICT,
     },
 )
 async def activate(
     request: Request, response: Response, caller: Caller, body: ActivateIn
 ) -> ActivationOut:
     """Open an incident and notify every participant; if the playbook already has an open
-    incident, the call joins it (200, ``joined: true``) as on every other channel."""
+    incident of the same kind (real or drill), the call joins it (200, ``joined: true``) as on
+    every other channel. A real activation halts the open drill (``halted_drill``); a drill
+    while a real incident is open is 409. Group 2 needs ``police_case`` or
+    ``police_case_pending: true`` (409 otherwise); group 1 refuses a ``police_case`` (409)."""
     app = app_of(request)
     result = await activation.activate(
         db=app.db,
@@ -113,16 +118,25 @@ async def activate(
         description=body.description,
         zone=body.zone,
         police_case=body.police_case,
+        police_case_pending=body.police_case_pending,
         drill=body.drill,
     )
     app.outbox.wake()
     if result.joined:
         response.status_code = 200
+    return _activation_out(result, activation.summary(result))
+
+
+def _activation_out(result: activation.ActivationResult, message: str) -> ActivationOut:
     return ActivationOut(
         incident=IncidentOut.model_validate(result.incident),
         joined=result.joined,
         participants=result.participants,
         messages=result.messages,
+        halted_drill=result.halted.id if result.halted else None,
+        police_case_missing=result.police_case_missing,
+        asked=list(result.asked),
+        message=message,
     )
 
 
@@ -196,13 +210,12 @@ async def upgrade(
         actor_id=caller.person.id,
         channel=CHANNEL,
         police_case=body.police_case,
+        police_case_pending=body.police_case_pending,
     )
     app.outbox.wake()
-    return ActivationOut(
-        incident=IncidentOut.model_validate(result.incident),
-        joined=False,
-        participants=result.participants,
-        messages=result.messages,
+    i = result.incident
+    return _activation_out(
+        result, t("upgraded", nr=i.id, gruppe=i.playbook_name, participants=result.participants)
     )
 
 

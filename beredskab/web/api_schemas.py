@@ -212,12 +212,25 @@ class IncidentDetail(BaseModel):
 
 
 class ActivationOut(BaseModel):
-    """The incident; ``joined`` when the playbook was already open and the call joined it."""
+    """The incident; ``joined`` when an incident of the same kind (real or drill) was open and
+    the call joined it; ``incident.drill`` says whether it is a drill."""
 
     incident: IncidentOut
     joined: bool
     participants: int = Field(description="People newly asked to confirm")
     messages: int = Field(description="Messages queued for delivery")
+    halted_drill: int | None = Field(
+        default=None,
+        description="Number of the open drill this real activation halted (ØVELSE AFBRUDT)",
+    )
+    police_case_missing: bool = Field(
+        default=False,
+        description="Group 2 without a journal number yet: the activator is reminded",
+    )
+    asked: list[str] = Field(
+        default_factory=list, description="Upgrade: names of those asked to confirm the new group"
+    )
+    message: str = Field(default="", description="What happened, in words (Danish)")
 
 
 class StandDownOut(BaseModel):
@@ -250,6 +263,10 @@ class ActivateIn(_In):
     description: Text = ""
     zone: Zone | None = None
     police_case: PoliceCase | None = None
+    police_case_pending: bool = Field(
+        default=False,
+        description="Group 2 without the journal number: it comes later (you are reminded)",
+    )
     drill: bool = False
 
 
@@ -258,6 +275,9 @@ class UpgradeIn(_In):
 
     playbook: PlaybookRef
     police_case: PoliceCase | None = None
+    police_case_pending: bool = Field(
+        default=False, description="Group 2 without the journal number: it comes later"
+    )
 
 
 class CloseIn(_In):

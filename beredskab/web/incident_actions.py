@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 from beredskab import acknowledgements, activation, report, situation_log, standdown, steps, tasks
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
 from beredskab.incident import chief_tasks, convene
+from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, EntryKind, Incident, TaskStatus
 from beredskab.security.bounds import InputRefusedError
 from beredskab.web import incident_view
@@ -296,11 +297,22 @@ async def upgrade(request: Request, who: Who, form: Form, incident_id: int) -> R
         return page(request, "incident_missing.html", who=who, status=404)
     target = next((p for p in found.powers.upgrade_to if p.id == field(form, "til", 64)), None)
     police_case = field(form, "journalnr", MAX_POLICE_CASE) or None
+    pending = field(form, "afventer", 4) == "1"
     error = ""
     if target is None:
         error = "missing_choice"
-    elif target.activation.police_case_required and not police_case:
-        error = "missing_police_case"
+    else:  # the use case's own rule, checked here to show the form again
+        try:
+            journal.check(
+                target,
+                police_case=police_case,
+                pending=pending or bool(found.incident.police_case),
+                drill=found.incident.drill,
+            )
+        except journal.NoPoliceCase:
+            error = "police_case_group1"
+        except journal.PoliceCaseRequired:
+            error = "missing_police_case"
     if error:
         return page(request, "incident_upgrade.html", who=who, s=found, status=400, error=error)
     assert target is not None
@@ -314,6 +326,7 @@ async def upgrade(request: Request, who: Who, form: Form, incident_id: int) -> R
             actor_id=who.person.id,
             channel=CHANNEL,
             police_case=police_case,
+            police_case_pending=pending,
         )
         return "upgraded_to"
 

@@ -12,6 +12,7 @@ from starlette.datastructures import FormData
 from beredskab import access, activation
 from beredskab.errors import BeredskabError, NotAuthorisedError, render
 from beredskab.i18n import clock
+from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus
 from beredskab.plan import Plan
 from beredskab.web.session import Viewer, app_of, checked_form, page, viewer
@@ -81,6 +82,7 @@ class Draft:
     zone: str
     police_case: str
     drill: bool
+    police_case_pending: bool = False
 
     @classmethod
     def of(cls, form: FormData) -> Draft:
@@ -96,6 +98,7 @@ class Draft:
             zone=field("zone", 2),
             police_case=field("police_case", MAX_POLICE_CASE),
             drill=form.get("drill") in ("1", "on", "true"),
+            police_case_pending=form.get("police_case_pending") in ("1", "on", "true"),
         )
 
     def problems(self, choices: list[Playbook]) -> list[str]:
@@ -108,13 +111,29 @@ class Draft:
             found.append("missing_description")
         if self.zone not in ("", "1", "2", "3", "4"):
             found.append("bad_zone")
-        if chosen is not None and chosen.activation.police_case_required and not self.police_case:
-            found.append("missing_police_case")
+        if chosen is not None:  # the use case's own police-case rule
+            try:
+                journal.check(
+                    chosen,
+                    police_case=self.police_case or None,
+                    pending=self.police_case_pending,
+                    drill=self.drill,
+                )
+            except journal.NoPoliceCase:
+                found.append("police_case_group1")
+            except journal.PoliceCaseRequired:
+                found.append("missing_police_case")
         return found
 
 
 def _form(
-    request: Request, who: Viewer, draft: Draft | None, *, errors: list[str], status: int = 200
+    request: Request,
+    who: Viewer,
+    draft: Draft | None,
+    *,
+    errors: list[str],
+    status: int = 200,
+    running: Incident | None = None,
 ) -> Response:
     choices = activatable(app_of(request).plan, who.person)
     return page(
@@ -125,6 +144,7 @@ def _form(
         choices=choices,
         draft=draft,
         errors=errors,
+        running=running,
     )
 
 
@@ -164,7 +184,10 @@ async def activate_review(
         return draft
     chosen = next(p for p in activatable(app.plan, who.person) if p.id == draft.playbook)
     async with app.db.transaction() as tx:
-        open_incident = await tx.incidents.open_for_playbook(chosen.id)
+        open_incident = await tx.incidents.open_for_playbook(chosen.id, drill=draft.drill)
+        other = await tx.incidents.open_for_playbook(chosen.id, drill=not draft.drill)
+    if draft.drill and other is not None and open_incident is None:
+        return _form(request, who, draft, errors=["drill_refused"], status=409, running=other)
     return page(
         request,
         "activate_confirm.html",
@@ -173,6 +196,7 @@ async def activate_review(
         playbook=chosen,
         participants=len(app.plan.directory.with_any_role(chosen.participants)),
         open_incident=open_incident,
+        halts=other if open_incident is None and not draft.drill else None,
     )
 
 
@@ -207,10 +231,19 @@ async def activate_confirmed(
             description=draft.description,
             zone=int(draft.zone) if draft.zone else None,
             police_case=draft.police_case or None,
+            police_case_pending=draft.police_case_pending,
             drill=draft.drill,
         )
     except NotAuthorisedError:
         return _form(request, who, draft, errors=["activate_none"], status=403)
+    except activation.RealIncidentOpen as exc:
+        async with app.db.transaction() as tx:
+            running = await tx.incidents.get(int(str(exc.values["nr"])))
+        return _form(request, who, draft, errors=["drill_refused"], status=409, running=running)
+    except journal.PoliceCaseRequired:
+        return _form(request, who, draft, errors=["missing_police_case"], status=400)
+    except journal.NoPoliceCase:
+        return _form(request, who, draft, errors=["police_case_group1"], status=400)
     except BeredskabError as exc:
         return page(
             request,
@@ -221,5 +254,14 @@ async def activate_confirmed(
             text=render(exc, who.language),
         )
     app.outbox.wake()
-    target = f"/haendelse/{result.incident.id}"
-    return RedirectResponse(target + ("?besked=joined" if result.joined else ""), status_code=303)
+    return RedirectResponse(f"/haendelse/{result.incident.id}?ok={notice(result)}", status_code=303)
+
+
+def notice(result: activation.ActivationResult) -> str:
+    """The incident page's notice after an activation: opened or joined, drill or real."""
+    kind = "joined" if result.joined else "opened"
+    if result.incident.drill:
+        return kind + "_drill"
+    if result.halted is not None:
+        return kind + "_halted"
+    return kind + ("_pending" if result.police_case_missing else "")

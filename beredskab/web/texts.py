@@ -105,8 +105,31 @@ PAGES: Table = {
     "zone_label": {"da": "Zone", "en": "Zone"},
     "police_case": {"da": "Politiets journalnummer", "en": "Police journal number"},
     "police_case_hint": {
-        "da": "Kræves for beredskabsgruppe 2.",
-        "en": "Required for group 2.",
+        "da": "Kræves for beredskabsgruppe 2, ellers sæt kryds i «kommer senere». "
+        "Gruppe 1 har ingen politisag.",
+        "en": 'Required for group 2, otherwise tick "comes later". Group 1 has no police case.',
+    },
+    "police_case_pending_check": {
+        "da": "Journalnummeret kommer senere (du mindes om det, til det er registreret)",
+        "en": "The journal number comes later (you are reminded until it is recorded)",
+    },
+    "police_case_later": {
+        "da": "kommer senere – du mindes om det",
+        "en": "comes later – you will be reminded",
+    },
+    "police_case_group1": {
+        "da": "Gruppe 1 har ingen politisag; opgrader til gruppe 2, når der er en politisag.",
+        "en": "Group 1 has no police case; upgrade to group 2 when there is one.",
+    },
+    "drill_refused": {
+        "da": "Hændelse {nr} ({group}) er i gang; en øvelse kan ikke startes nu.",
+        "en": "Incident {nr} ({group}) is running; a drill cannot be started now.",
+    },
+    "halts_drill": {
+        "da": "Øvelse {nr} af samme gruppe er åben. Den afbrydes, og dens deltagere får "
+        "«ØVELSE AFBRUDT – der er en rigtig hændelse».",
+        "en": "Drill {nr} of the same group is open. It is halted and its participants are "
+        'told "DRILL HALTED – there is a real incident".',
     },
     "drill_check": {
         "da": "Øvelse (alle beskeder starter med ØVELSE)",
@@ -128,14 +151,16 @@ PAGES: Table = {
     "change": {"da": "Ret", "en": "Change"},
     "missing_description": {"da": "Skriv hvad der er sket.", "en": "Describe what happened."},
     "missing_police_case": {
-        "da": "Skriv politiets journalnummer.",
-        "en": "Enter the police journal number.",
+        "da": "Skriv politiets journalnummer, eller sæt kryds i «kommer senere».",
+        "en": 'Enter the police journal number, or tick "comes later".',
     },
     "bad_zone": {"da": "Vælg en zone fra listen.", "en": "Choose a zone from the list."},
     "bad_group": {"da": "Vælg en gruppe fra listen.", "en": "Choose a group from the list."},
     "joined_existing": {
-        "da": "Gruppen var allerede aktiv; du er ført til den åbne hændelse.",
-        "en": "The group was already active; you are at the open incident.",
+        "da": "Gruppen er allerede aktiv af samme slags; du tilsluttes den åbne hændelse og "
+        "registreres som bekræftet.",
+        "en": "The group is already active of the same kind; you join the open incident and "
+        "are recorded as confirmed.",
     },
 }
 

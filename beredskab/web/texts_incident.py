@@ -207,10 +207,12 @@ TEXTS: dict[str, dict[Language, str]] = {
     # Upgrade and stand-down
     "upgrade_title": {"da": "Opgradér beredskabet", "en": "Upgrade the incident"},
     "upgrade_intro": {
-        "da": "Hændelsen flyttes til den nye gruppe. Nye deltagere får besked med det samme, "
-        "og gruppens ekstra trin tilføjes.",
-        "en": "The incident moves to the new group. New participants are told at once and the "
-        "group's extra steps are added.",
+        "da": "Hændelsen flyttes til den nye gruppe. Alle gruppens deltagere, der ikke er bedt "
+        "om at bekræfte den, får aktiveringen med det samme; alle andre, der har fået besked, "
+        "får besked om opgraderingen. Gruppens ekstra trin tilføjes.",
+        "en": "The incident moves to the new group. Every participant of the group not yet "
+        "asked to confirm it gets the activation at once; everyone else already told hears of "
+        "the upgrade. The group's extra steps are added.",
     },
     "upgrade_now": {"da": "Opgradér nu", "en": "Upgrade now"},
     "upgrade_not_allowed": {
@@ -255,9 +257,52 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "The meeting is called; those called are asked to confirm.",
     },
     "done_note_added": {"da": "Posten er tilføjet loggen.", "en": "The entry was added."},
+    "done_opened": {
+        "da": "Du har oprettet en rigtig hændelse (ikke øvelse). Alle deltagere får besked nu.",
+        "en": "You opened a real incident (not a drill). Every participant is told now.",
+    },
+    "done_opened_drill": {
+        "da": "Du har startet en ØVELSE. Deltagerne får besked, mærket ØVELSE.",
+        "en": "You started a DRILL. Participants are told, marked DRILL.",
+    },
+    "done_opened_halted": {
+        "da": "Du har oprettet en rigtig hændelse. Den åbne øvelse er afbrudt, og dens deltagere "
+        "har fået «ØVELSE AFBRUDT – der er en rigtig hændelse».",
+        "en": "You opened a real incident. The open drill is halted and its participants were "
+        'told "DRILL HALTED – there is a real incident".',
+    },
+    "done_opened_pending": {
+        "da": "Du har oprettet en rigtig hændelse. Politiets journalnummer mangler: du mindes "
+        "om det, til det er registreret.",
+        "en": "You opened a real incident. The police case number is missing: you are "
+        "reminded until it is recorded.",
+    },
+    "done_joined": {
+        "da": "Gruppen var allerede aktiv: du er tilsluttet den åbne hændelse og registreret "
+        "som bekræftet.",
+        "en": "The group was already active: you joined the open incident and are recorded "
+        "as confirmed.",
+    },
+    "done_joined_drill": {
+        "da": "Øvelsen kørte allerede: du er tilsluttet den (ØVELSE).",
+        "en": "The drill was already running: you joined it (DRILL).",
+    },
+    "done_joined_pending": {
+        "da": "Gruppen var allerede aktiv: du er tilsluttet. Politiets journalnummer mangler "
+        "stadig.",
+        "en": "The group was already active: you joined it. The police case number is still "
+        "missing.",
+    },
+    "police_case_missing": {"da": "journalnr. mangler", "en": "journal no. missing"},
+    "upgrade_pending_check": {
+        "da": "Journalnummeret kommer senere (du mindes om det)",
+        "en": "The journal number comes later (you are reminded)",
+    },
     "done_upgraded_to": {
-        "da": "Hændelsen er opgraderet. Nye deltagere får besked.",
-        "en": "The incident is upgraded. New participants are told.",
+        "da": "Hændelsen er opgraderet. Gruppens deltagere er bedt om at bekræfte, og alle "
+        "andre, der havde fået besked, er orienteret; loggen nævner dem.",
+        "en": "The incident is upgraded. The group's participants are asked to confirm and "
+        "everyone else already told is informed; the log names them.",
     },
     "done_stood_down": {
         "da": "Beredskabet er afblæst. Alle, der fik besked, bliver orienteret.",
@@ -324,7 +369,11 @@ TEXTS: dict[str, dict[Language, str]] = {
         "and the text must be neither empty nor too long.",
     },
     "problem_missing_police_case": {
-        "da": "Skriv politiets journalnummer.",
-        "en": "Enter the police journal number.",
+        "da": "Skriv politiets journalnummer, eller sæt kryds i «kommer senere».",
+        "en": 'Enter the police journal number, or tick "comes later".',
+    },
+    "problem_police_case_group1": {
+        "da": "Gruppe 1 har ingen politisag; vælg gruppe 2 for at registrere journalnummeret.",
+        "en": "Group 1 has no police case; choose group 2 to record the journal number.",
     },
 }

@@ -14,7 +14,7 @@ from tests.beredskab.helpers import CHIEF, POLICE, SSP, deliveries
 
 async def _incident(db: Database, plan: Plan) -> int:
     result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms"
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"
     )
     return result.incident.id
 

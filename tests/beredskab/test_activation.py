@@ -33,7 +33,12 @@ async def test_group2_by_police_notifies_every_participant_on_every_channel(
     participants = [p.id for p in plan.directory.with_any_role(playbook.participants)]
     rows = await deliveries(db, result.incident.id)
     activation_rows = {(d.person_id, d.channel.value) for d in rows if d.template == "activation"}
-    assert activation_rows == expected_channels(plan, participants)
+    others = [p for p in participants if p != POLICE]
+    # everyone else on every channel, asked to reply; the activator gets one receipt
+    assert activation_rows - {(POLICE, "sms")} == expected_channels(plan, others)
+    receipt = [d for d in rows if d.person_id == POLICE]
+    assert len(receipt) == 1 and receipt[0].actions == "" and "ikke svare" in receipt[0].text
+    assert "Svar OK" not in receipt[0].short_text
     assert result.participants == len(participants)
     assert all("Skud" not in d.short_text or len(d.short_text) <= 160 for d in rows)
     async with db.transaction() as tx:
@@ -75,7 +80,7 @@ async def test_unknown_person_and_playbook_get_clear_errors(db: Database, plan: 
 
 async def test_second_activation_joins_the_open_incident(db: Database, plan: Plan) -> None:
     first = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms"
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-9"
     )
     again = await activation.activate(
         db=db, plan=plan, playbook="gruppe-2", actor_id=CHIEF, channel="cli"
@@ -84,7 +89,16 @@ async def test_second_activation_joins_the_open_incident(db: Database, plan: Pla
     assert again.messages == 0
     async with db.transaction() as tx:
         log = await tx.log.list(first.incident.id)
+        chief = await tx.incidents.confirmation(first.incident.id, CHIEF)
+        renotify = [
+            t
+            for t in await tx.timers.for_incident(first.incident.id)
+            if t.person_id == CHIEF and t.kind == "renotify"
+        ]
     assert log[-1].kind is EntryKind.JOINED and "Maria Friis" in log[-1].text
+    # joining by activating again confirms: the renotify timer finds nothing to do
+    assert chief is not None and chief.status is ConfirmationStatus.CONFIRMED
+    assert renotify
 
 
 async def test_simultaneous_activations_create_exactly_one_incident(
@@ -96,7 +110,9 @@ async def test_simultaneous_activations_create_exactly_one_incident(
     try:
         results = await asyncio.gather(
             *(
-                activation.activate(db=d, plan=plan, playbook="2", actor_id=actor, channel="cli")
+                activation.activate(
+                    db=d, plan=plan, playbook="2", actor_id=actor, channel="cli", police_case="1"
+                )
                 for d, actor in zip(dbs * 3, [POLICE, CHIEF] * 3, strict=True)
             )
         )
@@ -142,7 +158,7 @@ async def test_upgrade_group1_to_group2_adds_police_participants(db: Database, p
         plan=plan,
         incident_id=first.incident.id,
         to_playbook="2",
-        actor_id=POLICE,
+        actor_id=CHIEF,
         channel="cli",
         police_case="3700-2",
     )
@@ -151,7 +167,7 @@ async def test_upgrade_group1_to_group2_adds_police_participants(db: Database, p
     rows = await deliveries(db, first.incident.id)
     assert {d.person_id for d in rows if d.template == "activation"} >= {POLICE}
     async with db.transaction() as tx:
-        assert (await tx.incidents.open_for_playbook("gruppe-1")) is None
+        assert (await tx.incidents.open_for_playbook("gruppe-1", drill=False)) is None
         log = await tx.log.list(first.incident.id)
     assert any(e.kind is EntryKind.UPGRADED for e in log)
     with pytest.raises(InvalidStateError, match="already runs gruppe-2"):
@@ -162,6 +178,7 @@ async def test_upgrade_group1_to_group2_adds_police_participants(db: Database, p
             to_playbook="2",
             actor_id=POLICE,
             channel="cli",
+            police_case="3700-2",
         )
 
 
@@ -175,4 +192,5 @@ async def test_upgrade_needs_a_group2_activator(db: Database, plan: Plan) -> Non
             to_playbook="2",
             actor_id=SSP,
             channel="cli",
+            police_case="3700-3",
         )

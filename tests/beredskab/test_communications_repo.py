@@ -11,7 +11,9 @@ from tests.beredskab.helpers import CHIEF, POLICE
 
 async def test_a_draft_is_approved_and_sent_once(db: Database, plan: Plan) -> None:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     async with db.transaction() as tx:
         draft = await tx.communications.add(

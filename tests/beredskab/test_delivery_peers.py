@@ -135,12 +135,22 @@ async def test_activation_reaches_every_participant_on_all_three_channels(
 ) -> None:
     chats = await _link_everyone(db, plan)
     result = await activation.activate(
-        db=db, plan=plan, playbook="gruppe-2", actor_id=POLICE, channel="sms", zone=3
+        db=db,
+        plan=plan,
+        playbook="gruppe-2",
+        actor_id=POLICE,
+        channel="sms",
+        zone=3,
+        police_case="3700-1",
     )
     await _outbox(db, peers.channels).drain()
     rows = await deliveries(db, result.incident.id)
     participants = {p.id for p in plan.directory.with_any_role(plan.playbook("2").participants)}  # type: ignore[union-attr]
-    alerts = _by(rows, template="activation")
+    # the activator is confirmed: one receipt on the first channel, no buttons
+    [receipt] = _by(rows, template="activation", person_id=POLICE)
+    assert receipt.channel is ChannelKind.TELEGRAM and receipt.actions == ""
+    participants -= {POLICE}
+    alerts = [d for d in _by(rows, template="activation") if d.person_id != POLICE]
     assert {(d.person_id, d.channel) for d in alerts} == {
         (p, kind) for p in participants for kind in ChannelKind if kind is not ChannelKind.VOICE
     }
@@ -186,7 +196,7 @@ async def test_blocked_bot_falls_back_to_sms_and_the_log_says_so(
     assert blocked is not None
     peers.telegram.fail_chat(chats[blocked.id], ApiError.blocked())
     result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli"
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
     )
     outbox = _outbox(db, peers.channels)
     await outbox.drain()

@@ -26,7 +26,7 @@ async def cdb(db_url: str, clock: TestClock) -> AsyncIterator[Database]:
 
 async def _activate(db: Database, plan: Plan) -> int:
     result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms"
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"
     )
     return result.incident.id
 

@@ -55,7 +55,9 @@ SETTINGS = OutboxSettings(backoff_base_seconds=10, backoff_max_seconds=60, max_a
 
 async def _setup(db: Database, plan: Plan) -> tuple[int, ScriptedChannel, Outbox]:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     channel = ScriptedChannel()
     outbox = Outbox(db=db, channels={k: channel for k in ChannelKind}, settings=SETTINGS)
@@ -229,7 +231,9 @@ async def test_sends_in_flight_are_bounded_and_each_is_recorded_when_it_returns(
     db: Database, plan: Plan
 ) -> None:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     channel = GatedChannel()
     settings = OutboxSettings(workers=2, max_in_flight=3, poll_seconds=0.05)
@@ -271,7 +275,9 @@ async def test_workers_outlive_a_database_lock_and_record_what_was_sent(
     if not db_url.startswith("sqlite"):
         pytest.skip("the busy timeout is SQLite's; PostgreSQL outages are in tests/faults")
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     channel = GatedChannel()
     settings = OutboxSettings(workers=1, max_in_flight=4, poll_seconds=0.05)
@@ -339,7 +345,9 @@ async def test_a_send_that_never_returns_is_abandoned_and_its_row_taken_up_after
     db: Database, plan: Plan, caplog: pytest.LogCaptureFixture
 ) -> None:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     address = "+4520100003"
     channel = StubbornChannel(address)

@@ -14,7 +14,9 @@ from tests.beredskab.helpers import CHIEF, POLICE, SSP
 
 async def test_notes_chain_and_verify(db: Database, plan: Plan) -> None:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     note = await situation_log.add_entry(
         db=db,
@@ -59,7 +61,9 @@ async def test_notes_chain_and_verify(db: Database, plan: Plan) -> None:
 
 async def test_correction_must_point_at_an_existing_entry(db: Database, plan: Plan) -> None:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     with pytest.raises(NotFoundError, match="log entry 999"):
         await situation_log.add_entry(
@@ -69,7 +73,9 @@ async def test_correction_must_point_at_an_existing_entry(db: Database, plan: Pl
 
 async def test_outsider_cannot_write_and_is_audited(db: Database, plan: Plan) -> None:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     with pytest.raises(NotAuthorisedError):
         await situation_log.add_entry(

@@ -84,7 +84,8 @@ async def open_incidents(app: App) -> list[int]:
 
 async def activate(app: App, group: str = "2", person_id: str = POLICE) -> int:
     await set_pin(app, person_id)
-    outcome = await sms(app, person_id, f"AKTIVER {group} {PIN} Uro ved torvet")
+    case = " JOURNAL 3700-1" if group == "2" else ""
+    outcome = await sms(app, person_id, f"AKTIVER {group} {PIN}{case} Uro ved torvet")
     assert "opened" in outcome or "joined" in outcome, outcome
     return (await open_incidents(app))[0]
 
@@ -102,13 +103,13 @@ async def test_unknown_number_gets_no_reply_and_changes_nothing(app: App) -> Non
 
 async def test_activate_by_sms_with_pin(app: App, plan: Plan) -> None:
     await set_pin(app, POLICE)
-    outcome = await sms(app, POLICE, "aktiver 2 4711 Uro ved torvet")
+    outcome = await sms(app, POLICE, "aktiver 2 4711 journal 3700-12 Uro ved torvet")
     async with app.db.transaction() as tx:
         (incident,) = await tx.incidents.recent()
         notified = await tx.incidents.confirmations(incident.id)
     assert incident.activated_via == "sms" and incident.activated_by == POLICE
-    assert incident.description == "Uro ved torvet"
-    participants = sum(c.reason == "participant" for c in notified)  # the activator too
+    assert incident.description == "Uro ved torvet" and incident.police_case == "3700-12"
+    participants = sum(c.reason in ("participant", "activator") for c in notified)
     assert outcome == f"activate: incident {incident.id} opened, {participants} notified"
     reply = await replies_to(app, POLICE)
     assert [r.template for r in reply] == ["reply"]
@@ -121,9 +122,57 @@ async def test_activate_by_sms_with_pin(app: App, plan: Plan) -> None:
     await set_pin(app, CHIEF, "8642")
     assert await sms(app, CHIEF, "ACTIVATE 2 8642") == f"activate: joined incident {incident.id}"
     assert await last_reply(app, CHIEF) == (
-        f"Beredskabsgruppe 2 er allerede aktiv som hændelse {incident.id}; du er tilføjet."
+        f"Beredskabsgruppe 2 er allerede aktiv som hændelse {incident.id}; "
+        "du er tilføjet og bekræftet."
     )
     assert await open_incidents(app) == [incident.id]
+
+
+async def test_group_2_by_sms_needs_journal_or_afventer(app: App) -> None:
+    await set_pin(app, POLICE)
+    assert await sms(app, POLICE, f"AKTIVER 2 {PIN} uro") == "activate: no journal number"
+    reply = await last_reply(app, POLICE)
+    assert reply.startswith("Gruppe 2 kræver journalnr.: AKTIVER 2 <PIN> JOURNAL <nr>")
+    assert len(reply) <= 160 and await open_incidents(app) == []
+    await set_pin(app, CHIEF, "8642")
+    outcome = await sms(app, CHIEF, "AKTIVER 1 8642 JOURNAL 3700-1 uro")
+    assert outcome == "activate: journal number for group 1"
+    assert (await last_reply(app, CHIEF)).startswith("Gruppe 1 har ingen politisag.")
+    assert await open_incidents(app) == []
+    outcome = await sms(app, POLICE, f"AKTIVER 2 {PIN} AFVENTER uro ved torvet")
+    (nr,) = await open_incidents(app)
+    assert outcome.startswith(f"activate: incident {nr} opened")
+    reply = await last_reply(app, POLICE)
+    assert reply.endswith(f"Journalnr. mangler: send JOURNAL {nr} <journalnr>.")
+    assert len(reply) <= 160
+    async with app.db.transaction() as tx:
+        incident = await tx.incidents.get(nr)
+    assert incident is not None and incident.description == "uro ved torvet"
+    assert not incident.police_case
+    # a join by SMS that carries the number sets the missing one
+    assert (
+        await sms(app, CHIEF, "AKTIVER 2 8642 JOURNAL 3700-42") == f"activate: joined incident {nr}"
+    )
+    async with app.db.transaction() as tx:
+        incident = await tx.incidents.get(nr)
+    assert incident is not None and incident.police_case == "3700-42"
+
+
+async def test_a_real_activation_by_sms_halts_the_drill(app: App, plan: Plan) -> None:
+    from beredskab import activation
+
+    drill = await activation.activate(
+        db=app.db, plan=plan, playbook="2", actor_id=CHIEF, channel="cli", drill=True
+    )
+    await set_pin(app, POLICE)
+    outcome = await sms(app, POLICE, f"AKTIVER 2 {PIN} JOURNAL 3700-55 RIGTIG skud")
+    real = [n for n in await open_incidents(app) if n != drill.incident.id]
+    assert len(real) == 1 and await open_incidents(app) == real
+    assert outcome == (
+        f"activate: incident {real[0]} opened, 10 notified, drill {drill.incident.id} halted"
+    )
+    reply = await last_reply(app, POLICE)
+    assert f"Øvelse {drill.incident.id} er afbrudt." in reply and len(reply) <= 160
 
 
 async def test_activate_without_or_with_a_wrong_pin_opens_nothing(app: App) -> None:
@@ -174,7 +223,7 @@ async def test_lockout_refuses_even_the_right_pin_and_tells_the_chief(
     assert len(chief) == 1 and "Kim Holm" in chief[0].text and chief[0].template == "reply"
     # Only the number is locked: the same person acts on other channels (the use case).
     clock.advance(minutes=15, seconds=1)
-    assert (await sms(app, POLICE, f"AKTIVER 2 {PIN}")).startswith("activate: incident")
+    assert (await sms(app, POLICE, f"AKTIVER 2 {PIN} AFVENTER")).startswith("activate: incident")
 
 
 async def test_a_thousand_wrong_pins_stay_locked_with_one_notice_per_lockout(

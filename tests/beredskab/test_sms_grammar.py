@@ -28,6 +28,14 @@ CASES: list[tuple[str, Command]] = [
     ("ACTIVATE gruppe-2 98765432 fight", Activate("gruppe-2", "98765432", "fight")),
     ("AKTIVER GRUPPE 2 1234 slagsmål.", Activate("2", "1234", "slagsmål.")),
     ("AKTIVER 2 1234.", Activate("2", "1234")),
+    (
+        "AKTIVER 2 1234 JOURNAL 3700-55 skud ved torvet",
+        Activate("2", "1234", "skud ved torvet", police_case="3700-55"),
+    ),
+    ("aktiver 2 1234 journalnr 3700-55.", Activate("2", "1234", police_case="3700-55")),
+    ("ACTIVATE 2 1234 CASE 3700-1 fight", Activate("2", "1234", "fight", police_case="3700-1")),
+    ("AKTIVER 2 1234 afventer skud", Activate("2", "1234", "skud", police_case_pending=True)),
+    ("ACTIVATE 2 1234 PENDING", Activate("2", "1234", police_case_pending=True)),
     ("OK", Ack()),
     ("ok.", Ack()),
     ("Ok 4", Ack(4)),
@@ -70,6 +78,7 @@ MALFORMED: list[tuple[str, str]] = [
     ("AKTIVER", "AKTIVER"),
     ("AKTIVER 2", "AKTIVER"),
     ("AKTIVER 2 uro ved torvet", "AKTIVER"),
+    ("AKTIVER 2 1234 JOURNAL", "AKTIVER"),  # the number is missing
     ("activate 2", "AKTIVER"),
     ("OPGAVE", "OPGAVE"),
     ("OPGAVE x", "OPGAVE"),

@@ -27,7 +27,13 @@ async def _incident(
     db: Database, plan: Plan, *, playbook: str = "2", actor: str = POLICE, drill: bool = False
 ) -> int:
     result = await activation.activate(
-        db=db, plan=plan, playbook=playbook, actor_id=actor, channel="sms", drill=drill
+        db=db,
+        plan=plan,
+        playbook=playbook,
+        actor_id=actor,
+        channel="sms",
+        drill=drill,
+        police_case="3700-1" if playbook == "2" else None,
     )
     return result.incident.id
 

@@ -16,7 +16,13 @@ OUTREACH_STEP = "opsoegende-kontakt"
 
 async def _incident(db: Database, plan: Plan, zone: int | None = 2) -> int:
     result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", zone=zone
+        db=db,
+        plan=plan,
+        playbook="2",
+        actor_id=POLICE,
+        channel="cli",
+        zone=zone,
+        police_case="3700-1",
     )
     return result.incident.id
 

@@ -85,8 +85,9 @@ async def _activate_drill(service: LiveService, page: Page) -> int:
     await page.get_by_label(re.compile("^Øvelse")).check()
     await page.get_by_role("button", name="Fortsæt").tap()
     await page.get_by_role("button", name="Start øvelsen").tap()
-    await expect(page).to_have_url(re.compile(r"/haendelse/\d+$"))
-    return int(page.url.rsplit("/", 1)[1])
+    await expect(page).to_have_url(re.compile(r"/haendelse/\d+\?ok=opened_drill$"))
+    await expect(page.get_by_role("status").first).to_contain_text("Du har startet en ØVELSE")
+    return int(page.url.split("?")[0].rsplit("/", 1)[1])
 
 
 async def test_follow_the_incident_live_then_export_the_report(

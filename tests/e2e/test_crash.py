@@ -133,7 +133,9 @@ async def test_kill_9_mid_delivery_with_timers_pending(
     twilio.hold(after=HELD)
     smtp.hold(after=HELD)
     async with httpx.AsyncClient() as client:
-        await first.sms(client, POLICE_PHONE, f"AKTIVER 2 {PIN} Brand i opgang", "SM" + "7" * 32)
+        await first.sms(
+            client, POLICE_PHONE, f"AKTIVER 2 {PIN} JOURNAL 3700-1 Brand i opgang", "SM" + "7" * 32
+        )
 
     async def in_flight() -> bool:
         if twilio.held < HELD or smtp.held < HELD:

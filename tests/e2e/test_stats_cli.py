@@ -13,7 +13,17 @@ from tests.e2e.test_cli import CHIEF, POLICE, SSP, Cli
 @pytest.mark.timeout(120)
 def test_stats_counts_incidents_and_keeps_drills_apart(tmp_path: Path) -> None:
     cli = Cli(tmp_path)
-    cli("activate", "gruppe-2", "--as", POLICE, "--description", "Brand", "--no-deliver")
+    cli(
+        "activate",
+        "gruppe-2",
+        "--as",
+        POLICE,
+        "--description",
+        "Brand",
+        "--police-case",
+        "1",
+        "--no-deliver",
+    )
     cli("ack", "1", "--as", SSP, "--no-deliver")
     cli("close", "1", "--as", CHIEF, "--no-deliver")
     cli("drill", "gruppe-2", "--as", POLICE, "--no-deliver")

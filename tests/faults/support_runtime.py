@@ -223,7 +223,12 @@ def plan_for(directory: Path) -> Plan:
 async def activate(db: Database, plan: Plan) -> int:
     """Activate gruppe-2 (the fan-out); the incident number."""
     result = await activation.activate(
-        db=db, plan=plan, playbook="gruppe-2", actor_id=ACTIVATOR, channel="cli"
+        db=db,
+        plan=plan,
+        playbook="gruppe-2",
+        actor_id=ACTIVATOR,
+        channel="cli",
+        police_case="3700-1",
     )
     return result.incident.id
 

@@ -113,7 +113,10 @@ async def _activate(serve: Serve, db: Database, plan: Plan, client: httpx.AsyncC
     await asyncio.to_thread(serve.cli, "pin", "set", POLICE, "--pin-stdin", stdin=PIN + "\n")
     sid = "SM" + "a" * 32
     assert (
-        await post_sms(client, serve.base_url, POLICE_PHONE, f"AKTIVER 2 {PIN} Brand", sid) == 200
+        await post_sms(
+            client, serve.base_url, POLICE_PHONE, f"AKTIVER 2 {PIN} JOURNAL 3700-1 Brand", sid
+        )
+        == 200
     )
 
     async def asked() -> bool:

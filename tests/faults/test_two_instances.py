@@ -128,7 +128,11 @@ async def test_two_instances_one_poller_and_the_leader_killed(
                 first.cli, "pin", "set", POLICE, "--pin-stdin", stdin=PIN + "\n"
             )
             status = await post_sms(
-                client, second.base_url, POLICE_PHONE, f"AKTIVER 2 {PIN} Brand", "SM" + "b" * 32
+                client,
+                second.base_url,
+                POLICE_PHONE,
+                f"AKTIVER 2 {PIN} JOURNAL 3700-1 Brand",
+                "SM" + "b" * 32,
             )
             assert status == 200
             await wait_for(lambda: _deliveries_done(db), within=120)

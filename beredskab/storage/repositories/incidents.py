@@ -19,7 +19,15 @@ from beredskab.storage.tables import confirmations, incidents
 
 
 class OpenIncidentExists(Exception):
-    """Another open incident holds the playbook's open slot."""
+    """Another open incident holds the playbook's open slot (real or drill)."""
+
+
+DRILL_SLOT = ":drill"
+
+
+def open_key(playbook_id: str, *, drill: bool) -> str:
+    """The open slot of a playbook: one for a real incident, one for a drill."""
+    return playbook_id + DRILL_SLOT if drill else playbook_id
 
 
 class IncidentRepo:
@@ -41,9 +49,9 @@ class IncidentRepo:
             select(incidents.c.id).where(incidents.c.id == incident_id).with_for_update()
         )
 
-    async def open_for_playbook(self, playbook_id: str) -> Incident | None:
-        """The open incident of a playbook, if any."""
-        stmt = select(incidents).where(incidents.c.open_key == playbook_id)
+    async def open_for_playbook(self, playbook_id: str, *, drill: bool) -> Incident | None:
+        """The open real incident (or, with ``drill``, the open drill) of a playbook, if any."""
+        stmt = select(incidents).where(incidents.c.open_key == open_key(playbook_id, drill=drill))
         row = (await self._conn.execute(stmt)).first()
         return Incident.model_validate(row) if row else None
 
@@ -92,7 +100,7 @@ class IncidentRepo:
                         police_case=police_case,
                         drill=drill,
                         status=IncidentStatus.ACTIVE.value,
-                        open_key=playbook_id,
+                        open_key=open_key(playbook_id, drill=drill),
                         activated_by=activated_by,
                         activated_via=activated_via,
                         created_at=now,
@@ -105,7 +113,13 @@ class IncidentRepo:
         return Incident.model_validate(row)
 
     async def change_playbook(
-        self, incident_id: int, *, playbook_id: str, playbook_name: str, police_case: str | None
+        self,
+        incident_id: int,
+        *,
+        playbook_id: str,
+        playbook_name: str,
+        police_case: str | None,
+        drill: bool,
     ) -> None:
         """Move an open incident to another playbook (group 1 → 2)."""
         try:
@@ -116,7 +130,7 @@ class IncidentRepo:
                     .values(
                         playbook_id=playbook_id,
                         playbook_name=playbook_name,
-                        open_key=playbook_id,
+                        open_key=open_key(playbook_id, drill=drill),
                         police_case=police_case,
                     )
                 )
@@ -132,9 +146,18 @@ class IncidentRepo:
         )
 
     async def add_confirmations(
-        self, incident_id: int, person_ids: Sequence[str], *, reason: str, now: datetime
+        self,
+        incident_id: int,
+        person_ids: Sequence[str],
+        *,
+        reason: str,
+        now: datetime,
+        asked_for: str = "",
     ) -> list[str]:
-        """Ask several people to confirm (one round trip); returns those newly asked."""
+        """Ask several people to confirm (one round trip); returns those newly asked.
+
+        ``asked_for`` is the playbook whose activation request they get (see ``asked_for``).
+        """
         stmt = select(confirmations.c.person_id).where(confirmations.c.incident_id == incident_id)
         existing = set((await self._conn.execute(stmt)).scalars())
         new = [p for p in dict.fromkeys(person_ids) if p not in existing]
@@ -148,11 +171,43 @@ class IncidentRepo:
                         "reason": reason,
                         "status": ConfirmationStatus.PENDING.value,
                         "updated_at": now,
+                        "asked_for": asked_for,
                     }
                     for person_id in new
                 ],
             )
         return new
+
+    async def asked_for(self, incident_id: int) -> dict[str, set[str]]:
+        """Per person asked to confirm: the playbooks whose activation request they got."""
+        stmt = select(confirmations.c.person_id, confirmations.c.asked_for).where(
+            confirmations.c.incident_id == incident_id
+        )
+        return {row.person_id: set(row.asked_for.split()) for row in await self._conn.execute(stmt)}
+
+    async def mark_asked_for(
+        self, incident_id: int, person_ids: Sequence[str], *, playbook_id: str
+    ) -> None:
+        """Remember that these people got ``playbook_id``'s activation request."""
+        known = await self.asked_for(incident_id)
+        for person_id in dict.fromkeys(person_ids):
+            if person_id not in known or playbook_id in known[person_id]:
+                continue
+            value = " ".join(sorted({*known[person_id], playbook_id}))
+            await self._conn.execute(
+                update(confirmations)
+                .where(
+                    confirmations.c.incident_id == incident_id,
+                    confirmations.c.person_id == person_id,
+                )
+                .values(asked_for=value)
+            )
+
+    async def set_police_case(self, incident_id: int, police_case: str) -> None:
+        """Set the police journal number of an incident."""
+        await self._conn.execute(
+            update(incidents).where(incidents.c.id == incident_id).values(police_case=police_case)
+        )
 
     async def confirmation(self, incident_id: int, person_id: str) -> Confirmation | None:
         """One person's confirmation row."""

@@ -34,14 +34,14 @@ async def test_police_activates_group_two_step_by_step(harness: Harness) -> None
     choose = await harness.say(POLICE_USER, "/aktiver")
     assert labels(choose) == ["Beredskabsgruppe 2", "Annuller"]  # politi may activate only 2
     ask_case = await _to_summary(harness, POLICE_USER, "Beredskabsgruppe 2", "Zone 3")
-    assert "journalnummer" in ask_case.text and "Ikke oplyst endnu" in labels(ask_case)
+    assert "journalnummer" in ask_case.text and "Kommer senere" in labels(ask_case)
     summary = await harness.say(POLICE_USER, "4100-12345-00042-26")
     assert "Zone: 3" in summary.text and "4100-12345-00042-26" in summary.text
     assert labels(summary) == ["Bekræft aktivering", "Annuller"]
     assert await _incidents(harness) == []  # nothing happens before the confirm button
     done = await _press_then_read(harness, POLICE_USER, summary, "Bekræft aktivering")
     [incident] = await _incidents(harness)
-    assert done.text.startswith(f"Hændelse {incident.id} oprettet: Beredskabsgruppe 2.")
+    assert done.text.startswith(f"Hændelse {incident.id} oprettet: Beredskabsgruppe 2 (rigtig")
     assert "deltagere underrettet" in done.text
     assert (incident.playbook_id, incident.zone, incident.police_case) == (
         "gruppe-2",
@@ -81,8 +81,8 @@ async def _describe_whole_area(harness: Harness, user: int, choose: SentMessage)
 async def test_cancel_creates_nothing(harness: Harness) -> None:
     await harness.link(POLICE_USER)
     ask_case = await _to_summary(harness, POLICE_USER, "Beredskabsgruppe 2", "Zone 1")
-    summary = await _press_then_read(harness, POLICE_USER, ask_case, "Ikke oplyst endnu")
-    assert "Politiets journalnr.: ikke oplyst endnu" in summary.text
+    summary = await _press_then_read(harness, POLICE_USER, ask_case, "Kommer senere")
+    assert "Politiets journalnr.: kommer senere (du bliver mindet om det)" in summary.text
     cancelled = await _press_then_read(harness, POLICE_USER, summary, "Annuller")
     assert "annulleret" in cancelled.text
     assert await _incidents(harness) == []
@@ -107,3 +107,38 @@ async def test_ovelse_runs_the_same_dialogue_as_a_drill(harness: Harness) -> Non
     async with harness.app.db.transaction() as tx:
         rows = await tx.deliveries.for_incident(incident.id)
     assert rows and all(d.text.startswith(("ØVELSE", "DRILL")) for d in rows)
+
+
+async def test_the_journal_number_can_come_later_and_a_real_activation_halts_the_drill(
+    harness: Harness,
+) -> None:
+    await harness.link(CHIEF_USER)
+    await harness.link(POLICE_USER)
+    choose = await harness.say(CHIEF_USER, "/ovelse")
+    await _press_then_read(harness, CHIEF_USER, choose, "Beredskabsgruppe 2")
+    zones = await harness.say(CHIEF_USER, "Øvelse: uro")
+    summary = await _press_then_read(harness, CHIEF_USER, zones, "Hele området")
+    assert "journalnr" not in summary.text  # a drill needs no journal number
+    await _press_then_read(harness, CHIEF_USER, summary, "Bekræft aktivering")
+    [drill] = await _incidents(harness)
+    assert drill.drill
+    ask_case = await _to_summary(harness, POLICE_USER, "Beredskabsgruppe 2", "Zone 1")
+    summary = await _press_then_read(harness, POLICE_USER, ask_case, "Kommer senere")
+    done = await _press_then_read(harness, POLICE_USER, summary, "Bekræft aktivering")
+    real = next(i for i in await _incidents(harness) if not i.drill)
+    assert done.text.startswith(f"Hændelse {real.id} oprettet: Beredskabsgruppe 2 (rigtig")
+    assert f"Den åbne øvelse {drill.id} er afbrudt" in done.text
+    assert "journalnummer mangler" in done.text
+    assert real.police_case is None
+    async with harness.app.db.transaction() as tx:
+        halted = await tx.incidents.get(drill.id)
+        timers = await tx.timers.for_incident(real.id)
+    assert halted is not None and halted.status.value == "closed"
+    assert "police-case" in {t.kind for t in timers}
+    # a drill during the real incident is refused, naming it
+    choose = await harness.say(CHIEF_USER, "/ovelse")
+    await _press_then_read(harness, CHIEF_USER, choose, "Beredskabsgruppe 2")
+    zones = await harness.say(CHIEF_USER, "Øvelse igen")
+    summary = await _press_then_read(harness, CHIEF_USER, zones, "Hele området")
+    refused = await _press_then_read(harness, CHIEF_USER, summary, "Bekræft aktivering")
+    assert f"{real.id}" in refused.text and "øvelse" in refused.text.lower()

@@ -15,7 +15,12 @@ from tests.peers.telegram_api import SentMessage
 async def _alert(harness: Harness, user: int) -> tuple[int, SentMessage]:
     """Group 2 activated by the police; the alert with buttons in ``user``'s chat."""
     result = await activation.activate(
-        db=harness.app.db, plan=harness.app.plan, playbook="2", actor_id=POLICE, channel="sms"
+        db=harness.app.db,
+        plan=harness.app.plan,
+        playbook="2",
+        actor_id=POLICE,
+        channel="sms",
+        police_case="3700-1",
     )
     await harness.app.outbox.drain()
     [alert] = [m for m in harness.api.sent_to(user) if m.button_data]

@@ -24,6 +24,7 @@ async def _activate(harness: Harness, zone: int | None = 1) -> int:
         actor_id=POLICE,
         channel="sms",
         zone=zone,
+        police_case="3700-1",
     )
     return result.incident.id
 

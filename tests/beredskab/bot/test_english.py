@@ -27,6 +27,7 @@ async def _activate(harness: Harness) -> int:
         actor_id=POLICE,
         channel="sms",
         zone=3,
+        police_case="3700-1",
     )
     return result.incident.id
 

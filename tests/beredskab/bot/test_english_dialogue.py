@@ -49,20 +49,23 @@ async def test_activation_dialogue_in_english(harness: Harness) -> None:
     assert labels(zones) == ["Zone 1", "Zone 2", "Zone 3", "Zone 4", "The whole area", "Cancel"]
     ask_case = await _press_then_read(harness, zones, "The whole area")
     assert ask_case.text.startswith("The police case number?")
-    assert labels(ask_case) == ["Not known yet", "Cancel"]
-    summary = await _press_then_read(harness, ask_case, "Not known yet")
+    assert labels(ask_case) == ["Comes later", "Cancel"]
+    summary = await _press_then_read(harness, ask_case, "Comes later")
     assert summary.text.splitlines() == [
         "You are about to activate Beredskabsgruppe 2.",
         "Description: Fire in a container",
         "Zone: the whole area",
-        "Police case no.: not known yet",
+        "Police case no.: comes later (you will be reminded)",
         "All participants will be notified at once.",
     ]
     assert labels(summary) == ["Confirm activation", "Cancel"]
     assert await _incidents(harness) == []
     done = await _press_then_read(harness, summary, "Confirm activation")
     [incident] = await _incidents(harness)
-    assert done.text.startswith(f"Incident {incident.id} opened: Beredskabsgruppe 2.")
+    assert done.text.startswith(
+        f"Incident {incident.id} opened: Beredskabsgruppe 2 (real incident, not a drill)."
+    )
+    assert "The police case number is missing" in done.text
 
     again = await harness.say(POLICE_USER, "/ovelse")
     assert again.text == "Which crisis group do you want to drill?"

@@ -128,7 +128,7 @@ async def service(
     app = App.build(settings_for(tmp_path, smtp_peer, db_url), clock=clock)
     await app.start()
     result = await activation.activate(
-        db=app.db, plan=app.plan, playbook="2", actor_id=POLICE, channel="sms"
+        db=app.db, plan=app.plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"
     )
     await app.outbox.drain()
     transport = ASGITransport(app=web_for(app))

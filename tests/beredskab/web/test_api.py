@@ -58,7 +58,7 @@ async def test_activate_list_get_and_close(app: App) -> None:
         assert incident["created_at"] == "2026-11-27T02:00:00Z"
         queued = await deliveries(app.db, nr)
         activation = [d for d in queued if d.template == "activation"]
-        assert body["messages"] == len(activation) and SSP in {d.person_id for d in activation}
+        assert body["messages"] == len(queued) and SSP in {d.person_id for d in activation}
         listed = (await http.get("/api/v1/incidents", headers=chief)).json()
         assert [(i["id"], i["status"], i["drill"]) for i in listed] == [(nr, "active", True)]
         closed_only = await http.get("/api/v1/incidents?status=closed", headers=chief)

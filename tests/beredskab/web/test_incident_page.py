@@ -298,7 +298,8 @@ async def test_upgrade_from_group_1_to_2_asks_for_the_journal_number_first(site:
     assert "Beredskabsgruppe 2" in form.text and 'name="journalnr"' in form.text
     token = await site.csrf(f"{page}/opgrader")
     missing = await site.client.post(f"{page}/opgrader", data={"csrf": token, "til": "gruppe-2"})
-    assert missing.status_code == 400 and "Skriv politiets journalnummer." in missing.text
+    assert missing.status_code == 400 and "Skriv politiets journalnummer" in missing.text
+    assert 'name="afventer"' in form.text
     async with site.app.db.transaction() as tx:
         incident = await tx.incidents.get(nr)
     assert incident is not None and incident.playbook_id == "gruppe-1"
@@ -311,9 +312,27 @@ async def test_upgrade_from_group_1_to_2_asks_for_the_journal_number_first(site:
     assert f"Hændelse {nr}: Beredskabsgruppe 2" in html
     assert "Journalnr. 3700-42" in html
     assert states(html)["kim-holm"] == "pending"  # the police joins
+    assert states(html)[SSP] == "pending"  # a group-1 participant asked for group 2 too
     await site.app.outbox.drain()
     police = [m for m in site.smtp.handler.received if m.rcpt_tos == ["kim-holm@example.org"]]
     assert police, "the police contact was not told"
+    log = section(html, "log")
+    assert "bedt om at bekræfte" in log and "Kim Holm" in log
+
+
+async def test_an_upgrade_on_the_web_with_the_number_pending_shows_it_missing(
+    site: Site,
+) -> None:
+    nr = await _activate(site)
+    page = f"/haendelse/{nr}"
+    await site.sign_in(CHIEF)
+    token = await site.csrf(f"{page}/opgrader")
+    answer = await site.client.post(
+        f"{page}/opgrader", data={"csrf": token, "til": "gruppe-2", "afventer": "1"}
+    )
+    assert answer.headers["location"] == f"{page}?ok=upgraded_to"
+    html = (await site.client.get(page)).text
+    assert f"Hændelse {nr}: Beredskabsgruppe 2" in html and "journalnr. mangler" in html
 
 
 async def test_staff_cannot_upgrade_and_the_attempt_is_audited(site: Site) -> None:

@@ -74,10 +74,13 @@ async def test_the_chief_activates_a_drill_after_a_confirmation_step(site: Site)
     done = await site.client.post("/aktiver/bekraeft", data=fields)
     assert done.status_code == 303
     assert done.headers["location"].startswith("/haendelse/")
+    assert done.headers["location"].endswith("?ok=opened_drill")
+    page = (await site.client.get(done.headers["location"])).text
+    assert "Du har startet en ØVELSE" in page
     assert await _incidents(site) == [("gruppe-1", True, True)]
     # The same confirmation posted again joins the open incident instead of opening another.
     again = await site.client.post("/aktiver/bekraeft", data=fields)
-    assert again.headers["location"].endswith("?besked=joined")
+    assert again.headers["location"].endswith("?ok=joined_drill")
     assert await _incidents(site) == [("gruppe-1", True, True)]
 
 
@@ -91,8 +94,70 @@ async def test_group_2_needs_the_police_journal_number(site: Site) -> None:
     }
     answer = await site.client.post("/aktiver", data=fields)
     assert answer.status_code == 400
-    assert "Skriv politiets journalnummer." in answer.text
+    assert "Skriv politiets journalnummer, eller sæt kryds i «kommer senere»." in answer.text
+    # the confirmation step refuses it too (the use case's rule), whatever the review said
+    direct = await site.client.post("/aktiver/bekraeft", data=fields)
+    assert direct.status_code == 400 and "Skriv politiets journalnummer" in direct.text
     assert await _incidents(site) == []
+    group1 = {**fields, "playbook": "gruppe-1", "police_case": "3700-1"}
+    answer = await site.client.post("/aktiver/bekraeft", data=group1)
+    assert answer.status_code == 400 and "Gruppe 1 har ingen politisag" in answer.text
+    assert await _incidents(site) == []
+    pending = {**fields, "police_case_pending": "1"}
+    review = await site.client.post("/aktiver", data=pending)
+    assert review.status_code == 200 and "kommer senere" in review.text
+    done = await site.client.post("/aktiver/bekraeft", data=pending)
+    assert done.headers["location"].endswith("?ok=opened_pending")
+    page = (await site.client.get(done.headers["location"])).text
+    assert "journalnr. mangler" in page
+    assert await _incidents(site) == [("gruppe-2", False, True)]
+
+
+async def test_a_real_activation_on_the_web_halts_the_drill(site: Site) -> None:
+    drill = await activation.activate(
+        db=site.app.db,
+        plan=site.app.plan,
+        playbook="2",
+        actor_id=CHIEF,
+        channel="cli",
+        drill=True,
+    )
+    await site.sign_in(POLICE)
+    fields = {
+        "csrf": await site.csrf("/aktiver"),
+        "playbook": "gruppe-2",
+        "description": "RIGTIG",
+        "zone": "",
+        "police_case": "3700-55",
+    }
+    review = await site.client.post("/aktiver", data=fields)
+    assert review.status_code == 200
+    assert f"Øvelse {drill.incident.id} af samme gruppe er åben. Den afbrydes" in review.text
+    done = await site.client.post("/aktiver/bekraeft", data=fields)
+    assert done.headers["location"].endswith("?ok=opened_halted")
+    assert sorted(await _incidents(site)) == [("gruppe-2", False, True), ("gruppe-2", True, False)]
+    page = (await site.client.get(done.headers["location"])).text
+    assert "Den åbne øvelse er afbrudt" in page
+
+
+async def test_a_drill_on_the_web_is_refused_while_a_real_incident_runs(site: Site) -> None:
+    real = await activation.activate(
+        db=site.app.db, plan=site.app.plan, playbook="1", actor_id=CHIEF, channel="cli"
+    )
+    await site.sign_in(CHIEF)
+    fields = {
+        "csrf": await site.csrf("/aktiver"),
+        "playbook": "gruppe-1",
+        "description": "øvelse",
+        "zone": "",
+        "drill": "1",
+    }
+    text = f"Hændelse {real.incident.id} (Beredskabsgruppe 1) er i gang; en øvelse kan ikke"
+    review = await site.client.post("/aktiver", data=fields)
+    assert review.status_code == 409 and text in review.text
+    direct = await site.client.post("/aktiver/bekraeft", data=fields)
+    assert direct.status_code == 409 and text in direct.text
+    assert await _incidents(site) == [("gruppe-1", False, True)]
 
 
 async def test_a_person_without_the_role_cannot_activate(site: Site) -> None:

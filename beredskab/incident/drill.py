@@ -1,0 +1,68 @@
+"""Drills never touch real incidents: a real activation halts the open drill of its group.
+
+The halt is a stand-down of the drill in the real activation's transaction (the same steps as
+``standdown.close``: queued messages expire, open tasks are cancelled, timers are retired, the
+incident closes), except that its people get only "ØVELSE AFBRUDT – der er en rigtig
+hændelse" and no stand-down message or follow-ups.
+"""
+
+from __future__ import annotations
+
+from beredskab import audit, situation_log
+from beredskab.incident import messages
+from beredskab.models import EntryKind, Incident, TaskStatus
+from beredskab.plan import Plan
+from beredskab.storage import Tx
+from contacts.models import Person
+
+HALTED = "ØVELSE AFBRUDT – der er en rigtig hændelse"
+"""The reason in the drill's log, and the message its participants get."""
+
+
+async def halt(
+    tx: Tx, *, plan: Plan, drill: Incident, real: Incident, actor: Person, channel: str
+) -> int:
+    """Close an open drill because ``real`` was opened; returns the messages queued."""
+    asked = {c.person_id for c in await tx.incidents.confirmations(drill.id)}
+    reached = asked | await tx.deliveries.recipients(drill.id)
+    expired = await tx.deliveries.expire_queued(drill.id, now=tx.now)
+    for task in await tx.tasks.list(drill.id):
+        if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
+            await tx.tasks.update(drill.id, task.number, now=tx.now, status=TaskStatus.CANCELLED)
+    people = [p for p in plan.directory.people if p.id in reached]
+    sent = await messages.send(
+        tx,
+        incident=drill,
+        people=people,
+        kind="stand_down",
+        texts=messages.DRILL_HALTED,
+        values={"nr": str(drill.id), "gruppe": drill.playbook_name, "rigtig": str(real.id)},
+    )
+    await tx.incidents.close(drill.id, by=actor.id, now=tx.now)
+    await tx.timers.cancel_open(drill.id, now=tx.now, outcome="drill halted")
+    text = (
+        f"{HALTED} (hændelse {real.id}, aktiveret af {actor.name} via {channel}). "
+        f"Øvelsen er afbrudt; {len(people)} personer orienteret."
+    )
+    if expired:
+        text += f" {expired} ikke-afsendte beskeder udløbet."
+    await situation_log.append(
+        tx, incident_id=drill.id, kind=EntryKind.CLOSED, actor=actor.id, text=text
+    )
+    await situation_log.append(
+        tx,
+        incident_id=real.id,
+        kind=EntryKind.NOTE,
+        actor="system",
+        text=f"Den åbne øvelse (hændelse {drill.id}) er afbrudt: {len(people)} deltagere "
+        f"har fået besked om «{HALTED}».",
+    )
+    await audit.record(
+        tx,
+        actor=actor.id,
+        action="drill.halt",
+        channel=channel,
+        incident_id=drill.id,
+        detail=f"real incident {real.id}",
+    )
+    return sent
