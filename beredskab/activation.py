@@ -8,7 +8,7 @@ AFBRUDT) and never joins it; a drill cannot start while a real incident of the g
 from __future__ import annotations
 
 from beredskab import access, audit, escalation, situation_log, steps
-from beredskab.errors import InvalidStateError
+from beredskab.errors import InvalidStateError, Phrase
 from beredskab.incident import drill as drills
 from beredskab.incident import messages
 from beredskab.incident import police_case as journal
@@ -80,7 +80,7 @@ async def activate(
                     chosen.activation.roles,
                     action="activate",
                     channel=channel,
-                    what=f"activate {chosen.id}",
+                    what=Phrase("activate {playbook}", playbook=chosen.id),
                 )
                 return await _activate_in(
                     tx,

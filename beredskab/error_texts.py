@@ -232,6 +232,37 @@ DA: dict[str, str] = {
         "{name} ({person}) må ikke ændre den følsomme overskrift '{heading}': det"
         " kan kun de, der må læse følsomme oplysninger"
     ),
+    # issue 10: activation, drills, the police case, upgrades
+    "{group} has no police case; to record a journal number, upgrade to group 2 with `upgrade`": (
+        "{group} har ingen politisag; opgrader til gruppe 2 med `upgrade` for at "
+        "registrere et journalnummer"
+    ),
+    (
+        "{group} needs the police journal number: give it (CLI --police-case NR, API "
+        "police_case, SMS AKTIVER {number} <PIN> JOURNAL <nr> <text>) or mark it as "
+        "coming later (CLI --police-case-pending, API police_case_pending: true, SMS "
+        "AKTIVER {number} <PIN> AFVENTER <text>)"
+    ): (
+        "{group} kræver Politiets journalnummer: angiv det (CLI --police-case NR,"
+        " API police_case, SMS AKTIVER {number} <PIN> JOURNAL <nr> <tekst>) eller"
+        " marker, at det kommer senere (CLI --police-case-pending, API "
+        "police_case_pending: true, SMS AKTIVER {number} <PIN> AFVENTER <tekst>)"
+    ),
+    "incident {nr} ({group}) is running; a drill cannot be started now": (
+        "hændelse {nr} ({group}) er i gang; en øvelse kan ikke startes nu"
+    ),
+    "zone must be 1-4, not {zone}": "zonen skal være 1-4, ikke {zone}",
+    "no playbook '{ref}'; choose one of: {choices}": (
+        "ingen beredskabsgruppe '{ref}'; vælg en af: {choices}"
+    ),
+    "incident {nr} already runs {playbook}": "hændelse {nr} kører allerede {playbook}",
+    "{playbook} already has open incident {nr}; close one of them first": (
+        "{playbook} har allerede den åbne hændelse {nr}; afslut en af dem først"
+    ),
+    "activate {playbook}": "aktivere {playbook}",
+    "upgrade to {playbook}": "opgradere til {playbook}",
+    "change task {number} (assigned to {person})": "ændre opgave {number} (givet til {person})",
+    "reassign tasks": "give opgaver videre",
 }
 
 WORDS_DA: dict[str, str] = {

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
-from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incident.chief_tasks import tell_assignee
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
@@ -138,7 +138,11 @@ async def change(
                 [leader_role],
                 action=f"task.{status.value}",
                 channel=channel,
-                what=f"change task {number} (assigned to {task.assignee})",
+                what=Phrase(
+                    "change task {number} (assigned to {person})",
+                    number=number,
+                    person=task.assignee,
+                ),
                 incident_id=incident_id,
             )
         if task.status == status:

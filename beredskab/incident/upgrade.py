@@ -8,7 +8,7 @@ request, even if reached earlier in another role; the log names them.
 from __future__ import annotations
 
 from beredskab import access, audit, escalation, situation_log, steps
-from beredskab.errors import InvalidStateError
+from beredskab.errors import InvalidStateError, Phrase
 from beredskab.incident import messages
 from beredskab.incident import police_case as journal
 from beredskab.incident.outcome import (
@@ -57,7 +57,7 @@ async def upgrade(
             target.activation.roles,
             action="upgrade",
             channel=channel,
-            what=f"upgrade to {target.id}",
+            what=Phrase("upgrade to {playbook}", playbook=target.id),
             incident_id=incident_id,
         )
         if incident.playbook_id == target.id:
