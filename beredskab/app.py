@@ -21,6 +21,7 @@ from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
+from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
@@ -161,6 +162,12 @@ class App:
             password=password.get_secret_value() if password else None,
             clock=clock,
             busy_timeout=settings.database.busy_timeout_seconds,
+            log_key=configured_or_stored(  # the situation log's chain key (README: Tamper evidence)
+                settings.security.log_key,
+                store=KeyStore(settings.service.data_dir / "keys"),
+                name="log",
+                setting="[security] log_key",
+            ),
         )
         outbox = Outbox(
             db=db,

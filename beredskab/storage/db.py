@@ -55,6 +55,7 @@ class Database:
         clock: Clock | None = None,
         echo: bool = False,
         busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        log_key: bytes | None = None,
     ) -> None:
         parsed = make_url(url)
         if password:
@@ -62,6 +63,8 @@ class Database:
         self.url = parsed.render_as_string(hide_password=True)
         self.dialect = parsed.get_backend_name()
         self._clock = clock
+        self.log_key = log_key
+        """The situation log's chain key, handed to every transaction (see ``situation_log``)."""
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             database = parsed.database or ""
@@ -80,7 +83,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """One short transaction; committed on success, rolled back on error."""
         async with self.engine.begin() as conn:
-            yield Tx(conn, await self._now(conn), dialect=self.dialect)
+            yield Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
@@ -89,7 +92,7 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execution_options(**{_READ: True})
             try:
-                yield Tx(conn, await self._now(conn), dialect=self.dialect)
+                yield Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
             finally:
                 await conn.rollback()
 

@@ -139,6 +139,7 @@ log_entries = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("scheme", String(16), nullable=False, server_default="sha256"),
 )
 
 AUDIT_ACTOR_LENGTH = 64
