@@ -214,6 +214,13 @@ def _all_keyed(entries: Sequence[LogEntry]) -> bool:
     return all(e.scheme == KEYED for e in entries)
 
 
+async def check(*, db: Database, incident_id: int, head: Head | None = None) -> ChainCheck:
+    """Verify an incident's whole log with the database's key (and against ``head``)."""
+    async with db.read() as tx:
+        await require(tx, incident_id)
+        return verify(await tx.log.list(incident_id), key=tx.log_key, head=head)
+
+
 NOTE_KINDS = (EntryKind.NOTE, EntryKind.DECISION, EntryKind.MEDIA, EntryKind.CORRECTION)
 
 

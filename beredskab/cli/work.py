@@ -8,7 +8,9 @@ import typer
 
 from beredskab import situation_log, steps, tasks
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, run, step_cli, task_cli
+from beredskab.cli.chain import DEFAULT as DEFAULT_LOG_COMMAND
+from beredskab.cli.chain import log_cli
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, fail, run, step_cli, task_cli
 from beredskab.i18n import status as status_word
 from beredskab.i18n import t
 from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
@@ -123,7 +125,7 @@ def task_reassign(
     typer.echo(t("task", number=task, target=moved.target_name, status=f"→ {moved.assignee}"))
 
 
-@cli.command("log")
+@log_cli.command(DEFAULT_LOG_COMMAND)
 def log_cmd(
     nr: int,
     note: Annotated[str | None, typer.Option(help="Tekst til loggen / text to add")] = None,
