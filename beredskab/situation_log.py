@@ -19,15 +19,14 @@ from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
+from beredskab.storage.db import UNCONFIGURED_LOG_KEY
+from beredskab.storage.repositories.log import LogSeal
 
 GENESIS = "0" * 64
 KEYED = "hmac-sha256"
 """The chain rule of every new entry: HMAC-SHA256 with the log key."""
 UNKEYED = "sha256"
 """The rule of entries written before the key (migration 0012): plain SHA-256."""
-UNCONFIGURED_KEY = b"beredskab: no log key was configured for this Database"
-"""Used only by a ``Database`` built without a key (tests, benchmarks); ``App.build`` always
-passes the configured or stored key."""
 SHORT_HASH = 16
 """Hex digits of the head's hash shown to people (``42:0123456789abcdef``)."""
 MIN_HEAD_HASH = 8
@@ -59,7 +58,7 @@ def entry_hash(entry: LogEntry, *, key: bytes | None = None) -> str:
         return hashlib.sha256(_payload(entry)).hexdigest()
     if entry.scheme != KEYED:
         return ""  # an unknown rule never matches
-    return hmac.new(key or UNCONFIGURED_KEY, _payload(entry), hashlib.sha256).hexdigest()
+    return hmac.new(key or UNCONFIGURED_LOG_KEY, _payload(entry), hashlib.sha256).hexdigest()
 
 
 async def append(
@@ -171,38 +170,68 @@ class ChainCheck:
         if self.expected is not None:
             text += f" Den passer med hovedet {self.expected.short}."
         if not self.keyed:
-            text += " Poster skrevet før nøglen blev indført er kun kædet uden nøgle."
+            text += (
+                " Posterne fra før nøglen blev indført er kædet uden nøgle og forseglet med den."
+            )
         return text
 
 
+def seal_mac(key: bytes, *, incident_id: int, entries: int, last_hash: str) -> str:
+    """The MAC of a seal over an incident's unkeyed entries (migration 0012 makes the same)."""
+    message = f"legacy-seal:{incident_id}:{entries}:{last_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _unsealed(entries: Sequence[LogEntry], key: bytes, seal: LogSeal | None) -> int | None:
+    """The first entry whose unkeyed rule no valid seal vouches for, or None if all is well.
+
+    Unkeyed entries are accepted only as the leading run that migration 0012 sealed: exactly
+    that many, ending in the sealed hash, under a MAC made with the key."""
+    unkeyed = next((n for n, e in enumerate(entries) if e.scheme == KEYED), len(entries))
+    if unkeyed == 0:
+        return None
+    if seal is None or not hmac.compare_digest(
+        seal_mac(key, incident_id=seal.incident_id, entries=seal.entries, last_hash=seal.last_hash),
+        seal.mac,
+    ):
+        return 1
+    if seal.entries != unkeyed:
+        return min(seal.entries, unkeyed) + 1
+    return None if entries[unkeyed - 1].hash == seal.last_hash else 1
+
+
 def verify(
-    entries: Sequence[LogEntry], *, key: bytes | None = None, head: Head | None = None
+    entries: Sequence[LogEntry],
+    *,
+    key: bytes | None = None,
+    head: Head | None = None,
+    seal: LogSeal | None = None,
 ) -> ChainCheck:
     """Check that no entry was altered, removed, reordered or recomputed without the key, and
     (with ``head``) that the log still holds everything the head vouched for.
 
-    Entries follow their own rule (``scheme``), but once an entry is keyed every later one
-    must be too: an unkeyed entry after a keyed one is a downgrade and breaks the chain. An
-    empty log is broken at entry 1 (activation always writes one).
+    Entries follow their own rule (``scheme``); unkeyed ones only as the leading run that
+    ``seal`` vouches for, so an unkeyed entry anywhere else (a downgrade, or a chain recomputed
+    under the old rule) breaks the chain. An empty log is broken at entry 1 (activation always
+    writes one).
     """
-    prev, keyed, last = GENESIS, False, None
-    count = len(entries)
+    key = key or UNCONFIGURED_LOG_KEY
+    prev, last = GENESIS, None
+    count, all_keyed = len(entries), _all_keyed(entries)
+    bad = _unsealed(entries, key, seal)
     for expected_seq, entry in enumerate(entries, start=1):
-        downgrade = keyed and entry.scheme != KEYED
         if (
-            downgrade
+            expected_seq == bad
             or entry.seq != expected_seq
             or entry.prev_hash != prev
             or not hmac.compare_digest(entry_hash(entry, key=key), entry.hash)
         ):
             intact = Head.of(last) if last else None
-            return ChainCheck(False, count, expected_seq, intact, head, keyed=_all_keyed(entries))
-        keyed = keyed or entry.scheme == KEYED
+            return ChainCheck(False, count, expected_seq, intact, head, keyed=all_keyed)
         prev, last = entry.hash, entry
     if last is None:
         return ChainCheck(False, 0, 1, None, head)
     found = Head.of(last)
-    all_keyed = _all_keyed(entries)
     if head is not None and head.count > count:
         return ChainCheck(False, count, None, found, head, missing_after=count, keyed=all_keyed)
     if head is not None and not entries[head.count - 1].hash.startswith(head.hash):
@@ -218,7 +247,8 @@ async def check(*, db: Database, incident_id: int, head: Head | None = None) -> 
     """Verify an incident's whole log with the database's key (and against ``head``)."""
     async with db.read() as tx:
         await require(tx, incident_id)
-        return verify(await tx.log.list(incident_id), key=tx.log_key, head=head)
+        entries, seal = await tx.log.list(incident_id), await tx.log.seal(incident_id)
+        return verify(entries, key=tx.log_key, head=head, seal=seal)
 
 
 NOTE_KINDS = (EntryKind.NOTE, EntryKind.DECISION, EntryKind.MEDIA, EntryKind.CORRECTION)

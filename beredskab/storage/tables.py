@@ -328,3 +328,14 @@ communications = Table(
     Column("sent_at", UTCDateTime(), nullable=True),
     Column("recipients", Integer, nullable=True),
 )
+
+log_seals = Table(
+    "log_seals",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("entries", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    Column("sealed_at", UTCDateTime(), nullable=False),
+)
+"""Keyed seals over the unkeyed log entries written before migration 0012 (one per incident)."""

@@ -27,7 +27,7 @@ class Tx:
     """One open transaction: the repositories bound to it and the time it started."""
 
     def __init__(
-        self, conn: AsyncConnection, now: datetime, *, dialect: str, log_key: bytes | None = None
+        self, conn: AsyncConnection, now: datetime, *, dialect: str, log_key: bytes
     ) -> None:
         self._conn = conn
         self.now = now
