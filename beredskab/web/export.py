@@ -2,7 +2,8 @@
 
 ``/haendelse/{nr}/rapport.html`` and ``/haendelse/{nr}/rapport.pdf`` leave sensitive entries
 out; with ``?foelsomme=1`` they are included for the playbook's leader (the read is audited)
-and refused (403, audited) for everyone else.
+and refused (403, audited) for everyone else. ``?head=COUNT:HASH`` checks the log against a
+chain head kept from before (400 when it is malformed).
 """
 
 from __future__ import annotations
