@@ -90,6 +90,7 @@ def overview_json(view: report.Overview) -> dict[str, Any]:
         ],
         "log_entries": len(view.log),
         "chain_ok": view.chain.ok,
+        "chain_head": view.chain.head.short if view.chain.head else None,
     }
 
 
