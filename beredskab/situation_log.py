@@ -2,6 +2,11 @@
 
 Every state change calls ``append`` inside its own transaction, so a change and its entry
 commit together or not at all. Corrections are new entries pointing at the corrected one.
+
+Each entry's hash is HMAC-SHA256, with the log key the ``Database`` carries, over its content
+and the previous hash. Entries written before the key (migration 0012) keep the old unkeyed
+rule and are vouched for by a keyed seal. ``verify`` checks a chain, optionally against a
+``Head`` (count and last hash) kept from before, which catches a deleted tail.
 """
 
 from __future__ import annotations
