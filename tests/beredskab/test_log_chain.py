@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import insert, text
 from sqlalchemy.exc import DBAPIError
 
@@ -162,6 +164,11 @@ async def test_a_head_from_before_still_holds_as_the_log_grows(keyed: Database, 
     view = await report.overview(db=keyed, incident_id=nr, head=head)
     shown = report.markdown(view, names=plan.labels(), include_sensitive=False)
     assert check.head is not None and f"Kædehoved:** {check.head.short}" in shown
+    html = report.render_html(view, names=plan.labels(), include_sensitive=False)
+    assert f"<strong>Kædehoved:</strong> {check.head.short}" in html
+    pdf = report.render_pdf(view, names=plan.labels(), include_sensitive=False)
+    printed = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert f"verify {nr} --head {check.head.short}" in printed.replace("\n", " ")
 
 
 @pytest.mark.parametrize("given", ["", "12", "x:abcdef12", "3:abc", "3:ghijklmn", "0:abcdef12"])
