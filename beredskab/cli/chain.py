@@ -70,6 +70,8 @@ def verify(nr: int, head: HeadOpt = None) -> None:
 
     result = run(body)
     typer.echo(result.message)
-    typer.echo(f"Kædehoved: {result.head.short if result.head else '-'}")
     if not result.ok:
+        if result.head is not None:
+            typer.echo(f"Den ubrudte del af kæden ender ved {result.head.short}.")
         raise typer.Exit(CHAIN_BROKEN)
+    typer.echo(f"Kædehoved: {result.head.short if result.head else '-'}")

@@ -153,10 +153,11 @@ def build(
         if chain.ok
         else Paragraph(chain.message, lead="FEJL:", tone="alert")
     )
-    shown_head = chain.head.short if chain.head else "-"
     head = Paragraph(
-        f"{shown_head} (antal poster og hash for den sidste). Gem det; kontrol senere: "
-        f"beredskab log verify {i.id} --head {shown_head}",
+        f"{chain.head.short} (antal poster og hash for den sidste). Gem det; kontrol senere: "
+        f"beredskab log verify {i.id} --head {chain.head.short}"
+        if chain.ok and chain.head
+        else "intet at gemme, før bruddet er undersøgt.",
         lead="Kædehoved:",
     )
     when = generated_at or datetime.now(UTC)
