@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from beredskab import escalation, preparedness
+from beredskab import escalation, preparedness, situation_log
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.links import LinkSigner
@@ -191,6 +191,7 @@ class App:
     async def start(self) -> None:
         """Bring the database schema up to date (`serve` retries while it is unreachable)."""
         await self.db.upgrade()
+        await situation_log.key_in_use(db=self.db)  # warns when another key wrote the log
 
     def reload_plan(self) -> list[str]:
         """Reload the plan files; on problems keep the running plan and return them."""

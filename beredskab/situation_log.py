@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ from beredskab.storage import Database, Tx
 from beredskab.storage.db import UNCONFIGURED_LOG_KEY
 from beredskab.storage.repositories.log import LogSeal
 
+log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 KEYED = "hmac-sha256"
 """The chain rule of every new entry: HMAC-SHA256 with the log key."""
@@ -246,6 +248,24 @@ def verify(
 
 def _all_keyed(entries: Sequence[LogEntry]) -> bool:
     return all(e.scheme == KEYED for e in entries)
+
+
+async def key_in_use(*, db: Database) -> bool:
+    """Whether the newest keyed entry verifies with the database's key; warns if it does not
+    (another key wrote it: a lost or replaced key file, or instances with different keys)."""
+    async with db.read() as tx:
+        newest = await tx.log.newest_keyed(KEYED)
+        if newest is None or hmac.compare_digest(entry_hash(newest, key=tx.log_key), newest.hash):
+            return True
+    log.warning(
+        "the newest situation-log entry (incident %s, entry %s) does not verify with this "
+        "log key: restore the key that wrote it ([security] log_key or <data_dir>/keys/log.key, "
+        "the same on every instance), or `beredskab log verify %s` shows where the log changed",
+        newest.incident_id,
+        newest.seq,
+        newest.incident_id,
+    )
+    return False
 
 
 async def check(*, db: Database, incident_id: int, head: Head | None = None) -> ChainCheck:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -301,3 +302,19 @@ async def _rewrite_legacy_prefix(db: Database, nr: int, count: int) -> None:
         )
         prev = digest
     # the first keyed entry is left as it was: the old part no longer matches the seal
+
+
+async def test_a_start_with_another_key_is_announced(
+    keyed: Database, plan: Plan, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert await situation_log.key_in_use(db=keyed)  # an empty log says nothing
+    nr = await _incident(keyed, plan, notes=1)
+    assert await situation_log.key_in_use(db=keyed)
+    other = Database(db_url, log_key=OTHER_KEY)
+    try:
+        with caplog.at_level(logging.WARNING, logger="beredskab.situation_log"):
+            assert not await situation_log.key_in_use(db=other)
+    finally:
+        await other.dispose()
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert f"incident {nr}" in warning and "does not verify with this log key" in warning

@@ -62,6 +62,17 @@ class LogRepo:
             stmt = stmt.where(log_entries.c.sensitive.is_(False))
         return [LogEntry.model_validate(r) for r in await self._conn.execute(stmt)]
 
+    async def newest_keyed(self, scheme: str) -> LogEntry | None:
+        """The last entry of ``scheme`` in the newest incident that has one (by primary key)."""
+        stmt = (
+            select(log_entries)
+            .where(log_entries.c.scheme == scheme)
+            .order_by(log_entries.c.incident_id.desc(), log_entries.c.seq.desc())
+            .limit(1)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return LogEntry.model_validate(row) if row else None
+
     async def seal(self, incident_id: int) -> LogSeal | None:
         """The seal over the incident's entries written before the key (migration 0012)."""
         stmt = select(log_seals).where(log_seals.c.incident_id == incident_id)
