@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from beredskab import escalation, i18n, preparedness
+from beredskab import escalation, i18n, preparedness, situation_log
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.links import LinkSigner
@@ -21,6 +21,7 @@ from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.scheduling import Scheduler
+from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
@@ -163,6 +164,12 @@ class App:
             password=password.get_secret_value() if password else None,
             clock=clock,
             busy_timeout=settings.database.busy_timeout_seconds,
+            log_key=configured_or_stored(  # the situation log's chain key (README: Tamper evidence)
+                settings.security.log_key,
+                store=KeyStore(settings.service.data_dir / "keys"),
+                name="log",
+                setting="[security] log_key",
+            ),
         )
         outbox = Outbox(
             db=db,
@@ -186,6 +193,7 @@ class App:
     async def start(self) -> None:
         """Bring the database schema up to date (`serve` retries while it is unreachable)."""
         await self.db.upgrade()
+        await situation_log.key_in_use(db=self.db)  # warns when another key wrote the log
 
     def reload_plan(self) -> list[str]:
         """Reload the plan files; on problems keep the running plan and return them."""

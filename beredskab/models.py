@@ -210,6 +210,8 @@ class LogEntry(_Model):
     created_at: datetime
     prev_hash: str
     hash: str
+    scheme: str = "hmac-sha256"
+    """How ``hash`` was made: "hmac-sha256" (keyed) or "sha256" (written before the key)."""
 
 
 class AuditEntry(_Model):

@@ -142,6 +142,8 @@ class SecuritySettings(_Section):
     """Second factors and signed links."""
 
     link_secret: SecretStr | None = None
+    log_key: SecretStr | None = None
+    """Key of the situation log's HMAC chain; unset: generated once in <data_dir>/keys/log.key."""
     link_hours: float = Field(default=24.0, gt=0)
     pin_max_failures: int = Field(default=5, ge=1)
     pin_window_minutes: float = Field(default=15.0, gt=0)

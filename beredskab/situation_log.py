@@ -2,12 +2,19 @@
 
 Every state change calls ``append`` inside its own transaction, so a change and its entry
 commit together or not at all. Corrections are new entries pointing at the corrected one.
+
+Each entry's hash is HMAC-SHA256, with the log key the ``Database`` carries, over its content
+and the previous hash. Entries written before the key (migration 0012) keep the old unkeyed
+rule and are vouched for by a keyed seal. ``verify`` checks a chain, optionally against a
+``Head`` (count and last hash) kept from before, which catches a deleted tail.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,13 +25,23 @@ from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
+from beredskab.storage.db import UNCONFIGURED_LOG_KEY
+from beredskab.storage.repositories.log import LogSeal
 
+log = logging.getLogger(__name__)
 GENESIS = "0" * 64
+KEYED = "hmac-sha256"
+"""The chain rule of every new entry: HMAC-SHA256 with the log key."""
+UNKEYED = "sha256"
+"""The rule of entries written before the key (migration 0012): plain SHA-256."""
+SHORT_HASH = 16
+"""Hex digits of the head's hash shown to people (``42:0123456789abcdef``)."""
+MIN_HEAD_HASH = 8
+"""Fewest hex digits a head given back for checking may have."""
 
 
-def entry_hash(entry: LogEntry) -> str:
-    """The hash of an entry's content chained to the previous entry's hash."""
-    payload = json.dumps(
+def _payload(entry: LogEntry) -> bytes:
+    body = json.dumps(
         [
             entry.incident_id,
             entry.seq,
@@ -38,7 +55,17 @@ def entry_hash(entry: LogEntry) -> str:
         ensure_ascii=False,
         separators=(",", ":"),
     )
-    return hashlib.sha256((entry.prev_hash + payload).encode()).hexdigest()
+    return (entry.prev_hash + body).encode()
+
+
+def entry_hash(entry: LogEntry, *, key: bytes | None = None) -> str:
+    """The hash of an entry's content chained to the previous entry's hash, by the entry's
+    own rule: keyed (HMAC-SHA256 with ``key``) or, for old entries, plain SHA-256."""
+    if entry.scheme == UNKEYED:
+        return hashlib.sha256(_payload(entry)).hexdigest()
+    if entry.scheme != KEYED:
+        return ""  # an unknown rule never matches
+    return hmac.new(key or UNCONFIGURED_LOG_KEY, _payload(entry), hashlib.sha256).hexdigest()
 
 
 async def append(
@@ -54,7 +81,9 @@ async def append(
     """Append one entry to an incident's log in the caller's transaction."""
     last = await tx.log.last(incident_id)
     if corrects is not None and (last is None or corrects > last.seq or corrects < 1):
-        raise NotFoundError(f"log entry {corrects} does not exist in incident {incident_id}")
+        raise NotFoundError(
+            "log entry {entry} does not exist in incident {nr}", entry=corrects, nr=incident_id
+        )
     draft = LogEntry(
         incident_id=incident_id,
         seq=(last.seq + 1) if last else 1,
@@ -66,29 +95,185 @@ async def append(
         created_at=tx.now,
         prev_hash=last.hash if last else GENESIS,
         hash="",
+        scheme=KEYED,
     )
-    entry = draft.model_copy(update={"hash": entry_hash(draft)})
+    entry = draft.model_copy(update={"hash": entry_hash(draft, key=tx.log_key)})
     await tx.log.append(entry)
     return entry
 
 
 @dataclass(frozen=True)
+class Head:
+    """The chain head: how many entries the log had and the hash of the last one."""
+
+    count: int
+    hash: str
+
+    @classmethod
+    def of(cls, entry: LogEntry) -> Head:
+        """The head ending at ``entry``."""
+        return cls(entry.seq, entry.hash)
+
+    @property
+    def short(self) -> str:
+        """``COUNT:HASH`` with the hash cut to ``SHORT_HASH`` digits, for people to keep."""
+        return f"{self.count}:{self.hash[:SHORT_HASH]}"
+
+    @classmethod
+    def parse(cls, text: str) -> Head:
+        """Read ``COUNT:HASH`` (the hash in full or at least ``MIN_HEAD_HASH`` digits)."""
+        count, colon, digest = text.strip().partition(":")
+        digest = digest.strip().lower()
+        if (
+            not colon
+            or not count.strip().isdigit()
+            or not 0 < int(count) <= 10**9
+            or not MIN_HEAD_HASH <= len(digest) <= 64
+            or any(c not in "0123456789abcdef" for c in digest)
+        ):
+            raise InvalidStateError(
+                "the chain head must look like COUNT:HASH, e.g. 42:0123456789abcdef "
+                "(the hash with at least {digits} hex digits)",
+                digits=MIN_HEAD_HASH,
+            )
+        return cls(int(count), digest)
+
+
+@dataclass(frozen=True)
 class ChainCheck:
-    """Result of verifying a log's hash chain."""
+    """Result of verifying a log's hash chain (and, if given, a head kept from before)."""
 
     ok: bool
     entries: int
     first_bad_seq: int | None = None
+    head: Head | None = None
+    """The head of the intact part of the chain (None when the first entry is bad)."""
+    expected: Head | None = None
+    """The head the check was given, if any."""
+    missing_after: int | None = None
+    """Set when entries are missing at the end: the last entry that is still there."""
+    keyed: bool = True
+    """False when some entries were written under the old, unkeyed rule."""
+
+    @property
+    def message(self) -> str:
+        """The verdict in Danish, one or two sentences."""
+        if self.first_bad_seq is not None:
+            return (
+                f"Kæden er brudt ved post {self.first_bad_seq}: loggen er ændret efter den blev "
+                "skrevet, og poster fra og med denne kan ikke regnes for uændrede."
+            )
+        if self.missing_after is not None and self.expected is not None:
+            return (
+                f"Der mangler poster efter post {self.missing_after}: hovedet sagde "
+                f"{self.expected.count} poster. De er slettet efter hovedet blev givet."
+            )
+        if not self.ok and self.expected is not None:
+            return (
+                f"Post {self.expected.count} passer ikke med hovedet {self.expected.short}: "
+                "loggen er skrevet om."
+            )
+        text = f"{self.entries} {'post' if self.entries == 1 else 'poster'}, kæden er ubrudt."
+        if self.expected is not None:
+            text += f" Den passer med hovedet {self.expected.short}."
+        if not self.keyed:
+            text += (
+                " Posterne fra før nøglen blev indført er kædet uden nøgle og forseglet med den."
+            )
+        return text
 
 
-def verify(entries: Sequence[LogEntry]) -> ChainCheck:
-    """Check that no entry was altered, removed or reordered."""
-    prev = GENESIS
+def seal_mac(key: bytes, *, incident_id: int, entries: int, last_hash: str) -> str:
+    """The MAC of a seal over an incident's unkeyed entries (migration 0012 makes the same)."""
+    message = f"legacy-seal:{incident_id}:{entries}:{last_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _unsealed(entries: Sequence[LogEntry], key: bytes, seal: LogSeal | None) -> int | None:
+    """The first entry whose unkeyed rule no valid seal vouches for, or None if all is well.
+
+    Unkeyed entries are accepted only as the leading run that migration 0012 sealed: exactly
+    that many, ending in the sealed hash, under a MAC made with the key."""
+    unkeyed = next((n for n, e in enumerate(entries) if e.scheme == KEYED), len(entries))
+    if unkeyed == 0:
+        return None
+    if seal is None or not hmac.compare_digest(
+        seal_mac(key, incident_id=seal.incident_id, entries=seal.entries, last_hash=seal.last_hash),
+        seal.mac,
+    ):
+        return 1
+    if seal.entries != unkeyed:
+        return min(seal.entries, unkeyed) + 1
+    return None if entries[unkeyed - 1].hash == seal.last_hash else 1
+
+
+def verify(
+    entries: Sequence[LogEntry],
+    *,
+    key: bytes | None = None,
+    head: Head | None = None,
+    seal: LogSeal | None = None,
+) -> ChainCheck:
+    """Check that no entry was altered, removed, reordered or recomputed without the key, and
+    (with ``head``) that the log still holds everything the head vouched for.
+
+    Entries follow their own rule (``scheme``); unkeyed ones only as the leading run that
+    ``seal`` vouches for, so an unkeyed entry anywhere else (a downgrade, or a chain recomputed
+    under the old rule) breaks the chain. An empty log is broken at entry 1 (activation always
+    writes one).
+    """
+    key = key or UNCONFIGURED_LOG_KEY
+    prev, last = GENESIS, None
+    count, all_keyed = len(entries), _all_keyed(entries)
+    bad = _unsealed(entries, key, seal)
     for expected_seq, entry in enumerate(entries, start=1):
-        if entry.seq != expected_seq or entry.prev_hash != prev or entry_hash(entry) != entry.hash:
-            return ChainCheck(ok=False, entries=len(entries), first_bad_seq=entry.seq)
-        prev = entry.hash
-    return ChainCheck(ok=True, entries=len(entries))
+        if (
+            expected_seq == bad
+            or entry.seq != expected_seq
+            or entry.prev_hash != prev
+            or not hmac.compare_digest(entry_hash(entry, key=key), entry.hash)
+        ):
+            intact = Head.of(last) if last else None
+            return ChainCheck(False, count, expected_seq, intact, head, keyed=all_keyed)
+        prev, last = entry.hash, entry
+    if last is None:
+        return ChainCheck(False, 0, 1, None, head)
+    found = Head.of(last)
+    if head is not None and head.count > count:
+        return ChainCheck(False, count, None, found, head, missing_after=count, keyed=all_keyed)
+    if head is not None and not entries[head.count - 1].hash.startswith(head.hash):
+        return ChainCheck(False, count, None, found, head, keyed=all_keyed)
+    return ChainCheck(True, count, None, found, head, keyed=all_keyed)
+
+
+def _all_keyed(entries: Sequence[LogEntry]) -> bool:
+    return all(e.scheme == KEYED for e in entries)
+
+
+async def key_in_use(*, db: Database) -> bool:
+    """Whether the newest keyed entry verifies with the database's key; warns if it does not
+    (another key wrote it: a lost or replaced key file, or instances with different keys)."""
+    async with db.read() as tx:
+        newest = await tx.log.newest_keyed(KEYED)
+        if newest is None or hmac.compare_digest(entry_hash(newest, key=tx.log_key), newest.hash):
+            return True
+    log.warning(
+        "the newest situation-log entry (incident %s, entry %s) does not verify with this "
+        "log key: restore the key that wrote it ([security] log_key or <data_dir>/keys/log.key, "
+        "the same on every instance), or `beredskab log verify %s` shows where the log changed",
+        newest.incident_id,
+        newest.seq,
+        newest.incident_id,
+    )
+    return False
+
+
+async def check(*, db: Database, incident_id: int, head: Head | None = None) -> ChainCheck:
+    """Verify an incident's whole log with the database's key (and against ``head``)."""
+    async with db.read() as tx:
+        await require(tx, incident_id)
+        entries, seal = await tx.log.list(incident_id), await tx.log.seal(incident_id)
+        return verify(entries, key=tx.log_key, head=head, seal=seal)
 
 
 NOTE_KINDS = (EntryKind.NOTE, EntryKind.DECISION, EntryKind.MEDIA, EntryKind.CORRECTION)
@@ -109,10 +294,14 @@ async def add_entry(
     """A person adds a note, decision, media observation or correction to the log."""
     bounds.text(text, field="the entry")
     if corrects is not None and not bounds.valid_id(corrects):
-        raise NotFoundError(f"incident {incident_id} has no entry {corrects} to correct")
+        raise NotFoundError(
+            "incident {nr} has no entry {entry} to correct", nr=incident_id, entry=corrects
+        )
     actor = access.person(plan, actor_id)
     if kind not in NOTE_KINDS:
-        raise InvalidStateError(f"people add {', '.join(k.value for k in NOTE_KINDS)} entries")
+        raise InvalidStateError(
+            "people add {kinds} entries", kinds=", ".join(k.value for k in NOTE_KINDS)
+        )
     if not text.strip():
         raise InvalidStateError("the entry is empty; write what happened")
     if corrects is not None:

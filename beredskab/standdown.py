@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
+from beredskab.incident import chain_head
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.notifications import incident_values, notify
@@ -70,8 +71,14 @@ async def close(
             text += f" {expired} ikke-afsendte beskeder udløbet."
         if note:
             text += f" Note: {note}"
-        await situation_log.append(
+        closing = await situation_log.append(
             tx, incident_id=incident_id, kind=EntryKind.CLOSED, actor=actor.id, text=text
+        )
+        await chain_head.send_head(  # README: Tamper evidence
+            tx,
+            incident=incident,
+            leaders=plan.directory.with_role(playbook.leader_role),
+            head=situation_log.Head.of(closing),
         )
         await audit.record(
             tx, actor=actor.id, action="close", channel=channel, incident_id=incident_id

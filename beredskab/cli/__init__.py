@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from beredskab.cli import (
+    chain,
     incident,
     picture,
     pins,
@@ -18,6 +19,7 @@ from beredskab.cli import (
 from beredskab.cli.common import cli
 
 __all__ = [
+    "chain",
     "cli",
     "incident",
     "main",

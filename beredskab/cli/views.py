@@ -9,8 +9,9 @@ from typing import Annotated, Any
 
 import typer
 
-from beredskab import report
+from beredskab import report, situation_log
 from beredskab.app import App
+from beredskab.cli.chain import CHAIN_BROKEN, HeadOpt, parse_head
 from beredskab.cli.common import CHANNEL, cli, fail, run, say, when
 from beredskab.cli.common import status as status_word
 from beredskab.models import Incident
@@ -106,6 +107,7 @@ def overview_json(view: report.Overview) -> dict[str, Any]:
         ],
         "log_entries": len(view.log),
         "chain_ok": view.chain.ok,
+        "chain_head": view.chain.head.short if view.chain.head else None,
     }
 
 
@@ -135,6 +137,7 @@ def report_cmd(
         bool, typer.Option(help="Medtag fortrolige poster (kræver --as) / include sensitive")
     ] = False,
     actor: Annotated[str | None, typer.Option("--as", help="Hvem du er / who you are")] = None,
+    head: HeadOpt = None,
 ) -> None:
     """Situationsrapport som Markdown, HTML eller PDF / the situation report.
 
@@ -144,8 +147,10 @@ def report_cmd(
     if fmt is report.Format.PDF and output is None and sys.stdout.isatty():
         fail(say("pdf_tty"))
 
-    async def body(app: App) -> bytes:
-        view = await report.overview(db=app.db, incident_id=nr)
+    expected = parse_head(head)  # with --head, exit 4 (after the report) if the chain fails
+
+    async def body(app: App) -> tuple[bytes, situation_log.ChainCheck]:
+        view = await report.overview(db=app.db, incident_id=nr, head=expected)
         if include_sensitive:
             await report.authorise_sensitive(
                 db=app.db,
@@ -155,11 +160,12 @@ def report_cmd(
                 channel=CHANNEL,
                 detail=f"{fmt.value} report with sensitive entries",
             )
-        return report.render(
+        content = report.render(
             view, fmt=fmt, names=app.plan.labels(), include_sensitive=include_sensitive
         )
+        return content, view.chain
 
-    content = run(body)
+    content, chain = run(body)
     if output is not None:
         output.write_bytes(content)
         typer.echo(say("report_written", path=output))
@@ -168,3 +174,5 @@ def report_cmd(
         sys.stdout.buffer.flush()
     else:
         typer.echo(content.decode("utf-8"))
+    if expected is not None and not chain.ok:
+        fail(chain.message, CHAIN_BROKEN)

@@ -10,6 +10,8 @@ import typer
 
 from beredskab import situation_log, steps, tasks
 from beredskab.app import App
+from beredskab.cli.chain import DEFAULT as DEFAULT_LOG_COMMAND
+from beredskab.cli.chain import log_cli
 from beredskab.cli.common import (
     CHANNEL,
     AsOpt,
@@ -214,7 +216,7 @@ def convene_cmd(
     )
 
 
-@cli.command("log")
+@log_cli.command(DEFAULT_LOG_COMMAND)
 def log_cmd(
     nr: int,
     note: Annotated[str | None, typer.Option(help="Tekst til loggen / text to add")] = None,

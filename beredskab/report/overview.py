@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from beredskab.incidents import require
 from beredskab.models import Confirmation, Delivery, Incident, LogEntry, Step, Task
-from beredskab.situation_log import ChainCheck, verify
+from beredskab.situation_log import ChainCheck, Head, verify
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication
 from beredskab.storage.repositories.picture import PictureRevision
@@ -28,8 +28,9 @@ class Overview:
     """The situation picture's revisions, oldest first."""
 
 
-async def overview(*, db: Database, incident_id: int) -> Overview:
-    """Read an incident with its confirmations, steps, tasks, log, deliveries and communications."""
+async def overview(*, db: Database, incident_id: int, head: Head | None = None) -> Overview:
+    """Read an incident with its confirmations, steps, tasks, log, deliveries and communications;
+    the log's chain is checked with the database's key (and against ``head``, if given)."""
     async with db.transaction() as tx:
         incident = await require(tx, incident_id)
         log = await tx.log.list(incident_id)
@@ -40,7 +41,7 @@ async def overview(*, db: Database, incident_id: int) -> Overview:
             tasks=await tx.tasks.list(incident_id),
             log=log,
             deliveries=await tx.deliveries.for_incident(incident_id),
-            chain=verify(log),
+            chain=verify(log, key=tx.log_key, head=head, seal=await tx.log.seal(incident_id)),
             communications=await tx.communications.list(incident_id),
             picture=await tx.picture.history(incident_id),
         )

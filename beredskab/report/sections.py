@@ -153,14 +153,16 @@ def build(
     )
     chain = view.chain
     verdict = (
-        Paragraph(f"{chain.entries} poster, kæden er ubrudt.", lead="OK:", tone="ok")
+        Paragraph(chain.message, lead="OK:", tone="ok")
         if chain.ok
-        else Paragraph(
-            f"kæden er brudt ved post {chain.first_bad_seq}. Loggen er ændret efter den blev "
-            "skrevet: poster fra og med denne kan ikke regnes for uændrede.",
-            lead="FEJL:",
-            tone="alert",
-        )
+        else Paragraph(chain.message, lead="FEJL:", tone="alert")
+    )
+    head = Paragraph(
+        f"{chain.head.short} (antal poster og hash for den sidste). Gem det; kontrol senere: "
+        f"beredskab log verify {i.id} --head {chain.head.short}"
+        if chain.ok and chain.head
+        else "intet at gemme, før bruddet er undersøgt.",
+        lead="Kædehoved:",
     )
     when = generated_at or datetime.now(UTC)
     return ReportData(
@@ -184,7 +186,7 @@ def build(
                 "Øvelsesevaluering" if i.drill else "Svartider og trin",
                 _timings(view, name),
             ),
-            Section("kontrol", "Kontrol af loggen (hash-kæde)", (verdict,)),
+            Section("kontrol", "Kontrol af loggen (hash-kæde)", (verdict, head)),
         ),
         chain_ok=chain.ok,
         generated_at=local_time(when),

@@ -27,6 +27,9 @@ Clock = Callable[[], datetime]
 
 __all__ = ["Clock", "Database", "IntegrityError", "Tx", "is_transient"]
 
+UNCONFIGURED_LOG_KEY = b"beredskab: no log key was configured for this Database"
+"""The chain key of a ``Database`` built without one (tests, benchmarks); ``App.build`` always
+passes the configured or stored key."""
 BUSY_TIMEOUT_SECONDS = 30.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 """How long a new PostgreSQL connection may take before the attempt counts as failed."""
@@ -55,6 +58,7 @@ class Database:
         clock: Clock | None = None,
         echo: bool = False,
         busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+        log_key: bytes | None = None,
     ) -> None:
         parsed = make_url(url)
         if password:
@@ -62,6 +66,9 @@ class Database:
         self.url = parsed.render_as_string(hide_password=True)
         self.dialect = parsed.get_backend_name()
         self._clock = clock
+        self.log_key = log_key or UNCONFIGURED_LOG_KEY
+        """The situation log's chain key, handed to every transaction and to the migrations
+        (see ``situation_log``)."""
         kwargs: dict[str, Any] = {"echo": echo}
         if self.dialect == "sqlite":
             database = parsed.database or ""
@@ -80,7 +87,7 @@ class Database:
     async def transaction(self) -> AsyncIterator[Tx]:
         """One short transaction; committed on success, rolled back on error."""
         async with self.engine.begin() as conn:
-            yield Tx(conn, await self._now(conn), dialect=self.dialect)
+            yield Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
@@ -89,7 +96,7 @@ class Database:
         async with self.engine.connect() as conn:
             await conn.execution_options(**{_READ: True})
             try:
-                yield Tx(conn, await self._now(conn), dialect=self.dialect)
+                yield Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
             finally:
                 await conn.rollback()
 
@@ -113,7 +120,7 @@ class Database:
         from beredskab.storage.migrate import upgrade
 
         async with self.engine.begin() as conn:
-            await conn.run_sync(upgrade)
+            await conn.run_sync(upgrade, log_key=self.log_key)
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

@@ -147,6 +147,7 @@ log_entries = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("scheme", String(16), nullable=False, server_default="sha256"),
 )
 
 AUDIT_ACTOR_LENGTH = 64
@@ -363,3 +364,14 @@ picture_sections = Table(
         ["picture_revisions.incident_id", "picture_revisions.version"],
     ),
 )
+
+log_seals = Table(
+    "log_seals",
+    metadata,
+    Column("incident_id", Integer, ForeignKey("incidents.id"), primary_key=True),
+    Column("entries", Integer, nullable=False),
+    Column("last_hash", String(64), nullable=False),
+    Column("mac", String(64), nullable=False),
+    Column("sealed_at", UTCDateTime(), nullable=False),
+)
+"""Keyed seals over the unkeyed log entries written before migration 0012 (one per incident)."""

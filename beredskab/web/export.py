@@ -2,17 +2,18 @@
 
 ``/haendelse/{nr}/rapport.html`` and ``/haendelse/{nr}/rapport.pdf`` leave sensitive entries
 out; with ``?foelsomme=1`` they are included for the playbook's leader (the read is audited)
-and refused (403, audited) for everyone else.
+and refused (403, audited) for everyone else. ``?head=COUNT:HASH`` checks the log against a
+chain head kept from before (400 when it is malformed).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from beredskab import report
-from beredskab.errors import NotAuthorisedError, NotFoundError
+from beredskab import report, situation_log
+from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 
 router = APIRouter()
@@ -23,11 +24,22 @@ REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'no
 
 
 async def _export(
-    request: Request, who: Viewer, nr: int, fmt: report.Format, sensitive: bool
+    request: Request,
+    who: Viewer,
+    nr: int,
+    fmt: report.Format,
+    sensitive: bool,
+    head: str | None = None,
 ) -> Response:
     app = app_of(request)
+    try:  # ?head=COUNT:HASH checks the log against a head kept earlier (README: Tamper evidence)
+        expected = situation_log.Head.parse(head) if head is not None else None
+    except InvalidStateError as exc:
+        return page(
+            request, "problem.html", who=who, status=400, title_key="error_title", text=str(exc)
+        )
     try:
-        view = await report.overview(db=app.db, incident_id=nr)
+        view = await report.overview(db=app.db, incident_id=nr, head=expected)
         if sensitive:
             await report.authorise_sensitive(
                 db=app.db,
@@ -68,15 +80,23 @@ def report_refusal(language: str) -> str:
 
 @router.get("/haendelse/{nr:id}/rapport.html")
 async def report_html(
-    request: Request, nr: int, who: Annotated[Viewer, Depends(viewer)], foelsomme: bool = False
+    request: Request,
+    nr: int,
+    who: Annotated[Viewer, Depends(viewer)],
+    foelsomme: bool = False,
+    head: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The printable HTML report."""
-    return await _export(request, who, nr, report.Format.HTML, foelsomme)
+    return await _export(request, who, nr, report.Format.HTML, foelsomme, head)
 
 
 @router.get("/haendelse/{nr:id}/rapport.pdf")
 async def report_pdf(
-    request: Request, nr: int, who: Annotated[Viewer, Depends(viewer)], foelsomme: bool = False
+    request: Request,
+    nr: int,
+    who: Annotated[Viewer, Depends(viewer)],
+    foelsomme: bool = False,
+    head: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     """The PDF report, as a download."""
-    return await _export(request, who, nr, report.Format.PDF, foelsomme)
+    return await _export(request, who, nr, report.Format.PDF, foelsomme, head)

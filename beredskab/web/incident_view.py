@@ -182,6 +182,9 @@ class IncidentView:
     open_tasks: int
     log: tuple[LogRow, ...]
     withheld: int
+    chain_ok: bool
+    chain_head: str
+    """The situation log's chain head, ``COUNT:HASH`` (README: Tamper evidence)."""
     powers: Powers
     staff: tuple[Person, ...]
     comms: tuple[CommRow, ...]
@@ -408,6 +411,8 @@ async def build(
             for e in reversed(shown)
         ),
         withheld=len(view.log) - len(shown),
+        chain_ok=view.chain.ok,
+        chain_head=view.chain.head.short if view.chain.head else "-",
         powers=may,
         staff=staff,
         comms=_comm_rows(plan, view, may, reach, show),

@@ -122,6 +122,14 @@ TEXTS: dict[str, dict[Language, str]] = {
     "no_tasks": {"da": "Ingen opgaver endnu.", "en": "No tasks yet."},
     # Situation log
     "log_title": {"da": "Situationslog", "en": "Situation log"},
+    "log_chain_ok": {
+        "da": "Kæden er ubrudt. Kædehoved: {head}",
+        "en": "The chain is intact. Chain head: {head}",
+    },
+    "log_chain_broken": {
+        "da": "Kæden er brudt – se rapportens kontrol. Kædehoved: {head}",
+        "en": "The chain is broken – see the report's check. Chain head: {head}",
+    },
     "log_withheld": {
         "da": "{n} fortrolige poster vises kun for beredskabets leder.",
         "en": "{n} sensitive entries are shown only to the incident leader.",

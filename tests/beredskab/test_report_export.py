@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import text as sql
 
 from beredskab import acknowledgements, activation, report, situation_log, standdown, steps, tasks
 from beredskab.errors import NotAuthorisedError
@@ -18,6 +17,7 @@ from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import CommunicationStatus
+from tests.beredskab.chain_tamper import tamper
 from tests.beredskab.helpers import CHIEF, POLICE, SSP
 
 SECRET = "Navn på mistænkt: Jønne Ærlig"
@@ -269,16 +269,14 @@ async def test_a_drill_is_marked_on_every_page(db: Database, plan: Plan) -> None
 
 async def test_a_tampered_log_shows_where_the_chain_breaks(db: Database, plan: Plan) -> None:
     nr = await _incident(db, plan)
-    async with db.engine.begin() as conn:  # someone edits the database behind the service
-        await conn.execute(
-            sql("UPDATE log_entries SET text = 'intet skete' WHERE incident_id = :nr AND seq = 3"),
-            {"nr": nr},
-        )
+    await tamper(  # someone edits the database behind the service
+        db, "UPDATE log_entries SET text = 'intet skete' WHERE incident_id = :nr AND seq = 3", nr=nr
+    )
     view = await report.overview(db=db, incident_id=nr)
     names = _names(plan)
     page = report.render_html(view, names=names, include_sensitive=False)
     pdf = "\n".join(_pdf_pages(report.render_pdf(view, names=names, include_sensitive=False)))
     for shown in (page, pdf):
-        assert "FEJL:" in shown and "kæden er brudt ved post 3" in shown
+        assert "FEJL:" in shown and "Kæden er brudt ved post 3" in shown
         assert "kæden er ubrudt" not in shown
     assert '<p class="block alert">' in page

@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from beredskab import report
 from beredskab.cli.views import overview_json
+from beredskab.security.keys import KeyStore
 from beredskab.storage import Database
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
@@ -65,7 +66,8 @@ class Service:
     async def status(self, nr: int) -> dict[str, Any]:
         """What `status NR --json` prints, read from the service's database in this process
         (a CLI process per poll costs a second of CPU that the service under test needs)."""
-        db = Database(f"sqlite+aiosqlite:///{self.root / 'var' / 'beredskab.sqlite3'}")
+        key = KeyStore(self.root / "var" / "keys").load_or_create("log").secret  # the chain's
+        db = Database(f"sqlite+aiosqlite:///{self.root / 'var' / 'beredskab.sqlite3'}", log_key=key)
         try:
             return overview_json(await report.overview(db=db, incident_id=nr))
         finally:

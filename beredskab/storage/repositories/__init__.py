@@ -27,10 +27,13 @@ from beredskab.storage.repositories.work import StepRepo, TaskRepo
 class Tx:
     """One open transaction: the repositories bound to it and the time it started."""
 
-    def __init__(self, conn: AsyncConnection, now: datetime, *, dialect: str) -> None:
+    def __init__(
+        self, conn: AsyncConnection, now: datetime, *, dialect: str, log_key: bytes
+    ) -> None:
         self._conn = conn
         self.now = now
         self.dialect = dialect
+        self.log_key = log_key
         self.incidents = IncidentRepo(conn)
         self.deliveries = DeliveryRepo(conn, dialect=dialect)
         self.steps = StepRepo(conn)

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import LogEntry
-from beredskab.storage.tables import incidents, log_entries
+from beredskab.storage.tables import incidents, log_entries, log_seals
+
+
+@dataclass(frozen=True)
+class LogSeal:
+    """A keyed seal over an incident's first ``entries`` entries (the unkeyed ones)."""
+
+    incident_id: int
+    entries: int
+    last_hash: str
+    mac: str
 
 
 class LogRepo:
@@ -49,3 +61,22 @@ class LogRepo:
         if not include_sensitive:
             stmt = stmt.where(log_entries.c.sensitive.is_(False))
         return [LogEntry.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def newest_keyed(self, scheme: str) -> LogEntry | None:
+        """The last entry of ``scheme`` in the newest incident that has one (by primary key)."""
+        stmt = (
+            select(log_entries)
+            .where(log_entries.c.scheme == scheme)
+            .order_by(log_entries.c.incident_id.desc(), log_entries.c.seq.desc())
+            .limit(1)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        return LogEntry.model_validate(row) if row else None
+
+    async def seal(self, incident_id: int) -> LogSeal | None:
+        """The seal over the incident's entries written before the key (migration 0012)."""
+        stmt = select(log_seals).where(log_seals.c.incident_id == incident_id)
+        row = (await self._conn.execute(stmt)).first()
+        if row is None:
+            return None
+        return LogSeal(row.incident_id, row.entries, row.last_hash, row.mac)

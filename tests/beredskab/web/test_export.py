@@ -90,3 +90,21 @@ async def test_an_unknown_incident_is_a_plain_404(site: Site) -> None:
     await site.sign_in(CHIEF)
     answer = await site.client.get("/haendelse/99/rapport.pdf")
     assert answer.status_code == 404 and "Findes ikke" in answer.text
+
+
+async def test_the_report_checks_a_kept_head_and_the_page_shows_the_head(site: Site) -> None:
+    nr = await _incident(site)
+    await site.sign_in(CHIEF)
+    check = await situation_log.check(db=site.app.db, incident_id=nr)
+    assert check.ok and check.head is not None
+    head = check.head.short
+    page = await site.client.get(f"/haendelse/{nr}")
+    assert page.status_code == 200 and f"Kæden er ubrudt. Kædehoved: {head}" in page.text
+    good = await site.client.get(f"/haendelse/{nr}/rapport.html", params={"head": head})
+    assert good.status_code == 200 and f"passer med hovedet {head}" in good.text
+    longer = f"{check.head.count + 2}:{check.head.hash[:16]}"  # the head of a longer log
+    cut = await site.client.get(f"/haendelse/{nr}/rapport.html", params={"head": longer})
+    assert cut.status_code == 200 and "FEJL:" in cut.text
+    assert f"Der mangler poster efter post {check.head.count}" in cut.text
+    bad = await site.client.get(f"/haendelse/{nr}/rapport.pdf", params={"head": "nope"})
+    assert bad.status_code == 400 and "42:0123456789abcdef" in bad.text
