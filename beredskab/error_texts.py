@@ -263,6 +263,36 @@ DA: dict[str, str] = {
     "upgrade to {playbook}": "opgradere til {playbook}",
     "change task {number} (assigned to {person})": "ændre opgave {number} (givet til {person})",
     "reassign tasks": "give opgaver videre",
+    # issue 10: the keyed log chain
+    "key file {path} can be read by other users; run: chmod 600 {path}": (
+        "nøglefilen {path} kan læses af andre brugere; kør: chmod 600 {path}"
+    ),
+    (
+        "key file {path} does not hold a key ({size} hex digits expected); restore it"
+        " from the backup"
+    ): (
+        "nøglefilen {path} indeholder ikke en nøgle ({size} hex-cifre ventet); "
+        "hent den fra sikkerhedskopien"
+    ),
+    "{setting} is too short: use at least {size} random characters": (
+        "{setting} er for kort: brug mindst {size} tilfældige tegn"
+    ),
+    (
+        "the chain head must look like COUNT:HASH, e.g. 42:0123456789abcdef (the hash"
+        " with at least {digits} hex digits)"
+    ): (
+        "kædehovedet skal se ud som ANTAL:HASH, fx 42:0123456789abcdef (hashen "
+        "med mindst {digits} hex-cifre)"
+    ),
+    "log entry {entry} does not exist in incident {nr}": (
+        "post {entry} findes ikke i loggen for hændelse {nr}"
+    ),
+    "incident {nr} has no entry {entry} to correct": (
+        "hændelse {nr} har ingen post {entry} at rette"
+    ),
+    "people add {kinds} entries": "man kan kun tilføje poster af typen {kinds}",
+    "the entry is empty; write what happened": "posten er tom; skriv, hvad der skete",
+    "write in the log of incident {nr}": "skrive i loggen for hændelse {nr}",
 }
 
 WORDS_DA: dict[str, str] = {

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beredskab import access, audit
-from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incidents import require
 from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
@@ -318,7 +318,7 @@ async def add_entry(
                 [playbook.leader_role if playbook else "projektchef", "sekretariat"],
                 action="log.add",
                 channel=channel,
-                what=f"write in the log of incident {incident_id}",
+                what=Phrase("write in the log of incident {nr}", nr=incident_id),
                 incident_id=incident_id,
             )
         entry = await append(

@@ -23,7 +23,6 @@ KNOWN_EXCEPTIONS = {
     "acknowledgements.py",
     "notifications.py",
     "standdown.py",
-    "situation_log.py",
 }
 
 
