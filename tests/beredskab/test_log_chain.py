@@ -38,7 +38,9 @@ async def keyed(db_url: str) -> AsyncIterator[Database]:
 
 async def _incident(db: Database, plan: Plan, notes: int = 2) -> int:
     nr = (
-        await activation.activate(db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli")
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
     ).incident.id
     for n in range(notes):
         await situation_log.add_entry(

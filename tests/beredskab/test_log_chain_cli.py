@@ -41,7 +41,12 @@ def _stand_down_an_incident(config: Path) -> tuple[int, str, list[str]]:
             await app.start()
             nr = (
                 await activation.activate(
-                    db=app.db, plan=app.plan, playbook="2", actor_id=POLICE, channel="cli"
+                    db=app.db,
+                    plan=app.plan,
+                    playbook="2",
+                    actor_id=POLICE,
+                    channel="cli",
+                    police_case="3700-1",
                 )
             ).incident.id
             for text in ("Samlet ved skolen", "Politiet er på stedet"):
