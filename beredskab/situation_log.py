@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from beredskab import access, audit
+from beredskab import access, acknowledgements, audit
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require
 from beredskab.models import EntryKind, LogEntry
@@ -140,6 +140,9 @@ async def add_entry(
             text=text.strip(),
             sensitive=sensitive,
             corrects=corrects,
+        )
+        await acknowledgements.confirm_by_action(
+            tx, incident_id=incident_id, person=actor, via=channel, action="skrive i loggen"
         )
         await audit.record(
             tx,

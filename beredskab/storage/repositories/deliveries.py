@@ -390,3 +390,42 @@ class DeliveryRepo:
             select(deliveries.c.person_id).where(deliveries.c.incident_id == incident_id).distinct()
         )
         return set((await self._conn.execute(stmt)).scalars())
+
+    async def expire_leased(
+        self, reasons: dict[int, str], *, owner: str, now: datetime
+    ) -> list[int]:
+        """Give up on rows this worker leased and must not send (``reasons`` by id);
+        returns the ids expired."""
+        done: list[int] = []
+        for delivery_id, reason in reasons.items():
+            result = await self._conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery_id,
+                    deliveries.c.lease_owner == owner,
+                    deliveries.c.status == DeliveryStatus.SENDING.value,
+                )
+                .values(
+                    status=DeliveryStatus.EXPIRED.value,
+                    lease_until=None,
+                    lease_owner=None,
+                    attempts=deliveries.c.attempts - 1,
+                    updated_at=now,
+                    error=reason,
+                )
+            )
+            if result.rowcount == 1:
+                done.append(delivery_id)
+        return done
+
+    async def sent_since(
+        self, incident_id: int, *, template: str, since: datetime
+    ) -> list[tuple[str, str]]:
+        """(person, notification key) of an incident's messages of one template queued at or
+        after ``since`` (reminder coalescing reads the item from the key)."""
+        stmt = select(deliveries.c.person_id, deliveries.c.notification).where(
+            deliveries.c.incident_id == incident_id,
+            deliveries.c.template == template,
+            deliveries.c.created_at >= since,
+        )
+        return [(row.person_id, row.notification) for row in await self._conn.execute(stmt)]
