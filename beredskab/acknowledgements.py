@@ -80,7 +80,12 @@ async def record(
             playbook = plan.playbook(incident.playbook_id)
             deputy = (
                 await escalation.ask_deputy(
-                    tx, plan=plan, playbook=playbook, incident=incident, person=person
+                    tx,
+                    plan=plan,
+                    playbook=playbook,
+                    incident=incident,
+                    person=person,
+                    declined=True,
                 )
                 if decline and playbook is not None
                 else None

@@ -421,11 +421,11 @@ class DeliveryRepo:
     async def sent_since(
         self, incident_id: int, *, template: str, since: datetime
     ) -> list[tuple[str, str]]:
-        """(person, notification key) of an incident's messages of one template queued at or
-        after ``since`` (reminder coalescing reads the item from the key)."""
+        """(person, notification key) of an incident's messages of one template queued after
+        ``since`` (reminder coalescing reads the item from the key)."""
         stmt = select(deliveries.c.person_id, deliveries.c.notification).where(
             deliveries.c.incident_id == incident_id,
             deliveries.c.template == template,
-            deliveries.c.created_at >= since,
+            deliveries.c.created_at > since,
         )
         return [(row.person_id, row.notification) for row in await self._conn.execute(stmt)]
