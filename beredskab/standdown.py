@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
-from beredskab.incidents import require_open
+from beredskab.incidents import require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.notifications import incident_values, local_time, notify
 from beredskab.plan import Plan
@@ -38,6 +38,7 @@ async def close(
     bounds.text(note, field="the note")
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
+        await require(tx, incident_id)  # a number that names no incident goes no further
         await tx.incidents.lock(incident_id)  # timers and closes of one incident queue up
         incident = await require_open(tx, incident_id)
         playbook = plan.playbook(incident.playbook_id)
