@@ -56,6 +56,7 @@ async def close(
         )
         notified = await tx.deliveries.recipients(incident_id)
         expired = await tx.deliveries.expire_queued(incident_id, now=tx.now)
+        held = await tx.deliveries.hold_fallbacks(incident_id, now=tx.now)  # not its own
         for task in await tx.tasks.list(incident_id):
             if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
                 await tx.tasks.update(
@@ -82,6 +83,8 @@ async def close(
         )
         if expired:
             text += f" {expired} ikke-afsendte beskeder udløbet."
+        if held:
+            text += f" {held} beskeder på vej gives ikke videre til en anden kanal."
         if note:
             text += f" Note: {note}"
         await situation_log.append(

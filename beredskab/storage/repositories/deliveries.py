@@ -429,3 +429,24 @@ class DeliveryRepo:
             deliveries.c.created_at > since,
         )
         return [(row.person_id, row.notification) for row in await self._conn.execute(stmt)]
+
+    async def hold_fallbacks(self, incident_id: int, *, now: datetime) -> int:
+        """At the stand-down: no message of the incident still on its way is handed to
+        another channel later (marked as fallen back); returns how many."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.incident_id == incident_id,
+                deliveries.c.policy == "fallback",
+                deliveries.c.fell_back.is_(False),
+                deliveries.c.status.in_(
+                    [
+                        DeliveryStatus.QUEUED.value,
+                        DeliveryStatus.SENDING.value,
+                        DeliveryStatus.SENT.value,
+                    ]
+                ),
+            )
+            .values(fell_back=True, updated_at=now)
+        )
+        return int(result.rowcount)
