@@ -6,6 +6,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from importlib.resources import files
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -92,7 +93,7 @@ async def test_with_short_timers_the_chief_gets_named_reminders_never_the_same_t
         by_item.setdefault(item_of(m.notification), []).append(m)
     for item, sent in by_item.items():
         times = sorted(m.created_at for m in sent)
-        assert all(b - a >= timedelta(minutes=1) for a, b in zip(times, times[1:])), item
+        assert all(b - a >= timedelta(minutes=1) for a, b in pairwise(times)), item
 
 
 async def test_a_step_reminder_names_the_step_its_owner_and_how_late_it_is(
