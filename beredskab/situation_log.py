@@ -132,6 +132,9 @@ async def add_entry(
                 what=f"write in the log of incident {incident_id}",
                 incident_id=incident_id,
             )
+        await acknowledgements.confirm_by_action(
+            tx, incident_id=incident_id, person=actor, via=channel, action="skrive i loggen"
+        )
         entry = await append(
             tx,
             incident_id=incident_id,
@@ -140,9 +143,6 @@ async def add_entry(
             text=text.strip(),
             sensitive=sensitive,
             corrects=corrects,
-        )
-        await acknowledgements.confirm_by_action(
-            tx, incident_id=incident_id, person=actor, via=channel, action="skrive i loggen"
         )
         await audit.record(
             tx,
