@@ -36,15 +36,13 @@ def confirm_text(nr: int) -> dict[str, str]:
 
 
 def _late(delta: timedelta, language: str) -> str:
+    """ "7 min", "1 t 5 min" ("1 h 5 min" in English)."""
     minutes = max(0, int(delta.total_seconds() // 60))
     hours, rest = divmod(minutes, 60)
     if not hours:
         return f"{minutes} min"
-    return (
-        f"{hours} {'h' if language == 'en' else 't'} {rest} min"
-        if rest
-        else (f"{hours} {'h' if language == 'en' else 't'}")
-    )
+    unit = "h" if language == "en" else "t"
+    return f"{hours} {unit} {rest} min" if rest else f"{hours} {unit}"
 
 
 def step_text(plan: Plan, step: Step, now: datetime) -> dict[str, str]:
@@ -91,7 +89,7 @@ async def remind(
     recent = {
         person_id
         for person_id, key in await tx.deliveries.sent_since(
-            incident.id, template=TemplateKind.REMINDER.value, since=since
+            incident.id, [p.id for p in people], template=TemplateKind.REMINDER.value, since=since
         )
         if item_of(key) == item
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -419,12 +420,15 @@ class DeliveryRepo:
         return done
 
     async def sent_since(
-        self, incident_id: int, *, template: str, since: datetime
+        self, incident_id: int, person_ids: Sequence[str], *, template: str, since: datetime
     ) -> list[tuple[str, str]]:
-        """(person, notification key) of an incident's messages of one template queued after
-        ``since`` (reminder coalescing reads the item from the key)."""
+        """(person, notification key) of an incident's messages of one template to these
+        people queued after ``since`` (reminder coalescing reads the item from the key)."""
+        if not person_ids:
+            return []
         stmt = select(deliveries.c.person_id, deliveries.c.notification).where(
             deliveries.c.incident_id == incident_id,
+            deliveries.c.person_id.in_(list(person_ids)),
             deliveries.c.template == template,
             deliveries.c.created_at > since,
         )
