@@ -21,6 +21,7 @@ from notifier.types import ChannelKind
 from tests.beredskab.helpers import CHIEF, POLICE, deliveries
 from tests.conftest import TestClock
 
+ENGLISH = "daniel-okafor"
 SHORT = {
     "due_after_minutes": 1,
     "renotify_after_minutes": 1,
@@ -182,3 +183,23 @@ async def test_a_follow_up_carries_its_own_text(
     for d in rows:
         if d.channel is ChannelKind.SMS:
             assert fits_one_sms(d.short_text)
+
+
+async def test_an_english_reader_gets_the_reminder_in_english(
+    cdb: Database, plan: Plan, clock: TestClock
+) -> None:
+    nr = await _activate(cdb, plan)
+    for step in range(1, 7):
+        await steps.finish(
+            db=cdb, plan=plan, incident_id=nr, step_ref=str(step), actor_id=CHIEF, channel="cli"
+        )
+    async with cdb.transaction() as tx:
+        tasks_of_daniel = await tx.tasks.list(nr, assignee=ENGLISH)
+    assert tasks_of_daniel  # zone 3 targets; the incident covers every zone
+    clock.advance(minutes=15)
+    await escalation.tick(db=cdb, plan=plan, limit=1000)
+    messages = _messages(await deliveries(cdb, nr), ENGLISH)
+    assert messages
+    for m in messages:
+        assert m.text.startswith("Hello Daniel") and "is not reported done" in m.text
+        assert "Opgave" not in m.text
