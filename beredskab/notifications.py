@@ -132,7 +132,8 @@ def names_with_more(names: Sequence[str], *, lead: str, tail: str = "", more: st
     "+N flere" (``more`` is the word: "flere"/"more"), then only the count; each
     "<lead> <names>." followed by ``tail`` (e.g. a link)."""
     out: list[str] = []
-    for shown in range(len(names), -1, -1):
+    most = min(len(names), SEGMENT_SEPTETS // 3)  # more names than this never fit one SMS
+    for shown in range(most, -1, -1):
         rest = len(names) - shown
         parts = ", ".join(names[:shown])
         if rest:
@@ -230,7 +231,7 @@ async def notify(
     added to each person's message (e.g. the list of who is still missing), fitted to one
     SMS segment; ``values_en`` override ``values`` where the English template is used;
     ``item`` names what a reminder is about (it is part of the notification key, see
-    ``reminded``).
+    ``incident.reminders``).
 
     Messages that ask for confirmation go out on every channel the person has at once.
     Others go on the person's first channel; the outbox falls back to the next channel when
