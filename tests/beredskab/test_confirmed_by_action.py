@@ -16,13 +16,18 @@ from beredskab import (
     steps,
     tasks,
 )
+from beredskab.app import App
 from beredskab.models import ConfirmationStatus, Delivery, TaskStatus
 from beredskab.notifications import fits_one_sms
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from notifier.types import ChannelKind
 from tests.beredskab.helpers import CHIEF, POLICE, SSP, STAFF, deliveries
+from tests.beredskab.test_sms_commands import activate as sms_activate
+from tests.beredskab.test_sms_commands import app, sms
 from tests.conftest import TestClock
+
+__all__ = ["app"]
 
 DEPUTY_OF_CHIEF = "karen-hald"
 BASE = "https://beredskab.example.dk"
@@ -235,3 +240,17 @@ async def test_a_deputy_reads_whom_she_replaces_and_when_it_started(
         assert "kl. 03:00" in row.text and "03:20" not in row.text
     [sms] = [d for d in rows if d.channel is ChannelKind.SMS]
     assert "stedfortræder for Maria Friis" in sms.short_text and fits_one_sms(sms.short_text)
+
+
+async def test_a_log_entry_by_sms_confirms_and_silences_the_escalation(
+    app: App, clock: TestClock
+) -> None:
+    nr = await sms_activate(app)
+    assert (await sms(app, SSP, "LOG Politiet er ankommet.")).startswith(f"log: incident {nr}")
+    assert await _status(app.db, nr, SSP) is ConfirmationStatus.CONFIRMED
+    clock.advance(minutes=30)
+    await escalation.tick(db=app.db, plan=app.plan, limit=1000)
+    rows = await deliveries(app.db, nr)
+    assert not [d for d in rows if d.person_id == SSP and d.template == "reminder"]
+    lists = [d for d in rows if d.template == "escalation"]
+    assert lists and all("Sara Lund" not in d.text for d in lists)
