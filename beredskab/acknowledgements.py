@@ -1,4 +1,13 @@
-"""Acknowledgements: the one entry point every channel uses to confirm or decline."""
+"""Acknowledgements: the one entry point every channel uses to confirm or decline, and the
+confirmation a participant gives by working the incident.
+
+Who counts as confirmed: whoever answered the alert (``record``) on any channel, the
+activator (at activation), and any participant who takes an action in the incident
+(``confirm_by_action``): finishing or skipping a step, writing in the log, drafting,
+approving or sending a communication, changing a task, or opening the incident page signed
+in. A confirmed person is never re-sent the alert, phoned, replaced by a deputy or listed as
+missing: every timer reads the confirmation when it fires.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +16,10 @@ from dataclasses import dataclass
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
-from beredskab.models import Confirmation, ConfirmationStatus, EntryKind
+from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, IncidentStatus
 from beredskab.plan import Plan
-from beredskab.storage import Database
+from beredskab.storage import Database, Tx
+from contacts.models import Person
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,9 @@ async def record(
         current = await tx.incidents.confirmation(incident_id, person.id)
         if current is None:
             raise NotFoundError(
-                f"{person.name} was not asked to confirm incident {incident_id}; nothing recorded"
+                "{name} was not asked to confirm incident {nr}; nothing recorded",
+                name=person.name,
+                nr=incident_id,
             )
         if decline:
             status = ConfirmationStatus.DECLINED
@@ -68,7 +80,12 @@ async def record(
             playbook = plan.playbook(incident.playbook_id)
             deputy = (
                 await escalation.ask_deputy(
-                    tx, plan=plan, playbook=playbook, incident=incident, person=person
+                    tx,
+                    plan=plan,
+                    playbook=playbook,
+                    incident=incident,
+                    person=person,
+                    declined=True,
                 )
                 if decline and playbook is not None
                 else None
@@ -85,3 +102,47 @@ async def record(
         after = await tx.incidents.confirmation(incident_id, person.id)
     assert after is not None
     return AckResult(confirmation=after, changed=changed, deputy=deputy_id)
+
+
+async def confirm_by_action(
+    tx: Tx, *, incident_id: int, person: Person, via: str, action: str
+) -> bool:
+    """A participant who acts in an open incident has seen it: a pending confirmation
+    becomes confirmed, with the log entry "<name> bekræftet ved at <action>"; True only the
+    first time. Anyone not asked to confirm, already confirmed or having declined (their
+    deputy is asked) is left as they are, and so is a closed incident.
+
+    ``action`` is a Danish infinitive phrase ("godkende krisekommunikation 3"). Call it in
+    the transaction of the action, after the actor's right to act was checked.
+    """
+    incident = await tx.incidents.get(incident_id)
+    if incident is None or incident.status is not IncidentStatus.ACTIVE:
+        return False
+    current = await tx.incidents.confirmation(incident_id, person.id)
+    if current is None or current.status is not ConfirmationStatus.PENDING:
+        return False
+    if not await tx.incidents.set_confirmation(
+        incident_id,
+        person.id,
+        status=ConfirmationStatus.CONFIRMED,
+        via=via,
+        now=tx.now,
+        only_from=[ConfirmationStatus.PENDING],
+    ):
+        return False
+    await situation_log.append(
+        tx,
+        incident_id=incident_id,
+        kind=EntryKind.CONFIRMED,
+        actor=person.id,
+        text=f"{person.name} bekræftet ved at {action} (via {via}).",
+    )
+    await audit.record(
+        tx,
+        actor=person.id,
+        action="ack.by-action",
+        channel=via,
+        incident_id=incident_id,
+        detail=action,
+    )
+    return True

@@ -91,6 +91,7 @@ class App:
             chunks=TIMER_CHUNKS_PER_TICK,
             stopping=lambda: self.stopping,
             after_chunk=lambda _: self.outbox.wake(),
+            link_base=self.settings.service.public_base_url,
         )
 
     async def preparedness_round(self) -> None:

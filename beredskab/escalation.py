@@ -2,30 +2,35 @@
 
 At activation every participant who has not confirmed gets two timers: after
 ``renotify_after_minutes`` the alert is sent again on all their channels with a voice call;
-after ``deputy_after_minutes`` their deputy is asked. After ``report_missing_after_minutes``
-the leader gets one list of who is still missing. Overdue steps and outreach tasks remind
-their owner, then the leader. A timer checks the state when it fires, inside the same
-transaction that marks it fired: an acknowledgement committed before cancels it, and no
-timer fires twice, even with two service instances on one PostgreSQL (SKIP LOCKED).
+after ``deputy_after_minutes`` their deputy is asked (the deputy's alert names whom she
+replaces). After ``report_missing_after_minutes`` each leader gets one list of who is still
+missing — never themselves, never anyone confirmed — in one SMS segment (names cut with "+N
+flere" and a link to the incident page). Overdue steps and tasks remind their owner, then
+the leader (``incident.reminders``: each reminder names its item, coalesced per item).
+
+A timer checks the state when it fires, inside the same transaction that marks it fired: a
+confirmation committed before — by answering or by acting in the incident
+(``acknowledgements``) — cancels it, and no timer fires twice, even with two service
+instances on one PostgreSQL (SKIP LOCKED). Only follow-ups fire after the stand-down.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
+from functools import partial
 
 from beredskab import situation_log
-from beredskab.incident import chief_tasks, police_case
-from beredskab.models import (
-    ConfirmationStatus,
-    EntryKind,
-    Incident,
-    IncidentStatus,
-    StepStatus,
-    TaskStatus,
+from beredskab.incident import chief_tasks, police_case, reminders
+from beredskab.models import ConfirmationStatus, EntryKind, Incident, IncidentStatus
+from beredskab.notifications import (
+    Extra,
+    incident_url,
+    incident_values,
+    names_with_more,
+    notify,
 )
-from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.timers import NewTimer, Timer
@@ -68,11 +73,37 @@ async def schedule_follow_ups(tx: Tx, *, playbook: Playbook, incident: Incident)
     )
 
 
+def _deputy_extra(replaced: Person, declined: bool) -> Callable[[Person, str], Extra]:
+    """The line a deputy's alert adds: whom she replaces and why (long and SMS forms)."""
+
+    def extra(_: Person, language: str) -> Extra:
+        if language == "en":
+            why = "cannot take part" if declined else "has not replied"
+            return Extra(
+                f"You are asked to step in as deputy for {replaced.name}, who {why}.",
+                (f"Deputy for {replaced.name}.",),
+            )
+        why = "har meldt afbud" if declined else "ikke har svaret"
+        return Extra(
+            f"Du er bedt om at træde til som stedfortræder for {replaced.name}, som {why}.",
+            (f"Du er stedfortræder for {replaced.name}.", f"Stedfortræder for {replaced.name}."),
+        )
+
+    return extra
+
+
 async def ask_deputy(
-    tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, person: Person
+    tx: Tx,
+    *,
+    plan: Plan,
+    playbook: Playbook,
+    incident: Incident,
+    person: Person,
+    declined: bool = False,
 ) -> Person | None:
-    """Ask a person's deputy to step in (confirmation row, alert, escalation timers);
-    the deputy if newly asked, None if there is none or they were asked already."""
+    """Ask a person's deputy to step in (confirmation row, alert naming whom she replaces,
+    escalation timers); the deputy if newly asked, None if there is none or they were asked
+    already."""
     deputy = plan.directory.person(person.deputy) if person.deputy else None
     if deputy is None or not await tx.incidents.add_confirmations(
         incident.id, [deputy.id], reason=f"deputy:{person.id}", now=tx.now
@@ -85,6 +116,7 @@ async def ask_deputy(
         people=[deputy],
         kind=TemplateKind.ACTIVATION,
         values=_values(plan, incident, tx),
+        extra=_deputy_extra(person, declined),
     )
     await schedule_confirmations(tx, playbook=playbook, incident=incident, people=[deputy])
     return deputy
@@ -117,8 +149,11 @@ async def tick(
     chunks: int = 1,
     stopping: Callable[[], bool] | None = None,
     after_chunk: Callable[[int], None] | None = None,
+    link_base: str | None = None,
 ) -> int:
     """Fire due timers once each (by the database clock); returns how many fired.
+
+    ``link_base`` (the public base URL) makes the missing-list link to the incident page.
 
     Works in up to ``chunks`` transactions of at most ``limit`` timers, so a burst of
     thousands never holds one long transaction, and checks ``stopping()`` between chunks:
@@ -129,7 +164,7 @@ async def tick(
     for _ in range(chunks):
         if stopping is not None and stopping():
             break
-        claimed, done = await _tick_chunk(db, plan, limit)
+        claimed, done = await _tick_chunk(db, plan, limit, link_base)
         fired += done
         if done and after_chunk is not None:
             after_chunk(done)
@@ -138,7 +173,9 @@ async def tick(
     return fired
 
 
-async def _tick_chunk(db: Database, plan: Plan, limit: int) -> tuple[int, int]:
+async def _tick_chunk(
+    db: Database, plan: Plan, limit: int, link_base: str | None
+) -> tuple[int, int]:
     """One transaction: claim up to ``limit`` due timers and fire them; (claimed, fired)."""
     fired = 0
     async with db.transaction() as tx:
@@ -147,7 +184,7 @@ async def _tick_chunk(db: Database, plan: Plan, limit: int) -> tuple[int, int]:
             try:
                 async with tx.savepoint():
                     await tx.incidents.lock(timer.incident_id)  # one lock order: no deadlocks
-                    outcome = await _fire(tx, plan, timer)
+                    outcome = await _fire(tx, plan, timer, link_base)
             except Exception as exc:  # one broken timer must not block the others; it is retried
                 if is_transient(exc):
                     raise  # the database went away: the whole chunk rolls back and is retried
@@ -159,30 +196,34 @@ async def _tick_chunk(db: Database, plan: Plan, limit: int) -> tuple[int, int]:
     return len(due), fired
 
 
-async def _fire(tx: Tx, plan: Plan, timer: Timer) -> str:
+Handler = Callable[[Tx, Plan, Playbook, Incident, Timer], Awaitable[str]]
+
+
+async def _fire(tx: Tx, plan: Plan, timer: Timer, link_base: str | None) -> str:
     incident = await tx.incidents.get(timer.incident_id)
     playbook = plan.playbook(incident.playbook_id) if incident else None
     if incident is None or playbook is None:
         return "skipped: incident or playbook gone"
     if timer.kind == "follow-up":  # the only timer that belongs to the time after stand-down
-        return await _follow_up(tx, plan, playbook, incident, timer)
+        return await reminders.follow_up(tx, plan, playbook, incident, timer)
     if incident.status is not IncidentStatus.ACTIVE:
         return "skipped: incident closed"
-    handler = {
+    handlers: dict[str, Handler] = {
         "renotify": _renotify,
         "deputy": _deputy,
-        "report-missing": _report_missing,
-        "step-due": _step_due,
-        "step-overdue": _step_overdue,
-        "task-due": _task_due,
-        "task-overdue": _task_overdue,
+        "report-missing": partial(_report_missing, link_base=link_base),
+        "step-due": reminders.step_due,
+        "step-overdue": reminders.step_overdue,
+        "task-due": reminders.task_due,
+        "task-overdue": reminders.task_overdue,
         "task-soon": chief_tasks.remind_before_due,
         police_case.TIMER: police_case.remind,
-    }[timer.kind]
-    return await handler(tx, plan, playbook, incident, timer)
+    }
+    return await handlers[timer.kind](tx, plan, playbook, incident, timer)
 
 
 async def _pending(tx: Tx, incident: Incident, person_id: str | None) -> bool:
+    """True while the person's confirmation is still outstanding (read at fire time)."""
     row = await tx.incidents.confirmation(incident.id, person_id or "")
     return row is not None and row.status is ConfirmationStatus.PENDING
 
@@ -201,16 +242,19 @@ async def _renotify(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer:
     person = plan.directory.person(timer.person_id or "")
     if person is None or not await _pending(tx, incident, timer.person_id):
         return "skipped: answered"
-    sent = await notify(
+    sent, _ = await reminders.remind(
         tx,
-        incident=incident,
+        plan=plan,
         playbook=pb,
+        incident=incident,
         people=[person],
-        kind=TemplateKind.REMINDER,
-        values={**_values(plan, incident, tx), "trin": "bekræft, at du har set alarmen"},
+        item=reminders.CONFIRM,
+        text=reminders.confirm_text(incident.id),
         confirm=True,
         call=True,
     )
+    if not sent:
+        return "skipped: reminded within the interval"
     minutes = pb.escalation.renotify_after_minutes
     await _log(
         tx,
@@ -241,113 +285,56 @@ async def _deputy(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: T
     return f"deputy {deputy.id} asked"
 
 
+def _missing_extra(names: Sequence[str], url: str) -> Callable[[Person, str], Extra]:
+    """The missing list under the escalation: in full in the long form, cut with "+N flere"
+    and followed by the incident page's link in the SMS, so that it stays one segment."""
+
+    def extra(_: Person, language: str) -> Extra:
+        link = f"\n{url}" if url else ""
+        if language == "en":
+            return Extra(
+                f"Still missing: {', '.join(names)}.{link}",
+                tuple(names_with_more(names, lead="Missing:", tail=url, more="more")),
+            )
+        return Extra(
+            f"Mangler stadig: {', '.join(names)}.{link}",
+            tuple(names_with_more(names, lead="Mangler:", tail=url, more="flere")),
+        )
+
+    return extra
+
+
 async def _report_missing(
-    tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer
+    tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer, *, link_base: str | None
 ) -> str:
-    missing = [
+    pending = {
         c.person_id
         for c in await tx.incidents.confirmations(incident.id)
         if c.status is ConfirmationStatus.PENDING
-    ]
-    if not missing:
+    }
+    missing = [p for p in plan.directory.people if p.id in pending]
+    reported: list[str] = []
+    for leader in plan.directory.with_role(pb.leader_role):
+        names = [p.name for p in missing if p.id != leader.id]  # never on her own list
+        if not names:
+            continue
+        await notify(
+            tx,
+            incident=incident,
+            playbook=pb,
+            people=[leader],
+            kind=TemplateKind.ESCALATION,
+            values=_values(plan, incident, tx),
+            confirm=False,
+            extra=_missing_extra(names, incident_url(link_base, incident.id)),
+        )
+        reported.append(leader.name)
+    if not reported:
         return "skipped: everyone answered"
-    names = ", ".join(p.name for p in plan.directory.people if p.id in set(missing))
-    leaders = plan.directory.with_role(pb.leader_role)
-    await notify(
-        tx,
-        incident=incident,
-        playbook=pb,
-        people=leaders,
-        kind=TemplateKind.ESCALATION,
-        values=_values(plan, incident, tx),
-        confirm=False,
-        extra=f"Mangler stadig: {names}.",
-    )
     await _log(
-        tx, incident, f"Projektchefen har fået listen over dem, der ikke har bekræftet: {names}."
+        tx,
+        incident,
+        f"{', '.join(reported)} har fået listen over dem, der ikke har bekræftet: "
+        f"{', '.join(p.name for p in missing)}.",
     )
     return f"{len(missing)} missing reported"
-
-
-async def _remind(
-    tx: Tx, plan: Plan, pb: Playbook, incident: Incident, people: Sequence[Person], what: str
-) -> int:
-    return await notify(
-        tx,
-        incident=incident,
-        playbook=pb,
-        people=people,
-        kind=TemplateKind.REMINDER,
-        values={**_values(plan, incident, tx), "trin": what, "opgave": what},
-        confirm=False,
-    )
-
-
-async def _step_due(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
-    step = next((s for s in await tx.steps.list(incident.id) if s.position == timer.ref), None)
-    if step is None or step.status in (StepStatus.DONE, StepStatus.SKIPPED):
-        return "skipped: step finished"
-    await _remind(tx, plan, pb, incident, plan.directory.with_role(step.owner_role), step.title)
-    due = tx.now + timedelta(minutes=pb.escalation.reminder_after_minutes)
-    await tx.timers.add([NewTimer("step-overdue", incident.id, due, ref=step.position)], now=tx.now)
-    await _log(
-        tx,
-        incident,
-        f"Trin {step.position} ({step.title}) er over fristen: {step.owner_role} er mindet om det.",
-    )
-    return "owner reminded"
-
-
-async def _step_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
-    step = next((s for s in await tx.steps.list(incident.id) if s.position == timer.ref), None)
-    if step is None or step.status in (StepStatus.DONE, StepStatus.SKIPPED):
-        return "skipped: step finished"
-    await _remind(tx, plan, pb, incident, plan.directory.with_role(pb.leader_role), step.title)
-    await _log(
-        tx,
-        incident,
-        f"Trin {step.position} ({step.title}) er stadig ikke udført: projektchefen er orienteret.",
-    )
-    return "leader told"
-
-
-async def _task_due(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
-    task = await tx.tasks.get(incident.id, timer.ref or 0)
-    if task is None or task.status not in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
-        return "skipped: task settled"
-    person = plan.directory.person(task.assignee)
-    what = f"opgave {task.number}: {task.title}"
-    await _remind(tx, plan, pb, incident, [person] if person else [], what)
-    due = tx.now + timedelta(minutes=pb.escalation.reminder_after_minutes)
-    await tx.timers.add([NewTimer("task-overdue", incident.id, due, ref=task.number)], now=tx.now)
-    await _log(
-        tx,
-        incident,
-        f"Opgave {task.number} ({task.title}) er ikke meldt udført: "
-        f"{person.name if person else task.assignee} er mindet om den.",
-    )
-    return "assignee reminded"
-
-
-async def _task_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
-    task = await tx.tasks.get(incident.id, timer.ref or 0)
-    if task is None or task.status not in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
-        return "skipped: task settled"
-    what = f"opgave {task.number}: {task.title} ({task.assignee})"
-    await _remind(tx, plan, pb, incident, plan.directory.with_role(pb.leader_role), what)
-    await _log(
-        tx,
-        incident,
-        f"Opgave {task.number} ({task.title}) er stadig åben: projektchefen er orienteret.",
-    )
-    return "leader told"
-
-
-async def _follow_up(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
-    if timer.ref is None or timer.ref >= len(pb.follow_up):
-        return "skipped: follow-up no longer in the plan"
-    follow = pb.follow_up[timer.ref]
-    people = plan.directory.with_role(follow.role)
-    await _remind(tx, plan, pb, incident, people, follow.text)
-    await _log(tx, incident, f"Opfølgning: {follow.text} ({follow.role} er mindet om det).")
-    return f"follow-up reminded {len(people)}"

@@ -2,12 +2,15 @@
 
 Only "fallback" notifications (one channel at a time) hand over; a notification sent on every
 channel at once reports in the situation log when no channel at all reached the person.
-Every hand-over is written to the situation log in the same transaction.
+Every hand-over is written to the situation log in the same transaction. Nothing queued
+before its incident was closed is handed over after the close (``incident.after_close``):
+the stand-down message and the follow-ups still are.
 """
 
 from __future__ import annotations
 
 from beredskab import situation_log
+from beredskab.incident import after_close
 from beredskab.models import Delivery, EntryKind
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
@@ -22,6 +25,17 @@ async def after_failure(tx: Tx, delivery: Delivery, reason: str) -> Delivery | N
         await _report_if_unreached(tx, delivery, reason)
         return None
     alternates = delivery.next_channels()
+    incident = await tx.incidents.get(delivery.incident_id) if delivery.incident_id else None
+    if alternates and after_close.closed_before(delivery, incident):
+        if await tx.deliveries.mark_fell_back(delivery.id, now=tx.now):
+            await _log(
+                tx,
+                delivery,
+                f"Besked ({delivery.template}) til {delivery.person_id} via "
+                f"{delivery.channel.value} kom ikke frem ({reason}); ikke sendt via en anden "
+                "kanal, fordi hændelsen er afsluttet.",
+            )
+        return None
     if not alternates:
         await _log(
             tx,

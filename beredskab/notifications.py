@@ -7,8 +7,10 @@ it, so nothing is sent for a change that did not commit and nothing committed go
 from __future__ import annotations
 
 import secrets
+import string
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,9 +20,21 @@ from beredskab.storage.repositories.deliveries import NewDelivery
 from contacts.directory import Directory
 from contacts.models import Person
 from notifier.types import ChannelKind
-from playbooks.schema import DRILL_PREFIX, DRILL_PREFIX_EN, Playbook, Template, TemplateKind
+from playbooks.gsm import SEGMENT_SEPTETS, non_gsm, septets
+from playbooks.schema import (
+    DRILL_PREFIX,
+    DRILL_PREFIX_EN,
+    PLACEHOLDERS,
+    Playbook,
+    Template,
+    TemplateKind,
+)
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+UCS2_CHARS = 70
+"""Characters in one SMS segment when the text needs UCS-2 (a character outside GSM-7)."""
+INCIDENT_PATH = "/haendelse/{nr}"
+"""The incident page of the web interface."""
 
 
 class _Values(dict[str, str]):
@@ -35,8 +49,26 @@ def render(template: str, values: Mapping[str, str]) -> str:
     return template.format_map(_Values(values))
 
 
-def incident_values(incident: Incident, *, directory: Directory, at: datetime) -> dict[str, str]:
-    """The placeholder values every template of an incident can use."""
+def local_time(at: datetime) -> str:
+    """``HH:MM`` in Danish local time."""
+    return at.astimezone(LOCAL_TZ).strftime("%H:%M")
+
+
+def incident_url(base: str | None, nr: int) -> str:
+    """The incident page under the public base URL ("" without one)."""
+    return base.rstrip("/") + INCIDENT_PATH.format(nr=nr) if base else ""
+
+
+def incident_values(
+    incident: Incident, *, directory: Directory, at: datetime | None = None
+) -> dict[str, str]:
+    """The placeholder values every template of an incident can use.
+
+    ``{tid}`` is the activation time in Danish local time, whenever the message is sent (a
+    deputy asked 20 minutes later reads when it started); ``at`` (the send time) is accepted
+    for callers that pass it and changes nothing. The stand-down message sets ``{tid}`` to
+    the time of the stand-down itself.
+    """
     activator = directory.person(incident.activated_by)
     activated_by = activator.name if activator else incident.activated_by
     return {
@@ -47,7 +79,7 @@ def incident_values(incident: Incident, *, directory: Directory, at: datetime) -
         "zone": f"zone {incident.zone}" if incident.zone else "hele området",
         "journalnr": incident.police_case or "ikke oplyst",
         "aktiveret_af": activated_by,
-        "tid": at.astimezone(LOCAL_TZ).strftime("%H:%M"),
+        "tid": local_time(incident.created_at),
         "kode": str(incident.id),
         "link": "",  # personal acknowledgement links arrive with the web interface
     }
@@ -79,16 +111,84 @@ def person_channels(
     return channels
 
 
+def fits_one_sms(text: str) -> bool:
+    """True if ``text`` is one SMS segment: 160 GSM-7 septets, or 70 characters in UCS-2."""
+    if non_gsm(text):
+        return len(text) <= UCS2_CHARS
+    return septets(text) <= SEGMENT_SEPTETS
+
+
+def fit_sms(base: str, candidates: Sequence[str]) -> str:
+    """``base`` plus the first candidate that keeps it one segment (none if none does)."""
+    for candidate in candidates:
+        joined = f"{base} {candidate}" if candidate else base
+        if fits_one_sms(joined):
+            return joined
+    return base
+
+
+def names_with_more(names: Sequence[str], *, lead: str, tail: str = "", more: str) -> list[str]:
+    """SMS candidates listing ``names``, longest first: all of them, then fewer with
+    "+N flere" (``more`` is the word: "flere"/"more"), then only the count; each
+    "<lead> <names>." followed by ``tail`` (e.g. a link)."""
+    out: list[str] = []
+    most = min(len(names), SEGMENT_SEPTETS // 3)  # more names than this never fit one SMS
+    for shown in range(most, -1, -1):
+        rest = len(names) - shown
+        parts = ", ".join(names[:shown])
+        if rest:
+            parts = f"{parts} +{rest} {more}" if parts else f"{rest} {more}"
+        out.append(" ".join(p for p in (f"{lead} {parts}.", tail) if p))
+    return out
+
+
+def _truncate(value: str, limit: int) -> str:
+    return value if len(value) <= limit else value[: max(0, limit - 3)].rstrip() + "..."
+
+
+def _sms_values(template: str, values: Mapping[str, str]) -> dict[str, str]:
+    """Values for an SMS variant, each cut to the length its one-segment check assumed."""
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return {
+        **values,
+        **{
+            n: _truncate(values[n], PLACEHOLDERS[n])
+            for n in names
+            if n in values and n in PLACEHOLDERS
+        },
+    }
+
+
 def compose(
     template: Template, values: Mapping[str, str], *, drill: bool, language: str = "da"
 ) -> tuple[str, str, str]:
-    """(subject, text, sms text) for one recipient; drills are prefixed with ØVELSE (DRILL)."""
+    """(subject, text, sms text) for one recipient; drills are prefixed with ØVELSE (DRILL).
+
+    In the SMS each value is cut to the length ``playbooks.schema.PLACEHOLDERS`` assumes,
+    so an SMS the plan check passed stays one segment whatever the values.
+    """
     prefix = (DRILL_PREFIX_EN if language == "en" else DRILL_PREFIX) if drill else ""
     return (
         prefix + render(template.subject, values),
         prefix + render(template.text, values),
-        prefix + render(template.sms, values),
+        prefix + render(template.sms, _sms_values(template.sms, values)),
     )
+
+
+@dataclass(frozen=True)
+class Extra:
+    """Text added to one person's message: ``text`` under the long form, and for the SMS
+    the first of ``sms`` (longest first) that keeps it one segment."""
+
+    text: str
+    sms: tuple[str, ...] = ()
+    required: bool = False
+    """The SMS must carry it (a task's text, a meeting's time): when no candidate keeps the
+    SMS one segment, the shortest is added anyway and the SMS runs longer."""
+
+
+ExtraFor = Callable[[Person, str], Extra]
+"""The extra text for a recipient and the language of their template."""
 
 
 def _token_actions(item: NewDelivery) -> list[str]:
@@ -102,6 +202,18 @@ def _token_actions(item: NewDelivery) -> list[str]:
     return []
 
 
+def notification_key(incident_id: int, person_id: str, kind: TemplateKind, item: str) -> str:
+    """``<incident>:<person>:<template>:[<item>:]<random>``: one message to one person."""
+    middle = f"{item}:" if item else ""
+    return f"{incident_id}:{person_id}:{kind.value}:{middle}{uuid.uuid4().hex[:10]}"
+
+
+def item_of(notification: str) -> str:
+    """The ``item`` a notification key names ("" if none)."""
+    parts = notification.split(":")
+    return parts[3] if len(parts) == 5 else ""
+
+
 async def notify(
     tx: Tx,
     *,
@@ -112,12 +224,17 @@ async def notify(
     values: Mapping[str, str],
     confirm: bool | None = None,
     call: bool = False,
-    extra: str = "",
+    extra: ExtraFor | None = None,
+    values_en: Mapping[str, str] | None = None,
+    item: str = "",
 ) -> int:
     """Queue ``kind`` for each person; returns how many messages were queued.
 
-    ``call`` adds a voice call to each person's phone (escalation); ``extra`` is appended
-    to the text of every message (e.g. the list of who is still missing).
+    ``call`` adds a voice call to each person's phone (escalation); ``extra`` gives the text
+    added to each person's message (e.g. the list of who is still missing), fitted to one
+    SMS segment; ``values_en`` override ``values`` where the English template is used;
+    ``item`` names what a reminder is about (it is part of the notification key, see
+    ``incident.reminders``).
 
     Messages that ask for confirmation go out on every channel the person has at once.
     Others go on the person's first channel; the outbox falls back to the next channel when
@@ -132,11 +249,16 @@ async def notify(
         if not channels:
             continue
         template, language = playbook.template(kind, person.language)
-        personal = {**values, "navn": person.name}
+        local = {**values, **(values_en or {})} if language == "en" else values
+        personal = {**local, "navn": person.name}
         subject, text, short = compose(template, personal, drill=incident.drill, language=language)
-        notification = f"{incident.id}:{person.id}:{kind.value}:{uuid.uuid4().hex[:10]}"
-        if extra:
-            text, short = f"{text}\n\n{extra}", f"{short} {extra}"
+        notification = notification_key(incident.id, person.id, kind, item)
+        if extra is not None:
+            added = extra(person, language)
+            fitted = fit_sms(short, added.sms)
+            if fitted == short and added.required and added.sms:
+                fitted = f"{short} {added.sms[-1]}"
+            text, short = f"{text}\n\n{added.text}", fitted
         chosen = channels if ask else channels[:1]
         if call and person.phone:
             chosen = [*chosen, (ChannelKind.VOICE, person.phone)]

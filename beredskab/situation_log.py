@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from beredskab import access, audit
+from beredskab import access, acknowledgements, audit
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incidents import require
 from beredskab.models import EntryKind, LogEntry
@@ -321,6 +321,9 @@ async def add_entry(
                 what=Phrase("write in the log of incident {nr}", nr=incident_id),
                 incident_id=incident_id,
             )
+        await acknowledgements.confirm_by_action(
+            tx, incident_id=incident_id, person=actor, via=channel, action="skrive i loggen"
+        )
         entry = await append(
             tx,
             incident_id=incident_id,

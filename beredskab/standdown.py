@@ -1,4 +1,11 @@
-"""Standing an incident down: close it and tell everyone who was notified."""
+"""Standing an incident down: close it and tell everyone who was notified.
+
+After the stand-down only the stand-down message (and whatever else the closing transaction
+queues) and the playbook's follow-ups go out: every message still queued is expired here, in
+the closing transaction, and the outbox and the fallback expire anything of the incident
+queued before the close that was in flight (``incident.after_close``); no timer but the
+follow-ups fires.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,9 @@ from dataclasses import dataclass
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incident import chain_head
-from beredskab.incidents import require_open
+from beredskab.incidents import require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
-from beredskab.notifications import incident_values, notify
+from beredskab.notifications import incident_values, local_time, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database
@@ -32,10 +39,14 @@ async def close(
     bounds.text(note, field="the note")
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
+        await require(tx, incident_id)  # a number that names no incident goes no further
+        await tx.incidents.lock(incident_id)  # timers and closes of one incident queue up
         incident = await require_open(tx, incident_id)
         playbook = plan.playbook(incident.playbook_id)
         if playbook is None:
-            raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+            raise NotFoundError(
+                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+            )
         access.require_role(
             actor,
             (playbook.leader_role, *playbook.activation.roles),
@@ -46,13 +57,17 @@ async def close(
         )
         notified = await tx.deliveries.recipients(incident_id)
         expired = await tx.deliveries.expire_queued(incident_id, now=tx.now)
+        held = await tx.deliveries.hold_fallbacks(incident_id, now=tx.now)  # not its own
         for task in await tx.tasks.list(incident_id):
             if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
                 await tx.tasks.update(
                     incident_id, task.number, now=tx.now, status=TaskStatus.CANCELLED
                 )
         people = [p for p in plan.directory.people if p.id in notified]
-        values = incident_values(incident, directory=plan.directory, at=tx.now)
+        values = {  # {tid} in the stand-down message is when it ended
+            **incident_values(incident, directory=plan.directory),
+            "tid": local_time(tx.now),
+        }
         messages = await notify(
             tx,
             incident=incident,
@@ -69,6 +84,8 @@ async def close(
         )
         if expired:
             text += f" {expired} ikke-afsendte beskeder udløbet."
+        if held:
+            text += f" {held} beskeder på vej gives ikke videre til en anden kanal."
         if note:
             text += f" Note: {note}"
         closing = await situation_log.append(

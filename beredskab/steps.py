@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from beredskab import access, audit, situation_log
+from beredskab import access, acknowledgements, audit, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Step, StepStatus
@@ -181,6 +181,13 @@ async def finish(
             text += f" Note: {note}"
         await situation_log.append(
             tx, incident_id=incident_id, kind=EntryKind.STEP, actor=actor.id, text=text
+        )
+        await acknowledgements.confirm_by_action(
+            tx,
+            incident_id=incident_id,
+            person=actor,
+            via=channel,
+            action=f"afslutte trin {step.position}",
         )
         await audit.record(
             tx,

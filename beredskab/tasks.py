@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from beredskab import access, audit, escalation, situation_log
+from beredskab import access, acknowledgements, audit, escalation, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incident.chief_tasks import tell_assignee
 from beredskab.incidents import require_open
@@ -165,6 +165,9 @@ async def change(
             text += f" Resultat: {outcome}"
         await situation_log.append(
             tx, incident_id=incident_id, kind=EntryKind.TASK, actor=actor.id, text=text
+        )
+        await acknowledgements.confirm_by_action(
+            tx, incident_id=incident_id, person=actor, via=channel, action=f"ændre opgave {number}"
         )
         await audit.record(
             tx,

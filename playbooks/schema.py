@@ -229,7 +229,7 @@ PLACEHOLDERS: dict[str, int] = {
 }
 """Placeholder names a template may use, with the longest value assumed for SMS sizing."""
 
-SMS_PLACEHOLDERS = frozenset({"nr", "gruppe", "zone", "journalnr", "tid", "kode", "navn"})
+SMS_PLACEHOLDERS = frozenset({"nr", "gruppe", "zone", "journalnr", "tid", "kode", "navn", "trin"})
 """Placeholders allowed in the SMS variant (free text would break the one-segment rule)."""
 
 DRILL_PREFIX = "ØVELSE: "

@@ -33,7 +33,7 @@ __all__ = [
 import uuid
 from dataclasses import dataclass
 
-from beredskab import access, audit, situation_log
+from beredskab import access, acknowledgements, audit, situation_log
 from beredskab.communications.audiences import (
     AUDIENCES,
     BOARD_ROLE,
@@ -143,6 +143,13 @@ async def _record(
 ) -> None:
     """The situation-log entry and the audit row of one step, in the caller's transaction."""
     await situation_log.append(tx, incident_id=incident_id, kind=kind, actor=actor.id, text=text)
+    await acknowledgements.confirm_by_action(
+        tx,
+        incident_id=incident_id,
+        person=actor,
+        via=channel,
+        action=f"behandle krisekommunikation {item}",
+    )
     await audit.record(
         tx,
         actor=actor.id,

@@ -13,7 +13,7 @@ from beredskab import access, audit, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
-from beredskab.notifications import LOCAL_TZ, incident_values, notify
+from beredskab.notifications import LOCAL_TZ, Extra, incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.security.bounds import InputRefusedError
@@ -198,7 +198,7 @@ async def tell_assignee(
         people=[person],
         kind=TemplateKind.CHIEF_TASK,
         values={**values, "opgave": task.title},
-        extra=extra,
+        extra=lambda _person, _language: Extra(text=extra, sms=(extra,), required=True),
     )
 
 

@@ -15,7 +15,7 @@ from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incident.chief_tasks import local_time, parse_due
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind
-from beredskab.notifications import incident_values, notify
+from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from playbooks.schema import Conveneable, Playbook, TemplateKind
@@ -91,7 +91,7 @@ async def convene(
             kind=TemplateKind.CONVENE,
             values=incident_values(incident, directory=plan.directory, at=tx.now),
             confirm=True,
-            extra=extra,
+            extra=lambda _person, _language: Extra(text=extra, sms=(extra,), required=True),
         )
         names = tuple(p.name for p in people)
         await situation_log.append(

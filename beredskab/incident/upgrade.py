@@ -20,7 +20,7 @@ from beredskab.incident.outcome import (
 )
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
-from beredskab.notifications import incident_values, notify
+from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
@@ -173,16 +173,20 @@ async def _tell_upgrade(
         await tx.incidents.mark_asked_for(incident.id, [actor.id], playbook_id=playbook.id)
     values = incident_values(incident, directory=plan.directory, at=tx.now)
     line = {**values, "fra": previous.playbook_name, "af": actor.name}
-    for language in ("da", "en"):
-        await notify(
-            tx,
-            incident=incident,
-            playbook=playbook,
-            people=[p for p in to_ask if (p.language == "en") == (language == "en")],
-            kind=TemplateKind.ACTIVATION,
-            values=values,
-            extra=messages.render_line(messages.UPGRADE_LINE, language, line),
-        )
+
+    def upgraded(_person: Person, language: str) -> Extra:
+        said = messages.render_line(messages.UPGRADE_LINE, language, line)
+        return Extra(text=said, sms=(said,), required=True)
+
+    await notify(
+        tx,
+        incident=incident,
+        playbook=playbook,
+        people=to_ask,
+        kind=TemplateKind.ACTIVATION,
+        values=values,
+        extra=upgraded,
+    )
     asked_ids = {p.id for p in to_ask}
     informed = [
         p

@@ -8,6 +8,11 @@ retried with exponential backoff (the provider's ``retry_after`` wins when longe
 ``max_attempts``; permanent failures and exhausted retries hand the message to the person's
 next channel (``beredskab.fallback``) and are written to the situation log.
 
+A row that must not go out any more (its incident was closed after it was queued, or it asks
+again for a confirmation already given: ``beredskab.incident.after_close``) is expired with
+the reason instead of being sent: when a worker claims it, and once more when its turn has
+come, right before the channel is called.
+
 What a crash can duplicate is bounded: at most ``[outbox] max_in_flight`` sends per channel
 are handed to a provider and not yet recorded (see ``recorder``); each outcome is committed
 within ``RECORD_SECONDS`` of its send returning. The workers never stop on an error: a round
@@ -23,10 +28,12 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from beredskab import fallback
+from beredskab.incident import after_close
 from beredskab.links import LinkSigner
+from beredskab.models import Delivery
 from beredskab.outbox.health import Loops
 from beredskab.outbox.messages import (
     RECEIPT_CHANNELS,
@@ -69,6 +76,9 @@ abandoned: the round ends, and the row is taken up again after its lease like an
 FALLBACK = "outbox.fallback"
 LAST_TRY_SECONDS = 3.0
 """At stop, how long a worker tries once more to record what the database refused."""
+OPEN_RECHECK_SECONDS = 1.0
+"""Right before a send, an incident seen open less than this long ago is not read again
+(a fan-out of thousands reads it about once a second); a closed one is never read again."""
 
 
 def _component(kind: ChannelKind) -> str:
@@ -118,7 +128,10 @@ class Outbox:
             lease_seconds=settings.lease_seconds,
             link_base=link_base,
             signer=signer,
+            stale=self._stale_now,
         )
+        self._closed_at: dict[int, datetime] = {}
+        self._open_seen: dict[int, float] = {}
         self._wake = asyncio.Event()
         self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake)
         self._loops = Loops(
@@ -195,9 +208,16 @@ class Outbox:
                 limit=limit,
                 channel=kind,
             )
+            stale = await after_close.stale(tx, [c.delivery for c in batch])
+            if stale:
+                expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
+                rows = [c.delivery for c in batch if c.delivery.id in expired]
+                await after_close.log_expired(tx, rows, stale)
+            claimed_count = len(batch)
+            batch = [c for c in batch if c.delivery.id not in stale]
             tokens = await tx.people.tokens_for_many([c.delivery.id for c in batch])
         if not batch:
-            return 0
+            return claimed_count
         lease_ends = claimed_at + settings.lease_seconds
         sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]] = {}
         for claimed in batch:
@@ -266,6 +286,35 @@ class Outbox:
             raise failure
         if abandoned is not None:
             raise abandoned
+
+    async def _stale_now(self, delivery: Delivery) -> str | None:
+        """Why a row whose turn has come must not be sent after all (``after_close``)."""
+        incident_id = delivery.incident_id
+        if incident_id is None:
+            return None
+        closed_at = self._closed_at.get(incident_id)
+        if closed_at is not None and not after_close.re_asks(delivery):
+            return after_close.CLOSED if delivery.created_at < closed_at else None
+        seen = self._open_seen.get(incident_id)
+        if (
+            closed_at is None
+            and seen is not None
+            and time.monotonic() - seen < OPEN_RECHECK_SECONDS
+            and not after_close.re_asks(delivery)
+        ):
+            return None
+        async with self._db.read() as tx:
+            incident = await tx.incidents.get(incident_id)
+            confirmation = (
+                await tx.incidents.confirmation(incident_id, delivery.person_id)
+                if after_close.re_asks(delivery)
+                else None
+            )
+        if incident is not None and incident.closed_at is not None:
+            self._closed_at[incident_id] = incident.closed_at
+        else:
+            self._open_seen[incident_id] = time.monotonic()
+        return after_close.stale_reason(delivery, incident, confirmation)
 
     def _abandon(
         self,

@@ -16,7 +16,7 @@ UNKNOWN = "UnknownOutcomeError"
 RECEIPT_CHANNELS = [ChannelKind.SMS, ChannelKind.VOICE]
 """Channels whose provider reports delivery later; "sent" there is not yet confirmed."""
 
-OutcomeKind = Literal["sent", "retry", "fail", "release"]
+OutcomeKind = Literal["sent", "retry", "fail", "release", "expire"]
 
 
 @runtime_checkable
@@ -31,7 +31,8 @@ class Reconciler(Protocol):
 @dataclass(frozen=True)
 class Outcome:
     """What happened to one leased row: "sent"; "retry" (transient or unknown); "fail"
-    (permanent); "release" (not sent at all: its lease was too far gone to start)."""
+    (permanent); "release" (not sent at all: its lease was too far gone to start); "expire"
+    (not sent: it must not go out any more, ``error`` says why — see ``incident.after_close``)."""
 
     delivery: Delivery
     kind: OutcomeKind

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from beredskab import fallback
+from beredskab.incident import after_close
 from beredskab.outbox.messages import Outcome, RetryPolicy
 from beredskab.storage import Database, Tx, is_transient
 from notifier.types import ChannelKind, DeliveryStatus
@@ -123,6 +124,11 @@ class Recorder:
         delivery, error = outcome.delivery, outcome.error
         if outcome.kind == "release":
             await tx.deliveries.release(delivery.id, owner=owner, now=tx.now)
+            return False
+        if outcome.kind == "expire":
+            reason = error or after_close.CLOSED
+            if await tx.deliveries.expire_leased({delivery.id: reason}, owner=owner, now=tx.now):
+                await after_close.log_expired(tx, [delivery], {delivery.id: reason})
             return False
         if outcome.kind == "retry" and delivery.attempts < self._retry.max_attempts:
             log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, error)

@@ -7,11 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 
 from beredskab.links import LinkSigner
-from beredskab.models import ActionToken
+from beredskab.models import ActionToken, Delivery
 from beredskab.outbox.messages import UNKNOWN, Outcome, Reconciler, message_for
 from beredskab.outbox.recorder import Pending, Slot
 from beredskab.pacing import Pacer
@@ -34,6 +34,9 @@ SEND_WITHIN = 0.3
 after 30 %, so it is recorded before the lease runs out and nobody else takes the row while
 it is in the air. A row whose turn comes later is given back unsent."""
 
+StaleCheck = Callable[[Delivery], Awaitable[str | None]]
+"""Why a row must not be sent any more (its incident closed meanwhile, …), or None."""
+
 
 class Sender:
     """Sends leased rows through the channels, paced per channel."""
@@ -46,8 +49,11 @@ class Sender:
         lease_seconds: float,
         link_base: str | None,
         signer: LinkSigner | None,
+        stale: StaleCheck | None = None,
     ) -> None:
+        """``stale`` is asked once more when a row's turn has come, right before the send."""
         self._channels = channels
+        self._stale = stale
         self._pacers = pacers
         self._lease_seconds = lease_seconds
         self._link_base = link_base
@@ -113,6 +119,9 @@ class Sender:
             async with self._pacers[delivery.channel].turn(delivery.address):
                 if time.monotonic() > start_by:
                     return Outcome(delivery, "release")
+                reason = await self._stale(delivery) if self._stale is not None else None
+                if reason is not None:
+                    return Outcome(delivery, "expire", error=reason)
                 async with asyncio.timeout(within):
                     receipt = await channel.send(recipient, message)
         except PermanentDeliveryError as exc:

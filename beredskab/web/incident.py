@@ -18,6 +18,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
+from beredskab.acknowledgements import confirm_by_action
 from beredskab.app import App
 from beredskab.errors import NotFoundError
 from beredskab.web import incident_view
@@ -105,6 +106,9 @@ async def incident_page(
     # The fingerprint is read before the boards: a change in between makes the live script
     # fetch the boards again instead of missing it.
     async with app_of(request).db.transaction() as tx:
+        await confirm_by_action(
+            tx, incident_id=incident_id, person=who.person, via="web", action="åbne hændelsessiden"
+        )
         state = await tx.live.state(incident_id)
     try:
         view = await _view(request, who, incident_id)

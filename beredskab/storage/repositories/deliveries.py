@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -390,3 +391,66 @@ class DeliveryRepo:
             select(deliveries.c.person_id).where(deliveries.c.incident_id == incident_id).distinct()
         )
         return set((await self._conn.execute(stmt)).scalars())
+
+    async def expire_leased(
+        self, reasons: dict[int, str], *, owner: str, now: datetime
+    ) -> list[int]:
+        """Give up on rows this worker leased and must not send (``reasons`` by id);
+        returns the ids expired."""
+        done: list[int] = []
+        for delivery_id, reason in reasons.items():
+            result = await self._conn.execute(
+                update(deliveries)
+                .where(
+                    deliveries.c.id == delivery_id,
+                    deliveries.c.lease_owner == owner,
+                    deliveries.c.status == DeliveryStatus.SENDING.value,
+                )
+                .values(
+                    status=DeliveryStatus.EXPIRED.value,
+                    lease_until=None,
+                    lease_owner=None,
+                    attempts=deliveries.c.attempts - 1,
+                    updated_at=now,
+                    error=reason,
+                )
+            )
+            if result.rowcount == 1:
+                done.append(delivery_id)
+        return done
+
+    async def sent_since(
+        self, incident_id: int, person_ids: Sequence[str], *, template: str, since: datetime
+    ) -> list[tuple[str, str]]:
+        """(person, notification key) of an incident's messages of one template to these
+        people queued after ``since`` (reminder coalescing reads the item from the key)."""
+        if not person_ids:
+            return []
+        stmt = select(deliveries.c.person_id, deliveries.c.notification).where(
+            deliveries.c.incident_id == incident_id,
+            deliveries.c.person_id.in_(list(person_ids)),
+            deliveries.c.template == template,
+            deliveries.c.created_at > since,
+        )
+        return [(row.person_id, row.notification) for row in await self._conn.execute(stmt)]
+
+    async def hold_fallbacks(self, incident_id: int, *, now: datetime) -> int:
+        """At the stand-down: no message of the incident still on its way is handed to
+        another channel later (marked as fallen back); returns how many."""
+        result = await self._conn.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.incident_id == incident_id,
+                deliveries.c.policy == "fallback",
+                deliveries.c.fell_back.is_(False),
+                deliveries.c.status.in_(
+                    [
+                        DeliveryStatus.QUEUED.value,
+                        DeliveryStatus.SENDING.value,
+                        DeliveryStatus.SENT.value,
+                    ]
+                ),
+            )
+            .values(fell_back=True, updated_at=now)
+        )
+        return int(result.rowcount)

@@ -1,0 +1,123 @@
+"""What may still go out for an incident, decided when it is about to be sent.
+
+After the stand-down only what the close itself queued (the stand-down message, and anything
+else its transaction sends), the follow-ups and answers to a person's own commands go out —
+all of them queued at or after the close. Everything queued before it (a reminder, an
+escalation, a task message, a communication, a one-channel message waiting for its
+fallback) is expired instead, wherever it is: at close time in the closing transaction
+(``tx.deliveries.expire_queued``), when a worker claims it, just before the channel is
+called, and when a failed message would be handed to the next channel
+(``fallback.after_failure``). A message that asks again for a confirmation already given (the
+alert re-sent by the escalation, the voice call) is expired the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from beredskab import situation_log
+from beredskab.models import (
+    Confirmation,
+    ConfirmationStatus,
+    Delivery,
+    EntryKind,
+    Incident,
+)
+from beredskab.storage import Tx
+from notifier.types import ChannelKind
+from playbooks.schema import TemplateKind
+
+CLOSED = "incident closed before it was sent"
+CONFIRMED = "the person had already confirmed"
+
+
+def re_asks(delivery: Delivery) -> bool:
+    """True for a message that asks again for a confirmation: the alert re-sent by the
+    escalation (a reminder with answer buttons) and the escalation's voice call."""
+    return delivery.channel is ChannelKind.VOICE or (
+        delivery.template == TemplateKind.REMINDER.value and bool(delivery.actions)
+    )
+
+
+def closed_before(delivery: Delivery, incident: Incident | None) -> bool:
+    """True if the message was queued before its incident was closed."""
+    return (
+        incident is not None
+        and incident.closed_at is not None
+        and delivery.created_at < incident.closed_at
+    )
+
+
+def stale_reason(
+    delivery: Delivery, incident: Incident | None, confirmation: Confirmation | None
+) -> str | None:
+    """Why this message must not be sent any more, or None if it may."""
+    if closed_before(delivery, incident):
+        return CLOSED
+    if (
+        re_asks(delivery)
+        and confirmation is not None
+        and confirmation.status is not ConfirmationStatus.PENDING
+    ):
+        return CONFIRMED
+    return None
+
+
+async def stale(tx: Tx, rows: Sequence[Delivery]) -> dict[int, str]:
+    """The rows among ``rows`` that must not be sent, with the reason (one read per
+    incident, and one per message that asks again for a confirmation)."""
+    incidents: dict[int, Incident | None] = {}
+    reasons: dict[int, str] = {}
+    for row in rows:
+        if row.incident_id is None:
+            continue
+        if row.incident_id not in incidents:
+            incidents[row.incident_id] = await tx.incidents.get(row.incident_id)
+        confirmation = (
+            await tx.incidents.confirmation(row.incident_id, row.person_id)
+            if re_asks(row)
+            else None
+        )
+        reason = stale_reason(row, incidents[row.incident_id], confirmation)
+        if reason is not None:
+            reasons[row.id] = reason
+    return reasons
+
+
+async def log_expired(tx: Tx, rows: Sequence[Delivery], reasons: dict[int, str]) -> None:
+    """One situation-log entry per incident for the messages the outbox did not send."""
+    by_incident: dict[int, list[Delivery]] = {}
+    for row in rows:
+        if row.id in reasons and row.incident_id is not None:
+            by_incident.setdefault(row.incident_id, []).append(row)
+    for incident_id, expired in by_incident.items():
+        closed = [d for d in expired if reasons[d.id] == CLOSED]
+        answered = [d for d in expired if reasons[d.id] == CONFIRMED]
+        parts = []
+        if closed:
+            parts.append(
+                f"{_count(closed)} ikke sendt, fordi hændelsen er afsluttet ({_describe(closed)})"
+            )
+        if answered:
+            parts.append(
+                f"{_count(answered)} ikke sendt, fordi modtageren allerede har bekræftet "
+                f"({_describe(answered)})"
+            )
+        await situation_log.append(
+            tx,
+            incident_id=incident_id,
+            kind=EntryKind.DELIVERY,
+            actor="system",
+            text="; ".join(parts) + ".",
+        )
+
+
+def _count(rows: Sequence[Delivery]) -> str:
+    return "1 besked" if len(rows) == 1 else f"{len(rows)} beskeder"
+
+
+def _describe(rows: Sequence[Delivery]) -> str:
+    shown = [f"{d.template} til {d.person_id} via {d.channel.value}" for d in rows[:5]]
+    if len(rows) > 5:
+        shown.append(f"+{len(rows) - 5} flere")
+    return ", ".join(shown)
