@@ -293,6 +293,10 @@ DA: dict[str, str] = {
     "people add {kinds} entries": "man kan kun tilføje poster af typen {kinds}",
     "the entry is empty; write what happened": "posten er tom; skriv, hvad der skete",
     "write in the log of incident {nr}": "skrive i loggen for hændelse {nr}",
+    "{name} was not asked to confirm incident {nr}; nothing recorded": (
+        "{name} blev ikke bedt om at bekræfte hændelse {nr}; intet registreret"
+    ),
+    "stand down incident {nr}": "afblæse hændelse {nr}",
 }
 
 WORDS_DA: dict[str, str] = {

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
-from beredskab.errors import NotFoundError
+from beredskab.errors import NotFoundError, Phrase
 from beredskab.incident import chain_head
 from beredskab.incidents import require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
@@ -52,7 +52,7 @@ async def close(
             (playbook.leader_role, *playbook.activation.roles),
             action="close",
             channel=channel,
-            what=f"stand down incident {incident_id}",
+            what=Phrase("stand down incident {nr}", nr=incident_id),
             incident_id=incident_id,
         )
         notified = await tx.deliveries.recipients(incident_id)
