@@ -21,9 +21,17 @@ class Refusal(NotAuthorisedError):
     """An action refused for lack of a role; carries what the audit row needs."""
 
     def __init__(
-        self, message: str, *, actor: str, action: str, channel: str, incident_id: int | None
+        self,
+        message: str,
+        /,
+        *,
+        actor: str,
+        action: str,
+        channel: str,
+        incident_id: int | None,
+        **values: object,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, **values)
         self.actor = actor
         self.action = action
         self.channel = channel
@@ -52,8 +60,8 @@ def person(plan: Plan, person_id: str) -> Person:
     found = plan.directory.person(person_id)
     if found is None:
         raise NotFoundError(
-            f"'{person_id}' is not in the contact directory; "
-            "use a person id from `beredskab contacts`"
+            "'{person}' is not in the contact directory; use a person id from `beredskab contacts`",
+            person=person_id,
         )
     return found
 
@@ -72,16 +80,20 @@ def require_role(
     what: str,
     incident_id: int | None = None,
 ) -> None:
-    """Raise ``Refusal`` unless the actor holds one of the roles."""
-    allowed = tuple(roles)
+    """Raise ``Refusal`` unless the actor holds one of the roles (each named once)."""
+    allowed = tuple(dict.fromkeys(roles))
     if has_role(actor, allowed):
         return
     raise Refusal(
-        f"{actor.name} ({actor.id}) may not {what}; allowed roles: {', '.join(allowed)}",
+        "{name} ({person}) may not {what}; allowed roles: {roles}",
         actor=actor.id,
         action=action,
         channel=channel,
         incident_id=incident_id,
+        name=actor.name,
+        person=actor.id,
+        what=what,
+        roles=", ".join(allowed),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from typing import Literal
 
 Language = Literal["da", "en"]
@@ -54,12 +55,14 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Entry {seq} added to the log of incident {nr}.",
     },
     "closed": {
-        "da": "Hændelse {nr} er afblæst. {messages} afblæsningsbeskeder i kø.",
-        "en": "Incident {nr} stood down. {messages} stand-down messages queued.",
+        "da": "Hændelse {nr} er afblæst. "
+        "{messages:afblæsningsbesked|afblæsningsbeskeder} i kø.",
+        "en": "Incident {nr} stood down. "
+        "{messages:stand-down message|stand-down messages} queued.",
     },
     "delivered": {
-        "da": "{count} beskeder afsendt.",
-        "en": "{count} messages sent.",
+        "da": "{count:besked|beskeder} afsendt.",
+        "en": "{count:message|messages} sent.",
     },
     "no_incidents": {
         "da": "Ingen hændelser.",
@@ -165,6 +168,30 @@ def status(value: str, language: Language = "da") -> str:
     return _STATUS.get(value, {}).get(language, value)
 
 
+def plural(count: int, one: str, other: str) -> str:
+    """``count`` with the singular or the plural noun: "1 modtager", "3 modtagere"."""
+    return f"{count} {one if count == 1 else other}"
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus plurals: ``{n:modtager|modtagere}`` gives "1 modtager" or
+    "3 modtagere" (the count and the noun that fits it)."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int) and not isinstance(value, bool):
+            one, _, other = format_spec.partition("|")
+            return plural(value, one, other)
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _Formatter()
+
+
+def fill(template: str, /, **values: object) -> str:
+    """Fill ``{placeholders}`` in a text; ``{n:one|other}`` counts with the fitting noun."""
+    return _FORMATTER.format(template, **values)
+
+
 def t(key: str, language: Language = "da", **values: object) -> str:
     """The text for ``key`` in the language, with values filled in."""
-    return _TEXTS[key][language].format(**values)
+    return fill(_TEXTS[key][language], **values)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab.i18n import Language
+from beredskab.i18n import Language, fill
 
 _TEXTS: dict[str, dict[Language, str]] = {
     "activated": {
@@ -70,8 +70,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "No task {number} in an active incident.",
     },
     "closed": {
-        "da": "Hændelse {nr} er afblæst. {messages} afblæsningsbeskeder sendes.",
-        "en": "Incident {nr} stood down. {messages} stand-down messages are being sent.",
+        "da": "Hændelse {nr} er afblæst. "
+        "{messages:afblæsningsbesked|afblæsningsbeskeder} sendes.",
+        "en": "Incident {nr} stood down. "
+        "{messages:stand-down message|stand-down messages} being sent.",
     },
     "no_playbook": {
         "da": "Ukendt gruppe. Skriv AKTIVER {choices} <PIN> [beskrivelse].",
@@ -83,7 +85,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "wrong_pin": {
         "da": "Forkert PIN. {remaining} forsøg tilbage.",
-        "en": "Wrong PIN. {remaining} attempts left.",
+        "en": "Wrong PIN. {remaining:attempt|attempts} left.",
     },
     "locked": {
         "da": "SMS med PIN er låst til {until} efter for mange forkerte PIN. "
@@ -123,4 +125,4 @@ _TEXTS: dict[str, dict[Language, str]] = {
 
 def text(key: str, language: Language = "da", **values: object) -> str:
     """The reply ``key`` in the language, with values filled in."""
-    return _TEXTS[key][language].format(**values)
+    return fill(_TEXTS[key][language], **values)

@@ -48,6 +48,7 @@ from beredskab.communications.audiences import (
     recipients,
 )
 from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.i18n import plural
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.notifications import compose, incident_values
@@ -78,8 +79,10 @@ def _checked(subject: str, text: str) -> tuple[str, str]:
         raise InvalidStateError("a communication needs a subject and a text")
     if len(subject) > MAX_SUBJECT or len(text) > MAX_TEXT:
         raise InvalidStateError(
-            f"the subject may have {MAX_SUBJECT} and the text {MAX_TEXT} characters "
-            "(it is also sent by SMS); shorten it"
+            "the subject may have {subject_chars} and the text {text_chars} characters "
+            "(it is also sent by SMS); shorten it",
+            subject_chars=MAX_SUBJECT,
+            text_chars=MAX_TEXT,
         )
     return subject, text
 
@@ -92,7 +95,9 @@ async def _open(
     incident = await require_open(tx, incident_id)
     playbook = plan.playbook(incident.playbook_id)
     if playbook is None:
-        raise NotFoundError(f"playbook {incident.playbook_id} is no longer in the plan")
+        raise NotFoundError(
+            "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+        )
     access.require_role(
         actor,
         [playbook.leader_role] if action == "approve" else drafters(playbook),
@@ -108,7 +113,9 @@ async def _item(tx: Tx, incident_id: int, communication_id: int) -> Communicatio
     """One communication of the incident, or a clear error."""
     item = await tx.communications.get(communication_id)
     if item is None or item.incident_id != incident_id:
-        raise NotFoundError(f"incident {incident_id} has no communication {communication_id}")
+        raise NotFoundError(
+            "incident {nr} has no communication {item}", nr=incident_id, item=communication_id
+        )
     return item
 
 
@@ -150,7 +157,9 @@ async def draft(
     chosen = audience_of(audience)
     kind = template or chosen.template
     if kind not in TEMPLATES:
-        raise InvalidStateError(f"'{kind.value}' is not a crisis-communication template")
+        raise InvalidStateError(
+            "'{template}' is not a crisis-communication template", template=kind.value
+        )
     async with access.audited(db), db.transaction() as tx:
         incident, playbook = await _open(
             tx, plan, actor, incident_id, action="draft", channel=channel
@@ -199,7 +208,11 @@ async def edit(
         await _open(tx, plan, actor, incident_id, action="edit", channel=channel)
         item = await _item(tx, incident_id, communication_id)
         if item.status is not CommunicationStatus.DRAFT:
-            raise InvalidStateError(f"communication {item.id} is {item.status.value}, not a draft")
+            raise InvalidStateError(
+                "communication {item} is {status}, not a draft",
+                item=item.id,
+                status=item.status.value,
+            )
         await tx.communications.update(item.id, subject=subject, text=text)
         await _record(
             tx,
@@ -237,7 +250,11 @@ async def approve(
             approved_at=tx.now,
         )
         if not moved:
-            raise InvalidStateError(f"communication {item.id} is {item.status.value}, not a draft")
+            raise InvalidStateError(
+                "communication {item} is {status}, not a draft",
+                item=item.id,
+                status=item.status.value,
+            )
         await _record(
             tx,
             incident_id=incident_id,
@@ -284,7 +301,9 @@ async def send(
         )
         if not moved:
             raise InvalidStateError(
-                f"communication {item.id} is {item.status.value}; only an approved one is sent"
+                "communication {item} is {status}; only an approved one is sent",
+                item=item.id,
+                status=item.status.value,
             )
         subject, text = _drill(item.subject, incident), _drill(item.text, incident)
         await tx.deliveries.enqueue(
@@ -309,7 +328,8 @@ async def send(
         missing = tuple(r.name for r in everyone if not r.channels)
         log = (
             f"Krisekommunikation {item.id} sendt til {audience.name} af {actor.name}: "
-            f"{len(reached)} modtagere ({', '.join(r.name for r in reached) or 'ingen'})."
+            f"{plural(len(reached), 'modtager', 'modtagere')} "
+            f"({', '.join(r.name for r in reached) or 'ingen'})."
         )
         if missing:
             log += f" Uden e-mail og telefon: {', '.join(missing)}."
@@ -342,11 +362,15 @@ async def discard(
         await _open(tx, plan, actor, incident_id, action="discard", channel=channel)
         item = await _item(tx, incident_id, communication_id)
         if item.status not in (CommunicationStatus.DRAFT, CommunicationStatus.APPROVED):
-            raise InvalidStateError(f"communication {item.id} is already {item.status.value}")
+            raise InvalidStateError(
+                "communication {item} is already {status}", item=item.id, status=item.status.value
+            )
         if not await tx.communications.set_status(
             item.id, CommunicationStatus.DISCARDED, expect=item.status
         ):
-            raise InvalidStateError(f"communication {item.id} changed meanwhile; look again")
+            raise InvalidStateError(
+                "communication {item} changed meanwhile; look again", item=item.id
+            )
         await _record(
             tx,
             incident_id=incident_id,

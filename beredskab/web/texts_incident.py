@@ -102,8 +102,8 @@ TEXTS: dict[str, dict[Language, str]] = {
     # Situation log
     "log_title": {"da": "Situationslog", "en": "Situation log"},
     "log_withheld": {
-        "da": "{n} fortrolige poster vises kun for beredskabets leder.",
-        "en": "{n} sensitive entries are shown only to the incident leader.",
+        "da": "{n:fortrolig post|fortrolige poster} vises kun for beredskabets leder.",
+        "en": "{n:sensitive entry|sensitive entries} are shown only to the incident leader.",
     },
     "sensitive": {"da": "Fortrolig", "en": "Sensitive"},
     "log_add_title": {"da": "Skriv i loggen", "en": "Add to the log"},
@@ -138,7 +138,7 @@ TEXTS: dict[str, dict[Language, str]] = {
     "comm_audience": {"da": "Til", "en": "To"},
     "comm_template": {"da": "Skabelon", "en": "Template"},
     "comm_start": {"da": "Skriv udkast", "en": "Write the draft"},
-    "comm_reach": {"da": "{n} modtagere", "en": "{n} recipients"},
+    "comm_reach": {"da": "{n:modtager|modtagere}", "en": "{n:recipient|recipients}"},
     "audience_board": {"da": "Bestyrelsen", "en": "The board"},
     "audience_operations": {"da": "Driftsafdelingerne", "en": "Operations departments"},
     "audience_partners": {"da": "Samarbejdspartnere", "en": "Partners"},
@@ -162,8 +162,8 @@ TEXTS: dict[str, dict[Language, str]] = {
         "en": "approved by {name} at {time}",
     },
     "comm_sent_to": {
-        "da": "Sendt kl. {time} til {n} modtagere",
-        "en": "Sent at {time} to {n} recipients",
+        "da": "Sendt kl. {time} til {n:modtager|modtagere}",
+        "en": "Sent at {time} to {n:recipient|recipients}",
     },
     "comm_waits": {
         "da": "Venter på projektchefens godkendelse.",
