@@ -55,14 +55,30 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Entry {seq} added to the log of incident {nr}.",
     },
     "closed": {
-        "da": "Hændelse {nr} er afblæst. "
-        "{messages:afblæsningsbesked|afblæsningsbeskeder} i kø.",
-        "en": "Incident {nr} stood down. "
-        "{messages:stand-down message|stand-down messages} queued.",
+        "da": "Hændelse {nr} er afblæst. {messages:afblæsningsbesked|afblæsningsbeskeder} i kø.",
+        "en": "Incident {nr} stood down. {messages:stand-down message|stand-down messages} queued.",
     },
     "delivered": {
         "da": "{count:besked|beskeder} afsendt.",
         "en": "{count:message|messages} sent.",
+    },
+    "facts_changed": {
+        "da": "Hændelse {nr} rettet: {facts}. Rettelsen står i loggen.",
+        "en": "Incident {nr} corrected: {facts}. The correction is in the log.",
+    },
+    "facts_unchanged": {
+        "da": "Hændelse {nr}: intet ændret (oplysningerne var allerede sådan).",
+        "en": "Incident {nr}: nothing changed (the facts were already so).",
+    },
+    "fact_police_case": {"da": "politiets journalnr.", "en": "police journal number"},
+    "fact_zone": {"da": "zone", "en": "zone"},
+    "fact_description": {"da": "beskrivelse", "en": "description"},
+    "status_zone": {"da": "Zone: {zone}", "en": "Zone: {zone}"},
+    "status_whole_area": {"da": "hele området", "en": "the whole area"},
+    "status_police_case": {"da": "Journalnr.: {case}", "en": "Journal no.: {case}"},
+    "status_police_case_missing": {
+        "da": "journalnr. mangler",
+        "en": "journal no. missing",
     },
     "no_incidents": {
         "da": "Ingen hændelser.",

@@ -70,8 +70,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "No task {number} in an active incident.",
     },
     "closed": {
-        "da": "Hændelse {nr} er afblæst. "
-        "{messages:afblæsningsbesked|afblæsningsbeskeder} sendes.",
+        "da": "Hændelse {nr} er afblæst. {messages:afblæsningsbesked|afblæsningsbeskeder} sendes.",
         "en": "Incident {nr} stood down. "
         "{messages:stand-down message|stand-down messages} being sent.",
     },

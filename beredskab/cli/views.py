@@ -14,6 +14,7 @@ from beredskab.app import App
 from beredskab.cli.common import CHANNEL, cli, fail, run
 from beredskab.i18n import status as status_word
 from beredskab.i18n import t
+from beredskab.incident import facts
 from beredskab.models import Incident
 
 
@@ -45,11 +46,12 @@ def status(
             )
         return
 
-    async def one(app: App) -> tuple[report.Overview, dict[str, str]]:
+    async def one(app: App) -> tuple[report.Overview, dict[str, str], str]:
         names = {p.id: p.name for p in app.plan.directory.people}
-        return await report.overview(db=app.db, incident_id=nr), names
+        view = await report.overview(db=app.db, incident_id=nr)
+        return view, names, facts.facts_line(app.plan, view.incident)
 
-    view, names = run(one)
+    view, names, facts_line = run(one)
     if as_json:
         typer.echo(json.dumps(overview_json(view), ensure_ascii=False, indent=2))
         return
@@ -60,6 +62,9 @@ def status(
         f"{status_word(i.status.value)}"
     )
     typer.echo(f"  {i.title}")
+    for line in facts.description_beyond_title(i).splitlines():
+        typer.echo(f"  {line}")
+    typer.echo(f"  {facts_line}")
     typer.echo(f"  Bekræftet: {confirmed}/{len(view.confirmations)}")
     for c in view.confirmations:
         typer.echo(f"    {status_word(c.status.value):10} {names.get(c.person_id, c.person_id)}")

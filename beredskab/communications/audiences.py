@@ -111,5 +111,9 @@ def audience_of(audience: str) -> Audience:
     """The audience with this id, or a clear error listing the choices."""
     found = AUDIENCES.get(audience)
     if found is None:
-        raise NotFoundError(f"no audience '{audience}'; choose one of: {', '.join(AUDIENCES)}")
+        raise NotFoundError(
+            "no audience '{audience}'; choose one of: {choices}",
+            audience=audience,
+            choices=", ".join(AUDIENCES),
+        )
     return found

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from beredskab import access, activation, audit, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.i18n import Language, t
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
@@ -186,3 +187,25 @@ async def set_facts(
         )
         updated = await require_open(tx, incident_id)
     return FactsResult(incident=updated, changed=changed)
+
+
+def description_beyond_title(incident: Incident) -> str:
+    """What the description says beyond the title (the title is its first line): '' when
+    nothing, so views print no text twice."""
+    lines = incident.description.strip().splitlines()
+    if lines and lines[0].strip() == incident.title:
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
+def facts_line(plan: Plan, incident: Incident, language: Language = "da") -> str:
+    """Zone and police journal number in one line for status views: "Zone: 2 · Journalnr.:
+    3700-55"; a playbook with a police case and no number says "journalnr. mangler"."""
+    zone = str(incident.zone) if incident.zone else t("status_whole_area", language)
+    parts = [t("status_zone", language, zone=zone)]
+    playbook = plan.playbook(incident.playbook_id)
+    if incident.police_case:
+        parts.append(t("status_police_case", language, case=incident.police_case))
+    elif playbook is not None and playbook.police_case:
+        parts.append(t("status_police_case_missing", language))
+    return " · ".join(parts)
