@@ -39,9 +39,9 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Incident {nr} did not ask this number for a reply. Nothing recorded.",
     },
     "status": {
-        "da": "Hændelse {nr} ({gruppe}) {state}. Bekræftet {confirmed}/{asked}, "
+        "da": "Hændelse {nr} ({gruppe}) {state}. {facts}. Bekræftet {confirmed}/{asked}, "
         "kan ikke {declined}. Trin {steps_done}/{steps}. Opgaver udført {tasks_done}/{tasks}.",
-        "en": "Incident {nr} ({gruppe}) {state}. Confirmed {confirmed}/{asked}, "
+        "en": "Incident {nr} ({gruppe}) {state}. {facts}. Confirmed {confirmed}/{asked}, "
         "declined {declined}. Steps {steps_done}/{steps}. Tasks done {tasks_done}/{tasks}.",
     },
     "no_open": {"da": "Ingen aktive hændelser.", "en": "No active incidents."},
@@ -112,12 +112,30 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "Afvist: opgave {number} er ikke din.",
         "en": "Refused: task {number} is not yours.",
     },
+    "journal_set": {
+        "da": "Hændelse {nr}: politiets journalnr. er nu {case}. Rettelsen står i loggen.",
+        "en": "Incident {nr}: the police journal number is now {case}. It is in the log.",
+    },
+    "journal_same": {
+        "da": "Hændelse {nr} har allerede journalnr. {case}; intet ændret.",
+        "en": "Incident {nr} already has journal number {case}; nothing changed.",
+    },
+    "journal_no_case": {
+        "da": "Hændelse {nr} er {gruppe} uden politisag. Opgradér til gruppe 2 med "
+        "journalnr. (web, Telegram eller CLI).",
+        "en": "Incident {nr} is {gruppe}, without a police case. Upgrade it to group 2 with "
+        "the journal number (web, Telegram or CLI).",
+    },
+    "refused_journal": {
+        "da": "Afvist: din rolle må ikke rette oplysningerne i hændelse {nr}.",
+        "en": "Refused: your role may not correct the facts of incident {nr}.",
+    },
     "failed": {"da": "Ikke udført: {detail}", "en": "Not done: {detail}"},
     "help": {
         "da": "AKTIVER <gruppe> <PIN> [tekst]; OK [nr]; NEJ [nr]; JA; STATUS [nr]; LOG <tekst>; "
-        "OPGAVE <nr> OK|UDFØRT|NEJ [resultat]; AFSLUT <nr> <PIN>",
+        "OPGAVE <nr> OK|UDFØRT|NEJ [resultat]; JOURNAL <nr> <j.nr>; AFSLUT <nr> <PIN>",
         "en": "ACTIVATE <group> <PIN> [text]; OK [no]; NO [no]; YES; STATUS [no]; LOG <text>; "
-        "TASK <no> OK|DONE|NO [outcome]; CLOSE <no> <PIN>",
+        "TASK <no> OK|DONE|NO [outcome]; CASE <no> <journal no>; CLOSE <no> <PIN>",
     },
 }
 

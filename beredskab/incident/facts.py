@@ -41,6 +41,10 @@ _LABEL = {
 }
 
 
+class NoPoliceCaseError(InvalidStateError):
+    """The incident's playbook has no police case (group 1): upgrade it to record one."""
+
+
 @dataclass(frozen=True)
 class FactsResult:
     """The incident after the correction and which facts changed (empty: nothing changed)."""
@@ -135,7 +139,7 @@ async def set_facts(
                 incident_id=incident_id,
             )
         if police_case is not None and not playbook.police_case:
-            raise InvalidStateError(
+            raise NoPoliceCaseError(
                 "incident {nr} runs {playbook}, which has no police case; to record a police "
                 "journal number, upgrade the incident to {target} with the number",
                 nr=incident_id,
@@ -198,7 +202,9 @@ def description_beyond_title(incident: Incident) -> str:
     return "\n".join(lines).strip()
 
 
-def facts_line(plan: Plan, incident: Incident, language: Language = "da") -> str:
+def facts_line(
+    plan: Plan, incident: Incident, language: Language = "da", *, sep: str = " · "
+) -> str:
     """Zone and police journal number in one line for status views: "Zone: 2 · Journalnr.:
     3700-55"; a playbook with a police case and no number says "journalnr. mangler"."""
     zone = str(incident.zone) if incident.zone else t("status_whole_area", language)
@@ -208,4 +214,4 @@ def facts_line(plan: Plan, incident: Incident, language: Language = "da") -> str
         parts.append(t("status_police_case", language, case=incident.police_case))
     elif playbook is not None and playbook.police_case:
         parts.append(t("status_police_case_missing", language))
-    return " · ".join(parts)
+    return sep.join(parts)
