@@ -20,7 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import AiogramError, TelegramRetryAfter
 from aiogram.types import BotCommand
 
-from beredskab.bot import activate, callbacks, commands, errors, preparedness, start
+from beredskab.bot import activate, callbacks, commands, errors, facts, preparedness, start
 from beredskab.bot.middlewares import InFlight, PersonMiddleware
 from beredskab.bot.storage import DatabaseStorage
 from beredskab.errors import ConfigError
@@ -48,6 +48,9 @@ COMMANDS = (
     ("log", "Skriv i situationsloggen", "Write in the situation log"),
     ("opgaver", "Mine åbne opgaver", "My open tasks"),
     ("afslut", "Afblæs en hændelse", "Stand an incident down"),
+    ("journal", "Politiets journalnr.: /journal <nr> <journalnr>", "Police journal no."),
+    ("zone", "Ret zonen: /zone <nr> <1-4>", "Correct the zone"),
+    ("beskrivelse", "Ret beskrivelsen: /beskrivelse <nr> <tekst>", "Correct the description"),
     (
         "beredskab",
         "Beredskabsstatus (projektchef, sekretariatsleder)",
@@ -73,6 +76,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         activate.build(),
         preparedness.build(),
         callbacks.build(),
+        facts.build(),
         commands.build(),
         errors.build(),
     )
