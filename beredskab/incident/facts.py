@@ -100,7 +100,7 @@ def _checked(
         raise InputRefusedError("zone must be 1-4, not {zone}", zone=zone)
     if description is not None:
         bounds.text(description, field="the description")
-        description = description.strip()
+        description = description.replace("\r\n", "\n").strip()  # a form sends CRLF
         if not description:
             raise InputRefusedError("the description is empty; write what happened")
     return police_case, zone, description

@@ -55,6 +55,8 @@ NOTICES = frozenset(
 PROBLEMS = frozenset(
     {"refused_action", "not_possible", "missing_item", "empty_text", "missing_choice"}
 )
+NOTICES |= {"facts_changed", "facts_unchanged"}  # correcting facts (incident_actions)
+PROBLEMS |= {"bad_zone", "bad_facts", "no_police_case"}
 
 
 def _notice(value: str | None, allowed: frozenset[str]) -> str:
