@@ -290,3 +290,25 @@ class TaskIn(_In):
 
     action: Literal["accept", "done", "decline"]
     outcome: Text | None = None
+
+
+Fact = Literal["police_case", "zone", "description"]
+
+
+class FactsIn(_In):
+    """Correct an open incident's facts; a field left out (or null) stays as it is."""
+
+    police_case: PoliceCase | None = Field(
+        default=None, description="Police journal number (only a playbook with a police case)"
+    )
+    zone: Zone | None = None
+    description: Annotated[str, _bounded(bounds.TEXT_CHARS), AfterValidator(str.strip)] | None = (
+        Field(default=None, description="What happened; the title follows its first line")
+    )
+
+
+class FactsOut(_Out):
+    """The incident after the correction and which facts changed (empty: nothing changed)."""
+
+    incident: IncidentOut
+    changed: list[Fact] = Field(description="Each changed fact has a correction log entry")
