@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from beredskab import access, activation, situation_log, standdown
+from beredskab import access, activation, report, situation_log, standdown
 from beredskab.app import App
 from beredskab.cli import cli
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
@@ -331,3 +331,26 @@ def test_cli_incident_set_and_status(config: Path) -> None:
     assert code == 1 and "zone must be 1-4" in out
     code, out = run("incident", "set", str(nr), "--as", CHIEF)
     assert code == 1 and "name a fact to correct" in out
+
+
+# --- wording: nothing printed twice -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("description", ["Skud ved torvet", "Skud ved torvet\nTo sårede"])
+async def test_the_activation_message_says_the_description_once(
+    db: Database, plan: Plan, description: str
+) -> None:
+    result = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", description=description
+    )
+    async with db.transaction() as tx:
+        sent = await tx.deliveries.for_incident(result.incident.id)
+    emails = [d for d in sent if d.template == "activation" and d.channel.value == "email"]
+    assert emails
+    for email in emails:
+        assert email.text.count("Skud ved torvet") == 1, email.text
+        assert ("To sårede" in email.text) is ("To sårede" in description)
+    overview = await report.overview(db=db, incident_id=result.incident.id)
+    fields = dict(report.sections.build(overview, names={}, include_sensitive=False).fields)
+    assert fields["Titel"] == "Skud ved torvet"
+    assert fields.get("Beskrivelse") == (description if "\n" in description else None)
