@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
+from beredskab.i18n import plural
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.notifications import incident_values, notify
@@ -64,10 +65,11 @@ async def close(
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
         text = (
-            f"Beredskabet afblæst af {actor.name} via {channel}; {len(people)} personer orienteret."
+            f"Beredskabet afblæst af {actor.name} via {channel}; "
+            f"{plural(len(people), 'person', 'personer')} orienteret."
         )
         if expired:
-            text += f" {expired} ikke-afsendte beskeder udløbet."
+            text += f" {plural(expired, 'ikke-afsendt besked', 'ikke-afsendte beskeder')} udløbet."
         if note:
             text += f" Note: {note}"
         await situation_log.append(

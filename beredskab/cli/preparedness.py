@@ -11,6 +11,7 @@ import typer
 from beredskab import preparedness
 from beredskab.app import App
 from beredskab.cli.common import CHANNEL, NoDeliver, cli, run
+from beredskab.i18n import plural
 from beredskab.notifications import LOCAL_TZ
 from beredskab.preparedness.readiness import Readiness, readiness, render
 from beredskab.preparedness.signoff import SignoffLine
@@ -39,7 +40,8 @@ def signoff_request(no_deliver: NoDeliver = False) -> None:
     result = run(lambda app: preparedness.request_signoff(app=app), deliver=not no_deliver)
     typer.echo(
         f"Planversion {result.version}: {len(result.asked)} spurgt nu "
-        f"({result.messages} beskeder), {len(result.already_asked)} var allerede spurgt "
+        f"({plural(result.messages, 'besked', 'beskeder')}), "
+        f"{len(result.already_asked)} var allerede spurgt "
         f"({len(result.pending)} afventer svar, {len(result.already_signed)} har underskrevet)."
     )
 
@@ -83,7 +85,9 @@ def verify_start(no_deliver: NoDeliver = False) -> None:
         lambda app: preparedness.start_verification(app=app, actor=CHANNEL),
         deliver=not no_deliver,
     )
-    typer.echo(f"Kontrol nr. {campaign.id} startet: {messages} beskeder sendt.")
+    typer.echo(
+        f"Kontrol nr. {campaign.id} startet: {plural(messages, 'besked', 'beskeder')} sendt."
+    )
 
 
 @verify_cli.command("status")
