@@ -70,6 +70,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "Hændelse {nr}: intet ændret (oplysningerne var allerede sådan).",
         "en": "Incident {nr}: nothing changed (the facts were already so).",
     },
+    "facts_usage": {
+        "da": "angiv mindst én af --police-case, --zone og --description",
+        "en": "give at least one of --police-case, --zone and --description",
+    },
     "fact_police_case": {"da": "politiets journalnr.", "en": "police journal number"},
     "fact_zone": {"da": "zone", "en": "zone"},
     "fact_description": {"da": "beskrivelse", "en": "description"},

@@ -8,7 +8,7 @@ import typer
 
 from beredskab import acknowledgements, activation, standdown
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, run
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, run
 from beredskab.i18n import t
 from beredskab.incident import facts
 
@@ -170,6 +170,8 @@ def set_facts(
 
     Each changed fact becomes a correction entry in the situation log and is audited.
     """
+    if police_case is None and zone is None and description is None:
+        fail(t("error", message=t("facts_usage")))
 
     async def body(app: App) -> facts.FactsResult:
         return await facts.set_facts(

@@ -87,10 +87,6 @@ def _checked(
     police_case: str | None, zone: int | None, description: str | None
 ) -> tuple[str | None, int | None, str | None]:
     """The given values trimmed and within bounds (as at activation)."""
-    if police_case is None and zone is None and description is None:
-        raise InputRefusedError(
-            "name a fact to correct: the police journal number, the zone or the description"
-        )
     if police_case is not None:
         bounds.text(police_case, field="the police case", max_chars=bounds.POLICE_CASE_CHARS)
         police_case = police_case.strip()
@@ -117,7 +113,8 @@ async def set_facts(
     zone: int | None = None,
     description: str | None = None,
 ) -> FactsResult:
-    """Correct an open incident's journal number, zone or description (None: unchanged)."""
+    """Correct an open incident's journal number, zone or description (None: unchanged;
+    none given: nothing changes, after the same checks)."""
     police_case, zone, description = _checked(police_case, zone, description)
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:

@@ -295,15 +295,19 @@ class TaskIn(_In):
 Fact = Literal["police_case", "zone", "description"]
 
 
-class FactsIn(_In):
-    """Correct an open incident's facts; a field left out (or null) stays as it is."""
+NotBlank = Annotated[str, AfterValidator(str.strip)]
 
-    police_case: PoliceCase | None = Field(
+
+class FactsIn(_In):
+    """Correct an open incident's facts; a field left out (or null) stays as it is, so ``{}``
+    changes nothing."""
+
+    police_case: Annotated[NotBlank, _bounded(bounds.POLICE_CASE_CHARS, _NOT_BLANK)] | None = Field(
         default=None, description="Police journal number (only a playbook with a police case)"
     )
     zone: Zone | None = None
-    description: Annotated[str, _bounded(bounds.TEXT_CHARS), AfterValidator(str.strip)] | None = (
-        Field(default=None, description="What happened; the title follows its first line")
+    description: Annotated[NotBlank, _bounded(bounds.TEXT_CHARS, _NOT_BLANK)] | None = Field(
+        default=None, description="What happened; the title follows its first line"
     )
 
 

@@ -92,6 +92,14 @@ async def test_each_changed_fact_is_one_correction_entry_and_one_audit(
     )
     assert again.changed == () and again.incident == updated
     assert len(await _audit(db, incident.id, "incident.correct")) == 1
+    nothing = await facts.set_facts(
+        db=db, plan=plan, incident_id=incident.id, actor_id=CHIEF, channel="api"
+    )
+    assert nothing.changed == () and nothing.incident == updated
+    with pytest.raises(NotAuthorisedError):  # checked all the same
+        await facts.set_facts(
+            db=db, plan=plan, incident_id=incident.id, actor_id=SSP, channel="api"
+        )
     assert len([e for e in await _log(db, incident.id) if e.kind is EntryKind.CORRECTION]) == 3
 
 
@@ -159,7 +167,6 @@ async def test_group_1_activator_may_correct_but_not_record_a_journal_number(
 @pytest.mark.parametrize(
     ("values", "error"),
     [
-        ({}, InputRefusedError),
         ({"zone": 0}, InputRefusedError),
         ({"zone": 5}, InputRefusedError),
         ({"police_case": "   "}, InputRefusedError),
@@ -330,7 +337,7 @@ def test_cli_incident_set_and_status(config: Path) -> None:
     code, out = run("incident", "set", str(nr), "--zone", "9", "--as", CHIEF)
     assert code == 1 and "zone must be 1-4" in out
     code, out = run("incident", "set", str(nr), "--as", CHIEF)
-    assert code == 1 and "name a fact to correct" in out
+    assert code == 1 and "angiv mindst én af --police-case, --zone og --description" in out
 
 
 # --- wording: nothing printed twice -----------------------------------------------------------
