@@ -80,8 +80,8 @@ def require_role(
     what: str | Phrase,
     incident_id: int | None = None,
 ) -> None:
-    """Raise ``Refusal`` unless the actor holds one of the roles."""
-    allowed = tuple(roles)
+    """Raise ``Refusal`` unless the actor holds one of the roles (each named once)."""
+    allowed = tuple(dict.fromkeys(roles))
     if has_role(actor, allowed):
         return
     raise Refusal(

@@ -6,6 +6,7 @@ BeredskabError
 ├── NotFoundError        (no such incident, step, task or person)
 ├── NotAuthorisedError   (the actor's roles do not allow the action; audited)
 ├── InvalidStateError    (the action does not fit the current state, e.g. closed incident)
+│   └── incident.facts.NoPoliceCaseError (a journal number for a playbook without a police case)
 ├── signin.SignInError   (a web sign-in code was wrong, expired, used or throttled)
 └── api_tokens.TokenRefused (an API token is unknown, revoked or acts for nobody)
 

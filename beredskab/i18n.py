@@ -3,6 +3,7 @@ every time shown to a person is Danish local time (see ``clock``)."""
 
 from __future__ import annotations
 
+import string
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -106,12 +107,34 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Entry {seq} added to the log of incident {nr}.",
     },
     "closed": {
-        "da": "Hændelse {nr} er afblæst. {messages} afblæsningsbeskeder i kø.",
-        "en": "Incident {nr} stood down. {messages} stand-down messages queued.",
+        "da": "Hændelse {nr} er afblæst. {messages:afblæsningsbesked|afblæsningsbeskeder} i kø.",
+        "en": "Incident {nr} stood down. {messages:stand-down message|stand-down messages} queued.",
     },
     "delivered": {
-        "da": "{count} beskeder afsendt.",
-        "en": "{count} messages sent.",
+        "da": "{count:besked|beskeder} afsendt.",
+        "en": "{count:message|messages} sent.",
+    },
+    "facts_changed": {
+        "da": "Hændelse {nr} rettet: {facts}. Rettelsen står i loggen.",
+        "en": "Incident {nr} corrected: {facts}. The correction is in the log.",
+    },
+    "facts_unchanged": {
+        "da": "Hændelse {nr}: intet ændret (oplysningerne var allerede sådan).",
+        "en": "Incident {nr}: nothing changed (the facts were already so).",
+    },
+    "facts_usage": {
+        "da": "angiv mindst én af --police-case, --zone og --description",
+        "en": "give at least one of --police-case, --zone and --description",
+    },
+    "fact_police_case": {"da": "politiets journalnr.", "en": "police journal number"},
+    "fact_zone": {"da": "zone", "en": "zone"},
+    "fact_description": {"da": "beskrivelse", "en": "description"},
+    "status_zone": {"da": "Zone: {zone}", "en": "Zone: {zone}"},
+    "status_whole_area": {"da": "hele området", "en": "the whole area"},
+    "status_police_case": {"da": "Journalnr.: {case}", "en": "Journal no.: {case}"},
+    "status_police_case_missing": {
+        "da": "journalnr. mangler",
+        "en": "journal no. missing",
     },
     "no_incidents": {
         "da": "Ingen hændelser.",
@@ -222,9 +245,33 @@ def status(value: str, language: Language = "da") -> str:
     return _STATUS.get(value, {}).get(language, value)
 
 
+def plural(count: int, one: str, other: str) -> str:
+    """``count`` with the singular or the plural noun: "1 modtager", "3 modtagere"."""
+    return f"{count} {one if count == 1 else other}"
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` plus plurals: ``{n:modtager|modtagere}`` gives "1 modtager" or
+    "3 modtagere" (the count and the noun that fits it)."""
+
+    def format_field(self, value: object, format_spec: str) -> str:
+        if "|" in format_spec and isinstance(value, int) and not isinstance(value, bool):
+            one, _, other = format_spec.partition("|")
+            return plural(value, one, other)
+        return str(super().format_field(value, format_spec))
+
+
+_FORMATTER = _Formatter()
+
+
+def fill(template: str, /, **values: object) -> str:
+    """Fill ``{placeholders}`` in a text; ``{n:one|other}`` counts with the fitting noun."""
+    return _FORMATTER.format(template, **values)
+
+
 def t(key: str, language: Language = "da", **values: object) -> str:
     """The text for ``key`` in the language, with values filled in."""
-    return _TEXTS[key][language].format(**values)
+    return fill(_TEXTS[key][language], **values)
 
 
 def language(value: object, default: Language = "da") -> Language:

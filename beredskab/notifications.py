@@ -45,8 +45,14 @@ class _Values(dict[str, str]):
 
 
 def render(template: str, values: Mapping[str, str]) -> str:
-    """Fill ``{name}`` placeholders."""
-    return template.format_map(_Values(values))
+    """Fill ``{name}`` placeholders. A title on the line just above the description it was
+    taken from (``{titel}`` then ``{beskrivelse}``) is said once: as the description."""
+    text = template.format_map(_Values(values))
+    title, description = values.get("titel", ""), values.get("beskrivelse", "")
+    lines = description.strip().splitlines()
+    if title and lines and lines[0].strip() == title:
+        text = text.replace(f"{title}\n{description}", description)
+    return text
 
 
 def local_time(at: datetime) -> str:

@@ -11,6 +11,7 @@ and trailing punctuation::
     STATUS [nr]
     LOG <tekst>
     OPGAVE <nr> OK|UDFØRT|NEJ [resultat]              TASK <nr> OK|DONE|NO [outcome]
+    JOURNAL <nr> <journalnr>                          CASE (police journal number)
     AFSLUT <nr> <PIN>                                 CLOSE
     HJÆLP                                             HELP, HJAELP
 
@@ -87,6 +88,14 @@ class TaskAction:
 
 
 @dataclass(frozen=True)
+class Journal:
+    """Set or correct the police journal number of incident ``incident``."""
+
+    incident: int
+    police_case: str
+
+
+@dataclass(frozen=True)
 class Close:
     """Stand an incident down; the PIN is the second factor."""
 
@@ -117,7 +126,18 @@ class Malformed:
 
 
 Command = (
-    Activate | Ack | Decline | Yes | Status | Log | TaskAction | Close | Help | Unknown | Malformed
+    Activate
+    | Ack
+    | Decline
+    | Yes
+    | Status
+    | Log
+    | TaskAction
+    | Journal
+    | Close
+    | Help
+    | Unknown
+    | Malformed
 )
 
 USAGE: dict[str, tuple[str, str]] = {
@@ -138,6 +158,10 @@ USAGE: dict[str, tuple[str, str]] = {
         "Skriv OPGAVE <nr> OK, OPGAVE <nr> UDFØRT <resultat> eller OPGAVE <nr> NEJ.",
         "Send TASK <no> OK, TASK <no> DONE <outcome> or TASK <no> NO.",
     ),
+    "JOURNAL": (
+        "Skriv JOURNAL <nr> <journalnr>, fx JOURNAL 4 3700-80260-00123-26.",
+        "Send CASE <no> <journal no>, e.g. CASE 4 3700-80260-00123-26.",
+    ),
     "AFSLUT": (
         "Skriv AFSLUT <nr> <PIN>, fx AFSLUT 4 1234.",
         "Send CLOSE <no> <PIN>, e.g. CLOSE 4 1234.",
@@ -157,6 +181,9 @@ _KEYWORDS: dict[str, str] = {
     "log": "LOG",
     "opgave": "OPGAVE",
     "task": "OPGAVE",
+    "journal": "JOURNAL",
+    "journalnr": "JOURNAL",
+    "case": "JOURNAL",
     "afslut": "AFSLUT",
     "close": "AFSLUT",
     "hjælp": "HJÆLP",
@@ -226,6 +253,12 @@ def parse(body: str) -> Command:
             return Log(text) if text.strip(_TRAILING + " ") else _malformed(keyword)
         case "OPGAVE":
             return _task(args)
+        case "JOURNAL":
+            number = _number(args[0]) if args else None
+            case = " ".join(args[1:]).rstrip(_TRAILING)
+            if number is None or not case:
+                return _malformed(keyword)
+            return Journal(incident=number, police_case=case)
         case "AFSLUT":
             number = _number(args[0]) if args else None
             pin = _pin(args[1]) if len(args) == 2 else None

@@ -23,9 +23,16 @@ from beredskab import (
     standdown,
     tasks,
 )
-from beredskab.errors import BeredskabError, NotAuthorisedError, render
+from beredskab.errors import (
+    BeredskabError,
+    InvalidStateError,
+    NotAuthorisedError,
+    NotFoundError,
+    render,
+)
 from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
+from beredskab.incident import facts
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from beredskab.preparedness import answers as preparedness
@@ -120,6 +127,8 @@ async def _dispatch(ctx: _Ctx, command: sms.Command) -> _Answer:
             return await _log(ctx, entry)
         case sms.TaskAction():
             return await _task(ctx, command)
+        case sms.Journal():
+            return await _journal(ctx, command)
         case sms.Close():
             return await _close(ctx, command)
         case sms.Help():
@@ -272,6 +281,7 @@ async def _status(ctx: _Ctx, number: int | None) -> _Answer:
     values = {
         "nr": number,
         "gruppe": view.incident.playbook_name,
+        "facts": facts.facts_line(ctx.app.plan, view.incident, ctx.lang, sep=", "),
         "state": status_word(
             "active" if view.incident.status is IncidentStatus.ACTIVE else "closed", ctx.lang
         ),
@@ -377,3 +387,34 @@ async def _close(ctx: _Ctx, command: sms.Close) -> _Answer:
         ctx.t("closed", nr=nr, messages=result.messages),
         f"close: incident {nr} closed",
     )
+
+
+async def _journal(ctx: _Ctx, command: sms.Journal) -> _Answer:
+    """JOURNAL <nr> <journalnr>: set or correct the police journal number."""
+    nr = command.incident
+    try:
+        result = await facts.set_facts(
+            db=ctx.app.db,
+            plan=ctx.app.plan,
+            incident_id=nr,
+            actor_id=ctx.person.id,
+            channel=CHANNEL,
+            police_case=command.police_case,
+        )
+    except NotAuthorisedError:
+        return ctx.error("refused_journal", "journal: refused", nr=nr)
+    except NotFoundError:
+        return ctx.error("no_incident", f"journal: no incident {nr}", nr=nr)
+    except facts.NoPoliceCaseError:
+        async with ctx.app.db.transaction() as tx:
+            incident = await tx.incidents.get(nr)
+        gruppe = incident.playbook_name if incident else ""
+        return ctx.error(
+            "journal_no_case", f"journal: incident {nr} has no police case", nr=nr, gruppe=gruppe
+        )
+    except InvalidStateError:
+        return ctx.error("already_closed", f"journal: incident {nr} closed", nr=nr)
+    case = result.incident.police_case or ""
+    if not result.changed:
+        return _Answer(ctx.t("journal_same", nr=nr, case=case), f"journal: incident {nr} unchanged")
+    return _Answer(ctx.t("journal_set", nr=nr, case=case), f"journal: incident {nr} set")

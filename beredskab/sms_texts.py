@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab.i18n import Language
+from beredskab.i18n import Language, fill
 
 _TEXTS: dict[str, dict[Language, str]] = {
     "activated": {
@@ -59,9 +59,9 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Incident {nr} did not ask this number for a reply. Nothing recorded.",
     },
     "status": {
-        "da": "Hændelse {nr} ({gruppe}) {state}. Bekræftet {confirmed}/{asked}, "
+        "da": "Hændelse {nr} ({gruppe}) {state}. {facts}. Bekræftet {confirmed}/{asked}, "
         "kan ikke {declined}. Trin {steps_done}/{steps}. Opgaver udført {tasks_done}/{tasks}.",
-        "en": "Incident {nr} ({gruppe}) {state}. Confirmed {confirmed}/{asked}, "
+        "en": "Incident {nr} ({gruppe}) {state}. {facts}. Confirmed {confirmed}/{asked}, "
         "declined {declined}. Steps {steps_done}/{steps}. Tasks done {tasks_done}/{tasks}.",
     },
     "no_open": {"da": "Ingen aktive hændelser.", "en": "No active incidents."},
@@ -96,8 +96,9 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "No task {number} in an active incident.",
     },
     "closed": {
-        "da": "Hændelse {nr} er afblæst. {messages} afblæsningsbeskeder sendes.",
-        "en": "Incident {nr} stood down. {messages} stand-down messages are being sent.",
+        "da": "Hændelse {nr} er afblæst. {messages:afblæsningsbesked|afblæsningsbeskeder} sendes.",
+        "en": "Incident {nr} stood down. "
+        "{messages:stand-down message|stand-down messages} being sent.",
     },
     "no_playbook": {
         "da": "Ukendt gruppe. Skriv AKTIVER {choices} <PIN> [beskrivelse].",
@@ -109,7 +110,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "wrong_pin": {
         "da": "Forkert PIN. {remaining} forsøg tilbage.",
-        "en": "Wrong PIN. {remaining} attempts left.",
+        "en": "Wrong PIN. {remaining:attempt|attempts} left.",
     },
     "locked": {
         "da": "SMS med PIN er låst til {until} efter for mange forkerte PIN. "
@@ -137,16 +138,34 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "Afvist: opgave {number} er ikke din.",
         "en": "Refused: task {number} is not yours.",
     },
+    "journal_set": {
+        "da": "Hændelse {nr}: politiets journalnr. er nu {case}. Rettelsen står i loggen.",
+        "en": "Incident {nr}: the police journal number is now {case}. It is in the log.",
+    },
+    "journal_same": {
+        "da": "Hændelse {nr} har allerede journalnr. {case}; intet ændret.",
+        "en": "Incident {nr} already has journal number {case}; nothing changed.",
+    },
+    "journal_no_case": {
+        "da": "Hændelse {nr} er {gruppe} uden politisag. Opgradér til gruppe 2 med "
+        "journalnr. (web, Telegram eller CLI).",
+        "en": "Incident {nr} is {gruppe}, without a police case. Upgrade it to group 2 with "
+        "the journal number (web, Telegram or CLI).",
+    },
+    "refused_journal": {
+        "da": "Afvist: din rolle må ikke rette oplysningerne i hændelse {nr}.",
+        "en": "Refused: your role may not correct the facts of incident {nr}.",
+    },
     "failed": {"da": "Ikke udført: {detail}", "en": "Not done: {detail}"},
     "help": {
         "da": "AKTIVER <gruppe> <PIN> [tekst]; OK [nr]; NEJ [nr]; JA; STATUS [nr]; LOG <tekst>; "
-        "OPGAVE <nr> OK|NEJ|UDFØRT <resultat>; AFSLUT <nr> <PIN>",
+        "OPGAVE <nr> OK|NEJ|UDFØRT <resultat>; JOURNAL <nr> <j.nr>; AFSLUT <nr> <PIN>",
         "en": "ACTIVATE <group> <PIN> [text]; OK [no]; NO [no]; YES; STATUS [no]; LOG <text>; "
-        "TASK <no> OK|NO|DONE <outcome>; CLOSE <no> <PIN>",
+        "TASK <no> OK|NO|DONE <outcome>; CASE <no> <journal no>; CLOSE <no> <PIN>",
     },
 }
 
 
 def text(key: str, language: Language = "da", **values: object) -> str:
     """The reply ``key`` in the language, with values filled in."""
-    return _TEXTS[key][language].format(**values)
+    return fill(_TEXTS[key][language], **values)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError, Phrase
+from beredskab.i18n import plural
 from beredskab.incident import chain_head
 from beredskab.incidents import require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
@@ -80,12 +81,14 @@ async def close(
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
         text = (
-            f"Beredskabet afblæst af {actor.name} via {channel}; {len(people)} personer orienteret."
+            f"Beredskabet afblæst af {actor.name} via {channel}; "
+            f"{plural(len(people), 'person', 'personer')} orienteret."
         )
         if expired:
-            text += f" {expired} ikke-afsendte beskeder udløbet."
+            text += f" {plural(expired, 'ikke-afsendt besked', 'ikke-afsendte beskeder')} udløbet."
         if held:
-            text += f" {held} beskeder på vej gives ikke videre til en anden kanal."
+            on_way = plural(held, "besked", "beskeder")
+            text += f" {on_way} på vej gives ikke videre til en anden kanal."
         if note:
             text += f" Note: {note}"
         closing = await situation_log.append(

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from beredskab import access, acknowledgements, audit, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
+from beredskab.i18n import plural
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Step, StepStatus
 from beredskab.notifications import incident_values, notify, render
@@ -67,9 +68,10 @@ async def run_actions(
             )
             continue
         people = plan.directory.with_role(action.role)
+        reached = plural(len(people), "person", "personer")
         if isinstance(action, ConveneAction):
             kind, confirm = TemplateKind.STAFF_CALLOUT, True
-            text = f"{action.meeting} indkaldt ({action.place}): {len(people)} personer."
+            text = f"{action.meeting} indkaldt ({action.place}): {reached}."
         else:
             assert isinstance(action, NotifyAction)
             kind, confirm = action.template, action.confirm
@@ -77,7 +79,7 @@ async def run_actions(
             role = plan.directory.role(action.role)
             text = (
                 f"«{render(template.subject, values)}» sendt til "
-                f"{role.name if role else action.role}: {len(people)} personer."
+                f"{role.name if role else action.role}: {reached}."
             )
         if confirm:
             await tx.incidents.add_confirmations(

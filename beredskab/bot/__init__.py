@@ -27,6 +27,7 @@ from beredskab.bot import (
     commands,
     duties,
     errors,
+    facts,
     picture,
     preparedness,
     start,
@@ -66,6 +67,9 @@ COMMANDS = (
     ),
     ("pligter", "Lederens pligter (§3) i en hændelse", "The leader's duties (§3) in an incident"),
     ("afslut", "Afblæs en hændelse", "Stand an incident down"),
+    ("journal", "Politiets journalnr.: /journal <nr> <journalnr>", "Police journal no."),
+    ("zone", "Ret zonen: /zone <nr> <1-4>", "Correct the zone"),
+    ("beskrivelse", "Ret beskrivelsen: /beskrivelse <nr> <tekst>", "Correct the description"),
     (
         "beredskab",
         "Beredskabsstatus (projektchef, sekretariatsleder)",
@@ -94,6 +98,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         preparedness.build(),
         duties.build(),
         callbacks.build(),
+        facts.build(),
         commands.build(),
         errors.build(),
     )

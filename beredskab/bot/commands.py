@@ -15,6 +15,7 @@ from beredskab.bot.common import CHANNEL, number_arg, open_incidents, pick_incid
 from beredskab.bot.texts import t
 from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
+from beredskab.incident import facts
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from contacts.models import Person
 
@@ -86,7 +87,7 @@ def _describe(app: App, view: report.Overview, language: Language) -> tuple[str,
             status=status_word(i.status.value, language),
         ),
         i.title,
-        t("status_zone", language, zone=i.zone or t("whole_area", language)),
+        facts.facts_line(app.plan, i, language),
         t("status_confirmed", language, done=confirmed, total=len(view.confirmations))
         + (t("status_declined", language, count=declined) if declined else ""),
     ]

@@ -8,7 +8,8 @@ import typer
 
 from beredskab import acknowledgements, activation, standdown
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, language, run, say
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, language, run, say
+from beredskab.incident import facts
 
 
 @cli.command()
@@ -176,3 +177,44 @@ def drill(
     _activate(
         playbook, actor, description or "Øvelse", zone, None, drill=True, deliver=not no_deliver
     )
+
+
+incident_cli = typer.Typer(help="Én hændelse / one incident.", no_args_is_help=True)
+cli.add_typer(incident_cli, name="incident")
+
+
+@incident_cli.command("set")
+def set_facts(
+    nr: int,
+    actor: AsOpt,
+    police_case: Annotated[
+        str | None, typer.Option(help="Politiets journalnr. / police journal number")
+    ] = None,
+    zone: Annotated[int | None, typer.Option(help="Zone 1-4")] = None,
+    description: Annotated[str | None, typer.Option(help="Hvad er sket / what happened")] = None,
+) -> None:
+    """Ret en åben hændelses journalnr., zone eller beskrivelse / correct an incident's facts.
+
+    Each changed fact becomes a correction entry in the situation log and is audited.
+    """
+    if police_case is None and zone is None and description is None:
+        fail(say("error", message=say("facts_usage")))
+
+    async def body(app: App) -> facts.FactsResult:
+        return await facts.set_facts(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            actor_id=actor,
+            channel=CHANNEL,
+            police_case=police_case,
+            zone=zone,
+            description=description,
+        )
+
+    result = run(body)
+    if not result.changed:
+        typer.echo(say("facts_unchanged", nr=nr))
+        return
+    words = ", ".join(say(f"fact_{fact}") for fact in result.changed)
+    typer.echo(say("facts_changed", nr=nr, facts=words))

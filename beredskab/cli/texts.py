@@ -3,7 +3,7 @@ interfaces come from ``beredskab.i18n``."""
 
 from __future__ import annotations
 
-from beredskab.i18n import Language, t
+from beredskab.i18n import Language, fill, t
 
 _CLI: dict[str, dict[Language, str]] = {
     "drill_prefix": {"da": "ØVELSE: {text}", "en": "DRILL: {text}"},
@@ -92,10 +92,10 @@ _CLI: dict[str, dict[Language, str]] = {
     "awaiting": {"da": "afventer svar", "en": "awaiting an answer"},
     "not_asked": {"da": "ikke spurgt", "en": "not asked"},
     "signoff_requested": {
-        "da": "Planversion {version}: {asked} spurgt nu ({messages} beskeder), {already} var "
-        "allerede spurgt ({pending} afventer svar, {signed} har underskrevet).",
-        "en": "Plan version {version}: {asked} asked now ({messages} messages), {already} were "
-        "asked before ({pending} awaiting an answer, {signed} signed).",
+        "da": "Planversion {version}: {asked} spurgt nu ({messages:besked|beskeder}), "
+        "{already} var allerede spurgt ({pending} afventer svar, {signed} har underskrevet).",
+        "en": "Plan version {version}: {asked} asked now ({messages:message|messages}), "
+        "{already} were asked before ({pending} awaiting an answer, {signed} signed).",
     },
     "signoff_summary": {
         "da": "Planversion {version}: {signed} af {total} har underskrevet.",
@@ -103,8 +103,8 @@ _CLI: dict[str, dict[Language, str]] = {
     },
     "sent_to": {"da": "Sendt til {names}.", "en": "Sent to {names}."},
     "verify_started": {
-        "da": "Kontrol nr. {nr} startet: {messages} beskeder sendt.",
-        "en": "Check no. {nr} started: {messages} messages sent.",
+        "da": "Kontrol nr. {nr} startet: {messages:besked|beskeder} sendt.",
+        "en": "Check no. {nr} started: {messages:message|messages} sent.",
     },
     "reminded": {"da": "{count} påmindet.", "en": "{count} reminded."},
 }
@@ -115,4 +115,4 @@ def text(key: str, language: Language, **values: object) -> str:
     table = _CLI.get(key)
     if table is None:
         return t(key, language, **values)
-    return table[language].format(**values)
+    return fill(table[language], **values)

@@ -12,8 +12,9 @@ import typer
 from beredskab import report, situation_log
 from beredskab.app import App
 from beredskab.cli.chain import CHAIN_BROKEN, HeadOpt, parse_head
-from beredskab.cli.common import CHANNEL, cli, fail, run, say, when
+from beredskab.cli.common import CHANNEL, cli, fail, language, run, say, when
 from beredskab.cli.common import status as status_word
+from beredskab.incident import facts
 from beredskab.models import Incident
 
 
@@ -46,11 +47,12 @@ def status(
             )
         return
 
-    async def one(app: App) -> tuple[report.Overview, dict[str, str]]:
+    async def one(app: App) -> tuple[report.Overview, dict[str, str], str]:
         names = {p.id: p.name for p in app.plan.directory.people}
-        return await report.overview(db=app.db, incident_id=nr), names
+        view = await report.overview(db=app.db, incident_id=nr)
+        return view, names, facts.facts_line(app.plan, view.incident, language())
 
-    view, names = run(one)
+    view, names, facts_line = run(one)
     if as_json:
         typer.echo(json.dumps(overview_json(view), ensure_ascii=False, indent=2))
         return
@@ -66,6 +68,9 @@ def status(
         )
     )
     typer.echo(f"  {i.title}")
+    for line in facts.description_beyond_title(i).splitlines():
+        typer.echo(f"  {line}")
+    typer.echo(f"  {facts_line}")
     typer.echo(
         say(
             "incident_opened",

@@ -48,6 +48,7 @@ from beredskab.communications.audiences import (
     recipients,
 )
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
+from beredskab.i18n import plural
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.notifications import compose, incident_values
@@ -346,7 +347,8 @@ async def send(
         missing = tuple(r.name for r in everyone if not r.channels)
         log = (
             f"Krisekommunikation {item.id} sendt til {audience.name} af {actor.name}: "
-            f"{len(reached)} modtagere ({', '.join(r.name for r in reached) or 'ingen'})."
+            f"{plural(len(reached), 'modtager', 'modtagere')} "
+            f"({', '.join(r.name for r in reached) or 'ingen'})."
         )
         if missing:
             log += f" Uden e-mail og telefon: {', '.join(missing)}."

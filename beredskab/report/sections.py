@@ -143,7 +143,7 @@ def build(
         ("Beredskab", f"{i.playbook_name} ({i.playbook_id}), planversion {i.plan_version}"),
         ("Hændelse", f"{i.id}{' (ØVELSE)' if i.drill else ''}"),
         ("Titel", i.title),
-        *((("Beskrivelse", i.description),) if i.description else ()),
+        *((("Beskrivelse", i.description),) if i.description.strip() not in ("", i.title) else ()),
         ("Zone", str(i.zone) if i.zone else "hele området"),
         ("Politiets journalnr.", i.police_case or "ikke oplyst"),
         ("Aktiveret af", f"{name(i.activated_by)} via {i.activated_via}"),

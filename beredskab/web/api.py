@@ -25,6 +25,7 @@ from beredskab import (
     tasks,
 )
 from beredskab.i18n import t
+from beredskab.incident import facts
 from beredskab.incidents import require
 from beredskab.models import EntryKind, IncidentStatus, TaskStatus
 from beredskab.web.api_common import (
@@ -49,6 +50,8 @@ from beredskab.web.api_schemas import (
     ActivationOut,
     CloseIn,
     ConfirmationOut,
+    FactsIn,
+    FactsOut,
     IncidentDetail,
     IncidentOut,
     LogEntryOut,
@@ -404,3 +407,37 @@ async def change_task(
     )
     app.outbox.wake()
     return TaskChangeOut(task=TaskOut.of(result.task, names(app)), changed=result.changed)
+
+
+@router.patch(
+    "/incidents/{incident_id:id}",
+    response_model=FactsOut,
+    summary="Correct an incident's facts",
+    responses={
+        **NOT_FOUND,
+        **problem(409, "The incident is closed, or its playbook has no police case"),
+    },
+)
+async def correct_facts(
+    request: Request, caller: Caller, incident_id: IncidentId, body: FactsIn
+) -> FactsOut:
+    """Set or correct the police journal number, zone and description of an open incident.
+    Each changed fact is a correction entry in the log, and audited; ``changed`` is empty when
+    nothing differed. The leader role, the activator, the police liaison (the roles that may
+    activate a playbook with a police case) and the secretariat may do this. A playbook
+    without a police case refuses a journal number (409): upgrade it instead."""
+    app = app_of(request)
+    result = await facts.set_facts(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        police_case=body.police_case,
+        zone=body.zone,
+        description=body.description,
+    )
+    return FactsOut(
+        incident=IncidentOut.model_validate(result.incident),
+        changed=list(result.changed),
+    )

@@ -313,3 +313,37 @@ class TaskIn(_In):
 
     action: Literal["accept", "done", "decline"]
     outcome: Text | None = None
+
+
+Fact = Literal["police_case", "zone", "description"]
+
+
+JournalNumber = Annotated[
+    str,
+    _bounded(bounds.POLICE_CASE_CHARS, _NOT_BLANK),
+    AfterValidator(str.strip),
+    Field(description="Police journal number (only a playbook with a police case)"),
+]
+Description = Annotated[
+    str,
+    _bounded(bounds.TEXT_CHARS, _NOT_BLANK),
+    AfterValidator(str.strip),
+    Field(description="What happened; the title follows its first line"),
+]
+"""Not blank, without NUL, trimmed (the constraint before the validator, for the OpenAPI)."""
+
+
+class FactsIn(_In):
+    """Correct an open incident's facts; a field left out (or null) stays as it is, so ``{}``
+    changes nothing."""
+
+    police_case: JournalNumber | None = None
+    zone: Zone | None = Field(default=None, description="Zone 1-4; null or left out: unchanged")
+    description: Description | None = None
+
+
+class FactsOut(_Out):
+    """The incident after the correction and which facts changed (empty: nothing changed)."""
+
+    incident: IncidentOut
+    changed: list[Fact] = Field(description="Each changed fact has a correction log entry")

@@ -77,6 +77,8 @@ PROBLEMS = frozenset(
         "picture_unchanged",
     }
 )
+NOTICES |= {"facts_changed", "facts_unchanged"}  # correcting facts (incident_actions)
+PROBLEMS |= {"bad_zone", "bad_facts", "no_police_case"}
 
 
 def _notice(value: str | None, allowed: frozenset[str]) -> str:

@@ -17,9 +17,10 @@ from starlette.datastructures import FormData
 
 from beredskab import acknowledgements, activation, report, situation_log, standdown, steps, tasks
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
-from beredskab.incident import chief_tasks, convene
+from beredskab.incident import chief_tasks, convene, facts
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, EntryKind, Incident, TaskStatus
+from beredskab.security import bounds
 from beredskab.security.bounds import InputRefusedError
 from beredskab.web import incident_view
 from beredskab.web.incident_view import CHANNEL, OPEN_TASK
@@ -73,6 +74,8 @@ async def act(
         return back(incident_id, problem="not_possible", anchor=anchor)
     except NotFoundError:
         return back(incident_id, problem="missing_item", anchor=anchor)
+    if notice.startswith("!"):  # the use case said no in a way the page explains
+        return back(incident_id, problem=notice[1:], anchor=anchor)
     app_of(request).outbox.wake()
     return back(incident_id, ok=notice, anchor=anchor)
 
@@ -362,3 +365,35 @@ async def close(request: Request, who: Who, form: Form, incident_id: int) -> Res
         return "stood_down"
 
     return await act(request, incident_id, "", run)
+
+
+@router.post("/haendelse/{incident_id:id}/oplysninger")
+async def correct_facts(request: Request, who: Who, form: Form, incident_id: int) -> Response:
+    """Correct the police journal number, zone and description (what differs is changed)."""
+    app = app_of(request)
+    police_case = field(form, "journalnr", MAX_POLICE_CASE) or None
+    zone_text = field(form, "zone", 4)
+    description = field(form, "beskrivelse", bounds.STORED_TEXT_CHARS) or None
+    zone = bounds.parse_id(zone_text) if zone_text else None
+    if zone_text and zone is None:
+        return back(incident_id, problem="bad_zone", anchor="oplysninger")
+
+    async def run() -> str:
+        try:
+            result = await facts.set_facts(
+                db=app.db,
+                plan=app.plan,
+                incident_id=incident_id,
+                actor_id=who.person.id,
+                channel=CHANNEL,
+                police_case=police_case,
+                zone=zone,
+                description=description,
+            )
+        except facts.NoPoliceCaseError:
+            return "!no_police_case"
+        except InputRefusedError:
+            return "!bad_facts"
+        return "facts_changed" if result.changed else "facts_unchanged"
+
+    return await act(request, incident_id, "oplysninger", run)

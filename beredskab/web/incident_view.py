@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from beredskab import access, communications, report
 from beredskab.app import App
 from beredskab.i18n import Language, clock
-from beredskab.incident import duties
+from beredskab.incident import duties, facts
 from beredskab.models import (
     ConfirmationStatus,
     Delivery,
@@ -162,6 +162,8 @@ class Powers:
     reassign: bool
     draft: bool
     approve: bool
+    facts: bool = False
+    """May correct the journal number, zone and description (``incident.facts``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +298,7 @@ def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) ->
         approve=is_open
         and playbook is not None
         and communications.may_approve(playbook=playbook, person=person),
+        facts=is_open and facts.may_correct(plan, incident, person),
     )
 
 

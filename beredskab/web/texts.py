@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab.i18n import Language
+from beredskab.i18n import Language, fill
 from beredskab.web import texts_incident, texts_picture
 
 Table = dict[str, dict[Language, str]]
@@ -209,5 +209,5 @@ def text(key: str, language: Language, **values: object) -> str:
     """The page text for ``key`` in ``language``, with ``values`` filled in."""
     for table in (COMMON, SIGNIN, PAGES, READINESS, texts_incident.TEXTS, texts_picture.TEXTS):
         if key in table:
-            return table[key][language].format(**values)
+            return fill(table[key][language], **values)
     raise KeyError(f"no page text {key!r}")

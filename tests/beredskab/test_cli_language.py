@@ -75,7 +75,9 @@ def _activate(config: Path, *lang: str) -> Result:
 
 def test_danish_by_default_for_messages_and_errors(tmp_path: Path) -> None:
     config = _config(tmp_path)
-    assert _activate(config).output.startswith("Hændelse 1 oprettet: Beredskabsgruppe 1 (rigtig hændelse")
+    assert _activate(config).output.startswith(
+        "Hændelse 1 oprettet: Beredskabsgruppe 1 (rigtig hændelse"
+    )
     status = _run(config, "status", "1")
     assert status.exit_code == 0, status.output
     assert "Bekræftet: 1/" in status.output and "Aktiveret " in status.output
@@ -108,7 +110,9 @@ def test_ack_by_someone_not_asked_is_all_danish(tmp_path: Path) -> None:
 
 def test_english_by_config(tmp_path: Path) -> None:
     config = _config(tmp_path, "en")
-    assert _activate(config).output.startswith("Incident 1 opened: Beredskabsgruppe 1 (real incident")
+    assert _activate(config).output.startswith(
+        "Incident 1 opened: Beredskabsgruppe 1 (real incident"
+    )
     status = _run(config, "status", "1")
     assert "Confirmed: 1/" in status.output and "Activated " in status.output
     assert "Bekræftet" not in status.output and "aktiv " not in status.output

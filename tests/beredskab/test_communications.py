@@ -211,7 +211,8 @@ async def test_sending_reaches_the_group_once_by_email_or_the_channel_they_have(
     async with db.transaction() as tx:
         last = (await tx.log.list(nr))[-1]
     assert f"sendt til {communications.AUDIENCES[audience].name}" in last.text
-    assert f"{len(expected)} modtagere" in last.text
+    noun = "modtager" if len(expected) == 1 else "modtagere"
+    assert f" {len(expected)} {noun} (" in last.text
     with pytest.raises(InvalidStateError):
         await communications.send(
             db=db, plan=plan, incident_id=nr, communication_id=cid, actor_id=STAFF, channel="web"

@@ -315,7 +315,8 @@ async def test_status_with_and_without_number(app: App) -> None:
         asked = len(await tx.incidents.confirmations(nr))
         step_count = len(await tx.steps.list(nr))
     assert text == (
-        f"Hændelse {nr} (Beredskabsgruppe 2) aktiv. Bekræftet 2/{asked}, kan ikke 0. "
+        f"Hændelse {nr} (Beredskabsgruppe 2) aktiv. Zone: hele området, journalnr. mangler. "
+        f"Bekræftet 2/{asked}, kan ikke 0. "
         f"Trin 0/{step_count}. Opgaver udført 0/0."
     )
     assert len(text) <= 160

@@ -137,6 +137,22 @@ class IncidentRepo:
         except IntegrityError as exc:
             raise OpenIncidentExists(playbook_id) from exc
 
+    async def set_facts(
+        self,
+        incident_id: int,
+        *,
+        title: str,
+        description: str,
+        zone: int | None,
+        police_case: str | None,
+    ) -> None:
+        """Store corrected facts of an incident (``beredskab.incident.facts``)."""
+        await self._conn.execute(
+            update(incidents)
+            .where(incidents.c.id == incident_id)
+            .values(title=title, description=description, zone=zone, police_case=police_case)
+        )
+
     async def close(self, incident_id: int, *, by: str, now: datetime) -> None:
         """Mark closed and free the playbook's open slot."""
         await self._conn.execute(

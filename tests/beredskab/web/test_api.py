@@ -373,7 +373,7 @@ async def test_steps_and_outreach_tasks(app: App) -> None:
         ("OPTIONS", "/api/v1/incidents", "GET, POST"),
         ("OPTIONS", "/api/v1/incidents/1/log", "GET, POST"),
         ("OPTIONS", "/api/v1/incidents/1/confirmations", "GET, POST"),
-        ("DELETE", "/api/v1/incidents/1", "GET"),
+        ("DELETE", "/api/v1/incidents/1", "GET, PATCH"),
         ("PUT", "/api/v1/incidents/1/steps/1", "POST"),
     ],
 )

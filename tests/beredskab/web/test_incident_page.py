@@ -284,7 +284,7 @@ async def test_sensitive_entries_reach_only_the_chief_and_each_read_is_audited(
         html = (await site.client.get(path)).text
         assert "Presse ringer til beboerne" in html
         assert "mistænkt" not in html and "Jens" not in html
-        assert "1 fortrolige poster vises kun for beredskabets leder." in html
+        assert "1 fortrolig post vises kun for beredskabets leder." in html
     # Staff reads are not sensitive reads: nothing to audit, and nothing refused either.
     assert len(await _audit(site, nr)) == before
 

@@ -1,0 +1,135 @@
+"""/journal, /zone and /beskrivelse: correct an open incident's facts from Telegram.
+
+``/journal NR JOURNALNR``, ``/zone NR ZONE`` (1-4) and ``/beskrivelse NR TEKST`` call
+``beredskab.incident.facts.set_facts``; the use case decides who may (refusals are audited)
+and writes the correction entries. Other errors reach ``bot.errors``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from beredskab import i18n
+from beredskab.bot.common import CHANNEL
+from beredskab.i18n import Language
+from beredskab.incident import facts
+from beredskab.security import bounds
+from beredskab.security.bounds import InputRefusedError
+from contacts.models import Person
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+_TEXTS: dict[str, dict[Language, str]] = {
+    "usage_journal": {
+        "da": "Skriv /journal <nr> <journalnr>, fx /journal 3 3700-80260-00123-26.",
+        "en": "Send /journal <no> <journal no>, e.g. /journal 3 3700-80260-00123-26.",
+    },
+    "usage_zone": {
+        "da": "Skriv /zone <nr> <zone 1-4>, fx /zone 3 2.",
+        "en": "Send /zone <no> <zone 1-4>, e.g. /zone 3 2.",
+    },
+    "usage_description": {
+        "da": "Skriv /beskrivelse <nr> <tekst>, fx /beskrivelse 3 Brand i kælderen, Vestbyen.",
+        "en": "Send /beskrivelse <no> <text>, e.g. /beskrivelse 3 Fire in the basement.",
+    },
+    "no_case": {
+        "da": "Hændelse {nr} er {gruppe} uden politisag, så den har intet journalnr. "
+        "Opgradér den til gruppe 2 med journalnummeret (fx på hændelsessiden).",
+        "en": "Incident {nr} is {gruppe}, without a police case, so it has no journal number. "
+        "Upgrade it to group 2 with the journal number (e.g. on the incident page).",
+    },
+}
+
+_USAGE = {
+    facts.POLICE_CASE: "usage_journal",
+    facts.ZONE: "usage_zone",
+    facts.DESCRIPTION: "usage_description",
+}
+
+
+def _t(key: str, language: Language, **values: object) -> str:
+    return i18n.fill(_TEXTS[key][language], **values)
+
+
+def _split(args: str) -> tuple[int | None, str]:
+    """(the incident number, the rest) of ``/cmd NR rest``; None when NR is not a number."""
+    parts = args.strip().split(maxsplit=1)
+    if not parts:
+        return None, ""
+    return bounds.parse_id(parts[0].lstrip("#")), parts[1].strip() if len(parts) > 1 else ""
+
+
+async def _correct(
+    message: Message, app: App, person: Person, language: Language, fact: str, raw: str
+) -> None:
+    nr, value = _split(raw)
+    zone: int | None = None
+    if fact == facts.ZONE:
+        zone = bounds.parse_id(value) if value else None
+        value = value if zone is not None else ""
+    if nr is None or not value:
+        await message.answer(_t(_USAGE[fact], language))
+        return
+    try:
+        result = await facts.set_facts(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            actor_id=person.id,
+            channel=CHANNEL,
+            police_case=value if fact == facts.POLICE_CASE else None,
+            zone=zone,
+            description=value if fact == facts.DESCRIPTION else None,
+        )
+    except facts.NoPoliceCaseError:
+        async with app.db.transaction() as tx:
+            incident = await tx.incidents.get(nr)
+        name = incident.playbook_name if incident else ""
+        await message.answer(_t("no_case", language, nr=nr, gruppe=name))
+        return
+    except InputRefusedError:
+        await message.answer(_t(_USAGE[fact], language))
+        return
+    if not result.changed:
+        await message.answer(i18n.t("facts_unchanged", language, nr=nr))
+        return
+    await message.answer(
+        i18n.t("facts_changed", language, nr=nr, facts=i18n.t(f"fact_{fact}", language))
+        + "\n"
+        + facts.facts_line(app.plan, result.incident, language)
+    )
+
+
+async def journal(
+    message: Message, command: CommandObject, app: App, person: Person, language: Language
+) -> None:
+    """/journal NR JOURNALNR: set or correct the police journal number."""
+    await _correct(message, app, person, language, facts.POLICE_CASE, command.args or "")
+
+
+async def zone(
+    message: Message, command: CommandObject, app: App, person: Person, language: Language
+) -> None:
+    """/zone NR ZONE: correct the zone (1-4)."""
+    await _correct(message, app, person, language, facts.ZONE, command.args or "")
+
+
+async def description(
+    message: Message, command: CommandObject, app: App, person: Person, language: Language
+) -> None:
+    """/beskrivelse NR TEKST: correct the description (the title follows its first line)."""
+    await _correct(message, app, person, language, facts.DESCRIPTION, command.args or "")
+
+
+def build() -> Router:
+    """This module's router, new for each dispatcher."""
+    router = Router(name=__name__)
+    router.message.register(journal, Command("journal", "journalnr"))
+    router.message.register(zone, Command("zone"))
+    router.message.register(description, Command("beskrivelse", "description"))
+    return router
