@@ -297,6 +297,20 @@ DA: dict[str, str] = {
         "{name} blev ikke bedt om at bekræfte hændelse {nr}; intet registreret"
     ),
     "stand down incident {nr}": "afblæse hændelse {nr}",
+    # issue 10: correcting an incident's facts
+    "the police journal number is empty; write the number": (
+        "politiets journalnummer er tomt; skriv nummeret"
+    ),
+    "the description is empty; write what happened": "beskrivelsen er tom; skriv, hvad der er sket",
+    (
+        "incident {nr} runs {playbook}, which has no police case; to record a police "
+        "journal number, upgrade the incident to {target} with the number"
+    ): (
+        "hændelse {nr} kører efter {playbook}, som ikke har en politisag; "
+        "opgradér hændelsen til {target} med journalnummeret for at registrere "
+        "det"
+    ),
+    "correct the facts of incident {nr}": "rette oplysningerne i hændelse {nr}",
 }
 
 WORDS_DA: dict[str, str] = {

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, activation, audit, situation_log
-from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.i18n import Language, t
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
@@ -132,7 +132,7 @@ async def set_facts(
                 editor_roles(playbook),
                 action="incident.correct",
                 channel=channel,
-                what=f"correct the facts of incident {incident_id}",
+                what=Phrase("correct the facts of incident {nr}", nr=incident_id),
                 incident_id=incident_id,
             )
         if police_case is not None and not playbook.police_case:
