@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from beredskab.i18n import clock
 from beredskab.models import ActionToken, Incident
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
@@ -30,7 +30,6 @@ from playbooks.schema import (
     TemplateKind,
 )
 
-LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
 UCS2_CHARS = 70
 """Characters in one SMS segment when the text needs UCS-2 (a character outside GSM-7)."""
 INCIDENT_PATH = "/haendelse/{nr}"
@@ -53,11 +52,6 @@ def render(template: str, values: Mapping[str, str]) -> str:
     if title and lines and lines[0].strip() == title:
         text = text.replace(f"{title}\n{description}", description)
     return text
-
-
-def local_time(at: datetime) -> str:
-    """``HH:MM`` in Danish local time."""
-    return at.astimezone(LOCAL_TZ).strftime("%H:%M")
 
 
 def incident_url(base: str | None, nr: int) -> str:
@@ -85,7 +79,7 @@ def incident_values(
         "zone": f"zone {incident.zone}" if incident.zone else "hele området",
         "journalnr": incident.police_case or "ikke oplyst",
         "aktiveret_af": activated_by,
-        "tid": local_time(incident.created_at),
+        "tid": clock(incident.created_at, now=at),
         "kode": str(incident.id),
         "link": "",  # personal acknowledgement links arrive with the web interface
     }

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError, Phrase
-from beredskab.i18n import plural
+from beredskab.i18n import clock, plural
 from beredskab.incident import chain_head
 from beredskab.incidents import require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
-from beredskab.notifications import incident_values, local_time, notify
+from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database
@@ -67,7 +67,7 @@ async def close(
         people = [p for p in plan.directory.people if p.id in notified]
         values = {  # {tid} in the stand-down message is when it ended
             **incident_values(incident, directory=plan.directory),
-            "tid": local_time(tx.now),
+            "tid": clock(tx.now, now=tx.now),
         }
         messages = await notify(
             tx,

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from beredskab.i18n import LOCAL_TZ
 from beredskab.models import ConfirmationStatus, Incident, StepStatus
-from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 

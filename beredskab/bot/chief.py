@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from beredskab import i18n
 from beredskab.bot.common import CHANNEL, number_arg, pick_incident
 from beredskab.bot.keyboards import choices
-from beredskab.i18n import Language
+from beredskab.i18n import Language, clock
 from beredskab.incident import chief_tasks, convene
 from beredskab.models import IncidentStatus
 from beredskab.security.bounds import InputRefusedError
@@ -214,7 +214,7 @@ async def _give(
     when = ""
     if task.due_at is not None:
         when = i18n.t(
-            "task_due", language, when=chief_tasks.local_time(task.due_at, now=task.updated_at)
+            "task_due", language, when=clock(task.due_at, now=task.updated_at, language=language)
         )
     await _reply(
         event,

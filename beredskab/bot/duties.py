@@ -4,6 +4,7 @@ answers anything unknown."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiogram import Router
@@ -11,9 +12,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from beredskab.bot.common import CHANNEL, pick_incident
-from beredskab.i18n import Language
+from beredskab.i18n import Language, clock
 from beredskab.incident import duties
-from beredskab.notifications import LOCAL_TZ
 from beredskab.security import bounds
 from contacts.models import Person
 
@@ -83,7 +83,7 @@ async def show(message: Message, app: App, language: Language) -> None:
         mark = "[x]" if s.done else "[ ]"
         line = f"{n}. {mark} {roles.get(s.duty.role, s.duty.role)}: {' '.join(s.duty.text.split())}"
         if s.done and s.tick is not None:
-            at = s.tick.at.astimezone(LOCAL_TZ).strftime("%H:%M")
+            at = clock(s.tick.at, now=datetime.now(UTC), language=language)
             by = names.get(s.tick.actor, s.tick.actor)
             line += f" ({_t('done_by', language, time=at, name=by)})"
         lines.append(line)

@@ -10,8 +10,8 @@ import typer
 from beredskab import report
 from beredskab.app import App
 from beredskab.cli.common import CHANNEL, AsOpt, cli, run
+from beredskab.cli.common import when as when_shown
 from beredskab.incident import picture
-from beredskab.notifications import LOCAL_TZ
 
 picture_cli = typer.Typer(help="Situationsbilledet / the situation picture.", no_args_is_help=True)
 cli.add_typer(picture_cli, name="picture")
@@ -27,11 +27,7 @@ def _lines(app: App, found: picture.Picture, *, reveal: bool) -> list[str]:
     if not found.version:
         head = f"{found.title}, hændelse {found.incident_id}: ikke skrevet endnu."
     else:
-        when = (
-            found.updated_at.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M")
-            if found.updated_at
-            else ""
-        )
+        when = when_shown(found.updated_at) if found.updated_at else ""
         head = (
             f"{found.title}, hændelse {found.incident_id}: version {found.version}, "
             f"senest skrevet af {name(found.updated_by)} {when}."
@@ -43,7 +39,7 @@ def _lines(app: App, found: picture.Picture, *, reveal: bool) -> list[str]:
         if h.sensitive and h.text and not reveal:
             lines.append(f"   {WITHHELD}")
         elif h.text:
-            when = h.at.astimezone(LOCAL_TZ).strftime("%H:%M") if h.at else ""
+            when = when_shown(h.at) if h.at else ""
             lines += [f"   {line}" for line in h.text.splitlines()]
             lines.append(f"   – {name(h.author)} {when}, version {h.version}")
         else:

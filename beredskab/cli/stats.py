@@ -12,7 +12,7 @@ import typer
 
 from beredskab.app import App
 from beredskab.cli.common import cli, fail, run, say
-from beredskab.notifications import LOCAL_TZ
+from beredskab.i18n import LOCAL_TZ
 from beredskab.statistics import Statistics, incident_statistics, render
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -154,7 +153,7 @@ def task_add(
 ) -> None:
     """Giv en opgave / give a participant or staff member a task (leader only)."""
 
-    async def body(app: App) -> tuple[Task, str, str]:
+    async def body(app: App) -> tuple[Task, str]:
         task = await chief_tasks.create(
             db=app.db,
             plan=app.plan,
@@ -166,19 +165,11 @@ def task_add(
             due=due,
         )
         person = app.plan.directory.person(task.assignee)
-        now = datetime.now(UTC)
-        when = chief_tasks.local_time(task.due_at, now=now) if task.due_at else ""
-        return task, person.name if person else task.assignee, when
+        return task, person.name if person else task.assignee
 
-    task, name, when = run(body, deliver=not no_deliver)
-    typer.echo(
-        say(
-            "task_added",
-            number=task.number,
-            name=name,
-            due=say("task_due", when=when) if when else "",
-        )
-    )
+    task, name = run(body, deliver=not no_deliver)
+    deadline = say("task_due", when=when(task.due_at)) if task.due_at else ""
+    typer.echo(say("task_added", number=task.number, name=name, due=deadline))
 
 
 @cli.command("convene")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from beredskab import access, audit, communications, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.i18n import clock
 from beredskab.incident.picture import Picture, state
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind
-from beredskab.notifications import LOCAL_TZ, incident_values, render
+from beredskab.notifications import incident_values, render
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication
@@ -24,7 +25,7 @@ __all__ = ["briefing_text", "draft"]
 def briefing_text(picture: Picture) -> str:
     """The briefing's text: the picture's non-sensitive headings that have text."""
     shown = [h for h in picture.headings if h.text and not h.sensitive]
-    when = picture.updated_at.astimezone(LOCAL_TZ).strftime("%H:%M") if picture.updated_at else ""
+    when = clock(picture.updated_at, now=picture.updated_at) if picture.updated_at else ""
     lines = [
         f"{picture.title} – hændelse {picture.incident_id}, version {picture.version} (kl. {when})"
     ]

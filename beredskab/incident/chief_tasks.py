@@ -11,9 +11,10 @@ from datetime import datetime, timedelta
 
 from beredskab import access, audit, situation_log
 from beredskab.errors import NotFoundError
+from beredskab.i18n import LOCAL_TZ, clock
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
-from beredskab.notifications import LOCAL_TZ, Extra, incident_values, notify
+from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.security.bounds import InputRefusedError
@@ -128,7 +129,7 @@ async def create(
         )
         await tx.tasks.add(task)
         await schedule(tx, playbook=playbook, incident=incident, task=task)
-        when = f" Frist: {local_time(due_at, now=tx.now)}." if due_at else ""
+        when = f" Frist: {clock(due_at, now=tx.now)}." if due_at else ""
         await situation_log.append(
             tx,
             incident_id=incident.id,
@@ -148,14 +149,6 @@ async def create(
             tx, plan=plan, playbook=playbook, incident=incident, task=task, person=assignee
         )
     return task
-
-
-def local_time(at: datetime, *, now: datetime) -> str:
-    """Danish local time of ``at``: "kl. 14:30", with the date when it is not today."""
-    local, today = at.astimezone(LOCAL_TZ), now.astimezone(LOCAL_TZ)
-    if local.date() == today.date():
-        return f"kl. {local:%H:%M}"
-    return f"{local.day}/{local.month} kl. {local:%H:%M}"
 
 
 async def schedule(tx: Tx, *, playbook: Playbook, incident: Incident, task: Task) -> None:
@@ -185,7 +178,7 @@ async def tell_assignee(
             kind=TemplateKind.OUTREACH_TASK,
             values={**values, "opgave": what},
         )
-    due = f" Frist: {local_time(task.due_at, now=tx.now)}." if task.due_at else ""
+    due = f" Frist: {clock(task.due_at, now=tx.now)}." if task.due_at else ""
     extra = (
         f"Opgave {task.number}: {task.text}{due} "
         f"Svar OPGAVE {task.number} OK når du går i gang, "
@@ -212,7 +205,7 @@ async def remind_before_due(
     if task.due_at is None:
         return "skipped: no due time"
     person = plan.directory.person(task.assignee)
-    due = local_time(task.due_at, now=tx.now)
+    due = clock(task.due_at, now=tx.now)
     what = f"opgave {task.number} ({task.title}) skal være løst {due}"
     await notify(
         tx,

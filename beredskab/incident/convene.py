@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from beredskab import access, audit, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
-from beredskab.incident.chief_tasks import local_time, parse_due
+from beredskab.i18n import clock
+from beredskab.incident.chief_tasks import parse_due
 from beredskab.incidents import require_open
 from beredskab.models import EntryKind
 from beredskab.notifications import Extra, incident_values, notify
@@ -75,7 +76,7 @@ async def convene(
                 role=meeting.role,
                 meeting=meeting.meeting,
             )
-        when = local_time(parse_due(at, now=tx.now), now=tx.now) if at else SOON
+        when = clock(parse_due(at, now=tx.now), now=tx.now) if at else SOON
         await tx.incidents.add_confirmations(
             incident.id, [p.id for p in people], reason=f"convene:{meeting.id}", now=tx.now
         )

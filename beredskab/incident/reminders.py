@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from beredskab import situation_log
+from beredskab.i18n import clock
 from beredskab.models import EntryKind, Incident, Step, StepStatus, Task, TaskStatus
-from beredskab.notifications import incident_values, item_of, local_time, notify
+from beredskab.notifications import incident_values, item_of, notify
 from beredskab.plan import Plan
 from beredskab.storage import Tx
 from beredskab.storage.repositories.timers import NewTimer, Timer
@@ -50,7 +51,7 @@ def step_text(plan: Plan, step: Step, now: datetime) -> dict[str, str]:
     title last, so the SMS cuts the title, not the facts)."""
     role = plan.directory.role(step.owner_role)
     owner = role.name if role else step.owner_role
-    due = local_time(step.due_at)
+    due = clock(step.due_at, now=now)
     late = now - step.due_at
     if late < timedelta(minutes=1):
         da = f"Trin {step.position} har nået fristen kl. {due} ({owner})"

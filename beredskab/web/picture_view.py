@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
+from beredskab.i18n import clock
 from beredskab.incident import picture
 from beredskab.models import Confirmation, Incident, IncidentStatus
-from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.storage.repositories.picture import PictureRevision
 from contacts.models import Person
 
 
 def _local(value: datetime | None) -> str:
-    return value.astimezone(LOCAL_TZ).strftime("%d-%m-%Y %H:%M") if value else ""
+    return clock(value, now=datetime.now(UTC)) if value else ""
 
 
 def _name(plan: Plan, person_id: str | None) -> str:

@@ -8,8 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from beredskab.i18n import Language
-from beredskab.notifications import LOCAL_TZ
+from beredskab.i18n import LOCAL_TZ, Language
 from beredskab.preparedness.signoff import signoff_status
 from beredskab.report import plan as plan_view
 from beredskab.report import plan_document
