@@ -21,6 +21,7 @@ from beredskab.cli.common import (
     say,
     step_cli,
     task_cli,
+    when,
 )
 from beredskab.cli.common import status as status_word
 from beredskab.incident import chief_tasks, convene
