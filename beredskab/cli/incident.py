@@ -114,6 +114,8 @@ def upgrade(
     )
     if result.asked:
         typer.echo(", ".join(result.asked))
+    if result.halted is not None:
+        typer.echo(say("drill_halted", drill=result.halted.id))
     if result.police_case_missing:
         typer.echo(say("police_case_pending", nr=nr))
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from beredskab import access, audit, escalation, situation_log, steps
 from beredskab.errors import InvalidStateError, Phrase
+from beredskab.incident import drill as drills
 from beredskab.incident import messages
 from beredskab.incident import police_case as journal
 from beredskab.incident.outcome import (
     ActivationResult,
+    RealIncidentOpen,
     confirm_actor,
     count,
     queued,
@@ -77,6 +79,16 @@ async def upgrade(
                 playbook=target.id,
                 nr=other.id,
             )
+        # Drills never touch real incidents: upgrading a real incident is a real activation of
+        # the target group, which halts its open drill; a drill cannot become a group whose
+        # real incident is running.
+        crossing = await tx.incidents.open_for_playbook(target.id, drill=not incident.drill)
+        if incident.drill and crossing is not None:
+            raise RealIncidentOpen(
+                "incident {nr} ({group}) is running; a drill cannot be started now",
+                nr=crossing.id,
+                group=crossing.playbook_name,
+            )
         before = await queued(tx, incident_id)
         reached = {c.person_id for c in await tx.incidents.confirmations(incident_id)}
         reached |= await tx.deliveries.recipients(incident_id)
@@ -108,6 +120,10 @@ async def upgrade(
             detail=f"{incident.playbook_id} -> {target.id}"
             + (" police_case=pending" if journal.missing(target, upgraded) else ""),
         )
+        if crossing is not None:
+            await drills.halt(
+                tx, plan=plan, drill=crossing, real=upgraded, actor=actor, channel=channel
+            )
         asked = await _tell_upgrade(
             tx,
             plan=plan,
@@ -136,6 +152,7 @@ async def upgrade(
         messages=total,
         asked=tuple(p.name for p in asked),
         police_case_missing=journal.missing(target, upgraded),
+        halted=crossing,
     )
 
 

@@ -286,3 +286,56 @@ async def test_an_upgrade_with_the_number_pending_reminds(db: Database, plan: Pl
     async with db.transaction() as tx:
         kinds = [t.kind for t in await tx.timers.for_incident(first.incident.id)]
     assert police_case.TIMER in kinds
+
+
+async def test_an_upgrade_to_a_group_with_an_open_drill_halts_the_drill(
+    db: Database, plan: Plan
+) -> None:
+    drill = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=CHIEF, channel="cli", drill=True
+    )
+    real = await activation.activate(
+        db=db, plan=plan, playbook="1", actor_id=CHIEF, channel="cli", description="uro"
+    )
+    assert real.halted is None  # a real group 1 leaves the group 2 drill alone
+    upgraded = await activation.upgrade(
+        db=db,
+        plan=plan,
+        incident_id=real.incident.id,
+        to_playbook="gruppe-2",
+        actor_id=POLICE,
+        channel="cli",
+        police_case="3700-56",
+    )
+    assert upgraded.halted is not None and upgraded.halted.id == drill.incident.id
+    async with db.transaction() as tx:
+        halted = await tx.incidents.get(drill.incident.id)
+        open_real = await tx.incidents.open_for_playbook("gruppe-2", drill=False)
+    assert halted is not None and halted.status is IncidentStatus.CLOSED
+    assert open_real is not None and open_real.id == real.incident.id
+    rows = await deliveries(db, drill.incident.id)
+    assert any("ØVELSE AFBRUDT" in d.text for d in rows)
+
+
+async def test_a_drill_cannot_be_upgraded_into_a_group_whose_real_incident_runs(
+    db: Database, plan: Plan
+) -> None:
+    real = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-57"
+    )
+    drill = await activation.activate(
+        db=db, plan=plan, playbook="1", actor_id=CHIEF, channel="cli", drill=True
+    )
+    with pytest.raises(activation.RealIncidentOpen) as refused:
+        await activation.upgrade(
+            db=db,
+            plan=plan,
+            incident_id=drill.incident.id,
+            to_playbook="gruppe-2",
+            actor_id=CHIEF,
+            channel="cli",
+        )
+    assert f"incident {real.incident.id}" in str(refused.value)
+    async with db.transaction() as tx:
+        still = await tx.incidents.get(drill.incident.id)
+    assert still is not None and still.playbook_id == "gruppe-1" and still.drill
