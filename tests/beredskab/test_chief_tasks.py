@@ -9,9 +9,9 @@ import pytest
 
 from beredskab import acknowledgements, activation, escalation, report, tasks
 from beredskab.errors import NotAuthorisedError, NotFoundError
+from beredskab.i18n import LOCAL_TZ
 from beredskab.incident import chief_tasks, convene
 from beredskab.models import ConfirmationStatus, TaskStatus
-from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.security.bounds import InputRefusedError
 from beredskab.storage import Database

@@ -12,8 +12,8 @@ from pypdf import PdfReader
 
 from beredskab import acknowledgements, activation, report, situation_log, standdown, steps, tasks
 from beredskab.errors import NotAuthorisedError
+from beredskab.i18n import LOCAL_TZ
 from beredskab.models import EntryKind, TaskStatus
-from beredskab.notifications import LOCAL_TZ
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import CommunicationStatus
