@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 
 from beredskab import report
 from beredskab.cli.views import overview_json
+from beredskab.models import Delivery
 from beredskab.security.keys import KeyStore
 from beredskab.storage import Database
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
@@ -63,13 +64,28 @@ class Service:
         """The CLI in a thread: the peers in this event loop must keep serving meanwhile."""
         return await asyncio.to_thread(self.cli, *args, stdin=stdin, expect=expect)
 
+    def database(self) -> Database:
+        """The service's own database (SQLite), with the service's log key; dispose it."""
+        key = KeyStore(self.root / "var" / "keys").load_or_create("log").secret  # the chain's
+        return Database(
+            f"sqlite+aiosqlite:///{self.root / 'var' / 'beredskab.sqlite3'}", log_key=key
+        )
+
     async def status(self, nr: int) -> dict[str, Any]:
         """What `status NR --json` prints, read from the service's database in this process
         (a CLI process per poll costs a second of CPU that the service under test needs)."""
-        key = KeyStore(self.root / "var" / "keys").load_or_create("log").secret  # the chain's
-        db = Database(f"sqlite+aiosqlite:///{self.root / 'var' / 'beredskab.sqlite3'}", log_key=key)
+        db = self.database()
         try:
             return overview_json(await report.overview(db=db, incident_id=nr))
+        finally:
+            await db.dispose()
+
+    async def deliveries(self, nr: int) -> list[Delivery]:
+        """Every outbox row of an incident, with its texts."""
+        db = self.database()
+        try:
+            async with db.transaction() as tx:
+                return await tx.deliveries.for_incident(nr)
         finally:
             await db.dispose()
 
