@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.models import Incident, IncidentStatus
 from beredskab.security import bounds
 from beredskab.storage import Tx
+
+if TYPE_CHECKING:
+    from beredskab.plan import Plan
+    from playbooks.schema import Playbook
 
 
 async def require(tx: Tx, incident_id: int) -> Incident:
@@ -25,3 +31,13 @@ async def require_open(tx: Tx, incident_id: int) -> Incident:
     if incident.status is not IncidentStatus.ACTIVE:
         raise InvalidStateError("incident {nr} is closed; nothing can be changed", nr=incident_id)
     return incident
+
+
+def playbook_of(plan: Plan, incident: Incident) -> Playbook:
+    """The playbook the incident runs, or a clear error if the plan no longer has it."""
+    playbook = plan.playbook(incident.playbook_id)
+    if playbook is None:
+        raise NotFoundError(
+            "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
+        )
+    return playbook

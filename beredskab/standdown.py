@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
-from beredskab.errors import NotFoundError, Phrase
+from beredskab.errors import Phrase
 from beredskab.i18n import clock, plural
 from beredskab.incident import chain_head
-from beredskab.incidents import require, require_open
+from beredskab.incidents import playbook_of, require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
@@ -43,11 +43,7 @@ async def close(
         await require(tx, incident_id)  # a number that names no incident goes no further
         await tx.incidents.lock(incident_id)  # timers and closes of one incident queue up
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         access.require_role(
             actor,
             (playbook.leader_role, *playbook.activation.roles),

@@ -13,7 +13,7 @@ from datetime import timedelta
 from beredskab import access, acknowledgements, audit, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.i18n import plural
-from beredskab.incidents import require_open
+from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident, Step, StepStatus
 from beredskab.notifications import incident_values, notify, render
 from beredskab.plan import Plan
@@ -137,11 +137,7 @@ async def finish(
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         all_steps = await tx.steps.list(incident_id)
         step = next(
             (s for s in all_steps if str(s.position) == step_ref or s.step_id == step_ref), None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from beredskab import access, acknowledgements, audit, escalation, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incident.chief_tasks import tell_assignee
-from beredskab.incidents import require_open
+from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
@@ -217,11 +217,7 @@ async def reassign(
     new_assignee = access.person(plan, to)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         access.require_role(
             actor,
             [playbook.leader_role],

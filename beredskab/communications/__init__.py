@@ -49,7 +49,7 @@ from beredskab.communications.audiences import (
 )
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.i18n import plural
-from beredskab.incidents import require_open
+from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.notifications import compose, incident_values
 from beredskab.plan import Plan
@@ -103,11 +103,7 @@ async def _open(
     """The open incident and its playbook, once the actor may ``action`` (approve: the leader
     role only; everything else: ``drafters``); a refusal is raised as ``Refusal``."""
     incident = await require_open(tx, incident_id)
-    playbook = plan.playbook(incident.playbook_id)
-    if playbook is None:
-        raise NotFoundError(
-            "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-        )
+    playbook = playbook_of(plan, incident)
     access.require_role(
         actor,
         [playbook.leader_role] if action == "approve" else drafters(playbook),

@@ -10,9 +10,8 @@ import re
 from datetime import datetime, timedelta
 
 from beredskab import access, audit, situation_log
-from beredskab.errors import NotFoundError
 from beredskab.i18n import LOCAL_TZ, clock
-from beredskab.incidents import require_open
+from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
 from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
@@ -63,11 +62,7 @@ async def require_leader(
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         access.require_role(
             actor,
             [playbook.leader_role],
@@ -98,11 +93,7 @@ async def create(
     assignee = access.person(plan, assignee_id)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         access.require_role(
             actor,
             [playbook.leader_role],

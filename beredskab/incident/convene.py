@@ -14,7 +14,7 @@ from beredskab import access, audit, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.i18n import clock
 from beredskab.incident.chief_tasks import parse_due
-from beredskab.incidents import require_open
+from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind
 from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
@@ -55,11 +55,7 @@ async def convene(
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         access.require_role(
             actor,
             [playbook.leader_role],

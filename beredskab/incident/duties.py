@@ -15,7 +15,7 @@ from datetime import datetime
 
 from beredskab import access, audit, situation_log
 from beredskab.errors import NotFoundError, Phrase
-from beredskab.incidents import require_open
+from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
 from beredskab.storage import Database
@@ -113,11 +113,7 @@ async def set_duty(
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         duty = next((d for d in playbook.duties if d.id == duty_id), None)
         if duty is None or not DUTY_ID.match(duty_id):
             raise NotFoundError(

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, activation, audit, situation_log
-from beredskab.errors import InvalidStateError, NotFoundError, Phrase
+from beredskab.errors import InvalidStateError, Phrase
 from beredskab.i18n import Language, t
-from beredskab.incidents import require_open
+from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
 from beredskab.security import bounds
@@ -121,11 +121,7 @@ async def set_facts(
         if bounds.valid_id(incident_id):
             await tx.incidents.lock(incident_id)
         incident = await require_open(tx, incident_id)
-        playbook = plan.playbook(incident.playbook_id)
-        if playbook is None:
-            raise NotFoundError(
-                "playbook {playbook} is no longer in the plan", playbook=incident.playbook_id
-            )
+        playbook = playbook_of(plan, incident)
         if incident.activated_by != actor.id:
             access.require_role(
                 actor,
