@@ -197,7 +197,7 @@ async def remind_before_due(
         return "skipped: no due time"
     person = plan.directory.person(task.assignee)
     due = clock(task.due_at, now=tx.now)
-    what = f"opgave {task.number} ({task.title}) skal være løst {due}"
+    what = f"opgave {task.number} ({task.title}) skal være løst senest {due}"
     await notify(
         tx,
         incident=incident,
@@ -216,7 +216,7 @@ async def remind_before_due(
         incident_id=incident.id,
         kind=EntryKind.NOTIFIED,
         actor="system",
-        text=f"Opgave {task.number} ({task.title}) skal være løst {due}: "
+        text=f"Opgave {task.number} ({task.title}) skal være løst senest {due}: "
         f"{person.name if person else task.assignee} er mindet om det.",
     )
     return "assignee reminded before the due time"

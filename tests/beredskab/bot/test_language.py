@@ -17,6 +17,7 @@ async def test_a_stale_step_button_names_the_reason_in_danish(harness: Harness) 
         actor_id=POLICE,
         channel="sms",
         zone=1,
+        police_case="3700-1",
     )
     chief = await harness.say(CHIEF_USER, f"/status {result.incident.id}")
     # Step 1 is finished elsewhere meanwhile; the button on the phone is then stale.

@@ -40,6 +40,7 @@ async def _open(db: Database, plan: Plan, playbook: str = "2", actor: str = POLI
         channel="cli",
         description="Skud ved torvet",
         zone=1,
+        police_case_pending=playbook in ("2", "gruppe-2"),  # the number is set afterwards
     )
     return result.incident
 
@@ -333,9 +334,9 @@ def test_cli_incident_set_and_status(config: Path) -> None:
     code, out = run("status", str(nr))
     assert "Zone: 2 · Journalnr.: 3700-5" in out
     code, out = run("incident", "set", str(nr), "--zone", "2", "--as", SSP)
-    assert code == 3 and "allowed roles: projektchef, politi, sekretariat, sekretariatsleder" in out
+    assert code == 3 and "roller der må: projektchef, politi, sekretariat, sekretariatsleder" in out
     code, out = run("incident", "set", str(nr), "--zone", "9", "--as", CHIEF)
-    assert code == 1 and "zone must be 1-4" in out
+    assert code == 1 and "zonen skal være 1-4" in out
     code, out = run("incident", "set", str(nr), "--as", CHIEF)
     assert code == 1 and "angiv mindst én af --police-case, --zone og --description" in out
 
@@ -348,7 +349,13 @@ async def test_the_activation_message_says_the_description_once(
     db: Database, plan: Plan, description: str
 ) -> None:
     result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", description=description
+        db=db,
+        plan=plan,
+        playbook="2",
+        actor_id=POLICE,
+        channel="cli",
+        description=description,
+        police_case="3700-1",
     )
     async with db.transaction() as tx:
         sent = await tx.deliveries.for_incident(result.incident.id)
