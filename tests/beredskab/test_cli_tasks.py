@@ -53,7 +53,7 @@ def test_the_chief_gives_hands_on_and_a_task_is_finished_with_an_outcome(
     )  # fmt: skip
     assert given.exit_code == 0, given.output
     assert given.stdout.startswith("Opgave 1 er givet til Sara Lund (frist ")
-    assert "kl. 14:30" in given.stdout
+    assert "14:30" in given.stdout
     [task] = _tasks(db_url, 1)
     assert task.text == "Ring til klubben" and task.assignee == SSP
 

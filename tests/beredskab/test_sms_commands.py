@@ -315,7 +315,7 @@ async def test_status_with_and_without_number(app: App) -> None:
         asked = len(await tx.incidents.confirmations(nr))
         step_count = len(await tx.steps.list(nr))
     assert text == (
-        f"Hændelse {nr} (Beredskabsgruppe 2) aktiv. Zone: hele området, journalnr. mangler. "
+        f"Hændelse {nr} (Beredskabsgruppe 2) aktiv. Zone: hele området, Journalnr.: 3700-1. "
         f"Bekræftet 2/{asked}, kan ikke 0. "
         f"Trin 0/{step_count}. Opgaver udført 0/0."
     )

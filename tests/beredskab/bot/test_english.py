@@ -61,7 +61,7 @@ async def test_help_status_and_log_in_english(harness: Harness) -> None:
     nr = await _activate(harness)
     status = await harness.say(DANIEL, "/status")
     assert status.text.startswith(f"Incident {nr}: Beredskabsgruppe 2 – active")
-    assert "\nZone: 3 · journal no. missing\n" in status.text and "Confirmed: 1/" in status.text
+    assert "\nZone: 3 · Journal no.: 3700-1\n" in status.text and "Confirmed: 1/" in status.text
     assert "Current step: 1. " in status.text and "Open tasks: 0 of 0" in status.text
     logged = await harness.say(DANIEL, "/log Calm at the school")
     assert logged.text.startswith("Entry ") and logged.text.endswith(f"log of incident {nr}.")

@@ -18,6 +18,7 @@ async def _open(harness: Harness, playbook: str = "2", actor: str = POLICE) -> I
         channel="sms",
         description="Uro ved torvet",
         zone=1,
+        police_case_pending=playbook in ("2", "gruppe-2"),  # the number is set afterwards
     )
     return result.incident
 

@@ -160,6 +160,12 @@ async def test_openapi_lists_every_endpoint_with_the_bearer_scheme(app: App) -> 
         ("GET", "/api/v1/incidents/{incident_id}/picture"),
         ("PUT", "/api/v1/incidents/{incident_id}/picture"),
         ("POST", "/api/v1/incidents/{incident_id}/picture/briefing"),
+        ("PATCH", "/api/v1/incidents/{incident_id}"),
+        ("POST", "/api/v1/incidents/{incident_id}/tasks"),
+        ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}/reassign"),
+        ("POST", "/api/v1/incidents/{incident_id}/convene"),
+        ("GET", "/api/v1/incidents/{incident_id}/duties"),
+        ("POST", "/api/v1/incidents/{incident_id}/duties/{duty_id}"),
     }
     assert set(operations) == expected
     for spec in operations.values():

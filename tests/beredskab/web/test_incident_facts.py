@@ -28,6 +28,7 @@ async def _open(app: App, playbook: str = "2", actor: str = POLICE) -> Incident:
         channel="cli",
         description="Uro ved torvet\nFlere unge samlet",
         zone=1,
+        police_case_pending=playbook in ("2", "gruppe-2"),  # the number is set afterwards
     )
     return result.incident
 

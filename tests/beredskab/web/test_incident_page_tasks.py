@@ -82,7 +82,7 @@ async def test_the_chief_convenes_tot_from_the_page(site: Site) -> None:
     assert answer.headers["location"] == f"{page}?ok=convened#indkald"
     sent = [d for d in await deliveries(site.app.db, nr) if d.template == "convene"]
     assert {d.person_id for d in sent} == {"jonas-bech", "hanne-storm"}
-    assert all("Infohuset, kl. 19:30" in d.text for d in sent)
+    assert all("Infohuset, 19:30" in d.text for d in sent)
     board = section((await site.client.get(page)).text, "bekraeftelser")
     assert 'data-person="jonas-bech" data-state="pending"' in board
     assert "Indkaldt til TOT (infohus-samarbejde)" in board
