@@ -24,7 +24,7 @@ async def test_the_journal_number_is_added_on_the_incident_page(
         channel="sms",
         description="Skud ved torvet",
         zone=1,
-        police_case="3700-1",
+        police_case_pending=True,  # the number is added on the page
     )
     nr = opened.incident.id
     await sign_in(service, page, POLICE, next=f"/haendelse/{nr}")

@@ -38,7 +38,7 @@ def test_a_real_activation_during_a_drill_and_a_drill_during_a_real_incident(cli
     status = json.loads(cli("status", "1", "--json"))
     assert status["incident"]["status"] == "closed"
     out = cli("drill", "gruppe-2", "--as", CHIEF, expect=1)
-    assert "incident 2 (Beredskabsgruppe 2) is running; a drill cannot be started now" in out
+    assert "hændelse 2 (Beredskabsgruppe 2) er i gang; en øvelse kan ikke startes nu" in out
 
 
 @pytest.mark.timeout(180)
@@ -46,7 +46,7 @@ def test_the_police_case_on_the_command_line(cli: Cli) -> None:
     out = cli("activate", "2", "--as", POLICE, expect=1)
     assert "--police-case-pending" in out
     out = cli("activate", "1", "--as", CHIEF, "--police-case", "3700-1", expect=1)
-    assert "upgrade to group 2 with `upgrade`" in out
+    assert "opgrader til gruppe 2 med `upgrade`" in out
     out = cli("activate", "2", "--as", POLICE, "--police-case-pending", "--no-deliver")
     assert "Hændelse 1 oprettet" in out and "journalnummer mangler" in out
     out = cli("activate", "2", "--as", CHIEF, "--police-case", "3700-9", "--no-deliver")

@@ -33,7 +33,7 @@ def test_report_as_pdf_and_html_files_and_pdf_on_stdout(tmp_path: Path) -> None:
     )
     cli("log", "1", "--note", "Beboer på 3. sal mistænkt", "--as", CHIEF, "--sensitive")
 
-    assert "report written to" in cli("report", "1", "--format", "pdf", "--output", "r.pdf")
+    assert "Rapporten er skrevet til" in cli("report", "1", "--format", "pdf", "--output", "r.pdf")
     text = _text((tmp_path / "r.pdf").read_bytes())
     assert "Situationsrapport — hændelse 1" in text and "Brand i kælderen på Ærøvej" in text
     assert "3700-11111" in text and "Side 1 af" in text

@@ -38,4 +38,4 @@ def test_stats_counts_incidents_and_keeps_drills_apart(tmp_path: Path) -> None:
     group2 = next(p for p in drills["playbooks"] if p["playbook_id"] == "gruppe-2")
     assert group2["incidents"] == 1 and group2["first_confirmation"]["count"] == 0
 
-    assert "--since must be a date" in cli("stats", "--since", "31-01-2026", expect=1)
+    assert "--since skal være en dato" in cli("stats", "--since", "31-01-2026", expect=1)
