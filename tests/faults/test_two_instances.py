@@ -226,7 +226,7 @@ async def test_a_second_serve_on_the_same_sqlite_file_is_refused(
         code = await asyncio.to_thread(second.process.wait, 60)
         output = second.output().strip()
         assert code != 0
-        [message] = [line for line in output.splitlines() if "already running" in line]
+        [message] = [line for line in output.splitlines() if "kører allerede" in line]
         assert str(database) in message and f"pid {first.process.pid}" in message
         assert first.alive()
         print(f"faults: sqlite second serve refused: exit={code} message={message!r}")
