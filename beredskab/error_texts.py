@@ -311,6 +311,13 @@ DA: dict[str, str] = {
         "det"
     ),
     "correct the facts of incident {nr}": "rette oplysningerne i hændelse {nr}",
+    (
+        "the situation picture has not been written yet (version 0); you gave version"
+        " {base}. Write it on top of version 0"
+    ): (
+        "situationsbilledet er ikke skrevet endnu (version 0); du angav version "
+        "{base}. Skriv det oven på version 0"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {

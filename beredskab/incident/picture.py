@@ -257,6 +257,12 @@ async def revise(
         await tx.log.last(incident_id)  # the incident's row lock: one writer at a time
         history = await tx.picture.history(incident_id)
         before = state(incident_id=incident_id, playbook=playbook, history=history)
+        if before.version != base_version and not history:
+            raise StalePictureError(
+                "the situation picture has not been written yet (version 0); you gave version "
+                "{base}. Write it on top of version 0",
+                base=base_version,
+            )
         if before.version != base_version:
             newest = history[-1]
             author = plan.directory.person(newest.author)

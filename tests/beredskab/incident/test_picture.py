@@ -92,6 +92,16 @@ async def test_a_stale_revision_is_refused_and_names_who_saved(db: Database, pla
     assert now.version == 1 and now.headings[0].text == "Sara skrev"
 
 
+async def test_a_version_given_before_anything_is_written_is_refused_not_a_crash(
+    db: Database, plan: Plan
+) -> None:
+    nr = await incident(db, plan)
+    with pytest.raises(picture.StalePictureError) as refused:  # found by schemathesis: a 500
+        await revise(db, plan, nr, SSP, 2_147_483_646, picture.Edit("1", "tidligt"))
+    assert "not been written yet" in str(refused.value)
+    assert (await picture.current(db=db, plan=plan, incident_id=nr)).version == 0
+
+
 async def test_concurrent_saves_on_one_version_keep_exactly_one(db: Database, plan: Plan) -> None:
     nr = await incident(db, plan)
     results = await asyncio.gather(
