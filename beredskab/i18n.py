@@ -126,7 +126,7 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "angiv mindst én af --police-case, --zone og --description",
         "en": "give at least one of --police-case, --zone and --description",
     },
-    "fact_police_case": {"da": "politiets journalnr.", "en": "police journal number"},
+    "fact_police_case": {"da": "politiets journalnummer", "en": "police journal number"},
     "fact_zone": {"da": "zone", "en": "zone"},
     "fact_description": {"da": "beskrivelse", "en": "description"},
     "status_zone": {"da": "Zone: {zone}", "en": "Zone: {zone}"},

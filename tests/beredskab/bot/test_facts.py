@@ -36,7 +36,7 @@ async def test_journal_zone_and_description_from_telegram(harness: Harness) -> N
     status = await harness.say(SARA, f"/status {nr}")
     assert "Zone: 1 · journalnr. mangler" in status.text
     answer = await harness.say(POLICE_USER, f"/journal {nr} 3700-80260-00123-26")
-    assert answer.text.startswith(f"Hændelse {nr} rettet: politiets journalnr.")
+    assert answer.text.startswith(f"Hændelse {nr} rettet: politiets journalnummer")
     assert "Journalnr.: 3700-80260-00123-26" in answer.text
     assert (
         "intet ændret"
