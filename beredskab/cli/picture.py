@@ -9,7 +9,7 @@ import typer
 
 from beredskab import report
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, cli, run
+from beredskab.cli.common import CHANNEL, AsOpt, cli, run, say
 from beredskab.cli.common import when as when_shown
 from beredskab.incident import picture
 
@@ -110,4 +110,4 @@ def set_heading(
         )
 
     saved = run(body)
-    typer.echo(f"Situationsbilledet for hændelse {nr} er gemt som version {saved.version}.")
+    typer.echo(say("picture_saved", nr=nr, version=saved.version))

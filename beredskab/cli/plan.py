@@ -9,9 +9,8 @@ from typing import Annotated
 import typer
 
 from beredskab.app import App
-from beredskab.cli.common import CHANNEL, AsOpt, cli, fail, plan_cli, run, settings
-from beredskab.errors import BeredskabError
-from beredskab.i18n import t
+from beredskab.cli.common import CHANNEL, AsOpt, cli, fail, language, plan_cli, run, say, settings
+from beredskab.errors import BeredskabError, render
 from beredskab.plan import load_plan
 from beredskab.report import plan as plan_view
 from beredskab.report import plan_document
@@ -35,18 +34,18 @@ def plan_show(
             playbooks_dir=config.plan.playbooks_dir, directory_file=config.plan.directory_file
         )
     except BeredskabError as exc:
-        fail(t("error", message=str(exc)))
+        fail(say("error", message=render(exc, language())))
     content = plan_document.render(plan_view.build(plan), fmt)
     if output is None:
         if fmt is plan_view.Format.PDF:
-            fail("PDF needs --output FILE (it is not text)")
+            fail(say("plan_pdf_tty"))
         typer.echo(content.decode("utf-8"), nl=False)
         return
     try:
         output.write_bytes(content)
     except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-    typer.echo(f"plan version {plan.version} written to {output} ({fmt.value})")
+        fail(say("cannot_write", path=output, reason=exc.strerror))
+    typer.echo(say("plan_written", version=plan.version, path=output, fmt=fmt.value))
 
 
 @cli.command("duty")
@@ -73,6 +72,7 @@ def duty(
         )
 
     change = run(body)
-    state = "ticked" if change.state.done else "not ticked"
-    note = "" if change.changed else " (unchanged)"
-    typer.echo(f"incident {incident_id}: duty {duty_id} is {state}{note}")
+    key = ("duty_ticked" if change.state.done else "duty_unticked") + (
+        "" if change.changed else "_same"
+    )
+    typer.echo(say(key, nr=incident_id, duty=duty_id))

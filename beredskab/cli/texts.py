@@ -107,6 +107,39 @@ _CLI: dict[str, dict[Language, str]] = {
         "en": "Check no. {nr} started: {messages:message|messages} sent.",
     },
     "reminded": {"da": "{count} påmindet.", "en": "{count} reminded."},
+    # plan show, duty, picture set
+    "plan_pdf_tty": {
+        "da": "En PDF er ikke tekst: brug --output FIL.",
+        "en": "A PDF is not text: use --output FILE.",
+    },
+    "cannot_write": {
+        "da": "kan ikke skrive {path}: {reason}",
+        "en": "cannot write {path}: {reason}",
+    },
+    "plan_written": {
+        "da": "Planversion {version} er skrevet til {path} ({fmt}).",
+        "en": "Plan version {version} written to {path} ({fmt}).",
+    },
+    "duty_ticked": {
+        "da": "Hændelse {nr}: pligten {duty} er afkrydset.",
+        "en": "Incident {nr}: duty {duty} is ticked.",
+    },
+    "duty_ticked_same": {
+        "da": "Hændelse {nr}: pligten {duty} var allerede afkrydset; intet ændret.",
+        "en": "Incident {nr}: duty {duty} was already ticked; nothing changed.",
+    },
+    "duty_unticked": {
+        "da": "Hændelse {nr}: afkrydsningen af pligten {duty} er fjernet.",
+        "en": "Incident {nr}: duty {duty} is no longer ticked.",
+    },
+    "duty_unticked_same": {
+        "da": "Hændelse {nr}: pligten {duty} var ikke afkrydset; intet ændret.",
+        "en": "Incident {nr}: duty {duty} was not ticked; nothing changed.",
+    },
+    "picture_saved": {
+        "da": "Situationsbilledet for hændelse {nr} er gemt som version {version}.",
+        "en": "The situation picture of incident {nr} is saved as version {version}.",
+    },
 }
 
 

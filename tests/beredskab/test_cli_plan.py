@@ -35,7 +35,7 @@ def test_plan_show_as_markdown_html_and_pdf(tmp_path: Path) -> None:
     pdf = tmp_path / "plan.pdf"
     done = runner.invoke(cli, [*base, "plan", "show", "-f", "pdf", "--output", str(pdf)])
     assert done.exit_code == 0, done.output
-    assert "written to" in done.output
+    assert "er skrevet til" in done.output
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.read_bytes())).pages)
     assert "Opfølgning efter afblæsning" in text and "Side 1 af" in text
 
@@ -55,11 +55,11 @@ def test_duty_ticks_and_unticks_from_the_command_line(tmp_path: Path) -> None:
     duty = "civile-netvaerk"
     ticked = runner.invoke(cli, [*base, "duty", "1", duty, "--as", CHIEF])
     assert ticked.exit_code == 0, ticked.output
-    assert f"duty {duty} is ticked" in ticked.output
+    assert f"pligten {duty} er afkrydset" in ticked.output
     again = runner.invoke(cli, [*base, "duty", "1", duty, "--as", CHIEF])
-    assert "(unchanged)" in again.output
+    assert "intet ændret" in again.output
     undone = runner.invoke(cli, [*base, "duty", "1", duty, "--as", CHIEF, "--undo"])
-    assert "is not ticked" in undone.output
+    assert "afkrydsningen" in undone.output and "er fjernet" in undone.output
     refused = runner.invoke(cli, [*base, "duty", "1", duty, "--as", STAFF])
     assert refused.exit_code == 3
     unknown = runner.invoke(cli, [*base, "duty", "1", "ingen", "--as", CHIEF])

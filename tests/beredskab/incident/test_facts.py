@@ -327,7 +327,8 @@ def test_cli_incident_set_and_status(config: Path) -> None:
     )
     assert code == 0, out
     assert (
-        out.strip() == f"Hændelse {nr} rettet: politiets journalnummer, zone. Rettelsen står i loggen."
+        out.strip()
+        == f"Hændelse {nr} rettet: politiets journalnummer, zone. Rettelsen står i loggen."
     )
     code, out = run("incident", "set", str(nr), "--zone", "2", "--as", STAFF)
     assert code == 0 and "intet ændret" in out
