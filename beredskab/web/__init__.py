@@ -16,6 +16,7 @@ from beredskab.web import (
     ack,
     api,
     api_duties,
+    api_facts,
     api_picture,
     api_tasks,
     export,
@@ -70,6 +71,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(plan.router, include_in_schema=False)
     web.include_router(api.router)
+    web.include_router(api_facts.router)
     web.include_router(api_tasks.router)
     web.include_router(api_duties.router)
     web.include_router(api_picture.router)

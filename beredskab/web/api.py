@@ -22,12 +22,10 @@ from beredskab import (
     situation_log,
     standdown,
     steps,
-    tasks,
 )
 from beredskab.i18n import t
-from beredskab.incident import facts
 from beredskab.incidents import require
-from beredskab.models import EntryKind, IncidentStatus, TaskStatus
+from beredskab.models import EntryKind, IncidentStatus
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,
@@ -37,7 +35,6 @@ from beredskab.web.api_common import (
     Caller,
     IncidentId,
     StepRef,
-    TaskNumber,
     UseCaseErrors,
     app_of,
     names,
@@ -50,8 +47,6 @@ from beredskab.web.api_schemas import (
     ActivationOut,
     CloseIn,
     ConfirmationOut,
-    FactsIn,
-    FactsOut,
     IncidentDetail,
     IncidentOut,
     LogEntryOut,
@@ -59,18 +54,11 @@ from beredskab.web.api_schemas import (
     StandDownOut,
     StepIn,
     StepOut,
-    TaskChangeOut,
-    TaskIn,
     TaskOut,
     UpgradeIn,
 )
 
 MAX_LISTED = 100
-_TASK_ACTIONS = {
-    "accept": TaskStatus.ACCEPTED,
-    "done": TaskStatus.DONE,
-    "decline": TaskStatus.DECLINED,
-}
 
 STATUS_FILTER = {"open": IncidentStatus.ACTIVE, "closed": IncidentStatus.CLOSED}
 
@@ -365,79 +353,3 @@ async def finish_step(
     )
     app.outbox.wake()
     return StepOut.model_validate(step)
-
-
-@router.get(
-    "/incidents/{incident_id:id}/tasks",
-    response_model=list[TaskOut],
-    summary="Outreach tasks",
-    responses=NOT_FOUND,
-)
-async def list_tasks(request: Request, caller: Caller, incident_id: IncidentId) -> list[TaskOut]:
-    """The incident's outreach tasks: who contacts whom, and how it went."""
-    app = app_of(request)
-    async with app.db.transaction() as tx:
-        await require(tx, incident_id)
-        found = await tx.tasks.list(incident_id)
-    known = names(app)
-    return [TaskOut.of(t, known) for t in found]
-
-
-@router.post(
-    "/incidents/{incident_id:id}/tasks/{task_id:id}",
-    response_model=TaskChangeOut,
-    summary="Accept, finish or decline a task",
-    responses={**NOT_FOUND, **CONFLICT},
-)
-async def change_task(
-    request: Request, caller: Caller, incident_id: IncidentId, task_id: TaskNumber, body: TaskIn
-) -> TaskChangeOut:
-    """The assignee (or the leader role) accepts, finishes with an outcome, or declines;
-    a decline tells the leader at once."""
-    app = app_of(request)
-    result = await tasks.change(
-        db=app.db,
-        plan=app.plan,
-        incident_id=incident_id,
-        number=task_id,
-        actor_id=caller.person.id,
-        status=_TASK_ACTIONS[body.action],
-        channel=CHANNEL,
-        outcome=body.outcome,
-    )
-    app.outbox.wake()
-    return TaskChangeOut(task=TaskOut.of(result.task, names(app)), changed=result.changed)
-
-
-@router.patch(
-    "/incidents/{incident_id:id}",
-    response_model=FactsOut,
-    summary="Correct an incident's facts",
-    responses={
-        **NOT_FOUND,
-        **problem(409, "The incident is closed, or its playbook has no police case"),
-    },
-)
-async def correct_facts(
-    request: Request, caller: Caller, incident_id: IncidentId, body: FactsIn
-) -> FactsOut:
-    """Set or correct the police journal number, zone and description of an open incident.
-    Each changed fact is a correction entry in the log, and audited; ``changed`` is empty when
-    nothing differed. The leader role, the activator, the police liaison (the roles that may
-    activate a playbook with a police case) and the secretariat may do this. A playbook
-    without a police case refuses a journal number (409): upgrade it instead."""
-    app = app_of(request)
-    result = await facts.set_facts(
-        db=app.db,
-        plan=app.plan,
-        incident_id=incident_id,
-        actor_id=caller.person.id,
-        channel=CHANNEL,
-        police_case=body.police_case,
-        zone=body.zone,
-        description=body.description,
-    )
-    return FactsOut(
-        incident=IncidentOut.model_validate(result.incident),
-        changed=list(result.changed),
-    )

@@ -1,4 +1,5 @@
-"""JSON API for the leader's work: give a task, hand a task on, convene a meeting.
+"""JSON API for tasks and the leader's work: list and change tasks, give a task, hand a task
+on, convene a meeting.
 
 The same use cases as the web page, Telegram, SMS and the CLI; the leader role is checked
 (and a refusal audited) by the use case. Messages go out through the outbox, woken here.
@@ -13,6 +14,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from beredskab import tasks
 from beredskab.incident import chief_tasks, convene
+from beredskab.incidents import require
+from beredskab.models import TaskStatus
 from beredskab.security.bounds import NUL_FREE_PATTERN
 from beredskab.web.api_common import (
     CHANNEL,
@@ -26,7 +29,7 @@ from beredskab.web.api_common import (
     app_of,
     names,
 )
-from beredskab.web.api_schemas import TaskOut
+from beredskab.web.api_schemas import TaskChangeOut, TaskIn, TaskOut
 
 router = APIRouter(prefix="/api/v1", route_class=UseCaseErrors, responses=COMMON)
 
@@ -81,6 +84,55 @@ class ConvenedOut(BaseModel):
     when: str = Field(description="Danish local time as written in the message")
     people: list[str] = Field(description="Names of the people asked to confirm")
     queued: int = Field(description="Messages queued")
+
+
+_TASK_ACTIONS = {
+    "accept": TaskStatus.ACCEPTED,
+    "done": TaskStatus.DONE,
+    "decline": TaskStatus.DECLINED,
+}
+
+
+@router.get(
+    "/incidents/{incident_id:id}/tasks",
+    response_model=list[TaskOut],
+    summary="Outreach tasks",
+    responses=NOT_FOUND,
+)
+async def list_tasks(request: Request, caller: Caller, incident_id: IncidentId) -> list[TaskOut]:
+    """The incident's outreach tasks: who contacts whom, and how it went."""
+    app = app_of(request)
+    async with app.db.transaction() as tx:
+        await require(tx, incident_id)
+        found = await tx.tasks.list(incident_id)
+    known = names(app)
+    return [TaskOut.of(t, known) for t in found]
+
+
+@router.post(
+    "/incidents/{incident_id:id}/tasks/{task_id:id}",
+    response_model=TaskChangeOut,
+    summary="Accept, finish or decline a task",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def change_task(
+    request: Request, caller: Caller, incident_id: IncidentId, task_id: TaskNumber, body: TaskIn
+) -> TaskChangeOut:
+    """The assignee (or the leader role) accepts, finishes with an outcome, or declines;
+    a decline tells the leader at once."""
+    app = app_of(request)
+    result = await tasks.change(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        number=task_id,
+        actor_id=caller.person.id,
+        status=_TASK_ACTIONS[body.action],
+        channel=CHANNEL,
+        outcome=body.outcome,
+    )
+    app.outbox.wake()
+    return TaskChangeOut(task=TaskOut.of(result.task, names(app)), changed=result.changed)
 
 
 @router.post(
