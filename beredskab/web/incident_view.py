@@ -6,17 +6,16 @@ right to read sensitive entries never gets them from any of the three.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from beredskab import access, communications, report
 from beredskab.app import App
 from beredskab.i18n import Language, clock
-from beredskab.incident import duties, facts
+from beredskab.incident import facts
 from beredskab.models import (
     ConfirmationStatus,
-    Delivery,
     EntryKind,
     Incident,
     IncidentStatus,
@@ -28,22 +27,13 @@ from beredskab.models import (
 )
 from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
-from beredskab.web import picture_view
+from beredskab.web import duty_view, people_view, picture_view
 from contacts.models import Person
-from notifier.types import DeliveryStatus
 from playbooks.schema import Conveneable, Playbook
 
 CHANNEL = "web"
-LIVE = (
-    DeliveryStatus.QUEUED,
-    DeliveryStatus.SENDING,
-    DeliveryStatus.SENT,
-    DeliveryStatus.DELIVERED,
-)
 OPEN_TASK = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED)
 OPEN_STEP = (StepStatus.PENDING, StepStatus.ACTIVE)
-VIA = frozenset({"web", "api", "email", "sms", "voice", "telegram", "cli"})
-"""Channels a confirmation arrives through that the page names; anything else is "other"."""
 STAFF_ROLE = "sekretariat"
 """The secretariat staff: they may write in every incident's log (see ``situation_log``)."""
 
@@ -58,31 +48,6 @@ def local(value: datetime | None, lang: Language = "da", now: datetime | None = 
 
 _Show = Callable[[datetime | None], str]
 """Formats a time for the viewer (``local`` with their language and the database clock)."""
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelState:
-    """The newest message to a person on one channel and how far it got."""
-
-    channel: str
-    status: str
-    at: str
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRow:
-    """One person asked to confirm: confirmed, not yet, declined or unreachable."""
-
-    person_id: str
-    name: str
-    title: str
-    state: str
-    via: str
-    at: str
-    channels: tuple[ChannelState, ...]
-    reason: str
-    """Text key of why they were asked ("" for a participant of the group)."""
-    reason_about: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,20 +73,6 @@ class TaskRow:
     given_by: str = ""
     """Who gave a chief's task (empty for outreach tasks)."""
     due: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class DutyRow:
-    """A §3 duty on the leader's checklist: ticked or not, by whom and when."""
-
-    id: str
-    role: str
-    text: str
-    kind: str
-    source: str
-    done: bool
-    by: str
-    at: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +128,7 @@ class IncidentView:
     activated_at: str
     closed_by: str
     closed_at: str
-    people: tuple[PersonRow, ...]
+    people: tuple[people_view.PersonRow, ...]
     confirmed: int
     steps: tuple[StepRow, ...]
     tasks: tuple[TaskRow, ...]
@@ -198,7 +149,7 @@ class IncidentView:
     """Who the leader can give a task to: every person in the directory, by name."""
     meetings: tuple[Conveneable, ...] = ()
     """The playbook's meetings the leader may convene (TOT, Lokalråd)."""
-    duties: tuple[DutyRow, ...] = ()
+    duties: tuple[duty_view.DutyRow, ...] = ()
     """The leader's duty checklist (empty for everyone else)."""
     picture: picture_view.PictureView | None = None
     """The situation picture as this viewer sees it."""
@@ -217,59 +168,6 @@ def name_of(plan: Plan, person_id: str | None) -> str:
 def leader_role(playbook: Playbook | None) -> str:
     """The role that leads an incident of this playbook."""
     return playbook.leader_role if playbook else "projektchef"
-
-
-def _channels(rows: Sequence[Delivery], show: _Show) -> tuple[ChannelState, ...]:
-    newest: dict[str, Delivery] = {}
-    for d in rows:
-        newest[d.channel.value] = d  # rows come oldest first
-    return tuple(
-        ChannelState(channel=c, status=d.status.value, at=show(d.updated_at))
-        for c, d in sorted(newest.items())
-    )
-
-
-def _reason(plan: Plan, view: report.Overview, reason: str) -> tuple[str, str]:
-    kind, _, ref = reason.partition(":")
-    if kind == "step":
-        step = next((s for s in view.steps if s.step_id == ref), None)
-        return "reason_step", step.title if step else ref
-    if kind == "deputy":
-        return "reason_deputy", name_of(plan, ref)
-    if kind == "convene":
-        playbook = plan.playbook(view.incident.playbook_id)
-        meeting = next((m for m in playbook.conveneable if m.id == ref), None) if playbook else None
-        return "reason_convene", meeting.meeting if meeting else ref
-    return "", ""
-
-
-def _people(plan: Plan, view: report.Overview, show: _Show) -> tuple[PersonRow, ...]:
-    by_person: dict[str, list[Delivery]] = {}
-    for d in view.deliveries:
-        by_person.setdefault(d.person_id, []).append(d)
-    rows: list[PersonRow] = []
-    for c in view.confirmations:
-        person = plan.directory.person(c.person_id)
-        sent = by_person.get(c.person_id, [])
-        state = c.status.value
-        reason, about = _reason(plan, view, c.reason)
-        if c.status is ConfirmationStatus.PENDING and not any(d.status in LIVE for d in sent):
-            state = "unreachable"
-        rows.append(
-            PersonRow(
-                person_id=c.person_id,
-                name=person.name if person else c.person_id,
-                title=person.title if person else "",
-                state=state,
-                via=(c.via if c.via in VIA else "other") if c.via else "other",
-                at=show(c.updated_at) if c.status is not ConfirmationStatus.PENDING else "",
-                channels=_channels(sent, show),
-                reason=reason,
-                reason_about=about,
-            )
-        )
-    order = {"unreachable": 0, "declined": 1, "pending": 2, "confirmed": 3}
-    return tuple(sorted(rows, key=lambda r: (order.get(r.state, 9), r.name)))
 
 
 def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) -> Powers:
@@ -404,7 +302,7 @@ async def build(
         activated_at=show(incident.created_at),
         closed_by=name_of(plan, incident.closed_by),
         closed_at=show(incident.closed_at),
-        people=_people(plan, view, show),
+        people=people_view.rows(plan, view, show),
         confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations),
         steps=step_rows,
         tasks=task_rows,
@@ -424,7 +322,7 @@ async def build(
         templates=tuple(t.value for t in communications.TEMPLATES),
         everyone=tuple(sorted(plan.directory.people, key=lambda p: p.name)),
         meetings=playbook.conveneable if playbook else (),
-        duties=_duty_rows(plan, playbook, view.log, show) if may.leader else (),
+        duties=duty_view.rows(plan, playbook, view.log, show) if may.leader else (),
         picture=picture_view.build(
             plan=plan,
             incident=incident,
@@ -434,25 +332,6 @@ async def build(
             read_sensitive=may.read_sensitive,
             may_draft=may.draft,
         ),
-    )
-
-
-def _duty_rows(
-    plan: Plan, playbook: Playbook | None, log: Sequence[LogEntry], show: _Show
-) -> tuple[DutyRow, ...]:
-    labels = plan.labels()
-    return tuple(
-        DutyRow(
-            id=s.duty.id,
-            role=labels.get(s.duty.role, s.duty.role),
-            text=s.duty.text,
-            kind=s.duty.kind,
-            source=s.duty.source,
-            done=s.done,
-            by=name_of(plan, s.tick.actor) if s.done and s.tick else "",
-            at=show(s.tick.at) if s.done and s.tick else "",
-        )
-        for s in duties.checklist(playbook, log)
     )
 
 
