@@ -15,10 +15,10 @@ from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from beredskab import access, activation
-from beredskab.bot.common import CHANNEL
+from beredskab.bot.common import CHANNEL, drop_buttons, reply
 from beredskab.bot.keyboards import ActivateCb, choices
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
@@ -89,7 +89,7 @@ async def cancel(callback: CallbackQuery, state: FSMContext, language: Language)
     await callback.answer(t("cancelled_short", language))
     if callback.message is not None:
         await callback.message.answer(t("activation_cancelled", language))
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
 
 
 async def chose_group(
@@ -103,8 +103,8 @@ async def chose_group(
     await state.update_data(playbook=playbook.id)
     await state.set_state(Activate.description)
     await callback.answer()
-    await _drop_buttons(callback)
-    await _reply(callback, t("describe", person.language, name=playbook.name))
+    await drop_buttons(callback)
+    await reply(callback, t("describe", person.language, name=playbook.name))
 
 
 async def described(message: Message, state: FSMContext, language: Language) -> None:
@@ -132,12 +132,12 @@ async def chose_zone(
     zone = int(callback_data.value) if callback_data.value in ("1", "2", "3", "4") else 0
     await state.update_data(zone=zone)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     data = await state.get_data()
     playbook = app.plan.playbook(str(data["playbook"]))
     if playbook is not None and journal.required(playbook) and not data.get("drill"):
         await state.set_state(Activate.police)
-        await _reply(
+        await reply(
             callback,
             t("police_ask", language),
             choices(
@@ -160,7 +160,7 @@ async def no_police_case(
     """The journal number comes later: the activator is reminded until it is recorded."""
     await state.update_data(police_case=None, pending=True)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     await _summary(callback, app, state, language)
 
 
@@ -191,7 +191,7 @@ async def _summary(
     keyboard = choices(
         [[(t("confirm_label", language), ActivateCb(step="confirm"))], [_cancel(language)]]
     )
-    await _reply(event, "\n".join(lines), keyboard)
+    await reply(event, "\n".join(lines), keyboard)
 
 
 async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
@@ -199,7 +199,7 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
     data = await state.get_data()
     await state.clear()
     await callback.answer(t("activating", person.language))
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     try:
         result = await activation.activate(
             db=app.db,
@@ -216,28 +216,15 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
     except activation.RealIncidentOpen as refused:
         values = refused.values
         text = t("drill_refused", person.language, nr=values["nr"], group=values["group"])
-        await _reply(callback, text)
+        await reply(callback, text)
         return
     app.outbox.wake()
-    await _reply(callback, activation.summary(result, person.language))
+    await reply(callback, activation.summary(result, person.language))
 
 
 async def stale(callback: CallbackQuery, language: Language) -> None:
     """A dialogue button from a dialogue that is over."""
     await callback.answer(t("activation_stale", language), show_alert=True)
-
-
-async def _reply(
-    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    message = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(message, Message):
-        await message.answer(text, reply_markup=markup)
-
-
-async def _drop_buttons(callback: CallbackQuery) -> None:
-    if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
-        await callback.message.edit_reply_markup(reply_markup=None)
 
 
 def build() -> Router:

@@ -15,10 +15,10 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from beredskab import i18n
-from beredskab.bot.common import CHANNEL, number_arg, pick_incident
+from beredskab.bot.common import CHANNEL, drop_buttons, number_arg, pick_incident, reply
 from beredskab.bot.keyboards import choices
 from beredskab.i18n import Language, clock
 from beredskab.incident import chief_tasks, convene
@@ -160,8 +160,8 @@ async def chose_assignee(
     await state.update_data(to=chosen.id)
     await state.set_state(GiveTask.text)
     await callback.answer()
-    await _drop_buttons(callback)
-    await _reply(callback, _t("give_text", person.language, name=chosen.name))
+    await drop_buttons(callback)
+    await reply(callback, _t("give_text", person.language, name=chosen.name))
 
 
 async def wrote_task(message: Message, state: FSMContext, language: Language) -> None:
@@ -182,7 +182,7 @@ async def due_written(message: Message, app: App, person: Person, state: FSMCont
 async def no_due(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
     """No due time: give the task."""
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     await _give(callback, app, person, state, None)
 
 
@@ -206,7 +206,7 @@ async def _give(
         if due is None:  # the text was refused: the dialogue cannot go on
             await state.clear()
             raise
-        await _reply(event, _t("bad_due", language))  # the state stays: write it again
+        await reply(event, _t("bad_due", language))  # the state stays: write it again
         return
     await state.clear()
     app.outbox.wake()
@@ -216,7 +216,7 @@ async def _give(
         when = i18n.t(
             "task_due", language, when=clock(task.due_at, now=task.updated_at, language=language)
         )
-    await _reply(
+    await reply(
         event,
         i18n.t(
             "task_added",
@@ -257,8 +257,8 @@ async def chose_meeting(
     await state.update_data(meeting=callback_data.value)
     await state.set_state(Convene.at)
     await callback.answer()
-    await _drop_buttons(callback)
-    await _reply(
+    await drop_buttons(callback)
+    await reply(
         callback,
         _t("convene_when", language),
         choices([[(_t("soon", language), ChiefCb(step="at"))], _cancel(language)]),
@@ -273,7 +273,7 @@ async def time_written(message: Message, app: App, person: Person, state: FSMCon
 async def at_once(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
     """As soon as possible: convene."""
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     await _convene(callback, app, person, state, None)
 
 
@@ -293,11 +293,11 @@ async def _convene(
             at=at,
         )
     except InputRefusedError:
-        await _reply(event, _t("bad_time", language))  # the state stays: write it again
+        await reply(event, _t("bad_time", language))  # the state stays: write it again
         return
     await state.clear()
     app.outbox.wake()
-    await _reply(
+    await reply(
         event,
         i18n.t(
             "convened",
@@ -314,25 +314,12 @@ async def cancel(callback: CallbackQuery, state: FSMContext, language: Language)
     """Leave the dialogue."""
     await state.clear()
     await callback.answer(_t("cancelled", language))
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
 
 
 async def stale(callback: CallbackQuery, language: Language) -> None:
     """A button from a dialogue that is over."""
     await callback.answer(_t("stale", language), show_alert=True)
-
-
-async def _reply(
-    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    message = event.message if isinstance(event, CallbackQuery) else event
-    if isinstance(message, Message):
-        await message.answer(text, reply_markup=markup)
-
-
-async def _drop_buttons(callback: CallbackQuery) -> None:
-    if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
-        await callback.message.edit_reply_markup(reply_markup=None)
 
 
 def build() -> Router:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from beredskab.bot.texts import t
 from beredskab.errors import (
@@ -79,3 +79,18 @@ def number_arg(text: str | None) -> tuple[int | None, bool]:
     word = args[0].strip().lstrip("#")
     number = bounds.parse_id(word)
     return (number, True) if number is not None else (None, False)
+
+
+async def reply(
+    event: Message | CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Answer in the chat a message or a pressed button came from."""
+    message = event.message if isinstance(event, CallbackQuery) else event
+    if isinstance(message, Message):
+        await message.answer(text, reply_markup=markup)
+
+
+async def drop_buttons(callback: CallbackQuery) -> None:
+    """Take the buttons off the message whose button was pressed (it cannot be pressed twice)."""
+    if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
+        await callback.message.edit_reply_markup(reply_markup=None)

@@ -16,9 +16,9 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
-from beredskab.bot.common import CHANNEL, number_arg, pick_incident
+from beredskab.bot.common import CHANNEL, drop_buttons, number_arg, pick_incident, reply
 from beredskab.bot.keyboards import choices
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
@@ -166,12 +166,12 @@ async def chose_heading(
     await state.update_data(heading=heading)
     await state.set_state(Writing.text)
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     shown = ""
     if current.text:
         text = _t("sensitive", language) if current.sensitive else current.text[:PREVIEW]
         shown = _t("now", language, text=text)
-    await _reply(
+    await reply(
         callback, _t("ask", language, heading=heading, now=shown), choices([[_cancel(language)]])
     )
 
@@ -203,7 +203,7 @@ async def save(callback: CallbackQuery, app: App, person: Person, state: FSMCont
     data = await state.get_data()
     await state.clear()
     await callback.answer()
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
     nr = int(data["incident"])
     try:
         saved = await picture.revise(
@@ -218,36 +218,24 @@ async def save(callback: CallbackQuery, app: App, person: Person, state: FSMCont
     except picture.StalePictureError as stale:
         values = stale.values
         text = _t("stale", language, name=values["name"], version=values["version"], nr=nr)
-        await _reply(callback, text)
+        await reply(callback, text)
         return
     except picture.NothingChangedError:
-        await _reply(callback, _t("unchanged", language))
+        await reply(callback, _t("unchanged", language))
         return
-    await _reply(callback, _t("saved", language, nr=nr, version=saved.version))
+    await reply(callback, _t("saved", language, nr=nr, version=saved.version))
 
 
 async def cancel(callback: CallbackQuery, state: FSMContext, language: Language) -> None:
     """Leave the dialogue without saving."""
     await state.clear()
     await callback.answer(_t("cancelled", language))
-    await _drop_buttons(callback)
+    await drop_buttons(callback)
 
 
 async def stale_button(callback: CallbackQuery, language: Language) -> None:
     """A button from a dialogue that is over."""
     await callback.answer(_t("over", language), show_alert=True)
-
-
-async def _reply(
-    event: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    if isinstance(event.message, Message):
-        await event.message.answer(text, reply_markup=markup)
-
-
-async def _drop_buttons(callback: CallbackQuery) -> None:
-    if isinstance(callback.message, Message) and callback.message.reply_markup is not None:
-        await callback.message.edit_reply_markup(reply_markup=None)
 
 
 def build() -> Router:
