@@ -34,6 +34,7 @@ from beredskab.web.api_common import (
     UNKNOWN_PLAYBOOK,
     Caller,
     IncidentId,
+    IncludeSensitive,
     StepRef,
     UseCaseErrors,
     app_of,
@@ -265,9 +266,7 @@ async def read_log(
     request: Request,
     caller: Caller,
     incident_id: IncidentId,
-    include_sensitive: Annotated[
-        bool, Query(description="Include sensitive text (the leader role only; audited)")
-    ] = False,
+    include_sensitive: IncludeSensitive = False,
 ) -> list[LogEntryOut]:
     """Every entry, oldest first. Sensitive entries are withheld unless the caller asks for
     them and may read them (``report.authorise_sensitive``: the same rule and audit as the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import HTTPException, Path, Request, Response, Security
+from fastapi import HTTPException, Path, Query, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -81,6 +81,10 @@ IncidentId = Annotated[
 TaskNumber = Annotated[
     int, Path(ge=1, le=bounds.MAX_ID, description="The task's number in the incident", examples=[1])
 ]
+IncludeSensitive = Annotated[
+    bool, Query(description="Include sensitive text (the leader role only; audited)")
+]
+"""``?include_sensitive=true``: the leader asks for sensitive text (see ``report``)."""
 StepRef = Annotated[
     str,
     Path(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, BeforeValidator, Field
 
 from beredskab import report
@@ -24,6 +24,7 @@ from beredskab.web.api_common import (
     NOT_FOUND,
     Caller,
     IncidentId,
+    IncludeSensitive,
     UseCaseErrors,
     app_of,
     problem,
@@ -156,9 +157,7 @@ async def read_picture(
     request: Request,
     caller: Caller,
     incident_id: IncidentId,
-    include_sensitive: Annotated[
-        bool, Query(description="Include sensitive text (the leader role only; audited)")
-    ] = False,
+    include_sensitive: IncludeSensitive = False,
 ) -> PictureOut:
     """The newest version of every heading and the history of versions."""
     app = app_of(request)
