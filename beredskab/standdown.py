@@ -20,7 +20,7 @@ from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
-from beredskab.storage import Database
+from beredskab.storage import Database, Tx
 from playbooks.schema import TemplateKind
 
 
@@ -31,6 +31,19 @@ class StandDownResult:
     incident: Incident
     messages: int
     expired: int
+
+
+async def wind_down(tx: Tx, incident_id: int) -> tuple[set[str], int, int]:
+    """Stop an incident's work in the caller's transaction: unsent messages expire, messages
+    on their way are not handed to another channel, open tasks are cancelled. Returns who was
+    reached, how many expired and how many were held (a stand-down and a halted drill)."""
+    reached = await tx.deliveries.recipients(incident_id)
+    expired = await tx.deliveries.expire_queued(incident_id, now=tx.now)
+    held = await tx.deliveries.hold_fallbacks(incident_id, now=tx.now)
+    for task in await tx.tasks.list(incident_id):
+        if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
+            await tx.tasks.update(incident_id, task.number, now=tx.now, status=TaskStatus.CANCELLED)
+    return reached, expired, held
 
 
 async def close(
@@ -52,14 +65,7 @@ async def close(
             what=Phrase("stand down incident {nr}", nr=incident_id),
             incident_id=incident_id,
         )
-        notified = await tx.deliveries.recipients(incident_id)
-        expired = await tx.deliveries.expire_queued(incident_id, now=tx.now)
-        held = await tx.deliveries.hold_fallbacks(incident_id, now=tx.now)  # not its own
-        for task in await tx.tasks.list(incident_id):
-            if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
-                await tx.tasks.update(
-                    incident_id, task.number, now=tx.now, status=TaskStatus.CANCELLED
-                )
+        notified, expired, held = await wind_down(tx, incident_id)
         people = [p for p in plan.directory.people if p.id in notified]
         values = {  # {tid} in the stand-down message is when it ended
             **incident_values(incident, directory=plan.directory),

@@ -8,9 +8,9 @@ hændelse" and no stand-down message or follow-ups.
 
 from __future__ import annotations
 
-from beredskab import audit, situation_log
+from beredskab import audit, situation_log, standdown
 from beredskab.incident import messages
-from beredskab.models import EntryKind, Incident, TaskStatus
+from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
 from beredskab.storage import Tx
 from contacts.models import Person
@@ -24,11 +24,8 @@ async def halt(
 ) -> int:
     """Close an open drill because ``real`` was opened; returns the messages queued."""
     asked = {c.person_id for c in await tx.incidents.confirmations(drill.id)}
-    reached = asked | await tx.deliveries.recipients(drill.id)
-    expired = await tx.deliveries.expire_queued(drill.id, now=tx.now)
-    for task in await tx.tasks.list(drill.id):
-        if task.status in (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED):
-            await tx.tasks.update(drill.id, task.number, now=tx.now, status=TaskStatus.CANCELLED)
+    recipients, expired, _ = await standdown.wind_down(tx, drill.id)
+    reached = asked | recipients
     people = [p for p in plan.directory.people if p.id in reached]
     sent = await messages.send(
         tx,
