@@ -3,16 +3,18 @@ defined in ``work``) and whose `verify` checks the hash chain against a kept hea
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from beredskab import situation_log
-from beredskab.app import App
 from beredskab.cli.common import cli, fail, run
 from beredskab.errors import BeredskabError
 from beredskab.i18n import t
+
+if TYPE_CHECKING:
+    from beredskab import situation_log
+    from beredskab.app import App
 
 DEFAULT = "show"
 CHAIN_BROKEN = 4
@@ -50,6 +52,8 @@ def parse_head(value: str | None) -> situation_log.Head | None:
     """The head given on the command line, or exit 1 with the reason."""
     if value is None:
         return None
+    from beredskab import situation_log
+
     try:
         return situation_log.Head.parse(value)
     except BeredskabError as exc:
@@ -63,6 +67,8 @@ def verify(nr: int, head: HeadOpt = None) -> None:
     Exits 4 when the chain is broken, was recomputed without the key, or entries the head
     vouched for are missing.
     """
+    from beredskab import situation_log
+
     expected = parse_head(head)
 
     async def body(app: App) -> situation_log.ChainCheck:

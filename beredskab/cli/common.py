@@ -1,4 +1,9 @@
-"""Shared pieces of the command line: the Typer apps, options and the run helper."""
+"""Shared pieces of the command line: the Typer apps, options and the run helper.
+
+The command line starts at once: this module and the command modules import only typer and
+light modules at import time; a command imports what it uses when it runs (``run`` builds
+the ``App``), so `beredskab --help` loads neither the app, the database nor pydantic.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,18 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 
-from beredskab.app import App
 from beredskab.cli.texts import text
 from beredskab.errors import BeredskabError, NotAuthorisedError, render
 from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
-from beredskab.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.settings import Settings
 
 T = TypeVar("T")
 CHANNEL = "cli"
@@ -80,6 +87,8 @@ def language() -> Language:
     """The language of every message this command prints: --lang, else ``[service]
     language`` (Danish when the settings cannot be read: that error is shown in Danish)."""
     if _state.lang is None:
+        from beredskab.settings import load_settings
+
         try:
             _state.lang = load_settings(_state.config).service.language
         except BeredskabError:
@@ -105,6 +114,8 @@ def when(value: datetime, *, seconds: bool = False) -> str:
 def settings() -> Settings:
     """Settings from --config / $BEREDSKAB_CONFIG and the environment; they set the language
     unless --lang did."""
+    from beredskab.settings import load_settings
+
     try:
         loaded = load_settings(_state.config)
     except BeredskabError as exc:
@@ -125,6 +136,7 @@ def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
 
     Refusals exit 3, other user errors exit 1, each with a plain message.
     """
+    from beredskab.app import App
 
     async def main() -> T:
         app = App.build(settings())

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab import acknowledgements, activation, standdown
-from beredskab.app import App
 from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, language, run, say
-from beredskab.incident import facts
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.incident import facts
 
 
 @cli.command()
@@ -58,6 +59,8 @@ def _activate(
     pending: bool = False,
     deliver: bool,
 ) -> None:
+    from beredskab import activation
+
     async def body(app: App) -> activation.ActivationResult:
         return await activation.activate(
             db=app.db,
@@ -90,6 +93,7 @@ def upgrade(
 
     Gruppe 2 kræver --police-case NR eller --police-case-pending.
     """
+    from beredskab import activation
 
     async def body(app: App) -> activation.ActivationResult:
         return await activation.upgrade(
@@ -128,6 +132,7 @@ def ack(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Bekræft modtagelse / acknowledge an incident (or --decline)."""
+    from beredskab import acknowledgements
 
     async def body(app: App) -> tuple[acknowledgements.AckResult, str, str | None]:
         result = await acknowledgements.record(
@@ -157,6 +162,7 @@ def close(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Afblæs beredskabet / stand down an incident."""
+    from beredskab import standdown
 
     async def body(app: App) -> standdown.StandDownResult:
         return await standdown.close(
@@ -201,6 +207,7 @@ def set_facts(
     """
     if police_case is None and zone is None and description is None:
         fail(say("error", message=say("facts_usage")))
+    from beredskab.incident import facts
 
     async def body(app: App) -> facts.FactsResult:
         return await facts.set_facts(

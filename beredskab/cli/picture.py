@@ -3,15 +3,16 @@ situation picture on the command line, over the same use cases as the web and Te
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab import report
-from beredskab.app import App
 from beredskab.cli.common import CHANNEL, AsOpt, cli, run, say
 from beredskab.cli.common import when as when_shown
-from beredskab.incident import picture
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.incident import picture
 
 picture_cli = typer.Typer(help="Situationsbilledet / the situation picture.", no_args_is_help=True)
 cli.add_typer(picture_cli, name="picture")
@@ -56,6 +57,8 @@ def show(
     actor: Annotated[str | None, typer.Option("--as", help="Hvem du er / who you are")] = None,
 ) -> None:
     """Vis situationsbilledet / show the situation picture."""
+    from beredskab import report
+    from beredskab.incident import picture
 
     async def body(app: App) -> list[str]:
         found = await picture.current(db=app.db, plan=app.plan, incident_id=nr)
@@ -94,6 +97,7 @@ def set_heading(
     ] = None,
 ) -> None:
     """Skriv én overskrift i situationsbilledet / write one heading of the picture."""
+    from beredskab.incident import picture
 
     async def body(app: App) -> picture.Picture:
         version = base

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab import pins
-from beredskab.app import App
 from beredskab.cli.common import CHANNEL, cli, fail, run, say
+
+if TYPE_CHECKING:
+    from beredskab.app import App
 
 pin_cli = typer.Typer(help="PIN til SMS-kommandoer / PINs for SMS commands.", no_args_is_help=True)
 cli.add_typer(pin_cli, name="pin")
@@ -28,6 +29,7 @@ def set_pin(
         pin = typer.prompt(say("pin_prompt"), hide_input=True, confirmation_prompt=True).strip()
     if not pin:
         fail(say("pin_none"))
+    from beredskab import pins
 
     async def body(app: App) -> None:
         await pins.set_pin(db=app.db, plan=app.plan, person_id=person, pin=pin, channel=CHANNEL)

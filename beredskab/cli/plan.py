@@ -4,30 +4,37 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from beredskab.app import App
 from beredskab.cli.common import CHANNEL, AsOpt, cli, fail, language, plan_cli, run, say, settings
 from beredskab.errors import BeredskabError, render
-from beredskab.plan import load_plan
-from beredskab.report import plan as plan_view
-from beredskab.report import plan_document
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+PlanFormat = Literal["md", "html", "pdf"]
+"""The values of ``beredskab.report.plan.Format``, named here so `--help` need not import
+the report package (a test keeps the two equal)."""
 
 
 @plan_cli.command("show")
 def plan_show(
-    fmt: Annotated[
-        plan_view.Format,
-        typer.Option("--format", "-f", help="md, html eller/or pdf."),
-    ] = plan_view.Format.MARKDOWN,
+    fmt_name: Annotated[
+        PlanFormat, typer.Option("--format", "-f", help="md, html eller/or pdf.")
+    ] = "md",
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="Skriv til fil / write to this file."),
     ] = None,
 ) -> None:
     """Vis hele planen / show the whole plan (as /plan shows it, without phone or email)."""
+    from beredskab.plan import load_plan
+    from beredskab.report import plan as plan_view
+    from beredskab.report import plan_document
+
+    fmt = plan_view.Format(fmt_name)
     config = settings()
     try:
         plan = load_plan(

@@ -4,17 +4,18 @@ incidents, each a thin adapter over ``beredskab.preparedness``."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab import preparedness
-from beredskab.app import App
 from beredskab.cli.common import CHANNEL, NoDeliver, cli, run, say
 from beredskab.i18n import LOCAL_TZ
-from beredskab.preparedness.readiness import Readiness, readiness, render
-from beredskab.preparedness.signoff import SignoffLine
-from beredskab.preparedness.verification import CampaignReport
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.preparedness.readiness import Readiness
+    from beredskab.preparedness.signoff import SignoffLine
+    from beredskab.preparedness.verification import CampaignReport
 
 signoff_cli = typer.Typer(help="Underskrift af planen / plan sign-off.", no_args_is_help=True)
 verify_cli = typer.Typer(
@@ -36,6 +37,8 @@ def _day(line: SignoffLine) -> str:
 @signoff_cli.command("request")
 def signoff_request(no_deliver: NoDeliver = False) -> None:
     """Bed alle deltagere bekræfte den gældende planversion / ask for sign-off."""
+    from beredskab import preparedness
+
     result = run(lambda app: preparedness.request_signoff(app=app), deliver=not no_deliver)
     typer.echo(
         say(
@@ -53,6 +56,7 @@ def signoff_request(no_deliver: NoDeliver = False) -> None:
 @signoff_cli.command("status")
 def signoff_status(as_json: JsonOpt = False) -> None:
     """Hvem har underskrevet den gældende planversion / who signed the current version."""
+    from beredskab import preparedness
 
     async def body(app: App) -> tuple[str, list[SignoffLine]]:
         return app.plan.version, await preparedness.signoff_status(db=app.db, plan=app.plan)
@@ -85,6 +89,8 @@ def _campaign(report: CampaignReport) -> None:
 @verify_cli.command("start")
 def verify_start(no_deliver: NoDeliver = False) -> None:
     """Start en kontrol: alle bekræfter deres kontaktoplysninger / start a campaign."""
+    from beredskab import preparedness
+
     campaign, messages = run(
         lambda app: preparedness.start_verification(app=app, actor=CHANNEL),
         deliver=not no_deliver,
@@ -99,18 +105,24 @@ def verify_status(
     ] = False,
 ) -> None:
     """Resultatet af den nyeste kontrol / the newest campaign's result."""
+    from beredskab import preparedness
+
     _campaign(run(lambda app: preparedness.campaign_report(app=app, send=send), deliver=send))
 
 
 @verify_cli.command("end")
 def verify_end() -> None:
     """Afslut kontrollen og send resultatet til sekretariatslederen / end and report."""
+    from beredskab import preparedness
+
     _campaign(run(lambda app: preparedness.campaign_report(app=app, end=True), deliver=True))
 
 
 @verify_cli.command("remind")
 def verify_remind(no_deliver: NoDeliver = False) -> None:
     """Påmind dem, der ikke har svaret / remind the unanswered (sign-off and verification)."""
+    from beredskab import preparedness
+
     count = run(lambda app: preparedness.remind_unanswered(app=app), deliver=not no_deliver)
     typer.echo(say("reminded", count=count))
 
@@ -118,6 +130,7 @@ def verify_remind(no_deliver: NoDeliver = False) -> None:
 @cli.command("readiness")
 def readiness_report(as_json: JsonOpt = False) -> None:
     """Beredskabsstatus: roller, kanaler, PIN, kontrol, underskrift, svage punkter."""
+    from beredskab.preparedness.readiness import readiness, render
 
     async def body(app: App) -> tuple[Readiness, str]:
         report = await readiness(db=app.db, plan=app.plan)

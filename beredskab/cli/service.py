@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import TYPE_CHECKING
 
 import typer
 
-from beredskab.app import App
 from beredskab.cli.common import cli, db_cli, fail, language, plan_cli, run, say, settings
 from beredskab.errors import BeredskabError, PlanInvalidError, render
-from beredskab.plan import Plan, load_plan
-from beredskab.runtime.shutdown import Budget, Deadline
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,9 @@ def serve() -> None:
     config or plan, port taken, schema that cannot be migrated); never takes longer than
     ``[service] shutdown_seconds`` to stop.
     """
+    from beredskab.app import App
+    from beredskab.runtime.shutdown import Budget, Deadline
+
     config = settings()
     budget = Budget(config.service.shutdown_seconds)
     deadline = Deadline(config.service.shutdown_seconds)
@@ -51,6 +56,8 @@ def serve() -> None:
 
 
 def _load() -> Plan:
+    from beredskab.plan import load_plan
+
     config = settings()
     return load_plan(
         playbooks_dir=config.plan.playbooks_dir, directory_file=config.plan.directory_file

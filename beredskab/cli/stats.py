@@ -6,14 +6,16 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from beredskab.app import App
 from beredskab.cli.common import cli, fail, run, say
 from beredskab.i18n import LOCAL_TZ
-from beredskab.statistics import Statistics, incident_statistics, render
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.statistics import Statistics
 
 
 def _since(value: str | None) -> datetime | None:
@@ -49,6 +51,8 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
     """Statistik: hændelser pr. playbook, svartider, udførte trin / incident statistics."""
+    from beredskab.statistics import incident_statistics, render
+
     start = _since(since)
 
     async def body(app: App) -> Statistics:

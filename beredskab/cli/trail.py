@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab import audit
-from beredskab.app import App
 from beredskab.cli.common import cli, run, when
-from beredskab.models import AuditEntry
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.models import AuditEntry
 
 
 @cli.command("audit")
@@ -25,6 +26,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Som JSON / as JSON.")] = False,
 ) -> None:
     """Vis revisionssporet, nyeste sidst / show the audit trail, newest last."""
+    from beredskab import audit
 
     async def body(app: App) -> list[AuditEntry]:
         return await audit.recent(app.db, limit=limit, incident_id=incident, refused_only=refused)

@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
-from beredskab import report, situation_log
-from beredskab.app import App
 from beredskab.cli.chain import CHAIN_BROKEN, HeadOpt, parse_head
 from beredskab.cli.common import CHANNEL, cli, fail, language, run, say, when
 from beredskab.cli.common import status as status_word
-from beredskab.incident import facts
-from beredskab.models import Incident
+
+if TYPE_CHECKING:
+    from beredskab import report, situation_log
+    from beredskab.app import App
+    from beredskab.models import Incident
+
+ReportFormat = Literal["markdown", "html", "pdf"]
+"""The values of ``beredskab.report.Format``, named here so `--help` need not import the
+report package (a test keeps the two equal)."""
 
 
 def _incident_json(i: Incident) -> dict[str, Any]:
@@ -46,6 +51,8 @@ def status(
                 f"{i.playbook_id:10}{drill} {i.title}"
             )
         return
+    from beredskab import report
+    from beredskab.incident import facts
 
     async def one(app: App) -> tuple[report.Overview, dict[str, str], str]:
         names = {p.id: p.name for p in app.plan.directory.people}
@@ -118,6 +125,7 @@ def overview_json(view: report.Overview) -> dict[str, Any]:
 
 def show_log(nr: int) -> None:
     """Print the situation log; sensitive entries show as withheld."""
+    from beredskab import report
 
     async def body(app: App) -> report.Overview:
         return await report.overview(db=app.db, incident_id=nr)
@@ -132,9 +140,9 @@ def show_log(nr: int) -> None:
 @cli.command("report")
 def report_cmd(
     nr: int,
-    fmt: Annotated[
-        report.Format, typer.Option("--format", "-f", help="markdown, html eller pdf")
-    ] = report.Format.MARKDOWN,
+    fmt_name: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="markdown, html eller pdf")
+    ] = "markdown",
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Skriv til fil / write to file")
     ] = None,
@@ -149,6 +157,9 @@ def report_cmd(
     Without --output the report goes to stdout; a PDF only when stdout is not a terminal
     (redirect it or use --output).
     """
+    from beredskab import report
+
+    fmt = report.Format(fmt_name)
     if fmt is report.Format.PDF and output is None and sys.stdout.isatty():
         fail(say("pdf_tty"))
 

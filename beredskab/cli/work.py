@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab import situation_log, steps, tasks
-from beredskab.app import App
 from beredskab.cli.chain import DEFAULT as DEFAULT_LOG_COMMAND
 from beredskab.cli.chain import log_cli
 from beredskab.cli.common import (
@@ -24,8 +22,12 @@ from beredskab.cli.common import (
     when,
 )
 from beredskab.cli.common import status as status_word
-from beredskab.incident import chief_tasks, convene
-from beredskab.models import EntryKind, LogEntry, Step, Task, TaskStatus
+
+if TYPE_CHECKING:
+    from beredskab import tasks
+    from beredskab.app import App
+    from beredskab.incident import convene
+    from beredskab.models import LogEntry, Step, Task, TaskStatus
 
 NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
 
@@ -33,6 +35,8 @@ NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
 def _finish_step(
     nr: int, step: str, actor: str, note: str | None, *, skip: bool, deliver: bool
 ) -> None:
+    from beredskab import steps
+
     async def body(app: App) -> Step:
         return await steps.finish(
             db=app.db,
@@ -68,6 +72,8 @@ def step_skip(
 
 
 def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: str | None) -> None:
+    from beredskab import tasks
+
     async def body(app: App) -> tasks.TaskChange:
         return await tasks.change(
             db=app.db,
@@ -98,12 +104,16 @@ OutcomeOpt = Annotated[str | None, typer.Option(help="Resultat / outcome")]
 @task_cli.command("accept")
 def task_accept(nr: int, task: int, actor: AsOpt) -> None:
     """Påtag dig en opgave / accept a task."""
+    from beredskab.models import TaskStatus
+
     _change_task(nr, task, actor, TaskStatus.ACCEPTED, None)
 
 
 @task_cli.command("done")
 def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
     """Markér en opgave udført / finish a task with its outcome ("–" if there is none)."""
+    from beredskab.models import TaskStatus
+
     if outcome is None and sys.stdin.isatty():
         outcome = typer.prompt(say("task_outcome_prompt"))
     _change_task(nr, task, actor, TaskStatus.DONE, outcome)
@@ -112,6 +122,8 @@ def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> N
 @task_cli.command("decline")
 def task_decline(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
     """Afvis en opgave / decline a task; the leader reassigns it."""
+    from beredskab.models import TaskStatus
+
     _change_task(nr, task, actor, TaskStatus.DECLINED, outcome)
 
 
@@ -123,6 +135,7 @@ def task_reassign(
     to: Annotated[str, typer.Option("--to", help="Ny medarbejder / new assignee")],
 ) -> None:
     """Giv en opgave videre / reassign a task (leader only)."""
+    from beredskab import tasks
 
     async def body(app: App) -> tuple[Task, str]:
         moved = await tasks.reassign(
@@ -153,6 +166,7 @@ def task_add(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Giv en opgave / give a participant or staff member a task (leader only)."""
+    from beredskab.incident import chief_tasks
 
     async def body(app: App) -> tuple[Task, str]:
         task = await chief_tasks.create(
@@ -184,6 +198,7 @@ def convene_cmd(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Indkald et møde fra planen (TOT, Lokalråd) / convene a meeting (leader only)."""
+    from beredskab.incident import convene
 
     async def body(app: App) -> convene.Convened:
         return await convene.convene(
@@ -225,6 +240,9 @@ def log_cmd(
         return
     if actor is None:
         fail(say("note_needs_as"))
+    from beredskab import situation_log
+    from beredskab.models import EntryKind
+
     try:
         entry_kind = EntryKind(kind)
     except ValueError:
