@@ -9,7 +9,11 @@ from contacts.models import Assignment, DirectoryFile, Person, Role, Target
 
 
 class Directory:
-    """A read-only, indexed view of a validated directory file."""
+    """A read-only, indexed view of a validated directory file.
+
+    Every lookup is a dict access: the indexes are built once, in one pass per section, so
+    building a directory and each lookup stay linear in its size however often they are asked.
+    """
 
     def __init__(
         self,
@@ -28,6 +32,14 @@ class Directory:
         self._targets = {t.id: t for t in data.targets}
         self._by_phone = {p.phone: p for p in data.people if p.phone}
         self._by_email = {p.email.lower(): p for p in data.people if p.email}
+        positions: dict[str, list[int]] = {}  # role id -> positions in data.people
+        for i, person in enumerate(data.people):
+            for role in dict.fromkeys(person.roles):  # once per person
+                positions.setdefault(role, []).append(i)
+        self._role_positions = positions
+        self._by_role = {
+            role: tuple(data.people[i] for i in found) for role, found in positions.items()
+        }
 
     @property
     def example(self) -> bool:
@@ -63,12 +75,12 @@ class Directory:
 
     def with_role(self, role_id: str) -> tuple[Person, ...]:
         """Everyone holding a role, in file order."""
-        return tuple(p for p in self.data.people if role_id in p.roles)
+        return self._by_role.get(role_id, ())
 
     def with_any_role(self, role_ids: Iterable[str]) -> tuple[Person, ...]:
         """Everyone holding at least one of the roles, in file order, once each."""
-        wanted = set(role_ids)
-        return tuple(p for p in self.data.people if wanted.intersection(p.roles))
+        found = {i for role in set(role_ids) for i in self._role_positions.get(role, ())}
+        return tuple(self.data.people[i] for i in sorted(found))
 
     def by_phone(self, e164: str) -> Person | None:
         """The person with this E.164 phone number, if any."""

@@ -3,26 +3,26 @@
 from __future__ import annotations
 
 import re
-import tomllib
 import types
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
+import tomli
+from email_validator import EmailNotValidError
 from pydantic import BaseModel, ValidationError
 
 from contacts.directory import Directory
 from contacts.errors import ContactsError, Problem
 from contacts.models import DirectoryFile
+from contacts.normalise import DEFAULT_REGION as DEFAULT_REGION  # re-exported
+from contacts.normalise import Normaliser
+from contacts.normalise import normalise_phone as normalise_phone  # re-exported
 from contacts.validation import validate_directory
 
 BUNDLED_EXAMPLE = "contacts/examples/fredericia.toml"
 """How the bundled fictional directory is named in problems."""
-
-DEFAULT_REGION = "DK"
 
 
 def load_directory(path: Path | None = None) -> Directory:
@@ -60,21 +60,22 @@ def load_directory(path: Path | None = None) -> Directory:
 
 def _parse(label: str, raw: bytes, problems: list[Problem]) -> DirectoryFile | None:
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        data = tomli.loads(raw.decode("utf-8"))  # tomllib's parser, compiled (pyproject.toml)
     except UnicodeDecodeError as exc:
         problems.append(
             Problem(label, f"byte {exc.start}", "is not valid UTF-8", "save the file as UTF-8")
         )
         return None
-    except tomllib.TOMLDecodeError as exc:
+    except tomli.TOMLDecodeError as exc:
         problems.append(toml_problem(label, exc))
         return None
+    normaliser = Normaliser()
     for section in ("people", "targets"):
         entries = data.get(section)
         if isinstance(entries, list):
             for i, entry in enumerate(entries):
                 if isinstance(entry, dict):
-                    _normalise(label, f"{section}[{i}]", entry, problems)
+                    _normalise(normaliser, label, f"{section}[{i}]", entry, problems)
     try:
         model = DirectoryFile.model_validate(data)
     except ValidationError as exc:
@@ -83,11 +84,13 @@ def _parse(label: str, raw: bytes, problems: list[Problem]) -> DirectoryFile | N
     return model
 
 
-def _normalise(label: str, key: str, entry: dict[str, Any], problems: list[Problem]) -> None:
+def _normalise(
+    normaliser: Normaliser, label: str, key: str, entry: dict[str, Any], problems: list[Problem]
+) -> None:
     """Rewrite ``phone`` to E.164 and ``email`` to its normalised form, in place."""
     phone = entry.get("phone")
     if isinstance(phone, str):
-        e164 = normalise_phone(phone)
+        e164 = normaliser.phone(phone)
         if e164 is None:
             problems.append(
                 Problem(
@@ -103,7 +106,7 @@ def _normalise(label: str, key: str, entry: dict[str, Any], problems: list[Probl
     email = entry.get("email")
     if isinstance(email, str):
         try:
-            entry["email"] = validate_email(email, check_deliverability=False).normalized
+            entry["email"] = normaliser.email(email)
         except EmailNotValidError as exc:
             problems.append(
                 Problem(
@@ -115,21 +118,10 @@ def _normalise(label: str, key: str, entry: dict[str, Any], problems: list[Probl
             )
 
 
-def normalise_phone(text: str, region: str = DEFAULT_REGION) -> str | None:
-    """``text`` as an E.164 number (fictional example: ``+4520100001``), or None if invalid."""
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 _TOML_AT = re.compile(r"\s*\(at (line (\d+), column (\d+)|end of document)\)\s*$")
 
 
-def toml_problem(label: str, exc: tomllib.TOMLDecodeError) -> Problem:
+def toml_problem(label: str, exc: tomli.TOMLDecodeError) -> Problem:
     """A TOML syntax error as a Problem whose key is the line and column."""
     text = str(exc)
     match = _TOML_AT.search(text)

@@ -1,11 +1,15 @@
-"""Semantic checks of a directory file: references, uniqueness, reachability."""
+"""Semantic checks of a directory file: references, uniqueness, reachability.
+
+Every check is one pass over its section with sets and dicts built once, so validating a
+directory takes time linear in its size (tests/contacts/test_linear.py counts the work).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from contacts.errors import Problem
-from contacts.models import DirectoryFile
+from contacts.models import DirectoryFile, Person
 
 
 def validate_directory(data: DirectoryFile, file: str) -> list[Problem]:
@@ -21,16 +25,21 @@ def validate_directory(data: DirectoryFile, file: str) -> list[Problem]:
 
 
 def _unique(file: str, section: str, ids: list[str]) -> list[Problem]:
-    return [
-        Problem(
-            file,
-            f"{section}[{i}].id",
-            f"id {value!r} is used more than once in {section}",
-            "give every entry its own id",
-        )
-        for i, value in enumerate(ids)
-        if ids.index(value) != i
-    ]
+    """A problem for every entry whose id an earlier entry already has."""
+    seen: set[str] = set()
+    out: list[Problem] = []
+    for i, value in enumerate(ids):
+        if value in seen:
+            out.append(
+                Problem(
+                    file,
+                    f"{section}[{i}].id",
+                    f"id {value!r} is used more than once in {section}",
+                    "give every entry its own id",
+                )
+            )
+        seen.add(value)
+    return out
 
 
 def _people(data: DirectoryFile, file: str) -> list[Problem]:
@@ -128,6 +137,10 @@ def _channels(file: str, key: str, pid: str, phone: str | None, email: str | Non
 
 def _roles(data: DirectoryFile, file: str) -> list[Problem]:
     holders = Counter(role for p in data.people for role in set(p.roles))
+    first_holder: dict[str, Person] = {}
+    for person in data.people:
+        for held in person.roles:
+            first_holder.setdefault(held, person)
     out: list[Problem] = []
     for i, role in enumerate(data.roles):
         count = holders[role.id]
@@ -142,7 +155,7 @@ def _roles(data: DirectoryFile, file: str) -> list[Problem]:
                 )
             )
         elif count == 1:
-            holder = next(p for p in data.people if role.id in p.roles)
+            holder = first_holder[role.id]
             hint = (
                 f"{holder.deputy!r} stands in as deputy; still, consider a second person"
                 if holder.deputy
