@@ -20,7 +20,6 @@ from beredskab.runtime.channels import build_channels, live_providers, pacing
 from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.shutdown import Budget, Deadline
-from beredskab.scheduling import Scheduler
 from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
@@ -251,6 +250,7 @@ class App:
                 instance.release()
 
     async def _serve(self, stop: asyncio.Event | None, deadline: Deadline | None) -> None:
+        from beredskab.scheduling import Scheduler
         from beredskab.web.server import WebServer
 
         budget = Budget(self.settings.service.shutdown_seconds)

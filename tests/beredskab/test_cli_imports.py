@@ -1,0 +1,82 @@
+"""The command line starts at once: what a command imports is checked, not timed.
+
+Each case runs the CLI in a fresh interpreter and lists the modules it ended with.
+`--help` must not load the app, the database, pydantic or any provider; `status` reads the
+database but loads no web, bot, provider, report or spreadsheet library.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import pytest
+
+from beredskab import report
+from beredskab.cli import plan as plan_cli
+from beredskab.cli import views
+from beredskab.report import plan as plan_view
+
+PROBE = """
+import json, sys
+sys.argv = ["beredskab", *json.loads(sys.argv[1])]
+from beredskab.cli import main
+try:
+    main()
+except SystemExit as exc:
+    code = exc.code
+else:
+    code = 0
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+NEVER = ("fastapi", "starlette", "uvicorn", "aiogram", "twilio", "aiosmtpd", "aiosmtplib")
+NEVER += ("reportlab", "openpyxl", "fpdf", "PIL", "fontTools", "jinja2", "apscheduler")
+NOT_FOR_HELP = ("beredskab.app", "beredskab.storage", "sqlalchemy", "alembic", "pydantic_settings")
+NOT_FOR_HELP += ("beredskab.settings", "contacts", "playbooks", "notifier", "phonenumbers")
+
+
+def _run(args: list[str], cwd: Path) -> tuple[object, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result["code"], {m.split(".")[0] for m in result["modules"]} | set(result["modules"])
+
+
+def _config(tmp_path: Path) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text('[service]\ndata_dir = "var"\n[console]\necho = false\n', encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("args", [["--help"], ["plan", "--help"], ["report", "--help"]])
+def test_help_loads_no_app_and_no_library_behind_it(tmp_path: Path, args: list[str]) -> None:
+    code, modules = _run(args, tmp_path)
+    assert code == 0
+    assert "beredskab.cli" in modules
+    assert sorted(modules.intersection(NEVER + NOT_FOR_HELP)) == []
+    if args == ["--help"]:  # a command's own help: typer validates its options with pydantic
+        assert "pydantic" not in modules
+
+
+def test_status_loads_no_web_bot_provider_or_report_library(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    code, modules = _run(["-c", str(config), "status"], tmp_path)
+    assert code == 0
+    assert "beredskab.app" in modules and "sqlalchemy" in modules  # it did read the database
+    assert sorted(modules.intersection(NEVER)) == []
+
+
+def test_format_choices_match_the_report_formats() -> None:
+    """The CLI names the formats itself, so `--help` need not import the report package."""
+    assert typing.get_args(plan_cli.PlanFormat) == tuple(f.value for f in plan_view.Format)
+    assert typing.get_args(views.ReportFormat) == tuple(f.value for f in report.Format)
