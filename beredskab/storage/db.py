@@ -116,7 +116,11 @@ class Database:
         return value.astimezone(UTC)
 
     async def upgrade(self) -> None:
-        """Bring the schema to the newest migration."""
+        """Bring the schema to the newest migration (Alembic only when there is one to run)."""
+        from beredskab.storage.schema_head import is_current
+
+        if await is_current(self.engine):
+            return
         from beredskab.storage.migrate import upgrade
 
         async with self.engine.begin() as conn:
