@@ -137,10 +137,12 @@ class App:
             return await tx.deliveries.open_count(), len(await tx.inbox.pending(limit=1000))
 
     @classmethod
-    def build(cls, settings: Settings, *, clock: Clock | None = None) -> App:
+    def build(cls, settings: Settings, *, clock: Clock | None = None, send: bool = True) -> App:
         """Load and validate the plan, then build storage, channels and outbox.
 
-        Call it inside the running event loop (provider clients bind to it).
+        Call it inside the running event loop (provider clients bind to it). ``send=False``
+        (a command that only reads or queues): no channels, so no provider SDK is imported;
+        what is queued is sent by `serve`.
         """
         plan = load(settings)
         if live_providers(settings) and plan.directory.example:
@@ -156,7 +158,7 @@ class App:
             if settings.smtp.enabled or settings.security.link_secret
             else LinkSigner.random()
         )
-        channels = build_channels(settings)
+        channels = build_channels(settings) if send else {}
         board = Board()  # /healthz: the supervisor's components and the outbox's loops
         password = settings.database.password
         db = Database(

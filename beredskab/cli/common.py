@@ -139,7 +139,7 @@ def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
     from beredskab.app import App
 
     async def main() -> T:
-        app = App.build(settings())
+        app = App.build(settings(), send=deliver)  # providers only when this command sends
         try:
             await app.start()
             result = await body(app)
