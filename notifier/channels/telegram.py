@@ -1,12 +1,12 @@
 """Telegram: a text message with an inline keyboard of the message's buttons.
 
-The send path posts ``sendMessage`` to the Bot API itself (a url-encoded form, the same
-fields aiogram sends) and reads only ``chat.id`` and ``message_id`` from the answer: aiogram's
-request and response models were half of the channel's CPU per message, and importing
-aiogram costs ~130 MB and seconds. A channel built ``from_token`` therefore never imports
-aiogram; its ``bot`` (for the bot's dispatcher) is an aiogram ``Bot`` built on first use.
-A channel given a ``Bot`` sends through that bot's own HTTP session. Errors are classified
-exactly as aiogram's response check and the previous ``map_error`` did.
+The send path posts ``sendMessage`` to the Bot API itself (a JSON body with the fields
+aiogram sends as a form) and reads only ``chat.id`` and ``message_id`` from the answer:
+aiogram's request and response models were half of the channel's CPU per message, and
+importing aiogram costs ~130 MB and seconds. A channel built ``from_token`` therefore never
+imports aiogram; its ``bot`` (for the bot's dispatcher) is an aiogram ``Bot`` built on first
+use. A channel given a ``Bot`` sends through that bot's own HTTP session. Errors are
+classified exactly as aiogram's response check and the previous ``map_error`` did.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import json
 import ssl
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlencode
 
 import aiohttp
 
@@ -35,11 +34,11 @@ if TYPE_CHECKING:
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA_BYTES = 64
 API_BASE = "https://api.telegram.org"
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+_JSON = {"Content-Type": "application/json"}
 
 
-def keyboard(buttons: tuple[Button, ...]) -> str | None:
-    """The ``reply_markup`` JSON: one button per row, ``callback_data`` = the button's
+def keyboard(buttons: tuple[Button, ...]) -> dict[str, Any] | None:
+    """The ``reply_markup``: one button per row, ``callback_data`` = the button's
     opaque key (≤ 64 bytes)."""
     if not buttons:
         return None
@@ -49,7 +48,7 @@ def keyboard(buttons: tuple[Button, ...]) -> str | None:
                 f"button key {button.key!r} is longer than Telegram's 64-byte callback_data"
             )
     rows = [[{"text": b.label, "callback_data": b.key}] for b in buttons]
-    return json.dumps({"inline_keyboard": rows})
+    return {"inline_keyboard": rows}
 
 
 def telegram_text(message: Message) -> str:
@@ -195,16 +194,16 @@ class TelegramChannel:
             raise PermanentDeliveryError(
                 f"{recipient.address!r} is not a Telegram chat id"
             ) from error
-        form = {"chat_id": str(chat_id), "text": telegram_text(message)}
+        payload: dict[str, Any] = {"chat_id": chat_id, "text": telegram_text(message)}
         markup = keyboard(message.buttons)
         if markup is not None:
-            form["reply_markup"] = markup
+            payload["reply_markup"] = markup
         session, url = await self._endpoint()
         try:
             async with session.post(
                 url,
-                data=urlencode(form).encode(),
-                headers=_FORM,
+                data=json.dumps(payload, ensure_ascii=False).encode(),
+                headers=_JSON,
                 timeout=aiohttp.ClientTimeout(total=self._timeout),
             ) as response:
                 status, body = response.status, await response.read()
