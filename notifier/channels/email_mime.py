@@ -100,7 +100,7 @@ class Composer:
         return rendered
 
     def _render(self, message: Message, language: str) -> _Rendered:
-        boundary = f"=_beredskab_{secrets.token_hex(12)}"  # "_" never occurs in base64
+        boundary = f"=_bk_{secrets.token_hex(10)}"  # "_" never occurs in base64
         part = (
             f'--{boundary}{_CRLF}Content-Type: text/{{}}; charset="utf-8"{_CRLF}'
             f"Content-Transfer-Encoding: base64{_CRLF}{_CRLF}"
