@@ -87,7 +87,7 @@ async def run(people: int, info: dict[str, str]) -> None:
         channels=channels,
         settings=OutboxSettings(workers=2, batch_size=500, lease_seconds=120, poll_seconds=0.05),
         pacing={
-            ChannelKind.SMS: PaceLimits(concurrency=64),
+            ChannelKind.SMS: PaceLimits(concurrency=16),  # Prism resets beyond that
             ChannelKind.EMAIL: PaceLimits(concurrency=10),
             ChannelKind.TELEGRAM: PaceLimits(concurrency=64),
         },
