@@ -18,13 +18,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchmarks.fanout import _wait_done, peers, synthetic_directory
 from beredskab import activation
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import load_plan
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
-from benchmarks.fanout import _wait_done, peers, synthetic_directory
 from notifier.base import Channel
 from notifier.channels import email
 from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
