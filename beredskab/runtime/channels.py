@@ -11,7 +11,6 @@ from beredskab.settings import Settings
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
 from notifier.errors import PermanentDeliveryError
-from notifier.pool import ChannelPool
 from notifier.types import ChannelKind, Message, Receipt, Recipient
 
 
@@ -63,7 +62,7 @@ def build_channels(settings: Settings) -> dict[ChannelKind, Channel]:
             )
     smtp = settings.smtp
     if smtp.enabled:
-        from notifier.channels.email import SmtpConfig, SmtpEmailChannel
+        from notifier.channels.email import SmtpConfig, smtp_pool
 
         smtp_config = SmtpConfig(
             host=smtp.host,
@@ -76,9 +75,7 @@ def build_channels(settings: Settings) -> dict[ChannelKind, Channel]:
             ca_file=smtp.ca_file,
             timeout=smtp.timeout_seconds,
         )
-        channels[ChannelKind.EMAIL] = ChannelPool(
-            [SmtpEmailChannel(smtp_config) for _ in range(smtp.connections)]
-        )
+        channels[ChannelKind.EMAIL] = smtp_pool(smtp_config, smtp.connections)
     telegram = settings.telegram
     if telegram.enabled:
         from notifier.channels.telegram import TelegramChannel

@@ -1,4 +1,9 @@
-"""Email through aiosmtplib: one reused SMTP connection, plain text and HTML in Danish."""
+"""Email through aiosmtplib: one reused SMTP connection, plain text and HTML in Danish.
+
+``smtp_pool`` builds the channels of one SMTP pool around one ``SmtpShared``: a single TLS
+context (loading the CA store is done once, not per connection) and a single ``Composer``
+(the email is rendered once per notification and personalised per recipient).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ from urllib.parse import quote
 
 import aiosmtplib
 
+from notifier.channels.email_mime import ACK_INTRO, ACK_LABEL, Composer, plain_address
 from notifier.errors import (
     ChannelConfigError,
     DeliveryError,
@@ -24,6 +30,7 @@ from notifier.errors import (
     UnknownOutcomeError,
     stray_cancellation,
 )
+from notifier.pool import ChannelPool
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 
 Security = Literal["starttls", "tls", "none"]
@@ -82,7 +89,7 @@ def plain_body(message: Message) -> str:
     """The plain-text part: the full text and, when present, the acknowledgement link."""
     body = message.text.rstrip()
     if message.link:
-        body += f"\n\nKvittér for modtagelsen her:\n{message.link}"
+        body += f"\n\n{ACK_INTRO}\n{message.link}"
     return body + "\n"
 
 
@@ -95,7 +102,7 @@ def html_body(message: Message) -> str:
     link = ""
     if message.link:
         href = html.escape(message.link, quote=True)
-        link = f'<p><a href="{href}">Kvittér for modtagelsen</a></p>'
+        link = f'<p><a href="{href}">{ACK_LABEL}</a></p>'
     title = html.escape(message.subject)
     return (
         '<!DOCTYPE html><html lang="da"><head><meta charset="utf-8">'
@@ -104,7 +111,10 @@ def html_body(message: Message) -> str:
 
 
 def build_email(config: SmtpConfig, recipient: Recipient, message: Message) -> EmailMessage:
-    """The MIME message (multipart/alternative) for one recipient."""
+    """The MIME message (multipart/alternative) for one recipient, built in full: the
+    channel uses it only for an address that is not a plain ``local@domain`` (the
+    ``Composer`` renders everything else). Raises ``ValueError`` for a header value with a
+    line break."""
     email = EmailMessage()
     email["From"] = formataddr((config.from_name, config.from_address))
     email["To"] = recipient.address
@@ -155,6 +165,46 @@ def map_send_error(error: Exception) -> DeliveryError:
     return PermanentDeliveryError(f"SMTP cannot send this message: {error}")
 
 
+def tls_context_for(config: SmtpConfig) -> ssl.SSLContext:
+    """What aiosmtplib would build per connection: the system store plus ``ca_file``,
+    certificates and host names verified."""
+    if config.tls_context is not None:
+        return config.tls_context
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH)
+    if config.ca_file is not None:
+        context.load_verify_locations(cafile=str(config.ca_file))
+    return context
+
+
+class SmtpShared:
+    """What the connections of one SMTP pool share: the TLS context, built on first use
+    (off the event loop) and then reused by every connection, and the ``Composer``."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self.composer = Composer(config)
+        self._context = config.tls_context
+        self._building = asyncio.Lock()
+        self.contexts_built = 0
+
+    async def tls_context(self) -> ssl.SSLContext | None:
+        """The pool's TLS context (None without TLS)."""
+        if self.config.security == "none":
+            return None
+        if self._context is None:
+            async with self._building:
+                if self._context is None:
+                    self._context = await asyncio.to_thread(tls_context_for, self.config)
+                    self.contexts_built += 1
+        return self._context
+
+
+def smtp_pool(config: SmtpConfig, connections: int) -> ChannelPool:
+    """``connections`` SMTP channels sharing one TLS context and one composer."""
+    shared = SmtpShared(config)
+    return ChannelPool([SmtpEmailChannel(config, shared=shared) for _ in range(connections)])
+
+
 class SmtpEmailChannel:
     """Sends multipart email; keeps one connection open across a burst.
 
@@ -168,13 +218,14 @@ class SmtpEmailChannel:
     kinds: ClassVar[frozenset[ChannelKind]] = frozenset({ChannelKind.EMAIL})
     max_connections: ClassVar[int] = 1
 
-    def __init__(self, config: SmtpConfig) -> None:
+    def __init__(self, config: SmtpConfig, *, shared: SmtpShared | None = None) -> None:
         self.config = config
+        self.shared = shared or SmtpShared(config)
         self._smtp: aiosmtplib.SMTP | None = None
         self._lock = asyncio.Lock()
         self._last_used = 0.0
 
-    def _client(self) -> aiosmtplib.SMTP:
+    def _client(self, tls_context: ssl.SSLContext | None) -> aiosmtplib.SMTP:
         config = self.config
         return aiosmtplib.SMTP(
             hostname=config.host,
@@ -184,8 +235,7 @@ class SmtpEmailChannel:
             use_tls=config.security == "tls",
             start_tls=config.security == "starttls",
             validate_certs=True,
-            tls_context=config.tls_context,
-            cert_bundle=str(config.ca_file) if config.ca_file and not config.tls_context else None,
+            tls_context=tls_context,
             timeout=config.timeout,
         )
 
@@ -199,7 +249,10 @@ class SmtpEmailChannel:
                 return smtp
             except (aiosmtplib.SMTPException, OSError):
                 smtp.close()
-        smtp = self._client()
+        try:
+            smtp = self._client(await self.shared.tls_context())
+        except (ssl.SSLError, OSError) as error:  # an unreadable or invalid ca_file
+            raise map_connect_error(error) from error
         try:
             await smtp.connect()
         except (aiosmtplib.SMTPException, OSError, EOFError) as error:
@@ -213,13 +266,42 @@ class SmtpEmailChannel:
             self._smtp.close()
             self._smtp = None
 
+    async def _submit(self, smtp: aiosmtplib.SMTP, address: str, data: bytes) -> None:
+        """MAIL/RCPT/DATA for a composed message, with the options ``send_message`` would
+        choose (SMTPUTF8 for a non-ASCII address; the body itself is 7-bit)."""
+        await smtp._ehlo_or_helo_if_needed()  # as send_message does, for the extension check
+        options: list[str] = []
+        if not (address.isascii() and self.config.from_address.isascii()):
+            if not smtp.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported(
+                    "An address containing non-ASCII characters was provided, but "
+                    "SMTPUTF8 is not supported by this server"
+                )
+            options.append("SMTPUTF8")
+        await smtp.sendmail(self.config.from_address, [address], data, mail_options=options)
+
     async def send(self, recipient: Recipient, message: Message) -> Receipt:
         """Submit one email; raise a typed delivery error on failure."""
-        email = build_email(self.config, recipient, message)
+        msgid = message_id(message.key, self.config.domain)
+        data: bytes | None = None
+        email: EmailMessage | None = None
+        try:
+            if plain_address(recipient.address):
+                data = self.shared.composer.compose(
+                    recipient.address, message, recipient.language or "da", msgid
+                )
+            else:
+                email = build_email(self.config, recipient, message)
+        except ValueError as error:
+            raise PermanentDeliveryError(f"cannot build this email: {error}") from error
         async with self._lock:
             smtp = await self._connection()
             try:
-                await smtp.send_message(email)
+                if data is not None:
+                    await self._submit(smtp, recipient.address, data)
+                else:
+                    assert email is not None
+                    await smtp.send_message(email)
             except (aiosmtplib.SMTPException, OSError, EOFError, ValueError) as error:
                 self._drop()
                 raise map_send_error(error) from error
@@ -229,7 +311,7 @@ class SmtpEmailChannel:
                     raise
                 raise UnknownOutcomeError("SMTP send cancelled by the client") from error
             self._last_used = time.monotonic()
-        return Receipt(provider_id=str(email["Message-ID"]), status=DeliveryStatus.SENT)
+        return Receipt(provider_id=msgid, status=DeliveryStatus.SENT)
 
     async def aclose(self) -> None:
         """Say QUIT and close; safe to call twice."""
