@@ -218,6 +218,7 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
         text = t("drill_refused", person.language, nr=values["nr"], group=values["group"])
         await reply(callback, text)
         return
+    app.fanouts.wake()  # a large activation: the rest of its participants, right away
     app.outbox.wake()
     await reply(callback, activation.summary(result, person.language))
 

@@ -121,7 +121,8 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
-    """Build the app, upgrade the schema, run ``body`` and deliver what it queued.
+    """Build the app, upgrade the schema, run ``body``, queue the rest of any fan-out it
+    started (a large activation) and deliver what it queued.
 
     Refusals exit 3, other user errors exit 1, each with a plain message.
     """
@@ -131,9 +132,13 @@ def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
         try:
             await app.start()
             result = await body(app)
+            from beredskab.incident import fanout  # a large activation's rest, to the end
+
             if deliver:
                 async with asyncio.timeout(DELIVERY_SECONDS):
-                    await app.outbox.drain()
+                    await fanout.complete(app.db, app.plan, deliver=app.outbox.drain)
+            else:
+                await fanout.complete(app.db, app.plan)
             return result
         finally:
             await app.aclose()

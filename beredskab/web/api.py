@@ -113,6 +113,7 @@ async def activate(
         police_case_pending=body.police_case_pending,
         drill=body.drill,
     )
+    app.fanouts.wake()  # a large activation: the rest of its participants, right away
     app.outbox.wake()
     if result.joined:
         response.status_code = 200

@@ -253,6 +253,7 @@ async def activate_confirmed(
             title_key="error_title",
             text=render(exc, who.language),
         )
+    app.fanouts.wake()  # a large activation: the rest of its participants, right away
     app.outbox.wake()
     return RedirectResponse(f"/haendelse/{result.incident.id}?ok={notice(result)}", status_code=303)
 

@@ -15,6 +15,7 @@ from beredskab.models import (
     Incident,
     IncidentStatus,
 )
+from beredskab.storage.bulk import insert_many
 from beredskab.storage.tables import confirmations, incidents
 
 
@@ -23,6 +24,8 @@ class OpenIncidentExists(Exception):
 
 
 DRILL_SLOT = ":drill"
+_LOOKUP_IN = 2000
+"""Up to this many people, ``add_confirmations`` looks up only them; beyond, every row."""
 
 
 def open_key(playbook_id: str, *, drill: bool) -> str:
@@ -170,28 +173,25 @@ class IncidentRepo:
         now: datetime,
         asked_for: str = "",
     ) -> list[str]:
-        """Ask several people to confirm (one round trip); returns those newly asked.
+        """Ask several people to confirm (one bulk insert); returns those newly asked.
 
         ``asked_for`` is the playbook whose activation request they get (see ``asked_for``).
         """
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return []
         stmt = select(confirmations.c.person_id).where(confirmations.c.incident_id == incident_id)
+        if len(wanted) <= _LOOKUP_IN:  # a chunk of a large fan-out: look up only these people
+            stmt = stmt.where(confirmations.c.person_id.in_(wanted))
         existing = set((await self._conn.execute(stmt)).scalars())
-        new = [p for p in dict.fromkeys(person_ids) if p not in existing]
-        if new:
-            await self._conn.execute(
-                insert(confirmations),
-                [
-                    {
-                        "incident_id": incident_id,
-                        "person_id": person_id,
-                        "reason": reason,
-                        "status": ConfirmationStatus.PENDING.value,
-                        "updated_at": now,
-                        "asked_for": asked_for,
-                    }
-                    for person_id in new
-                ],
-            )
+        new = [p for p in wanted if p not in existing]
+        pending = ConfirmationStatus.PENDING.value
+        await insert_many(
+            self._conn,
+            confirmations,
+            ("incident_id", "person_id", "reason", "status", "updated_at", "asked_for"),
+            [(incident_id, person_id, reason, pending, now, asked_for) for person_id in new],
+        )
         return new
 
     async def asked_for(self, incident_id: int) -> dict[str, set[str]]:
