@@ -37,7 +37,7 @@ from playbooks.schema import TemplateKind
 
 log = logging.getLogger(__name__)
 
-FIRST_CHUNK = 40
+FIRST_CHUNK = 25
 """Recipients the starting transaction handles itself (an activation: participants besides
 the activator). Small, so that transaction commits in milliseconds whatever the size."""
 CHUNK = 500
