@@ -120,9 +120,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
-    """Build the app, upgrade the schema, run ``body``, queue the rest of any fan-out it
-    started (a large activation) and deliver what it queued.
+def run(
+    body: Callable[[App], Awaitable[T]], *, deliver: bool = False, queue_rest: bool = False
+) -> T:
+    """Build the app, upgrade the schema, run ``body`` and deliver what it queued.
+
+    With ``deliver`` or ``queue_rest`` (an activation with --no-deliver), a fan-out ``body``
+    started (a large activation) is queued to its end before the command exits; delivering,
+    each chunk goes out while the next is being queued.
 
     Refusals exit 3, other user errors exit 1, each with a plain message.
     """
@@ -132,12 +137,12 @@ def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
         try:
             await app.start()
             result = await body(app)
-            from beredskab.incident import fanout  # a large activation's rest, to the end
+            from beredskab.incident import fanout
 
             if deliver:
                 async with asyncio.timeout(DELIVERY_SECONDS):
                     await fanout.complete(app.db, app.plan, deliver=app.outbox.drain)
-            else:
+            elif queue_rest:
                 await fanout.complete(app.db, app.plan)
             return result
         finally:

@@ -32,16 +32,14 @@ async def ask(
     people: Sequence[Person],
     kind: TemplateKind = TemplateKind.ACTIVATION,
 ) -> tuple[list[Person], int]:
-    """Ask those of ``people`` not asked yet to confirm: their confirmation rows, the
-    activation alert on every channel, their escalation timers. Returns who was newly asked
-    and how many messages were queued."""
+    """Ask those of ``people`` not asked for ``playbook`` yet to confirm: their confirmation
+    rows, the activation alert on every channel, their escalation timers. Returns who was
+    newly asked and how many messages were queued. Someone a step already asked to confirm
+    (a callout the activation's first step sent before a fan-out reached them) still gets
+    the alert while their answer is pending; nobody gets it twice."""
     added = set(
-        await tx.incidents.add_confirmations(
-            incident.id,
-            [p.id for p in people],
-            reason="participant",
-            now=tx.now,
-            asked_for=playbook.id,
+        await tx.incidents.ask_for_playbook(
+            incident.id, [p.id for p in people], playbook_id=playbook.id, now=tx.now
         )
     )
     new = [p for p in people if p.id in added]

@@ -194,6 +194,51 @@ class IncidentRepo:
         )
         return new
 
+    async def ask_for_playbook(
+        self, incident_id: int, person_ids: Sequence[str], *, playbook_id: str, now: datetime
+    ) -> list[str]:
+        """Ask participants for ``playbook_id``'s activation request (bulk); returns those
+        to send it to, in the given order: people not in the incident yet (a new
+        "participant" row), and people whose row is still pending without that request
+        (asked by an earlier step, e.g. a callout, before a fan-out reached them)."""
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return []
+        stmt = select(
+            confirmations.c.person_id, confirmations.c.status, confirmations.c.asked_for
+        ).where(confirmations.c.incident_id == incident_id)
+        if len(wanted) <= _LOOKUP_IN:
+            stmt = stmt.where(confirmations.c.person_id.in_(wanted))
+        existing = {r.person_id: r for r in await self._conn.execute(stmt)}
+        pending = ConfirmationStatus.PENDING.value
+        new = [p for p in wanted if p not in existing]
+        again: dict[str, list[str]] = {}  # their asked_for now -> people
+        for person_id in wanted:
+            row = existing.get(person_id)
+            if (
+                row is not None
+                and row.status == pending
+                and playbook_id not in row.asked_for.split()
+            ):
+                again.setdefault(row.asked_for, []).append(person_id)
+        await insert_many(
+            self._conn,
+            confirmations,
+            ("incident_id", "person_id", "reason", "status", "updated_at", "asked_for"),
+            [(incident_id, p, "participant", pending, now, playbook_id) for p in new],
+        )
+        for before, people in again.items():
+            await self._conn.execute(
+                update(confirmations)
+                .where(
+                    confirmations.c.incident_id == incident_id,
+                    confirmations.c.person_id.in_(people),
+                )
+                .values(asked_for=" ".join(sorted({*before.split(), playbook_id})))
+            )
+        chosen = set(new).union(*again.values())
+        return [p for p in wanted if p in chosen]
+
     async def asked_for(self, incident_id: int) -> dict[str, set[str]]:
         """Per person asked to confirm: the playbooks whose activation request they got."""
         stmt = select(confirmations.c.person_id, confirmations.c.asked_for).where(
