@@ -36,7 +36,7 @@ async def ask(
     rows, the activation alert on every channel, their escalation timers. Returns who was
     newly asked and how many messages were queued. Someone a step already asked to confirm
     (a callout the activation's first step sent before a fan-out reached them) still gets
-    the alert while their answer is pending; nobody gets it twice."""
+    the alert while their answer is pending; nobody gets an activation request twice."""
     added = set(
         await tx.incidents.ask_for_playbook(
             incident.id, [p.id for p in people], playbook_id=playbook.id, now=tx.now

@@ -199,8 +199,9 @@ class IncidentRepo:
     ) -> list[str]:
         """Ask participants for ``playbook_id``'s activation request (bulk); returns those
         to send it to, in the given order: people not in the incident yet (a new
-        "participant" row), and people whose row is still pending without that request
-        (asked by an earlier step, e.g. a callout, before a fan-out reached them)."""
+        "participant" row), and people whose row is pending and got no activation request
+        of any playbook yet (asked to confirm by a step, e.g. a callout, before a fan-out
+        reached them). Someone who got one (another group's, at an upgrade) is left alone."""
         wanted = list(dict.fromkeys(person_ids))
         if not wanted:
             return []
@@ -212,31 +213,27 @@ class IncidentRepo:
         existing = {r.person_id: r for r in await self._conn.execute(stmt)}
         pending = ConfirmationStatus.PENDING.value
         new = [p for p in wanted if p not in existing]
-        again: dict[str, list[str]] = {}  # their asked_for now -> people
-        for person_id in wanted:
-            row = existing.get(person_id)
-            if (
-                row is not None
-                and row.status == pending
-                and playbook_id not in row.asked_for.split()
-            ):
-                again.setdefault(row.asked_for, []).append(person_id)
+        again = [
+            p
+            for p in wanted
+            if p in existing and existing[p].status == pending and not existing[p].asked_for
+        ]
         await insert_many(
             self._conn,
             confirmations,
             ("incident_id", "person_id", "reason", "status", "updated_at", "asked_for"),
             [(incident_id, p, "participant", pending, now, playbook_id) for p in new],
         )
-        for before, people in again.items():
+        if again:
             await self._conn.execute(
                 update(confirmations)
                 .where(
                     confirmations.c.incident_id == incident_id,
-                    confirmations.c.person_id.in_(people),
+                    confirmations.c.person_id.in_(again),
                 )
-                .values(asked_for=" ".join(sorted({*before.split(), playbook_id})))
+                .values(asked_for=playbook_id)
             )
-        chosen = set(new).union(*again.values())
+        chosen = {*new, *again}
         return [p for p in wanted if p in chosen]
 
     async def asked_for(self, incident_id: int) -> dict[str, set[str]]:

@@ -228,6 +228,36 @@ async def test_a_real_activation_stops_the_halted_drills_fan_out(db: Database, p
     assert "fordi øvelsen er afsluttet" in (await _log(db, drill))[-1]
 
 
+async def test_an_upgrade_mid_fan_out_asks_nobody_twice(db: Database, plan: Plan) -> None:
+    others = _others(plan)
+    nr = (await _activate(db, plan, first_chunk=2)).incident.id
+    await activation.upgrade(
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        to_playbook="gruppe-2",
+        actor_id=CHIEF,
+        channel="cli",
+        police_case="3700-2",
+    )
+    await fanout.continue_due(db, plan, chunk=4)
+    requests = Counter(
+        (d.person_id, d.channel.value)
+        for d in await deliveries(db, nr)
+        if d.template == "activation" and d.person_id != CHIEF
+    )
+    group2 = plan.playbook("gruppe-2")
+    assert group2 is not None
+    in_group2 = {p.id for p in plan.directory.with_any_role(group2.participants)}
+    # Those asked for gruppe 1 before the upgrade and in gruppe 2 get both requests (as
+    # without streaming); those the fan-out had not reached get gruppe 2's only; nobody gets
+    # one request twice.
+    twice = {p for p in others[:2] if p in in_group2}
+    assert {p for p, _ in requests} >= set(others)  # every gruppe 1 participant reached
+    assert {p for (p, _), n in requests.items() if n == 2} == twice
+    assert set(requests.values()) <= {1, 2}
+
+
 async def test_serve_continues_at_start_and_when_woken(db: Database, plan: Plan) -> None:
     others = _others(plan)
     left_behind = (await _activate(db, plan, first_chunk=2, drill=True)).incident.id
