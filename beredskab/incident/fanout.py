@@ -45,6 +45,10 @@ CHUNK = 500
 outbox's own transactions get in between."""
 RECHECK_SECONDS = 30.0
 """How often ``serve`` looks for a fan-out another process started and left unfinished."""
+SQLITE_PAUSE_SECONDS = 0.1
+"""On SQLite (one writer at a time) a fan-out pauses after each chunk as long as the chunk
+took, at most this long, so the outbox's transactions, waiting in SQLite's busy handler
+(which retries every 100 ms at most), get the write lock in between."""
 
 
 class Stop(Exception):
@@ -150,7 +154,9 @@ async def continue_due(
         raise ValueError("chunk must be at least 1")
     lists: dict[int, tuple[str, ...]] = {}  # recipient lists never change: read each once
     reached = 0
+    loop = asyncio.get_running_loop()
     while stopping is None or not stopping():
+        began = loop.time()
         async with db.transaction() as tx:
             outcome = await _step(tx, plan, chunk, lists)
         if outcome is None:
@@ -158,7 +164,8 @@ async def continue_due(
         reached += outcome
         if after_chunk is not None:
             after_chunk(outcome)
-        await asyncio.sleep(0)  # let the outbox's transactions in between chunks
+        pause = min(loop.time() - began, SQLITE_PAUSE_SECONDS) if db.dialect == "sqlite" else 0
+        await asyncio.sleep(pause)  # the outbox's transactions get in between chunks
     return reached
 
 
