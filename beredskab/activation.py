@@ -72,6 +72,8 @@ async def activate(
     them in chunks right after (``incident.fanout``: wake ``serve``'s runner, or run
     ``fanout.complete`` in a command).
     """
+    if first_chunk < 0:
+        raise ValueError("first_chunk must not be negative")
     bounds.text(description, field="the description")
     if police_case is not None:
         bounds.text(police_case, field="the police case", max_chars=bounds.POLICE_CASE_CHARS)
