@@ -7,10 +7,12 @@ AFBRUDT) and never joins it; a drill cannot start while a real incident of the g
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from beredskab import access, audit, escalation, situation_log, steps
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.incident import drill as drills
-from beredskab.incident import messages
+from beredskab.incident import fanout, messages, participants
 from beredskab.incident import police_case as journal
 from beredskab.incident.outcome import (
     ActivationResult,
@@ -23,7 +25,7 @@ from beredskab.incident.outcome import (
 )
 from beredskab.incident.upgrade import upgrade
 from beredskab.models import EntryKind, Incident
-from beredskab.notifications import incident_values, notify
+from beredskab.notifications import incident_values
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
@@ -58,12 +60,20 @@ async def activate(
     police_case: str | None = None,
     police_case_pending: bool = False,
     drill: bool = False,
+    first_chunk: int = fanout.FIRST_CHUNK,
 ) -> ActivationResult:
     """Open an incident (or join the open one of the same kind) and notify every participant.
 
     A police-case playbook needs ``police_case`` unless ``police_case_pending`` (then the
     activator and the leader are reminded until it is recorded); group 1 refuses one.
+
+    The transaction asks the first ``first_chunk`` participants itself, so it commits fast at
+    any size; the others (``ActivationResult.pending``) are handed to a fan-out that asks
+    them in chunks right after (``incident.fanout``: wake ``serve``'s runner, or run
+    ``fanout.complete`` in a command).
     """
+    if first_chunk < 0:
+        raise ValueError("first_chunk must not be negative")
     bounds.text(description, field="the description")
     if police_case is not None:
         bounds.text(police_case, field="the police case", max_chars=bounds.POLICE_CASE_CHARS)
@@ -93,6 +103,7 @@ async def activate(
                     police_case=case,
                     pending=police_case_pending,
                     drill=drill,
+                    first_chunk=first_chunk,
                 )
         except OpenIncidentExists:
             if attempt:
@@ -112,6 +123,7 @@ async def _activate_in(
     police_case: str | None,
     pending: bool,
     drill: bool,
+    first_chunk: int,
 ) -> ActivationResult:
     journal.check(playbook, police_case=police_case, pending=True, drill=drill)  # group 1
     same_kind = await tx.incidents.open_for_playbook(playbook.id, drill=drill)
@@ -178,8 +190,8 @@ async def _activate_in(
     if other is not None:  # a real activation halts the open drill of its group
         await drills.halt(tx, plan=plan, drill=other, real=incident, actor=actor, channel=channel)
     before = await queued(tx, incident.id)
-    everyone, own = await _notify_participants(
-        tx, plan=plan, playbook=playbook, incident=incident, actor=actor
+    told = await _notify_participants(
+        tx, plan=plan, playbook=playbook, incident=incident, actor=actor, first_chunk=first_chunk
     )
     if journal.missing(playbook, incident):
         await journal.schedule(tx, playbook=playbook, incident=incident)
@@ -190,12 +202,13 @@ async def _activate_in(
     )
     await steps.advance(tx, plan=plan, playbook=playbook, incident=incident)
     total = await queued(tx, incident.id) - before
-    await _log_notified(tx, incident=incident, actor=actor, everyone=everyone, own=own, total=total)
+    await _log_notified(tx, incident=incident, actor=actor, told=told, total=total)
     return ActivationResult(
         incident=incident,
         joined=False,
-        participants=len(everyone),
+        participants=len(told.everyone) + told.pending,
         messages=total,
+        pending=told.pending,
         halted=other,
         police_case_missing=journal.missing(playbook, incident),
     )
@@ -242,22 +255,35 @@ async def _join(
     )
 
 
+@dataclass(frozen=True)
+class _Notified:
+    """Who the activation transaction told, and what is left to the fan-out."""
+
+    everyone: list[Person]
+    """The activator (if a participant) and the participants asked in this transaction."""
+    own: int
+    """Messages queued for them (alerts and the activator's receipt)."""
+    pending: int
+    """Participants handed to the fan-out, asked right after the commit."""
+
+
 async def _notify_participants(
-    tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, actor: Person
-) -> tuple[list[Person], int]:
-    """Ask each participant not yet asked to confirm and send the activation message; the
-    activator is confirmed and gets a receipt that asks for no reply."""
+    tx: Tx,
+    *,
+    plan: Plan,
+    playbook: Playbook,
+    incident: Incident,
+    actor: Person,
+    first_chunk: int,
+) -> _Notified:
+    """Ask the first participants to confirm and send them the activation message; the
+    activator is confirmed and gets a receipt that asks for no reply. The others are handed
+    to a fan-out (``incident.fanout``) that asks them in chunks right after the commit."""
     candidates = plan.directory.with_any_role(playbook.participants)
-    added = set(
-        await tx.incidents.add_confirmations(
-            incident.id,
-            [p.id for p in candidates if p.id != actor.id],
-            reason="participant",
-            now=tx.now,
-            asked_for=playbook.id,
-        )
+    others = [p for p in candidates if p.id != actor.id]
+    new, alerts = await participants.ask(
+        tx, plan=plan, playbook=playbook, incident=incident, people=others[:first_chunk]
     )
-    new = [p for p in candidates if p.id in added]
     await confirm_actor(
         tx,
         incident=incident,
@@ -267,34 +293,37 @@ async def _notify_participants(
     )
     if actor in candidates:
         await tx.incidents.mark_asked_for(incident.id, [actor.id], playbook_id=playbook.id)
-    values = incident_values(incident, directory=plan.directory, at=tx.now)
-    alerts = await notify(
-        tx,
-        incident=incident,
-        playbook=playbook,
-        people=new,
-        kind=TemplateKind.ACTIVATION,
-        values=values,
-    )
     receipt = await messages.send(
         tx,
         incident=incident,
         people=[actor],
         kind=TemplateKind.ACTIVATION.value,
         texts=messages.ACTIVATOR,
-        values=values,
+        values=incident_values(incident, directory=plan.directory, at=tx.now),
         drill_prefix=incident.drill,
     )
+    await fanout.start(
+        tx,
+        incident=incident,
+        kind=participants.KIND,
+        playbook_id=playbook.id,
+        template=TemplateKind.ACTIVATION.value,
+        recipients=[p.id for p in others],
+        done=first_chunk,
+        reached=len(new),
+        messages=alerts,
+    )
     everyone = [actor, *new] if actor in candidates else new
-    await escalation.schedule_confirmations(tx, playbook=playbook, incident=incident, people=new)
-    return everyone, alerts + receipt
+    return _Notified(everyone, alerts + receipt, max(0, len(others) - first_chunk))
 
 
 async def _log_notified(
-    tx: Tx, *, incident: Incident, actor: Person, everyone: list[Person], own: int, total: int
+    tx: Tx, *, incident: Incident, actor: Person, told: _Notified, total: int
 ) -> None:
     """One entry naming who was told and how many messages the activation queued in all:
-    the participants' alerts, the activator's receipt and what the first step sent."""
+    the participants' alerts, the activator's receipt and what the first step sent; when a
+    fan-out asks the others right after, it says so (and the fan-out logs when all are)."""
+    everyone, own = told.everyone, told.own
     text = (
         f"{count(len(everyone), 'deltager', 'deltagere')} underrettet: "
         + ", ".join(p.name for p in everyone)
@@ -303,6 +332,9 @@ async def _log_notified(
     )
     if total > own:
         text += f" og {total - own} fra planens første trin"
+    text += "."
+    if told.pending:
+        text += participants.streaming_text(pending=told.pending, chunk=fanout.CHUNK)
     await situation_log.append(
-        tx, incident_id=incident.id, kind=EntryKind.NOTIFIED, actor="system", text=text + "."
+        tx, incident_id=incident.id, kind=EntryKind.NOTIFIED, actor="system", text=text
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from beredskab import escalation, i18n, preparedness, situation_log
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
+from beredskab.incident import fanout
 from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan, load_plan
@@ -62,6 +63,7 @@ class App:
     signer: LinkSigner = field(default_factory=LinkSigner.random, repr=False)
     inbox: Inbox = field(init=False)
     leadership: Leadership = field(init=False)
+    fanouts: fanout.Runner = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
@@ -69,6 +71,9 @@ class App:
     def __post_init__(self) -> None:
         self.inbox = Inbox(self)
         self.leadership = Leadership(self.db, board=self.board)
+        self.fanouts = fanout.Runner(
+            db=self.db, plan=lambda: self.plan, after_chunk=lambda _: self.outbox.wake()
+        )
 
     def telegram_bot(self) -> Any | None:
         """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""
@@ -218,6 +223,7 @@ class App:
             Component("inbox", self.inbox.run),
             Component("spool", self.inbox.replayer.run),
             Component("outbox", self.outbox.run),
+            Component("fanout", self.fanouts.run),
             Component("leader", partial(self.leadership.run, work=poller)),
             Component("bot", partial(self._webhook_bot, bot))
             if bot is not None and not polling

@@ -29,6 +29,22 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "DRILL {nr} started: {gruppe}. {participants} participants notified, "
         "{messages} messages queued, all marked DRILL.",
     },
+    "activated_streaming": {
+        "da": "Hændelse {nr} oprettet: {gruppe} (rigtig hændelse, ikke øvelse). "
+        "{participants} deltagere underrettes: {messages} beskeder i kø nu til de første "
+        "{first}, de øvrige {pending} sættes i kø i de næste sekunder.",
+        "en": "Incident {nr} opened: {gruppe} (real incident, not a drill). "
+        "{participants} participants are being notified: {messages} messages queued now for "
+        "the first {first}, the other {pending} are queued in the next few seconds.",
+    },
+    "activated_drill_streaming": {
+        "da": "ØVELSE {nr} startet: {gruppe}. {participants} deltagere underrettes: "
+        "{messages} beskeder i kø nu til de første {first}, de øvrige {pending} sættes i kø i "
+        "de næste sekunder; alle mærket ØVELSE.",
+        "en": "DRILL {nr} started: {gruppe}. {participants} participants are being notified: "
+        "{messages} messages queued now for the first {first}, the other {pending} are queued "
+        "in the next few seconds; all marked DRILL.",
+    },
     "joined": {
         "da": "{gruppe} er allerede aktiv som hændelse {nr} (rigtig hændelse); du er tilsluttet "
         "den og registreret som bekræftet.",

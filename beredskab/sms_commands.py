@@ -193,6 +193,7 @@ async def _activate(ctx: _Ctx, command: sms.Activate) -> _Answer:
         return ctx.error("police_case_needed", "activate: no journal number", nr=playbook.number)
     except journal.NoPoliceCase:
         return ctx.error("police_case_group1", "activate: journal number for group 1")
+    ctx.app.fanouts.wake()  # a large activation: the rest of its participants, right away
     nr = result.incident.id
     extra = ""
     if result.halted is not None:
@@ -206,7 +207,13 @@ async def _activate(ctx: _Ctx, command: sms.Activate) -> _Answer:
         )
     halted = f", drill {result.halted.id} halted" if result.halted else ""
     return _Answer(
-        ctx.t("activated", nr=nr, gruppe=playbook.name, participants=result.participants) + extra,
+        ctx.t(
+            "activated_streaming" if result.pending else "activated",
+            nr=nr,
+            gruppe=playbook.name,
+            participants=result.participants,
+        )
+        + extra,
         f"activate: incident {nr} opened, {result.participants} notified{halted}",
     )
 

@@ -11,6 +11,12 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Incident {nr} opened: {gruppe}. {participants} notified. "
         "Reply STATUS {nr} for an overview.",
     },
+    "activated_streaming": {
+        "da": "Hændelse {nr} oprettet: {gruppe}. {participants} underrettes nu. "
+        "Svar STATUS {nr} for overblik.",
+        "en": "Incident {nr} opened: {gruppe}. {participants} being notified. "
+        "Reply STATUS {nr} for an overview.",
+    },
     "joined": {
         "da": "{gruppe} er allerede aktiv som hændelse {nr}; du er tilføjet og bekræftet.",
         "en": "{gruppe} is already active as incident {nr}; you are added and confirmed.",

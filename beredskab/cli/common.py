@@ -131,8 +131,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
+def run(
+    body: Callable[[App], Awaitable[T]], *, deliver: bool = False, queue_rest: bool = False
+) -> T:
     """Build the app, upgrade the schema, run ``body`` and deliver what it queued.
+
+    With ``deliver`` or ``queue_rest`` (an activation with --no-deliver), a fan-out ``body``
+    started (a large activation) is queued to its end before the command exits; delivering,
+    each chunk goes out while the next is being queued.
 
     Refusals exit 3, other user errors exit 1, each with a plain message.
     """
@@ -143,9 +149,13 @@ def run(body: Callable[[App], Awaitable[T]], *, deliver: bool = False) -> T:
         try:
             await app.start()
             result = await body(app)
+            from beredskab.incident import fanout
+
             if deliver:
                 async with asyncio.timeout(DELIVERY_SECONDS):
-                    await app.outbox.drain()
+                    await fanout.complete(app.db, app.plan, deliver=app.outbox.drain)
+            elif queue_rest:
+                await fanout.complete(app.db, app.plan)
             return result
         finally:
             await app.aclose()

@@ -75,7 +75,7 @@ def _activate(
             drill=drill,
         )
 
-    typer.echo(activation.summary(run(body, deliver=deliver), language()))
+    typer.echo(activation.summary(run(body, deliver=deliver, queue_rest=True), language()))
 
 
 @cli.command()

@@ -21,6 +21,9 @@ class RealIncidentOpen(InvalidStateError):
 class ActivationResult:
     """The incident, whether this activation joined an open one, and what was queued.
 
+    ``participants`` counts everyone the activation notifies, ``messages`` what its own
+    transaction queued; ``pending`` of the participants are handed to a fan-out that queues
+    their messages in chunks right after (a large activation: ``incident.fanout``).
     ``halted`` is the drill a real activation stopped; ``asked`` names who got the activation
     request (at an upgrade: the new playbook's participants not asked for it before).
     """
@@ -32,14 +35,23 @@ class ActivationResult:
     halted: Incident | None = None
     asked: tuple[str, ...] = ()
     police_case_missing: bool = False
+    pending: int = 0
 
 
 def summary(result: ActivationResult, language: Language = "da") -> str:
-    """What the activator is told: opened or joined, the number, whether it is a drill, a
-    halted drill and a missing journal number."""
+    """What the activator is told: opened or joined, the number, whether it is a drill, how
+    many are notified (and, in a large activation, that the rest are being queued), a halted
+    drill and a missing journal number."""
     i = result.incident
     key = ("joined" if result.joined else "activated") + ("_drill" if i.drill else "")
-    values = {"participants": result.participants, "messages": result.messages}
+    if result.pending and not result.joined:
+        key += "_streaming"
+    values = {
+        "participants": result.participants,
+        "messages": result.messages,
+        "first": result.participants - result.pending,
+        "pending": result.pending,
+    }
     lines = [t(key, language, nr=i.id, gruppe=i.playbook_name, **values)]
     if result.halted is not None:
         lines.append(t("drill_halted", language, drill=result.halted.id))

@@ -375,3 +375,30 @@ log_seals = Table(
     Column("sealed_at", UTCDateTime(), nullable=False),
 )
 """Keyed seals over the unkeyed log entries written before migration 0012 (one per incident)."""
+
+# A large send in progress (``beredskab.incident.fanout``): the recipients in order, one id
+# per line, and how far it got. Each chunk queues its messages and moves ``done`` in one
+# transaction, so a crash between chunks resumes here and queues nobody twice.
+fanouts = Table(
+    "fanouts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    # what a chunk does: "activation" (ask a playbook's participants to confirm)
+    Column("kind", String(32), nullable=False),
+    Column("playbook_id", String(64), nullable=False),
+    Column("template", String(32), nullable=False),
+    Column("recipients", Text, nullable=False),
+    Column("total", Integer, nullable=False),
+    # recipients handled (the first ``done`` lines), those newly reached, their messages
+    Column("done", Integer, nullable=False),
+    Column("reached", Integer, nullable=False),
+    Column("messages", Integer, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    # "done", or why it stopped early (the incident closed, the playbook left the plan)
+    Column("outcome", String(200), nullable=True),
+    Index("ix_fanouts_open", "finished_at"),
+)

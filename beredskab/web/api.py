@@ -113,7 +113,8 @@ async def activate(
         police_case_pending=body.police_case_pending,
         drill=body.drill,
     )
-    app.outbox.wake()
+    app.outbox.wake()  # the first chunk's messages first
+    app.fanouts.wake()  # then the rest of a large activation's participants
     if result.joined:
         response.status_code = 200
     return _activation_out(result, activation.summary(result))
@@ -125,6 +126,7 @@ def _activation_out(result: activation.ActivationResult, message: str) -> Activa
         joined=result.joined,
         participants=result.participants,
         messages=result.messages,
+        pending_participants=result.pending,
         halted_drill=result.halted.id if result.halted else None,
         police_case_missing=result.police_case_missing,
         asked=list(result.asked),

@@ -219,6 +219,11 @@ class ActivationOut(BaseModel):
     joined: bool
     participants: int = Field(description="People newly asked to confirm")
     messages: int = Field(description="Messages queued for delivery")
+    pending_participants: int = Field(
+        default=0,
+        description="Of the participants, those queued right after the answer (a large "
+        "activation streams them in chunks; the log says when all are queued)",
+    )
     halted_drill: int | None = Field(
         default=None,
         description="Number of the open drill this real activation halted (ØVELSE AFBRUDT)",

@@ -12,6 +12,7 @@ from beredskab.storage.repositories.api_tokens import ApiTokenRepo
 from beredskab.storage.repositories.audit import AuditRepo
 from beredskab.storage.repositories.communications import CommunicationRepo
 from beredskab.storage.repositories.deliveries import DeliveryRepo
+from beredskab.storage.repositories.fanouts import FanoutRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.live import LiveRepo
 from beredskab.storage.repositories.log import LogRepo
@@ -50,6 +51,7 @@ class Tx:
         self.communications = CommunicationRepo(conn)
         self.live = LiveRepo(conn)
         self.picture = PictureRepo(conn)
+        self.fanouts = FanoutRepo(conn, dialect=dialect)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

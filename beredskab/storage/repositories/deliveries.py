@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
+from beredskab.storage.bulk import insert_many
 from beredskab.storage.tables import confirmations, deliveries, incidents
 from notifier.types import ChannelKind, DeliveryStatus
 
@@ -41,6 +42,30 @@ class Claimed:
     abandoned: bool
 
 
+_COLUMNS = (
+    "incident_id",
+    "person_id",
+    "channel",
+    "address",
+    "template",
+    "subject",
+    "text",
+    "short_text",
+    "notification",
+    "policy",
+    "alternates",
+    "actions",
+    "language",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+    "fell_back",
+)
+"""What ``enqueue`` writes, in the order of its row tuples."""
+
+
 class DeliveryRepo:
     """Queries on the outbox."""
 
@@ -49,45 +74,44 @@ class DeliveryRepo:
         self._dialect = dialect
 
     async def enqueue(self, items: list[NewDelivery], *, now: datetime) -> list[int]:
-        """Queue messages in the caller's transaction (one round trip); returns their ids."""
+        """Queue messages in the caller's transaction (one statement per batch, values
+        converted once: ``storage.bulk``); returns their ids in the order of ``items``."""
         if not items:
             return []
+        queued = DeliveryStatus.QUEUED.value
         rows = [
-            {
-                "incident_id": item.incident_id,
-                "person_id": item.person_id,
-                "channel": item.channel.value,
-                "address": item.address,
-                "template": item.template,
-                "subject": item.subject,
-                "text": item.text,
-                "short_text": item.short_text,
-                "notification": item.notification,
-                "policy": item.policy,
-                "alternates": item.alternates,
-                "actions": item.actions,
-                "language": item.language,
-                "status": DeliveryStatus.QUEUED.value,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-                "updated_at": now,
-                "fell_back": False,
-            }
+            (
+                item.incident_id,
+                item.person_id,
+                item.channel.value,
+                item.address,
+                item.template,
+                item.subject,
+                item.text,
+                item.short_text,
+                item.notification,
+                item.policy,
+                item.alternates,
+                item.actions,
+                item.language,
+                queued,
+                0,
+                now,
+                now,
+                now,
+                False,
+            )
             for item in items
         ]
-        keys = [(r["notification"], r["channel"]) for r in rows]
+        keys = [(item.notification, item.channel.value) for item in items]
+        back = ("id", "notification", "channel")
         if len(set(keys)) < len(keys):  # no unique key to map ids back: one row at a time
-            stmt = insert(deliveries).returning(deliveries.c.id)
-            return [int((await self._conn.execute(stmt, [r])).scalar_one()) for r in rows]
-        # One multi-row insert; RETURNING order is not guaranteed, so map ids back by key.
-        result = await self._conn.execute(
-            insert(deliveries).returning(
-                deliveries.c.id, deliveries.c.notification, deliveries.c.channel
-            ),
-            rows,
-        )
-        ids = {(row.notification, row.channel): int(row.id) for row in result}
+            conn = self._conn
+            one = [await insert_many(conn, deliveries, _COLUMNS, [r], returning=back) for r in rows]
+            return [int(inserted[0][0]) for inserted in one]
+        # RETURNING order is not guaranteed, so map ids back by key.
+        inserted = await insert_many(self._conn, deliveries, _COLUMNS, rows, returning=back)
+        ids = {(notification, channel): int(i) for i, notification, channel in inserted}
         return [ids[key] for key in keys]
 
     async def get(self, delivery_id: int) -> Delivery | None:

@@ -15,6 +15,7 @@ from beredskab.models import (
     Incident,
     IncidentStatus,
 )
+from beredskab.storage.bulk import insert_many
 from beredskab.storage.tables import confirmations, incidents
 
 
@@ -23,6 +24,8 @@ class OpenIncidentExists(Exception):
 
 
 DRILL_SLOT = ":drill"
+_LOOKUP_IN = 2000
+"""Up to this many people, ``add_confirmations`` looks up only them; beyond, every row."""
 
 
 def open_key(playbook_id: str, *, drill: bool) -> str:
@@ -170,29 +173,68 @@ class IncidentRepo:
         now: datetime,
         asked_for: str = "",
     ) -> list[str]:
-        """Ask several people to confirm (one round trip); returns those newly asked.
+        """Ask several people to confirm (one bulk insert); returns those newly asked.
 
         ``asked_for`` is the playbook whose activation request they get (see ``asked_for``).
         """
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return []
         stmt = select(confirmations.c.person_id).where(confirmations.c.incident_id == incident_id)
+        if len(wanted) <= _LOOKUP_IN:  # a chunk of a large fan-out: look up only these people
+            stmt = stmt.where(confirmations.c.person_id.in_(wanted))
         existing = set((await self._conn.execute(stmt)).scalars())
-        new = [p for p in dict.fromkeys(person_ids) if p not in existing]
-        if new:
-            await self._conn.execute(
-                insert(confirmations),
-                [
-                    {
-                        "incident_id": incident_id,
-                        "person_id": person_id,
-                        "reason": reason,
-                        "status": ConfirmationStatus.PENDING.value,
-                        "updated_at": now,
-                        "asked_for": asked_for,
-                    }
-                    for person_id in new
-                ],
-            )
+        new = [p for p in wanted if p not in existing]
+        pending = ConfirmationStatus.PENDING.value
+        await insert_many(
+            self._conn,
+            confirmations,
+            ("incident_id", "person_id", "reason", "status", "updated_at", "asked_for"),
+            [(incident_id, person_id, reason, pending, now, asked_for) for person_id in new],
+        )
         return new
+
+    async def ask_for_playbook(
+        self, incident_id: int, person_ids: Sequence[str], *, playbook_id: str, now: datetime
+    ) -> list[str]:
+        """Ask participants for ``playbook_id``'s activation request (bulk); returns those
+        to send it to, in the given order: people not in the incident yet (a new
+        "participant" row), and people whose row is pending and got no activation request
+        of any playbook yet (asked to confirm by a step, e.g. a callout, before a fan-out
+        reached them). Someone who got one (another group's, at an upgrade) is left alone."""
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return []
+        stmt = select(
+            confirmations.c.person_id, confirmations.c.status, confirmations.c.asked_for
+        ).where(confirmations.c.incident_id == incident_id)
+        if len(wanted) <= _LOOKUP_IN:
+            stmt = stmt.where(confirmations.c.person_id.in_(wanted))
+        existing = {r.person_id: r for r in await self._conn.execute(stmt)}
+        pending = ConfirmationStatus.PENDING.value
+        new = [p for p in wanted if p not in existing]
+        again = [
+            p
+            for p in wanted
+            if p in existing and existing[p].status == pending and not existing[p].asked_for
+        ]
+        await insert_many(
+            self._conn,
+            confirmations,
+            ("incident_id", "person_id", "reason", "status", "updated_at", "asked_for"),
+            [(incident_id, p, "participant", pending, now, playbook_id) for p in new],
+        )
+        if again:
+            await self._conn.execute(
+                update(confirmations)
+                .where(
+                    confirmations.c.incident_id == incident_id,
+                    confirmations.c.person_id.in_(again),
+                )
+                .values(asked_for=playbook_id)
+            )
+        chosen = {*new, *again}
+        return [p for p in wanted if p in chosen]
 
     async def asked_for(self, incident_id: int) -> dict[str, set[str]]:
         """Per person asked to confirm: the playbooks whose activation request they got."""

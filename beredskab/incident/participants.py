@@ -1,0 +1,88 @@
+"""Asking a playbook's participants to confirm: one chunk of people at a time.
+
+The activation asks the first chunk in its own transaction and hands the rest to a fan-out
+(``incident.fanout``), whose follow-up transactions call ``ask`` for the next chunk; the
+texts of the fan-out's log entries are here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from beredskab import escalation
+from beredskab.incident.outcome import count
+from beredskab.models import Incident
+from beredskab.notifications import incident_values, notify
+from beredskab.plan import Plan
+from beredskab.storage import Tx
+from beredskab.storage.repositories.fanouts import Fanout
+from contacts.models import Person
+from playbooks.schema import Playbook, TemplateKind
+
+KIND = "activation"
+"""The fan-out kind of an activation's participants (``incident.fanout``)."""
+
+
+async def ask(
+    tx: Tx,
+    *,
+    plan: Plan,
+    playbook: Playbook,
+    incident: Incident,
+    people: Sequence[Person],
+    kind: TemplateKind = TemplateKind.ACTIVATION,
+) -> tuple[list[Person], int]:
+    """Ask those of ``people`` not asked for ``playbook`` yet to confirm: their confirmation
+    rows, the activation alert on every channel, their escalation timers. Returns who was
+    newly asked and how many messages were queued. Someone a step already asked to confirm
+    (a callout the activation's first step sent before a fan-out reached them) still gets
+    the alert while their answer is pending; nobody gets an activation request twice."""
+    added = set(
+        await tx.incidents.ask_for_playbook(
+            incident.id, [p.id for p in people], playbook_id=playbook.id, now=tx.now
+        )
+    )
+    new = [p for p in people if p.id in added]
+    if not new:
+        return [], 0
+    values = incident_values(incident, directory=plan.directory, at=tx.now)
+    messages = await notify(
+        tx, incident=incident, playbook=playbook, people=new, kind=kind, values=values
+    )
+    await escalation.schedule_confirmations(tx, playbook=playbook, incident=incident, people=new)
+    return new, messages
+
+
+def streaming_text(*, pending: int, chunk: int) -> str:
+    """The first log entry's note that the rest follow."""
+    return (
+        f" De øvrige {count(pending, 'deltager', 'deltagere')} sættes i kø lige efter, "
+        f"i portioner på højst {chunk}; loggen siger til, når alle er underrettet."
+    )
+
+
+def finished_text(fanout: Fanout) -> str:
+    """The log entry when every participant has been handled."""
+    text = (
+        f"Aktiveringen er sendt ud til alle deltagere: "
+        f"{count(fanout.reached, 'deltager', 'deltagere')} underrettet i alt "
+        f"(aktivatoren fraregnet), {count(fanout.messages, 'besked', 'beskeder')} sat i kø til "
+        f"dem i {count(fanout.chunks, 'portion', 'portioner')}."
+    )
+    skipped = fanout.total - fanout.reached
+    if skipped:
+        text += (
+            f" {count(skipped, 'person', 'personer')} var allerede bedt om at bekræfte "
+            "eller står ikke længere i kontaktlisten."
+        )
+    return text
+
+
+def stopped_text(fanout: Fanout, why: str) -> str:
+    """The log entry when the fan-out stops before everyone is reached."""
+    left = fanout.total - fanout.done
+    return (
+        f"Udsendelsen af aktiveringen er stoppet, fordi {why}: "
+        f"{count(fanout.reached, 'deltager', 'deltagere')} nåede at blive underrettet; "
+        f"de øvrige {count(left, 'deltager', 'deltagere')} har ikke fået besked."
+    )
