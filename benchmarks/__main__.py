@@ -100,6 +100,8 @@ def run_one(
         str(args.idle_seconds),
         "--cli-runs",
         str(args.cli_runs),
+        "--inbound-max",
+        str(args.inbound_max),
         "--limits",
         json.dumps(limits.__dict__),
         *(f"--set={item}" for item in args.set),

@@ -252,8 +252,8 @@ class Run:
     async def _inbound(self, incident: int) -> list[dict[str, Any]]:
         links: dict[str, list[str]] = await self._control("GET", "/links")
         base = self.setup.base_url
-        n = self.people
-        groups = [range(0, n // 2), range(n // 2, n)]
+        n, cap = self.people, self.args.inbound_max
+        groups = [range(0, min(n // 2, cap)), range(n // 2, n // 2 + min(n - n // 2, cap))]
         form: dict[str, str] | None = None
         results = []
         for concurrency, group in zip((16, 64), groups, strict=True):
@@ -303,6 +303,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10)
     parser.add_argument("--idle-seconds", type=float, default=10.0)
     parser.add_argument("--cli-runs", type=int, default=5)
+    parser.add_argument("--inbound-max", type=int, default=1000, help="replies per G5 run")
     parser.add_argument("--limits", default="{}", help="JSON of benchmarks.standins.Limits")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     args = parser.parse_args()
@@ -341,7 +342,7 @@ def main() -> None:
         info = json.loads(stand_ins.stdout.readline())
         wait_until(lambda: twilio_peer._is_our_prism(prism_url), within=120, what="Prism")
         directory = synthetic_directory(args.people, root)
-        load_s, import_s, _ = subprocess.run(
+        load_s, _imports, _ = subprocess.run(
             [sys.executable, "-c", PLAN_LOAD, str(directory)],
             cwd=ROOT,
             capture_output=True,

@@ -21,6 +21,7 @@ with the addresses, serves until its standard input closes, then prints the fina
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import sys
@@ -362,10 +363,8 @@ class StandIns:
 
     async def _wait_first(self, request: web.Request) -> web.Response:
         timeout = float(request.query.get("timeout", "120"))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stamp.seen.wait(), timeout)
-        except TimeoutError:
-            pass
         return web.json_response({"first": self.stamp.first, "channel": self.stamp.channel})
 
     async def _links(self, request: web.Request) -> web.Response:

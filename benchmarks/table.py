@@ -108,6 +108,7 @@ def run_rows(r: dict[str, Any]) -> list[Row]:
     for goal, g5 in zip(GOALS[6:8], r["g5"], strict=True):
         applied = g5["applied_per_second"]
         errors = sum(g5["errors"].values())
+        failed = f", errors {g5['errors']}" if errors else ""
         ok = (
             g5["per_second"] >= 500
             and g5["p99_ms"] <= 50
@@ -122,8 +123,7 @@ def run_rows(r: dict[str, Any]) -> list[Row]:
                 run,
                 f"{g5['per_second']:.0f} req/s, p50 {g5['p50_ms']:.0f} / p99 {g5['p99_ms']:.0f}"
                 f" ms, applied {applied or 0:.0f}/s ({g5['requests']} in "
-                f"{g5['applied_seconds'] or 0:.1f} s)"
-                + (f", errors {g5['errors']}" if errors else ""),
+                f"{g5['applied_seconds'] or 0:.1f} s){failed}",
                 _verdict(ok),
             )
         )
