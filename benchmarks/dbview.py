@@ -28,6 +28,7 @@ class FanOut:
     by_status: dict[str, int]
     open: int
     last_update: datetime | None
+    last_by_channel: dict[str, datetime]
 
     @property
     def total(self) -> int:
@@ -80,15 +81,15 @@ class DbView:
         query = query.group_by(deliveries.c.channel, deliveries.c.status)
         by_channel: dict[str, int] = {}
         by_status: dict[str, int] = {}
-        last: datetime | None = None
+        last: dict[str, datetime] = {}
         async with self.engine.connect() as conn:
             for channel, status, count, updated in await conn.execute(query):
                 by_channel[channel] = by_channel.get(channel, 0) + count
                 by_status[status] = by_status.get(status, 0) + count
-                if updated is not None and (last is None or updated > last):
-                    last = updated
+                if updated is not None and (channel not in last or updated > last[channel]):
+                    last[channel] = updated
         open_rows = sum(by_status.get(s, 0) for s in OPEN)
-        return FanOut(by_channel, by_status, open_rows, last)
+        return FanOut(by_channel, by_status, open_rows, max(last.values(), default=None), last)
 
     async def confirmed(self, incident_id: int, people: list[str]) -> tuple[int, datetime | None]:
         """How many of ``people`` have confirmed, and the last confirmation's time."""

@@ -230,6 +230,10 @@ class Run:
                 "ideal_s": round(ideal, 2),
                 "ratio": round(completion / ideal, 3),
                 "ideal_per_channel_s": {k: round(v + lat, 2) for k, v in per_channel.items()},
+                "completion_per_channel_s": {
+                    k: round((v - wall_start).total_seconds(), 2)
+                    for k, v in fan.last_by_channel.items()
+                },
                 "bottleneck": max(per_channel, key=lambda k: per_channel[k]),
                 "rates": rates,
             },
