@@ -39,6 +39,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--repeats", type=int, default=None, help="G1 activations before the full one"
     )
+    parser.add_argument(
+        "--inbound-max", type=int, default=1000, help="G5 replies per concurrency level"
+    )
     parser.add_argument("--idle-seconds", type=float, default=10.0, help="G3 idle window")
     parser.add_argument("--cli-runs", type=int, default=5, help="G7 runs per command")
     parser.add_argument("--latency", type=float, default=0.1, help="provider latency, seconds")
