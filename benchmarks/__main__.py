@@ -61,6 +61,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="change a service setting (printed as a difference from the shipped config)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results")
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        type=Path,
+        metavar="JSON",
+        help="run nothing: one table from earlier results (e.g. one file per database)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.sizes, args.db = "200", args.db if "," not in args.db else "sqlite"
@@ -144,8 +151,38 @@ def report(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n\n" + render(rows)
 
 
+def merge(paths: list[Path]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Earlier results as one: every run, the first start and load, the last end and load."""
+    loaded = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    ordered = sorted(loaded, key=lambda d: d["meta"]["started"])
+    meta = {
+        **ordered[0]["meta"],
+        "ended": max(d["meta"]["ended"] for d in loaded),
+        "load_end": ordered[-1]["meta"]["load_end"],
+        "commit": ", ".join(sorted({d["meta"]["commit"] for d in loaded})),
+        "merged": [str(p) for p in paths],
+    }
+    return meta, [run for d in loaded for run in d["runs"]]
+
+
+def write(args: argparse.Namespace, meta: dict[str, Any], results: list[dict[str, Any]]) -> None:
+    """Print the report and write the JSON."""
+    text = report(meta, results)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps({"meta": meta, "runs": results, "table": text}, indent=2, default=str),
+        encoding="utf-8",
+    )
+    args.out.with_suffix(".partial.json").unlink(missing_ok=True)
+    print(f"\nJSON: {args.out}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.merge:
+        write(args, *merge(args.merge))
+        return 0
     terminate_raises()
     limits = Limits(
         latency=args.latency,
@@ -185,16 +222,12 @@ def main(argv: list[str] | None = None) -> int:
                     create_database(server, name)
                     url = f"{server}/{name}"
                 results.append(run_one(children, args, limits, people, url, Path(tmp)))
+                partial = args.out.with_suffix(".partial.json")  # survives an interrupted run
+                partial.parent.mkdir(parents=True, exist_ok=True)
+                partial.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
     meta["ended"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta["load_end"] = load_average()
-    text = report(meta, results)
-    print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"meta": meta, "runs": results, "table": text}, indent=2, default=str),
-        encoding="utf-8",
-    )
-    print(f"\nJSON: {args.out}")
+    write(args, meta, results)
     return 1 if any("error" in r for r in results) else 0
 
 

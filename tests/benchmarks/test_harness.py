@@ -3,6 +3,7 @@ but for what the benchmark says it changes, and no child process outlives the ha
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sys
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.__main__ import parse, repeats_for, report
+from benchmarks.__main__ import main, parse, repeats_for, report
 from benchmarks.procs import Children, cpu_seconds, peak_rss_mb
 from benchmarks.service import overrides_for, prepare, settings_diff, synthetic_directory
 from benchmarks.table import GOALS, MET, MISSED, growth_rows, run_rows
@@ -139,3 +140,30 @@ def test_children_end_with_their_whole_process_group(tmp_path: Path) -> None:
     assert child.returncode == -signal.SIGTERM
     with pytest.raises(ProcessLookupError):
         os.killpg(group, 0)  # the grandchild (sleep) is gone too
+
+
+def test_results_of_separate_runs_merge_into_one_table(tmp_path: Path) -> None:
+    def saved(name: str, started: str, load: list[float], run: dict[str, Any]) -> Path:
+        meta = {
+            "commit": "abc",
+            "started": started,
+            "ended": started,
+            "load_start": load,
+            "load_end": load,
+            "limits": {},
+        }
+        path = tmp_path / name
+        path.write_text(json.dumps({"meta": meta, "runs": [run]}), encoding="utf-8")
+        return path
+
+    first = saved("a.json", "2026-12-01T18:00", [1.0, 1.0, 1.0], measured(200))
+    second = saved("b.json", "2026-12-01T18:30", [2.0, 2.0, 2.0], measured(200, db="postgresql"))
+    out = tmp_path / "merged.json"
+    assert main(["--merge", str(second), str(first), "--out", str(out)]) == 0
+    merged = json.loads(out.read_text(encoding="utf-8"))
+    assert [r["db"] for r in merged["runs"]] == ["postgresql", "sqlite"]
+    assert "start 1.00/1.00/1.00, end 2.00/2.00/2.00" in merged["table"]
+    assert (
+        "| G1 first provider request | p50 ≤ 50 ms, p99 ≤ 200 ms | postgresql 200 |"
+        in (merged["table"])
+    )
