@@ -137,7 +137,7 @@ def report(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
         + "/".join(f"{x:.2f}" for x in meta["load_end"]),
         "stand-ins enforce: " + ", ".join(f"{k} {v}" for k, v in meta["limits"].items()),
     ]
-    diffs = next((r["settings_diff"] for r in results if "settings_diff" in r), [])
+    diffs: list[list[str]] = next((r["settings_diff"] for r in results if "settings_diff" in r), [])
     if diffs:
         lines.append("settings that differ from config.example.toml (shipped):")
         lines += [f"  {key}: {shipped} → {bench}" for key, shipped, bench in diffs]

@@ -343,6 +343,7 @@ def main() -> None:
             stdout=subprocess.PIPE,
             text=True,
         )
+        assert stand_ins.stdout is not None
         info = json.loads(stand_ins.stdout.readline())
         wait_until(lambda: twilio_peer._is_our_prism(prism_url), within=120, what="Prism")
         directory = synthetic_directory(args.people, root)
@@ -395,6 +396,7 @@ def main() -> None:
             result["serve_exit"] = children.stop(serve)
             assert stand_ins.stdin is not None
             stand_ins.stdin.close()
+            assert stand_ins.stdout is not None
             result["standins"] = json.loads(stand_ins.stdout.readline() or "{}")
             stand_ins.wait(timeout=30)
     args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")

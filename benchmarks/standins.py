@@ -276,7 +276,8 @@ class LimitedSmtpPeer(SmtpPeer):
 
     def __init__(self, limits: Limits, stamp: Stamp, counts: Counts) -> None:
         super().__init__()
-        self.handler = LinkHandler(limits, stamp, counts)
+        self.links = LinkHandler(limits, stamp, counts)
+        self.handler = self.links
         self.limit = limits.smtp_connections
         self.counts = counts
         self.open = 0
@@ -295,7 +296,7 @@ class LimitedSmtpPeer(SmtpPeer):
             self.open -= 1
             lost(exc)
 
-        protocol.connection_lost = connection_lost  # type: ignore[method-assign]
+        protocol.connection_lost = connection_lost  # type: ignore[method-assign,assignment]
         return protocol
 
 
@@ -368,7 +369,7 @@ class StandIns:
         return web.json_response({"first": self.stamp.first, "channel": self.stamp.channel})
 
     async def _links(self, request: web.Request) -> web.Response:
-        return web.json_response(self.smtp.handler.links)
+        return web.json_response(self.smtp.links.links)
 
 
 async def main(options: dict[str, Any]) -> None:

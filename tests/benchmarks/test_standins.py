@@ -174,4 +174,4 @@ async def test_smtp_refuses_connections_beyond_the_limit_with_421_and_mail_beyon
         1,
         1,
     )
-    assert smtp.handler.links == {"p@example.org": ["http://127.0.0.1:8080/a/abc.def"]}
+    assert smtp.links.links == {"p@example.org": ["http://127.0.0.1:8080/a/abc.def"]}
