@@ -224,7 +224,10 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(run_one(children, args, limits, people, url, Path(tmp)))
                 partial = args.out.with_suffix(".partial.json")  # survives an interrupted run
                 partial.parent.mkdir(parents=True, exist_ok=True)
-                partial.write_text(json.dumps(results, indent=2, default=str), encoding="utf-8")
+                partial.write_text(
+                    json.dumps({"meta": meta, "runs": results}, indent=2, default=str),
+                    encoding="utf-8",
+                )
     meta["ended"] = datetime.now(UTC).isoformat(timespec="seconds")
     meta["load_end"] = load_average()
     write(args, meta, results)
