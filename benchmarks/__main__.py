@@ -157,8 +157,8 @@ def merge(paths: list[Path]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     ordered = sorted(loaded, key=lambda d: d["meta"]["started"])
     meta = {
         **ordered[0]["meta"],
-        "ended": max(d["meta"]["ended"] for d in loaded),
-        "load_end": ordered[-1]["meta"]["load_end"],
+        "ended": max(d["meta"].get("ended", "(interrupted)") for d in loaded),
+        "load_end": ordered[-1]["meta"].get("load_end", [float("nan")] * 3),
         "commit": ", ".join(sorted({d["meta"]["commit"] for d in loaded})),
         "merged": [str(p) for p in paths],
     }
