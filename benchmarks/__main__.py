@@ -154,6 +154,8 @@ def report(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
 def merge(paths: list[Path]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Earlier results as one: every run, the first start and load, the last end and load."""
     loaded = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+    unknown = {"commit": "?", "started": "?", "load_start": [float("nan")] * 3, "limits": {}}
+    loaded = [d if isinstance(d, dict) else {"meta": unknown, "runs": d} for d in loaded]
     ordered = sorted(loaded, key=lambda d: d["meta"]["started"])
     meta = {
         **ordered[0]["meta"],
