@@ -196,3 +196,31 @@ def render(rows: list[Row]) -> str:
         verdict = f"**{row.verdict}**" if row.verdict == MISSED else row.verdict
         lines.append(f"| {row.goal} | {row.target} | {row.run} | {row.measured} | {verdict} |")
     return "\n".join(lines)
+
+
+def pivot(rows: list[Row]) -> str:
+    """The same rows with one column per run (compact, for the README)."""
+    runs = list(dict.fromkeys(row.run for row in rows if "→" not in row.run))
+    goals = list(dict.fromkeys((row.goal, row.target) for row in rows))
+    cell = {(row.goal, row.run): row for row in rows}
+    lines = [
+        "| goal | target | " + " | ".join(runs) + " |",
+        "|---|---|" + "---|" * len(runs),
+    ]
+    for goal, target in goals:
+        found = [cell.get((goal, run)) for run in runs]
+        if not any(found):  # G6 growth: its run names the two sizes
+            found = [next(r for r in rows if r.goal == goal)]
+            lines.append(
+                f"| {goal} | {target} | {found[0].run}: {found[0].measured} "
+                f"{found[0].verdict} |" + " |" * (len(runs) - 1)
+            )
+            continue
+        texts = [
+            f"{r.measured} {'✔' if r.verdict == MET else '**✘**' if r.verdict == MISSED else ''}"
+            if r
+            else "–"
+            for r in found
+        ]
+        lines.append(f"| {goal} | {target} | " + " | ".join(texts) + " |")
+    return "\n".join(lines)
