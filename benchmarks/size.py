@@ -1,0 +1,406 @@
+"""One benchmark run: one directory size on one database, in a process of its own.
+
+Started by ``python -m benchmarks`` (one process per size and database, so RSS is honest);
+runs Prism, the stand-ins and ``beredskab serve`` as children that never outlive it, and
+writes what it measured as JSON to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from benchmarks import inbound
+from benchmarks.dbview import DbView
+from benchmarks.procs import (
+    ROOT,
+    Children,
+    cpu_seconds,
+    peak_rss_mb,
+    rss_mb,
+    terminate_raises,
+    wait_until,
+)
+from benchmarks.service import (
+    CHIEF,
+    Setup,
+    email,
+    overrides_for,
+    phone,
+    prepare,
+    settings_diff,
+    shipped_value,
+    synthetic_directory,
+)
+from benchmarks.standins import Limits
+from tests.peers import twilio as twilio_peer
+from tests.postgres import free_port
+
+PLAN_LOAD = """
+import sys, time
+from pathlib import Path
+start = time.perf_counter()
+from beredskab.plan import load_plan
+imported = time.perf_counter()
+plan = load_plan(playbooks_dir=None, directory_file=Path(sys.argv[1]))
+done = time.perf_counter()
+print(done - imported, imported - start, len(plan.directory.people))
+"""
+
+
+def _median_wall(command: list[str], env: dict[str, str], cwd: Path, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True)
+        times.append(time.perf_counter() - start)
+        if done.returncode != 0:
+            raise RuntimeError(f"{command} failed: {done.stderr[-2000:]}")
+    return statistics.median(times)
+
+
+def cli_times(setup: Setup, runs: int) -> dict[str, float]:
+    """G7: median wall time of `beredskab status` and `beredskab --help` (fresh processes)."""
+    return {
+        "status_s": round(_median_wall(setup.command("status"), setup.env, setup.root, runs), 3),
+        "help_s": round(_median_wall(setup.command("--help"), setup.env, setup.root, runs), 3),
+    }
+
+
+def _run(setup: Setup, *args: str) -> str:
+    done = subprocess.run(
+        setup.command(*args), env=setup.env, cwd=setup.root, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"beredskab {' '.join(args)} failed: {done.stderr[-3000:]}")
+    return done.stdout
+
+
+def _percentile(values: list[float], p: int) -> float:
+    if len(values) < 2:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+class Run:
+    """The measurements against a running service."""
+
+    def __init__(
+        self, setup: Setup, pid: int, control: str, people: int, limits: Limits, args: Any
+    ) -> None:
+        self.setup, self.pid, self.control = setup, pid, control
+        self.people, self.limits, self.args = people, limits, args
+        self.db = DbView(setup.database_url)
+        self.result: dict[str, Any] = {}
+
+    async def __call__(self, token: str) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"}
+        timeout = aiohttp.ClientTimeout(total=600)
+        async with aiohttp.ClientSession(headers=headers, timeout=timeout) as http:
+            self.http = http
+            try:
+                await self._wait_healthy()
+                self.result["rss_idle_mb"] = round(rss_mb(self.pid), 1)
+                self.result["g7"] = await asyncio.to_thread(
+                    cli_times, self.setup, self.args.cli_runs
+                )
+                firsts = [await self._g1_round(r) for r in range(self.args.repeats)]
+                await self._idle()
+                incident, first = await self._full_round()
+                firsts.append(first)
+                self.result["g1"] = {
+                    "samples_ms": [round(f, 1) for f in firsts],
+                    "p50_ms": round(_percentile(firsts, 50), 1),
+                    "p99_ms": round(_percentile(firsts, 99), 1),
+                }
+                self.result["g5"] = await self._inbound(incident)
+            finally:
+                await self.db.dispose()
+        self.result["g4"] = {"peak_rss_mb": round(peak_rss_mb(self.pid), 1)}
+        return self.result
+
+    async def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                async with self.http.get(f"{self.setup.base_url}/healthz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the service did not become healthy in 120 s")
+            await asyncio.sleep(0.2)
+
+    async def _control(self, method: str, path: str) -> Any:
+        async with self.http.request(method, f"{self.control}{path}") as response:
+            return await response.json()
+
+    async def _activate(self, description: str) -> tuple[int, float, float]:
+        """Activate gruppe-1 through the JSON API: incident id, start (monotonic), first
+        provider request at the stand-ins (monotonic)."""
+        await self._control("POST", "/reset")
+        start = time.monotonic()
+        async with self.http.post(
+            f"{self.setup.base_url}/api/v1/incidents",
+            json={"playbook": "gruppe-1", "description": description},
+        ) as response:
+            body = await response.json()
+            if response.status != 201:
+                raise RuntimeError(f"activation answered {response.status}: {body}")
+        self.answered = time.monotonic()
+        first = await self._control("GET", "/wait-first?timeout=300")
+        if first["first"] is None:
+            raise RuntimeError("no provider request within 300 s of the activation")
+        return int(body["incident"]["id"]), start, float(first["first"])
+
+    async def _settled(self, incident: int, template: str | None) -> None:
+        deadline = time.monotonic() + 1800
+        while (await self.db.fan_out(incident, template)).open:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"incident {incident} still sending after 30 min")
+            await asyncio.sleep(0.25)
+
+    async def _g1_round(self, round_no: int) -> float:
+        incident, start, first = await self._activate(f"Benchmark {round_no}")
+        async with self.http.post(
+            f"{self.setup.base_url}/api/v1/incidents/{incident}/close", json={}
+        ) as response:
+            if response.status != 200:
+                raise RuntimeError(f"close answered {response.status}: {await response.text()}")
+        await self._settled(incident, None)  # the stand-down's messages too
+        return (first - start) * 1000
+
+    async def _idle(self) -> None:
+        seconds = self.args.idle_seconds
+        await asyncio.sleep(1.0)  # let the last round's outcomes settle
+        before, start = cpu_seconds(self.pid), time.monotonic()
+        await asyncio.sleep(seconds)
+        used, elapsed = cpu_seconds(self.pid) - before, time.monotonic() - start
+        self.idle_rate = used / elapsed
+        self.result["g3_idle"] = {"seconds": round(elapsed, 1), "cpu_percent": used / elapsed * 100}
+
+    async def _full_round(self) -> tuple[int, float]:
+        cpu_before = cpu_seconds(self.pid)
+        wall_start = datetime.now(UTC)
+        incident, start, first = await self._activate("Benchmark: the whole fan-out")
+        minimum = 3 * self.people  # every synthetic person: SMS, email and Telegram
+        history: list[tuple[float, int]] = []
+        while True:
+            fan = await self.db.fan_out(incident)
+            now = time.monotonic()
+            history.append((now, fan.total))
+            if fan.total >= minimum and not fan.open and fan.total == history[-2:][0][1]:
+                break
+            if now - start > 3600:
+                raise RuntimeError("the fan-out did not finish within an hour")
+            await asyncio.sleep(0.25 if now - start < 30 else 1.0)
+        detected, cpu_after = time.monotonic(), cpu_seconds(self.pid)
+        queued_at = next(t for t, total in history if total == fan.total)
+        assert fan.last_update is not None
+        completion = (fan.last_update - wall_start).total_seconds()
+        lat = self.limits.latency
+        rates = {
+            "sms": self.limits.twilio_service_rate,
+            "telegram": self.limits.telegram_rate,
+            "email": min(self.limits.smtp_rate or float("inf"), self.limits.smtp_connections / lat),
+        }
+        per_channel = {k: fan.by_channel.get(k, 0) / rate for k, rate in rates.items()}
+        ideal = max(per_channel.values()) + lat
+        cpu = cpu_after - cpu_before
+        duration = detected - start
+        net = cpu - self.idle_rate * duration
+        self.result.update(
+            messages=fan.total,
+            by_channel=fan.by_channel,
+            by_status=fan.by_status,
+            g2={
+                "completion_s": round(completion, 2),
+                "ideal_s": round(ideal, 2),
+                "ratio": round(completion / ideal, 3),
+                "ideal_per_channel_s": {k: round(v + lat, 2) for k, v in per_channel.items()},
+                "completion_per_channel_s": {
+                    k: round((v - wall_start).total_seconds(), 2)
+                    for k, v in fan.last_by_channel.items()
+                },
+                "bottleneck": max(per_channel, key=lambda k: per_channel[k]),
+                "rates": rates,
+            },
+            g3={
+                "fanout_cpu_s": round(cpu, 2),
+                "window_s": round(duration, 1),
+                "idle_cpu_s": round(self.idle_rate * duration, 2),
+                "ms_per_message": round(net / fan.total * 1000, 3),
+                "gross_ms_per_message": round(cpu / fan.total * 1000, 3),
+            },
+            g6_activation={
+                "response_ms": round((self.answered - start) * 1000, 1),
+                "all_queued_s": round(queued_at - start, 2),
+                "ms_per_person": round((queued_at - start) * 1000 / self.people, 3),
+                "resolution_s": 0.25,
+            },
+        )
+        return incident, (first - start) * 1000
+
+    async def _inbound(self, incident: int) -> list[dict[str, Any]]:
+        links: dict[str, list[str]] = await self._control("GET", "/links")
+        base = self.setup.base_url
+        n, cap = self.people, self.args.inbound_max
+        groups = [range(0, min(n // 2, cap)), range(n // 2, n // 2 + min(n - n // 2, cap))]
+        form: dict[str, str] | None = None
+        results = []
+        for concurrency, group in zip((16, 64), groups, strict=True):
+            replies = []
+            for i in group:
+                if i % 2:
+                    replies.append(inbound.Reply(f"bench-{i}", phone=phone(i)))
+                    continue
+                found = [u for u in links.get(email(i), []) if u.startswith(base)]
+                if not found:
+                    raise RuntimeError(f"no link to {base} in the email to {email(i)}")
+                replies.append(inbound.Reply(f"bench-{i}", link=found[0]))
+            if form is None:
+                link = next(r.link for r in replies if r.link)
+                assert link is not None
+                form = await inbound.confirm_form(self.http, link)
+            load = await inbound.run_load(base, replies, concurrency, form)
+            ids = [r.person_id for r in replies]
+            applied = await self._applied(incident, ids, load)
+            results.append(inbound.summary(load, applied))
+        return results
+
+    async def _applied(
+        self, incident: int, ids: list[str], load: inbound.LoadResult
+    ) -> float | None:
+        """Seconds from the first request until the last reply was applied (database)."""
+        expected = len(load.latencies_ms) - sum(v for k, v in load.errors.items() if k.isdigit())
+        best, since = -1, time.monotonic()
+        while True:
+            count, last = await self.db.confirmed(incident, ids)
+            if count >= expected:
+                break
+            if count > best:
+                best, since = count, time.monotonic()
+            elif time.monotonic() - since > 120:
+                load.errors["not_applied"] = expected - count
+                break
+            await asyncio.sleep(0.25)
+        return (last - load.started).total_seconds() if last is not None else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, required=True)
+    parser.add_argument("--db-url", default="", help="PostgreSQL URL; empty: SQLite")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--idle-seconds", type=float, default=10.0)
+    parser.add_argument("--cli-runs", type=int, default=5)
+    parser.add_argument("--inbound-max", type=int, default=1000, help="replies per G5 run")
+    parser.add_argument("--limits", default="{}", help="JSON of benchmarks.standins.Limits")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    args = parser.parse_args()
+    terminate_raises()
+    limits = Limits(**json.loads(args.limits))
+    extra = dict(item.split("=", 1) for item in args.set)
+    result: dict[str, Any] = {
+        "people": args.people,
+        "db": "postgresql" if args.db_url else "sqlite",
+        "limits": limits.__dict__,
+    }
+    with Children() as children:
+        root = Path(tempfile.mkdtemp(prefix=f"bench-{args.people}-"))
+        children.on_close(lambda: __import__("shutil").rmtree(root, ignore_errors=True))
+        prism_port = free_port()
+        prism_url = f"http://127.0.0.1:{prism_port}"
+        spec, prism = str(twilio_peer.SPEC), str(twilio_peer.PRISM)
+        children.popen(
+            [prism, "mock", "-h", "127.0.0.1", "-p", str(prism_port), spec],
+            cwd=ROOT,
+            stdout=(root / "prism.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        stand_ins = children.popen(
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.standins",
+                json.dumps({"prism_url": prism_url, "limits": limits.__dict__}),
+            ],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert stand_ins.stdout is not None
+        info = json.loads(stand_ins.stdout.readline())
+        wait_until(lambda: twilio_peer._is_our_prism(prism_url), within=120, what="Prism")
+        directory = synthetic_directory(args.people, root)
+        load_s, _imports, _ = subprocess.run(
+            [sys.executable, "-c", PLAN_LOAD, str(directory)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        result["g6_plan_load_s"] = round(float(load_s), 3)
+        port = free_port()
+        overrides = overrides_for(
+            port=port,
+            database_url=args.db_url or None,
+            directory=directory,
+            stand_ins=info,
+            sms_rate=limits.twilio_service_rate,
+            extra=extra,
+        )
+        setup = prepare(root, port=port, database_url=args.db_url or None, overrides=overrides)
+        result["settings_diff"] = settings_diff(setup)
+        result["shipped_smtp_connections"] = shipped_value("smtp.connections")
+        _run(setup, "db", "upgrade")
+        view = DbView(setup.database_url)
+
+        async def link() -> None:
+            try:
+                await view.link_telegram(args.people, datetime.now(UTC))
+            finally:
+                await view.dispose()
+
+        asyncio.run(link())
+        token = _run(setup, "token", "create", "benchmark", "--as", CHIEF).strip().splitlines()[-1]
+        serve = children.popen(
+            setup.command("serve"),
+            env=setup.env,
+            cwd=root,
+            stdout=(root / "serve.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        run = Run(setup, serve.pid, info["control_url"], args.people, limits, args)
+        try:
+            result.update(asyncio.run(run(token)))
+            result["g7_busy"] = cli_times(setup, args.cli_runs)  # right after the replies
+        finally:
+            if serve.poll() is not None:
+                log = (root / "serve.log").read_text(errors="replace")[-3000:]
+                print(f"the service exited early ({serve.returncode}):\n{log}", file=sys.stderr)
+            result["serve_exit"] = children.stop(serve)
+            assert stand_ins.stdin is not None
+            stand_ins.stdin.close()
+            assert stand_ins.stdout is not None
+            result["standins"] = json.loads(stand_ins.stdout.readline() or "{}")
+            stand_ins.wait(timeout=30)
+    args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
