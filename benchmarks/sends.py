@@ -16,12 +16,18 @@ import argparse
 import asyncio
 import cProfile
 import io
+import json
 import os
 import pstats
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.fanout import peers
+from benchmarks.procs import ROOT, Children, wait_until
 from notifier.base import Channel
 from notifier.channels.email import SmtpConfig, smtp_pool
 from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
@@ -29,12 +35,53 @@ from notifier.channels.telegram import TelegramChannel
 from notifier.types import Button, ChannelKind, Message, Recipient
 from tests.peers import twilio as twilio_peer
 from tests.peers.smtp import PASSWORD, USERNAME
+from tests.postgres import free_port
 
 TEXT = (
     "ØVELSE: Beredskab gruppe 1 er aktiveret – brand i blok 3, Æblevej 5.\n"
     "Mød op på kontoret hurtigst muligt og meld dig hos indsatslederen.\n\n"
     "Hilsen sekretariatet"
 )
+
+
+UNLIMITED = {
+    "latency": 0.0,
+    "twilio_service_rate": 1e9,
+    "twilio_number_rate": 1e9,
+    "telegram_rate": 1e9,
+    "telegram_chat_rate": 1e9,
+    "smtp_connections": 10_000,
+}
+"""The stand-ins without rates or latency: only the channels' own cost is measured."""
+
+
+@contextmanager
+def peers() -> Iterator[dict[str, str]]:
+    """Prism and the stand-ins (``benchmarks.standins``), in other processes, stopped at exit."""
+    with Children() as children:
+        root = Path(tempfile.mkdtemp(prefix="bench-sends-"))
+        children.on_close(lambda: __import__("shutil").rmtree(root, ignore_errors=True))
+        prism_port = free_port()
+        prism_url = f"http://127.0.0.1:{prism_port}"
+        spec = str(twilio_peer.SPEC)
+        children.popen(
+            [str(twilio_peer.PRISM), "mock", "-h", "127.0.0.1", "-p", str(prism_port), spec],
+            cwd=ROOT,
+            stdout=(root / "prism.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        options = {"prism_url": prism_url, "limits": UNLIMITED}
+        stand_ins = children.popen(
+            [sys.executable, "-m", "benchmarks.standins", json.dumps(options)],
+            cwd=ROOT,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert stand_ins.stdout is not None
+        info = json.loads(stand_ins.stdout.readline())
+        wait_until(lambda: twilio_peer._is_our_prism(prism_url), within=120, what="Prism")
+        yield info
 
 
 def build(info: dict[str, str]) -> dict[ChannelKind, Channel]:
@@ -55,7 +102,7 @@ def build(info: dict[str, str]) -> dict[ChannelKind, Channel]:
     )
     return {
         ChannelKind.SMS: TwilioSmsChannel(
-            twilio, http_client=TwilioHttpClient(base_url=info["prism_url"])
+            twilio, http_client=TwilioHttpClient(base_url=info["twilio_url"])
         ),
         ChannelKind.EMAIL: smtp_pool(smtp, 10),
         ChannelKind.TELEGRAM: TelegramChannel.from_token(
@@ -135,5 +182,5 @@ if __name__ == "__main__":
     parser.add_argument("--channels", default="sms,email,telegram")
     parser.add_argument("--profile", action="store_true")
     arguments = parser.parse_args()
-    with peers(0.0) as peer_info:
+    with peers() as peer_info:
         asyncio.run(main(arguments, peer_info))
