@@ -375,3 +375,13 @@ log_seals = Table(
     Column("sealed_at", UTCDateTime(), nullable=False),
 )
 """Keyed seals over the unkeyed log entries written before migration 0012 (one per incident)."""
+
+Index("ix_deliveries_address", deliveries.c.address, deliveries.c.channel, deliveries.c.id)
+"""What an "OK" from a number answers: the newest SMS to that address (migration 0016)."""
+Index(
+    "ix_inbound_unprocessed",
+    inbound.c.id,
+    sqlite_where=inbound.c.processed_at.is_(None),
+    postgresql_where=inbound.c.processed_at.is_(None),
+)
+"""The inbox's unprocessed events, oldest first (migration 0016)."""
