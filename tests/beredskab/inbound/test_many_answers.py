@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from beredskab import activation
-from beredskab.app import App
 from beredskab.models import ConfirmationStatus, EntryKind
 from beredskab.plan import Plan, load_plan
 from beredskab.sms_texts import text
