@@ -10,8 +10,13 @@ When the database cannot take an event (unreachable, or locked for longer than
 ``store_timeout``), ``receive`` writes it to the local durable spool (``inbound.spool``) and
 returns as if stored, so the webhook answers as normal; while the spool holds events, new ones
 queue behind them there. The replayer (``inbound.replay``) moves them into the inbox when the
-database is back, deduplicated like every other event. On PostgreSQL each event is claimed
-(``FOR UPDATE SKIP LOCKED``) while it is handled, so several instances never handle one twice.
+database is back, deduplicated like every other event. Events stored at the same moment
+share one transaction (``inbound.batch``).
+
+Pending events are applied in batches, concurrently across senders and strictly in order
+per sender (``inbound.turns``). On PostgreSQL each event is claimed (``FOR UPDATE SKIP
+LOCKED``) while it is handled, so several instances never handle one twice; an event held
+by another instance ends its sender's turn here, so the sender's later events wait for it.
 """
 
 from __future__ import annotations
