@@ -9,7 +9,6 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.storage.tables import inbound, pin_failures, pin_lockouts, pins
@@ -43,23 +42,6 @@ class InboxRepo:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def store(
-        self, *, source: str, provider_id: str, payload: str, now: datetime
-    ) -> int | None:
-        """Store an event; None if this provider id was seen before (a replay)."""
-        try:
-            async with self._conn.begin_nested():
-                result = await self._conn.execute(
-                    insert(inbound)
-                    .values(
-                        source=source, provider_id=provider_id, payload=payload, received_at=now
-                    )
-                    .returning(inbound.c.id)
-                )
-                return int(result.scalar_one())
-        except IntegrityError:
-            return None
-
     async def get(self, event_id: int) -> Inbound | None:
         """One event."""
         row = (await self._conn.execute(select(inbound).where(inbound.c.id == event_id))).first()
@@ -74,16 +56,6 @@ class InboxRepo:
             .limit(limit)
         )
         return [Inbound(**row._mapping) for row in await self._conn.execute(stmt)]
-
-    async def claim(self, event_id: int) -> bool:
-        """Lock one unprocessed event for this transaction; False if it is processed or
-        another instance holds it (PostgreSQL; SQLite has one writer and ignores the lock)."""
-        stmt = (
-            select(inbound.c.id)
-            .where(inbound.c.id == event_id, inbound.c.processed_at.is_(None))
-            .with_for_update(skip_locked=True)
-        )
-        return (await self._conn.execute(stmt)).first() is not None
 
     async def mark_processed(self, event_id: int, *, outcome: str, now: datetime) -> bool:
         """Record the outcome; False if another worker already processed it."""
