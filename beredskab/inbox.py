@@ -10,8 +10,13 @@ When the database cannot take an event (unreachable, or locked for longer than
 ``store_timeout``), ``receive`` writes it to the local durable spool (``inbound.spool``) and
 returns as if stored, so the webhook answers as normal; while the spool holds events, new ones
 queue behind them there. The replayer (``inbound.replay``) moves them into the inbox when the
-database is back, deduplicated like every other event. On PostgreSQL each event is claimed
-(``FOR UPDATE SKIP LOCKED``) while it is handled, so several instances never handle one twice.
+database is back, deduplicated like every other event. Events stored at the same moment
+share one transaction (``inbound.batch``).
+
+Pending events are applied in batches, concurrently across senders and strictly in order
+per sender (``inbound.turns``). On PostgreSQL each event is claimed (``FOR UPDATE SKIP
+LOCKED``) while it is handled, so several instances never handle one twice; an event held
+by another instance ends its sender's turn here, so the sender's later events wait for it.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from beredskab import acknowledgements, receipts
 from beredskab.errors import BeredskabError
+from beredskab.inbound.batch import Event, GroupCommit
 from beredskab.inbound.replay import SpoolReplayer
 from beredskab.inbound.spool import SPOOL_FILE, Spool
+from beredskab.inbound.turns import in_turn, sender_key
 from beredskab.runtime.backoff import Backoff, Trouble, wait_woken
 from beredskab.storage import is_transient
 from beredskab.storage.repositories.security import Inbound
@@ -95,6 +102,11 @@ HANDLERS: Mapping[str, Handler] = {
 }
 
 
+APPLY_BATCH = 200
+"""Pending events read per round."""
+APPLY_CONCURRENCY = 4
+"""Senders whose events are applied at the same time (on PostgreSQL each holds its event's
+row lock on one pooled connection while the handler uses another)."""
 STORE_TIMEOUT_SECONDS = 5.0
 """How long ``receive`` waits for the database before spooling (Twilio gives up after 15 s)."""
 
@@ -116,6 +128,7 @@ class Inbox:
         self._spooling = False
         self._stragglers: set[asyncio.Task[bool]] = set()
         self._outage = Trouble(log, "inbox store (database)", app.board, "inbox.store")
+        self._group = GroupCommit(self._store_group)
         self.spool = spool or Spool(app.settings.service.data_dir / SPOOL_FILE)
         self.replayer = SpoolReplayer(
             self.spool,
@@ -148,14 +161,16 @@ class Inbox:
         return new
 
     async def store(self, source: str, provider_id: str, payload: str) -> bool:
-        """Write one event (payload as JSON text) to the inbox; False if it was there."""
-        async with self._app.db.transaction() as tx:
-            stored = await tx.inbox.store(
-                source=source, provider_id=provider_id, payload=payload, now=tx.now
-            )
-        if stored is not None:
+        """Write one event (payload as JSON text) to the inbox; False if it was there.
+        Events stored at the same moment share one transaction (``inbound.batch``)."""
+        stored = await self._group.store(source, provider_id, payload)
+        if stored:
             self._kick.set()
-        return stored is not None
+        return stored
+
+    async def _store_group(self, events: Sequence[Event]) -> set[tuple[str, str]]:
+        async with self._app.db.transaction() as tx:
+            return await tx.inbox.store_many(events, now=tx.now)
 
     async def _store_within(self, source: str, provider_id: str, payload: str) -> bool:
         """``store``, but give up waiting after ``store_timeout`` (raising ``TimeoutError``).
@@ -185,31 +200,47 @@ class Inbox:
         self._kick.set()
 
     async def process_pending(self) -> int:
-        """Process every stored, unprocessed event; returns how many. A database outage
+        """Process a batch of stored, unprocessed events; returns how many this instance
+        processed. Different senders are processed concurrently (``APPLY_CONCURRENCY``),
+        each sender's events strictly in the order they were stored. A database outage
         raises (the events stay pending); a handler's own failure becomes its outcome."""
         async with self._lock:
-            async with self._app.db.transaction() as tx:
-                events = await tx.inbox.pending()
-            for event in events:
-                if self._app.db.dialect == "postgresql":
-                    await self._process_claimed(event)
-                    continue
-                outcome = await self._handle(event)  # SQLite: one instance, no claim needed
-                async with self._app.db.transaction() as tx:
-                    await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
-            return len(events)
+            async with self._app.db.read() as tx:
+                events = await tx.inbox.pending(limit=APPLY_BATCH)
+            parsed = [(event, json.loads(event.payload)) for event in events]
+            return await in_turn(
+                parsed,
+                lambda item: sender_key(item[0].source, item[1]),
+                self._process_one,
+                limit=APPLY_CONCURRENCY,
+            )
 
-    async def _process_claimed(self, event: Inbound) -> None:
-        """Handle one event while holding its row lock, so no other instance handles it."""
+    async def _process_one(self, item: tuple[Inbound, dict[str, Any]]) -> bool:
+        """Handle one event and record its outcome; False if another instance holds it
+        (the sender's later events must wait for it)."""
+        event, payload = item
+        if self._app.db.dialect == "postgresql":
+            return await self._process_claimed(event, payload)
+        outcome = await self._handle(event, payload)  # SQLite: one instance, no claim needed
         async with self._app.db.transaction() as tx:
-            if not await tx.inbox.claim(event.id):
-                return  # another instance is handling it, or has handled it
-            outcome = await self._handle(event)
             await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        return True
 
-    async def _handle(self, event: Inbound) -> str:
+    async def _process_claimed(self, event: Inbound, payload: dict[str, Any]) -> bool:
+        """Handle one event while holding its row lock, so no other instance handles it;
+        False if another instance holds it, True if it is (or already was) processed."""
+        async with self._app.db.transaction() as tx:
+            mine = await tx.inbox.claim_in_turn(event.id)
+            if mine is None:
+                return False  # another instance is handling it
+            if mine:
+                outcome = await self._handle(event, payload)
+                await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        return True
+
+    async def _handle(self, event: Inbound, payload: dict[str, Any]) -> str:
         try:
-            return await HANDLERS[event.source](self._app, json.loads(event.payload))
+            return await HANDLERS[event.source](self._app, payload)
         except BeredskabError as exc:
             return f"refused: {exc}"
         except Exception as exc:  # a bug in one handler must not stop the inbox

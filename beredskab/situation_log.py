@@ -79,6 +79,8 @@ async def append(
     corrects: int | None = None,
 ) -> LogEntry:
     """Append one entry to an incident's log in the caller's transaction."""
+    if tx.dialect == "postgresql":  # concurrent appenders queue for the chain's next link
+        await tx.incidents.lock(incident_id)
     last = await tx.log.last(incident_id)
     if corrects is not None and (last is None or corrects > last.seq or corrects < 1):
         raise NotFoundError(

@@ -220,17 +220,16 @@ async def _activate(ctx: _Ctx, command: sms.Activate) -> _Answer:
 
 async def _acknowledge(ctx: _Ctx, code: int | None, *, decline: bool) -> _Answer:
     verb = "decline" if decline else "ack"
-    async with ctx.app.db.transaction() as tx:
-        request = await tx.deliveries.latest_ack_request(
+    async with ctx.app.db.read() as tx:  # one indexed query, without the write lock
+        request = await tx.deliveries.ack_target(
             ctx.phone, incident_id=code, pending_only=code is None
         )
-        if request is None or request.incident_id is None:
-            if code is None:
-                return ctx.error("nothing_to_confirm", f"{verb}: nothing open")
-            return ctx.error("not_asked", f"{verb}: incident {code} not sent here", nr=code)
-        nr = request.incident_id
-        incident = await tx.incidents.get(nr)
-    if incident is None or incident.status is not IncidentStatus.ACTIVE:
+    if request is None:
+        if code is None:
+            return ctx.error("nothing_to_confirm", f"{verb}: nothing open")
+        return ctx.error("not_asked", f"{verb}: incident {code} not sent here", nr=code)
+    nr = request.incident_id
+    if not request.incident_open:
         return ctx.error("already_closed", f"{verb}: incident {nr} closed", nr=nr)
     result = await acknowledgements.record(
         db=ctx.app.db,

@@ -402,3 +402,12 @@ fanouts = Table(
     Column("outcome", String(200), nullable=True),
     Index("ix_fanouts_open", "finished_at"),
 )
+Index("ix_deliveries_address", deliveries.c.address, deliveries.c.channel, deliveries.c.id)
+"""What an "OK" from a number answers: the newest SMS to that address (migration 0016)."""
+Index(
+    "ix_inbound_unprocessed",
+    inbound.c.id,
+    sqlite_where=inbound.c.processed_at.is_(None),
+    postgresql_where=inbound.c.processed_at.is_(None),
+)
+"""The inbox's unprocessed events, oldest first (migration 0016)."""

@@ -359,39 +359,6 @@ class DeliveryRepo:
         )
         return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)][::-1]
 
-    async def latest_ack_request(
-        self, address: str, *, incident_id: int | None = None, pending_only: bool = False
-    ) -> Delivery | None:
-        """The newest SMS to an address that asked for confirmation (optionally of one
-        incident; with ``pending_only`` only while that confirmation is pending and the
-        incident open): what an "OK" from that address answers."""
-        stmt = (
-            select(deliveries)
-            .where(
-                deliveries.c.address == address,
-                deliveries.c.channel == ChannelKind.SMS.value,
-                deliveries.c.actions != "",
-            )
-            .order_by(deliveries.c.id.desc())
-            .limit(1)
-        )
-        if incident_id is not None:
-            stmt = stmt.where(deliveries.c.incident_id == incident_id)
-        if pending_only:
-            stmt = stmt.join(
-                confirmations,
-                and_(
-                    confirmations.c.incident_id == deliveries.c.incident_id,
-                    confirmations.c.person_id == deliveries.c.person_id,
-                ),
-            ).join(incidents, incidents.c.id == deliveries.c.incident_id)
-            stmt = stmt.where(
-                confirmations.c.status == ConfirmationStatus.PENDING.value,
-                incidents.c.status == IncidentStatus.ACTIVE.value,
-            )
-        row = (await self._conn.execute(stmt)).first()
-        return Delivery.model_validate(row) if row else None
-
     async def open_count(self) -> int:
         """Messages queued or being sent."""
         stmt = select(func.count()).where(
@@ -478,3 +445,51 @@ class DeliveryRepo:
             .values(fell_back=True, updated_at=now)
         )
         return int(result.rowcount)
+
+    async def ack_target(
+        self, address: str, *, incident_id: int | None = None, pending_only: bool = False
+    ) -> AckTarget | None:
+        """What an "OK" from ``address`` answers, in one indexed query: the newest SMS to it
+        that asked for confirmation (optionally of one incident; with ``pending_only`` only
+        while that confirmation is pending and the incident open), with its incident's state."""
+        stmt = (
+            select(deliveries.c.incident_id, deliveries.c.person_id, incidents.c.status)
+            .join(incidents, incidents.c.id == deliveries.c.incident_id)
+            .where(
+                deliveries.c.address == address,
+                deliveries.c.channel == ChannelKind.SMS.value,
+                deliveries.c.actions != "",
+            )
+            .order_by(deliveries.c.id.desc())
+            .limit(1)
+        )
+        if incident_id is not None:
+            stmt = stmt.where(deliveries.c.incident_id == incident_id)
+        if pending_only:
+            stmt = stmt.join(
+                confirmations,
+                and_(
+                    confirmations.c.incident_id == deliveries.c.incident_id,
+                    confirmations.c.person_id == deliveries.c.person_id,
+                ),
+            ).where(
+                confirmations.c.status == ConfirmationStatus.PENDING.value,
+                incidents.c.status == IncidentStatus.ACTIVE.value,
+            )
+        row = (await self._conn.execute(stmt)).first()
+        if row is None:
+            return None
+        return AckTarget(
+            incident_id=int(row.incident_id),
+            person_id=str(row.person_id),
+            incident_open=row.status == IncidentStatus.ACTIVE.value,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AckTarget:
+    """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``)."""
+
+    incident_id: int
+    person_id: str
+    incident_open: bool

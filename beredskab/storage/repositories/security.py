@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.storage.tables import inbound, pin_failures, pin_lockouts, pins
@@ -40,23 +42,6 @@ class InboxRepo:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def store(
-        self, *, source: str, provider_id: str, payload: str, now: datetime
-    ) -> int | None:
-        """Store an event; None if this provider id was seen before (a replay)."""
-        try:
-            async with self._conn.begin_nested():
-                result = await self._conn.execute(
-                    insert(inbound)
-                    .values(
-                        source=source, provider_id=provider_id, payload=payload, received_at=now
-                    )
-                    .returning(inbound.c.id)
-                )
-                return int(result.scalar_one())
-        except IntegrityError:
-            return None
-
     async def get(self, event_id: int) -> Inbound | None:
         """One event."""
         row = (await self._conn.execute(select(inbound).where(inbound.c.id == event_id))).first()
@@ -72,16 +57,6 @@ class InboxRepo:
         )
         return [Inbound(**row._mapping) for row in await self._conn.execute(stmt)]
 
-    async def claim(self, event_id: int) -> bool:
-        """Lock one unprocessed event for this transaction; False if it is processed or
-        another instance holds it (PostgreSQL; SQLite has one writer and ignores the lock)."""
-        stmt = (
-            select(inbound.c.id)
-            .where(inbound.c.id == event_id, inbound.c.processed_at.is_(None))
-            .with_for_update(skip_locked=True)
-        )
-        return (await self._conn.execute(stmt)).first() is not None
-
     async def mark_processed(self, event_id: int, *, outcome: str, now: datetime) -> bool:
         """Record the outcome; False if another worker already processed it."""
         result = await self._conn.execute(
@@ -90,6 +65,42 @@ class InboxRepo:
             .values(processed_at=now, outcome=outcome)
         )
         return result.rowcount == 1
+
+    async def store_many(
+        self, events: Sequence[tuple[str, str, str]], *, now: datetime
+    ) -> set[tuple[str, str]]:
+        """Store (source, provider id, payload) events in one statement; returns the
+        (source, provider id) keys that were new. Ids seen before (or twice here) are kept
+        once, like ``store``."""
+        if not events:
+            return set()
+        insert_ = sqlite_insert if self._conn.dialect.name == "sqlite" else pg_insert
+        stmt = (
+            insert_(inbound)
+            .values(
+                [
+                    {"source": s, "provider_id": p, "payload": body, "received_at": now}
+                    for s, p, body in events
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["source", "provider_id"])
+            .returning(inbound.c.source, inbound.c.provider_id)
+        )
+        return {(s, p) for s, p in await self._conn.execute(stmt)}
+
+    async def claim_in_turn(self, event_id: int) -> bool | None:
+        """Lock one event for this transaction: True if it is ours to handle, False if it
+        was processed already, None if another instance holds it (PostgreSQL; SQLite has
+        one writer and ignores the lock)."""
+        stmt = (
+            select(inbound.c.processed_at)
+            .where(inbound.c.id == event_id)
+            .with_for_update(skip_locked=True)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        if row is None:
+            return None
+        return row.processed_at is None
 
 
 class PinRepo:

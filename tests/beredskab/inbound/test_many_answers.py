@@ -1,0 +1,117 @@
+"""Many people answering at once through the inbox: everyone confirmed exactly once, each
+sender's messages applied in the order they arrived while the others interleave, replays
+stored once; on SQLite and PostgreSQL (there with two instances applying at once)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from beredskab import activation
+from beredskab.models import ConfirmationStatus, EntryKind
+from beredskab.plan import Plan, load_plan
+from beredskab.sms_texts import text
+from beredskab.storage import Database
+from tests.beredskab.test_inbox import make_app
+
+PEOPLE = 60
+CHANGING = 10
+"""The first senders write "OK" and then "NEJ": applied in that order, the "NEJ" finds
+nothing open any more (the other way round they would stay declined)."""
+
+
+def crowd(tmp_path: Path) -> Plan:
+    """The bundled plan with ``PEOPLE`` extra fictional SSP members who have a phone."""
+    example = (files("contacts") / "examples" / "fredericia.toml").read_text(encoding="utf-8")
+    example = re.sub(r"^example = true", "example = false", example, flags=re.MULTILINE)
+    extra = "".join(
+        f'\n[[people]]\nid = "crowd-{i}"\nname = "Fiktiv Person {i}"\nroles = ["ssp"]\n'
+        f'phone = "+45203{i:05d}"\n'
+        for i in range(PEOPLE)
+    )
+    path = tmp_path / "crowd.toml"
+    path.write_text(example + extra, encoding="utf-8")
+    return load_plan(playbooks_dir=None, directory_file=path)
+
+
+def sms(sid: str, sender: int, body: str) -> dict[str, Any]:
+    return {"MessageSid": sid, "From": f"+45203{sender:05d}", "To": "+4570201234", "Body": body}
+
+
+async def test_many_answers_at_once_are_applied_once_each_in_order_per_sender(
+    db_url: str, tmp_path: Path
+) -> None:
+    plan = crowd(tmp_path)
+    first = Database(db_url)
+    await first.upgrade()
+    databases = [first] + ([Database(db_url)] if db_url.startswith("postgresql") else [])
+    apps = [make_app(db, plan, tmp_path / f"app{n}") for n, db in enumerate(databases)]
+    try:
+        opened = await activation.activate(
+            db=first, plan=plan, playbook="gruppe-1", actor_id="crowd-0", channel="test"
+        )
+        nr = opened.incident.id
+        # Everyone's "OK"; the changing senders' "NEJ" right behind their own "OK".
+        order = [(f"SMO{i}", i, "OK") for i in range(1, PEOPLE)]
+        for i in range(CHANGING, 0, -1):
+            order.insert(i + 1, (f"SMN{i}", i, "NEJ"))
+        for n, (sid, sender, body) in enumerate(order):
+            app = apps[n % len(apps)]
+            assert await app.inbox.receive(
+                source="twilio-sms", provider_id=sid, payload=sms(sid, sender, body)
+            )
+        replayed = order[:5]  # Twilio retries some: stored once
+        for sid, sender, body in replayed:
+            assert not await apps[-1].inbox.receive(
+                source="twilio-sms", provider_id=sid, payload=sms(sid, sender, body)
+            )
+
+        while sum(await asyncio.gather(*(app.inbox.process_pending() for app in apps))):
+            pass
+
+        async with first.transaction() as tx:
+            assert not await tx.inbox.pending()
+            confirmations = await tx.incidents.confirmations(nr)
+            log = await tx.log.list(nr)
+            outcomes = [
+                (event.provider_id, event.outcome)
+                for event in [await tx.inbox.get(n) for n in range(1, len(order) + 1)]
+                if event is not None
+            ]
+            replies = {
+                i: [
+                    d.text
+                    for d in await tx.deliveries.to_address(f"+45203{i:05d}", limit=100)
+                    if d.template in ("reply", "reply-passive")
+                ]
+                for i in range(1, PEOPLE)
+            }
+        assert len(outcomes) == len(order)
+        crowd_status = {c.person_id: c.status for c in confirmations if "crowd" in c.person_id}
+        assert crowd_status == dict.fromkeys(
+            (f"crowd-{i}" for i in range(PEOPLE)), ConfirmationStatus.CONFIRMED
+        )
+        confirmed = Counter(e.actor for e in log if e.kind is EntryKind.CONFIRMED)
+        assert {f"crowd-{i}": 1 for i in range(1, PEOPLE)}.items() <= confirmed.items()
+        acked = text("acked", nr=nr)
+        for i in range(1, PEOPLE):
+            person = f"crowd-{i}"
+            kinds = [e.kind for e in log if e.actor == person]
+            assert kinds == [EntryKind.CONFIRMED], (person, kinds)
+            if i <= CHANGING:  # "OK" applied before "NEJ", as sent
+                assert replies[i] == [acked, text("nothing_to_confirm")], replies[i]
+                assert dict(outcomes)[f"SMN{i}"] == "decline: nothing open"
+            else:
+                assert replies[i] == [acked]
+            assert dict(outcomes)[f"SMO{i}"] == f"ack: incident {nr}"
+        seqs = [e.seq for e in log]
+        assert seqs == list(range(1, len(log) + 1))  # one chain, no fork, no gap
+    finally:
+        for app in apps:
+            app.inbox.spool.close()
+        for db in databases:
+            await db.dispose()
