@@ -375,3 +375,14 @@ log_seals = Table(
     Column("sealed_at", UTCDateTime(), nullable=False),
 )
 """Keyed seals over the unkeyed log entries written before migration 0012 (one per incident)."""
+
+action_uses = Table(
+    "action_uses",
+    metadata,
+    # One use of a derived action token (beredskab.security.action_tokens): the button or
+    # link of ``action`` on a delivery. The key makes a link's second use fail; derived tokens
+    # themselves are never stored.
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), primary_key=True),
+    Column("action", String(16), primary_key=True),
+    Column("used_at", UTCDateTime(), nullable=False),
+)

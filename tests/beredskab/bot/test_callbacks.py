@@ -6,7 +6,7 @@ import pytest
 
 from beredskab import activation
 from beredskab.models import ConfirmationStatus, EntryKind
-from beredskab.notifications import BUTTON_LABELS
+from beredskab.security.action_tokens import BUTTON_LABELS
 from tests.beredskab.bot.conftest import OMAR, SARA, STRANGER, Harness, alerted, button
 from tests.beredskab.helpers import POLICE
 from tests.peers.telegram_api import SentMessage
