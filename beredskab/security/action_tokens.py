@@ -69,7 +69,9 @@ class ActionKeys:
 
     def __init__(self, secret: bytes) -> None:
         self._keys = {
-            use: hmac.new(secret, f"beredskab action tokens: {use.value}".encode(), "sha256").digest()
+            use: hmac.new(
+                secret, f"beredskab action tokens: {use.value}".encode(), "sha256"
+            ).digest()
             for use in Use
         }
 

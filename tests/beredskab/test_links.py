@@ -94,7 +94,9 @@ def test_from_settings_refuses_a_short_secret(tmp_path: Path) -> None:
         LinkSigner.from_settings(short, data_dir=tmp_path)
 
 
-def test_a_generated_key_is_announced_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_a_generated_key_is_announced_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.WARNING, logger="beredskab.security.keys"):
         LinkSigner.from_settings(SecuritySettings(), data_dir=tmp_path)
         LinkSigner.from_settings(SecuritySettings(), data_dir=tmp_path)
@@ -114,7 +116,10 @@ def test_derived_tokens_name_the_delivery_and_action_within_telegrams_limit() ->
     # A button is no link, and neither is any other value the link secret signs.
     assert keys.verify(Use.LINK, keys.token(Use.BUTTON, 7, "ack")) is None
     plain = hmac.new(SECRET, b"7.a", hashlib.sha256).digest()[:16]  # the secret itself
-    assert keys.verify(Use.LINK, "7.a." + base64.urlsafe_b64encode(plain).rstrip(b"=").decode()) is None
+    assert (
+        keys.verify(Use.LINK, "7.a." + base64.urlsafe_b64encode(plain).rstrip(b"=").decode())
+        is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -190,9 +195,7 @@ def _token(action: str, value: str) -> ActionToken:
 
 def test_email_rows_get_the_derived_link_and_no_buttons() -> None:
     signer = LinkSigner(SECRET)
-    _, message = message_for(
-        _delivery(ChannelKind.EMAIL), link_base="https://x.dk/", signer=signer
-    )
+    _, message = message_for(_delivery(ChannelKind.EMAIL), link_base="https://x.dk/", signer=signer)
     assert message.link == f"https://x.dk/a/{signer.actions.token(Use.LINK, 7, 'ack')}"
     assert message.buttons == ()
 

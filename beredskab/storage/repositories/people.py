@@ -172,6 +172,8 @@ class PeopleRepo:
         result = await self._conn.execute(
             dialect.insert(action_uses)
             .values(delivery_id=delivery_id, action=action, used_at=now)
-            .on_conflict_do_nothing(index_elements=[action_uses.c.delivery_id, action_uses.c.action])
+            .on_conflict_do_nothing(
+                index_elements=[action_uses.c.delivery_id, action_uses.c.action]
+            )
         )
         return result.rowcount == 1

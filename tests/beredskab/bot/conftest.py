@@ -131,9 +131,7 @@ def build_app(db: Database, plan: Plan, api: FakeBotApi, tmp_path: Path) -> App:
         service=ServiceSettings(data_dir=tmp_path / "var"),
         telegram=TelegramSettings(bot_token=SecretStr(TEST_BOT_TOKEN), api_base_url=api.base_url),
     )
-    return App(
-        settings=settings, plan=plan, db=db, channels=channels, outbox=outbox, signer=signer
-    )
+    return App(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox, signer=signer)
 
 
 async def close_channels(app: App) -> None:
