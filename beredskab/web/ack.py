@@ -1,8 +1,9 @@
 """The page behind the personal acknowledgement link in emails: ``/a/{token}``.
 
 GET and HEAD only show what would be confirmed (mail scanners follow links); the POST from
-that page answers, in one transaction (``links.answer``). The signed single-use token is the POST's only authentication: no
-cookies, so no cross-site request can borrow a session. Pages are Danish, mobile first.
+that page answers, in one transaction (``links.answer``). The signed single-use token is the
+POST's only authentication: no cookies, so no cross-site request can borrow a session. Pages
+are Danish, mobile first.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ import pytest
 from twilio.http.response import Response
 
 from beredskab import activation
-from beredskab.models import Delivery
 from beredskab.links import LinkSigner
+from beredskab.models import Delivery
 from beredskab.outbox import Outbox
 from beredskab.pacing import PaceLimits
 from beredskab.plan import Plan
