@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,13 +30,19 @@ from beredskab.acknowledgements import AckResult
 from beredskab.errors import BeredskabError, ConfigError, InvalidStateError, NotFoundError
 from beredskab.models import ActionToken, Incident, IncidentStatus
 from beredskab.plan import Plan
-from beredskab.security.action_tokens import LINK_ACTION, ActionKeys, ActionRef, Use, is_derived
+from beredskab.security.action_tokens import (
+    LINK_ACTION,
+    ActionKeys,
+    Ref,
+    Use,
+    is_derived,
+    resolve,
+    spend,
+)
 from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import SecuritySettings
 from beredskab.storage import Database, Tx
 from notifier.types import ChannelKind
-
-log = logging.getLogger(__name__)
 
 ACTION = LINK_ACTION
 """The action of the token behind an email link (it can confirm or decline)."""
@@ -146,10 +151,6 @@ class LinkAnswer:
     declined: bool
 
 
-Ref = ActionRef | str
-"""A verified link: a derived one, or the raw value of a stored (pre-upgrade) one."""
-
-
 def verified(signer: LinkSigner, signed: str) -> Ref:
     """What a link names once its signature is checked; reads no database."""
     if is_derived(signed):
@@ -163,16 +164,8 @@ def verified(signer: LinkSigner, signed: str) -> Ref:
     return raw
 
 
-async def _token(tx: Tx, ref: Ref) -> ActionToken | None:
-    if isinstance(ref, str):
-        return await tx.people.token(ref)
-    return await tx.people.derived_token(
-        "", delivery_id=ref.delivery_id, action=ref.action, channel=ChannelKind.EMAIL.value
-    )
-
-
 async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
-    token = await _token(tx, ref)
+    token = await resolve(tx, ref, channel=ChannelKind.EMAIL)
     if token is None or token.action != ACTION or token.incident_id is None:
         raise LinkError(Problem.UNKNOWN)
     incident = await tx.incidents.get(token.incident_id)
@@ -188,12 +181,6 @@ async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
         raise LinkError(Problem.UNKNOWN)  # not (or no longer) asked to confirm
     person = plan.directory.person(token.person_id)
     return LinkView(token, incident, person.name if person else token.person_id)
-
-
-async def _spend(tx: Tx, ref: Ref) -> bool:
-    if isinstance(ref, str):
-        return await tx.people.use_token(ref, now=tx.now)
-    return await tx.people.use_action(ref.delivery_id, ref.action, now=tx.now)
 
 
 async def inspect(
@@ -223,7 +210,7 @@ async def answer(
     ref = verified(signer, signed)
     async with db.transaction() as tx:
         view = await _check(tx, plan, ref, hours)
-        if not await _spend(tx, ref):
+        if not await spend(tx, ref):
             raise LinkError(Problem.USED)
         try:
             result = await acknowledgements.record_in(

@@ -27,9 +27,8 @@ from beredskab.bot.texts import t
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
 from beredskab.models import ActionToken, ConfirmationStatus, StepStatus, TaskStatus
-from beredskab.security.action_tokens import ActionRef, Use, is_derived
+from beredskab.security.action_tokens import Ref, Use, is_derived, resolve, spend
 from beredskab.security.bounds import InputRefusedError
-from beredskab.storage import Tx
 from contacts.models import Person
 from notifier.types import ChannelKind
 
@@ -61,29 +60,12 @@ async def _refuse(
     await callback.answer(text, show_alert=True)
 
 
-def _verified(app: App, data: str) -> ActionRef | str | None:
+def _verified(app: App, data: str) -> Ref | None:
     """What button data names without asking the database: a derived token whose MAC
     matches, a candidate stored key, or None (forged, altered or malformed)."""
     if is_derived(data):
         return app.signer.actions.verify(Use.BUTTON, data)
     return data if 0 < len(data) <= MAX_TOKEN else None
-
-
-async def _token(tx: Tx, ref: ActionRef | str) -> ActionToken | None:
-    if isinstance(ref, str):
-        return await tx.people.token(ref)
-    return await tx.people.derived_token(
-        "", delivery_id=ref.delivery_id, action=ref.action, channel=ChannelKind.TELEGRAM.value
-    )
-
-
-async def _use(tx: Tx, ref: ActionRef | str) -> None:
-    """Record the press (as before derived tokens: a repeated press still answers, and the
-    use case itself is idempotent)."""
-    if isinstance(ref, str):
-        await tx.people.use_token(ref, now=tx.now)
-    else:
-        await tx.people.use_action(ref.delivery_id, ref.action, now=tx.now)
 
 
 async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
@@ -93,7 +75,7 @@ async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMC
     ref = _verified(app, data)
     if ref is not None:
         async with app.db.transaction() as tx:
-            token = await _token(tx, ref)
+            token = await resolve(tx, ref, channel=ChannelKind.TELEGRAM)
     if ref is None or token is None:
         await _refuse(callback, app, person, None, f"unknown button data {data[:40]!r}")
         return
@@ -107,8 +89,8 @@ async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMC
     if incident_id is None:
         await _refuse(callback, app, person, None, f"token without incident: {token.action}")
         return
-    async with app.db.transaction() as tx:
-        await _use(tx, ref)
+    async with app.db.transaction() as tx:  # recorded; a repeated press still answers (as ever)
+        await spend(tx, ref)
     if action.verb in (kb.ACK, kb.DECLINE):
         await _acknowledge(callback, app, person, incident_id, decline=action.verb == kb.DECLINE)
     elif action.verb == kb.TASK_DONE and action.number is not None:

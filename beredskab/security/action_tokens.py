@@ -20,6 +20,12 @@ import hmac
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from beredskab.models import ActionToken
+    from beredskab.storage import Tx
+    from notifier.types import ChannelKind
 
 ACTION_CODES = {"ack": "a", "decline": "d"}
 """The code of each action a delivery's tokens can carry."""
@@ -96,3 +102,25 @@ class ActionKeys:
         if not hmac.compare_digest(found[3].encode(), expected.encode()):
             return None
         return ActionRef(int(found[1]), ACTIONS[found[2]])
+
+
+Ref = ActionRef | str
+"""A verified token: a derived one, or a candidate key of a stored ``action_tokens`` row
+(buttons the bot shows itself, preparedness requests, and all sent before derivation)."""
+
+
+async def resolve(tx: Tx, ref: Ref, *, channel: ChannelKind) -> ActionToken | None:
+    """The token ``ref`` stands for (a derived one read from its ``channel`` delivery), with
+    its recorded use; None when there is none."""
+    if isinstance(ref, str):
+        return await tx.people.token(ref)
+    return await tx.people.derived_token(
+        "", delivery_id=ref.delivery_id, action=ref.action, channel=channel.value
+    )
+
+
+async def spend(tx: Tx, ref: Ref) -> bool:
+    """Record a use of ``ref``; True only the first time."""
+    if isinstance(ref, str):
+        return await tx.people.use_token(ref, now=tx.now)
+    return await tx.people.use_action(ref.delivery_id, ref.action, now=tx.now)
