@@ -47,7 +47,8 @@ PROBLEMS: dict[Problem, tuple[int, str, str]] = {
     Problem.UNKNOWN: (
         404,
         "Linket findes ikke",
-        "Vi kender ikke dette link; det kan være lavet før tjenesten blev genstartet. " + ELSEWHERE,
+        "Vi kender ikke dette link, eller det hører ikke til en besked, der beder om svar. "
+        + ELSEWHERE,
     ),
     Problem.USED: (
         410,
