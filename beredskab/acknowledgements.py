@@ -41,65 +41,81 @@ async def record(
     decline: bool = False,
 ) -> AckResult:
     """Confirm (or decline) for a person; idempotent. A decline asks the deputy at once."""
-    person = access.person(plan, person_id)
+    access.person(plan, person_id)  # an unknown person is refused before the transaction
     async with db.transaction() as tx:
-        incident = await require_open(tx, incident_id)
-        current = await tx.incidents.confirmation(incident_id, person.id)
-        if current is None:
-            raise NotFoundError(
-                "{name} was not asked to confirm incident {nr}; nothing recorded",
-                name=person.name,
-                nr=incident_id,
-            )
-        if decline:
-            status = ConfirmationStatus.DECLINED
-            only_from = [ConfirmationStatus.PENDING]
-        else:
-            status = ConfirmationStatus.CONFIRMED
-            only_from = [ConfirmationStatus.PENDING, ConfirmationStatus.DECLINED]
-        changed = await tx.incidents.set_confirmation(
-            incident_id, person.id, status=status, via=via, now=tx.now, only_from=only_from
+        return await record_in(
+            tx, plan=plan, incident_id=incident_id, person_id=person_id, via=via, decline=decline
         )
-        deputy_id: str | None = None
-        if changed:
-            verb = "kan ikke deltage" if decline else "bekræftede"
+
+
+async def record_in(
+    tx: Tx,
+    *,
+    plan: Plan,
+    incident_id: int,
+    person_id: str,
+    via: str,
+    decline: bool = False,
+) -> AckResult:
+    """``record`` in the caller's transaction (an email link is spent in the same one)."""
+    person = access.person(plan, person_id)
+    incident = await require_open(tx, incident_id)
+    current = await tx.incidents.confirmation(incident_id, person.id)
+    if current is None:
+        raise NotFoundError(
+            "{name} was not asked to confirm incident {nr}; nothing recorded",
+            name=person.name,
+            nr=incident_id,
+        )
+    if decline:
+        status = ConfirmationStatus.DECLINED
+        only_from = [ConfirmationStatus.PENDING]
+    else:
+        status = ConfirmationStatus.CONFIRMED
+        only_from = [ConfirmationStatus.PENDING, ConfirmationStatus.DECLINED]
+    changed = await tx.incidents.set_confirmation(
+        incident_id, person.id, status=status, via=via, now=tx.now, only_from=only_from
+    )
+    deputy_id: str | None = None
+    if changed:
+        verb = "kan ikke deltage" if decline else "bekræftede"
+        await situation_log.append(
+            tx,
+            incident_id=incident_id,
+            kind=EntryKind.DECLINED if decline else EntryKind.CONFIRMED,
+            actor=person.id,
+            text=f"{person.name} {verb} via {via}.",
+        )
+        await audit.record(
+            tx,
+            actor=person.id,
+            action="decline" if decline else "ack",
+            channel=via,
+            incident_id=incident_id,
+        )
+        playbook = plan.playbook(incident.playbook_id)
+        deputy = (
+            await escalation.ask_deputy(
+                tx,
+                plan=plan,
+                playbook=playbook,
+                incident=incident,
+                person=person,
+                declined=True,
+            )
+            if decline and playbook is not None
+            else None
+        )
+        if deputy is not None:
+            deputy_id = deputy.id
             await situation_log.append(
                 tx,
                 incident_id=incident_id,
-                kind=EntryKind.DECLINED if decline else EntryKind.CONFIRMED,
-                actor=person.id,
-                text=f"{person.name} {verb} via {via}.",
+                kind=EntryKind.NOTIFIED,
+                actor="system",
+                text=f"Stedfortræder {deputy.name} underrettet i stedet for {person.name}.",
             )
-            await audit.record(
-                tx,
-                actor=person.id,
-                action="decline" if decline else "ack",
-                channel=via,
-                incident_id=incident_id,
-            )
-            playbook = plan.playbook(incident.playbook_id)
-            deputy = (
-                await escalation.ask_deputy(
-                    tx,
-                    plan=plan,
-                    playbook=playbook,
-                    incident=incident,
-                    person=person,
-                    declined=True,
-                )
-                if decline and playbook is not None
-                else None
-            )
-            if deputy is not None:
-                deputy_id = deputy.id
-                await situation_log.append(
-                    tx,
-                    incident_id=incident_id,
-                    kind=EntryKind.NOTIFIED,
-                    actor="system",
-                    text=f"Stedfortræder {deputy.name} underrettet i stedet for {person.name}.",
-                )
-        after = await tx.incidents.confirmation(incident_id, person.id)
+    after = await tx.incidents.confirmation(incident_id, person.id)
     assert after is not None
     return AckResult(confirmation=after, changed=changed, deputy=deputy_id)
 

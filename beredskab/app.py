@@ -157,12 +157,8 @@ class App:
                 "contact list (kept outside git).",
                 source=plan.directory.source,
             )
-        # Links only travel in email; without email a per-start key needs no warning.
-        signer = (
-            LinkSigner.from_settings(settings.security)  # validates before anything opens
-            if settings.smtp.enabled or settings.security.link_secret
-            else LinkSigner.random()
-        )
+        # Email links and Telegram buttons: one key for every process on this data folder.
+        signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}
         board = Board()  # /healthz: the supervisor's components and the outbox's loops
         password = settings.database.password

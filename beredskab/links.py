@@ -1,13 +1,17 @@
 """Personal acknowledgement links in emails: signed, single-use, expiring.
 
-Every email that asks for confirmation carries ``<public_base_url>/a/<random>.<mac>``. The
-random part is an ``action_tokens`` row (action "ack", bound to the delivery and the person);
-the mac is HMAC-SHA256 over it with the link secret, so forged or altered links are refused
-before the database is asked. A link works once, and only until the incident is stood down
-or ``link_hours`` after it was made, whichever comes first.
+Every email that asks for confirmation carries ``<public_base_url>/a/<delivery id>.a.<mac>``,
+derived from the email's delivery with a keyed MAC (``security.action_tokens``): nothing is
+stored when the email is queued, and a forged or altered link is refused before the database
+is asked. The person and the incident come from the delivery row. A link works once (its use
+is recorded in ``action_uses``), and only until the incident is stood down or ``link_hours``
+after the email was queued, whichever comes first. Links sent before tokens were derived,
+``/a/<random>.<mac>`` behind an ``action_tokens`` row, keep working the same way.
 
-Without ``security.link_secret`` a random key is made at start: links then die with a
-restart (people can still answer by SMS or Telegram).
+The key is ``security.link_secret``, or when that is unset a key generated once in
+``<data_dir>/keys/link.key`` (mode 0600) and shared by every process on that data folder:
+serve, each CLI command and a second instance make and accept the same links and buttons.
+Replacing the key (rotation) invalidates the links and buttons already sent.
 """
 
 from __future__ import annotations
@@ -15,30 +19,42 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
 
 from beredskab import acknowledgements
 from beredskab.acknowledgements import AckResult
 from beredskab.errors import BeredskabError, ConfigError, InvalidStateError, NotFoundError
 from beredskab.models import ActionToken, Incident, IncidentStatus
 from beredskab.plan import Plan
+from beredskab.security.action_tokens import (
+    LINK_ACTION,
+    ActionKeys,
+    Ref,
+    Use,
+    is_derived,
+    resolve,
+    spend,
+)
+from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import SecuritySettings
 from beredskab.storage import Database, Tx
+from notifier.types import ChannelKind
 
-log = logging.getLogger(__name__)
-
-ACTION = "ack"
+ACTION = LINK_ACTION
 """The action of the token behind an email link (it can confirm or decline)."""
+KEY_NAME = "link"
+"""The key file (``<data_dir>/keys/link.key``) used when ``security.link_secret`` is unset."""
 MAC_BYTES = 16
 MIN_SECRET_BYTES = 16
 
 
 class LinkSigner:
-    """Signs and verifies link tokens: ``<value>.<urlsafe-base64 HMAC-SHA256, 16 bytes>``."""
+    """Signs and verifies link tokens: ``<value>.<urlsafe-base64 HMAC-SHA256, 16 bytes>``;
+    ``actions`` makes and checks the derived tokens of buttons and email links."""
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < MIN_SECRET_BYTES:
@@ -48,22 +64,26 @@ class LinkSigner:
                 min=MIN_SECRET_BYTES,
             )
         self._secret = secret
+        self.actions = ActionKeys(secret)
 
     @classmethod
     def random(cls) -> LinkSigner:
-        """A signer with a fresh random key (its links die with the process)."""
+        """A signer with a fresh random key (its links die with the process; for tests)."""
         return cls(secrets.token_bytes(32))
 
     @classmethod
-    def from_settings(cls, settings: SecuritySettings) -> LinkSigner:
-        """The signer for the configured secret, or a random one when none is set."""
-        if settings.link_secret is None or not settings.link_secret.get_secret_value():
-            log.warning(
-                "security.link_secret is not set: using a random key; "
-                "acknowledgement links in emails stop working when the service restarts"
+    def from_settings(cls, settings: SecuritySettings, *, data_dir: Path) -> LinkSigner:
+        """The signer for the configured secret; when none is set, for the key stored in
+        ``<data_dir>/keys/link.key`` (generated the first time, with a warning naming it)."""
+        return cls(
+            configured_or_stored(
+                settings.link_secret,
+                store=KeyStore(data_dir / "keys"),
+                name=KEY_NAME,
+                setting="[security] link_secret",
+                min_length=MIN_SECRET_BYTES,
             )
-            return cls.random()
-        return cls(settings.link_secret.get_secret_value().encode())
+        )
 
     def _mac(self, value: str) -> str:
         digest = hmac.new(self._secret, value.encode(), hashlib.sha256).digest()[:MAC_BYTES]
@@ -86,8 +106,13 @@ class LinkSigner:
 
 
 def url(base: str, signer: LinkSigner, token: str) -> str:
-    """The personal acknowledgement URL for a raw token."""
+    """The personal acknowledgement URL for a raw (stored) token."""
     return f"{base.rstrip('/')}/a/{signer.sign(token)}"
+
+
+def delivery_url(base: str, signer: LinkSigner, delivery_id: int) -> str:
+    """The personal acknowledgement URL of an email delivery (derived, nothing stored)."""
+    return f"{base.rstrip('/')}/a/{signer.actions.token(Use.LINK, delivery_id, ACTION)}"
 
 
 class Problem(StrEnum):
@@ -126,8 +151,21 @@ class LinkAnswer:
     declined: bool
 
 
-async def _check(tx: Tx, plan: Plan, raw: str, hours: float) -> LinkView:
-    token = await tx.people.token(raw)
+def verified(signer: LinkSigner, signed: str) -> Ref:
+    """What a link names once its signature is checked; reads no database."""
+    if is_derived(signed):
+        ref = signer.actions.verify(Use.LINK, signed)
+        if ref is None or ref.action != ACTION:
+            raise LinkError(Problem.INVALID)
+        return ref
+    raw = signer.verify(signed)
+    if raw is None:
+        raise LinkError(Problem.INVALID)
+    return raw
+
+
+async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
+    token = await resolve(tx, ref, channel=ChannelKind.EMAIL)
     if token is None or token.action != ACTION or token.incident_id is None:
         raise LinkError(Problem.UNKNOWN)
     incident = await tx.incidents.get(token.incident_id)
@@ -145,20 +183,13 @@ async def _check(tx: Tx, plan: Plan, raw: str, hours: float) -> LinkView:
     return LinkView(token, incident, person.name if person else token.person_id)
 
 
-def _unsigned(signer: LinkSigner, signed: str) -> str:
-    raw = signer.verify(signed)
-    if raw is None:
-        raise LinkError(Problem.INVALID)
-    return raw
-
-
 async def inspect(
     *, db: Database, plan: Plan, signer: LinkSigner, signed: str, hours: float
 ) -> LinkView:
     """What a link would confirm; reads only (mail scanners follow links)."""
-    raw = _unsigned(signer, signed)
+    ref = verified(signer, signed)
     async with db.transaction() as tx:
-        return await _check(tx, plan, raw, hours)
+        return await _check(tx, plan, ref, hours)
 
 
 async def answer(
@@ -172,25 +203,26 @@ async def answer(
 ) -> LinkAnswer:
     """Use a link once: confirm (or decline) for the person it was sent to.
 
-    The token is spent in the same transaction that checks it, so two answers through one
-    link cannot both count; the acknowledgement is then recorded through the one entry point.
+    One transaction checks the link, spends it and records the answer through the one entry
+    point (with its log entry and audit row), so two answers through one link cannot both
+    count, and a refused answer leaves the link unspent.
     """
-    raw = _unsigned(signer, signed)
+    ref = verified(signer, signed)
     async with db.transaction() as tx:
-        view = await _check(tx, plan, raw, hours)
-        if not await tx.people.use_token(raw, now=tx.now):
+        view = await _check(tx, plan, ref, hours)
+        if not await spend(tx, ref):
             raise LinkError(Problem.USED)
-    try:
-        result = await acknowledgements.record(
-            db=db,
-            plan=plan,
-            incident_id=view.incident.id,
-            person_id=view.token.person_id,
-            via="email",
-            decline=decline,
-        )
-    except InvalidStateError as exc:  # stood down between the check and the record
-        raise LinkError(Problem.CLOSED) from exc
-    except NotFoundError as exc:  # the person left the directory in a plan reload
-        raise LinkError(Problem.UNKNOWN) from exc
+        try:
+            result = await acknowledgements.record_in(
+                tx,
+                plan=plan,
+                incident_id=view.incident.id,
+                person_id=view.token.person_id,
+                via="email",
+                decline=decline,
+            )
+        except InvalidStateError as exc:  # not open any more
+            raise LinkError(Problem.CLOSED) from exc
+        except NotFoundError as exc:  # the person left the directory in a plan reload
+            raise LinkError(Problem.UNKNOWN) from exc
     return LinkAnswer(view=view, result=result, declined=decline)

@@ -6,7 +6,6 @@ it, so nothing is sent for a change that did not commit and nothing committed go
 
 from __future__ import annotations
 
-import secrets
 import string
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -14,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from beredskab.i18n import clock
-from beredskab.models import ActionToken, Incident
+from beredskab.models import Incident
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from contacts.directory import Directory
@@ -84,12 +83,6 @@ def incident_values(
         "link": "",  # personal acknowledgement links arrive with the web interface
     }
 
-
-BUTTON_LABELS: dict[str, dict[str, str]] = {
-    "ack": {"da": "Modtaget", "en": "Received"},
-    "decline": {"da": "Kan ikke", "en": "Cannot come"},
-}
-"""Labels of the Telegram buttons behind each action, per language."""
 
 CONFIRM_KINDS = frozenset(
     {TemplateKind.ACTIVATION, TemplateKind.ESCALATION, TemplateKind.STAFF_CALLOUT}
@@ -191,17 +184,6 @@ ExtraFor = Callable[[Person, str], Extra]
 """The extra text for a recipient and the language of their template."""
 
 
-def _token_actions(item: NewDelivery) -> list[str]:
-    """Tokens a queued message needs: one per Telegram button, one "ack" for an email link
-    (the link page both confirms and declines)."""
-    actions = item.actions.split()
-    if item.channel is ChannelKind.TELEGRAM:
-        return actions
-    if item.channel is ChannelKind.EMAIL and "ack" in actions:
-        return ["ack"]
-    return []
-
-
 def notification_key(incident_id: int, person_id: str, kind: TemplateKind, item: str) -> str:
     """``<incident>:<person>:<template>:[<item>:]<random>``: one message to one person."""
     middle = f"{item}:" if item else ""
@@ -281,19 +263,7 @@ async def notify(
                     language=person.language,
                 )
             )
-    ids = await tx.deliveries.enqueue(items, now=tx.now)
-    await tx.people.add_tokens(
-        ActionToken(
-            token=secrets.token_urlsafe(16),
-            delivery_id=delivery_id,
-            incident_id=incident.id,
-            person_id=item.person_id,
-            action=action,
-            label=BUTTON_LABELS[action][item.language],
-            created_at=tx.now,
-            used_at=None,
-        )
-        for delivery_id, item in zip(ids, items, strict=True)
-        for action in _token_actions(item)
-    )
+    # The buttons and the email link of these rows are derived from their ids when they are
+    # sent (security.action_tokens): nothing else to store.
+    await tx.deliveries.enqueue(items, now=tx.now)
     return len(items)

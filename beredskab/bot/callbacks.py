@@ -1,8 +1,11 @@
 """Button presses behind opaque tokens: acknowledge, tasks, steps and stand-down.
 
-A token names one person and one action. A press is acted on only when the presser's bound
-person is that person; tampered or foreign presses are refused, audited and change nothing.
-Every action goes through the same use case as SMS, email, web and CLI.
+A token names one person and one action. The alert's buttons carry tokens derived from their
+delivery (``security.action_tokens``: checked by their MAC before the database is asked, the
+person and incident read from the delivery row); the bot's own buttons and those sent before
+tokens were derived carry a stored ``action_tokens`` key. A press is acted on only when the
+presser's bound person is that person; tampered or foreign presses are refused, audited and
+change nothing. Every action goes through the same use case as SMS, email, web and CLI.
 """
 
 from __future__ import annotations
@@ -24,13 +27,16 @@ from beredskab.bot.texts import t
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
 from beredskab.models import ActionToken, ConfirmationStatus, StepStatus, TaskStatus
+from beredskab.security.action_tokens import Ref, Use, is_derived, resolve, spend
 from beredskab.security.bounds import InputRefusedError
 from contacts.models import Person
+from notifier.types import ChannelKind
 
 if TYPE_CHECKING:
     from beredskab.app import App
 
 MAX_TOKEN = 32
+"""The longest stored token (``secrets.token_urlsafe(16)`` is 22 characters)."""
 
 
 class TaskOutcome(StatesGroup):
@@ -54,14 +60,23 @@ async def _refuse(
     await callback.answer(text, show_alert=True)
 
 
+def _verified(app: App, data: str) -> Ref | None:
+    """What button data names without asking the database: a derived token whose MAC
+    matches, a candidate stored key, or None (forged, altered or malformed)."""
+    if is_derived(data):
+        return app.signer.actions.verify(Use.BUTTON, data)
+    return data if 0 < len(data) <= MAX_TOKEN else None
+
+
 async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
     """Check the token against the presser, then run its action."""
     data = callback.data or ""
     token = None
-    if len(data) <= MAX_TOKEN:
+    ref = _verified(app, data)
+    if ref is not None:
         async with app.db.transaction() as tx:
-            token = await tx.people.token(data)
-    if token is None:
+            token = await resolve(tx, ref, channel=ChannelKind.TELEGRAM)
+    if ref is None or token is None:
         await _refuse(callback, app, person, None, f"unknown button data {data[:40]!r}")
         return
     if token.person_id != person.id:
@@ -74,8 +89,8 @@ async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMC
     if incident_id is None:
         await _refuse(callback, app, person, None, f"token without incident: {token.action}")
         return
-    async with app.db.transaction() as tx:
-        await tx.people.use_token(token.token, now=tx.now)
+    async with app.db.transaction() as tx:  # recorded; a repeated press still answers (as ever)
+        await spend(tx, ref)
     if action.verb in (kb.ACK, kb.DECLINE):
         await _acknowledge(callback, app, person, incident_id, decline=action.verb == kb.DECLINE)
     elif action.verb == kb.TASK_DONE and action.number is not None:

@@ -1,9 +1,11 @@
 """Inline keyboards: the activation dialogue's callback data and opaque per-person tokens.
 
-Buttons that act on an incident (acknowledge, tasks, steps, stand-down) carry an opaque token
-from the ``action_tokens`` table, bound to one person and one action such as
-``task-accept:<incident>:<task>``; the data itself grants nothing. The activation dialogue's
-buttons only choose values inside that user's own dialogue (FSM), so they use ``CallbackData``.
+Buttons the bot shows itself that act on an incident (tasks, steps, stand-down) carry an
+opaque token from the ``action_tokens`` table, bound to one person and one action such as
+``task-accept:<incident>:<task>``; the data itself grants nothing. (An alert's Modtaget / Kan
+ikke buttons carry tokens derived from their delivery instead: ``security.action_tokens``.)
+The activation dialogue's buttons only choose values inside that user's own dialogue (FSM),
+so they use ``CallbackData``.
 """
 
 from __future__ import annotations

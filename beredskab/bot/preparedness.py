@@ -20,6 +20,7 @@ from beredskab.i18n import Language
 from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError
 from beredskab.preparedness.readiness import readiness, render
+from beredskab.security.action_tokens import is_derived
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -42,7 +43,8 @@ def _refused(refusal: Refusal, language: Language) -> str:
 async def is_request_button(callback: CallbackQuery, app: App) -> bool:
     """Whether the pressed button carries a preparedness request token."""
     data = callback.data or ""
-    return len(data) <= MAX_TOKEN and await answers.is_request_token(app=app, raw=data)
+    stored = len(data) <= MAX_TOKEN and not is_derived(data)  # an alert's button is derived
+    return stored and await answers.is_request_token(app=app, raw=data)
 
 
 async def pressed(callback: CallbackQuery, app: App, person: Person) -> None:

@@ -42,6 +42,7 @@ from beredskab.outbox.messages import (
     Reconciler,
     RetryPolicy,
     message_for,
+    stored_token_rows,
 )
 from beredskab.outbox.recorder import Pending, Recorder, Slot
 from beredskab.outbox.sending import Sender
@@ -215,7 +216,7 @@ class Outbox:
                 await after_close.log_expired(tx, rows, stale)
             claimed_count = len(batch)
             batch = [c for c in batch if c.delivery.id not in stale]
-            tokens = await tx.people.tokens_for_many([c.delivery.id for c in batch])
+            tokens = await tx.people.tokens_for_many(stored_token_rows(c.delivery for c in batch))
         if not batch:
             return claimed_count
         lease_ends = claimed_at + settings.lease_seconds

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
@@ -9,6 +10,7 @@ from typing import Literal, Protocol, runtime_checkable
 from beredskab import links
 from beredskab.links import LinkSigner
 from beredskab.models import ActionToken, Delivery
+from beredskab.security.action_tokens import LINK_ACTION, Use, label
 from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Recipient
 
 UNKNOWN = "UnknownOutcomeError"
@@ -64,17 +66,31 @@ class RetryPolicy:
         return max(exponential, retry_after or 0.0)
 
 
+def stored_token_rows(rows: Iterable[Delivery]) -> list[int]:
+    """The rows whose buttons are stored ``action_tokens`` rows, not derived: Telegram
+    messages without actions and outside an incident (preparedness requests). Only these
+    need a token read before sending."""
+    return [
+        d.id
+        for d in rows
+        if d.channel is ChannelKind.TELEGRAM and not d.actions and d.incident_id is None
+    ]
+
+
 def message_for(
     delivery: Delivery,
-    tokens: list[ActionToken] | None = None,
+    stored: list[ActionToken] | None = None,
     *,
     link_base: str | None = None,
     signer: LinkSigner | None = None,
 ) -> tuple[Recipient, Message]:
     """The channel-level view of an outbox row.
 
-    Telegram rows get their tokens as buttons; an email row with an "ack" token gets the
-    personal signed acknowledgement link (when ``link_base`` and ``signer`` are given).
+    A Telegram row gets one button per action it carries ("ack", "decline"), its callback
+    data derived from the row's id with ``signer`` (``security.action_tokens``); a row
+    without actions gets its ``stored`` tokens as buttons (preparedness requests). An email
+    row carrying "ack" gets the personal acknowledgement link, derived the same way (when
+    ``link_base`` and ``signer`` are given). Nothing is read from the database here.
     """
     recipient = Recipient(
         person_id=delivery.person_id,
@@ -88,21 +104,34 @@ def message_for(
         text=delivery.text,
         short_text=delivery.short_text,
         topic=str(delivery.incident_id or ""),
-        buttons=tuple(Button(label=t.label, key=t.token) for t in tokens or [])
-        if delivery.channel is not ChannelKind.EMAIL
-        else (),
-        link=_ack_link(delivery, tokens or [], link_base, signer),
+        buttons=_buttons(delivery, stored or [], signer),
+        link=_ack_link(delivery, link_base, signer),
     )
     return recipient, message
 
 
-def _ack_link(
-    delivery: Delivery,
-    tokens: list[ActionToken],
-    link_base: str | None,
-    signer: LinkSigner | None,
-) -> str | None:
+def _buttons(
+    delivery: Delivery, stored: list[ActionToken], signer: LinkSigner | None
+) -> tuple[Button, ...]:
+    if delivery.channel is not ChannelKind.TELEGRAM:
+        return ()
+    actions = delivery.actions.split()
+    if not actions:
+        return tuple(Button(label=t.label, key=t.token) for t in stored)
+    if signer is None:
+        return ()
+    return tuple(
+        Button(
+            label=label(action, delivery.language),
+            key=signer.actions.token(Use.BUTTON, delivery.id, action),
+        )
+        for action in actions
+    )
+
+
+def _ack_link(delivery: Delivery, link_base: str | None, signer: LinkSigner | None) -> str | None:
     if delivery.channel is not ChannelKind.EMAIL or link_base is None or signer is None:
         return None
-    ack = next((t for t in tokens if t.action == "ack"), None)
-    return None if ack is None else links.url(link_base, signer, ack.token)
+    if LINK_ACTION not in delivery.actions.split():
+        return None
+    return links.delivery_url(link_base, signer, delivery.id)

@@ -69,7 +69,9 @@ class Sender:
         lease_ends: float,
     ) -> Pending:
         """Send one leased row within the channel's in-flight bound; never raises (except
-        when cancelled). The slot is released once the outcome is recorded."""
+        when cancelled). ``tokens`` are the row's stored action tokens (only rows without
+        derived ones have any, see ``messages.stored_token_rows``). The slot is released
+        once the outcome is recorded."""
         await slot.acquire()
         try:
             start_by = lease_ends - self._lease_seconds * (1 - START_WITHIN)

@@ -108,17 +108,22 @@ def _sync_directory(directory: Path) -> None:
 
 
 def configured_or_stored(
-    configured: SecretStr | None, *, store: KeyStore, name: str, setting: str
+    configured: SecretStr | None,
+    *,
+    store: KeyStore,
+    name: str,
+    setting: str,
+    min_length: int = MIN_CONFIGURED_LENGTH,
 ) -> bytes:
-    """The key from the configuration if set, else the stored one (made and announced with a
-    warning the first time: it must be backed up)."""
+    """The key from the configuration if set (at least ``min_length`` characters), else the
+    stored one (made and announced with a warning the first time: it must be backed up)."""
     if configured is not None and configured.get_secret_value():
         value = configured.get_secret_value()
-        if len(value) < MIN_CONFIGURED_LENGTH:
+        if len(value) < min_length:
             raise ConfigError(
                 "{setting} is too short: use at least {size} random characters",
                 setting=setting,
-                size=MIN_CONFIGURED_LENGTH,
+                size=min_length,
             )
         return value.encode()
     stored = store.load_or_create(name)

@@ -411,3 +411,13 @@ Index(
     postgresql_where=inbound.c.processed_at.is_(None),
 )
 """The inbox's unprocessed events, oldest first (migration 0016)."""
+action_uses = Table(
+    "action_uses",
+    metadata,
+    # One use of a derived action token (beredskab.security.action_tokens): the button or
+    # link of ``action`` on a delivery. The key makes a link's second use fail; derived tokens
+    # themselves are never stored.
+    Column("delivery_id", Integer, ForeignKey("deliveries.id"), primary_key=True),
+    Column("action", String(16), primary_key=True),
+    Column("used_at", UTCDateTime(), nullable=False),
+)

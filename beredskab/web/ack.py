@@ -1,8 +1,9 @@
 """The page behind the personal acknowledgement link in emails: ``/a/{token}``.
 
 GET and HEAD only show what would be confirmed (mail scanners follow links); the POST from
-that page answers. The signed single-use token is the POST's only authentication: no
-cookies, so no cross-site request can borrow a session. Pages are Danish, mobile first.
+that page answers, in one transaction (``links.answer``). The signed single-use token is the
+POST's only authentication: no cookies, so no cross-site request can borrow a session. Pages
+are Danish, mobile first.
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ PROBLEMS: dict[Problem, tuple[int, str, str]] = {
     Problem.UNKNOWN: (
         404,
         "Linket findes ikke",
-        "Vi kender ikke dette link; det kan være lavet før tjenesten blev genstartet. " + ELSEWHERE,
+        "Vi kender ikke dette link, eller det hører ikke til en besked, der beder om svar. "
+        + ELSEWHERE,
     ),
     Problem.USED: (
         410,
@@ -117,8 +119,7 @@ async def submit(
     app = _app(request)
     try:
         signed = _checked(token)
-        if app.signer.verify(signed) is None:
-            raise LinkError(Problem.INVALID)
+        links.verified(app.signer, signed)  # a forged link is refused before the answer is read
         if svar not in (CONFIRM, DECLINE):
             return _page(
                 request,

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
@@ -15,6 +18,8 @@ from beredskab.errors import ConfigError
 from beredskab.links import LinkSigner, url
 from beredskab.models import ActionToken, Delivery
 from beredskab.outbox import message_for
+from beredskab.outbox.messages import stored_token_rows
+from beredskab.security.action_tokens import ActionRef, Use
 from beredskab.settings import SecuritySettings
 from notifier.types import ChannelKind, DeliveryStatus
 
@@ -65,14 +70,79 @@ def test_short_secrets_are_refused() -> None:
         LinkSigner(b"short")
 
 
-def test_from_settings_uses_the_secret_or_a_random_key() -> None:
+def test_from_settings_uses_the_secret_or_one_stored_key(tmp_path: Path) -> None:
     configured = SecuritySettings(link_secret=SecretStr("x" * 20))
-    token = LinkSigner.from_settings(configured).sign("v")
-    assert LinkSigner.from_settings(configured).verify(token) == "v"
+    token = LinkSigner.from_settings(configured, data_dir=tmp_path).sign("v")
+    assert LinkSigner.from_settings(configured, data_dir=tmp_path / "other").verify(token) == "v"
+    assert not (tmp_path / "keys").exists()  # a configured secret wins: nothing generated
     for unset in (SecuritySettings(), SecuritySettings(link_secret=SecretStr(""))):
-        first, second = LinkSigner.from_settings(unset), LinkSigner.from_settings(unset)
-        assert first.verify(first.sign("v")) == "v"
-        assert second.verify(first.sign("v")) is None  # links die with a restart
+        # Every process on one data folder (serve, each CLI command) uses the same key.
+        first = LinkSigner.from_settings(unset, data_dir=tmp_path)
+        second = LinkSigner.from_settings(unset, data_dir=tmp_path)
+        assert second.verify(first.sign("v")) == "v"
+        assert second.actions.verify(Use.BUTTON, first.actions.token(Use.BUTTON, 5, "ack"))
+        elsewhere = LinkSigner.from_settings(unset, data_dir=tmp_path / "other")
+        assert elsewhere.verify(first.sign("v")) is None
+    key = tmp_path / "keys" / "link.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert LinkSigner.from_settings(configured, data_dir=tmp_path).verify(first.sign("v")) is None
+
+
+def test_from_settings_refuses_a_short_secret(tmp_path: Path) -> None:
+    short = SecuritySettings(link_secret=SecretStr("x" * 15))
+    with pytest.raises(ConfigError, match="too short"):
+        LinkSigner.from_settings(short, data_dir=tmp_path)
+
+
+def test_a_generated_key_is_announced_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="beredskab.security.keys"):
+        LinkSigner.from_settings(SecuritySettings(), data_dir=tmp_path)
+        LinkSigner.from_settings(SecuritySettings(), data_dir=tmp_path)
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "[security] link_secret is not set" in warning
+    assert str(tmp_path / "keys" / "link.key") in warning
+
+
+def test_derived_tokens_name_the_delivery_and_action_within_telegrams_limit() -> None:
+    keys = LinkSigner(SECRET).actions
+    for use in Use:
+        for action in ("ack", "decline"):
+            token = keys.token(use, 123456789012, action)
+            assert len(token.encode()) <= 64 and token.startswith("123456789012.")
+            assert keys.verify(use, token) == ActionRef(123456789012, action)
+    assert keys.token(Use.BUTTON, 7, "ack") != keys.token(Use.BUTTON, 7, "decline")
+    # A button is no link, and neither is any other value the link secret signs.
+    assert keys.verify(Use.LINK, keys.token(Use.BUTTON, 7, "ack")) is None
+    plain = hmac.new(SECRET, b"7.a", hashlib.sha256).digest()[:16]  # the secret itself
+    assert (
+        keys.verify(Use.LINK, "7.a." + base64.urlsafe_b64encode(plain).rstrip(b"=").decode())
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # last mac character
+        lambda t: "8" + t[1:],  # another delivery
+        lambda t: t.replace(".a.", ".d."),  # another action
+        lambda t: t.replace(".a.", ".x."),  # no such action
+        lambda t: "0" + t,  # leading zero
+        lambda t: t[:-2],  # cut off
+        lambda t: t + "A",  # lengthened
+        lambda t: t.split(".", 1)[1],  # no delivery
+        lambda t: t.rpartition(".")[0] + ".",  # no mac
+        lambda t: "١" + t,  # a non-ASCII digit
+        lambda t: "",
+    ],
+)
+def test_altered_derived_tokens_are_refused(mangle: Callable[[str], str]) -> None:
+    keys = LinkSigner(SECRET).actions
+    token = keys.token(Use.BUTTON, 7, "ack")
+    assert keys.verify(Use.BUTTON, mangle(token)) is None
+    assert LinkSigner(b"t" * 32).actions.verify(Use.BUTTON, token) is None
 
 
 def test_url_joins_the_base_without_double_slashes() -> None:
@@ -114,50 +184,56 @@ def _token(action: str, value: str) -> ActionToken:
     return ActionToken(
         token=value,
         delivery_id=7,
-        incident_id=1,
+        incident_id=None,
         person_id="sara-lund",
         action=action,
-        label=action,
+        label=action.title(),
         created_at=NOW,
         used_at=None,
     )
 
 
-def test_email_messages_carry_the_signed_link_and_no_buttons() -> None:
+def test_email_rows_get_the_derived_link_and_no_buttons() -> None:
     signer = LinkSigner(SECRET)
-    _, message = message_for(
-        _delivery(ChannelKind.EMAIL),
-        [_token("ack", "rawtoken")],
-        link_base="https://x.dk/",
-        signer=signer,
-    )
-    assert message.link == f"https://x.dk/a/{signer.sign('rawtoken')}"
+    _, message = message_for(_delivery(ChannelKind.EMAIL), link_base="https://x.dk/", signer=signer)
+    assert message.link == f"https://x.dk/a/{signer.actions.token(Use.LINK, 7, 'ack')}"
     assert message.buttons == ()
 
 
-def test_telegram_buttons_keep_the_raw_token_and_get_no_link() -> None:
-    tokens = [_token("ack", "t-ack"), _token("decline", "t-decline")]
+def test_telegram_rows_get_derived_buttons_and_no_link() -> None:
+    signer = LinkSigner(SECRET)
     _, message = message_for(
-        _delivery(ChannelKind.TELEGRAM), tokens, link_base="https://x.dk", signer=LinkSigner(SECRET)
+        _delivery(ChannelKind.TELEGRAM), link_base="https://x.dk", signer=signer
     )
-    assert [b.key for b in message.buttons] == ["t-ack", "t-decline"]
+    assert [(b.label, b.key) for b in message.buttons] == [
+        ("Modtaget", signer.actions.token(Use.BUTTON, 7, "ack")),
+        ("Kan ikke", signer.actions.token(Use.BUTTON, 7, "decline")),
+    ]
     assert message.link is None
 
 
+def test_rows_without_actions_keep_their_stored_buttons() -> None:
+    # Preparedness requests: no incident, no actions, a stored token per Telegram button.
+    stored = [_token("signoff:3", "t-signoff")]
+    row = _delivery(ChannelKind.TELEGRAM, actions="").model_copy(update={"incident_id": None})
+    _, message = message_for(row, stored, signer=LinkSigner(SECRET))
+    assert [(b.label, b.key) for b in message.buttons] == [("Signoff:3", "t-signoff")]
+    assert stored_token_rows([row, _delivery(ChannelKind.TELEGRAM)]) == [7]
+    assert stored_token_rows([_delivery(ChannelKind.TELEGRAM, actions="")]) == []  # incident
+
+
 @pytest.mark.parametrize(
-    ("tokens", "base", "signed"),
+    ("actions", "base", "signed"),
     [
-        ([], "https://x.dk", True),
-        ([_token("ack", "t")], None, True),
-        ([_token("ack", "t")], "https://x.dk", False),
+        ("", "https://x.dk", True),
+        ("decline", "https://x.dk", True),
+        ("ack decline", None, True),
+        ("ack decline", "https://x.dk", False),
     ],
 )
-def test_no_link_without_an_ack_token_or_link_settings(
-    tokens: list[ActionToken], base: str | None, signed: bool
-) -> None:
+def test_no_link_without_ack_or_link_settings(actions: str, base: str | None, signed: bool) -> None:
     _, message = message_for(
-        _delivery(ChannelKind.EMAIL, actions=""),
-        tokens,
+        _delivery(ChannelKind.EMAIL, actions),
         link_base=base,
         signer=LinkSigner(SECRET) if signed else None,
     )

@@ -1,4 +1,5 @@
-"""Runtime data about directory people: Telegram links, bot dialogues and button tokens."""
+"""Runtime data about directory people: Telegram links, bot dialogues, stored action tokens
+and the uses of derived ones."""
 
 from __future__ import annotations
 
@@ -7,15 +8,23 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import ActionToken
-from beredskab.storage.tables import action_tokens, telegram_dialogues, telegram_links
+from beredskab.storage.tables import (
+    action_tokens,
+    action_uses,
+    deliveries,
+    telegram_dialogues,
+    telegram_links,
+)
 
 
 class PeopleRepo:
-    """Telegram links (person ↔ user/chat), bot dialogue state and opaque action tokens."""
+    """Telegram links (person ↔ user/chat), bot dialogue state, stored action tokens and the
+    uses of derived ones."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -114,5 +123,57 @@ class PeopleRepo:
             update(action_tokens)
             .where(action_tokens.c.token == token, action_tokens.c.used_at.is_(None))
             .values(used_at=now)
+        )
+        return result.rowcount == 1
+
+    async def derived_token(
+        self, token: str, *, delivery_id: int, action: str, channel: str
+    ) -> ActionToken | None:
+        """The token a verified derived ``token`` stands for, read from its delivery: None
+        unless the delivery exists, went out on ``channel`` and carries ``action``. Its
+        ``used_at`` is the recorded use, if any."""
+        stmt = (
+            select(
+                deliveries.c.incident_id,
+                deliveries.c.person_id,
+                deliveries.c.actions,
+                deliveries.c.created_at,
+                action_uses.c.used_at,
+            )
+            .select_from(
+                deliveries.outerjoin(
+                    action_uses,
+                    and_(
+                        action_uses.c.delivery_id == deliveries.c.id,
+                        action_uses.c.action == action,
+                    ),
+                )
+            )
+            .where(deliveries.c.id == delivery_id, deliveries.c.channel == channel)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        if row is None or action not in row.actions.split():
+            return None
+        return ActionToken(
+            token=token,
+            delivery_id=delivery_id,
+            incident_id=row.incident_id,
+            person_id=row.person_id,
+            action=action,
+            label="",
+            created_at=row.created_at,
+            used_at=row.used_at,
+        )
+
+    async def use_action(self, delivery_id: int, action: str, *, now: datetime) -> bool:
+        """Record the use of a derived token; True only the first time (a concurrent second
+        use waits for the first to commit and then finds it)."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        result = await self._conn.execute(
+            dialect.insert(action_uses)
+            .values(delivery_id=delivery_id, action=action, used_at=now)
+            .on_conflict_do_nothing(
+                index_elements=[action_uses.c.delivery_id, action_uses.c.action]
+            )
         )
         return result.rowcount == 1

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 
 from beredskab.app import App
 from beredskab.bot import run_polling
+from beredskab.links import LinkSigner
 from beredskab.models import AuditEntry, LogEntry
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
@@ -124,12 +125,13 @@ def build_app(db: Database, plan: Plan, api: FakeBotApi, tmp_path: Path) -> App:
     console = ConsoleChannel(tmp_path / "outbox.jsonl", echo=None)
     channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
     channels[ChannelKind.TELEGRAM] = telegram
-    outbox = Outbox(db=db, channels=channels, settings=OutboxSettings())
+    signer = LinkSigner.random()  # the alert's buttons are made by the outbox, checked by the bot
+    outbox = Outbox(db=db, channels=channels, settings=OutboxSettings(), signer=signer)
     settings = Settings(
         service=ServiceSettings(data_dir=tmp_path / "var"),
         telegram=TelegramSettings(bot_token=SecretStr(TEST_BOT_TOKEN), api_base_url=api.base_url),
     )
-    return App(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)
+    return App(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox, signer=signer)
 
 
 async def close_channels(app: App) -> None:

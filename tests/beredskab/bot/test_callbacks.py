@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from beredskab import activation
-from beredskab.models import ConfirmationStatus, EntryKind
-from beredskab.notifications import BUTTON_LABELS
+from beredskab.models import ActionToken, ConfirmationStatus, EntryKind
+from beredskab.security.action_tokens import BUTTON_LABELS, ActionRef, Use
+from beredskab.storage.repositories.people import PeopleRepo
 from tests.beredskab.bot.conftest import OMAR, SARA, STRANGER, Harness, alerted, button
 from tests.beredskab.helpers import POLICE
 from tests.peers.telegram_api import SentMessage
@@ -46,9 +47,20 @@ async def test_modtaget_confirms_once_however_often_it_is_pressed(harness: Harne
     assert [e.text for e in confirmed] == ["Sara Lund bekræftede via telegram."]
     await harness.api.wait_for(lambda: alert.text.endswith("✅ Modtaget"))
     assert alert.reply_markup is None
-    async with harness.app.db.transaction() as tx:
-        token = await tx.people.token(ack)
+    token = await _derived(harness, ack)
     assert token is not None and token.used_at is not None
+    async with harness.app.db.transaction() as tx:
+        assert await tx.people.token(ack) is None  # nothing was stored for the alert
+
+
+async def _derived(harness: Harness, data: str) -> ActionToken | None:
+    """What a derived button stands for, read from its delivery (with its recorded use)."""
+    ref = harness.app.signer.actions.verify(Use.BUTTON, data)
+    assert ref is not None
+    async with harness.app.db.transaction() as tx:
+        return await tx.people.derived_token(
+            "", delivery_id=ref.delivery_id, action=ref.action, channel="telegram"
+        )
 
 
 async def test_kan_ikke_when_the_deputy_is_already_a_participant(harness: Harness) -> None:
@@ -88,8 +100,7 @@ async def test_a_button_pressed_by_another_user_is_refused_and_audited(harness: 
     assert "ikke tilknyttet" in stranger["text"]
     assert await _status(harness, nr, "sara-lund") is ConfirmationStatus.PENDING
     assert await _status(harness, nr, "omar-nielsen") is ConfirmationStatus.PENDING
-    async with harness.app.db.transaction() as tx:
-        token = await tx.people.token(ack)
+    token = await _derived(harness, ack)
     assert token is not None and token.used_at is None
     refusals = [a for a in await harness.audit() if not a.allowed]
     assert sorted((a.actor, a.action, a.incident_id) for a in refusals) == [
@@ -123,3 +134,60 @@ async def test_forged_callback_data_is_refused_and_changes_nothing(
     if forge != "dialogue":
         [refusal] = [a for a in await harness.audit() if not a.allowed]
         assert refusal.actor == "sara-lund" and refusal.action == "telegram.button.unknown"
+
+
+async def test_forged_derived_data_is_refused_without_a_database_lookup(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await harness.link(SARA)
+    nr, alert = await _alert(harness, SARA)
+    real = button(alert, "Modtaget")
+    looked_up: list[str] = []
+
+    async def derived_token(self: PeopleRepo, token: str, **_: object) -> None:
+        looked_up.append(token)
+
+    async def token(self: PeopleRepo, token: str) -> None:
+        looked_up.append(token)
+
+    monkeypatch.setattr(PeopleRepo, "derived_token", derived_token)
+    monkeypatch.setattr(PeopleRepo, "token", token)
+    ref = harness.app.signer.actions.verify(Use.BUTTON, real)
+    assert ref is not None
+    foreign = real.replace(f"{ref.delivery_id}.", f"{ref.delivery_id + 1}.", 1)
+    for forged in (real[:-1] + ("A" if real[-1] != "A" else "B"), foreign, "x" * 64):
+        alert.reply_markup["inline_keyboard"][0][0]["callback_data"] = forged  # type: ignore[index]
+        answer = await harness.press(alert, forged)
+        assert alerted(answer) and "ugyldig" in answer["text"]
+    assert looked_up == []
+    monkeypatch.undo()
+    assert await _status(harness, nr, "sara-lund") is ConfirmationStatus.PENDING
+
+
+async def test_a_button_stored_before_the_upgrade_still_works(harness: Harness) -> None:
+    await harness.link(SARA)
+    nr, alert = await _alert(harness, SARA)
+    ref = harness.app.signer.actions.verify(Use.BUTTON, button(alert, "Modtaget"))
+    assert isinstance(ref, ActionRef)
+    async with harness.app.db.transaction() as tx:
+        await tx.people.add_tokens(
+            [
+                ActionToken(
+                    token="stored-before-0014",
+                    delivery_id=ref.delivery_id,
+                    incident_id=nr,
+                    person_id="sara-lund",
+                    action="ack",
+                    label="Modtaget",
+                    created_at=tx.now,
+                    used_at=None,
+                )
+            ]
+        )
+    stored = "stored-before-0014"
+    alert.reply_markup["inline_keyboard"][0][0]["callback_data"] = stored  # type: ignore[index]
+    await harness.press(alert, stored)
+    assert await _status(harness, nr, "sara-lund") is ConfirmationStatus.CONFIRMED
+    async with harness.app.db.transaction() as tx:
+        token = await tx.people.token(stored)
+    assert token is not None and token.used_at is not None

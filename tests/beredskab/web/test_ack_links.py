@@ -6,19 +6,22 @@ link in the received email comes through the real wiring (outbox, signer, public
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from pydantic import SecretStr
 
-from beredskab import activation, standdown
+from beredskab import activation, links, standdown
 from beredskab.app import App
-from beredskab.models import AuditEntry, ConfirmationStatus, LogEntry
+from beredskab.models import ActionToken, AuditEntry, ConfirmationStatus, LogEntry
+from beredskab.security.action_tokens import ActionRef, Use
 from beredskab.settings import (
     ConsoleSettings,
     DatabaseSettings,
@@ -35,7 +38,7 @@ from tests.conftest import TestClock
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
 
 BASE = "https://beredskab.example.dk"
-LINK = re.compile(re.escape(BASE) + r"/a/[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+")
+LINK = re.compile(re.escape(BASE) + r"/a/[A-Za-z0-9_\-]+(?:\.[A-Za-z0-9_\-]+)+")
 PERSON = "henrik-moeller"  # group 2 participant; deputy lise-krogh is not a participant
 DEPUTY = "lise-krogh"
 
@@ -75,6 +78,15 @@ class Service:
             audit = await tx.audit.list(incident_id=self.incident_id)
         assert confirmation is not None
         return confirmation.status, log, len(audit)
+
+    async def token(self, link: str) -> ActionToken | None:
+        """What a derived link stands for, read from its delivery (with its recorded use)."""
+        ref = self.app.signer.actions.verify(Use.LINK, link.rsplit("/", 1)[1])
+        assert ref is not None
+        async with self.app.db.transaction() as tx:
+            return await tx.people.derived_token(
+                "", delivery_id=ref.delivery_id, action=ref.action, channel="email"
+            )
 
     async def audit(self) -> list[AuditEntry]:
         async with self.app.db.transaction() as tx:
@@ -157,17 +169,16 @@ async def test_every_activation_email_carries_its_own_link(service: Service) -> 
         ]
         html = mail.message.get_body(("html",))
         assert html is not None and f'href="{link}"' in html.get_content()
-        raw = service.app.signer.verify(link.rsplit("/", 1)[1])
-        async with service.app.db.transaction() as tx:
-            token = await tx.people.token(raw or "")
+        ref = service.app.signer.actions.verify(Use.LINK, link.rsplit("/", 1)[1])
+        assert ref == ActionRef(row.id, "ack")
+        token = await service.token(link)
         assert token is not None
         assert (token.delivery_id, token.person_id, token.action) == (row.id, row.person_id, "ack")
         links.add(link)
     assert len(links) == len(emails)
-    # SMS rows carry no tokens; only email and Telegram rows do.
+    # Derived, not stored: the activation stored no token at all.
     async with service.app.db.transaction() as tx:
-        sms = [d.id for d in rows if d.channel is ChannelKind.SMS]
-        assert sms and await tx.people.tokens_for_many(sms) == {}
+        assert await tx.people.tokens_for_many([d.id for d in rows]) == {}
 
 
 async def test_get_and_head_show_the_page_and_change_nothing(service: Service) -> None:
@@ -186,9 +197,7 @@ async def test_get_and_head_show_the_page_and_change_nothing(service: Service) -
     assert f'value="{ack.DECLINE}"' in text and "Kan ikke deltage" in text
     assert await service.state(PERSON) == before
     assert before[0] is ConfirmationStatus.PENDING
-    raw = service.app.signer.verify(link.rsplit("/", 1)[1])
-    async with service.app.db.transaction() as tx:
-        token = await tx.people.token(raw or "")
+    token = await service.token(link)
     assert token is not None and token.used_at is None
 
 
@@ -216,15 +225,84 @@ async def test_post_confirms_once(service: Service) -> None:
     shown = await service.client.get(_path(link))
     assert shown.status_code == 410 and "allerede brugt" in shown.text
     assert await service.state(PERSON) == (status, log, audit_count)
+    token = await service.token(link)
+    assert token is not None and token.used_at is not None
+
+
+async def test_two_answers_at_once_count_once(service: Service) -> None:
+    link = await service.link(PERSON)
+    _, log_before, _ = await service.state(PERSON)
+    answers = await asyncio.gather(_post(service, link), _post(service, link, ack.DECLINE))
+    assert sorted(a.status_code for a in answers) == [200, 410]
+    status, log, _ = await service.state(PERSON)
+    assert status in (ConfirmationStatus.CONFIRMED, ConfirmationStatus.DECLINED)
+    assert len(log) - len(log_before) in (1, 2)  # a decline adds the deputy's entry
+    assert sum("via email" in e.text for e in log[len(log_before) :]) == 1
+
+
+async def test_a_post_is_one_transaction(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    link = await service.link(PERSON)
+    opened: list[str] = []
+    db = service.app.db
+    transaction, read = db.transaction, db.read
+
+    def counted_transaction() -> Any:
+        opened.append("write")
+        return transaction()
+
+    def counted_read() -> Any:
+        opened.append("read")
+        return read()
+
+    monkeypatch.setattr(db, "transaction", counted_transaction)
+    monkeypatch.setattr(db, "read", counted_read)
+    response = await _post(service, link)
+    monkeypatch.undo()
+    assert response.status_code == 200 and "du har bekræftet" in response.text
+    assert opened == ["write"]
+    status, log, _ = await service.state(PERSON)
+    assert status is ConfirmationStatus.CONFIRMED
+    assert log[-1].text == "Henrik Møller bekræftede via email."
+
+
+async def test_a_link_stored_before_the_upgrade_still_works_once(service: Service) -> None:
+    rows = await deliveries(service.app.db, service.incident_id)
+    [row] = [d for d in rows if (d.person_id, d.channel) == (PERSON, ChannelKind.EMAIL)]
+    async with service.app.db.transaction() as tx:
+        await tx.people.add_tokens(
+            [
+                ActionToken(
+                    token="stored-before-0014",
+                    delivery_id=row.id,
+                    incident_id=service.incident_id,
+                    person_id=PERSON,
+                    action="ack",
+                    label="Modtaget",
+                    created_at=tx.now,
+                    used_at=None,
+                )
+            ]
+        )
+    old = links.url(BASE, service.app.signer, "stored-before-0014")
+    assert (await service.client.get(_path(old))).status_code == 200
+    first = await _post(service, old)
+    assert first.status_code == 200 and "du har bekræftet" in first.text
+    again = await _post(service, old)
+    assert again.status_code == 410 and "allerede brugt" in again.text
+    async with service.app.db.transaction() as tx:
+        stored = await tx.people.token("stored-before-0014")
+    assert stored is not None and stored.used_at is not None
 
 
 def _tampered(link: str) -> list[str]:
     token = link.rsplit("/", 1)[1]
-    value, mac = token.split(".")
+    value, mac = token.rsplit(".", 1)
     flip = {"A": "B"}.get(mac[0], "A")
+    delivery = value.split(".")[0]
     return [
         f"{value}.{flip}{mac[1:]}",  # altered signature
-        f"{value[:-1]}{'x' if value[-1] != 'x' else 'y'}.{mac}",  # altered value
+        f"{value[:-1]}d.{mac}",  # altered action
+        f"{int(delivery) + 1}{value.removeprefix(delivery)}.{mac}",  # another delivery
         f"{value}.{mac[:-2]}",  # cut off
         value,  # no signature
         f"{value}.",
@@ -256,10 +334,17 @@ async def test_tampered_links_are_refused_without_asking_the_database(
 
 
 async def test_a_signed_but_unknown_token_is_not_found(service: Service) -> None:
-    token = service.app.signer.sign("does-not-exist")
-    response = await service.client.post(f"/a/{token}", data={"svar": ack.CONFIRM})
-    assert response.status_code == 404
-    assert "Linket findes ikke" in response.text
+    rows = await deliveries(service.app.db, service.incident_id)
+    [sms] = [d for d in rows if (d.person_id, d.channel) == (PERSON, ChannelKind.SMS)]
+    keys = service.app.signer.actions
+    for token in (
+        service.app.signer.sign("does-not-exist"),  # a stored token that is not there
+        keys.token(Use.LINK, 10**9, "ack"),  # no such delivery (e.g. another database)
+        keys.token(Use.LINK, sms.id, "ack"),  # not an email
+    ):
+        response = await service.client.post(f"/a/{token}", data={"svar": ack.CONFIRM})
+        assert response.status_code == 404, token
+        assert "Linket findes ikke" in response.text
 
 
 async def test_post_without_an_answer_changes_nothing(service: Service) -> None:
@@ -324,3 +409,32 @@ async def test_decline_asks_the_deputy_with_a_link_of_their_own(service: Service
     assert page.status_code == 200 and "Lise Krogh" in page.text
     assert (await _post(service, deputy_link)).status_code == 200
     assert (await service.state(DEPUTY))[0] is ConfirmationStatus.CONFIRMED
+
+
+async def test_a_link_sent_by_one_process_works_in_another(
+    tmp_path: Path, smtp_peer: SmtpPeer, clock: TestClock, db_url: str
+) -> None:
+    """No link_secret: the key generated in <data_dir>/keys/link.key is shared, so a link sent
+    by a CLI command's App is answered by `serve`'s App (and a button likewise)."""
+    configured = settings_for(tmp_path, smtp_peer, db_url)
+    settings = configured.model_copy(update={"security": SecuritySettings(link_hours=24)})
+    cli = App.build(settings, clock=clock)
+    await cli.start()
+    result = await activation.activate(
+        db=cli.db, plan=cli.plan, playbook="2", actor_id=POLICE, channel="cli", police_case="1-2"
+    )
+    await cli.outbox.drain()
+    button = cli.signer.actions.token(Use.BUTTON, 1, "ack")
+    await cli.aclose()
+    assert (tmp_path / "keys" / "link.key").exists()
+    serve = App.build(settings, clock=clock)
+    try:
+        assert serve.signer.actions.verify(Use.BUTTON, button) == ActionRef(1, "ack")
+        async with AsyncClient(transport=ASGITransport(app=web_for(serve)), base_url=BASE) as c:
+            service = Service(serve, c, smtp_peer, clock, result.incident.id)
+            link = await service.link(PERSON)
+            answered = await _post(service, link)
+            assert answered.status_code == 200 and "du har bekræftet" in answered.text
+            assert (await service.state(PERSON))[0] is ConfirmationStatus.CONFIRMED
+    finally:
+        await serve.aclose()

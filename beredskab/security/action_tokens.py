@@ -1,0 +1,126 @@
+"""Action tokens derived from the delivery that carries them, instead of a stored row each.
+
+A Telegram button's callback data is ``<delivery id>.<code>.<mac>`` (code ``a`` for "ack",
+``d`` for "decline"); an email's acknowledgement link is ``/a/<delivery id>.a.<mac>`` (the
+link page both confirms and declines). The mac is HMAC-SHA256 over ``<delivery id>.<code>``,
+cut to 16 bytes, in unpadded urlsafe base64, keyed with a subkey of the link secret: one
+subkey for buttons and one for links, so button data is no link, and neither is any other
+value the link secret signs (sign-in codes, preparedness links). A forged or altered token
+is refused before the database is asked; the person and the incident come from the
+delivery row, and a use is recorded in ``action_uses`` (one row per delivery and action).
+
+Tokens stay short: at most 10 + 3 + 22 characters, well inside Telegram's 64 bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from beredskab.models import ActionToken
+    from beredskab.storage import Tx
+    from notifier.types import ChannelKind
+
+ACTION_CODES = {"ack": "a", "decline": "d"}
+"""The code of each action a delivery's tokens can carry."""
+ACTIONS = {code: action for action, code in ACTION_CODES.items()}
+LINK_ACTION = "ack"
+"""The action behind an email's acknowledgement link."""
+BUTTON_LABELS: dict[str, dict[str, str]] = {
+    "ack": {"da": "Modtaget", "en": "Received"},
+    "decline": {"da": "Kan ikke", "en": "Cannot come"},
+}
+"""Labels of the Telegram buttons behind each action, per language."""
+MAC_BYTES = 16
+MAX_CHARS = 64
+"""No derived token is longer (Telegram's limit for callback data)."""
+_TOKEN = re.compile(r"([1-9][0-9]{0,17})\.([a-z])\.([A-Za-z0-9_-]{22})")
+
+
+class Use(StrEnum):
+    """Where a token travels; each has its own subkey."""
+
+    BUTTON = "button"
+    LINK = "link"
+
+
+@dataclass(frozen=True)
+class ActionRef:
+    """What a verified token names: one action on one delivery."""
+
+    delivery_id: int
+    action: str
+
+
+def label(action: str, language: str) -> str:
+    """The button label of ``action`` in ``language`` (Danish when there is none)."""
+    labels = BUTTON_LABELS[action]
+    return labels.get(language, labels["da"])
+
+
+def is_derived(token: str) -> bool:
+    """Whether ``token`` has the shape of a derived token (stored ones contain no dots, and
+    signed stored links only one)."""
+    return token.count(".") == 2
+
+
+class ActionKeys:
+    """Makes and checks derived action tokens with subkeys of one secret."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._keys = {
+            use: hmac.new(
+                secret, f"beredskab action tokens: {use.value}".encode(), "sha256"
+            ).digest()
+            for use in Use
+        }
+
+    def _mac(self, use: Use, value: str) -> str:
+        digest = hmac.new(self._keys[use], value.encode(), hashlib.sha256).digest()[:MAC_BYTES]
+        return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def token(self, use: Use, delivery_id: int, action: str) -> str:
+        """The token for ``action`` on delivery ``delivery_id``."""
+        if delivery_id < 1:
+            raise ValueError("a delivery id is positive")
+        value = f"{delivery_id}.{ACTION_CODES[action]}"
+        return f"{value}.{self._mac(use, value)}"
+
+    def verify(self, use: Use, token: str) -> ActionRef | None:
+        """What a token names, or None when it is malformed or its mac does not match.
+        Reads no database."""
+        found = _TOKEN.fullmatch(token) if len(token) <= MAX_CHARS else None
+        if found is None or found[2] not in ACTIONS:
+            return None
+        expected = self._mac(use, f"{found[1]}.{found[2]}")
+        if not hmac.compare_digest(found[3].encode(), expected.encode()):
+            return None
+        return ActionRef(int(found[1]), ACTIONS[found[2]])
+
+
+Ref = ActionRef | str
+"""A verified token: a derived one, or a candidate key of a stored ``action_tokens`` row
+(buttons the bot shows itself, preparedness requests, and all sent before derivation)."""
+
+
+async def resolve(tx: Tx, ref: Ref, *, channel: ChannelKind) -> ActionToken | None:
+    """The token ``ref`` stands for (a derived one read from its ``channel`` delivery), with
+    its recorded use; None when there is none."""
+    if isinstance(ref, str):
+        return await tx.people.token(ref)
+    return await tx.people.derived_token(
+        "", delivery_id=ref.delivery_id, action=ref.action, channel=channel.value
+    )
+
+
+async def spend(tx: Tx, ref: Ref) -> bool:
+    """Record a use of ``ref``; True only the first time."""
+    if isinstance(ref, str):
+        return await tx.people.use_token(ref, now=tx.now)
+    return await tx.people.use_action(ref.delivery_id, ref.action, now=tx.now)
