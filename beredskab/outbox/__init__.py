@@ -145,6 +145,7 @@ class Outbox:
         self._closed_at: dict[int, datetime] = {}
         self._open_seen: dict[int, float] = {}
         self._signals = db.signals
+        self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
         self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake)
         self._loops = Loops(
             board if board is not None else Board(),
@@ -155,6 +156,11 @@ class Outbox:
         """Tell idle workers to look now. Rarely needed: a committed transaction that queued
         messages wakes them by itself (``storage.signals``)."""
         self._signals.fire([DELIVERIES])
+
+    def asleep(self, kind: ChannelKind) -> int:
+        """How many of the channel's workers are idle and not yet woken (waiting for a signal
+        or a due time)."""
+        return sum(not sub.fired for sub in self._napping.get(kind, ()))
 
     def health(self) -> dict[str, Status]:
         """Each loop's state on the board: ``outbox.<channel>`` per channel and
@@ -380,7 +386,11 @@ class Outbox:
                 await wait_or_stop(stop, self._loops.degraded(name, error))
                 continue
             self._loops.ok(name, waiting=self._recorder.backlog(kind))
-            await wait(sub, stop, nap)
+            self._napping[kind].add(sub)
+            try:
+                await wait(sub, stop, nap)
+            finally:
+                self._napping[kind].discard(sub)
 
     async def _until_due(self, kind: ChannelKind) -> float:
         """Seconds an idle worker of ``kind`` may sleep: until the next due row, at most the
