@@ -1,7 +1,7 @@
 """Commit signals: wake whoever waits for work the moment a transaction that queued it commits.
 
-A repository that writes work (a delivery due now, a timer, an inbound event) marks its
-transaction with a *topic* (``Tx.signal``): ``deliveries.<channel>``, ``timers``, ``inbox``.
+A repository that writes work (a delivery due now, a timer) marks its transaction with a
+*topic* (``Tx.signal``): ``deliveries.<channel>`` or ``timers``.
 ``Database.transaction`` fires the marked topics on the process's ``Signals`` hub after a
 successful commit — never after a rollback — so no use case has to remember to wake anyone.
 
@@ -38,8 +38,7 @@ CHANNEL = "beredskab"
 """The PostgreSQL notification channel; the payload is ``<origin> <topic> <topic>…``."""
 DELIVERIES = "deliveries"
 TIMERS = "timers"
-INBOX = "inbox"
-ALL_TOPICS = (DELIVERIES, TIMERS, INBOX)
+ALL_TOPICS = (DELIVERIES, TIMERS)
 DEAF_POLL_SECONDS = 2.0
 """How long an idle loop sleeps at most while no cross-process signal can reach it."""
 SOCKET_SUFFIX = ".wake"
