@@ -9,20 +9,24 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
 from beredskab import activation
+from beredskab.app import App
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.runtime.listener import Listener
-from beredskab.settings import OutboxSettings
+from beredskab.settings import OutboxSettings, ServiceSettings, Settings
 from beredskab.storage import Database
 from beredskab.storage import signals as signals_module
 from beredskab.storage.repositories.deliveries import NewDelivery
 from beredskab.storage.repositories.timers import NewTimer
 from beredskab.storage.signals import TIMERS, deliveries_topic
+from notifier.base import Channel
+from notifier.channels.console import ConsoleChannel
 from notifier.errors import TransientDeliveryError
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
 from tests.beredskab.helpers import POLICE
@@ -188,3 +192,38 @@ async def test_a_retry_is_sent_when_due_without_a_wake(
         row = await tx.deliveries.get(delivery_id)
     assert row is not None and row.attempts == 2
     assert channel.sent == [f"delivery-{delivery_id}"]
+
+
+async def test_the_timer_loop_fires_a_timer_when_due_without_polling(
+    db: Database, plan: Plan, tmp_path: Path, no_deaf_poll: None
+) -> None:
+    console = ConsoleChannel(tmp_path / "outbox.jsonl", echo=None)
+    channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
+    settings = Settings(
+        service=ServiceSettings(data_dir=tmp_path), outbox=OutboxSettings(max_idle_seconds=NEVER)
+    )
+    outbox = Outbox(db=db, channels=channels, settings=settings.outbox)
+    app = App(settings=settings, plan=plan, db=db, channels=channels, outbox=outbox)
+    result = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+    )
+    nr = result.incident.id
+    stop = asyncio.Event()
+    loop = asyncio.create_task(app.run_timers(stop))
+    try:
+        async with db.transaction() as tx:
+            due = tx.now + timedelta(seconds=1)
+            await tx.timers.add(
+                [NewTimer(kind="renotify", incident_id=nr, due_at=due, person_id=POLICE)],
+                now=tx.now,
+            )
+
+        async def fired() -> bool:
+            async with db.read() as tx:
+                timers = await tx.timers.for_incident(nr)
+            return any(t.due_at == due and t.fired_at is not None for t in timers)
+
+        await _until(fired)
+    finally:
+        stop.set()
+        await loop
