@@ -76,9 +76,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 RECORD_GROUP = 100
-RECORD_SECONDS = 0.05
-"""Outcomes are committed in groups: at the latest 50 ms after the first of a group returned,
-or at once when 100 are waiting (or every send of the round has returned)."""
+RECORD_SECONDS = 0.1
+"""Outcomes are committed in groups: at the latest 100 ms after the first of a group returned,
+or at once when 100 are waiting or half the channel's in-flight slots wait on the group (so
+the window never starves a fast channel), or when every send of the round has returned. On a
+paced channel the window sets the group size (Telegram at 30/s: about 6 outcomes per commit,
+against 3–4 with 50 ms); what a crash can duplicate stays bounded by ``max_in_flight``."""
 ABANDON_AT = 0.95
 """A send that has not returned at 95 % of its lease (a client that ignores its timeout) is
 abandoned: the round ends, and the row is taken up again after its lease like any other."""
@@ -291,7 +294,10 @@ class Outbox:
                 if pending and now < retry_at:
                     continue
             elif not group or (
-                pending and len(group) < RECORD_GROUP and now - first_at < RECORD_SECONDS
+                pending
+                and len(group) < RECORD_GROUP
+                and now - first_at < RECORD_SECONDS
+                and len(group) * 2 < self._settings.max_in_flight  # slots left to send on
             ):
                 continue
             try:
