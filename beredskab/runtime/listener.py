@@ -38,10 +38,7 @@ class Listener:
     @property
     def needed(self) -> bool:
         """False for an in-memory SQLite database: no other process can write to it."""
-        return self._db.dialect == "postgresql" or self._db.url not in (
-            "sqlite+aiosqlite://",
-            "sqlite+aiosqlite:///:memory:",
-        )
+        return self._db.can_listen
 
     async def run(self, stop: asyncio.Event) -> None:
         """Listen until ``stop``; never ends on a database failure."""

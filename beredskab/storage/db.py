@@ -136,6 +136,11 @@ class Database:
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
 
+    @property
+    def can_listen(self) -> bool:
+        """Whether other processes can signal this one (PostgreSQL, or a SQLite file)."""
+        return self.dialect == "postgresql" or self._wake_socket is not None
+
     async def listen(self) -> Listening:
         """Start receiving other processes' commit signals into ``signals``: LISTEN on a
         dedicated PostgreSQL connection, or bind the SQLite file's wake socket. Raises the
