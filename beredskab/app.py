@@ -17,14 +17,17 @@ from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
+from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
 from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
+from beredskab.runtime.listener import Listener
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
+from beredskab.storage.signals import TIMERS, wait
 from notifier.base import Channel
 from notifier.types import ChannelKind
 
@@ -47,6 +50,8 @@ TIMER_CHUNK = 50
 """Timers fired per transaction; a shutdown waits for at most one such chunk."""
 TIMER_CHUNKS_PER_TICK = 200
 """Chunks one tick may work through before it yields to the next (10,000 timers)."""
+TIMER_RETRY_SECONDS = 1.0
+"""A timer still due right after a tick (its handler failed) is tried again after this long."""
 PROBE_SECONDS = 2.0
 """/healthz waits at most this long for the database before calling it down."""
 
@@ -64,6 +69,7 @@ class App:
     inbox: Inbox = field(init=False)
     leadership: Leadership = field(init=False)
     fanouts: fanout.Runner = field(init=False)
+    listener: Listener = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
@@ -74,6 +80,7 @@ class App:
         self.fanouts = fanout.Runner(
             db=self.db, plan=lambda: self.plan, after_chunk=lambda _: self.outbox.wake()
         )
+        self.listener = Listener(self.db, board=self.board)
 
     def telegram_bot(self) -> Any | None:
         """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""
@@ -86,17 +93,51 @@ class App:
         return self._supervisor is not None and self._supervisor.stopping
 
     async def tick_timers(self) -> int:
-        """Fire due escalation and reminder timers in chunks, waking the outbox after each;
-        stops between chunks when the service shuts down."""
+        """Fire due escalation and reminder timers in chunks (each chunk's messages wake the
+        outbox when it commits); stops between chunks when the service shuts down."""
         return await escalation.tick(
             db=self.db,
             plan=self.plan,
             limit=TIMER_CHUNK,
             chunks=TIMER_CHUNKS_PER_TICK,
             stopping=lambda: self.stopping,
-            after_chunk=lambda _: self.outbox.wake(),
             link_base=self.settings.service.public_base_url,
         )
+
+    async def run_timers(self, stop: asyncio.Event) -> None:
+        """The timer loop: fire what is due, then sleep until the next timer is due (woken
+        when a transaction schedules one), at most ``[outbox] max_idle_seconds``."""
+        signals = self.db.signals
+        sub = signals.subscribe(TIMERS)
+        backoff = Backoff(first=0.5, cap=10.0)
+        try:
+            while not stop.is_set():
+                sub.clear()
+                try:
+                    fired = await self.tick_timers()
+                    if fired >= TIMER_CHUNK * TIMER_CHUNKS_PER_TICK:
+                        continue  # a burst: more may be due at once
+                    async with self.db.read() as tx:
+                        due, now = await tx.timers.next_due(), tx.now
+                except Exception as error:
+                    if self.stopping:
+                        return
+                    self.board.set("timers", "degraded", error_reason(error))
+                    if not is_transient(error):
+                        log.exception("timer loop failed; retrying")
+                    if await backoff.wait(stop):
+                        return
+                    continue
+                backoff.reset()
+                if (entry := self.board.get("timers")) is not None and entry.state != "ok":
+                    self.board.set("timers", "ok")
+                nap = signals.max_nap(self.settings.outbox.max_idle_seconds)
+                if due is not None:
+                    left = (due - now).total_seconds()
+                    nap = min(nap, left if left > 0 else TIMER_RETRY_SECONDS)
+                await wait(sub, stop, nap)
+        finally:
+            sub.close()
 
     async def preparedness_round(self) -> None:
         """Hourly: start a verification campaign when one is due, remind the unanswered.
@@ -220,6 +261,8 @@ class App:
             Component("spool", self.inbox.replayer.run),
             Component("outbox", self.outbox.run),
             Component("fanout", self.fanouts.run),
+            Component("timers", self.run_timers),
+            Component("signals", self.listener.run) if self.listener.needed else None,
             Component("leader", partial(self.leadership.run, work=poller)),
             Component("bot", partial(self._webhook_bot, bot))
             if bot is not None and not polling
@@ -229,10 +272,7 @@ class App:
 
     def jobs(self) -> list[Job]:
         """Recurring jobs, run by the scheduler under the supervisor's guard."""
-        return [
-            Job("timers", 1.0, self.tick_timers),
-            Job("preparedness", 3600.0, self.preparedness_round),
-        ]
+        return [Job("preparedness", 3600.0, self.preparedness_round)]
 
     async def serve(
         self, stop: asyncio.Event | None = None, *, deadline: Deadline | None = None

@@ -270,4 +270,4 @@ class Inbox:
             backoff.reset()
             if processed:
                 continue
-            await wait_woken(self._kick, stop, 5)
+            await wait_woken(self._kick, stop, 60)  # stored events kick at once; 60 s: a net

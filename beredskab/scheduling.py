@@ -1,7 +1,6 @@
-"""The scheduler: APScheduler 3.11 (AsyncIOScheduler, in-memory job store) runs the timer
-tick every second and the recurring preparedness jobs. The timers themselves are database
-rows (``beredskab.escalation``): APScheduler only decides *when to look*, so nothing is lost
-when the process restarts, and a late tick fires everything that became due meanwhile.
+"""The scheduler: APScheduler 3.11 (AsyncIOScheduler, in-memory job store) runs the recurring
+preparedness jobs. (Escalation timers are database rows fired by the app's timer loop, which
+sleeps until the next one is due: ``App.run_timers``.)
 
 Jobs are handed in wrapped by the supervisor (``beredskab.runtime``), which turns a failure
 into a degraded state with backoff instead of a traceback every second. At shutdown

@@ -165,7 +165,11 @@ class OutboxSettings(_Section):
     workers: int = Field(default=2, ge=1, le=32)
     batch_size: int = Field(default=20, ge=1, le=500)
     lease_seconds: float = Field(default=60.0, gt=0)
-    poll_seconds: float = Field(default=0.5, gt=0)
+    max_idle_seconds: float = Field(default=30.0, gt=0, le=3600)
+    """The longest an idle worker (or the timer loop) sleeps without a signal: a safety net.
+    Workers wake when a transaction queues work and at the next due time."""
+    poll_seconds: float | None = Field(default=None, gt=0)
+    """Deprecated and ignored (workers no longer poll); accepted so old configs load."""
     max_attempts: int = Field(default=6, ge=1, le=50)
     backoff_base_seconds: float = Field(default=2.0, gt=0)
     backoff_max_seconds: float = Field(default=300.0, gt=0)

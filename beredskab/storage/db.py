@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from beredskab.storage import signals
 from beredskab.storage.repositories import Tx
+from beredskab.storage.signals import Listening, Signals
 
 Clock = Callable[[], datetime]
 
@@ -81,8 +83,14 @@ class Database:
             if self.dialect == "postgresql":
                 kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_SECONDS}
         self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
+        self.signals = Signals()
+        """Commit signals of this process (see ``storage.signals``)."""
+        self._wake_socket: Path | None = None
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine, busy_timeout_ms=round(busy_timeout * 1000))
+            database = parsed.database or ""
+            if database and database != ":memory:":
+                self._wake_socket = signals.socket_path(Path(database).resolve())
         self._busy_timeout = busy_timeout
         self._writer = asyncio.Lock() if self.dialect == "sqlite" else None
         """SQLite has one writer: this process's write transactions queue here in order
@@ -90,9 +98,22 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """One short transaction; committed on success, rolled back on error."""
+        """One short transaction; committed on success, rolled back on error. The topics it
+        was marked with (``Tx.signal``) are signalled once it has committed: in this process
+        at once, to others by ``NOTIFY`` (PostgreSQL, sent with the commit) or a datagram
+        (SQLite); a rollback signals nothing."""
         async with self._write_turn(), self.engine.begin() as conn:
-            yield Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
+            tx = Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
+            yield tx
+            if tx.topics and self.dialect == "postgresql":
+                await conn.execute(
+                    text("SELECT pg_notify(:channel, :payload)"),
+                    {"channel": signals.CHANNEL, "payload": self.signals.payload(tx.topics)},
+                )
+        if tx.topics:
+            self.signals.fire(tx.topics)
+            if self._wake_socket is not None:
+                signals.send_datagram(self._wake_socket, self.signals.payload(tx.topics))
 
     @asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -136,6 +157,21 @@ class Database:
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
 
+    @property
+    def can_listen(self) -> bool:
+        """Whether other processes can signal this one (PostgreSQL, or a SQLite file)."""
+        return self.dialect == "postgresql" or self._wake_socket is not None
+
+    async def listen(self) -> Listening:
+        """Start receiving other processes' commit signals into ``signals``: LISTEN on a
+        dedicated PostgreSQL connection, or bind the SQLite file's wake socket. Raises the
+        database's error when it cannot be reached; ``lost`` is set when the channel breaks."""
+        if self._wake_socket is not None:
+            return await signals.listen_socket(self.signals, self._wake_socket)
+        if self.dialect != "postgresql":
+            raise ValueError("an in-memory database has no other processes to listen to")
+        return await _listen_postgres(self)
+
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (Alembic only when there is one to run)."""
         from beredskab.storage.schema_head import is_current
@@ -150,6 +186,51 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+async def _listen_postgres(db: Database) -> Listening:
+    """LISTEN on a connection of its own (kept out of the pool's rotation)."""
+    conn = await db.engine.connect()
+    listening: Listening | None = None
+
+    def notified(_driver: Any, _pid: int, _channel: str, payload: str) -> None:
+        db.signals.receive(payload)
+
+    def terminated(_driver: Any) -> None:
+        if listening is not None:
+            listening.lost.set()
+
+    try:
+        raw = await conn.get_raw_connection()
+        driver: Any = raw.driver_connection
+        await driver.add_listener(signals.CHANNEL, notified)
+        driver.add_termination_listener(terminated)
+    except BaseException:
+        await _discard(conn)
+        raise
+
+    async def close() -> None:
+        with suppress(Exception):
+            driver.remove_termination_listener(terminated)
+            await driver.remove_listener(signals.CHANNEL, notified)
+        await _discard(conn)
+
+    async def probe() -> None:
+        await driver.fetchval("SELECT 1", timeout=CONNECT_TIMEOUT_SECONDS)
+
+    listening = Listening(close, probe)
+    if driver.is_closed():
+        listening.lost.set()
+    return listening
+
+
+async def _discard(conn: AsyncConnection) -> None:
+    """Drop a connection whose session may be broken (never back into the pool)."""
+    try:
+        await conn.invalidate()
+        await conn.close()
+    except Exception:  # already broken; nothing more to release
+        pass
 
 
 def is_transient(error: BaseException) -> bool:

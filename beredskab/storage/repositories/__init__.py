@@ -35,8 +35,10 @@ class Tx:
         self.now = now
         self.dialect = dialect
         self.log_key = log_key
+        self.topics: set[str] = set()
+        """What this transaction queued, signalled once it commits (``storage.signals``)."""
         self.incidents = IncidentRepo(conn)
-        self.deliveries = DeliveryRepo(conn, dialect=dialect)
+        self.deliveries = DeliveryRepo(conn, dialect=dialect, signal=self.signal)
         self.steps = StepRepo(conn)
         self.tasks = TaskRepo(conn)
         self.log = LogRepo(conn)
@@ -45,13 +47,18 @@ class Tx:
         self.inbox = InboxRepo(conn)
         self.pins = PinRepo(conn)
         self.preparedness = PreparednessRepo(conn)
-        self.timers = TimerRepo(conn, dialect=dialect)
+        self.timers = TimerRepo(conn, dialect=dialect, signal=self.signal)
         self.api_tokens = ApiTokenRepo(conn)
         self.web = WebRepo(conn)
         self.communications = CommunicationRepo(conn)
         self.live = LiveRepo(conn)
         self.picture = PictureRepo(conn)
         self.fanouts = FanoutRepo(conn, dialect=dialect)
+
+    def signal(self, *topics: str) -> None:
+        """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in
+        this process and, through ``Database``, in others)."""
+        self.topics.update(topics)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,8 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
 from beredskab.storage.bulk import insert_many
+from beredskab.storage.signals import DELIVERIES, deliveries_topic
 from beredskab.storage.tables import confirmations, deliveries, incidents
 from notifier.types import ChannelKind, DeliveryStatus
+
+Signal = Callable[..., None]
+"""``Tx.signal``: mark the transaction with topics to signal after its commit."""
+
+
+def _no_signal(*_topics: str) -> None:
+    """A repository used outside a ``Tx`` signals nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +77,10 @@ _COLUMNS = (
 class DeliveryRepo:
     """Queries on the outbox."""
 
-    def __init__(self, conn: AsyncConnection, *, dialect: str) -> None:
+    def __init__(self, conn: AsyncConnection, *, dialect: str, signal: Signal = _no_signal) -> None:
         self._conn = conn
         self._dialect = dialect
+        self._signal = signal
 
     async def enqueue(self, items: list[NewDelivery], *, now: datetime) -> list[int]:
         """Queue messages in the caller's transaction (one statement per batch, values
@@ -79,6 +88,7 @@ class DeliveryRepo:
         if not items:
             return []
         queued = DeliveryStatus.QUEUED.value
+        self._signal(*{deliveries_topic(item.channel.value) for item in items})
         rows = [
             (
                 item.incident_id,
@@ -239,6 +249,8 @@ class DeliveryRepo:
                 updated_at=now,
             )
         )
+        if result.rowcount == 1:
+            self._signal(DELIVERIES)  # due again now (rare: a pace the lease could not keep)
         return result.rowcount == 1
 
     async def by_provider_id(self, provider_id: str) -> Delivery | None:
@@ -493,3 +505,39 @@ class AckTarget:
     incident_id: int
     person_id: str
     incident_open: bool
+    async def next_due(self, channel: ChannelKind) -> datetime | None:
+        """When a row of ``channel`` is next due for a claim: the earliest ``next_attempt_at``
+        of a queued row or ``lease_until`` of a leased one (two index lookups on
+        ``ix_deliveries_channel_due``; leased rows are few), or None when nothing waits."""
+        queued = select(func.min(deliveries.c.next_attempt_at)).where(
+            deliveries.c.channel == channel.value,
+            deliveries.c.status == DeliveryStatus.QUEUED.value,
+        )
+        leased = select(func.min(deliveries.c.lease_until)).where(
+            deliveries.c.channel == channel.value,
+            deliveries.c.status == DeliveryStatus.SENDING.value,
+        )
+        row = (
+            await self._conn.execute(select(queued.scalar_subquery(), leased.scalar_subquery()))
+        ).one()
+        times = [t for t in row if t is not None]
+        return min(times) if times else None
+
+    async def next_fallback(self, *, receipt_channels: list[ChannelKind]) -> datetime | None:
+        """The ``created_at`` of the oldest row ``overdue_for_fallback`` would hand over once
+        it is old enough, or None."""
+        unconfirmed = or_(
+            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]),
+            and_(
+                deliveries.c.status == DeliveryStatus.SENT.value,
+                deliveries.c.channel.in_([c.value for c in receipt_channels]),
+            ),
+        )
+        stmt = select(func.min(deliveries.c.created_at)).where(
+            deliveries.c.policy == "fallback",
+            deliveries.c.fell_back.is_(False),
+            deliveries.c.alternates != "",
+            unconfirmed,
+        )
+        value = (await self._conn.execute(stmt)).scalar()
+        return value if isinstance(value, datetime) or value is None else None

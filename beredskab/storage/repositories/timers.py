@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from beredskab.storage.signals import TIMERS
 from beredskab.storage.tables import timers
 
 
@@ -41,9 +42,12 @@ class NewTimer:
 class TimerRepo:
     """Schedule, claim and list timers."""
 
-    def __init__(self, conn: AsyncConnection, *, dialect: str) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, dialect: str, signal: Callable[..., None] | None = None
+    ) -> None:
         self._conn = conn
         self._dialect = dialect
+        self._signal = signal
 
     async def add(self, items: Sequence[NewTimer], *, now: datetime) -> None:
         """Schedule timers in the caller's transaction."""
@@ -60,6 +64,8 @@ class TimerRepo:
         ]
         if rows:
             await self._conn.execute(insert(timers), rows)
+            if self._signal is not None:  # the timer loop may sleep past the new due time
+                self._signal(TIMERS)
 
     async def claim_due(self, *, now: datetime, limit: int) -> list[Timer]:
         """Lock due, unfired timers (skipping ones another instance holds) — the caller fires
@@ -100,3 +106,10 @@ class TimerRepo:
             .values(fired_at=now, outcome=outcome)
         )
         return int(result.rowcount)
+
+    async def next_due(self) -> datetime | None:
+        """When the next unfired timer is due (an index lookup on ``ix_timers_due``), or
+        None when none is scheduled."""
+        stmt = select(func.min(timers.c.due_at)).where(timers.c.fired_at.is_(None))
+        value: datetime | None = (await self._conn.execute(stmt)).scalar()
+        return value
