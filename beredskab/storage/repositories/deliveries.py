@@ -74,6 +74,15 @@ _COLUMNS = (
 """What ``enqueue`` writes, in the order of its row tuples."""
 
 
+@dataclass(frozen=True, slots=True)
+class AckTarget:
+    """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``)."""
+
+    incident_id: int
+    person_id: str
+    incident_open: bool
+
+
 class DeliveryRepo:
     """Queries on the outbox."""
 
@@ -497,14 +506,6 @@ class DeliveryRepo:
             incident_open=row.status == IncidentStatus.ACTIVE.value,
         )
 
-
-@dataclass(frozen=True, slots=True)
-class AckTarget:
-    """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``)."""
-
-    incident_id: int
-    person_id: str
-    incident_open: bool
     async def next_due(self, channel: ChannelKind) -> datetime | None:
         """When a row of ``channel`` is next due for a claim: the earliest ``next_attempt_at``
         of a queued row or ``lease_until`` of a leased one (two index lookups on
