@@ -77,9 +77,7 @@ class App:
     def __post_init__(self) -> None:
         self.inbox = Inbox(self)
         self.leadership = Leadership(self.db, board=self.board)
-        self.fanouts = fanout.Runner(
-            db=self.db, plan=lambda: self.plan, after_chunk=lambda _: self.outbox.wake()
-        )
+        self.fanouts = fanout.Runner(db=self.db, plan=lambda: self.plan)
         self.listener = Listener(self.db, board=self.board)
 
     def telegram_bot(self) -> Any | None:

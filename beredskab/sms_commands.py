@@ -193,7 +193,6 @@ async def _activate(ctx: _Ctx, command: sms.Activate) -> _Answer:
         return ctx.error("police_case_needed", "activate: no journal number", nr=playbook.number)
     except journal.NoPoliceCase:
         return ctx.error("police_case_group1", "activate: journal number for group 1")
-    ctx.app.fanouts.wake()  # a large activation: the rest of its participants, right away
     nr = result.incident.id
     extra = ""
     if result.halted is not None:

@@ -218,8 +218,6 @@ async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMC
         text = t("drill_refused", person.language, nr=values["nr"], group=values["group"])
         await reply(callback, text)
         return
-    app.outbox.wake()  # the first chunk's messages first
-    app.fanouts.wake()  # then the rest of a large activation's participants
     await reply(callback, activation.summary(result, person.language))
 
 

@@ -9,11 +9,12 @@ chunk's confirmation rows would refuse a second ask anyway). Every chunk takes t
 incident's lock and checks that the incident is still open: a stand-down, or a real
 activation halting a drill, stops the fan-out, and no alert is queued after it.
 
-Who continues: in ``serve`` the ``Runner`` component, woken right after an activation
-commits, at start (a fan-out a crash left behind) and every ``RECHECK_SECONDS`` (one that
-another process left behind); a command (``beredskab activate``) runs ``complete`` before it
-exits, delivering each chunk while the next is queued. Two instances never queue the same
-chunk: the incident's and the fan-out's row locks (PostgreSQL), the one writer (SQLite).
+Who continues: in ``serve`` the ``Runner`` component, woken by the commit that started a
+fan-out (in this process or another: ``storage.signals``), at start (a fan-out a crash left
+behind) and every ``RECHECK_SECONDS`` as a safety net; a command (``beredskab activate``)
+runs ``complete`` before it exits, delivering each chunk while the next is queued. Two
+instances never queue the same chunk: the incident's and the fan-out's row locks
+(PostgreSQL), the one writer (SQLite).
 
 A kind of fan-out is a ``Kind`` in ``KINDS``: what a chunk does and what the log says at the
 end. Today there is one, an activation's participants (``incident.participants``).
@@ -31,8 +32,9 @@ from beredskab import situation_log
 from beredskab.incident import participants
 from beredskab.models import EntryKind, Incident, IncidentStatus
 from beredskab.plan import Plan
-from beredskab.storage import Database, Tx
+from beredskab.storage import Database, Tx, signals
 from beredskab.storage.repositories.fanouts import Fanout
+from beredskab.storage.signals import FANOUTS
 from playbooks.schema import TemplateKind
 
 log = logging.getLogger(__name__)
@@ -44,7 +46,7 @@ CHUNK = 500
 """Recipients per follow-up transaction: a few hundred milliseconds of writes at most, so the
 outbox's own transactions get in between."""
 RECHECK_SECONDS = 30.0
-"""How often ``serve`` looks for a fan-out another process started and left unfinished."""
+"""How often ``serve`` looks for an unfinished fan-out without being signalled (a safety net)."""
 SQLITE_PAUSE_SECONDS = 0.1
 """On SQLite (one writer at a time) a fan-out pauses after each chunk as long as the chunk
 took, at most this long, so the outbox's transactions, waiting in SQLite's busy handler
@@ -265,8 +267,9 @@ async def complete(
 
 class Runner:
     """``serve``'s component that continues fan-outs: at start (one a crash left behind),
-    when woken (an activation committed its first chunk: ``wake``) and every
-    ``RECHECK_SECONDS`` (one another process left behind)."""
+    when a transaction that started one commits (the ``fanouts`` commit signal, from this
+    process or — by NOTIFY or the SQLite wake socket — another) and every
+    ``RECHECK_SECONDS`` as a safety net."""
 
     def __init__(
         self,
@@ -282,33 +285,24 @@ class Runner:
         self._after_chunk = after_chunk
         self._chunk = chunk
         self._recheck = recheck
-        self._wake = asyncio.Event()
-
-    def wake(self) -> None:
-        """A fan-out was started: continue it now."""
-        self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Continue fan-outs until ``stop`` is set (between chunks)."""
-        while not stop.is_set():
-            self._wake.clear()
-            if await self._open():
-                await continue_due(
-                    self._db,
-                    self._plan(),
-                    chunk=self._chunk,
-                    stopping=stop.is_set,
-                    after_chunk=self._after_chunk,
-                )
-            woken = asyncio.ensure_future(self._wake.wait())
-            stopped = asyncio.ensure_future(stop.wait())
-            try:
-                await asyncio.wait(
-                    {woken, stopped}, timeout=self._recheck, return_when=asyncio.FIRST_COMPLETED
-                )
-            finally:
-                woken.cancel()
-                stopped.cancel()
+        sub = self._db.signals.subscribe(FANOUTS)
+        try:
+            while not stop.is_set():
+                sub.clear()
+                if await self._open():
+                    await continue_due(
+                        self._db,
+                        self._plan(),
+                        chunk=self._chunk,
+                        stopping=stop.is_set,
+                        after_chunk=self._after_chunk,
+                    )
+                await signals.wait(sub, stop, self._db.signals.max_nap(self._recheck))
+        finally:
+            sub.close()
 
     async def _open(self) -> bool:
         """True if a fan-out is unfinished (a read, without the write lock)."""

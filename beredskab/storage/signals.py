@@ -38,7 +38,9 @@ CHANNEL = "beredskab"
 """The PostgreSQL notification channel; the payload is ``<origin> <topic> <topic>…``."""
 DELIVERIES = "deliveries"
 TIMERS = "timers"
-ALL_TOPICS = (DELIVERIES, TIMERS)
+FANOUTS = "fanouts"
+"""A large send was started (``beredskab.incident.fanout``): queue the rest of it."""
+ALL_TOPICS = (DELIVERIES, TIMERS, FANOUTS)
 DEAF_POLL_SECONDS = 2.0
 """How long an idle loop sleeps at most while no cross-process signal can reach it."""
 SOCKET_SUFFIX = ".wake"

@@ -113,8 +113,6 @@ async def activate(
         police_case_pending=body.police_case_pending,
         drill=body.drill,
     )
-    app.outbox.wake()  # the first chunk's messages first
-    app.fanouts.wake()  # then the rest of a large activation's participants
     if result.joined:
         response.status_code = 200
     return _activation_out(result, activation.summary(result))

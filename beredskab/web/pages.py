@@ -253,8 +253,6 @@ async def activate_confirmed(
             title_key="error_title",
             text=render(exc, who.language),
         )
-    app.outbox.wake()  # the first chunk's messages first
-    app.fanouts.wake()  # then the rest of a large activation's participants
     return RedirectResponse(f"/haendelse/{result.incident.id}?ok={notice(result)}", status_code=303)
 
 

@@ -53,7 +53,7 @@ class Tx:
         self.communications = CommunicationRepo(conn)
         self.live = LiveRepo(conn)
         self.picture = PictureRepo(conn)
-        self.fanouts = FanoutRepo(conn, dialect=dialect)
+        self.fanouts = FanoutRepo(conn, dialect=dialect, signal=self.signal)
 
     def signal(self, *topics: str) -> None:
         """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from beredskab.storage.signals import FANOUTS
 from beredskab.storage.tables import fanouts
 
 SEPARATOR = "\n"
@@ -41,9 +42,12 @@ _PROGRESS = [c for c in fanouts.c if c.name != "recipients"]
 class FanoutRepo:
     """Start, advance and finish fan-outs."""
 
-    def __init__(self, conn: AsyncConnection, *, dialect: str) -> None:
+    def __init__(
+        self, conn: AsyncConnection, *, dialect: str, signal: Callable[..., None] | None = None
+    ) -> None:
         self._conn = conn
         self._dialect = dialect
+        self._signal = signal
 
     async def start(
         self,
@@ -61,6 +65,8 @@ class FanoutRepo:
         """Record a fan-out whose first ``done`` recipients are handled; returns its id."""
         if any(SEPARATOR in r for r in recipients):
             raise ValueError("a recipient id contains a line break")
+        if self._signal is not None:  # serve's runner queues the rest once this commits
+            self._signal(FANOUTS)
         result = await self._conn.execute(
             insert(fanouts)
             .values(

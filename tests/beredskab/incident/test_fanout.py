@@ -258,11 +258,13 @@ async def test_an_upgrade_mid_fan_out_asks_nobody_twice(db: Database, plan: Plan
     assert set(requests.values()) <= {1, 2}
 
 
-async def test_serve_continues_at_start_and_when_woken(db: Database, plan: Plan) -> None:
+async def test_serve_continues_at_start_and_when_a_fanout_commits(db: Database, plan: Plan) -> None:
     others = _others(plan)
     left_behind = (await _activate(db, plan, first_chunk=2, drill=True)).incident.id
     woken: list[int] = []
-    runner = fanout.Runner(db=db, plan=lambda: plan, chunk=4, after_chunk=woken.append)
+    runner = fanout.Runner(
+        db=db, plan=lambda: plan, chunk=4, after_chunk=woken.append, recheck=3600
+    )
     stop = asyncio.Event()
     task = asyncio.ensure_future(runner.run(stop))
 
@@ -283,7 +285,6 @@ async def test_serve_continues_at_start_and_when_woken(db: Database, plan: Plan)
         )
         woken.clear()
         fresh = (await _activate(db, plan, first_chunk=2, drill=True, actor=SSP)).incident.id
-        runner.wake()
         await finished(fresh)
         assert sum(woken) == len(_others(plan, SSP)) - 2
     finally:

@@ -5,7 +5,7 @@ Tokens already in ``action_tokens`` (messages sent before this revision, prepare
 requests, the bot's own buttons) keep working and keep their ``used_at``.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0012"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
