@@ -248,7 +248,7 @@ def _kind(outcome: str) -> str:
     """An outcome without its person and counts ("deputy anna asked" → "deputy asked")."""
     if outcome.startswith("renotified"):
         return "renotified"
-    if outcome.startswith("deputy ") and outcome.endswith(" asked"):
+    if outcome.startswith("deputy ") and outcome.endswith(" asked") and "already" not in outcome:
         return "deputy asked"
     return outcome
 
