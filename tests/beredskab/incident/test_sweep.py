@@ -164,7 +164,7 @@ async def test_a_large_incident_escalates_each_unconfirmed_person_exactly_once(
         plan, _big_silent(silent, deputy=True) | _big_silent(silent, deputy=False) | deputies
     )
     assert _fictional(await _log_counts(cdb, nr, DEPUTISED)) == _names(plan, with_deputy)
-    assert all(fired for fired, _ in await _sweeps(cdb, nr))  # retired: nobody left to chase
+    assert len([o for fired, o in await _sweeps(cdb, nr) if not fired]) <= 1  # one per incident
 
 
 @pytest.mark.postgres
@@ -195,7 +195,7 @@ async def test_two_tick_runners_on_postgresql_never_escalate_anyone_twice(
         reminders = Counter(
             (d.person_id, d.channel)
             for d in await deliveries(dbs[0], nr)
-            if d.template == "reminder"
+            if d.template == "reminder" and "mangler dit svar" in d.text  # not a step's
         )
         assert reminders and max(reminders.values()) == 1
     finally:
