@@ -1,11 +1,13 @@
 """Escalation and reminders from the playbook's policy, on durable timers.
 
-At activation every participant who has not confirmed gets two timers: after
+Every participant asked to confirm is escalated while they have not: after
 ``renotify_after_minutes`` the alert is sent again on all their channels with a voice call;
 after ``deputy_after_minutes`` their deputy is asked (the deputy's alert names whom she
-replaces). After ``report_missing_after_minutes`` each leader gets one list of who is still
-missing — never themselves, never anyone confirmed — in one SMS segment (names cut with "+N
-flere" and a link to the incident page). Overdue steps and tasks remind their owner, then
+replaces). One "sweep" timer per incident does both for everyone due (``incident.sweep``);
+the per-person "renotify" and "deputy" timers of incidents started before migration 0015
+still fire here. After ``report_missing_after_minutes`` each leader gets one list of who is
+still missing — never themselves, never anyone confirmed — in one SMS segment (names cut with
+"+N flere" and a link to the incident page). Overdue steps and tasks remind their owner, then
 the leader (``incident.reminders``: each reminder names its item, coalesced per item).
 
 A timer checks the state when it fires, inside the same transaction that marks it fired: a
@@ -22,7 +24,9 @@ from datetime import timedelta
 from functools import partial
 
 from beredskab import situation_log
-from beredskab.incident import chief_tasks, police_case, reminders
+from beredskab.incident import chief_tasks, police_case, reminders, sweep
+from beredskab.incident.sweep import ask_deputy as ask_deputy
+from beredskab.incident.sweep import schedule_confirmations as schedule_confirmations
 from beredskab.models import ConfirmationStatus, EntryKind, Incident, IncidentStatus
 from beredskab.notifications import (
     Extra,
@@ -42,26 +46,6 @@ LATE = timedelta(minutes=1)
 """A timer firing later than this (the service was down) says so in the log."""
 
 
-async def schedule_confirmations(
-    tx: Tx, *, playbook: Playbook, incident: Incident, people: Sequence[Person]
-) -> None:
-    """Escalation timers for people just asked to confirm (and the missing-list report)."""
-    policy = playbook.escalation
-    timers = [
-        NewTimer(kind, incident.id, tx.now + timedelta(minutes=minutes), person_id=p.id)
-        for p in people
-        for kind, minutes in (
-            ("renotify", policy.renotify_after_minutes),
-            ("deputy", policy.deputy_after_minutes),
-        )
-    ]
-    existing = {t.kind for t in await tx.timers.for_incident(incident.id) if t.fired_at is None}
-    if people and "report-missing" not in existing:
-        due = tx.now + timedelta(minutes=policy.report_missing_after_minutes)
-        timers.append(NewTimer("report-missing", incident.id, due))
-    await tx.timers.add(timers, now=tx.now)
-
-
 async def schedule_follow_ups(tx: Tx, *, playbook: Playbook, incident: Incident) -> None:
     """At stand-down: one timer per follow-up of the playbook (evaluation meeting, …)."""
     await tx.timers.add(
@@ -71,55 +55,6 @@ async def schedule_follow_ups(tx: Tx, *, playbook: Playbook, incident: Incident)
         ],
         now=tx.now,
     )
-
-
-def _deputy_extra(replaced: Person, declined: bool) -> Callable[[Person, str], Extra]:
-    """The line a deputy's alert adds: whom she replaces and why (long and SMS forms)."""
-
-    def extra(_: Person, language: str) -> Extra:
-        if language == "en":
-            why = "cannot take part" if declined else "has not replied"
-            return Extra(
-                f"You are asked to step in as deputy for {replaced.name}, who {why}.",
-                (f"Deputy for {replaced.name}.",),
-            )
-        why = "har meldt afbud" if declined else "ikke har svaret"
-        return Extra(
-            f"Du er bedt om at træde til som stedfortræder for {replaced.name}, som {why}.",
-            (f"Du er stedfortræder for {replaced.name}.", f"Stedfortræder for {replaced.name}."),
-        )
-
-    return extra
-
-
-async def ask_deputy(
-    tx: Tx,
-    *,
-    plan: Plan,
-    playbook: Playbook,
-    incident: Incident,
-    person: Person,
-    declined: bool = False,
-) -> Person | None:
-    """Ask a person's deputy to step in (confirmation row, alert naming whom she replaces,
-    escalation timers); the deputy if newly asked, None if there is none or they were asked
-    already."""
-    deputy = plan.directory.person(person.deputy) if person.deputy else None
-    if deputy is None or not await tx.incidents.add_confirmations(
-        incident.id, [deputy.id], reason=f"deputy:{person.id}", now=tx.now
-    ):
-        return None
-    await notify(
-        tx,
-        incident=incident,
-        playbook=playbook,
-        people=[deputy],
-        kind=TemplateKind.ACTIVATION,
-        values=_values(plan, incident, tx),
-        extra=_deputy_extra(person, declined),
-    )
-    await schedule_confirmations(tx, playbook=playbook, incident=incident, people=[deputy])
-    return deputy
 
 
 async def schedule_steps(tx: Tx, *, incident: Incident, positions: Sequence[int]) -> None:
@@ -178,13 +113,14 @@ async def _tick_chunk(
 ) -> tuple[int, int]:
     """One transaction: claim up to ``limit`` due timers and fire them; (claimed, fired)."""
     fired = 0
+    budget = sweep.Budget(left=limit)  # people the chunk's sweeps may escalate
     async with db.transaction() as tx:
         due = await tx.timers.claim_due(now=tx.now, limit=limit)
         for timer in due:
             try:
                 async with tx.savepoint():
                     await tx.incidents.lock(timer.incident_id)  # one lock order: no deadlocks
-                    outcome = await _fire(tx, plan, timer, link_base)
+                    outcome = await _fire(tx, plan, timer, link_base, budget)
             except Exception as exc:  # one broken timer must not block the others; it is retried
                 if is_transient(exc):
                     raise  # the database went away: the whole chunk rolls back and is retried
@@ -193,13 +129,15 @@ async def _tick_chunk(
             if tx.now - timer.due_at > LATE:
                 outcome += f" (fired {int((tx.now - timer.due_at).total_seconds() // 60)} min late)"
             fired += await tx.timers.fired(timer.id, now=tx.now, outcome=outcome[:500])
-    return len(due), fired
+    return (limit if budget.exhausted else len(due)), fired
 
 
 Handler = Callable[[Tx, Plan, Playbook, Incident, Timer], Awaitable[str]]
 
 
-async def _fire(tx: Tx, plan: Plan, timer: Timer, link_base: str | None) -> str:
+async def _fire(
+    tx: Tx, plan: Plan, timer: Timer, link_base: str | None, budget: sweep.Budget
+) -> str:
     incident = await tx.incidents.get(timer.incident_id)
     playbook = plan.playbook(incident.playbook_id) if incident else None
     if incident is None or playbook is None:
@@ -209,6 +147,7 @@ async def _fire(tx: Tx, plan: Plan, timer: Timer, link_base: str | None) -> str:
     if incident.status is not IncidentStatus.ACTIVE:
         return "skipped: incident closed"
     handlers: dict[str, Handler] = {
+        sweep.SWEEP: partial(sweep.run, budget=budget),
         "renotify": _renotify,
         "deputy": _deputy,
         "report-missing": partial(_report_missing, link_base=link_base),
@@ -239,50 +178,19 @@ def _values(plan: Plan, incident: Incident, tx: Tx) -> dict[str, str]:
 
 
 async def _renotify(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
+    """A per-person "renotify" timer from before migration 0015."""
     person = plan.directory.person(timer.person_id or "")
     if person is None or not await _pending(tx, incident, timer.person_id):
         return "skipped: answered"
-    sent, _ = await reminders.remind(
-        tx,
-        plan=plan,
-        playbook=pb,
-        incident=incident,
-        people=[person],
-        item=reminders.CONFIRM,
-        text=reminders.confirm_text(incident.id),
-        confirm=True,
-        call=True,
-    )
-    if not sent:
-        return "skipped: reminded within the interval"
-    minutes = pb.escalation.renotify_after_minutes
-    await _log(
-        tx,
-        incident,
-        f"{person.name} har ikke bekræftet efter {minutes} min: sendt igen "
-        f"på alle kanaler og ringet op ({sent} beskeder).",
-    )
-    return f"renotified ({sent} messages)"
+    return await sweep.renotify(tx, plan=plan, playbook=pb, incident=incident, person=person)
 
 
 async def _deputy(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Timer) -> str:
+    """A per-person "deputy" timer from before migration 0015."""
     person = plan.directory.person(timer.person_id or "")
     if person is None or not await _pending(tx, incident, timer.person_id):
         return "skipped: answered"
-    if not person.deputy:
-        await _log(tx, incident, f"{person.name} har ikke bekræftet og har ingen stedfortræder.")
-        return "no deputy"
-    deputy = await ask_deputy(tx, plan=plan, playbook=pb, incident=incident, person=person)
-    if deputy is None:
-        return "deputy already asked"
-    await _log(
-        tx,
-        incident,
-        f"{person.name} har ikke bekræftet efter "
-        f"{pb.escalation.deputy_after_minutes} min: stedfortræder {deputy.name} er bedt om "
-        "at træde til.",
-    )
-    return f"deputy {deputy.id} asked"
+    return await sweep.deputise(tx, plan=plan, playbook=pb, incident=incident, person=person)
 
 
 def _missing_extra(names: Sequence[str], url: str) -> Callable[[Person, str], Extra]:

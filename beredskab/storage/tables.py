@@ -58,6 +58,11 @@ confirmations = Table(
     # Playbooks whose activation request this person got, space-separated (upgrade 1 → 2
     # asks group-2 participants not yet asked for group 2).
     Column("asked_for", String(200), nullable=False, server_default=""),
+    # Escalation moments (0015): when the sweep sends the alert again to a person still
+    # pending, and when it asks their deputy; each cleared once done. Null on rows asked
+    # before 0015, whose per-person "renotify" / "deputy" timers still fire.
+    Column("renotify_at", UTCDateTime(), nullable=True),
+    Column("deputy_at", UTCDateTime(), nullable=True),
 )
 
 deliveries = Table(
@@ -254,7 +259,8 @@ timers = Table(
     "timers",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    # renotify, deputy, report-missing, step-due, step-overdue, task-due, task-overdue
+    # sweep (escalation of unconfirmed people, one open per incident), report-missing, renotify
+    # and deputy (per person, before 0015), step-due, step-overdue, task-due, task-overdue
     Column("kind", String(32), nullable=False),
     Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
     Column("person_id", String(64), nullable=True),

@@ -113,3 +113,26 @@ class TimerRepo:
         stmt = select(func.min(timers.c.due_at)).where(timers.c.fired_at.is_(None))
         value: datetime | None = (await self._conn.execute(stmt)).scalar()
         return value
+
+    async def earliest_open(
+        self, incident_id: int, kind: str, *, exclude: int | None = None, unlocked: bool = False
+    ) -> datetime | None:
+        """The earliest due time of an incident's unfired timers of ``kind`` (except timer
+        ``exclude``), None if there is none. With ``unlocked``, on PostgreSQL, a timer another
+        transaction is firing right now does not count, and the ones counted are share-locked
+        until the caller commits, so none of them can fire before the caller's rows are seen."""
+        stmt = (
+            select(timers.c.due_at)
+            .where(
+                timers.c.incident_id == incident_id,
+                timers.c.kind == kind,
+                timers.c.fired_at.is_(None),
+            )
+            .order_by(timers.c.due_at)
+        )
+        if exclude is not None:
+            stmt = stmt.where(timers.c.id != exclude)
+        if unlocked and self._dialect == "postgresql":
+            stmt = stmt.with_for_update(read=True, skip_locked=True)
+        due = (await self._conn.execute(stmt)).scalars().first()
+        return due
