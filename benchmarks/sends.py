@@ -16,18 +16,16 @@ import argparse
 import asyncio
 import cProfile
 import io
-import json
 import os
 import pstats
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.procs import ROOT, Children, wait_until
+from benchmarks import standins
+from benchmarks.procs import Children
 from notifier.base import Channel
 from notifier.channels.email import SmtpConfig, smtp_pool
 from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
@@ -35,7 +33,6 @@ from notifier.channels.telegram import TelegramChannel
 from notifier.types import Button, ChannelKind, Message, Recipient
 from tests.peers import twilio as twilio_peer
 from tests.peers.smtp import PASSWORD, USERNAME
-from tests.postgres import free_port
 
 TEXT = (
     "ØVELSE: Beredskab gruppe 1 er aktiveret – brand i blok 3, Æblevej 5.\n"
@@ -61,26 +58,7 @@ def peers() -> Iterator[dict[str, str]]:
     with Children() as children:
         root = Path(tempfile.mkdtemp(prefix="bench-sends-"))
         children.on_close(lambda: __import__("shutil").rmtree(root, ignore_errors=True))
-        prism_port = free_port()
-        prism_url = f"http://127.0.0.1:{prism_port}"
-        spec = str(twilio_peer.SPEC)
-        children.popen(
-            [str(twilio_peer.PRISM), "mock", "-h", "127.0.0.1", "-p", str(prism_port), spec],
-            cwd=ROOT,
-            stdout=(root / "prism.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        options = {"prism_url": prism_url, "limits": UNLIMITED}
-        stand_ins = children.popen(
-            [sys.executable, "-m", "benchmarks.standins", json.dumps(options)],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert stand_ins.stdout is not None
-        info = json.loads(stand_ins.stdout.readline())
-        wait_until(lambda: twilio_peer._is_our_prism(prism_url), within=120, what="Prism")
+        _, info = standins.launch(children, root, UNLIMITED)
         yield info
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks import inbound
+from benchmarks import inbound, standins
 from benchmarks.dbview import DbView
 from benchmarks.procs import (
     ROOT,
@@ -30,7 +30,6 @@ from benchmarks.procs import (
     peak_rss_mb,
     rss_mb,
     terminate_raises,
-    wait_until,
 )
 from benchmarks.service import (
     CHIEF,
@@ -44,7 +43,6 @@ from benchmarks.service import (
     synthetic_directory,
 )
 from benchmarks.standins import Limits
-from tests.peers import twilio as twilio_peer
 from tests.postgres import free_port
 
 PLAN_LOAD = """
@@ -322,30 +320,7 @@ def main() -> None:
     with Children() as children:
         root = Path(tempfile.mkdtemp(prefix=f"bench-{args.people}-"))
         children.on_close(lambda: __import__("shutil").rmtree(root, ignore_errors=True))
-        prism_port = free_port()
-        prism_url = f"http://127.0.0.1:{prism_port}"
-        spec, prism = str(twilio_peer.SPEC), str(twilio_peer.PRISM)
-        children.popen(
-            [prism, "mock", "-h", "127.0.0.1", "-p", str(prism_port), spec],
-            cwd=ROOT,
-            stdout=(root / "prism.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        stand_ins = children.popen(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.standins",
-                json.dumps({"prism_url": prism_url, "limits": limits.__dict__}),
-            ],
-            cwd=ROOT,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert stand_ins.stdout is not None
-        info = json.loads(stand_ins.stdout.readline())
-        wait_until(lambda: twilio_peer._is_our_prism(prism_url), within=120, what="Prism")
+        stand_ins, info = standins.launch(children, root, limits.__dict__)
         directory = synthetic_directory(args.people, root)
         load_s, _imports, _ = subprocess.run(
             [sys.executable, "-c", PLAN_LOAD, str(directory)],

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import re
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,8 +39,11 @@ from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from benchmarks.limits import KeyedWindows, SlidingWindow, retry_after_seconds
+from benchmarks.procs import ROOT, Children, wait_until
+from tests.peers import twilio as twilio_peer
 from tests.peers.smtp import RecordingHandler, SmtpPeer
 from tests.peers.telegram_api import ApiError, FakeBotApi
+from tests.postgres import free_port
 
 LINK = re.compile(r"https?://[^\s<>\"')]+")
 
@@ -370,6 +374,35 @@ class StandIns:
 
     async def _links(self, request: web.Request) -> web.Response:
         return web.json_response(self.smtp.links.links)
+
+
+def launch(
+    children: Children, root: Path, limits: dict[str, Any]
+) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """Start Prism and, in another process, the stand-ins with ``limits`` (as ``Limits``
+    fields) in front of it; returns the stand-ins' process (close its stdin to stop it and
+    read its counts) and what they listen on, once Prism answers."""
+    prism_port = free_port()
+    prism_url = f"http://127.0.0.1:{prism_port}"
+    spec, prism = str(twilio_peer.SPEC), str(twilio_peer.PRISM)
+    children.popen(
+        [prism, "mock", "-h", "127.0.0.1", "-p", str(prism_port), spec],
+        cwd=ROOT,
+        stdout=(root / "prism.log").open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    options = json.dumps({"prism_url": prism_url, "limits": limits})
+    stand_ins: subprocess.Popen[str] = children.popen(
+        [sys.executable, "-m", "benchmarks.standins", options],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert stand_ins.stdout is not None
+    info: dict[str, Any] = json.loads(stand_ins.stdout.readline())
+    wait_until(lambda: twilio_peer._is_our_prism(prism_url), within=120, what="Prism")
+    return stand_ins, info
 
 
 async def main(options: dict[str, Any]) -> None:

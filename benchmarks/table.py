@@ -210,10 +210,10 @@ def pivot(rows: list[Row]) -> str:
     for goal, target in goals:
         found = [cell.get((goal, run)) for run in runs]
         if not any(found):  # G6 growth: its run names the two sizes
-            found = [next(r for r in rows if r.goal == goal)]
+            growth = next(r for r in rows if r.goal == goal)
             lines.append(
-                f"| {goal} | {target} | {found[0].run}: {found[0].measured} "
-                f"{found[0].verdict} |" + " |" * (len(runs) - 1)
+                f"| {goal} | {target} | {growth.run}: {growth.measured} "
+                f"{growth.verdict} |" + " |" * (len(runs) - 1)
             )
             continue
         texts = [
