@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from beredskab import activation
+from beredskab.incident import fanout
 from beredskab.models import Delivery
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database
@@ -221,7 +222,8 @@ def plan_for(directory: Path) -> Plan:
 
 
 async def activate(db: Database, plan: Plan) -> int:
-    """Activate gruppe-2 (the fan-out); the incident number."""
+    """Activate gruppe-2 and queue every participant (what ``serve``'s fan-out runner or
+    the CLI would do after the first chunk); the incident number."""
     result = await activation.activate(
         db=db,
         plan=plan,
@@ -230,6 +232,7 @@ async def activate(db: Database, plan: Plan) -> int:
         channel="cli",
         police_case="3700-1",
     )
+    await fanout.complete(db, plan)
     return result.incident.id
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from beredskab import activation
+from beredskab.incident import fanout
 from beredskab.outbox import Outbox
 from beredskab.plan import load_plan
 from beredskab.settings import OutboxSettings
@@ -86,6 +87,7 @@ async def test_resets_lose_nothing_duplicate_no_sms_and_leave_no_row_leased(
                 db=db, plan=plan, playbook="gruppe-1", actor_id="maria-friis", channel="test"
             )
         ).incident.id
+        await fanout.complete(db, plan)  # everyone queued, as serve's runner would
         # A worker that leases rows of every channel and dies without a word.
         async with db.transaction() as tx:
             dead = [

@@ -166,8 +166,9 @@ async def test_what_cannot_heal_exits_1_with_one_line(tmp_path: Path, fault: str
         with sqlite3.connect(path) as conn:
             conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
             conn.execute("INSERT INTO alembic_version VALUES ('ffff0000beef')")
-    # the log key exists already (its one-time "generated" warning is not what is tested here)
-    KeyStore(tmp_path / "var" / "keys").load_or_create("log")
+    # the keys exist already (their one-time "generated" warnings are not what is tested here)
+    for key in ("log", "link"):
+        KeyStore(tmp_path / "var" / "keys").load_or_create(key)
     try:
         service = await launch(tmp_path, config, url, plan_for(directory))
         output, _ = await asyncio.to_thread(service.process.communicate, timeout=60)

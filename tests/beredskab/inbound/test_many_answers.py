@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from beredskab import activation
+from beredskab.incident import fanout
 from beredskab.models import ConfirmationStatus, EntryKind
 from beredskab.plan import Plan, load_plan
 from beredskab.sms_texts import text
@@ -55,6 +56,7 @@ async def test_many_answers_at_once_are_applied_once_each_in_order_per_sender(
             db=first, plan=plan, playbook="gruppe-1", actor_id="crowd-0", channel="test"
         )
         nr = opened.incident.id
+        await fanout.complete(first, plan)  # everyone asked, as serve's fan-out runner would
         # Everyone's "OK"; the changing senders' "NEJ" right behind their own "OK".
         order = [(f"SMO{i}", i, "OK") for i in range(1, PEOPLE)]
         for i in range(CHANGING, 0, -1):

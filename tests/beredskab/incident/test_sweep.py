@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from beredskab import acknowledgements, activation, escalation, standdown
-from beredskab.incident import sweep
+from beredskab.incident import fanout, sweep
 from beredskab.models import ConfirmationStatus
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database
@@ -66,6 +66,7 @@ async def _activate(db: Database, plan: Plan) -> int:
     result = await activation.activate(
         db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"
     )
+    await fanout.complete(db, plan)  # everyone asked, as serve's fan-out runner would
     return result.incident.id
 
 
