@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from beredskab import fallback
 from beredskab.incident import after_close
 from beredskab.links import LinkSigner
-from beredskab.models import Delivery
+from beredskab.outbox.freshness import LastCheck
 from beredskab.outbox.health import Loops
 from beredskab.outbox.messages import (
     RECEIPT_CHANNELS,
@@ -53,7 +53,7 @@ from beredskab.outbox.messages import (
     stored_token_rows,
 )
 from beredskab.outbox.recorder import Pending, Recorder, Slot
-from beredskab.outbox.sending import Sender
+from beredskab.outbox.sending import Sender, SendsAbandoned, abandon
 from beredskab.pacing import PaceLimits, Pacer
 from beredskab.runtime.backoff import wait_or_stop
 from beredskab.runtime.health import Board, Status
@@ -92,23 +92,10 @@ LAST_TRY_SECONDS = 3.0
 BUSY_NAP_SECONDS = 0.2
 """An idle worker that finds rows due but could claim none (another instance holds them
 locked for a moment) looks again after this long."""
-OPEN_RECHECK_SECONDS = 1.0
-"""Right before a send, an incident seen open less than this long ago is not read again
-(a fan-out of thousands reads it about once a second); a closed one is never read again."""
 
 
 def _component(kind: ChannelKind) -> str:
     return f"outbox.{kind.value}"
-
-
-class SendsAbandoned(Exception):
-    """Sends of a round did not return within their lease; their rows are taken up again."""
-
-
-def _retrieve(task: asyncio.Task[Pending]) -> None:
-    """Done callback of an abandoned send: consume its result so nothing is logged twice."""
-    if not task.cancelled():
-        task.exception()
 
 
 class Outbox:
@@ -144,10 +131,8 @@ class Outbox:
             lease_seconds=settings.lease_seconds,
             link_base=link_base,
             signer=signer,
-            stale=self._stale_now,
+            stale=LastCheck(db),
         )
-        self._closed_at: dict[int, datetime] = {}
-        self._open_seen: dict[int, float] = {}
         self._signals = db.signals
         self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
         self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake)
@@ -288,7 +273,7 @@ class Outbox:
                     first_at = time.monotonic()
                 group += [task.result() for task in done]
                 if pending and time.monotonic() >= give_up_at:
-                    abandoned = self._abandon(kind, pending, sends)
+                    abandoned = abandon(kind, pending, sends)
                     pending = set()
             now = time.monotonic()
             if failure is not None:
@@ -312,54 +297,6 @@ class Outbox:
             raise failure
         if abandoned is not None:
             raise abandoned
-
-    async def _stale_now(self, delivery: Delivery) -> str | None:
-        """Why a row whose turn has come must not be sent after all (``after_close``)."""
-        incident_id = delivery.incident_id
-        if incident_id is None:
-            return None
-        closed_at = self._closed_at.get(incident_id)
-        if closed_at is not None and not after_close.re_asks(delivery):
-            return after_close.CLOSED if delivery.created_at < closed_at else None
-        seen = self._open_seen.get(incident_id)
-        if (
-            closed_at is None
-            and seen is not None
-            and time.monotonic() - seen < OPEN_RECHECK_SECONDS
-            and not after_close.re_asks(delivery)
-        ):
-            return None
-        async with self._db.read() as tx:
-            incident = await tx.incidents.get(incident_id)
-            confirmation = (
-                await tx.incidents.confirmation(incident_id, delivery.person_id)
-                if after_close.re_asks(delivery)
-                else None
-            )
-        if incident is not None and incident.closed_at is not None:
-            self._closed_at[incident_id] = incident.closed_at
-        else:
-            self._open_seen[incident_id] = time.monotonic()
-        return after_close.stale_reason(delivery, incident, confirmation)
-
-    def _abandon(
-        self,
-        kind: ChannelKind,
-        pending: set[asyncio.Task[Pending]],
-        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]],
-    ) -> SendsAbandoned:
-        """Stop waiting for sends that outlived their lease; free their slots."""
-        ids = sorted(sends[task][0].delivery.id for task in pending)
-        for task in pending:
-            task.cancel()
-            task.add_done_callback(_retrieve)
-            sends[task][1].release()
-        error = SendsAbandoned(
-            f"{len(ids)} {kind.value} sends did not return within their lease "
-            f"(deliveries {ids[:10]}); they are taken up again after the lease"
-        )
-        log.error("%s", error)
-        return error
 
     async def _worker(self, kind: ChannelKind, stop: asyncio.Event) -> None:
         owner = uuid.uuid4().hex[:12]

@@ -138,3 +138,32 @@ class Sender:
                 delivery, "retry", error=f"{type(exc).__name__}: {exc}", retry_after=retry_after
             )
         return Outcome(delivery, "sent", status=receipt.status, provider_id=receipt.provider_id)
+
+
+class SendsAbandoned(Exception):
+    """Sends of a round did not return within their lease; their rows are taken up again."""
+
+
+def _retrieve(task: asyncio.Task[Pending]) -> None:
+    """Done callback of an abandoned send: consume its result so nothing is logged twice."""
+    if not task.cancelled():
+        task.exception()
+
+
+def abandon(
+    kind: ChannelKind,
+    pending: set[asyncio.Task[Pending]],
+    sends: Mapping[asyncio.Task[Pending], tuple[Claimed, Slot]],
+) -> SendsAbandoned:
+    """Stop waiting for sends that outlived their lease; free their slots."""
+    ids = sorted(sends[task][0].delivery.id for task in pending)
+    for task in pending:
+        task.cancel()
+        task.add_done_callback(_retrieve)
+        sends[task][1].release()
+    error = SendsAbandoned(
+        f"{len(ids)} {kind.value} sends did not return within their lease "
+        f"(deliveries {ids[:10]}); they are taken up again after the lease"
+    )
+    log.error("%s", error)
+    return error
