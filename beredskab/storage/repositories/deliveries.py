@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
+from beredskab.models import Delivery
 from beredskab.storage.bulk import insert_many
+from beredskab.storage.repositories.delivery_lookups import DeliveryLookups
 from beredskab.storage.signals import DELIVERIES, deliveries_topic
-from beredskab.storage.tables import confirmations, deliveries, incidents
+from beredskab.storage.tables import deliveries
 from notifier.types import ChannelKind, DeliveryStatus
 
 Signal = Callable[..., None]
@@ -74,17 +75,8 @@ _COLUMNS = (
 """What ``enqueue`` writes, in the order of its row tuples."""
 
 
-@dataclass(frozen=True, slots=True)
-class AckTarget:
-    """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``)."""
-
-    incident_id: int
-    person_id: str
-    incident_open: bool
-
-
-class DeliveryRepo:
-    """Queries on the outbox."""
+class DeliveryRepo(DeliveryLookups):
+    """Queries on the outbox: queue, lease, record (the reads: ``DeliveryLookups``)."""
 
     def __init__(self, conn: AsyncConnection, *, dialect: str, signal: Signal = _no_signal) -> None:
         self._conn = conn
@@ -132,22 +124,6 @@ class DeliveryRepo:
         inserted = await insert_many(self._conn, deliveries, _COLUMNS, rows, returning=back)
         ids = {(notification, channel): int(i) for i, notification, channel in inserted}
         return [ids[key] for key in keys]
-
-    async def get(self, delivery_id: int) -> Delivery | None:
-        """One outbox row."""
-        row = (
-            await self._conn.execute(select(deliveries).where(deliveries.c.id == delivery_id))
-        ).first()
-        return Delivery.model_validate(row) if row else None
-
-    async def for_incident(self, incident_id: int) -> list[Delivery]:
-        """Every message of an incident, oldest first."""
-        stmt = (
-            select(deliveries)
-            .where(deliveries.c.incident_id == incident_id)
-            .order_by(deliveries.c.id)
-        )
-        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
 
     async def claim(
         self,
@@ -262,12 +238,6 @@ class DeliveryRepo:
             self._signal(DELIVERIES)  # due again now (rare: a pace the lease could not keep)
         return result.rowcount == 1
 
-    async def by_provider_id(self, provider_id: str) -> Delivery | None:
-        """The row a provider id (Twilio SID, SMTP Message-ID) belongs to."""
-        stmt = select(deliveries).where(deliveries.c.provider_id == provider_id).limit(1)
-        row = (await self._conn.execute(stmt)).first()
-        return Delivery.model_validate(row) if row else None
-
     async def advance(
         self,
         delivery_id: int,
@@ -326,15 +296,6 @@ class DeliveryRepo:
         )
         return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
 
-    async def for_notification(self, notification: str) -> list[Delivery]:
-        """Every copy of one notification (one message to one person)."""
-        stmt = (
-            select(deliveries)
-            .where(deliveries.c.notification == notification)
-            .order_by(deliveries.c.id)
-        )
-        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
-
     async def expire_queued(self, incident_id: int, *, now: datetime) -> int:
         """Give up on every still-queued message of an incident; returns how many."""
         result = await self._conn.execute(
@@ -346,63 +307,6 @@ class DeliveryRepo:
             .values(status=DeliveryStatus.EXPIRED.value, updated_at=now, error="stood down")
         )
         return int(result.rowcount)
-
-    async def channel_counts(
-        self, incident_id: int
-    ) -> dict[tuple[ChannelKind, DeliveryStatus], int]:
-        """How many messages of an incident are in each (channel, state)."""
-        stmt = (
-            select(deliveries.c.channel, deliveries.c.status, func.count())
-            .where(deliveries.c.incident_id == incident_id)
-            .group_by(deliveries.c.channel, deliveries.c.status)
-        )
-        return {
-            (ChannelKind(c), DeliveryStatus(s)): int(n)
-            for c, s, n in await self._conn.execute(stmt)
-        }
-
-    async def count_to(self, address: str, *, template: str, since: datetime) -> int:
-        """Messages of one template queued to an address since a time."""
-        stmt = select(func.count()).where(
-            deliveries.c.address == address,
-            deliveries.c.template == template,
-            deliveries.c.created_at >= since,
-        )
-        return int((await self._conn.execute(stmt)).scalar_one())
-
-    async def to_address(self, address: str, *, limit: int = 100) -> list[Delivery]:
-        """The newest messages to an address (any incident or none), oldest first."""
-        stmt = (
-            select(deliveries)
-            .where(deliveries.c.address == address)
-            .order_by(deliveries.c.id.desc())
-            .limit(limit)
-        )
-        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)][::-1]
-
-    async def open_count(self) -> int:
-        """Messages queued or being sent."""
-        stmt = select(func.count()).where(
-            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value])
-        )
-        return int((await self._conn.execute(stmt)).scalar_one())
-
-    async def leased(self, *, limit: int = 1000) -> list[Delivery]:
-        """Rows being sent (status ``sending``), the earliest lease end first."""
-        stmt = (
-            select(deliveries)
-            .where(deliveries.c.status == DeliveryStatus.SENDING.value)
-            .order_by(deliveries.c.lease_until)
-            .limit(limit)
-        )
-        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
-
-    async def recipients(self, incident_id: int) -> set[str]:
-        """Everyone who was sent anything about an incident."""
-        stmt = (
-            select(deliveries.c.person_id).where(deliveries.c.incident_id == incident_id).distinct()
-        )
-        return set((await self._conn.execute(stmt)).scalars())
 
     async def expire_leased(
         self, reasons: dict[int, str], *, owner: str, now: datetime
@@ -431,21 +335,6 @@ class DeliveryRepo:
                 done.append(delivery_id)
         return done
 
-    async def sent_since(
-        self, incident_id: int, person_ids: Sequence[str], *, template: str, since: datetime
-    ) -> list[tuple[str, str]]:
-        """(person, notification key) of an incident's messages of one template to these
-        people queued after ``since`` (reminder coalescing reads the item from the key)."""
-        if not person_ids:
-            return []
-        stmt = select(deliveries.c.person_id, deliveries.c.notification).where(
-            deliveries.c.incident_id == incident_id,
-            deliveries.c.person_id.in_(list(person_ids)),
-            deliveries.c.template == template,
-            deliveries.c.created_at > since,
-        )
-        return [(row.person_id, row.notification) for row in await self._conn.execute(stmt)]
-
     async def hold_fallbacks(self, incident_id: int, *, now: datetime) -> int:
         """At the stand-down: no message of the incident still on its way is handed to
         another channel later (marked as fallen back); returns how many."""
@@ -466,79 +355,3 @@ class DeliveryRepo:
             .values(fell_back=True, updated_at=now)
         )
         return int(result.rowcount)
-
-    async def ack_target(
-        self, address: str, *, incident_id: int | None = None, pending_only: bool = False
-    ) -> AckTarget | None:
-        """What an "OK" from ``address`` answers, in one indexed query: the newest SMS to it
-        that asked for confirmation (optionally of one incident; with ``pending_only`` only
-        while that confirmation is pending and the incident open), with its incident's state."""
-        stmt = (
-            select(deliveries.c.incident_id, deliveries.c.person_id, incidents.c.status)
-            .join(incidents, incidents.c.id == deliveries.c.incident_id)
-            .where(
-                deliveries.c.address == address,
-                deliveries.c.channel == ChannelKind.SMS.value,
-                deliveries.c.actions != "",
-            )
-            .order_by(deliveries.c.id.desc())
-            .limit(1)
-        )
-        if incident_id is not None:
-            stmt = stmt.where(deliveries.c.incident_id == incident_id)
-        if pending_only:
-            stmt = stmt.join(
-                confirmations,
-                and_(
-                    confirmations.c.incident_id == deliveries.c.incident_id,
-                    confirmations.c.person_id == deliveries.c.person_id,
-                ),
-            ).where(
-                confirmations.c.status == ConfirmationStatus.PENDING.value,
-                incidents.c.status == IncidentStatus.ACTIVE.value,
-            )
-        row = (await self._conn.execute(stmt)).first()
-        if row is None:
-            return None
-        return AckTarget(
-            incident_id=int(row.incident_id),
-            person_id=str(row.person_id),
-            incident_open=row.status == IncidentStatus.ACTIVE.value,
-        )
-
-    async def next_due(self, channel: ChannelKind) -> datetime | None:
-        """When a row of ``channel`` is next due for a claim: the earliest ``next_attempt_at``
-        of a queued row or ``lease_until`` of a leased one (two index lookups on
-        ``ix_deliveries_channel_due``; leased rows are few), or None when nothing waits."""
-        queued = select(func.min(deliveries.c.next_attempt_at)).where(
-            deliveries.c.channel == channel.value,
-            deliveries.c.status == DeliveryStatus.QUEUED.value,
-        )
-        leased = select(func.min(deliveries.c.lease_until)).where(
-            deliveries.c.channel == channel.value,
-            deliveries.c.status == DeliveryStatus.SENDING.value,
-        )
-        row = (
-            await self._conn.execute(select(queued.scalar_subquery(), leased.scalar_subquery()))
-        ).one()
-        times = [t for t in row if t is not None]
-        return min(times) if times else None
-
-    async def next_fallback(self, *, receipt_channels: list[ChannelKind]) -> datetime | None:
-        """The ``created_at`` of the oldest row ``overdue_for_fallback`` would hand over once
-        it is old enough, or None."""
-        unconfirmed = or_(
-            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]),
-            and_(
-                deliveries.c.status == DeliveryStatus.SENT.value,
-                deliveries.c.channel.in_([c.value for c in receipt_channels]),
-            ),
-        )
-        stmt = select(func.min(deliveries.c.created_at)).where(
-            deliveries.c.policy == "fallback",
-            deliveries.c.fell_back.is_(False),
-            deliveries.c.alternates != "",
-            unconfirmed,
-        )
-        value = (await self._conn.execute(stmt)).scalar()
-        return value if isinstance(value, datetime) or value is None else None

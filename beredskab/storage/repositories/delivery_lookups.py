@@ -1,0 +1,210 @@
+"""Reads on the outbox table: a row, an incident's rows, what an "OK" answers, when work is
+next due. ``DeliveryRepo`` adds the writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
+from beredskab.storage.tables import confirmations, deliveries, incidents
+from notifier.types import ChannelKind, DeliveryStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AckTarget:
+    """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``)."""
+
+    incident_id: int
+    person_id: str
+    incident_open: bool
+
+
+class DeliveryLookups:
+    """The outbox's read queries (mixed into ``DeliveryRepo``)."""
+
+    _conn: AsyncConnection
+    _dialect: str
+
+    async def get(self, delivery_id: int) -> Delivery | None:
+        """One outbox row."""
+        row = (
+            await self._conn.execute(select(deliveries).where(deliveries.c.id == delivery_id))
+        ).first()
+        return Delivery.model_validate(row) if row else None
+
+    async def for_incident(self, incident_id: int) -> list[Delivery]:
+        """Every message of an incident, oldest first."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.incident_id == incident_id)
+            .order_by(deliveries.c.id)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def by_provider_id(self, provider_id: str) -> Delivery | None:
+        """The row a provider id (Twilio SID, SMTP Message-ID) belongs to."""
+        stmt = select(deliveries).where(deliveries.c.provider_id == provider_id).limit(1)
+        row = (await self._conn.execute(stmt)).first()
+        return Delivery.model_validate(row) if row else None
+
+    async def for_notification(self, notification: str) -> list[Delivery]:
+        """Every copy of one notification (one message to one person)."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.notification == notification)
+            .order_by(deliveries.c.id)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def channel_counts(
+        self, incident_id: int
+    ) -> dict[tuple[ChannelKind, DeliveryStatus], int]:
+        """How many messages of an incident are in each (channel, state)."""
+        stmt = (
+            select(deliveries.c.channel, deliveries.c.status, func.count())
+            .where(deliveries.c.incident_id == incident_id)
+            .group_by(deliveries.c.channel, deliveries.c.status)
+        )
+        return {
+            (ChannelKind(c), DeliveryStatus(s)): int(n)
+            for c, s, n in await self._conn.execute(stmt)
+        }
+
+    async def count_to(self, address: str, *, template: str, since: datetime) -> int:
+        """Messages of one template queued to an address since a time."""
+        stmt = select(func.count()).where(
+            deliveries.c.address == address,
+            deliveries.c.template == template,
+            deliveries.c.created_at >= since,
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def to_address(self, address: str, *, limit: int = 100) -> list[Delivery]:
+        """The newest messages to an address (any incident or none), oldest first."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.address == address)
+            .order_by(deliveries.c.id.desc())
+            .limit(limit)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)][::-1]
+
+    async def open_count(self) -> int:
+        """Messages queued or being sent."""
+        stmt = select(func.count()).where(
+            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value])
+        )
+        return int((await self._conn.execute(stmt)).scalar_one())
+
+    async def leased(self, *, limit: int = 1000) -> list[Delivery]:
+        """Rows being sent (status ``sending``), the earliest lease end first."""
+        stmt = (
+            select(deliveries)
+            .where(deliveries.c.status == DeliveryStatus.SENDING.value)
+            .order_by(deliveries.c.lease_until)
+            .limit(limit)
+        )
+        return [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
+
+    async def recipients(self, incident_id: int) -> set[str]:
+        """Everyone who was sent anything about an incident."""
+        stmt = (
+            select(deliveries.c.person_id).where(deliveries.c.incident_id == incident_id).distinct()
+        )
+        return set((await self._conn.execute(stmt)).scalars())
+
+    async def sent_since(
+        self, incident_id: int, person_ids: Sequence[str], *, template: str, since: datetime
+    ) -> list[tuple[str, str]]:
+        """(person, notification key) of an incident's messages of one template to these
+        people queued after ``since`` (reminder coalescing reads the item from the key)."""
+        if not person_ids:
+            return []
+        stmt = select(deliveries.c.person_id, deliveries.c.notification).where(
+            deliveries.c.incident_id == incident_id,
+            deliveries.c.person_id.in_(list(person_ids)),
+            deliveries.c.template == template,
+            deliveries.c.created_at > since,
+        )
+        return [(row.person_id, row.notification) for row in await self._conn.execute(stmt)]
+
+    async def ack_target(
+        self, address: str, *, incident_id: int | None = None, pending_only: bool = False
+    ) -> AckTarget | None:
+        """What an "OK" from ``address`` answers, in one indexed query: the newest SMS to it
+        that asked for confirmation (optionally of one incident; with ``pending_only`` only
+        while that confirmation is pending and the incident open), with its incident's state."""
+        stmt = (
+            select(deliveries.c.incident_id, deliveries.c.person_id, incidents.c.status)
+            .join(incidents, incidents.c.id == deliveries.c.incident_id)
+            .where(
+                deliveries.c.address == address,
+                deliveries.c.channel == ChannelKind.SMS.value,
+                deliveries.c.actions != "",
+            )
+            .order_by(deliveries.c.id.desc())
+            .limit(1)
+        )
+        if incident_id is not None:
+            stmt = stmt.where(deliveries.c.incident_id == incident_id)
+        if pending_only:
+            stmt = stmt.join(
+                confirmations,
+                and_(
+                    confirmations.c.incident_id == deliveries.c.incident_id,
+                    confirmations.c.person_id == deliveries.c.person_id,
+                ),
+            ).where(
+                confirmations.c.status == ConfirmationStatus.PENDING.value,
+                incidents.c.status == IncidentStatus.ACTIVE.value,
+            )
+        row = (await self._conn.execute(stmt)).first()
+        if row is None:
+            return None
+        return AckTarget(
+            incident_id=int(row.incident_id),
+            person_id=str(row.person_id),
+            incident_open=row.status == IncidentStatus.ACTIVE.value,
+        )
+
+    async def next_due(self, channel: ChannelKind) -> datetime | None:
+        """When a row of ``channel`` is next due for a claim: the earliest ``next_attempt_at``
+        of a queued row or ``lease_until`` of a leased one (two index lookups on
+        ``ix_deliveries_channel_due``; leased rows are few), or None when nothing waits."""
+        queued = select(func.min(deliveries.c.next_attempt_at)).where(
+            deliveries.c.channel == channel.value,
+            deliveries.c.status == DeliveryStatus.QUEUED.value,
+        )
+        leased = select(func.min(deliveries.c.lease_until)).where(
+            deliveries.c.channel == channel.value,
+            deliveries.c.status == DeliveryStatus.SENDING.value,
+        )
+        row = (
+            await self._conn.execute(select(queued.scalar_subquery(), leased.scalar_subquery()))
+        ).one()
+        times = [t for t in row if t is not None]
+        return min(times) if times else None
+
+    async def next_fallback(self, *, receipt_channels: list[ChannelKind]) -> datetime | None:
+        """The ``created_at`` of the oldest row ``overdue_for_fallback`` would hand over once
+        it is old enough, or None."""
+        unconfirmed = or_(
+            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]),
+            and_(
+                deliveries.c.status == DeliveryStatus.SENT.value,
+                deliveries.c.channel.in_([c.value for c in receipt_channels]),
+            ),
+        )
+        stmt = select(func.min(deliveries.c.created_at)).where(
+            deliveries.c.policy == "fallback",
+            deliveries.c.fell_back.is_(False),
+            deliveries.c.alternates != "",
+            unconfirmed,
+        )
+        value = (await self._conn.execute(stmt)).scalar()
+        return value if isinstance(value, datetime) or value is None else None
