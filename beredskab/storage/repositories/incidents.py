@@ -321,15 +321,9 @@ class IncidentRepo:
     ) -> None:
         """Set the escalation moments of people just asked to confirm (a few statements)."""
         ids = list(dict.fromkeys(person_ids))
-        for start in range(0, len(ids), _ID_BATCH):
-            await self._conn.execute(
-                update(confirmations)
-                .where(
-                    confirmations.c.incident_id == incident_id,
-                    confirmations.c.person_id.in_(ids[start : start + _ID_BATCH]),
-                )
-                .values(renotify_at=renotify_at, deputy_at=deputy_at)
-            )
+        await self._update_people(
+            incident_id, ids, {"renotify_at": renotify_at, "deputy_at": deputy_at}
+        )
 
     async def claim_escalations(
         self, incident_id: int, *, step: EscalationStep, now: datetime, limit: int
@@ -354,17 +348,24 @@ class IncidentRepo:
         if self._conn.dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)
         claimed = [(row[0], row[1]) for row in await self._conn.execute(stmt)]
-        ids = [person_id for person_id, _ in claimed]
-        for start in range(0, len(ids), _ID_BATCH):
+        await self._update_people(
+            incident_id, [person_id for person_id, _ in claimed], {column.key: None}
+        )
+        return claimed
+
+    async def _update_people(
+        self, incident_id: int, person_ids: Sequence[str], values: dict[str, object]
+    ) -> None:
+        """Set ``values`` on these people's confirmations, ``_ID_BATCH`` ids per statement."""
+        for start in range(0, len(person_ids), _ID_BATCH):
             await self._conn.execute(
                 update(confirmations)
                 .where(
                     confirmations.c.incident_id == incident_id,
-                    confirmations.c.person_id.in_(ids[start : start + _ID_BATCH]),
+                    confirmations.c.person_id.in_(person_ids[start : start + _ID_BATCH]),
                 )
-                .values({column.key: None})
+                .values(values)
             )
-        return claimed
 
     async def restore_escalation(
         self, incident_id: int, person_id: str, *, step: EscalationStep, at: datetime
