@@ -94,13 +94,41 @@ def _lines(pdf: _Document, text: str, width: float) -> list[str]:
     return [str(line) for line in lines]
 
 
-def _chunks(pdf: _Document, cells: list[str], widths: tuple[int, ...]) -> list[list[str]]:
+def _widths(pdf: _Document, header: list[str], rows: list[list[str]]) -> tuple[float, ...]:
+    """Column widths in mm from the content, as a browser lays out an automatic table.
+
+    Each column gets at least its longest word (a heading in bold), so words are wrapped whole;
+    what is left of the page goes to the columns in proportion to how much wider than that
+    their longest line would like to be. Only when the longest words alone are wider than the
+    page do columns shrink below them (and fpdf2 then breaks such a word).
+    """
+    slack = 2 * PADDING + 1 + 2 * pdf.c_margin + 0.3  # padding, _lines' margin, fpdf2's margin
+    least: list[float] = []
+    most: list[float] = []
+    for column, title in enumerate(header):
+        pdf.set_font(FONT, "B", 8.5)
+        low = max((pdf.get_string_width(w) for w in title.split()), default=0.0)
+        high = max((pdf.get_string_width(line) for line in title.splitlines()), default=0.0)
+        pdf.set_font(FONT, "", 8.5)
+        for row in rows:
+            text = row[column]
+            low = max(low, *(pdf.get_string_width(w) for w in text.split()), 0.0)
+            high = max(high, *(pdf.get_string_width(line) for line in text.splitlines()), 0.0)
+        least.append(low + slack)
+        most.append(max(high, low) + slack)
+    room = pdf.epw
+    if sum(most) <= room:  # everything fits on one line: share the rest by natural width
+        return tuple(w * room / sum(most) for w in most)
+    if sum(least) >= room:  # even the longest words do not fit: shrink them alike
+        return tuple(w * room / sum(least) for w in least)
+    spare = room - sum(least)
+    wants = [high - low for low, high in zip(least, most, strict=True)]
+    return tuple(low + spare * want / sum(wants) for low, want in zip(least, wants, strict=True))
+
+
+def _chunks(pdf: _Document, cells: list[str], widths: tuple[float, ...]) -> list[list[str]]:
     """The cells of one row as one or more rows of at most ``MAX_LINES`` wrapped lines."""
-    total = sum(widths)
-    wrapped = [
-        _lines(pdf, text, pdf.epw * width / total)
-        for text, width in zip(cells, widths, strict=True)
-    ]
+    wrapped = [_lines(pdf, text, width) for text, width in zip(cells, widths, strict=True)]
     if max(len(lines) for lines in wrapped) <= MAX_LINES:
         return [cells]
     count = max(-(-len(lines) // MAX_LINES) for lines in wrapped)
@@ -116,9 +144,17 @@ def _table(pdf: _Document, table: Table) -> None:
         pdf.multi_cell(0, 5, _safe(table.empty), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(1)
         return
+    header = [_safe(c) for c in table.columns]
+    rows = []
+    for row in table.rows:
+        cells = [_safe(c) for c in row.cells]
+        if row.sensitive:
+            cells[-1] = f"[{SENSITIVE}] {cells[-1]}"
+        rows.append(cells)
+    widths = _widths(pdf, header, rows)
     pdf.set_font(FONT, "", 8.5)
     with pdf.table(
-        col_widths=table.widths,
+        col_widths=widths,
         text_align="LEFT",
         line_height=LINE,
         padding=(1, PADDING),
@@ -126,13 +162,10 @@ def _table(pdf: _Document, table: Table) -> None:
         cell_fill_mode=TableCellFillMode.NONE,
         repeat_headings=1,
     ) as out:
-        out.row([_safe(c) for c in table.columns])
-        for row in table.rows:
-            cells = [_safe(c) for c in row.cells]
-            if row.sensitive:
-                cells[-1] = f"[{SENSITIVE}] {cells[-1]}"
+        out.row(header)
+        for row, cells in zip(table.rows, rows, strict=True):
             style = FontFace(fill_color=SENSITIVE_FILL) if row.sensitive else None
-            for part in _chunks(pdf, cells, table.widths):
+            for part in _chunks(pdf, cells, widths):
                 out.row(part, style=style)
     pdf.ln(2)
 

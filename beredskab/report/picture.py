@@ -39,7 +39,7 @@ def picture_blocks(
         text = sec.text if include_sensitive or not sec.sensitive else WITHHELD
         cells = (heading, text or "-", f"{name(rev.author)}, {local_time(rev.created_at)}")
         rows.append(Row(cells, sensitive=sec.sensitive))
-    now = Table(("Overskrift", "Tekst", "Skrevet af"), (25, 50, 25), tuple(rows), "-")
+    now = Table(("Overskrift", "Tekst", "Skrevet af"), tuple(rows), "-")
     changes = tuple(
         Row(
             (
@@ -54,7 +54,6 @@ def picture_blocks(
     )
     past = Table(
         ("Version", "Tidspunkt", "Af", "Via", "Ændrede overskrifter"),
-        (9, 19, 16, 9, 47),
         changes,
         "-",
     )

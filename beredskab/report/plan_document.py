@@ -11,9 +11,7 @@ from beredskab.report.sections import Paragraph, ReportData, Row, Section, Table
 
 
 def _list(items: tuple[str, ...], empty: str) -> Table:
-    return Table(
-        ("#", "Tekst"), (6, 94), tuple(Row((str(n), t)) for n, t in enumerate(items, 1)), empty
-    )
+    return Table(("#", "Tekst"), tuple(Row((str(n), t)) for n, t in enumerate(items, 1)), empty)
 
 
 def _sections(pb: PlaybookView) -> list[Section]:
@@ -45,7 +43,6 @@ def _sections(pb: PlaybookView) -> list[Section]:
             (
                 Table(
                     ("Rolle", "Pligt", "Art", "Kilde"),
-                    (20, 56, 12, 12),
                     tuple(Row((d.role, d.text, d.kind, d.source)) for d in pb.duties),
                     "Ingen pligter.",
                 ),
@@ -57,7 +54,6 @@ def _sections(pb: PlaybookView) -> list[Section]:
             (
                 Table(
                     ("#", "Trin", "Ansvarlig", "Frist", "Udløser", "Kilde"),
-                    (4, 38, 15, 10, 25, 8),
                     tuple(
                         Row(
                             (
@@ -85,7 +81,6 @@ def _sections(pb: PlaybookView) -> list[Section]:
                     Paragraph(g.description, lead=f"{g.name}:"),
                     Table(
                         ("Medarbejder", "Kontakter", "Zone", "Organisation"),
-                        (25, 40, 12, 23),
                         tuple(Row((c.staff, c.target, c.zone, c.organisation)) for c in g.contacts),
                         "Ingen fast fordeling i kontaktlisten.",
                     ),
@@ -99,7 +94,6 @@ def _sections(pb: PlaybookView) -> list[Section]:
             (
                 Table(
                     ("Målgruppe", "Ansvarlig", "Rådfører sig med", "Skabelon", "Formål"),
-                    (18, 16, 16, 18, 32),
                     tuple(
                         Row((c.audience, c.responsible, c.consult or "-", c.template, c.purpose))
                         for c in pb.communication
@@ -119,7 +113,6 @@ def _sections(pb: PlaybookView) -> list[Section]:
             (
                 Table(
                     ("Opfølgning", "Ansvarlig", "Hvornår"),
-                    (62, 22, 16),
                     tuple(Row((f.text, f.role, f.after)) for f in pb.follow_up),
                     "Ingen opfølgning.",
                 ),
@@ -135,7 +128,6 @@ def document(view: PlanView) -> ReportData:
         sections += _sections(pb)
     roles = Table(
         ("Rolle", "Beskrivelse", "Hvem"),
-        (24, 40, 36),
         tuple(Row((r.name, r.description, "\n".join(r.holders) or "ingen")) for r in view.roles),
         "Ingen roller.",
     )

@@ -80,11 +80,10 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """A table with Danish column titles and relative column widths (for the PDF)."""
+    """A table with Danish column titles; the PDF sizes its columns from the content."""
 
     kind: ClassVar[str] = "table"
     columns: tuple[str, ...]
-    widths: tuple[int, ...]
     rows: tuple[Row, ...]
     empty: str
 
@@ -201,9 +200,7 @@ def _timeline(entries: list[LogEntry], name: _NameFn, include_sensitive: bool) -
             text = f"Retter post {e.corrects}: {text}"
         cells = (str(e.seq), local_time(e.created_at), KIND[e.kind], name(e.actor), text)
         rows.append(Row(cells, sensitive=e.sensitive))
-    return Table(
-        ("#", "Tidspunkt", "Type", "Af", "Tekst"), (5, 19, 11, 14, 51), tuple(rows), "Ingen poster."
-    )
+    return Table(("#", "Tidspunkt", "Type", "Af", "Tekst"), tuple(rows), "Ingen poster.")
 
 
 def _reason(reason: str, name: _NameFn) -> str:
@@ -238,7 +235,6 @@ def _confirmations(view: Overview, name: _NameFn) -> Table:
     )
     return Table(
         ("Person", "Årsag", "Status", "Via", "Tidspunkt"),
-        (24, 26, 14, 14, 22),
         rows,
         "Ingen er bedt om at bekræfte.",
     )
@@ -262,7 +258,6 @@ def _steps(view: Overview, name: _NameFn) -> Table:
     )
     return Table(
         ("#", "Trin", "Ansvarlig", "Frist", "Status", "Udført af", "Udført", "Note"),
-        (4, 22, 12, 12, 10, 12, 12, 16),
         rows,
         "Ingen trin.",
     )
@@ -285,7 +280,6 @@ def _tasks(view: Overview, name: _NameFn) -> Table:
     )
     return Table(
         ("#", "Medarbejder", "Kontakt", "Gruppe", "Zone", "Status", "Resultat"),
-        (4, 16, 18, 14, 6, 10, 32),
         rows,
         "Ingen opgaver.",
     )
@@ -304,9 +298,7 @@ def _duties(view: Overview, name: _NameFn) -> Table:
         )
         for t in sorted(duty_ticks(view.log).values(), key=lambda t: t.seq)
     )
-    return Table(
-        ("Pligt", "Status", "Af", "Tidspunkt"), (55, 15, 14, 16), rows, "Ingen pligter afkrydset."
-    )
+    return Table(("Pligt", "Status", "Af", "Tidspunkt"), rows, "Ingen pligter afkrydset.")
 
 
 def _communications(view: Overview, name: _NameFn) -> Table:
@@ -325,7 +317,6 @@ def _communications(view: Overview, name: _NameFn) -> Table:
     )
     return Table(
         ("Sendt", "Til", "Emne og tekst", "Godkendt af", "Modtagere"),
-        (15, 14, 47, 14, 10),
         rows,
         "Ingen kommunikation sendt.",
     )
@@ -337,7 +328,7 @@ def _deliveries(view: Overview) -> Table:
         Row((channel, DELIVERY_STATUS.get(status, status), str(n)))
         for (channel, status), n in sorted(counts.items())
     )
-    return Table(("Kanal", "Status", "Antal"), (40, 40, 20), rows, "Ingen beskeder.")
+    return Table(("Kanal", "Status", "Antal"), rows, "Ingen beskeder.")
 
 
 def _timings(view: Overview, name: _NameFn) -> tuple[Table | Paragraph, ...]:
@@ -349,7 +340,6 @@ def _timings(view: Overview, name: _NameFn) -> tuple[Table | Paragraph, ...]:
     )
     response = Table(
         ("Person", "Tid til bekræftelse"),
-        (60, 40),
         tuple(
             Row((name(c.person_id), duration((c.updated_at - start).total_seconds())))
             for c in answered
@@ -367,7 +357,7 @@ def _timings(view: Overview, name: _NameFn) -> tuple[Table | Paragraph, ...]:
         spent = duration((s.finished_at - previous).total_seconds())
         rows.append(Row((str(s.position), s.title, spent)))
         previous = s.finished_at
-    durations = Table(("#", "Trin", "Varighed"), (8, 67, 25), tuple(rows), "Ingen trin afsluttet.")
+    durations = Table(("#", "Trin", "Varighed"), tuple(rows), "Ingen trin afsluttet.")
     missing = Paragraph(", ".join(never) if never else "ingen", lead="Svarede aldrig:")
     return (response, missing, durations)
 
