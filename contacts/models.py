@@ -19,6 +19,9 @@ class Role(_Frozen):
     id: Slug
     name: str = Field(min_length=1)
     description: str = ""
+    deputies: tuple[Slug, ...] = ()
+    """People who stand in for a holder of this role whose own deputy cannot (in this order),
+    e.g. when the holder's deputy is called by the same playbook."""
 
 
 class Person(_Frozen):

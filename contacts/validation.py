@@ -142,7 +142,18 @@ def _roles(data: DirectoryFile, file: str) -> list[Problem]:
         for held in person.roles:
             first_holder.setdefault(held, person)
     out: list[Problem] = []
+    people = {p.id for p in data.people}
     for i, role in enumerate(data.roles):
+        for j, deputy in enumerate(role.deputies):
+            if deputy not in people:
+                out.append(
+                    Problem(
+                        file,
+                        f"roles[{i}].deputies[{j}]",
+                        f"deputy {deputy!r} is not a person in this directory",
+                        "use the id of an entry under [[people]]",
+                    )
+                )
         count = holders[role.id]
         if count == 0:
             out.append(

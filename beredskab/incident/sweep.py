@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from beredskab import situation_log
-from beredskab.incident import reminders
+from beredskab.incident import reminders, stand_in
 from beredskab.models import EntryKind, Incident
 from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
@@ -112,25 +112,62 @@ async def ask_deputy(
     person: Person,
     declined: bool = False,
 ) -> Person | None:
-    """Ask a person's deputy to step in (confirmation row, alert naming whom she replaces,
-    escalation moments); the deputy if newly asked, None if there is none or they were asked
-    already."""
-    deputy = plan.directory.person(person.deputy) if person.deputy else None
-    if deputy is None or not await tx.incidents.add_confirmations(
-        incident.id, [deputy.id], reason=f"deputy:{person.id}", now=tx.now
-    ):
-        return None
-    await notify(
-        tx,
-        incident=incident,
-        playbook=playbook,
-        people=[deputy],
-        kind=TemplateKind.ACTIVATION,
-        values=incident_values(incident, directory=plan.directory, at=tx.now),
-        extra=_deputy_extra(person, declined),
+    """Ask someone to stand in for ``person`` (``stand_in``: their deputy, or the next one
+    free): confirmation row, alert naming whom she replaces, escalation moments. Returns who
+    was newly asked, or None if nobody is free or someone was asked for ``person`` already.
+    Passing over someone, or finding nobody, is written to the log."""
+    chosen, _ = await _ask_stand_in(
+        tx, plan=plan, playbook=playbook, incident=incident, person=person, declined=declined
     )
-    await schedule_confirmations(tx, playbook=playbook, incident=incident, people=[deputy])
-    return deputy
+    return chosen
+
+
+async def _ask_stand_in(
+    tx: Tx,
+    *,
+    plan: Plan,
+    playbook: Playbook,
+    incident: Incident,
+    person: Person,
+    declined: bool,
+) -> tuple[Person | None, bool]:
+    """``ask_deputy``, and whether someone had been asked for ``person`` already."""
+    passed: list[str] = []
+    for candidate, how in stand_in.candidates(plan.directory, playbook, person):
+        row = await tx.incidents.confirmation(incident.id, candidate.id)
+        if row is not None and row.reason == f"deputy:{person.id}":
+            return None, True
+        if row is not None and row.reason.startswith("deputy:"):
+            passed.append(f"{candidate.name} ({how}) er allerede bedt om at træde til for en anden")
+            continue
+        if row is not None or stand_in.called(playbook, candidate):
+            passed.append(f"{candidate.name} ({how}) deltager selv i hændelsen")
+            continue
+        if not await tx.incidents.add_confirmations(
+            incident.id, [candidate.id], reason=f"deputy:{person.id}", now=tx.now
+        ):
+            continue
+        await notify(
+            tx,
+            incident=incident,
+            playbook=playbook,
+            people=[candidate],
+            kind=TemplateKind.ACTIVATION,
+            values=incident_values(incident, directory=plan.directory, at=tx.now),
+            extra=_deputy_extra(person, declined),
+        )
+        await schedule_confirmations(tx, playbook=playbook, incident=incident, people=[candidate])
+        if passed:
+            await _log(
+                tx,
+                incident,
+                f"{'; '.join(passed)}. I stedet er {candidate.name} ({how}) bedt om at træde "
+                f"til for {person.name}.",
+            )
+        return candidate, False
+    if passed:
+        await _log(tx, incident, f"Ingen kan træde til for {person.name}: {'; '.join(passed)}.")
+    return None, False
 
 
 async def _log(tx: Tx, incident: Incident, text: str) -> None:
@@ -169,13 +206,18 @@ async def renotify(
 async def deputise(
     tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, person: Person
 ) -> str:
-    """Ask a pending person's deputy to step in (or log that there is none)."""
-    if not person.deputy:
-        await _log(tx, incident, f"{person.name} har ikke bekræftet og har ingen stedfortræder.")
-        return "no deputy"
-    deputy = await ask_deputy(tx, plan=plan, playbook=playbook, incident=incident, person=person)
-    if deputy is None:
+    """Ask someone to stand in for a pending person (or log that nobody can)."""
+    deputy, already = await _ask_stand_in(
+        tx, plan=plan, playbook=playbook, incident=incident, person=person, declined=False
+    )
+    if already:
         return "deputy already asked"
+    if deputy is None:
+        if not any(stand_in.candidates(plan.directory, playbook, person)):
+            await _log(
+                tx, incident, f"{person.name} har ikke bekræftet og har ingen stedfortræder."
+            )
+        return "no deputy"
     await _log(
         tx,
         incident,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from beredskab.i18n import LOCAL_TZ, clock
+from beredskab.incident import stand_in
 from beredskab.plan import Plan
 from beredskab.preparedness.requests import SIGNOFF, VERIFY
 from beredskab.storage import Database
@@ -50,6 +51,17 @@ class RoleReadiness:
 
 
 @dataclass(frozen=True)
+class CalledDeputy:
+    """A person whose own deputy is called by a playbook that calls the person too, so the
+    deputy cannot stand in there; ``stand_in`` is who is asked instead (None: nobody)."""
+
+    person: str
+    deputy: str
+    playbook: str
+    stand_in: str | None
+
+
+@dataclass(frozen=True)
 class Readiness:
     """The whole report."""
 
@@ -58,6 +70,10 @@ class Readiness:
     roles: tuple[RoleReadiness, ...]
     people: tuple[PersonReadiness, ...]
     single_holder_roles: tuple[str, ...]
+    called_deputies: tuple[CalledDeputy, ...]
+    """Deputies called by the same playbook as the person they stand in for."""
+    all_deputies_roles: tuple[str, ...]
+    """Roles whose every holder is someone else's deputy."""
     one_channel: tuple[str, ...]
     activators_without_pin: tuple[str, ...]
     stale: tuple[str, ...]
@@ -111,6 +127,7 @@ async def readiness(*, db: Database, plan: Plan) -> Readiness:
         holders = directory.with_role(role.id)
         deputies = tuple(dict.fromkeys(h.deputy for h in holders if h.deputy))
         roles.append(RoleReadiness(role.id, role.name, tuple(h.id for h in holders), deputies))
+    deputies_of_others = {p.deputy for p in directory.people if p.deputy}
     stale_before = now - timedelta(days=STALE_DAYS)
     role_ids = {r for p in plan.playbooks.playbooks for r in (*p.participants, p.leader_role)}
     return Readiness(
@@ -119,6 +136,10 @@ async def readiness(*, db: Database, plan: Plan) -> Readiness:
         roles=tuple(roles),
         people=people,
         single_holder_roles=tuple(r.id for r in roles if len(r.people) == 1),
+        called_deputies=_called_deputies(plan),
+        all_deputies_roles=tuple(
+            r.id for r in roles if r.people and deputies_of_others.issuperset(r.people)
+        ),
         one_channel=tuple(p.id for p in people if p.channels <= 1),
         activators_without_pin=tuple(p.id for p in people if p.activator and not p.pin),
         stale=tuple(p.id for p in people if p.verified_at is None or p.verified_at < stale_before),
@@ -126,6 +147,26 @@ async def readiness(*, db: Database, plan: Plan) -> Readiness:
             p.id for p in people if role_ids.intersection(p.roles) and not p.signed_off
         ),
     )
+
+
+def _called_deputies(plan: Plan) -> tuple[CalledDeputy, ...]:
+    """Per playbook, the people it calls whose deputy it calls too, and who stands in."""
+    out = []
+    for playbook in plan.playbooks.playbooks:
+        for person in plan.directory.with_any_role(playbook.participants):
+            deputy = plan.directory.person(person.deputy) if person.deputy else None
+            if deputy is None or not stand_in.called(playbook, deputy):
+                continue
+            free = next(
+                (
+                    p.id
+                    for p, _ in stand_in.candidates(plan.directory, playbook, person)
+                    if not stand_in.called(playbook, p)
+                ),
+                None,
+            )
+            out.append(CalledDeputy(person.id, deputy.id, playbook.id, free))
+    return tuple(out)
 
 
 def _yes(value: bool) -> str:
@@ -141,6 +182,10 @@ def render(report: Readiness, plan: Plan) -> str:
 
     def names(person_ids: tuple[str, ...]) -> str:
         return ", ".join(name(p) for p in person_ids) or "ingen"
+
+    def group(playbook_id: str) -> str:
+        playbook = plan.playbook(playbook_id)
+        return f"gruppe {playbook.number}" if playbook else playbook_id
 
     at = clock(report.generated_at, now=None)
     out = [f"Beredskabsstatus — planversion {report.plan_version} — {at}", "", "ROLLER"]
@@ -163,6 +208,15 @@ def render(report: Readiness, plan: Plan) -> str:
         "",
         "ENKELTPUNKTSFEJL",
         f"  Roller med kun én person: {', '.join(report.single_holder_roles) or 'ingen'}",
+        "  Stedfortræder kaldes selv af samme gruppe:"
+        + ("" if report.called_deputies else " ingen"),
+        *(
+            f"    {name(c.person)} -> {name(c.deputy)} ({group(c.playbook)}): "
+            + (f"{name(c.stand_in)} træder til i stedet" if c.stand_in else "ingen kan træde til")
+            for c in report.called_deputies
+        ),
+        "  Roller hvor alle er en andens stedfortræder: "
+        + (", ".join(report.all_deputies_roles) or "ingen"),
         f"  Personer med kun én kanal (eller ingen): {names(report.one_channel)}",
         f"  Kan aktivere, men har ingen PIN: {names(report.activators_without_pin)}",
         "",

@@ -36,12 +36,17 @@ async def readiness_page(request: Request, who: Annotated[Viewer, Depends(viewer
         person = app.plan.directory.person(person_id)
         return person.name if person else person_id
 
+    def group_number(playbook_id: str) -> str:
+        playbook = app.plan.playbook(playbook_id)
+        return str(playbook.number) if playbook else playbook_id
+
     return page(
         request,
         "readiness.html",
         who=who,
         report=report,
         person_name=name,
+        group_number=group_number,
         stale_days=STALE_DAYS,
         at=clock(report.generated_at, now=report.generated_at, language=who.language),
         local=LOCAL_TZ,

@@ -175,6 +175,20 @@ READINESS: Table = {
     "weak_spots": {"da": "Svage punkter", "en": "Weak spots"},
     "single_holder_roles": {"da": "Roller med kun én person", "en": "Roles with one person"},
     "one_channel": {"da": "Kun én kanal (eller ingen)", "en": "Only one channel (or none)"},
+    "called_deputies": {
+        "da": "Stedfortræder kaldes selv af samme gruppe",
+        "en": "Deputy is called by the same group",
+    },
+    "called_deputy": {
+        "da": "{person} → {deputy} (gruppe {group}): {instead}",
+        "en": "{person} → {deputy} (group {group}): {instead}",
+    },
+    "stands_in": {"da": "{name} træder til i stedet", "en": "{name} stands in instead"},
+    "nobody_stands_in": {"da": "ingen kan træde til", "en": "nobody can stand in"},
+    "all_deputies_roles": {
+        "da": "Roller hvor alle er en andens stedfortræder",
+        "en": "Roles whose every holder is someone else's deputy",
+    },
     "no_pin": {"da": "Kan aktivere, men har ingen PIN", "en": "May activate but has no PIN"},
     "stale": {
         "da": "Ikke kontrolleret i {days} dage",

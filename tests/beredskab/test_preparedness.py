@@ -178,6 +178,23 @@ async def test_readiness_shows_the_example_gaps_and_changes(app: App) -> None:
     text = render(report, app.plan)
     assert "ENKELTPUNKTSFEJL" in text and "Rasmus Toft (rasmus-toft)" in text
     assert report.to_json()["one_channel"] == list(report.one_channel)
+    # Mutual deputies who are both called: Sara's deputy Omar is SSP too, so the SSP role's
+    # own deputy stands in; Birgit and Jonas (both chef-beskaeftigelse) have nobody else.
+    called = {(c.person, c.deputy, c.playbook): c.stand_in for c in report.called_deputies}
+    assert called[("sara-lund", "omar-nielsen", "gruppe-2")] == "lise-krogh"
+    assert called[("birgit-dahl", "jonas-berg", "gruppe-2")] is None
+    assert not [c for c in report.called_deputies if c.person == "henrik-moeller"]  # Lise is free
+    assert {"ssp", "chef-beskaeftigelse"} <= set(report.all_deputies_roles)
+    assert "projektchef" not in report.all_deputies_roles
+    assert (
+        "Birgit Dahl (birgit-dahl) -> Jonas Berg (jonas-berg) (gruppe 2): ingen kan træde til"
+        in text
+    )
+    assert (
+        "Sara Lund (sara-lund) -> Omar Nielsen (omar-nielsen) (gruppe 2): "
+        "Lise Krogh (lise-krogh) træder til i stedet" in text
+    )
+    assert report.to_json()["called_deputies"][0]["deputy"]
 
     await pins.set_pin(db=app.db, plan=app.plan, person_id=CHIEF, pin="4711", hasher=CHEAP)
     async with app.db.transaction() as tx:

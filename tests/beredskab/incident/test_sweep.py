@@ -37,6 +37,7 @@ def _big_plan(folder: Path, people: int) -> Plan:
     """The bundled plan with ``people`` fictional SSP members (SMS and email) added."""
     text = (files("contacts") / "examples" / "fredericia.toml").read_text(encoding="utf-8")
     text = re.sub(r"^example = true", "example = false", text, flags=re.MULTILINE)
+    text = re.sub(r"^deputies = .*$", "", text, flags=re.MULTILINE)  # no role deputies here
     extra = []
     for i in range(people):
         deputy = f'deputy = "dep-{i}"\n' if i < WITH_DEPUTY else ""

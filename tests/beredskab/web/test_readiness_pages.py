@@ -17,6 +17,10 @@ async def test_the_chief_sees_the_readiness_report(site: Site) -> None:
     # Rasmus Toft has only a phone: a single point of failure by channel.
     weak = text.split('id="roles-h"')[0]
     assert "Rasmus Toft" in weak
+    assert "Stedfortræder kaldes selv af samme gruppe" in weak
+    assert "Birgit Dahl → Jonas Berg (gruppe 2): ingen kan træde til" in weak
+    assert "Sara Lund → Omar Nielsen (gruppe 2): Lise Krogh træder til i stedet" in weak
+    assert "Roller hvor alle er en andens stedfortræder" in weak
 
 
 async def test_staff_may_not_read_the_readiness_report_and_the_attempt_is_audited(
