@@ -156,6 +156,9 @@ DA: dict[str, str] = {
         "opgave {number} er {status}; den kan ikke blive {wanted}"
     ),
     "task {number} is already {status}": "opgave {number} er allerede {status}",
+    "task {number} was declined and has gone on to {person}": (
+        "opgave {number} er afvist og givet videre til {person}"
+    ),
     "the due time must be 1 to {most} minutes ahead": (
         "fristen skal ligge 1 til {most} minutter fremme"
     ),

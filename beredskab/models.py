@@ -187,6 +187,13 @@ class Task(_Model):
     text: str | None = None
     due_at: datetime | None = None
     created_by: str | None = None
+    declined_by: str | None = None
+    """Who has declined the task, space-separated ids (it is never offered to them again)."""
+
+    @property
+    def decliners(self) -> tuple[str, ...]:
+        """The people who have declined the task, in order."""
+        return tuple((self.declined_by or "").split())
 
     @property
     def title(self) -> str:

@@ -3,7 +3,8 @@
 Outreach tasks are created from the directory's standing assignments, filtered by the
 incident's zone; the chief's tasks by ``beredskab.incident.chief_tasks``. Both live alike:
 assigned → accepted → done (always with an outcome, "–" when there is nothing to say);
-declined → reassigned by the leader.
+declined → offered to the next staff member (``incident.task_offer``) or reassigned by the
+leader.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from beredskab import access, acknowledgements, audit, escalation, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
+from beredskab.incident import task_offer
 from beredskab.incident.chief_tasks import tell_assignee
 from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
@@ -88,10 +90,12 @@ async def create_from_assignments(
 
 @dataclass(frozen=True)
 class TaskChange:
-    """What a task action did."""
+    """What a task action did. After a decline ``task`` is the task as its assignee declined
+    it, and ``offered_to`` who it was offered to next (None: it waits for the leader)."""
 
     task: Task
     changed: bool
+    offered_to: str | None = None
 
 
 _TRANSITIONS: dict[TaskStatus, tuple[TaskStatus, ...]] = {
@@ -132,7 +136,14 @@ async def change(
         if task is None:
             raise NotFoundError("incident {nr} has no task {number}", nr=incident_id, number=number)
         leader_role = playbook.leader_role if playbook else "projektchef"
-        if task.assignee != actor.id:
+        declined_before = actor.id in task.decliners and task.assignee != actor.id
+        if declined_before and status is not TaskStatus.DECLINED:  # a stale button or SMS
+            raise InvalidStateError(
+                "task {number} was declined and has gone on to {person}",
+                number=number,
+                person=task.assignee,
+            )
+        if task.assignee != actor.id and not declined_before:
             access.require_role(
                 actor,
                 [leader_role],
@@ -145,8 +156,9 @@ async def change(
                 ),
                 incident_id=incident_id,
             )
-        if task.status == status:
-            return TaskChange(task=task, changed=False)
+        if task.status == status or declined_before:  # also after it went on to someone else
+            declined = task.model_copy(update={"status": status, "assignee": actor.id})
+            return TaskChange(task=declined if declined_before else task, changed=False)
         if status is TaskStatus.DONE and outcome is None:
             raise InputRefusedError(
                 "task {number} is done with its outcome: say what came of it, or '–' if nothing",
@@ -159,7 +171,10 @@ async def change(
                 status=task.status.value,
                 wanted=status.value,
             )
-        await tx.tasks.update(incident_id, number, now=tx.now, status=status, outcome=outcome)
+        decliners = (*task.decliners, task.assignee) if status is TaskStatus.DECLINED else None
+        await tx.tasks.update(
+            incident_id, number, now=tx.now, status=status, outcome=outcome, declined_by=decliners
+        )
         text = f"Opgave {number} ({task.title}): {actor.name} {_VERB[status]} opgaven."
         if outcome:
             text += f" Resultat: {outcome}"
@@ -177,28 +192,15 @@ async def change(
             incident_id=incident_id,
             detail=f"task {number}",
         )
-        if status is TaskStatus.DECLINED and playbook is not None:
-            await _tell_leader_of_decline(tx, plan, playbook, incident, task, actor.name)
         updated = await tx.tasks.get(incident_id, number)
-    assert updated is not None
-    return TaskChange(task=updated, changed=True)
-
-
-async def _tell_leader_of_decline(
-    tx: Tx, plan: Plan, playbook: Playbook, incident: Incident, task: Task, who: str
-) -> None:
-    """A declined task waits for the leader to hand it on: tell them at once."""
-    leaders = plan.directory.with_role(playbook.leader_role)
-    what = f"opgave {task.number} ({task.title}) er afvist af {who}; giv den videre"
-    values = incident_values(incident, directory=plan.directory, at=tx.now)
-    await notify(
-        tx,
-        incident=incident,
-        playbook=playbook,
-        people=leaders,
-        kind=TemplateKind.REMINDER,
-        values={**values, "opgave": what, "trin": what},
-        confirm=False,
+        assert updated is not None
+        offered = None
+        if status is TaskStatus.DECLINED and playbook is not None:
+            offered = await task_offer.after_decline(
+                tx, plan=plan, playbook=playbook, incident=incident, task=updated, who=actor.name
+            )
+    return TaskChange(
+        task=updated, changed=True, offered_to=offered.id if offered is not None else None
     )
 
 

@@ -195,6 +195,9 @@ class Playbook(_Frozen):
     follow_up: tuple[FollowUp, ...] = ()
     conveneable: tuple[Conveneable, ...] = ()
     """Meetings the leader may convene from the incident page, Telegram, API or CLI."""
+    declined_tasks: Literal["offer_next", "wait_for_leader"] = "offer_next"
+    """A declined outreach task is offered to the next staff member in the directory's
+    standing assignments (the leader is told), or waits for the leader to hand it on."""
     templates: dict[TemplateKind, Template]
     templates_en: dict[TemplateKind, Template] = {}
     """Optional English variants, for people whose directory language is ``"en"``."""

@@ -231,7 +231,13 @@ async def _task(
                     reply_markup=kb.without(callback.message.reply_markup, callback.data or "")
                 )
         return
-    await callback.answer(t("task_declined", language, number=number), show_alert=True)
+    offered = app.plan.directory.person(change.offered_to) if change.offered_to else None
+    answer = (
+        t("task_declined_offered", language, number=number, name=offered.name)
+        if offered
+        else t("task_declined", language, number=number)
+    )
+    await callback.answer(answer, show_alert=True)
     await _edit(callback, t("task_declined_mark", language, number=number, status=status))
 
 

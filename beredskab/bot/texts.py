@@ -266,6 +266,12 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "Recorded: you cannot take task {number}. It is in the log, so the project "
         "manager can pass it on.",
     },
+    "task_declined_offered": {
+        "da": "Registreret: du kan ikke tage opgave {number}. Den er tilbudt {name}, og "
+        "projektchefen har fået besked.",
+        "en": "Recorded: you cannot take task {number}. It has been offered to {name}, and the "
+        "project manager has been told.",
+    },
     "task_declined_mark": {
         "da": "❌ Opgave {number}: {status}",
         "en": "❌ Task {number}: {status}",

@@ -6,6 +6,10 @@ from __future__ import annotations
 from beredskab.i18n import Language, fill, t
 
 _CLI: dict[str, dict[Language, str]] = {
+    "task_offered": {
+        "da": "Opgaven er tilbudt {name}, næste i kontaktlisten; projektchefen har fået besked.",
+        "en": "The task was offered to {name}, next in the contact list; the chief was told.",
+    },
     "drill_prefix": {"da": "ØVELSE: {text}", "en": "DRILL: {text}"},
     "drill_mark": {"da": "ØVELSE", "en": "DRILL"},
     # status NR

@@ -74,8 +74,8 @@ def step_skip(
 def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: str | None) -> None:
     from beredskab import tasks
 
-    async def body(app: App) -> tasks.TaskChange:
-        return await tasks.change(
+    async def body(app: App) -> tuple[tasks.TaskChange, str | None]:
+        change = await tasks.change(
             db=app.db,
             plan=app.plan,
             incident_id=nr,
@@ -85,8 +85,10 @@ def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: st
             channel=CHANNEL,
             outcome=outcome,
         )
+        offered = app.plan.directory.person(change.offered_to) if change.offered_to else None
+        return change, offered.name if offered else None
 
-    result = run(body, deliver=True)
+    result, offered_to = run(body, deliver=True)
     key = "task" if result.changed else "task_same"
     typer.echo(
         say(
@@ -96,6 +98,8 @@ def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: st
             status=status_word(result.task.status.value),
         )
     )
+    if offered_to:
+        typer.echo(say("task_offered", name=offered_to))
 
 
 OutcomeOpt = Annotated[str | None, typer.Option(help="Resultat / outcome")]
@@ -121,7 +125,7 @@ def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> N
 
 @task_cli.command("decline")
 def task_decline(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
-    """Afvis en opgave / decline a task; the leader reassigns it."""
+    """Afvis en opgave / decline a task; it goes to the next staff member or the leader."""
     from beredskab.models import TaskStatus
 
     _change_task(nr, task, actor, TaskStatus.DECLINED, outcome)

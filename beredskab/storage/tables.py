@@ -136,6 +136,7 @@ tasks = Table(
     Column("text", Text, nullable=True),
     Column("due_at", UTCDateTime(), nullable=True),
     Column("created_by", String(64), nullable=True),
+    Column("declined_by", Text, nullable=True),
     UniqueConstraint("incident_id", "target_id", "assignee", name="uq_tasks_target"),
 )
 

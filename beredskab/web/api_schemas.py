@@ -259,6 +259,11 @@ class TaskChangeOut(BaseModel):
 
     task: TaskOut
     changed: bool
+    offered_to: str | None = Field(
+        default=None,
+        description="After a decline: the person id of the staff member the task was offered "
+        "to next (``task`` is the task as declined); null when it waits for the leader",
+    )
 
 
 class ActivateIn(_In):

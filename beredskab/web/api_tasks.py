@@ -119,7 +119,8 @@ async def change_task(
     request: Request, caller: Caller, incident_id: IncidentId, task_id: TaskNumber, body: TaskIn
 ) -> TaskChangeOut:
     """The assignee (or the leader role) accepts, finishes with an outcome, or declines;
-    a decline tells the leader at once."""
+    a declined outreach task is offered to the next staff member (``offered_to``) and the
+    leader is told at once."""
     app = app_of(request)
     result = await tasks.change(
         db=app.db,
@@ -132,7 +133,11 @@ async def change_task(
         outcome=body.outcome,
     )
     app.outbox.wake()
-    return TaskChangeOut(task=TaskOut.of(result.task, names(app)), changed=result.changed)
+    return TaskChangeOut(
+        task=TaskOut.of(result.task, names(app)),
+        changed=result.changed,
+        offered_to=result.offered_to,
+    )
 
 
 @router.post(

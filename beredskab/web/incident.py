@@ -42,6 +42,7 @@ NOTICES = frozenset(
         "task_accepted",
         "task_done",
         "task_declined",
+        "task_declined_offered",
         "task_reassigned",
         "task_given",
         "convened",

@@ -138,7 +138,7 @@ async def change_task(
     outcome = field(form, "resultat", MAX_NOTE) or None
 
     async def run() -> str:
-        await tasks.change(
+        result = await tasks.change(
             db=app.db,
             plan=app.plan,
             incident_id=incident_id,
@@ -148,7 +148,7 @@ async def change_task(
             channel=CHANNEL,
             outcome=outcome,
         )
-        return notice
+        return f"{notice}_offered" if result.offered_to else notice
 
     return await act(request, incident_id, "opgaver", run, refused_input="outcome_needed")
 

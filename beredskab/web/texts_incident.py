@@ -255,6 +255,12 @@ TEXTS: dict[str, dict[Language, str]] = {
         "da": "Opgaven er afvist; projektchefen giver den videre.",
         "en": "The task is declined; the chief hands it on.",
     },
+    "done_task_declined_offered": {
+        "da": "Opgaven er afvist og tilbudt den næste i kontaktlisten; projektchefen har fået "
+        "besked.",
+        "en": "The task is declined and offered to the next one in the contact list; the chief "
+        "has been told.",
+    },
     "done_task_reassigned": {"da": "Opgaven er givet videre.", "en": "The task was handed on."},
     "done_task_given": {
         "da": "Opgaven er givet og sendt til modtageren.",

@@ -299,9 +299,15 @@ async def test_decline_asks_the_deputy_at_once(app: App, plan: Plan) -> None:
     assert row is not None and row.status is ConfirmationStatus.DECLINED
     assert asked is not None and asked.reason == f"deputy:{CHIEF}"
     assert await sms(app, CHIEF, "NEJ") == "decline: nothing open"
-    # SSP's deputy is already a participant: the decline is noted, nobody new is asked.
-    assert await sms(app, SSP, f"nej {nr}") == f"decline: incident {nr}"
-    assert await last_reply(app, SSP) == f"Noteret: du kan ikke deltage i hændelse {nr}."
+    # SSP's deputy (Omar) is a participant himself: the SSP role's deputy stands in.
+    assert await sms(app, SSP, f"nej {nr}") == f"decline: incident {nr}, deputy lise-krogh asked"
+    assert await last_reply(app, SSP) == (
+        f"Noteret: du kan ikke deltage i hændelse {nr}. Din stedfortræder Lise Krogh "
+        "er bedt om at tage over."
+    )
+    # Omar's deputy (Sara) has declined and Lise stands in for her: nobody new is asked.
+    assert await sms(app, "omar-nielsen", f"nej {nr}") == f"decline: incident {nr}"
+    assert await last_reply(app, "omar-nielsen") == f"Noteret: du kan ikke deltage i hændelse {nr}."
 
 
 async def test_status_with_and_without_number(app: App) -> None:
@@ -381,7 +387,11 @@ async def test_task_accept_done_and_decline(app: App) -> None:
         declined = await tx.tasks.get(nr, second.number)
     assert done is not None and done.status is TaskStatus.DONE
     assert done.outcome == "Talt med formanden"
-    assert declined is not None and declined.status is TaskStatus.DECLINED
+    assert declined is not None and declined.status is TaskStatus.ASSIGNED  # offered on
+    assert declined.decliners == (second.assignee,) and declined.assignee != second.assignee
+    assert await last_reply(app, second.assignee) == (
+        f"Opgave {second.number} ({second.target_name}), hændelse {nr}: afvist."
+    )
     assert await sms(app, me, "OPGAVE 999 OK") == "task: not found"
     assert await sms(app, me, "OPGAVE x") == "malformed OPGAVE"
     assert (await last_reply(app, me)).startswith("Skriv OPGAVE <nr> OK")

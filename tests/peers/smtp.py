@@ -26,6 +26,20 @@ USERNAME = "beredskab"
 PASSWORD = "hemmeligt-kodeord"
 
 
+class _Session(Session):
+    """aiosmtpd's session with ``login_data`` as a plain attribute: aiosmtpd itself still sets
+    the deprecated property after every AUTH, which logs a deprecation warning each time."""
+
+    login_data: Any = None
+
+
+class _SMTP(SMTP):
+    """aiosmtpd's SMTP protocol with sessions that use no deprecated API (``_Session``)."""
+
+    def _create_session(self) -> Session:
+        return _Session(self.loop)
+
+
 @dataclass(frozen=True)
 class ReceivedMail:
     """One message the server accepted."""
@@ -164,7 +178,7 @@ class SmtpPeer:
     def _protocol(self) -> SMTP:
         self.connections += 1
         if self.security == "starttls":
-            protocol = SMTP(
+            protocol = _SMTP(
                 self.handler,
                 hostname=IDENT,
                 ident=IDENT,
@@ -176,7 +190,7 @@ class SmtpPeer:
                 authenticator=self._authenticate,
             )
         else:
-            protocol = SMTP(self.handler, hostname=IDENT, ident=IDENT, enable_SMTPUTF8=True)
+            protocol = _SMTP(self.handler, hostname=IDENT, ident=IDENT, enable_SMTPUTF8=True)
         self._protocols.append(protocol)
         return protocol
 

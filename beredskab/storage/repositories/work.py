@@ -79,9 +79,12 @@ class TaskRepo:
         status: TaskStatus | None = None,
         outcome: str | None = None,
         assignee: str | None = None,
+        declined_by: tuple[str, ...] | None = None,
     ) -> None:
-        """Change a task's status, outcome or assignee."""
+        """Change a task's status, outcome, assignee or who has declined it."""
         values: dict[str, object] = {"updated_at": now}
+        if declined_by is not None:
+            values["declined_by"] = " ".join(declined_by)
         if status is not None:
             values["status"] = status.value
         if outcome is not None:

@@ -131,9 +131,16 @@ async def test_tasks_are_taken_finished_with_an_outcome_or_declined(harness: Har
     assert any("Resultat: Varmemester orienteret" in e.text for e in await harness.log(nr))
 
     answer = await harness.press_label(two, "Kan ikke")
-    assert alerted(answer) and "kan ikke tage opgave" in answer["text"]
-    assert (await _tasks(harness, nr))[1].status is TaskStatus.DECLINED
-    assert second.number == (await _tasks(harness, nr))[1].number
+    async with harness.app.db.transaction() as tx:
+        now = await tx.tasks.get(nr, second.number)
+    assert now is not None
+    taker = harness.app.plan.directory.person(now.assignee)
+    assert taker is not None and now.status is TaskStatus.ASSIGNED  # offered to the next one
+    assert alerted(answer) and answer["text"] == (
+        f"Registreret: du kan ikke tage opgave {second.number}. Den er tilbudt {taker.name}, "
+        "og projektchefen har fået besked."
+    )
+    assert second.number not in {t.number for t in await _tasks(harness, nr)}  # not hers now
 
 
 async def test_afslut_needs_the_confirm_button_and_the_right_role(harness: Harness) -> None:

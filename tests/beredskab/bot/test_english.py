@@ -109,7 +109,8 @@ async def test_tasks_with_english_buttons_and_answers(harness: Harness) -> None:
         f"Task {first.number} ({first.target_name}) is done. The outcome is written in the log."
     )
 
-    # Someone else declines the second task for him; his stale button then explains in English.
+    # The chief declines the second task for him (it goes on to the next staff member); his
+    # stale button then explains in English.
     await tasks.change(
         db=harness.app.db,
         plan=harness.app.plan,

@@ -237,7 +237,10 @@ async def test_the_chief_hands_a_declined_task_on(site: Site) -> None:
         task = next(t for t in await tx.tasks.list(nr) if t.assignee == STAFF)
     await site.sign_in(STAFF)
     page = f"/haendelse/{nr}"
-    await _post(site, f"{page}/opgave/{task.number}", {"handling": "decline"}, page=page)
+    declined = await _post(site, f"{page}/opgave/{task.number}", {"handling": "decline"}, page=page)
+    assert declined.headers["location"] == f"{page}?ok=task_declined_offered#opgaver"
+    notice = (await site.client.get(declined.headers["location"])).text
+    assert "Opgaven er afvist og tilbudt den næste i kontaktlisten" in notice
     await site.client.post("/logout", data={"csrf": await site.csrf(page)})
     await site.sign_in(CHIEF)
     html = (await site.client.get(page)).text
