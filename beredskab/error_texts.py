@@ -318,43 +318,6 @@ DA: dict[str, str] = {
         "situationsbilledet er ikke skrevet endnu (version 0); du angav version "
         "{base}. Skriv det oven på version 0"
     ),
-}
-
-WORDS_DA: dict[str, str] = {
-    # Enum values shown inside an error: ``Class.value`` first, then the bare value.
-    # statuses
-    "pending": "afventer",
-    "active": "aktiv",
-    "done": "udført",
-    "skipped": "sprunget over",
-    "assigned": "tildelt",
-    "accepted": "påtaget",
-    "declined": "afvist",
-    "cancelled": "annulleret",
-    "confirmed": "bekræftet",
-    "closed": "afsluttet",
-    "draft": "et udkast",
-    "approved": "godkendt",
-    "sent": "sendt",
-    "discarded": "kasseret",
-    # links.Problem
-    "Problem.invalid": "linket er ugyldigt (ændret eller afkortet)",
-    "Problem.unknown": "linket er ukendt",
-    "Problem.used": "linket er allerede brugt",
-    "Problem.expired": "linket er udløbet",
-    "Problem.closed": "hændelsen er afblæst",
-    # signin.SignInProblem
-    "SignInProblem.wrong": "forkert kode",
-    "SignInProblem.expired": "koden er udløbet",
-    "SignInProblem.used": "koden er allerede brugt",
-    "SignInProblem.too-many": "for mange forsøg",
-    "SignInProblem.throttled": "for mange forsøg lige nu; vent lidt",
-    # preparedness.answers.Refusal
-    "Refusal.invalid": "linket er ugyldigt",
-    "Refusal.unknown": "linket er ukendt",
-    "Refusal.foreign": "linket er sendt til en anden",
-    "Refusal.used": "linket er allerede brugt",
-    "Refusal.stale": "spørgsmålet er ikke længere aktuelt",
     # communications.notices (README: Public notice page and feed)
     "a drill is never published on the public page; approve without publishing": (
         "en øvelse offentliggøres aldrig på den offentlige side; godkend uden at offentliggøre"
@@ -393,4 +356,41 @@ WORDS_DA: dict[str, str] = {
     "text from a sensitive log entry": "tekst fra en fortrolig logpost",
     "publish on the public page": "offentliggøre på den offentlige side",
     "withdraw a public notice": "trække en offentlig meddelelse tilbage",
+}
+
+WORDS_DA: dict[str, str] = {
+    # Enum values shown inside an error: ``Class.value`` first, then the bare value.
+    # statuses
+    "pending": "afventer",
+    "active": "aktiv",
+    "done": "udført",
+    "skipped": "sprunget over",
+    "assigned": "tildelt",
+    "accepted": "påtaget",
+    "declined": "afvist",
+    "cancelled": "annulleret",
+    "confirmed": "bekræftet",
+    "closed": "afsluttet",
+    "draft": "et udkast",
+    "approved": "godkendt",
+    "sent": "sendt",
+    "discarded": "kasseret",
+    # links.Problem
+    "Problem.invalid": "linket er ugyldigt (ændret eller afkortet)",
+    "Problem.unknown": "linket er ukendt",
+    "Problem.used": "linket er allerede brugt",
+    "Problem.expired": "linket er udløbet",
+    "Problem.closed": "hændelsen er afblæst",
+    # signin.SignInProblem
+    "SignInProblem.wrong": "forkert kode",
+    "SignInProblem.expired": "koden er udløbet",
+    "SignInProblem.used": "koden er allerede brugt",
+    "SignInProblem.too-many": "for mange forsøg",
+    "SignInProblem.throttled": "for mange forsøg lige nu; vent lidt",
+    # preparedness.answers.Refusal
+    "Refusal.invalid": "linket er ugyldigt",
+    "Refusal.unknown": "linket er ukendt",
+    "Refusal.foreign": "linket er sendt til en anden",
+    "Refusal.used": "linket er allerede brugt",
+    "Refusal.stale": "spørgsmålet er ikke længere aktuelt",
 }
