@@ -17,6 +17,7 @@ from beredskab.web import (
     api,
     api_duties,
     api_facts,
+    api_notices,
     api_picture,
     api_tasks,
     export,
@@ -79,6 +80,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(api_tasks.router)
     web.include_router(api_duties.router)
     web.include_router(api_picture.router)
+    web.include_router(api_notices.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @web.exception_handler(SignInRequired)
