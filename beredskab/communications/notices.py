@@ -61,8 +61,9 @@ ALL_CLEAR_TEXT = (
 """The all-clear a stand-down publishes (Danish, residents' default language); ``{zone}`` and
 ``{tid}`` (the stand-down's local time) are filled in, nothing else about the incident."""
 
-_PHONE = re.compile(r"(?<![\w-])\+?\d(?:[ .-]?\d){7,}(?![\w-])")
-"""Eight digits or more (a Danish number, with or without +45 and spaces)."""
+_PHONE = re.compile(r"(?<![\w.-])\+?\d(?:[ -]?\d){7,}(?![\w-])")
+"""Eight digits or more (a Danish number, with or without +45, spaces or hyphens; a date
+written with dots is not one)."""
 _JOURNAL = re.compile(r"\b\d{4}-\d{5}-\d{5}-\d{2}\b")
 """The shape of a Danish police journal number (kreds-nr-løbenr-år)."""
 _EMAIL = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
@@ -84,9 +85,11 @@ def publishable(item: Communication, incident: Incident) -> bool:
     )
 
 
-def _has_name(text: str, person: Person) -> bool:
+def _has_name(text: str, lowered: str, person: Person) -> bool:
     name = person.name.strip()
-    return len(name) >= 4 and re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) is not None
+    if len(name) < 4 or name.casefold() not in lowered:  # the cheap test first
+        return False
+    return re.search(rf"\b{re.escape(name)}\b", text, re.IGNORECASE) is not None
 
 
 def personal_data(
@@ -103,11 +106,12 @@ def personal_data(
     if _EMAIL.search(text):
         return Phrase("an email address")
     people = plan.directory.people
+    digits = re.sub(r"[\s-]", "", text)
     if _PHONE.search(text) or any(
-        p.phone and p.phone.removeprefix("+45") in text.replace(" ", "") for p in people
+        p.phone and p.phone.removeprefix("+45") in digits for p in people
     ):
         return Phrase("a phone number")
-    if any(_has_name(text, p) for p in people):
+    if any(_has_name(text, lowered, p) for p in people):
         return Phrase("a name from the contact directory")
     if any(len(s.strip()) >= _SENSITIVE_MIN and s.strip().casefold() in lowered for s in sensitive):
         return Phrase("text from a sensitive log entry")

@@ -166,6 +166,7 @@ async def test_only_a_text_for_residents_goes_on_the_page(db: Database, plan: Pl
         ("Skriv til info@example.dk.", "an email address"),
         ("Politiets journalnummer er 0100-12345-00001-26.", "a police journal number"),
         ("Der er sket en brand. Hold vinduerne lukkede.", None),
+        ("Beboermøde den 01.12.2026 kl. 19.00 i fælleshuset; ring 112 ved fare.", None),
     ],
 )
 async def test_personal_data_is_refused(
