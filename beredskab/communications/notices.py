@@ -154,6 +154,7 @@ async def publish_in(
             communication=item.id,
             status=item.status,
         )
+    await tx.incidents.lock(incident.id)  # two publications of one text queue up here
     if await tx.notices.of_communication(item.id) is not None:
         raise InvalidStateError(
             "communication {communication} is already on the public page", communication=item.id

@@ -3,6 +3,7 @@ personal data, never a drill), withdraw, and the all-clear at the stand-down."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -329,3 +330,29 @@ async def test_the_page_state_changes_with_every_publication(db: Database, plan:
         newest = await tx.notices.latest(limit=5)
     assert [n.communication_id for n in newest] == [second, first]
     assert state.last_id == newest[0].id and state.changed_at == newest[0].published_at
+
+
+async def test_two_publications_of_one_text_at_once_publish_it_once(
+    db: Database, plan: Plan
+) -> None:
+    nr = await _incident(db, plan)
+    cid = await _resident_draft(db, plan, nr)
+    await _approve(db, plan, nr, cid, publish=False)
+    results = await asyncio.gather(
+        *(
+            notices.publish(
+                db=db,
+                plan=plan,
+                incident_id=nr,
+                communication_id=cid,
+                actor_id=CHIEF,
+                channel=channel,
+            )
+            for channel in ("web", "api")
+        ),
+        return_exceptions=True,
+    )
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], InvalidStateError), results
+    async with db.read() as tx:
+        assert len(await tx.notices.of_incident(nr)) == 1
