@@ -321,6 +321,44 @@ DA: dict[str, str] = {
         "situationsbilledet er ikke skrevet endnu (version 0); du angav version "
         "{base}. Skriv det oven på version 0"
     ),
+    # communications.notices (README: Public notice page and feed)
+    "a drill is never published on the public page; approve without publishing": (
+        "en øvelse offentliggøres aldrig på den offentlige side; godkend uden at offentliggøre"
+    ),
+    "only a communication for residents ({templates}) goes on the public page": (
+        "kun kommunikation til beboerne ({templates}) kommer på den offentlige side"
+    ),
+    "communication {communication} is {status}; only an approved one is published": (
+        "kommunikation {communication} er {status}; kun en godkendt offentliggøres"
+    ),
+    "communication {communication} is already on the public page": (
+        "kommunikation {communication} er allerede på den offentlige side"
+    ),
+    "the communication contains {what}; the public page carries no personal data, "
+    "so edit a new draft without it": (
+        "kommunikationen indeholder {what}; den offentlige side viser ingen "
+        "personoplysninger, så skriv et nyt udkast uden"
+    ),
+    "incident {nr} is closed; its all-clear is on the public page": (
+        "hændelse {nr} er afsluttet; dens afblæsning står på den offentlige side"
+    ),
+    "the note may have {limit} characters": "begrundelsen må have {limit} tegn",
+    "incident {nr} has no public notice {notice}": (
+        "hændelse {nr} har ingen offentlig meddelelse {notice}"
+    ),
+    "the note contains {what}; the public page carries no personal data": (
+        "begrundelsen indeholder {what}; den offentlige side viser ingen personoplysninger"
+    ),
+    "public notice {notice} is already withdrawn": (
+        "den offentlige meddelelse {notice} er allerede trukket tilbage"
+    ),
+    "a police journal number": "et journalnummer fra Politiet",
+    "an email address": "en e-mailadresse",
+    "a phone number": "et telefonnummer",
+    "a name from the contact directory": "et navn fra kontaktlisten",
+    "text from a sensitive log entry": "tekst fra en fortrolig logpost",
+    "publish on the public page": "offentliggøre på den offentlige side",
+    "withdraw a public notice": "trække en offentlig meddelelse tilbage",
 }
 
 WORDS_DA: dict[str, str] = {

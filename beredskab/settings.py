@@ -180,6 +180,18 @@ class OutboxSettings(_Section):
     (email, Telegram); SMS is reconciled with Twilio and never sent twice."""
 
 
+class PublicInfoSettings(_Section):
+    """The public notice page ``/info`` and its Atom feed (README: Public notice page and
+    feed)."""
+
+    area_name: str = Field(default="Områdesekretariatet", min_length=1, max_length=120)
+    """Who informs, in the page's and the feed's title."""
+    max_age_seconds: int = Field(default=60, ge=0, le=86400)
+    """``Cache-Control: public, max-age=…`` of the page and the feed."""
+    feed_entries: int = Field(default=20, ge=1, le=200)
+    """How many of the newest notices the feed carries."""
+
+
 class Settings(BaseSettings):
     """The whole configuration."""
 
@@ -198,6 +210,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     security: SecuritySettings = SecuritySettings()
     preparedness: PreparednessSettings = PreparednessSettings()
+    public_info: PublicInfoSettings = PublicInfoSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
+from beredskab.communications import notices
 from beredskab.errors import Phrase
 from beredskab.i18n import clock, plural
 from beredskab.incident import chain_head
@@ -82,6 +83,7 @@ async def close(
         await tx.incidents.close(incident_id, by=actor.id, now=tx.now)
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
+        await notices.all_clear(tx, incident=incident, actor=actor, channel=channel)
         text = (
             f"Beredskabet afblæst af {actor.name} via {channel}; "
             f"{plural(len(people), 'person', 'personer')} orienteret."

@@ -34,6 +34,7 @@ import uuid
 from dataclasses import dataclass
 
 from beredskab import access, acknowledgements, audit, situation_log
+from beredskab.communications import notices
 from beredskab.communications.audiences import (
     AUDIENCES,
     BOARD_ROLE,
@@ -251,11 +252,13 @@ async def approve(
     communication_id: int,
     actor_id: str,
     channel: str,
+    publish: bool = False,
 ) -> Communication:
-    """The leader approves a draft for sending; anyone else is refused (audited)."""
+    """The leader approves a draft for sending; anyone else is refused (audited). ``publish``
+    also puts it on the public notice page (``notices.publish_in``), in the same transaction."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        await _open(tx, plan, actor, incident_id, action="approve", channel=channel)
+        incident, _ = await _open(tx, plan, actor, incident_id, action="approve", channel=channel)
         item = await _item(tx, incident_id, communication_id)
         moved = await tx.communications.set_status(
             item.id,
@@ -282,7 +285,11 @@ async def approve(
             f"af {actor.name}: {item.subject}",
         )
         updated = await tx.communications.get(item.id)
-    assert updated is not None
+        assert updated is not None
+        if publish:  # README: Public notice page and feed
+            await notices.publish_in(
+                tx, plan=plan, incident=incident, item=updated, actor=actor, channel=channel
+            )
     return updated
 
 

@@ -428,3 +428,24 @@ action_uses = Table(
     Column("action", String(16), primary_key=True),
     Column("used_at", UTCDateTime(), nullable=False),
 )
+notices = Table(
+    "notices",
+    metadata,
+    # The public notice page /info and its Atom feed (beredskab.communications.notices): an
+    # approved resident communication published by the leader ("notice", communication_id
+    # set, at most once each) or the all-clear of a stand-down ("all_clear"). Only what the
+    # public sees is copied here; who published or withdrew it stays internal.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
+    Column("communication_id", Integer, ForeignKey("communications.id"), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("published_by", String(64), nullable=False),
+    Column("published_at", UTCDateTime(), nullable=False),
+    Column("withdrawn_by", String(64), nullable=True),
+    Column("withdrawn_at", UTCDateTime(), nullable=True),
+    Column("withdrawn_note", String(500), nullable=True),
+    UniqueConstraint("communication_id", name="uq_notices_communication"),
+    Index("ix_notices_published", "published_at", "id"),
+)

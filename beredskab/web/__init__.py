@@ -17,6 +17,7 @@ from beredskab.web import (
     api,
     api_duties,
     api_facts,
+    api_notices,
     api_picture,
     api_tasks,
     export,
@@ -24,10 +25,12 @@ from beredskab.web import (
     incident_actions,
     incident_comms,
     incident_duties,
+    incident_notices,
     incident_picture,
     pages,
     plan,
     preparedness,
+    public_info,
     readiness,
     signin,
     webhooks,
@@ -67,14 +70,17 @@ def create_app(app: App) -> FastAPI:
     web.include_router(incident_comms.router, include_in_schema=False)
     web.include_router(incident_duties.router, include_in_schema=False)
     web.include_router(incident_picture.router, include_in_schema=False)
+    web.include_router(incident_notices.router, include_in_schema=False)
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(plan.router, include_in_schema=False)
+    web.include_router(public_info.router, include_in_schema=False)
     web.include_router(api.router)
     web.include_router(api_facts.router)
     web.include_router(api_tasks.router)
     web.include_router(api_duties.router)
     web.include_router(api_picture.router)
+    web.include_router(api_notices.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @web.exception_handler(SignInRequired)

@@ -80,6 +80,8 @@ PROBLEMS = frozenset(
 )
 NOTICES |= {"facts_changed", "facts_unchanged"}  # correcting facts (incident_actions)
 PROBLEMS |= {"bad_zone", "bad_facts", "no_police_case"}
+NOTICES |= {"info_published", "info_withdrawn"}  # the public page (incident_notices)
+PROBLEMS |= {"info_personal_data"}
 
 
 def _notice(value: str | None, allowed: frozenset[str]) -> str:

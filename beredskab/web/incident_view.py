@@ -7,7 +7,7 @@ right to read sensitive entries never gets them from any of the three.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from beredskab import access, communications, report
@@ -27,7 +27,8 @@ from beredskab.models import (
 )
 from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
-from beredskab.web import duty_view, people_view, picture_view
+from beredskab.storage.repositories.notices import Notice
+from beredskab.web import duty_view, notice_view, people_view, picture_view
 from contacts.models import Person
 from playbooks.schema import Conveneable, Playbook
 
@@ -153,6 +154,8 @@ class IncidentView:
     """The leader's duty checklist (empty for everyone else)."""
     picture: picture_view.PictureView | None = None
     """The situation picture as this viewer sees it."""
+    published: dict[int, Notice] = field(default_factory=dict)
+    """The communications on the public notice page, by id (README: Public notice page)."""
 
 
 def name_of(plan: Plan, person_id: str | None) -> str:
@@ -332,6 +335,7 @@ async def build(
             read_sensitive=may.read_sensitive,
             may_draft=may.draft,
         ),
+        published=await notice_view.published(app, incident_id),
     )
 
 

@@ -16,6 +16,7 @@ from beredskab.storage.repositories.fanouts import FanoutRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.live import LiveRepo
 from beredskab.storage.repositories.log import LogRepo
+from beredskab.storage.repositories.notices import NoticeRepo
 from beredskab.storage.repositories.people import PeopleRepo
 from beredskab.storage.repositories.picture import PictureRepo
 from beredskab.storage.repositories.preparedness import PreparednessRepo
@@ -54,6 +55,7 @@ class Tx:
         self.live = LiveRepo(conn)
         self.picture = PictureRepo(conn)
         self.fanouts = FanoutRepo(conn, dialect=dialect, signal=self.signal)
+        self.notices = NoticeRepo(conn)
 
     def signal(self, *topics: str) -> None:
         """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in
