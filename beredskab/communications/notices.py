@@ -61,12 +61,8 @@ ALL_CLEAR_TEXT = (
 """The all-clear a stand-down publishes (Danish, residents' default language); ``{zone}`` and
 ``{tid}`` (the stand-down's local time) are filled in, nothing else about the incident."""
 
-_PHONE = re.compile(r"(?<![\w.-])\+?\d(?:[ -]?\d){7,}(?![\w-])")
-"""Eight digits or more (a Danish number, with or without +45, spaces or hyphens; a date
-written with dots is not one)."""
 _JOURNAL = re.compile(r"\b\d{4}-\d{5}-\d{5}-\d{2}\b")
 """The shape of a Danish police journal number (kreds-nr-løbenr-år)."""
-_EMAIL = re.compile(r"[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+")
 _SENSITIVE_MIN = 12
 """A sensitive log entry's text shorter than this is too common to be recognised."""
 
@@ -96,20 +92,21 @@ def personal_data(
     text: str, *, plan: Plan, incident: Incident, sensitive: list[str] | tuple[str, ...] = ()
 ) -> Phrase | None:
     """What kind of personal data ``text`` carries, or None: the incident's journal number (or
-    anything shaped like one), a phone number, an email address, a directory person's name or
-    a sensitive log entry's text."""
+    anything shaped like one), the phone number or email address of anyone in the contact
+    directory (people and outreach targets), a directory person's name or a sensitive log
+    entry's text. A public number or address (Borgerservice, info@…) is not personal data: the
+    leader who approves the text answers for those."""
     lowered = text.casefold()
     if (incident.police_case and incident.police_case.casefold() in lowered) or _JOURNAL.search(
         text
     ):
         return Phrase("a police journal number")
-    if _EMAIL.search(text):
-        return Phrase("an email address")
     people = plan.directory.people
+    entries = (*people, *plan.directory.targets_in_zone(None))
+    if any(e.email and e.email.casefold() in lowered for e in entries):
+        return Phrase("an email address")
     digits = re.sub(r"[\s-]", "", text)
-    if _PHONE.search(text) or any(
-        p.phone and p.phone.removeprefix("+45") in digits for p in people
-    ):
+    if any(e.phone and e.phone.removeprefix("+45") in digits for e in entries):
         return Phrase("a phone number")
     if any(_has_name(text, lowered, p) for p in people):
         return Phrase("a name from the contact directory")

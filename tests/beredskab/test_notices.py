@@ -162,9 +162,11 @@ async def test_only_a_text_for_residents_goes_on_the_page(db: Database, plan: Pl
     ("text", "what"),
     [
         ("Ring til Maria Friis, hvis du har spørgsmål.", "a name from the contact directory"),
-        ("Ring til os på 12 34 56 78.", "a phone number"),
-        ("Ring til os på +4512345678.", "a phone number"),
-        ("Skriv til info@example.dk.", "an email address"),
+        ("Ring til Maria på 20 10 00 13.", "a phone number"),  # the chief's (fictional) number
+        ("Ring til os på +4520100013.", "a phone number"),
+        ("Skriv til Maria-Friis@example.org.", "an email address"),
+        ("Ring til varmemesteren på 20 10 01 01.", "a phone number"),  # an outreach target's
+        ("Ring til Borgerservice på 72 10 60 00 eller skriv til info@example.dk.", None),
         ("Politiets journalnummer er 0100-12345-00001-26.", "a police journal number"),
         ("Der er sket en brand. Hold vinduerne lukkede.", None),
         ("Beboermøde den 01.12.2026 kl. 19.00 i fælleshuset; ring 112 ved fare.", None),

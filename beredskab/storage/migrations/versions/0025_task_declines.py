@@ -5,7 +5,7 @@ assignments; ``declined_by`` (space-separated person ids) keeps it from coming b
 who declined it. Null for tasks nobody has declined.
 
 Revision ID: 0025
-Revises: 0016
+Revises: 0024
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0016"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
