@@ -180,6 +180,14 @@ class OutboxSettings(_Section):
     (email, Telegram); SMS is reconciled with Twilio and never sent twice."""
 
 
+class SmsSettings(_Section):
+    """SMS texts as the composer of crisis communications shows them."""
+
+    max_segments_warning: int = Field(default=8, ge=1, le=24)
+    """Warn in the composer when a language's text needs more SMS segments than this (GSM-7:
+    153 characters per segment, UCS-2 for Arabic, Urdu, Ukrainian …: 67)."""
+
+
 class Settings(BaseSettings):
     """The whole configuration."""
 
@@ -198,6 +206,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     security: SecuritySettings = SecuritySettings()
     preparedness: PreparednessSettings = PreparednessSettings()
+    sms: SmsSettings = SmsSettings()
 
     @classmethod
     def settings_customise_sources(

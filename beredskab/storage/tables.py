@@ -427,3 +427,15 @@ action_uses = Table(
     Column("action", String(16), primary_key=True),
     Column("used_at", UTCDateTime(), nullable=False),
 )
+communication_variants = Table(
+    "communication_variants",
+    metadata,
+    # A crisis communication in a language other than Danish (migration 0023): the subject
+    # and text, and ``source``, the fingerprint of the Danish subject and text it was
+    # translated from ("" when it came from an older Danish text).
+    Column("communication_id", Integer, ForeignKey("communications.id"), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("subject", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("source", String(64), nullable=False),
+)
