@@ -318,6 +318,12 @@ DA: dict[str, str] = {
         "situationsbilledet er ikke skrevet endnu (version 0); du angav version "
         "{base}. Skriv det oven på version 0"
     ),
+    "edit a language variant of a crisis communication": (
+        "rette en sproglig udgave af kriseinformation"
+    ),
+    "'{language}' is not a language for a variant; choose one of: {choices}": (
+        "'{language}' er ikke et sprog til en udgave; vælg et af: {choices}"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from beredskab import access, communications, report
 from beredskab.app import App
+from beredskab.communications.languages import LanguageView, for_composer
 from beredskab.i18n import Language, clock
 from beredskab.incident import facts
 from beredskab.models import (
@@ -26,7 +27,6 @@ from beredskab.models import (
     TaskStatus,
 )
 from beredskab.plan import Plan
-from beredskab.communications.languages import LanguageView, for_composer
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.web import duty_view, people_view, picture_view
 from contacts.models import Person
