@@ -103,7 +103,7 @@ def recipients(*, plan: Plan, incident: Incident, audience: Audience) -> tuple[R
             for p in directory.with_role(audience.role)
         )
     return tuple(
-        Recipient(t.id, t.name, _channels(t.email, t.phone))
+        Recipient(t.id, t.name, _channels(t.email, t.phone), t.language)
         for t in directory.targets_in_zone(incident.zone)
         if t.group == audience.group
     )
