@@ -300,7 +300,7 @@ async def send(
         )
         if missing:
             log += f" Uden e-mail og telefon: {', '.join(missing)}."
-        by_language = Counter(c.language for c in chosen.values() if not c.fell_back)
+        by_language = Counter(c.language for c in chosen.values())
         if set(by_language) - {DANISH}:
             log += (
                 " Sprog: " + ", ".join(f"{_named([k])} {n}" for k, n in by_language.items()) + "."
