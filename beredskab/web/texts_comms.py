@@ -28,8 +28,8 @@ TEXTS: dict[str, dict[Language, str]] = {
         "da": "{n:SMS-del|SMS-dele} ({encoding}, {units} tegn)",
         "en": "{n:SMS segment|SMS segments} ({encoding}, {units} characters)",
     },
-    "lang_edit": {"da": "Ret udgaven på {language}", "en": "Edit the {language} variant"},
-    "lang_write": {"da": "Skriv udgaven på {language}", "en": "Write the {language} variant"},
+    "lang_edit": {"da": "Ret udgaven på {name}", "en": "Edit the {name} variant"},
+    "lang_write": {"da": "Skriv udgaven på {name}", "en": "Write the {name} variant"},
     "lang_edit_hint": {
         "da": "Gem, når udgaven svarer til den danske tekst, som den står nu. Tøm emne og "
         "tekst for at fjerne udgaven (modtagerne får så dansk).",
