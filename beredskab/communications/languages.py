@@ -65,6 +65,8 @@ class LanguageView:
     language: str
     name: str
     """The language's name in Danish."""
+    english: str
+    """The language's name in English."""
     native: str
     rtl: bool
     state: State
@@ -169,6 +171,7 @@ def _view(language: str, state: State, subject: str, text: str, limit: int) -> L
     return LanguageView(
         language=language,
         name=known.da if known else language,
+        english=known.en if known else language,
         native=known.native if known else language,
         rtl=is_rtl(language),
         state=state,

@@ -108,3 +108,9 @@ async def test_the_composer_shows_every_language_and_warns_about_older_and_missi
         site, f"{page}/kommunikation/{item.id}/sprog/so", {"emne": "x", "tekst": ""}, page=page
     )
     assert answer.headers["location"] == f"{page}?fejl=empty_text#kommunikation"
+    # in English, the languages are named in English
+    await site.client.post("/sprog", data={"csrf": await site.csrf(page), "lang": "en"})
+    board = _board((await site.client.get(page)).text)
+    assert _warnings(board)[0] == "Missing in Somali: those recipients get the Danish text."
+    assert "Write the Somali variant" in _language(board, "so")
+    assert '<strong>Arabic</strong> <span lang="ar" dir="rtl">العربية</span>' in board
