@@ -52,9 +52,12 @@ from beredskab.communications.audiences import (
 )
 from beredskab.communications.languages import (
     Chosen,
+    LanguageView,
+    State,
     compose_variants,
     drilled,
     fallback_note,
+    for_composer,
     source_of,
     text_for,
 )
@@ -148,6 +151,16 @@ async def draft(
     return drafted
 
 
+def _unready(shown: Iterable[LanguageView]) -> str:
+    """For the approval's log entry: the languages whose readers will get Danish."""
+    parts = [
+        f"{label} på {_named(v.language for v in shown if v.state is state)}"
+        for state, label in ((State.MISSING, "mangler"), (State.OLDER, "ældre end dansk"))
+        if any(v.state is state for v in shown)
+    ]
+    return f" (godkendt uden opdateret udgave: {'; '.join(parts)})" if parts else ""
+
+
 def _named(languages: Iterable[str]) -> str:
     return ", ".join(LANGUAGES[c].da if c in LANGUAGES else c for c in languages)
 
@@ -202,8 +215,13 @@ async def approve(
     """The leader approves a draft for sending; anyone else is refused (audited)."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        await open_for(tx, plan, actor, incident_id, action="approve", channel=channel)
+        incident, playbook = await open_for(
+            tx, plan, actor, incident_id, action="approve", channel=channel
+        )
         item = await communication_of(tx, incident_id, communication_id)
+        shown = for_composer(
+            plan=plan, incident=incident, playbook=playbook, item=item, max_segments=99
+        )
         moved = await tx.communications.set_status(
             item.id,
             CommunicationStatus.APPROVED,
@@ -226,7 +244,7 @@ async def approve(
             item=item.id,
             kind=EntryKind.DECISION,
             text=f"Krisekommunikation {item.id} til {audience_of(item.audience).name} godkendt "
-            f"af {actor.name}: {item.subject}",
+            f"af {actor.name}: {item.subject}{_unready(shown)}",
         )
         updated = await tx.communications.get(item.id)
     assert updated is not None

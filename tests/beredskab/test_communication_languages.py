@@ -185,6 +185,11 @@ async def test_an_older_variant_is_not_sent_and_the_log_says_so(db: Database, lp
     await _approve_and_send(db, lplan, nr, item.id)
     rows = [d for d in await deliveries(db, nr) if d.template == RESIDENT.value]
     assert {d.text for d in rows} == {"Kære samarbejdspartner\n\nMere følger i aften."}
+    [approval] = [t for t in await _log(db, nr) if " godkendt af " in t]
+    assert approval.endswith(
+        "(godkendt uden opdateret udgave: mangler på tigrinya; ældre end dansk på engelsk, "
+        "arabisk, somali, tyrkisk, urdu, ukrainsk)"
+    )
     log = (await _log(db, nr))[-1]
     assert "fik dansk i stedet for arabisk" in log and "Samarbejdspartner, klub og skole" in log
     assert "fik dansk i stedet for somali" in log and "fik dansk i stedet for tigrinya" in log
