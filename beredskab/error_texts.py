@@ -359,6 +359,12 @@ DA: dict[str, str] = {
     "text from a sensitive log entry": "tekst fra en fortrolig logpost",
     "publish on the public page": "offentliggøre på den offentlige side",
     "withdraw a public notice": "trække en offentlig meddelelse tilbage",
+    "edit a language variant of a crisis communication": (
+        "rette en sproglig udgave af kriseinformation"
+    ),
+    "'{language}' is not a language for a variant; choose one of: {choices}": (
+        "'{language}' er ikke et sprog til en udgave; vælg et af: {choices}"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {

@@ -192,6 +192,14 @@ class PublicInfoSettings(_Section):
     """How many of the newest notices the feed carries."""
 
 
+class SmsSettings(_Section):
+    """SMS texts as the composer of crisis communications shows them."""
+
+    max_segments_warning: int = Field(default=8, ge=1, le=24)
+    """Warn in the composer when a language's text needs more SMS segments than this (GSM-7:
+    153 characters per segment, UCS-2 for Arabic, Urdu, Ukrainian …: 67)."""
+
+
 class Settings(BaseSettings):
     """The whole configuration."""
 
@@ -211,6 +219,7 @@ class Settings(BaseSettings):
     security: SecuritySettings = SecuritySettings()
     preparedness: PreparednessSettings = PreparednessSettings()
     public_info: PublicInfoSettings = PublicInfoSettings()
+    sms: SmsSettings = SmsSettings()
 
     @classmethod
     def settings_customise_sources(

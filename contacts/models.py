@@ -53,6 +53,8 @@ class Target(_Frozen):
     phone: str | None = None
     email: str | None = None
     note: str = ""
+    language: str = Field(default="da", pattern=r"^[a-z]{2,3}$")
+    """The language the target reads (a crisis communication goes in it when it has one)."""
 
 
 class Assignment(_Frozen):

@@ -45,6 +45,9 @@ class Template(_Frozen):
     subject: str = Field(min_length=1)
     text: str = Field(min_length=1)
     sms: str = Field(min_length=1)
+    translated_from: str | None = Field(default=None, max_length=64)
+    """In a translation: the fingerprint (``playbooks.languages.fingerprint``) of the Danish
+    template it was made from; ``plan check`` warns when the Danish text has changed since."""
 
 
 class SituationPicture(_Frozen):
@@ -201,6 +204,24 @@ class Playbook(_Frozen):
     templates: dict[TemplateKind, Template]
     templates_en: dict[TemplateKind, Template] = {}
     """Optional English variants, for people whose directory language is ``"en"``."""
+    languages: tuple[str, ...] = ()
+    """The languages besides Danish that residents read (codes of ``playbooks.languages``);
+    every translated template is expected in each of them."""
+    translations: dict[str, dict[TemplateKind, Template]] = {}
+    """Resident-facing templates in other languages, by language code then kind (English is
+    ``templates_en``); each records the Danish text it was translated from."""
+
+    def variant(self, kind: TemplateKind, language: str) -> Template | None:
+        """The template of ``kind`` in ``language`` (not Danish), or None if not translated."""
+        if language == "en":
+            return self.templates_en.get(kind)
+        return self.translations.get(language, {}).get(kind)
+
+    def variant_languages(self, kind: TemplateKind) -> tuple[str, ...]:
+        """The languages (not Danish) the template of ``kind`` is translated into."""
+        found = ["en"] if kind in self.templates_en else []
+        found += [lang for lang, kinds in self.translations.items() if kind in kinds]
+        return tuple(found)
 
     def template(self, kind: TemplateKind, language: str) -> tuple[Template, str]:
         """The template of ``kind`` for a reader of ``language`` and the language it is in.

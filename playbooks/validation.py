@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from itertools import pairwise
 
 from playbooks.errors import Problem
 from playbooks.gsm import SEGMENT_SEPTETS, non_gsm, septets
+from playbooks.placeholders import placeholders, render_max
 from playbooks.schema import (
     DRILL_PREFIX,
     DRILL_PREFIX_EN,
@@ -18,6 +18,15 @@ from playbooks.schema import (
     Template,
     TemplateKind,
 )
+from playbooks.translations import check_translations
+
+__all__ = [
+    "placeholders",
+    "render_max",
+    "sms_septets",
+    "validate_playbook",
+    "validate_set",
+]
 
 
 def validate_set(loaded: Sequence[tuple[str, Playbook]]) -> list[Problem]:
@@ -179,7 +188,7 @@ def _check_templates(pb: Playbook, file: str) -> list[Problem]:
                 )
     for kind, template in pb.templates_en.items():
         out += _check_template(file, f"templates_en.{kind.value}", template, DRILL_PREFIX_EN)
-    return out
+    return out + check_translations(pb, file)
 
 
 def _check_template(file: str, key: str, template: Template, prefix: str) -> list[Problem]:
@@ -235,32 +244,6 @@ def _check_template(file: str, key: str, template: Template, prefix: str) -> lis
             )
         )
     return out
-
-
-def placeholders(text: str) -> tuple[list[str], str | None]:
-    """The placeholder names used in ``text``, or the syntax error found."""
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as exc:
-        return [], str(exc)
-    names = []
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if spec or conversion or not name.isidentifier():
-            return [], f"{{{name}}} must be a plain name without format spec"
-        names.append(name)
-    return names, None
-
-
-def render_max(text: str) -> str:
-    """``text`` with each placeholder replaced by a filler of its maximum length."""
-    out = []
-    for literal, name, _, _ in string.Formatter().parse(text):
-        out.append(literal)
-        if name is not None:
-            out.append("x" * PLACEHOLDERS.get(name, 0))
-    return "".join(out)
 
 
 def sms_septets(sms: str, prefix: str = DRILL_PREFIX) -> int:

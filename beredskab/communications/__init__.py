@@ -24,6 +24,7 @@ __all__ = [
     "draft",
     "drafters",
     "edit",
+    "edit_variant",
     "may_approve",
     "may_draft",
     "recipients",
@@ -31,9 +32,11 @@ __all__ = [
 ]
 
 import uuid
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from beredskab import access, acknowledgements, audit, situation_log
+from beredskab import access
 from beredskab.communications import notices
 from beredskab.communications.audiences import (
     AUDIENCES,
@@ -48,21 +51,36 @@ from beredskab.communications.audiences import (
     may_draft,
     recipients,
 )
-from beredskab.errors import InvalidStateError, NotFoundError, Phrase
+from beredskab.communications.languages import (
+    Chosen,
+    LanguageView,
+    State,
+    compose_variants,
+    drilled,
+    fallback_note,
+    for_composer,
+    source_of,
+    text_for,
+)
+from beredskab.communications.steps import (
+    MAX_SUBJECT,
+    MAX_TEXT,
+    checked,
+    communication_of,
+    open_for,
+    record,
+)
+from beredskab.communications.variants import edit_variant
+from beredskab.errors import InvalidStateError
 from beredskab.i18n import plural
-from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.notifications import compose, incident_values
 from beredskab.plan import Plan
-from beredskab.storage import Database, Tx
+from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.deliveries import NewDelivery
-from contacts.models import Person
-from playbooks.schema import DRILL_PREFIX, Playbook, TemplateKind
-
-MAX_SUBJECT = 200
-MAX_TEXT = 1600
-"""The text is sent as it stands by email and by SMS, so it must fit Twilio's 1600 characters."""
+from playbooks.languages import DANISH, LANGUAGES
+from playbooks.schema import TemplateKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,90 +90,6 @@ class SendResult:
     communication: Communication
     recipients: tuple[Recipient, ...]
     unreachable: tuple[str, ...]
-
-
-_WHAT = {
-    "draft": Phrase("draft crisis communication"),
-    "edit": Phrase("edit crisis communication"),
-    "approve": Phrase("approve crisis communication"),
-    "send": Phrase("send crisis communication"),
-    "discard": Phrase("discard crisis communication"),
-}
-"""What a refused actor may not do, by action (translated with the refusal)."""
-
-
-def _checked(subject: str, text: str) -> tuple[str, str]:
-    subject, text = subject.strip(), text.strip()
-    if not subject or not text:
-        raise InvalidStateError("a communication needs a subject and a text")
-    if len(subject) > MAX_SUBJECT or len(text) > MAX_TEXT:
-        raise InvalidStateError(
-            "the subject may have {subject} and the text {text} characters "
-            "(it is also sent by SMS); shorten it",
-            subject=MAX_SUBJECT,
-            text=MAX_TEXT,
-        )
-    return subject, text
-
-
-async def _open(
-    tx: Tx, plan: Plan, actor: Person, incident_id: int, *, action: str, channel: str
-) -> tuple[Incident, Playbook]:
-    """The open incident and its playbook, once the actor may ``action`` (approve: the leader
-    role only; everything else: ``drafters``); a refusal is raised as ``Refusal``."""
-    incident = await require_open(tx, incident_id)
-    playbook = playbook_of(plan, incident)
-    access.require_role(
-        actor,
-        [playbook.leader_role] if action == "approve" else drafters(playbook),
-        action=f"communication.{action}",
-        channel=channel,
-        what=_WHAT[action],
-        incident_id=incident_id,
-    )
-    return incident, playbook
-
-
-async def _item(tx: Tx, incident_id: int, communication_id: int) -> Communication:
-    """One communication of the incident, or a clear error."""
-    item = await tx.communications.get(communication_id)
-    if item is None or item.incident_id != incident_id:
-        raise NotFoundError(
-            "incident {nr} has no communication {communication}",
-            nr=incident_id,
-            communication=communication_id,
-        )
-    return item
-
-
-async def _record(
-    tx: Tx,
-    *,
-    incident_id: int,
-    actor: Person,
-    action: str,
-    channel: str,
-    text: str,
-    item: int,
-    kind: EntryKind = EntryKind.NOTE,
-) -> None:
-    """The situation-log entry and the audit row of one step, in the caller's transaction."""
-    await situation_log.append(tx, incident_id=incident_id, kind=kind, actor=actor.id, text=text)
-    await acknowledgements.confirm_by_action(
-        tx,
-        incident_id=incident_id,
-        person=actor,
-        via=channel,
-        action=f"behandle krisekommunikation {item}",
-    )
-    await audit.record(
-        tx,
-        actor=actor.id,
-        action=f"communication.{action}",
-        channel=channel,
-        incident_id=incident_id,
-        detail=f"communication {item}",
-    )
 
 
 async def draft(
@@ -177,7 +111,7 @@ async def draft(
             "'{template}' is not a crisis-communication template", template=kind.value
         )
     async with access.audited(db), db.transaction() as tx:
-        incident, playbook = await _open(
+        incident, playbook = await open_for(
             tx, plan, actor, incident_id, action="draft", channel=channel
         )
         values = incident_values(incident, directory=plan.directory, at=tx.now)
@@ -193,7 +127,16 @@ async def draft(
             drafted_by=actor.id,
             now=tx.now,
         )
-        await _record(
+        variants = compose_variants(
+            playbook,
+            kind,
+            {**values, "navn": ""},
+            drill=incident.drill,
+            source=source_of(item),
+            limits=(MAX_SUBJECT, MAX_TEXT),
+        )
+        await tx.communications.set_variants(item.id, variants)
+        await record(
             tx,
             incident_id=incident_id,
             actor=actor,
@@ -201,9 +144,26 @@ async def draft(
             channel=channel,
             item=item.id,
             text=f"Krisekommunikation {item.id} til {chosen.name} ({kind.value}): udkast "
-            f"skrevet af {actor.name}.",
+            f"skrevet af {actor.name}"
+            + (f" (også på {_named(v.language for v in variants)})." if variants else "."),
         )
-    return item
+        drafted = await tx.communications.get(item.id)
+    assert drafted is not None
+    return drafted
+
+
+def _unready(shown: Iterable[LanguageView]) -> str:
+    """For the approval's log entry: the languages whose readers will get Danish."""
+    parts = [
+        f"{label} på {_named(v.language for v in shown if v.state is state)}"
+        for state, label in ((State.MISSING, "mangler"), (State.OLDER, "ældre end dansk"))
+        if any(v.state is state for v in shown)
+    ]
+    return f" (godkendt uden opdateret udgave: {'; '.join(parts)})" if parts else ""
+
+
+def _named(languages: Iterable[str]) -> str:
+    return ", ".join(LANGUAGES[c].da if c in LANGUAGES else c for c in languages)
 
 
 async def edit(
@@ -219,10 +179,10 @@ async def edit(
 ) -> Communication:
     """Change the subject and text of a draft (an approved text is no longer edited)."""
     actor = access.person(plan, actor_id)
-    subject, text = _checked(subject, text)
+    subject, text = checked(subject, text)
     async with access.audited(db), db.transaction() as tx:
-        await _open(tx, plan, actor, incident_id, action="edit", channel=channel)
-        item = await _item(tx, incident_id, communication_id)
+        await open_for(tx, plan, actor, incident_id, action="edit", channel=channel)
+        item = await communication_of(tx, incident_id, communication_id)
         if item.status is not CommunicationStatus.DRAFT:
             raise InvalidStateError(
                 "communication {communication} is {status}, not a draft",
@@ -230,7 +190,7 @@ async def edit(
                 status=item.status,
             )
         await tx.communications.update(item.id, subject=subject, text=text)
-        await _record(
+        await record(
             tx,
             incident_id=incident_id,
             actor=actor,
@@ -258,8 +218,13 @@ async def approve(
     also puts it on the public notice page (``notices.publish_in``), in the same transaction."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        incident, _ = await _open(tx, plan, actor, incident_id, action="approve", channel=channel)
-        item = await _item(tx, incident_id, communication_id)
+        incident, playbook = await open_for(
+            tx, plan, actor, incident_id, action="approve", channel=channel
+        )
+        item = await communication_of(tx, incident_id, communication_id)
+        shown = for_composer(
+            plan=plan, incident=incident, playbook=playbook, item=item, max_segments=99
+        )
         moved = await tx.communications.set_status(
             item.id,
             CommunicationStatus.APPROVED,
@@ -273,7 +238,7 @@ async def approve(
                 communication=item.id,
                 status=item.status,
             )
-        await _record(
+        await record(
             tx,
             incident_id=incident_id,
             actor=actor,
@@ -282,7 +247,7 @@ async def approve(
             item=item.id,
             kind=EntryKind.DECISION,
             text=f"Krisekommunikation {item.id} til {audience_of(item.audience).name} godkendt "
-            f"af {actor.name}: {item.subject}",
+            f"af {actor.name}: {item.subject}{_unready(shown)}",
         )
         updated = await tx.communications.get(item.id)
         assert updated is not None
@@ -293,8 +258,25 @@ async def approve(
     return updated
 
 
-def _drill(text: str, incident: Incident) -> str:
-    return text if not incident.drill or text.startswith(DRILL_PREFIX) else DRILL_PREFIX + text
+def _delivery(
+    item: Communication, incident: Incident, to: Recipient, chosen: Chosen, key: str
+) -> NewDelivery:
+    """The outbox row of one recipient: the text in their language (or Danish), drill-marked."""
+    subject = drilled(chosen.subject, drill=incident.drill, language=chosen.language)
+    text = drilled(chosen.text, drill=incident.drill, language=chosen.language)
+    return NewDelivery(
+        incident_id=incident.id,
+        person_id=to.id,
+        channel=to.channels[0][0],
+        address=to.channels[0][1],
+        template=item.template,
+        subject=subject,
+        text=text,
+        short_text=text,
+        notification=f"{key}{uuid.uuid4().hex[:12]}",
+        policy="fallback",
+        alternates="\n".join(f"{k.value} {a}" for k, a in to.channels[1:]),
+    )
 
 
 async def send(
@@ -309,8 +291,8 @@ async def send(
     """Send an approved communication to everyone in its audience, once."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        incident, _ = await _open(tx, plan, actor, incident_id, action="send", channel=channel)
-        item = await _item(tx, incident_id, communication_id)
+        incident, _ = await open_for(tx, plan, actor, incident_id, action="send", channel=channel)
+        item = await communication_of(tx, incident_id, communication_id)
         audience = audience_of(item.audience)
         everyone = recipients(plan=plan, incident=incident, audience=audience)
         reached = tuple(r for r in everyone if r.channels)
@@ -327,22 +309,10 @@ async def send(
                 communication=item.id,
                 status=item.status,
             )
-        subject, text = _drill(item.subject, incident), _drill(item.text, incident)
+        chosen = {r.id: text_for(item, r.language) for r in reached}
         await tx.deliveries.enqueue(
             [
-                NewDelivery(
-                    incident_id=incident_id,
-                    person_id=r.id,
-                    channel=r.channels[0][0],
-                    address=r.channels[0][1],
-                    template=item.template,
-                    subject=subject,
-                    text=text,
-                    short_text=text,
-                    notification=f"{incident_id}:c{item.id}:{uuid.uuid4().hex[:12]}",
-                    policy="fallback",
-                    alternates="\n".join(f"{k.value} {a}" for k, a in r.channels[1:]),
-                )
+                _delivery(item, incident, r, chosen[r.id], f"{incident_id}:c{item.id}:")
                 for r in reached
             ],
             now=tx.now,
@@ -355,7 +325,14 @@ async def send(
         )
         if missing:
             log += f" Uden e-mail og telefon: {', '.join(missing)}."
-        await _record(
+        by_language = Counter(c.language for c in chosen.values())
+        if set(by_language) - {DANISH}:
+            log += (
+                " Sprog: " + ", ".join(f"{_named([k])} {n}" for k, n in by_language.items()) + "."
+            )
+        note = fallback_note((r.language, r.name) for r in reached if chosen[r.id].fell_back)
+        log += f" {note}" if note else ""
+        await record(
             tx,
             incident_id=incident_id,
             actor=actor,
@@ -381,8 +358,8 @@ async def discard(
     """Set aside a draft or an approved communication that will not be sent."""
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
-        await _open(tx, plan, actor, incident_id, action="discard", channel=channel)
-        item = await _item(tx, incident_id, communication_id)
+        await open_for(tx, plan, actor, incident_id, action="discard", channel=channel)
+        item = await communication_of(tx, incident_id, communication_id)
         if item.status not in (CommunicationStatus.DRAFT, CommunicationStatus.APPROVED):
             raise InvalidStateError(
                 "communication {communication} is already {status}",
@@ -396,7 +373,7 @@ async def discard(
                 "communication {communication} changed meanwhile; look again",
                 communication=item.id,
             )
-        await _record(
+        await record(
             tx,
             incident_id=incident_id,
             actor=actor,

@@ -64,6 +64,8 @@ class Recipient:
     id: str
     name: str
     channels: tuple[tuple[ChannelKind, str], ...]
+    language: str = "da"
+    """The language they read (``communications.languages.text_for`` picks their text)."""
 
 
 def drafters(playbook: Playbook) -> tuple[str, ...]:
@@ -97,11 +99,11 @@ def recipients(*, plan: Plan, incident: Incident, audience: Audience) -> tuple[R
     directory = plan.directory
     if audience.role is not None:
         return tuple(
-            Recipient(p.id, p.name, _channels(p.email, p.phone))
+            Recipient(p.id, p.name, _channels(p.email, p.phone), p.language)
             for p in directory.with_role(audience.role)
         )
     return tuple(
-        Recipient(t.id, t.name, _channels(t.email, t.phone))
+        Recipient(t.id, t.name, _channels(t.email, t.phone), t.language)
         for t in directory.targets_in_zone(incident.zone)
         if t.group == audience.group
     )

@@ -102,11 +102,13 @@ def personal_data(
     ):
         return Phrase("a police journal number")
     people = plan.directory.people
-    entries = (*people, *plan.directory.targets_in_zone(None))
-    if any(e.email and e.email.casefold() in lowered for e in entries):
+    targets = plan.directory.targets_in_zone(None)
+    emails = [e.email for e in (*people, *targets) if e.email]
+    phones = [e.phone for e in (*people, *targets) if e.phone]
+    if any(email.casefold() in lowered for email in emails):
         return Phrase("an email address")
     digits = re.sub(r"[\s-]", "", text)
-    if any(e.phone and e.phone.removeprefix("+45") in digits for e in entries):
+    if any(phone.removeprefix("+45") in digits for phone in phones):
         return Phrase("a phone number")
     if any(_has_name(text, lowered, p) for p in people):
         return Phrase("a name from the contact directory")

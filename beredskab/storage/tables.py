@@ -449,3 +449,15 @@ notices = Table(
     UniqueConstraint("communication_id", name="uq_notices_communication"),
     Index("ix_notices_published", "published_at", "id"),
 )
+communication_variants = Table(
+    "communication_variants",
+    metadata,
+    # A crisis communication in a language other than Danish (migration 0023): the subject
+    # and text, and ``source``, the fingerprint of the Danish subject and text it was
+    # translated from ("" when it came from an older Danish text).
+    Column("communication_id", Integer, ForeignKey("communications.id"), primary_key=True),
+    Column("language", String(8), primary_key=True),
+    Column("subject", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("source", String(64), nullable=False),
+)

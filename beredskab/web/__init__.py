@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from beredskab.web import (
     ack,
     api,
+    api_comms,
     api_duties,
     api_facts,
     api_notices,
@@ -81,6 +82,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(api_duties.router)
     web.include_router(api_picture.router)
     web.include_router(api_notices.router)
+    web.include_router(api_comms.router)
     web.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @web.exception_handler(SignInRequired)

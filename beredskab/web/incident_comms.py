@@ -1,4 +1,5 @@
-"""Crisis communication on the incident page: draft, edit, approve, send, discard.
+"""Crisis communication on the incident page: draft, edit (the Danish text and each language
+variant), approve, send, discard.
 
 Plain form POSTs to ``/haendelse/{id}/kommunikation...`` over the ``communications`` use
 cases, each redirecting back to the page's communication board with a notice.
@@ -69,6 +70,39 @@ async def edit(
             text=text,
         )
         return "comm_saved"
+
+    return await act(request, incident_id, ANCHOR, run)
+
+
+@router.post("/haendelse/{incident_id:id}/kommunikation/{communication_id:id}/sprog/{language}")
+async def edit_variant(
+    request: Request,
+    who: Who,
+    form: Form,
+    incident_id: int,
+    communication_id: int,
+    language: str,
+) -> Response:
+    """Save (or, empty, remove) a draft's variant in one language."""
+    app = app_of(request)
+    subject = field(form, "emne", communications.MAX_SUBJECT + 1)
+    text = field(form, "tekst", communications.MAX_TEXT + 1)
+    if bool(subject) != bool(text):
+        return back(incident_id, problem="empty_text", anchor=ANCHOR)
+
+    async def run() -> str:
+        await communications.edit_variant(
+            db=app.db,
+            plan=app.plan,
+            incident_id=incident_id,
+            communication_id=communication_id,
+            actor_id=who.person.id,
+            channel=CHANNEL,
+            language=language[:8],
+            subject=subject,
+            text=text,
+        )
+        return "comm_variant_saved"
 
     return await act(request, incident_id, ANCHOR, run)
 

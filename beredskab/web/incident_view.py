@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from beredskab import access, communications, report
 from beredskab.app import App
+from beredskab.communications.languages import LanguageView, for_composer
 from beredskab.i18n import Language, clock
 from beredskab.incident import facts
 from beredskab.models import (
@@ -100,6 +101,8 @@ class CommRow:
     may_edit: bool
     may_approve: bool
     may_send: bool
+    languages: tuple[LanguageView, ...] = ()
+    """Danish and the other languages side by side (``communications.languages``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,7 +207,12 @@ def powers(plan: Plan, incident: Incident, person: Person, *, involved: bool) ->
 
 
 def _comm_rows(
-    plan: Plan, view: report.Overview, may: Powers, reach: dict[str, int], show: _Show
+    plan: Plan,
+    view: report.Overview,
+    may: Powers,
+    reach: dict[str, int],
+    show: _Show,
+    langs: Callable[[Communication], tuple[LanguageView, ...]],
 ) -> tuple[CommRow, ...]:
     rows: list[CommRow] = []
     for item in reversed(view.communications):
@@ -225,6 +233,7 @@ def _comm_rows(
                 may_edit=may.draft and draft,
                 may_approve=may.approve and draft,
                 may_send=may.draft and item.status is CommunicationStatus.APPROVED,
+                languages=langs(item),
             )
         )
     return tuple(rows)
@@ -319,7 +328,20 @@ async def build(
         chain_head=view.chain.head.short if view.chain.head else "-",
         powers=may,
         staff=staff,
-        comms=_comm_rows(plan, view, may, reach, show),
+        comms=_comm_rows(
+            plan,
+            view,
+            may,
+            reach,
+            show,
+            lambda item: for_composer(
+                plan=plan,
+                incident=incident,
+                playbook=playbook,
+                item=item,
+                max_segments=app.settings.sms.max_segments_warning,
+            ),
+        ),
         reach=reach,
         audiences=tuple(communications.AUDIENCES),
         templates=tuple(t.value for t in communications.TEMPLATES),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from beredskab.i18n import Language, fill
-from beredskab.web import texts_facts, texts_incident, texts_info, texts_picture
+from beredskab.web import texts_comms, texts_facts, texts_incident, texts_info, texts_picture
 
 Table = dict[str, dict[Language, str]]
 
@@ -221,7 +221,13 @@ READINESS: Table = {
 
 def text(key: str, language: Language, **values: object) -> str:
     """The page text for ``key`` in ``language``, with ``values`` filled in."""
-    tables = (texts_incident.TEXTS, texts_picture.TEXTS, texts_facts.TEXTS, texts_info.TEXTS)
+    tables = (
+        texts_incident.TEXTS,
+        texts_picture.TEXTS,
+        texts_facts.TEXTS,
+        texts_info.TEXTS,
+        texts_comms.TEXTS,
+    )
     for table in (COMMON, SIGNIN, PAGES, READINESS, *tables):
         if key in table:
             return fill(table[key][language], **values)

@@ -1,16 +1,18 @@
-"""Crisis communications of an incident: drafted, approved, then sent to an audience."""
+"""Crisis communications of an incident: drafted, approved, then sent to an audience; with
+their variants in other languages than Danish."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.storage.tables import communications
+from beredskab.storage.tables import communication_variants, communications
 
 
 class CommunicationStatus(StrEnum):
@@ -20,6 +22,17 @@ class CommunicationStatus(StrEnum):
     APPROVED = "approved"
     SENT = "sent"
     DISCARDED = "discarded"
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """A communication in another language than Danish, and ``source``: the fingerprint of the
+    Danish subject and text it was translated from ("" if from an older Danish text)."""
+
+    language: str
+    subject: str
+    text: str
+    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +52,14 @@ class Communication:
     approved_at: datetime | None
     sent_at: datetime | None
     recipients: int | None
+    variants: tuple[Variant, ...] = ()
+    """The variants in other languages, by language code."""
 
 
-def _model(row: Any) -> Communication:
+def _model(row: Any, variants: Iterable[Variant] = ()) -> Communication:
     values = dict(row._mapping)
     values["status"] = CommunicationStatus(values["status"])
-    return Communication(**values)
+    return Communication(**values, variants=tuple(sorted(variants, key=lambda v: v.language)))
 
 
 class CommunicationRepo:
@@ -87,7 +102,9 @@ class CommunicationRepo:
         """One communication."""
         stmt = select(communications).where(communications.c.id == communication_id)
         row = (await self._conn.execute(stmt)).first()
-        return _model(row) if row else None
+        if row is None:
+            return None
+        return _model(row, (await self._variants([communication_id])).get(communication_id, ()))
 
     async def list(
         self, incident_id: int, *, status: CommunicationStatus | None = None
@@ -100,7 +117,51 @@ class CommunicationRepo:
         )
         if status is not None:
             stmt = stmt.where(communications.c.status == status.value)
-        return [_model(r) for r in await self._conn.execute(stmt)]
+        rows = list(await self._conn.execute(stmt))
+        variants = await self._variants([r.id for r in rows]) if rows else {}
+        return [_model(r, variants.get(r.id, ())) for r in rows]
+
+    async def _variants(self, ids: Sequence[int]) -> dict[int, tuple[Variant, ...]]:
+        """The variants of these communications, in one query."""
+        t = communication_variants
+        found: dict[int, tuple[Variant, ...]] = {}
+        for row in await self._conn.execute(select(t).where(t.c.communication_id.in_(ids))):
+            variant = Variant(row.language, row.subject, row.text, row.source)
+            found[row.communication_id] = (*found.get(row.communication_id, ()), variant)
+        return found
+
+    async def set_variants(self, communication_id: int, variants: Sequence[Variant]) -> None:
+        """Store these variants of a communication, replacing those of the same languages."""
+        if not variants:
+            return
+        t = communication_variants
+        await self._conn.execute(
+            delete(t).where(
+                t.c.communication_id == communication_id,
+                t.c.language.in_([v.language for v in variants]),
+            )
+        )
+        await self._conn.execute(
+            insert(t),
+            [
+                {
+                    "communication_id": communication_id,
+                    "language": v.language,
+                    "subject": v.subject,
+                    "text": v.text,
+                    "source": v.source,
+                }
+                for v in variants
+            ],
+        )
+
+    async def remove_variant(self, communication_id: int, language: str) -> bool:
+        """Remove the variant in ``language``; False if there was none."""
+        t = communication_variants
+        result = await self._conn.execute(
+            delete(t).where(t.c.communication_id == communication_id, t.c.language == language)
+        )
+        return result.rowcount == 1
 
     async def update(self, communication_id: int, **values: object) -> None:
         """Change fields of one communication (text, subject, approval, sending)."""

@@ -1,7 +1,7 @@
 """the public notice page and feed: published resident communications and all-clears
 
 Revision ID: 0024
-Revises: 0016
+Revises: 0023
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0016"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
