@@ -103,8 +103,8 @@ def personal_data(
         return Phrase("a police journal number")
     people = plan.directory.people
     targets = plan.directory.targets_in_zone(None)
-    emails = [e.email for e in (*people, *targets) if e.email]
-    phones = [e.phone for e in (*people, *targets) if e.phone]
+    emails = [p.email for p in people if p.email] + [t.email for t in targets if t.email]
+    phones = [p.phone for p in people if p.phone] + [t.phone for t in targets if t.phone]
     if any(email.casefold() in lowered for email in emails):
         return Phrase("an email address")
     digits = re.sub(r"[\s-]", "", text)
