@@ -64,8 +64,10 @@ async def handle(
             text = consent.sms("subscribed", added.language, zone=added.zone)
         elif isinstance(command, sms.Malformed):
             outcome = f"resident: malformed {command.keyword}"
-            text = command.message_en if consent.answer_language(language) == "en" else (
-                command.message
+            text = (
+                command.message_en
+                if consent.answer_language(language) == "en"
+                else (command.message)
             )
         else:
             raise AssertionError(f"not a resident command: {command!r}")

@@ -60,7 +60,10 @@ async def send_code(
             reason = f"more than {settings.codes_per_hour_total} codes an hour"
         if reason is not None:
             await audit.counted(
-                tx, source=client, action="residents.signup.throttled", channel=CHANNEL,
+                tx,
+                source=client,
+                action="residents.signup.throttled",
+                channel=CHANNEL,
                 detail=reason,
             )
             code_id = None

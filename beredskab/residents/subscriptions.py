@@ -3,15 +3,15 @@ audited reading of numbers (secretariat leader only)."""
 
 from __future__ import annotations
 
-from beredskab import access, audit
+from beredskab import access, audit, sms
 from beredskab.plan import Plan
 from beredskab.residents import consent
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.residents import Count, Subscription
 
-ZONES = (1, 2, 3, 4)
+ZONES = tuple(sorted(sms.RESIDENT_ZONES))
 """The zones of the district a resident can subscribe to."""
-LANGUAGES = ("da", "en", "ar", "so", "tr", "ur", "uk")
+LANGUAGES = sms.RESIDENT_LANGUAGES
 """Resident languages (the codes of the resident template variants); Danish is the default."""
 DEFAULT_LANGUAGE = "da"
 NUMBERS_ROLE = "sekretariatsleder"

@@ -141,7 +141,9 @@ def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> 
         **context,
     )
     secure = app_of(request).settings.web.secure_cookies
-    response.set_cookie(PRE_COOKIE, token, httponly=True, secure=secure, samesite="strict", path=PATH)
+    response.set_cookie(
+        PRE_COOKIE, token, httponly=True, secure=secure, samesite="strict", path=PATH
+    )
     return response
 
 
@@ -240,9 +242,7 @@ async def code_submit(
             client=_client(request),
         )
     except SignInError as exc:
-        return _form(
-            request, "tilmeld_kode.html", status=400, error=f"signin_{exc.problem.value}"
-        )
+        return _form(request, "tilmeld_kode.html", status=400, error=f"signin_{exc.problem.value}")
     app.outbox.wake()
     response = _form(request, "tilmeld_done.html", zone=added.zone)
     response.delete_cookie(SIGNUP_COOKIE, path=PATH)
