@@ -146,10 +146,12 @@ async def verify(
         stored = await tx.web.code(code_id)
         pending = await tx.residents.signup(code_id) if stored is not None else None
         problem: SignInProblem | None = None
-        if stored is None or pending is None or stored.person_id != signin.RESIDENT:
+        if stored is None or stored.person_id != signin.RESIDENT:
             problem = SignInProblem.WRONG
         elif stored.used_at is not None:
             problem = SignInProblem.USED
+        elif pending is None:
+            problem = SignInProblem.EXPIRED
         elif stored.attempts >= settings.code_attempts:
             problem = SignInProblem.TOO_MANY
         elif tx.now >= stored.expires_at:

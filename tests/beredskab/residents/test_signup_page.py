@@ -75,6 +75,7 @@ async def test_the_page_shows_the_consent_and_subscribes_after_the_code(site: Si
         (sent,) = [d for d in await tx.deliveries.to_address(NUMBER, limit=10)]
     assert sent.text == consent.sms("signup_code", "so", code=code, minutes=10)
     site.clock.advance(minutes=1)
+    pending = site.client.cookies["beredskab_signup"]
     done = await _enter(site, code)
     assert done.status_code == 200 and "Du er tilmeldt" in done.text
     (sub,) = await active(db=site.app.db, zone=2, language="so")
@@ -85,8 +86,12 @@ async def test_the_page_shows_the_consent_and_subscribes_after_the_code(site: Si
         assert await tx.residents.signup(1) is None  # the pending sign-up is gone
     assert texts[-1] == consent.sms("subscribed", "so", zone=2)
     assert (await _audit(site))["residents.signup"] == 1
-    # the code works once
+    # the code works once, even replayed with its cookie
+    site.client.cookies.set(
+        "beredskab_signup", pending, domain="beredskab.example.dk", path="/tilmeld"
+    )
     assert "allerede brugt" in (await _enter(site, code)).text
+    assert len(await active(db=site.app.db)) == 1
 
 
 async def test_the_sign_up_code_cannot_open_a_session(site: Site) -> None:

@@ -125,4 +125,4 @@ def test_cli_counts_and_numbers(db_url: str, tmp_path: Path) -> None:
         await db.dispose()
         return rows
 
-    assert sorted(asyncio.run(audited())) == [(CHIEF, False), (LEADER, True)]
+    assert sorted(asyncio.run(audited())) == [(LEADER, True), (CHIEF, False)]
