@@ -321,6 +321,8 @@ DA: dict[str, str] = {
         "situationsbilledet er ikke skrevet endnu (version 0); du angav version "
         "{base}. Skriv det oven på version 0"
     ),
+    # issue 12: residents (beredskab.residents)
+    "see the numbers of subscribed residents": "se numrene på tilmeldte beboere",
 }
 
 WORDS_DA: dict[str, str] = {
