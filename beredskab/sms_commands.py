@@ -108,7 +108,7 @@ async def handle(
 
 async def _resident(app: App, phone: str, command: sms.Command, opt_out: str = "") -> str:
     """Resident keywords from any number; everything else from an unknown number is refused."""
-    if not residents.accepts(command, opt_out=opt_out):
+    if not residents.accepts(command, phone=phone, opt_out=opt_out):
         return "unknown number"
     passive = app.settings.security.passive_replies_per_hour
     outcome = await residents.handle(

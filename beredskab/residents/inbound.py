@@ -9,12 +9,16 @@ no answer from us (Twilio has answered, and would refuse ours with error 21610).
 
 from __future__ import annotations
 
+import re
+
 from beredskab import replies, sms
 from beredskab.residents import consent, subscriptions
 from beredskab.storage import Database
 
 TWILIO_STOP = "STOP"
 """``OptOutType`` of an opt-out message forwarded by Twilio."""
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+"""A resident's number: E.164 (not a WhatsApp address, a short code or a sender name)."""
 
 
 def twilio_stop(opt_out: str) -> bool:
@@ -22,8 +26,10 @@ def twilio_stop(opt_out: str) -> bool:
     return opt_out.strip().upper() == TWILIO_STOP
 
 
-def accepts(command: sms.Command, *, opt_out: str = "") -> bool:
-    """True for the commands a number outside the directory may send."""
+def accepts(command: sms.Command, *, phone: str, opt_out: str = "") -> bool:
+    """True for the commands a number outside the directory may send (from E.164 numbers)."""
+    if E164.fullmatch(phone) is None:
+        return False
     if twilio_stop(opt_out):
         return True
     return isinstance(command, sms.Subscribe | sms.Unsubscribe) or (

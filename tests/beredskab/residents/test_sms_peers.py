@@ -149,6 +149,15 @@ async def test_other_commands_from_unknown_numbers_are_still_refused(
     assert await _text(app, http, body) == ("unknown number", "")
 
 
+async def test_only_e164_numbers_can_subscribe(service: tuple[App, PrismHttpClient]) -> None:
+    app, _http = service
+    for sender in ("whatsapp:+4520999001", "BEREDSKAB", "1234", "+4" + "5" * 40):
+        assert await sms_commands.handle(app=app, sender=sender, body="TILMELD 2") == (
+            "unknown number"
+        )
+    assert await active(db=app.db) == []
+
+
 async def test_a_malformed_subscription_gets_the_usage(
     service: tuple[App, PrismHttpClient],
 ) -> None:
