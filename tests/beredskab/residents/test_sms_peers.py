@@ -178,3 +178,19 @@ async def test_a_directory_person_can_subscribe_too(
     assert outcome == "resident: subscribed zone 1 en"
     (sub,) = await active(db=app.db)
     assert sub.phone == person.phone
+
+
+async def test_twilio_opt_out_from_a_directory_person_stops_their_subscription(
+    service: tuple[App, PrismHttpClient],
+) -> None:
+    app, http = service
+    person = app.plan.directory.person(CHIEF)
+    assert person is not None and person.phone
+    await sms_commands.handle(app=app, sender=person.phone, body="TILMELD 2")
+    await app.outbox.drain()
+    before = len(http.sent)
+    outcome = await sms_commands.handle(app=app, sender=person.phone, body="Stop", opt_out="STOP")
+    await app.outbox.drain()
+    assert outcome == "resident: stopped (Twilio opt-out; Twilio answered)"
+    assert len(http.sent) == before  # no answer of ours
+    assert await active(db=app.db) == []
