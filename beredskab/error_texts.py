@@ -365,6 +365,8 @@ DA: dict[str, str] = {
     "'{language}' is not a language for a variant; choose one of: {choices}": (
         "'{language}' er ikke et sprog til en udgave; vælg et af: {choices}"
     ),
+    # issue 12: residents (beredskab.residents)
+    "see the numbers of subscribed residents": "se numrene på tilmeldte beboere",
 }
 
 WORDS_DA: dict[str, str] = {

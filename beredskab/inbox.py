@@ -49,7 +49,10 @@ async def _twilio_sms(app: App, payload: dict[str, Any]) -> str:
     from beredskab import sms_commands
 
     return await sms_commands.handle(
-        app=app, sender=str(payload.get("From", "")), body=str(payload.get("Body", ""))
+        app=app,
+        sender=str(payload.get("From", "")),
+        body=str(payload.get("Body", "")),
+        opt_out=str(payload.get("OptOutType", "")),
     )
 
 

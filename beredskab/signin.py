@@ -44,6 +44,8 @@ CODE_CHANNELS = (ChannelKind.TELEGRAM, ChannelKind.EMAIL, ChannelKind.SMS)
 """Where a sign-in code goes, in order of preference."""
 NOBODY = ""
 """The person of a pending code that was sent to nobody."""
+RESIDENT = "~resident"
+"""The person of a resident sign-up code (``beredskab.residents.signup``): never a session."""
 CLIENT_LENGTH = 64
 KEEP_CODES = timedelta(days=1)
 """Codes (sent or for nobody) are deleted this long after they were made; throttles look back
@@ -287,7 +289,10 @@ async def verify_code(
             problem = SignInProblem.TOO_MANY
         elif tx.now >= stored.expires_at:
             problem = SignInProblem.EXPIRED
-        elif not _matches(signer, stored.code_hash, entered) or stored.person_id == NOBODY:
+        elif not _matches(signer, stored.code_hash, entered) or stored.person_id in (
+            NOBODY,
+            RESIDENT,
+        ):
             await tx.web.count_attempt(stored.id)
             left = settings.code_attempts - stored.attempts - 1
             problem = SignInProblem.WRONG if left > 0 else SignInProblem.TOO_MANY

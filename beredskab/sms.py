@@ -14,6 +14,8 @@ and trailing punctuation::
     JOURNAL <nr> <journalnr>                          CASE (police journal number)
     AFSLUT <nr> <PIN>                                 CLOSE
     HJÆLP                                             HELP, HJAELP
+    TILMELD <zone> [sprog]                            SUBSCRIBE (residents, any number)
+    STOP / AFMELD                                     UNSUBSCRIBE (residents, any number)
 
 Anything else is ``Unknown``; a known keyword with wrong arguments is ``Malformed``, whose
 message says the right form.
@@ -109,6 +111,19 @@ class Help:
 
 
 @dataclass(frozen=True)
+class Subscribe:
+    """A resident subscribes to resident messages of ``zone`` in ``language``."""
+
+    zone: int
+    language: str = "da"
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    """A resident stops resident messages."""
+
+
+@dataclass(frozen=True)
 class Unknown:
     """Not a command; ``hint`` says what to do."""
 
@@ -136,6 +151,8 @@ Command = (
     | Journal
     | Close
     | Help
+    | Subscribe
+    | Unsubscribe
     | Unknown
     | Malformed
 )
@@ -166,6 +183,12 @@ USAGE: dict[str, tuple[str, str]] = {
         "Skriv AFSLUT <nr> <PIN>, fx AFSLUT 4 1234.",
         "Send CLOSE <no> <PIN>, e.g. CLOSE 4 1234.",
     ),
+    "TILMELD": (
+        "Skriv TILMELD <zone 1-4> [sprog], fx TILMELD 2 eller TILMELD 2 ar. "
+        "Sprog: da, en, ar, so, tr, ur, uk.",
+        "Send SUBSCRIBE <zone 1-4> [language], e.g. SUBSCRIBE 2 en. "
+        "Languages: da, en, ar, so, tr, ur, uk.",
+    ),
 }
 
 _KEYWORDS: dict[str, str] = {
@@ -191,7 +214,17 @@ _KEYWORDS: dict[str, str] = {
     "hjalp": "HJÆLP",
     "help": "HJÆLP",
     "?": "HJÆLP",
+    "tilmeld": "TILMELD",
+    "subscribe": "TILMELD",
+    "stop": "STOP",
+    "stopall": "STOP",
+    "afmeld": "STOP",
+    "unsubscribe": "STOP",
 }
+
+RESIDENT_ZONES = frozenset(range(1, 5))
+RESIDENT_LANGUAGES = ("da", "en", "ar", "so", "tr", "ur", "uk")
+"""``TILMELD <zone> [sprog]``: the zones and language codes a resident may choose."""
 
 _TASK_WORDS: dict[str, TaskStatus] = {
     "ok": TaskStatus.ACCEPTED,
@@ -265,8 +298,20 @@ def parse(body: str) -> Command:
             if number is None or pin is None:
                 return _malformed(keyword)
             return Close(incident=number, pin=pin)
+        case "TILMELD":
+            return _subscribe(args)
+        case "STOP":
+            return Unsubscribe()
         case _:
             return Help()
+
+
+def _subscribe(args: list[str]) -> Command:
+    zone = _number(args[0]) if args else None
+    language = _word(args[1]) if len(args) > 1 else "da"
+    if zone not in RESIDENT_ZONES or language not in RESIDENT_LANGUAGES or len(args) > 2:
+        return _malformed("TILMELD")
+    return Subscribe(zone=zone, language=language)
 
 
 def _activate(args: list[str]) -> Command:

@@ -36,6 +36,7 @@ from beredskab.incident import facts
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from beredskab.preparedness import answers as preparedness
+from beredskab.residents import inbound as residents
 from beredskab.security.bounds import InputRefusedError
 from beredskab.sms_texts import text
 from beredskab.storage import Tx
@@ -75,15 +76,21 @@ class _Ctx:
 
 
 async def handle(
-    *, app: App, sender: str, body: str, hasher: PasswordHasher = pins.DEFAULT_HASHER
+    *,
+    app: App,
+    sender: str,
+    body: str,
+    hasher: PasswordHasher = pins.DEFAULT_HASHER,
+    opt_out: str = "",
 ) -> str:
     """Run one inbound SMS as a command and queue the reply; returns the outcome for the log.
 
     ``hasher`` hashes PINs again when their parameters are outdated (tests pass a cheap one).
+    ``opt_out`` is Twilio's ``OptOutType`` (``beredskab.residents.inbound``).
     """
     person = app.plan.directory.by_phone(sender.strip())
-    if person is None:
-        return "unknown number"
+    if person is None or residents.twilio_stop(opt_out):
+        return await _resident(app, sender.strip(), sms.parse(body), opt_out)
     ctx = _Ctx(app=app, person=person, phone=sender.strip(), hasher=hasher)
     command = sms.parse(body)
     try:
@@ -97,6 +104,18 @@ async def handle(
     sent = await _reply(ctx, answer) if answer.text else True
     app.outbox.wake()
     return answer.outcome if sent else f"{answer.outcome} (reply suppressed: passive limit)"
+
+
+async def _resident(app: App, phone: str, command: sms.Command, opt_out: str = "") -> str:
+    """Resident keywords from any number; everything else from an unknown number is refused."""
+    if not residents.accepts(command, phone=phone, opt_out=opt_out):
+        return "unknown number"
+    passive = app.settings.security.passive_replies_per_hour
+    outcome = await residents.handle(
+        db=app.db, phone=phone, command=command, opt_out=opt_out, passive_per_hour=passive
+    )
+    app.outbox.wake()
+    return outcome
 
 
 async def _reply(ctx: _Ctx, answer: _Answer, tx: Tx | None = None) -> bool:
@@ -133,6 +152,8 @@ async def _dispatch(ctx: _Ctx, command: sms.Command) -> _Answer:
             return await _close(ctx, command)
         case sms.Help():
             return ctx.error("help", "help")
+        case sms.Subscribe() | sms.Unsubscribe():
+            return _Answer("", await _resident(ctx.app, ctx.phone, command))
         case sms.Malformed(keyword, message, message_en):
             chosen = message_en if ctx.lang == "en" else message
             return _Answer(chosen, f"malformed {keyword}", passive=True)

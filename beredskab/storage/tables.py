@@ -461,3 +461,43 @@ communication_variants = Table(
     Column("text", Text, nullable=False),
     Column("source", String(64), nullable=False),
 )
+residents = Table(
+    "residents",
+    metadata,
+    # One subscription of a resident (not a directory person) to resident messages: nothing
+    # else is stored about them. A STOP ends it (``stopped_at``); subscribing again after a
+    # STOP is a new row with its own consent, so each consent given stays on record.
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("phone", String(32), nullable=False),
+    Column("zone", Integer, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("consent_version", String(32), nullable=False),
+    Column("consented_at", UTCDateTime(), nullable=False),
+    Column("subscribed_at", UTCDateTime(), nullable=False),
+    Column("stopped_at", UTCDateTime(), nullable=True),
+    # how they subscribed: "sms" (TILMELD) or "web" (the sign-up page, number proven by a code)
+    Column("channel", String(8), nullable=False),
+    Index("ix_residents_active", "zone", "language", "stopped_at"),
+)
+"""Resident subscriptions (migration 0026)."""
+Index(
+    "ux_residents_phone_active",
+    residents.c.phone,
+    unique=True,
+    sqlite_where=residents.c.stopped_at.is_(None),
+    postgresql_where=residents.c.stopped_at.is_(None),
+)
+"""At most one live subscription per number (migration 0026)."""
+resident_signups = Table(
+    "resident_signups",
+    metadata,
+    # A sign-up on the public page waiting for its code (a ``web_codes`` row): deleted when
+    # the code is used or with the code.
+    Column("code_id", Integer, primary_key=True),
+    Column("phone", String(32), nullable=False),
+    Column("zone", Integer, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("consent_version", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+"""Pending sign-ups of the public page (migration 0026)."""

@@ -33,6 +33,7 @@ from beredskab.web import (
     preparedness,
     public_info,
     readiness,
+    residents,
     signin,
     webhooks,
 )
@@ -65,6 +66,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(ack.router, include_in_schema=False)
     web.include_router(preparedness.router, include_in_schema=False)
     web.include_router(signin.router, include_in_schema=False)
+    web.include_router(residents.router, include_in_schema=False)
     web.include_router(pages.router, include_in_schema=False)
     web.include_router(incident.router, include_in_schema=False)
     web.include_router(incident_actions.router, include_in_schema=False)

@@ -1,0 +1,280 @@
+"""Residents on the web: the public sign-up page ``/tilmeld`` (no sign-in; the number is
+proven by a code sent by SMS) and ``/beboere``, the subscriptions per zone and language for
+everyone signed in, with the numbers for the secretariat leader only (audited).
+
+The sign-up forms carry the double-submit token of the sign-in forms (cookie + field) and
+share their per-client attempt limit (``signin_per_minute``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from beredskab.access import Refusal
+from beredskab.residents import consent, signup, subscriptions
+from beredskab.signin import CODE_DIGITS, SignInError
+from beredskab.web.session import Viewer, app_of, language_of, page, viewer
+from beredskab.web.signin import (
+    MAX_FIELD,
+    PRE_COOKIE,
+    _allowed,
+    _answer_floor,
+    _check_pre,
+    _client,
+    _pre_token,
+)
+from contacts.normalise import normalise_phone
+
+router = APIRouter()
+
+PATH = "/tilmeld"
+SIGNUP_COOKIE = "beredskab_signup"
+LANGUAGE_NAMES = {
+    "da": "Dansk",
+    "en": "English",
+    "ar": "العربية",
+    "so": "Soomaali",
+    "tr": "Türkçe",
+    "ur": "اردو",
+    "uk": "Українська",
+}
+"""Each resident language in its own name (the sign-up page's choice)."""
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "signup_title": {"da": "Få beskeder fra beredskabet", "en": "Get emergency messages"},
+    "signup_intro": {
+        "da": "Tilmeld dig SMS-beskeder om kriser i dit område. Du kan også skrive "
+        "TILMELD <zone> [sprog] til servicenummeret.",
+        "en": "Subscribe to SMS messages about crises in your area. You can also send "
+        "SUBSCRIBE <zone> [language] to the service number.",
+    },
+    "phone": {"da": "Mobilnummer", "en": "Mobile number"},
+    "zone": {"da": "Zone", "en": "Zone"},
+    "language": {"da": "Sprog", "en": "Language"},
+    "consent_title": {"da": "Samtykke (version {v})", "en": "Consent (version {v})"},
+    "consent_agree": {
+        "da": "Jeg har læst teksten og giver mit samtykke",
+        "en": "I have read the text and give my consent",
+    },
+    "send_code": {"da": "Send kode", "en": "Send code"},
+    "code_title": {"da": "Skriv koden", "en": "Enter the code"},
+    "code_sent": {
+        "da": "Vi har sendt en kode på {digits} cifre til dit mobilnummer. Den virker i "
+        "{minutes} minutter.",
+        "en": "We have sent a {digits}-digit code to your mobile number. It works for "
+        "{minutes} minutes.",
+    },
+    "code": {"da": "Kode", "en": "Code"},
+    "subscribe": {"da": "Tilmeld", "en": "Subscribe"},
+    "new_code": {"da": "Start forfra", "en": "Start again"},
+    "done_title": {"da": "Du er tilmeldt", "en": "You are subscribed"},
+    "done": {
+        "da": "Du får beskeder for zone {zone}. Skriv STOP til servicenummeret for at afmelde.",
+        "en": "You will get messages for zone {zone}. Send STOP to the service number to stop.",
+    },
+    "bad_phone": {"da": "Skriv et gyldigt mobilnummer.", "en": "Enter a valid mobile number."},
+    "bad_choice": {"da": "Vælg zone og sprog.", "en": "Choose a zone and a language."},
+    "no_consent": {
+        "da": "Du skal give dit samtykke for at blive tilmeldt.",
+        "en": "You must give your consent to subscribe.",
+    },
+    "signin_wrong": {"da": "Forkert kode. Prøv igen.", "en": "Wrong code. Try again."},
+    "signin_expired": {
+        "da": "Koden er udløbet. Start forfra.",
+        "en": "The code has expired. Start again.",
+    },
+    "signin_used": {"da": "Koden er allerede brugt.", "en": "The code has been used already."},
+    "signin_too-many": {
+        "da": "For mange forkerte forsøg. Start forfra.",
+        "en": "Too many wrong attempts. Start again.",
+    },
+    "signin_throttled": {
+        "da": "For mange koder lige nu. Vent lidt og prøv igen.",
+        "en": "Too many codes just now. Wait a while and try again.",
+    },
+    "signin_slow_down": {
+        "da": "For mange forsøg. Vent et minut.",
+        "en": "Too many attempts. Wait a minute.",
+    },
+    "residents_title": {"da": "Tilmeldte beboere", "en": "Subscribed residents"},
+    "total": {"da": "I alt: {n}", "en": "Total: {n}"},
+    "show_numbers": {"da": "Vis numre", "en": "Show numbers"},
+    "numbers_title": {"da": "Numre (læsningen logges)", "en": "Numbers (this read is audited)"},
+    "numbers_refused": {
+        "da": "Kun sekretariatslederen kan se numrene. Forsøget er logget.",
+        "en": "Only the secretariat leader can see the numbers. The attempt is audited.",
+    },
+    "since": {"da": "siden", "en": "since"},
+    "nobody_yet": {"da": "Ingen er tilmeldt endnu.", "en": "Nobody has subscribed yet."},
+}
+
+
+def _rt(lang: str) -> Any:
+    def rt(key: str, **values: object) -> str:
+        entry = _TEXTS[key]
+        return (entry.get(lang) or entry["da"]).format(**values)
+
+    return rt
+
+
+def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> Response:
+    """A sign-up page with a fresh double-submit token (cookie scoped to ``/tilmeld``)."""
+    token = _pre_token(request)
+    lang = language_of(request)
+    response = page(
+        request,
+        name,
+        who=None,
+        status=status,
+        pre=token,
+        rt=_rt(lang),
+        zones=subscriptions.ZONES,
+        languages=LANGUAGE_NAMES,
+        consent_text=consent.full(lang),
+        version=consent.VERSION,
+        digits=CODE_DIGITS,
+        minutes=round(app_of(request).settings.web.code_minutes),
+        **context,
+    )
+    secure = app_of(request).settings.web.secure_cookies
+    response.set_cookie(
+        PRE_COOKIE, token, httponly=True, secure=secure, samesite="strict", path=PATH
+    )
+    return response
+
+
+@router.get(PATH)
+async def signup_form(request: Request) -> Response:
+    """The sign-up form with the full consent text."""
+    return _form(request, "tilmeld.html")
+
+
+@router.post(PATH)
+async def signup_submit(
+    request: Request,
+    phone: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    zone: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    language: Annotated[str, Form(max_length=MAX_FIELD)] = "da",
+    consent_given: Annotated[str, Form(alias="samtykke", max_length=MAX_FIELD)] = "",
+    pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    """Check the choices and send a code by SMS."""
+    await _check_pre(request, pre)
+    if not await _allowed(request):
+        return _form(request, "tilmeld.html", status=429, error="signin_slow_down")
+    number = normalise_phone(phone.strip()) if phone.strip() else None
+    chosen = int(zone) if zone.isascii() and zone.isdigit() and len(zone) < 3 else 0
+    if number is None:
+        return _form(request, "tilmeld.html", status=400, error="bad_phone")
+    if chosen not in subscriptions.ZONES or language not in subscriptions.LANGUAGES:
+        return _form(request, "tilmeld.html", status=400, error="bad_choice")
+    if not consent_given:
+        return _form(request, "tilmeld.html", status=400, error="no_consent")
+    app = app_of(request)
+    started = asyncio.get_running_loop().time()
+    try:
+        code_id = await signup.send_code(
+            db=app.db,
+            signer=app.signer,
+            settings=app.settings.web,
+            phone=number,
+            zone=chosen,
+            language=language,
+            client=_client(request),
+        )
+    except SignInError as exc:
+        await _answer_floor(started)
+        return _form(request, "tilmeld.html", status=429, error=f"signin_{exc.problem.value}")
+    await _answer_floor(started)
+    app.outbox.wake()
+    response = RedirectResponse(f"{PATH}/kode", status_code=303)
+    response.set_cookie(
+        SIGNUP_COOKIE,
+        app.signer.sign(str(code_id)),
+        max_age=int(app.settings.web.code_minutes * 60),
+        httponly=True,
+        secure=app.settings.web.secure_cookies,
+        samesite="strict",
+        path=PATH,
+    )
+    return response
+
+
+def _pending(request: Request) -> int | None:
+    signed = request.cookies.get(SIGNUP_COOKIE, "")
+    value = app_of(request).signer.verify(signed) if 0 < len(signed) <= 128 else None
+    return int(value) if value is not None and value.isascii() and value.isdigit() else None
+
+
+@router.get(f"{PATH}/kode")
+async def code_form(request: Request) -> Response:
+    """Ask for the code that was sent."""
+    if _pending(request) is None:
+        return RedirectResponse(PATH, status_code=303)
+    return _form(request, "tilmeld_kode.html")
+
+
+@router.post(f"{PATH}/kode")
+async def code_submit(
+    request: Request,
+    code: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+) -> Response:
+    """Subscribe for a correct code."""
+    await _check_pre(request, pre)
+    if not await _allowed(request):
+        return _form(request, "tilmeld_kode.html", status=429, error="signin_slow_down")
+    code_id = _pending(request)
+    if code_id is None:
+        return _form(request, "tilmeld_kode.html", status=400, error="signin_wrong")
+    app = app_of(request)
+    try:
+        added = await signup.verify(
+            db=app.db,
+            signer=app.signer,
+            settings=app.settings.web,
+            code_id=code_id,
+            code=code,
+            client=_client(request),
+        )
+    except SignInError as exc:
+        return _form(request, "tilmeld_kode.html", status=400, error=f"signin_{exc.problem.value}")
+    app.outbox.wake()
+    response = _form(request, "tilmeld_done.html", zone=added.zone)
+    response.delete_cookie(SIGNUP_COOKIE, path=PATH)
+    return response
+
+
+@router.get("/beboere")
+async def residents_page(
+    request: Request, who: Annotated[Viewer, Depends(viewer)], numre: bool = False
+) -> Response:
+    """Counts per zone and language; the numbers (audited) for the secretariat leader."""
+    app = app_of(request)
+    counts = await subscriptions.counts(db=app.db)
+    found = None
+    refused = False
+    if numre:
+        try:
+            found = await subscriptions.numbers(
+                db=app.db, plan=app.plan, actor_id=who.person.id, channel="web"
+            )
+        except Refusal:
+            refused = True
+    return page(
+        request,
+        "beboere.html",
+        who=who,
+        status=403 if refused else 200,
+        rt=_rt(who.language),
+        counts=counts,
+        total=sum(c.count for c in counts),
+        languages=LANGUAGE_NAMES,
+        leader=who.may((subscriptions.NUMBERS_ROLE,)),
+        numbers=found,
+        refused=refused,
+    )
