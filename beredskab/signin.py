@@ -107,13 +107,13 @@ def session_id(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _code_hash(signer: LinkSigner, salt: str, code: str) -> str:
+def code_hash(signer: LinkSigner, salt: str, code: str) -> str:
     return f"{salt}${signer.sign(f'{salt}-{code}').rpartition('.')[2]}"
 
 
-def _matches(signer: LinkSigner, stored: str, code: str) -> bool:
+def matches(signer: LinkSigner, stored: str, code: str) -> bool:
     salt, _, _mac = stored.partition("$")
-    return hmac.compare_digest(stored.encode(), _code_hash(signer, salt, code).encode())
+    return hmac.compare_digest(stored.encode(), code_hash(signer, salt, code).encode())
 
 
 def find_person(plan: Plan, identifier: str) -> Person | None:
@@ -133,7 +133,7 @@ def subject(signer: LinkSigner, identifier: str) -> str:
     return signer.sign(f"signin-subject-{digest}").rpartition(".")[2]
 
 
-async def _throttled(tx: Tx, settings: WebSettings, *, client: str, subject: str) -> str | None:
+async def throttled(tx: Tx, settings: WebSettings, *, client: str, subject: str) -> str | None:
     """Why a code request from ``client`` must wait (None if it may go on).
 
     Only requests from this client count, so nobody elsewhere can use up a person's codes.
@@ -170,7 +170,7 @@ async def send_code(
     person = find_person(plan, identifier)
     async with db.transaction() as tx:
         await tx.web.forget_codes(tx.now - KEEP_CODES)
-        reason = await _throttled(tx, settings, client=client, subject=key)
+        reason = await throttled(tx, settings, client=client, subject=key)
         if reason is not None:
             await audit.counted(
                 tx, source=client, action="web.signin.throttled", channel=CHANNEL, detail=reason
@@ -205,7 +205,7 @@ async def _queue_code(
         # entered codes are digits only.
         code_id = await tx.web.add_code(
             person_id=NOBODY,
-            code_hash=_code_hash(signer, secrets.token_hex(8), f"nobody-{code}"),
+            code_hash=code_hash(signer, secrets.token_hex(8), f"nobody-{code}"),
             channel="",
             now=tx.now,
             expires_at=expires_at,
@@ -227,7 +227,7 @@ async def _queue_code(
     kind, address = min(channels, key=lambda c: CODE_CHANNELS.index(c[0]))
     code_id = await tx.web.add_code(
         person_id=person.id,
-        code_hash=_code_hash(signer, secrets.token_hex(8), code),
+        code_hash=code_hash(signer, secrets.token_hex(8), code),
         channel=kind.value,
         now=tx.now,
         expires_at=expires_at,
@@ -289,7 +289,7 @@ async def verify_code(
             problem = SignInProblem.TOO_MANY
         elif tx.now >= stored.expires_at:
             problem = SignInProblem.EXPIRED
-        elif not _matches(signer, stored.code_hash, entered) or stored.person_id in (
+        elif not matches(signer, stored.code_hash, entered) or stored.person_id in (
             NOBODY,
             RESIDENT,
         ):

@@ -53,7 +53,7 @@ async def send_code(
     key = signin.subject(signer, phone)
     async with db.transaction() as tx:
         await _forget(tx)
-        reason = await signin._throttled(tx, settings, client=client, subject=key)
+        reason = await signin.throttled(tx, settings, client=client, subject=key)
         if reason is None and await tx.web.sent_since(tx.now - timedelta(hours=1)) >= (
             settings.codes_per_hour_total
         ):
@@ -87,7 +87,7 @@ async def _queue(
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     code_id = await tx.web.add_code(
         person_id=signin.RESIDENT,
-        code_hash=signin._code_hash(signer, secrets.token_hex(8), code),
+        code_hash=signin.code_hash(signer, secrets.token_hex(8), code),
         channel=CODE_CHANNEL,
         now=tx.now,
         expires_at=tx.now + timedelta(minutes=settings.code_minutes),
@@ -156,7 +156,7 @@ async def verify(
             problem = SignInProblem.TOO_MANY
         elif tx.now >= stored.expires_at:
             problem = SignInProblem.EXPIRED
-        elif not signin._matches(signer, stored.code_hash, entered):
+        elif not signin.matches(signer, stored.code_hash, entered):
             await tx.web.count_attempt(stored.id)
             left = settings.code_attempts - stored.attempts - 1
             problem = SignInProblem.WRONG if left > 0 else SignInProblem.TOO_MANY

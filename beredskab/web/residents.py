@@ -21,11 +21,11 @@ from beredskab.web.session import Viewer, app_of, language_of, page, viewer
 from beredskab.web.signin import (
     MAX_FIELD,
     PRE_COOKIE,
-    _allowed,
-    _answer_floor,
-    _check_pre,
-    _client,
-    _pre_token,
+    allowed,
+    answer_floor,
+    check_pre,
+    client,
+    pre_token,
 )
 from contacts.normalise import normalise_phone
 
@@ -123,7 +123,7 @@ def _rt(lang: str) -> Any:
 
 def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> Response:
     """A sign-up page with a fresh double-submit token (cookie scoped to ``/tilmeld``)."""
-    token = _pre_token(request)
+    token = pre_token(request)
     lang = language_of(request)
     response = page(
         request,
@@ -163,8 +163,8 @@ async def signup_submit(
     pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     """Check the choices and send a code by SMS."""
-    await _check_pre(request, pre)
-    if not await _allowed(request):
+    await check_pre(request, pre)
+    if not await allowed(request):
         return _form(request, "tilmeld.html", status=429, error="signin_slow_down")
     number = normalise_phone(phone.strip()) if phone.strip() else None
     chosen = int(zone) if zone.isascii() and zone.isdigit() and len(zone) < 3 else 0
@@ -184,12 +184,12 @@ async def signup_submit(
             phone=number,
             zone=chosen,
             language=language,
-            client=_client(request),
+            client=client(request),
         )
     except SignInError as exc:
-        await _answer_floor(started)
+        await answer_floor(started)
         return _form(request, "tilmeld.html", status=429, error=f"signin_{exc.problem.value}")
-    await _answer_floor(started)
+    await answer_floor(started)
     app.outbox.wake()
     response = RedirectResponse(f"{PATH}/kode", status_code=303)
     response.set_cookie(
@@ -225,8 +225,8 @@ async def code_submit(
     pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
 ) -> Response:
     """Subscribe for a correct code."""
-    await _check_pre(request, pre)
-    if not await _allowed(request):
+    await check_pre(request, pre)
+    if not await allowed(request):
         return _form(request, "tilmeld_kode.html", status=429, error="signin_slow_down")
     code_id = _pending(request)
     if code_id is None:
@@ -239,7 +239,7 @@ async def code_submit(
             settings=app.settings.web,
             code_id=code_id,
             code=code,
-            client=_client(request),
+            client=client(request),
         )
     except SignInError as exc:
         return _form(request, "tilmeld_kode.html", status=400, error=f"signin_{exc.problem.value}")

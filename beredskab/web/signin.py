@@ -52,19 +52,19 @@ def _limiter(request: Request) -> KeyedTokenBucket[str]:
     return limiter
 
 
-def _client(request: Request) -> str:
+def client(request: Request) -> str:
     """The client address the per-client throttles count (the proxy's, behind a proxy)."""
     return request.client.host if request.client else "unknown"
 
 
-async def _allowed(request: Request) -> bool:
+async def allowed(request: Request) -> bool:
     """Take one sign-in attempt from this client's allowance; False (audited) when used up."""
-    bucket = _limiter(request).bucket(_client(request))
+    bucket = _limiter(request).bucket(client(request))
     if bucket.reserve() > 0:
         bucket.refund()
         await audit.stranger(
             app_of(request).db,
-            source=_client(request),
+            source=client(request),
             action="web.signin.slow_down",
             channel=signin.CHANNEL,
             detail=f"more than {app_of(request).settings.web.signin_per_minute} attempts a minute",
@@ -73,7 +73,7 @@ async def _allowed(request: Request) -> bool:
     return True
 
 
-async def _answer_floor(started: float) -> None:
+async def answer_floor(started: float) -> None:
     """Answer a code request no sooner than ``ANSWER_FLOOR_SECONDS`` after ``started``.
 
     Queueing a real code takes a little longer than storing one for nobody; the floor hides
@@ -83,18 +83,18 @@ async def _answer_floor(started: float) -> None:
     await asyncio.sleep(max(0.0, started + ANSWER_FLOOR_SECONDS - loop.time()))
 
 
-def _pre_token(request: Request) -> str:
+def pre_token(request: Request) -> str:
     token = request.cookies.get(PRE_COOKIE, "")
     return token if 20 <= len(token) <= 64 else secrets.token_urlsafe(24)
 
 
-async def _check_pre(request: Request, field: str) -> None:
+async def check_pre(request: Request, field: str) -> None:
     """403 (counted in the audit per client address) unless the form token matches its cookie."""
     cookie = request.cookies.get(PRE_COOKIE, "")
     if not cookie or not hmac.compare_digest(cookie.encode(), field.encode()):
         await audit.stranger(
             app_of(request).db,
-            source=_client(request),
+            source=client(request),
             action="web.signin.form_token",
             channel=signin.CHANNEL,
             detail=f"form token missing or wrong on {request.url.path}",
@@ -103,7 +103,7 @@ async def _check_pre(request: Request, field: str) -> None:
 
 
 def _form_page(request: Request, name: str, *, status: int = 200, **context: Any) -> Response:
-    token = _pre_token(request)
+    token = pre_token(request)
     response = page(request, name, who=None, status=status, pre=token, **context)
     secure = app_of(request).settings.web.secure_cookies
     response.set_cookie(
@@ -135,9 +135,9 @@ async def login_submit(
     next: Annotated[str, Form(max_length=MAX_FIELD)] = "/",
 ) -> Response:
     """Send a code if the number or address is known; the answer is the same either way."""
-    await _check_pre(request, pre)
+    await check_pre(request, pre)
     target = safe_next(next)
-    if not await _allowed(request):
+    if not await allowed(request):
         return _form_page(request, "login.html", status=429, next=target, error="signin_slow_down")
     app = app_of(request)
     started = asyncio.get_running_loop().time()
@@ -148,14 +148,14 @@ async def login_submit(
             signer=app.signer,
             settings=app.settings.web,
             identifier=identifier,
-            client=_client(request),
+            client=client(request),
         )
     except SignInError as exc:
-        await _answer_floor(started)
+        await answer_floor(started)
         return _form_page(
             request, "login.html", status=429, next=target, error=f"signin_{exc.problem.value}"
         )
-    await _answer_floor(started)
+    await answer_floor(started)
     if sent.person_id is not None:
         app.outbox.wake()
     # Unknown numbers get a pending code too (for nobody): nothing tells them apart.
@@ -207,9 +207,9 @@ async def code_submit(
     next: Annotated[str, Form(max_length=MAX_FIELD)] = "/",
 ) -> Response:
     """Start a session for a correct code."""
-    await _check_pre(request, pre)
+    await check_pre(request, pre)
     target = safe_next(next)
-    if not await _allowed(request):
+    if not await allowed(request):
         return _code_page(request, next=target, status=429, error="signin_slow_down")
     app = app_of(request)
     code_id = _pending_code(request)
@@ -223,7 +223,7 @@ async def code_submit(
             settings=app.settings.web,
             code_id=code_id,
             code=code,
-            client=_client(request),
+            client=client(request),
         )
     except SignInError as exc:
         return _code_page(request, next=target, status=400, error=f"signin_{exc.problem.value}")
