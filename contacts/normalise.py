@@ -61,24 +61,19 @@ it matches the general description and one of these (the order only picks the ty
 
 
 @dataclass(frozen=True, slots=True)
-class _Desc:
-    pattern: re.Pattern[str]
-    lengths: frozenset[int]
-
-    def matches(self, national: str) -> bool:
-        """``phonenumberutil._is_number_matching_desc``: length first, then the pattern."""
-        if self.lengths and len(national) not in self.lengths:
-            return False
-        return self.pattern.fullmatch(national) is not None
-
-
-@dataclass(frozen=True, slots=True)
 class RegionRule:
     """``phonenumbers.is_valid_number`` for one region's national numbers, from the
-    library's metadata compiled once instead of looked up per number."""
+    library's metadata compiled once instead of looked up per number.
 
-    general: _Desc
-    types: tuple[_Desc, ...]
+    The library calls a number valid when it matches the general description and one of the
+    number types, each a pattern that must match the whole number plus, when given, a set
+    of possible lengths (``_number_type_helper``, ``_is_number_matching_desc``). Types with
+    the same lengths are joined into one alternation: a full match of ``a|b`` is a full
+    match of ``a`` or of ``b``.
+    """
+
+    general: tuple[re.Pattern[str], frozenset[int]]
+    types: tuple[tuple[re.Pattern[str], frozenset[int]], ...]
 
     @classmethod
     def for_country(cls, country_code: int) -> RegionRule | None:
@@ -91,19 +86,34 @@ class RegionRule:
         general = _desc(metadata.general_desc) if metadata is not None else None
         if metadata is None or general is None:
             return None
-        found = (_desc(getattr(metadata, name, None)) for name in _TYPE_DESCS)
-        return cls(general=general, types=tuple(d for d in found if d is not None))
+        by_lengths: dict[frozenset[int], list[str]] = {}
+        for name in _TYPE_DESCS:
+            found = _desc(getattr(metadata, name, None))
+            if found is not None:
+                by_lengths.setdefault(found[1], []).append(found[0])
+        types = tuple(
+            (re.compile("|".join(f"(?:{p})" for p in patterns)), lengths)
+            for lengths, patterns in by_lengths.items()
+        )
+        return cls(general=(re.compile(general[0]), general[1]), types=types)
 
     def valid(self, national: str) -> bool:
         """Whether the national significant number ``national`` (digits only) is valid."""
-        return self.general.matches(national) and any(d.matches(national) for d in self.types)
+        pattern, lengths = self.general
+        if (lengths and len(national) not in lengths) or not pattern.fullmatch(national):
+            return False
+        for pattern, lengths in self.types:
+            if (not lengths or len(national) in lengths) and pattern.fullmatch(national):
+                return True
+        return False
 
 
-def _desc(desc: phonenumbers.PhoneNumberDesc | None) -> _Desc | None:
-    """A description the library can match; None for one it never matches (no pattern)."""
+def _desc(desc: phonenumbers.PhoneNumberDesc | None) -> tuple[str, frozenset[int]] | None:
+    """(pattern, possible lengths) of a description; None for one the library never matches
+    (no pattern)."""
     if desc is None or not desc.national_number_pattern:
         return None
-    return _Desc(re.compile(desc.national_number_pattern), frozenset(desc.possible_length or ()))
+    return desc.national_number_pattern, frozenset(desc.possible_length or ())
 
 
 class Normaliser:
