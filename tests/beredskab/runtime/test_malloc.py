@@ -15,7 +15,11 @@ from beredskab.runtime import malloc
 def test_limit_arenas_is_accepted_by_glibc() -> None:
     # a fresh interpreter, so this test process's allocator is left as it is
     done = subprocess.run(
-        [sys.executable, "-c", "from beredskab.runtime.malloc import limit_arenas as f; print(f())"],
+        [
+            sys.executable,
+            "-c",
+            "from beredskab.runtime.malloc import limit_arenas as f; print(f())",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
