@@ -49,65 +49,94 @@ def _people(data: DirectoryFile, file: str) -> list[Problem]:
     first_phone: dict[str, str] = {}
     first_email: dict[str, str] = {}
     for i, person in enumerate(data.people):
-        key = f"people[{i}]"
-        for j, role in enumerate(person.roles):
-            if role not in roles:
-                out.append(
-                    Problem(
-                        file,
-                        f"{key}.roles[{j}]",
-                        f"role {role!r} is not declared in roles",
-                        f"add a [[roles]] entry with id = {role!r} or fix the spelling; "
-                        f"declared: {', '.join(sorted(roles))}",
-                    )
+        # the usual person (declared roles, no odd deputy or zone, both channels, unique
+        # phone and email) costs set lookups only; the key is built when a problem is found
+        phone, email, deputy = person.phone, person.email, person.deputy
+        if (
+            roles.issuperset(person.roles)
+            and (deputy is None or (deputy != person.id and deputy in people))
+            and all(1 <= zone <= 4 for zone in person.zones)
+            and phone is not None
+            and email is not None
+            and phone.lower() not in first_phone
+            and email.lower() not in first_email
+        ):
+            first_phone[phone.lower()] = person.id
+            first_email[email.lower()] = person.id
+            continue
+        out += _person(file, f"people[{i}]", person, roles, people, first_phone, first_email)
+    return out
+
+
+def _person(
+    file: str,
+    key: str,
+    person: Person,
+    roles: set[str],
+    people: set[str],
+    first_phone: dict[str, str],
+    first_email: dict[str, str],
+) -> list[Problem]:
+    """Every problem of one person (the long way, for a person with at least one)."""
+    out: list[Problem] = []
+    for j, role in enumerate(person.roles):
+        if role not in roles:
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.roles[{j}]",
+                    f"role {role!r} is not declared in roles",
+                    f"add a [[roles]] entry with id = {role!r} or fix the spelling; "
+                    f"declared: {', '.join(sorted(roles))}",
                 )
-        if person.deputy is not None:
-            if person.deputy == person.id:
-                out.append(
-                    Problem(
-                        file,
-                        f"{key}.deputy",
-                        "a person cannot be their own deputy",
-                        "name another person's id, or remove deputy",
-                    )
+            )
+    if person.deputy is not None:
+        if person.deputy == person.id:
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.deputy",
+                    "a person cannot be their own deputy",
+                    "name another person's id, or remove deputy",
                 )
-            elif person.deputy not in people:
-                out.append(
-                    Problem(
-                        file,
-                        f"{key}.deputy",
-                        f"deputy {person.deputy!r} is not a person in this directory",
-                        "use the id of an entry under [[people]]",
-                    )
+            )
+        elif person.deputy not in people:
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.deputy",
+                    f"deputy {person.deputy!r} is not a person in this directory",
+                    "use the id of an entry under [[people]]",
                 )
-        for j, zone in enumerate(person.zones):
-            if not 1 <= zone <= 4:
-                out.append(
-                    Problem(
-                        file,
-                        f"{key}.zones[{j}]",
-                        f"zone {zone} does not exist",
-                        "zones are 1, 2, 3 or 4",
-                    )
+            )
+    for j, zone in enumerate(person.zones):
+        if not 1 <= zone <= 4:
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.zones[{j}]",
+                    f"zone {zone} does not exist",
+                    "zones are 1, 2, 3 or 4",
                 )
-        out += _channels(file, key, person.id, person.phone, person.email)
-        for attr, seen in (("phone", first_phone), ("email", first_email)):
-            value = getattr(person, attr)
-            if value is None:
-                continue
-            norm = value.lower()
-            if norm in seen:
-                out.append(
-                    Problem(
-                        file,
-                        f"{key}.{attr}",
-                        f"{attr} {value} is also used by {seen[norm]!r}",
-                        "each person needs their own number and address: replies and SMS "
-                        "commands are matched to people by them",
-                    )
+            )
+    out += _channels(file, key, person.id, person.phone, person.email)
+    for attr, seen in (("phone", first_phone), ("email", first_email)):
+        value = getattr(person, attr)
+        if value is None:
+            continue
+        norm = value.lower()
+        if norm in seen:
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.{attr}",
+                    f"{attr} {value} is also used by {seen[norm]!r}",
+                    "each person needs their own number and address: replies and SMS "
+                    "commands are matched to people by them",
                 )
-            else:
-                seen[norm] = person.id
+            )
+        else:
+            seen[norm] = person.id
     return out
 
 

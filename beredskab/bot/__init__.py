@@ -16,11 +16,15 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiogram import Bot, Dispatcher
-from aiogram.exceptions import AiogramError, TelegramRetryAfter
-from aiogram.types import BotCommand
+from notifier.channels.telegram_models import import_aiogram
 
-from beredskab.bot import (
+import_aiogram()  # first: aiogram's ~400 types then build when first used, not all now
+
+from aiogram import Bot, Dispatcher  # noqa: E402
+from aiogram.exceptions import AiogramError, TelegramRetryAfter  # noqa: E402
+from aiogram.types import BotCommand  # noqa: E402
+
+from beredskab.bot import (  # noqa: E402
     activate,
     callbacks,
     chief,
@@ -32,11 +36,11 @@ from beredskab.bot import (
     preparedness,
     start,
 )
-from beredskab.bot.middlewares import InFlight, PersonMiddleware
-from beredskab.bot.storage import DatabaseStorage
-from beredskab.errors import ConfigError
-from beredskab.runtime.backoff import Backoff, Trouble
-from beredskab.security import bounds
+from beredskab.bot.middlewares import InFlight, PersonMiddleware  # noqa: E402
+from beredskab.bot.storage import DatabaseStorage  # noqa: E402
+from beredskab.errors import ConfigError  # noqa: E402
+from beredskab.runtime.backoff import Backoff, Trouble  # noqa: E402
+from beredskab.security import bounds  # noqa: E402
 
 if TYPE_CHECKING:
     from beredskab.app import App

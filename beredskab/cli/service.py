@@ -27,8 +27,10 @@ def serve() -> None:
     ``[service] shutdown_seconds`` to stop.
     """
     from beredskab.app import App
+    from beredskab.runtime.malloc import limit_arenas
     from beredskab.runtime.shutdown import Budget, Deadline
 
+    limit_arenas()  # before any thread: fewer C heaps holding freed memory (runtime.malloc)
     config = settings()
     budget = Budget(config.service.shutdown_seconds)
     deadline = Deadline(config.service.shutdown_seconds)

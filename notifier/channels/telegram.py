@@ -159,6 +159,9 @@ class TelegramChannel:
         """The aiogram ``Bot`` for this token (built on first use by a ``from_token`` channel,
         with its own session; sends do not go through it)."""
         if self._bot is None:
+            from notifier.channels.telegram_models import import_aiogram
+
+            import_aiogram()  # its types built when first used (telegram_models)
             from aiogram import Bot
             from aiogram.client.session.aiohttp import AiohttpSession
             from aiogram.client.telegram import TelegramAPIServer

@@ -271,3 +271,18 @@ def test_warnings_for_single_channel_person_and_single_person_role(tmp_path: Pat
 def test_unreadable_file_is_a_contacts_error(tmp_path: Path) -> None:
     with pytest.raises(ContactsError, match="cannot be read"):
         load_directory(tmp_path / "findes-ikke.toml")
+
+
+def test_people_written_alike_share_their_set_of_given_fields() -> None:
+    people = load_directory(None).people
+    sets: dict[frozenset[str], set[int]] = {}
+    for person in people:
+        sets.setdefault(frozenset(person.model_fields_set), set()).add(id(person.model_fields_set))
+    assert len(sets) < len(people)  # the example has people written alike
+    assert all(len(ids) == 1 for ids in sets.values())  # and they share one set
+    first, second = [p for p in people if p.model_fields_set is people[0].model_fields_set][:2]
+    unset = next(name for name in type(first).model_fields if name not in first.model_fields_set)
+    copied = first.model_copy(update={unset: first.model_dump()[unset]})
+    assert unset in copied.model_fields_set
+    assert unset not in first.model_fields_set and unset not in second.model_fields_set
+    assert set(first.model_dump(exclude_unset=True)) == first.model_fields_set

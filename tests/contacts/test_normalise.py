@@ -11,7 +11,7 @@ import pytest
 import tomli
 from email_validator import EmailNotValidError, validate_email
 
-from contacts.normalise import Normaliser, normalise_phone
+from contacts.normalise import Normaliser, RegionRule, normalise_phone
 
 PHONES = [
     "20 10 00 01",
@@ -178,3 +178,32 @@ def test_tomli_reads_the_bundled_files_as_tomllib_does() -> None:
     ]
     for text in texts:
         assert tomli.loads(text) == tomllib.loads(text)
+
+
+def _library_valid(country_code: int, national: str) -> bool:
+    number = phonenumbers.PhoneNumber(country_code=country_code, national_number=int(national))
+    return bool(phonenumbers.is_valid_number(number))
+
+
+@pytest.mark.parametrize("country_code", [45, 46, 49, 354])
+def test_region_rule_is_the_library_validity_check(country_code: int) -> None:
+    """Every three-digit head with tails of several lengths: the compiled rule (types with
+    equal lengths joined into one pattern) answers as ``is_valid_number`` does."""
+    rule = RegionRule.for_country(country_code)
+    assert rule is not None
+    checked = valid = 0
+    for head in range(100, 1000):
+        for tail in ("", "0", "00000", "12345", "999999", "1234567", "00000000"):
+            national = f"{head}{tail}"
+            expected = _library_valid(country_code, national)
+            assert rule.valid(national) == expected, (country_code, national)
+            checked, valid = checked + 1, valid + expected
+    assert 0 < valid < checked  # both answers occur
+
+
+def test_region_rule_only_for_a_country_code_of_one_region() -> None:
+    assert RegionRule.for_country(1) is None  # NANPA: the library picks US, CA, … per number
+    assert RegionRule.for_country(44) is None  # GB, GG, IM, JE
+    assert RegionRule.for_country(47) is None  # NO, SJ
+    assert RegionRule.for_country(999) is None
+    assert RegionRule.for_country(45) is not None

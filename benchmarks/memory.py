@@ -1,0 +1,198 @@
+"""G4 alone: the resident memory of ``beredskab serve`` at one directory size, over time.
+
+Sets the service up as ``benchmarks.size`` does (the shipped config, the stand-ins, a
+synthetic directory whose people all have SMS, email and a linked Telegram chat), starts
+``serve``, and samples ``/proc/<pid>/status`` (VmRSS, VmHWM) every 0.25 s: once healthy
+(idle), then through one activation of gruppe-1 via the JSON API for ``--watch`` seconds or
+until every alert has settled. Prints one JSON object: the idle RSS, the peak (VmHWM), when
+the peak was reached and the RSS at each phase. Much shorter than a size run, since it skips
+G1, G3, G5 and G7::
+
+    python -m benchmarks.memory --people 20000 --watch 120
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from benchmarks import standins
+from benchmarks.dbview import DbView
+from benchmarks.procs import Children, load_average, peak_rss_mb, rss_mb, terminate_raises
+from benchmarks.service import CHIEF, Setup, overrides_for, prepare, synthetic_directory
+from benchmarks.standins import Limits
+from tests.postgres import free_port
+
+
+def _run(setup: Setup, *args: str) -> str:
+    done = subprocess.run(
+        setup.command(*args), env=setup.env, cwd=setup.root, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"beredskab {' '.join(args)} failed: {done.stderr[-3000:]}")
+    return done.stdout
+
+
+class Sampler:
+    """RSS of one process, sampled in the background."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.start = time.monotonic()
+        self.samples: list[tuple[float, float]] = []
+        self.marks: dict[str, tuple[float, float, float]] = {}
+
+    def sample(self) -> float:
+        rss = rss_mb(self.pid)
+        self.samples.append((time.monotonic() - self.start, rss))
+        return rss
+
+    def mark(self, name: str) -> None:
+        """Remember (seconds since start, RSS, peak RSS) under ``name``."""
+        self.marks[name] = (
+            round(time.monotonic() - self.start, 2),
+            round(self.sample(), 1),
+            round(peak_rss_mb(self.pid), 1),
+        )
+
+    async def run(self) -> None:
+        while True:
+            self.sample()
+            await asyncio.sleep(0.25)
+
+
+async def _measure(setup: Setup, pid: int, token: str, people: int, watch: float) -> dict[str, Any]:
+    sampler = Sampler(pid)
+    sampling = asyncio.create_task(sampler.run())
+    headers = {"Authorization": f"Bearer {token}"}
+    db = DbView(setup.database_url)
+    try:
+        async with aiohttp.ClientSession(headers=headers) as http:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    async with http.get(f"{setup.base_url}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the service did not become healthy in 180 s")
+                await asyncio.sleep(0.2)
+            sampler.mark("healthy")
+            await asyncio.sleep(5)
+            sampler.mark("idle")
+            async with http.post(
+                f"{setup.base_url}/api/v1/incidents",
+                json={"playbook": "gruppe-1", "description": "Memory benchmark"},
+            ) as response:
+                body = await response.json()
+                if response.status != 201:
+                    raise RuntimeError(f"activation answered {response.status}: {body}")
+            incident = int(body["incident"]["id"])
+            sampler.mark("activated")
+            started = time.monotonic()
+            queued = False
+            while time.monotonic() - started < watch:
+                fan = await db.fan_out(incident)
+                if not queued and fan.total >= 3 * people:
+                    queued = True
+                    sampler.mark("all_queued")
+                if queued and not fan.open:
+                    sampler.mark("all_settled")
+                    break
+                await asyncio.sleep(1.0)
+            sampler.mark("watched")
+            fan = await db.fan_out(incident)
+            async with http.post(
+                f"{setup.base_url}/api/v1/incidents/{incident}/close", json={}
+            ) as response:
+                await response.read()
+            await asyncio.sleep(3)
+            sampler.mark("closed")
+    finally:
+        sampling.cancel()
+        await db.dispose()
+    peak_at = max(sampler.samples, key=lambda s: s[1])
+    return {
+        "marks": {
+            k: {"s": v[0], "rss_mb": v[1], "peak_mb": v[2]} for k, v in sampler.marks.items()
+        },
+        "peak_rss_mb": sampler.marks["closed"][2],
+        "highest_sample": {"s": round(peak_at[0], 2), "rss_mb": round(peak_at[1], 1)},
+        "alerts": {"by_status": fan.by_status, "by_channel": fan.by_channel},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--people", type=int, required=True)
+    parser.add_argument("--db-url", default="", help="PostgreSQL URL; empty: SQLite")
+    parser.add_argument("--watch", type=float, default=120.0, help="seconds after activation")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    args = parser.parse_args()
+    terminate_raises()
+    limits = Limits()
+    result: dict[str, Any] = {
+        "people": args.people,
+        "db": "postgresql" if args.db_url else "sqlite",
+        "load_before": load_average(),
+    }
+    with Children() as children:
+        root = Path(tempfile.mkdtemp(prefix=f"bench-mem-{args.people}-"))
+        children.on_close(lambda: __import__("shutil").rmtree(root, ignore_errors=True))
+        stand_ins, info = standins.launch(children, root, limits.__dict__)
+        directory = synthetic_directory(args.people, root)
+        port = free_port()
+        overrides = overrides_for(
+            port=port,
+            database_url=args.db_url or None,
+            directory=directory,
+            stand_ins=info,
+            sms_rate=limits.twilio_service_rate,
+            extra=dict(item.split("=", 1) for item in args.set),
+        )
+        setup = prepare(root, port=port, database_url=args.db_url or None, overrides=overrides)
+        _run(setup, "db", "upgrade")
+        view = DbView(setup.database_url)
+
+        async def link() -> None:
+            try:
+                await view.link_telegram(args.people, datetime.now(UTC))
+            finally:
+                await view.dispose()
+
+        asyncio.run(link())
+        token = _run(setup, "token", "create", "benchmark", "--as", CHIEF).strip().splitlines()[-1]
+        serve = children.popen(
+            setup.command("serve"),
+            env=setup.env,
+            cwd=root,
+            stdout=(root / "serve.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            result.update(asyncio.run(_measure(setup, serve.pid, token, args.people, args.watch)))
+        finally:
+            if serve.poll() is not None:
+                log = (root / "serve.log").read_text(errors="replace")[-3000:]
+                print(f"the service exited early ({serve.returncode}):\n{log}")
+            children.stop(serve)
+            assert stand_ins.stdin is not None
+            stand_ins.stdin.close()
+            stand_ins.wait(timeout=30)
+    result["load_after"] = load_average()
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
