@@ -19,6 +19,7 @@ Nothing else changes: the same models, fields and validators, only built when fi
 from __future__ import annotations
 
 import contextlib
+import inspect
 import sys
 import threading
 from collections.abc import Iterator, Mapping
@@ -37,6 +38,10 @@ def import_aiogram() -> None:
     with _LOCK:
         if "aiogram" in sys.modules:
             return
+        if not _deferrable():  # another pydantic: import aiogram as it is (more memory)
+            import aiogram.types
+
+            return
         namespaces: list[Mapping[str, Any]] = []
         with _rebuilds_recorded(namespaces):
             import aiogram.types
@@ -45,6 +50,13 @@ def import_aiogram() -> None:
             merged.update(namespace)
         _complete_modules(merged)
         _rebuild_with(aiogram.types.TelegramObject, merged)
+
+
+def _deferrable() -> bool:
+    """Whether pydantic's ``model_rebuild`` takes the arguments this module relies on (it
+    has since 2.0; a pydantic that changes them gets aiogram's ordinary import instead)."""
+    parameters = inspect.signature(BaseModel.model_rebuild).parameters
+    return {"_parent_namespace_depth", "_types_namespace"} <= set(parameters)
 
 
 @contextlib.contextmanager
