@@ -78,9 +78,7 @@ class Pacer:
         async with contextlib.AsyncExitStack() as stack:
             address_started: Callable[[], float] | None = None
             if self._per_address is not None:
-                address_started = await stack.enter_async_context(
-                    self._per_address.turn(address)
-                )
+                address_started = await stack.enter_async_context(self._per_address.turn(address))
             await stack.enter_async_context(self._slots)
             if self._overall is not None:
                 await self._overall.acquire()

@@ -191,7 +191,9 @@ async def test_the_rate_holds_without_stalls() -> None:
 
 async def test_twilio_messaging_service_rate_after_a_stall() -> None:
     fake = VirtualTime()
-    pacer = Pacer(PaceLimits(rate_per_second=100, concurrency=64), clock=fake.clock, sleep=fake.sleep)
+    pacer = Pacer(
+        PaceLimits(rate_per_second=100, concurrency=64), clock=fake.clock, sleep=fake.sleep
+    )
     script = [("run", 0.35), ("stall", 0.8), ("run", 0.05), ("stall", 0.2), ("run", 20)]
     starts = await _paced_sends(pacer, fake, [f"+4520{i:06d}" for i in range(500)], script)
     every = [t for ts in starts.values() for t in ts]
