@@ -67,12 +67,17 @@ class Pacer:
         return max(1, min(batch_size, math.floor(rate * lease_seconds / 2)))
 
     @contextlib.asynccontextmanager
-    async def turn(self, address: str) -> AsyncIterator[None]:
+    async def turn(
+        self, address: str, ready: Callable[[], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[bool]:
         """Wait for this address's turn, a concurrency slot and the channel's next start
-        slot, in that order; the block is the send.
+        slot; yields whether to send (the block is the send).
 
-        The concurrency slot is taken before the start slot, so a start is never followed by
-        a wait; the address's start is recorded when the channel's slot is granted (the real
+        ``ready`` is the last look before a send (False: do not send, and no start slot is
+        taken); it is asked once this send is next in line for its start slot, so the look
+        is at most about one interval old when the send starts, and nothing waits between
+        the start slot and the send: what the provider receives is spaced as the slots are.
+        The address's start is recorded when the channel's slot is granted (the real
         start), and its next message waits for this one's block to end.
         """
         async with contextlib.AsyncExitStack() as stack:
@@ -81,7 +86,9 @@ class Pacer:
                 address_started = await stack.enter_async_context(self._per_address.turn(address))
             await stack.enter_async_context(self._slots)
             if self._overall is not None:
-                await self._overall.acquire()
-            if address_started is not None:
+                go = await self._overall.acquire(ready) is not None
+            else:
+                go = ready is None or await ready()
+            if go and address_started is not None:
                 address_started()
-            yield
+            yield go

@@ -202,29 +202,44 @@ class SendSchedule:
         self.users = 0
 
     @contextlib.asynccontextmanager
+    async def _first_in_line(self) -> AsyncIterator[None]:
+        self.users += 1
+        try:
+            async with self._lock:
+                yield
+        finally:
+            self.users -= 1
+
+    async def _until_allowed(self) -> None:
+        while (wait := self.window.wait(self._clock())) > 0:
+            await self._sleep(wait)
+
+    def _started(self) -> float:
+        now = self._clock()
+        self.window.start(now)
+        return now
+
+    @contextlib.asynccontextmanager
     async def turn(self) -> AsyncIterator[Callable[[], float]]:
         """Wait (first come, first served) until a start is allowed; inside, call the yielded
         function when the send starts (it records the start on the clock and returns it). The
         next caller waits until this block is left."""
-        self.users += 1
-        try:
-            async with self._lock:
-                while (wait := self.window.wait(self._clock())) > 0:
-                    await self._sleep(wait)
+        async with self._first_in_line():
+            await self._until_allowed()
+            yield self._started
 
-                def started() -> float:
-                    now = self._clock()
-                    self.window.start(now)
-                    return now
+    async def acquire(self, ready: Callable[[], Awaitable[bool]] | None = None) -> float | None:
+        """Wait for a start slot and take it at once; returns when (on the clock).
 
-                yield started
-        finally:
-            self.users -= 1
-
-    async def acquire(self) -> float:
-        """Wait for a start slot and take it at once; returns when (on the clock)."""
-        async with self.turn() as started:
-            return started()
+        ``ready`` (a last check before the send) is awaited first once this caller is next
+        in line, so it runs while the slot comes due and the send follows the slot at once;
+        when it returns False no slot is taken and None is returned.
+        """
+        async with self._first_in_line():
+            if ready is not None and not await ready():
+                return None
+            await self._until_allowed()
+            return self._started()
 
 
 class KeyedSchedules(Generic[K]):

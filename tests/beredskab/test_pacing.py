@@ -199,3 +199,29 @@ async def test_twilio_messaging_service_rate_after_a_stall() -> None:
     every = [t for ts in starts.values() for t in ts]
     assert len(every) == 500
     assert _most_in_any_window(every, 1.0) <= 100
+
+
+async def test_the_last_look_is_taken_when_next_in_line_and_a_refusal_takes_no_slot() -> None:
+    fake = VirtualTime()
+    pacer = Pacer(PaceLimits(rate_per_second=2), clock=fake.clock, sleep=fake.sleep)
+    looked: dict[str, float] = {}
+    started: dict[str, float] = {}
+
+    async def one(address: str) -> None:
+        async def ready() -> bool:
+            looked[address] = fake.now
+            await fake.sleep(0.05)  # a database read
+            return address != "stale"
+
+        async with pacer.turn(address, ready) as go:
+            if go:
+                started[address] = fake.now
+
+    tasks = [asyncio.create_task(one(a)) for a in ("a", "b", "stale", "c", "d")]
+    await fake.advance(10)
+    await asyncio.gather(*tasks)
+    assert "stale" not in started
+    # spaced 0.5 s from the first start; the refused one took no slot
+    assert [started[a] for a in "abcd"] == pytest.approx([0.05, 0.55, 1.05, 1.55])
+    for address, at in started.items():
+        assert 0 < at - looked[address] <= 0.5  # never older than one interval at the start
