@@ -118,10 +118,18 @@ def run_one(
     ]
     print(f"… {db} {people:,} people", flush=True)
     process = children.popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    _, stderr = process.communicate()
+    assert process.stderr is not None
+    lines: list[str] = []
+    for line in process.stderr:  # progress lines as they come; the tail for an error
+        if line.startswith("  ") and " people, " in line:
+            print(line, end="", flush=True)
+        else:
+            lines.append(line)
+    process.wait()
+    stderr = "".join(lines)
     if process.returncode != 0 or not out.exists():
-        tail = (stderr or "").strip().splitlines()[-1:] or [f"exit {process.returncode}"]
-        print(stderr[-4000:] if stderr else "", file=sys.stderr)
+        tail = stderr.strip().splitlines()[-1:] or [f"exit {process.returncode}"]
+        print(stderr[-4000:], file=sys.stderr)
         return {"db": db, "people": people, "error": tail[0]}
     result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
     return result

@@ -64,7 +64,14 @@ def run_rows(r: dict[str, Any]) -> list[Row]:
             "≤ 1.05",
             run,
             f"{g2['ratio']:.2f} ({g2['completion_s']:.1f} s / {g2['ideal_s']:.1f} s; "
-            f"{r['messages']:,} msgs; bound: {g2['bottleneck']})",
+            f"{r['messages']:,} msgs; bound: {g2['bottleneck']}"
+            + (
+                "; per channel "
+                + ", ".join(f"{k} {v:.3f}" for k, v in sorted(g2["ratio_per_channel"].items()))
+                if g2.get("ratio_per_channel")
+                else ""
+            )
+            + ")",
             _verdict(g2["ratio"] <= 1.05),
         ),
         Row(

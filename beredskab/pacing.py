@@ -1,19 +1,24 @@
 """Per-channel pacing for the outbox: an overall rate, a per-address rate, a concurrency cap.
 
-Pacing never drops: a message waits its turn. The outbox claims no more rows of a channel
-than it can send within half a lease, so paced rows never outlive their lease.
+Pacing never drops: a message waits its turn. Every start is decided on the clock when it
+happens (``notifier.ratelimit.SendSchedule``), so after a stalled event loop the sends resume
+evenly spaced instead of in a clump: a channel never starts more than its rate's worth in
+any one-second window (Telegram 30 overall and 1 per chat, Twilio 100 per messaging service
+or 1 per number), whatever the timing of its workers, which share one ``Pacer``. The outbox
+claims no more rows of a channel than it can send within half a lease, so paced rows never
+outlive their lease.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
-from notifier.ratelimit import KeyedTokenBucket, TokenBucket
+from notifier.ratelimit import KeyedSchedules, SendSchedule
 
 
 @dataclass(frozen=True)
@@ -34,23 +39,23 @@ class PaceLimits:
 
 @dataclass
 class Pacer:
-    """Applies one channel's limits."""
+    """Applies one channel's limits, shared by all of the channel's workers."""
 
     limits: PaceLimits
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    _overall: TokenBucket | None = field(init=False, default=None)
-    _per_address: KeyedTokenBucket[str] | None = field(init=False, default=None)
+    _overall: SendSchedule | None = field(init=False, default=None)
+    _per_address: KeyedSchedules[str] | None = field(init=False, default=None)
     _slots: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
-        timing = {"clock": self.clock, "sleep": self.sleep}
         if self.limits.rate_per_second:
-            self._overall = TokenBucket(self.limits.rate_per_second, **timing)  # type: ignore[arg-type]
+            self._overall = SendSchedule(
+                self.limits.rate_per_second, clock=self.clock, sleep=self.sleep
+            )
         if self.limits.per_address_per_second:
-            self._per_address = KeyedTokenBucket(
-                self.limits.per_address_per_second,
-                **timing,  # type: ignore[arg-type]
+            self._per_address = KeyedSchedules(
+                self.limits.per_address_per_second, clock=self.clock, sleep=self.sleep
             )
         self._slots = asyncio.Semaphore(self.limits.concurrency)
 
@@ -61,12 +66,29 @@ class Pacer:
             return batch_size
         return max(1, min(batch_size, math.floor(rate * lease_seconds / 2)))
 
-    @asynccontextmanager
-    async def turn(self, address: str) -> AsyncIterator[None]:
-        """Wait for this address's turn, then hold one concurrency slot while sending."""
-        if self._per_address is not None:
-            await self._per_address.acquire(address)
-        if self._overall is not None:
-            await self._overall.acquire()
-        async with self._slots:
-            yield
+    @contextlib.asynccontextmanager
+    async def turn(
+        self, address: str, ready: Callable[[], Awaitable[bool]] | None = None
+    ) -> AsyncIterator[bool]:
+        """Wait for this address's turn, a concurrency slot and the channel's next start
+        slot; yields whether to send (the block is the send).
+
+        ``ready`` is the last look before a send (False: do not send, and no start slot is
+        taken); it is asked once this send is next in line for its start slot, so the look
+        is at most about one interval old when the send starts, and nothing waits between
+        the start slot and the send: what the provider receives is spaced as the slots are.
+        The address's start is recorded when the channel's slot is granted (the real
+        start), and its next message waits for this one's block to end.
+        """
+        async with contextlib.AsyncExitStack() as stack:
+            address_started: Callable[[], float] | None = None
+            if self._per_address is not None:
+                address_started = await stack.enter_async_context(self._per_address.turn(address))
+            await stack.enter_async_context(self._slots)
+            if self._overall is not None:
+                go = await self._overall.acquire(ready) is not None
+            else:
+                go = ready is None or await ready()
+            if go and address_started is not None:
+                address_started()
+            yield go

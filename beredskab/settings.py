@@ -94,7 +94,10 @@ class SmtpSettings(_Section):
     from_name: str = "Beredskab"
     ca_file: Path | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
-    connections: int = Field(default=2, ge=1, le=16)
+    connections: int = Field(default=10, ge=1, le=50)
+    """Parallel SMTP connections (each sends one message at a time): 10, what relays accept
+    from one client (SocketLabs 10-20, Postfix's default per-client limit 50); lower it for
+    a server that allows fewer (Exchange Online's SMTP AUTH: 3 per mailbox)."""
 
     @property
     def enabled(self) -> bool:

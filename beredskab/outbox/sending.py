@@ -117,13 +117,25 @@ class Sender:
             delivery, tokens, link_base=self._link_base, signer=self._signer
         )
         within = self._lease_seconds * SEND_WITHIN
+        held: Outcome | None = None
+
+        async def last_look() -> bool:  # asked when next in line: nothing waits after the slot
+            nonlocal held
+            if time.monotonic() > start_by:
+                held = Outcome(delivery, "release")
+                return False
+            reason = await self._stale(delivery) if self._stale is not None else None
+            if reason is not None:
+                held = Outcome(delivery, "expire", error=reason)
+            return held is None
+
         try:
-            async with self._pacers[delivery.channel].turn(delivery.address):
-                if time.monotonic() > start_by:
+            async with self._pacers[delivery.channel].turn(delivery.address, last_look) as go:
+                if not go:
+                    assert held is not None
+                    return held
+                if time.monotonic() > start_by:  # the slot came late (a rate below 1/s)
                     return Outcome(delivery, "release")
-                reason = await self._stale(delivery) if self._stale is not None else None
-                if reason is not None:
-                    return Outcome(delivery, "expire", error=reason)
                 async with asyncio.timeout(within):
                     receipt = await channel.send(recipient, message)
         except PermanentDeliveryError as exc:

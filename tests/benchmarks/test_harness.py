@@ -37,7 +37,13 @@ def measured(people: int, *, db: str = "sqlite", refused: int = 0) -> dict[str, 
         "settings_diff": [["twilio.rate_per_second", "1.0", "100.0"]],
         "rss_idle_mb": 120.0,
         "g1": {"samples_ms": [20.0, 30.0, 40.0], "p50_ms": 30.0, "p99_ms": 40.0},
-        "g2": {"completion_s": 7.0, "ideal_s": 6.8, "ratio": 1.03, "bottleneck": "telegram"},
+        "g2": {
+            "completion_s": 7.0,
+            "ideal_s": 6.8,
+            "ratio": 1.03,
+            "bottleneck": "telegram",
+            "ratio_per_channel": {"telegram": 1.03, "email": 2.9, "sms": 1.01},
+        },
         "g3": {"ms_per_message": 0.2, "gross_ms_per_message": 0.5},
         "g3_idle": {"seconds": 10.0, "cpu_percent": 0.5},
         "g4": {"peak_rss_mb": 250.0},
@@ -81,6 +87,8 @@ def test_the_table_has_every_goal_row_with_its_verdict() -> None:
     assert "load average (1/5/15 min): start 1.00/2.00/3.00, end 1.50/2.00/3.00" in text
     assert "twilio.rate_per_second: 1.0 → 100.0" in text
     assert "WARNING: the stand-ins answered 2 sends" in text
+    # each channel against its own ideal: a slow channel shows even when it is not the bound
+    assert "bound: telegram; per channel email 2.900, sms 1.010, telegram 1.030" in text
 
 
 def test_a_failed_run_still_shows_every_goal_as_missed_and_growth_compares_sizes() -> None:

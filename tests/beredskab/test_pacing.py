@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
+import heapq
+import itertools
 
 import pytest
 
@@ -71,3 +74,154 @@ async def test_concurrency_cap() -> None:
     release.set()
     await asyncio.gather(*tasks)
     assert peak == 2
+
+
+class VirtualTime:
+    """Time that moves only when the test says so; sleepers wake exactly at their deadline
+    once time has reached it. ``stall`` moves time without waking anyone, as a blocked
+    event loop does."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._seq += 1
+        heapq.heappush(self._sleepers, (self.now + max(0.0, seconds), self._seq, future))
+        await future
+
+    @staticmethod
+    async def _settle() -> None:
+        for _ in range(50):
+            await asyncio.sleep(0)
+
+    async def advance(self, seconds: float) -> None:
+        """Run until ``now + seconds``, waking each sleeper at its deadline."""
+        target = self.now + seconds
+        await self._settle()
+        while self._sleepers and self._sleepers[0][0] <= target:
+            self.now = max(self.now, self._sleepers[0][0])
+            while self._sleepers and self._sleepers[0][0] <= self.now:
+                _, _, future = heapq.heappop(self._sleepers)
+                if not future.done():
+                    future.set_result(None)
+            await self._settle()
+        self.now = target
+        await self._settle()
+
+    def stall(self, seconds: float) -> None:
+        """The event loop is blocked for ``seconds``: time moves, nobody runs."""
+        self.now += seconds
+
+
+def _most_in_any_window(times: list[float], window: float) -> int:
+    ordered = sorted(times)
+    return max(
+        (bisect.bisect_left(ordered, t + window - 1e-9) - i for i, t in enumerate(ordered)),
+        default=0,
+    )
+
+
+async def _paced_sends(
+    pacer: Pacer, fake: VirtualTime, addresses: list[str], script: list[tuple[str, float]]
+) -> dict[str, list[float]]:
+    """Start one task per address at once (as a claimed batch is dispatched), then run the
+    ``script`` of ("run" | "stall", seconds); returns each address's start times."""
+    starts: dict[str, list[float]] = {}
+
+    async def one(address: str) -> None:
+        async with pacer.turn(address):
+            starts.setdefault(address, []).append(fake.now)
+            await fake.sleep(0.1)  # the provider's latency, holding the concurrency slot
+
+    tasks = [asyncio.create_task(one(a)) for a in addresses]
+    for action, seconds in script:
+        if action == "stall":
+            fake.stall(seconds)
+        else:
+            await fake.advance(seconds)
+    assert all(task.done() for task in tasks), "sends left waiting"
+    await asyncio.gather(*tasks)
+    return starts
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        [("run", 0.5), ("stall", 0.7), ("run", 20)],
+        [("run", 0.2), ("stall", 3.0), ("run", 0.3), ("stall", 0.45), ("run", 20)],
+        [("stall", 1.5), ("run", 20)],
+        [(("stall", 0.3) if i % 2 else ("run", 0.17)) for i in range(40)] + [("run", 20)],
+    ],
+    ids=["one-stall", "long-then-short", "stalled-from-start", "stop-and-go"],
+)
+async def test_after_a_stall_never_more_than_the_window_allows(
+    script: list[tuple[str, float]],
+) -> None:
+    fake = VirtualTime()
+    pacer = Pacer(
+        PaceLimits(rate_per_second=30, per_address_per_second=1, concurrency=16),
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+    # 150 chats, a third of them with a second and a third message (a person in two roles)
+    addresses = [f"chat-{i}" for i in range(150)] + [f"chat-{i}" for i in range(0, 150, 3)] * 2
+    starts = await _paced_sends(pacer, fake, addresses, script)
+    every = [t for ts in starts.values() for t in ts]
+    assert len(every) == len(addresses)  # nothing dropped
+    assert _most_in_any_window(every, 1.0) <= 30
+    for chat, times in starts.items():
+        assert _most_in_any_window(times, 1.0) <= 1, chat
+
+
+async def test_the_rate_holds_without_stalls() -> None:
+    fake = VirtualTime()
+    pacer = Pacer(PaceLimits(rate_per_second=30), clock=fake.clock, sleep=fake.sleep)
+    starts = await _paced_sends(pacer, fake, [f"chat-{i}" for i in range(300)], [("run", 20)])
+    every = sorted(t for ts in starts.values() for t in ts)
+    assert every[-1] == pytest.approx(299 / 30)  # evenly spaced from the first
+    gaps = [b - a for a, b in itertools.pairwise(every)]
+    assert min(gaps) == pytest.approx(1 / 30)
+
+
+async def test_twilio_messaging_service_rate_after_a_stall() -> None:
+    fake = VirtualTime()
+    pacer = Pacer(
+        PaceLimits(rate_per_second=100, concurrency=64), clock=fake.clock, sleep=fake.sleep
+    )
+    script = [("run", 0.35), ("stall", 0.8), ("run", 0.05), ("stall", 0.2), ("run", 20)]
+    starts = await _paced_sends(pacer, fake, [f"+4520{i:06d}" for i in range(500)], script)
+    every = [t for ts in starts.values() for t in ts]
+    assert len(every) == 500
+    assert _most_in_any_window(every, 1.0) <= 100
+
+
+async def test_the_last_look_is_taken_when_next_in_line_and_a_refusal_takes_no_slot() -> None:
+    fake = VirtualTime()
+    pacer = Pacer(PaceLimits(rate_per_second=2), clock=fake.clock, sleep=fake.sleep)
+    looked: dict[str, float] = {}
+    started: dict[str, float] = {}
+
+    async def one(address: str) -> None:
+        async def ready() -> bool:
+            looked[address] = fake.now
+            await fake.sleep(0.05)  # a database read
+            return address != "stale"
+
+        async with pacer.turn(address, ready) as go:
+            if go:
+                started[address] = fake.now
+
+    tasks = [asyncio.create_task(one(a)) for a in ("a", "b", "stale", "c", "d")]
+    await fake.advance(10)
+    await asyncio.gather(*tasks)
+    assert "stale" not in started
+    # spaced 0.5 s from the first start; the refused one took no slot
+    assert [started[a] for a in "abcd"] == pytest.approx([0.05, 0.55, 1.05, 1.55])
+    for address, at in started.items():
+        assert 0 < at - looked[address] <= 0.5  # never older than one interval at the start

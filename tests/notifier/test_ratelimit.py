@@ -6,7 +6,14 @@ import asyncio
 
 import pytest
 
-from notifier.ratelimit import KeyedTokenBucket, TokenBucket
+from notifier.ratelimit import (
+    KeyedSchedules,
+    KeyedTokenBucket,
+    SendSchedule,
+    SendWindow,
+    TokenBucket,
+    window_of,
+)
 
 
 class FakeClock:
@@ -109,3 +116,79 @@ async def test_keyed_buckets_are_independent_and_pruned() -> None:
     clock.now += 10
     buckets.prune()
     assert len(buckets) == 0
+
+
+@pytest.mark.parametrize(
+    ("rate", "capacity", "window"),
+    [(30, 30, 1.0), (1, 1, 1.0), (100, 100, 1.0), (0.5, 1, 2.0), (2.5, 2, 0.8)],
+)
+def test_window_of_a_rate(rate: float, capacity: int, window: float) -> None:
+    assert window_of(rate) == (capacity, pytest.approx(window))
+
+
+def test_send_window_caps_starts_in_any_window_and_spaces_them() -> None:
+    window = SendWindow(3)
+    assert window.wait(10.0) == 0
+    window.start(10.0)
+    assert window.wait(10.0) == pytest.approx(1 / 3)  # spaced
+    window.start(10.5)  # 1/6 s late (a busy loop): the schedule is kept ...
+    assert window.wait(10.5) == pytest.approx(1 / 6)  # ... and the next one catches up
+    window.start(10.5 + 1 / 6)
+    assert window.wait(11.0) == 0
+    window.start(11.0)
+    # the schedule would allow 11.333, but 10.5, 10.667 and 11.0 fill the window until 11.5
+    assert window.wait(11.0) == pytest.approx(0.5)
+
+
+def test_send_window_after_a_long_stall_starts_afresh() -> None:
+    window = SendWindow(30)
+    window.start(0.0)
+    window.start(5.0)  # five seconds late
+    assert window.wait(5.0) == pytest.approx(1 / 30)  # not a burst to catch up
+
+
+async def test_schedule_serves_in_arrival_order_and_records_real_starts() -> None:
+    clock = FakeClock()
+    schedule = SendSchedule(2, clock=clock, sleep=clock.sleep)
+    order: list[int] = []
+
+    async def one(i: int) -> None:
+        await schedule.acquire()
+        order.append(i)
+
+    await asyncio.gather(*(one(i) for i in range(4)))
+    assert order == [0, 1, 2, 3]
+    assert clock.now == pytest.approx(1001.5)  # 0, 0.5, 1.0, 1.5 s after the start
+
+
+async def test_cancelled_wait_takes_no_slot() -> None:
+    clock = FakeClock()
+    never = asyncio.Event()
+
+    async def stuck(seconds: float) -> None:
+        await never.wait()
+
+    schedule = SendSchedule(1, clock=clock, sleep=stuck)
+    await schedule.acquire()
+    waiting = asyncio.create_task(schedule.acquire())
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert schedule.users == 0
+    clock.now += 1
+    assert await schedule.acquire() == pytest.approx(1001.0)  # the cancelled wait took nothing
+
+
+async def test_keyed_schedules_forget_idle_keys_only() -> None:
+    clock = FakeClock()
+    keyed: KeyedSchedules[str] = KeyedSchedules(1, clock=clock, sleep=clock.sleep)
+    for key in ("a", "b"):
+        async with keyed.turn(key) as started:
+            started()
+    clock.now += 0.5
+    keyed.prune()
+    assert len(keyed) == 2  # their last starts are within the window
+    clock.now += 0.5
+    keyed.prune()
+    assert len(keyed) == 0
