@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from beredskab.errors import ConfigError
@@ -28,7 +28,8 @@ class ServiceSettings(_Section):
     """Where the service keeps its files and how it presents itself."""
 
     data_dir: Path = Path("var")
-    public_base_url: str = "http://127.0.0.1:8080"
+    public_base_url: str = ""
+    """Unset: derived from ``[web] host`` and ``port`` (``Settings``), so links follow the port."""
     language: Literal["da", "en"] = "da"
     shutdown_seconds: float = Field(default=10.0, gt=0, le=600)
     """SIGTERM/SIGINT end the process within this time: in-flight work gets most of it as
@@ -223,6 +224,22 @@ class Settings(BaseSettings):
     preparedness: PreparednessSettings = PreparednessSettings()
     public_info: PublicInfoSettings = PublicInfoSettings()
     sms: SmsSettings = SmsSettings()
+
+    @model_validator(mode="after")
+    def _derive_public_base_url(self) -> Settings:
+        """Without ``[service] public_base_url``, links and webhooks point at the web server
+        itself: ``http://<host>:<port>``, a wildcard host as 127.0.0.1."""
+        if not self.service.public_base_url:
+            host = self.web.host
+            if host in ("", "0.0.0.0", "::"):
+                host = "127.0.0.1"
+            elif ":" in host:
+                host = f"[{host}]"
+            derived = f"http://{host}:{self.web.port}"
+            object.__setattr__(  # frozen: the one place a section is completed after loading
+                self, "service", self.service.model_copy(update={"public_base_url": derived})
+            )
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -36,6 +36,36 @@ def test_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 @pytest.mark.parametrize(
+    ("content", "env", "base"),
+    [
+        ("", {}, "http://127.0.0.1:8080"),
+        ("", {"BEREDSKAB_WEB__PORT": "21080"}, "http://127.0.0.1:21080"),
+        ('[web]\nhost = "0.0.0.0"\nport = 9000\n', {}, "http://127.0.0.1:9000"),
+        ('[web]\nhost = "beredskab.lan"\n', {}, "http://beredskab.lan:8080"),
+        ('[web]\nhost = "::1"\n', {}, "http://[::1]:8080"),
+        (
+            '[service]\npublic_base_url = "https://beredskab.example.org"\n',
+            {"BEREDSKAB_WEB__PORT": "21080"},
+            "https://beredskab.example.org",
+        ),
+    ],
+)
+def test_links_follow_the_web_port_unless_a_public_address_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, env: dict[str, str], base: str
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(content, encoding="utf-8")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    assert load_settings(config).service.public_base_url == base
+
+
+def test_the_example_config_links_follow_the_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BEREDSKAB_WEB__PORT", "21080")
+    assert load_settings(EXAMPLE).service.public_base_url == "http://127.0.0.1:21080"
+
+
+@pytest.mark.parametrize(
     ("content", "message"),
     [
         ("[outbox\n", "not valid TOML"),
@@ -53,3 +83,20 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, content: str, message: str)
 def test_missing_config_file_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=re.escape("copy config.example.toml")):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_links_in_messages_follow_the_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A new user moves the service to another port; the links in the emails it sends follow.
+    from typer.testing import CliRunner
+
+    from beredskab.cli import cli
+
+    config = tmp_path / "c.toml"
+    config.write_text('[service]\ndata_dir = "var"\n[console]\necho = false\n', encoding="utf-8")
+    monkeypatch.setenv("BEREDSKAB_WEB__PORT", "21080")
+    done = CliRunner().invoke(
+        cli, ["-c", str(config), "activate", "1", "--as", "maria-friis", "--drill"]
+    )
+    assert done.exit_code == 0, done.output
+    sent = (tmp_path / "var" / "outbox.jsonl").read_text(encoding="utf-8")
+    assert "http://127.0.0.1:21080/a/" in sent and ":8080" not in sent
