@@ -2,7 +2,8 @@
 
 The command line starts at once: this module and the command modules import only typer and
 light modules at import time; a command imports what it uses when it runs (``run`` builds
-the ``App``), so `beredskab --help` loads neither the app, the database nor pydantic.
+the ``App``; ``look`` opens only the database), so `beredskab --help` loads neither the app,
+the database nor pydantic.
 """
 
 from __future__ import annotations
