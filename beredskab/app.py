@@ -19,11 +19,11 @@ from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
+from beredskab.runtime.database import open_database
 from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.listener import Listener
 from beredskab.runtime.shutdown import Budget, Deadline
-from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
@@ -200,19 +200,7 @@ class App:
         signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}
         board = Board()  # /healthz: the supervisor's components and the outbox's loops
-        password = settings.database.password
-        db = Database(
-            settings.database_url,
-            password=password.get_secret_value() if password else None,
-            clock=clock,
-            busy_timeout=settings.database.busy_timeout_seconds,
-            log_key=configured_or_stored(  # the situation log's chain key (README: Tamper evidence)
-                settings.security.log_key,
-                store=KeyStore(settings.service.data_dir / "keys"),
-                name="log",
-                setting="[security] log_key",
-            ),
-        )
+        db = open_database(settings, clock=clock)
         outbox = Outbox(
             db=db,
             channels=channels,

@@ -2,14 +2,15 @@
 
 The command line starts at once: this module and the command modules import only typer and
 light modules at import time; a command imports what it uses when it runs (``run`` builds
-the ``App``), so `beredskab --help` loads neither the app, the database nor pydantic.
+the ``App``; ``look`` opens only the database), so `beredskab --help` loads neither the app,
+the database nor pydantic.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
@@ -24,6 +25,7 @@ from beredskab.i18n import status as status_word
 if TYPE_CHECKING:
     from beredskab.app import App
     from beredskab.settings import Settings
+    from beredskab.storage import Database
 
 T = TypeVar("T")
 CHANNEL = "cli"
@@ -160,8 +162,33 @@ def run(
         finally:
             await app.aclose()
 
+    return _complete(main())
+
+
+def look(body: Callable[[Database], Awaitable[T]]) -> T:
+    """Run ``body`` on the database alone: for a command that only reads it and needs neither
+    the plan nor the rest of the app (`status`), so it starts at once.
+
+    The schema is brought up to date first, as ``run`` does (Alembic only when it is not
+    already at the newest migration); user errors exit 1 with a plain message.
+    """
+    from beredskab.runtime.database import open_database
+
+    async def main() -> T:
+        db = open_database(settings())
+        try:
+            await db.upgrade()
+            return await body(db)
+        finally:
+            await db.dispose()
+
+    return _complete(main())
+
+
+def _complete(main: Coroutine[object, object, T]) -> T:
+    """Run a command's coroutine; refusals exit 3, other user errors exit 1."""
     try:
-        return asyncio.run(main())
+        return asyncio.run(main)
     except NotAuthorisedError as exc:
         fail(say("refused", message=render(exc, language())), 3)
     except BeredskabError as exc:

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from beredskab.cli.chain import CHAIN_BROKEN, HeadOpt, parse_head
-from beredskab.cli.common import CHANNEL, cli, fail, language, run, say, when
+from beredskab.cli.common import CHANNEL, cli, fail, language, look, run, say, when
 from beredskab.cli.common import status as status_word
 
 if TYPE_CHECKING:
     from beredskab import report, situation_log
     from beredskab.app import App
     from beredskab.models import Incident
+    from beredskab.storage import Database
 
 ReportFormat = Literal["markdown", "html", "pdf"]
 """The values of ``beredskab.report.Format``, named here so `--help` need not import the
@@ -35,11 +36,11 @@ def status(
     """Vis hændelser eller én hændelse / show recent incidents or one incident."""
     if nr is None:
 
-        async def recent(app: App) -> list[Incident]:
-            async with app.db.transaction() as tx:
+        async def recent(db: Database) -> list[Incident]:
+            async with db.read() as tx:  # a read: it never waits for `serve`'s write lock
                 return await tx.incidents.recent()
 
-        incidents = run(recent)
+        incidents = look(recent)  # names no person: neither the plan nor the app is needed
         if as_json:
             typer.echo(json.dumps([_incident_json(i) for i in incidents], ensure_ascii=False))
         elif not incidents:

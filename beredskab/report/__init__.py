@@ -13,10 +13,8 @@ from enum import StrEnum
 from beredskab import access, audit
 from beredskab.models import Incident
 from beredskab.plan import Plan
-from beredskab.report.html import render_html_data
 from beredskab.report.markdown import render_markdown
 from beredskab.report.overview import Overview, overview
-from beredskab.report.pdf import render_pdf_data
 from beredskab.report.sections import ReportData, build
 from beredskab.storage import Database
 from contacts.models import Person
@@ -57,6 +55,8 @@ def render_html(
     generated_at: datetime | None = None,
 ) -> str:
     """The Danish situation report as one self-contained, printable HTML page."""
+    from beredskab.report.html import render_html_data  # jinja2: only when rendering
+
     data = build(view, names=names, include_sensitive=include_sensitive, generated_at=generated_at)
     return render_html_data(data)
 
@@ -69,6 +69,8 @@ def render_pdf(
     generated_at: datetime | None = None,
 ) -> bytes:
     """The Danish situation report as a PDF document."""
+    from beredskab.report.pdf import render_pdf_data  # fpdf, Pillow, fontTools: only for a PDF
+
     data = build(view, names=names, include_sensitive=include_sensitive, generated_at=generated_at)
     return render_pdf_data(data)
 
@@ -84,8 +86,14 @@ def render(
     """The report in ``fmt`` as bytes (text formats UTF-8 encoded)."""
     data = build(view, names=names, include_sensitive=include_sensitive, generated_at=generated_at)
     if fmt is Format.PDF:
+        from beredskab.report.pdf import render_pdf_data
+
         return render_pdf_data(data)
-    text = render_html_data(data) if fmt is Format.HTML else render_markdown(data)
+    if fmt is Format.HTML:
+        from beredskab.report.html import render_html_data
+
+        return render_html_data(data).encode("utf-8")
+    text = render_markdown(data)
     return text.encode("utf-8")
 
 

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from beredskab.storage import signals
+from beredskab.storage.async_engine import AsyncConnection, AsyncEngine, create_async_engine
 from beredskab.storage.repositories import Tx
 from beredskab.storage.signals import Listening, Signals
 

@@ -14,7 +14,8 @@ import re
 from importlib.resources import files
 
 from sqlalchemy import inspect, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+from beredskab.storage.async_engine import AsyncEngine
 
 _ASSIGNMENT = re.compile(r"^(down_revision|revision)\s*(?::[^=\n]+)?=\s*(.+)$", re.MULTILINE)
 

@@ -2,7 +2,8 @@
 
 Each case runs the CLI in a fresh interpreter and lists the modules it ended with.
 `--help` must not load the app, the database, pydantic or any provider; `status` reads the
-database but loads no web, bot, provider, report or spreadsheet library.
+database alone (no app, no plan, no ORM), and no command that only reads loads a web, bot,
+provider, report or spreadsheet library.
 """
 
 from __future__ import annotations
@@ -72,11 +73,32 @@ def test_help_loads_no_app_and_no_library_behind_it(tmp_path: Path, args: list[s
         assert "pydantic" not in modules
 
 
-def test_status_loads_no_web_bot_provider_or_report_library(tmp_path: Path) -> None:
+NOT_FOR_STATUS = ("beredskab.app", "beredskab.plan", "playbooks", "contacts", "phonenumbers")
+NOT_FOR_STATUS += ("email_validator", "sqlalchemy.orm", "alembic", "beredskab.outbox")
+NOT_FOR_STATUS += ("beredskab.situation_log", "beredskab.inbox", "beredskab.report")
+
+
+def test_status_reads_the_database_alone(tmp_path: Path) -> None:
+    """`status` lists incidents: no app, no plan, no ORM; Alembic only for a first upgrade."""
     config = _config(tmp_path)
     code, modules = _run(["-c", str(config), "status"], tmp_path)
     assert code == 0
-    assert "beredskab.app" in modules and "sqlalchemy" in modules  # it did read the database
+    assert "sqlalchemy" in modules and "alembic" in modules  # a new database: migrated first
+    assert sorted(modules.intersection(NEVER)) == []
+    code, modules = _run(["-c", str(config), "status"], tmp_path)  # now at the newest schema
+    assert code == 0
+    assert "sqlalchemy" in modules and "beredskab.storage.repositories" in modules
+    assert sorted(modules.intersection(NEVER + NOT_FOR_STATUS)) == []
+
+
+def test_status_of_one_incident_loads_no_web_bot_provider_or_report_library(
+    tmp_path: Path,
+) -> None:
+    """`status NR` names people, so it loads the plan and the app, but nothing that sends."""
+    config = _config(tmp_path)
+    code, modules = _run(["-c", str(config), "status", "1"], tmp_path)
+    assert code == 1  # no incident 1 yet: the command ran to its query
+    assert "beredskab.app" in modules and "sqlalchemy" in modules
     assert sorted(modules.intersection(NEVER)) == []
 
 
