@@ -41,7 +41,7 @@ from datetime import datetime, timedelta
 from beredskab import fallback
 from beredskab.incident import after_close
 from beredskab.links import LinkSigner
-from beredskab.outbox.freshness import LastCheck
+from beredskab.outbox.freshness import LastCheck, stale_in
 from beredskab.outbox.health import Loops
 from beredskab.outbox.messages import (
     RECEIPT_CHANNELS,
@@ -125,13 +125,14 @@ class Outbox:
         self._in_flight = {
             kind: asyncio.Semaphore(settings.max_in_flight) for kind in self._channels
         }
+        self._last_check = LastCheck(db)
         self._sender = Sender(
             channels=self._channels,
             pacers=self._pacers,
             lease_seconds=settings.lease_seconds,
             link_base=link_base,
             signer=signer,
-            stale=LastCheck(db),
+            stale=self._last_check,
         )
         self._signals = db.signals
         self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
@@ -216,7 +217,7 @@ class Outbox:
                 limit=limit,
                 channel=kind,
             )
-            stale = await after_close.stale(tx, [c.delivery for c in batch])
+            stale, fresh = await stale_in(tx, [c.delivery for c in batch])
             if stale:
                 expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
                 rows = [c.delivery for c in batch if c.delivery.id in expired]
@@ -224,6 +225,7 @@ class Outbox:
             claimed_count = len(batch)
             batch = [c for c in batch if c.delivery.id not in stale]
             tokens = await tx.people.tokens_for_many(stored_token_rows(c.delivery for c in batch))
+        self._last_check.remember(fresh.closed_at, seen_at=claimed_at)
         if not batch:
             return claimed_count
         lease_ends = claimed_at + settings.lease_seconds

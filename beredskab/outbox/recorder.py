@@ -22,6 +22,7 @@ from beredskab import fallback
 from beredskab.incident import after_close
 from beredskab.outbox.messages import Outcome, RetryPolicy
 from beredskab.storage import Database, Tx, is_transient
+from beredskab.storage.repositories.delivery_batches import Finished
 from notifier.types import ChannelKind, DeliveryStatus
 
 log = logging.getLogger("beredskab.outbox")
@@ -108,15 +109,42 @@ class Recorder:
         return left
 
     async def _write(self, items: list[Pending]) -> None:
-        """One transaction for the group; failures hand over to the next channel."""
+        """One transaction for the group: sends and retries in one statement, the rest (rare:
+        failures, which hand over to the next channel; expiries; releases) one by one."""
         handed_over = False
         async with self._db.transaction() as tx:
+            plain: list[Finished] = []
             for item in items:
-                handed_over |= await self._write_one(tx, item)
+                finished = self._plain(tx, item)
+                if finished is not None:
+                    plain.append(finished)
+                else:
+                    handed_over |= await self._write_one(tx, item)
+            await tx.deliveries.finish_many(plain, now=tx.now)
         for item in items:
             item.slot.release()
         if handed_over:
             self._on_handover()
+
+    def _plain(self, tx: Tx, item: Pending) -> Finished | None:
+        """A sent or retried outcome as a row of ``finish_many``; None for the other kinds."""
+        outcome = item.outcome
+        delivery = outcome.delivery
+        if outcome.kind == "sent":
+            return Finished(
+                delivery.id, item.owner, outcome.status, provider_id=outcome.provider_id
+            )
+        if outcome.kind == "retry" and delivery.attempts < self._retry.max_attempts:
+            log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, outcome.error)
+            delay = self._retry.delay(delivery.attempts, outcome.retry_after)
+            return Finished(
+                delivery.id,
+                item.owner,
+                DeliveryStatus.QUEUED,
+                error=outcome.error,
+                retry_at=tx.now + timedelta(seconds=delay),
+            )
+        return None
 
     async def _write_one(self, tx: Tx, item: Pending) -> bool:
         """Record one outcome in ``tx``; True if the message was handed to fallback."""
@@ -129,27 +157,6 @@ class Recorder:
             reason = error or after_close.CLOSED
             if await tx.deliveries.expire_leased({delivery.id: reason}, owner=owner, now=tx.now):
                 await after_close.log_expired(tx, [delivery], {delivery.id: reason})
-            return False
-        if outcome.kind == "retry" and delivery.attempts < self._retry.max_attempts:
-            log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, error)
-            delay = self._retry.delay(delivery.attempts, outcome.retry_after)
-            await tx.deliveries.finish(
-                delivery.id,
-                owner=owner,
-                status=DeliveryStatus.QUEUED,
-                now=tx.now,
-                error=error,
-                retry_at=tx.now + timedelta(seconds=delay),
-            )
-            return False
-        if outcome.kind == "sent":
-            await tx.deliveries.finish(
-                delivery.id,
-                owner=owner,
-                status=outcome.status,
-                now=tx.now,
-                provider_id=outcome.provider_id,
-            )
             return False
         if outcome.kind == "retry":
             error = f"gave up after {delivery.attempts} attempts: {error}"
