@@ -26,9 +26,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from sqlalchemy import event
 
 from beredskab import activation
 from beredskab.outbox import Outbox
@@ -118,13 +121,18 @@ def _address(kind: ChannelKind, i: int) -> str:
     return str(10_000 + i) if kind is ChannelKind.TELEGRAM else f"bench-{i}@example.org"
 
 
-async def deliver(db: Database, total: int, pacing: dict[ChannelKind, PaceLimits]) -> float:
+async def deliver(
+    db: Database,
+    total: int,
+    pacing: dict[ChannelKind, PaceLimits],
+    settings: dict[str, str],
+) -> float:
     """Run the outbox until nothing is open; returns the wall seconds."""
     channel = Instant()
     outbox = Outbox(
         db=db,
         channels={kind: channel for kind in ChannelKind},
-        settings=OutboxSettings(),
+        settings=OutboxSettings(**settings),
         pacing=pacing,
     )
     stop = asyncio.Event()
@@ -151,31 +159,57 @@ async def main(args: argparse.Namespace) -> None:
         db = Database(url)
         await db.upgrade()
         total = await seed(db, args.people)
+        counts = _count_statements(db)
         profiler = cProfile.Profile() if args.profile else None
         spy = _py_spy(args.py_spy) if args.py_spy else None
         cpu, main_cpu = time.process_time(), time.thread_time()
         if profiler:
             profiler.enable()
-        wall = await deliver(db, total, pacing)
+        wall = await deliver(db, total, pacing, dict(item.split("=") for item in args.set))
         if profiler:
             profiler.disable()
         cpu, main_cpu = time.process_time() - cpu, time.thread_time() - main_cpu
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=60)
+        statements = dict(counts)
         async with db.read() as tx:
-            counts = await tx.deliveries.channel_counts(1)
+            by_state = await tx.deliveries.channel_counts(1)
         await db.dispose()
-    sent = sum(n for (_, status), n in counts.items() if status is DeliveryStatus.SENT)
+    sent = sum(n for (_, status), n in by_state.items() if status is DeliveryStatus.SENT)
     print(
         f"{args.db}: {total} messages ({sent} sent) in {wall:.2f} s wall, {cpu:.2f} s CPU: "
         f"{cpu / total * 1000:.3f} ms/message, of which the event loop's thread "
         f"{main_cpu / total * 1000:.3f} and the driver's threads (aiosqlite: SQLite's C code) "
         f"{(cpu - main_cpu) / total * 1000:.3f}; load {os.getloadavg()}"
     )
+    per = {k: round(v / total, 3) for k, v in sorted(statements.items())}
+    print(f"statements per message (the harness's own 0.2 s polls included): {per}")
     if profiler:
         profiler.dump_stats(args.profile)
         pstats.Stats(str(args.profile)).sort_stats("cumulative").print_stats(args.top)
+
+
+def _count_statements(db: Database) -> Counter[str]:
+    """Statements sent to the driver from now on, by their first word (BEGIN and COMMIT
+    included; an ``executemany`` counts once)."""
+    counts: Counter[str] = Counter()
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        counts[sql.split(None, 1)[0].upper()] += 1
+
+    def begin(_conn: Any) -> None:
+        counts["BEGIN"] += 1
+
+    def commit(_conn: Any) -> None:
+        counts["COMMIT"] += 1
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", statement)
+    if db.dialect == "postgresql":
+        event.listen(engine, "begin", begin)
+    event.listen(engine, "commit", commit)
+    return counts
 
 
 def _py_spy(out: Path) -> subprocess.Popen[bytes]:
@@ -192,6 +226,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=5000)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--rate", action="append", default=[], help="KIND=PER_SECOND")
+    parser.add_argument("--set", action="append", default=[], help="[outbox] KEY=VALUE")
     parser.add_argument("--profile", type=Path, help="write a cProfile to this file")
     parser.add_argument("--py-spy", type=Path, help="write py-spy's collapsed stacks here")
     parser.add_argument("--top", type=int, default=40)

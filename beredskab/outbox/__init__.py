@@ -41,6 +41,7 @@ from datetime import datetime, timedelta
 from beredskab import fallback
 from beredskab.incident import after_close
 from beredskab.links import LinkSigner
+from beredskab.models import ActionToken
 from beredskab.outbox.freshness import LastCheck, stale_in
 from beredskab.outbox.health import Loops
 from beredskab.outbox.messages import (
@@ -58,8 +59,9 @@ from beredskab.pacing import PaceLimits, Pacer
 from beredskab.runtime.backoff import wait_or_stop
 from beredskab.runtime.health import Board, Status
 from beredskab.settings import OutboxSettings
-from beredskab.storage import Database
+from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.deliveries import Claimed
+from beredskab.storage.repositories.delivery_batches import Freshness
 from beredskab.storage.signals import DELIVERIES, Subscription, deliveries_topic, wait
 from notifier.base import Channel
 from notifier.types import ChannelKind
@@ -200,32 +202,30 @@ class Outbox:
                 await fallback.after_failure(tx, row, f"ikke bekræftet leveret inden {minutes} min")
         return len(overdue)
 
-    async def _round(self, kind: ChannelKind, owner: str) -> int:
-        """Record what is still unrecorded, lease a paced batch of one channel, send it and
-        record each outcome within ``RECORD_SECONDS``; raises if outcomes stay unrecorded."""
-        await self._recorder.record(kind, [])
+    async def _round(self, kind: ChannelKind, owner: str, *, carry: bool = False) -> int:
+        """Record what is still unrecorded and lease a paced batch of one channel in one
+        transaction, send the batch and record each outcome within ``RECORD_SECONDS``; raises
+        if outcomes stay unrecorded. With ``carry`` (a worker, whose next round follows at
+        once) the round's last outcomes are left to the next round's claim to write."""
         settings = self._settings
         limit = self._pacers[kind].claim_limit(
             lease_seconds=settings.lease_seconds, batch_size=settings.batch_size
         )
+        unwritten = self._recorder.take(kind)
         claimed_at = time.monotonic()  # no later than the database's lease start
-        async with self._db.transaction() as tx:
-            batch = await tx.deliveries.claim(
-                owner=owner,
-                now=tx.now,
-                lease_until=tx.now + timedelta(seconds=settings.lease_seconds),
-                limit=limit,
-                channel=kind,
-            )
-            stale, fresh = await stale_in(tx, [c.delivery for c in batch])
-            if stale:
-                expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
-                rows = [c.delivery for c in batch if c.delivery.id in expired]
-                await after_close.log_expired(tx, rows, stale)
-            claimed_count = len(batch)
-            batch = [c for c in batch if c.delivery.id not in stale]
-            tokens = await tx.people.tokens_for_many(stored_token_rows(c.delivery for c in batch))
+        try:
+            async with self._db.transaction() as tx:
+                handed_over = await self._recorder.write_in(tx, unwritten)
+                batch, stale, fresh, tokens = await self._claim(tx, kind, owner, limit)
+        except Exception:
+            if unwritten:  # alone (one by one after an unexpected error); raises while refused
+                self._recorder.give_back(kind, unwritten)
+                await self._recorder.record(kind, [])
+            raise
+        self._recorder.written(unwritten, handed_over=handed_over)
         self._last_check.remember(fresh.closed_at, seen_at=claimed_at)
+        claimed_count = len(batch)
+        batch = [c for c in batch if c.delivery.id not in stale]
         if not batch:
             return claimed_count
         lease_ends = claimed_at + settings.lease_seconds
@@ -241,22 +241,47 @@ class Outbox:
             sends[task] = (claimed, slot)
         give_up_at = lease_ends - settings.lease_seconds * (1 - ABANDON_AT)
         try:
-            await self._collect(kind, sends, give_up_at)
+            await self._collect(kind, sends, give_up_at, carry=carry)
         except BaseException:  # cancelled (shutdown) or failed: no send outlives its round
             for task in sends:
                 task.cancel()
             raise
         return len(batch)
 
+    async def _claim(
+        self, tx: Tx, kind: ChannelKind, owner: str, limit: int
+    ) -> tuple[list[Claimed], dict[int, str], Freshness, dict[int, list[ActionToken]]]:
+        """Lease up to ``limit`` due rows; expire those that must not go out any more (with
+        the reason: ``freshness``); read stored button tokens for the others."""
+        settings = self._settings
+        batch = await tx.deliveries.claim(
+            owner=owner,
+            now=tx.now,
+            lease_until=tx.now + timedelta(seconds=settings.lease_seconds),
+            limit=limit,
+            channel=kind,
+        )
+        stale, fresh = await stale_in(tx, [c.delivery for c in batch])
+        if stale:
+            expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
+            rows = [c.delivery for c in batch if c.delivery.id in expired]
+            await after_close.log_expired(tx, rows, stale)
+        sendable = (c.delivery for c in batch if c.delivery.id not in stale)
+        tokens = await tx.people.tokens_for_many(stored_token_rows(sendable))
+        return batch, stale, fresh, tokens
+
     async def _collect(
         self,
         kind: ChannelKind,
         sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]],
         give_up_at: float,
+        *,
+        carry: bool,
     ) -> None:
         """Record outcomes as sends return. A failed write is kept (holding its in-flight
         slots) and retried after a pause while the round still collects every send; sends
-        still out at ``give_up_at`` (monotonic) are abandoned."""
+        still out at ``give_up_at`` (monotonic) are abandoned. With ``carry`` the last group
+        is left to the next claim (``Recorder.carry``)."""
         pending = set(sends)
         group: list[Pending] = []
         first_at = retry_at = 0.0
@@ -288,6 +313,9 @@ class Outbox:
                 and len(group) * 2 < self._settings.max_in_flight  # slots left to send on
             ):
                 continue
+            if carry and not pending and failure is None and abandoned is None:
+                self._recorder.carry(kind, group)
+                break
             try:
                 await self._recorder.record(kind, group)
                 failure = None
@@ -309,11 +337,11 @@ class Outbox:
         finally:
             sub.close()
         try:  # a last, short try for what the database refused; the leases cover the rest
-            if self._recorder.backlog(kind):
+            if self._recorder.unwritten(kind):
                 async with asyncio.timeout(LAST_TRY_SECONDS):
                     await self._recorder.record(kind, [])
         except Exception as error:
-            left = self._recorder.backlog(kind)
+            left = self._recorder.unwritten(kind)
             log.error(
                 "%s: %d outcomes unrecorded at stop (their leases run out): %s", name, left, error
             )
@@ -326,7 +354,7 @@ class Outbox:
         while not stop.is_set():
             sub.clear()  # before looking: a commit meanwhile wakes the nap at once
             try:
-                handled = await self._round(kind, owner)
+                handled = await self._round(kind, owner, carry=True)
                 nap = 0.0 if handled else await self._until_due(kind)
             except Exception as error:
                 await wait_or_stop(stop, self._loops.degraded(name, error))
