@@ -72,18 +72,17 @@ def _time_reader(dialect: str) -> Callable[[Any], datetime | None]:
 
 
 def to_deliveries(rows: Sequence[Sequence[Any]], *, dialect: str) -> list[Delivery]:
-    """Rows of ``COLUMNS`` as ``Delivery`` models (validation skipped: the types are the
-    table's own, converted here as ``Delivery.model_validate`` would)."""
+    """Rows of ``COLUMNS`` as ``Delivery`` models: timestamps made aware here (once per
+    distinct value), the rest validated from a plain dict by pydantic's core, which costs no
+    more than ``model_construct`` (measured) — the old cost was ``from_attributes`` on
+    SQLAlchemy rows after its result processing, and a ``model_copy`` per row."""
     read_time = _time_reader(dialect)
     out = []
     for row in rows:
         values = dict(zip(COLUMNS, row, strict=False))
         for name in _TIMES:
             values[name] = read_time(values[name])
-        values["channel"] = ChannelKind(values["channel"])
-        values["status"] = DeliveryStatus(values["status"])
-        values["fell_back"] = bool(values["fell_back"])
-        out.append(Delivery.model_construct(**values))
+        out.append(Delivery.model_validate(values))
     return out
 
 
