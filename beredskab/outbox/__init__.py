@@ -211,14 +211,14 @@ class Outbox:
         try:
             async with self._db.transaction() as tx:
                 handed_over = await self._recorder.write_in(tx, unwritten)
-                batch, stale, fresh, tokens = await self._claim(tx, kind, owner, limit)
+                batch, stale, seen, tokens = await self._claim(tx, kind, owner, limit)
         except Exception:
             if unwritten:  # alone (one by one after an unexpected error); raises while refused
                 self._recorder.give_back(kind, unwritten)
                 await self._recorder.record(kind, [])
             raise
         self._recorder.written(unwritten, handed_over=handed_over)
-        self._last_check.remember(fresh.closed_at, seen_at=claimed_at)
+        self._last_check.remember(seen[0].closed_at, seen_at=seen[1])
         claimed_count = len(batch)
         batch = [c for c in batch if c.delivery.id not in stale]
         if not batch:
@@ -253,9 +253,12 @@ class Outbox:
 
     async def _claim(
         self, tx: Tx, kind: ChannelKind, owner: str, limit: int
-    ) -> tuple[list[Claimed], dict[int, str], Freshness, dict[int, list[ActionToken]]]:
+    ) -> tuple[
+        list[Claimed], dict[int, str], tuple[Freshness, float], dict[int, list[ActionToken]]
+    ]:
         """Lease up to ``limit`` due rows; expire those that must not go out any more (with
-        the reason: ``freshness``); read stored button tokens for the others."""
+        the reason: ``freshness``, and what it read when); read stored button tokens for the
+        others."""
         settings = self._settings
         batch = await tx.deliveries.claim(
             owner=owner,
@@ -264,14 +267,14 @@ class Outbox:
             limit=limit,
             channel=kind,
         )
-        stale, fresh = await stale_in(tx, [c.delivery for c in batch])
+        stale, fresh, seen_at = await stale_in(tx, [c.delivery for c in batch])
         if stale:
             expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
             rows = [c.delivery for c in batch if c.delivery.id in expired]
             await after_close.log_expired(tx, rows, stale)
         sendable = (c.delivery for c in batch if c.delivery.id not in stale)
         tokens = await tx.people.tokens_for_many(stored_token_rows(sendable))
-        return batch, stale, fresh, tokens
+        return batch, stale, (fresh, seen_at), tokens
 
     async def _worker(self, kind: ChannelKind, stop: asyncio.Event) -> None:
         owner = uuid.uuid4().hex[:12]

@@ -68,11 +68,13 @@ def _reasons(rows: Iterable[Delivery], fresh: Freshness) -> dict[int, str]:
     return out
 
 
-async def stale_in(tx: Tx, rows: Sequence[Delivery]) -> tuple[dict[int, str], Freshness]:
-    """The rows that must not be sent, with the reason, and what was read to decide."""
+async def stale_in(tx: Tx, rows: Sequence[Delivery]) -> tuple[dict[int, str], Freshness, float]:
+    """The rows that must not be sent, with the reason; what was read to decide, and when
+    (``time.monotonic()`` just before the read: for ``LastCheck.remember``)."""
     ids, pairs = _wanted(rows)
+    seen_at = time.monotonic()
     fresh = await tx.deliveries.freshness(ids, pairs)
-    return _reasons(rows, fresh), fresh
+    return _reasons(rows, fresh), fresh, seen_at
 
 
 class _Batch:
