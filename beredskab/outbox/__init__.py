@@ -23,10 +23,15 @@ come, right before the channel is called.
 
 What a crash can duplicate is bounded: at most ``[outbox] max_in_flight`` sends per channel
 are handed to a provider and not yet recorded (see ``recorder``); each outcome is committed
-within ``RECORD_SECONDS`` of its send returning. The workers never stop on an error: a round
-that fails (database down, an unexpected exception) marks the channel degraded on the health
-board (``runtime.health.Board``), backs off (capped at 5 s) and resumes; one send's
-unexpected exception becomes a retry of that row, never a lost lease.
+within ``collect.RECORD_SECONDS`` of its send returning, or by the next claim's transaction
+right after its round. The workers never stop on an error: a round that fails (database down,
+an unexpected exception) marks the channel degraded on the health board
+(``runtime.health.Board``), backs off (capped at 5 s) and resumes; one send's unexpected
+exception becomes a retry of that row, never a lost lease.
+
+Per message the database sees little: a batch is leased in one statement (two on SQLite), the
+last check reads a batch's incidents and confirmations in one query each, and a group of
+outcomes is one statement (``storage.repositories.delivery_batches``).
 """
 
 from __future__ import annotations
@@ -41,7 +46,9 @@ from datetime import datetime, timedelta
 from beredskab import fallback
 from beredskab.incident import after_close
 from beredskab.links import LinkSigner
-from beredskab.outbox.freshness import LastCheck
+from beredskab.models import ActionToken
+from beredskab.outbox.collect import collect, component
+from beredskab.outbox.freshness import LastCheck, stale_in
 from beredskab.outbox.health import Loops
 from beredskab.outbox.messages import (
     RECEIPT_CHANNELS,
@@ -53,13 +60,14 @@ from beredskab.outbox.messages import (
     stored_token_rows,
 )
 from beredskab.outbox.recorder import Pending, Recorder, Slot
-from beredskab.outbox.sending import Sender, SendsAbandoned, abandon
+from beredskab.outbox.sending import Sender
 from beredskab.pacing import PaceLimits, Pacer
 from beredskab.runtime.backoff import wait_or_stop
 from beredskab.runtime.health import Board, Status
 from beredskab.settings import OutboxSettings
-from beredskab.storage import Database
+from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.deliveries import Claimed
+from beredskab.storage.repositories.delivery_batches import Freshness
 from beredskab.storage.signals import DELIVERIES, Subscription, deliveries_topic, wait
 from notifier.base import Channel
 from notifier.types import ChannelKind
@@ -76,13 +84,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-RECORD_GROUP = 100
-RECORD_SECONDS = 0.1
-"""Outcomes are committed in groups: at the latest 100 ms after the first of a group returned,
-or at once when 100 are waiting or half the channel's in-flight slots wait on the group (so
-the window never starves a fast channel), or when every send of the round has returned. On a
-paced channel the window sets the group size (Telegram at 30/s: about 6 outcomes per commit,
-against 3–4 with 50 ms); what a crash can duplicate stays bounded by ``max_in_flight``."""
 ABANDON_AT = 0.95
 """A send that has not returned at 95 % of its lease (a client that ignores its timeout) is
 abandoned: the round ends, and the row is taken up again after its lease like any other."""
@@ -92,10 +93,6 @@ LAST_TRY_SECONDS = 3.0
 BUSY_NAP_SECONDS = 0.2
 """An idle worker that finds rows due but could claim none (another instance holds them
 locked for a moment) looks again after this long."""
-
-
-def _component(kind: ChannelKind) -> str:
-    return f"outbox.{kind.value}"
 
 
 class Outbox:
@@ -125,20 +122,21 @@ class Outbox:
         self._in_flight = {
             kind: asyncio.Semaphore(settings.max_in_flight) for kind in self._channels
         }
+        self._last_check = LastCheck(db)
         self._sender = Sender(
             channels=self._channels,
             pacers=self._pacers,
             lease_seconds=settings.lease_seconds,
             link_base=link_base,
             signer=signer,
-            stale=LastCheck(db),
+            stale=self._last_check,
         )
         self._signals = db.signals
         self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
         self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake)
         self._loops = Loops(
             board if board is not None else Board(),
-            [*(_component(kind) for kind in self._channels), FALLBACK],
+            [*(component(kind) for kind in self._channels), FALLBACK],
         )
 
     def wake(self) -> None:
@@ -199,31 +197,30 @@ class Outbox:
                 await fallback.after_failure(tx, row, f"ikke bekræftet leveret inden {minutes} min")
         return len(overdue)
 
-    async def _round(self, kind: ChannelKind, owner: str) -> int:
-        """Record what is still unrecorded, lease a paced batch of one channel, send it and
-        record each outcome within ``RECORD_SECONDS``; raises if outcomes stay unrecorded."""
-        await self._recorder.record(kind, [])
+    async def _round(self, kind: ChannelKind, owner: str, *, carry: bool = False) -> int:
+        """Record what is still unrecorded and lease a paced batch of one channel in one
+        transaction, send the batch and record the outcomes in groups (``collect``); raises
+        if outcomes stay unrecorded. With ``carry`` (a worker, whose next round follows at
+        once) the round's last outcomes are left to the next round's claim to write."""
         settings = self._settings
         limit = self._pacers[kind].claim_limit(
             lease_seconds=settings.lease_seconds, batch_size=settings.batch_size
         )
+        unwritten = self._recorder.take(kind)
         claimed_at = time.monotonic()  # no later than the database's lease start
-        async with self._db.transaction() as tx:
-            batch = await tx.deliveries.claim(
-                owner=owner,
-                now=tx.now,
-                lease_until=tx.now + timedelta(seconds=settings.lease_seconds),
-                limit=limit,
-                channel=kind,
-            )
-            stale = await after_close.stale(tx, [c.delivery for c in batch])
-            if stale:
-                expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
-                rows = [c.delivery for c in batch if c.delivery.id in expired]
-                await after_close.log_expired(tx, rows, stale)
-            claimed_count = len(batch)
-            batch = [c for c in batch if c.delivery.id not in stale]
-            tokens = await tx.people.tokens_for_many(stored_token_rows(c.delivery for c in batch))
+        try:
+            async with self._db.transaction() as tx:
+                handed_over = await self._recorder.write_in(tx, unwritten)
+                batch, stale, seen, tokens = await self._claim(tx, kind, owner, limit)
+        except Exception:
+            if unwritten:  # alone (one by one after an unexpected error); raises while refused
+                self._recorder.give_back(kind, unwritten)
+                await self._recorder.record(kind, [])
+            raise
+        self._recorder.written(unwritten, handed_over=handed_over)
+        self._last_check.remember(seen[0].closed_at, seen_at=seen[1])
+        claimed_count = len(batch)
+        batch = [c for c in batch if c.delivery.id not in stale]
         if not batch:
             return claimed_count
         lease_ends = claimed_at + settings.lease_seconds
@@ -239,79 +236,60 @@ class Outbox:
             sends[task] = (claimed, slot)
         give_up_at = lease_ends - settings.lease_seconds * (1 - ABANDON_AT)
         try:
-            await self._collect(kind, sends, give_up_at)
+            await collect(
+                kind,
+                sends,
+                give_up_at,
+                recorder=self._recorder,
+                loops=self._loops,
+                max_in_flight=settings.max_in_flight,
+                carry=carry,
+            )
         except BaseException:  # cancelled (shutdown) or failed: no send outlives its round
             for task in sends:
                 task.cancel()
             raise
         return len(batch)
 
-    async def _collect(
-        self,
-        kind: ChannelKind,
-        sends: dict[asyncio.Task[Pending], tuple[Claimed, Slot]],
-        give_up_at: float,
-    ) -> None:
-        """Record outcomes as sends return. A failed write is kept (holding its in-flight
-        slots) and retried after a pause while the round still collects every send; sends
-        still out at ``give_up_at`` (monotonic) are abandoned."""
-        pending = set(sends)
-        group: list[Pending] = []
-        first_at = retry_at = 0.0
-        failure: Exception | None = None
-        abandoned: SendsAbandoned | None = None
-        while pending or group:
-            if pending:
-                deadline = retry_at if failure is not None else first_at + RECORD_SECONDS
-                wake_at = min(deadline, give_up_at) if (group or failure) else give_up_at
-                done, pending = await asyncio.wait(
-                    pending,
-                    timeout=max(0.0, wake_at - time.monotonic()),
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if done and not group:
-                    first_at = time.monotonic()
-                group += [task.result() for task in done]
-                if pending and time.monotonic() >= give_up_at:
-                    abandoned = abandon(kind, pending, sends)
-                    pending = set()
-            now = time.monotonic()
-            if failure is not None:
-                if pending and now < retry_at:
-                    continue
-            elif not group or (
-                pending
-                and len(group) < RECORD_GROUP
-                and now - first_at < RECORD_SECONDS
-                and len(group) * 2 < self._settings.max_in_flight  # slots left to send on
-            ):
-                continue
-            try:
-                await self._recorder.record(kind, group)
-                failure = None
-            except Exception as error:
-                failure = error
-                retry_at = time.monotonic() + self._loops.degraded(_component(kind), error)
-            group = []
-        if failure is not None:
-            raise failure
-        if abandoned is not None:
-            raise abandoned
+    async def _claim(
+        self, tx: Tx, kind: ChannelKind, owner: str, limit: int
+    ) -> tuple[
+        list[Claimed], dict[int, str], tuple[Freshness, float], dict[int, list[ActionToken]]
+    ]:
+        """Lease up to ``limit`` due rows; expire those that must not go out any more (with
+        the reason: ``freshness``, and what it read when); read stored button tokens for the
+        others."""
+        settings = self._settings
+        batch = await tx.deliveries.claim(
+            owner=owner,
+            now=tx.now,
+            lease_until=tx.now + timedelta(seconds=settings.lease_seconds),
+            limit=limit,
+            channel=kind,
+        )
+        stale, fresh, seen_at = await stale_in(tx, [c.delivery for c in batch])
+        if stale:
+            expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
+            rows = [c.delivery for c in batch if c.delivery.id in expired]
+            await after_close.log_expired(tx, rows, stale)
+        sendable = (c.delivery for c in batch if c.delivery.id not in stale)
+        tokens = await tx.people.tokens_for_many(stored_token_rows(sendable))
+        return batch, stale, (fresh, seen_at), tokens
 
     async def _worker(self, kind: ChannelKind, stop: asyncio.Event) -> None:
         owner = uuid.uuid4().hex[:12]
-        name = _component(kind)
+        name = component(kind)
         sub = self._signals.subscribe(deliveries_topic(kind.value))
         try:
             await self._work(kind, owner, sub, stop)
         finally:
             sub.close()
         try:  # a last, short try for what the database refused; the leases cover the rest
-            if self._recorder.backlog(kind):
+            if self._recorder.unwritten(kind):
                 async with asyncio.timeout(LAST_TRY_SECONDS):
                     await self._recorder.record(kind, [])
         except Exception as error:
-            left = self._recorder.backlog(kind)
+            left = self._recorder.unwritten(kind)
             log.error(
                 "%s: %d outcomes unrecorded at stop (their leases run out): %s", name, left, error
             )
@@ -320,11 +298,11 @@ class Outbox:
         self, kind: ChannelKind, owner: str, sub: Subscription, stop: asyncio.Event
     ) -> None:
         """Rounds while there is work; between them, sleep until signalled or due."""
-        name = _component(kind)
+        name = component(kind)
         while not stop.is_set():
             sub.clear()  # before looking: a commit meanwhile wakes the nap at once
             try:
-                handled = await self._round(kind, owner)
+                handled = await self._round(kind, owner, carry=True)
                 nap = 0.0 if handled else await self._until_due(kind)
             except Exception as error:
                 await wait_or_stop(stop, self._loops.degraded(name, error))

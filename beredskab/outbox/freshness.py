@@ -1,21 +1,96 @@
 """The last look before a send: must this row still go out (``incident.after_close``)?
 
-Asked by the sender when a row's turn has come, right before the channel is called. An
-incident seen open less than ``OPEN_RECHECK_SECONDS`` ago is not read again (a fan-out of
-thousands reads it about once a second); a closed one is never read again.
+Asked twice: for a whole batch when a worker leases it (``stale_in``, in the claiming
+transaction), and by the sender when a row's turn has come, right before the channel is
+called (``LastCheck``). Both read what they need for many rows in one query per table
+(``DeliveryRepo.freshness``): the incidents' close times, and the confirmation of each row
+that asks again for one.
+
+``LastCheck`` keeps what it read: an incident seen open less than ``OPEN_RECHECK_SECONDS``
+ago is not read again — the claim's own read counts, so a batch sent at once after its claim
+is not read again at all — and a closed one is never read again. A row that asks again for a
+confirmation always has its confirmation read. Checks that start together (a round's sends)
+share one read.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from beredskab.incident import after_close
-from beredskab.models import Delivery
-from beredskab.storage import Database
+from beredskab.models import ConfirmationStatus, Delivery
+from beredskab.storage import Database, Tx
+from beredskab.storage.repositories.delivery_batches import Freshness
 
 OPEN_RECHECK_SECONDS = 1.0
 """How long an incident seen open is taken to be still open."""
+PENDING = ConfirmationStatus.PENDING.value
+
+
+def reason(delivery: Delivery, closed_at: datetime | None, confirmation: str | None) -> str | None:
+    """``after_close.stale_reason`` from what ``DeliveryRepo.freshness`` read: the incident's
+    close time and the person's confirmation state (None: no such row)."""
+    if closed_at is not None and delivery.created_at < closed_at:
+        return after_close.CLOSED
+    if after_close.re_asks(delivery) and confirmation is not None and confirmation != PENDING:
+        return after_close.CONFIRMED
+    return None
+
+
+def _wanted(rows: Iterable[Delivery]) -> tuple[set[int], set[tuple[int, str]]]:
+    """The incidents and (incident, person) confirmations the rows' checks need."""
+    ids: set[int] = set()
+    pairs: set[tuple[int, str]] = set()
+    for row in rows:
+        if row.incident_id is None:
+            continue
+        ids.add(row.incident_id)
+        if after_close.re_asks(row):
+            pairs.add((row.incident_id, row.person_id))
+    return ids, pairs
+
+
+def _reasons(rows: Iterable[Delivery], fresh: Freshness) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for row in rows:
+        if row.incident_id is None:
+            continue
+        why = reason(
+            row,
+            fresh.closed_at.get(row.incident_id),
+            fresh.confirmations.get((row.incident_id, row.person_id)),
+        )
+        if why is not None:
+            out[row.id] = why
+    return out
+
+
+async def stale_in(tx: Tx, rows: Sequence[Delivery]) -> tuple[dict[int, str], Freshness, float]:
+    """The rows that must not be sent, with the reason; what was read to decide, and when
+    (``time.monotonic()`` just before the read: for ``LastCheck.remember``)."""
+    ids, pairs = _wanted(rows)
+    seen_at = time.monotonic()
+    fresh = await tx.deliveries.freshness(ids, pairs)
+    return _reasons(rows, fresh), fresh, seen_at
+
+
+class _Batch:
+    """Checks that share one read."""
+
+    def __init__(self) -> None:
+        self.rows: list[Delivery] = []
+        self.reasons: dict[int, str] = {}
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.done.add_done_callback(_retrieved)  # every follower may have been cancelled
+        self.followers = 0
+
+
+def _retrieved(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class LastCheck:
@@ -25,32 +100,66 @@ class LastCheck:
         self._db = db
         self._closed_at: dict[int, datetime] = {}
         self._open_seen: dict[int, float] = {}
+        self._batch: _Batch | None = None
+
+    def remember(self, closed_at: Mapping[int, datetime | None], *, seen_at: float) -> None:
+        """Take incidents' states read elsewhere (the claim) at ``seen_at`` (monotonic)."""
+        for incident_id, closed in closed_at.items():
+            if closed is not None:
+                self._closed_at[incident_id] = closed
+            elif self._open_seen.get(incident_id, -1.0) < seen_at:
+                self._open_seen[incident_id] = seen_at
+
+    def _known(self, delivery: Delivery) -> tuple[bool, str | None]:
+        """(answered from what is known, the reason)."""
+        incident_id = delivery.incident_id
+        if incident_id is None:
+            return True, None
+        closed_at = self._closed_at.get(incident_id)
+        if closed_at is not None and delivery.created_at < closed_at:
+            return True, after_close.CLOSED
+        if after_close.re_asks(delivery):
+            return False, None  # the confirmation is always read
+        if closed_at is not None:
+            return True, None  # queued at or after the close: the stand-down itself
+        seen = self._open_seen.get(incident_id)
+        if seen is not None and time.monotonic() - seen < OPEN_RECHECK_SECONDS:
+            return True, None
+        return False, None
 
     async def __call__(self, delivery: Delivery) -> str | None:
         """The reason (``after_close``) or None when the row may go out."""
-        incident_id = delivery.incident_id
-        if incident_id is None:
-            return None
-        closed_at = self._closed_at.get(incident_id)
-        if closed_at is not None and not after_close.re_asks(delivery):
-            return after_close.CLOSED if delivery.created_at < closed_at else None
-        seen = self._open_seen.get(incident_id)
-        if (
-            closed_at is None
-            and seen is not None
-            and time.monotonic() - seen < OPEN_RECHECK_SECONDS
-            and not after_close.re_asks(delivery)
-        ):
-            return None
+        known, why = self._known(delivery)
+        if known:
+            return why
+        batch = self._batch
+        if batch is not None:  # a read is being gathered: join it
+            batch.rows.append(delivery)
+            batch.followers += 1
+            await asyncio.shield(batch.done)  # a cancelled follower leaves the read alone
+            return batch.reasons.get(delivery.id)
+        batch = self._batch = _Batch()
+        batch.rows.append(delivery)
+        try:
+            await asyncio.sleep(0)  # the checks started together with this one join
+            self._batch = None
+            await self._read(batch)
+        except BaseException as error:
+            if self._batch is batch:
+                self._batch = None
+            if batch.followers:
+                batch.done.set_exception(
+                    error if isinstance(error, Exception) else RuntimeError("check interrupted")
+                )
+            raise
+        if batch.followers:
+            batch.done.set_result(None)
+        return batch.reasons.get(delivery.id)
+
+    async def _read(self, batch: _Batch) -> None:
+        ids, pairs = _wanted(batch.rows)
+        seen_at = time.monotonic()
         async with self._db.read() as tx:
-            incident = await tx.incidents.get(incident_id)
-            confirmation = (
-                await tx.incidents.confirmation(incident_id, delivery.person_id)
-                if after_close.re_asks(delivery)
-                else None
-            )
-        if incident is not None and incident.closed_at is not None:
-            self._closed_at[incident_id] = incident.closed_at
-        else:
-            self._open_seen[incident_id] = time.monotonic()
-        return after_close.stale_reason(delivery, incident, confirmation)
+            fresh = await tx.deliveries.freshness(ids, pairs)
+        self.remember({i: fresh.closed_at.get(i) for i in ids}, seen_at=seen_at)
+        batch.reasons = _reasons(batch.rows, fresh)

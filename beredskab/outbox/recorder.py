@@ -22,6 +22,7 @@ from beredskab import fallback
 from beredskab.incident import after_close
 from beredskab.outbox.messages import Outcome, RetryPolicy
 from beredskab.storage import Database, Tx, is_transient
+from beredskab.storage.repositories.delivery_batches import Finished
 from notifier.types import ChannelKind, DeliveryStatus
 
 log = logging.getLogger("beredskab.outbox")
@@ -68,14 +69,35 @@ class Recorder:
         self._retry = retry
         self._on_handover = on_handover
         self._backlog: dict[ChannelKind, list[Pending]] = {}
+        self._carried: dict[ChannelKind, list[Pending]] = {}
 
     def backlog(self, kind: ChannelKind) -> int:
-        """Outcomes of a channel sent but not yet recorded."""
+        """Outcomes of a channel whose write failed and that wait for the next try."""
         return len(self._backlog.get(kind, []))
 
+    def unwritten(self, kind: ChannelKind) -> int:
+        """Outcomes of a channel sent but not yet recorded (failed or carried)."""
+        return self.backlog(kind) + len(self._carried.get(kind, []))
+
+    def carry(self, kind: ChannelKind, items: list[Pending]) -> None:
+        """Keep a round's last outcomes for the channel's next claim, which writes them in its
+        own transaction (``take``/``write_in``) a moment later: one commit fewer per round."""
+        self._carried.setdefault(kind, []).extend(items)
+
+    def take(self, kind: ChannelKind) -> list[Pending]:
+        """Everything of the channel waiting to be written, taken out: write it with
+        ``write_in`` and ``written``, or hand it back with ``give_back``."""
+        return self._backlog.pop(kind, []) + self._carried.pop(kind, [])
+
+    def give_back(self, kind: ChannelKind, items: list[Pending]) -> None:
+        """Taken outcomes that could not be written: into the backlog."""
+        if items:
+            self._backlog[kind] = items + self._backlog.get(kind, [])
+
     async def record(self, kind: ChannelKind, items: list[Pending]) -> None:
-        """Write the channel's backlog and ``items``; raise if any stays unrecorded."""
-        items = self._backlog.pop(kind, []) + items
+        """Write the channel's backlog, carried outcomes and ``items``; raise if any stays
+        unrecorded."""
+        items = self.take(kind) + items
         if not items:
             return
         try:
@@ -84,7 +106,7 @@ class Recorder:
             if not is_transient(error) and len(items) > 1:
                 items = await self._one_by_one(items)
             if items:
-                self._backlog[kind] = items + self._backlog.get(kind, [])
+                self.give_back(kind, items)
                 raise
 
     async def _one_by_one(self, items: list[Pending]) -> list[Pending]:
@@ -108,15 +130,53 @@ class Recorder:
         return left
 
     async def _write(self, items: list[Pending]) -> None:
-        """One transaction for the group; failures hand over to the next channel."""
-        handed_over = False
+        """One transaction for the group."""
         async with self._db.transaction() as tx:
-            for item in items:
+            handed_over = await self.write_in(tx, items)
+        self.written(items, handed_over=handed_over)
+
+    async def write_in(self, tx: Tx, items: list[Pending]) -> bool:
+        """Write ``items`` in ``tx``: sends and retries in one statement, the rest (rare:
+        failures, which hand over to the next channel; expiries; releases) one by one. True
+        if a message was handed to its next channel. Call ``written`` once ``tx`` committed."""
+        handed_over = False
+        plain: list[Finished] = []
+        for item in items:
+            finished = self._plain(tx, item)
+            if finished is not None:
+                plain.append(finished)
+            else:
                 handed_over |= await self._write_one(tx, item)
+        await tx.deliveries.finish_many(plain, now=tx.now)
+        return handed_over
+
+    def written(self, items: list[Pending], *, handed_over: bool) -> None:
+        """``items`` are committed: free their in-flight slots (and wake the workers for a
+        hand-over's new row)."""
         for item in items:
             item.slot.release()
         if handed_over:
             self._on_handover()
+
+    def _plain(self, tx: Tx, item: Pending) -> Finished | None:
+        """A sent or retried outcome as a row of ``finish_many``; None for the other kinds."""
+        outcome = item.outcome
+        delivery = outcome.delivery
+        if outcome.kind == "sent":
+            return Finished(
+                delivery.id, item.owner, outcome.status, provider_id=outcome.provider_id
+            )
+        if outcome.kind == "retry" and delivery.attempts < self._retry.max_attempts:
+            log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, outcome.error)
+            delay = self._retry.delay(delivery.attempts, outcome.retry_after)
+            return Finished(
+                delivery.id,
+                item.owner,
+                DeliveryStatus.QUEUED,
+                error=outcome.error,
+                retry_at=tx.now + timedelta(seconds=delay),
+            )
+        return None
 
     async def _write_one(self, tx: Tx, item: Pending) -> bool:
         """Record one outcome in ``tx``; True if the message was handed to fallback."""
@@ -129,27 +189,6 @@ class Recorder:
             reason = error or after_close.CLOSED
             if await tx.deliveries.expire_leased({delivery.id: reason}, owner=owner, now=tx.now):
                 await after_close.log_expired(tx, [delivery], {delivery.id: reason})
-            return False
-        if outcome.kind == "retry" and delivery.attempts < self._retry.max_attempts:
-            log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, error)
-            delay = self._retry.delay(delivery.attempts, outcome.retry_after)
-            await tx.deliveries.finish(
-                delivery.id,
-                owner=owner,
-                status=DeliveryStatus.QUEUED,
-                now=tx.now,
-                error=error,
-                retry_at=tx.now + timedelta(seconds=delay),
-            )
-            return False
-        if outcome.kind == "sent":
-            await tx.deliveries.finish(
-                delivery.id,
-                owner=owner,
-                status=outcome.status,
-                now=tx.now,
-                provider_id=outcome.provider_id,
-            )
             return False
         if outcome.kind == "retry":
             error = f"gave up after {delivery.attempts} attempts: {error}"

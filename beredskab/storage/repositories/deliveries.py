@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import Delivery
 from beredskab.storage.bulk import insert_many
+from beredskab.storage.repositories import delivery_batches
+from beredskab.storage.repositories.delivery_batches import Finished, Freshness
 from beredskab.storage.repositories.delivery_lookups import DeliveryLookups
 from beredskab.storage.signals import DELIVERIES, deliveries_topic
 from beredskab.storage.tables import deliveries
@@ -135,51 +137,28 @@ class DeliveryRepo(DeliveryLookups):
         channel: ChannelKind | None = None,
     ) -> list[Claimed]:
         """Lease due rows (of one channel, if given): queued ones whose time has come, and
-        sending ones whose lease ran out (``abandoned``: a worker died mid-send)."""
-        due = or_(
-            and_(
-                deliveries.c.status == DeliveryStatus.QUEUED.value,
-                deliveries.c.next_attempt_at <= now,
-            ),
-            and_(
-                deliveries.c.status == DeliveryStatus.SENDING.value,
-                deliveries.c.lease_until <= now,
-            ),
+        sending ones whose lease ran out (``abandoned``: a worker died mid-send), oldest
+        first; one statement on PostgreSQL (``SKIP LOCKED``), two on SQLite
+        (``delivery_batches``)."""
+        leased = await delivery_batches.claim(
+            self._conn,
+            owner=owner,
+            now=now,
+            lease_until=lease_until,
+            limit=limit,
+            channel=channel,
         )
-        stmt = select(deliveries).where(due).order_by(deliveries.c.id).limit(limit)
-        if channel is not None:
-            stmt = stmt.where(deliveries.c.channel == channel.value)
-        if self._dialect == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        before = [Delivery.model_validate(r) for r in await self._conn.execute(stmt)]
-        if not before:
-            return []
-        ids = [d.id for d in before]
-        await self._conn.execute(
-            update(deliveries)
-            .where(deliveries.c.id.in_(ids))
-            .values(
-                status=DeliveryStatus.SENDING.value,
-                lease_until=lease_until,
-                lease_owner=owner,
-                attempts=deliveries.c.attempts + 1,
-                updated_at=now,
-            )
-        )
-        return [
-            Claimed(
-                delivery=d.model_copy(
-                    update={
-                        "status": DeliveryStatus.SENDING,
-                        "attempts": d.attempts + 1,
-                        "lease_until": lease_until,
-                        "updated_at": now,
-                    }
-                ),
-                abandoned=d.status is DeliveryStatus.SENDING,
-            )
-            for d in before
-        ]
+        return [Claimed(delivery=d, abandoned=abandoned) for d, abandoned in leased]
+
+    async def finish_many(self, items: Sequence[Finished], *, now: datetime) -> None:
+        """Record many outcomes at once (each as ``finish`` would, rows whose lease this
+        worker lost are left alone), in one statement."""
+        await delivery_batches.finish_many(self._conn, items, now=now)
+
+    async def freshness(self, incident_ids: set[int], pairs: set[tuple[int, str]]) -> Freshness:
+        """What the last check before a send needs: the incidents' close times and the
+        confirmation states of (incident, person) ``pairs``."""
+        return await delivery_batches.freshness(self._conn, incident_ids, pairs)
 
     async def finish(
         self,
