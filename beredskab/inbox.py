@@ -34,7 +34,7 @@ from beredskab.inbound.replay import SpoolReplayer
 from beredskab.inbound.spool import SPOOL_FILE, Spool
 from beredskab.inbound.turns import in_turn, sender_key
 from beredskab.runtime.backoff import Backoff, Trouble, wait_woken
-from beredskab.storage import is_transient
+from beredskab.storage import Tx, is_transient
 from beredskab.storage.repositories.security import Inbound
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handler = Callable[["App", dict[str, Any]], Awaitable[str]]
+TxHandler = Callable[["App", Tx, dict[str, Any]], Awaitable[str]]
+"""Applies an event in the caller's transaction (the one that marks it processed)."""
 
 
 async def _twilio_sms(app: App, payload: dict[str, Any]) -> str:
@@ -92,6 +94,29 @@ async def _telegram(app: App, payload: dict[str, Any]) -> str:
         return "telegram not configured"
     await bot.feed_update(app, telegram_bot, payload)
     return "update handled"
+
+
+async def _twilio_sms_in(app: App, tx: Tx, payload: dict[str, Any]) -> str:
+    from beredskab.inbound import sms_answers
+
+    return await sms_answers.handle_in(
+        tx,
+        app=app,
+        sender=str(payload.get("From", "")),
+        body=str(payload.get("Body", "")),
+    )
+
+
+def _in_transaction(app: App, source: str, payload: dict[str, Any]) -> TxHandler | None:
+    """The handler that applies this event in the transaction marking it processed, if it
+    has one: an SMS "OK" (or "NEJ", help, not a command). Others use their own."""
+    if source == "twilio-sms":
+        from beredskab.inbound import sms_answers
+
+        sender, body = str(payload.get("From", "")), str(payload.get("Body", ""))
+        if sms_answers.one_transaction(app=app, sender=sender, body=body):
+            return _twilio_sms_in
+    return None
 
 
 HANDLERS: Mapping[str, Handler] = {
@@ -219,11 +244,36 @@ class Inbox:
         """Handle one event and record its outcome; False if another instance holds it
         (the sender's later events must wait for it)."""
         event, payload = item
+        in_tx = _in_transaction(self._app, event.source, payload)
+        if in_tx is not None:
+            return await self._apply(event, payload, in_tx)
         if self._app.db.dialect == "postgresql":
             return await self._process_claimed(event, payload)
         outcome = await self._handle(event, payload)  # SQLite: one instance, no claim needed
         async with self._app.db.transaction() as tx:
             await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        return True
+
+    async def _apply(self, event: Inbound, payload: dict[str, Any], handler: TxHandler) -> bool:
+        """Apply the event, answer it and mark it processed in ONE transaction (claimed
+        first on PostgreSQL); False if another instance holds it. A handler's bug rolls that
+        transaction back and is recorded as the outcome in a second one."""
+        try:
+            async with self._app.db.transaction() as tx:
+                mine = await tx.inbox.claim_in_turn(event.id)
+                if mine is None:
+                    return False  # another instance is handling it
+                if mine:
+                    outcome = await handler(self._app, tx, payload)
+                    await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # the event stays pending and is applied after the outage
+            log.exception("inbound event %s (%s) failed", event.id, event.source)
+            async with self._app.db.transaction() as tx:
+                if await tx.inbox.claim_in_turn(event.id):
+                    outcome = f"error: {type(exc).__name__}: {exc}"
+                    await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
         return True
 
     async def _process_claimed(self, event: Inbound, payload: dict[str, Any]) -> bool:
