@@ -57,7 +57,10 @@ async def record_in(
     via: str,
     decline: bool = False,
 ) -> AckResult:
-    """``record`` in the caller's transaction (an email link is spent in the same one)."""
+    """``record`` in the caller's transaction (an email link is spent in the same one; an
+    SMS "OK" is answered and marked processed in it). A confirmation is refused (raises)
+    only before anything is written, so a caller may answer the refusal in the same
+    transaction; a decline may raise after writing (asking the deputy): use a savepoint."""
     person = access.person(plan, person_id)
     incident = await require_open(tx, incident_id)
     current = await tx.incidents.confirmation(incident_id, person.id)
@@ -115,8 +118,12 @@ async def record_in(
                 actor="system",
                 text=f"Stedfortræder {deputy.name} underrettet i stedet for {person.name}.",
             )
-    after = await tx.incidents.confirmation(incident_id, person.id)
-    assert after is not None
+    if changed:  # what the update wrote; no second read
+        after = current.model_copy(update={"status": status, "via": via, "updated_at": tx.now})
+    else:  # left as it was, perhaps by someone else's answer since the first read
+        reread = await tx.incidents.confirmation(incident_id, person.id)
+        assert reread is not None
+        after = reread
     return AckResult(confirmation=after, changed=changed, deputy=deputy_id)
 
 

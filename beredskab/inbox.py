@@ -32,6 +32,7 @@ from beredskab.errors import BeredskabError
 from beredskab.inbound.batch import Event, GroupCommit
 from beredskab.inbound.replay import SpoolReplayer
 from beredskab.inbound.spool import SPOOL_FILE, Spool
+from beredskab.inbound.together import Item, TxHandler, apply_together
 from beredskab.inbound.turns import in_turn, sender_key
 from beredskab.runtime.backoff import Backoff, Trouble, wait_woken
 from beredskab.storage import Tx, is_transient
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Handler = Callable[["App", dict[str, Any]], Awaitable[str]]
-TxHandler = Callable[["App", Tx, dict[str, Any]], Awaitable[str]]
-"""Applies an event in the caller's transaction (the one that marks it processed)."""
 
 
 async def _twilio_sms(app: App, payload: dict[str, Any]) -> str:
@@ -226,19 +225,36 @@ class Inbox:
 
     async def process_pending(self) -> int:
         """Process a batch of stored, unprocessed events; returns how many this instance
-        processed. Different senders are processed concurrently (``APPLY_CONCURRENCY``),
-        each sender's events strictly in the order they were stored. A database outage
-        raises (the events stay pending); a handler's own failure becomes its outcome."""
+        processed. Each sender's events are processed strictly in the order they were
+        stored: first every sender's leading one-transaction events (an SMS "OK"), several
+        per transaction (``inbound.together``), then the rest with different senders
+        concurrently (``APPLY_CONCURRENCY``). A database outage raises (the events stay
+        pending); a handler's own failure becomes its outcome."""
         async with self._lock:
             async with self._app.db.read() as tx:
                 events = await tx.inbox.pending(limit=APPLY_BATCH)
-            parsed = [(event, json.loads(event.payload)) for event in events]
-            return await in_turn(
-                parsed,
+            together: list[Item] = []
+            rest: list[tuple[str, tuple[Inbound, dict[str, Any]]]] = []
+            on_own: set[str] = set()  # senders with an event that needs its own transactions
+            for event in events:
+                payload = json.loads(event.payload)
+                sender = sender_key(event.source, payload)
+                handler = _in_transaction(self._app, event.source, payload)
+                if handler is not None and sender not in on_own:
+                    together.append(Item(event, payload, sender, handler))
+                else:
+                    on_own.add(sender)
+                    rest.append((sender, (event, payload)))
+            applied, held = await apply_together(self._app, together, one=self._apply_item)
+            return applied + await in_turn(
+                [item for sender, item in rest if sender not in held],
                 lambda item: sender_key(item[0].source, item[1]),
                 self._process_one,
                 limit=APPLY_CONCURRENCY,
             )
+
+    async def _apply_item(self, item: Item) -> bool:
+        return await self._apply(item.event, item.payload, item.handler)
 
     async def _process_one(self, item: tuple[Inbound, dict[str, Any]]) -> bool:
         """Handle one event and record its outcome; False if another instance holds it

@@ -82,12 +82,15 @@ async def handle_in(
     ctx = Ctx(app=app, person=person, phone=sender.strip(), hasher=hasher)
     command = sms.parse(body)
     match command:
-        case sms.Ack(code) | sms.Decline(code):
-            try:
+        case sms.Ack(code):
+            try:  # an "OK" is refused only before it writes (``record_in``): no savepoint
+                answer = await _acknowledge(ctx, tx, code, decline=False)
+            except BeredskabError as exc:
+                answer = refusal(ctx, command, exc)
+        case sms.Decline(code):
+            try:  # a decline asks the deputy after writing: a refusal rolls back to here
                 async with tx.savepoint():
-                    answer = await _acknowledge(
-                        ctx, tx, code, decline=isinstance(command, sms.Decline)
-                    )
+                    answer = await _acknowledge(ctx, tx, code, decline=True)
             except BeredskabError as exc:
                 answer = refusal(ctx, command, exc)
         case sms.Help():

@@ -1,0 +1,101 @@
+"""Applying many one-transaction events (an SMS "OK") in few transactions.
+
+Each event's change, its reply and its processed mark are written in the same transaction,
+so the exactly-once of ``Inbox._apply`` holds for every event; several events simply share
+that transaction. A transaction takes events oldest first until it holds ``CHUNK`` of them
+or has been open ``CHUNK_SECONDS`` (on SQLite it holds the one write lock, and a webhook
+waiting to store its event must not wait long), then commits. Per event that saves the
+begin, the clock read, the commit and, on PostgreSQL, the wait for the incident's log lock
+that every acknowledgement of one incident queues for.
+
+On PostgreSQL each event is claimed (``FOR UPDATE SKIP LOCKED``); one held by another
+instance puts its sender on hold: the sender's later events wait for the next round, so they
+never overtake it. A transaction that fails for a reason of its own (a bug in one handler)
+is rolled back and its events are applied again one per transaction (``one``), where the
+failing event records its error alone; a database outage raises and leaves them pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from beredskab.storage import Tx, is_transient
+from beredskab.storage.repositories.security import Inbound
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+
+CHUNK = 50
+"""Events per transaction at most."""
+CHUNK_SECONDS = 0.02
+"""A transaction takes no further event once it has been open this long."""
+
+TxHandler = Callable[["App", Tx, dict[str, Any]], Awaitable[str]]
+"""Applies an event in the caller's transaction (the one that marks it processed)."""
+
+
+@dataclass(frozen=True)
+class Item:
+    """One event to apply in a shared transaction."""
+
+    event: Inbound
+    payload: dict[str, Any]
+    sender: str
+    handler: TxHandler
+
+
+async def apply_together(
+    app: App, items: Sequence[Item], *, one: Callable[[Item], Awaitable[bool]]
+) -> tuple[int, set[str]]:
+    """Apply ``items`` (oldest first) several per transaction; returns how many were applied
+    (or found applied) and the senders on hold (another instance holds one of their events).
+    ``one`` applies an event in a transaction of its own (False: held elsewhere)."""
+    held: set[str] = set()
+    applied = 0
+    loop = asyncio.get_running_loop()
+    position = 0
+    while position < len(items):
+        start = position
+        taken = 0
+        try:
+            async with app.db.transaction() as tx:
+                began = loop.time()
+                while position < len(items) and position - start < CHUNK:
+                    if position > start and loop.time() - began >= CHUNK_SECONDS:
+                        break
+                    item = items[position]
+                    position += 1
+                    if item.sender in held:
+                        continue
+                    mine = await tx.inbox.claim_in_turn(item.event.id) if _claims(tx) else True
+                    if mine is None:
+                        held.add(item.sender)  # another instance is applying it
+                        continue
+                    if mine:
+                        outcome = await item.handler(app, tx, item.payload)
+                        await tx.inbox.mark_processed(
+                            item.event.id, outcome=outcome[:500], now=tx.now
+                        )
+                    taken += 1
+        except Exception as error:
+            if is_transient(error):
+                raise  # the events stay pending; the caller backs off
+            taken = 0
+            for item in items[start:position]:  # one by one: the failing one fails alone
+                if item.sender in held:
+                    continue
+                if await one(item):
+                    taken += 1
+                else:
+                    held.add(item.sender)
+        applied += taken
+    return applied, held
+
+
+def _claims(tx: Tx) -> bool:
+    """Whether events are claimed: PostgreSQL (several instances). SQLite has one ``serve``,
+    whose inbox applies one batch at a time, so there is nobody to claim against."""
+    return tx.dialect == "postgresql"
