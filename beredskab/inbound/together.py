@@ -6,7 +6,9 @@ that transaction. A transaction takes events oldest first until it holds ``CHUNK
 or has been open ``CHUNK_SECONDS`` (on SQLite it holds the one write lock, and a webhook
 waiting to store its event must not wait long), then commits. Per event that saves the
 begin, the clock read, the commit and, on PostgreSQL, the wait for the incident's log lock
-that every acknowledgement of one incident queues for.
+that every acknowledgement of one incident queues for. The time bound is SQLite's only: on
+PostgreSQL storing a webhook's event never waits for an applying transaction, so a
+transaction there takes ``CHUNK`` events whatever the time.
 
 On PostgreSQL each event is claimed (``FOR UPDATE SKIP LOCKED``); one held by another
 instance puts its sender on hold: the sender's later events wait for the next round, so they
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
 CHUNK = 50
 """Events per transaction at most."""
 CHUNK_SECONDS = 0.02
-"""A transaction takes no further event once it has been open this long."""
+"""On SQLite a transaction takes no further event once it has been open this long."""
 
 TxHandler = Callable[["App", Tx, dict[str, Any]], Awaitable[str]]
 """Applies an event in the caller's transaction (the one that marks it processed)."""
@@ -62,9 +64,9 @@ async def apply_together(
         taken = 0
         try:
             async with app.db.transaction() as tx:
-                began = loop.time()
+                ends = loop.time() + CHUNK_SECONDS if not _claims(tx) else float("inf")
                 while position < len(items) and position - start < CHUNK:
-                    if position > start and loop.time() - began >= CHUNK_SECONDS:
+                    if position > start and loop.time() >= ends:
                         break
                     item = items[position]
                     position += 1
