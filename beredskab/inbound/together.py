@@ -10,9 +10,10 @@ that every acknowledgement of one incident queues for. The time bound is SQLite'
 PostgreSQL storing a webhook's event never waits for an applying transaction, so a
 transaction there takes ``CHUNK`` events whatever the time.
 
-On PostgreSQL each event is claimed (``FOR UPDATE SKIP LOCKED``); one held by another
-instance puts its sender on hold: the sender's later events wait for the next round, so they
-never overtake it. A transaction that fails for a reason of its own (a bug in one handler)
+On PostgreSQL a transaction's events are claimed in one statement (``FOR UPDATE SKIP
+LOCKED``); one held by another instance puts its sender on hold: the sender's events wait for
+the next round, so none overtakes it. The processed marks are written in one statement at
+the end of the transaction. A transaction that fails for a reason of its own (a bug in one handler)
 is rolled back and its events are applied again one per transaction (``one``), where the
 failing event records its error alone; a database outage raises and leaves them pending.
 """
@@ -64,7 +65,9 @@ async def apply_together(
         taken = 0
         try:
             async with app.db.transaction() as tx:
-                ends = loop.time() + CHUNK_SECONDS if not _claims(tx) else float("inf")
+                claims = await _claim_ahead(tx, items[start : start + CHUNK], held)
+                ends = loop.time() + CHUNK_SECONDS if claims is None else float("inf")
+                marks: list[tuple[int, str]] = []
                 while position < len(items) and position - start < CHUNK:
                     if position > start and loop.time() >= ends:
                         break
@@ -72,16 +75,12 @@ async def apply_together(
                     position += 1
                     if item.sender in held:
                         continue
-                    mine = await tx.inbox.claim_in_turn(item.event.id) if _claims(tx) else True
-                    if mine is None:
-                        held.add(item.sender)  # another instance is applying it
-                        continue
+                    mine = True if claims is None else claims[item.event.id]
                     if mine:
                         outcome = await item.handler(app, tx, item.payload)
-                        await tx.inbox.mark_processed(
-                            item.event.id, outcome=outcome[:500], now=tx.now
-                        )
+                        marks.append((item.event.id, outcome[:500]))
                     taken += 1
+                await tx.inbox.mark_processed_many(marks, now=tx.now)
         except Exception as error:
             if is_transient(error):
                 raise  # the events stay pending; the caller backs off
@@ -95,6 +94,21 @@ async def apply_together(
                     held.add(item.sender)
         applied += taken
     return applied, held
+
+
+async def _claim_ahead(tx: Tx, items: Sequence[Item], held: set[str]) -> dict[int, bool] | None:
+    """Claim the events of the coming transaction in one statement (PostgreSQL): event id →
+    ours to apply (False: applied already). A sender one of whose events another instance
+    holds goes on hold: none of its events is applied in this round. None on SQLite, which
+    has nobody to claim against."""
+    if not _claims(tx):
+        return None
+    wanted = [item for item in items if item.sender not in held]
+    claimed = await tx.inbox.claim_many([item.event.id for item in wanted])
+    for item in wanted:
+        if item.event.id not in claimed:
+            held.add(item.sender)  # this event and the sender's later ones wait
+    return claimed
 
 
 def _claims(tx: Tx) -> bool:
