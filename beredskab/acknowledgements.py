@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
-from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, IncidentStatus
+from beredskab.models import (
+    Confirmation,
+    ConfirmationStatus,
+    EntryKind,
+    Incident,
+    IncidentStatus,
+)
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 from contacts.models import Person
@@ -56,11 +62,20 @@ async def record_in(
     person_id: str,
     via: str,
     decline: bool = False,
+    known: tuple[Incident, Confirmation] | None = None,
 ) -> AckResult:
-    """``record`` in the caller's transaction (an email link is spent in the same one)."""
+    """``record`` in the caller's transaction (an email link is spent in the same one; an
+    SMS "OK" is answered and marked processed in it). A confirmation is refused (raises)
+    only before anything is written, so a caller may answer the refusal in the same
+    transaction; a decline may raise after writing (asking the deputy): use a savepoint.
+    ``known``: the open incident and the person's confirmation, read in ``tx`` already."""
     person = access.person(plan, person_id)
-    incident = await require_open(tx, incident_id)
-    current = await tx.incidents.confirmation(incident_id, person.id)
+    current: Confirmation | None
+    if known is not None and known[0].status is IncidentStatus.ACTIVE:
+        incident, current = known
+    else:
+        incident = await require_open(tx, incident_id)
+        current = await tx.incidents.confirmation(incident_id, person.id)
     if current is None:
         raise NotFoundError(
             "{name} was not asked to confirm incident {nr}; nothing recorded",
@@ -115,8 +130,12 @@ async def record_in(
                 actor="system",
                 text=f"Stedfortræder {deputy.name} underrettet i stedet for {person.name}.",
             )
-    after = await tx.incidents.confirmation(incident_id, person.id)
-    assert after is not None
+    if changed:  # what the update wrote; no second read
+        after = current.model_copy(update={"status": status, "via": via, "updated_at": tx.now})
+    else:  # left as it was, perhaps by someone else's answer since the first read
+        reread = await tx.incidents.confirmation(incident_id, person.id)
+        assert reread is not None
+        after = reread
     return AckResult(confirmation=after, changed=changed, deputy=deputy_id)
 
 

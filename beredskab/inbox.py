@@ -32,9 +32,10 @@ from beredskab.errors import BeredskabError
 from beredskab.inbound.batch import Event, GroupCommit
 from beredskab.inbound.replay import SpoolReplayer
 from beredskab.inbound.spool import SPOOL_FILE, Spool
+from beredskab.inbound.together import Item, TxHandler, apply_together
 from beredskab.inbound.turns import in_turn, sender_key
 from beredskab.runtime.backoff import Backoff, Trouble, wait_woken
-from beredskab.storage import is_transient
+from beredskab.storage import Tx, is_transient
 from beredskab.storage.repositories.security import Inbound
 
 if TYPE_CHECKING:
@@ -95,6 +96,30 @@ async def _telegram(app: App, payload: dict[str, Any]) -> str:
         return "telegram not configured"
     await bot.feed_update(app, telegram_bot, payload)
     return "update handled"
+
+
+async def _twilio_sms_in(app: App, tx: Tx, payload: dict[str, Any]) -> str:
+    from beredskab.inbound import sms_answers
+
+    return await sms_answers.handle_in(
+        tx,
+        app=app,
+        sender=str(payload.get("From", "")),
+        body=str(payload.get("Body", "")),
+    )
+
+
+def _in_transaction(app: App, source: str, payload: dict[str, Any]) -> TxHandler | None:
+    """The handler that applies this event in the transaction marking it processed, if it
+    has one: an SMS "OK" (or "NEJ", help, not a command). Others use their own."""
+    if source == "twilio-sms":
+        from beredskab.inbound import sms_answers
+
+        sender, body = str(payload.get("From", "")), str(payload.get("Body", ""))
+        opt_out = str(payload.get("OptOutType", ""))
+        if sms_answers.one_transaction(app=app, sender=sender, body=body, opt_out=opt_out):
+            return _twilio_sms_in
+    return None
 
 
 HANDLERS: Mapping[str, Handler] = {
@@ -204,29 +229,71 @@ class Inbox:
 
     async def process_pending(self) -> int:
         """Process a batch of stored, unprocessed events; returns how many this instance
-        processed. Different senders are processed concurrently (``APPLY_CONCURRENCY``),
-        each sender's events strictly in the order they were stored. A database outage
-        raises (the events stay pending); a handler's own failure becomes its outcome."""
+        processed. Each sender's events are processed strictly in the order they were
+        stored: first every sender's leading one-transaction events (an SMS "OK"), several
+        per transaction (``inbound.together``), then the rest with different senders
+        concurrently (``APPLY_CONCURRENCY``). A database outage raises (the events stay
+        pending); a handler's own failure becomes its outcome."""
         async with self._lock:
             async with self._app.db.read() as tx:
                 events = await tx.inbox.pending(limit=APPLY_BATCH)
-            parsed = [(event, json.loads(event.payload)) for event in events]
-            return await in_turn(
-                parsed,
+            together: list[Item] = []
+            rest: list[tuple[str, tuple[Inbound, dict[str, Any]]]] = []
+            on_own: set[str] = set()  # senders with an event that needs its own transactions
+            for event in events:
+                payload = json.loads(event.payload)
+                sender = sender_key(event.source, payload)
+                handler = _in_transaction(self._app, event.source, payload)
+                if handler is not None and sender not in on_own:
+                    together.append(Item(event, payload, sender, handler))
+                else:
+                    on_own.add(sender)
+                    rest.append((sender, (event, payload)))
+            applied, held = await apply_together(self._app, together, one=self._apply_item)
+            return applied + await in_turn(
+                [item for sender, item in rest if sender not in held],
                 lambda item: sender_key(item[0].source, item[1]),
                 self._process_one,
                 limit=APPLY_CONCURRENCY,
             )
 
+    async def _apply_item(self, item: Item) -> bool:
+        return await self._apply(item.event, item.payload, item.handler)
+
     async def _process_one(self, item: tuple[Inbound, dict[str, Any]]) -> bool:
         """Handle one event and record its outcome; False if another instance holds it
         (the sender's later events must wait for it)."""
         event, payload = item
+        in_tx = _in_transaction(self._app, event.source, payload)
+        if in_tx is not None:
+            return await self._apply(event, payload, in_tx)
         if self._app.db.dialect == "postgresql":
             return await self._process_claimed(event, payload)
         outcome = await self._handle(event, payload)  # SQLite: one instance, no claim needed
         async with self._app.db.transaction() as tx:
             await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        return True
+
+    async def _apply(self, event: Inbound, payload: dict[str, Any], handler: TxHandler) -> bool:
+        """Apply the event, answer it and mark it processed in ONE transaction (claimed
+        first on PostgreSQL); False if another instance holds it. A handler's bug rolls that
+        transaction back and is recorded as the outcome in a second one."""
+        try:
+            async with self._app.db.transaction() as tx:
+                mine = await tx.inbox.claim_in_turn(event.id)
+                if mine is None:
+                    return False  # another instance is handling it
+                if mine:
+                    outcome = await handler(self._app, tx, payload)
+                    await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # the event stays pending and is applied after the outage
+            log.exception("inbound event %s (%s) failed", event.id, event.source)
+            async with self._app.db.transaction() as tx:
+                if await tx.inbox.claim_in_turn(event.id):
+                    outcome = f"error: {type(exc).__name__}: {exc}"
+                    await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
         return True
 
     async def _process_claimed(self, event: Inbound, payload: dict[str, Any]) -> bool:

@@ -28,7 +28,7 @@ from pathlib import Path
 from beredskab import acknowledgements
 from beredskab.acknowledgements import AckResult
 from beredskab.errors import BeredskabError, ConfigError, InvalidStateError, NotFoundError
-from beredskab.models import ActionToken, Incident, IncidentStatus
+from beredskab.models import ActionToken, Confirmation, Incident, IncidentStatus
 from beredskab.plan import Plan
 from beredskab.security.action_tokens import (
     LINK_ACTION,
@@ -140,6 +140,8 @@ class LinkView:
     token: ActionToken
     incident: Incident
     person_name: str
+    confirmation: Confirmation | None = None
+    """The person's confirmation when the link was checked."""
 
 
 @dataclass(frozen=True)
@@ -177,10 +179,11 @@ async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
         raise LinkError(Problem.CLOSED)
     if tx.now >= token.created_at + timedelta(hours=hours):
         raise LinkError(Problem.EXPIRED)
-    if await tx.incidents.confirmation(incident.id, token.person_id) is None:
+    confirmation = await tx.incidents.confirmation(incident.id, token.person_id)
+    if confirmation is None:
         raise LinkError(Problem.UNKNOWN)  # not (or no longer) asked to confirm
     person = plan.directory.person(token.person_id)
-    return LinkView(token, incident, person.name if person else token.person_id)
+    return LinkView(token, incident, person.name if person else token.person_id, confirmation)
 
 
 async def inspect(
@@ -188,7 +191,7 @@ async def inspect(
 ) -> LinkView:
     """What a link would confirm; reads only (mail scanners follow links)."""
     ref = verified(signer, signed)
-    async with db.transaction() as tx:
+    async with db.read() as tx:  # no write lock: a page view must not queue behind writers
         return await _check(tx, plan, ref, hours)
 
 
@@ -220,6 +223,7 @@ async def answer(
                 person_id=view.token.person_id,
                 via="email",
                 decline=decline,
+                known=(view.incident, view.confirmation) if view.confirmation else None,
             )
         except InvalidStateError as exc:  # not open any more
             raise LinkError(Problem.CLOSED) from exc

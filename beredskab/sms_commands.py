@@ -7,16 +7,13 @@ Unknown numbers get no reply and change nothing. Replies to errors and help are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
 from beredskab import (
-    acknowledgements,
     activation,
     pins,
-    replies,
     report,
     situation_log,
     sms,
@@ -28,51 +25,26 @@ from beredskab.errors import (
     InvalidStateError,
     NotAuthorisedError,
     NotFoundError,
-    render,
 )
-from beredskab.i18n import Language, clock
+from beredskab.i18n import clock
 from beredskab.i18n import status as status_word
+from beredskab.inbound import sms_answers as answers
 from beredskab.incident import facts
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from beredskab.preparedness import answers as preparedness
 from beredskab.residents import inbound as residents
 from beredskab.security.bounds import InputRefusedError
-from beredskab.sms_texts import text
 from beredskab.storage import Tx
 from contacts.models import Person
 
 if TYPE_CHECKING:
     from beredskab.app import App
 
-CHANNEL = "sms"
-
-
-@dataclass(frozen=True)
-class _Answer:
-    """What to reply and what to log in the inbox."""
-
-    text: str
-    outcome: str
-    passive: bool = False
-
-
-@dataclass(frozen=True)
-class _Ctx:
-    app: App
-    person: Person
-    phone: str
-    hasher: PasswordHasher
-
-    @property
-    def lang(self) -> Language:
-        return self.person.language
-
-    def t(self, key: str, **values: object) -> str:
-        return text(key, self.lang, **values)
-
-    def error(self, key: str, outcome: str, **values: object) -> _Answer:
-        return _Answer(self.t(key, **values), outcome, passive=True)
+CHANNEL = answers.CHANNEL
+_Answer = answers.Answer
+_Ctx = answers.Ctx
+_reply = answers.reply
 
 
 async def handle(
@@ -85,25 +57,27 @@ async def handle(
 ) -> str:
     """Run one inbound SMS as a command and queue the reply; returns the outcome for the log.
 
-    ``hasher`` hashes PINs again when their parameters are outdated (tests pass a cheap one).
+    "OK", "NEJ" and the answers to what is not a command run in one transaction with their
+    reply (``inbound.sms_answers``; the inbox adds its processed mark to it). ``hasher``
+    hashes PINs again when their parameters are outdated (tests pass a cheap one).
     ``opt_out`` is Twilio's ``OptOutType`` (``beredskab.residents.inbound``).
     """
-    person = app.plan.directory.by_phone(sender.strip())
+    if answers.one_transaction(app=app, sender=sender, body=body, opt_out=opt_out):
+        async with app.db.transaction() as tx:
+            return await answers.handle_in(tx, app=app, sender=sender, body=body, hasher=hasher)
+    phone = sender.strip()
+    person = app.plan.directory.by_phone(phone)
     if person is None or residents.twilio_stop(opt_out):
-        return await _resident(app, sender.strip(), sms.parse(body), opt_out)
-    ctx = _Ctx(app=app, person=person, phone=sender.strip(), hasher=hasher)
+        return await _resident(app, phone, sms.parse(body), opt_out)
+    ctx = _Ctx(app=app, person=person, phone=phone, hasher=hasher)
     command = sms.parse(body)
     try:
         answer = await _dispatch(ctx, command)
-    except NotAuthorisedError:
-        answer = ctx.error("refused", f"{type(command).__name__.lower()}: refused")
     except BeredskabError as exc:
-        detail = (str(exc).splitlines() or [type(exc).__name__])[0][:140]
-        shown = (render(exc, ctx.lang).splitlines() or [detail])[0][:140]
-        answer = ctx.error("failed", f"{type(command).__name__.lower()}: {detail}", detail=shown)
+        answer = answers.refusal(ctx, command, exc)
     sent = await _reply(ctx, answer) if answer.text else True
     app.outbox.wake()
-    return answer.outcome if sent else f"{answer.outcome} (reply suppressed: passive limit)"
+    return answers.outcome(answer, sent)
 
 
 async def _resident(app: App, phone: str, command: sms.Command, opt_out: str = "") -> str:
@@ -118,26 +92,11 @@ async def _resident(app: App, phone: str, command: sms.Command, opt_out: str = "
     return outcome
 
 
-async def _reply(ctx: _Ctx, answer: _Answer, tx: Tx | None = None) -> bool:
-    if tx is not None:
-        return await replies.sms_reply(
-            tx,
-            to=ctx.phone,
-            text=answer.text,
-            person_id=ctx.person.id,
-            passive=answer.passive,
-            passive_per_hour=ctx.app.settings.security.passive_replies_per_hour,
-        )
-    async with ctx.app.db.transaction() as own:
-        return await _reply(ctx, answer, own)
-
-
 async def _dispatch(ctx: _Ctx, command: sms.Command) -> _Answer:
+    """The commands that run in transactions of their own (not ``ONE_TRANSACTION``)."""
     match command:
         case sms.Activate():
             return await _activate(ctx, command)
-        case sms.Ack(code) | sms.Decline(code):
-            return await _acknowledge(ctx, code, decline=isinstance(command, sms.Decline))
         case sms.Yes():
             return await _yes(ctx)
         case sms.Status(number):
@@ -150,15 +109,8 @@ async def _dispatch(ctx: _Ctx, command: sms.Command) -> _Answer:
             return await _journal(ctx, command)
         case sms.Close():
             return await _close(ctx, command)
-        case sms.Help():
-            return ctx.error("help", "help")
         case sms.Subscribe() | sms.Unsubscribe():
             return _Answer("", await _resident(ctx.app, ctx.phone, command))
-        case sms.Malformed(keyword, message, message_en):
-            chosen = message_en if ctx.lang == "en" else message
-            return _Answer(chosen, f"malformed {keyword}", passive=True)
-        case sms.Unknown(hint, hint_en):
-            return _Answer(hint_en if ctx.lang == "en" else hint, "unknown command", passive=True)
     raise AssertionError(f"unhandled command {command!r}")
 
 
@@ -235,40 +187,6 @@ async def _activate(ctx: _Ctx, command: sms.Activate) -> _Answer:
         )
         + extra,
         f"activate: incident {nr} opened, {result.participants} notified{halted}",
-    )
-
-
-async def _acknowledge(ctx: _Ctx, code: int | None, *, decline: bool) -> _Answer:
-    verb = "decline" if decline else "ack"
-    async with ctx.app.db.read() as tx:  # one indexed query, without the write lock
-        request = await tx.deliveries.ack_target(
-            ctx.phone, incident_id=code, pending_only=code is None
-        )
-    if request is None:
-        if code is None:
-            return ctx.error("nothing_to_confirm", f"{verb}: nothing open")
-        return ctx.error("not_asked", f"{verb}: incident {code} not sent here", nr=code)
-    nr = request.incident_id
-    if not request.incident_open:
-        return ctx.error("already_closed", f"{verb}: incident {nr} closed", nr=nr)
-    result = await acknowledgements.record(
-        db=ctx.app.db,
-        plan=ctx.app.plan,
-        incident_id=nr,
-        person_id=request.person_id,
-        via=CHANNEL,
-        decline=decline,
-    )
-    if not result.changed:
-        now = status_word(result.confirmation.status.value, ctx.lang)
-        return _Answer(ctx.t("ack_same", nr=nr, status=now), f"{verb}: unchanged")
-    if not decline:
-        return _Answer(ctx.t("acked", nr=nr), f"ack: incident {nr}")
-    deputy = ctx.app.plan.directory.person(result.deputy) if result.deputy else None
-    key = "declined_deputy" if deputy else "declined"
-    return _Answer(
-        ctx.t(key, nr=nr, deputy=deputy.name if deputy else ""),
-        f"decline: incident {nr}" + (f", deputy {deputy.id} asked" if deputy else ""),
     )
 
 

@@ -20,7 +20,7 @@ from beredskab.inbox import Inbox
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.settings import OutboxSettings, ServiceSettings, Settings
-from beredskab.storage import Database
+from beredskab.storage import Database, Tx
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
 from notifier.types import ChannelKind
@@ -149,9 +149,12 @@ async def test_the_loop_outlives_an_unreachable_database(
     assert len(messages) == 1, messages  # logged once per outage, not once per retry
 
 
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["own", "in-transaction"])
 async def test_two_instances_never_handle_one_event_twice(
-    db_url: str, plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, plan: Plan, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_transaction: bool
 ) -> None:
+    """Both ways of applying: a handler with transactions of its own (run while the event's
+    claim is held) and one applied in the claiming transaction (an SMS "OK")."""
     if not db_url.startswith("postgresql"):
         pytest.skip("several instances need PostgreSQL (SQLite allows one serve)")
     handled: Counter[str] = Counter()
@@ -161,7 +164,13 @@ async def test_two_instances_never_handle_one_event_twice(
         await asyncio.sleep(0.005)  # a handler takes a moment: the instances overlap
         return "handled"
 
+    async def slow_in_tx(app: App, tx: Tx, payload: dict[str, Any]) -> str:
+        return await slow_handler(app, payload)
+
     monkeypatch.setitem(inbox_module.HANDLERS, "twilio-sms", slow_handler)  # type: ignore[index]
+    monkeypatch.setattr(
+        inbox_module, "_in_transaction", lambda *_: slow_in_tx if in_transaction else None
+    )
     first, second = Database(db_url), Database(db_url)
     await first.upgrade()
     try:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -65,6 +65,31 @@ class InboxRepo:
             .values(processed_at=now, outcome=outcome)
         )
         return result.rowcount == 1
+
+    async def mark_processed_many(
+        self, outcomes: Sequence[tuple[int, str]], *, now: datetime
+    ) -> None:
+        """``mark_processed`` for several events in one statement (event id, outcome)."""
+        if not outcomes:
+            return
+        await self._conn.execute(
+            update(inbound)
+            .where(inbound.c.id == bindparam("event_id"), inbound.c.processed_at.is_(None))
+            .values(processed_at=now, outcome=bindparam("event_outcome")),
+            [{"event_id": event_id, "event_outcome": text} for event_id, text in outcomes],
+        )
+
+    async def claim_many(self, event_ids: Sequence[int]) -> dict[int, bool]:
+        """``claim_in_turn`` for several events in one statement: event id → True if ours
+        to handle, False if processed already; an id missing is held by another instance."""
+        if not event_ids:
+            return {}
+        stmt = (
+            select(inbound.c.id, inbound.c.processed_at)
+            .where(inbound.c.id.in_(list(event_ids)))
+            .with_for_update(skip_locked=True)
+        )
+        return {row.id: row.processed_at is None for row in await self._conn.execute(stmt)}
 
     async def store_many(
         self, events: Sequence[tuple[str, str, str]], *, now: datetime
