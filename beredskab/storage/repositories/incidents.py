@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -63,6 +64,15 @@ class IncidentRepo:
         row = (await self._conn.execute(stmt)).first()
         return Incident.model_validate(row) if row else None
 
+    async def open_slots(self, playbook_id: str) -> tuple[Incident | None, Incident | None]:
+        """The open real incident and the open drill of a playbook (one query)."""
+        real, drill = open_key(playbook_id, drill=False), open_key(playbook_id, drill=True)
+        stmt = select(incidents).where(incidents.c.open_key.in_([real, drill]))
+        found = {
+            row.open_key: Incident.model_validate(row) for row in await self._conn.execute(stmt)
+        }
+        return found.get(real), found.get(drill)
+
     async def recent(
         self,
         *,
@@ -93,31 +103,32 @@ class IncidentRepo:
         activated_via: str,
         now: datetime,
     ) -> Incident:
-        """Insert an open incident; raises ``OpenIncidentExists`` if the slot is taken."""
-        try:
-            async with self._conn.begin_nested():
-                result = await self._conn.execute(
-                    insert(incidents)
-                    .values(
-                        playbook_id=playbook_id,
-                        playbook_name=playbook_name,
-                        plan_version=plan_version,
-                        title=title,
-                        description=description,
-                        zone=zone,
-                        police_case=police_case,
-                        drill=drill,
-                        status=IncidentStatus.ACTIVE.value,
-                        open_key=open_key(playbook_id, drill=drill),
-                        activated_by=activated_by,
-                        activated_via=activated_via,
-                        created_at=now,
-                    )
-                    .returning(incidents)
-                )
-                row = result.one()
-        except IntegrityError as exc:
-            raise OpenIncidentExists(playbook_id) from exc
+        """Insert an open incident; raises ``OpenIncidentExists`` if the slot is taken (one
+        statement: the slot's unique key turns a taken slot into no row, not an error)."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(incidents)
+            .values(
+                playbook_id=playbook_id,
+                playbook_name=playbook_name,
+                plan_version=plan_version,
+                title=title,
+                description=description,
+                zone=zone,
+                police_case=police_case,
+                drill=drill,
+                status=IncidentStatus.ACTIVE.value,
+                open_key=open_key(playbook_id, drill=drill),
+                activated_by=activated_by,
+                activated_via=activated_via,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[incidents.c.open_key])
+            .returning(incidents)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        if row is None:
+            raise OpenIncidentExists(playbook_id)
         return Incident.model_validate(row)
 
     async def change_playbook(
@@ -199,24 +210,67 @@ class IncidentRepo:
         )
         return new
 
+    async def add_confirmed(
+        self,
+        incident_id: int,
+        person_id: str,
+        *,
+        reason: str,
+        via: str,
+        now: datetime,
+        asked_for: str = "",
+    ) -> None:
+        """Put someone in a new incident already confirmed (its activator): one row."""
+        await insert_many(
+            self._conn,
+            confirmations,
+            ("incident_id", "person_id", "reason", "status", "via", "updated_at", "asked_for"),
+            [
+                (
+                    incident_id,
+                    person_id,
+                    reason,
+                    ConfirmationStatus.CONFIRMED.value,
+                    via,
+                    now,
+                    asked_for,
+                )
+            ],
+        )
+
     async def ask_for_playbook(
-        self, incident_id: int, person_ids: Sequence[str], *, playbook_id: str, now: datetime
+        self,
+        incident_id: int,
+        person_ids: Sequence[str],
+        *,
+        playbook_id: str,
+        now: datetime,
+        new_incident: bool = False,
     ) -> list[str]:
         """Ask participants for ``playbook_id``'s activation request (bulk); returns those
         to send it to, in the given order: people not in the incident yet (a new
         "participant" row), and people whose row is pending and got no activation request
         of any playbook yet (asked to confirm by a step, e.g. a callout, before a fan-out
-        reached them). Someone who got one (another group's, at an upgrade) is left alone."""
+        reached them). Someone who got one (another group's, at an upgrade) is left alone.
+        ``new_incident``: nobody is in the incident yet (its activation), nothing to look up."""
         wanted = list(dict.fromkeys(person_ids))
         if not wanted:
             return []
+        pending = ConfirmationStatus.PENDING.value
+        if new_incident:
+            await insert_many(
+                self._conn,
+                confirmations,
+                ("incident_id", "person_id", "reason", "status", "updated_at", "asked_for"),
+                [(incident_id, p, "participant", pending, now, playbook_id) for p in wanted],
+            )
+            return wanted
         stmt = select(
             confirmations.c.person_id, confirmations.c.status, confirmations.c.asked_for
         ).where(confirmations.c.incident_id == incident_id)
         if len(wanted) <= _LOOKUP_IN:
             stmt = stmt.where(confirmations.c.person_id.in_(wanted))
         existing = {r.person_id: r for r in await self._conn.execute(stmt)}
-        pending = ConfirmationStatus.PENDING.value
         new = [p for p in wanted if p not in existing]
         again = [
             p
