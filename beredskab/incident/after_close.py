@@ -13,7 +13,7 @@ alert re-sent by the escalation, the voice call) is expired the same way.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from beredskab import situation_log
 from beredskab.models import (
@@ -63,16 +63,21 @@ def stale_reason(
     return None
 
 
-async def stale(tx: Tx, rows: Sequence[Delivery]) -> dict[int, str]:
+async def stale(
+    tx: Tx, rows: Sequence[Delivery], *, seen: Callable[[Incident], None] | None = None
+) -> dict[int, str]:
     """The rows among ``rows`` that must not be sent, with the reason (one read per
-    incident, and one per message that asks again for a confirmation)."""
+    incident, and one per message that asks again for a confirmation); ``seen`` is told
+    each incident read."""
     incidents: dict[int, Incident | None] = {}
     reasons: dict[int, str] = {}
     for row in rows:
         if row.incident_id is None:
             continue
         if row.incident_id not in incidents:
-            incidents[row.incident_id] = await tx.incidents.get(row.incident_id)
+            incident = incidents[row.incident_id] = await tx.incidents.get(row.incident_id)
+            if seen is not None and incident is not None:
+                seen(incident)
         confirmation = (
             await tx.incidents.confirmation(row.incident_id, row.person_id)
             if re_asks(row)

@@ -55,7 +55,9 @@ async def ask(
     messages = await notify(
         tx, incident=incident, playbook=playbook, people=new, kind=kind, values=values
     )
-    await escalation.schedule_confirmations(tx, playbook=playbook, incident=incident, people=new)
+    await escalation.schedule_confirmations(
+        tx, playbook=playbook, incident=incident, people=new, new_incident=new_incident
+    )
     return new, messages
 
 

@@ -125,13 +125,14 @@ class Outbox:
         self._in_flight = {
             kind: asyncio.Semaphore(settings.max_in_flight) for kind in self._channels
         }
+        self._last_check = LastCheck(db)
         self._sender = Sender(
             channels=self._channels,
             pacers=self._pacers,
             lease_seconds=settings.lease_seconds,
             link_base=link_base,
             signer=signer,
-            stale=LastCheck(db),
+            stale=self._last_check,
         )
         self._signals = db.signals
         self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
@@ -216,7 +217,9 @@ class Outbox:
                 limit=limit,
                 channel=kind,
             )
-            stale = await after_close.stale(tx, [c.delivery for c in batch])
+            stale = await after_close.stale(
+                tx, [c.delivery for c in batch], seen=self._last_check.saw
+            )
             if stale:
                 expired = await tx.deliveries.expire_leased(stale, owner=owner, now=tx.now)
                 rows = [c.delivery for c in batch if c.delivery.id in expired]

@@ -11,7 +11,7 @@ import time
 from datetime import datetime
 
 from beredskab.incident import after_close
-from beredskab.models import Delivery
+from beredskab.models import Delivery, Incident
 from beredskab.storage import Database
 
 OPEN_RECHECK_SECONDS = 1.0
@@ -25,6 +25,14 @@ class LastCheck:
         self._db = db
         self._closed_at: dict[int, datetime] = {}
         self._open_seen: dict[int, float] = {}
+
+    def saw(self, incident: Incident) -> None:
+        """An incident just read by the caller (the claim's own check): no need to read it
+        again before its rows' sends for the next ``OPEN_RECHECK_SECONDS``."""
+        if incident.closed_at is not None:
+            self._closed_at[incident.id] = incident.closed_at
+        else:
+            self._open_seen[incident.id] = time.monotonic()
 
     async def __call__(self, delivery: Delivery) -> str | None:
         """The reason (``after_close``) or None when the row may go out."""
