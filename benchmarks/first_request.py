@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -194,8 +195,9 @@ def one(
         try:
             result = asyncio.run(Rounds(setup, info["control_url"], token)(repeats))
         finally:
-            if recorder is not None:
-                children.stop(recorder)
+            if recorder is not None:  # py-spy writes its file on SIGINT, not on SIGTERM
+                recorder.send_signal(signal.SIGINT)
+                recorder.wait(timeout=60)
             if serve.poll() is not None:
                 log = (root / "serve.log").read_text(errors="replace")[-3000:]
                 print(f"the service exited early ({serve.returncode}):\n{log}", file=sys.stderr)
