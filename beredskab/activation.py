@@ -7,6 +7,7 @@ AFBRUDT) and never joins it; a drill cannot start while a real incident of the g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beredskab import access, audit, situation_log, steps
@@ -275,7 +276,7 @@ async def _notify_participants(
     activator is confirmed and gets a receipt that asks for no reply. The others are handed
     to a fan-out (``incident.fanout``) that asks them in chunks right after the commit."""
     candidates = plan.directory.with_any_role(playbook.participants)
-    others = [p for p in candidates if p.id != actor.id]
+    others = first_asked(plan, playbook, [p for p in candidates if p.id != actor.id])
     new, alerts = await participants.ask(
         tx,
         plan=plan,
@@ -315,6 +316,20 @@ async def _notify_participants(
     )
     everyone = [actor, *new] if actor in candidates else new
     return _Notified(everyone, alerts + receipt, max(0, len(others) - first_chunk))
+
+
+def first_asked(plan: Plan, playbook: Playbook, people: Sequence[Person]) -> list[Person]:
+    """The order participants are asked in, so the first chunk reaches those who lead the
+    response whatever the directory's size: holders of the playbook's leader role first,
+    then by their scarcest participant role (the chiefs before a large group such as SSP),
+    in file order within each."""
+    holders = {role: len(plan.directory.with_role(role)) for role in playbook.participants}
+
+    def rank(person: Person) -> tuple[bool, int]:
+        scarcest = min((holders[r] for r in person.roles if r in holders), default=len(people))
+        return playbook.leader_role not in person.roles, scarcest
+
+    return sorted(people, key=rank)
 
 
 async def _log_notified(

@@ -150,9 +150,9 @@ class Database:
     async def _now(self, conn: AsyncConnection) -> datetime:
         if self._clock is not None:
             return self._clock()
-        if self.dialect == "sqlite":
-            raw = (await conn.execute(text("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')"))).scalar()
-            return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
+        if self.dialect == "sqlite":  # SQLite's 'now' is this process's system clock, to the
+            now = datetime.now(UTC)  # millisecond: read here, without a query
+            return now.replace(microsecond=now.microsecond // 1000 * 1000)
         value = (await conn.execute(text("SELECT clock_timestamp()"))).scalar()
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
