@@ -39,7 +39,8 @@ def _ssp_first(people: int, folder: Path) -> Path:
 
 
 async def _first_chunk(db: Database, plan: Plan, *, actor: str, first_chunk: int) -> list[str]:
-    """Activate gruppe 1; who the activation's own transaction asked (not the activator)."""
+    """Activate gruppe 1; the participants its own transaction asked (not the activator,
+    not whom the first step called out)."""
     result = await activation.activate(
         db=db,
         plan=plan,
@@ -51,7 +52,7 @@ async def _first_chunk(db: Database, plan: Plan, *, actor: str, first_chunk: int
     )
     async with db.read() as tx:
         rows = await tx.incidents.confirmations(result.incident.id)
-    return sorted(c.person_id for c in rows if c.person_id != actor)
+    return sorted(c.person_id for c in rows if c.person_id != actor and c.reason == "participant")
 
 
 async def test_the_leader_and_the_chiefs_are_asked_before_a_large_group(
