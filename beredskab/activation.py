@@ -7,9 +7,10 @@ AFBRUDT) and never joins it; a drill cannot start while a real incident of the g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from beredskab import access, audit, escalation, situation_log, steps
+from beredskab import access, audit, situation_log, steps
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.incident import drill as drills
 from beredskab.incident import fanout, messages, participants
@@ -126,7 +127,8 @@ async def _activate_in(
     first_chunk: int,
 ) -> ActivationResult:
     journal.check(playbook, police_case=police_case, pending=True, drill=drill)  # group 1
-    same_kind = await tx.incidents.open_for_playbook(playbook.id, drill=drill)
+    real, open_drill = await tx.incidents.open_slots(playbook.id)
+    same_kind, other = (open_drill, real) if drill else (real, open_drill)
     if same_kind is not None:
         return await _join(
             tx,
@@ -137,7 +139,6 @@ async def _activate_in(
             description=description,
             police_case=police_case,
         )
-    other = await tx.incidents.open_for_playbook(playbook.id, drill=not drill)
     if drill and other is not None:
         raise RealIncidentOpen(
             "incident {nr} ({group}) is running; a drill cannot be started now",
@@ -158,6 +159,7 @@ async def _activate_in(
         activated_via=channel,
         now=tx.now,
     )
+    tx.log.started(incident.id)
     text = (
         f"{'ØVELSE: ' if drill else ''}{playbook.name} aktiveret af {actor.name} via {channel}. "
         f"Planversion {plan.version}."
@@ -189,19 +191,13 @@ async def _activate_in(
     )
     if other is not None:  # a real activation halts the open drill of its group
         await drills.halt(tx, plan=plan, drill=other, real=incident, actor=actor, channel=channel)
-    before = await queued(tx, incident.id)
     told = await _notify_participants(
         tx, plan=plan, playbook=playbook, incident=incident, actor=actor, first_chunk=first_chunk
     )
     if journal.missing(playbook, incident):
         await journal.schedule(tx, playbook=playbook, incident=incident)
-    instantiated = steps.instantiate(playbook, incident)
-    await tx.steps.add(instantiated)
-    await escalation.schedule_steps(
-        tx, incident=incident, positions=[s.position for s in instantiated]
-    )
-    await steps.advance(tx, plan=plan, playbook=playbook, incident=incident)
-    total = await queued(tx, incident.id) - before
+    await steps.begin(tx, plan=plan, playbook=playbook, incident=incident)
+    total = await queued(tx, incident.id)  # a new incident: every row is this activation's
     await _log_notified(tx, incident=incident, actor=actor, told=told, total=total)
     return ActivationResult(
         incident=incident,
@@ -280,19 +276,24 @@ async def _notify_participants(
     activator is confirmed and gets a receipt that asks for no reply. The others are handed
     to a fan-out (``incident.fanout``) that asks them in chunks right after the commit."""
     candidates = plan.directory.with_any_role(playbook.participants)
-    others = [p for p in candidates if p.id != actor.id]
+    others = first_asked(plan, playbook, [p for p in candidates if p.id != actor.id])
     new, alerts = await participants.ask(
-        tx, plan=plan, playbook=playbook, incident=incident, people=others[:first_chunk]
-    )
-    await confirm_actor(
         tx,
+        plan=plan,
+        playbook=playbook,
         incident=incident,
-        actor=actor,
-        reason="participant" if actor in candidates else "activator",
-        via=incident.activated_via,
+        people=others[:first_chunk],
+        new_incident=True,
     )
-    if actor in candidates:
-        await tx.incidents.mark_asked_for(incident.id, [actor.id], playbook_id=playbook.id)
+    participant = actor in candidates
+    await tx.incidents.add_confirmed(  # the activator: in the incident, confirmed
+        incident.id,
+        actor.id,
+        reason="participant" if participant else "activator",
+        via=incident.activated_via,
+        now=tx.now,
+        asked_for=playbook.id if participant else "",
+    )
     receipt = await messages.send(
         tx,
         incident=incident,
@@ -315,6 +316,20 @@ async def _notify_participants(
     )
     everyone = [actor, *new] if actor in candidates else new
     return _Notified(everyone, alerts + receipt, max(0, len(others) - first_chunk))
+
+
+def first_asked(plan: Plan, playbook: Playbook, people: Sequence[Person]) -> list[Person]:
+    """The order participants are asked in, so the first chunk reaches those who lead the
+    response whatever the directory's size: holders of the playbook's leader role first,
+    then by their scarcest participant role (the chiefs before a large group such as SSP),
+    in file order within each."""
+    holders = {role: len(plan.directory.with_role(role)) for role in playbook.participants}
+
+    def rank(person: Person) -> tuple[bool, int]:
+        scarcest = min((holders[r] for r in person.roles if r in holders), default=len(people))
+        return playbook.leader_role not in person.roles, scarcest
+
+    return sorted(people, key=rank)
 
 
 async def _log_notified(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from beredskab import access, audit
 from beredskab.errors import BeredskabError, InvalidStateError, NotFoundError
@@ -25,6 +26,9 @@ DISPLAY_CHARS = 10
 MAX_TOKEN_CHARS = 200
 """Anything longer is not one of ours; it is refused before it is hashed."""
 MAX_NAME_CHARS = 100
+TOUCH_SECONDS = 60
+"""A token's ``last_used_at`` is brought up to date at most this often (to the minute)."""
+TOUCH = timedelta(seconds=TOUCH_SECONDS)
 
 __all__ = [
     "ApiToken",
@@ -136,33 +140,39 @@ async def authenticate(
     """The person a token acts as, and the token marked as used; a presented token that is
     unknown, revoked or acts as someone who left the directory is audited and refused.
 
-    Refusals are counted per minute (per ``client`` address for unknown tokens, per person
-    otherwise), so a flood of bad tokens writes a row a minute, not one per request."""
+    The look-up is a read; ``last_used_at`` is written at most every ``TOUCH_SECONDS``, so
+    most calls open no write transaction before their own. Refusals are counted per minute
+    (per ``client`` address for unknown tokens, per person otherwise), so a flood of bad
+    tokens writes a row a minute, not one per request."""
     known = plaintext.startswith(TOKEN_PREFIX) and len(plaintext) <= MAX_TOKEN_CHARS
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         token = await tx.api_tokens.by_hash(hash_token(plaintext)) if known else None
-        actor = "unknown"
-        if token is None:
-            refusal = TokenRefused("unknown API token")
-            detail = f"unknown token {plaintext[:DISPLAY_CHARS]!r}"
+        now = tx.now
+    actor = "unknown"
+    if token is None:
+        refusal = TokenRefused("unknown API token")
+        detail = f"unknown token {plaintext[:DISPLAY_CHARS]!r}"
+    else:
+        actor = token.person_id
+        person = plan.directory.person(token.person_id)
+        if token.revoked:
+            refusal = TokenRefused(
+                "API token {token} was revoked; ask for a new one", token=token.id
+            )
+        elif person is None:
+            refusal = TokenRefused(
+                "API token {token} acts as '{person}', who is no longer in the "
+                "contact directory; revoke it and create a new one",
+                token=token.id,
+                person=token.person_id,
+            )
         else:
-            actor = token.person_id
-            person = plan.directory.person(token.person_id)
-            if token.revoked:
-                refusal = TokenRefused(
-                    "API token {token} was revoked; ask for a new one", token=token.id
-                )
-            elif person is None:
-                refusal = TokenRefused(
-                    "API token {token} acts as '{person}', who is no longer in the "
-                    "contact directory; revoke it and create a new one",
-                    token=token.id,
-                    person=token.person_id,
-                )
-            else:
-                await tx.api_tokens.touch(token.id, now=tx.now)
-                return Caller(person=person, token=token)
-            detail = f"token {token.id} '{token.name}': {refusal}"
+            if token.last_used_at is None or now - token.last_used_at >= TOUCH:
+                async with db.transaction() as tx:
+                    await tx.api_tokens.touch(token.id, now=tx.now)
+            return Caller(person=person, token=token)
+        detail = f"token {token.id} '{token.name}': {refusal}"
+    async with db.transaction() as tx:
         await audit.counted(
             tx,
             source=client if token is None else actor,

@@ -27,7 +27,7 @@ from beredskab import situation_log
 from beredskab.incident import chief_tasks, police_case, reminders, sweep
 from beredskab.incident.sweep import ask_deputy as ask_deputy
 from beredskab.incident.sweep import schedule_confirmations as schedule_confirmations
-from beredskab.models import ConfirmationStatus, EntryKind, Incident, IncidentStatus
+from beredskab.models import ConfirmationStatus, EntryKind, Incident, IncidentStatus, Step
 from beredskab.notifications import (
     Extra,
     incident_url,
@@ -57,11 +57,10 @@ async def schedule_follow_ups(tx: Tx, *, playbook: Playbook, incident: Incident)
     )
 
 
-async def schedule_steps(tx: Tx, *, incident: Incident, positions: Sequence[int]) -> None:
-    """A due-time timer for each of these steps."""
-    steps = {s.position: s for s in await tx.steps.list(incident.id)}
+async def schedule_steps(tx: Tx, *, incident: Incident, steps: Sequence[Step]) -> None:
+    """A due-time timer for each of these (new) steps."""
     await tx.timers.add(
-        [NewTimer("step-due", incident.id, steps[p].due_at, ref=p) for p in positions],
+        [NewTimer("step-due", incident.id, s.due_at, ref=s.position) for s in steps],
         now=tx.now,
     )
 

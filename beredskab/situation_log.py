@@ -78,24 +78,26 @@ async def append(
     sensitive: bool = False,
     corrects: int | None = None,
 ) -> LogEntry:
-    """Append one entry to an incident's log in the caller's transaction."""
-    if tx.dialect == "postgresql":  # concurrent appenders queue for the chain's next link
-        await tx.incidents.lock(incident_id)
-    last = await tx.log.last(incident_id)
-    if corrects is not None and (last is None or corrects > last.seq or corrects < 1):
+    """Append one entry to an incident's log in the caller's transaction.
+
+    On PostgreSQL concurrent appenders queue for the chain's next link on the incident's
+    row lock (``LogRepo.head``); a transaction that already appended to the chain knows its
+    head and neither locks nor reads it again."""
+    seq, prev = await tx.log.head(incident_id) or (0, GENESIS)
+    if corrects is not None and (corrects > seq or corrects < 1):
         raise NotFoundError(
             "log entry {entry} does not exist in incident {nr}", entry=corrects, nr=incident_id
         )
     draft = LogEntry(
         incident_id=incident_id,
-        seq=(last.seq + 1) if last else 1,
+        seq=seq + 1,
         kind=kind,
         actor=actor,
         text=text,
         sensitive=sensitive,
         corrects=corrects,
         created_at=tx.now,
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=prev,
         hash="",
         scheme=KEYED,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from beredskab import access, acknowledgements, audit, situation_log
+from beredskab import access, acknowledgements, audit, escalation, situation_log
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.i18n import plural
 from beredskab.incidents import playbook_of, require_open
@@ -50,12 +50,32 @@ def instantiate(playbook: Playbook, incident: Incident, *, first_position: int =
     ]
 
 
+async def begin(tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident) -> list[Step]:
+    """Give a new incident its steps: the first one active with its actions run, the others
+    pending (one insert), and a due-time timer each; returns them. Same outcome as
+    ``instantiate`` + ``advance``, without reading back what was just written."""
+    made = instantiate(playbook, incident)
+    if made:
+        first = made[0].model_copy(update={"status": StepStatus.ACTIVE})
+        await _act(tx, plan=plan, playbook=playbook, incident=incident, step=first)
+        made[0] = first.model_copy(update={"actions_done": True})
+    await tx.steps.add(made)
+    await escalation.schedule_steps(tx, incident=incident, steps=made)
+    return made
+
+
 async def run_actions(
     tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, step: Step
 ) -> None:
     """Run a step's actions once and remember that they ran."""
     if step.actions_done:
         return
+    await _act(tx, plan=plan, playbook=playbook, incident=incident, step=step)
+    await tx.steps.update(incident.id, step.position, actions_done=True)
+
+
+async def _act(tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, step: Step) -> None:
+    """Run a step's actions (the caller records that they ran)."""
     spec = next((s for s in playbook.steps if s.id == step.step_id), None)
     values = {
         **incident_values(incident, directory=plan.directory, at=tx.now),
@@ -101,7 +121,6 @@ async def run_actions(
             actor="system",
             text=f"Trin {step.position}: {text}",
         )
-    await tx.steps.update(incident.id, step.position, actions_done=True)
 
 
 async def start(tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, step: Step) -> None:

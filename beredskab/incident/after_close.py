@@ -63,27 +63,6 @@ def stale_reason(
     return None
 
 
-async def stale(tx: Tx, rows: Sequence[Delivery]) -> dict[int, str]:
-    """The rows among ``rows`` that must not be sent, with the reason (one read per
-    incident, and one per message that asks again for a confirmation)."""
-    incidents: dict[int, Incident | None] = {}
-    reasons: dict[int, str] = {}
-    for row in rows:
-        if row.incident_id is None:
-            continue
-        if row.incident_id not in incidents:
-            incidents[row.incident_id] = await tx.incidents.get(row.incident_id)
-        confirmation = (
-            await tx.incidents.confirmation(row.incident_id, row.person_id)
-            if re_asks(row)
-            else None
-        )
-        reason = stale_reason(row, incidents[row.incident_id], confirmation)
-        if reason is not None:
-            reasons[row.id] = reason
-    return reasons
-
-
 async def log_expired(tx: Tx, rows: Sequence[Delivery], reasons: dict[int, str]) -> None:
     """One situation-log entry per incident for the messages the outbox did not send."""
     by_incident: dict[int, list[Delivery]] = {}

@@ -31,15 +31,21 @@ async def ask(
     incident: Incident,
     people: Sequence[Person],
     kind: TemplateKind = TemplateKind.ACTIVATION,
+    new_incident: bool = False,
 ) -> tuple[list[Person], int]:
     """Ask those of ``people`` not asked for ``playbook`` yet to confirm: their confirmation
     rows, the activation alert on every channel, their escalation timers. Returns who was
     newly asked and how many messages were queued. Someone a step already asked to confirm
     (a callout the activation's first step sent before a fan-out reached them) still gets
-    the alert while their answer is pending; nobody gets an activation request twice."""
+    the alert while their answer is pending; nobody gets an activation request twice.
+    ``new_incident``: the incident's own activation, before anyone else is in it."""
     added = set(
         await tx.incidents.ask_for_playbook(
-            incident.id, [p.id for p in people], playbook_id=playbook.id, now=tx.now
+            incident.id,
+            [p.id for p in people],
+            playbook_id=playbook.id,
+            now=tx.now,
+            new_incident=new_incident,
         )
     )
     new = [p for p in people if p.id in added]
@@ -49,7 +55,9 @@ async def ask(
     messages = await notify(
         tx, incident=incident, playbook=playbook, people=new, kind=kind, values=values
     )
-    await escalation.schedule_confirmations(tx, playbook=playbook, incident=incident, people=new)
+    await escalation.schedule_confirmations(
+        tx, playbook=playbook, incident=incident, people=new, new_incident=new_incident
+    )
     return new, messages
 
 

@@ -57,10 +57,16 @@ class Budget:
 
 
 async def schedule_confirmations(
-    tx: Tx, *, playbook: Playbook, incident: Incident, people: Sequence[Person]
+    tx: Tx,
+    *,
+    playbook: Playbook,
+    incident: Incident,
+    people: Sequence[Person],
+    new_incident: bool = False,
 ) -> None:
     """Escalation moments for people just asked to confirm, the incident's sweep timer and
-    its missing-list report (one each per incident, however often this is called)."""
+    its missing-list report (one each per incident, however often this is called).
+    ``new_incident``: its activation, which no timer precedes (both timers, one insert)."""
     if not people:
         return
     policy = playbook.escalation
@@ -69,6 +75,11 @@ async def schedule_confirmations(
     await tx.incidents.schedule_escalation(
         incident.id, [p.id for p in people], renotify_at=renotify_at, deputy_at=deputy_at
     )
+    if new_incident:
+        report_at = tx.now + timedelta(minutes=policy.report_missing_after_minutes)
+        first = NewTimer(SWEEP, incident.id, min(renotify_at, deputy_at))
+        await tx.timers.add([first, NewTimer("report-missing", incident.id, report_at)], now=tx.now)
+        return
     await _arm(tx, incident.id, min(renotify_at, deputy_at), unlocked=True)
     if await tx.timers.earliest_open(incident.id, "report-missing") is None:
         due = tx.now + timedelta(minutes=policy.report_missing_after_minutes)

@@ -140,9 +140,7 @@ async def upgrade(
         position = len(present) + 1
         added = [s.model_copy(update={"position": position + i}) for i, s in enumerate(extra)]
         await tx.steps.add(added)
-        await escalation.schedule_steps(
-            tx, incident=upgraded, positions=[s.position for s in added]
-        )
+        await escalation.schedule_steps(tx, incident=upgraded, steps=added)
         await steps.advance(tx, plan=plan, playbook=target, incident=upgraded)
         total = await queued(tx, incident_id) - before
     return ActivationResult(

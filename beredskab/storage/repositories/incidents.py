@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,6 +17,8 @@ from beredskab.models import (
     IncidentStatus,
 )
 from beredskab.storage.bulk import insert_many
+from beredskab.storage.repositories.escalations import EscalationQueries
+from beredskab.storage.repositories.escalations import EscalationStep as EscalationStep
 from beredskab.storage.tables import confirmations, incidents
 
 
@@ -27,10 +29,6 @@ class OpenIncidentExists(Exception):
 DRILL_SLOT = ":drill"
 _LOOKUP_IN = 2000
 """Up to this many people, ``add_confirmations`` looks up only them; beyond, every row."""
-EscalationStep = Literal["renotify", "deputy"]
-"""The two escalation moments of a pending confirmation (``renotify_at``, ``deputy_at``)."""
-_ID_BATCH = 500
-"""Person ids per IN list, well under every driver's parameter limit."""
 
 
 def open_key(playbook_id: str, *, drill: bool) -> str:
@@ -38,8 +36,8 @@ def open_key(playbook_id: str, *, drill: bool) -> str:
     return playbook_id + DRILL_SLOT if drill else playbook_id
 
 
-class IncidentRepo:
-    """Queries on incidents and confirmations."""
+class IncidentRepo(EscalationQueries):
+    """Queries on incidents and confirmations (escalation moments: ``EscalationQueries``)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
@@ -62,6 +60,15 @@ class IncidentRepo:
         stmt = select(incidents).where(incidents.c.open_key == open_key(playbook_id, drill=drill))
         row = (await self._conn.execute(stmt)).first()
         return Incident.model_validate(row) if row else None
+
+    async def open_slots(self, playbook_id: str) -> tuple[Incident | None, Incident | None]:
+        """The open real incident and the open drill of a playbook (one query)."""
+        real, drill = open_key(playbook_id, drill=False), open_key(playbook_id, drill=True)
+        stmt = select(incidents).where(incidents.c.open_key.in_([real, drill]))
+        found = {
+            row.open_key: Incident.model_validate(row) for row in await self._conn.execute(stmt)
+        }
+        return found.get(real), found.get(drill)
 
     async def recent(
         self,
@@ -93,31 +100,32 @@ class IncidentRepo:
         activated_via: str,
         now: datetime,
     ) -> Incident:
-        """Insert an open incident; raises ``OpenIncidentExists`` if the slot is taken."""
-        try:
-            async with self._conn.begin_nested():
-                result = await self._conn.execute(
-                    insert(incidents)
-                    .values(
-                        playbook_id=playbook_id,
-                        playbook_name=playbook_name,
-                        plan_version=plan_version,
-                        title=title,
-                        description=description,
-                        zone=zone,
-                        police_case=police_case,
-                        drill=drill,
-                        status=IncidentStatus.ACTIVE.value,
-                        open_key=open_key(playbook_id, drill=drill),
-                        activated_by=activated_by,
-                        activated_via=activated_via,
-                        created_at=now,
-                    )
-                    .returning(incidents)
-                )
-                row = result.one()
-        except IntegrityError as exc:
-            raise OpenIncidentExists(playbook_id) from exc
+        """Insert an open incident; raises ``OpenIncidentExists`` if the slot is taken (one
+        statement: the slot's unique key turns a taken slot into no row, not an error)."""
+        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
+        stmt = (
+            dialect.insert(incidents)
+            .values(
+                playbook_id=playbook_id,
+                playbook_name=playbook_name,
+                plan_version=plan_version,
+                title=title,
+                description=description,
+                zone=zone,
+                police_case=police_case,
+                drill=drill,
+                status=IncidentStatus.ACTIVE.value,
+                open_key=open_key(playbook_id, drill=drill),
+                activated_by=activated_by,
+                activated_via=activated_via,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=[incidents.c.open_key])
+            .returning(incidents)
+        )
+        row = (await self._conn.execute(stmt)).first()
+        if row is None:
+            raise OpenIncidentExists(playbook_id)
         return Incident.model_validate(row)
 
     async def change_playbook(
@@ -199,24 +207,67 @@ class IncidentRepo:
         )
         return new
 
+    async def add_confirmed(
+        self,
+        incident_id: int,
+        person_id: str,
+        *,
+        reason: str,
+        via: str,
+        now: datetime,
+        asked_for: str = "",
+    ) -> None:
+        """Put someone in a new incident already confirmed (its activator): one row."""
+        await insert_many(
+            self._conn,
+            confirmations,
+            ("incident_id", "person_id", "reason", "status", "via", "updated_at", "asked_for"),
+            [
+                (
+                    incident_id,
+                    person_id,
+                    reason,
+                    ConfirmationStatus.CONFIRMED.value,
+                    via,
+                    now,
+                    asked_for,
+                )
+            ],
+        )
+
     async def ask_for_playbook(
-        self, incident_id: int, person_ids: Sequence[str], *, playbook_id: str, now: datetime
+        self,
+        incident_id: int,
+        person_ids: Sequence[str],
+        *,
+        playbook_id: str,
+        now: datetime,
+        new_incident: bool = False,
     ) -> list[str]:
         """Ask participants for ``playbook_id``'s activation request (bulk); returns those
         to send it to, in the given order: people not in the incident yet (a new
         "participant" row), and people whose row is pending and got no activation request
         of any playbook yet (asked to confirm by a step, e.g. a callout, before a fan-out
-        reached them). Someone who got one (another group's, at an upgrade) is left alone."""
+        reached them). Someone who got one (another group's, at an upgrade) is left alone.
+        ``new_incident``: nobody is in the incident yet (its activation), nothing to look up."""
         wanted = list(dict.fromkeys(person_ids))
         if not wanted:
             return []
+        pending = ConfirmationStatus.PENDING.value
+        if new_incident:
+            await insert_many(
+                self._conn,
+                confirmations,
+                ("incident_id", "person_id", "reason", "status", "updated_at", "asked_for"),
+                [(incident_id, p, "participant", pending, now, playbook_id) for p in wanted],
+            )
+            return wanted
         stmt = select(
             confirmations.c.person_id, confirmations.c.status, confirmations.c.asked_for
         ).where(confirmations.c.incident_id == incident_id)
         if len(wanted) <= _LOOKUP_IN:
             stmt = stmt.where(confirmations.c.person_id.in_(wanted))
         existing = {r.person_id: r for r in await self._conn.execute(stmt)}
-        pending = ConfirmationStatus.PENDING.value
         new = [p for p in wanted if p not in existing]
         again = [
             p
@@ -310,84 +361,3 @@ class IncidentRepo:
             .values(status=status.value, via=via, updated_at=now)
         )
         return result.rowcount == 1
-
-    async def schedule_escalation(
-        self,
-        incident_id: int,
-        person_ids: Sequence[str],
-        *,
-        renotify_at: datetime,
-        deputy_at: datetime,
-    ) -> None:
-        """Set the escalation moments of people just asked to confirm (a few statements)."""
-        ids = list(dict.fromkeys(person_ids))
-        await self._update_people(
-            incident_id, ids, {"renotify_at": renotify_at, "deputy_at": deputy_at}
-        )
-
-    async def claim_escalations(
-        self, incident_id: int, *, step: EscalationStep, now: datetime, limit: int
-    ) -> list[tuple[str, datetime]]:
-        """Take up to ``limit`` pending people whose ``step`` moment has come, earliest first,
-        and clear that moment in the caller's transaction: (person id, moment) each.
-
-        On PostgreSQL the rows are locked and rows another transaction holds (an answer on
-        its way) are skipped, so a sweep never waits for a transaction that waits for it.
-        """
-        column = confirmations.c.renotify_at if step == "renotify" else confirmations.c.deputy_at
-        stmt = (
-            select(confirmations.c.person_id, column)
-            .where(
-                confirmations.c.incident_id == incident_id,
-                confirmations.c.status == ConfirmationStatus.PENDING.value,
-                column <= now,
-            )
-            .order_by(column, confirmations.c.person_id)
-            .limit(limit)
-        )
-        if self._conn.dialect.name == "postgresql":
-            stmt = stmt.with_for_update(skip_locked=True)
-        claimed = [(row[0], row[1]) for row in await self._conn.execute(stmt)]
-        await self._update_people(
-            incident_id, [person_id for person_id, _ in claimed], {column.key: None}
-        )
-        return claimed
-
-    async def _update_people(
-        self, incident_id: int, person_ids: Sequence[str], values: dict[str, object]
-    ) -> None:
-        """Set ``values`` on these people's confirmations, ``_ID_BATCH`` ids per statement."""
-        for start in range(0, len(person_ids), _ID_BATCH):
-            await self._conn.execute(
-                update(confirmations)
-                .where(
-                    confirmations.c.incident_id == incident_id,
-                    confirmations.c.person_id.in_(person_ids[start : start + _ID_BATCH]),
-                )
-                .values(values)
-            )
-
-    async def restore_escalation(
-        self, incident_id: int, person_id: str, *, step: EscalationStep, at: datetime
-    ) -> None:
-        """Put back a claimed moment whose action failed, so a later sweep retries it."""
-        key = "renotify_at" if step == "renotify" else "deputy_at"
-        await self._conn.execute(
-            update(confirmations)
-            .where(
-                confirmations.c.incident_id == incident_id, confirmations.c.person_id == person_id
-            )
-            .values({key: at})
-        )
-
-    async def next_escalation(self, incident_id: int) -> datetime | None:
-        """The earliest escalation moment still ahead of a pending person, if any."""
-        stmt = select(
-            func.min(confirmations.c.renotify_at), func.min(confirmations.c.deputy_at)
-        ).where(
-            confirmations.c.incident_id == incident_id,
-            confirmations.c.status == ConfirmationStatus.PENDING.value,
-        )
-        row = (await self._conn.execute(stmt)).one()
-        moments = [m for m in (row[0], row[1]) if m is not None]
-        return min(moments) if moments else None

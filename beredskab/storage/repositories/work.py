@@ -19,9 +19,9 @@ class StepRepo:
         self._conn = conn
 
     async def add(self, items: Sequence[Step]) -> None:
-        """Insert instantiated steps."""
-        for step in items:
-            await self._conn.execute(insert(steps).values(**step.model_dump()))
+        """Insert instantiated steps (one statement)."""
+        if items:
+            await self._conn.execute(insert(steps), [step.model_dump() for step in items])
 
     async def list(self, incident_id: int) -> list[Step]:
         """The incident's steps in plan order."""

@@ -42,10 +42,11 @@ async def _activate(
 
 
 def _others(plan: Plan, actor: str = CHIEF) -> list[str]:
-    """Gruppe 1's participants besides the activator, in directory order."""
+    """Gruppe 1's participants besides the activator, in the order they are asked."""
     playbook = plan.playbook("gruppe-1")
     assert playbook is not None
-    return [p.id for p in plan.directory.with_any_role(playbook.participants) if p.id != actor]
+    people = [p for p in plan.directory.with_any_role(playbook.participants) if p.id != actor]
+    return [p.id for p in activation.first_asked(plan, playbook, people)]
 
 
 async def _alerts(db: Database, incident_id: int) -> Counter[tuple[str, str]]:
