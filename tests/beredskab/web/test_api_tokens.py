@@ -166,6 +166,10 @@ async def test_openapi_lists_every_endpoint_with_the_bearer_scheme(app: App) -> 
         ("POST", "/api/v1/incidents/{incident_id}/convene"),
         ("GET", "/api/v1/incidents/{incident_id}/duties"),
         ("POST", "/api/v1/incidents/{incident_id}/duties/{duty_id}"),
+        ("GET", "/api/v1/incidents/{incident_id}/communications"),
+        ("POST", "/api/v1/incidents/{incident_id}/communications/{communication_id}/publish"),
+        ("GET", "/api/v1/incidents/{incident_id}/notices"),
+        ("POST", "/api/v1/incidents/{incident_id}/notices/{notice_id}/withdraw"),
     }
     assert set(operations) == expected
     for spec in operations.values():
