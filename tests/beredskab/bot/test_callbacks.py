@@ -66,11 +66,16 @@ async def _derived(harness: Harness, data: str) -> ActionToken | None:
 async def test_kan_ikke_when_the_deputy_is_already_a_participant(harness: Harness) -> None:
     await harness.link(SARA, OMAR)  # Omar Nielsen, Sara's deputy, is in group 2 himself
     nr, alert = await _alert(harness, SARA)
-    answer = await harness.press_label(alert, "Kan ikke")
-    assert alerted(answer) and "Ingen stedfortræder kunne spørges" in answer["text"]
+    answer = await harness.press_label(alert, "Kan ikke")  # the SSP role's deputy stands in
+    assert alerted(answer) and "Lise Krogh" in answer["text"]
     assert await _status(harness, nr, "sara-lund") is ConfirmationStatus.DECLINED
     await harness.api.wait_for(lambda: alert.text.endswith("❌ Kan ikke"))
     assert alert.reply_markup is None
+    # Omar cannot either: Sara is called herself, and Lise already stands in for her.
+    [omar_alert] = [m for m in harness.api.sent_to(OMAR) if m.button_data]
+    answer = await harness.press_label(omar_alert, "Kan ikke")
+    assert alerted(answer) and "Ingen stedfortræder kunne spørges" in answer["text"]
+    assert await _status(harness, nr, "omar-nielsen") is ConfirmationStatus.DECLINED
 
 
 async def test_kan_ikke_asks_the_deputy_at_once(harness: Harness) -> None:
