@@ -9,7 +9,7 @@ import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,13 +129,18 @@ class Cluster:
 
     def freeze(self) -> None:
         """SIGSTOP the whole cluster: connections stay open and nothing answers (a hang)."""
-        for pid in self.pids():
-            os.kill(pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def thaw(self) -> None:
         """SIGCONT: the cluster answers again."""
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, signum: int) -> None:
+        """Send ``signum`` to every process of the cluster; one that has ended between listing
+        and signalling (a backend whose client went away) needs none."""
         for pid in self.pids():
-            os.kill(pid, signal.SIGCONT)
+            with suppress(ProcessLookupError):
+                os.kill(pid, signum)
 
 
 @contextmanager
