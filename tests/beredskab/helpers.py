@@ -12,6 +12,22 @@ SSP = "sara-lund"
 STAFF = "amira-hassan"
 
 
+async def activate_2(db: Database, plan: Plan) -> int:
+    """Group 2 activated by the police (journal number 3700-1); the incident's number."""
+    from beredskab import activation
+
+    result = await activation.activate(
+        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"
+    )
+    return result.incident.id
+
+
+async def log_texts(db: Database, incident_id: int) -> list[str]:
+    """The texts of an incident's situation log, in order."""
+    async with db.transaction() as tx:
+        return [e.text for e in await tx.log.list(incident_id)]
+
+
 async def deliveries(db: Database, incident_id: int) -> list[Delivery]:
     """Every outbox row of an incident."""
     async with db.transaction() as tx:

@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from beredskab import acknowledgements, activation, escalation, standdown, steps
+from beredskab import acknowledgements, escalation, standdown, steps
 from beredskab.models import ConfirmationStatus
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from notifier.types import ChannelKind
-from tests.beredskab.helpers import CHIEF, POLICE, SSP, deliveries
+from tests.beredskab.helpers import CHIEF, SSP, activate_2, deliveries, log_texts
 from tests.conftest import TestClock
 
 
@@ -24,27 +24,15 @@ async def cdb(db_url: str, clock: TestClock) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def _activate(db: Database, plan: Plan) -> int:
-    result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"
-    )
-    return result.incident.id
-
-
 async def _confirmations(db: Database, nr: int) -> dict[str, ConfirmationStatus]:
     async with db.transaction() as tx:
         return {c.person_id: c.status for c in await tx.incidents.confirmations(nr)}
 
 
-async def _log(db: Database, nr: int) -> list[str]:
-    async with db.transaction() as tx:
-        return [e.text for e in await tx.log.list(nr)]
-
-
 async def test_a_participant_who_never_answers_is_chased_on_schedule(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     async with cdb.transaction() as tx:
         participants = {
             c.person_id
@@ -72,7 +60,7 @@ async def test_a_participant_who_never_answers_is_chased_on_schedule(
     confirmations = await _confirmations(cdb, nr)
     asked = {p.deputy for p in plan.directory.people if p.id in silent and p.deputy}
     assert asked and asked <= set(confirmations)
-    log = await _log(cdb, nr)
+    log = await log_texts(cdb, nr)
     assert any("stedfortræder" in t and "træde til" in t for t in log)
 
     clock.advance(minutes=10)
@@ -91,7 +79,7 @@ async def test_a_participant_who_never_answers_is_chased_on_schedule(
 async def test_an_ack_committed_before_the_timer_cancels_it(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     clock.advance(minutes=10)
     # The ack and the tick race; whichever commits first wins, never both.
     await asyncio.gather(
@@ -104,7 +92,7 @@ async def test_an_ack_committed_before_the_timer_cancels_it(
     async with cdb.transaction() as tx:
         ack = await tx.incidents.confirmation(nr, SSP)
     assert ack is not None and ack.status is ConfirmationStatus.CONFIRMED
-    chased = [t for t in await _log(cdb, nr) if t.startswith(f"{ssp.name} har ikke bekræftet")]
+    chased = [t for t in await log_texts(cdb, nr) if t.startswith(f"{ssp.name} har ikke bekræftet")]
     # The tick committed first (the reminder predates the ack, logged once) or the ack did
     # (nothing sent, nothing logged): never both, never twice.
     assert len(chased) == (1 if SSP in reminded else 0)
@@ -114,13 +102,13 @@ async def test_an_ack_committed_before_the_timer_cancels_it(
     async with cdb.transaction() as tx:
         reasons = {c.reason for c in await tx.incidents.confirmations(nr)}
     assert f"deputy:{SSP}" not in reasons
-    assert [t for t in await _log(cdb, nr) if t.startswith(f"{ssp.name} har")] == chased
+    assert [t for t in await log_texts(cdb, nr) if t.startswith(f"{ssp.name} har")] == chased
 
 
 async def test_timers_due_while_the_service_was_down_fire_at_the_next_tick(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     clock.advance(hours=2)  # the service was down
     fired = await escalation.tick(db=cdb, plan=plan, limit=1000)
     assert fired > 0
@@ -135,25 +123,25 @@ async def test_timers_due_while_the_service_was_down_fire_at_the_next_tick(
 async def test_overdue_step_reminds_the_owner_then_the_chief(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     async with cdb.transaction() as tx:
         first = (await tx.steps.list(nr))[0]
     clock.now = first.due_at
     await escalation.tick(db=cdb, plan=plan)
-    log = await _log(cdb, nr)
+    log = await log_texts(cdb, nr)
     assert any(f"Trin {first.position}" in t and "over fristen" in t for t in log)
     clock.advance(minutes=15)
     await escalation.tick(db=cdb, plan=plan)
     assert any(
         f"Trin {first.position}" in t and "projektchefen er orienteret" in t
-        for t in await _log(cdb, nr)
+        for t in await log_texts(cdb, nr)
     )
 
 
 async def test_finished_step_and_stand_down_silence_their_timers(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     await steps.finish(
         db=cdb, plan=plan, incident_id=nr, step_ref="1", actor_id=CHIEF, channel="cli"
     )
@@ -165,7 +153,7 @@ async def test_finished_step_and_stand_down_silence_their_timers(
     async with cdb.transaction() as tx:
         outcomes = {t.outcome for t in await tx.timers.for_incident(nr) if t.kind != "follow-up"}
     assert outcomes == {"stood down"}
-    assert not any(e for e in await _log(cdb, nr) if "over fristen" in e)
+    assert not any(e for e in await log_texts(cdb, nr) if "over fristen" in e)
 
 
 async def test_two_instances_fire_each_timer_exactly_once(db_url: str, plan: Plan) -> None:
@@ -173,7 +161,7 @@ async def test_two_instances_fire_each_timer_exactly_once(db_url: str, plan: Pla
     instances = [Database(db_url, clock=clock) for _ in range(2)]
     await instances[0].upgrade()
     try:
-        nr = await _activate(instances[0], plan)
+        nr = await activate_2(instances[0], plan)
         clock.advance(hours=1)
         counts = await asyncio.gather(
             *(escalation.tick(db=d, plan=plan, limit=3) for d in instances * 10)
@@ -196,7 +184,7 @@ async def test_two_instances_fire_each_timer_exactly_once(db_url: str, plan: Pla
 async def test_stand_down_schedules_the_playbooks_follow_ups(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     await standdown.close(db=cdb, plan=plan, incident_id=nr, actor_id=CHIEF, channel="cli")
     playbook = plan.playbook("2")
     assert playbook is not None and playbook.follow_up
@@ -205,7 +193,7 @@ async def test_stand_down_schedules_the_playbooks_follow_ups(
     assert await escalation.tick(db=cdb, plan=plan) == 0  # never early
     clock.advance(seconds=1)
     assert await escalation.tick(db=cdb, plan=plan) >= 1
-    log = await _log(cdb, nr)
+    log = await log_texts(cdb, nr)
     assert any(t.startswith(f"Opfølgning: {first.text}") for t in log)
     reminded = {d.person_id for d in await deliveries(cdb, nr) if d.template == "reminder"}
     assert reminded == {p.id for p in plan.directory.with_role(first.role)}
@@ -220,7 +208,7 @@ async def test_stand_down_schedules_the_playbooks_follow_ups(
 async def test_a_burst_is_fired_in_chunks_and_a_shutdown_stops_between_them(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     clock.advance(hours=2)  # every timer of the activation is due
     async with cdb.transaction() as tx:
         due = [t for t in await tx.timers.for_incident(nr) if t.due_at <= clock.now]

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import acknowledgements, activation, escalation
+from beredskab import acknowledgements, escalation
 from beredskab.incident import stand_in
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database
 from contacts.loader import load_directory
-from tests.beredskab.helpers import POLICE, SSP, deliveries
+from tests.beredskab.helpers import SSP, activate_2, deliveries, log_texts
 from tests.conftest import TestClock
 
 OMAR = "omar-nielsen"  # Sara's deputy, SSP himself: called by group 2 too
@@ -30,21 +30,9 @@ async def cdb(db_url: str, clock: TestClock) -> AsyncIterator[Database]:
     await database.dispose()
 
 
-async def _activate(db: Database, plan: Plan) -> int:
-    result = await activation.activate(
-        db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"
-    )
-    return result.incident.id
-
-
 async def _reasons(db: Database, nr: int) -> dict[str, str]:
     async with db.transaction() as tx:
         return {c.person_id: c.reason for c in await tx.incidents.confirmations(nr)}
-
-
-async def _log(db: Database, nr: int) -> list[str]:
-    async with db.transaction() as tx:
-        return [e.text for e in await tx.log.list(nr)]
 
 
 def _everyone_but(plan: Plan, *silent: str) -> list[str]:
@@ -109,7 +97,7 @@ email = "{pid}@example.org"
 async def test_a_deputy_who_is_called_herself_is_passed_over_for_the_roles_deputy(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     for person in _everyone_but(plan, SSP):
         await acknowledgements.record(
             db=cdb, plan=plan, incident_id=nr, person_id=person, via="sms"
@@ -124,7 +112,7 @@ async def test_a_deputy_who_is_called_herself_is_passed_over_for_the_roles_deput
         d for d in await deliveries(cdb, nr) if d.person_id == LISE and d.channel.value == "email"
     ]
     assert alert and "stedfortræder for Sara Lund" in alert[0].text
-    log = await _log(cdb, nr)
+    log = await log_texts(cdb, nr)
     assert any(
         "Omar Nielsen (stedfortræder) deltager selv i hændelsen" in t
         and "I stedet er Lise Krogh (stedfortræder for rollen SSP-koordinator/-leder) bedt om "
@@ -135,7 +123,7 @@ async def test_a_deputy_who_is_called_herself_is_passed_over_for_the_roles_deput
 
 
 async def test_a_decline_asks_the_next_one_free(cdb: Database, plan: Plan) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     answer = await acknowledgements.record(
         db=cdb, plan=plan, incident_id=nr, person_id=SSP, via="sms", decline=True
     )
@@ -150,7 +138,7 @@ async def test_a_decline_asks_the_next_one_free(cdb: Database, plan: Plan) -> No
 async def test_when_nobody_is_free_the_log_says_so(
     cdb: Database, plan: Plan, clock: TestClock
 ) -> None:
-    nr = await _activate(cdb, plan)
+    nr = await activate_2(cdb, plan)
     for person in _everyone_but(plan, SSP, OMAR, BIRGIT):
         await acknowledgements.record(
             db=cdb, plan=plan, incident_id=nr, person_id=person, via="sms"
@@ -160,7 +148,7 @@ async def test_when_nobody_is_free_the_log_says_so(
     reasons = await _reasons(cdb, nr)
     stand_ins = sorted(r for r in reasons.values() if r.startswith("deputy:"))
     assert len(stand_ins) == 1  # Lise stands in for one of Sara and Omar, never for both
-    log = await _log(cdb, nr)
+    log = await log_texts(cdb, nr)
     assert any(
         t.startswith(
             "Ingen kan træde til for Birgit Dahl: Jonas Berg (stedfortræder) deltager "
