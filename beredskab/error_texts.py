@@ -367,6 +367,12 @@ DA: dict[str, str] = {
     ),
     # issue 12: residents (beredskab.residents)
     "see the numbers of subscribed residents": "se numrene på tilmeldte beboere",
+    # issue 14 item 5: a correction names the entry it corrects
+    "a correction names the entry it corrects: give that entry's number (the log shows "
+    "each entry's number)": (
+        "en rettelse skal angive den post, den retter: skriv postens nummer (loggen viser "
+        "hver posts nummer)"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {

@@ -68,6 +68,10 @@ def entry_hash(entry: LogEntry, *, key: bytes | None = None) -> str:
     return hmac.new(key or UNCONFIGURED_LOG_KEY, _payload(entry), hashlib.sha256).hexdigest()
 
 
+class UncitedCorrectionError(InvalidStateError):
+    """A correction that does not say which log entry it corrects."""
+
+
 async def append(
     tx: Tx,
     *,
@@ -80,9 +84,16 @@ async def append(
 ) -> LogEntry:
     """Append one entry to an incident's log in the caller's transaction.
 
+    A ``correction`` names the entry it corrects (``corrects``), which must exist.
+
     On PostgreSQL concurrent appenders queue for the chain's next link on the incident's
     row lock (``LogRepo.head``); a transaction that already appended to the chain knows its
     head and neither locks nor reads it again."""
+    if kind is EntryKind.CORRECTION and corrects is None:
+        raise UncitedCorrectionError(
+            "a correction names the entry it corrects: give that entry's number (the log "
+            "shows each entry's number)"
+        )
     seq, prev = await tx.log.head(incident_id) or (0, GENESIS)
     if corrects is not None and (corrects > seq or corrects < 1):
         raise NotFoundError(
@@ -104,6 +115,18 @@ async def append(
     entry = draft.model_copy(update={"hash": entry_hash(draft, key=tx.log_key)})
     await tx.log.append(entry)
     return entry
+
+
+async def stating(tx: Tx, incident_id: int, markers: Sequence[str]) -> int:
+    """The number of the entry that last stated a fact: the newest correction whose text holds
+    one of ``markers`` (the fact's own wording), else the activation entry, which states the
+    facts the incident started with. A system correction names this entry as the one it
+    corrects."""
+    entries = await tx.log.list(incident_id)
+    for entry in reversed(entries):
+        if entry.kind is EntryKind.CORRECTION and any(m in entry.text for m in markers):
+            return entry.seq
+    return next((e.seq for e in entries if e.kind is EntryKind.ACTIVATED), 1)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from beredskab import access, activation, audit, situation_log
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.i18n import Language, t
+from beredskab.incident import police_case
 from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
@@ -39,6 +40,15 @@ _LABEL = {
     ZONE: "Zone",
     DESCRIPTION: "Beskrivelse",
 }
+
+
+_CHANGED = " ændret fra "
+
+
+def markers(fact: str) -> tuple[str, ...]:
+    """The wording of the log entries that state ``fact`` after activation (corrections)."""
+    own = f"{_LABEL[fact]}{_CHANGED}"
+    return (own, police_case.REGISTERED) if fact == POLICE_CASE else (own,)
 
 
 class NoPoliceCaseError(InvalidStateError):
@@ -166,13 +176,15 @@ async def set_facts(
             police_case=new_case,
         )
         for fact in changed:
+            corrected = await situation_log.stating(tx, incident_id, markers(fact))
             await situation_log.append(
                 tx,
                 incident_id=incident_id,
                 kind=EntryKind.CORRECTION,
                 actor=actor.id,
-                text=f"Rettelse af {actor.name} via {channel}: {_LABEL[fact]} ændret fra "
+                text=f"Rettelse af {actor.name} via {channel}: {_LABEL[fact]}{_CHANGED}"
                 f"{_shown(fact, old[fact])} til {_shown(fact, new[fact])}.",
+                corrects=corrected,
             )
         await audit.record(
             tx,

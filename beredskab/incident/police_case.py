@@ -21,6 +21,9 @@ from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person
 from playbooks.schema import Playbook
 
+REGISTERED = "Politiets journalnummer registreret"
+"""How the log says a missing journal number was set by a join or an upgrade."""
+
 TIMER = "police-case"
 """Timer kind of the reminder (dispatched by ``escalation._fire``)."""
 
@@ -119,13 +122,14 @@ async def on_join(
         return incident
     if not stored:
         await tx.incidents.set_police_case(incident.id, given)
+        corrected = await situation_log.stating(tx, incident.id, (REGISTERED,))
         await situation_log.append(
             tx,
             incident_id=incident.id,
             kind=EntryKind.CORRECTION,
             actor=actor.id,
-            text=f"Politiets journalnummer registreret: {given} (oplyst af {actor.name} "
-            f"via {channel} ved aktivering).",
+            text=f"{REGISTERED}: {given} (oplyst af {actor.name} via {channel} ved aktivering).",
+            corrects=corrected,
         )
         await audit.record(
             tx,
@@ -136,10 +140,10 @@ async def on_join(
             detail=f"set {given}",
         )
         return incident.model_copy(update={"police_case": given})
-    await situation_log.append(
+    await situation_log.append(  # a note, not a correction: nothing was changed
         tx,
         incident_id=incident.id,
-        kind=EntryKind.CORRECTION,
+        kind=EntryKind.NOTE,
         actor=actor.id,
         text=f"{actor.name} oplyste journalnummer {given} via {channel}, men hændelsen har "
         f"{stored}; det registrerede er ikke ændret. Ret det med `incident set`, hvis "

@@ -82,6 +82,7 @@ NOTICES |= {"facts_changed", "facts_unchanged"}  # correcting facts (incident_ac
 PROBLEMS |= {"bad_zone", "bad_facts", "no_police_case"}
 NOTICES |= {"info_published", "info_withdrawn"}  # the public page (incident_notices)
 PROBLEMS |= {"info_personal_data"}
+PROBLEMS |= {"uncited_correction", "bad_entry_number"}  # the log form's corrections
 
 
 def _notice(value: str | None, allowed: frozenset[str]) -> str:

@@ -31,7 +31,7 @@ router = APIRouter()
 MAX_TEXT = 2000
 MAX_NOTE = 500
 MAX_POLICE_CASE = 64
-LOG_KINDS = (EntryKind.NOTE, EntryKind.DECISION, EntryKind.MEDIA)
+LOG_KINDS = (EntryKind.NOTE, EntryKind.DECISION, EntryKind.MEDIA, EntryKind.CORRECTION)
 TASK_ACTIONS = {
     "accept": (TaskStatus.ACCEPTED, "task_accepted"),
     "done": (TaskStatus.DONE, "task_done"),
@@ -231,25 +231,33 @@ async def convene_meeting(request: Request, who: Who, form: Form, incident_id: i
 
 @router.post("/haendelse/{incident_id:id}/log")
 async def add_note(request: Request, who: Who, form: Form, incident_id: int) -> Response:
-    """Add a note, decision or media observation, optionally sensitive."""
+    """Add a note, decision, media observation or correction (of entry ``retter``),
+    optionally sensitive."""
     app = app_of(request)
     text = field(form, "tekst", MAX_TEXT)
     kind = next((k for k in LOG_KINDS if k.value == field(form, "slags", 16)), EntryKind.NOTE)
     sensitive = field(form, "fortrolig", 4) == "1"
+    corrects = field(form, "retter", 12).lstrip("#")
     if not text:
         return back(incident_id, problem="empty_text", anchor="ny-post")
+    if corrects and not corrects.isdecimal():
+        return back(incident_id, problem="bad_entry_number", anchor="ny-post")
 
     async def run() -> str:
-        await situation_log.add_entry(
-            db=app.db,
-            plan=app.plan,
-            incident_id=incident_id,
-            actor_id=who.person.id,
-            text=text,
-            channel=CHANNEL,
-            kind=kind,
-            sensitive=sensitive,
-        )
+        try:
+            await situation_log.add_entry(
+                db=app.db,
+                plan=app.plan,
+                incident_id=incident_id,
+                actor_id=who.person.id,
+                text=text,
+                channel=CHANNEL,
+                kind=kind,
+                sensitive=sensitive,
+                corrects=int(corrects) if corrects else None,
+            )
+        except situation_log.UncitedCorrectionError:
+            return "!uncited_correction"
         return "note_added"
 
     return await act(request, incident_id, "log", run)

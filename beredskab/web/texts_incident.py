@@ -386,6 +386,21 @@ TEXTS: dict[str, dict[Language, str]] = {
         "da": "Skriv politiets journalnummer, eller sæt kryds i «kommer senere».",
         "en": 'Enter the police journal number, or tick "comes later".',
     },
+    "problem_uncited_correction": {
+        "da": "En rettelse skal sige, hvilken post den retter: skriv postens nummer "
+        "(loggen viser nummeret foran hver post).",
+        "en": "A correction says which entry it corrects: enter that entry's number "
+        "(the log shows the number before each entry).",
+    },
+    "problem_bad_entry_number": {
+        "da": "Postens nummer skrives med tal, fx 7.",
+        "en": "Write the entry's number in digits, e.g. 7.",
+    },
+    "log_corrects": {
+        "da": "Retter post nr. (kun ved en rettelse)",
+        "en": "Corrects entry no. (only for a correction)",
+    },
+    "corrects_entry": {"da": "retter post {n}", "en": "corrects entry {n}"},
     "problem_police_case_group1": {
         "da": "Gruppe 1 har ingen politisag; vælg gruppe 2 for at registrere journalnummeret.",
         "en": "Group 1 has no police case; choose group 2 to record the journal number.",

@@ -188,6 +188,8 @@ async def test_the_activator_and_leader_are_reminded_until_the_number_is_recorde
     assert timers[-1].outcome.startswith("skipped: journal number recorded")
     correction = [e for e in log if e.kind is EntryKind.CORRECTION]
     assert correction and "3700-77" in correction[0].text
+    activated = next(e for e in log if e.kind is EntryKind.ACTIVATED)
+    assert correction[0].corrects == activated.seq  # the entry that lacked the number
     assert audit and audit[0].allowed and audit[0].actor == CHIEF
 
 
@@ -203,7 +205,7 @@ async def test_a_join_with_a_different_number_is_logged_not_dropped(
     assert again.joined and again.incident.police_case == "3700-1"
     async with db.transaction() as tx:
         log = await tx.log.list(first.incident.id)
-    assert log[-1].kind is EntryKind.CORRECTION
+    assert log[-1].kind is EntryKind.NOTE  # nothing was changed, so it corrects nothing
     assert "3700-2" in log[-1].text and "3700-1" in log[-1].text
 
 

@@ -71,6 +71,28 @@ async def test_correction_must_point_at_an_existing_entry(db: Database, plan: Pl
         )
 
 
+async def test_a_correction_names_the_entry_it_corrects(db: Database, plan: Plan) -> None:
+    nr = (
+        await activation.activate(
+            db=db, plan=plan, playbook="2", actor_id=POLICE, channel="cli", police_case="3700-1"
+        )
+    ).incident.id
+    async with db.transaction() as tx:
+        before = len(await tx.log.list(nr))
+    with pytest.raises(situation_log.UncitedCorrectionError, match="names the entry"):
+        await situation_log.add_entry(
+            db=db,
+            plan=plan,
+            incident_id=nr,
+            actor_id=SSP,
+            text="Det var ved skolen",
+            channel="cli",
+            kind=EntryKind.CORRECTION,
+        )
+    async with db.transaction() as tx:
+        assert len(await tx.log.list(nr)) == before  # nothing written, nothing half-done
+
+
 async def test_outsider_cannot_write_and_is_audited(db: Database, plan: Plan) -> None:
     nr = (
         await activation.activate(

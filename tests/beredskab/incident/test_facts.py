@@ -84,6 +84,9 @@ async def test_each_changed_fact_is_one_correction_entry_and_one_audit(
         "'Skud ved torvet\nTo sårede'.",
     ]
     assert all(e.actor == CHIEF for e in corrections)
+    log = await _log(db, incident.id)
+    activated = next(e for e in log if e.kind is EntryKind.ACTIVATED)
+    assert [e.corrects for e in corrections] == [activated.seq] * 3  # it stated the facts
     [row] = await _audit(db, incident.id, "incident.correct")
     assert row.allowed and row.actor == CHIEF and row.detail == "police_case, zone, description"
     assert situation_log.verify(await _log(db, incident.id)).ok
@@ -102,6 +105,28 @@ async def test_each_changed_fact_is_one_correction_entry_and_one_audit(
             db=db, plan=plan, incident_id=incident.id, actor_id=SSP, channel="api"
         )
     assert len([e for e in await _log(db, incident.id) if e.kind is EntryKind.CORRECTION]) == 3
+
+
+async def test_a_second_correction_of_a_fact_names_the_first(db: Database, plan: Plan) -> None:
+    incident = await _open(db, plan)
+    for zone in (3, 4):
+        await facts.set_facts(
+            db=db, plan=plan, incident_id=incident.id, actor_id=CHIEF, channel="cli", zone=zone
+        )
+    await facts.set_facts(
+        db=db,
+        plan=plan,
+        incident_id=incident.id,
+        actor_id=CHIEF,
+        channel="cli",
+        description="Brand i kælderen",
+    )
+    log = await _log(db, incident.id)
+    activated = next(e for e in log if e.kind is EntryKind.ACTIVATED)
+    first, second, described = [e for e in log if e.kind is EntryKind.CORRECTION]
+    assert "Zone ændret fra 1 til 3" in first.text and first.corrects == activated.seq
+    assert "Zone ændret fra 3 til 4" in second.text and second.corrects == first.seq
+    assert "Beskrivelse" in described.text and described.corrects == activated.seq
 
 
 @pytest.mark.parametrize(

@@ -306,6 +306,34 @@ async def test_log_entries_and_who_may_read_sensitive_ones(app: App) -> None:
     ]
 
 
+async def test_a_correction_names_the_entry_it_corrects(app: App) -> None:
+    chief = await token_for(app, CHIEF)
+    async with client(app) as http:
+        nr = await activate(http, chief)
+        uncited = await http.post(
+            f"/api/v1/incidents/{nr}/log",
+            json={"text": "Det var ved skolen", "kind": "correction"},
+            headers=chief,
+        )
+        missing = await http.post(
+            f"/api/v1/incidents/{nr}/log",
+            json={"text": "Det var ved skolen", "corrects": 999},
+            headers=chief,
+        )
+        cited = await http.post(
+            f"/api/v1/incidents/{nr}/log",
+            json={"text": "Det var ved skolen", "kind": "correction", "corrects": 1},
+            headers=chief,
+        )
+        log = (await http.get(f"/api/v1/incidents/{nr}/log", headers=chief)).json()
+    assert uncited.status_code == 409
+    assert "names the entry it corrects" in str(uncited.json())
+    assert missing.status_code == 404
+    assert cited.status_code == 201
+    assert (cited.json()["kind"], cited.json()["corrects"]) == ("correction", 1)
+    assert [e["corrects"] for e in log if e["kind"] == "correction"] == [1]
+
+
 # --- steps and tasks ------------------------------------------------------------------------
 
 

@@ -292,6 +292,30 @@ async def test_sensitive_entries_reach_only_the_chief_and_each_read_is_audited(
     assert len(await _audit(site, nr)) == before
 
 
+async def test_a_correction_from_the_page_names_the_entry_it_corrects(site: Site) -> None:
+    nr = await _activate(site)
+    page = f"/haendelse/{nr}"
+    await site.sign_in(CHIEF)
+    note = {"tekst": "Unge ved p-pladsen", "slags": "note"}
+    await _post(site, f"{page}/log", note, page=page)
+    noted = (await _log(site, nr))[-1]
+    fix = {"tekst": "Det var ved skolen", "slags": "correction"}
+    uncited = await _post(site, f"{page}/log", fix, page=page)
+    assert uncited.headers["location"] == f"{page}?fejl=uncited_correction#ny-post"
+    shown = (await site.client.get(uncited.headers["location"])).text
+    assert "En rettelse skal sige, hvilken post den retter" in shown
+    garbled = await _post(site, f"{page}/log", {**fix, "retter": "syv"}, page=page)
+    assert garbled.headers["location"] == f"{page}?fejl=bad_entry_number#ny-post"
+    assert (await _log(site, nr))[-1] == noted  # nothing written by either refusal
+    cited = await _post(site, f"{page}/log", {**fix, "retter": f"#{noted.seq}"}, page=page)
+    assert cited.headers["location"] == f"{page}?ok=note_added#log"
+    entry = (await _log(site, nr))[-1]
+    assert (entry.kind.value, entry.corrects) == ("correction", noted.seq)
+    log = section((await site.client.get(page)).text, "log")
+    assert f'<a href="#post-{noted.seq}">retter post {noted.seq}</a>' in log
+    assert f'id="post-{noted.seq}"' in log
+
+
 async def test_upgrade_from_group_1_to_2_asks_for_the_journal_number_first(site: Site) -> None:
     nr = await _activate(site)
     page = f"/haendelse/{nr}"
