@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
+from notifier import wire
 from notifier.ratelimit import KeyedSchedules, SendSchedule
 
 
@@ -77,18 +78,31 @@ class Pacer:
         taken); it is asked once this send is next in line for its start slot, so the look
         is at most about one interval old when the send starts, and nothing waits between
         the start slot and the send: what the provider receives is spaced as the slots are.
-        The address's start is recorded when the channel's slot is granted (the real
-        start), and its next message waits for this one's block to end.
+        The address's start is recorded when the channel's slot is granted, and its next
+        message waits for this one's block to end. Both starts move to the moment the
+        request's bytes are written when the channel reports it (``notifier.wire``), so a
+        send that leaves late holds back the sends a window after it.
         """
         async with contextlib.AsyncExitStack() as stack:
             address_started: Callable[[], float] | None = None
             if self._per_address is not None:
                 address_started = await stack.enter_async_context(self._per_address.turn(address))
             await stack.enter_async_context(self._slots)
+            overall_at: float | None = None
             if self._overall is not None:
-                go = await self._overall.acquire(ready) is not None
+                overall_at = await self._overall.acquire(ready)
+                go = overall_at is not None
             else:
                 go = ready is None or await ready()
-            if go and address_started is not None:
-                address_started()
-            yield go
+            address_at = address_started() if go and address_started is not None else None
+
+            def wired() -> None:  # the request's bytes are written now (notifier.wire)
+                nonlocal overall_at, address_at
+                now = self.clock()
+                if overall_at is not None and self._overall is not None:
+                    overall_at = self._overall.window.wired(overall_at, now)
+                if address_at is not None and self._per_address is not None:
+                    address_at = self._per_address.wired(address, address_at, now)
+
+            with wire.stamping(wired):
+                yield go

@@ -186,6 +186,17 @@ class SendWindow:
         else:  # on time, or a little late: keep the schedule, making up half an interval
             self._next = max(self._next, now - self.interval / 2) + self.interval
 
+    def wired(self, started: float, now: float) -> float:
+        """The start recorded at ``started`` reached the wire at ``now``: the window counts
+        it from then (a later stamp only; ``notifier.wire``). Returns the stamp now held."""
+        if now <= started:
+            return started
+        for i in range(len(self._starts) - 1, -1, -1):
+            if self._starts[i] == started:
+                self._starts[i] = now
+                break
+        return now
+
     def idle(self, now: float) -> bool:
         """True when the last start is a whole window ago (forgetting it changes nothing)."""
         return not self._starts or now - self._starts[-1] >= self.window
@@ -277,6 +288,11 @@ class KeyedSchedules(Generic[K]):
             if not schedule.users and schedule.window.idle(now)
         ]:
             del self._schedules[key]
+
+    def wired(self, key: K, started: float, now: float) -> float:
+        """``SendWindow.wired`` of ``key``'s schedule (kept while its turn is held)."""
+        schedule = self._schedules.get(key)
+        return started if schedule is None else schedule.window.wired(started, now)
 
     def turn(self, key: K) -> contextlib.AbstractAsyncContextManager[Callable[[], float]]:
         """``SendSchedule.turn`` of ``key``'s schedule."""

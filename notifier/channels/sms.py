@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
+from notifier import wire
 from notifier.errors import (
     ChannelConfigError,
     DeliveryError,
@@ -107,7 +108,7 @@ class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
     TWILIO_API = "https://api.twilio.com"
 
     def __init__(self, *, base_url: str | None = None) -> None:
-        super().__init__()
+        super().__init__(trace_configs=[wire.trace_config()])  # when each send leaves
         self.base_url = base_url.rstrip("/") if base_url else None
 
     async def request(

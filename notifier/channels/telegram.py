@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 
+from notifier import wire
 from notifier.errors import (
     ChannelConfigError,
     DeliveryError,
@@ -186,6 +187,7 @@ class TelegramChannel:
             self._own = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=100, ssl=_tls_context()),
                 headers={"User-Agent": "beredskab-notifier"},
+                trace_configs=[wire.trace_config()],  # when each send leaves, for pacing
             )
         return self._own, f"{self._api_base}/bot{self._token}/sendMessage"
 

@@ -10,6 +10,7 @@ import itertools
 import pytest
 
 from beredskab.pacing import PaceLimits, Pacer
+from notifier import wire
 
 
 class FakeTime:
@@ -225,3 +226,59 @@ async def test_the_last_look_is_taken_when_next_in_line_and_a_refusal_takes_no_s
     assert [started[a] for a in "abcd"] == pytest.approx([0.05, 0.55, 1.05, 1.55])
     for address, at in started.items():
         assert 0 < at - looked[address] <= 0.5  # never older than one interval at the start
+
+
+async def _late_sends(pacer: Pacer, fake: VirtualTime, addresses: list[str]) -> list[float]:
+    """Each send's bytes leave some milliseconds after its slot (a request being built, a
+    writer task waiting for its loop turn), a few of them much later; the channel reports
+    the moment (``notifier.wire``). Returns when each request reached the provider."""
+    arrivals: list[float] = []
+    delays = itertools.cycle([0.002, 0.004, 0.09, 0.003, 0.001, 0.0, 0.05])
+
+    async def one(address: str, delay: float) -> None:
+        async with pacer.turn(address):
+            await fake.sleep(delay)
+            wire.on_wire()  # the headers, then the body
+            wire.on_wire()
+            arrivals.append(fake.now)
+            await fake.sleep(0.1)  # the provider's latency
+
+    tasks = [asyncio.create_task(one(a, next(delays))) for a in addresses]
+    await fake.advance(60)
+    assert all(task.done() for task in tasks), "sends left waiting"
+    await asyncio.gather(*tasks)
+    return arrivals
+
+
+async def test_a_send_that_leaves_late_holds_back_the_one_a_window_after_it() -> None:
+    fake = VirtualTime()
+    pacer = Pacer(
+        PaceLimits(rate_per_second=30, per_address_per_second=1, concurrency=16),
+        clock=fake.clock,
+        sleep=fake.sleep,
+    )
+    addresses = [f"chat-{i}" for i in range(300)] + [f"chat-{i}" for i in range(0, 300, 5)]
+    arrivals = await _late_sends(pacer, fake, addresses)
+    assert len(arrivals) == len(addresses)  # nothing dropped
+    assert _most_in_any_window(arrivals, 1.0) <= 30  # as the provider counts, on arrival
+    assert max(arrivals) < len(addresses) / 30 + 1  # and still at the rate
+
+
+async def test_without_wire_stamps_late_sends_exceed_the_window() -> None:
+    """The test above is not vacuous: stamped at permission alone, the same sends break the
+    provider's window."""
+    fake = VirtualTime()
+    pacer = Pacer(PaceLimits(rate_per_second=30, concurrency=16), clock=fake.clock, sleep=fake.sleep)
+    arrivals: list[float] = []
+    delays = itertools.cycle([0.002, 0.004, 0.09, 0.003, 0.001, 0.0, 0.05])
+
+    async def one(address: str, delay: float) -> None:
+        async with pacer.turn(address):
+            await fake.sleep(delay)  # no report to the pacer
+            arrivals.append(fake.now)
+            await fake.sleep(0.1)
+
+    tasks = [asyncio.create_task(one(f"chat-{i}", next(delays))) for i in range(300)]
+    await fake.advance(60)
+    await asyncio.gather(*tasks)
+    assert _most_in_any_window(arrivals, 1.0) > 30

@@ -192,3 +192,14 @@ async def test_keyed_schedules_forget_idle_keys_only() -> None:
     clock.now += 0.5
     keyed.prune()
     assert len(keyed) == 0
+
+
+def test_a_start_that_reaches_the_wire_late_is_counted_from_then() -> None:
+    window = SendWindow(3)
+    for at in (10.0, 10.34, 10.67):
+        window.start(at)
+    assert window.wait(11.0) == 0  # by permission, 10.0 has left the window
+    assert window.wired(10.0, 10.08) == 10.08  # its bytes left 80 ms late
+    assert window.wait(11.0) == pytest.approx(0.08)
+    assert window.wired(10.08, 10.05) == 10.08  # a stamp never moves earlier
+    assert window.wait(11.0) == pytest.approx(0.08)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from notifier.channels.sms import (
     sms_segments,
     voice_twiml,
 )
+from notifier import wire
 from notifier.errors import (
     ChannelConfigError,
     PermanentDeliveryError,
@@ -318,3 +320,18 @@ async def test_sms_channel_reuses_its_client(http: PrismHttpClient) -> None:
     await channel.aclose()
     callbacks = sorted(query(form(s)["StatusCallback"])["delivery"] for s in http.sent)
     assert callbacks == ["k0", "k1", "k2"]
+
+
+async def test_the_pacer_hears_when_an_sms_leaves(http: PrismHttpClient) -> None:
+    """The client reports when the request is written (``notifier.wire``), so pacing counts
+    the send from the moment Twilio gets it, not from when it was allowed."""
+    stamps: list[float] = []
+    channel = TwilioSmsChannel(CONFIG, http_client=http)
+    await channel.send(TO, MESSAGE)  # outside a paced block: nobody to tell, nothing breaks
+    before = time.monotonic()
+    with wire.stamping(lambda: stamps.append(time.monotonic())):
+        await channel.send(TO, replace(MESSAGE, key="k-paced"))
+    after = time.monotonic()
+    await channel.aclose()
+    assert http.statuses == [201, 201]
+    assert stamps and before <= stamps[0] <= stamps[-1] <= after

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
+from notifier import wire
 from notifier.channels.telegram import TelegramChannel, telegram_text
 from notifier.errors import PermanentDeliveryError, TransientDeliveryError, UnknownOutcomeError
 from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Recipient
@@ -150,3 +152,18 @@ async def test_connection_reset_is_retried_and_the_next_send_works(
     assert fake_bot_api.resets == 1 and len(fake_bot_api.sent) == int(recorded)
     receipt = await channel.send(to(), MESSAGE)
     assert receipt.provider_id == f"{CHAT}:{fake_bot_api.sent[-1].message_id}"
+
+
+async def test_the_pacer_hears_when_a_message_leaves(
+    channel: TelegramChannel, fake_bot_api: FakeBotApi
+) -> None:
+    """The session reports when the request is written (``notifier.wire``), so pacing
+    counts the send from the moment Telegram gets it, not from when it was allowed."""
+    stamps: list[float] = []
+    before = time.monotonic()
+    with wire.stamping(lambda: stamps.append(time.monotonic())):
+        await channel.send(to(), MESSAGE)
+    after = time.monotonic()
+    await channel.send(to(), MESSAGE)  # outside a paced block: nobody to tell, nothing breaks
+    assert len(fake_bot_api.sent_to(CHAT)) == 2
+    assert stamps and before <= stamps[0] <= stamps[-1] <= after
