@@ -268,7 +268,9 @@ async def test_without_wire_stamps_late_sends_exceed_the_window() -> None:
     """The test above is not vacuous: stamped at permission alone, the same sends break the
     provider's window."""
     fake = VirtualTime()
-    pacer = Pacer(PaceLimits(rate_per_second=30, concurrency=16), clock=fake.clock, sleep=fake.sleep)
+    pacer = Pacer(
+        PaceLimits(rate_per_second=30, concurrency=16), clock=fake.clock, sleep=fake.sleep
+    )
     arrivals: list[float] = []
     delays = itertools.cycle([0.002, 0.004, 0.09, 0.003, 0.001, 0.0, 0.05])
 

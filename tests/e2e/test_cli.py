@@ -91,7 +91,9 @@ def test_a_whole_incident_from_the_command_line(cli: Cli) -> None:
     )
     assert "er done" in out or "udført" in out
     cli("log", "1", "--note", "Navn på mistænkt kendt", "--as", CHIEF, "--sensitive")
-    uncited = cli("log", "1", "--note", "Ved skolen", "--kind", "correction", "--as", CHIEF, expect=1)
+    uncited = cli(
+        "log", "1", "--note", "Ved skolen", "--kind", "correction", "--as", CHIEF, expect=1
+    )
     assert "rettelse skal angive den post, den retter" in uncited
     assert "Traceback" not in uncited and len(uncited.strip().splitlines()) == 1
     cli("log", "1", "--note", "Det var ved skolen", "--corrects", "1", "--as", CHIEF)

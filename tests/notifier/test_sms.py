@@ -18,6 +18,7 @@ from twilio.base import values
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
+from notifier import wire
 from notifier.channels.sms import (
     TwilioConfig,
     TwilioSmsChannel,
@@ -26,7 +27,6 @@ from notifier.channels.sms import (
     sms_segments,
     voice_twiml,
 )
-from notifier import wire
 from notifier.errors import (
     ChannelConfigError,
     PermanentDeliveryError,

@@ -301,7 +301,7 @@ async def test_a_correction_from_the_page_names_the_entry_it_corrects(site: Site
     noted = (await _log(site, nr))[-1]
     fix = {"tekst": "Det var ved skolen", "slags": "correction"}
     uncited = await _post(site, f"{page}/log", fix, page=page)
-    assert uncited.headers["location"] == f"{page}?fejl=uncited_correction#ny-post"
+    assert uncited.headers["location"] == f"{page}?fejl=uncited_correction#log"
     shown = (await site.client.get(uncited.headers["location"])).text
     assert "En rettelse skal sige, hvilken post den retter" in shown
     garbled = await _post(site, f"{page}/log", {**fix, "retter": "syv"}, page=page)
