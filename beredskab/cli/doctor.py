@@ -41,7 +41,7 @@ def doctor(
 
     lang = language()
     source = str(path) if path is not None else None
-    report = asyncio.run(checks.run(load, source=source, language=lang, timeout=timeout))
+    report = asyncio.run(checks.run(load, source=source, language=lang, seconds=timeout))
     typer.echo(report.as_json() if as_json else table(report, lang))
     if report.failed:
         raise typer.Exit(1)

@@ -52,7 +52,9 @@ def test_message(
         try:
             kind = ChannelKind(channel.lower())
         except ValueError:
-            raise typer.BadParameter("sms, voice, email or telegram", param_hint="--channel")
+            raise typer.BadParameter(
+                "sms, voice, email or telegram", param_hint="--channel"
+            ) from None
     who = actor or f"{CHANNEL}:{getpass.getuser()}"
 
     def line(delivery: Delivery) -> str:
@@ -83,7 +85,7 @@ def test_message(
             deliver=app.outbox.drain,
         )
 
-    final = run(body, deliver=False) if no_deliver else run(body, deliver=True)
+    final = run(body, deliver=not no_deliver)
     if no_deliver:
         return
     typer.echo(say("test_result_head", lang))

@@ -15,12 +15,13 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
 from beredskab.errors import BeredskabError, ConfigError, PlanInvalidError, render
 from beredskab.operations import providers, startup_line
+from beredskab.operations.checks import Check, Context, Status
 from beredskab.operations.identity import service_id
 from beredskab.operations.texts import say
 from notifier.errors import NotifierError
@@ -29,20 +30,9 @@ if TYPE_CHECKING:
     from beredskab.i18n import Language
     from beredskab.settings import Settings
 
-Status = Literal["pass", "warn", "fail"]
 CHECK_SECONDS = 10.0
 """The longest any one check may take (a hanging provider fails its row, nothing more)."""
 HEALTH_PATH = "/healthz"
-
-
-@dataclass(frozen=True)
-class Check:
-    """One row of the doctor's table."""
-
-    name: str
-    status: Status
-    detail: str
-    fix: str = ""
 
 
 @dataclass(frozen=True)
@@ -69,20 +59,6 @@ class Report:
         )
 
 
-@dataclass(frozen=True)
-class Context:
-    """What every check gets: the settings, the output language, the time limit."""
-
-    settings: Settings
-    language: Language
-    timeout: float
-    source: str
-
-    def say(self, key: str, **values: object) -> str:
-        """A text in the report's language."""
-        return say(key, self.language, **values)
-
-
 NAMES = ("config", "secrets", "keys", "database", "plan", "twilio", "smtp", "telegram",
          "public_url")
 
@@ -92,7 +68,7 @@ async def run(
     *,
     source: str | None,
     language: Language,
-    timeout: float = CHECK_SECONDS,
+    seconds: float = CHECK_SECONDS,
 ) -> Report:
     """Run every check; ``load`` reads the settings (a ``ConfigError`` fails the config row
     and skips the rest). ``source`` names the config file (None: defaults and environment)."""
@@ -102,7 +78,7 @@ async def run(
         failed = Check("config", "fail", render(exc, language), say("fix_config", language))
         skipped = [Check(n, "fail", say("skipped", language)) for n in NAMES[1:]]
         return Report((failed, *skipped))
-    ctx = Context(settings, language, timeout, source or say("config_env", language))
+    ctx = Context(settings, language, seconds, source or say("config_env", language))
     steps: list[Callable[[Context], Awaitable[Check]]] = [
         config,
         secrets,
@@ -114,17 +90,17 @@ async def run(
         providers.telegram,
         public_url,
     ]
-    checks = await asyncio.gather(*(_bounded(name, step, ctx) for name, step in zip(NAMES, steps)))
+    checks = await asyncio.gather(*(_bounded(name, step, ctx) for name, step in zip(NAMES, steps, strict=True)))
     return Report(tuple(checks))
 
 
 async def _bounded(name: str, step: Callable[[Context], Awaitable[Check]], ctx: Context) -> Check:
     """One check, cut off after the time limit (plus a second for its own timeouts to fire)."""
     try:
-        async with asyncio.timeout(ctx.timeout + 1.0):
+        async with asyncio.timeout(ctx.seconds + 1.0):
             return await step(ctx)
     except TimeoutError:
-        return Check(name, "fail", ctx.say("timed_out", seconds=ctx.timeout))
+        return Check(name, "fail", ctx.say("timed_out", seconds=ctx.seconds))
 
 
 async def config(ctx: Context) -> Check:
@@ -247,10 +223,10 @@ async def database(ctx: Context) -> Check:
     except ImportError as exc:  # asyncpg not installed
         return Check("database", "fail", str(exc), ctx.say("fix_db_driver"))
     try:
-        async with asyncio.timeout(ctx.timeout):
+        async with asyncio.timeout(ctx.seconds):
             found = await revisions(db.engine)
     except TimeoutError:
-        reason = ctx.say("timed_out", seconds=ctx.timeout)
+        reason = ctx.say("timed_out", seconds=ctx.seconds)
         return Check("database", "fail", ctx.say("db_unreachable", kind=kind, reason=reason),
                      ctx.say("fix_db_connect"))
     except Exception as exc:  # the driver's own errors: shown as they are
@@ -318,7 +294,7 @@ async def public_url(ctx: Context) -> Check:
         expected = expected_id(ctx.settings)
     except ConfigError as exc:
         return Check("public_url", "fail", render(exc, ctx.language), render(exc, ctx.language))
-    timeout = aiohttp.ClientTimeout(total=ctx.timeout)
+    timeout = aiohttp.ClientTimeout(total=ctx.seconds)
     try:
         async with (
             aiohttp.ClientSession(timeout=timeout) as session,

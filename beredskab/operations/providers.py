@@ -7,23 +7,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from beredskab.operations.checks import Check
+
 from notifier.errors import ChannelConfigError, DeliveryError, TransientDeliveryError
 
 if TYPE_CHECKING:
-    from beredskab.operations.doctor import Check, Context
+    from beredskab.operations.checks import Context
 
 
 def _off(ctx: Context, name: str) -> Check:
-    from beredskab.operations.doctor import Check
-
     return Check(
         name, "warn", ctx.say("provider_off", what=ctx.say(f"what_{name}")), ctx.say(f"fix_{name}_off")
     )
 
 
 def _result(ctx: Context, name: str, answer: str | DeliveryError, setting: str) -> Check:
-    from beredskab.operations.doctor import Check
-
     if isinstance(answer, str):
         return Check(name, "pass", ctx.say("provider_ok", answer=answer))
     if isinstance(answer, TransientDeliveryError):
@@ -45,7 +43,7 @@ async def twilio(ctx: Context) -> Check:
             account_sid=settings.account_sid,
             auth_token=settings.auth_token.get_secret_value(),
             api_base_url=settings.api_base_url,
-            timeout=ctx.timeout,
+            seconds=ctx.seconds,
         )
     except DeliveryError as error:
         answer = error
@@ -71,14 +69,12 @@ async def smtp(ctx: Context) -> Check:
             password=settings.password.get_secret_value() if settings.password else None,
             security=settings.security,
             ca_file=settings.ca_file,
-            timeout=ctx.timeout,
+            timeout=ctx.seconds,
         )
     except ChannelConfigError as error:  # the config row says it too
-        from beredskab.operations.doctor import Check
-
         return Check("smtp", "fail", str(error), ctx.say("fix_channel"))
     try:
-        answer = await smtp_login(config, timeout=ctx.timeout)
+        answer = await smtp_login(config, seconds=ctx.seconds)
     except DeliveryError as error:
         answer = error
     return _result(ctx, "smtp", answer, "[smtp] host and port")
@@ -97,7 +93,7 @@ async def telegram(ctx: Context) -> Check:
         answer = await telegram_me(
             settings.bot_token.get_secret_value(),
             api_base_url=settings.api_base_url,
-            timeout=ctx.timeout,
+            seconds=ctx.seconds,
         )
     except DeliveryError as error:
         answer = error

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -104,7 +104,7 @@ async def send(
     async with app.db.transaction() as tx:
         chats = await tx.people.telegram_chats([person.id])
         targets = addresses(person, chats.get(person.id), channel)
-        items = []
+        items: list[NewDelivery] = []
         for kind, address in targets:
             subject, text, short = wording(person, kind, now=tx.now, language=language)
             items.append(
@@ -145,7 +145,7 @@ async def follow(
     *,
     within: float,
     changed: Callable[[Delivery], None],
-    deliver: Callable[[], object] | None = None,
+    deliver: Callable[[], Awaitable[object]] | None = None,
 ) -> list[Delivery]:
     """Read the rows until each is final or ``within`` seconds have passed; ``changed`` is
     called for each new status (progress), ``deliver`` (a CLI without `serve`: the outbox's
@@ -156,9 +156,7 @@ async def follow(
     deadline = loop.time() + within
     while True:
         if deliver is not None:
-            result = deliver()
-            if asyncio.iscoroutine(result):
-                await result
+            await deliver()
         current = await rows(db, ids)
         for delivery in current:
             state = (delivery.status, delivery.error)

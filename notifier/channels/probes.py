@@ -5,12 +5,13 @@ account resource (through the twilio library), an SMTP connection with login (th
 aiosmtplib, as the email channel connects), Telegram's ``getMe`` (through aiogram). Nothing
 is sent to anyone. Each returns a short description of what answered, or raises
 ``PermanentDeliveryError`` (the provider refused: credentials, certificate) or
-``TransientDeliveryError`` (unreachable, no answer within ``timeout``).
+``TransientDeliveryError`` (unreachable, no answer within ``seconds``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import aiohttp
 import aiosmtplib
@@ -27,19 +28,19 @@ ACTIVE = "active"
 
 
 async def twilio_account(
-    *, account_sid: str, auth_token: str, api_base_url: str | None, timeout: float
+    *, account_sid: str, auth_token: str, api_base_url: str | None, seconds: float
 ) -> str:
     """Fetch the account: ``"<friendly name> (active)"``; a suspended or closed account is
     refused like a wrong token."""
     http = TwilioHttpClient(base_url=api_base_url)
     client = Client(account_sid, auth_token, http_client=http)
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             account = await client.api.v2010.accounts(account_sid).fetch_async()
     except TwilioRestException as error:
         raise map_twilio_error(error) from error
     except TimeoutError as error:
-        raise TransientDeliveryError(f"Twilio did not answer within {timeout:g} s") from error
+        raise TransientDeliveryError(f"Twilio did not answer within {seconds:g} s") from error
     except (aiohttp.ClientError, OSError, ValueError, TwilioException) as error:
         raise TransientDeliveryError(f"Twilio unreachable: {error}") from error
     finally:
@@ -50,7 +51,7 @@ async def twilio_account(
     return f"{account.friendly_name} ({status})"
 
 
-async def smtp_login(config: SmtpConfig, *, timeout: float) -> str:
+async def smtp_login(config: SmtpConfig, *, seconds: float) -> str:
     """Connect (with TLS as configured) and log in when credentials are set; QUIT."""
     try:
         context = None if config.security == "none" else tls_context_for(config)
@@ -65,17 +66,15 @@ async def smtp_login(config: SmtpConfig, *, timeout: float) -> str:
         start_tls=config.security == "starttls",
         validate_certs=True,
         tls_context=context,
-        timeout=timeout,
+        timeout=seconds,
     )
     try:
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(seconds):
             await smtp.connect()
-            try:
-                await smtp.quit()
-            except (aiosmtplib.SMTPException, OSError):
-                pass  # logged in already; a rude goodbye changes nothing
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                await smtp.quit()  # logged in already; a rude goodbye changes nothing
     except TimeoutError as error:
-        raise TransientDeliveryError(f"SMTP server did not answer within {timeout:g} s") from error
+        raise TransientDeliveryError(f"SMTP server did not answer within {seconds:g} s") from error
     except (aiosmtplib.SMTPException, OSError, EOFError) as error:
         raise map_connect_error(error) from error
     finally:
@@ -84,7 +83,7 @@ async def smtp_login(config: SmtpConfig, *, timeout: float) -> str:
     return f"{config.host}:{config.port} {config.security}{login}"
 
 
-async def telegram_me(token: str, *, api_base_url: str | None, timeout: float) -> str:
+async def telegram_me(token: str, *, api_base_url: str | None, seconds: float) -> str:
     """``getMe`` through aiogram (the channel's own ``Bot``): ``"@<bot username>"``."""
     import_aiogram()
     from aiogram.exceptions import (
@@ -96,18 +95,18 @@ async def telegram_me(token: str, *, api_base_url: str | None, timeout: float) -
     )
     from aiogram.utils.token import TokenValidationError
 
-    channel = TelegramChannel.from_token(token, api_base_url=api_base_url, timeout=timeout)
+    channel = TelegramChannel.from_token(token, api_base_url=api_base_url, timeout=seconds)
     try:
         try:
             bot = channel.bot
         except TokenValidationError as error:
             raise PermanentDeliveryError(f"the bot token is malformed: {error}") from error
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(seconds):
                 me = await bot.get_me()
         except TimeoutError as error:
             raise TransientDeliveryError(
-                f"Telegram did not answer within {timeout:g} s"
+                f"Telegram did not answer within {seconds:g} s"
             ) from error
         except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
             raise TransientDeliveryError(f"Telegram unreachable: {error}") from error

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from beredskab.operations import doctor, providers
-from beredskab.operations.doctor import Check, Context
+from beredskab.operations.checks import Check, Context
 from beredskab.runtime.database import open_database
 from beredskab.settings import Settings, load_settings
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
@@ -30,7 +30,7 @@ def configure(root: Path, text: str = "") -> Path:
 
 async def checks(path: Path, *, timeout: float = 5.0) -> dict[str, Check]:
     report = await doctor.run(
-        lambda: load_settings(path), source=str(path), language="en", timeout=timeout
+        lambda: load_settings(path), source=str(path), language="en", seconds=timeout
     )
     assert [c.name for c in report.checks] == list(doctor.NAMES)
     return {c.name: c for c in report.checks}
