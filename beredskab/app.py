@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from beredskab import escalation, i18n, preparedness, situation_log
@@ -268,7 +268,7 @@ class App:
         stop: asyncio.Event | None = None,
         *,
         deadline: Deadline | None = None,
-        ready: Callable[[tuple[str, int]], None] | None = None,
+        announce: Callable[[tuple[str, int]], None] | None = None,
     ) -> None:
         """Run everything until SIGINT/SIGTERM (or ``stop``), each component supervised:
         a failing one is restarted with backoff, never taking the others down. Raises
@@ -276,13 +276,13 @@ class App:
 
         Shutdown takes at most ``[service] shutdown_seconds``: in-flight work gets most of it,
         then the rest is cancelled; ``deadline`` (armed at the first stop) ends the process
-        if something still holds it. ``ready`` is called with the bound address once every
+        if something still holds it. ``announce`` is called with the bound address once every
         component runs (`serve` prints the startup line, ``operations.startup_line``)."""
         instance = InstanceLock.for_database(self.db)  # SQLite: one serve per database file
         if instance is not None:
             instance.acquire()
         try:
-            await self._serve(stop, deadline, ready)
+            await self._serve(stop, deadline, announce)
         finally:
             if instance is not None:
                 instance.release()
@@ -291,7 +291,7 @@ class App:
         self,
         stop: asyncio.Event | None,
         deadline: Deadline | None,
-        ready: Callable[[tuple[str, int]], None] | None = None,
+        announce: Callable[[tuple[str, int]], None] | None = None,
     ) -> None:
         from beredskab.scheduling import Scheduler
         from beredskab.web.server import WebServer
@@ -337,8 +337,8 @@ class App:
             log.info(
                 "beredskab serving plan version %s on %s", self.plan.version, self.settings.web.port
             )
-            if ready is not None and web.address is not None:
-                ready(web.address)
+            if announce is not None and web.address is not None:
+                announce(web.address)  # the startup line (cli.service)
             await supervisor.wait(stop)
         finally:
             stopping()

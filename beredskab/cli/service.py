@@ -54,7 +54,7 @@ def serve() -> None:
             )
 
         try:
-            await app.serve(deadline=deadline, ready=ready)
+            await app.serve(deadline=deadline, announce=ready)
         finally:
             try:
                 async with asyncio.timeout(budget.close):

@@ -59,8 +59,17 @@ class Report:
         )
 
 
-NAMES = ("config", "secrets", "keys", "database", "plan", "twilio", "smtp", "telegram",
-         "public_url")
+NAMES = (
+    "config",
+    "secrets",
+    "keys",
+    "database",
+    "plan",
+    "twilio",
+    "smtp",
+    "telegram",
+    "public_url",
+)
 
 
 async def run(
@@ -90,17 +99,22 @@ async def run(
         providers.telegram,
         public_url,
     ]
-    checks = await asyncio.gather(*(_bounded(name, step, ctx) for name, step in zip(NAMES, steps, strict=True)))
+    checks = await asyncio.gather(
+        *(_bounded(name, step, ctx) for name, step in zip(NAMES, steps, strict=True))
+    )
     return Report(tuple(checks))
 
 
 async def _bounded(name: str, step: Callable[[Context], Awaitable[Check]], ctx: Context) -> Check:
-    """One check, cut off after the time limit (plus a second for its own timeouts to fire)."""
+    """One check, cut off after the time limit (plus a second for its own timeouts to fire).
+    An error no check expected fails its row with the error, never the whole report."""
     try:
         async with asyncio.timeout(ctx.seconds + 1.0):
             return await step(ctx)
     except TimeoutError:
         return Check(name, "fail", ctx.say("timed_out", seconds=ctx.seconds))
+    except Exception as exc:  # shown in the row: a doctor must not end in a traceback
+        return Check(name, "fail", f"{type(exc).__name__}: {exc}")
 
 
 async def config(ctx: Context) -> Check:
@@ -110,7 +124,9 @@ async def config(ctx: Context) -> Check:
     try:
         channels = build_channels(ctx.settings)
     except NotifierError as exc:
-        return Check("config", "fail", ctx.say("config_channel", reason=exc), ctx.say("fix_channel"))
+        return Check(
+            "config", "fail", ctx.say("config_channel", reason=exc), ctx.say("fix_channel")
+        )
     for channel in {id(c): c for c in channels.values()}.values():
         await channel.aclose()
     return Check("config", "pass", ctx.say("config_ok", source=ctx.source))
@@ -134,7 +150,9 @@ async def secrets(ctx: Context) -> Check:
         problems.append(_partly(ctx, "[twilio]", missing, "what_twilio", "TWILIO"))
     smtp = s.smtp
     if (smtp.host or smtp.from_address) and not smtp.enabled:
-        missing = [n for n, v in (("host", smtp.host), ("from_address", smtp.from_address)) if not v]
+        missing = [
+            n for n, v in (("host", smtp.host), ("from_address", smtp.from_address)) if not v
+        ]
         problems.append(_partly(ctx, "[smtp]", missing, "what_smtp", "SMTP"))
     if smtp.enabled and bool(smtp.username) != bool(smtp.password):
         problems.append(
@@ -150,13 +168,24 @@ async def secrets(ctx: Context) -> Check:
         )
     if s.database.url and _url_has_password(s.database.url):
         return Check("secrets", "warn", ctx.say("url_password"), ctx.say("fix_url_password"))
-    live = [n for n, on in (("twilio", twilio.enabled), ("smtp", smtp.enabled),
-                            ("telegram", telegram.enabled)) if on]
-    return Check("secrets", "pass", ctx.say("secrets_ok", which=f" ({', '.join(live)})" if live else ""))
+    live = [
+        n
+        for n, on in (
+            ("twilio", twilio.enabled),
+            ("smtp", smtp.enabled),
+            ("telegram", telegram.enabled),
+        )
+        if on
+    ]
+    return Check(
+        "secrets", "pass", ctx.say("secrets_ok", which=f" ({', '.join(live)})" if live else "")
+    )
 
 
 def _partly(ctx: Context, section: str, missing: list[str], what: str, env: str) -> tuple[str, str]:
-    detail = ctx.say("secret_missing", section=section, missing=", ".join(missing), what=ctx.say(what))
+    detail = ctx.say(
+        "secret_missing", section=section, missing=", ".join(missing), what=ctx.say(what)
+    )
     settings = ", ".join(f"BEREDSKAB_{env}__{name.upper()}" for name in missing)
     return detail, ctx.say("fix_secret", settings=settings)
 
@@ -216,7 +245,9 @@ async def database(ctx: Context) -> Check:
     except Exception as exc:  # sqlalchemy's ArgumentError: the URL cannot be read
         return Check("database", "fail", str(exc), ctx.say("fix_db_connect"))
     if kind == "sqlite" and file is not None and not file.exists():
-        return Check("database", "fail", ctx.say("db_missing", path=file), ctx.say("fix_db_upgrade"))
+        return Check(
+            "database", "fail", ctx.say("db_missing", path=file), ctx.say("fix_db_upgrade")
+        )
     password = ctx.settings.database.password
     try:
         db = Database(url, password=password.get_secret_value() if password else None)
@@ -227,19 +258,31 @@ async def database(ctx: Context) -> Check:
             found = await revisions(db.engine)
     except TimeoutError:
         reason = ctx.say("timed_out", seconds=ctx.seconds)
-        return Check("database", "fail", ctx.say("db_unreachable", kind=kind, reason=reason),
-                     ctx.say("fix_db_connect"))
+        return Check(
+            "database",
+            "fail",
+            ctx.say("db_unreachable", kind=kind, reason=reason),
+            ctx.say("fix_db_connect"),
+        )
     except Exception as exc:  # the driver's own errors: shown as they are
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return Check("database", "fail", ctx.say("db_unreachable", kind=kind, reason=reason),
-                     ctx.say("fix_db_connect"))
+        return Check(
+            "database",
+            "fail",
+            ctx.say("db_unreachable", kind=kind, reason=reason),
+            ctx.say("fix_db_connect"),
+        )
     finally:
         await db.dispose()
     head = ", ".join(sorted(heads()))
     if found != heads():
         current = ", ".join(sorted(found)) or "-"
-        return Check("database", "fail", ctx.say("db_behind", kind=kind, found=current, head=head),
-                     ctx.say("fix_db_upgrade"))
+        return Check(
+            "database",
+            "fail",
+            ctx.say("db_behind", kind=kind, found=current, head=head),
+            ctx.say("fix_db_upgrade"),
+        )
     return Check("database", "pass", ctx.say("db_ok", kind=kind, head=head))
 
 
@@ -307,19 +350,34 @@ async def public_url(ctx: Context) -> Check:
                 body = None
     except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
         reason = str(exc) or type(exc).__name__
-        return Check("public_url", "fail", ctx.say("public_down", url=shown, reason=reason),
-                     ctx.say("fix_public"))
+        return Check(
+            "public_url",
+            "fail",
+            ctx.say("public_down", url=shown, reason=reason),
+            ctx.say("fix_public"),
+        )
     answered = body.get("service_id") if isinstance(body, dict) else None
     if not isinstance(answered, str):
         what = ctx.say("public_not_beredskab", status=status)
-        return Check("public_url", "fail", ctx.say("public_other", url=shown, what=what),
-                     ctx.say("fix_public_other"))
+        return Check(
+            "public_url",
+            "fail",
+            ctx.say("public_other", url=shown, what=what),
+            ctx.say("fix_public_other"),
+        )
     if expected is None:
         return Check("public_url", "warn", ctx.say("public_no_key"), ctx.say("fix_public"))
     if answered != expected:
         what = ctx.say("public_other_beredskab")
-        return Check("public_url", "fail", ctx.say("public_other", url=shown, what=what),
-                     ctx.say("fix_public_other"))
+        return Check(
+            "public_url",
+            "fail",
+            ctx.say("public_other", url=shown, what=what),
+            ctx.say("fix_public_other"),
+        )
     state = str(body.get("status", "?"))
-    return Check("public_url", "pass" if state == "ok" else "warn",
-                 ctx.say("public_ok", url=shown, state=state))
+    return Check(
+        "public_url",
+        "pass" if state == "ok" else "warn",
+        ctx.say("public_ok", url=shown, state=state),
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from beredskab.operations.checks import Check
-
 from notifier.errors import ChannelConfigError, DeliveryError, TransientDeliveryError
 
 if TYPE_CHECKING:
@@ -17,7 +16,10 @@ if TYPE_CHECKING:
 
 def _off(ctx: Context, name: str) -> Check:
     return Check(
-        name, "warn", ctx.say("provider_off", what=ctx.say(f"what_{name}")), ctx.say(f"fix_{name}_off")
+        name,
+        "warn",
+        ctx.say("provider_off", what=ctx.say(f"what_{name}")),
+        ctx.say(f"fix_{name}_off"),
     )
 
 

@@ -95,8 +95,7 @@ async def send(
     person = app.plan.directory.person(person_id)
     if person is None:
         raise NotFoundError(
-            "'{person}' is not in the contact directory; use a person id from "
-            "`beredskab contacts`",
+            "'{person}' is not in the contact directory; use a person id from `beredskab contacts`",
             person=person_id,
         )
     language: Language = "en" if person.language == "en" else "da"

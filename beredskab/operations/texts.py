@@ -78,8 +78,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "[smtp] username and password go together",
     },
     "webhook_secret": {
-        "da": "[telegram] mode = \"webhook\" uden webhook_secret",
-        "en": "[telegram] mode = \"webhook\" without webhook_secret",
+        "da": '[telegram] mode = "webhook" uden webhook_secret',
+        "en": '[telegram] mode = "webhook" without webhook_secret',
     },
     "url_password": {
         "da": "databasens URL indeholder en adgangskode",
@@ -110,7 +110,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "{kind} er på {found}; denne version forventer {head}",
         "en": "{kind} is at {found}; this version expects {head}",
     },
-    "db_unreachable": {"da": "{kind} svarer ikke: {reason}", "en": "{kind} does not answer: {reason}"},
+    "db_unreachable": {
+        "da": "{kind} svarer ikke: {reason}",
+        "en": "{kind} does not answer: {reason}",
+    },
     "fix_db_upgrade": {
         "da": "kør `beredskab db upgrade` (serve migrerer også ved start)",
         "en": "run `beredskab db upgrade` (serve migrates at start too)",
@@ -200,7 +203,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "en anden beredskab-installation",
         "en": "another beredskab installation",
     },
-    "public_not_beredskab": {"da": "HTTP {status}, ikke beredskab", "en": "HTTP {status}, not beredskab"},
+    "public_not_beredskab": {
+        "da": "HTTP {status}, ikke beredskab",
+        "en": "HTTP {status}, not beredskab",
+    },
     "public_no_key": {
         "da": "kan ikke afgøres: logkæden har ingen nøgle endnu (serve er ikke startet her)",
         "en": "cannot tell: the log chain has no key yet (serve has not run here)",

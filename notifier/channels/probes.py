@@ -105,9 +105,7 @@ async def telegram_me(token: str, *, api_base_url: str | None, seconds: float) -
             async with asyncio.timeout(seconds):
                 me = await bot.get_me()
         except TimeoutError as error:
-            raise TransientDeliveryError(
-                f"Telegram did not answer within {seconds:g} s"
-            ) from error
+            raise TransientDeliveryError(f"Telegram did not answer within {seconds:g} s") from error
         except (TelegramNetworkError, TelegramServerError, TelegramRetryAfter) as error:
             raise TransientDeliveryError(f"Telegram unreachable: {error}") from error
         except TelegramAPIError as error:

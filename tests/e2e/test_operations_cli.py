@@ -48,7 +48,9 @@ async def service(
         await svc.stop()
 
 
-def _command(service: Service, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def _command(
+    service: Service, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "beredskab", "--lang", "en", "--config", str(service.config), *args],
         capture_output=True,

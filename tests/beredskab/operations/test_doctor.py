@@ -28,9 +28,9 @@ def configure(root: Path, text: str = "") -> Path:
     return path
 
 
-async def checks(path: Path, *, timeout: float = 5.0) -> dict[str, Check]:
+async def checks(path: Path, *, seconds: float = 5.0) -> dict[str, Check]:
     report = await doctor.run(
-        lambda: load_settings(path), source=str(path), language="en", seconds=timeout
+        lambda: load_settings(path), source=str(path), language="en", seconds=seconds
     )
     assert [c.name for c in report.checks] == list(doctor.NAMES)
     return {c.name: c for c in report.checks}
@@ -83,7 +83,7 @@ async def test_the_database_passes_only_at_head(tmp_path: Path, db_url: str) -> 
 
 async def test_an_unreachable_database_fails_within_the_time(tmp_path: Path) -> None:
     url = f"postgresql+asyncpg://beredskab@127.0.0.1:{free_port()}/beredskab"
-    found = await checks(configure(tmp_path, f'[database]\nurl = "{url}"\n'), timeout=3.0)
+    found = await checks(configure(tmp_path, f'[database]\nurl = "{url}"\n'), seconds=3.0)
     assert found["database"].status == "fail"
     assert "postgresql does not answer" in found["database"].detail
     assert "[database] url" in found["database"].fix
@@ -127,7 +127,7 @@ async def test_a_config_that_does_not_load_fails_and_nothing_else_is_tried(
 async def test_missing_secrets_fail_with_the_setting_to_set(
     tmp_path: Path, section: str, config_fails: bool, detail: str, fix: str
 ) -> None:
-    found = await checks(configure(tmp_path, section), timeout=2.0)
+    found = await checks(configure(tmp_path, section), seconds=2.0)
     assert found["secrets"].status == "fail"
     assert detail in found["secrets"].detail
     assert fix in found["secrets"].fix
@@ -203,7 +203,7 @@ async def test_a_hanging_smtp_server_fails_within_the_time(
     tmp_path: Path, smtp_peer: SmtpPeer, silent_server: int
 ) -> None:
     path = configure(tmp_path, _smtp(smtp_peer, tmp_path, PASSWORD, port=silent_server))
-    found = await checks(path, timeout=1.0)
+    found = await checks(path, seconds=1.0)
     assert found["smtp"].status == "fail"
     assert "did not answer within 1 s" in found["smtp"].detail
 

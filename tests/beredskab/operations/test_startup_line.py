@@ -93,9 +93,7 @@ async def test_the_line_names_the_providers_and_the_database_and_shows_no_secret
 
     kind = "postgresql" if db_url.startswith("postgresql") else "sqlite"
     assert f"listening on 127.0.0.1:{port} · public URL http://127.0.0.1:{port}" in line
-    assert (
-        "channels: sms=twilio, email=smtp, telegram=telegram (polling), voice=twilio" in line
-    )
+    assert "channels: sms=twilio, email=smtp, telegram=telegram (polling), voice=twilio" in line
     assert f"· database {kind} · generated keys: none" in line
     secrets = [
         AUTH_TOKEN,
@@ -113,7 +111,10 @@ async def test_the_line_names_the_providers_and_the_database_and_shows_no_secret
     ("url", "shown"),
     [
         ("https://beredskab.example.org", "https://beredskab.example.org"),
-        ("https://user:hemmelig@beredskab.example.org:8443/x", "https://beredskab.example.org:8443/x"),
+        (
+            "https://user:hemmelig@beredskab.example.org:8443/x",
+            "https://beredskab.example.org:8443/x",
+        ),
         ("http://u:p@[::1]:9000", "http://[::1]:9000"),
     ],
 )
