@@ -367,6 +367,15 @@ DA: dict[str, str] = {
     ),
     # issue 12: residents (beredskab.residents)
     "see the numbers of subscribed residents": "se numrene på tilmeldte beboere",
+    # operations.test_message
+    "{person} has no address for {channel} (a phone for sms and voice, an email, "
+    "a linked Telegram chat)": (
+        "{person} har ingen adresse til {channel} (telefon til sms og opkald, e-mail, "
+        "en forbundet Telegram-chat)"
+    ),
+    "{person} has no phone, email or linked Telegram chat to test": (
+        "{person} har hverken telefon, e-mail eller en forbundet Telegram-chat at teste"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {
@@ -404,13 +413,4 @@ WORDS_DA: dict[str, str] = {
     "Refusal.foreign": "linket er sendt til en anden",
     "Refusal.used": "linket er allerede brugt",
     "Refusal.stale": "spørgsmålet er ikke længere aktuelt",
-    # operations.test_message
-    "{person} has no address for {channel} (a phone for sms and voice, an email, "
-    "a linked Telegram chat)": (
-        "{person} har ingen adresse til {channel} (telefon til sms og opkald, e-mail, "
-        "en forbundet Telegram-chat)"
-    ),
-    "{person} has no phone, email or linked Telegram chat to test": (
-        "{person} har hverken telefon, e-mail eller en forbundet Telegram-chat at teste"
-    ),
 }

@@ -58,7 +58,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "ret filen som fejlen siger; config.example.toml viser hver indstilling",
         "en": "correct the file as the error says; config.example.toml shows every setting",
     },
-    "config_channel": {"da": "en kanal kan ikke bygges: {reason}", "en": "a channel: {reason}"},
+    "config_channel": {
+        "da": "en kanal kan ikke bygges: {reason}",
+        "en": "a channel cannot be built: {reason}",
+    },
     "fix_channel": {
         "da": "ret afsnittet [twilio] eller [smtp] som fejlen siger",
         "en": "correct the [twilio] or [smtp] section as the error says",
