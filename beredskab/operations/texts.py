@@ -257,9 +257,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "  {channel:<9} {status:<10} {address}{reason}",
     },
     "test_waiting": {
-        "da": "Ikke alle er færdige endnu: `beredskab test-message` kan køres igen, eller se "
-        "/healthz og `status`.",
-        "en": "Not all are final yet: run `beredskab test-message` again, or look at /healthz.",
+        "da": "Ikke alle er færdige endnu: `serve` registrerer udbydernes senere kvitteringer.",
+        "en": "Not all are final yet: `serve` records the providers' later receipts.",
     },
     "test_failed": {
         "da": "{count} kanal(er) fejlede; se årsagen ovenfor.",

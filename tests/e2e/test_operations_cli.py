@@ -172,3 +172,28 @@ async def test_a_failing_channel_shows_the_providers_reason_and_exits_1(
         "a linked Telegram chat)"
     )
     assert nowhere.stdout == ""
+
+
+@pytest.mark.timeout(180)
+async def test_a_test_message_on_telegram_and_a_test_call(
+    service: Service, fake_bot_api: FakeBotApi
+) -> None:
+    api, chat = fake_bot_api, 9001
+    await api.inject_message(chat, "/start")
+    await api.inject_contact(chat, "+4520100003")  # Sara Lund links her chat
+    await _wait(lambda: len(api.sent_to(chat)) >= 2)
+    before = len(api.sent_to(chat))
+
+    done = await command(service, "test-message", "sara-lund", "--channel", "telegram")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"telegram  delivered  {chat}" in done.stdout
+    sent = api.sent_to(chat)[before:]
+    assert len(sent) == 1
+    assert sent[0].text.startswith("TEST: Dette er en testbesked fra beredskabstjenesten")
+    assert sent[0].button_data == []  # nothing to acknowledge
+
+    call = await command(service, "test-message", OMAR, "--channel", "voice", "--wait", "3")
+    assert call.returncode == 0, call.stdout + call.stderr  # placed; the call's end is Twilio's
+    assert "voice     sent       +4520100004" in call.stdout
+    assert "Not all are final yet" in call.stdout
