@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -14,6 +15,7 @@ from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
+from beredskab.operations.identity import service_id
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
@@ -173,6 +175,7 @@ class App:
             "leader": self.leadership.is_leader,
             "inbound_spooled": await self.inbox.spool.acount(),
             "plan_version": self.plan.version,
+            "service_id": service_id(self.db.log_key),  # doctor: is public_base_url us?
         }
 
     async def _probe(self) -> tuple[int, int]:
@@ -261,7 +264,11 @@ class App:
         return [Job("preparedness", 3600.0, self.preparedness_round)]
 
     async def serve(
-        self, stop: asyncio.Event | None = None, *, deadline: Deadline | None = None
+        self,
+        stop: asyncio.Event | None = None,
+        *,
+        deadline: Deadline | None = None,
+        announce: Callable[[tuple[str, int]], None] | None = None,
     ) -> None:
         """Run everything until SIGINT/SIGTERM (or ``stop``), each component supervised:
         a failing one is restarted with backoff, never taking the others down. Raises
@@ -269,17 +276,23 @@ class App:
 
         Shutdown takes at most ``[service] shutdown_seconds``: in-flight work gets most of it,
         then the rest is cancelled; ``deadline`` (armed at the first stop) ends the process
-        if something still holds it."""
+        if something still holds it. ``announce`` is called with the bound address once every
+        component runs (`serve` prints the startup line, ``operations.startup_line``)."""
         instance = InstanceLock.for_database(self.db)  # SQLite: one serve per database file
         if instance is not None:
             instance.acquire()
         try:
-            await self._serve(stop, deadline)
+            await self._serve(stop, deadline, announce)
         finally:
             if instance is not None:
                 instance.release()
 
-    async def _serve(self, stop: asyncio.Event | None, deadline: Deadline | None) -> None:
+    async def _serve(
+        self,
+        stop: asyncio.Event | None,
+        deadline: Deadline | None,
+        announce: Callable[[tuple[str, int]], None] | None = None,
+    ) -> None:
         from beredskab.scheduling import Scheduler
         from beredskab.web.server import WebServer
 
@@ -324,6 +337,8 @@ class App:
             log.info(
                 "beredskab serving plan version %s on %s", self.plan.version, self.settings.web.port
             )
+            if announce is not None and web.address is not None:
+                announce(web.address)  # the startup line (cli.service)
             await supervisor.wait(stop)
         finally:
             stopping()

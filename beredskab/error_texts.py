@@ -373,6 +373,15 @@ DA: dict[str, str] = {
         "en rettelse skal angive den post, den retter: skriv postens nummer (loggen viser "
         "hver posts nummer)"
     ),
+    # operations.test_message
+    "{person} has no address for {channel} (a phone for sms and voice, an email, "
+    "a linked Telegram chat)": (
+        "{person} har ingen adresse til {channel} (telefon til sms og opkald, e-mail, "
+        "en forbundet Telegram-chat)"
+    ),
+    "{person} has no phone, email or linked Telegram chat to test": (
+        "{person} har hverken telefon, e-mail eller en forbundet Telegram-chat at teste"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beredskab.cli import (
     chain,
+    doctor,
     incident,
     picture,
     pins,
@@ -12,6 +13,7 @@ from beredskab.cli import (
     residents,
     service,
     stats,
+    test_message,
     tokens,
     trail,
     views,
@@ -22,6 +24,7 @@ from beredskab.cli.common import cli
 __all__ = [
     "chain",
     "cli",
+    "doctor",
     "incident",
     "main",
     "picture",
@@ -31,6 +34,7 @@ __all__ = [
     "residents",
     "service",
     "stats",
+    "test_message",
     "tokens",
     "trail",
     "views",

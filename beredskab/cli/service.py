@@ -22,9 +22,11 @@ log = logging.getLogger(__name__)
 def serve() -> None:
     """Kør tjenesten / run the service until SIGINT or SIGTERM.
 
-    Exits 0 after a stop by signal, 1 with one line on stderr for what cannot heal (bad
-    config or plan, port taken, schema that cannot be migrated); never takes longer than
-    ``[service] shutdown_seconds`` to stop.
+    Prints one line when ready: where it listens, the public URL, each channel's provider,
+    the plan version, the database kind and the generated keys. Exits 0 after a stop by
+    signal, 1 with one line on stderr for what cannot heal (bad config or plan, port taken,
+    schema that cannot be migrated); never takes longer than ``[service] shutdown_seconds``
+    to stop.
     """
     from beredskab.app import App
     from beredskab.runtime.malloc import limit_arenas
@@ -36,9 +38,23 @@ def serve() -> None:
     deadline = Deadline(config.service.shutdown_seconds)
 
     async def main() -> None:
+        from beredskab.operations import startup_line
+
         app = App.build(config)
+
+        def ready(address: tuple[str, int]) -> None:  # the startup line, once everything runs
+            typer.echo(
+                startup_line.line(
+                    config,
+                    address=address,
+                    plan_version=app.plan.version,
+                    database=app.db.dialect,
+                    language=language(),
+                )
+            )
+
         try:
-            await app.serve(deadline=deadline)
+            await app.serve(deadline=deadline, announce=ready)
         finally:
             try:
                 async with asyncio.timeout(budget.close):

@@ -40,11 +40,15 @@ class WebServer:
         )
         self._server = _Server(self._config)
         self._socket: socket.socket | None = None
+        self.address: tuple[str, int] | None = None
+        """The bound ``(host, port)`` once ``listen`` ran (with port 0: the real port)."""
 
     def listen(self) -> None:
         """Bind the listening socket now; raises ``OSError`` when the address is taken."""
         if self._socket is None:
             self._socket = _bind(self._config.host, self._config.port)
+            host, port = self._socket.getsockname()[:2]
+            self.address = (str(host), int(port))
 
     async def serve(self, stop: asyncio.Event | None = None) -> None:
         """Run until ``stop`` is set (or ``stop()`` is called); each call is a fresh server,
