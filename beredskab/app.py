@@ -10,12 +10,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from beredskab import escalation, i18n, preparedness, situation_log
+from beredskab.directory import watch as directory_watch
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
-from beredskab.plan import Plan, load_plan
+from beredskab.plan import Plan, assemble, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
@@ -28,6 +29,7 @@ from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
 from beredskab.storage.signals import TIMERS, wait
+from contacts.directory import Directory
 from notifier.base import Channel
 from notifier.types import ChannelKind
 
@@ -71,6 +73,9 @@ class App:
     fanouts: fanout.Runner = field(init=False)
     listener: Listener = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
+    directory_revision: int | None = field(default=None, init=False)
+    """The stored directory revision the plan is built on; None: the configured file."""
+    _stored: Directory | None = field(default=None, init=False, repr=False)
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
@@ -188,14 +193,7 @@ class App:
         (a command that only reads or queues): no channels, so no provider SDK is imported;
         what is queued is sent by `serve`.
         """
-        plan = load(settings)
-        if live_providers(settings) and plan.directory.example:
-            raise ConfigError(
-                "{source} is the fictional example directory; it cannot be used "
-                "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
-                "contact list (kept outside git).",
-                source=plan.directory.source,
-            )
+        plan = load(settings)  # the directory kept in the database replaces the file's at start
         # Email links and Telegram buttons: one key for every process on this data folder.
         signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}
@@ -221,14 +219,57 @@ class App:
         )
 
     async def start(self) -> None:
-        """Bring the database schema up to date (`serve` retries while it is unreachable)."""
+        """Bring the database schema up to date (`serve` retries while it is unreachable)
+        and put the directory kept in the database, if any, into the plan."""
         await self.db.upgrade()
         await situation_log.key_in_use(db=self.db)  # warns when another key wrote the log
+        await self.refresh_directory(strict=True)
+        self.check_example()
+
+    def check_example(self) -> None:
+        """Refuse the fictional example directory with live providers."""
+        if live_providers(self.settings) and self.plan.directory.example:
+            raise ConfigError(
+                "{source} is the fictional example directory; it cannot be used "
+                "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
+                "contact list (kept outside git).",
+                source=self.plan.directory.source,
+            )
+
+    async def refresh_directory(self, *, strict: bool = False) -> list[str]:
+        """Rebuild the plan on the newest stored directory revision when it moved (see
+        ``beredskab.directory``); on problems keep the running plan and return them
+        (``strict``, at start: raise ``PlanInvalidError``)."""
+        from beredskab.directory import store
+
+        if await store.head(self.db) == self.directory_revision:
+            return []
+        try:
+            found = await store.stored(self.db)
+            if found is None:
+                return []
+            plan = i18n.with_default_language(
+                assemble(self.plan.playbooks, found.directory), self.settings.service.language
+            )
+        except PlanInvalidError as exc:
+            if strict:
+                raise
+            log.error("directory reload refused, keeping the running one: %s", exc)
+            return list(exc.problems)
+        self.plan, self._stored, self.directory_revision = plan, found.directory, found.revision
+        log.info("directory revision %s in use", found.revision)
+        return []
 
     def reload_plan(self) -> list[str]:
-        """Reload the plan files; on problems keep the running plan and return them."""
+        """Reload the plan files (with the stored directory, if any); on problems keep the
+        running plan and return them."""
         try:
-            self.plan = load(self.settings)
+            plan = load(self.settings)
+            if self._stored is not None:
+                plan = i18n.with_default_language(
+                    assemble(plan.playbooks, self._stored), self.settings.service.language
+                )
+            self.plan = plan
         except PlanInvalidError as exc:
             log.error("plan reload refused, keeping version %s: %s", self.plan.version, exc)
             return list(exc.problems)
@@ -248,6 +289,7 @@ class App:
             Component("outbox", self.outbox.run),
             Component("fanout", self.fanouts.run),
             Component("timers", self.run_timers),
+            Component("directory", partial(directory_watch.run, self)),
             Component("signals", self.listener.run) if self.listener.needed else None,
             Component("leader", partial(self.leadership.run, work=poller)),
             Component("bot", partial(self._webhook_bot, bot))
@@ -316,6 +358,8 @@ class App:
                     self.board.set(component.name, "down", "waiting for the database", quiet=True)
                 if not await startup.wait_for_schema(self.db, self.board, stop):
                     return
+            if not await directory_watch.first_load(self, stop):
+                return
             for component in rest:
                 supervisor.start(component)
             for job in self.jobs():
