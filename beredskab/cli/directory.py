@@ -65,6 +65,12 @@ _TEXTS: dict[str, dict[Language, str]] = {
     },
     "exported": {"da": "Skrevet til {path}", "en": "Written to {path}"},
     "no_history": {"da": "Ingen ændringer af {person} i databasen.", "en": "No changes of {person} in the database."},
+    "check_ok": {
+        "da": "Kontaktlisten i brug ({current}, {count} personer) passer til planen; "
+        "{warnings} advarsel(er).",
+        "en": "The directory in use ({current}, {count} people) fits the plan; "
+        "{warnings} warning(s).",
+    },
     "history_line": {
         "da": "revision {n} · {time} · {actor} ({channel}) · {action}{fields}",
         "en": "revision {n} · {time} · {actor} ({channel}) · {action}{fields}",
@@ -181,6 +187,33 @@ def export_file(
     except OSError as exc:
         fail(say("cannot_write", path=output, reason=exc.strerror))
     typer.echo(_say("exported", path=output))
+
+
+@directory_cli.command("check")
+def check() -> None:
+    """Tjek kontaktlisten i brug mod planen / check the directory in use as `plan check`."""
+    config = settings()
+
+    async def body(db: Database) -> None:
+        from beredskab.directory import document, store
+
+        revision, data = await store.current(db, file=config.plan.directory_file)
+        label = store.source_of(revision) if revision is not None else "directory file"
+        found = store.check(_playbooks(), document.dump(data), label=label)
+        for warning in found.warnings:
+            typer.echo(_say("warning", text=warning))
+        for error in found.errors:
+            typer.echo(_say("problem", text=error), err=True)
+        if found.errors:
+            fail(say("plan_failed", count=len(found.errors)))
+        current = _say("revision", n=revision) if revision is not None else _say(
+            "file_in_use", file=config.plan.directory_file or "contacts/examples/fredericia.toml"
+        )
+        typer.echo(
+            _say("check_ok", current=current, count=len(data.people), warnings=len(found.warnings))
+        )
+
+    look(body)
 
 
 @directory_cli.command("history")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from beredskab.directory.document import person_records
+from beredskab.directory.document import clean_entry, person_records
 from contacts.models import DirectoryFile
 
 Subject = Literal["person", "role", "target", "directory"]
@@ -77,10 +77,7 @@ def _entries(data: DirectoryFile | None, subject: Subject) -> dict[str, dict[str
                 mode="json", include={"name", "example"}, exclude_unset=False
             )
         }
-    return {
-        item.id: item.model_dump(mode="json", exclude_unset=True, exclude_none=True)
-        for item in items
-    }
+    return {item.id: clean_entry(item) for item in items}
 
 
 def diff(old: DirectoryFile | None, new: DirectoryFile) -> list[Change]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pydantic import BaseModel
+
 from contacts.models import Assignment, DirectoryFile
 
 SECTIONS = ("roles", "people", "targets", "assignments")
@@ -30,12 +32,19 @@ def from_json(text: str) -> dict[str, Any]:
     return data
 
 
+def clean_entry(model: BaseModel) -> dict[str, Any]:
+    """An entry as written, without keys that say nothing (an empty text or list is the same
+    as none); ``language`` stays when given, as it overrides ``[service] language``."""
+    found = model.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+    return {k: v for k, v in found.items() if k == "language" or v not in ("", [])}
+
+
 def person_record(data: DirectoryFile, person_id: str) -> dict[str, Any] | None:
     """One person as the secretariat sees them: their entry plus ``contacts``, the outreach
     targets they contact (from the standing assignments, in order, once each)."""
     for person in data.people:
         if person.id == person_id:
-            record = person.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+            record = clean_entry(person)
             contacts = contacts_of(data.assignments, person_id)
             if contacts:
                 record["contacts"] = list(contacts)
@@ -52,7 +61,7 @@ def person_records(data: DirectoryFile) -> dict[str, dict[str, Any]]:
     for person in data.people:
         if person.id in records:
             continue
-        record = person.model_dump(mode="json", exclude_unset=True, exclude_none=True)
+        record = clean_entry(person)
         if contacts.get(person.id):
             record["contacts"] = list(contacts[person.id])
         records[person.id] = record

@@ -79,13 +79,10 @@ def _csv_rows(content: bytes) -> Iterable[list[str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"byte {exc.start} is not UTF-8; save the sheet as CSV UTF-8") from exc
-    sample = text[:4096]
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)  # the header names columns: no quoting needed
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), dialect)
+        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except csv.Error as exc:
         raise ValueError(str(exc)) from exc
 

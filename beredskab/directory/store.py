@@ -11,7 +11,7 @@ reason. Which directory is in use: the newest revision; with none, the configure
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -107,17 +107,11 @@ def _checked(
     where: Callable[[str], str] | None,
 ) -> Checked:
     def text(problem: Problem) -> str:
-        if where is None:
-            return str(problem)
-        return str(Problem(problem.file, where(problem.key), *_rest(problem)))
+        return str(problem if where is None else replace(problem, key=where(problem.key)))
 
     errors = tuple(text(p) for p in problems if p.severity == "error")
     warnings = tuple(text(p) for p in problems if p.severity == "warning")
     return Checked(directory, errors, warnings)
-
-
-def _rest(problem: Problem) -> tuple[str, str, Any]:
-    return problem.message, problem.hint, problem.severity
 
 
 async def stored(db: Database) -> Stored | None:

@@ -24,18 +24,18 @@ async def test_the_leader_corrects_a_person_and_imports_the_sheet(
     service: LiveService, page: Page, screenshot: Screenshots
 ) -> None:
     await sign_in(service, page, LEADER)
-    await page.get_by_role("link", name="Kontaktliste").tap()
+    await page.get_by_role("link", name="Kontaktliste", exact=True).tap()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Kontaktliste")
     await _fits(page)
 
     await page.get_by_role("link", name="Amira Hassan").tap()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Ret Amira Hassan")
     await _fits(page)
-    await page.get_by_label("Telefon").fill("12")
-    await page.get_by_role("button", name="Gem").tap()
+    await page.get_by_label("Telefon", exact=True).fill("12")
+    await page.get_by_role("button", name="Gem", exact=True).tap()
     await expect(page.get_by_role("alert")).to_contain_text("is not a valid phone number")
-    await page.get_by_label("Telefon").fill("20 10 00 98")
-    await page.get_by_role("button", name="Gem").tap()
+    await page.get_by_label("Telefon", exact=True).fill("20 10 00 98")
+    await page.get_by_role("button", name="Gem", exact=True).tap()
     await expect(page.get_by_role("status")).to_have_text("Ændringen er gemt og i brug.")
     person = service.app.plan.directory.person(STAFF)
     assert person is not None and person.phone == "+4520100098"
@@ -54,7 +54,7 @@ async def test_the_leader_corrects_a_person_and_imports_the_sheet(
         zones = ";".join(str(z) for z in p.zones)
         lines.append(f'{p.id},"{name}",{p.phone or ""},{p.email or ""},"{roles}",{p.deputy or ""},"{zones}"')
     await page.goto(service.url("/kontaktliste/import"))
-    await page.get_by_label("Fil").set_input_files(
+    await page.get_by_label("Fil", exact=True).set_input_files(
         files=[{"name": "kontakter.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode()}]
     )
     await page.get_by_role("button", name="Vis ændringerne").tap()

@@ -37,6 +37,10 @@ def test_import_previews_then_applies_and_export_round_trips(tmp_path: Path, db_
     assert applied.exit_code == 0, applied.output
     assert "revision 1" in applied.output
 
+    checked = runner.invoke(cli, [*base, "directory", "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "databasens revision 1" in checked.output and "passer til planen" in checked.output
+
     exported = tmp_path / "eksport.toml"
     done = runner.invoke(cli, [*base, "directory", "export", "-o", str(exported)])
     assert done.exit_code == 0, done.output
