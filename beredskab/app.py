@@ -16,7 +16,7 @@ from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
-from beredskab.plan import Plan, assemble, load_plan
+from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
@@ -29,7 +29,6 @@ from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
 from beredskab.storage.signals import TIMERS, wait
-from contacts.directory import Directory
 from notifier.base import Channel
 from notifier.types import ChannelKind
 
@@ -73,9 +72,8 @@ class App:
     fanouts: fanout.Runner = field(init=False)
     listener: Listener = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
-    directory_revision: int | None = field(default=None, init=False)
-    """The stored directory revision the plan is built on; None: the configured file."""
-    _stored: Directory | None = field(default=None, init=False, repr=False)
+    in_use: directory_watch.InUse = field(default_factory=directory_watch.InUse, repr=False)
+    """Which stored directory revision the plan is built on."""
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
@@ -237,39 +235,23 @@ class App:
             )
 
     async def refresh_directory(self, *, strict: bool = False) -> list[str]:
-        """Rebuild the plan on the newest stored directory revision when it moved (see
-        ``beredskab.directory``); on problems keep the running plan and return them
-        (``strict``, at start: raise ``PlanInvalidError``)."""
-        from beredskab.directory import store
+        """Rebuild the plan on the newest stored directory revision when it moved; on problems
+        keep the running plan and return them (``strict``, at start: raise)."""
+        self.plan, problems = await self.in_use.refresh(
+            self.db, self.plan, self.settings.service.language, strict=strict
+        )
+        return problems
 
-        if await store.head(self.db) == self.directory_revision:
-            return []
-        try:
-            found = await store.stored(self.db)
-            if found is None:
-                return []
-            plan = i18n.with_default_language(
-                assemble(self.plan.playbooks, found.directory), self.settings.service.language
-            )
-        except PlanInvalidError as exc:
-            if strict:
-                raise
-            log.error("directory reload refused, keeping the running one: %s", exc)
-            return list(exc.problems)
-        self.plan, self._stored, self.directory_revision = plan, found.directory, found.revision
-        log.info("directory revision %s in use", found.revision)
-        return []
+    @property
+    def directory_revision(self) -> int | None:
+        """The stored directory revision the plan is built on; None: the configured file."""
+        return self.in_use.revision
 
     def reload_plan(self) -> list[str]:
         """Reload the plan files (with the stored directory, if any); on problems keep the
         running plan and return them."""
         try:
-            plan = load(self.settings)
-            if self._stored is not None:
-                plan = i18n.with_default_language(
-                    assemble(plan.playbooks, self._stored), self.settings.service.language
-                )
-            self.plan = plan
+            self.plan = self.in_use.applied(load(self.settings), self.settings.service.language)
         except PlanInvalidError as exc:
             log.error("plan reload refused, keeping version %s: %s", self.plan.version, exc)
             return list(exc.problems)

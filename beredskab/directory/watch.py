@@ -12,6 +12,10 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from beredskab import i18n
+from beredskab.errors import PlanInvalidError
+from beredskab.i18n import Language
+from beredskab.plan import Plan, assemble
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import error_reason
 from beredskab.storage import is_transient
@@ -19,9 +23,53 @@ from beredskab.storage.signals import DIRECTORY, wait
 
 if TYPE_CHECKING:
     from beredskab.app import App
+    from beredskab.storage import Database
+    from contacts.directory import Directory
 
 log = logging.getLogger(__name__)
 NAME = "directory"
+
+
+class InUse:
+    """Which stored revision the running plan is built on (None: the configured file)."""
+
+    def __init__(self) -> None:
+        self.revision: int | None = None
+        self._stored: Directory | None = None
+        self._refused: tuple[int | None, list[str]] | None = None
+
+    async def refresh(
+        self, db: Database, plan: Plan, language: Language, *, strict: bool
+    ) -> tuple[Plan, list[str]]:
+        """``plan`` rebuilt on the newest stored revision when it moved, and the problems that
+        kept the running plan (``strict``: raise ``PlanInvalidError`` instead)."""
+        from beredskab.directory import store
+
+        head = await store.head(db)
+        if head == self.revision:
+            return plan, []
+        if not strict and self._refused is not None and self._refused[0] == head:
+            return plan, self._refused[1]  # said once in the log; /healthz keeps saying it
+        try:
+            found = await store.stored(db)
+            if found is None:
+                return plan, []
+            rebuilt = i18n.with_default_language(assemble(plan.playbooks, found.directory), language)
+        except PlanInvalidError as exc:
+            if strict:
+                raise
+            log.error("directory reload refused, keeping the running one: %s", exc)
+            self._refused = (head, list(exc.problems))
+            return plan, list(exc.problems)
+        self.revision, self._stored = found.revision, found.directory
+        log.info("directory revision %s in use", found.revision)
+        return rebuilt, []
+
+    def applied(self, plan: Plan, language: Language) -> Plan:
+        """A plan reloaded from the files, with the stored directory in use (if any)."""
+        if self._stored is None:
+            return plan
+        return i18n.with_default_language(assemble(plan.playbooks, self._stored), language)
 
 
 async def first_load(app: App, stop: asyncio.Event) -> bool:
