@@ -9,14 +9,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from beredskab import escalation, i18n, preparedness, situation_log
+from beredskab import escalation, preparedness, situation_log
 from beredskab.directory import watch as directory_watch
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
 from beredskab.outbox import Outbox
-from beredskab.plan import Plan, load_plan
+from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
@@ -37,14 +37,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DATABASE = startup.DATABASE
-
-
-def load(settings: Settings) -> Plan:
-    """Load the plan named in the settings."""
-    plan = load_plan(
-        playbooks_dir=settings.plan.playbooks_dir, directory_file=settings.plan.directory_file
-    )
-    return i18n.with_default_language(plan, settings.service.language)
 
 
 TIMER_CHUNK = 50
@@ -191,7 +183,8 @@ class App:
         (a command that only reads or queues): no channels, so no provider SDK is imported;
         what is queued is sent by `serve`.
         """
-        plan = load(settings)  # the directory kept in the database replaces the file's at start
+        in_use = directory_watch.InUse()
+        plan = in_use.load_files(settings, provisional=True)  # the stored directory wins at start
         # Email links and Telegram buttons: one key for every process on this data folder.
         signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}
@@ -209,6 +202,7 @@ class App:
         return cls(
             settings=settings,
             plan=plan,
+            in_use=in_use,
             db=db,
             channels=channels,
             outbox=outbox,
@@ -251,7 +245,7 @@ class App:
         """Reload the plan files (with the stored directory, if any); on problems keep the
         running plan and return them."""
         try:
-            self.plan = self.in_use.applied(load(self.settings), self.settings.service.language)
+            self.plan = self.in_use.load_files(self.settings)
         except PlanInvalidError as exc:
             log.error("plan reload refused, keeping version %s: %s", self.plan.version, exc)
             return list(exc.problems)

@@ -15,16 +15,21 @@ from typing import TYPE_CHECKING
 from beredskab import i18n
 from beredskab.errors import PlanInvalidError
 from beredskab.i18n import Language
-from beredskab.plan import Plan, assemble
+from beredskab.plan import Plan, assemble, load_plan, plan_version
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import error_reason
 from beredskab.storage import is_transient
 from beredskab.storage.signals import DIRECTORY, wait
 
+from contacts.directory import Directory
+from contacts.models import DirectoryFile
+from playbooks.errors import PlaybookError
+from playbooks.loader import PlaybookSet, load_playbooks
+
 if TYPE_CHECKING:
     from beredskab.app import App
+    from beredskab.settings import Settings
     from beredskab.storage import Database
-    from contacts.directory import Directory
 
 log = logging.getLogger(__name__)
 NAME = "directory"
@@ -37,6 +42,29 @@ class InUse:
         self.revision: int | None = None
         self._stored: Directory | None = None
         self._refused: tuple[int | None, list[str]] | None = None
+        self._file_problems: list[str] = []
+        """Why the configured file did not load: an error only while nothing is stored."""
+
+    def load_files(self, settings: Settings, *, provisional: bool = False) -> Plan:
+        """The plan from the playbook files with the stored directory, else the configured
+        file. ``provisional`` (before the database was read): a file that does not load is
+        kept as problems, raised by ``refresh`` only if the database holds no directory."""
+        language = settings.service.language
+        if self._stored is not None:
+            return i18n.with_default_language(assemble(_playbooks(settings), self._stored), language)
+        try:
+            plan = load_plan(
+                playbooks_dir=settings.plan.playbooks_dir,
+                directory_file=settings.plan.directory_file,
+            )
+        except PlanInvalidError as exc:
+            if not provisional:
+                raise
+            playbooks = _playbooks(settings)  # invalid playbooks stop the start at once
+            self._file_problems = list(exc.problems)
+            return Plan(playbooks, _EMPTY, plan_version(playbooks), ())
+        self._file_problems = []
+        return i18n.with_default_language(plan, language)
 
     async def refresh(
         self, db: Database, plan: Plan, language: Language, *, strict: bool
@@ -46,6 +74,10 @@ class InUse:
         from beredskab.directory import store
 
         head = await store.head(db)
+        if head is None and self._file_problems:
+            if strict:
+                raise PlanInvalidError(self._file_problems)
+            return plan, self._file_problems
         if head == self.revision:
             return plan, []
         if not strict and self._refused is not None and self._refused[0] == head:
@@ -61,15 +93,25 @@ class InUse:
             log.error("directory reload refused, keeping the running one: %s", exc)
             self._refused = (head, list(exc.problems))
             return plan, list(exc.problems)
-        self.revision, self._stored = found.revision, found.directory
+        self.revision, self._stored, self._file_problems = found.revision, found.directory, []
         log.info("directory revision %s in use", found.revision)
         return rebuilt, []
 
-    def applied(self, plan: Plan, language: Language) -> Plan:
-        """A plan reloaded from the files, with the stored directory in use (if any)."""
-        if self._stored is None:
-            return plan
-        return i18n.with_default_language(assemble(plan.playbooks, self._stored), language)
+
+def _playbooks(settings: Settings) -> PlaybookSet:
+    try:
+        return load_playbooks(settings.plan.playbooks_dir)
+    except PlaybookError as exc:
+        raise PlanInvalidError([str(p) for p in exc.problems]) from exc
+
+
+_EMPTY = Directory(
+    DirectoryFile.model_construct(
+        name="(not loaded)", example=False, roles=(), people=(), targets=(), assignments=()
+    ),
+    source="(not loaded)",
+)
+"""Stands in until the database is read, when the configured file did not load."""
 
 
 async def first_load(app: App, stop: asyncio.Event) -> bool:
