@@ -64,7 +64,10 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "en": "No changes: the directory already says this.",
     },
     "exported": {"da": "Skrevet til {path}", "en": "Written to {path}"},
-    "no_history": {"da": "Ingen ændringer af {person} i databasen.", "en": "No changes of {person} in the database."},
+    "no_history": {
+        "da": "Ingen ændringer af {person} i databasen.",
+        "en": "No changes of {person} in the database.",
+    },
     "check_ok": {
         "da": "Kontaktlisten i brug ({current}, {count} personer) passer til planen; "
         "{warnings} advarsel(er).",
@@ -101,7 +104,10 @@ def import_file(
 
         playbooks = _playbooks()
         found = await imports.preview(
-            db=db, playbooks=playbooks, file=config.plan.directory_file, name=path.name,
+            db=db,
+            playbooks=playbooks,
+            file=config.plan.directory_file,
+            name=path.name,
             content=content,
         )
         _show(found, config.plan.directory_file)
@@ -206,8 +212,13 @@ def check() -> None:
             typer.echo(_say("problem", text=error), err=True)
         if found.errors:
             fail(say("plan_failed", count=len(found.errors)))
-        current = _say("revision", n=revision) if revision is not None else _say(
-            "file_in_use", file=config.plan.directory_file or "contacts/examples/fredericia.toml"
+        current = (
+            _say("revision", n=revision)
+            if revision is not None
+            else _say(
+                "file_in_use",
+                file=config.plan.directory_file or "contacts/examples/fredericia.toml",
+            )
         )
         typer.echo(
             _say("check_ok", current=current, count=len(data.people), warnings=len(found.warnings))
@@ -246,4 +257,3 @@ def history(
             )
 
     look(body)
-

@@ -17,6 +17,7 @@ from contacts.models import DirectoryFile
 Subject = Literal["person", "role", "target", "directory"]
 Action = Literal["added", "changed", "removed"]
 SUBJECTS: tuple[Subject, ...] = ("person", "role", "target", "directory")
+ACTIONS: tuple[Action, ...] = ("added", "changed", "removed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +50,12 @@ def stored(
     subject: str, subject_id: str, action: str, before: str | None, after: str | None
 ) -> Change:
     """A change as read back from the database."""
+    kind: Subject = next((s for s in SUBJECTS if s == subject), "directory")
+    did: Action = next((a for a in ACTIONS if a == action), "changed")
     return Change(
-        subject if subject in SUBJECTS else "directory",  # type: ignore[arg-type]
+        kind,
         subject_id,
-        action if action in ("added", "changed", "removed") else "changed",  # type: ignore[arg-type]
+        did,
         None if before is None else dict(json.loads(before)),
         None if after is None else dict(json.loads(after)),
     )

@@ -109,8 +109,7 @@ def drop_person(doc: dict[str, Any], person_id: str) -> None:
     people = [p for p in doc.get("people", []) if p.get("id") != person_id]
     if len(people) == len(doc.get("people", [])):
         raise NotFoundError(
-            "'{person}' is not in the contact directory; use a person id from "
-            "`beredskab contacts`",
+            "'{person}' is not in the contact directory; use a person id from `beredskab contacts`",
             person=person_id,
         )
     doc["people"] = people

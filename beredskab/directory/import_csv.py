@@ -4,7 +4,8 @@ A TOML file replaces the whole directory. A spreadsheet is the list of people, o
 with the columns of ``COLUMNS`` (the header row names them, in any order; only ``id`` and
 ``name`` are required): people missing from it are removed, a column missing from it keeps
 each known person's current value, roles and outreach targets stay as they are, and a
-``contacts`` column (the targets a person contacts) replaces the standing assignments. Problems name the row (``row 5.phone``), counting the header as row 1.
+``contacts`` column (the targets a person contacts) replaces the standing assignments.
+Problems name the row (``row 5.phone``), counting the header as row 1.
 """
 
 from __future__ import annotations
@@ -180,4 +181,3 @@ def _unquote(cell: str) -> str:
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
-

@@ -65,9 +65,7 @@ async def preview(
     if checked.directory is None:
         return Preview(name, base, errors=checked.errors, warnings=checked.warnings)
     new = checked.directory.data
-    return Preview(
-        name, base, diff(current, new), (), checked.warnings, document.dump(new)
-    )
+    return Preview(name, base, diff(current, new), (), checked.warnings, document.dump(new))
 
 
 async def apply(
@@ -130,4 +128,3 @@ async def confirm(
     async with db.transaction() as tx:
         await tx.directory.mark_applied(import_id, committed.revision or 0)
     return committed
-

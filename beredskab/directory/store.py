@@ -125,7 +125,9 @@ async def stored(db: Database) -> Stored | None:
         return None
     source = source_of(row.number)
     try:
-        directory = directory_from_data(document.from_json(row.document), label=source, source=source)
+        directory = directory_from_data(
+            document.from_json(row.document), label=source, source=source
+        )
     except ContactsError as exc:
         raise PlanInvalidError([str(p) for p in exc.problems]) from exc
     return Stored(row.number, directory, row.created_at, row.actor)
@@ -212,4 +214,3 @@ def conflict(now: int | None) -> InvalidStateError:
         "reload it and make your change again",
         revision=now if now is not None else "?",
     )
-

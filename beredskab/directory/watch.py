@@ -20,7 +20,6 @@ from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import error_reason
 from beredskab.storage import is_transient
 from beredskab.storage.signals import DIRECTORY, wait
-
 from contacts.directory import Directory
 from contacts.models import DirectoryFile
 from playbooks.errors import PlaybookError
@@ -51,7 +50,9 @@ class InUse:
         kept as problems, raised by ``refresh`` only if the database holds no directory."""
         language = settings.service.language
         if self._stored is not None:
-            return i18n.with_default_language(assemble(_playbooks(settings), self._stored), language)
+            return i18n.with_default_language(
+                assemble(_playbooks(settings), self._stored), language
+            )
         try:
             plan = load_plan(
                 playbooks_dir=settings.plan.playbooks_dir,
@@ -86,7 +87,9 @@ class InUse:
             found = await store.stored(db)
             if found is None:
                 return plan, []
-            rebuilt = i18n.with_default_language(assemble(plan.playbooks, found.directory), language)
+            rebuilt = i18n.with_default_language(
+                assemble(plan.playbooks, found.directory), language
+            )
         except PlanInvalidError as exc:
             if strict:
                 raise

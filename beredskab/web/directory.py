@@ -52,7 +52,9 @@ async def _editor(request: Request, who: Viewer, action: str) -> Response | None
     return _page(request, who, "directory.html", status=403, refused=True)
 
 
-def _page(request: Request, who: Viewer, name: str, *, status: int = 200, **context: Any) -> Response:
+def _page(
+    request: Request, who: Viewer, name: str, *, status: int = 200, **context: Any
+) -> Response:
     return page(request, name, who=who, status=status, dt=dt(who.language), **context)
 
 
@@ -192,14 +194,26 @@ async def _save(request: Request, who: Who, person_id: str | None) -> Response:
     except store.DirectoryInvalidError as exc:
         revision, data = await _current(request)
         return _person_form(
-            request, who, data, revision, entry=entry, new=person_id is None,
-            problems=exc.problems, status=400,
+            request,
+            who,
+            data,
+            revision,
+            entry=entry,
+            new=person_id is None,
+            problems=exc.problems,
+            status=400,
         )
     except (InvalidStateError, NotFoundError) as exc:
         revision, data = await _current(request)
         return _person_form(
-            request, who, data, revision, entry=entry, new=person_id is None,
-            problems=(render(exc, who.language),), status=409,
+            request,
+            who,
+            data,
+            revision,
+            entry=entry,
+            new=person_id is None,
+            problems=(render(exc, who.language),),
+            status=409,
         )
     await app.refresh_directory()
     target = f"{BASE}/person/{entry['id']}?ok=" + ("saved" if done.revision else "unchanged")
@@ -219,8 +233,14 @@ async def remove_person(request: Request, who: Who, person_id: str) -> Response:
     entry = person_record(data, person_id) or {"id": person_id}
     if _text(form, "bekraeft") != "1":
         return _person_form(
-            request, who, data, revision, entry=entry, new=False,
-            problems=(dt(who.language)("remove_confirm_missing"),), status=400,
+            request,
+            who,
+            data,
+            revision,
+            entry=entry,
+            new=False,
+            problems=(dt(who.language)("remove_confirm_missing"),),
+            status=400,
         )
     try:
         await edit.remove_person(
@@ -234,13 +254,25 @@ async def remove_person(request: Request, who: Who, person_id: str) -> Response:
         )
     except store.DirectoryInvalidError as exc:
         return _person_form(
-            request, who, data, revision, entry=entry, new=False,
-            problems=exc.problems, status=400,
+            request,
+            who,
+            data,
+            revision,
+            entry=entry,
+            new=False,
+            problems=exc.problems,
+            status=400,
         )
     except (InvalidStateError, NotFoundError) as exc:
         return _person_form(
-            request, who, data, revision, entry=entry, new=False,
-            problems=(render(exc, who.language),), status=409,
+            request,
+            who,
+            data,
+            revision,
+            entry=entry,
+            new=False,
+            problems=(render(exc, who.language),),
+            status=409,
         )
     await app.refresh_directory()
     return RedirectResponse(f"{BASE}?ok=removed", status_code=303)
@@ -279,7 +311,12 @@ async def import_preview(request: Request, who: Who) -> Response:
     upload = form.get("fil")
     if not isinstance(upload, UploadFile) or not upload.filename:
         return _page(
-            request, who, "directory_import.html", status=400, preview=None, import_id=None,
+            request,
+            who,
+            "directory_import.html",
+            status=400,
+            preview=None,
+            import_id=None,
             missing_file=True,
         )
     content = await upload.read()
@@ -320,7 +357,12 @@ async def import_apply(request: Request, who: Who, import_id: int) -> Response:
         )
     except (store.DirectoryInvalidError, InvalidStateError, NotFoundError) as exc:
         return _page(
-            request, who, "directory_import.html", status=409, preview=None, import_id=None,
+            request,
+            who,
+            "directory_import.html",
+            status=409,
+            preview=None,
+            import_id=None,
             failed=render(exc, who.language),
         )
     await app.refresh_directory()
@@ -346,4 +388,3 @@ async def export_file(request: Request, who: Who, fmt: str) -> Response:
     media = "application/toml" if fmt == "toml" else "text/csv"
     headers = {**HEADERS, "Content-Disposition": f'attachment; filename="kontaktliste.{fmt}"'}
     return Response(content, media_type=f"{media}; charset=utf-8", headers=headers)
-

@@ -52,13 +52,19 @@ async def test_the_leader_corrects_a_person_and_imports_the_sheet(
         name = "Amira Regneark" if p.id == STAFF else p.name
         roles = ";".join(p.roles)
         zones = ";".join(str(z) for z in p.zones)
-        lines.append(f'{p.id},"{name}",{p.phone or ""},{p.email or ""},"{roles}",{p.deputy or ""},"{zones}"')
+        lines.append(
+            f'{p.id},"{name}",{p.phone or ""},{p.email or ""},"{roles}",{p.deputy or ""},"{zones}"'
+        )
     await page.goto(service.url("/kontaktliste/import"))
     await page.get_by_label("Fil", exact=True).set_input_files(
-        files=[{"name": "kontakter.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode()}]
+        files=[
+            {"name": "kontakter.csv", "mimeType": "text/csv", "buffer": "\n".join(lines).encode()}
+        ]
     )
     await page.get_by_role("button", name="Vis ændringerne").tap()
-    await expect(page.get_by_role("heading", level=2, name="Ændringer fra kontakter.csv")).to_be_visible()
+    await expect(
+        page.get_by_role("heading", level=2, name="Ændringer fra kontakter.csv")
+    ).to_be_visible()
     await expect(page.get_by_text("0 tilføjet, 1 ændret, 0 fjernet")).to_be_visible()
     await _fits(page)
     await screenshot(page, "preview")

@@ -65,9 +65,7 @@ class DirectoryRepo:
 
     async def head_number(self) -> int | None:
         """The number of the newest revision, or None when no directory is stored."""
-        value = (
-            await self._conn.execute(select(func.max(directory_revisions.c.number)))
-        ).scalar()
+        value = (await self._conn.execute(select(func.max(directory_revisions.c.number)))).scalar()
         return int(value) if value is not None else None
 
     async def revision(self, number: int | None = None) -> RevisionRow | None:

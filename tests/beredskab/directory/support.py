@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import tomli
 
 from beredskab.settings import ConsoleSettings, DatabaseSettings, ServiceSettings, Settings
-from pathlib import Path
 
 LEADER = "karen-hald"
 """The secretariat leader of the example directory."""

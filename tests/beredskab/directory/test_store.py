@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from beredskab.app import App
 from beredskab.directory import store, watch
-from beredskab.errors import InvalidStateError
+from beredskab.errors import InvalidStateError, PlanInvalidError
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from tests.beredskab.directory.support import CHIEF, STAFF, example, settings_on
 
-DEADLINE = 30.0
+DEADLINE = 60.0
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    """Wait for a state (a generous deadline, not a timing assertion)."""
+    give_up = time.monotonic() + DEADLINE
+    while not check():
+        assert time.monotonic() < give_up, "the expected state was not reached"
+        await asyncio.sleep(0.05)
 
 
 async def _seed(db: Database, plan: Plan) -> store.Committed:
@@ -187,9 +197,7 @@ async def test_a_running_service_picks_up_another_process_change(
         tasks.append(asyncio.ensure_future(app.listener.run(stop)))
     other = Database(db_url)  # another process's view of the same database
     try:
-        async with asyncio.timeout(DEADLINE):
-            while not app.db.signals.listening and app.listener.needed:
-                await asyncio.sleep(0.05)
+        await _until(lambda: app.db.signals.listening or not app.listener.needed)
         await store.commit(
             db=other,
             playbooks=plan.playbooks,
@@ -199,13 +207,40 @@ async def test_a_running_service_picks_up_another_process_change(
             channel="cli",
             source="import",
         )
-        async with asyncio.timeout(DEADLINE):
-            while app.directory_revision != 1:
-                await asyncio.sleep(0.05)
+        await _until(lambda: app.directory_revision == 1)
         person = app.plan.directory.person(STAFF)
         assert person is not None and person.name == "Amira Elsewhere"
     finally:
         stop.set()
         await asyncio.gather(*tasks)
         await other.dispose()
+        await app.aclose()
+
+
+async def test_the_file_is_needed_only_while_nothing_is_stored(
+    tmp_path: Path, db_url: str, plan: Plan
+) -> None:
+    settings = settings_on(tmp_path, db_url)
+    settings = settings.model_copy(
+        update={"plan": settings.plan.model_copy(update={"directory_file": tmp_path / "gone.toml"})}
+    )
+    app = App.build(settings)
+    try:
+        with pytest.raises(PlanInvalidError, match=r"gone\.toml"):
+            await app.start()
+        await store.commit(
+            db=app.db,
+            playbooks=plan.playbooks,
+            proposed=example(),
+            base=None,
+            actor="cli",
+            channel="cli",
+            source="import",
+        )
+        await app.start()
+        assert app.directory_revision == 1
+        assert app.plan.directory.person(STAFF) is not None
+        assert app.reload_plan() == []  # SIGHUP: the playbooks again, the stored directory kept
+        assert app.plan.directory.person(STAFF) is not None
+    finally:
         await app.aclose()
