@@ -367,6 +367,22 @@ DA: dict[str, str] = {
     ),
     # issue 12: residents (beredskab.residents)
     "see the numbers of subscribed residents": "se numrene på tilmeldte beboere",
+    # beredskab.directory (the directory kept by the secretariat)
+    "the directory change was refused, {count} problem(s):\n{problems}": (
+        "ændringen af kontaktlisten er afvist, {count} problem(er):\n{problems}"
+    ),
+    "the directory was changed by someone else meanwhile (now revision {revision}); "
+    "reload it and make your change again": (
+        "kontaktlisten er ændret af en anden imens (nu revision {revision}); hent den igen og "
+        "lav din ændring igen"
+    ),
+    "import {nr} does not exist; upload the file again": (
+        "import {nr} findes ikke; upload filen igen"
+    ),
+    "import {nr} was already applied (revision {revision})": (
+        "import {nr} er allerede gemt (revision {revision})"
+    ),
+    "edit the contact directory": "rette kontaktlisten",
 }
 
 WORDS_DA: dict[str, str] = {
@@ -404,20 +420,4 @@ WORDS_DA: dict[str, str] = {
     "Refusal.foreign": "linket er sendt til en anden",
     "Refusal.used": "linket er allerede brugt",
     "Refusal.stale": "spørgsmålet er ikke længere aktuelt",
-    # beredskab.directory (the directory kept by the secretariat)
-    "the directory change was refused, {count} problem(s):\n{problems}": (
-        "ændringen af kontaktlisten er afvist, {count} problem(er):\n{problems}"
-    ),
-    "the directory was changed by someone else meanwhile (now revision {revision}); "
-    "reload it and make your change again": (
-        "kontaktlisten er ændret af en anden imens (nu revision {revision}); hent den igen og "
-        "lav din ændring igen"
-    ),
-    "import {nr} does not exist; upload the file again": (
-        "import {nr} findes ikke; upload filen igen"
-    ),
-    "import {nr} was already applied (revision {revision})": (
-        "import {nr} er allerede gemt (revision {revision})"
-    ),
-    "edit the contact directory": "rette kontaktlisten",
 }

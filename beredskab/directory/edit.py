@@ -144,6 +144,7 @@ async def save_person(
         actor=actor_id,
         channel=channel,
         source=("added " if new else "edited ") + str(entry.get("id", "")),
+        in_use=current,
     )
 
 
@@ -174,4 +175,5 @@ async def remove_person(
         actor=actor_id,
         channel=channel,
         source=f"removed {person_id}",
+        in_use=current,
     )

@@ -37,6 +37,8 @@ class Preview:
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     document: dict[str, Any] | None = None
+    in_use: DirectoryFile | None = None
+    """The configured file's directory, when the comparison was with it (nothing stored)."""
 
     @property
     def ok(self) -> bool:
@@ -65,7 +67,15 @@ async def preview(
     if checked.directory is None:
         return Preview(name, base, errors=checked.errors, warnings=checked.warnings)
     new = checked.directory.data
-    return Preview(name, base, diff(current, new), (), checked.warnings, document.dump(new))
+    return Preview(
+        name,
+        base,
+        diff(current, new),
+        (),
+        checked.warnings,
+        document.dump(new),
+        current if base is None else None,
+    )
 
 
 async def apply(
@@ -82,6 +92,7 @@ async def apply(
         actor=actor,
         channel=channel,
         source=f"import {preview.source}",
+        in_use=preview.in_use,
     )
 
 
@@ -101,7 +112,7 @@ async def keep(*, db: Database, plan: Plan, preview: Preview, actor: str, channe
 
 
 async def confirm(
-    *, db: Database, plan: Plan, import_id: int, actor: str, channel: str
+    *, db: Database, plan: Plan, file: Path | None, import_id: int, actor: str, channel: str
 ) -> store.Committed:
     """Apply a kept import, once, as the person who previewed it."""
     async with audited(db):
@@ -116,6 +127,9 @@ async def confirm(
             nr=import_id,
             revision=row.applied_revision,
         )
+    in_use = None
+    if row.base is None:
+        _, in_use = await store.current(db, file=file)
     committed = await store.commit(
         db=db,
         playbooks=plan.playbooks,
@@ -124,6 +138,7 @@ async def confirm(
         actor=actor,
         channel=channel,
         source=f"import {row.source}",
+        in_use=in_use,
     )
     async with db.transaction() as tx:
         await tx.directory.mark_applied(import_id, committed.revision or 0)

@@ -160,8 +160,12 @@ async def commit(
     actor: str,
     channel: str,
     source: str,
+    in_use: DirectoryFile | None = None,
 ) -> Committed:
     """Check ``proposed`` and store it as the next revision after ``base``.
+
+    The changes recorded are against the newest revision or, for the first one, against
+    ``in_use`` (the configured file the service used until then; None: everything is new).
 
     Refused with every reason (``DirectoryInvalidError``) when it is not valid, and with
     ``InvalidStateError`` when another change was stored after ``base``. Storing the same
@@ -175,13 +179,13 @@ async def commit(
             now_head = await tx.directory.head_number()
             if now_head != base:
                 raise conflict(now_head)
-            previous = None
+            previous = in_use
             if now_head is not None:
                 row = await tx.directory.revision(now_head)
                 assert row is not None
                 previous = DirectoryFile.model_validate(document.from_json(row.document))
             changes = diff(previous, new)
-            if previous is not None and not changes:
+            if now_head is not None and not changes:
                 return Committed(None, [], checked.directory)
             number = (now_head or 0) + 1
             line = summary(changes)

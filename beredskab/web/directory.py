@@ -305,11 +305,16 @@ async def import_page(request: Request, who: Who) -> Response:
 async def import_preview(request: Request, who: Who) -> Response:
     """Read the uploaded file and show what it would change and every problem by row."""
     form = await _form(request, who)
+    upload = form.get("fil")
+    try:
+        name = upload.filename if isinstance(upload, UploadFile) else None
+        content = await upload.read() if isinstance(upload, UploadFile) and name else b""
+    finally:
+        await form.close()  # the spooled upload file
     if (refused := await _editor(request, who, "directory.edit")) is not None:
         return refused
     app = app_of(request)
-    upload = form.get("fil")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    if not name:
         return _page(
             request,
             who,
@@ -319,12 +324,11 @@ async def import_preview(request: Request, who: Who) -> Response:
             import_id=None,
             missing_file=True,
         )
-    content = await upload.read()
     found = await imports.preview(
         db=app.db,
         playbooks=app.plan.playbooks,
         file=app.settings.plan.directory_file,
-        name=upload.filename,
+        name=name,
         content=content,
     )
     import_id = None
@@ -353,7 +357,12 @@ async def import_apply(request: Request, who: Who, import_id: int) -> Response:
     app = app_of(request)
     try:
         done = await imports.confirm(
-            db=app.db, plan=app.plan, import_id=import_id, actor=who.person.id, channel=CHANNEL
+            db=app.db,
+            plan=app.plan,
+            file=app.settings.plan.directory_file,
+            import_id=import_id,
+            actor=who.person.id,
+            channel=CHANNEL,
         )
     except (store.DirectoryInvalidError, InvalidStateError, NotFoundError) as exc:
         return _page(

@@ -57,7 +57,7 @@ def test_import_previews_then_applies_and_export_round_trips(tmp_path: Path, db_
 
     history = runner.invoke(cli, ["--lang", "en", *base, "directory", "history", STAFF])
     assert history.exit_code == 0, history.output
-    assert re.search(r"revision 1 .* cli \(cli\) · added", history.output)
+    assert re.search(r"revision 1 .* cli \(cli\) · changed: name", history.output)
 
 
 def test_a_bad_import_is_refused_with_every_problem_and_stores_nothing(
