@@ -103,13 +103,13 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "En TOML-fil erstatter hele kontaktlisten. Et regneark (CSV eller XLSX) er "
         "listen over personer, én pr. række, med kolonnerne id, name, title, organisation, "
         "phone, email, language, deputy, roles, zones og contacts (kun id og name skal "
-        "være der); personer, der ikke står i arket, fjernes. Du ser ændringerne, før noget "
-        "gemmes.",
+        "være der; en kolonne, der mangler, beholder de nuværende værdier); personer, der ikke "
+        "står i arket, fjernes. Du ser ændringerne, før noget gemmes.",
         "en": "A TOML file replaces the whole directory. A spreadsheet (CSV or XLSX) is the "
         "list of people, one per row, with the columns id, name, title, organisation, phone, "
-        "email, language, deputy, roles, zones and contacts (only id and name are required); "
-        "people missing from the sheet are removed. You see the changes before anything is "
-        "stored.",
+        "email, language, deputy, roles, zones and contacts (only id and name are required; "
+        "a missing column keeps the current values); people missing from the sheet are "
+        "removed. You see the changes before anything is stored.",
     },
     "file": {"da": "Fil", "en": "File"},
     "read": {"da": "Vis ændringerne", "en": "Show the changes"},
