@@ -226,3 +226,33 @@ async def test_an_xlsx_import_is_read_like_the_csv(site: Site) -> None:
     status, text = await _upload(site, "kontakter.xlsx", out.getvalue())
     assert status == 200, text
     assert "0 tilføjet, 1 ændret, 0 fjernet" in text and "Amira Excel" in text
+
+
+async def test_the_import_page_takes_a_file_larger_than_other_forms(site: Site) -> None:
+    await site.sign_in(LEADER)
+    sheet = (await site.client.get("/kontaktliste/eksport.csv")).text
+    padded = sheet + "\n" * (site.app.settings.web.max_body_bytes + 1000)  # blank rows
+    status, text = await _upload(site, "kontakter.csv", padded.encode())
+    assert status == 200, text
+    assert "Filen ændrer intet" in text and CONFIRM.search(text) is None
+    csrf = await site.csrf("/")
+    other = await site.client.post(
+        "/kontaktliste/ny", data={"csrf": csrf, "name": "x" * site.app.settings.web.max_body_bytes}
+    )
+    assert other.status_code == 413
+
+    status, text = await _upload(site, "", b"")
+    assert status == 400 and "Vælg en fil" in text
+
+
+async def test_only_the_leader_may_upload(site: Site) -> None:
+    await site.sign_in(STAFF)
+    csrf = await site.csrf("/")
+    answer = await site.client.post(
+        "/kontaktliste/import",
+        data={"csrf": csrf},
+        files={"fil": ("kontakter.csv", b"id,name\nx,X\n")},
+    )
+    assert answer.status_code == 403
+    async with site.app.db.read() as tx:
+        assert await tx.directory.pending_import(1) is None
