@@ -88,3 +88,22 @@ def test_a_bad_import_is_refused_with_every_problem_and_stores_nothing(
     missing = runner.invoke(cli, [*base, "directory", "import", str(tmp_path / "none.csv")])
     assert missing.exit_code == 1 and "none.csv" in missing.output
     assert "Traceback" not in missing.output
+
+
+def test_a_spreadsheet_import_names_rows(tmp_path: Path, db_url: str) -> None:
+    from openpyxl import Workbook
+
+    runner = CliRunner()
+    base = _config(tmp_path, db_url)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "name", "phone", "email", "roles"])
+    sheet.append(["kim-holm", "Kim Holm", 20100001, "kim-holm@example.org", "politi"])
+    sheet.append(["bad-phone", "Bad Phone", 123, "bad@example.org", "sekretariat"])
+    path = tmp_path / "kontakter.xlsx"
+    book.save(path)
+    refused = runner.invoke(cli, ["--lang", "en", *base, "directory", "import", str(path)])
+    assert refused.exit_code == 1
+    assert "kontakter.xlsx: row 3.phone: '123' is not a valid phone number" in refused.output
+    assert "refused" in refused.output and "Traceback" not in refused.output
