@@ -10,14 +10,15 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from beredskab import escalation, i18n, preparedness, situation_log
+from beredskab import escalation, preparedness, situation_log
+from beredskab.directory import watch as directory_watch
 from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
 from beredskab.operations.identity import service_id
 from beredskab.outbox import Outbox
-from beredskab.plan import Plan, load_plan
+from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
@@ -38,14 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DATABASE = startup.DATABASE
-
-
-def load(settings: Settings) -> Plan:
-    """Load the plan named in the settings."""
-    plan = load_plan(
-        playbooks_dir=settings.plan.playbooks_dir, directory_file=settings.plan.directory_file
-    )
-    return i18n.with_default_language(plan, settings.service.language)
 
 
 TIMER_CHUNK = 50
@@ -73,6 +66,8 @@ class App:
     fanouts: fanout.Runner = field(init=False)
     listener: Listener = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
+    in_use: directory_watch.InUse = field(default_factory=directory_watch.InUse, repr=False)
+    """Which stored directory revision the plan is built on."""
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
@@ -191,14 +186,8 @@ class App:
         (a command that only reads or queues): no channels, so no provider SDK is imported;
         what is queued is sent by `serve`.
         """
-        plan = load(settings)
-        if live_providers(settings) and plan.directory.example:
-            raise ConfigError(
-                "{source} is the fictional example directory; it cannot be used "
-                "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
-                "contact list (kept outside git).",
-                source=plan.directory.source,
-            )
+        in_use = directory_watch.InUse()
+        plan = in_use.load_files(settings, provisional=True)  # the stored directory wins at start
         # Email links and Telegram buttons: one key for every process on this data folder.
         signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}
@@ -216,6 +205,7 @@ class App:
         return cls(
             settings=settings,
             plan=plan,
+            in_use=in_use,
             db=db,
             channels=channels,
             outbox=outbox,
@@ -224,14 +214,41 @@ class App:
         )
 
     async def start(self) -> None:
-        """Bring the database schema up to date (`serve` retries while it is unreachable)."""
+        """Bring the database schema up to date (`serve` retries while it is unreachable)
+        and put the directory kept in the database, if any, into the plan."""
         await self.db.upgrade()
         await situation_log.key_in_use(db=self.db)  # warns when another key wrote the log
+        await self.refresh_directory(strict=True)
+        self.check_example()
+
+    def check_example(self) -> None:
+        """Refuse the fictional example directory with live providers."""
+        if live_providers(self.settings) and self.plan.directory.example:
+            raise ConfigError(
+                "{source} is the fictional example directory; it cannot be used "
+                "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
+                "contact list (kept outside git).",
+                source=self.plan.directory.source,
+            )
+
+    async def refresh_directory(self, *, strict: bool = False) -> list[str]:
+        """Rebuild the plan on the newest stored directory revision when it moved; on problems
+        keep the running plan and return them (``strict``, at start: raise)."""
+        self.plan, problems = await self.in_use.refresh(
+            self.db, self.plan, self.settings.service.language, strict=strict
+        )
+        return problems
+
+    @property
+    def directory_revision(self) -> int | None:
+        """The stored directory revision the plan is built on; None: the configured file."""
+        return self.in_use.revision
 
     def reload_plan(self) -> list[str]:
-        """Reload the plan files; on problems keep the running plan and return them."""
+        """Reload the plan files (with the stored directory, if any); on problems keep the
+        running plan and return them."""
         try:
-            self.plan = load(self.settings)
+            self.plan = self.in_use.load_files(self.settings)
         except PlanInvalidError as exc:
             log.error("plan reload refused, keeping version %s: %s", self.plan.version, exc)
             return list(exc.problems)
@@ -251,6 +268,7 @@ class App:
             Component("outbox", self.outbox.run),
             Component("fanout", self.fanouts.run),
             Component("timers", self.run_timers),
+            Component("directory", partial(directory_watch.run, self)),
             Component("signals", self.listener.run) if self.listener.needed else None,
             Component("leader", partial(self.leadership.run, work=poller)),
             Component("bot", partial(self._webhook_bot, bot))
@@ -329,6 +347,8 @@ class App:
                     self.board.set(component.name, "down", "waiting for the database", quiet=True)
                 if not await startup.wait_for_schema(self.db, self.board, stop):
                     return
+            if not await directory_watch.first_load(self, stop):
+                return
             for component in rest:
                 supervisor.start(component)
             for job in self.jobs():

@@ -382,6 +382,22 @@ DA: dict[str, str] = {
     "{person} has no phone, email or linked Telegram chat to test": (
         "{person} har hverken telefon, e-mail eller en forbundet Telegram-chat at teste"
     ),
+    # beredskab.directory (the directory kept by the secretariat)
+    "the directory change was refused, {count} problem(s):\n{problems}": (
+        "ændringen af kontaktlisten er afvist, {count} problem(er):\n{problems}"
+    ),
+    "the directory was changed by someone else meanwhile (now revision {revision}); "
+    "reload it and make your change again": (
+        "kontaktlisten er ændret af en anden imens (nu revision {revision}); hent den igen og "
+        "lav din ændring igen"
+    ),
+    "import {nr} does not exist; upload the file again": (
+        "import {nr} findes ikke; upload filen igen"
+    ),
+    "import {nr} was already applied (revision {revision})": (
+        "import {nr} er allerede gemt (revision {revision})"
+    ),
+    "edit the contact directory": "rette kontaktlisten",
 }
 
 WORDS_DA: dict[str, str] = {

@@ -43,24 +43,28 @@ class Plan:
 def load_plan(*, playbooks_dir: Path | None, directory_file: Path | None) -> Plan:
     """Load and cross-validate the plan; raise ``PlanInvalidError`` listing every problem."""
     problems: list[str] = []
-    warnings: list[str] = []
     playbook_set: PlaybookSet | None = None
     directory: Directory | None = None
     try:
         playbook_set = load_playbooks(playbooks_dir)
-        warnings.extend(str(w) for w in playbook_set.warnings)
     except PlaybookError as exc:
         problems.extend(str(p) for p in exc.problems)
     try:
         directory = load_directory(directory_file)
-        warnings.extend(str(w) for w in directory.warnings)
     except ContactsError as exc:
         problems.extend(str(p) for p in exc.problems)
     if playbook_set is None or directory is None:
         raise PlanInvalidError(problems)
+    return assemble(playbook_set, directory)
+
+
+def assemble(playbook_set: PlaybookSet, directory: Directory) -> Plan:
+    """The plan of loaded playbooks and a loaded directory, cross-validated (the directory
+    kept in the database is put together with the playbook files this way)."""
     cross_errors, cross_warnings = cross_check(playbook_set, directory)
     if cross_errors:
         raise PlanInvalidError(cross_errors)
+    warnings = [str(w) for w in playbook_set.warnings] + [str(w) for w in directory.warnings]
     return Plan(
         playbooks=playbook_set,
         directory=directory,

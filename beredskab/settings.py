@@ -128,6 +128,8 @@ class WebSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=65536, ge=1024)
+    max_upload_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    """The largest contact file the directory import page takes (/kontaktliste/import)."""
     secure_cookies: bool = True
     session_idle_minutes: float = Field(default=120.0, gt=0)
     session_max_hours: float = Field(default=12.0, gt=0)

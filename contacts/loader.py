@@ -58,6 +58,19 @@ def load_directory(path: Path | None = None) -> Directory:
     return Directory(data, source=source, text=raw.decode("utf-8"), warnings=tuple(problems))
 
 
+def directory_from_data(data: Any, *, label: str, source: str, text: str = "") -> Directory:
+    """A ``Directory`` from parsed data (a dict like the TOML file's, e.g. kept in the
+    database), checked exactly as ``load_directory`` checks a file; raises ``ContactsError``."""
+    problems: list[Problem] = []
+    model = parse_data(label, data, problems)
+    if model is None:
+        raise ContactsError(problems)
+    problems.extend(validate_directory(model, label))
+    if any(p.severity == "error" for p in problems):
+        raise ContactsError(problems)
+    return Directory(model, source=source, text=text, warnings=tuple(problems))
+
+
 def _parse(label: str, raw: bytes, problems: list[Problem]) -> DirectoryFile | None:
     try:
         data = tomli.loads(raw.decode("utf-8"))  # tomllib's parser, compiled (pyproject.toml)
@@ -68,6 +81,15 @@ def _parse(label: str, raw: bytes, problems: list[Problem]) -> DirectoryFile | N
         return None
     except tomli.TOMLDecodeError as exc:
         problems.append(toml_problem(label, exc))
+        return None
+    return parse_data(label, data, problems)
+
+
+def parse_data(label: str, data: Any, problems: list[Problem]) -> DirectoryFile | None:
+    """Normalise and validate a directory as parsed data (a dict like the TOML file's);
+    problems go to ``problems``; None when the data is not a valid ``DirectoryFile``."""
+    if not isinstance(data, dict):
+        problems.append(Problem(label, "(top level)", "is not a table", "give a directory table"))
         return None
     normaliser = Normaliser()
     for section in ("people", "targets"):

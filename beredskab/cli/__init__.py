@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beredskab.cli import (
     chain,
+    directory,
     doctor,
     incident,
     picture,
@@ -24,6 +25,7 @@ from beredskab.cli.common import cli
 __all__ = [
     "chain",
     "cli",
+    "directory",
     "doctor",
     "incident",
     "main",

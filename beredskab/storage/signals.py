@@ -40,7 +40,9 @@ DELIVERIES = "deliveries"
 TIMERS = "timers"
 FANOUTS = "fanouts"
 """A large send was started (``beredskab.incident.fanout``): queue the rest of it."""
-ALL_TOPICS = (DELIVERIES, TIMERS, FANOUTS)
+DIRECTORY = "directory"
+"""A new revision of the contact directory was stored (``beredskab.directory``): reload it."""
+ALL_TOPICS = (DELIVERIES, TIMERS, FANOUTS, DIRECTORY)
 DEAF_POLL_SECONDS = 2.0
 """How long an idle loop sleeps at most while no cross-process signal can reach it."""
 SOCKET_SUFFIX = ".wake"

@@ -21,6 +21,7 @@ from beredskab.web import (
     api_notices,
     api_picture,
     api_tasks,
+    directory,
     export,
     incident,
     incident_actions,
@@ -59,7 +60,11 @@ def create_app(app: App) -> FastAPI:
     )
     web.state.beredskab = app
     web.state.stopping = asyncio.Event()  # set by WebServer.stop: live streams end at once
-    web.add_middleware(BodyLimit, max_bytes=app.settings.web.max_body_bytes)
+    web.add_middleware(
+        BodyLimit,
+        max_bytes=app.settings.web.max_body_bytes,
+        uploads={directory.UPLOAD_PATH: app.settings.web.max_upload_bytes},
+    )
     web.add_exception_handler(HTTPException, method_not_allowed)
     web.add_exception_handler(RequestValidationError, invalid_request)
     web.include_router(webhooks.router, include_in_schema=False)
@@ -77,6 +82,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(export.router, include_in_schema=False)
     web.include_router(readiness.router, include_in_schema=False)
     web.include_router(plan.router, include_in_schema=False)
+    web.include_router(directory.router, include_in_schema=False)
     web.include_router(public_info.router, include_in_schema=False)
     web.include_router(api.router)
     web.include_router(api_facts.router)

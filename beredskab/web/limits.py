@@ -18,18 +18,23 @@ _TOO_LARGE = json.dumps({"detail": "request body too large"}).encode()
 class BodyLimit:
     """ASGI middleware: 413 for request bodies above ``max_bytes``."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, uploads: dict[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = uploads or {}
+        """Paths that take a file upload, with their own (larger) limit."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Read the body up to the limit, then hand it to the app (or answer 413)."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.uploads.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and (
-            not declared.isdigit() or len(declared) > 18 or int(declared) > self.max_bytes
+            not declared.isdigit() or len(declared) > 18 or int(declared) > limit
         ):
             await _refuse(send)
             return
@@ -42,7 +47,7 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 await _refuse(send)
                 return
             chunks.append(chunk)

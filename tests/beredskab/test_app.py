@@ -46,8 +46,12 @@ bot_token = "424242:AAF-test"
 
 async def test_example_directory_is_refused_with_live_providers(tmp_path: Path) -> None:
     settings = load_settings(_config(tmp_path, LIVE))
-    with pytest.raises(ConfigError, match="fictional example directory"):
-        App.build(settings)
+    app = App.build(settings)  # checked at start, once the directory in use is known
+    try:
+        with pytest.raises(ConfigError, match="fictional example directory"):
+            await app.start()
+    finally:
+        await app.aclose()
 
 
 async def test_live_providers_replace_the_console(tmp_path: Path) -> None:
