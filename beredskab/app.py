@@ -14,6 +14,7 @@ from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
+from beredskab.observability.metrics import Metrics
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
@@ -71,6 +72,7 @@ class App:
     fanouts: fanout.Runner = field(init=False)
     listener: Listener = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
+    metrics: Metrics = field(default_factory=Metrics, repr=False)
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
@@ -100,6 +102,7 @@ class App:
             chunks=TIMER_CHUNKS_PER_TICK,
             stopping=lambda: self.stopping,
             link_base=self.settings.service.public_base_url,
+            fired_late=self.metrics.timer_fired,
         )
 
     async def run_timers(self, stop: asyncio.Event) -> None:
@@ -200,6 +203,7 @@ class App:
         signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}
         board = Board()  # /healthz: the supervisor's components and the outbox's loops
+        metrics = Metrics()  # /metrics: what this process did
         db = open_database(settings, clock=clock)
         outbox = Outbox(
             db=db,
@@ -209,6 +213,7 @@ class App:
             link_base=settings.service.public_base_url,
             signer=signer,
             board=board,
+            metrics=metrics,
         )
         return cls(
             settings=settings,
@@ -218,12 +223,14 @@ class App:
             outbox=outbox,
             signer=signer,
             board=board,
+            metrics=metrics,
         )
 
     async def start(self) -> None:
         """Bring the database schema up to date (`serve` retries while it is unreachable)."""
         await self.db.upgrade()
         await situation_log.key_in_use(db=self.db)  # warns when another key wrote the log
+        self.metrics.started_at = await self.db.now()  # milestones count from here
 
     def reload_plan(self) -> list[str]:
         """Reload the plan files; on problems keep the running plan and return them."""

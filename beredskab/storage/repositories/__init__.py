@@ -13,6 +13,7 @@ from beredskab.storage.repositories.audit import AuditRepo
 from beredskab.storage.repositories.communications import CommunicationRepo
 from beredskab.storage.repositories.deliveries import DeliveryRepo
 from beredskab.storage.repositories.fanouts import FanoutRepo
+from beredskab.storage.repositories.gauges import GaugeRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.live import LiveRepo
 from beredskab.storage.repositories.log import LogRepo
@@ -58,6 +59,7 @@ class Tx:
         self.fanouts = FanoutRepo(conn, dialect=dialect, signal=self.signal)
         self.notices = NoticeRepo(conn)
         self.residents = ResidentRepo(conn)
+        self.gauges = GaugeRepo(conn)
 
     def signal(self, *topics: str) -> None:
         """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in
