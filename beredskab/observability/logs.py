@@ -114,17 +114,23 @@ class TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+def handler(settings: LoggingSettings, stream: TextIO | None = None) -> logging.Handler:
+    """A handler writing ``settings.format`` to ``stream`` (stderr)."""
+    made = logging.StreamHandler(stream or sys.stderr)
+    made.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
+    return made
+
+
 def configure(
     settings: LoggingSettings, *, verbose: bool = False, stream: TextIO | None = None
 ) -> logging.Handler:
-    """Replace the root logger's handlers with one writing ``settings.format`` to ``stream``
-    (stderr); ``verbose`` lowers the level to info. Returns the handler."""
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if settings.format == "json" else TextFormatter())
+    """Replace the root logger's handlers with one ``handler``; ``verbose`` lowers the level
+    to info. Returns the handler."""
+    made = handler(settings, stream)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler)
+    root.addHandler(made)
     level = LEVELS[settings.level]
     root.setLevel(min(level, logging.INFO) if verbose else level)
-    return handler
+    return made

@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from beredskab import fallback
 from beredskab.incident import after_close
-from beredskab.observability.logs import ids
+from beredskab.observability.logs import ids, redact
 from beredskab.observability.metrics import Metrics, outcome_label
 from beredskab.outbox.messages import Outcome, RetryPolicy
 from beredskab.storage import Database, Tx, is_transient
@@ -189,7 +189,7 @@ class Recorder:
                 "delivery %s attempt %s: %s",
                 delivery.id,
                 delivery.attempts,
-                outcome.error,
+                redact(outcome.error or ""),  # a provider's text may quote the recipient
                 extra=ids(incident=delivery.incident_id, delivery=delivery.id),
             )
             delay = self._retry.delay(delivery.attempts, outcome.retry_after)
