@@ -110,7 +110,7 @@ class TextFormatter(logging.Formatter):
             for name, value in (("incident", incident), ("delivery", delivery))
             if value is not None
         )
-        record.where = f" [{where.strip()}]" if where else ""
+        record.__dict__["where"] = f" [{where.strip()}]" if where else ""
         return redact(super().format(record))
 
 
