@@ -1,10 +1,12 @@
 """The counters and histograms of what happened in this process (README: Metrics and logs).
 
-One ``Metrics`` per service (built with the app, its own registry: no global state). The few
-places that record an outcome add to it after their transaction committed: the outbox's
-recorder once per group of outcomes, the inbox per applied event, the timer loop per fired
-timer. The gauges that describe the database (queue, inbox backlog) and the components'
-health are read at scrape time instead (``observability.scrape``).
+One ``Metrics`` per service (built with the app: no global state). The few places that record
+an outcome add to it after their transaction committed: the outbox's recorder once per group
+of outcomes, the inbox per applied event, the timer loop per fired timer. Adding is a dict
+update; prometheus_client is imported only when ``/metrics`` is scraped (``observability.
+scrape`` turns these into its metric families), so a command that builds the app does not
+load it. The gauges that describe the database (queue, inbox backlog) and the components'
+health are read at scrape time instead.
 
 Each instance counts only its own work; Prometheus sums the instances (``sum by (channel,
 outcome) (rate(beredskab_deliveries_total[5m]))``).
@@ -13,11 +15,10 @@ outcome) (rate(beredskab_deliveries_total[5m]))``).
 from __future__ import annotations
 
 import re
-from collections import Counter as Tally
+from bisect import bisect_left
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-from prometheus_client import CollectorRegistry, Counter, Histogram
 
 LATENCY_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 LATENESS_BUCKETS = (0.1, 0.5, 1.0, 5.0, 15.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
@@ -52,98 +53,6 @@ def error_code(error: str | None) -> str:
     return "other"
 
 
-class Metrics:
-    """This process's counters and histograms, in their own registry."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self.started_at = datetime.now(UTC)
-        """Confirmation milestones reached before this are not observed (``scrape``)."""
-        reg = self.registry
-        self.deliveries = Counter(
-            "beredskab_deliveries",
-            "Send outcomes recorded by this instance's outbox, by channel and outcome "
-            "(sent, delivered, retry, failed, expired, released).",
-            ["channel", "outcome"],
-            registry=reg,
-        )
-        self.provider_errors = Counter(
-            "beredskab_provider_errors",
-            "Failed sends (retried or final) and failed delivery receipts, by channel and "
-            "the provider's error code.",
-            ["channel", "code"],
-            registry=reg,
-        )
-        self.receipts = Counter(
-            "beredskab_delivery_receipts",
-            "Delivery receipts from providers (Twilio status callbacks) that moved a message "
-            "on, by channel and new status (sent, delivered, failed).",
-            ["channel", "status"],
-            registry=reg,
-        )
-        self.inbound_applied = Histogram(
-            "beredskab_inbound_apply_latency_seconds",
-            "From storing an inbound event to applying it, by source.",
-            ["source"],
-            buckets=LATENCY_BUCKETS,
-            registry=reg,
-        )
-        self.timer_lateness = Histogram(
-            "beredskab_timer_lateness_seconds",
-            "How late a due timer fired (database clock), by timer kind.",
-            ["kind"],
-            buckets=LATENESS_BUCKETS,
-            registry=reg,
-        )
-        self.first_confirmation = Histogram(
-            "beredskab_incident_first_confirmation_seconds",
-            "Per incident: from activation to the first confirmation by someone other than "
-            "the activator.",
-            ["playbook", "drill"],
-            buckets=CONFIRMATION_BUCKETS,
-            registry=reg,
-        )
-        self.all_confirmed = Histogram(
-            "beredskab_incident_all_confirmed_seconds",
-            "Per incident: from activation until every participant had confirmed.",
-            ["playbook", "drill"],
-            buckets=CONFIRMATION_BUCKETS,
-            registry=reg,
-        )
-        self.settled: set[int] = set()
-        """Incidents whose confirmation milestones are observed (or will never be)."""
-        self.seen_first: set[int] = set()
-
-    def outcomes(self, outcomes: Iterable[tuple[str, str, str | None]]) -> None:
-        """Count a committed group of send outcomes: (channel, outcome, error or None); an
-        error of a retry or a failure also counts under its code."""
-        counts: Tally[tuple[str, str]] = Tally()
-        errors: Tally[tuple[str, str]] = Tally()
-        for channel, outcome, error in outcomes:
-            counts[channel, outcome] += 1
-            if outcome in ("retry", "failed") and error is not None:
-                errors[channel, error_code(error)] += 1
-        for (channel, outcome), n in counts.items():
-            self.deliveries.labels(channel, outcome).inc(n)
-        for (channel, code), n in errors.items():
-            self.provider_errors.labels(channel, code).inc(n)
-
-    def receipt(self, channel: str, status: str, error_code: str) -> None:
-        """A provider's delivery receipt moved a message on (delivered, failed); a failure's
-        error code (Twilio's ErrorCode: 30003 unreachable, …) counts as a provider error."""
-        self.receipts.labels(channel, status).inc()
-        if error_code:
-            self.provider_errors.labels(channel, error_code if error_code.isdigit() else "other").inc()
-
-    def applied(self, source: str, seconds: float) -> None:
-        """An inbound event was applied ``seconds`` after it was stored."""
-        self.inbound_applied.labels(source).observe(max(0.0, seconds))
-
-    def timer_fired(self, kind: str, late_seconds: float) -> None:
-        """A timer fired ``late_seconds`` after it was due."""
-        self.timer_lateness.labels(kind).observe(max(0.0, late_seconds))
-
-
 def outcome_label(kind: str, status: str, attempts: int, max_attempts: int) -> str:
     """The ``outcome`` label of a recorded send: "sent" or "delivered" (the provider's
     answer), "retry", "failed" (permanent, or the last attempt), "expired", "released"."""
@@ -152,3 +61,134 @@ def outcome_label(kind: str, status: str, attempts: int, max_attempts: int) -> s
     if kind == "retry":
         return "retry" if attempts < max_attempts else "failed"
     return {"fail": "failed", "expire": "expired", "release": "released"}.get(kind, kind)
+
+
+Labels = tuple[str, ...]
+
+
+@dataclass
+class Count:
+    """A counter family: a value per label set (exposed as ``<name>_total``)."""
+
+    name: str
+    help: str
+    labels: Labels
+    values: dict[Labels, float] = field(default_factory=dict)
+
+    def add(self, key: Labels, amount: float = 1.0) -> None:
+        """Add ``amount`` to the series ``key``."""
+        self.values[key] = self.values.get(key, 0.0) + amount
+
+
+@dataclass
+class Buckets:
+    """A histogram family: per label set, the count of observations in each bucket (the
+    last is +Inf; not cumulative here) and their sum."""
+
+    name: str
+    help: str
+    labels: Labels
+    bounds: tuple[float, ...]
+    counts: dict[Labels, list[int]] = field(default_factory=dict)
+    sums: dict[Labels, float] = field(default_factory=dict)
+
+    def observe(self, key: Labels, value: float) -> None:
+        """Count ``value`` (clamped at 0) in its bucket: the first bound at or above it."""
+        value = max(0.0, value)
+        counts = self.counts.get(key)
+        if counts is None:
+            counts = self.counts[key] = [0] * (len(self.bounds) + 1)
+        counts[bisect_left(self.bounds, value)] += 1
+        self.sums[key] = self.sums.get(key, 0.0) + value
+
+
+class Metrics:
+    """This process's counters and histograms."""
+
+    def __init__(self) -> None:
+        self.started_at = datetime.now(UTC)
+        """Confirmation milestones reached before this are not observed (``milestones``);
+        ``App.start`` sets it from the database clock."""
+        self.deliveries = Count(
+            "beredskab_deliveries",
+            "Send outcomes recorded by this instance's outbox, by channel and outcome "
+            "(sent, delivered, retry, failed, expired, released).",
+            ("channel", "outcome"),
+        )
+        self.provider_errors = Count(
+            "beredskab_provider_errors",
+            "Failed sends (retried or final) and failed delivery receipts, by channel and "
+            "the provider's error code.",
+            ("channel", "code"),
+        )
+        self.receipts = Count(
+            "beredskab_delivery_receipts",
+            "Delivery receipts from providers (Twilio status callbacks) that moved a message "
+            "on, by channel and new status.",
+            ("channel", "status"),
+        )
+        self.inbound_applied = Buckets(
+            "beredskab_inbound_apply_latency_seconds",
+            "From storing an inbound event to applying it, by source.",
+            ("source",),
+            LATENCY_BUCKETS,
+        )
+        self.timer_lateness = Buckets(
+            "beredskab_timer_lateness_seconds",
+            "How late a due timer fired (database clock), by timer kind.",
+            ("kind",),
+            LATENESS_BUCKETS,
+        )
+        self.first_confirmation = Buckets(
+            "beredskab_incident_first_confirmation_seconds",
+            "Per incident: from activation to the first confirmation by someone other than "
+            "the activator.",
+            ("playbook", "drill"),
+            CONFIRMATION_BUCKETS,
+        )
+        self.all_confirmed = Buckets(
+            "beredskab_incident_all_confirmed_seconds",
+            "Per incident: from activation until every participant had confirmed.",
+            ("playbook", "drill"),
+            CONFIRMATION_BUCKETS,
+        )
+        self.settled: set[int] = set()
+        """Incidents whose confirmation milestones are observed (or never will be)."""
+        self.seen_first: set[int] = set()
+        """Incidents whose first confirmation is observed."""
+
+    def counts(self) -> list[Count]:
+        """Every counter family."""
+        return [self.deliveries, self.provider_errors, self.receipts]
+
+    def histograms(self) -> list[Buckets]:
+        """Every histogram family."""
+        return [
+            self.inbound_applied,
+            self.timer_lateness,
+            self.first_confirmation,
+            self.all_confirmed,
+        ]
+
+    def outcomes(self, outcomes: Iterable[tuple[str, str, str | None]]) -> None:
+        """Count a committed group of send outcomes: (channel, outcome, error or None); the
+        error of a retry or a failure also counts under its code."""
+        for channel, outcome, error in outcomes:
+            self.deliveries.add((channel, outcome))
+            if outcome in ("retry", "failed") and error is not None:
+                self.provider_errors.add((channel, error_code(error)))
+
+    def receipt(self, channel: str, status: str, error_code: str) -> None:
+        """A provider's delivery receipt moved a message on (delivered, failed); a failure's
+        error code (Twilio's ErrorCode: 30003 unreachable, …) counts as a provider error."""
+        self.receipts.add((channel, status))
+        if error_code:
+            self.provider_errors.add((channel, error_code if error_code.isdigit() else "other"))
+
+    def applied(self, source: str, seconds: float) -> None:
+        """An inbound event was applied ``seconds`` after it was stored."""
+        self.inbound_applied.observe((source,), seconds)
+
+    def timer_fired(self, kind: str, late_seconds: float) -> None:
+        """A timer fired ``late_seconds`` after it was due."""
+        self.timer_lateness.observe((kind,), late_seconds)

@@ -40,10 +40,10 @@ async def observe(tx: Tx, metrics: Metrics) -> None:
         if first is not None and incident.id not in metrics.seen_first:
             metrics.seen_first.add(incident.id)
             if timedelta(seconds=first) >= since:
-                metrics.first_confirmation.labels(*labels).observe(first)
+                metrics.first_confirmation.observe(labels, first)
         if timings.all_confirmed is not None:
             if timedelta(seconds=timings.all_confirmed) >= since:
-                metrics.all_confirmed.labels(*labels).observe(timings.all_confirmed)
+                metrics.all_confirmed.observe(labels, timings.all_confirmed)
             metrics.settled.add(incident.id)
         elif incident.status is not IncidentStatus.ACTIVE:
             metrics.settled.add(incident.id)

@@ -17,10 +17,17 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
+from prometheus_client.utils import floatToGoString
 
 from beredskab.observability import milestones
+from beredskab.observability.metrics import Metrics
 from beredskab.runtime.health import error_reason
 from beredskab.runtime.startup import DATABASE
 from beredskab.storage.repositories.gauges import Backlog, QueueRow
@@ -45,7 +52,7 @@ async def exposition(app: App) -> bytes:
     """The Prometheus text format of everything ``/metrics`` shows."""
     snapshot = await _probe(app)
     families = [
-        *app.metrics.registry.collect(),
+        *_process(app.metrics),
         *_health(app),
         *(_database(app, snapshot) if snapshot is not None else ()),
     ]
@@ -94,6 +101,24 @@ async def _read(app: App) -> Snapshot:
         if app.db.dialect == "sqlite" or app.leadership.is_leader:
             await milestones.observe(tx, app.metrics)
     return snapshot
+
+
+def _process(metrics: Metrics) -> Iterator[Metric]:
+    """The counters and histograms of this process as prometheus_client's families."""
+    for count in metrics.counts():
+        counter = CounterMetricFamily(count.name, count.help, labels=count.labels)
+        for key, total in sorted(count.values.items()):
+            counter.add_metric(key, total)
+        yield counter
+    for buckets in metrics.histograms():
+        histogram = HistogramMetricFamily(buckets.name, buckets.help, labels=buckets.labels)
+        for key, counts in sorted(buckets.counts.items()):
+            running, cumulative = 0, []
+            for bound, n in zip((*buckets.bounds, float("inf")), counts, strict=True):
+                running += n
+                cumulative.append((floatToGoString(bound), float(running)))
+            histogram.add_metric(key, cumulative, sum_value=buckets.sums[key])
+        yield histogram
 
 
 def _health(app: App) -> list[Metric]:
