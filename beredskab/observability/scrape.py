@@ -52,7 +52,7 @@ async def exposition(app: App) -> bytes:
     """The Prometheus text format of everything ``/metrics`` shows."""
     snapshot = await _probe(app)
     families = [
-        *_process(app.metrics),
+        *families_of(app.metrics),
         *_health(app),
         *(_database(app, snapshot) if snapshot is not None else ()),
     ]
@@ -103,7 +103,7 @@ async def _read(app: App) -> Snapshot:
     return snapshot
 
 
-def _process(metrics: Metrics) -> Iterator[Metric]:
+def families_of(metrics: Metrics) -> Iterator[Metric]:
     """The counters and histograms of this process as prometheus_client's families."""
     for count in metrics.counts():
         counter = CounterMetricFamily(count.name, count.help, labels=count.labels)
