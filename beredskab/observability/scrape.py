@@ -11,6 +11,7 @@ SQLite) also looks at recent incidents' confirmations here (``milestones``).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,6 +36,8 @@ from beredskab.storage.repositories.gauges import Backlog, QueueRow
 if TYPE_CHECKING:
     from beredskab.app import App
 
+log = logging.getLogger(__name__)
+
 PROBE_SECONDS = 2.0
 """The longest a scrape waits for the database."""
 
@@ -56,12 +59,18 @@ async def exposition(app: App) -> bytes:
         *_health(app),
         *(_database(app, snapshot) if snapshot is not None else ()),
     ]
-    spooled = GaugeMetricFamily(
-        "beredskab_inbound_spooled",
-        "Inbound events held in the local spool while the database could not take them.",
-        value=await app.inbox.spool.acount(),
-    )
-    families.append(spooled)
+    try:
+        spooled = await app.inbox.spool.acount()
+    except Exception as error:  # a broken spool file: the scrape goes on without it
+        log.debug("metrics: the spool could not be counted: %s", error)
+    else:
+        families.append(
+            GaugeMetricFamily(
+                "beredskab_inbound_spooled",
+                "Inbound events held in the local spool while the database could not take them.",
+                value=spooled,
+            )
+        )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(_Families(families))
     return generate_latest(registry)
@@ -113,7 +122,7 @@ def families_of(metrics: Metrics) -> Iterator[Metric]:
     for buckets in metrics.histograms():
         histogram = HistogramMetricFamily(buckets.name, buckets.help, labels=buckets.labels)
         for key, counts in sorted(buckets.counts.items()):
-            running, cumulative = 0, []
+            running, cumulative = 0, list[tuple[str, float]]()
             for bound, n in zip((*buckets.bounds, float("inf")), counts, strict=True):
                 running += n
                 cumulative.append((floatToGoString(bound), float(running)))
