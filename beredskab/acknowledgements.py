@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from beredskab import access, audit, escalation, situation_log
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
-from beredskab.observability.logs import log_context
 from beredskab.models import (
     Confirmation,
     ConfirmationStatus,
@@ -24,6 +23,7 @@ from beredskab.models import (
     Incident,
     IncidentStatus,
 )
+from beredskab.observability.logs import log_context
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 from contacts.models import Person

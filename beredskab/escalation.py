@@ -28,7 +28,6 @@ from beredskab.incident import chief_tasks, police_case, reminders, sweep
 from beredskab.incident.sweep import ask_deputy as ask_deputy
 from beredskab.incident.sweep import schedule_confirmations as schedule_confirmations
 from beredskab.models import ConfirmationStatus, EntryKind, Incident, IncidentStatus, Step
-from beredskab.observability.logs import ids, log_context
 from beredskab.notifications import (
     Extra,
     incident_url,
@@ -36,6 +35,7 @@ from beredskab.notifications import (
     names_with_more,
     notify,
 )
+from beredskab.observability.logs import ids, log_context
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.timers import NewTimer, Timer

@@ -27,10 +27,9 @@ def serve() -> None:
     ``[service] shutdown_seconds`` to stop.
     """
     from beredskab.app import App
+    from beredskab.observability.logs import configure
     from beredskab.runtime.malloc import limit_arenas
     from beredskab.runtime.shutdown import Budget, Deadline
-
-    from beredskab.observability.logs import configure
 
     limit_arenas()  # before any thread: fewer C heaps holding freed memory (runtime.malloc)
     config = settings()

@@ -25,7 +25,6 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
 
 from beredskab.observability import milestones
 from beredskab.observability.metrics import Metrics
@@ -125,9 +124,14 @@ def families_of(metrics: Metrics) -> Iterator[Metric]:
             running, cumulative = 0, list[tuple[str, float]]()
             for bound, n in zip((*buckets.bounds, float("inf")), counts, strict=True):
                 running += n
-                cumulative.append((floatToGoString(bound), float(running)))
+                cumulative.append((_le(bound), float(running)))
             histogram.add_metric(key, cumulative, sum_value=buckets.sums[key])
         yield histogram
+
+
+def _le(bound: float) -> str:
+    """A bucket's upper bound as Prometheus writes it ("0.5", "300.0", "+Inf")."""
+    return "+Inf" if bound == float("inf") else repr(float(bound))
 
 
 def _health(app: App) -> list[Metric]:

@@ -135,9 +135,7 @@ class Outbox:
         )
         self._signals = db.signals
         self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
-        self._recorder = Recorder(
-            db=db, retry=self._retry, on_handover=self.wake, metrics=metrics
-        )
+        self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake, metrics=metrics)
         self._loops = Loops(
             board if board is not None else Board(),
             [*(component(kind) for kind in self._channels), FALLBACK],

@@ -51,7 +51,9 @@ class GaugeRepo:
             .where(deliveries.c.status.in_(OPEN))
             .group_by(deliveries.c.channel, deliveries.c.status)
         )
-        return [QueueRow(c, s, int(n), oldest) for c, s, n, oldest in await self._conn.execute(stmt)]
+        return [
+            QueueRow(c, s, int(n), oldest) for c, s, n, oldest in await self._conn.execute(stmt)
+        ]
 
     async def inbox_backlog(self) -> Backlog:
         """Unprocessed inbound events and the oldest one's arrival."""

@@ -40,9 +40,7 @@ class RefusingSms:
         """Nothing to close."""
 
 
-async def build(
-    db_url: str, clock: TestClock, plan: Plan, data_dir: Path, *, port: int = 0
-) -> App:
+async def build(db_url: str, clock: TestClock, plan: Plan, data_dir: Path, *, port: int = 0) -> App:
     """The service, migrated, its metrics counting from the test clock's now."""
     settings = Settings(
         service=ServiceSettings(data_dir=data_dir),
