@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST
 
 from beredskab.observability.scrape import exposition
 
@@ -29,6 +28,8 @@ router = APIRouter()
 
 FORWARDING_HEADERS = ("x-forwarded-for", "forwarded", "x-real-ip")
 NO_STORE = {"Cache-Control": "no-store"}
+TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
+"""The classic text format, read by every Prometheus version (our names need no escaping)."""
 
 
 def allowed(request: Request, token: str | None) -> tuple[int, str] | None:
@@ -69,4 +70,4 @@ async def metrics(request: Request) -> Response:
         headers = {**NO_STORE, "WWW-Authenticate": "Bearer"} if status == 401 else NO_STORE
         return PlainTextResponse(reason, status_code=status, headers=headers)
     body = await exposition(app)
-    return Response(body, media_type=CONTENT_TYPE_LATEST, headers=NO_STORE)
+    return Response(body, media_type=TEXT_FORMAT, headers=NO_STORE)
