@@ -27,9 +27,12 @@ _incident: ContextVar[int | None] = ContextVar("beredskab_incident", default=Non
 _delivery: ContextVar[int | None] = ContextVar("beredskab_delivery", default=None)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\w+])\+?\d(?: ?\d){7,19}(?!\w)")
+_PHONE = re.compile(r"(?<![\w+%])(?:\+|%2[Bb])?\d(?: ?\d){7,19}(?!\w)")
 """A phone number: 8 to 20 digits (single spaces allowed between them), with or without a
-leading +, not part of a word (a Twilio SID, a hex token)."""
+leading + (or %2B in a URL), not part of a word (a Twilio SID, a hex token)."""
+QUIET = ("twilio",)
+"""Libraries that log every request at info (Twilio: its URL and query, which may name a
+number): warnings only, unless the level is debug."""
 MASK = "[redacted]"
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 LEVELS["error"] = logging.ERROR
@@ -131,6 +134,8 @@ def configure(
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(made)
-    level = LEVELS[settings.level]
-    root.setLevel(min(level, logging.INFO) if verbose else level)
+    level = min(LEVELS[settings.level], logging.INFO) if verbose else LEVELS[settings.level]
+    root.setLevel(level)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(level if level <= logging.DEBUG else logging.WARNING)
     return made

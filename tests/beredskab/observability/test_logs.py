@@ -15,7 +15,7 @@ from typing import ClassVar, Literal
 
 import pytest
 
-from beredskab.observability.logs import handler, ids, log_context, redact
+from beredskab.observability.logs import configure, handler, ids, log_context, redact
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.settings import LoggingSettings
@@ -27,6 +27,7 @@ from tests.beredskab.observability.support import build
 from tests.conftest import TestClock
 
 Form = Literal["text", "json"]
+Level = Literal["debug", "info", "warning", "error"]
 
 
 @contextmanager
@@ -78,6 +79,10 @@ def test_each_line_is_one_json_object_with_the_ids() -> None:
         ("to +4520100001 failed", "to [redacted] failed"),
         ("to +45 20 10 00 01 failed", "to [redacted] failed"),
         ("to 20100001", "to [redacted]"),
+        (
+            "GET /Messages.json?To=%2B4520100001&PageSize=20",
+            "GET /Messages.json?To=[redacted]&PageSize=20",
+        ),
         ("SMTP 550: kim-holm@example.org: no such user", "SMTP 550: [redacted]: no such user"),
         ("delivery 812 attempt 3 (code 21211)", "delivery 812 attempt 3 (code 21211)"),
         ("sid SM0123456789abcdef0123456789abcdef", "sid SM0123456789abcdef0123456789abcdef"),
@@ -142,3 +147,37 @@ async def test_a_delivery_logs_no_number_address_or_body(
         lines = [json.loads(line) for line in output.splitlines()]
         retried = [x for x in lines if "attempt 1" in x["message"]]
         assert retried and all(x["incident"] == nr and x["delivery"] for x in retried)
+
+
+@pytest.mark.parametrize(
+    ("level", "verbose", "root", "twilio"),
+    [
+        ("warning", False, logging.WARNING, logging.WARNING),
+        ("warning", True, logging.INFO, logging.WARNING),
+        ("debug", False, logging.DEBUG, logging.DEBUG),
+    ],
+)
+def test_configure_replaces_the_handlers_and_quiets_request_logs(
+    level: Level, verbose: bool, root: int, twilio: int
+) -> None:
+    logger = logging.getLogger()
+    saved = (list(logger.handlers), logger.level, logging.getLogger("twilio").level)
+    stream = io.StringIO()
+    try:
+        made = configure(
+            LoggingSettings(format="json", level=level), verbose=verbose, stream=stream
+        )
+        assert logger.handlers == [made]
+        assert (logger.level, logging.getLogger("twilio").level) == (root, twilio)
+        logging.getLogger("twilio.http_client").info("Query Params: {'To': '+4520100001'}")
+        logging.getLogger("beredskab.test").warning("shown")
+    finally:
+        for handler_ in list(logger.handlers):
+            logger.removeHandler(handler_)
+        for handler_ in saved[0]:
+            logger.addHandler(handler_)
+        logger.setLevel(saved[1])
+        logging.getLogger("twilio").setLevel(saved[2])
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    assert [x["message"] for x in lines][-1] == "shown"
+    assert all("4520100001" not in x["message"] for x in lines)
