@@ -3,7 +3,8 @@
 Observed at scrape time from the confirmation rows (the same definitions as ``beredskab
 stats``: the first answer by someone other than the activator; every participant
 confirmed), by the one instance that leads, so each incident counts once however many
-instances run, and nothing is added to the path of an answer. An instance observes only
+instances run (a change of leader between two scrapes may count one twice), and nothing is
+added to the path of an answer. An instance observes only
 milestones reached since it started (a restart does not count an incident again); the
 newest ``RECENT`` incidents are looked at, and one whose milestones are settled (observed, or
 closed without them) is not read again.
