@@ -23,6 +23,7 @@ from beredskab.models import (
     Incident,
     IncidentStatus,
 )
+from beredskab.observability.logs import log_context
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 from contacts.models import Person
@@ -48,10 +49,16 @@ async def record(
 ) -> AckResult:
     """Confirm (or decline) for a person; idempotent. A decline asks the deputy at once."""
     access.person(plan, person_id)  # an unknown person is refused before the transaction
-    async with db.transaction() as tx:
-        return await record_in(
-            tx, plan=plan, incident_id=incident_id, person_id=person_id, via=via, decline=decline
-        )
+    with log_context(incident=incident_id):
+        async with db.transaction() as tx:
+            return await record_in(
+                tx,
+                plan=plan,
+                incident_id=incident_id,
+                person_id=person_id,
+                via=via,
+                decline=decline,
+            )
 
 
 async def record_in(

@@ -17,6 +17,7 @@ from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
 from beredskab.operations.identity import service_id
+from beredskab.observability.metrics import Metrics
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
@@ -68,6 +69,7 @@ class App:
     board: Board = field(default_factory=Board, repr=False)
     in_use: directory_watch.InUse = field(default_factory=directory_watch.InUse, repr=False)
     """Which stored directory revision the plan is built on."""
+    metrics: Metrics = field(default_factory=Metrics, repr=False)
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
@@ -97,6 +99,7 @@ class App:
             chunks=TIMER_CHUNKS_PER_TICK,
             stopping=lambda: self.stopping,
             link_base=self.settings.service.public_base_url,
+            fired_late=self.metrics.timer_fired,
         )
 
     async def run_timers(self, stop: asyncio.Event) -> None:
@@ -192,6 +195,7 @@ class App:
         signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}
         board = Board()  # /healthz: the supervisor's components and the outbox's loops
+        metrics = Metrics()  # /metrics: what this process did
         db = open_database(settings, clock=clock)
         outbox = Outbox(
             db=db,
@@ -201,6 +205,7 @@ class App:
             link_base=settings.service.public_base_url,
             signer=signer,
             board=board,
+            metrics=metrics,
         )
         return cls(
             settings=settings,
@@ -211,6 +216,7 @@ class App:
             outbox=outbox,
             signer=signer,
             board=board,
+            metrics=metrics,
         )
 
     async def start(self) -> None:
@@ -218,6 +224,7 @@ class App:
         and put the directory kept in the database, if any, into the plan."""
         await self.db.upgrade()
         await situation_log.key_in_use(db=self.db)  # warns when another key wrote the log
+        self.metrics.started_at = await self.db.now()  # milestones count from here
         await self.refresh_directory(strict=True)
         self.check_example()
 

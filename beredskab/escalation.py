@@ -35,6 +35,7 @@ from beredskab.notifications import (
     names_with_more,
     notify,
 )
+from beredskab.observability.logs import ids, log_context
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.timers import NewTimer, Timer
@@ -84,10 +85,12 @@ async def tick(
     stopping: Callable[[], bool] | None = None,
     after_chunk: Callable[[int], None] | None = None,
     link_base: str | None = None,
+    fired_late: Callable[[str, float], None] | None = None,
 ) -> int:
     """Fire due timers once each (by the database clock); returns how many fired.
 
     ``link_base`` (the public base URL) makes the missing-list link to the incident page.
+    ``fired_late(kind, seconds)`` is told how late each fired timer was, once committed.
 
     Works in up to ``chunks`` transactions of at most ``limit`` timers, so a burst of
     thousands never holds one long transaction, and checks ``stopping()`` between chunks:
@@ -98,7 +101,7 @@ async def tick(
     for _ in range(chunks):
         if stopping is not None and stopping():
             break
-        claimed, done = await _tick_chunk(db, plan, limit, link_base)
+        claimed, done = await _tick_chunk(db, plan, limit, link_base, fired_late)
         fired += done
         if done and after_chunk is not None:
             after_chunk(done)
@@ -108,10 +111,15 @@ async def tick(
 
 
 async def _tick_chunk(
-    db: Database, plan: Plan, limit: int, link_base: str | None
+    db: Database,
+    plan: Plan,
+    limit: int,
+    link_base: str | None,
+    fired_late: Callable[[str, float], None] | None = None,
 ) -> tuple[int, int]:
     """One transaction: claim up to ``limit`` due timers and fire them; (claimed, fired)."""
     fired = 0
+    lateness: list[tuple[str, float]] = []
     budget = sweep.Budget(left=limit)  # people the chunk's sweeps may escalate
     async with db.transaction() as tx:
         due = await tx.timers.claim_due(now=tx.now, limit=limit)
@@ -119,15 +127,27 @@ async def _tick_chunk(
             try:
                 async with tx.savepoint():
                     await tx.incidents.lock(timer.incident_id)  # one lock order: no deadlocks
-                    outcome = await _fire(tx, plan, timer, link_base, budget)
+                    with log_context(incident=timer.incident_id):  # its handler's log lines
+                        outcome = await _fire(tx, plan, timer, link_base, budget)
             except Exception as exc:  # one broken timer must not block the others; it is retried
                 if is_transient(exc):
                     raise  # the database went away: the whole chunk rolls back and is retried
-                log.exception("timer %s (%s) failed; retrying next tick", timer.id, timer.kind)
+                log.exception(
+                    "timer %s (%s) failed; retrying next tick",
+                    timer.id,
+                    timer.kind,
+                    extra=ids(incident=timer.incident_id),
+                )
                 continue
             if tx.now - timer.due_at > LATE:
                 outcome += f" (fired {int((tx.now - timer.due_at).total_seconds() // 60)} min late)"
-            fired += await tx.timers.fired(timer.id, now=tx.now, outcome=outcome[:500])
+            done = await tx.timers.fired(timer.id, now=tx.now, outcome=outcome[:500])
+            fired += done
+            if done:
+                lateness.append((timer.kind, (tx.now - timer.due_at).total_seconds()))
+    if fired_late is not None:  # committed
+        for kind, seconds in lateness:
+            fired_late(kind, seconds)
     return (limit if budget.exhausted else len(due)), fired
 
 

@@ -25,6 +25,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from beredskab import acknowledgements, receipts
@@ -67,6 +68,8 @@ async def _twilio_status(app: App, payload: dict[str, Any]) -> str:
     )
     if result.changed:
         app.outbox.wake()
+        channel = "voice" if payload.get("CallSid") else "sms"
+        app.metrics.receipt(channel, str(result.status), str(payload.get("ErrorCode") or ""))
     return f"receipt {'applied' if result.changed else 'ignored'}: {result.status}"
 
 
@@ -272,6 +275,7 @@ class Inbox:
         outcome = await self._handle(event, payload)  # SQLite: one instance, no claim needed
         async with self._app.db.transaction() as tx:
             await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        self._applied(event, tx.now)
         return True
 
     async def _apply(self, event: Inbound, payload: dict[str, Any], handler: TxHandler) -> bool:
@@ -286,6 +290,8 @@ class Inbox:
                 if mine:
                     outcome = await handler(self._app, tx, payload)
                     await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+            if mine:
+                self._applied(event, tx.now)
         except Exception as exc:
             if is_transient(exc):
                 raise  # the event stays pending and is applied after the outage
@@ -306,7 +312,13 @@ class Inbox:
             if mine:
                 outcome = await self._handle(event, payload)
                 await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
+        if mine:
+            self._applied(event, tx.now)
         return True
+
+    def _applied(self, event: Inbound, now: datetime) -> None:
+        """Count a committed event and how long it waited to be applied (``/metrics``)."""
+        self._app.metrics.applied(event.source, (now - event.received_at).total_seconds())
 
     async def _handle(self, event: Inbound, payload: dict[str, Any]) -> str:
         try:

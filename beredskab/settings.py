@@ -206,6 +206,24 @@ class SmsSettings(_Section):
     153 characters per segment, UCS-2 for Arabic, Urdu, Ukrainian …: 67)."""
 
 
+class MetricsSettings(_Section):
+    """``/metrics`` in Prometheus format on the web port (README: Metrics and logs)."""
+
+    enabled: bool = True
+    token: SecretStr | None = None
+    """Set: every scrape needs ``Authorization: Bearer <token>``, from anywhere. Unset: only
+    direct requests from this machine (loopback, no proxy's forwarding header) are answered."""
+
+
+class LoggingSettings(_Section):
+    """What ``serve`` logs to stderr, and in which form."""
+
+    format: Literal["text", "json"] = "text"
+    """"json": one object per line (time, level, logger, message, incident and delivery ids)."""
+    level: Literal["debug", "info", "warning", "error"] = "warning"
+    """``--verbose`` lowers it to info."""
+
+
 class Settings(BaseSettings):
     """The whole configuration."""
 
@@ -226,6 +244,8 @@ class Settings(BaseSettings):
     preparedness: PreparednessSettings = PreparednessSettings()
     public_info: PublicInfoSettings = PublicInfoSettings()
     sms: SmsSettings = SmsSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")
     def _derive_public_base_url(self) -> Settings:

@@ -29,11 +29,13 @@ def serve() -> None:
     to stop.
     """
     from beredskab.app import App
+    from beredskab.observability.logs import configure
     from beredskab.runtime.malloc import limit_arenas
     from beredskab.runtime.shutdown import Budget, Deadline
 
     limit_arenas()  # before any thread: fewer C heaps holding freed memory (runtime.malloc)
     config = settings()
+    configure(config.logging, verbose=logging.getLogger().getEffectiveLevel() <= logging.INFO)
     budget = Budget(config.service.shutdown_seconds)
     deadline = Deadline(config.service.shutdown_seconds)
 

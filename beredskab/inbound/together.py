@@ -68,6 +68,7 @@ async def apply_together(
                 claims = await _claim_ahead(tx, items[start : start + CHUNK], held)
                 ends = loop.time() + CHUNK_SECONDS if claims is None else float("inf")
                 marks: list[tuple[int, str]] = []
+                done: list[Inbound] = []
                 while position < len(items) and position - start < CHUNK:
                     if position > start and loop.time() >= ends:
                         break
@@ -79,8 +80,11 @@ async def apply_together(
                     if mine:
                         outcome = await item.handler(app, tx, item.payload)
                         marks.append((item.event.id, outcome[:500]))
+                        done.append(item.event)
                     taken += 1
                 await tx.inbox.mark_processed_many(marks, now=tx.now)
+            for event in done:  # committed: how long each waited (``/metrics``)
+                app.metrics.applied(event.source, (tx.now - event.received_at).total_seconds())
         except Exception as error:
             if is_transient(error):
                 raise  # the events stay pending; the caller backs off

@@ -47,6 +47,7 @@ from beredskab import fallback
 from beredskab.incident import after_close
 from beredskab.links import LinkSigner
 from beredskab.models import ActionToken
+from beredskab.observability.metrics import Metrics
 from beredskab.outbox.collect import collect, component
 from beredskab.outbox.freshness import LastCheck, stale_in
 from beredskab.outbox.health import Loops
@@ -108,9 +109,10 @@ class Outbox:
         link_base: str | None = None,
         signer: LinkSigner | None = None,
         board: Board | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``board`` receives each loop's state (the app's, for ``/healthz``); by default a
-        private one."""
+        private one. ``metrics`` counts the recorded outcomes (``/metrics``)."""
         self._db = db
         self._channels = dict(channels)
         self._settings = settings
@@ -133,7 +135,7 @@ class Outbox:
         )
         self._signals = db.signals
         self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
-        self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake)
+        self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake, metrics=metrics)
         self._loops = Loops(
             board if board is not None else Board(),
             [*(component(kind) for kind in self._channels), FALLBACK],

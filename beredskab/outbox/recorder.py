@@ -20,6 +20,8 @@ from datetime import timedelta
 
 from beredskab import fallback
 from beredskab.incident import after_close
+from beredskab.observability.logs import ids, redact
+from beredskab.observability.metrics import Metrics, outcome_label
 from beredskab.outbox.messages import Outcome, RetryPolicy
 from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.delivery_batches import Finished
@@ -63,9 +65,15 @@ class Recorder:
     """Writes outcomes in one transaction per group; keeps what could not be written."""
 
     def __init__(
-        self, *, db: Database, retry: RetryPolicy, on_handover: Callable[[], None]
+        self,
+        *,
+        db: Database,
+        retry: RetryPolicy,
+        on_handover: Callable[[], None],
+        metrics: Metrics | None = None,
     ) -> None:
         self._db = db
+        self._metrics = metrics
         self._retry = retry
         self._on_handover = on_handover
         self._backlog: dict[ChannelKind, list[Pending]] = {}
@@ -155,8 +163,18 @@ class Recorder:
         hand-over's new row)."""
         for item in items:
             item.slot.release()
+        if self._metrics is not None and items:  # one tally per committed group
+            self._metrics.outcomes(self._labels(item.outcome) for item in items)
         if handed_over:
             self._on_handover()
+
+    def _labels(self, outcome: Outcome) -> tuple[str, str, str | None]:
+        """(channel, outcome label, error) of a recorded outcome, for ``Metrics.outcomes``."""
+        delivery = outcome.delivery
+        label = outcome_label(
+            outcome.kind, outcome.status.value, delivery.attempts, self._retry.max_attempts
+        )
+        return delivery.channel.value, label, outcome.error
 
     def _plain(self, tx: Tx, item: Pending) -> Finished | None:
         """A sent or retried outcome as a row of ``finish_many``; None for the other kinds."""
@@ -167,7 +185,13 @@ class Recorder:
                 delivery.id, item.owner, outcome.status, provider_id=outcome.provider_id
             )
         if outcome.kind == "retry" and delivery.attempts < self._retry.max_attempts:
-            log.warning("delivery %s attempt %s: %s", delivery.id, delivery.attempts, outcome.error)
+            log.warning(
+                "delivery %s attempt %s: %s",
+                delivery.id,
+                delivery.attempts,
+                redact(outcome.error or ""),  # a provider's text may quote the recipient
+                extra=ids(incident=delivery.incident_id, delivery=delivery.id),
+            )
             delay = self._retry.delay(delivery.attempts, outcome.retry_after)
             return Finished(
                 delivery.id,

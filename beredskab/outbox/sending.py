@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from beredskab.links import LinkSigner
 from beredskab.models import ActionToken, Delivery
+from beredskab.observability.logs import bind
 from beredskab.outbox.messages import UNKNOWN, Outcome, Reconciler, message_for
 from beredskab.outbox.recorder import Pending, Slot
 from beredskab.pacing import Pacer
@@ -72,6 +73,7 @@ class Sender:
         when cancelled). ``tokens`` are the row's stored action tokens (only rows without
         derived ones have any, see ``messages.stored_token_rows``). The slot is released
         once the outcome is recorded."""
+        bind(incident=claimed.delivery.incident_id, delivery=claimed.delivery.id)  # own task
         await slot.acquire()
         try:
             start_by = lease_ends - self._lease_seconds * (1 - START_WITHIN)

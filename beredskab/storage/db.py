@@ -72,7 +72,7 @@ class Database:
         self.log_key = log_key or UNCONFIGURED_LOG_KEY
         """The situation log's chain key, handed to every transaction and to the migrations
         (see ``situation_log``)."""
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}  # no bodies in logs
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":

@@ -29,6 +29,7 @@ from beredskab.web import (
     incident_duties,
     incident_notices,
     incident_picture,
+    metrics,
     pages,
     plan,
     preparedness,
@@ -84,6 +85,7 @@ def create_app(app: App) -> FastAPI:
     web.include_router(plan.router, include_in_schema=False)
     web.include_router(directory.router, include_in_schema=False)
     web.include_router(public_info.router, include_in_schema=False)
+    web.include_router(metrics.router, include_in_schema=False)
     web.include_router(api.router)
     web.include_router(api_facts.router)
     web.include_router(api_tasks.router)

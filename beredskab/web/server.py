@@ -34,6 +34,7 @@ class WebServer:
             host=settings.host,
             port=settings.port,
             log_level="warning",
+            log_config=None,  # its lines go through the service's handler (text or JSON)
             lifespan="off",
             access_log=False,
             timeout_graceful_shutdown=None if grace is None else max(1, round(grace)),

@@ -14,6 +14,7 @@ from beredskab.storage.repositories.communications import CommunicationRepo
 from beredskab.storage.repositories.deliveries import DeliveryRepo
 from beredskab.storage.repositories.directory import DirectoryRepo
 from beredskab.storage.repositories.fanouts import FanoutRepo
+from beredskab.storage.repositories.gauges import GaugeRepo
 from beredskab.storage.repositories.incidents import IncidentRepo
 from beredskab.storage.repositories.live import LiveRepo
 from beredskab.storage.repositories.log import LogRepo
@@ -60,6 +61,7 @@ class Tx:
         self.notices = NoticeRepo(conn)
         self.residents = ResidentRepo(conn)
         self.directory = DirectoryRepo(conn)
+        self.gauges = GaugeRepo(conn)
 
     def signal(self, *topics: str) -> None:
         """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in
