@@ -16,8 +16,8 @@ from beredskab.errors import ConfigError, PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
-from beredskab.operations.identity import service_id
 from beredskab.observability.metrics import Metrics
+from beredskab.operations.identity import service_id
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
