@@ -24,6 +24,7 @@ from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.listener import Listener
 from beredskab.runtime.shutdown import Budget, Deadline
+from beredskab.security.keys import utcnow
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
@@ -197,7 +198,9 @@ class App:
                 source=plan.directory.source,
             )
         # Email links and Telegram buttons: one key for every process on this data folder.
-        signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
+        signer = LinkSigner.from_settings(
+            settings.security, data_dir=settings.service.data_dir, clock=clock or utcnow
+        )
         channels = build_channels(settings) if send else {}
         board = Board()  # /healthz: the supervisor's components and the outbox's loops
         db = open_database(settings, clock=clock)

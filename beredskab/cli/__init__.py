@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from beredskab.cli import (
+    backup,
     chain,
     incident,
+    keys,
     picture,
     pins,
     plan,
@@ -20,9 +22,11 @@ from beredskab.cli import (
 from beredskab.cli.common import cli
 
 __all__ = [
+    "backup",
     "chain",
     "cli",
     "incident",
+    "keys",
     "main",
     "picture",
     "pins",
