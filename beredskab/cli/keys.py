@@ -60,8 +60,8 @@ def rotate(
         bool,
         typer.Option(
             "--retire-now",
-            help="Den gamle nøgle gælder ikke mere (lækket) / refuse the old key at once "
-            "(it leaked); its links stop working.",
+            help="De gamle nøgler gælder ikke mere (lækket) / refuse the old keys at once "
+            "(one leaked); their links stop working.",
         ),
     ] = False,
 ) -> None:
@@ -93,7 +93,7 @@ def rotate(
         return
     store = KeyStore(config.service.data_dir / "keys")
     try:
-        stored = store.rotate(LINK, keep=keep, now=now)
+        stored = store.rotate(LINK, keep=keep, now=now, retire_all=retire_now)
     except OSError as error:
         fail(say("keys_rotate_failed", path=store.path(LINK), reason=error.strerror or error))
     except BeredskabError as error:  # the key file cannot be used: say why, plainly

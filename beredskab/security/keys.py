@@ -142,16 +142,24 @@ class KeyStore:
             os.unlink(temporary)
         return StoredKey(secret, path, created=True)
 
-    def rotate(self, name: str, *, keep: timedelta, now: datetime) -> StoredKey:
-        """Make a new current key; the old one is accepted for ``keep`` more (zero: retired at
-        once, for a key that leaked). Rotations of one key are serialised by a lock file."""
+    def rotate(
+        self, name: str, *, keep: timedelta, now: datetime, retire_all: bool = False
+    ) -> StoredKey:
+        """Make a new current key; the old one is accepted for ``keep`` more. ``retire_all``
+        (a key leaked): the old key and every earlier one are refused from ``now`` on.
+        Rotations of one key are serialised by a lock file."""
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         with _locked(self.directory / f".{name}.lock"):
             old = self.load_or_create(name)
             if old.created:  # there was none: the new key is the first
                 return old
-            kept = tuple(k for k in old.previous if now - k.retires_at < FORGET_AFTER)
-            previous = (PreviousKey(old.secret, now + keep), *kept)[:MAX_PREVIOUS]
+            kept = tuple(
+                PreviousKey(k.secret, min(k.retires_at, now)) if retire_all else k
+                for k in old.previous
+                if now - k.retires_at < FORGET_AFTER
+            )
+            retires = now if retire_all else now + keep
+            previous = (PreviousKey(old.secret, retires), *kept)[:MAX_PREVIOUS]
             secret = secrets.token_bytes(KEY_BYTES)
             temporary = self._write_temporary(name, _format(secret, previous))
             os.replace(temporary, old.path)  # readers see the old file or the new one
