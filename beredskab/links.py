@@ -61,12 +61,11 @@ class LinkSigner:
     (``security.keys``: a rotation); a stored key file is followed when it is rotated."""
 
     def __init__(self, keys: bytes | Keyring | KeySource, *, clock: Clock = utcnow) -> None:
-        if isinstance(keys, bytes):
-            keys = Keyring(keys)
-        if isinstance(keys, Keyring):
-            ring = keys
-            keys = lambda: ring  # noqa: E731
-        self._source: KeySource = keys
+        if isinstance(keys, bytes | Keyring):
+            ring = keys if isinstance(keys, Keyring) else Keyring(keys)
+            self._source: KeySource = lambda: ring
+        else:
+            self._source = keys
         self._clock = clock
         self._ring: Keyring | None = None
         self._actions: list[tuple[bytes, ActionKeys]] = []

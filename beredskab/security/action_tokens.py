@@ -109,7 +109,9 @@ class ActionKeyring:
     """Derived action tokens under a keyring: made with the current key, accepted under any
     key not yet retired; ``check`` also tells a token made with a retired key."""
 
-    def __init__(self, current: ActionKeys, accepted: list[ActionKeys], retired: list[ActionKeys]):
+    def __init__(
+        self, current: ActionKeys, accepted: list[ActionKeys], retired: list[ActionKeys]
+    ) -> None:
         self._current, self._accepted, self._retired = current, accepted, retired
 
     def token(self, use: Use, delivery_id: int, action: str) -> str:
