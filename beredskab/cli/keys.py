@@ -77,7 +77,9 @@ def rotate(
         fail(say("keys_unknown", name=name))
     config = settings()
     keep = timedelta(
-        hours=0 if retire_now else (config.security.link_hours if keep_hours is None else keep_hours)
+        hours=0
+        if retire_now
+        else (config.security.link_hours if keep_hours is None else keep_hours)
     )
     now = datetime.now(UTC)
     if config.security.link_secret is not None and config.security.link_secret.get_secret_value():

@@ -176,13 +176,13 @@ _CLI: dict[str, dict[Language, str]] = {
     "keys_rotate_configured": {
         "da": "[security] link_secret er sat i konfigurationen. Sæt på hver instans:\n"
         "  link_secret_previous = den nuværende link_secret\n"
-        "  link_secret_previous_until = \"{until}\"\n"
-        "  link_secret = \"{secret}\"\n"
+        '  link_secret_previous_until = "{until}"\n'
+        '  link_secret = "{secret}"\n'
         "og genstart hver instans. Fjern link_secret_previous efter {until}.",
         "en": "[security] link_secret is configured. On every instance set:\n"
         "  link_secret_previous = the current link_secret\n"
-        "  link_secret_previous_until = \"{until}\"\n"
-        "  link_secret = \"{secret}\"\n"
+        '  link_secret_previous_until = "{until}"\n'
+        '  link_secret = "{secret}"\n'
         "and restart every instance. Remove link_secret_previous after {until}.",
     },
     "keys_rotate_failed": {

@@ -6,9 +6,10 @@ link page both confirms and declines). The mac is HMAC-SHA256 over ``<delivery i
 cut to 16 bytes, in unpadded urlsafe base64, keyed with a subkey of the link secret: one
 subkey for buttons and one for links, so button data is no link, and neither is any other
 value the link secret signs (sign-in codes, preparedness links). After a rotation
-(``security.keys``) tokens made with the previous key are accepted until it retires. A forged or altered token
-is refused before the database is asked; the person and the incident come from the
-delivery row, and a use is recorded in ``action_uses`` (one row per delivery and action).
+(``security.keys``) tokens made with the previous key are accepted until it retires. A
+forged or altered token is refused before the database is asked; the person and the
+incident come from the delivery row, and a use is recorded in ``action_uses`` (one row per
+delivery and action).
 
 Tokens stay short: at most 10 + 3 + 22 characters, well inside Telegram's 64 bytes.
 """

@@ -403,7 +403,11 @@ def describe_keys(settings: Settings) -> list[KeyInfo]:
         if configured is not None and configured.get_secret_value():
             value = configured.get_secret_value().encode()
             previous: tuple[PreviousKey, ...] = ()
-            if name == LINK and security.link_secret_previous and security.link_secret_previous_until:
+            if (
+                name == LINK
+                and security.link_secret_previous
+                and security.link_secret_previous_until
+            ):
                 previous = (
                     PreviousKey(
                         security.link_secret_previous.get_secret_value().encode(),

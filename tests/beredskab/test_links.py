@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from beredskab.errors import ConfigError
 from beredskab import links, signin
+from beredskab.errors import ConfigError
 from beredskab.links import LinkSigner, url
 from beredskab.models import ActionToken, Delivery
 from beredskab.outbox import message_for

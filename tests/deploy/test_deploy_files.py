@@ -49,7 +49,9 @@ def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
     tool = shutil.which("systemd-analyze")
     if tool is None:
         if os.environ.get(REQUIRE_ENV):
-            pytest.fail(f"{REQUIRE_ENV} is set but systemd-analyze is missing (apt install systemd)")
+            pytest.fail(
+                f"{REQUIRE_ENV} is set but systemd-analyze is missing (apt install systemd)"
+            )
         pytest.skip("systemd-analyze is not installed")
     script = Path(sys.executable).parent / "beredskab"  # the ExecStart must exist to verify
     assert script.exists(), script

@@ -58,9 +58,7 @@ async def test_a_backup_taken_while_serve_writes_restores_with_whole_chains(
 ) -> None:
     live = tmp_path / "live"
     config = _config(live)
-    service = await start_service(
-        live, config, _env(), ready=lambda h: components_ok(h, "outbox")
-    )
+    service = await start_service(live, config, _env(), ready=lambda h: components_ok(h, "outbox"))
     db = service.database()
     stop = asyncio.Event()
 
@@ -68,7 +66,11 @@ async def test_a_backup_taken_while_serve_writes_restores_with_whole_chains(
         written = 0
         while not stop.is_set():
             await situation_log.add_entry(
-                db=db, plan=plan, incident_id=1, actor_id=POLICE, text=f"note {written}",
+                db=db,
+                plan=plan,
+                incident_id=1,
+                actor_id=POLICE,
+                text=f"note {written}",
                 channel="cli",
             )
             written += 1
@@ -77,7 +79,14 @@ async def test_a_backup_taken_while_serve_writes_restores_with_whole_chains(
     backups = [tmp_path / f"backup-{n}.sqlite3" for n in range(3)]
     try:
         await asyncio.to_thread(  # serve sends every activation message: it writes
-            _cli, config, "activate", "2", "--as", POLICE, "--police-case", "3700-1",
+            _cli,
+            config,
+            "activate",
+            "2",
+            "--as",
+            POLICE,
+            "--police-case",
+            "3700-1",
             "--no-deliver",
         )
         writer = asyncio.create_task(write())
@@ -89,6 +98,10 @@ async def test_a_backup_taken_while_serve_writes_restores_with_whole_chains(
         await db.dispose()
         await service.stop()
     assert written > 0
+    _restore_drill(tmp_path, live, backups, outputs)
+
+
+def _restore_drill(tmp_path: Path, live: Path, backups: list[Path], outputs: list[str]) -> None:
     for backup, out in zip(backups, outputs, strict=True):
         assert f"Backup skrevet til {backup}" in out
         assert str(live / "var" / "keys" / "log.key") in out  # say what else to back up

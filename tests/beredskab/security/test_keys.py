@@ -164,8 +164,12 @@ def test_long_retired_keys_are_forgotten_and_the_file_stays_bounded(tmp_path: Pa
 
 @pytest.mark.parametrize(
     "second_line",
-    ["cd" * 32, "cd" * 32 + " not-a-time", "cd" * 31 + " 2026-12-02T01:00:00+00:00",
-     "cd" * 32 + " 2026-12-02T01:00:00"],
+    [
+        "cd" * 32,
+        "cd" * 32 + " not-a-time",
+        "cd" * 31 + " 2026-12-02T01:00:00+00:00",
+        "cd" * 32 + " 2026-12-02T01:00:00",
+    ],
 )
 def test_a_bad_previous_key_line_is_refused(tmp_path: Path, second_line: str) -> None:
     (tmp_path / "keys").mkdir()
@@ -242,7 +246,9 @@ def test_a_configured_previous_link_secret_needs_its_retire_time(tmp_path: Path)
     assert ring.current == b"n" * 32 and ring.previous == (keys.PreviousKey(b"o" * 32, until),)
     with pytest.raises(ConfigError, match="link_secret_previous_until"):
         keys.link_keyring(
-            SecuritySettings(link_secret=SecretStr("n" * 32), link_secret_previous=SecretStr("o" * 32)),
+            SecuritySettings(
+                link_secret=SecretStr("n" * 32), link_secret_previous=SecretStr("o" * 32)
+            ),
             data_dir=tmp_path,
         )
     with pytest.raises(ConfigError, match="set both, or neither"):

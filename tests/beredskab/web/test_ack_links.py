@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -454,7 +454,11 @@ async def test_after_a_rotation_old_links_confirm_until_the_old_key_retires(
     sender = App.build(settings, clock=clock)
     await sender.start()
     result = await activation.activate(
-        db=sender.db, plan=sender.plan, playbook="2", actor_id=POLICE, channel="cli",
+        db=sender.db,
+        plan=sender.plan,
+        playbook="2",
+        actor_id=POLICE,
+        channel="cli",
         police_case="1-2",
     )
     await sender.outbox.drain()
