@@ -45,7 +45,10 @@ def test_the_unit_is_hardened() -> None:
     assert unit["CapabilityBoundingSet"] == [""]
 
 
-def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
+UNITS = ("beredskab.service", "beredskab-backup.service", "beredskab-backup.timer")
+
+
+def test_systemd_analyze_verifies_the_units(tmp_path: Path) -> None:
     tool = shutil.which("systemd-analyze")
     if tool is None:
         if os.environ.get(REQUIRE_ENV):
@@ -55,14 +58,56 @@ def test_systemd_analyze_verifies_the_unit(tmp_path: Path) -> None:
         pytest.skip("systemd-analyze is not installed")
     script = Path(sys.executable).parent / "beredskab"  # the ExecStart must exist to verify
     assert script.exists(), script
-    text = (DEPLOY / "beredskab.service").read_text(encoding="utf-8")
-    unit = tmp_path / "beredskab.service"
-    unit.write_text(text.replace("/opt/beredskab/venv/bin/beredskab", str(script)), "utf-8")
+    for name in UNITS:
+        text = (DEPLOY / name).read_text(encoding="utf-8")
+        (tmp_path / name).write_text(text.replace("/opt/beredskab/venv/bin/beredskab", str(script)))
     done = subprocess.run(
-        [tool, "verify", str(unit)], capture_output=True, text=True, timeout=60, check=False
+        [tool, "verify", *(str(tmp_path / name) for name in UNITS)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     ours = [line for line in (done.stdout + done.stderr).splitlines() if "beredskab" in line]
     assert done.returncode == 0 and ours == [], done.stdout + done.stderr
+
+
+def test_the_backup_units_command_backs_up_the_database_and_the_keys(tmp_path: Path) -> None:
+    """The backup unit's ExecStart, unescaped as systemd does ($$ and %%), run on a data
+    folder in tmp_path: a checked copy of the database and the key files beside it."""
+    [line] = [
+        line
+        for line in (DEPLOY / "beredskab-backup.service").read_text("utf-8").splitlines()
+        if line.startswith("ExecStart=")
+    ]
+    command = line.removeprefix("ExecStart=").replace("$$", "$").replace("%%", "%")
+    data = tmp_path / "data"
+    command = command.replace("/var/lib/beredskab", str(data)).replace(
+        "/opt/beredskab/venv/bin/beredskab", str(Path(sys.executable).parent / "beredskab")
+    )
+    config = tmp_path / "config.toml"
+    config.write_text("[console]\necho = false\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BEREDSKAB_")}
+    env.update(BEREDSKAB_CONFIG=str(config), BEREDSKAB_SERVICE__DATA_DIR=str(data))
+    made = subprocess.run(
+        [sys.executable, "-m", "beredskab", "status"], env=env, capture_output=True, timeout=60
+    )
+    assert made.returncode == 0, made.stderr
+    (data / "backups").mkdir(mode=0o700)  # ExecStartPre
+    assert command.startswith("/bin/sh -c '") and command.endswith("'")
+    done = subprocess.run(
+        ["/bin/sh", "-c", command.removeprefix("/bin/sh -c '")[:-1]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    [copy] = (data / "backups").glob("beredskab-*Z.sqlite3")
+    [keys] = (data / "backups").glob("keys-*Z")
+    assert copy.name.removeprefix("beredskab-").removesuffix(".sqlite3") == keys.name[5:]
+    assert sorted(p.name for p in keys.iterdir() if not p.name.startswith(".")) == ["log.key"]
+    assert "integrity_check" in done.stdout
 
 
 def test_systemd_analyze_would_catch_a_mistake(tmp_path: Path) -> None:
