@@ -429,3 +429,12 @@ def describe_keys(settings: Settings) -> list[KeyInfo]:
                 )
             )
     return found
+
+
+def unshared_keys(settings: Settings) -> list[KeyInfo]:
+    """Keys a second instance on another host would not have: on PostgreSQL (which several
+    hosts can share), the keys that are generated files or not made yet, not configured.
+    `doctor` warns about each: set it in every host's secrets, or copy ``<data_dir>/keys``."""
+    if not settings.database_url.startswith("postgresql"):
+        return []
+    return [k for k in describe_keys(settings) if k.state in ("generated", "missing")]

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from beredskab.errors import ConfigError
 from beredskab.security import keys
 from beredskab.security.keys import KeyStore, configured_or_stored
-from beredskab.settings import SecuritySettings, ServiceSettings, Settings
+from beredskab.settings import DatabaseSettings, SecuritySettings, ServiceSettings, Settings
 
 
 def test_a_key_is_made_once_private_and_then_reused(tmp_path: Path) -> None:
@@ -256,3 +256,13 @@ def test_a_configured_previous_link_secret_needs_its_retire_time(tmp_path: Path)
             SecuritySettings(link_secret_previous=SecretStr("o" * 32)), data_dir=tmp_path
         )
     assert not (tmp_path / "keys").exists()
+
+
+def test_keys_another_host_would_not_have_are_named_on_postgresql(tmp_path: Path) -> None:
+    assert keys.unshared_keys(_settings(tmp_path)) == []  # SQLite: one host by nature
+    postgres = _settings(tmp_path, log_key=SecretStr("l" * 32)).model_copy(
+        update={"database": DatabaseSettings(url="postgresql+asyncpg://b@127.0.0.1:1/b")}
+    )
+    assert [(k.name, k.state) for k in keys.unshared_keys(postgres)] == [("link", "missing")]
+    KeyStore(tmp_path / "keys").load_or_create("link")
+    assert [(k.name, k.state) for k in keys.unshared_keys(postgres)] == [("link", "generated")]
