@@ -42,7 +42,8 @@ from beredskab.security.action_tokens import (
     resolve,
     spend,
 )
-from beredskab.security.keys import Clock, Keyring, KeySource, link_keyring, utcnow
+from beredskab.security.keyring import KeySource, link_keyring
+from beredskab.security.keys import Clock, Keyring, utcnow
 from beredskab.settings import SecuritySettings
 from beredskab.storage import Database, Tx
 from notifier.types import ChannelKind

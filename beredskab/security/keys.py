@@ -10,8 +10,8 @@ winner's). A key file that others may read, or that does not hold a key, is refu
 A key file holds the current key on its first line; ``rotate`` puts a new key there and keeps
 the previous ones below it, each with the moment it retires (``<hex> <ISO time>``), replacing
 the file atomically. ``configured_or_stored`` prefers a key from the configuration
-(``SecretStr``); ``link_keyring`` adds the configured previous link key. ``KeyFile`` re-reads a
-rotated file, so a running `serve` signs with the new key without a restart.
+(``SecretStr``). ``security.keyring`` turns them into the link signer's keyring, following a
+rotated file while running.
 ``describe_keys`` says, without creating anything, where each key comes from (for `doctor`,
 the startup line and `beredskab keys show`).
 """
@@ -27,7 +27,6 @@ import re
 import secrets
 import stat
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,7 +38,7 @@ from pydantic import SecretStr
 from beredskab.errors import ConfigError
 
 if TYPE_CHECKING:
-    from beredskab.settings import SecuritySettings, Settings
+    from beredskab.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +49,6 @@ MAX_PREVIOUS = 8
 """Previous keys a key file keeps (retired ones are kept to refuse their links plainly)."""
 FORGET_AFTER = timedelta(days=30)
 """A previous key retired longer ago than this is dropped from the file at the next rotation."""
-RELOAD_SECONDS = 1.0
-"""A ``KeyFile`` looks for a rotated file at most this often."""
 MAX_FILE_CHARS = 4096
 _NAME = re.compile(r"[a-z][a-z0-9-]{0,31}")
 LINK = "link"
@@ -249,7 +246,9 @@ def _sync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-def _configured(configured: SecretStr | None, *, setting: str, min_length: int) -> bytes | None:
+def configured_value(
+    configured: SecretStr | None, *, setting: str, min_length: int
+) -> bytes | None:
     if configured is None or not configured.get_secret_value():
         return None
     value = configured.get_secret_value()
@@ -262,7 +261,7 @@ def _configured(configured: SecretStr | None, *, setting: str, min_length: int) 
     return value.encode()
 
 
-def _announce(stored: StoredKey, setting: str) -> None:
+def announce_created(stored: StoredKey, setting: str) -> None:
     if stored.created:
         log.warning(
             "%s is not set: generated a new key in %s. Back this file up with the database; "
@@ -282,88 +281,12 @@ def configured_or_stored(
 ) -> bytes:
     """The key from the configuration if set (at least ``min_length`` characters), else the
     stored one (made and announced with a warning the first time: it must be backed up)."""
-    value = _configured(configured, setting=setting, min_length=min_length)
+    value = configured_value(configured, setting=setting, min_length=min_length)
     if value is not None:
         return value
     stored = store.load_or_create(name)
-    _announce(stored, setting)
+    announce_created(stored, setting)
     return stored.secret
-
-
-class KeyFile:
-    """A stored keyring that follows its file: a rotation by another process (`beredskab keys
-    rotate`) is picked up within ``RELOAD_SECONDS``, without a restart."""
-
-    def __init__(self, store: KeyStore, name: str, *, setting: str) -> None:
-        self.store, self.name = store, name
-        stored = store.load_or_create(name)
-        _announce(stored, setting)
-        self._ring = stored.ring
-        self._seen = _identity(stored.path)
-        self._checked = time.monotonic()
-
-    def __call__(self) -> Keyring:
-        """The keyring, re-read when the file was replaced."""
-        now = time.monotonic()
-        if now - self._checked >= RELOAD_SECONDS:
-            self._checked = now
-            path = self.store.path(self.name)
-            seen = _identity(path)
-            if seen != self._seen:
-                try:
-                    self._ring = self.store.load(self.name).ring
-                    self._seen = seen
-                    log.info("key file %s changed: using its new key", path)
-                except (OSError, ConfigError) as error:  # keep the keys we have
-                    log.warning("key file %s could not be re-read: %s", path, error)
-        return self._ring
-
-
-def _identity(path: Path) -> tuple[int, int, int] | None:
-    try:
-        found = path.stat()
-    except OSError:
-        return None
-    return found.st_ino, found.st_mtime_ns, found.st_size
-
-
-KeySource = Callable[[], Keyring]
-"""Where a signer gets its keys on each use."""
-
-
-def link_keyring(
-    security: SecuritySettings, *, data_dir: Path, min_length: int = MIN_CONFIGURED_LENGTH
-) -> KeySource:
-    """The link key: ``[security] link_secret`` (with ``link_secret_previous`` until
-    ``link_secret_previous_until``), else ``<data_dir>/keys/link.key`` with its rotations."""
-    current = _configured(
-        security.link_secret, setting="[security] link_secret", min_length=min_length
-    )
-    if current is None:
-        if security.link_secret_previous is not None:
-            raise ConfigError(
-                "{setting} is set but {current} is not: set both, or neither",
-                setting="[security] link_secret_previous",
-                current="[security] link_secret",
-            )
-        return KeyFile(KeyStore(data_dir / "keys"), LINK, setting="[security] link_secret")
-    previous = _configured(
-        security.link_secret_previous,
-        setting="[security] link_secret_previous",
-        min_length=min_length,
-    )
-    until = security.link_secret_previous_until
-    if previous is not None and until is None:
-        raise ConfigError(
-            "{setting} is set without {until}: say until when the previous key is accepted "
-            "(the rotation time plus link_hours)",
-            setting="[security] link_secret_previous",
-            until="[security] link_secret_previous_until",
-        )
-    ring = Keyring(
-        current, (PreviousKey(previous, until),) if previous is not None and until else ()
-    )
-    return lambda: ring
 
 
 def fingerprint(secret: bytes) -> str:

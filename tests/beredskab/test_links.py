@@ -20,7 +20,7 @@ from beredskab.links import LinkSigner, url
 from beredskab.models import ActionToken, Delivery
 from beredskab.outbox import message_for
 from beredskab.outbox.messages import stored_token_rows
-from beredskab.security import keys as key_files
+from beredskab.security import keyring as key_files
 from beredskab.security.action_tokens import ActionRef, Use
 from beredskab.security.keys import Keyring, KeyStore, PreviousKey
 from beredskab.settings import SecuritySettings

@@ -15,7 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from beredskab.errors import ConfigError
-from beredskab.security import keys
+from beredskab.security import keyring, keys
 from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import DatabaseSettings, SecuritySettings, ServiceSettings, Settings
 
@@ -184,11 +184,11 @@ def test_a_key_file_follows_a_rotation_by_another_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = KeyStore(tmp_path / "keys")
-    source = keys.KeyFile(store, "link", setting="[security] link_secret")
+    source = keyring.KeyFile(store, "link", setting="[security] link_secret")
     before = source()
-    ticks = iter([1000.0, 1000.0 + keys.RELOAD_SECONDS])
-    monkeypatch.setattr(keys.time, "monotonic", lambda: next(ticks))
-    source._checked = 1000.0 - keys.RELOAD_SECONDS  # due for a look at the first call
+    ticks = iter([1000.0, 1000.0 + keyring.RELOAD_SECONDS])
+    monkeypatch.setattr(keyring.time, "monotonic", lambda: next(ticks))
+    source._checked = 1000.0 - keyring.RELOAD_SECONDS  # due for a look at the first call
     rotated = store.rotate("link", keep=timedelta(hours=24), now=NOW)
     after = source()
     assert after.current == rotated.secret and after.previous[0].secret == before.current
@@ -199,12 +199,12 @@ def test_a_broken_rotation_keeps_the_keys_in_use(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = KeyStore(tmp_path / "keys")
-    source = keys.KeyFile(store, "link", setting="x")
+    source = keyring.KeyFile(store, "link", setting="x")
     before = source()
     path = store.path("link")
     path.write_text("garbage\n", encoding="ascii")
-    source._checked -= keys.RELOAD_SECONDS
-    with caplog.at_level(logging.WARNING, logger="beredskab.security.keys"):
+    source._checked -= keyring.RELOAD_SECONDS
+    with caplog.at_level(logging.WARNING, logger="beredskab.security.keyring"):
         assert source() is before
     assert "could not be re-read" in caplog.text
 
@@ -235,7 +235,7 @@ def test_describe_keys_says_where_each_key_comes_from_and_creates_nothing(tmp_pa
 
 def test_a_configured_previous_link_secret_needs_its_retire_time(tmp_path: Path) -> None:
     until = NOW + timedelta(hours=24)
-    ring = keys.link_keyring(
+    ring = keyring.link_keyring(
         SecuritySettings(
             link_secret=SecretStr("n" * 32),
             link_secret_previous=SecretStr("o" * 32),
@@ -245,14 +245,14 @@ def test_a_configured_previous_link_secret_needs_its_retire_time(tmp_path: Path)
     )()
     assert ring.current == b"n" * 32 and ring.previous == (keys.PreviousKey(b"o" * 32, until),)
     with pytest.raises(ConfigError, match="link_secret_previous_until"):
-        keys.link_keyring(
+        keyring.link_keyring(
             SecuritySettings(
                 link_secret=SecretStr("n" * 32), link_secret_previous=SecretStr("o" * 32)
             ),
             data_dir=tmp_path,
         )
     with pytest.raises(ConfigError, match="set both, or neither"):
-        keys.link_keyring(
+        keyring.link_keyring(
             SecuritySettings(link_secret_previous=SecretStr("o" * 32)), data_dir=tmp_path
         )
     assert not (tmp_path / "keys").exists()
