@@ -28,6 +28,7 @@ from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.listener import Listener
 from beredskab.runtime.shutdown import Budget, Deadline
+from beredskab.security.keys import utcnow
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock
@@ -192,7 +193,9 @@ class App:
         in_use = directory_watch.InUse()
         plan = in_use.load_files(settings, provisional=True)  # the stored directory wins at start
         # Email links and Telegram buttons: one key for every process on this data folder.
-        signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
+        signer = LinkSigner.from_settings(
+            settings.security, data_dir=settings.service.data_dir, clock=clock or utcnow
+        )
         channels = build_channels(settings) if send else {}
         board = Board()  # /healthz: the supervisor's components and the outbox's loops
         metrics = Metrics()  # /metrics: what this process did

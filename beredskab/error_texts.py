@@ -398,6 +398,30 @@ DA: dict[str, str] = {
         "import {nr} er allerede gemt (revision {revision})"
     ),
     "edit the contact directory": "rette kontaktlisten",
+    # issue 14: keys and rotation (beredskab.security.keys)
+    "{setting} is set but {current} is not: set both, or neither": (
+        "{setting} er sat, men {current} er ikke: sæt begge eller ingen"
+    ),
+    "{setting} is set without {until}: say until when the previous key is accepted "
+    "(the rotation time plus link_hours)": (
+        "{setting} er sat uden {until}: angiv hvor længe den forrige nøgle godtages "
+        "(tidspunktet for skiftet plus link_hours)"
+    ),
+    # issue 13: backups (beredskab.storage.backup)
+    "an in-memory SQLite database cannot be backed up": (
+        "en SQLite-database i hukommelsen kan ikke tages backup af"
+    ),
+    "there is no database at {path}; check [service] data_dir and --config": (
+        "der er ingen database i {path}; tjek [service] data_dir og --config"
+    ),
+    "{path} exists already; choose a new file name (a backup never overwrites)": (
+        "{path} findes allerede; vælg et nyt filnavn (en backup overskriver aldrig)"
+    ),
+    "the folder {path} does not exist": "mappen {path} findes ikke",
+    "the copy of {path} failed SQLite's integrity check: {verdict}": (
+        "kopien af {path} bestod ikke SQLites integritetstjek: {verdict}"
+    ),
+    "the backup of {path} failed: {reason}": "backup af {path} mislykkedes: {reason}",
 }
 
 WORDS_DA: dict[str, str] = {
@@ -435,4 +459,5 @@ WORDS_DA: dict[str, str] = {
     "Refusal.foreign": "linket er sendt til en anden",
     "Refusal.used": "linket er allerede brugt",
     "Refusal.stale": "spørgsmålet er ikke længere aktuelt",
+    "Problem.retired": "linket er lavet med en nøgle, der er skiftet ud",
 }

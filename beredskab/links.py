@@ -11,7 +11,9 @@ after the email was queued, whichever comes first. Links sent before tokens were
 The key is ``security.link_secret``, or when that is unset a key generated once in
 ``<data_dir>/keys/link.key`` (mode 0600) and shared by every process on that data folder:
 serve, each CLI command and a second instance make and accept the same links and buttons.
-Replacing the key (rotation) invalidates the links and buttons already sent.
+A rotation (`beredskab keys rotate link`, or ``link_secret_previous``) keeps the previous key
+accepted until it retires (by default ``link_hours`` later, when every link it made has
+expired); a link made with a retired key is refused as such.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from beredskab.models import ActionToken, Confirmation, Incident, IncidentStatus
 from beredskab.plan import Plan
 from beredskab.security.action_tokens import (
     LINK_ACTION,
+    ActionKeyring,
     ActionKeys,
     Ref,
     Use,
@@ -39,32 +42,35 @@ from beredskab.security.action_tokens import (
     resolve,
     spend,
 )
-from beredskab.security.keys import KeyStore, configured_or_stored
+from beredskab.security.keyring import KeySource, link_keyring
+from beredskab.security.keys import Clock, Keyring, utcnow
 from beredskab.settings import SecuritySettings
 from beredskab.storage import Database, Tx
 from notifier.types import ChannelKind
 
 ACTION = LINK_ACTION
 """The action of the token behind an email link (it can confirm or decline)."""
-KEY_NAME = "link"
-"""The key file (``<data_dir>/keys/link.key``) used when ``security.link_secret`` is unset."""
 MAC_BYTES = 16
 MIN_SECRET_BYTES = 16
 
 
 class LinkSigner:
     """Signs and verifies link tokens: ``<value>.<urlsafe-base64 HMAC-SHA256, 16 bytes>``;
-    ``actions`` makes and checks the derived tokens of buttons and email links."""
+    ``actions`` makes and checks the derived tokens of buttons and email links.
 
-    def __init__(self, secret: bytes) -> None:
-        if len(secret) < MIN_SECRET_BYTES:
-            raise ConfigError(
-                "the link secret must be at least {min} bytes; "
-                "set security.link_secret to a long random value",
-                min=MIN_SECRET_BYTES,
-            )
-        self._secret = secret
-        self.actions = ActionKeys(secret)
+    It signs with the current key of its keyring and accepts previous keys until they retire
+    (``security.keys``: a rotation); a stored key file is followed when it is rotated."""
+
+    def __init__(self, keys: bytes | Keyring | KeySource, *, clock: Clock = utcnow) -> None:
+        if isinstance(keys, bytes | Keyring):
+            ring = keys if isinstance(keys, Keyring) else Keyring(keys)
+            self._source: KeySource = lambda: ring
+        else:
+            self._source = keys
+        self._clock = clock
+        self._ring: Keyring | None = None
+        self._actions: list[tuple[bytes, ActionKeys]] = []
+        self._keyring()  # refuse a short key now, not at the first link
 
     @classmethod
     def random(cls) -> LinkSigner:
@@ -72,22 +78,57 @@ class LinkSigner:
         return cls(secrets.token_bytes(32))
 
     @classmethod
-    def from_settings(cls, settings: SecuritySettings, *, data_dir: Path) -> LinkSigner:
-        """The signer for the configured secret; when none is set, for the key stored in
-        ``<data_dir>/keys/link.key`` (generated the first time, with a warning naming it)."""
+    def from_settings(
+        cls, settings: SecuritySettings, *, data_dir: Path, clock: Clock = utcnow
+    ) -> LinkSigner:
+        """The signer for the configured secret (and the previous one, after a rotation);
+        when none is set, for the keys stored in ``<data_dir>/keys/link.key`` (generated the
+        first time, with a warning naming it; a rotation is picked up while running)."""
         return cls(
-            configured_or_stored(
-                settings.link_secret,
-                store=KeyStore(data_dir / "keys"),
-                name=KEY_NAME,
-                setting="[security] link_secret",
-                min_length=MIN_SECRET_BYTES,
-            )
+            link_keyring(settings, data_dir=data_dir, min_length=MIN_SECRET_BYTES), clock=clock
         )
 
-    def _mac(self, value: str) -> str:
-        digest = hmac.new(self._secret, value.encode(), hashlib.sha256).digest()[:MAC_BYTES]
+    def _keyring(self) -> Keyring:
+        ring = self._source()
+        if ring is not self._ring:
+            for key in (ring.current, *(k.secret for k in ring.previous)):
+                if len(key) < MIN_SECRET_BYTES:
+                    raise ConfigError(
+                        "the link secret must be at least {min} bytes; "
+                        "set security.link_secret to a long random value",
+                        min=MIN_SECRET_BYTES,
+                    )
+            self._actions = [
+                (key, ActionKeys(key)) for key in (ring.current, *(k.secret for k in ring.previous))
+            ]
+            self._ring = ring
+        return ring
+
+    def _split(self) -> tuple[list[bytes], list[bytes]]:
+        """The keys accepted now (current first) and the retired ones."""
+        ring, now = self._keyring(), self._clock()
+        return ring.accepted(now), [k.secret for k in ring.retired(now)]
+
+    @property
+    def actions(self) -> ActionKeyring:
+        """Derived action tokens under this signer's keys, as they are now."""
+        accepted, retired = self._split()
+        by_key = dict(self._actions)
+        return ActionKeyring(
+            by_key[accepted[0]], [by_key[k] for k in accepted], [by_key[k] for k in retired]
+        )
+
+    @staticmethod
+    def _mac_with(secret: bytes, value: str) -> str:
+        digest = hmac.new(secret, value.encode(), hashlib.sha256).digest()[:MAC_BYTES]
         return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+    def _mac(self, value: str) -> str:
+        return self._mac_with(self._keyring().current, value)
+
+    def macs(self, value: str) -> list[str]:
+        """The MAC of ``value`` under each key accepted now (the current key's first)."""
+        return [self._mac_with(key, value) for key in self._split()[0]]
 
     def sign(self, value: str) -> str:
         """``value`` with its signature appended."""
@@ -95,14 +136,25 @@ class LinkSigner:
             raise ValueError("a signed value must be non-empty and contain no '.'")
         return f"{value}.{self._mac(value)}"
 
-    def verify(self, token: str) -> str | None:
-        """The value inside a signed token, or None when the signature does not match."""
+    def check(self, token: str) -> tuple[str | None, bool]:
+        """The value inside a signed token (None when no accepted key signed it), and whether
+        a retired key signed it."""
         value, dot, mac = token.rpartition(".")
         if not dot or not value or "." in value:
-            return None
-        if not hmac.compare_digest(mac.encode(), self._mac(value).encode()):
-            return None
-        return value
+            return None, False
+        accepted, retired = self._split()
+        for key in accepted:
+            if hmac.compare_digest(mac.encode(), self._mac_with(key, value).encode()):
+                return value, False
+        return None, any(
+            hmac.compare_digest(mac.encode(), self._mac_with(key, value).encode())
+            for key in retired
+        )
+
+    def verify(self, token: str) -> str | None:
+        """The value inside a signed token, or None when the signature does not match (or
+        the key that made it has retired)."""
+        return self.check(token)[0]
 
 
 def url(base: str, signer: LinkSigner, token: str) -> str:
@@ -123,6 +175,7 @@ class Problem(StrEnum):
     USED = "used"
     EXPIRED = "expired"
     CLOSED = "closed"  # the incident was stood down
+    RETIRED = "retired"  # signed with a link key that was rotated out and has retired
 
 
 class LinkError(BeredskabError):
@@ -154,15 +207,16 @@ class LinkAnswer:
 
 
 def verified(signer: LinkSigner, signed: str) -> Ref:
-    """What a link names once its signature is checked; reads no database."""
+    """What a link names once its signature is checked; reads no database. A link made with
+    a retired key is refused as such (RETIRED), any other bad signature as INVALID."""
     if is_derived(signed):
-        ref = signer.actions.verify(Use.LINK, signed)
+        ref, retired = signer.actions.check(Use.LINK, signed)
         if ref is None or ref.action != ACTION:
-            raise LinkError(Problem.INVALID)
+            raise LinkError(Problem.RETIRED if retired else Problem.INVALID)
         return ref
-    raw = signer.verify(signed)
+    raw, retired = signer.check(signed)
     if raw is None:
-        raise LinkError(Problem.INVALID)
+        raise LinkError(Problem.RETIRED if retired else Problem.INVALID)
     return raw
 
 

@@ -12,7 +12,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from beredskab.errors import ConfigError
@@ -148,6 +156,9 @@ class SecuritySettings(_Section):
     """Second factors and signed links."""
 
     link_secret: SecretStr | None = None
+    link_secret_previous: SecretStr | None = None
+    """The link secret before the last rotation: still accepted until the time below."""
+    link_secret_previous_until: AwareDatetime | None = None
     log_key: SecretStr | None = None
     """Key of the situation log's HMAC chain; unset: generated once in <data_dir>/keys/log.key."""
     link_hours: float = Field(default=24.0, gt=0)

@@ -112,8 +112,13 @@ def code_hash(signer: LinkSigner, salt: str, code: str) -> str:
 
 
 def matches(signer: LinkSigner, stored: str, code: str) -> bool:
+    """Whether ``code`` is the one behind ``stored``, under any link key accepted now (a code
+    sent just before a key rotation still works)."""
     salt, _, _mac = stored.partition("$")
-    return hmac.compare_digest(stored.encode(), code_hash(signer, salt, code).encode())
+    return any(
+        hmac.compare_digest(stored.encode(), f"{salt}${mac}".encode())
+        for mac in signer.macs(f"{salt}-{code}")
+    )
 
 
 def find_person(plan: Plan, identifier: str) -> Person | None:

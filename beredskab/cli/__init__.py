@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from beredskab.cli import (
+    backup,
     chain,
     directory,
     doctor,
     incident,
+    keys,
     picture,
     pins,
     plan,
@@ -23,11 +25,13 @@ from beredskab.cli import (
 from beredskab.cli.common import cli
 
 __all__ = [
+    "backup",
     "chain",
     "cli",
     "directory",
     "doctor",
     "incident",
+    "keys",
     "main",
     "picture",
     "pins",

@@ -144,6 +144,70 @@ _CLI: dict[str, dict[Language, str]] = {
         "da": "Situationsbilledet for hændelse {nr} er gemt som version {version}.",
         "en": "The situation picture of incident {nr} is saved as version {version}.",
     },
+    # keys (beredskab.cli.keys)
+    "keys_configured": {
+        "da": "{name}: sat i konfigurationen ({setting})",
+        "en": "{name}: configured ({setting})",
+    },
+    "keys_generated": {
+        "da": "{name}: genereret, i {where} (tag backup af filen; sæt {setting} ved flere værter)",
+        "en": "{name}: generated, in {where} (back the file up; set {setting} with several hosts)",
+    },
+    "keys_missing": {
+        "da": "{name}: ikke lavet endnu; første proces laver {where}",
+        "en": "{name}: not made yet; the first process makes {where}",
+    },
+    "keys_invalid": {"da": "{name}: kan ikke bruges ({where})", "en": "{name}: unusable ({where})"},
+    "keys_fingerprint": {"da": ", fingeraftryk {fingerprint}", "en": ", fingerprint {fingerprint}"},
+    "keys_previous": {
+        "da": "  forrige nøgle godtages til {until}",
+        "en": "  previous key accepted until {until}",
+    },
+    "keys_unknown": {
+        "da": "Ukendt nøgle '{name}': kun link kan skiftes.",
+        "en": "Unknown key '{name}': only link can be rotated.",
+    },
+    "keys_log_not_rotated": {
+        "da": "Lognøglen skiftes ikke: hver post i loggen er kædet med den, og en ny nøgle ville "
+        "få alle kæder til at fejle. Behold den (og dens backup); se README: Rotating secrets.",
+        "en": "The log key is not rotated: every log entry is chained with it, and a new key "
+        "would make every chain fail. Keep it (and its backup); see README: Rotating secrets.",
+    },
+    "keys_rotate_configured": {
+        "da": "[security] link_secret er sat i konfigurationen. Sæt på hver instans:\n"
+        "  link_secret_previous = den nuværende link_secret\n"
+        '  link_secret_previous_until = "{until}"\n'
+        '  link_secret = "{secret}"\n'
+        "og genstart hver instans. Fjern link_secret_previous efter {until}.",
+        "en": "[security] link_secret is configured. On every instance set:\n"
+        "  link_secret_previous = the current link_secret\n"
+        '  link_secret_previous_until = "{until}"\n'
+        '  link_secret = "{secret}"\n'
+        "and restart every instance. Remove link_secret_previous after {until}.",
+    },
+    "keys_rotate_failed": {
+        "da": "Kunne ikke skifte nøglen i {path}: {reason}",
+        "en": "Could not rotate the key in {path}: {reason}",
+    },
+    "keys_rotated": {
+        "da": "Ny linknøgle i {path} (fingeraftryk {fingerprint}). En kørende serve bruger den "
+        "inden for et sekund; kopier filen til andre værter med samme database.",
+        "en": "New link key in {path} (fingerprint {fingerprint}). A running serve uses it "
+        "within a second; copy the file to other hosts on the same database.",
+    },
+    # backup (beredskab.cli.backup)
+    "backup_postgres": {
+        "da": "Databasen er PostgreSQL: tag backup med pg_dump -Fc (se README: Backups).",
+        "en": "The database is PostgreSQL: back it up with pg_dump -Fc (see README: Backups).",
+    },
+    "backup_done": {
+        "da": "Backup skrevet til {path} ({size} bytes), kontrolleret med integrity_check.",
+        "en": "Backup written to {path} ({size} bytes), checked with integrity_check.",
+    },
+    "backup_keys": {
+        "da": "Tag også backup af {path}: uden den kan loggens kæde ikke kontrolleres.",
+        "en": "Also back up {path}: without it the log chain cannot be checked.",
+    },
 }
 
 

@@ -5,9 +5,11 @@ A Telegram button's callback data is ``<delivery id>.<code>.<mac>`` (code ``a`` 
 link page both confirms and declines). The mac is HMAC-SHA256 over ``<delivery id>.<code>``,
 cut to 16 bytes, in unpadded urlsafe base64, keyed with a subkey of the link secret: one
 subkey for buttons and one for links, so button data is no link, and neither is any other
-value the link secret signs (sign-in codes, preparedness links). A forged or altered token
-is refused before the database is asked; the person and the incident come from the
-delivery row, and a use is recorded in ``action_uses`` (one row per delivery and action).
+value the link secret signs (sign-in codes, preparedness links). After a rotation
+(``security.keys``) tokens made with the previous key are accepted until it retires. A
+forged or altered token is refused before the database is asked; the person and the
+incident come from the delivery row, and a use is recorded in ``action_uses`` (one row per
+delivery and action).
 
 Tokens stay short: at most 10 + 3 + 22 characters, well inside Telegram's 64 bytes.
 """
@@ -102,6 +104,33 @@ class ActionKeys:
         if not hmac.compare_digest(found[3].encode(), expected.encode()):
             return None
         return ActionRef(int(found[1]), ACTIONS[found[2]])
+
+
+class ActionKeyring:
+    """Derived action tokens under a keyring: made with the current key, accepted under any
+    key not yet retired; ``check`` also tells a token made with a retired key."""
+
+    def __init__(
+        self, current: ActionKeys, accepted: list[ActionKeys], retired: list[ActionKeys]
+    ) -> None:
+        self._current, self._accepted, self._retired = current, accepted, retired
+
+    def token(self, use: Use, delivery_id: int, action: str) -> str:
+        """The token for ``action`` on delivery ``delivery_id``, with the current key."""
+        return self._current.token(use, delivery_id, action)
+
+    def check(self, use: Use, token: str) -> tuple[ActionRef | None, bool]:
+        """What a token names (None when no accepted key made it), and whether a retired key
+        made it."""
+        for keys in self._accepted:
+            ref = keys.verify(use, token)
+            if ref is not None:
+                return ref, False
+        return None, any(keys.verify(use, token) is not None for keys in self._retired)
+
+    def verify(self, use: Use, token: str) -> ActionRef | None:
+        """What a token names, or None when it is malformed or no accepted key made it."""
+        return self.check(use, token)[0]
 
 
 Ref = ActionRef | str

@@ -62,6 +62,11 @@ PROBLEMS: dict[Problem, tuple[int, str, str]] = {
         "Hændelsen er afsluttet",
         "Der er meldt afblæsning, så der skal ikke længere svares på denne besked.",
     ),
+    Problem.RETIRED: (
+        410,
+        "Linket er ikke længere gyldigt",
+        "Linket er lavet med en nøgle, som er skiftet ud af sikkerhedshensyn. " + ELSEWHERE,
+    ),
 }
 
 

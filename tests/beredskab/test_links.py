@@ -8,18 +8,21 @@ import hmac
 import logging
 import stat
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
+from beredskab import links, signin
 from beredskab.errors import ConfigError
 from beredskab.links import LinkSigner, url
 from beredskab.models import ActionToken, Delivery
 from beredskab.outbox import message_for
 from beredskab.outbox.messages import stored_token_rows
+from beredskab.security import keyring as key_files
 from beredskab.security.action_tokens import ActionRef, Use
+from beredskab.security.keys import Keyring, KeyStore, PreviousKey
 from beredskab.settings import SecuritySettings
 from notifier.types import ChannelKind, DeliveryStatus
 
@@ -238,3 +241,78 @@ def test_no_link_without_ack_or_link_settings(actions: str, base: str | None, si
         signer=LinkSigner(SECRET) if signed else None,
     )
     assert message.link is None
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+OLD, NEW = b"o" * 32, b"n" * 32
+
+
+def test_after_a_rotation_old_tokens_verify_until_the_old_key_retires() -> None:
+    clock = _Clock(NOW)
+    before = LinkSigner(OLD)
+    signed, button = before.sign("v"), before.actions.token(Use.BUTTON, 7, "ack")
+    link = before.actions.token(Use.LINK, 7, "ack")
+    ring = Keyring(NEW, (PreviousKey(OLD, NOW + timedelta(hours=24)),))
+    after = LinkSigner(ring, clock=clock)
+    assert after.sign("v") == LinkSigner(NEW).sign("v") != signed  # signs with the new key
+    assert after.verify(signed) == "v" and after.check(signed) == ("v", False)
+    assert after.actions.verify(Use.BUTTON, button) == ActionRef(7, "ack")
+    assert links.verified(after, link) == ActionRef(7, "ack")
+    clock.now = NOW + timedelta(hours=24)  # retired: refused, and said to be retired
+    assert after.verify(signed) is None and after.check(signed) == (None, True)
+    assert after.actions.check(Use.BUTTON, button) == (None, True)
+    with pytest.raises(links.LinkError) as refused:
+        links.verified(after, link)
+    assert refused.value.problem is links.Problem.RETIRED
+    with pytest.raises(links.LinkError) as altered:  # a forgery is still just invalid
+        links.verified(after, link[:-2] + ("AA" if not link.endswith("AA") else "BB"))
+    assert altered.value.problem is links.Problem.INVALID
+    assert after.check("v.forged") == (None, False)
+
+
+def test_a_sign_in_code_sent_before_a_rotation_still_matches() -> None:
+    clock = _Clock(NOW)
+    stored = signin.code_hash(LinkSigner(OLD), "salt", "123456")
+    after = LinkSigner(Keyring(NEW, (PreviousKey(OLD, NOW + timedelta(hours=1)),)), clock=clock)
+    assert signin.matches(after, stored, "123456")
+    assert not signin.matches(after, stored, "654321")
+    assert signin.matches(after, signin.code_hash(after, "salt", "123456"), "123456")
+    clock.now = NOW + timedelta(hours=1)
+    assert not signin.matches(after, stored, "123456")
+
+
+def test_from_settings_accepts_the_configured_previous_secret_until_its_time(
+    tmp_path: Path,
+) -> None:
+    clock = _Clock(NOW)
+    old = LinkSigner.from_settings(
+        SecuritySettings(link_secret=SecretStr("o" * 20)), data_dir=tmp_path
+    )
+    rotated = SecuritySettings(
+        link_secret=SecretStr("n" * 20),
+        link_secret_previous=SecretStr("o" * 20),
+        link_secret_previous_until=NOW + timedelta(hours=2),
+    )
+    new = LinkSigner.from_settings(rotated, data_dir=tmp_path, clock=clock)
+    assert new.verify(old.sign("v")) == "v"
+    clock.now = NOW + timedelta(hours=2)
+    assert new.check(old.sign("v")) == (None, True)
+
+
+def test_a_stored_key_rotated_by_another_process_is_used_for_signing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    signer = LinkSigner.from_settings(SecuritySettings(), data_dir=tmp_path)
+    old = signer.sign("v")
+    now = datetime.now(UTC)  # the signer retires keys by the wall clock
+    rotated = KeyStore(tmp_path / "keys").rotate("link", keep=timedelta(hours=24), now=now)
+    monkeypatch.setattr(key_files, "RELOAD_SECONDS", 0.0)  # look at the file at every use
+    assert signer.sign("v") == LinkSigner(rotated.secret).sign("v") != old
+    assert signer.verify(old) == "v"  # the previous key is still accepted

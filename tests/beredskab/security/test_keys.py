@@ -8,14 +8,16 @@ import stat
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from beredskab.errors import ConfigError
-from beredskab.security import keys
+from beredskab.security import keyring, keys
 from beredskab.security.keys import KeyStore, configured_or_stored
+from beredskab.settings import DatabaseSettings, SecuritySettings, ServiceSettings, Settings
 
 
 def test_a_key_is_made_once_private_and_then_reused(tmp_path: Path) -> None:
@@ -117,3 +119,150 @@ def test_a_configured_key_wins_and_a_made_one_is_announced(
     assert made == again
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1 and "Back this file up" in warnings[0]
+
+
+NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+
+
+def test_a_rotation_keeps_the_old_key_until_it_retires(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys")
+    old = store.load_or_create("link")
+    new = store.rotate("link", keep=timedelta(hours=24), now=NOW)
+    assert new.secret != old.secret
+    loaded = store.load("link")
+    assert loaded.secret == new.secret
+    assert loaded.previous == (keys.PreviousKey(old.secret, NOW + timedelta(hours=24)),)
+    assert stat.S_IMODE(loaded.path.stat().st_mode) == 0o600
+    assert sorted(p.name for p in (tmp_path / "keys").iterdir()) == [".link.lock", "link.key"]
+    ring = loaded.ring
+    assert ring.accepted(NOW) == [new.secret, old.secret]
+    assert ring.accepted(NOW + timedelta(hours=24)) == [new.secret]
+    assert [k.secret for k in ring.retired(NOW + timedelta(hours=24))] == [old.secret]
+
+
+def test_an_emergency_rotation_retires_every_earlier_key(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys")
+    first = store.load_or_create("link")
+    second = store.rotate("link", keep=timedelta(hours=24), now=NOW)
+    third = store.rotate("link", keep=timedelta(0), now=NOW, retire_all=True)
+    ring = store.load("link").ring
+    assert ring.current == third.secret
+    assert ring.accepted(NOW) == [third.secret]
+    assert {k.secret for k in ring.retired(NOW)} == {first.secret, second.secret}
+
+
+def test_long_retired_keys_are_forgotten_and_the_file_stays_bounded(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys")
+    store.load_or_create("link")
+    for n in range(keys.MAX_PREVIOUS + 3):
+        store.rotate("link", keep=timedelta(hours=1), now=NOW + timedelta(hours=n))
+    assert len(store.load("link").previous) == keys.MAX_PREVIOUS
+    later = NOW + keys.FORGET_AFTER + timedelta(days=1)
+    store.rotate("link", keep=timedelta(hours=1), now=later)
+    assert len(store.load("link").previous) == 1
+
+
+@pytest.mark.parametrize(
+    "second_line",
+    [
+        "cd" * 32,
+        "cd" * 32 + " not-a-time",
+        "cd" * 31 + " 2026-12-02T01:00:00+00:00",
+        "cd" * 32 + " 2026-12-02T01:00:00",
+    ],
+)
+def test_a_bad_previous_key_line_is_refused(tmp_path: Path, second_line: str) -> None:
+    (tmp_path / "keys").mkdir()
+    path = tmp_path / "keys" / "link.key"
+    path.write_text("ab" * 32 + "\n" + second_line + "\n", encoding="ascii")
+    os.chmod(path, 0o600)
+    with pytest.raises(ConfigError, match="does not hold a key"):
+        KeyStore(tmp_path / "keys").load("link")
+
+
+def test_a_key_file_follows_a_rotation_by_another_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = KeyStore(tmp_path / "keys")
+    source = keyring.KeyFile(store, "link", setting="[security] link_secret")
+    before = source()
+    ticks = iter([1000.0, 1000.0 + keyring.RELOAD_SECONDS])
+    monkeypatch.setattr(keyring.time, "monotonic", lambda: next(ticks))
+    source._checked = 1000.0 - keyring.RELOAD_SECONDS  # due for a look at the first call
+    rotated = store.rotate("link", keep=timedelta(hours=24), now=NOW)
+    after = source()
+    assert after.current == rotated.secret and after.previous[0].secret == before.current
+    assert source() is after  # unchanged file: the same keyring
+
+
+def test_a_broken_rotation_keeps_the_keys_in_use(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = KeyStore(tmp_path / "keys")
+    source = keyring.KeyFile(store, "link", setting="x")
+    before = source()
+    path = store.path("link")
+    path.write_text("garbage\n", encoding="ascii")
+    source._checked -= keyring.RELOAD_SECONDS
+    with caplog.at_level(logging.WARNING, logger="beredskab.security.keyring"):
+        assert source() is before
+    assert "could not be re-read" in caplog.text
+
+
+def _settings(tmp_path: Path, **security: object) -> Settings:
+    return Settings(
+        service=ServiceSettings(data_dir=tmp_path), security=SecuritySettings(**security)
+    )
+
+
+def test_describe_keys_says_where_each_key_comes_from_and_creates_nothing(tmp_path: Path) -> None:
+    found = {k.name: k for k in keys.describe_keys(_settings(tmp_path))}
+    assert {n: k.state for n, k in found.items()} == {"link": "missing", "log": "missing"}
+    assert found["log"].path == tmp_path / "keys" / "log.key"
+    assert not (tmp_path / "keys").exists()
+    made = KeyStore(tmp_path / "keys").load_or_create("log")
+    configured = _settings(tmp_path, link_secret=SecretStr("s" * 32))
+    found = {k.name: k for k in keys.describe_keys(configured)}
+    assert (found["link"].state, found["link"].path) == ("configured", None)
+    assert found["link"].fingerprint == keys.fingerprint(b"s" * 32)
+    assert found["log"].state == "generated"
+    assert found["log"].fingerprint == keys.fingerprint(made.secret)
+    assert "s" * 32 not in repr(found) and made.secret.hex() not in repr(found)
+    os.chmod(made.path, 0o644)
+    [log_key] = [k for k in keys.describe_keys(configured) if k.name == "log"]
+    assert log_key.state == "invalid" and "chmod 600" in (log_key.problem or "")
+
+
+def test_a_configured_previous_link_secret_needs_its_retire_time(tmp_path: Path) -> None:
+    until = NOW + timedelta(hours=24)
+    ring = keyring.link_keyring(
+        SecuritySettings(
+            link_secret=SecretStr("n" * 32),
+            link_secret_previous=SecretStr("o" * 32),
+            link_secret_previous_until=until,
+        ),
+        data_dir=tmp_path,
+    )()
+    assert ring.current == b"n" * 32 and ring.previous == (keys.PreviousKey(b"o" * 32, until),)
+    with pytest.raises(ConfigError, match="link_secret_previous_until"):
+        keyring.link_keyring(
+            SecuritySettings(
+                link_secret=SecretStr("n" * 32), link_secret_previous=SecretStr("o" * 32)
+            ),
+            data_dir=tmp_path,
+        )
+    with pytest.raises(ConfigError, match="set both, or neither"):
+        keyring.link_keyring(
+            SecuritySettings(link_secret_previous=SecretStr("o" * 32)), data_dir=tmp_path
+        )
+    assert not (tmp_path / "keys").exists()
+
+
+def test_keys_another_host_would_not_have_are_named_on_postgresql(tmp_path: Path) -> None:
+    assert keys.unshared_keys(_settings(tmp_path)) == []  # SQLite: one host by nature
+    postgres = _settings(tmp_path, log_key=SecretStr("l" * 32)).model_copy(
+        update={"database": DatabaseSettings(url="postgresql+asyncpg://b@127.0.0.1:1/b")}
+    )
+    assert [(k.name, k.state) for k in keys.unshared_keys(postgres)] == [("link", "missing")]
+    KeyStore(tmp_path / "keys").load_or_create("link")
+    assert [(k.name, k.state) for k in keys.unshared_keys(postgres)] == [("link", "generated")]

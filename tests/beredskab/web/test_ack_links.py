@@ -10,6 +10,7 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from beredskab import activation, links, standdown
 from beredskab.app import App
 from beredskab.models import ActionToken, AuditEntry, ConfirmationStatus, LogEntry
 from beredskab.security.action_tokens import ActionRef, Use
+from beredskab.security.keys import KeyStore
 from beredskab.settings import (
     ConsoleSettings,
     DatabaseSettings,
@@ -436,5 +438,45 @@ async def test_a_link_sent_by_one_process_works_in_another(
             answered = await _post(service, link)
             assert answered.status_code == 200 and "du har bekræftet" in answered.text
             assert (await service.state(PERSON))[0] is ConfirmationStatus.CONFIRMED
+    finally:
+        await serve.aclose()
+
+
+async def test_after_a_rotation_old_links_confirm_until_the_old_key_retires(
+    tmp_path: Path, smtp_peer: SmtpPeer, clock: TestClock, db_url: str
+) -> None:
+    """The generated link key is rotated after the emails went out (`beredskab keys rotate
+    link`, by the test clock): the old links still confirm until the old key retires
+    (link_hours later, when they have expired anyway); a retired key's link gets its own page
+    and changes nothing."""
+    configured = settings_for(tmp_path, smtp_peer, db_url)
+    settings = configured.model_copy(update={"security": SecuritySettings(link_hours=24)})
+    sender = App.build(settings, clock=clock)
+    await sender.start()
+    result = await activation.activate(
+        db=sender.db,
+        plan=sender.plan,
+        playbook="2",
+        actor_id=POLICE,
+        channel="cli",
+        police_case="1-2",
+    )
+    await sender.outbox.drain()
+    await sender.aclose()
+    KeyStore(tmp_path / "keys").rotate("link", keep=timedelta(hours=24), now=clock.now)
+    serve = App.build(settings, clock=clock)
+    try:
+        async with AsyncClient(transport=ASGITransport(app=web_for(serve)), base_url=BASE) as c:
+            service = Service(serve, c, smtp_peer, clock, result.incident.id)
+            assert (await _post(service, await service.link(PERSON))).status_code == 200
+            assert (await service.state(PERSON))[0] is ConfirmationStatus.CONFIRMED
+            late = await service.link(CHIEF)
+            before = await service.state(CHIEF)
+            clock.advance(hours=24)
+            page = await c.get(_path(late))
+            assert page.status_code == 410 and "Linket er ikke længere gyldigt" in page.text
+            answered = await _post(service, late)
+            assert answered.status_code == 410 and "skiftet ud" in answered.text
+            assert await service.state(CHIEF) == before
     finally:
         await serve.aclose()
