@@ -200,35 +200,32 @@ def _url_has_password(url: str) -> bool:
 
 
 async def keys(ctx: Context) -> Check:
-    """Each key is configured, or generated in a private file that is readable and whole."""
-    from beredskab.security.keys import KeyStore
+    """Each key is configured, or generated in a private file that is readable and whole; on
+    PostgreSQL, a generated key is one another host would not have (a warning)."""
+    from beredskab.security.keys import describe_keys, unshared_keys
 
-    found = startup_line.keys(ctx.settings)
+    found = describe_keys(ctx.settings)
     parts: list[str] = []
-    status: Status = "pass"
-    generated: list[startup_line.KeySource] = []
     for key in found:
-        if key.is_configured:
+        if key.state == "invalid":
+            problem = key.problem or key.state
+            return Check("keys", "fail", f"{key.name}: {problem}", problem)
+        if key.state == "configured":
             parts.append(ctx.say("key_configured", name=key.name))
-            continue
-        generated.append(key)
-        if not key.path.exists():
+        elif key.state == "missing":
             parts.append(ctx.say("key_missing", name=key.name))
-            continue
-        try:  # the file exists: this reads it (checks its mode and content), never makes one
-            KeyStore(key.path.parent).load_or_create(key.name)
-        except ConfigError as exc:
-            return Check("keys", "fail", render(exc, ctx.language), render(exc, ctx.language))
-        parts.append(ctx.say("key_generated", name=key.name, path=key.path))
-    fix = ""
-    if generated:  # fine, but they must be backed up: without them links and the log fail
-        fix = ctx.say(
-            "fix_keys_backup",
-            folder=generated[0].path.parent,
-            settings=", ".join(k.setting for k in generated),
-        )
-    if any(not k.path.exists() for k in generated):
-        status = "warn"
+        else:
+            parts.append(ctx.say("key_generated", name=key.name, path=key.path))
+    generated = [k for k in found if k.state in ("generated", "missing")]
+    if not generated:
+        return Check("keys", "pass", "; ".join(parts))
+    folder = ctx.settings.service.data_dir / startup_line.KEY_FOLDER
+    settings = ", ".join(k.setting for k in generated)
+    fix = ctx.say("fix_keys_backup", folder=folder, settings=settings)
+    if unshared_keys(ctx.settings):  # another host on the same database would lack them
+        fix = ctx.say("fix_keys_shared", folder=folder, settings=settings)
+        return Check("keys", "warn", "; ".join(parts), fix)
+    status: Status = "warn" if any(k.state == "missing" for k in generated) else "pass"
     return Check("keys", status, "; ".join(parts), fix)
 
 
@@ -318,15 +315,16 @@ async def plan(ctx: Context) -> Check:
 
 def expected_id(settings: Settings) -> str | None:
     """The service id `serve` reports for these settings; None while no log key exists."""
-    log = next(k for k in startup_line.keys(settings) if k.name == "log")
-    if log.is_configured:
-        assert log.configured is not None
-        return service_id(log.configured.get_secret_value().encode())
-    if not log.path.exists():
-        return None
+    configured = settings.security.log_key
+    if configured is not None and configured.get_secret_value():
+        return service_id(configured.get_secret_value().encode())
     from beredskab.security.keys import KeyStore
 
-    return service_id(KeyStore(log.path.parent).load_or_create(log.name).secret)
+    try:
+        stored = KeyStore(settings.service.data_dir / startup_line.KEY_FOLDER).load("log")
+    except FileNotFoundError:
+        return None
+    return service_id(stored.secret)
 
 
 async def public_url(ctx: Context) -> Check:

@@ -8,8 +8,6 @@ carries no secret: no password, token or key, and no URL with credentials in it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -17,8 +15,6 @@ from beredskab.operations.texts import say
 from notifier.types import ChannelKind
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from beredskab.i18n import Language
     from beredskab.settings import Settings
 
@@ -26,35 +22,11 @@ KEY_FOLDER = "keys"
 """Generated keys live in ``<data_dir>/keys`` (``security.keys.KeyStore``)."""
 
 
-@dataclass(frozen=True)
-class KeySource:
-    """Where one of the service's keys comes from."""
-
-    name: str
-    setting: str
-    configured: SecretStr | None
-    path: Path
-    """The file it is (or will be) generated in when it is not configured."""
-
-    @property
-    def is_configured(self) -> bool:
-        """True when the configuration sets it."""
-        return self.configured is not None and bool(self.configured.get_secret_value())
-
-
-def keys(settings: Settings) -> list[KeySource]:
-    """Every key the service signs or MACs with, and where each comes from."""
-    folder = settings.service.data_dir / KEY_FOLDER
-    security = settings.security
-    return [
-        KeySource("link", "[security] link_secret", security.link_secret, folder / "link.key"),
-        KeySource("log", "[security] log_key", security.log_key, folder / "log.key"),
-    ]
-
-
 def generated_keys(settings: Settings) -> list[str]:
     """Names of the keys generated under the data folder rather than configured."""
-    return [key.name for key in keys(settings) if not key.is_configured]
+    from beredskab.security.keys import describe_keys
+
+    return [key.name for key in describe_keys(settings) if key.state != "configured"]
 
 
 def providers(settings: Settings) -> dict[ChannelKind, str]:

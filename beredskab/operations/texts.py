@@ -99,6 +99,12 @@ _TEXTS: dict[str, dict[Language, str]] = {
         "da": "{name}: ikke genereret endnu (serve laver den)",
         "en": "{name}: not generated yet (serve makes it)",
     },
+    "fix_keys_shared": {
+        "da": "på PostgreSQL kan en anden vært dele databasen, men ikke {folder}: sæt {settings} "
+        "i hver værts hemmeligheder (se README, Keys), eller kopiér {folder} til den",
+        "en": "on PostgreSQL another host can share the database but not {folder}: set "
+        "{settings} in every host's secrets (see README, Keys), or copy {folder} to it",
+    },
     "fix_keys_backup": {
         "da": "tag backup af {folder} sammen med databasen, eller sæt {settings}",
         "en": "back up {folder} with the database, or set {settings}",

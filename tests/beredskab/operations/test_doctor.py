@@ -79,6 +79,21 @@ async def test_the_database_passes_only_at_head(tmp_path: Path, db_url: str) -> 
     assert after["database"].status == "pass"
     assert after["database"].detail.startswith(f"{kind}, migrations at head")
     assert "log: generated in" in after["keys"].detail  # open_database made the log key
+    if kind == "postgresql":  # another host sharing the database would not have the files
+        assert after["keys"].status == "warn"
+        assert "another host can share the database" in after["keys"].fix
+        assert "[security] log_key" in after["keys"].fix
+    else:
+        assert "back up" in after["keys"].fix
+
+
+async def test_configured_keys_on_postgresql_pass(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://beredskab@127.0.0.1:{free_port()}/beredskab"
+    secrets = "[security]\n" + f'link_secret = "{"l" * 40}"\nlog_key = "{"k" * 40}"\n'
+    path = configure(tmp_path, f'[database]\nurl = "{url}"\n{secrets}')
+    found = await doctor.keys(context(path))
+    assert found.status == "pass"
+    assert found.detail == "link: configured; log: configured"
 
 
 async def test_an_unreachable_database_fails_within_the_time(tmp_path: Path) -> None:
