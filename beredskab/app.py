@@ -10,7 +10,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from beredskab import escalation, i18n, preparedness, situation_log
-from beredskab.errors import ConfigError, PlanInvalidError
+from beredskab.errors import PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
@@ -19,6 +19,7 @@ from beredskab.plan import Plan, load_plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
+from beredskab.runtime.config_discovery import example_with_live_providers
 from beredskab.runtime.database import open_database
 from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
@@ -190,12 +191,7 @@ class App:
         """
         plan = load(settings)
         if live_providers(settings) and plan.directory.example:
-            raise ConfigError(
-                "{source} is the fictional example directory; it cannot be used "
-                "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
-                "contact list (kept outside git).",
-                source=plan.directory.source,
-            )
+            raise example_with_live_providers(plan.directory.source)
         # Email links and Telegram buttons: one key for every process on this data folder.
         signer = LinkSigner.from_settings(settings.security, data_dir=settings.service.data_dir)
         channels = build_channels(settings) if send else {}

@@ -367,6 +367,26 @@ DA: dict[str, str] = {
     ),
     # issue 12: residents (beredskab.residents)
     "see the numbers of subscribed residents": "se numrene på tilmeldte beboere",
+    # runtime.config_discovery
+    "no config file found (looked for {searched}); pass --config FILE or create "
+    "./config.toml (copy config.example.toml)": (
+        "ingen konfigurationsfil fundet (ledte efter {searched}); angiv --config FIL eller "
+        "opret ./config.toml (kopiér config.example.toml)"
+    ),
+    "[database] url: {dialect} is not supported; use postgresql+asyncpg://… "
+    "or leave url empty for SQLite": (
+        "[database] url: {dialect} understøttes ikke; brug postgresql+asyncpg://… "
+        "eller lad url være tom for SQLite"
+    ),
+    "[database] url must start with {prefix}:// (the driver beredskab uses), "
+    "not {scheme}://": (
+        "[database] url skal begynde med {prefix}:// (den driver beredskab bruger), "
+        "ikke {scheme}://"
+    ),
+    "[database] url needs the {driver} driver, which is not installed: {fix}": (
+        "[database] url kræver driveren {driver}, som ikke er installeret: {fix}"
+    ),
+    "channel settings: {problem}": "kanalindstillinger: {problem}",
 }
 
 WORDS_DA: dict[str, str] = {

@@ -144,6 +144,15 @@ _CLI: dict[str, dict[Language, str]] = {
         "da": "Situationsbilledet for hændelse {nr} er gemt som version {version}.",
         "en": "The situation picture of incident {nr} is saved as version {version}.",
     },
+    # the config file (cli.common.settings)
+    "config_found": {"da": "konfiguration: {path}", "en": "config: {path}"},
+    "config_ok": {"da": "konfigurationen er OK: {path}", "en": "config OK: {path}"},
+    "config_none": {
+        "da": "ingen konfigurationsfil fundet: standardindstillinger (den medfølgende plan og "
+        "den opdigtede kontaktliste); --config FIL vælger en",
+        "en": "no config file found: default settings (the bundled plan and the fictional "
+        "directory); --config FILE chooses one",
+    },
 }
 
 
