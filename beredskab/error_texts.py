@@ -383,8 +383,10 @@ DA: dict[str, str] = {
         "[database] url skal begynde med {prefix}:// (den driver beredskab bruger), "
         "ikke {scheme}://"
     ),
-    "[database] url needs the {driver} driver, which is not installed: {fix}": (
-        "[database] url kræver driveren {driver}, som ikke er installeret: {fix}"
+    "[database] url needs the {driver} driver, which is not installed; "
+    "install it with: {python} -m pip install '{requirement}'": (
+        "[database] url kræver driveren {driver}, som ikke er installeret; "
+        "installér den med: {python} -m pip install '{requirement}'"
     ),
     "channel settings: {problem}": "kanalindstillinger: {problem}",
 }

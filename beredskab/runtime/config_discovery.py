@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,9 +31,9 @@ the database runs on the environment alone, without a config file (a container).
 
 How = Literal["option", "environment", "found", "none"]
 
-DRIVERS: dict[str, str] = {"asyncpg": "postgres", "aiosqlite": ""}
-"""Database driver module → the beredskab extra that installs it ("" = always installed)."""
-INSTALL_EXTRA = "pip install 'beredskab[{extra}]' (from a clone: pip install -e '.[{extra}]')"
+DRIVERS: dict[str, str] = {"asyncpg": "asyncpg>=0.29", "aiosqlite": "aiosqlite>=0.20"}
+"""The database drivers beredskab uses → what to install (pyproject.toml: the postgres extra
+installs asyncpg; aiosqlite is always installed)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +139,13 @@ def driver_problems(url: str) -> list[ConfigError]:
 
 
 def not_installed(driver: str) -> ConfigError:
-    """A database driver the configured URL needs is not installed."""
-    extra = DRIVERS.get(driver, "")
+    """A database driver the configured URL needs is not installed in this Python."""
     return ConfigError(
-        "[database] url needs the {driver} driver, which is not installed: {fix}",
+        "[database] url needs the {driver} driver, which is not installed; "
+        "install it with: {python} -m pip install '{requirement}'",
         driver=driver,
-        fix=INSTALL_EXTRA.format(extra=extra) if extra else "pip install --force-reinstall .",
+        python=sys.executable,
+        requirement=DRIVERS.get(driver, driver),
     )
 
 
