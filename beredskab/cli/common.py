@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
-import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from beredskab.cli.texts import text
 from beredskab.errors import BeredskabError, ConfigError, NotAuthorisedError, render
@@ -41,20 +40,10 @@ CONFIG_HELP = (
 )
 
 
-def _remember_config(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+def _remember_config(ctx: Any, param: Any, value: str | None) -> None:
     """``--config`` after a command's name: the same as before it."""
     if value is not None:
-        _state.config, _state.source, _state.loaded = value, None, None
-
-
-def _config_option() -> click.Option:
-    return click.Option(
-        ["--config", "-c"],
-        type=click.Path(path_type=Path, dir_okay=False),
-        help=CONFIG_HELP,
-        expose_value=False,
-        callback=_remember_config,
-    )
+        _state.config, _state.source, _state.loaded = Path(value), None, None
 
 
 class _Commands(TyperGroup):
@@ -63,13 +52,21 @@ class _Commands(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        pending: list[click.Command] = list(self.commands.values())
+        pending: list[Any] = list(self.commands.values())
         while pending:
             command = pending.pop()
-            if isinstance(command, click.Group):
+            if hasattr(command, "commands"):  # a group: its commands take it
                 pending.extend(command.commands.values())
             elif not any(p.name == "config" for p in command.params):
-                command.params.append(_config_option())
+                command.params.append(
+                    TyperOption(
+                        param_decls=["--config", "-c"],
+                        metavar="FILE",
+                        help=CONFIG_HELP,
+                        expose_value=False,
+                        callback=_remember_config,
+                    )
+                )
 
 
 cli = typer.Typer(
@@ -91,6 +88,9 @@ AsOpt = Annotated[str, typer.Option("--as", help="Hvem du er (person-id) / who y
 NoDeliver = Annotated[
     bool, typer.Option("--no-deliver", help="Kun sæt i kø / only queue; `serve` sends.")
 ]
+IncidentArg = Annotated[int, typer.Argument(help="Hændelsens nummer / incident number.")]
+StepArg = Annotated[str, typer.Argument(help="Trinnets nummer eller id / step number or id.")]
+TaskArg = Annotated[int, typer.Argument(help="Opgavens nummer / task number.")]
 
 
 class _State:
