@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
-from typer.core import TyperGroup, TyperOption
+from typer.core import TyperGroup
 
 from beredskab.cli.texts import text
 from beredskab.errors import BeredskabError, ConfigError, NotAuthorisedError, render
@@ -40,10 +40,31 @@ CONFIG_HELP = (
 )
 
 
-def _remember_config(ctx: Any, param: Any, value: str | None) -> None:
+def _remember_config(value: Path | None) -> None:
     """``--config`` after a command's name: the same as before it."""
     if value is not None:
-        _state.config, _state.source, _state.loaded = Path(value), None, None
+        _state.config, _state.source, _state.loaded = value, None, None
+
+
+def _config_option() -> Any:
+    """A ``--config`` parameter for a command, built by typer itself from a probe command
+    (typer vendors click and builds its own parameter classes); not passed to the command."""
+    probe = typer.Typer(add_completion=False)
+
+    @probe.command()
+    def _probe(
+        config: Annotated[
+            Path | None,
+            typer.Option(
+                "--config", "-c", help=CONFIG_HELP, dir_okay=False, callback=_remember_config
+            ),
+        ] = None,
+    ) -> None:
+        """Only its parameter is used."""
+
+    (param,) = typer.main.get_command(probe).params
+    param.expose_value = False
+    return param
 
 
 class _Commands(TyperGroup):
@@ -52,21 +73,14 @@ class _Commands(TyperGroup):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
+        option = _config_option()
         pending: list[Any] = list(self.commands.values())
         while pending:
             command = pending.pop()
             if hasattr(command, "commands"):  # a group: its commands take it
                 pending.extend(command.commands.values())
             elif not any(p.name == "config" for p in command.params):
-                command.params.append(
-                    TyperOption(
-                        param_decls=["--config", "-c"],
-                        metavar="FILE",
-                        help=CONFIG_HELP,
-                        expose_value=False,
-                        callback=_remember_config,
-                    )
-                )
+                command.params.append(option)
 
 
 cli = typer.Typer(
@@ -116,7 +130,7 @@ def _main(
         str | None,
         typer.Option(
             "--lang",
-            help="Sprog: da eller en / language of every message (default: [service] language).",
+            help="Sprog: da eller en / language of every message (default: the config's language).",
         ),
     ] = None,
     verbose: Annotated[

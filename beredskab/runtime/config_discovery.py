@@ -103,10 +103,8 @@ def example_with_live_providers(source: str) -> ConfigError:
 def _short(path: Path) -> str:
     """``path`` with the home folder as ``~`` and the current folder as ``.``."""
     for base, shown in ((Path.cwd(), "."), (Path.home(), "~")):
-        try:
-            return str(Path(shown) / path.relative_to(base))
-        except ValueError:
-            continue
+        if path.is_relative_to(base):
+            return f"{shown}/{path.relative_to(base)}"
     return str(path)
 
 
