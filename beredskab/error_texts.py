@@ -378,8 +378,7 @@ DA: dict[str, str] = {
         "[database] url: {dialect} understøttes ikke; brug postgresql+asyncpg://… "
         "eller lad url være tom for SQLite"
     ),
-    "[database] url must start with {prefix}:// (the driver beredskab uses), "
-    "not {scheme}://": (
+    "[database] url must start with {prefix}:// (the driver beredskab uses), not {scheme}://": (
         "[database] url skal begynde med {prefix}:// (den driver beredskab bruger), "
         "ikke {scheme}://"
     ),

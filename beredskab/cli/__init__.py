@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typer
+
 from beredskab.cli import (
     chain,
     incident,
@@ -17,8 +19,6 @@ from beredskab.cli import (
     views,
     work,
 )
-import typer
-
 from beredskab.cli.common import cli, fail_config
 
 __all__ = [

@@ -271,7 +271,8 @@ def run(
     from beredskab.app import App
 
     async def main() -> T:
-        app = App.build(settings(database=True), send=deliver)  # providers only when this command sends
+        # providers only when this command sends
+        app = App.build(settings(database=True), send=deliver)
         try:
             await app.start()
             result = await body(app)

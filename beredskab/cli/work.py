@@ -125,9 +125,7 @@ def task_accept(nr: IncidentArg, task: TaskArg, actor: AsOpt) -> None:
 
 
 @task_cli.command("done")
-def task_done(
-    nr: IncidentArg, task: TaskArg, actor: AsOpt, outcome: OutcomeOpt = None
-) -> None:
+def task_done(nr: IncidentArg, task: TaskArg, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
     """Markér en opgave udført / finish a task with its outcome ("–" if there is none)."""
     from beredskab.models import TaskStatus
 
@@ -137,9 +135,7 @@ def task_done(
 
 
 @task_cli.command("decline")
-def task_decline(
-    nr: IncidentArg, task: TaskArg, actor: AsOpt, outcome: OutcomeOpt = None
-) -> None:
+def task_decline(nr: IncidentArg, task: TaskArg, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
     """Afvis en opgave / decline a task; it goes to the next staff member or the leader."""
     from beredskab.models import TaskStatus
 

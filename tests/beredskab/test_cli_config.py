@@ -97,12 +97,12 @@ def test_a_found_config_is_named_on_stderr_and_stdout_stays_json(place: Path) ->
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
-def test_config_before_or_after_the_command_is_the_same_and_silent(
-    place: Path, where: str
-) -> None:
+def test_config_before_or_after_the_command_is_the_same_and_silent(place: Path, where: str) -> None:
     config = _write(place / "elsewhere" / "c.toml")
     command = ["plan", "check"]
-    args = ["-c", str(config), *command] if where == "before" else [*command, "--config", str(config)]
+    args = (
+        ["-c", str(config), *command] if where == "before" else [*command, "--config", str(config)]
+    )
     done = CliRunner().invoke(cli, args)
     assert done.exit_code == 0, done.output
     assert f"konfigurationen er OK: {config}" in done.stdout

@@ -95,9 +95,7 @@ def test_postgresql_without_asyncpg(tmp_path: Path, args: list[str]) -> None:
         ('[database]\nurl = "mysql+aiomysql://db/b"\n', "mysql understøttes ikke"),
     ],
 )
-def test_other_config_problems_are_one_line_too(
-    tmp_path: Path, config: str, expected: str
-) -> None:
+def test_other_config_problems_are_one_line_too(tmp_path: Path, config: str, expected: str) -> None:
     for args in (["status"], ["plan", "check"]):
         assert expected in _one_line(_beredskab(tmp_path, config, args))
 
