@@ -13,7 +13,15 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from beredskab.errors import ConfigError
@@ -35,6 +43,14 @@ class ServiceSettings(_Section):
     shutdown_seconds: float = Field(default=10.0, gt=0, le=600)
     """SIGTERM/SIGINT end the process within this time: in-flight work gets most of it as
     grace, then what is left is cancelled (unfinished deliveries stay leased)."""
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        """Links and webhooks need a whole address: a scheme, then a host."""
+        if value and not re.match(r"https?://[^/\s]", value):
+            raise ValueError(f"{value!r} is not an address; write it as https://host (or http://)")
+        return value
 
 
 class DatabaseSettings(_Section):
@@ -153,6 +169,16 @@ class TelegramSettings(_Section):
     def enabled(self) -> bool:
         """True when a bot token is configured."""
         return self.bot_token is not None and bool(self.bot_token.get_secret_value())
+
+    @field_validator("bot_token")
+    @classmethod
+    def _a_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """What aiogram accepts: digits, a colon, then the rest without spaces."""
+        token = value.get_secret_value() if value is not None else ""
+        left, colon, right = token.partition(":")
+        if token and not (colon and left.isdigit() and right and not re.search(r"\s", token)):
+            raise ValueError("not a bot token (digits:letters, as @BotFather gives it)")
+        return value
 
 
 class WebSettings(_Section):

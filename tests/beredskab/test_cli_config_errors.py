@@ -134,3 +134,43 @@ def test_errors_from_other_libraries_that_are_config_problems() -> None:
     assert plain(ValueError("a bug")) is None
     assert driver_problems("sqlite+aiosqlite:///var/b.sqlite3") == []
     assert driver_problems("postgresql+asyncpg://db/b") == []
+
+
+def test_the_entry_point_turns_a_stray_config_error_into_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What the settings cannot see and a library raises late (a channel's own check, a
+    driver import) still ends as one line and exit 2; any other error keeps its traceback."""
+    import beredskab.cli
+    from beredskab.cli import common
+
+    fresh = common._State()
+    fresh.lang = "da"  # as --lang da would: no settings to read
+    monkeypatch.setattr(common, "_state", fresh)
+
+    def channel_refuses() -> None:
+        raise ChannelConfigError("set both smtp username and password, or neither")
+
+    monkeypatch.setattr(beredskab.cli, "cli", channel_refuses)
+    with pytest.raises(SystemExit) as exited:
+        beredskab.cli.main()
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        "Fejl: kanalindstillinger: set both smtp username and password, or neither\n"
+    )
+
+    def driver_missing() -> None:
+        raise ModuleNotFoundError("No module named 'asyncpg'", name="asyncpg")
+
+    monkeypatch.setattr(beredskab.cli, "cli", driver_missing)
+    with pytest.raises(SystemExit) as exited:
+        beredskab.cli.main()
+    assert exited.value.code == 2
+    assert "driveren asyncpg, som ikke er installeret" in capsys.readouterr().err
+
+    def a_bug() -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(beredskab.cli, "cli", a_bug)
+    with pytest.raises(KeyError):
+        beredskab.cli.main()

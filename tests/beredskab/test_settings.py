@@ -86,6 +86,12 @@ def test_the_example_config_links_follow_the_port(monkeypatch: pytest.MonkeyPatc
             'messaging_service_sid = "MG1"\n',
             "[twilio]: messaging_service_sid must be 'MG' followed by 32 hex digits",
         ),
+        (
+            '[service]\npublic_base_url = "beredskab.example.org"\n',
+            "[service] public_base_url: 'beredskab.example.org' is not an address; write it as "
+            "https://host",
+        ),
+        ('[telegram]\nbot_token = "abc def"\n', "[telegram] bot_token: not a bot token"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
