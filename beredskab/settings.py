@@ -104,6 +104,8 @@ class TwilioSettings(_Section):
         """Half a Twilio configuration is a mistake, not "SMS off": SMS would go nowhere."""
         if not (self.account_sid or self.from_number or self.messaging_service_sid):
             return self
+        if not self.account_sid:
+            raise ValueError("account_sid is missing (from the Twilio console), or set none")
         if not re.fullmatch(r"AC[0-9a-fA-F]{32}", self.account_sid):
             raise ValueError("account_sid must be 'AC' followed by 32 hex digits (Twilio console)")
         if self.auth_token is None or not self.auth_token.get_secret_value():
@@ -147,11 +149,12 @@ class SmtpSettings(_Section):
         if self.from_address and "@" not in self.from_address:
             raise ValueError(f"from_address {self.from_address!r} is not an email address")
         if (self.username is None) != (self.password is None):
-            missing = "password" if self.password is None else "username"
-            raise ValueError(
-                f"username and password go together: set {missing} too "
-                f"(the password as BEREDSKAB_SMTP__PASSWORD), or neither"
+            missing = (
+                "password too (the password as BEREDSKAB_SMTP__PASSWORD)"
+                if self.password is None
+                else "username too"
             )
+            raise ValueError(f"username and password go together: set {missing}, or neither")
         return self
 
 

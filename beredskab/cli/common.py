@@ -4,6 +4,11 @@ The command line starts at once: this module and the command modules import only
 light modules at import time; a command imports what it uses when it runs (``run`` builds
 the ``App``; ``look`` opens only the database), so `beredskab --help` loads neither the app,
 the database nor pydantic.
+
+The config file is found once per command (``config_source``: --config before or after the
+command's name, $BEREDSKAB_CONFIG, else ``runtime.config_discovery.locate``); a command that
+opens the database calls ``settings(database=True)``, which refuses without one. Config and
+driver problems are one line each and exit 2 (``fail_config``).
 """
 
 from __future__ import annotations

@@ -74,9 +74,9 @@ def test_the_example_config_links_follow_the_port(monkeypatch: pytest.MonkeyPatc
         ('[smtp]\nhost = "smtp.example.org"\n', "[smtp]: set both host and from_address"),
         ('[smtp]\nfrom_address = "b@example.org"\n', "[smtp]: set both host and from_address"),
         ('[smtp]\nhost = "h"\nfrom_address = "nobody"\n', "'nobody' is not an email address"),
-        ('[smtp]\npassword = "p"\n', "set username too"),
+        ('[smtp]\npassword = "p"\n', "username and password go together: set username too, or"),
         ('[twilio]\naccount_sid = "AC1"\n', "[twilio]: account_sid must be 'AC' followed by 32"),
-        ('[twilio]\nfrom_number = "+4520000000"\n', "[twilio]: account_sid must be"),
+        ('[twilio]\nfrom_number = "+4520000000"\n', "[twilio]: account_sid is missing"),
         (
             f'[twilio]\naccount_sid = "AC{"a" * 32}"\nauth_token = "t"\n',
             "[twilio]: set from_number or messaging_service_sid",
