@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from beredskab import escalation, preparedness, situation_log
 from beredskab.directory import watch as directory_watch
-from beredskab.errors import ConfigError, PlanInvalidError
+from beredskab.errors import PlanInvalidError
 from beredskab.inbox import Inbox
 from beredskab.incident import fanout
 from beredskab.links import LinkSigner
@@ -23,6 +23,7 @@ from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers, pacing
+from beredskab.runtime.config_discovery import example_with_live_providers
 from beredskab.runtime.database import open_database
 from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
@@ -234,12 +235,7 @@ class App:
     def check_example(self) -> None:
         """Refuse the fictional example directory with live providers."""
         if live_providers(self.settings) and self.plan.directory.example:
-            raise ConfigError(
-                "{source} is the fictional example directory; it cannot be used "
-                "with live SMS, email or Telegram providers. Set [plan] directory_file to the real "
-                "contact list (kept outside git).",
-                source=self.plan.directory.source,
-            )
+            raise example_with_live_providers(self.plan.directory.source)
 
     async def refresh_directory(self, *, strict: bool = False) -> list[str]:
         """Rebuild the plan on the newest stored directory revision when it moved; on problems

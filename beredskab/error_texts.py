@@ -422,6 +422,27 @@ DA: dict[str, str] = {
         "kopien af {path} bestod ikke SQLites integritetstjek: {verdict}"
     ),
     "the backup of {path} failed: {reason}": "backup af {path} mislykkedes: {reason}",
+    # runtime.config_discovery
+    "no config file found (looked for {searched}); pass --config FILE or create "
+    "./config.toml (copy config.example.toml)": (
+        "ingen konfigurationsfil fundet (ledte efter {searched}); angiv --config FIL eller "
+        "opret ./config.toml (kopiér config.example.toml)"
+    ),
+    "[database] url: {dialect} is not supported; use postgresql+asyncpg://… "
+    "or leave url empty for SQLite": (
+        "[database] url: {dialect} understøttes ikke; brug postgresql+asyncpg://… "
+        "eller lad url være tom for SQLite"
+    ),
+    "[database] url must start with {prefix}:// (the driver beredskab uses), not {scheme}://": (
+        "[database] url skal begynde med {prefix}:// (den driver beredskab bruger), "
+        "ikke {scheme}://"
+    ),
+    "[database] url needs the {driver} driver, which is not installed; "
+    "install it with: {python} -m pip install '{requirement}'": (
+        "[database] url kræver driveren {driver}, som ikke er installeret; "
+        "installér den med: {python} -m pip install '{requirement}'"
+    ),
+    "channel settings: {problem}": "kanalindstillinger: {problem}",
 }
 
 WORDS_DA: dict[str, str] = {

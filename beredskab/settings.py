@@ -8,6 +8,7 @@ in the file are resolved against the file's folder.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    field_validator,
     model_validator,
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -42,6 +44,14 @@ class ServiceSettings(_Section):
     shutdown_seconds: float = Field(default=10.0, gt=0, le=600)
     """SIGTERM/SIGINT end the process within this time: in-flight work gets most of it as
     grace, then what is left is cancelled (unfinished deliveries stay leased)."""
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _an_address(cls, value: str) -> str:
+        """Links and webhooks need a whole address: a scheme, then a host."""
+        if value and not re.match(r"https?://[^/\s]", value):
+            raise ValueError(f"{value!r} is not an address; write it as https://host (or http://)")
+        return value
 
 
 class DatabaseSettings(_Section):
@@ -90,6 +100,25 @@ class TwilioSettings(_Section):
             and (self.from_number or self.messaging_service_sid)
         )
 
+    @model_validator(mode="after")
+    def _complete(self) -> TwilioSettings:
+        """Half a Twilio configuration is a mistake, not "SMS off": SMS would go nowhere."""
+        if not (self.account_sid or self.from_number or self.messaging_service_sid):
+            return self
+        if not self.account_sid:
+            raise ValueError("account_sid is missing (from the Twilio console), or set none")
+        if not re.fullmatch(r"AC[0-9a-fA-F]{32}", self.account_sid):
+            raise ValueError("account_sid must be 'AC' followed by 32 hex digits (Twilio console)")
+        if self.auth_token is None or not self.auth_token.get_secret_value():
+            raise ValueError("auth_token is missing; set BEREDSKAB_TWILIO__AUTH_TOKEN")
+        if not (self.from_number or self.messaging_service_sid):
+            raise ValueError("set from_number or messaging_service_sid (who sends the SMS)")
+        if self.messaging_service_sid and not re.fullmatch(
+            r"MG[0-9a-fA-F]{32}", self.messaging_service_sid
+        ):
+            raise ValueError("messaging_service_sid must be 'MG' followed by 32 hex digits")
+        return self
+
 
 class SmtpSettings(_Section):
     """Email through an SMTP server. Set host and from_address to switch on."""
@@ -113,6 +142,22 @@ class SmtpSettings(_Section):
         """True when a server and a sender address are configured."""
         return bool(self.host and self.from_address)
 
+    @model_validator(mode="after")
+    def _complete(self) -> SmtpSettings:
+        """Half an SMTP configuration is a mistake, not "email off"."""
+        if bool(self.host) != bool(self.from_address):
+            raise ValueError("set both host and from_address to send email, or neither")
+        if self.from_address and "@" not in self.from_address:
+            raise ValueError(f"from_address {self.from_address!r} is not an email address")
+        if (self.username is None) != (self.password is None):
+            missing = (
+                "password too (the password as BEREDSKAB_SMTP__PASSWORD)"
+                if self.password is None
+                else "username too"
+            )
+            raise ValueError(f"username and password go together: set {missing}, or neither")
+        return self
+
 
 class TelegramSettings(_Section):
     """The Telegram bot. Set bot_token to switch on."""
@@ -128,6 +173,16 @@ class TelegramSettings(_Section):
     def enabled(self) -> bool:
         """True when a bot token is configured."""
         return self.bot_token is not None and bool(self.bot_token.get_secret_value())
+
+    @field_validator("bot_token")
+    @classmethod
+    def _a_token(cls, value: SecretStr | None) -> SecretStr | None:
+        """What aiogram accepts: digits, a colon, then the rest without spaces."""
+        token = value.get_secret_value() if value is not None else ""
+        left, colon, right = token.partition(":")
+        if token and not (colon and left.isdigit() and right and not re.search(r"\s", token)):
+            raise ValueError("not a bot token (digits:letters, as @BotFather gives it)")
+        return value
 
 
 class WebSettings(_Section):
@@ -318,11 +373,30 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         settings = Settings(**data)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        raise ConfigError("{path}: {problems}", path=path or "settings", problems=problems) from exc
+        where = str(path) if path is not None else "settings"
+        problems = f"\n{where}: ".join(_problem(e) for e in exc.errors())
+        raise ConfigError("{path}: {problems}", path=where, problems=problems) from exc
     return _resolve_paths(settings, base)
+
+
+def _problem(error: Any) -> str:
+    """One validation error as a line naming the setting as it is written in the file
+    (``[smtp] port``) and, when it came from there, the environment variable."""
+    loc = [str(part) for part in error["loc"]]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting (see config.example.toml for the names)"
+    elif error["type"] not in ("value_error", "assertion_error", "missing") and not re.search(
+        "password|token|secret|key", loc[-1] if loc else ""
+    ):
+        message = f"{message} (got {error['input']!r})"  # never a secret's value
+    if not loc:
+        return message
+    name = f"[{loc[0]}]" + (f" {'.'.join(loc[1:])}" if loc[1:] else "")
+    env = f"BEREDSKAB_{'__'.join(loc).upper()}"
+    if len(loc) > 1 and env in os.environ:
+        name += f" ({env})"
+    return f"{name}: {message}"
 
 
 def _resolve_paths(settings: Settings, base: Path) -> Settings:

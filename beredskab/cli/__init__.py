@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import typer
+
 from beredskab.cli import (
     backup,
     chain,
@@ -22,7 +24,7 @@ from beredskab.cli import (
     views,
     work,
 )
-from beredskab.cli.common import cli
+from beredskab.cli.common import cli, fail_config
 
 __all__ = [
     "backup",
@@ -49,5 +51,17 @@ __all__ = [
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    cli()
+    """Entry point of the console script: a configuration or driver problem that escaped a
+    command (another library's exception) is one line and exit 2, never a traceback."""
+    try:
+        cli()
+    except Exception as exc:
+        from beredskab.runtime.config_discovery import plain
+
+        problem = plain(exc)
+        if problem is None:
+            raise
+        try:
+            fail_config(problem)
+        except typer.Exit as done:
+            raise SystemExit(done.exit_code) from None

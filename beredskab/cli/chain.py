@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from beredskab.cli.common import cli, fail, run
+from beredskab.cli.common import IncidentArg, cli, fail, run
 from beredskab.errors import BeredskabError
 from beredskab.i18n import t
 
@@ -61,7 +61,7 @@ def parse_head(value: str | None) -> situation_log.Head | None:
 
 
 @log_cli.command("verify")
-def verify(nr: int, head: HeadOpt = None) -> None:
+def verify(nr: IncidentArg, head: HeadOpt = None) -> None:
     """Kontrollér loggens hash-kæde / verify the log's hash chain.
 
     Exits 4 when the chain is broken, was recomputed without the key, or entries the head

@@ -6,7 +6,17 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, language, run, say
+from beredskab.cli.common import (
+    CHANNEL,
+    AsOpt,
+    IncidentArg,
+    NoDeliver,
+    cli,
+    fail,
+    language,
+    run,
+    say,
+)
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -80,7 +90,7 @@ def _activate(
 
 @cli.command()
 def upgrade(
-    nr: int,
+    nr: IncidentArg,
     playbook: Annotated[str, typer.Argument(help="Ny gruppe / new playbook, e.g. gruppe-2")],
     actor: AsOpt,
     police_case: Annotated[str | None, typer.Option(help="Politiets journalnr.")] = None,
@@ -126,7 +136,7 @@ def upgrade(
 
 @cli.command()
 def ack(
-    nr: int,
+    nr: IncidentArg,
     actor: AsOpt,
     decline: Annotated[bool, typer.Option(help="Kan ikke / cannot take part")] = False,
     no_deliver: NoDeliver = False,
@@ -156,7 +166,7 @@ def ack(
 
 @cli.command()
 def close(
-    nr: int,
+    nr: IncidentArg,
     actor: AsOpt,
     note: Annotated[str, typer.Option(help="Bemærkning / note")] = "",
     no_deliver: NoDeliver = False,
@@ -193,7 +203,7 @@ cli.add_typer(incident_cli, name="incident")
 
 @incident_cli.command("set")
 def set_facts(
-    nr: int,
+    nr: IncidentArg,
     actor: AsOpt,
     police_case: Annotated[
         str | None, typer.Option(help="Politiets journalnr. / police journal number")

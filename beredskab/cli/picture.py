@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab.cli.common import CHANNEL, AsOpt, cli, run, say
+from beredskab.cli.common import CHANNEL, AsOpt, IncidentArg, cli, run, say
 from beredskab.cli.common import when as when_shown
 
 if TYPE_CHECKING:
@@ -50,7 +50,7 @@ def _lines(app: App, found: picture.Picture, *, reveal: bool) -> list[str]:
 
 @picture_cli.command("show")
 def show(
-    nr: int,
+    nr: IncidentArg,
     include_sensitive: Annotated[
         bool, typer.Option(help="Medtag følsomme afsnit (kræver --as) / include sensitive")
     ] = False,
@@ -79,7 +79,7 @@ def show(
 
 @picture_cli.command("set")
 def set_heading(
-    nr: int,
+    nr: IncidentArg,
     heading: Annotated[
         str, typer.Option("--heading", help="Overskriftens nummer eller tekst / number or text")
     ],

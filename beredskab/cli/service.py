@@ -8,12 +8,25 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from beredskab.cli.common import cli, db_cli, fail, language, plan_cli, run, say, settings
-from beredskab.errors import BeredskabError, PlanInvalidError, render
+from beredskab.cli.common import (
+    cli,
+    config_source,
+    db_cli,
+    fail,
+    fail_config,
+    fail_plainly,
+    language,
+    plan_cli,
+    run,
+    say,
+    settings,
+)
+from beredskab.errors import BeredskabError, PlanInvalidError
 
 if TYPE_CHECKING:
     from beredskab.app import App
     from beredskab.plan import Plan
+    from beredskab.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -24,17 +37,18 @@ def serve() -> None:
 
     Prints one line when ready: where it listens, the public URL, each channel's provider,
     the plan version, the database kind and the generated keys. Exits 0 after a stop by
-    signal, 1 with one line on stderr for what cannot heal (bad config or plan, port taken,
-    schema that cannot be migrated); never takes longer than ``[service] shutdown_seconds``
-    to stop.
+    signal, 2 with one line on stderr per config or driver problem, 1 with one line for what
+    else cannot heal (bad plan, port taken, schema that cannot be migrated); never takes
+    longer than ``[service] shutdown_seconds`` to stop.
     """
     from beredskab.app import App
     from beredskab.observability.logs import configure
+    from beredskab.runtime.config_discovery import plain
     from beredskab.runtime.malloc import limit_arenas
     from beredskab.runtime.shutdown import Budget, Deadline
 
     limit_arenas()  # before any thread: fewer C heaps holding freed memory (runtime.malloc)
-    config = settings()
+    config = settings(database=True)
     configure(config.logging, verbose=logging.getLogger().getEffectiveLevel() <= logging.INFO)
     budget = Budget(config.service.shutdown_seconds)
     deadline = Deadline(config.service.shutdown_seconds)
@@ -66,19 +80,18 @@ def serve() -> None:
 
     try:
         asyncio.run(main())
-    except BeredskabError as exc:
+    except Exception as exc:  # one line; an unexpected failure's traceback with --verbose
         deadline.arm()  # whatever still runs in threads must not hold the exit
-        fail(say("error", message=render(exc, language())))
-    except Exception as exc:  # an unexpected failure: one line, the traceback with --verbose
-        deadline.arm()
+        if isinstance(exc, BeredskabError) or plain(exc) is not None:
+            fail_plainly(exc)  # config and driver errors exit 2
         log.info("serve failed", exc_info=exc)
         fail(say("error", message=say("unexpected", kind=type(exc).__name__, detail=exc)))
 
 
-def _load() -> Plan:
+def _load(config: Settings | None = None) -> Plan:
     from beredskab.plan import load_plan
 
-    config = settings()
+    config = config or settings()
     return load_plan(
         playbooks_dir=config.plan.playbooks_dir, directory_file=config.plan.directory_file
     )
@@ -86,15 +99,31 @@ def _load() -> Plan:
 
 @plan_cli.command("check")
 def plan_check() -> None:
-    """Valider playbooks, kontaktliste og krydsreferencer / validate the plan files."""
+    """Valider konfiguration, playbooks, kontaktliste og krydsreferencer / validate the config
+    and the plan files.
+
+    Exits 2 on a config problem (one line each: the setting and the fix), 1 on plan problems.
+    Without a config file it checks the bundled plan with the default settings.
+    """
+    from beredskab.runtime.channels import live_providers
+    from beredskab.runtime.config_discovery import driver_problems, example_with_live_providers
+
+    config = settings()
+    source = config_source()
+    if problems := driver_problems(config.database_url):
+        fail_config(*problems)
     try:
-        plan = _load()
+        plan = _load(config)
     except PlanInvalidError as exc:
         for problem in exc.problems:
             typer.echo(say("plan_problem", problem=problem), err=True)
         fail(say("plan_failed", count=len(exc.problems)))
     except BeredskabError as exc:
-        fail(say("error", message=render(exc, language())))
+        fail_plainly(exc)
+    if live_providers(config) and plan.directory.example:  # what `serve` would refuse
+        fail_config(example_with_live_providers(plan.directory.source))
+    if source.path is not None:
+        typer.echo(say("config_ok", path=source.path))
     for warning in plan.warnings:
         typer.echo(say("plan_warning", warning=warning))
     names = ", ".join(f"{p.id} ({p.name})" for p in plan.playbooks.playbooks)
@@ -127,7 +156,7 @@ def contacts() -> None:
     try:
         plan = _load()
     except BeredskabError as exc:
-        fail(say("error", message=render(exc, language())))
+        fail_plainly(exc)
     for p in plan.directory.people:
         reach = ", ".join(x for x in (p.phone, p.email) if x)
         typer.echo(f"{p.id:26} {p.name:28} {','.join(p.roles):34} {reach}")

@@ -208,6 +208,15 @@ _CLI: dict[str, dict[Language, str]] = {
         "da": "Tag også backup af {path}: uden den kan loggens kæde ikke kontrolleres.",
         "en": "Also back up {path}: without it the log chain cannot be checked.",
     },
+    # the config file (cli.common.settings)
+    "config_found": {"da": "konfiguration: {path}", "en": "config: {path}"},
+    "config_ok": {"da": "konfigurationen er OK: {path}", "en": "config OK: {path}"},
+    "config_none": {
+        "da": "ingen konfigurationsfil fundet: standardindstillinger (den medfølgende plan og "
+        "den opdigtede kontaktliste); --config FIL vælger en",
+        "en": "no config file found: default settings (the bundled plan and the fictional "
+        "directory); --config FILE chooses one",
+    },
 }
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 import typer
 
 from beredskab.cli.chain import CHAIN_BROKEN, HeadOpt, parse_head
-from beredskab.cli.common import CHANNEL, cli, fail, language, look, run, say, when
+from beredskab.cli.common import CHANNEL, IncidentArg, cli, fail, language, look, run, say, when
 from beredskab.cli.common import status as status_word
 
 if TYPE_CHECKING:
@@ -142,7 +142,7 @@ def show_log(nr: int) -> None:
 
 @cli.command("report")
 def report_cmd(
-    nr: int,
+    nr: IncidentArg,
     fmt_name: Annotated[
         ReportFormat, typer.Option("--format", "-f", help="markdown, html eller pdf")
     ] = "markdown",

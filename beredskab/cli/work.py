@@ -12,7 +12,10 @@ from beredskab.cli.chain import log_cli
 from beredskab.cli.common import (
     CHANNEL,
     AsOpt,
+    IncidentArg,
     NoDeliver,
+    StepArg,
+    TaskArg,
     cli,
     fail,
     run,
@@ -57,7 +60,11 @@ def _finish_step(
 
 @step_cli.command("done")
 def step_done(
-    nr: int, step: str, actor: AsOpt, note: NoteOpt = None, no_deliver: NoDeliver = False
+    nr: IncidentArg,
+    step: StepArg,
+    actor: AsOpt,
+    note: NoteOpt = None,
+    no_deliver: NoDeliver = False,
 ) -> None:
     """Markér et trin udført / mark a step done (by number or id)."""
     _finish_step(nr, step, actor, note, skip=False, deliver=not no_deliver)
@@ -65,7 +72,11 @@ def step_done(
 
 @step_cli.command("skip")
 def step_skip(
-    nr: int, step: str, actor: AsOpt, note: NoteOpt = None, no_deliver: NoDeliver = False
+    nr: IncidentArg,
+    step: StepArg,
+    actor: AsOpt,
+    note: NoteOpt = None,
+    no_deliver: NoDeliver = False,
 ) -> None:
     """Spring et trin over / skip a step (its actions do not run)."""
     _finish_step(nr, step, actor, note, skip=True, deliver=not no_deliver)
@@ -106,7 +117,7 @@ OutcomeOpt = Annotated[str | None, typer.Option(help="Resultat / outcome")]
 
 
 @task_cli.command("accept")
-def task_accept(nr: int, task: int, actor: AsOpt) -> None:
+def task_accept(nr: IncidentArg, task: TaskArg, actor: AsOpt) -> None:
     """Påtag dig en opgave / accept a task."""
     from beredskab.models import TaskStatus
 
@@ -114,7 +125,7 @@ def task_accept(nr: int, task: int, actor: AsOpt) -> None:
 
 
 @task_cli.command("done")
-def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
+def task_done(nr: IncidentArg, task: TaskArg, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
     """Markér en opgave udført / finish a task with its outcome ("–" if there is none)."""
     from beredskab.models import TaskStatus
 
@@ -124,7 +135,7 @@ def task_done(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> N
 
 
 @task_cli.command("decline")
-def task_decline(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
+def task_decline(nr: IncidentArg, task: TaskArg, actor: AsOpt, outcome: OutcomeOpt = None) -> None:
     """Afvis en opgave / decline a task; it goes to the next staff member or the leader."""
     from beredskab.models import TaskStatus
 
@@ -133,8 +144,8 @@ def task_decline(nr: int, task: int, actor: AsOpt, outcome: OutcomeOpt = None) -
 
 @task_cli.command("reassign")
 def task_reassign(
-    nr: int,
-    task: int,
+    nr: IncidentArg,
+    task: TaskArg,
     actor: AsOpt,
     to: Annotated[str, typer.Option("--to", help="Ny medarbejder / new assignee")],
 ) -> None:
@@ -160,7 +171,7 @@ def task_reassign(
 
 @task_cli.command("add")
 def task_add(
-    nr: int,
+    nr: IncidentArg,
     actor: AsOpt,
     to: Annotated[str, typer.Option("--to", help="Hvem får opgaven (person-id) / assignee")],
     text: Annotated[str, typer.Option("--text", help="Hvad skal gøres / what to do")],
@@ -193,7 +204,7 @@ def task_add(
 
 @cli.command("convene")
 def convene_cmd(
-    nr: int,
+    nr: IncidentArg,
     meeting: Annotated[str, typer.Argument(help="Mødet fra planen, fx tot eller lokalraad")],
     actor: AsOpt,
     at: Annotated[
@@ -229,7 +240,7 @@ def convene_cmd(
 
 @log_cli.command(DEFAULT_LOG_COMMAND)
 def log_cmd(
-    nr: int,
+    nr: IncidentArg,
     note: Annotated[str | None, typer.Option(help="Tekst til loggen / text to add")] = None,
     actor: Annotated[str | None, typer.Option("--as", help="Hvem du er / who you are")] = None,
     kind: Annotated[str, typer.Option(help="note, decision, media, correction")] = "note",

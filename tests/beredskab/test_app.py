@@ -79,7 +79,7 @@ def test_secrets_from_the_environment_are_not_printed(
 ) -> None:
     monkeypatch.setenv("BEREDSKAB_TWILIO__AUTH_TOKEN", "from-env-secret")
     settings = load_settings(
-        _config(tmp_path, '[twilio]\naccount_sid = "AC1"\nfrom_number = "+4570201234"\n')
+        _config(tmp_path, f'[twilio]\naccount_sid = "AC{"1" * 32}"\nfrom_number = "+4570201234"\n')
     )
     assert settings.twilio.enabled
     assert settings.twilio.auth_token is not None

@@ -69,8 +69,29 @@ def test_the_example_config_links_follow_the_port(monkeypatch: pytest.MonkeyPatc
     ("content", "message"),
     [
         ("[outbox\n", "not valid TOML"),
-        ("[outbox]\nworkers = 0\n", "outbox.workers"),
-        ("[outbox]\nworkerz = 2\n", "outbox.workerz"),
+        ("[outbox]\nworkers = 0\n", "[outbox] workers: Input should be greater than or equal"),
+        ("[outbox]\nworkerz = 2\n", "[outbox] workerz: unknown setting"),
+        ('[smtp]\nhost = "smtp.example.org"\n', "[smtp]: set both host and from_address"),
+        ('[smtp]\nfrom_address = "b@example.org"\n', "[smtp]: set both host and from_address"),
+        ('[smtp]\nhost = "h"\nfrom_address = "nobody"\n', "'nobody' is not an email address"),
+        ('[smtp]\npassword = "p"\n', "username and password go together: set username too, or"),
+        ('[twilio]\naccount_sid = "AC1"\n', "[twilio]: account_sid must be 'AC' followed by 32"),
+        ('[twilio]\nfrom_number = "+4520000000"\n', "[twilio]: account_sid is missing"),
+        (
+            f'[twilio]\naccount_sid = "AC{"a" * 32}"\nauth_token = "t"\n',
+            "[twilio]: set from_number or messaging_service_sid",
+        ),
+        (
+            f'[twilio]\naccount_sid = "AC{"a" * 32}"\nauth_token = "t"\n'
+            'messaging_service_sid = "MG1"\n',
+            "[twilio]: messaging_service_sid must be 'MG' followed by 32 hex digits",
+        ),
+        (
+            '[service]\npublic_base_url = "beredskab.example.org"\n',
+            "[service] public_base_url: 'beredskab.example.org' is not an address; write it as "
+            "https://host",
+        ),
+        ('[telegram]\nbot_token = "abc def"\n', "[telegram] bot_token: not a bot token"),
     ],
 )
 def test_bad_config_is_a_clear_error(tmp_path: Path, content: str, message: str) -> None:
@@ -100,3 +121,30 @@ def test_links_in_messages_follow_the_port(tmp_path: Path, monkeypatch: pytest.M
     assert done.exit_code == 0, done.output
     sent = (tmp_path / "var" / "outbox.jsonl").read_text(encoding="utf-8")
     assert "http://127.0.0.1:21080/a/" in sent and ":8080" not in sent
+
+
+def test_each_problem_is_a_line_naming_the_setting_and_its_variable_but_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[outbox]\nworkers = 0\n[web]\nport = "otte"\n', encoding="utf-8")
+    monkeypatch.setenv("BEREDSKAB_WEB__PORT", "ni")
+    monkeypatch.setenv("BEREDSKAB_SMTP__PASSWORD", "hemmelig")
+    monkeypatch.setenv("BEREDSKAB_SMTP__USERNAME", "b")
+    monkeypatch.setenv("BEREDSKAB_SMTP__TIMEOUT_SECONDS", "x")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    lines = str(raised.value).splitlines()
+    assert lines == [
+        f"{config}: [outbox] workers: Input should be greater than or equal to 1 (got 0)",
+        f"{config}: [smtp] timeout_seconds (BEREDSKAB_SMTP__TIMEOUT_SECONDS): Input should be a "
+        "valid number, unable to parse string as a number (got 'x')",
+        f"{config}: [web] port (BEREDSKAB_WEB__PORT): Input should be a valid integer, unable to "
+        "parse string as an integer (got 'ni')",
+    ]
+    assert "hemmelig" not in str(raised.value)
+    for name in ("WEB__PORT", "SMTP__PASSWORD", "SMTP__USERNAME", "SMTP__TIMEOUT_SECONDS"):
+        monkeypatch.delenv(f"BEREDSKAB_{name}")
+    config.write_text("[smtp]\nusername = 'b'\npassword = 271828\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[smtp\] password: Input should be a valid string$"):
+        load_settings(config)  # a secret's value is never repeated
