@@ -32,7 +32,7 @@ def doctor(
     and the public URL. Exits 1 when a check fails."""
     from beredskab.operations import doctor as checks
 
-    path = common._state.config  # the --config given (None: $BEREDSKAB_CONFIG or defaults)
+    path = common.config_source().path  # --config, $BEREDSKAB_CONFIG or the first found
 
     def load() -> Settings:
         from beredskab.settings import load_settings
