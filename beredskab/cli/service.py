@@ -66,7 +66,8 @@ def serve() -> None:
                     plan_version=app.plan.version,
                     database=app.db.dialect,
                     language=language(),
-                )
+                ),
+                err=True,  # stdout carries the console channel's messages, one JSON per line
             )
 
         try:

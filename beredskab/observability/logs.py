@@ -98,11 +98,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s%(where)s: %(message)s"
+"""The text format's line (a logging format, not a message for people)."""
+
+
 class TextFormatter(logging.Formatter):
     """``LEVEL logger [incident N delivery M]: message``, redacted."""
 
     def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s%(where)s: %(message)s")
+        super().__init__(TEXT_FORMAT)
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as text, with where it belongs and masked personal data."""
