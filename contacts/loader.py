@@ -70,7 +70,7 @@ def _parse(label: str, raw: bytes, problems: list[Problem]) -> DirectoryFile | N
         problems.append(toml_problem(label, exc))
         return None
     normaliser = Normaliser()
-    for section in ("people", "targets"):
+    for section in ("people", "targets", "addressees"):
         entries = data.get(section)
         if isinstance(entries, list):
             for i, entry in enumerate(entries):

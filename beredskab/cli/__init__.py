@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beredskab.cli import (
     chain,
+    comms,
     incident,
     picture,
     pins,
@@ -22,6 +23,7 @@ from beredskab.cli.common import cli
 __all__ = [
     "chain",
     "cli",
+    "comms",
     "incident",
     "main",
     "picture",

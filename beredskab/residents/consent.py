@@ -93,6 +93,24 @@ _SMS: dict[str, dict[str, str]] = {
     },
 }
 
+STOP_HINT: dict[str, str] = {
+    "da": "Afmeld: svar STOP.",
+    "en": "To unsubscribe, reply STOP.",
+    # REVIEW: ar, so, tr, ur, uk (written simply; to be checked by native speakers)
+    "ar": "لإلغاء الاشتراك أرسل STOP.",
+    "so": "Si aad uga baxdo, u dir STOP.",
+    "tr": "Aboneliği bitirmek için STOP yazın.",
+    "ur": "رکنیت ختم کرنے کے لیے STOP بھیجیں۔",
+    "uk": "Щоб відписатися, надішліть STOP.",
+}
+"""The line every resident message ends with: how to stop (README: Residents)."""
+
+
+def stop_hint(language: str) -> str:
+    """How to stop, in the resident's language (Danish for a language without one)."""
+    return STOP_HINT.get(language, STOP_HINT["da"])
+
+
 FULL: dict[str, str] = {
     "da": (
         "Når du tilmelder dig, gemmer Beredskab kun dit mobilnummer, den zone og det sprog "

@@ -329,8 +329,8 @@ communications = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
-    # board, operations or partners (who receives it)
-    Column("audience", String(64), nullable=False),
+    # who receives it: audience ids joined by commas, e.g. "residents,press" (migration 0028)
+    Column("audience", String(200), nullable=False),
     Column("template", String(64), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("text", Text, nullable=False),
