@@ -35,7 +35,6 @@ from typing import Any
 import aiohttp
 
 from benchmarks import standins
-from benchmarks.dbview import DbView
 from benchmarks.first_request import Rounds, _run
 from benchmarks.procs import Children, load_average
 from benchmarks.service import CHIEF, Setup, overrides_for, prepare, synthetic_directory

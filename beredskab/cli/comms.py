@@ -24,9 +24,7 @@ if TYPE_CHECKING:
     from beredskab.app import App
     from beredskab.storage.repositories.communications import Communication
 
-comms_cli = typer.Typer(
-    help="Krisekommunikation / crisis communications.", no_args_is_help=True
-)
+comms_cli = typer.Typer(help="Krisekommunikation / crisis communications.", no_args_is_help=True)
 cli.add_typer(comms_cli, name="comms")
 
 _TEXTS = {

@@ -16,10 +16,10 @@ from __future__ import annotations
 __all__ = [
     "AUDIENCES",
     "BOARD_ROLE",
-    "PRESS",
-    "RESIDENTS",
     "MAX_SUBJECT",
     "MAX_TEXT",
+    "PRESS",
+    "RESIDENTS",
     "STAFF_ROLE",
     "TEMPLATES",
     "Audience",

@@ -9,11 +9,10 @@ directory's ``[[addressees]]`` groups) and the subscribed residents of the incid
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from beredskab import access
-from collections.abc import Iterable
-
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.models import Incident
 from beredskab.plan import Plan

@@ -101,8 +101,12 @@ _SMS: dict[str, dict[str, str]] = {
         "so": "Kuma diiwaangashanid fariimaha Beredskab. U dir TILMELD <aag> si aad ugu biirto.",
         # REVIEW: tr, ur, uk (written simply; to be checked by native speakers)
         "tr": "Beredskab mesajlarına abone değilsiniz. Abone olmak için TILMELD <bölge> yazın.",
-        "ur": "آپ Beredskab کے پیغامات کے رکن نہیں ہیں۔ رکنیت کے لیے TILMELD اور زون نمبر بھیجیں۔",
-        "uk": "Ви не підписані на повідомлення Beredskab. Щоб підписатися, надішліть TILMELD <зона>.",
+        "ur": (
+            "آپ Beredskab کے پیغامات کے رکن نہیں ہیں۔ رکنیت کے لیے TILMELD اور زون نمبر بھیجیں۔"
+        ),
+        "uk": (
+            "Ви не підписані на повідомлення Beredskab. Щоб підписатися, надішліть TILMELD <зона>."
+        ),
     },
     "signup_code": {
         "da": (

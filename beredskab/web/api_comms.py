@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field
 
 from beredskab import communications
 from beredskab.app import App
-from beredskab.errors import InvalidStateError
 from beredskab.communications.languages import LanguageView, State, for_composer
+from beredskab.errors import InvalidStateError
 from beredskab.incidents import require
 from beredskab.security import bounds
 from beredskab.storage.repositories.communications import Communication

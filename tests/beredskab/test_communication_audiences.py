@@ -100,7 +100,11 @@ async def test_the_press_gets_the_holding_line_by_email_after_the_board(
     assert press.template == TemplateKind.MEDIA_HOLDING_LINE.value
     with pytest.raises(InvalidStateError, match="after the board has been consulted"):
         await communications.approve(
-            db=db, plan=plan, incident_id=nr, communication_id=press.id, actor_id=CHIEF,
+            db=db,
+            plan=plan,
+            incident_id=nr,
+            communication_id=press.id,
+            actor_id=CHIEF,
             channel="cli",
         )
     board = await communications.draft(
@@ -126,7 +130,11 @@ async def test_the_press_gets_the_holding_line_by_email_after_the_board(
     assert f"Sagt til pressen: »{press.subject}« {press.text[:40]}" in said
     with pytest.raises(InvalidStateError, match="only an approved one is sent"):
         await communications.send(
-            db=db, plan=plan, incident_id=nr, communication_id=press.id, actor_id=CHIEF,
+            db=db,
+            plan=plan,
+            incident_id=nr,
+            communication_id=press.id,
+            actor_id=CHIEF,
             channel="cli",
         )
 
@@ -168,14 +176,23 @@ async def test_a_resident_message_goes_to_the_zones_subscribers_in_their_languag
         db=db, plan=plan, incident_id=nr, actor_id=STAFF, channel="cli", audience="residents"
     )
     await communications.edit(
-        db=db, plan=plan, incident_id=nr, communication_id=again.id, actor_id=STAFF,
-        channel="cli", subject=again.subject, text=again.text + " Mødested: Infohuset.",
+        db=db,
+        plan=plan,
+        incident_id=nr,
+        communication_id=again.id,
+        actor_id=STAFF,
+        channel="cli",
+        subject=again.subject,
+        text=again.text + " Mødested: Infohuset.",
     )
     await _approve_and_send(db, plan, nr, again.id)
-    second = [d for d in await deliveries(db, nr) if d.notification.startswith(f"{nr}:c{again.id}:")]
+    second = [
+        d for d in await deliveries(db, nr) if d.notification.startswith(f"{nr}:c{again.id}:")
+    ]
     arabic = next(d for d in second if d.address == "+4520999102")
     assert arabic.language == "da" and "Infohuset" in arabic.text
     assert arabic.text.endswith("لإلغاء الاشتراك أرسل STOP.")  # how to stop: in their language
-    assert "får dansk i stedet for (ingen opdateret udgave): arabisk (1)" in (
-        await log_texts(db, nr)
-    )[-1]
+    assert (
+        "får dansk i stedet for (ingen opdateret udgave): arabisk (1)"
+        in (await log_texts(db, nr))[-1]
+    )

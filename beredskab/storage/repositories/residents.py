@@ -133,7 +133,9 @@ class ResidentRepo:
         query = select(residents.c.id).where(residents.c.stopped_at.is_(None))
         if zone is not None:
             query = query.where(residents.c.zone == zone)
-        return [int(i) for i in (await self._conn.execute(query.order_by(residents.c.id))).scalars()]
+        return [
+            int(i) for i in (await self._conn.execute(query.order_by(residents.c.id))).scalars()
+        ]
 
     async def live_by_ids(self, ids: list[int]) -> list[Subscription]:
         """Of these subscriptions, those still live, in id order (one query)."""

@@ -48,7 +48,9 @@ async def test_staff_draft_the_leader_approves_and_sends_with_buttons(harness: H
     await harness.press_label(approved, "Send")
     sent = await harness.next_message(CHIEF_USER, before)
     assert sent.text == "#1 er sendt: 2 modtagere i kontaktlisten, 1 tilmeldte beboere."
-    rows = [d for d in await deliveries(harness.app.db, nr) if d.notification.startswith(f"{nr}:c1:")]
+    rows = [
+        d for d in await deliveries(harness.app.db, nr) if d.notification.startswith(f"{nr}:c1:")
+    ]
     resident = next(d for d in rows if d.address == "+4520994001")
     assert resident.text.startswith("Vandet er lukket i opgang 3.")  # Danish: the Arabic is older
     assert resident.text.endswith("لإلغاء الاشتراك أرسل STOP.")

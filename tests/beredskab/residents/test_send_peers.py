@@ -15,8 +15,8 @@ import pytest
 from beredskab import activation, communications
 from beredskab.app import App
 from beredskab.communications import resident_send
-from beredskab.incident import after_close, fanout
 from beredskab.inbox import HANDLERS
+from beredskab.incident import after_close, fanout
 from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.residents import consent, subscriptions
@@ -126,15 +126,27 @@ async def _open(app: App, zone: int = 2) -> int:
 async def _resident_message(app: App, nr: int) -> int:
     """Staff draft a resident message, the chief approves it, staff send it; its id."""
     item = await communications.draft(
-        db=app.db, plan=app.plan, incident_id=nr, actor_id=STAFF, channel="web",
+        db=app.db,
+        plan=app.plan,
+        incident_id=nr,
+        actor_id=STAFF,
+        channel="web",
         audience="residents",
     )
     await communications.approve(
-        db=app.db, plan=app.plan, incident_id=nr, communication_id=item.id, actor_id=CHIEF,
+        db=app.db,
+        plan=app.plan,
+        incident_id=nr,
+        communication_id=item.id,
+        actor_id=CHIEF,
         channel="web",
     )
     await communications.send(
-        db=app.db, plan=app.plan, incident_id=nr, communication_id=item.id, actor_id=STAFF,
+        db=app.db,
+        plan=app.plan,
+        incident_id=nr,
+        communication_id=item.id,
+        actor_id=STAFF,
         channel="web",
     )
     return item.id
