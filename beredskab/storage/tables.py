@@ -329,8 +329,9 @@ communications = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
-    # who receives it: audience ids joined by commas, e.g. "residents,press" (migration 0028)
-    Column("audience", String(200), nullable=False),
+    # who receives it: audience ids joined by commas, e.g. "residents,press"; a choice longer
+    # than 64 characters is kept whole in communication_audiences (migration 0028)
+    Column("audience", String(64), nullable=False),
     Column("template", String(64), nullable=False),
     Column("subject", String(200), nullable=False),
     Column("text", Text, nullable=False),
@@ -501,3 +502,13 @@ resident_signups = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 """Pending sign-ups of the public page (migration 0026)."""
+
+communication_audiences = Table(
+    "communication_audiences",
+    metadata,
+    # A communication's whole choice of audiences when it does not fit communications.audience
+    # (64 characters: all eight ids take 78); that column then holds the ids that fit.
+    Column("communication_id", Integer, ForeignKey("communications.id"), primary_key=True),
+    Column("audiences", String(200), nullable=False),
+)
+"""Long choices of audiences (migration 0028)."""

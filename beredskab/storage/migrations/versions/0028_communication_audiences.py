@@ -1,8 +1,9 @@
-"""communications: room for several audiences (``audience`` up to 200 characters)
+"""communication_audiences: a communication's whole choice of audiences when it is long
 
-A crisis communication picks one or more audiences, stored as their ids joined by commas
-(``communications.audiences.chosen``); all eight together take 78 characters. SQLite does not
-enforce a VARCHAR length, so only PostgreSQL's column changes.
+A crisis communication picks one or more audiences, stored in ``communications.audience`` as
+their ids joined by commas (``communications.audiences.chosen``). All eight together take 78
+characters, more than that column's 64; such a choice is kept whole in this table (the column
+then holds the ids that fit). A new table, so no existing table is rebuilt on SQLite.
 
 Revision ID: 0028
 Revises: 0026
@@ -21,22 +22,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.alter_column(
-            "communications",
-            "audience",
-            type_=sa.String(200),
-            existing_type=sa.String(64),
-            existing_nullable=False,
-        )
+    op.create_table(
+        "communication_audiences",
+        sa.Column(
+            "communication_id",
+            sa.Integer(),
+            sa.ForeignKey("communications.id"),
+            primary_key=True,
+        ),
+        sa.Column("audiences", sa.String(length=200), nullable=False),
+    )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.alter_column(
-            "communications",
-            "audience",
-            type_=sa.String(64),
-            existing_type=sa.String(200),
-            existing_nullable=False,
-        )
+    op.drop_table("communication_audiences")
