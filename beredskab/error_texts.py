@@ -443,6 +443,13 @@ DA: dict[str, str] = {
         "installér den med: {python} -m pip install '{requirement}'"
     ),
     "channel settings: {problem}": "kanalindstillinger: {problem}",
+    # issue 12: audiences and the press (beredskab.communications)
+    "choose at least one audience: {choices}": "vælg mindst én modtagergruppe: {choices}",
+    "the press gets the holding line only after the board has been consulted: send "
+    "the media holding line to the board first (communication {communication})": (
+        "pressen får den foreløbige pressemeddelelse først, når bestyrelsen er hørt: send "
+        "pressemeddelelsen til bestyrelsen først (meddelelse {communication})"
+    ),
 }
 
 WORDS_DA: dict[str, str] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from contacts.errors import Problem
-from contacts.models import Assignment, DirectoryFile, Person, Role, Target
+from contacts.models import Addressee, Assignment, DirectoryFile, Person, Role, Target
 
 
 class Directory:
@@ -94,4 +94,13 @@ class Directory:
         """Targets of a zone plus area-wide targets; every target when zone is None."""
         return tuple(
             t for t in self.data.targets if zone is None or t.zone is None or t.zone == zone
+        )
+
+    def addressees(self, group: str, zone: int | None) -> tuple[Addressee, ...]:
+        """A communication group's entries for a zone plus its area-wide ones (every entry
+        when zone is None), in file order."""
+        return tuple(
+            a
+            for a in self.data.addressees
+            if a.group == group and (zone is None or a.zone is None or a.zone == zone)
         )

@@ -92,7 +92,7 @@ def parse_data(label: str, data: Any, problems: list[Problem]) -> DirectoryFile 
         problems.append(Problem(label, "(top level)", "is not a table", "give a directory table"))
         return None
     normaliser = Normaliser()
-    for section in ("people", "targets"):
+    for section in ("people", "targets", "addressees"):
         entries = data.get(section)
         if isinstance(entries, list):
             for i, entry in enumerate(entries):

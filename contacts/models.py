@@ -57,6 +57,29 @@ class Target(_Frozen):
     """The language the target reads (a crisis communication goes in it when it has one)."""
 
 
+AddresseeGroup = Literal["presse", "institutioner", "virksomheder", "foreninger"]
+"""The directory groups a crisis communication can go to besides people and targets: the
+media list, and the area's institutions, businesses and associations."""
+
+
+class Addressee(_Frozen):
+    """An entry of a communication group: a newsroom, a school, a shop, an association.
+
+    ``zone`` is 1-4, or absent for an addressee that serves (or covers) the whole area. The
+    press is written to by email, so a ``presse`` entry needs an email address.
+    """
+
+    id: Slug
+    name: str = Field(min_length=1)
+    group: AddresseeGroup
+    zone: int | None = Field(default=None, ge=1, le=4)
+    organisation: str = ""
+    phone: str | None = None
+    email: str | None = None
+    note: str = ""
+    language: str = Field(default="da", pattern=r"^[a-z]{2,3}$")
+
+
 class Assignment(_Frozen):
     """A standing assignment: which staff member contacts which targets."""
 
@@ -72,4 +95,6 @@ class DirectoryFile(_Frozen):
     roles: tuple[Role, ...] = Field(min_length=1)
     people: tuple[Person, ...] = Field(min_length=1)
     targets: tuple[Target, ...] = ()
+    addressees: tuple[Addressee, ...] = ()
+    """The media list and the institution, business and association groups (``[[addressees]]``)."""
     assignments: tuple[Assignment, ...] = ()

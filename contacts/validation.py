@@ -21,6 +21,8 @@ def validate_directory(data: DirectoryFile, file: str) -> list[Problem]:
     problems += _people(data, file)
     problems += _roles(data, file)
     problems += _assignments(data, file)
+    problems += _unique(file, "addressees", [a.id for a in data.addressees])
+    problems += _addressees(data, file)
     return problems
 
 
@@ -237,4 +239,30 @@ def _assignments(data: DirectoryFile, file: str) -> list[Problem]:
                         "use the id of an entry under [[targets]] or add it",
                     )
                 )
+    return out
+
+
+def _addressees(data: DirectoryFile, file: str) -> list[Problem]:
+    """Every entry of a communication group can be reached; the press by email."""
+    out: list[Problem] = []
+    for i, entry in enumerate(data.addressees):
+        key = f"addressees[{i}]"
+        if entry.group == "presse" and entry.email is None:
+            out.append(
+                Problem(
+                    file,
+                    f"{key}.email",
+                    f"{entry.id!r} is on the media list without an email address",
+                    "add email: the press gets the approved holding line by email",
+                )
+            )
+        elif entry.phone is None and entry.email is None:
+            out.append(
+                Problem(
+                    file,
+                    key,
+                    f"{entry.id!r} has neither phone nor email and cannot be reached",
+                    "add email or phone",
+                )
+            )
     return out

@@ -21,6 +21,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from beredskab import acknowledgements, audit, i18n, standdown, steps, tasks
+from beredskab.bot import comms
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.texts import t
@@ -101,6 +102,8 @@ async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMC
         await _step(callback, app, person, incident_id, action.number)
     elif action.verb == kb.CLOSE:
         await _close(callback, app, person, incident_id)
+    elif action.verb in (kb.COMM_APPROVE, kb.COMM_SEND) and action.number is not None:
+        await comms.pressed_step(callback, app, person, incident_id, action.number, action.verb)
     elif action.verb == kb.KEEP:
         await callback.answer(t("keep_answer", person.language))
         await _edit(callback, t("keep_mark", person.language))

@@ -39,6 +39,8 @@ TASK_DECLINE = "task-decline"
 STEP_DONE = "step-done"
 CLOSE = "close"
 KEEP = "keep"
+COMM_APPROVE = "comm-approve"
+COMM_SEND = "comm-send"
 
 LABELS = {
     TASK_ACCEPT: "btn_task_accept",
@@ -47,6 +49,8 @@ LABELS = {
     STEP_DONE: "btn_step_done",
     CLOSE: "btn_close",
     KEEP: "btn_keep",
+    COMM_APPROVE: "btn_comm_approve",
+    COMM_SEND: "btn_comm_send",
 }
 """The text key of each verb's button label (``texts.t(LABELS[verb], language)``)."""
 

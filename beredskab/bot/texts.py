@@ -216,6 +216,8 @@ _TEXTS: dict[str, dict[Language, str]] = {
     "btn_task_decline": {"da": "Kan ikke", "en": "Cannot"},
     "btn_step_done": {"da": "Udført", "en": "Done"},
     "btn_close": {"da": "Bekræft afslutning", "en": "Confirm stand-down"},
+    "btn_comm_approve": {"da": "Godkend", "en": "Approve"},
+    "btn_comm_send": {"da": "Send", "en": "Send"},
     "btn_keep": {"da": "Annuller", "en": "Cancel"},
     # Button presses
     "keep_answer": {"da": "Hændelsen er ikke afsluttet.", "en": "The incident is not closed."},

@@ -7,6 +7,7 @@ import typer
 from beredskab.cli import (
     backup,
     chain,
+    comms,
     directory,
     doctor,
     incident,
@@ -30,6 +31,7 @@ __all__ = [
     "backup",
     "chain",
     "cli",
+    "comms",
     "directory",
     "doctor",
     "incident",

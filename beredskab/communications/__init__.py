@@ -1,10 +1,14 @@
-"""Crisis communication: a draft from a playbook template, the leader approves, then it is sent
-to a group (the board, the operations departments or the partners) through the outbox.
+"""Crisis communication: a draft from a playbook template for one or more audiences, the
+leader approves, then it is sent once through the outbox.
 
+Audiences (``audiences``): the board, the operations departments, the partners, the press,
+institutions, businesses, associations and the subscribed residents of the incident's zone.
 Life cycle: draft → approved → sent, or discarded. Staff draft and edit; only the playbook's
-leader role approves (a refusal is audited); sending queues one message per recipient (email,
-falling back to SMS; SMS when that is all they have), all in the transaction that marks the
-communication sent. Every step writes its situation-log entry in the same transaction.
+leader role approves (a refusal is audited; a communication to the press only after the board
+was consulted: ``sending.require_consulted``); sending queues one message per directory
+recipient (email, falling back to SMS; the press by email) in the transaction that marks the
+communication sent, and the residents' SMS in chunks (``resident_send``). Every step writes its
+situation-log entry in the same transaction. The web, the API, Telegram and the CLI call these.
 """
 
 from __future__ import annotations
@@ -14,12 +18,17 @@ __all__ = [
     "BOARD_ROLE",
     "MAX_SUBJECT",
     "MAX_TEXT",
+    "PRESS",
+    "RESIDENTS",
     "STAFF_ROLE",
     "TEMPLATES",
     "Audience",
     "Recipient",
     "SendResult",
     "approve",
+    "audience_of",
+    "audiences_of",
+    "chosen",
     "discard",
     "draft",
     "drafters",
@@ -27,41 +36,41 @@ __all__ = [
     "edit_variant",
     "may_approve",
     "may_draft",
+    "names",
     "recipients",
     "send",
 ]
 
-import uuid
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 from beredskab import access
 from beredskab.communications import notices
 from beredskab.communications.audiences import (
     AUDIENCES,
     BOARD_ROLE,
+    PRESS,
+    RESIDENTS,
     STAFF_ROLE,
     TEMPLATES,
     Audience,
     Recipient,
     audience_of,
+    audiences_of,
+    chosen,
     drafters,
     may_approve,
     may_draft,
+    names,
     recipients,
 )
 from beredskab.communications.languages import (
-    Chosen,
     LanguageView,
     State,
     compose_variants,
-    drilled,
-    fallback_note,
     for_composer,
     source_of,
-    text_for,
 )
+from beredskab.communications.sending import SendResult, require_consulted, send
 from beredskab.communications.steps import (
     MAX_SUBJECT,
     MAX_TEXT,
@@ -72,24 +81,13 @@ from beredskab.communications.steps import (
 )
 from beredskab.communications.variants import edit_variant
 from beredskab.errors import InvalidStateError
-from beredskab.i18n import plural
-from beredskab.models import EntryKind, Incident
+from beredskab.models import EntryKind
 from beredskab.notifications import compose, incident_values
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
-from beredskab.storage.repositories.deliveries import NewDelivery
-from playbooks.languages import DANISH, LANGUAGES
+from playbooks.languages import LANGUAGES
 from playbooks.schema import TemplateKind
-
-
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    """The sent communication and who it went to (``unreachable``: no email or phone)."""
-
-    communication: Communication
-    recipients: tuple[Recipient, ...]
-    unreachable: tuple[str, ...]
 
 
 async def draft(
@@ -99,13 +97,14 @@ async def draft(
     incident_id: int,
     actor_id: str,
     channel: str,
-    audience: str,
+    audience: str | Sequence[str],
     template: TemplateKind | None = None,
 ) -> Communication:
-    """Start a draft for an audience from a template, filled with the incident's values."""
+    """Start a draft for one or more audiences (ids; a string may join them with commas)
+    from a template (by default the first audience's), filled with the incident's values."""
     actor = access.person(plan, actor_id)
-    chosen = audience_of(audience)
-    kind = template or chosen.template
+    stored = chosen([audience] if isinstance(audience, str) else audience)
+    kind = template or audiences_of(stored)[0].template
     if kind not in TEMPLATES:
         raise InvalidStateError(
             "'{template}' is not a crisis-communication template", template=kind.value
@@ -120,7 +119,7 @@ async def draft(
         )
         item = await tx.communications.add(
             incident_id=incident_id,
-            audience=chosen.id,
+            audience=stored,
             template=kind.value,
             subject=subject[:MAX_SUBJECT],
             text=text.strip()[:MAX_TEXT],
@@ -143,7 +142,7 @@ async def draft(
             action="draft",
             channel=channel,
             item=item.id,
-            text=f"Krisekommunikation {item.id} til {chosen.name} ({kind.value}): udkast "
+            text=f"Krisekommunikation {item.id} til {names(stored)} ({kind.value}): udkast "
             f"skrevet af {actor.name}"
             + (f" (også på {_named(v.language for v in variants)})." if variants else "."),
         )
@@ -222,6 +221,8 @@ async def approve(
             tx, plan, actor, incident_id, action="approve", channel=channel
         )
         item = await communication_of(tx, incident_id, communication_id)
+        if item.status is CommunicationStatus.DRAFT:
+            await require_consulted(tx, plan, item)
         shown = for_composer(
             plan=plan, incident=incident, playbook=playbook, item=item, max_segments=99
         )
@@ -246,7 +247,7 @@ async def approve(
             channel=channel,
             item=item.id,
             kind=EntryKind.DECISION,
-            text=f"Krisekommunikation {item.id} til {audience_of(item.audience).name} godkendt "
+            text=f"Krisekommunikation {item.id} til {names(item.audience)} godkendt "
             f"af {actor.name}: {item.subject}{_unready(shown)}",
         )
         updated = await tx.communications.get(item.id)
@@ -256,94 +257,6 @@ async def approve(
                 tx, plan=plan, incident=incident, item=updated, actor=actor, channel=channel
             )
     return updated
-
-
-def _delivery(
-    item: Communication, incident: Incident, to: Recipient, chosen: Chosen, key: str
-) -> NewDelivery:
-    """The outbox row of one recipient: the text in their language (or Danish), drill-marked."""
-    subject = drilled(chosen.subject, drill=incident.drill, language=chosen.language)
-    text = drilled(chosen.text, drill=incident.drill, language=chosen.language)
-    return NewDelivery(
-        incident_id=incident.id,
-        person_id=to.id,
-        channel=to.channels[0][0],
-        address=to.channels[0][1],
-        template=item.template,
-        subject=subject,
-        text=text,
-        short_text=text,
-        notification=f"{key}{uuid.uuid4().hex[:12]}",
-        policy="fallback",
-        alternates="\n".join(f"{k.value} {a}" for k, a in to.channels[1:]),
-    )
-
-
-async def send(
-    *,
-    db: Database,
-    plan: Plan,
-    incident_id: int,
-    communication_id: int,
-    actor_id: str,
-    channel: str,
-) -> SendResult:
-    """Send an approved communication to everyone in its audience, once."""
-    actor = access.person(plan, actor_id)
-    async with access.audited(db), db.transaction() as tx:
-        incident, _ = await open_for(tx, plan, actor, incident_id, action="send", channel=channel)
-        item = await communication_of(tx, incident_id, communication_id)
-        audience = audience_of(item.audience)
-        everyone = recipients(plan=plan, incident=incident, audience=audience)
-        reached = tuple(r for r in everyone if r.channels)
-        moved = await tx.communications.set_status(
-            item.id,
-            CommunicationStatus.SENT,
-            expect=CommunicationStatus.APPROVED,
-            sent_at=tx.now,
-            recipients=len(reached),
-        )
-        if not moved:
-            raise InvalidStateError(
-                "communication {communication} is {status}; only an approved one is sent",
-                communication=item.id,
-                status=item.status,
-            )
-        chosen = {r.id: text_for(item, r.language) for r in reached}
-        await tx.deliveries.enqueue(
-            [
-                _delivery(item, incident, r, chosen[r.id], f"{incident_id}:c{item.id}:")
-                for r in reached
-            ],
-            now=tx.now,
-        )
-        missing = tuple(r.name for r in everyone if not r.channels)
-        log = (
-            f"Krisekommunikation {item.id} sendt til {audience.name} af {actor.name}: "
-            f"{plural(len(reached), 'modtager', 'modtagere')} "
-            f"({', '.join(r.name for r in reached) or 'ingen'})."
-        )
-        if missing:
-            log += f" Uden e-mail og telefon: {', '.join(missing)}."
-        by_language = Counter(c.language for c in chosen.values())
-        if set(by_language) - {DANISH}:
-            log += (
-                " Sprog: " + ", ".join(f"{_named([k])} {n}" for k, n in by_language.items()) + "."
-            )
-        note = fallback_note((r.language, r.name) for r in reached if chosen[r.id].fell_back)
-        log += f" {note}" if note else ""
-        await record(
-            tx,
-            incident_id=incident_id,
-            actor=actor,
-            action="send",
-            channel=channel,
-            item=item.id,
-            text=log,
-        )
-        updated = await tx.communications.get(item.id)
-    assert updated is not None
-    return SendResult(communication=updated, recipients=reached, unreachable=missing)
 
 
 async def discard(

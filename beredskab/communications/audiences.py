@@ -1,12 +1,19 @@
-"""Who a crisis communication goes to (the board, the operations departments, the partners)
-and who may draft and approve it."""
+"""Who a crisis communication goes to and who may draft and approve it.
+
+A communication picks one or more audiences (stored as their ids joined by commas, in the
+order of ``AUDIENCES``): the board (a directory role), the operations departments and the
+partners (outreach target groups), the press, institutions, businesses and associations (the
+directory's ``[[addressees]]`` groups) and the subscribed residents of the incident's zone
+(``beredskab.residents``; sent in chunks by ``communications.resident_send``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from beredskab import access
-from beredskab.errors import NotFoundError
+from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.models import Incident
 from beredskab.plan import Plan
 from contacts.models import Person
@@ -28,6 +35,12 @@ class Audience:
     template: TemplateKind
     role: str | None = None
     group: str | None = None
+    addressees: str | None = None
+    """The directory's ``[[addressees]]`` group (press, institutions, …)."""
+    email_only: bool = False
+    """Written to by email alone (the press)."""
+    residents: bool = False
+    """The subscribed residents of the incident's zone (not directory entries)."""
 
 
 AUDIENCES: dict[str, Audience] = {
@@ -46,8 +59,41 @@ AUDIENCES: dict[str, Audience] = {
             TemplateKind.PARTNER_INFORMATION,
             group="samarbejdspartnere",
         ),
+        Audience(
+            "residents",
+            "de tilmeldte beboere",
+            TemplateKind.RESIDENT_INFORMATION,
+            residents=True,
+        ),
+        Audience(
+            "press",
+            "pressen",
+            TemplateKind.MEDIA_HOLDING_LINE,
+            addressees="presse",
+            email_only=True,
+        ),
+        Audience(
+            "institutions",
+            "institutionerne",
+            TemplateKind.PARTNER_INFORMATION,
+            addressees="institutioner",
+        ),
+        Audience(
+            "businesses",
+            "virksomhederne",
+            TemplateKind.PARTNER_INFORMATION,
+            addressees="virksomheder",
+        ),
+        Audience(
+            "associations",
+            "foreningerne",
+            TemplateKind.PARTNER_INFORMATION,
+            addressees="foreninger",
+        ),
     )
 }
+RESIDENTS = "residents"
+PRESS = "press"
 TEMPLATES: tuple[TemplateKind, ...] = (
     TemplateKind.BOARD_ORIENTATION,
     TemplateKind.PARTNER_INFORMATION,
@@ -94,9 +140,22 @@ def _channels(email: str | None, phone: str | None) -> tuple[tuple[ChannelKind, 
 
 
 def recipients(*, plan: Plan, incident: Incident, audience: Audience) -> tuple[Recipient, ...]:
-    """Who the audience is for this incident: the board's members, or the group's targets in
-    the incident's zone (and those serving the whole area)."""
+    """Who the audience is for this incident from the directory: the board's members, or the
+    group's targets or addressees in the incident's zone (and those serving the whole area).
+    The residents are not here: they are read from their subscriptions when it is sent."""
     directory = plan.directory
+    if audience.residents:
+        return ()
+    if audience.addressees is not None:
+        return tuple(
+            Recipient(
+                a.id,
+                a.name,
+                _channels(a.email, None if audience.email_only else a.phone),
+                a.language,
+            )
+            for a in directory.addressees(audience.addressees, incident.zone)
+        )
     if audience.role is not None:
         return tuple(
             Recipient(p.id, p.name, _channels(p.email, p.phone), p.language)
@@ -111,11 +170,44 @@ def recipients(*, plan: Plan, incident: Incident, audience: Audience) -> tuple[R
 
 def audience_of(audience: str) -> Audience:
     """The audience with this id, or a clear error listing the choices."""
-    found = AUDIENCES.get(audience)
+    found = AUDIENCES.get(audience.strip())
     if found is None:
         raise NotFoundError(
             "no audience '{audience}'; choose one of: {choices}",
-            audience=audience,
+            audience=audience[:40],
             choices=", ".join(AUDIENCES),
         )
     return found
+
+
+def chosen(ids: Iterable[str]) -> str:
+    """The stored form of a choice of audiences (ids joined by commas, in ``AUDIENCES``
+    order, each once); a clear error for an unknown id or an empty choice."""
+    picked = {audience_of(part).id for value in ids for part in value.split(",") if part.strip()}
+    if not picked:
+        raise InvalidStateError(
+            "choose at least one audience: {choices}", choices=", ".join(AUDIENCES)
+        )
+    return ",".join(a for a in AUDIENCES if a in picked)
+
+
+def audiences_of(stored: str) -> tuple[Audience, ...]:
+    """The audiences of a communication (its stored ``audience``), in ``AUDIENCES`` order;
+    ids no longer known are left out."""
+    parts = set(stored.split(","))
+    return tuple(a for a in AUDIENCES.values() if a.id in parts)
+
+
+def names(stored: str) -> str:
+    """The audiences of a communication in Danish, for the log: "pressen og bestyrelsen"."""
+    found = [a.name for a in audiences_of(stored)] or [stored]
+    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " og " + found[-1]
+
+
+def everyone(*, plan: Plan, incident: Incident, stored: str) -> tuple[Recipient, ...]:
+    """The directory recipients of all of a communication's audiences, each once (by id)."""
+    seen: dict[str, Recipient] = {}
+    for audience in audiences_of(stored):
+        for r in recipients(plan=plan, incident=incident, audience=audience):
+            seen.setdefault(r.id, r)
+    return tuple(seen.values())

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from beredskab.communications.audiences import AUDIENCES, recipients
+from beredskab.communications.audiences import everyone
 from beredskab.i18n import plural
 from beredskab.models import Incident
 from beredskab.notifications import compose
@@ -209,12 +209,7 @@ def for_composer(
 ) -> tuple[LanguageView, ...]:
     """The languages of a communication as the composer shows them: Danish, the languages it
     should have (the plan's, for a translated template; its recipients') and its variants."""
-    audience = AUDIENCES.get(item.audience)
-    readers = (
-        [r.language for r in recipients(plan=plan, incident=incident, audience=audience)]
-        if audience is not None
-        else []
-    )
+    readers = [r.language for r in everyone(plan=plan, incident=incident, stored=item.audience)]
     kind = next((k for k in TemplateKind if k.value == item.template), None)
     if playbook is not None and kind is not None:
         expected = expected_languages(playbook, kind, readers)

@@ -8,7 +8,8 @@ fallback) is expired instead, wherever it is: at close time in the closing trans
 (``tx.deliveries.expire_queued``), when a worker claims it, just before the channel is
 called, and when a failed message would be handed to the next channel
 (``fallback.after_failure``). A message that asks again for a confirmation already given (the
-alert re-sent by the escalation, the voice call) is expired the same way.
+alert re-sent by the escalation, the voice call) is expired the same way, and so is a
+resident message to a number that has stopped its subscription (``UNSUBSCRIBED``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ from playbooks.schema import TemplateKind
 
 CLOSED = "incident closed before it was sent"
 CONFIRMED = "the person had already confirmed"
+UNSUBSCRIBED = "the resident unsubscribed (STOP)"
+RESIDENT_PREFIX = "resident:"
+"""``person_id`` of a message to a subscribed resident: the prefix and the subscription id."""
+
+
+def to_resident(delivery: Delivery) -> bool:
+    """True for a resident message: it goes out only while the number is subscribed."""
+    return delivery.person_id.startswith(RESIDENT_PREFIX)
 
 
 def re_asks(delivery: Delivery) -> bool:
@@ -72,6 +81,7 @@ async def log_expired(tx: Tx, rows: Sequence[Delivery], reasons: dict[int, str])
     for incident_id, expired in by_incident.items():
         closed = [d for d in expired if reasons[d.id] == CLOSED]
         answered = [d for d in expired if reasons[d.id] == CONFIRMED]
+        stopped = [d for d in expired if reasons[d.id] == UNSUBSCRIBED]
         parts = []
         if closed:
             parts.append(
@@ -81,6 +91,10 @@ async def log_expired(tx: Tx, rows: Sequence[Delivery], reasons: dict[int, str])
             parts.append(
                 f"{_count(answered)} ikke sendt, fordi modtageren allerede har bekræftet "
                 f"({_describe(answered)})"
+            )
+        if stopped:  # no numbers in the log: the count is enough
+            parts.append(
+                f"{_count(stopped)} til beboere ikke sendt, fordi de har afmeldt sig (STOP)"
             )
         await situation_log.append(
             tx,

@@ -17,7 +17,8 @@ instances never queue the same chunk: the incident's and the fan-out's row locks
 (PostgreSQL), the one writer (SQLite).
 
 A kind of fan-out is a ``Kind`` in ``KINDS``: what a chunk does and what the log says at the
-end. Today there is one, an activation's participants (``incident.participants``).
+end: an activation's participants (``incident.participants``) and a resident message's
+subscribers (``communications.resident_send``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from beredskab import situation_log
+from beredskab.communications import resident_send
 from beredskab.incident import participants
 from beredskab.models import EntryKind, Incident, IncidentStatus
 from beredskab.plan import Plan
@@ -100,9 +102,23 @@ async def _participants_chunk(
     return Chunk(len(new), messages)
 
 
+async def _residents_chunk(
+    tx: Tx, plan: Plan, incident: Incident, fanout: Fanout, ids: Sequence[str]
+) -> Chunk:
+    """Queue a resident message to the next subscribers (``communications.resident_send``)."""
+    try:
+        queued = await resident_send.chunk(tx, incident, fanout, ids)
+    except resident_send.Gone as gone:
+        raise Stop(gone.why) from None
+    return Chunk(queued, queued)
+
+
 KINDS: dict[str, Kind] = {
     participants.KIND: Kind(
         _participants_chunk, participants.finished_text, participants.stopped_text
+    ),
+    resident_send.KIND: Kind(
+        _residents_chunk, resident_send.finished_text, resident_send.stopped_text
     ),
 }
 

@@ -4,7 +4,8 @@ Asked twice: for a whole batch when a worker leases it (``stale_in``, in the cla
 transaction), and by the sender when a row's turn has come, right before the channel is
 called (``LastCheck``). Both read what they need for many rows in one query per table
 (``DeliveryRepo.freshness``): the incidents' close times, and the confirmation of each row
-that asks again for one.
+that asks again for one, and whether a resident message's number is still subscribed (a
+STOP takes effect before the next provider request, also in the middle of a large send).
 
 ``LastCheck`` keeps what it read: an incident seen open less than ``OPEN_RECHECK_SECONDS``
 ago is not read again — the claim's own read counts, so a batch sent at once after its claim
@@ -30,27 +31,40 @@ OPEN_RECHECK_SECONDS = 1.0
 PENDING = ConfirmationStatus.PENDING.value
 
 
-def reason(delivery: Delivery, closed_at: datetime | None, confirmation: str | None) -> str | None:
+def reason(
+    delivery: Delivery,
+    closed_at: datetime | None,
+    confirmation: str | None,
+    *,
+    subscribed: bool = True,
+) -> str | None:
     """``after_close.stale_reason`` from what ``DeliveryRepo.freshness`` read: the incident's
-    close time and the person's confirmation state (None: no such row)."""
+    close time and the person's confirmation state (None: no such row); ``subscribed``: for a
+    resident message, whether the number is still subscribed."""
     if closed_at is not None and delivery.created_at < closed_at:
         return after_close.CLOSED
+    if not subscribed and after_close.to_resident(delivery):
+        return after_close.UNSUBSCRIBED
     if after_close.re_asks(delivery) and confirmation is not None and confirmation != PENDING:
         return after_close.CONFIRMED
     return None
 
 
-def _wanted(rows: Iterable[Delivery]) -> tuple[set[int], set[tuple[int, str]]]:
-    """The incidents and (incident, person) confirmations the rows' checks need."""
+def _wanted(rows: Iterable[Delivery]) -> tuple[set[int], set[tuple[int, str]], set[str]]:
+    """The incidents, (incident, person) confirmations and resident numbers the rows'
+    checks need."""
     ids: set[int] = set()
     pairs: set[tuple[int, str]] = set()
+    phones: set[str] = set()
     for row in rows:
         if row.incident_id is None:
             continue
         ids.add(row.incident_id)
         if after_close.re_asks(row):
             pairs.add((row.incident_id, row.person_id))
-    return ids, pairs
+        if after_close.to_resident(row):
+            phones.add(row.address)
+    return ids, pairs, phones
 
 
 def _reasons(rows: Iterable[Delivery], fresh: Freshness) -> dict[int, str]:
@@ -62,6 +76,7 @@ def _reasons(rows: Iterable[Delivery], fresh: Freshness) -> dict[int, str]:
             row,
             fresh.closed_at.get(row.incident_id),
             fresh.confirmations.get((row.incident_id, row.person_id)),
+            subscribed=row.address in fresh.subscribed,
         )
         if why is not None:
             out[row.id] = why
@@ -71,9 +86,9 @@ def _reasons(rows: Iterable[Delivery], fresh: Freshness) -> dict[int, str]:
 async def stale_in(tx: Tx, rows: Sequence[Delivery]) -> tuple[dict[int, str], Freshness, float]:
     """The rows that must not be sent, with the reason; what was read to decide, and when
     (``time.monotonic()`` just before the read: for ``LastCheck.remember``)."""
-    ids, pairs = _wanted(rows)
+    ids, pairs, phones = _wanted(rows)
     seen_at = time.monotonic()
-    fresh = await tx.deliveries.freshness(ids, pairs)
+    fresh = await tx.deliveries.freshness(ids, pairs, phones)
     return _reasons(rows, fresh), fresh, seen_at
 
 
@@ -118,8 +133,8 @@ class LastCheck:
         closed_at = self._closed_at.get(incident_id)
         if closed_at is not None and delivery.created_at < closed_at:
             return True, after_close.CLOSED
-        if after_close.re_asks(delivery):
-            return False, None  # the confirmation is always read
+        if after_close.re_asks(delivery) or after_close.to_resident(delivery):
+            return False, None  # the confirmation, a resident's subscription: always read
         if closed_at is not None:
             return True, None  # queued at or after the close: the stand-down itself
         seen = self._open_seen.get(incident_id)
@@ -157,9 +172,9 @@ class LastCheck:
         return batch.reasons.get(delivery.id)
 
     async def _read(self, batch: _Batch) -> None:
-        ids, pairs = _wanted(batch.rows)
+        ids, pairs, phones = _wanted(batch.rows)
         seen_at = time.monotonic()
         async with self._db.read() as tx:
-            fresh = await tx.deliveries.freshness(ids, pairs)
+            fresh = await tx.deliveries.freshness(ids, pairs, phones)
         self.remember({i: fresh.closed_at.get(i) for i in ids}, seen_at=seen_at)
         batch.reasons = _reasons(batch.rows, fresh)

@@ -54,7 +54,16 @@ DELIVERY_STATUS = {
 _NameFn = Callable[[str | None], str]
 """Turns a person id into the name shown."""
 
-AUDIENCE = {"board": "bestyrelsen", "operations": "driften", "partners": "samarbejdspartnere"}
+AUDIENCE = {
+    "board": "bestyrelsen",
+    "operations": "driften",
+    "partners": "samarbejdspartnere",
+    "residents": "tilmeldte beboere",
+    "press": "pressen",
+    "institutions": "institutioner",
+    "businesses": "virksomheder",
+    "associations": "foreninger",
+}
 
 
 def local_time(value: datetime | None) -> str:
@@ -307,7 +316,7 @@ def _communications(view: Overview, name: _NameFn) -> Table:
         Row(
             (
                 local_time(c.sent_at),
-                AUDIENCE.get(c.audience, c.audience),
+                ", ".join(AUDIENCE.get(a, a) for a in c.audience.split(",")),
                 f"{c.subject}\n{c.text}",
                 name(c.approved_by),
                 "-" if c.recipients is None else str(c.recipients),

@@ -4,9 +4,9 @@
 whenever the meaning of a consent text changes (the old subscriptions keep the version they
 agreed to).
 
-The Arabic and Somali texts were written for this service and are marked for review by a
-native speaker (REVIEW: ar, so). Turkish, Urdu and Ukrainian answers are not written yet:
-those residents are answered in English.
+The Arabic, Somali, Turkish, Urdu and Ukrainian texts were written for this service and are
+marked for review by a native speaker (REVIEW: ar, so, tr, ur, uk). A resident language
+without its own texts is answered in English (``FALLBACK``).
 """
 
 from __future__ import annotations
@@ -42,6 +42,22 @@ _SMS: dict[str, dict[str, str]] = {
             "soo digno xaaladaha degdegga ah ee xaafadda. U dir STOP si aad uga baxdo. "
             "(Ogolaansho {version})"
         ),
+        # REVIEW: tr, ur, uk (written simply; to be checked by native speakers)
+        "tr": (
+            "Beredskab mesajlarına {zone}. bölge için abone oldunuz. Sadece numaranızı, "
+            "bölgenizi ve dilinizi, bölgedeki krizlerde sizi uyarmak için saklıyoruz. "
+            "Aboneliği bitirmek için STOP yazın. (Onay {version})"
+        ),
+        "ur": (
+            "آپ نے زون {zone} کے لیے Beredskab کے پیغامات کی رکنیت لے لی ہے۔ ہم صرف آپ کا "
+            "نمبر، زون اور زبان محفوظ کرتے ہیں تاکہ علاقے میں بحران کے وقت آپ کو خبردار کریں۔ "
+            "رکنیت ختم کرنے کے لیے STOP بھیجیں۔ (رضامندی {version})"
+        ),
+        "uk": (
+            "Ви підписалися на повідомлення Beredskab для зони {zone}. Ми зберігаємо лише "
+            "ваш номер, зону та мову, щоб попереджати вас про кризи в районі. Щоб "
+            "відписатися, надішліть STOP. (Згода {version})"
+        ),
     },
     "stopped": {
         "da": (
@@ -62,6 +78,19 @@ _SMS: dict[str, dict[str, str]] = {
             "Waa laga saaray, fariimo kale kama heli doontid Beredskab. "
             "U dir TILMELD <aag> si aad dib ugu biirto."
         ),
+        # REVIEW: tr, ur, uk (written simply; to be checked by native speakers)
+        "tr": (
+            "Aboneliğiniz bitti, Beredskab'dan başka mesaj almayacaksınız. "
+            "Yeniden abone olmak için TILMELD <bölge> yazın."
+        ),
+        "ur": (
+            "آپ کی رکنیت ختم ہو گئی ہے اور آپ کو Beredskab سے مزید پیغامات نہیں ملیں گے۔ "
+            "دوبارہ رکنیت کے لیے TILMELD اور زون نمبر بھیجیں۔"
+        ),
+        "uk": (
+            "Ви відписалися і більше не отримуватимете повідомлень від Beredskab. "
+            "Щоб підписатися знову, надішліть TILMELD <зона>."
+        ),
     },
     "not_subscribed": {
         "da": "Du er ikke tilmeldt beskeder fra Beredskab. Skriv TILMELD <zone> for at tilmelde.",
@@ -70,6 +99,14 @@ _SMS: dict[str, dict[str, str]] = {
         "ar": "أنت غير مشترك في رسائل Beredskab. أرسل TILMELD ورقم المنطقة للاشتراك.",
         # REVIEW: so
         "so": "Kuma diiwaangashanid fariimaha Beredskab. U dir TILMELD <aag> si aad ugu biirto.",
+        # REVIEW: tr, ur, uk (written simply; to be checked by native speakers)
+        "tr": "Beredskab mesajlarına abone değilsiniz. Abone olmak için TILMELD <bölge> yazın.",
+        "ur": (
+            "آپ Beredskab کے پیغامات کے رکن نہیں ہیں۔ رکنیت کے لیے TILMELD اور زون نمبر بھیجیں۔"
+        ),
+        "uk": (
+            "Ви не підписані на повідомлення Beredskab. Щоб підписатися, надішліть TILMELD <зона>."
+        ),
     },
     "signup_code": {
         "da": (
@@ -90,8 +127,39 @@ _SMS: dict[str, dict[str, str]] = {
             "Koodhkaaga diiwaangelinta Beredskab waa {code}. Wuxuu shaqaynayaa {minutes} "
             "daqiiqo. Haddii aadan codsan, iska dhaaf fariintan."
         ),
+        # REVIEW: tr, ur, uk (written simply; to be checked by native speakers)
+        "tr": (
+            "Beredskab abonelik kodunuz {code}. {minutes} dakika geçerlidir. "
+            "Siz istemediyseniz bu mesajı dikkate almayın."
+        ),
+        "ur": (
+            "Beredskab میں رکنیت کے لیے آپ کا کوڈ {code} ہے۔ یہ {minutes} منٹ تک کام کرے گا۔ "
+            "اگر آپ نے یہ نہیں مانگا تو اس پیغام کو نظر انداز کریں۔"
+        ),
+        "uk": (
+            "Ваш код підписки Beredskab: {code}. Він дійсний {minutes} хвилин. "
+            "Якщо ви його не запитували, проігноруйте це повідомлення."
+        ),
     },
 }
+
+STOP_HINT: dict[str, str] = {
+    "da": "Afmeld: svar STOP.",
+    "en": "To unsubscribe, reply STOP.",
+    # REVIEW: ar, so, tr, ur, uk (written simply; to be checked by native speakers)
+    "ar": "لإلغاء الاشتراك أرسل STOP.",
+    "so": "Si aad uga baxdo, u dir STOP.",
+    "tr": "Aboneliği bitirmek için STOP yazın.",
+    "ur": "رکنیت ختم کرنے کے لیے STOP بھیجیں۔",
+    "uk": "Щоб відписатися, надішліть STOP.",
+}
+"""The line every resident message ends with: how to stop (README: Residents)."""
+
+
+def stop_hint(language: str) -> str:
+    """How to stop, in the resident's language (Danish for a language without one)."""
+    return STOP_HINT.get(language, STOP_HINT["da"])
+
 
 FULL: dict[str, str] = {
     "da": (

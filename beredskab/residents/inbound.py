@@ -70,11 +70,8 @@ async def handle(
             text = consent.sms("subscribed", added.language, zone=added.zone)
         elif isinstance(command, sms.Malformed):
             outcome = f"resident: malformed {command.keyword}"
-            text = (
-                command.message_en
-                if consent.answer_language(language) == "en"
-                else (command.message)
-            )
+            # the usage exists in Danish and English: English for every other language
+            text = command.message if language == "da" else command.message_en
         else:
             raise AssertionError(f"not a resident command: {command!r}")
         sent = await replies.sms_reply(

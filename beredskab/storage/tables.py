@@ -329,7 +329,8 @@ communications = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
-    # board, operations or partners (who receives it)
+    # who receives it: audience ids joined by commas, e.g. "residents,press"; a choice longer
+    # than 64 characters is kept whole in communication_audiences (migration 0028)
     Column("audience", String(64), nullable=False),
     Column("template", String(64), nullable=False),
     Column("subject", String(200), nullable=False),
@@ -549,3 +550,13 @@ directory_imports = Table(
     Column("applied_revision", Integer, nullable=True),
 )
 """Previewed directory imports awaiting confirmation (migration 0030)."""
+
+communication_audiences = Table(
+    "communication_audiences",
+    metadata,
+    # A communication's whole choice of audiences when it does not fit communications.audience
+    # (64 characters: all eight ids take 78); that column then holds the ids that fit.
+    Column("communication_id", Integer, ForeignKey("communications.id"), primary_key=True),
+    Column("audiences", String(200), nullable=False),
+)
+"""Long choices of audiences (migration 0028)."""

@@ -1,20 +1,40 @@
 """JSON API: an incident's crisis communications with their languages side by side, as the
 composer on the incident page shows them (state of each variant, SMS encoding and segments,
-and the warnings: missing, older than the Danish text, too many segments)."""
+and the warnings: missing, older than the Danish text, too many segments); and composing,
+approving and sending one to chosen audiences. Thin adapters over ``beredskab.communications``
+(the rules: who drafts and approves, valid audiences, the press after the board, sent once)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
+from beredskab import communications
+from beredskab.app import App
 from beredskab.communications.languages import LanguageView, State, for_composer
+from beredskab.errors import InvalidStateError
 from beredskab.incidents import require
+from beredskab.security import bounds
 from beredskab.storage.repositories.communications import Communication
-from beredskab.web.api_common import COMMON, NOT_FOUND, Caller, IncidentId, UseCaseErrors, app_of
+from beredskab.web.api_common import (
+    CHANNEL,
+    COMMON,
+    CONFLICT,
+    NOT_FOUND,
+    Caller,
+    IncidentId,
+    UseCaseErrors,
+    app_of,
+)
+from beredskab.web.api_notices import CommunicationId
+from beredskab.web.api_schemas import _In
 
 router = APIRouter(prefix="/api/v1", route_class=UseCaseErrors, responses=COMMON)
+
+AudienceId = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[a-z]+$")]
 
 
 class LanguageOut(BaseModel):
@@ -117,3 +137,191 @@ async def list_communications(
         )
         for item in found
     ]
+
+
+async def _out(app: App, incident_id: int, item: Communication) -> CommunicationOut:
+    """One communication as the composer shows it."""
+    async with app.db.read() as tx:
+        incident = await require(tx, incident_id)
+    return CommunicationOut.of(
+        item,
+        for_composer(
+            plan=app.plan,
+            incident=incident,
+            playbook=app.plan.playbook(incident.playbook_id),
+            item=item,
+            max_segments=app.settings.sms.max_segments_warning,
+        ),
+    )
+
+
+class DraftIn(_In):
+    """The audiences (ids: board, operations, partners, residents, press, institutions,
+    businesses, associations) and the template (by default the first audience's)."""
+
+    audiences: list[AudienceId] = Field(min_length=1, max_length=8, examples=[["residents"]])
+    template: str | None = Field(
+        default=None, max_length=64, pattern=r"^[a-z_]+$", examples=["resident_information"]
+    )
+
+
+class TextIn(_In):
+    """The Danish subject and text of a draft."""
+
+    subject: str = Field(
+        min_length=1, max_length=communications.MAX_SUBJECT, pattern=bounds.NUL_FREE_PATTERN
+    )
+    text: str = Field(
+        min_length=1, max_length=communications.MAX_TEXT, pattern=bounds.NUL_FREE_PATTERN
+    )
+
+
+class ApproveIn(_In):
+    """``publish``: also put it on the public notice page (a resident message)."""
+
+    publish: bool = False
+
+
+class SendOut(BaseModel):
+    """The sent communication, the directory recipients it went to and the residents its
+    SMS goes to (in chunks, at the provider's rate)."""
+
+    communication: CommunicationOut
+    recipients: list[str]
+    unreachable: list[str]
+    residents: int
+
+
+@router.post(
+    "/incidents/{incident_id:id}/communications",
+    status_code=201,
+    response_model=CommunicationOut,
+    summary="Draft a crisis communication for one or more audiences",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def draft(
+    request: Request, caller: Caller, incident_id: IncidentId, body: DraftIn
+) -> CommunicationOut:
+    """Staff and the leader draft; 404 for an unknown audience, 409 for a closed incident or
+    a template that is not a crisis-communication template."""
+    app = app_of(request)
+    kind = next((t for t in communications.TEMPLATES if t.value == body.template), None)
+    if body.template is not None and kind is None:
+        raise InvalidStateError(
+            "'{template}' is not a crisis-communication template", template=body.template
+        )
+    item = await communications.draft(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        audience=body.audiences,
+        template=kind,
+    )
+    return await _out(app, incident_id, item)
+
+
+@router.put(
+    "/incidents/{incident_id:id}/communications/{communication_id:id}/text",
+    response_model=CommunicationOut,
+    summary="Edit a draft's Danish subject and text",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def edit(
+    request: Request,
+    caller: Caller,
+    incident_id: IncidentId,
+    communication_id: CommunicationId,
+    body: TextIn,
+) -> CommunicationOut:
+    """409 once it is approved (an approved text is not edited)."""
+    app = app_of(request)
+    item = await communications.edit(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        communication_id=communication_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        subject=body.subject,
+        text=body.text,
+    )
+    return await _out(app, incident_id, item)
+
+
+@router.post(
+    "/incidents/{incident_id:id}/communications/{communication_id:id}/approve",
+    response_model=CommunicationOut,
+    summary="Approve a draft (the leader only)",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def approve(
+    request: Request,
+    caller: Caller,
+    incident_id: IncidentId,
+    communication_id: CommunicationId,
+    body: ApproveIn | None = None,
+) -> CommunicationOut:
+    """403 for anyone but the playbook's leader (audited); 409 if it is not a draft, or it
+    is for the press and the board has not had the holding line yet."""
+    app = app_of(request)
+    item = await communications.approve(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        communication_id=communication_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+        publish=body.publish if body is not None else False,
+    )
+    return await _out(app, incident_id, item)
+
+
+@router.post(
+    "/incidents/{incident_id:id}/communications/{communication_id:id}/send",
+    response_model=SendOut,
+    summary="Send an approved communication to its audiences, once",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def send(
+    request: Request, caller: Caller, incident_id: IncidentId, communication_id: CommunicationId
+) -> SendOut:
+    """409 unless it is approved and not yet sent."""
+    app = app_of(request)
+    result = await communications.send(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        communication_id=communication_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+    )
+    return SendOut(
+        communication=await _out(app, incident_id, result.communication),
+        recipients=[r.id for r in result.recipients],
+        unreachable=list(result.unreachable),
+        residents=result.residents,
+    )
+
+
+@router.post(
+    "/incidents/{incident_id:id}/communications/{communication_id:id}/discard",
+    response_model=CommunicationOut,
+    summary="Set aside a draft or an approved communication",
+    responses={**NOT_FOUND, **CONFLICT},
+)
+async def discard(
+    request: Request, caller: Caller, incident_id: IncidentId, communication_id: CommunicationId
+) -> CommunicationOut:
+    """409 once it is sent or discarded."""
+    app = app_of(request)
+    item = await communications.discard(
+        db=app.db,
+        plan=app.plan,
+        incident_id=incident_id,
+        communication_id=communication_id,
+        actor_id=caller.person.id,
+        channel=CHANNEL,
+    )
+    return await _out(app, incident_id, item)

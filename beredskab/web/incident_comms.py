@@ -23,13 +23,14 @@ ANCHOR = "kommunikation"
 
 @router.post("/haendelse/{incident_id:id}/kommunikation")
 async def draft(request: Request, who: Who, form: Form, incident_id: int) -> Response:
-    """Start a draft for an audience from a template."""
+    """Start a draft for the chosen audiences (one or more ``til``) from a template."""
     app = app_of(request)
-    audience = field(form, "til", 32)
+    picked = form.getlist("til")[: len(communications.AUDIENCES)]
+    audience = [v.strip()[:32] for v in picked if isinstance(v, str)]
     template = next(
         (t for t in communications.TEMPLATES if t.value == field(form, "skabelon", 64)), None
     )
-    if audience not in communications.AUDIENCES:
+    if not audience or any(a not in communications.AUDIENCES for a in audience):
         return back(incident_id, problem="missing_choice", anchor=ANCHOR)
 
     async def run() -> str:

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from beredskab import access, communications, report
+from beredskab import access, communications, report, residents
 from beredskab.app import App
 from beredskab.communications.languages import LanguageView, for_composer
 from beredskab.i18n import Language, clock
@@ -229,7 +229,7 @@ def _comm_rows(
                 sent_at=show(item.sent_at),
                 recipients=item.recipients
                 if item.recipients is not None
-                else reach.get(item.audience, 0),
+                else sum(reach.get(a, 0) for a in item.audience.split(",")),
                 may_edit=may.draft and draft,
                 may_approve=may.approve and draft,
                 may_send=may.draft and item.status is CommunicationStatus.APPROVED,
@@ -304,6 +304,11 @@ async def build(
         )
         for a in communications.AUDIENCES.values()
     }
+    reach[communications.RESIDENTS] = sum(
+        c.count
+        for c in await residents.counts(db=app.db)
+        if incident.zone is None or c.zone == incident.zone
+    )
     staff_ids = {a.staff for a in plan.directory.assignments}
     staff = tuple(p for p in plan.directory.people if p.id in staff_ids or STAFF_ROLE in p.roles)
     return IncidentView(

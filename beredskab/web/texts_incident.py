@@ -172,6 +172,11 @@ TEXTS: dict[str, dict[Language, str]] = {
     "audience_board": {"da": "Bestyrelsen", "en": "The board"},
     "audience_operations": {"da": "Driftsafdelingerne", "en": "Operations departments"},
     "audience_partners": {"da": "Samarbejdspartnere", "en": "Partners"},
+    "audience_residents": {"da": "Tilmeldte beboere", "en": "Subscribed residents"},
+    "audience_press": {"da": "Pressen", "en": "The press"},
+    "audience_institutions": {"da": "Institutioner", "en": "Institutions"},
+    "audience_businesses": {"da": "Virksomheder", "en": "Businesses"},
+    "audience_associations": {"da": "Foreninger", "en": "Associations"},
     "template_board_orientation": {"da": "Orientering til bestyrelsen", "en": "Board briefing"},
     "template_partner_information": {
         "da": "Orientering til samarbejdspartnere",

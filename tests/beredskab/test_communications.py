@@ -141,7 +141,7 @@ async def test_people_outside_the_plans_roles_cannot_draft(db: Database, plan: P
         )
     with pytest.raises(NotFoundError):
         await communications.draft(
-            db=db, plan=plan, incident_id=nr, actor_id=STAFF, channel="web", audience="press"
+            db=db, plan=plan, incident_id=nr, actor_id=STAFF, channel="web", audience="tv"
         )
 
 

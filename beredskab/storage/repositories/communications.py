@@ -12,7 +12,15 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.storage.tables import communication_variants, communications
+from beredskab.storage.tables import (
+    communication_audiences,
+    communication_variants,
+    communications,
+)
+
+AUDIENCE_COLUMN = 64
+"""The length of ``communications.audience``; a longer choice goes to
+``communication_audiences`` whole (migration 0028)."""
 
 
 class CommunicationStatus(StrEnum):
@@ -59,6 +67,9 @@ class Communication:
 def _model(row: Any, variants: Iterable[Variant] = ()) -> Communication:
     values = dict(row._mapping)
     values["status"] = CommunicationStatus(values["status"])
+    whole = values.pop("audiences", None)
+    if whole:
+        values["audience"] = whole
     return Communication(**values, variants=tuple(sorted(variants, key=lambda v: v.language)))
 
 
@@ -79,12 +90,16 @@ class CommunicationRepo:
         drafted_by: str,
         now: datetime,
     ) -> Communication:
-        """Store a new draft and return it."""
+        """Store a new draft and return it (``audience``: ids joined by commas, at most 200
+        characters; a choice longer than the column's 64 is kept whole apart)."""
+        fits = audience
+        while len(fits) > AUDIENCE_COLUMN:
+            fits = fits.rpartition(",")[0] or fits[:AUDIENCE_COLUMN]
         result = await self._conn.execute(
             insert(communications)
             .values(
                 incident_id=incident_id,
-                audience=audience,
+                audience=fits,
                 template=template,
                 subject=subject,
                 text=text,
@@ -94,13 +109,28 @@ class CommunicationRepo:
             )
             .returning(communications.c.id)
         )
-        found = await self.get(int(result.scalar_one()))
+        new_id = int(result.scalar_one())
+        if fits != audience:
+            await self._conn.execute(
+                insert(communication_audiences).values(
+                    communication_id=new_id, audiences=audience[:200]
+                )
+            )
+        found = await self.get(new_id)
         assert found is not None
         return found
 
+    @staticmethod
+    def _select() -> Any:
+        """Communications with their whole choice of audiences when it is long."""
+        return select(communications, communication_audiences.c.audiences).outerjoin(
+            communication_audiences,
+            communication_audiences.c.communication_id == communications.c.id,
+        )
+
     async def get(self, communication_id: int) -> Communication | None:
         """One communication."""
-        stmt = select(communications).where(communications.c.id == communication_id)
+        stmt = self._select().where(communications.c.id == communication_id)
         row = (await self._conn.execute(stmt)).first()
         if row is None:
             return None
@@ -111,7 +141,7 @@ class CommunicationRepo:
     ) -> list[Communication]:
         """The incident's communications, oldest draft first; only ``status`` if given."""
         stmt = (
-            select(communications)
+            self._select()
             .where(communications.c.incident_id == incident_id)
             .order_by(communications.c.id)
         )

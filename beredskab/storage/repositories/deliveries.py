@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -155,10 +155,16 @@ class DeliveryRepo(DeliveryLookups):
         worker lost are left alone), in one statement."""
         await delivery_batches.finish_many(self._conn, items, now=now)
 
-    async def freshness(self, incident_ids: set[int], pairs: set[tuple[int, str]]) -> Freshness:
+    async def freshness(
+        self,
+        incident_ids: set[int],
+        pairs: set[tuple[int, str]],
+        phones: Collection[str] = (),
+    ) -> Freshness:
         """What the last check before a send needs: the incidents' close times and the
-        confirmation states of (incident, person) ``pairs``."""
-        return await delivery_batches.freshness(self._conn, incident_ids, pairs)
+        confirmation states of (incident, person) ``pairs``, the resident ``phones`` still
+        subscribed."""
+        return await delivery_batches.freshness(self._conn, incident_ids, pairs, phones)
 
     async def finish(
         self,

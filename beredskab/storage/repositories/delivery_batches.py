@@ -16,7 +16,7 @@ transaction already holds (``BEGIN IMMEDIATE``), selects the due ids and updates
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import select
 
 from beredskab.models import Delivery
-from beredskab.storage.tables import confirmations, deliveries, incidents
+from beredskab.storage.tables import confirmations, deliveries, incidents, residents
 from notifier.types import ChannelKind, DeliveryStatus
 
 COLUMNS = tuple(c.name for c in deliveries.columns)
@@ -226,12 +226,18 @@ class Freshness:
     """Per incident found: when it was closed (None while open)."""
     confirmations: dict[tuple[int, str], str]
     """Per (incident, person) asked for: the confirmation's status."""
+    subscribed: frozenset[str] = frozenset()
+    """Of the resident numbers asked for: those still subscribed."""
 
 
 async def freshness(
-    conn: AsyncConnection, incident_ids: set[int], pairs: set[tuple[int, str]]
+    conn: AsyncConnection,
+    incident_ids: set[int],
+    pairs: set[tuple[int, str]],
+    phones: Collection[str] = (),
 ) -> Freshness:
-    """The incidents' close times and the people's confirmation states, in one query each."""
+    """The incidents' close times, the people's confirmation states and which resident
+    numbers are still subscribed, in one query each."""
     closed: dict[int, datetime | None] = {}
     if incident_ids:
         stmt = select(incidents.c.id, incidents.c.closed_at).where(
@@ -245,4 +251,10 @@ async def freshness(
         ).where(tuple_(confirmations.c.incident_id, confirmations.c.person_id).in_(sorted(pairs)))
         found = await conn.execute(stmt)
         states = {(int(row[0]), str(row[1])): str(row[2]) for row in found}
-    return Freshness(closed, states)
+    live: frozenset[str] = frozenset()
+    if phones:
+        stmt = select(residents.c.phone).where(
+            residents.c.phone.in_(sorted(phones)), residents.c.stopped_at.is_(None)
+        )
+        live = frozenset(str(p) for p in (await conn.execute(stmt)).scalars())
+    return Freshness(closed, states, live)

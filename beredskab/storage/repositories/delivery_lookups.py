@@ -118,6 +118,24 @@ class DeliveryLookups:
         )
         return set((await self._conn.execute(stmt)).scalars())
 
+    async def reached_any(
+        self, incident_id: int, person_ids: Sequence[str], *, template: str
+    ) -> bool:
+        """True if a message of ``template`` about the incident was queued for one of these
+        people (whatever became of it)."""
+        if not person_ids:
+            return False
+        stmt = (
+            select(deliveries.c.id)
+            .where(
+                deliveries.c.incident_id == incident_id,
+                deliveries.c.template == template,
+                deliveries.c.person_id.in_(sorted(set(person_ids))),
+            )
+            .limit(1)
+        )
+        return (await self._conn.execute(stmt)).first() is not None
+
     async def sent_since(
         self, incident_id: int, person_ids: Sequence[str], *, template: str, since: datetime
     ) -> list[tuple[str, str]]:

@@ -128,6 +128,26 @@ class ResidentRepo:
         rows = await self._conn.execute(query.order_by(residents.c.id))
         return [_subscription(row) for row in rows]
 
+    async def live_ids(self, *, zone: int | None) -> list[int]:
+        """The ids of the live subscriptions of a zone (every zone when None), oldest first."""
+        query = select(residents.c.id).where(residents.c.stopped_at.is_(None))
+        if zone is not None:
+            query = query.where(residents.c.zone == zone)
+        return [
+            int(i) for i in (await self._conn.execute(query.order_by(residents.c.id))).scalars()
+        ]
+
+    async def live_by_ids(self, ids: list[int]) -> list[Subscription]:
+        """Of these subscriptions, those still live, in id order (one query)."""
+        if not ids:
+            return []
+        rows = await self._conn.execute(
+            select(residents)
+            .where(residents.c.id.in_(ids), residents.c.stopped_at.is_(None))
+            .order_by(residents.c.id)
+        )
+        return [_subscription(row) for row in rows]
+
     async def subscribed(self, phone: str) -> bool:
         """True while the number has a live subscription (one indexed lookup)."""
         found = await self._conn.scalar(

@@ -601,3 +601,26 @@ async def test_out_of_bounds_form_input_and_ids_are_4xx_and_change_nothing(site:
     answer = await _post(site, f"{page}/opgave/99999999999", {"handling": "ok"}, page=page)
     assert answer.status_code == 404
     assert await _log(site, nr) == before
+
+
+async def test_a_communication_is_drafted_for_several_audiences(site: Site) -> None:
+    nr = await _activate(site)
+    page = f"/haendelse/{nr}"
+    await site.sign_in(STAFF)
+    board = section((await site.client.get(page)).text, "kommunikation")
+    assert 'name="til" value="residents"' in board and 'name="til" value="press"' in board
+    token = await site.csrf(page)
+    answer = await site.client.post(
+        f"{page}/kommunikation", data={"csrf": token, "til": ["press", "residents"]}
+    )
+    assert answer.headers["location"] == f"{page}?ok=comm_drafted#kommunikation"
+    async with site.app.db.transaction() as tx:
+        [item] = await tx.communications.list(nr)
+    assert (item.audience, item.template) == ("residents,press", "resident_information")
+    board = section((await site.client.get(page)).text, "kommunikation")
+    assert "Tilmeldte beboere, Pressen" in board
+    token = await site.csrf(page)
+    unknown = await site.client.post(
+        f"{page}/kommunikation", data={"csrf": token, "til": ["press", "tv"]}
+    )
+    assert unknown.headers["location"] == f"{page}?fejl=missing_choice#kommunikation"

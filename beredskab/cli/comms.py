@@ -1,0 +1,216 @@
+"""`beredskab comms`: crisis communications on the command line, over the same use cases as
+the web, the API and Telegram (``beredskab.communications``).
+
+    beredskab comms list NR
+    beredskab comms draft NR --to residents --to press [--template T] --as PERSON
+    beredskab comms edit NR ID --subject S --text T --as PERSON
+    beredskab comms approve NR ID [--publish] --as LEADER
+    beredskab comms send NR ID --as PERSON [--no-deliver]
+    beredskab comms discard NR ID --as PERSON
+
+``send`` delivers what it queued before it exits (a resident message to every subscriber, in
+chunks at the provider's rate) unless ``--no-deliver``: then ``serve`` sends it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, language, run
+
+if TYPE_CHECKING:
+    from beredskab.app import App
+    from beredskab.storage.repositories.communications import Communication
+
+comms_cli = typer.Typer(help="Krisekommunikation / crisis communications.", no_args_is_help=True)
+cli.add_typer(comms_cli, name="comms")
+
+_TEXTS = {
+    "none": ("Ingen krisekommunikation i hændelse {nr}.", "No crisis communications in {nr}."),
+    "row": (
+        "{id}  {status:<9} til {audience}  ({template})  {subject}",
+        "{id}  {status:<9} to {audience}  ({template})  {subject}",
+    ),
+    "drafted": (
+        "Udkast {id} til {audience} skrevet ({template}).",
+        "Draft {id} for {audience} written ({template}).",
+    ),
+    "saved": ("Udkast {id} rettet.", "Draft {id} saved."),
+    "approved": ("Krisekommunikation {id} godkendt.", "Communication {id} approved."),
+    "sent": (
+        "Krisekommunikation {id} sendt: {n} modtagere i kontaktlisten, {r} tilmeldte beboere.",
+        "Communication {id} sent: {n} directory recipients, {r} subscribed residents.",
+    ),
+    "discarded": ("Krisekommunikation {id} lagt til side.", "Communication {id} set aside."),
+    "bad_template": (
+        "Ukendt skabelon '{t}'; vælg en af: {choices}",
+        "Unknown template '{t}'; choose one of: {choices}",
+    ),
+}
+
+
+def _t(key: str, **values: object) -> str:
+    da, en = _TEXTS[key]
+    return (en if language() == "en" else da).format(**values)
+
+
+def _row(item: Communication) -> str:
+    return _t(
+        "row",
+        id=item.id,
+        status=item.status.value,
+        audience=item.audience,
+        template=item.template,
+        subject=item.subject,
+    )
+
+
+@comms_cli.command("list")
+def list_comms(nr: int) -> None:
+    """Hændelsens krisekommunikation / an incident's crisis communications."""
+    from beredskab.incidents import require
+
+    async def body(app: App) -> list[Communication]:
+        async with app.db.read() as tx:
+            await require(tx, nr)
+            return await tx.communications.list(nr)
+
+    found = run(body)
+    if not found:
+        typer.echo(_t("none", nr=nr))
+    for item in found:
+        typer.echo(_row(item))
+
+
+@comms_cli.command("draft")
+def draft(
+    nr: int,
+    to: Annotated[
+        list[str],
+        typer.Option(
+            "--to",
+            help="Målgruppe (gentag for flere): board, operations, partners, residents, press, "
+            "institutions, businesses, associations / audience (repeat for more)",
+        ),
+    ],
+    actor: AsOpt,
+    template: Annotated[
+        str | None, typer.Option("--template", help="Skabelon / template (default: audience's)")
+    ] = None,
+) -> None:
+    """Skriv et udkast til en eller flere målgrupper / draft for one or more audiences."""
+    from beredskab import communications
+
+    kind = next((t for t in communications.TEMPLATES if t.value == template), None)
+    if template is not None and kind is None:
+        choices = ", ".join(t.value for t in communications.TEMPLATES)
+        fail(_t("bad_template", t=template[:64], choices=choices), 2)
+
+    async def body(app: App) -> Communication:
+        return await communications.draft(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            actor_id=actor,
+            channel=CHANNEL,
+            audience=[part[:32] for part in to],
+            template=kind,
+        )
+
+    item = run(body)
+    typer.echo(_t("drafted", id=item.id, audience=item.audience, template=item.template))
+
+
+@comms_cli.command("edit")
+def edit(
+    nr: int,
+    communication: int,
+    subject: Annotated[str, typer.Option("--subject", help="Emne / subject")],
+    text: Annotated[str, typer.Option("--text", help="Tekst / text")],
+    actor: AsOpt,
+) -> None:
+    """Ret et udkasts danske tekst / edit a draft's Danish text."""
+    from beredskab import communications
+
+    async def body(app: App) -> Communication:
+        return await communications.edit(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            communication_id=communication,
+            actor_id=actor,
+            channel=CHANNEL,
+            subject=subject,
+            text=text,
+        )
+
+    run(body)
+    typer.echo(_t("saved", id=communication))
+
+
+@comms_cli.command("approve")
+def approve(
+    nr: int,
+    communication: int,
+    actor: AsOpt,
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Også på /info / also on the public page")
+    ] = False,
+) -> None:
+    """Godkend (kun lederen) / approve (the leader only)."""
+    from beredskab import communications
+
+    async def body(app: App) -> Communication:
+        return await communications.approve(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            communication_id=communication,
+            actor_id=actor,
+            channel=CHANNEL,
+            publish=publish,
+        )
+
+    run(body)
+    typer.echo(_t("approved", id=communication))
+
+
+@comms_cli.command("send")
+def send(nr: int, communication: int, actor: AsOpt, no_deliver: NoDeliver = False) -> None:
+    """Send en godkendt kommunikation, én gang / send an approved communication, once."""
+    from beredskab import communications
+    from beredskab.communications import SendResult
+
+    async def body(app: App) -> SendResult:
+        return await communications.send(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            communication_id=communication,
+            actor_id=actor,
+            channel=CHANNEL,
+        )
+
+    result = run(body, deliver=not no_deliver, queue_rest=no_deliver)
+    typer.echo(_t("sent", id=communication, n=len(result.recipients), r=result.residents))
+
+
+@comms_cli.command("discard")
+def discard(nr: int, communication: int, actor: AsOpt) -> None:
+    """Læg til side / set aside."""
+    from beredskab import communications
+
+    async def body(app: App) -> Communication:
+        return await communications.discard(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            communication_id=communication,
+            actor_id=actor,
+            channel=CHANNEL,
+        )
+
+    run(body)
+    typer.echo(_t("discarded", id=communication))
