@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from beredskab.communications.languages import LanguageView, State, for_composer
 from beredskab.incidents import require
+from beredskab.security import need_to_know
 from beredskab.storage.repositories.communications import Communication
 from beredskab.web.api_common import COMMON, NOT_FOUND, Caller, IncidentId, UseCaseErrors, app_of
 
@@ -102,6 +103,8 @@ async def list_communications(
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         found = await tx.communications.list(incident_id)
+        see = await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=incident)
+    incident, found = see.incident(incident), [see.communication(c) for c in found]
     playbook = app.plan.playbook(incident.playbook_id)
     limit = app.settings.sms.max_segments_warning
     return [
