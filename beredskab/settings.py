@@ -204,6 +204,20 @@ class SmsSettings(_Section):
     153 characters per segment, UCS-2 for Arabic, Urdu, Ukrainian …: 67)."""
 
 
+class PrivacySettings(_Section):
+    """Privacy by default (docs/privacy.md): how long closed incidents and the audit log are
+    kept."""
+
+    retention_days: int = Field(default=730, ge=1, le=36500)
+    """A closed incident is deleted this many days after it was closed, with its log,
+    deliveries, confirmations, tasks and picture (checked hourly, audited)."""
+    audit_retention_days: int = Field(default=1825, ge=1, le=36500)
+    """Audit rows older than this are deleted (checked hourly, audited)."""
+    inbox_retention_days: int = Field(default=90, ge=1, le=36500)
+    """Raw inbound messages (SMS, Telegram updates) and replies outside incidents are deleted
+    after this many days."""
+
+
 class Settings(BaseSettings):
     """The whole configuration."""
 
@@ -224,6 +238,7 @@ class Settings(BaseSettings):
     preparedness: PreparednessSettings = PreparednessSettings()
     public_info: PublicInfoSettings = PublicInfoSettings()
     sms: SmsSettings = SmsSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @model_validator(mode="after")
     def _derive_public_base_url(self) -> Settings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from beredskab.cli import (
     chain,
     incident,
+    person,
     picture,
     pins,
     plan,
@@ -24,6 +25,7 @@ __all__ = [
     "cli",
     "incident",
     "main",
+    "person",
     "picture",
     "pins",
     "plan",

@@ -501,3 +501,28 @@ resident_signups = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 """Pending sign-ups of the public page (migration 0026)."""
+
+incident_purges = Table(
+    "incident_purges",
+    metadata,
+    # A closed incident deleted under the retention rule: what is left of it, so `log verify`
+    # can say where it went. While a row exists, the incident's log entries may be deleted
+    # (the append-only trigger checks this table; migration 0031).
+    Column("incident_id", Integer, primary_key=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("purged_at", UTCDateTime(), nullable=False),
+    Column("reason", String(32), nullable=False),
+)
+"""Incidents removed by retention (migration 0031)."""
+log_erasures = Table(
+    "log_erasures",
+    metadata,
+    # A log entry whose actor and text were pseudonymised by `person erase`: the keyed MAC
+    # vouches for the new content and the entry's unchanged hash, so the chain still verifies.
+    # While a row exists, the entry's actor and text (only) may be updated (migration 0031).
+    Column("incident_id", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("erased_at", UTCDateTime(), nullable=False),
+    Column("mac", String(64), nullable=False),
+)
+"""Pseudonymised log entries (migration 0031)."""
