@@ -37,9 +37,11 @@ from beredskab.storage.tables import (
     pin_failures,
     pin_lockouts,
     pins,
+    resident_signups,
     residents,
     steps,
     tasks,
+    telegram_dialogues,
     telegram_links,
     timers,
     web_codes,
@@ -103,14 +105,18 @@ _DELETED_WITH_THE_PERSON: tuple[tuple[Table, Column[Any]], ...] = (
 """Bindings and sign-ins that mean nothing without the person: erase deletes them."""
 
 _TEXT_COLUMNS: tuple[tuple[Table, tuple[str, ...]], ...] = (
-    (deliveries, ("subject", "text", "short_text", "alternates", "error")),
+    (deliveries, ("subject", "text", "short_text", "alternates", "error", "notification")),
+    (confirmations, ("reason",)),
     (tasks, ("outcome", "text", "declined_by")),
     (steps, ("note",)),
     (audit, ("detail",)),
     (communications, ("subject", "text")),
     (picture_sections, ("text",)),
     (incidents, ("title", "description")),
-    (inbound, ("payload",)),
+    (timers, ("ref",)),
+    (fanouts, ("recipients",)),
+    (inbound, ("payload", "outcome")),
+    (telegram_dialogues, ("data",)),
 )
 """Free text (and lists of ids) that may name a person: erase replaces the name there."""
 
@@ -239,9 +245,9 @@ class PrivacyRepo:
         for section, table, names in PERSON_COLUMNS:
             where = or_(*(table.c[n] == person_id for n in names))
             if table is tasks:
-                where = or_(where, tasks.c.declined_by.contains(person_id))
+                where = or_(where, tasks.c.declined_by.contains(person_id, autoescape=True))
             if table is audit:
-                where = or_(where, audit.c.detail.contains(person_id))
+                where = or_(where, audit.c.detail.contains(person_id, autoescape=True))
             rows = await self._conn.execute(select(table).where(where))
             found[section] = [
                 {
@@ -257,7 +263,7 @@ class PrivacyRepo:
         """Log entries whose text contains one of ``needles`` (a name, number or address)."""
         if not needles:
             return []
-        stmt = select(log_entries).where(or_(*(log_entries.c.text.contains(n) for n in needles)))
+        stmt = select(log_entries).where(or_(*(log_entries.c.text.contains(n, autoescape=True) for n in needles)))
         return [{k: _plain(v) for k, v in r._mapping.items()} for r in await self._conn.execute(stmt)]
 
     async def addresses(self, person_id: str) -> set[tuple[str, str]]:
@@ -314,7 +320,7 @@ class PrivacyRepo:
         changed = 0
         for table, names in _TEXT_COLUMNS:
             cols = [table.c[n] for n in names]
-            hit = or_(*(c.contains(n) for c in cols for n in needles))
+            hit = or_(*(c.contains(n, autoescape=True) for c in cols for n in needles))
             for row in (await self._conn.execute(select(table).where(hit))).all():
                 values = {
                     n: replace(row._mapping[n]) for n in names if isinstance(row._mapping[n], str)
@@ -325,7 +331,13 @@ class PrivacyRepo:
                 key = and_(*(c == row._mapping[c.name] for c in _key(table)))
                 await self._conn.execute(update(table).where(key).values(values))
                 changed += 1
-        for table, column in ((pin_failures, pin_failures.c.phone), (pin_lockouts, pin_lockouts.c.phone)):
+        by_number: tuple[tuple[Table, Column[Any]], ...] = (
+            (pin_failures, pin_failures.c.phone),
+            (pin_lockouts, pin_lockouts.c.phone),
+            (resident_signups, resident_signups.c.phone),
+            (residents, residents.c.phone),
+        )
+        for table, column in by_number:
             result = await self._conn.execute(delete(table).where(column.in_(list(needles))))
             changed += int(result.rowcount or 0)
         return changed
@@ -334,7 +346,7 @@ class PrivacyRepo:
         """Log entries with the person as actor or named in the text (raw rows)."""
         where = log_entries.c.actor == person_id
         if needles:
-            where = or_(where, *(log_entries.c.text.contains(n) for n in needles))
+            where = or_(where, *(log_entries.c.text.contains(n, autoescape=True) for n in needles))
         stmt = select(log_entries).where(where).order_by(log_entries.c.incident_id, log_entries.c.seq)
         return [dict(r._mapping) for r in await self._conn.execute(stmt)]
 
