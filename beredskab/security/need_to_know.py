@@ -17,8 +17,9 @@ database) and shows everything; the public ``/info`` page never shows either.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from beredskab import access
 from beredskab.incident import facts
@@ -96,7 +97,7 @@ class Lens:
     and the names replaced. Every method returns its argument unchanged when ``full``."""
 
     full: bool
-    aliases: dict[str, str]
+    aliases: Mapping[str, str]
     """Replacement by person id (``deltager-N``); anyone else is ``HIDDEN_NAME``."""
     names: tuple[tuple[str, str], ...] = ()
     """(directory name, replacement), longest name first, for free text."""
@@ -241,7 +242,7 @@ class Lens:
         )
 
 
-FULL = Lens(full=True, aliases={})
+FULL = Lens(full=True, aliases=MappingProxyType({}))
 """The lens that hides nothing (participants, leaders and the operator's CLI)."""
 
 
