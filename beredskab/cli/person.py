@@ -127,7 +127,9 @@ def erase(
 
     done, gone = run(body)
     typer.echo(
-        _say("erased", person=person, pseudonym=done.pseudonym, log=done.log_entries, rows=done.rows)
+        _say(
+            "erased", person=person, pseudonym=done.pseudonym, log=done.log_entries, rows=done.rows
+        )
     )
     if gone and not name:
         typer.echo(_say("no_name"), err=True)

@@ -81,13 +81,9 @@ async def erase(
     all_names = [*names, *([person.name] if person else [])]
     async with db.transaction() as tx:
         sent_to = [
-            a
-            for channel, a in await tx.privacy.addresses(person_id)
-            if channel in TEXT_CHANNELS
+            a for channel, a in await tx.privacy.addresses(person_id) if channel in TEXT_CHANNELS
         ]
-        found = needles(
-            plan, person_id, names=names, phones=[*phones, *sent_to], emails=emails
-        )
+        found = needles(plan, person_id, names=names, phones=[*phones, *sent_to], emails=emails)
         scrub = _scrubber(person_id, pseudonym, found, all_names)
         erased = 0
         for row in await tx.privacy.log_rows(person_id, found):
@@ -113,6 +109,7 @@ async def erase(
             action="person.erase",
             channel=CHANNEL,
             detail=f"a person pseudonymised as {pseudonym}: {erased} log entries, {rows} "
-            "other rows" + (" (forced: still in the contact directory)" if force and person else ""),
+            "other rows"
+            + (" (forced: still in the contact directory)" if force and person else ""),
         )
     return EraseResult(pseudonym, erased, rows, force and person is not None)

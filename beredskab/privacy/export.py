@@ -26,7 +26,12 @@ MIN_NEEDLE = 4
 
 
 def needles(
-    plan: Plan, person_id: str, *, names: Sequence[str], phones: Sequence[str], emails: Sequence[str]
+    plan: Plan,
+    person_id: str,
+    *,
+    names: Sequence[str],
+    phones: Sequence[str],
+    emails: Sequence[str],
 ) -> list[str]:
     """What identifies the person in free text: their name, numbers and emails (from the
     directory when they are still in it, and as given)."""
@@ -74,7 +79,9 @@ async def export(
     ]
     log.sort(key=lambda e: (e["incident_id"], e["seq"]))
     rows.pop("pins")
-    sign_ins = {k: rows.pop(k) for k in ("telegram_links", "web_sessions", "web_codes", "api_tokens")}
+    sign_ins = {
+        k: rows.pop(k) for k in ("telegram_links", "web_sessions", "web_codes", "api_tokens")
+    }
     return {
         "person_id": person_id,
         "exported_at": exported_at.isoformat(),

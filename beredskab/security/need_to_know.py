@@ -174,7 +174,9 @@ class Lens:
         """A log entry with its actor and the names and numbers in its text replaced."""
         if self.full:
             return entry
-        return entry.model_copy(update={"actor": self._who(entry.actor), "text": self.text(entry.text)})
+        return entry.model_copy(
+            update={"actor": self._who(entry.actor), "text": self.text(entry.text)}
+        )
 
     def delivery(self, delivery: Delivery) -> Delivery:
         """A delivery with the person, the address and the message text replaced."""
@@ -272,9 +274,7 @@ def lens(
 
 def for_overview(plan: Plan, person: Person, view: Overview) -> Lens:
     """The viewer's lens on an incident already read as a whole."""
-    return lens(
-        plan, person, view.incident, confirmations=view.confirmations, tasks=view.tasks
-    )
+    return lens(plan, person, view.incident, confirmations=view.confirmations, tasks=view.tasks)
 
 
 def redact(plan: Plan, person: Person, view: Overview) -> Overview:

@@ -81,8 +81,9 @@ async def list_incidents(
     async with app.db.transaction() as tx:
         found = await tx.incidents.recent(status=STATUS_FILTER.get(status or ""), limit=limit)
         seen = [  # the journal number and the activator: need to know
-            (await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=i))
-            .incident(i)
+            (
+                await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=i)
+            ).incident(i)
             for i in found
         ]
     return [IncidentOut.model_validate(i) for i in seen]
@@ -235,7 +236,9 @@ async def list_confirmations(
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         rows = await tx.incidents.confirmations(incident_id)
-        see = await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=incident)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     known = names(app)
     return [ConfirmationOut.of(see.confirmation(c), known) for c in rows]
 
@@ -286,7 +289,9 @@ async def read_log(
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         entries = await tx.log.list(incident_id)
-        see = await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=incident)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     if include_sensitive:
         await report.authorise_sensitive(
             db=app.db,
@@ -338,7 +343,9 @@ async def list_steps(request: Request, caller: Caller, incident_id: IncidentId) 
     app = app_of(request)
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
-        see = await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=incident)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
         return [StepOut.model_validate(see.step(s)) for s in await tx.steps.list(incident_id)]
 
 

@@ -103,7 +103,9 @@ async def list_communications(
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         found = await tx.communications.list(incident_id)
-        see = await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=incident)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     incident, found = see.incident(incident), [see.communication(c) for c in found]
     playbook = app.plan.playbook(incident.playbook_id)
     limit = app.settings.sms.max_segments_warning

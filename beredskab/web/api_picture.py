@@ -164,7 +164,9 @@ async def read_picture(
     found = await picture.current(db=app.db, plan=app.plan, incident_id=incident_id)
     async with app.db.read() as tx:
         incident = await require(tx, incident_id)
-        see = await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=incident)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     found = see.picture(found)  # the names in it: need to know
     if include_sensitive:
         await report.authorise_sensitive(

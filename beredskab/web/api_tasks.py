@@ -15,8 +15,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from beredskab import tasks
 from beredskab.incident import chief_tasks, convene
 from beredskab.incidents import require
-from beredskab.security import need_to_know
 from beredskab.models import TaskStatus
+from beredskab.security import need_to_know
 from beredskab.security.bounds import NUL_FREE_PATTERN
 from beredskab.web.api_common import (
     CHANNEL,
@@ -106,7 +106,9 @@ async def list_tasks(request: Request, caller: Caller, incident_id: IncidentId) 
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         found = await tx.tasks.list(incident_id)
-        see = await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=incident)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     known = names(app)
     return [TaskOut.of(see.task(t), known) for t in found]
 

@@ -52,7 +52,9 @@ async def incidents(request: Request, who: Annotated[Viewer, Depends(viewer)]) -
     async with app.db.transaction() as tx:
         for found in await tx.incidents.recent(limit=RECENT):
             confirmations = await tx.incidents.confirmations(found.id)
-            lens = await need_to_know.read_lens(tx, plan=app.plan, person=who.person, incident=found)
+            lens = await need_to_know.read_lens(
+                tx, plan=app.plan, person=who.person, incident=found
+            )
             incident = lens.incident(found)  # journal no. and activator: need to know
             activator = app.plan.directory.person(incident.activated_by)
             lines.append(

@@ -174,7 +174,10 @@ class PrivacyRepo:
         await self._conn.execute(delete(action_uses).where(action_uses.c.delivery_id.in_(sent)))
         await self._conn.execute(
             delete(action_tokens).where(
-                or_(action_tokens.c.incident_id == incident_id, action_tokens.c.delivery_id.in_(sent))
+                or_(
+                    action_tokens.c.incident_id == incident_id,
+                    action_tokens.c.delivery_id.in_(sent),
+                )
             )
         )
         await self._conn.execute(delete(deliveries).where(deliveries.c.incident_id == incident_id))
@@ -208,7 +211,9 @@ class PrivacyRepo:
     async def delete_inbound_before(self, cutoff: datetime) -> int:
         """Delete processed inbound messages received before ``cutoff``; how many."""
         result = await self._conn.execute(
-            delete(inbound).where(inbound.c.received_at < cutoff, inbound.c.processed_at.is_not(None))
+            delete(inbound).where(
+                inbound.c.received_at < cutoff, inbound.c.processed_at.is_not(None)
+            )
         )
         return int(result.rowcount or 0)
 
@@ -223,7 +228,9 @@ class PrivacyRepo:
         ids = [int(r.id) for r in await self._conn.execute(old)]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            await self._conn.execute(delete(action_uses).where(action_uses.c.delivery_id.in_(chunk)))
+            await self._conn.execute(
+                delete(action_uses).where(action_uses.c.delivery_id.in_(chunk))
+            )
             await self._conn.execute(
                 delete(action_tokens).where(action_tokens.c.delivery_id.in_(chunk))
             )
@@ -263,8 +270,12 @@ class PrivacyRepo:
         """Log entries whose text contains one of ``needles`` (a name, number or address)."""
         if not needles:
             return []
-        stmt = select(log_entries).where(or_(*(log_entries.c.text.contains(n, autoescape=True) for n in needles)))
-        return [{k: _plain(v) for k, v in r._mapping.items()} for r in await self._conn.execute(stmt)]
+        stmt = select(log_entries).where(
+            or_(*(log_entries.c.text.contains(n, autoescape=True) for n in needles))
+        )
+        return [
+            {k: _plain(v) for k, v in r._mapping.items()} for r in await self._conn.execute(stmt)
+        ]
 
     async def addresses(self, person_id: str) -> set[tuple[str, str]]:
         """Every (channel, address) the person's messages went to."""
@@ -281,7 +292,9 @@ class PrivacyRepo:
         if not numbers:
             return []
         stmt = select(residents).where(residents.c.phone.in_(numbers))
-        return [{k: _plain(v) for k, v in r._mapping.items()} for r in await self._conn.execute(stmt)]
+        return [
+            {k: _plain(v) for k, v in r._mapping.items()} for r in await self._conn.execute(stmt)
+        ]
 
     async def pin_set_at(self, person_id: str) -> datetime | None:
         """When the person's PIN was set (None: no PIN)."""
@@ -295,7 +308,9 @@ class PrivacyRepo:
         ``log_rows``); delete their bindings, PIN and sign-ins. How many rows changed."""
         changed = 0
         for table, column in _DELETED_WITH_THE_PERSON:
-            changed += int((await self._conn.execute(delete(table).where(column == person_id))).rowcount or 0)
+            changed += int(
+                (await self._conn.execute(delete(table).where(column == person_id))).rowcount or 0
+            )
         for _, table, names in PERSON_COLUMNS:
             if table is log_entries or any(table is t for t, _ in _DELETED_WITH_THE_PERSON):
                 continue
@@ -347,7 +362,9 @@ class PrivacyRepo:
         where = log_entries.c.actor == person_id
         if needles:
             where = or_(where, *(log_entries.c.text.contains(n, autoescape=True) for n in needles))
-        stmt = select(log_entries).where(where).order_by(log_entries.c.incident_id, log_entries.c.seq)
+        stmt = (
+            select(log_entries).where(where).order_by(log_entries.c.incident_id, log_entries.c.seq)
+        )
         return [dict(r._mapping) for r in await self._conn.execute(stmt)]
 
     async def erase_log_entry(

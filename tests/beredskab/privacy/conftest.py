@@ -40,5 +40,7 @@ async def incident(app: App, *, close: bool, note: str = "Samlet ved skolen") ->
         db=app.db, plan=app.plan, incident_id=nr, actor_id=SSP, text=note, channel="cli"
     )
     if close:
-        await standdown.close(db=app.db, plan=app.plan, incident_id=nr, actor_id=CHIEF, channel="cli")
+        await standdown.close(
+            db=app.db, plan=app.plan, incident_id=nr, actor_id=CHIEF, channel="cli"
+        )
     return nr

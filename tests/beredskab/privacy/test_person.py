@@ -37,7 +37,9 @@ def _sara(app: App) -> tuple[str, str]:
 def _without(plan: Plan, person_id: str) -> Plan:
     data = plan.directory.data
     people = tuple(p for p in data.people if p.id != person_id)
-    return dataclasses.replace(plan, directory=Directory(data.model_copy(update={"people": people})))
+    return dataclasses.replace(
+        plan, directory=Directory(data.model_copy(update={"people": people}))
+    )
 
 
 async def _everything(app: App) -> str:

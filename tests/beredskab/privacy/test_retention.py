@@ -60,7 +60,9 @@ async def test_a_closed_incident_past_retention_goes_and_the_rest_still_verifies
     assert len(await _audit(app, "privacy.retention")) == 1  # nothing removed, nothing audited
 
 
-async def test_a_new_incident_on_a_purged_number_is_append_only_again(app: App, clock: TestClock) -> None:
+async def test_a_new_incident_on_a_purged_number_is_append_only_again(
+    app: App, clock: TestClock
+) -> None:
     old = await incident(app, close=True)
     second = await incident(app, close=True)
     clock.advance(days=10)
@@ -70,7 +72,9 @@ async def test_a_new_incident_on_a_purged_number_is_append_only_again(app: App, 
     newest = await incident(app, close=False)  # SQLite may give it a purged incident's number
     with pytest.raises(DBAPIError, match="log_entries is append-only"):
         async with app.db.engine.begin() as conn:
-            await conn.execute(text("DELETE FROM log_entries WHERE incident_id = :nr"), {"nr": newest})
+            await conn.execute(
+                text("DELETE FROM log_entries WHERE incident_id = :nr"), {"nr": newest}
+            )
     assert (await situation_log.check(db=app.db, incident_id=newest)).ok
 
 

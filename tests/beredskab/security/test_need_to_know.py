@@ -105,7 +105,9 @@ async def test_a_task_makes_its_assignee_a_participant(app: App) -> None:
     assert need_to_know.may_see_case(
         app.plan, director, incident, confirmations=confirmations, tasks=[given]
     )
-    hidden = need_to_know.lens(app.plan, _person(app.plan, OUTSIDER), incident, confirmations=confirmations, tasks=[given])
+    hidden = need_to_know.lens(
+        app.plan, _person(app.plan, OUTSIDER), incident, confirmations=confirmations, tasks=[given]
+    )
     assert hidden.task(given).assignee == HIDDEN_NAME
 
 
