@@ -2,8 +2,9 @@
 
 One rule for every interface (web pages, JSON API, Telegram, SMS, reports): the journal
 number and the names of the people in an incident are shown only to its **participants**
-(whoever activated it, was asked to confirm, holds one of the playbook's participant roles
-or was given a task) and its **leaders** (the playbook's leader role, and whoever may correct
+(whoever activated it, was asked to confirm for any reason — the same people the situation
+picture counts as its staff —, holds one of the playbook's participant roles or was given a
+task) and its **leaders** (the playbook's leader role, and whoever may correct
 its facts: the secretariat, and the police for a police case). Anyone else who is
 signed in sees the incident through a ``Lens`` that replaces them: the journal number by
 ``***``, each person asked to confirm by a stable alias ``deltager-N`` (their place in the

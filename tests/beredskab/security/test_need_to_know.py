@@ -26,7 +26,7 @@ from tests.conftest import TestClock
 CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 JOURNAL = "3700-80260-00123-26"
 OUTSIDER = "lise-krogh"  # in the directory, no role in either group
-BOARD = "peter-skov"
+TOT = "jonas-bech"  # TOT: not asked unless the chief convenes it
 
 
 @pytest.fixture
@@ -62,7 +62,8 @@ def _person(plan: Plan, person_id: str) -> Person:
         (CHIEF, True),  # the leader
         (STAFF, True),  # the secretariat keeps the record (may correct the facts)
         (OUTSIDER, False),
-        (BOARD, False),
+        ("peter-skov", True),  # the board, asked to acknowledge the orientation (a step)
+        (TOT, False),
     ],
 )
 async def test_who_may_see_the_case(app: App, person_id: str, sees: bool) -> None:
@@ -85,7 +86,7 @@ async def test_a_task_makes_its_assignee_a_participant(app: App) -> None:
         incident = await tx.incidents.get(nr)
         assert incident is not None
         confirmations = await tx.incidents.confirmations(nr)
-    director = _person(app.plan, "anders-bak")  # may activate group 1, not a participant
+    director = _person(app.plan, OUTSIDER)  # no role, not asked
     assert not need_to_know.may_see_case(
         app.plan, director, incident, confirmations=confirmations, tasks=()
     )
@@ -106,7 +107,7 @@ async def test_a_task_makes_its_assignee_a_participant(app: App) -> None:
         app.plan, director, incident, confirmations=confirmations, tasks=[given]
     )
     hidden = need_to_know.lens(
-        app.plan, _person(app.plan, OUTSIDER), incident, confirmations=confirmations, tasks=[given]
+        app.plan, _person(app.plan, TOT), incident, confirmations=confirmations, tasks=[given]
     )
     assert hidden.task(given).assignee == HIDDEN_NAME
 

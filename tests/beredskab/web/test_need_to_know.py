@@ -12,7 +12,7 @@ from tests.beredskab.web.api_support import token_for
 from tests.beredskab.web.site import Site
 
 JOURNAL = "3700-80260-00123-26"
-OUTSIDER = "peter-skov"  # the board (bestyrelse): signed in, not in group 2
+OUTSIDER = "lise-krogh"  # in the directory, signed in, no role in group 2, not asked
 NOTE = "Sara Lund og Kim Holm er på stedet; sagen har journalnr. 3700-80260-00123-26"
 
 
