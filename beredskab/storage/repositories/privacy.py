@@ -113,7 +113,6 @@ _TEXT_COLUMNS: tuple[tuple[Table, tuple[str, ...]], ...] = (
     (communications, ("subject", "text")),
     (picture_sections, ("text",)),
     (incidents, ("title", "description")),
-    (timers, ("ref",)),
     (fanouts, ("recipients",)),
     (inbound, ("payload", "outcome")),
     (telegram_dialogues, ("data",)),

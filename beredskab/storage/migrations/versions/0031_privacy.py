@@ -39,8 +39,12 @@ _ERASED = (
 )
 _PURGED = (
     "EXISTS (SELECT 1 FROM incident_purges p WHERE p.incident_id = OLD.incident_id "
-    "AND OLD.created_at <= p.purged_at)"
+    "AND OLD.created_at < p.purged_at)"
 )
+_PURGED_SQLITE = _PURGED.replace(
+    "OLD.created_at < p.purged_at", "julianday(OLD.created_at) < julianday(p.purged_at)"
+)
+"""SQLite keeps times as text, not always with the same digits: compare them as times."""
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION log_entries_append_only() RETURNS trigger AS $$
@@ -107,7 +111,7 @@ def upgrade() -> None:
         op.execute("DROP TRIGGER log_entries_no_update")
         op.execute("DROP TRIGGER log_entries_no_delete")
         op.execute(_sqlite_update(f"{_ERASED} AND {_UNCHANGED} AND NEW.corrects IS OLD.corrects"))
-        op.execute(_sqlite_delete(_PURGED))
+        op.execute(_sqlite_delete(_PURGED_SQLITE))
 
 
 def downgrade() -> None:
