@@ -149,6 +149,15 @@ class App:
         if await preparedness.remind_unanswered(app=self):
             self.outbox.wake()
 
+    async def privacy_round(self) -> None:
+        """Hourly: delete what is past its retention (``privacy.retention``); leader only."""
+        if self.leadership.is_leader:
+            from beredskab.privacy import retention
+
+            done = await retention.run(db=self.db, settings=self.settings.privacy)
+            if done.incidents or done.audit_rows or done.inbound or done.messages:
+                log.info("retention: %s", done.summary)
+
     async def health(self) -> dict[str, Any]:
         """For /healthz: each component's state with reason and since when, the database
         (probed, at most ``PROBE_SECONDS``), queued messages and the plan version."""
@@ -285,7 +294,10 @@ class App:
 
     def jobs(self) -> list[Job]:
         """Recurring jobs, run by the scheduler under the supervisor's guard."""
-        return [Job("preparedness", 3600.0, self.preparedness_round)]
+        return [
+            Job("preparedness", 3600.0, self.preparedness_round),
+            Job("privacy", 3600.0, self.privacy_round),
+        ]
 
     async def serve(
         self,

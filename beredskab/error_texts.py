@@ -450,6 +450,18 @@ DA: dict[str, str] = {
         "pressen får den foreløbige pressemeddelelse først, når bestyrelsen er hørt: send "
         "pressemeddelelsen til bestyrelsen først (meddelelse {communication})"
     ),
+    # privacy (issue 13.5): situation_log.check, privacy.erase
+    "incident {nr} was deleted with its log on {date} (closed {closed}, [privacy] "
+    "retention_days); the other incidents' logs are chained apart": (
+        "hændelse {nr} blev slettet med sin log {date} (afsluttet {closed}, [privacy] "
+        "retention_days); de andre hændelsers logge er kædet hver for sig"
+    ),
+    "'{person}' is still in the contact directory: remove them there first (or add --force "
+    "to pseudonymise their history anyway)": (
+        "'{person}' står stadig i kontaktlisten: fjern personen der først (eller tilføj --force "
+        "for at pseudonymisere historikken alligevel)"
+    ),
+    "give the id of the person to erase": "angiv id'et på personen, der skal slettes",
 }
 
 WORDS_DA: dict[str, str] = {

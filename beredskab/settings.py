@@ -290,6 +290,20 @@ class LoggingSettings(_Section):
     """``--verbose`` lowers it to info."""
 
 
+class PrivacySettings(_Section):
+    """Privacy by default (docs/privacy.md): how long closed incidents and the audit log are
+    kept."""
+
+    retention_days: int = Field(default=730, ge=1, le=36500)
+    """A closed incident is deleted this many days after it was closed, with its log,
+    deliveries, confirmations, tasks and picture (checked hourly, audited)."""
+    audit_retention_days: int = Field(default=1825, ge=1, le=36500)
+    """Audit rows older than this are deleted (checked hourly, audited)."""
+    inbox_retention_days: int = Field(default=90, ge=1, le=36500)
+    """Raw inbound messages (SMS, Telegram updates) and replies outside incidents are deleted
+    after this many days."""
+
+
 class Settings(BaseSettings):
     """The whole configuration."""
 
@@ -312,6 +326,7 @@ class Settings(BaseSettings):
     sms: SmsSettings = SmsSettings()
     metrics: MetricsSettings = MetricsSettings()
     logging: LoggingSettings = LoggingSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @model_validator(mode="after")
     def _derive_public_base_url(self) -> Settings:

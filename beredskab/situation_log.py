@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from beredskab import access, acknowledgements, audit
@@ -234,12 +234,29 @@ def _unsealed(entries: Sequence[LogEntry], key: bytes, seal: LogSeal | None) -> 
     return None if entries[unkeyed - 1].hash == seal.last_hash else 1
 
 
+def erasure_mac(key: bytes, entry: LogEntry) -> str:
+    """The MAC ``person erase`` records for an entry it pseudonymised: over the entry's place,
+    its unchanged hash and its new actor and text (docs/privacy.md)."""
+    content = json.dumps([entry.actor, entry.text], ensure_ascii=False, separators=(",", ":"))
+    message = f"erasure:{entry.incident_id}:{entry.seq}:{entry.hash}:{content}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def _intact(entry: LogEntry, key: bytes, erasures: Mapping[int, str]) -> bool:
+    """The entry's content matches its hash, or (pseudonymised) its erasure MAC."""
+    erased = erasures.get(entry.seq)
+    if erased is not None:
+        return hmac.compare_digest(erasure_mac(key, entry), erased)
+    return hmac.compare_digest(entry_hash(entry, key=key), entry.hash)
+
+
 def verify(
     entries: Sequence[LogEntry],
     *,
     key: bytes | None = None,
     head: Head | None = None,
     seal: LogSeal | None = None,
+    erasures: Mapping[int, str] | None = None,
 ) -> ChainCheck:
     """Check that no entry was altered, removed, reordered or recomputed without the key, and
     (with ``head``) that the log still holds everything the head vouched for.
@@ -247,9 +264,11 @@ def verify(
     Entries follow their own rule (``scheme``); unkeyed ones only as the leading run that
     ``seal`` vouches for, so an unkeyed entry anywhere else (a downgrade, or a chain recomputed
     under the old rule) breaks the chain. An empty log is broken at entry 1 (activation always
-    writes one).
+    writes one). An entry in ``erasures`` (pseudonymised by ``person erase``) is checked
+    against its erasure MAC instead of its hash; its hash still links the chain.
     """
     key = key or UNCONFIGURED_LOG_KEY
+    erasures = erasures or {}
     prev, last = GENESIS, None
     count, all_keyed = len(entries), _all_keyed(entries)
     bad = _unsealed(entries, key, seal)
@@ -258,7 +277,7 @@ def verify(
             expected_seq == bad
             or entry.seq != expected_seq
             or entry.prev_hash != prev
-            or not hmac.compare_digest(entry_hash(entry, key=key), entry.hash)
+            or not _intact(entry, key, erasures)
         ):
             intact = Head.of(last) if last else None
             return ChainCheck(False, count, expected_seq, intact, head, keyed=all_keyed)
@@ -298,9 +317,19 @@ async def key_in_use(*, db: Database) -> bool:
 async def check(*, db: Database, incident_id: int, head: Head | None = None) -> ChainCheck:
     """Verify an incident's whole log with the database's key (and against ``head``)."""
     async with db.read() as tx:
+        purged = await tx.privacy.purged(incident_id)
+        if purged is not None and await tx.incidents.get(incident_id) is None:
+            raise NotFoundError(
+                "incident {nr} was deleted with its log on {date} (closed {closed}, "
+                "[privacy] retention_days); the other incidents' logs are chained apart",
+                nr=incident_id,
+                date=purged.purged_at.date().isoformat(),
+                closed=purged.closed_at.date().isoformat() if purged.closed_at else "-",
+            )
         await require(tx, incident_id)
         entries, seal = await tx.log.list(incident_id), await tx.log.seal(incident_id)
-        return verify(entries, key=tx.log_key, head=head, seal=seal)
+        erased = await tx.privacy.erasures(incident_id)
+        return verify(entries, key=tx.log_key, head=head, seal=seal, erasures=erased)
 
 
 NOTE_KINDS = (EntryKind.NOTE, EntryKind.DECISION, EntryKind.MEDIA, EntryKind.CORRECTION)

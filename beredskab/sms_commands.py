@@ -34,6 +34,7 @@ from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
 from beredskab.preparedness import answers as preparedness
 from beredskab.residents import inbound as residents
+from beredskab.security import need_to_know
 from beredskab.security.bounds import InputRefusedError
 from beredskab.storage import Tx
 from contacts.models import Person
@@ -220,6 +221,7 @@ async def _status(ctx: _Ctx, number: int | None) -> _Answer:
         if await tx.incidents.get(number) is None:
             return ctx.error("no_incident", f"status: no incident {number}", nr=number)
     view = await report.overview(db=ctx.app.db, incident_id=number)
+    view = need_to_know.redact(ctx.app.plan, ctx.person, view)  # journal no.: need to know
     confirmations = view.confirmations
     tasks_open = [t for t in view.tasks if t.status is not TaskStatus.CANCELLED]
     values = {

@@ -17,6 +17,7 @@ from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
 from beredskab.incident import facts
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
+from beredskab.security import need_to_know
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ async def status(message: Message, app: App, person: Person, language: Language)
         await message.answer(picked)
         return
     view = await report.overview(db=app.db, incident_id=picked.id)
+    view = need_to_know.redact(app.plan, person, view)  # names and journal no.: need to know
     text, step_position = _describe(app, view, language)
     markup = None
     incident = view.incident

@@ -14,7 +14,7 @@ from aiogram.types import Message
 from beredskab.bot.common import CHANNEL, pick_incident
 from beredskab.i18n import Language, clock
 from beredskab.incident import duties
-from beredskab.security import bounds
+from beredskab.security import bounds, need_to_know
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _args(message: Message) -> list[str]:
     return (message.text or "").split()[1:]
 
 
-async def show(message: Message, app: App, language: Language) -> None:
+async def show(message: Message, app: App, person: Person, language: Language) -> None:
     """The checklist of an incident (or the only open one), numbered for /pligt."""
     args = _args(message)
     nr = bounds.parse_id(args[0].lstrip("#")) if args else None
@@ -73,6 +73,7 @@ async def show(message: Message, app: App, language: Language) -> None:
         return
     async with app.db.transaction() as tx:
         log = await tx.log.list(picked.id)
+        see = await need_to_know.read_lens(tx, plan=app.plan, person=person, incident=picked)
     states = duties.checklist(app.plan.playbook(picked.playbook_id), log)
     names = {p.id: p.name for p in app.plan.directory.people}
     roles = {r.id: r.name for r in app.plan.directory.roles}
@@ -84,7 +85,8 @@ async def show(message: Message, app: App, language: Language) -> None:
         line = f"{n}. {mark} {roles.get(s.duty.role, s.duty.role)}: {' '.join(s.duty.text.split())}"
         if s.done and s.tick is not None:
             at = clock(s.tick.at, now=datetime.now(UTC), language=language)
-            by = names.get(s.tick.actor, s.tick.actor)
+            actor = see.who(s.tick.actor) or s.tick.actor  # need to know
+            by = names.get(actor, actor)
             line += f" ({_t('done_by', language, time=at, name=by)})"
         lines.append(line)
     lines.append(_t("usage_tick", language, nr=picked.id))

@@ -24,6 +24,7 @@ from beredskab.bot.texts import t
 from beredskab.i18n import Language
 from beredskab.incident import picture
 from beredskab.models import IncidentStatus
+from beredskab.security import need_to_know
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -129,6 +130,10 @@ async def begin(message: Message, app: App, person: Person, state: FSMContext) -
         await message.answer(found)
         return
     now = await picture.current(db=app.db, plan=app.plan, incident_id=found.id)
+    async with app.db.read() as tx:  # the names in it: need to know
+        now = (
+            await need_to_know.read_lens(tx, plan=app.plan, person=person, incident=found)
+        ).picture(now)
     lines = [_t("head", language, title=now.title, nr=found.id, version=now.version)]
     for number, h in enumerate(now.headings, start=1):
         if h.text:

@@ -41,7 +41,13 @@ async def overview(*, db: Database, incident_id: int, head: Head | None = None) 
             tasks=await tx.tasks.list(incident_id),
             log=log,
             deliveries=await tx.deliveries.for_incident(incident_id),
-            chain=verify(log, key=tx.log_key, head=head, seal=await tx.log.seal(incident_id)),
+            chain=verify(
+                log,
+                key=tx.log_key,
+                head=head,
+                seal=await tx.log.seal(incident_id),
+                erasures=await tx.privacy.erasures(incident_id),
+            ),
             communications=await tx.communications.list(incident_id),
             picture=await tx.picture.history(incident_id),
         )

@@ -330,7 +330,7 @@ communications = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("incident_id", Integer, ForeignKey("incidents.id"), nullable=False),
     # who receives it: audience ids joined by commas, e.g. "residents,press"; a choice longer
-    # than 64 characters is kept whole in communication_audiences (migration 0028)
+    # than 64 characters is kept whole in communication_audiences (migration 0027)
     Column("audience", String(64), nullable=False),
     Column("template", String(64), nullable=False),
     Column("subject", String(200), nullable=False),
@@ -505,7 +505,7 @@ resident_signups = Table(
 directory_revisions = Table(
     "directory_revisions",
     metadata,
-    # The contact directory kept in the database (beredskab.directory, migration 0030): one
+    # The contact directory kept in the database (beredskab.directory, migration 0028): one
     # row per revision holding the whole validated directory as JSON (the TOML file's shape,
     # phones in E.164). The newest revision is the directory in use; none at all means the
     # configured TOML file is used. ``number`` is the previous head + 1: two writers racing
@@ -518,7 +518,7 @@ directory_revisions = Table(
     Column("summary", String(500), nullable=False),
     Column("document", Text, nullable=False),
 )
-"""Revisions of the directory (migration 0030)."""
+"""Revisions of the directory (migration 0028)."""
 directory_changes = Table(
     "directory_changes",
     metadata,
@@ -534,7 +534,7 @@ directory_changes = Table(
     Column("after", Text, nullable=True),
     Index("ix_directory_changes_subject", "subject", "subject_id", "revision"),
 )
-"""Per-entry changes of each directory revision (migration 0030)."""
+"""Per-entry changes of each directory revision (migration 0028)."""
 directory_imports = Table(
     "directory_imports",
     metadata,
@@ -549,7 +549,7 @@ directory_imports = Table(
     Column("document", Text, nullable=False),
     Column("applied_revision", Integer, nullable=True),
 )
-"""Previewed directory imports awaiting confirmation (migration 0030)."""
+"""Previewed directory imports awaiting confirmation (migration 0028)."""
 
 communication_audiences = Table(
     "communication_audiences",
@@ -559,4 +559,29 @@ communication_audiences = Table(
     Column("communication_id", Integer, ForeignKey("communications.id"), primary_key=True),
     Column("audiences", String(200), nullable=False),
 )
-"""Long choices of audiences (migration 0028)."""
+"""Long choices of audiences (migration 0027)."""
+
+incident_purges = Table(
+    "incident_purges",
+    metadata,
+    # A closed incident deleted under the retention rule: what is left of it, so `log verify`
+    # can say where it went. While a row exists, the incident's log entries may be deleted
+    # (the append-only trigger checks this table; migration 0029).
+    Column("incident_id", Integer, primary_key=True),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("purged_at", UTCDateTime(), nullable=False),
+    Column("reason", String(32), nullable=False),
+)
+"""Incidents removed by retention (migration 0029)."""
+log_erasures = Table(
+    "log_erasures",
+    metadata,
+    # A log entry whose actor and text were pseudonymised by `person erase`: the keyed MAC
+    # vouches for the new content and the entry's unchanged hash, so the chain still verifies.
+    # While a row exists, the entry's actor and text (only) may be updated (migration 0029).
+    Column("incident_id", Integer, primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("erased_at", UTCDateTime(), nullable=False),
+    Column("mac", String(64), nullable=False),
+)
+"""Pseudonymised log entries (migration 0029)."""

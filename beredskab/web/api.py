@@ -26,6 +26,7 @@ from beredskab import (
 from beredskab.i18n import t
 from beredskab.incidents import require
 from beredskab.models import EntryKind, IncidentStatus
+from beredskab.security import need_to_know
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,
@@ -76,9 +77,16 @@ async def list_incidents(
     limit: Annotated[int, Query(ge=1, le=MAX_LISTED, description="How many, newest first")] = 20,
 ) -> list[IncidentOut]:
     """Open and recent incidents, newest first; drills have ``drill: true``."""
-    async with app_of(request).db.transaction() as tx:
+    app = app_of(request)
+    async with app.db.transaction() as tx:
         found = await tx.incidents.recent(status=STATUS_FILTER.get(status or ""), limit=limit)
-    return [IncidentOut.model_validate(i) for i in found]
+        seen = [  # the journal number and the activator: need to know
+            (
+                await need_to_know.read_lens(tx, plan=app.plan, person=caller.person, incident=i)
+            ).incident(i)
+            for i in found
+        ]
+    return [IncidentOut.model_validate(i) for i in seen]
 
 
 @router.post(
@@ -147,11 +155,14 @@ async def get_incident(request: Request, caller: Caller, incident_id: IncidentId
         incident_steps = await tx.steps.list(incident_id)
         incident_tasks = await tx.tasks.list(incident_id)
     known = names(app)
+    see = need_to_know.lens(
+        app.plan, caller.person, incident, confirmations=confirmations, tasks=incident_tasks
+    )
     return IncidentDetail(
-        incident=IncidentOut.model_validate(incident),
-        confirmations=[ConfirmationOut.of(c, known) for c in confirmations],
-        steps=[StepOut.model_validate(s) for s in incident_steps],
-        tasks=[TaskOut.of(t, known) for t in incident_tasks],
+        incident=IncidentOut.model_validate(see.incident(incident)),
+        confirmations=[ConfirmationOut.of(see.confirmation(c), known) for c in confirmations],
+        steps=[StepOut.model_validate(see.step(s)) for s in incident_steps],
+        tasks=[TaskOut.of(see.task(t), known) for t in incident_tasks],
     )
 
 
@@ -223,10 +234,13 @@ async def list_confirmations(
     """Everyone asked to confirm, with their answer and the channel it came through."""
     app = app_of(request)
     async with app.db.transaction() as tx:
-        await require(tx, incident_id)
+        incident = await require(tx, incident_id)
         rows = await tx.incidents.confirmations(incident_id)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     known = names(app)
-    return [ConfirmationOut.of(c, known) for c in rows]
+    return [ConfirmationOut.of(see.confirmation(c), known) for c in rows]
 
 
 @router.post(
@@ -275,6 +289,9 @@ async def read_log(
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         entries = await tx.log.list(incident_id)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     if include_sensitive:
         await report.authorise_sensitive(
             db=app.db,
@@ -285,7 +302,7 @@ async def read_log(
             detail=f"API log with {sum(e.sensitive for e in entries)} sensitive entries "
             f"(token {caller.token.id} '{caller.token.name}')",
         )
-    return [LogEntryOut.of(e, reveal=include_sensitive) for e in entries]
+    return [LogEntryOut.of(see.entry(e), reveal=include_sensitive) for e in entries]
 
 
 @router.post(
@@ -323,9 +340,13 @@ async def add_log(
 )
 async def list_steps(request: Request, caller: Caller, incident_id: IncidentId) -> list[StepOut]:
     """The incident's steps in order, with who finished them."""
-    async with app_of(request).db.transaction() as tx:
-        await require(tx, incident_id)
-        return [StepOut.model_validate(s) for s in await tx.steps.list(incident_id)]
+    app = app_of(request)
+    async with app.db.transaction() as tx:
+        incident = await require(tx, incident_id)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
+        return [StepOut.model_validate(see.step(s)) for s in await tx.steps.list(incident_id)]
 
 
 @router.post(

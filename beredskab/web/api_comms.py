@@ -17,7 +17,7 @@ from beredskab.app import App
 from beredskab.communications.languages import LanguageView, State, for_composer
 from beredskab.errors import InvalidStateError
 from beredskab.incidents import require
-from beredskab.security import bounds
+from beredskab.security import bounds, need_to_know
 from beredskab.storage.repositories.communications import Communication
 from beredskab.web.api_common import (
     CHANNEL,
@@ -122,6 +122,10 @@ async def list_communications(
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         found = await tx.communications.list(incident_id)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
+    incident, found = see.incident(incident), [see.communication(c) for c in found]
     playbook = app.plan.playbook(incident.playbook_id)
     limit = app.settings.sms.max_segments_warning
     return [

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 
 from beredskab.incident import duties
 from beredskab.incidents import require
-from beredskab.security import bounds
+from beredskab.security import bounds, need_to_know
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,
@@ -90,8 +90,12 @@ async def list_duties(request: Request, caller: Caller, incident_id: IncidentId)
     async with app.db.transaction() as tx:
         incident = await require(tx, incident_id)
         log = await tx.log.list(incident_id)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     playbook = app.plan.playbook(incident.playbook_id)
-    return [_out(s) for s in duties.checklist(playbook, log)]
+    found = [_out(s) for s in duties.checklist(playbook, log)]
+    return [d.model_copy(update={"by": see.who(d.by)}) for d in found]  # need to know
 
 
 @router.post(

@@ -16,7 +16,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from beredskab import report
 from beredskab.incident import briefing, picture
 from beredskab.incidents import require
-from beredskab.security import bounds
+from beredskab.security import bounds, need_to_know
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,
@@ -162,9 +162,13 @@ async def read_picture(
     """The newest version of every heading and the history of versions."""
     app = app_of(request)
     found = await picture.current(db=app.db, plan=app.plan, incident_id=incident_id)
+    async with app.db.read() as tx:
+        incident = await require(tx, incident_id)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
+    found = see.picture(found)  # the names in it: need to know
     if include_sensitive:
-        async with app.db.read() as tx:
-            incident = await require(tx, incident_id)
         await report.authorise_sensitive(
             db=app.db,
             plan=app.plan,

@@ -16,6 +16,7 @@ from beredskab import tasks
 from beredskab.incident import chief_tasks, convene
 from beredskab.incidents import require
 from beredskab.models import TaskStatus
+from beredskab.security import need_to_know
 from beredskab.security.bounds import NUL_FREE_PATTERN
 from beredskab.web.api_common import (
     CHANNEL,
@@ -103,10 +104,13 @@ async def list_tasks(request: Request, caller: Caller, incident_id: IncidentId) 
     """The incident's outreach tasks: who contacts whom, and how it went."""
     app = app_of(request)
     async with app.db.transaction() as tx:
-        await require(tx, incident_id)
+        incident = await require(tx, incident_id)
         found = await tx.tasks.list(incident_id)
+        see = await need_to_know.read_lens(
+            tx, plan=app.plan, person=caller.person, incident=incident
+        )
     known = names(app)
-    return [TaskOut.of(t, known) for t in found]
+    return [TaskOut.of(see.task(t), known) for t in found]
 
 
 @router.post(

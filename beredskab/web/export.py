@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from beredskab import report, situation_log
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
+from beredskab.security import need_to_know
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 
 router = APIRouter()
@@ -60,6 +61,7 @@ async def _export(
             title_key="refused",
             text=report_refusal(who.language),
         )
+    view = need_to_know.redact(app.plan, who.person, view)  # names and journal no.
     content = report.render(view, fmt=fmt, names=app.plan.labels(), include_sensitive=sensitive)
     suffix = "-foelsom" if sensitive else ""
     filename = f"situationsrapport-{nr}{suffix}.{'pdf' if fmt is report.Format.PDF else 'html'}"

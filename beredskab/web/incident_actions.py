@@ -20,7 +20,7 @@ from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundErro
 from beredskab.incident import chief_tasks, convene, facts
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, EntryKind, Incident, TaskStatus
-from beredskab.security import bounds
+from beredskab.security import bounds, need_to_know
 from beredskab.security.bounds import InputRefusedError
 from beredskab.web import incident_view
 from beredskab.web.incident_view import CHANNEL, OPEN_TASK
@@ -281,9 +281,11 @@ async def _summary(request: Request, who: Viewer, incident_id: int) -> Summary |
     except NotFoundError:
         return None
     involved = any(c.person_id == who.person.id for c in view.confirmations)
+    may = incident_view.powers(app.plan, view.incident, who.person, involved=involved)
+    view = need_to_know.redact(app.plan, who.person, view)  # journal no.: need to know
     return Summary(
         incident=view.incident,
-        powers=incident_view.powers(app.plan, view.incident, who.person, involved=involved),
+        powers=may,
         confirmed=sum(c.status is ConfirmationStatus.CONFIRMED for c in view.confirmations),
         total=len(view.confirmations),
         open_tasks=sum(t.status in OPEN_TASK for t in view.tasks),

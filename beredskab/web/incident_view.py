@@ -27,6 +27,7 @@ from beredskab.models import (
     TaskStatus,
 )
 from beredskab.plan import Plan
+from beredskab.security import need_to_know
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.notices import Notice
 from beredskab.web import duty_view, notice_view, people_view, picture_view
@@ -256,6 +257,8 @@ async def build(
         t.assignee == person.id for t in view.tasks
     )
     may = powers(plan, incident, person, involved=involved)
+    view = need_to_know.redact(plan, person, view)  # names and journal no.: need to know
+    incident = view.incident
     is_open = incident.status is IncidentStatus.ACTIVE
     sensitive = [e for e in view.log if e.sensitive]
     if may.read_sensitive and sensitive:

@@ -15,6 +15,7 @@ from beredskab.i18n import clock
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus
 from beredskab.plan import Plan
+from beredskab.security import need_to_know
 from beredskab.web.session import Viewer, app_of, checked_form, page, viewer
 from contacts.models import Person
 from playbooks.schema import Playbook
@@ -49,8 +50,12 @@ async def incidents(request: Request, who: Annotated[Viewer, Depends(viewer)]) -
     app = app_of(request)
     lines: list[IncidentLine] = []
     async with app.db.transaction() as tx:
-        for incident in await tx.incidents.recent(limit=RECENT):
-            confirmations = await tx.incidents.confirmations(incident.id)
+        for found in await tx.incidents.recent(limit=RECENT):
+            confirmations = await tx.incidents.confirmations(found.id)
+            lens = await need_to_know.read_lens(
+                tx, plan=app.plan, person=who.person, incident=found
+            )
+            incident = lens.incident(found)  # journal no. and activator: need to know
             activator = app.plan.directory.person(incident.activated_by)
             lines.append(
                 IncidentLine(

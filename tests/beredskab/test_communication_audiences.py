@@ -55,7 +55,7 @@ async def test_audiences_are_stored_in_order_and_checked(db: Database, plan: Pla
     wide = await communications.draft(
         db=db, plan=plan, incident_id=nr, actor_id=STAFF, channel="cli", audience=everyone
     )
-    assert wide.audience == everyone and len(everyone) > 64  # kept whole (migration 0028)
+    assert wide.audience == everyone and len(everyone) > 64  # kept whole (migration 0027)
     async with db.read() as tx:
         assert [c.audience for c in await tx.communications.list(nr)][-1] == everyone
 

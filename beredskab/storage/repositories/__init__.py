@@ -22,6 +22,7 @@ from beredskab.storage.repositories.notices import NoticeRepo
 from beredskab.storage.repositories.people import PeopleRepo
 from beredskab.storage.repositories.picture import PictureRepo
 from beredskab.storage.repositories.preparedness import PreparednessRepo
+from beredskab.storage.repositories.privacy import PrivacyRepo
 from beredskab.storage.repositories.residents import ResidentRepo
 from beredskab.storage.repositories.security import InboxRepo, PinRepo
 from beredskab.storage.repositories.timers import TimerRepo
@@ -62,6 +63,7 @@ class Tx:
         self.residents = ResidentRepo(conn)
         self.directory = DirectoryRepo(conn)
         self.gauges = GaugeRepo(conn)
+        self.privacy = PrivacyRepo(conn)
 
     def signal(self, *topics: str) -> None:
         """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in

@@ -20,7 +20,7 @@ from beredskab.storage.tables import (
 
 AUDIENCE_COLUMN = 64
 """The length of ``communications.audience``; a longer choice goes to
-``communication_audiences`` whole (migration 0028)."""
+``communication_audiences`` whole (migration 0027)."""
 
 
 class CommunicationStatus(StrEnum):

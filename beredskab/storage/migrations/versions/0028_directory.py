@@ -4,8 +4,8 @@
 use); ``directory_changes`` what each revision changed per person, role and outreach target,
 before and after; ``directory_imports`` an import previewed on the web awaiting confirmation.
 
-Revision ID: 0030
-Revises: 0026
+Revision ID: 0028
+Revises: 0027
 Create Date: 2026-12-02
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0030"
-down_revision = "0026"
+revision = "0028"
+down_revision = "0027"
 branch_labels = None
 depends_on = None
 

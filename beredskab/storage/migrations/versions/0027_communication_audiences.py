@@ -5,7 +5,7 @@ their ids joined by commas (``communications.audiences.chosen``). All eight toge
 characters, more than that column's 64; such a choice is kept whole in this table (the column
 then holds the ids that fit). A new table, so no existing table is rebuilt on SQLite.
 
-Revision ID: 0028
+Revision ID: 0027
 Revises: 0026
 Create Date: 2026-12-02
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028"
+revision = "0027"
 down_revision = "0026"
 branch_labels = None
 depends_on = None
