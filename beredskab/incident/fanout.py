@@ -134,6 +134,11 @@ KINDS: dict[str, Kind] = {
 }
 
 
+LATER = tuple(name for name, kind in KINDS.items() if not kind.while_open)
+"""Kinds that wait while another is open: a stand-down's messages go after the participants
+of an activation (perhaps a new incident's) that is still being asked."""
+
+
 async def start(
     tx: Tx,
     *,
@@ -173,8 +178,9 @@ async def continue_due(
     stopping: Callable[[], bool] | None = None,
     after_chunk: Callable[[int], None] | None = None,
 ) -> int:
-    """Work through every unfinished fan-out, oldest first, one transaction per chunk of at
-    most ``chunk`` recipients; returns how many people were reached.
+    """Work through every unfinished fan-out, oldest first (``LATER`` kinds last), one
+    transaction per chunk of at most ``chunk`` recipients; returns how many people were
+    reached.
 
     Checks ``stopping()`` between chunks (a shutdown waits for at most the chunk in
     progress; cancelling it rolls that chunk back). ``after_chunk(reached)`` runs after
@@ -201,7 +207,7 @@ async def continue_due(
 async def _step(tx: Tx, plan: Plan, chunk: int, lists: dict[int, tuple[str, ...]]) -> int | None:
     """One chunk of the oldest unfinished fan-out, or its end; people reached (None: no
     fan-out is open)."""
-    found = await tx.fanouts.next_open()
+    found = await tx.fanouts.next_open(later=LATER)
     if found is None:
         return None
     fanout_id, incident_id = found

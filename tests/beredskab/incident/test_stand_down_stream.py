@@ -220,3 +220,28 @@ async def test_serve_continues_a_stand_down_it_is_told_of(db: Database, plan: Pl
     assert sum(woken) == len(told) - 3
     sent = await _stand_downs(db, nr)
     assert set(sent) == told and set(sent.values()) == {1}
+
+
+async def test_a_new_activation_is_asked_before_an_old_incidents_stand_down(
+    db: Database, plan: Plan
+) -> None:
+    nr, told = await _open_and_tell_everyone(db, plan)
+    await standdown.close(
+        db=db, plan=plan, incident_id=nr, actor_id=CHIEF, channel="cli", first_chunk=2
+    )
+    fresh = await activation.activate(
+        db=db, plan=plan, playbook="gruppe-1", actor_id=CHIEF, channel="cli", first_chunk=2
+    )
+    assert fresh.pending > 4
+    chunks: list[int] = []
+    await fanout.continue_due(
+        db, plan, chunk=4, after_chunk=chunks.append, stopping=lambda: bool(chunks)
+    )
+    # the one chunk went to the new incident's participants; the stand-down waits its turn
+    async with db.transaction() as tx:
+        [asking] = await tx.fanouts.for_incident(fresh.incident.id)
+    assert (asking.done, asking.chunks) == (6, 2)
+    assert (await _fanout(db, nr)).done == 2
+    await fanout.continue_due(db, plan, chunk=4)
+    sent = await _stand_downs(db, nr)
+    assert set(sent) == told and set(sent.values()) == {1}
