@@ -16,10 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +145,9 @@ def main() -> None:
         try:
             result.update(
                 asyncio.run(
-                    _measure(service.setup, service.serve.pid, service.token, args.people, args.watch)
+                    _measure(
+                        service.setup, service.serve.pid, service.token, args.people, args.watch
+                    )
                 )
             )
         finally:

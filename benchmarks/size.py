@@ -32,7 +32,6 @@ from benchmarks.procs import (
     terminate_raises,
 )
 from benchmarks.service import (
-    CHIEF,
     Service,
     Setup,
     email,
@@ -356,7 +355,9 @@ def main() -> None:
             extra=extra,
             before_serve=plan_load,
         )
-        run = Run(service.setup, service.serve.pid, service.info["control_url"], args.people, limits, args)
+        run = Run(
+            service.setup, service.serve.pid, service.info["control_url"], args.people, limits, args
+        )
         try:
             result.update(asyncio.run(run(service.token)))
             result["g7_busy"] = cli_times(service.setup, args.cli_runs)  # right after the replies

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 
 from notifier.ratelimit import KeyedSchedules, SendSchedule
 
-
 MIN_CONCURRENCY = 4
 """The fewest sends a paced channel may have in the air (a slow sender: 1 SMS/s)."""
 LATENCY_HEADROOM = 2.0

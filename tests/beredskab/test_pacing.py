@@ -231,7 +231,9 @@ async def test_the_last_look_is_taken_when_next_in_line_and_a_refusal_takes_no_s
     ("rate", "latency", "expected"),
     [(100, 0.3, 60), (100, 1.0, 200), (30, 0.3, 18), (1, 0.3, 4), (3, 0.3, 4), (10, 0.5, 10)],
 )
-def test_concurrency_is_twice_rate_times_latency(rate: float, latency: float, expected: int) -> None:
+def test_concurrency_is_twice_rate_times_latency(
+    rate: float, latency: float, expected: int
+) -> None:
     assert concurrency_for(rate, latency) == expected
 
 

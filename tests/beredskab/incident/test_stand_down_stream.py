@@ -42,9 +42,7 @@ async def _stand_downs(db: Database, nr: int) -> Counter[str]:
 
 async def _fanout(db: Database, nr: int) -> Fanout:
     async with db.transaction() as tx:
-        found = [
-            f for f in await tx.fanouts.for_incident(nr) if f.kind == stand_down_messages.KIND
-        ]
+        found = [f for f in await tx.fanouts.for_incident(nr) if f.kind == stand_down_messages.KIND]
     [one] = found
     return one
 
