@@ -113,7 +113,7 @@ async def test_a_large_stand_down_queues_each_message_exactly_once_in_chunks(
 
 
 async def test_a_small_stand_down_needs_no_fan_out(db: Database) -> None:
-    plan = load_plan(playbooks_dir=None)
+    plan = load_plan(playbooks_dir=None, directory_file=None)
     nr, told = await _open_and_tell_everyone(db, plan)
     assert len(told) <= fanout.FIRST_CHUNK
     result = await standdown.close(db=db, plan=plan, incident_id=nr, actor_id=CHIEF, channel="cli")
