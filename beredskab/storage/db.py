@@ -174,6 +174,25 @@ class Database:
             await conn.close()
         return now
 
+    async def connect(self) -> AsyncConnection:
+        """A pooled connection checked with a round trip, outside any transaction: for one
+        held apart (LISTEN, the leader's advisory lock), which would otherwise meet a dead
+        pooled connection only in its own first statement. A dead one is replaced once."""
+        for attempt in range(2):
+            conn = await self.engine.connect()
+            try:
+                await conn.execute(text("SELECT 1"))
+                await conn.commit()
+                return conn
+            except exc.DBAPIError as error:
+                await conn.close()
+                if attempt or not error.connection_invalidated:
+                    raise
+            except BaseException:
+                await conn.close()
+                raise
+        raise AssertionError("unreachable")
+
     async def _open(self, *, read: bool = False) -> tuple[AsyncConnection, datetime]:
         """A pooled connection in a begun transaction, and the transaction's clock. The
         clock is its first statement on PostgreSQL and so the connection's ping: a dead
@@ -239,7 +258,7 @@ class Database:
 
 async def _listen_postgres(db: Database) -> Listening:
     """LISTEN on a connection of its own (kept out of the pool's rotation)."""
-    conn = await db.engine.connect()
+    conn = await db.connect()
     listening: Listening | None = None
 
     def notified(_driver: Any, _pid: int, _channel: str, payload: str) -> None:
