@@ -29,27 +29,14 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from benchmarks import standins
 from benchmarks.dbview import DbView
-from benchmarks.procs import Children, load_average
-from benchmarks.service import CHIEF, Setup, overrides_for, prepare, synthetic_directory
-from benchmarks.standins import Limits
-from tests.postgres import free_port
-
-
-def _run(setup: Setup, *args: str) -> str:
-    done = subprocess.run(
-        setup.command(*args), env=setup.env, cwd=setup.root, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"beredskab {' '.join(args)} failed: {done.stderr[-3000:]}")
-    return done.stdout
+from benchmarks.procs import Children, load_average, terminate_raises
+from benchmarks.service import Setup, launch_serve
 
 
 def _p(values: list[float], p: int) -> float:
@@ -146,39 +133,9 @@ def one(
     children: Children, people: int, db_url: str, repeats: int, spy: Path | None
 ) -> dict[str, Any]:
     """One size on one database: set up, serve, measure, stop."""
-    limits = Limits()
     root = Path(tempfile.mkdtemp(prefix=f"g1-{people}-"))
     try:
-        stand_ins, info = standins.launch(children, root, limits.__dict__)
-        directory = synthetic_directory(people, root)
-        port = free_port()
-        overrides = overrides_for(
-            port=port,
-            database_url=db_url or None,
-            directory=directory,
-            stand_ins=info,
-            sms_rate=limits.twilio_service_rate,
-            extra={},
-        )
-        setup = prepare(root, port=port, database_url=db_url or None, overrides=overrides)
-        _run(setup, "db", "upgrade")
-        view = DbView(setup.database_url)
-
-        async def link() -> None:
-            try:
-                await view.link_telegram(people, datetime.now(UTC))
-            finally:
-                await view.dispose()
-
-        asyncio.run(link())
-        token = _run(setup, "token", "create", "g1", "--as", CHIEF).strip().splitlines()[-1]
-        serve = children.popen(
-            setup.command("serve"),
-            env=setup.env,
-            cwd=root,
-            stdout=(root / "serve.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
+        service = launch_serve(children, root, people=people, db_url=db_url)
         recorder = None
         if spy is not None:
             spy.mkdir(parents=True, exist_ok=True)
@@ -187,24 +144,20 @@ def one(
                 [
                     str(Path(sys.executable).with_name("py-spy")),
                     *("record", "--format", "raw", "--rate", "500", "--nonblocking"),
-                    *("--pid", str(serve.pid), "--output", str(out)),
+                    *("--pid", str(service.serve.pid), "--output", str(out)),
                 ],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
         try:
-            result = asyncio.run(Rounds(setup, info["control_url"], token)(repeats))
+            result = asyncio.run(
+                Rounds(service.setup, service.info["control_url"], service.token)(repeats)
+            )
         finally:
             if recorder is not None:  # py-spy writes its file on SIGINT, not on SIGTERM
                 recorder.send_signal(signal.SIGINT)
                 recorder.wait(timeout=60)
-            if serve.poll() is not None:
-                log = (root / "serve.log").read_text(errors="replace")[-3000:]
-                print(f"the service exited early ({serve.returncode}):\n{log}", file=sys.stderr)
-            children.stop(serve)
-            assert stand_ins.stdin is not None
-            stand_ins.stdin.close()
-            stand_ins.wait(timeout=30)
+            service.stop()
         return {"people": people, "db": "postgresql" if db_url else "sqlite", **result}
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -218,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--py-spy", type=Path, default=None, dest="spy")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
     args = parser.parse_args(argv)
+    terminate_raises()  # SIGTERM too stops the children and removes the folders
     load_start = load_average()
     results = []
     with ExitStack() as stack:

@@ -16,30 +16,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from benchmarks import standins
 from benchmarks.dbview import DbView
 from benchmarks.procs import Children, load_average, peak_rss_mb, rss_mb, terminate_raises
-from benchmarks.service import CHIEF, Setup, overrides_for, prepare, synthetic_directory
-from benchmarks.standins import Limits
-from tests.postgres import free_port
-
-
-def _run(setup: Setup, *args: str) -> str:
-    done = subprocess.run(
-        setup.command(*args), env=setup.env, cwd=setup.root, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"beredskab {' '.join(args)} failed: {done.stderr[-3000:]}")
-    return done.stdout
+from benchmarks.service import Setup, launch_serve
 
 
 class Sampler:
@@ -141,7 +127,6 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     args = parser.parse_args()
     terminate_raises()
-    limits = Limits()
     result: dict[str, Any] = {
         "people": args.people,
         "db": "postgresql" if args.db_url else "sqlite",
@@ -150,46 +135,23 @@ def main() -> None:
     with Children() as children:
         root = Path(tempfile.mkdtemp(prefix=f"bench-mem-{args.people}-"))
         children.on_close(lambda: __import__("shutil").rmtree(root, ignore_errors=True))
-        stand_ins, info = standins.launch(children, root, limits.__dict__)
-        directory = synthetic_directory(args.people, root)
-        port = free_port()
-        overrides = overrides_for(
-            port=port,
-            database_url=args.db_url or None,
-            directory=directory,
-            stand_ins=info,
-            sms_rate=limits.twilio_service_rate,
+        service = launch_serve(
+            children,
+            root,
+            people=args.people,
+            db_url=args.db_url,
             extra=dict(item.split("=", 1) for item in args.set),
         )
-        setup = prepare(root, port=port, database_url=args.db_url or None, overrides=overrides)
-        _run(setup, "db", "upgrade")
-        view = DbView(setup.database_url)
-
-        async def link() -> None:
-            try:
-                await view.link_telegram(args.people, datetime.now(UTC))
-            finally:
-                await view.dispose()
-
-        asyncio.run(link())
-        token = _run(setup, "token", "create", "benchmark", "--as", CHIEF).strip().splitlines()[-1]
-        serve = children.popen(
-            setup.command("serve"),
-            env=setup.env,
-            cwd=root,
-            stdout=(root / "serve.log").open("wb"),
-            stderr=subprocess.STDOUT,
-        )
         try:
-            result.update(asyncio.run(_measure(setup, serve.pid, token, args.people, args.watch)))
+            result.update(
+                asyncio.run(
+                    _measure(
+                        service.setup, service.serve.pid, service.token, args.people, args.watch
+                    )
+                )
+            )
         finally:
-            if serve.poll() is not None:
-                log = (root / "serve.log").read_text(errors="replace")[-3000:]
-                print(f"the service exited early ({serve.returncode}):\n{log}")
-            children.stop(serve)
-            assert stand_ins.stdin is not None
-            stand_ins.stdin.close()
-            stand_ins.wait(timeout=30)
+            service.stop()
     result["load_after"] = load_average()
     print(json.dumps(result, indent=2))
 

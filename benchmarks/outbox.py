@@ -191,8 +191,9 @@ async def main(args: argparse.Namespace) -> None:
 
 
 def _count_statements(db: Database) -> Counter[str]:
-    """Statements sent to the driver from now on, by their first word (BEGIN and COMMIT
-    included; an ``executemany`` counts once)."""
+    """Statements sent to the driver from now on, by their first word (BEGIN, COMMIT and
+    ROLLBACK included; an ``executemany`` counts once), and ``PING`` for each pool pre-ping
+    (on PostgreSQL three round trips: BEGIN, ``;``, ROLLBACK)."""
     counts: Counter[str] = Counter()
 
     def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
@@ -204,11 +205,22 @@ def _count_statements(db: Database) -> Counter[str]:
     def commit(_conn: Any) -> None:
         counts["COMMIT"] += 1
 
+    def rollback(_conn: Any) -> None:
+        counts["ROLLBACK"] += 1
+
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", statement)
     if db.dialect == "postgresql":
         event.listen(engine, "begin", begin)
     event.listen(engine, "commit", commit)
+    event.listen(engine, "rollback", rollback)
+    ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection: Any) -> bool:
+        counts["PING"] += 1
+        return bool(ping(dbapi_connection))
+
+    engine.dialect.do_ping = counted_ping  # type: ignore[method-assign]
     return counts
 
 

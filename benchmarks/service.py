@@ -5,24 +5,37 @@
 test server and the plan at the synthetic directory. ``settings_diff`` loads both through
 ``beredskab.settings`` and lists every setting that differs, so the printout proves what was
 changed and nothing else.
+
+``launch_serve`` starts the whole setting for one size on one database — the stand-ins, the
+synthetic directory, the schema, the linked Telegram chats, an API token and ``beredskab
+serve`` — as children of a ``procs.Children``, so an interrupt (Ctrl-C, SIGTERM with
+``procs.terminate_raises``) stops every one of them; ``Service.stop`` ends it in order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import re
 import shutil
+import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from benchmarks.procs import ROOT
+from benchmarks import standins
+from benchmarks.dbview import DbView
+from benchmarks.procs import ROOT, Children
+from benchmarks.standins import Limits
 from tests.peers.smtp import PASSWORD, USERNAME
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, SERVICE_SID
+from tests.postgres import free_port
 
 EXAMPLE = ROOT / "config.example.toml"
 CHIEF = "maria-friis"
@@ -173,3 +186,100 @@ def shipped_value(key: str) -> Any:
 
     with _environ(environment({})):
         return dict(_flat("", load_settings(EXAMPLE).model_dump(mode="json")))[key]
+
+
+def run_cli(setup: Setup, *args: str) -> str:
+    """``beredskab ARGS`` against the service's config; its output (raises on failure)."""
+    done = subprocess.run(
+        setup.command(*args), env=setup.env, cwd=setup.root, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"beredskab {' '.join(args)} failed: {done.stderr[-3000:]}")
+    return done.stdout
+
+
+@dataclass
+class Service:
+    """A running ``beredskab serve`` with its stand-ins, set up by ``launch_serve``."""
+
+    children: Children
+    setup: Setup
+    directory: Path
+    stand_ins: subprocess.Popen[str]
+    info: dict[str, Any]
+    """Where the stand-ins listen (``control_url``, ``twilio_url``, …)."""
+    token: str
+    """An API token of ``CHIEF``."""
+    serve: subprocess.Popen[bytes] = field(init=False)
+
+    @property
+    def log(self) -> Path:
+        return self.setup.root / "serve.log"
+
+    def start(self) -> None:
+        """Start ``serve`` (its output in ``serve.log``)."""
+        self.serve = self.children.popen(
+            self.setup.command("serve"),
+            env=self.setup.env,
+            cwd=self.setup.root,
+            stdout=self.log.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self) -> tuple[int | None, dict[str, Any]]:
+        """Stop ``serve`` (saying so if it had exited early) and then the stand-ins; returns
+        serve's exit code and the stand-ins' counts."""
+        if self.serve.poll() is not None:
+            tail = self.log.read_text(errors="replace")[-3000:]
+            print(f"the service exited early ({self.serve.returncode}):\n{tail}", file=sys.stderr)
+        code = self.children.stop(self.serve)
+        assert self.stand_ins.stdin is not None and self.stand_ins.stdout is not None
+        self.stand_ins.stdin.close()
+        counts: dict[str, Any] = json.loads(self.stand_ins.stdout.readline() or "{}")
+        self.stand_ins.wait(timeout=30)
+        return code, counts
+
+
+def launch_serve(
+    children: Children,
+    root: Path,
+    *,
+    people: int,
+    db_url: str = "",
+    limits: Limits | None = None,
+    extra: dict[str, str] | None = None,
+    before_serve: Callable[[Service], None] | None = None,
+) -> Service:
+    """Set up and start ``serve`` for ``people`` synthetic SSP members on ``db_url`` (empty:
+    SQLite in ``root``): the stand-ins with ``limits``, the shipped config with the
+    overrides (plus ``extra``), the schema, every person's Telegram chat linked, a token.
+    ``before_serve`` runs on the machine while nothing else is (a plan-load measurement)."""
+    limits = limits or Limits()
+    stand_ins, info = standins.launch(children, root, limits.__dict__)
+    directory = synthetic_directory(people, root)
+    port = free_port()
+    overrides = overrides_for(
+        port=port,
+        database_url=db_url or None,
+        directory=directory,
+        stand_ins=info,
+        sms_rate=limits.twilio_service_rate,
+        extra=extra or {},
+    )
+    setup = prepare(root, port=port, database_url=db_url or None, overrides=overrides)
+    run_cli(setup, "db", "upgrade")
+    view = DbView(setup.database_url)
+
+    async def link() -> None:
+        try:
+            await view.link_telegram(people, datetime.now(UTC))
+        finally:
+            await view.dispose()
+
+    asyncio.run(link())
+    token = run_cli(setup, "token", "create", "benchmark", "--as", CHIEF).strip().splitlines()[-1]
+    service = Service(children, setup, directory, stand_ins, info, token)
+    if before_serve is not None:
+        before_serve(service)
+    service.start()
+    return service

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks import inbound, standins
+from benchmarks import inbound
 from benchmarks.dbview import DbView
 from benchmarks.procs import (
     ROOT,
@@ -32,18 +32,15 @@ from benchmarks.procs import (
     terminate_raises,
 )
 from benchmarks.service import (
-    CHIEF,
+    Service,
     Setup,
     email,
-    overrides_for,
+    launch_serve,
     phone,
-    prepare,
     settings_diff,
     shipped_value,
-    synthetic_directory,
 )
 from benchmarks.standins import Limits
-from tests.postgres import free_port
 
 PLAN_LOAD = """
 import sys, time
@@ -74,15 +71,6 @@ def cli_times(setup: Setup, runs: int) -> dict[str, float]:
         "status_s": round(_median_wall(setup.command("status"), setup.env, setup.root, runs), 3),
         "help_s": round(_median_wall(setup.command("--help"), setup.env, setup.root, runs), 3),
     }
-
-
-def _run(setup: Setup, *args: str) -> str:
-    done = subprocess.run(
-        setup.command(*args), env=setup.env, cwd=setup.root, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"beredskab {' '.join(args)} failed: {done.stderr[-3000:]}")
-    return done.stdout
 
 
 def _percentile(values: list[float], p: int) -> float:
@@ -345,60 +333,36 @@ def main() -> None:
     with Children() as children:
         root = Path(tempfile.mkdtemp(prefix=f"bench-{args.people}-"))
         children.on_close(lambda: __import__("shutil").rmtree(root, ignore_errors=True))
-        stand_ins, info = standins.launch(children, root, limits.__dict__)
-        directory = synthetic_directory(args.people, root)
-        load_s, _imports, _ = subprocess.run(
-            [sys.executable, "-c", PLAN_LOAD, str(directory)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        result["g6_plan_load_s"] = round(float(load_s), 3)
-        port = free_port()
-        overrides = overrides_for(
-            port=port,
-            database_url=args.db_url or None,
-            directory=directory,
-            stand_ins=info,
-            sms_rate=limits.twilio_service_rate,
+
+        def plan_load(service: Service) -> None:
+            load_s, _imports, _ = subprocess.run(
+                [sys.executable, "-c", PLAN_LOAD, str(service.directory)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
+            result["g6_plan_load_s"] = round(float(load_s), 3)
+            result["settings_diff"] = settings_diff(service.setup)
+            result["shipped_smtp_connections"] = shipped_value("smtp.connections")
+
+        service = launch_serve(
+            children,
+            root,
+            people=args.people,
+            db_url=args.db_url,
+            limits=limits,
             extra=extra,
+            before_serve=plan_load,
         )
-        setup = prepare(root, port=port, database_url=args.db_url or None, overrides=overrides)
-        result["settings_diff"] = settings_diff(setup)
-        result["shipped_smtp_connections"] = shipped_value("smtp.connections")
-        _run(setup, "db", "upgrade")
-        view = DbView(setup.database_url)
-
-        async def link() -> None:
-            try:
-                await view.link_telegram(args.people, datetime.now(UTC))
-            finally:
-                await view.dispose()
-
-        asyncio.run(link())
-        token = _run(setup, "token", "create", "benchmark", "--as", CHIEF).strip().splitlines()[-1]
-        serve = children.popen(
-            setup.command("serve"),
-            env=setup.env,
-            cwd=root,
-            stdout=(root / "serve.log").open("wb"),
-            stderr=subprocess.STDOUT,
+        run = Run(
+            service.setup, service.serve.pid, service.info["control_url"], args.people, limits, args
         )
-        run = Run(setup, serve.pid, info["control_url"], args.people, limits, args)
         try:
-            result.update(asyncio.run(run(token)))
-            result["g7_busy"] = cli_times(setup, args.cli_runs)  # right after the replies
+            result.update(asyncio.run(run(service.token)))
+            result["g7_busy"] = cli_times(service.setup, args.cli_runs)  # right after the replies
         finally:
-            if serve.poll() is not None:
-                log = (root / "serve.log").read_text(errors="replace")[-3000:]
-                print(f"the service exited early ({serve.returncode}):\n{log}", file=sys.stderr)
-            result["serve_exit"] = children.stop(serve)
-            assert stand_ins.stdin is not None
-            stand_ins.stdin.close()
-            assert stand_ins.stdout is not None
-            result["standins"] = json.loads(stand_ins.stdout.readline() or "{}")
-            stand_ins.wait(timeout=30)
+            result["serve_exit"], result["standins"] = service.stop()
     args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
 
 

@@ -7,6 +7,11 @@ any one-second window (Telegram 30 overall and 1 per chat, Twilio 100 per messag
 or 1 per number), whatever the timing of its workers, which share one ``Pacer``. The outbox
 claims no more rows of a channel than it can send within half a lease, so paced rows never
 outlive their lease.
+
+A channel's concurrency (sends in the air at once) is sized from its rate and the
+provider's expected answer time (``concurrency_for``): at Twilio's 100/s and ~0.3 s per
+request, 30 sends are in the air just to keep the rate, so a fixed cap of 16 held SMS to
+about 53/s. Email's is its SMTP connections.
 """
 
 from __future__ import annotations
@@ -20,6 +25,20 @@ from dataclasses import dataclass, field
 
 from notifier import wire
 from notifier.ratelimit import KeyedSchedules, SendSchedule
+
+MIN_CONCURRENCY = 4
+"""The fewest sends a paced channel may have in the air (a slow sender: 1 SMS/s)."""
+LATENCY_HEADROOM = 2.0
+"""Room above the expected answer time, so a slower spell does not cut the rate at once."""
+
+
+def concurrency_for(rate_per_second: float, latency_seconds: float) -> int:
+    """Sends in the air that keep ``rate_per_second`` going when each takes
+    ``latency_seconds`` (Little's law: rate × latency), with ``LATENCY_HEADROOM``, at least
+    ``MIN_CONCURRENCY``: 60 at 100/s and 0.3 s, 18 at 30/s, 4 at 1/s."""
+    if rate_per_second <= 0 or latency_seconds <= 0:
+        raise ValueError("rate and latency must be positive")
+    return max(MIN_CONCURRENCY, math.ceil(rate_per_second * latency_seconds * LATENCY_HEADROOM))
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,9 @@ class TwilioSettings(_Section):
     timeout_seconds: float = Field(default=15.0, gt=0)
     api_base_url: str | None = None
     secondary_auth_token: SecretStr | None = None
+    expected_latency_seconds: float = Field(default=0.3, gt=0, le=30)
+    """Twilio's usual answer time per request: with ``rate_per_second`` it sizes how many
+    sends are in the air at once (``pacing.concurrency_for``: twice rate × latency)."""
 
     @property
     def enabled(self) -> bool:
@@ -168,6 +171,9 @@ class TelegramSettings(_Section):
     per_chat_per_second: float = Field(default=1.0, gt=0)
     mode: Literal["polling", "webhook"] = "polling"
     webhook_secret: SecretStr | None = None
+    expected_latency_seconds: float = Field(default=0.3, gt=0, le=30)
+    """The Bot API's usual answer time per message: with ``rate_per_second`` it sizes how
+    many sends are in the air at once (``pacing.concurrency_for``)."""
 
     @property
     def enabled(self) -> bool:

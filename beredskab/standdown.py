@@ -5,6 +5,11 @@ queues) and the playbook's follow-ups go out: every message still queued is expi
 the closing transaction, and the outbox and the fallback expire anything of the incident
 queued before the close that was in flight (``incident.after_close``); no timer but the
 follow-ups fires.
+
+The stand-down message streams like an activation: the closing transaction queues it for
+the first ``fanout.FIRST_CHUNK`` people and hands the rest to a fan-out
+(``incident.fanout``, kind ``incident.stand_down_messages.KIND``) that queues them in
+bounded transactions right after the commit, resuming from its cursor after a crash.
 """
 
 from __future__ import annotations
@@ -14,11 +19,10 @@ from dataclasses import dataclass
 from beredskab import access, audit, escalation, situation_log
 from beredskab.communications import notices
 from beredskab.errors import Phrase
-from beredskab.i18n import clock, plural
-from beredskab.incident import chain_head
+from beredskab.i18n import plural
+from beredskab.incident import chain_head, fanout, stand_down_messages
 from beredskab.incidents import playbook_of, require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
-from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
@@ -27,11 +31,13 @@ from playbooks.schema import TemplateKind
 
 @dataclass(frozen=True)
 class StandDownResult:
-    """The closed incident and how many stand-down messages were queued."""
+    """The closed incident and how many stand-down messages are queued: by the close
+    itself and, for those after the first chunk (``pending`` people), by its fan-out."""
 
     incident: Incident
     messages: int
     expired: int
+    pending: int = 0
 
 
 async def wind_down(tx: Tx, incident_id: int) -> tuple[set[str], int, int]:
@@ -48,9 +54,22 @@ async def wind_down(tx: Tx, incident_id: int) -> tuple[set[str], int, int]:
 
 
 async def close(
-    *, db: Database, plan: Plan, incident_id: int, actor_id: str, channel: str, note: str = ""
+    *,
+    db: Database,
+    plan: Plan,
+    incident_id: int,
+    actor_id: str,
+    channel: str,
+    note: str = "",
+    first_chunk: int = fanout.FIRST_CHUNK,
 ) -> StandDownResult:
-    """Close an incident: stand-down message to everyone notified, unsent alerts expire."""
+    """Close an incident: stand-down message to everyone notified, unsent alerts expire.
+
+    The closing transaction queues the message for the first ``first_chunk`` people; the
+    others are handed to a fan-out (wake ``serve``'s runner, or ``fanout.complete`` in a
+    command)."""
+    if first_chunk < 0:
+        raise ValueError("first_chunk must not be negative")
     bounds.text(note, field="the note")
     actor = access.person(plan, actor_id)
     async with access.audited(db), db.transaction() as tx:
@@ -68,18 +87,22 @@ async def close(
         )
         notified, expired, held = await wind_down(tx, incident_id)
         people = [p for p in plan.directory.people if p.id in notified]
-        values = {  # {tid} in the stand-down message is when it ended
-            **incident_values(incident, directory=plan.directory),
-            "tid": clock(tx.now, now=tx.now),
-        }
-        messages = await notify(
+        first, rest = people[:first_chunk], people[first_chunk:]
+        messages = await stand_down_messages.tell(  # {tid} in it is when it ended
+            tx, plan=plan, playbook=playbook, incident=incident, people=first, at=tx.now
+        )
+        await fanout.start(
             tx,
             incident=incident,
-            playbook=playbook,
-            people=people,
-            kind=TemplateKind.STAND_DOWN,
-            values=values,
+            kind=stand_down_messages.KIND,
+            playbook_id=playbook.id,
+            template=TemplateKind.STAND_DOWN.value,
+            recipients=[p.id for p in people],
+            done=len(first),
+            reached=len(first),
+            messages=messages,
         )
+        planned = messages + await stand_down_messages.planned(tx, rest)
         await tx.incidents.close(incident_id, by=actor.id, now=tx.now)
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
@@ -109,4 +132,4 @@ async def close(
         )
         closed = await tx.incidents.get(incident_id)
     assert closed is not None
-    return StandDownResult(incident=closed, messages=messages, expired=expired)
+    return StandDownResult(incident=closed, messages=planned, expired=expired, pending=len(rest))

@@ -179,7 +179,7 @@ def close(
             db=app.db, plan=app.plan, incident_id=nr, actor_id=actor, channel=CHANNEL, note=note
         )
 
-    result = run(body, deliver=not no_deliver)
+    result = run(body, deliver=not no_deliver, queue_rest=True)  # a large stand-down streams
     typer.echo(say("closed", nr=nr, messages=result.messages))
 
 

@@ -6,8 +6,9 @@ commits fast at any size and the outbox starts sending at once) and hands the re
 follow-up transaction (``continue_due``) queues the next ``CHUNK`` recipients *and* moves
 the cursor, so a crash between chunks resumes from the cursor and queues nobody twice (the
 chunk's confirmation rows would refuse a second ask anyway). Every chunk takes the
-incident's lock and checks that the incident is still open: a stand-down, or a real
-activation halting a drill, stops the fan-out, and no alert is queued after it.
+incident's lock; an activation's chunk checks that the incident is still open: a
+stand-down, or a real activation halting a drill, stops it, and no alert is queued after
+it. A stand-down streams its own messages the same way (``standdown.close``).
 
 Who continues: in ``serve`` the ``Runner`` component, woken by the commit that started a
 fan-out (in this process or another: ``storage.signals``), at start (a fan-out a crash left
@@ -16,9 +17,11 @@ runs ``complete`` before it exits, delivering each chunk while the next is queue
 instances never queue the same chunk: the incident's and the fan-out's row locks
 (PostgreSQL), the one writer (SQLite).
 
-A kind of fan-out is a ``Kind`` in ``KINDS``: what a chunk does and what the log says at the
-end: an activation's participants (``incident.participants``) and a resident message's
-subscribers (``communications.resident_send``).
+A kind of fan-out is a ``Kind`` in ``KINDS``: what a chunk does, what the log says at the
+end, and whether the incident's close stops it. Three kinds: an activation's participants
+(``incident.participants``) and a resident message's subscribers
+(``communications.resident_send``), both stopped by the close, and a stand-down's messages
+(``incident.stand_down_messages``), which run after it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from dataclasses import dataclass, replace
 
 from beredskab import situation_log
 from beredskab.communications import resident_send
-from beredskab.incident import participants
+from beredskab.incident import participants, stand_down_messages
 from beredskab.models import EntryKind, Incident, IncidentStatus
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx, signals
@@ -76,11 +79,13 @@ ChunkFn = Callable[[Tx, Plan, Incident, Fanout, Sequence[str]], Awaitable[Chunk]
 
 @dataclass(frozen=True, slots=True)
 class Kind:
-    """One kind of fan-out: a chunk's work, and the log texts when it ends."""
+    """One kind of fan-out: a chunk's work, the log texts when it ends, and whether it runs
+    only while its incident is open (an activation) or after the close (a stand-down)."""
 
     chunk: ChunkFn
     finished: Callable[[Fanout], str]
     stopped: Callable[[Fanout, str], str]
+    while_open: bool = True
 
 
 async def _participants_chunk(
@@ -113,6 +118,22 @@ async def _residents_chunk(
     return Chunk(queued, queued)
 
 
+async def _stand_down_chunk(
+    tx: Tx, plan: Plan, incident: Incident, fanout: Fanout, ids: Sequence[str]
+) -> Chunk:
+    """Send the stand-down message to the next people who were told of the incident."""
+    playbook = plan.playbook(fanout.playbook_id)
+    if playbook is None:
+        raise Stop(f"planen ikke længere har {fanout.playbook_id}")
+    if incident.closed_at is None:  # a stand-down fan-out starts in the closing transaction
+        raise Stop("hændelsen ikke er afblæst")
+    people = [p for p in map(plan.directory.person, ids) if p is not None]
+    messages = await stand_down_messages.tell(
+        tx, plan=plan, playbook=playbook, incident=incident, people=people, at=incident.closed_at
+    )
+    return Chunk(len(people), messages)
+
+
 KINDS: dict[str, Kind] = {
     participants.KIND: Kind(
         _participants_chunk, participants.finished_text, participants.stopped_text
@@ -120,7 +141,18 @@ KINDS: dict[str, Kind] = {
     resident_send.KIND: Kind(
         _residents_chunk, resident_send.finished_text, resident_send.stopped_text
     ),
+    stand_down_messages.KIND: Kind(
+        _stand_down_chunk,
+        stand_down_messages.finished_text,
+        stand_down_messages.stopped_text,
+        while_open=False,
+    ),
 }
+
+
+LATER = tuple(name for name, kind in KINDS.items() if not kind.while_open)
+"""Kinds that wait while another is open: a stand-down's messages go after the participants
+of an activation (perhaps a new incident's) that is still being asked."""
 
 
 async def start(
@@ -162,8 +194,9 @@ async def continue_due(
     stopping: Callable[[], bool] | None = None,
     after_chunk: Callable[[int], None] | None = None,
 ) -> int:
-    """Work through every unfinished fan-out, oldest first, one transaction per chunk of at
-    most ``chunk`` recipients; returns how many people were reached.
+    """Work through every unfinished fan-out, oldest first (``LATER`` kinds last), one
+    transaction per chunk of at most ``chunk`` recipients; returns how many people were
+    reached.
 
     Checks ``stopping()`` between chunks (a shutdown waits for at most the chunk in
     progress; cancelling it rolls that chunk back). ``after_chunk(reached)`` runs after
@@ -190,7 +223,7 @@ async def continue_due(
 async def _step(tx: Tx, plan: Plan, chunk: int, lists: dict[int, tuple[str, ...]]) -> int | None:
     """One chunk of the oldest unfinished fan-out, or its end; people reached (None: no
     fan-out is open)."""
-    found = await tx.fanouts.next_open()
+    found = await tx.fanouts.next_open(later=LATER)
     if found is None:
         return None
     fanout_id, incident_id = found
@@ -204,7 +237,7 @@ async def _step(tx: Tx, plan: Plan, chunk: int, lists: dict[int, tuple[str, ...]
         await tx.fanouts.finish(fanout.id, now=tx.now, outcome=f"unknown kind {fanout.kind}")
         log.error("fan-out %s has an unknown kind %r; ended", fanout.id, fanout.kind)
         return 0
-    if incident.status is not IncidentStatus.ACTIVE:
+    if kind.while_open and incident.status is not IncidentStatus.ACTIVE:
         why = "øvelsen er afsluttet" if incident.drill else "hændelsen er afblæst"
         await _end(tx, fanout, outcome="stopped: incident closed", text=kind.stopped(fanout, why))
         return 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import ClassVar
 
-from beredskab.pacing import PaceLimits
+from beredskab.pacing import PaceLimits, concurrency_for
 from beredskab.settings import Settings
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
@@ -108,13 +108,21 @@ def pacing(settings: Settings) -> dict[ChannelKind, PaceLimits]:
     """Per-channel limits from the settings (the console channel is not paced)."""
     limits: dict[ChannelKind, PaceLimits] = {}
     if settings.twilio.enabled:
-        limits[ChannelKind.SMS] = PaceLimits(rate_per_second=settings.twilio.rate_per_second)
-        limits[ChannelKind.VOICE] = PaceLimits(rate_per_second=settings.twilio.rate_per_second)
+        twilio = settings.twilio
+        sms = PaceLimits(
+            rate_per_second=twilio.rate_per_second,
+            concurrency=concurrency_for(twilio.rate_per_second, twilio.expected_latency_seconds),
+        )
+        limits[ChannelKind.SMS] = limits[ChannelKind.VOICE] = sms
     if settings.smtp.enabled:
         limits[ChannelKind.EMAIL] = PaceLimits(concurrency=settings.smtp.connections)
     if settings.telegram.enabled:
+        telegram = settings.telegram
         limits[ChannelKind.TELEGRAM] = PaceLimits(
-            rate_per_second=settings.telegram.rate_per_second,
-            per_address_per_second=settings.telegram.per_chat_per_second,
+            rate_per_second=telegram.rate_per_second,
+            per_address_per_second=telegram.per_chat_per_second,
+            concurrency=concurrency_for(
+                telegram.rate_per_second, telegram.expected_latency_seconds
+            ),
         )
     return limits

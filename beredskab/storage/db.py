@@ -2,6 +2,13 @@
 
 SQLite runs in WAL mode with a busy timeout and takes the write lock at ``BEGIN IMMEDIATE``,
 so concurrent writers queue instead of failing mid-transaction. PostgreSQL uses the same code.
+
+A pooled PostgreSQL connection is not pinged before use (``pool_pre_ping`` cost a round trip
+per transaction): the transaction's first statement, which reads the database clock, is the
+ping. When it finds the connection dead (the server restarted, a proxy dropped it),
+SQLAlchemy invalidates the pool and the transaction starts once more on a fresh connection
+before any of the caller's work has run; connections are also replaced after
+``POOL_RECYCLE_SECONDS``.
 ``is_transient`` tells a passing database failure (connection lost, server restarting, lock
 held past the busy timeout) from a lasting one, so the rest of the service need not know
 SQLAlchemy's or the drivers' exception types.
@@ -10,6 +17,7 @@ SQLAlchemy's or the drivers' exception types.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
@@ -27,6 +35,7 @@ from beredskab.storage.repositories import Tx
 from beredskab.storage.signals import Listening, Signals
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 __all__ = ["Clock", "Database", "IntegrityError", "Tx", "is_transient"]
 
@@ -36,6 +45,8 @@ passes the configured or stored key."""
 BUSY_TIMEOUT_SECONDS = 30.0
 CONNECT_TIMEOUT_SECONDS = 10.0
 """How long a new PostgreSQL connection may take before the attempt counts as failed."""
+POOL_RECYCLE_SECONDS = 1800
+"""A pooled PostgreSQL connection older than this is replaced when it is next checked out."""
 _READ = "beredskab_read"
 """Execution option: on SQLite, begin a deferred (read) transaction instead of IMMEDIATE."""
 _TRANSIENT_SQLSTATE = ("08", "53", "57P", "40001", "40P01", "55P03")
@@ -79,7 +90,7 @@ class Database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": busy_timeout}
         else:
-            kwargs["pool_pre_ping"] = True
+            kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS  # no pre-ping: see the docstring
             if self.dialect == "postgresql":
                 kwargs["connect_args"] = {"timeout": CONNECT_TIMEOUT_SECONDS}
         self.engine: AsyncEngine = create_async_engine(parsed, **kwargs)
@@ -102,14 +113,22 @@ class Database:
         was marked with (``Tx.signal``) are signalled once it has committed: in this process
         at once, to others by ``NOTIFY`` (PostgreSQL, sent with the commit) or a datagram
         (SQLite); a rollback signals nothing."""
-        async with self._write_turn(), self.engine.begin() as conn:
-            tx = Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
-            yield tx
-            if tx.topics and self.dialect == "postgresql":
-                await conn.execute(
-                    text("SELECT pg_notify(:channel, :payload)"),
-                    {"channel": signals.CHANNEL, "payload": self.signals.payload(tx.topics)},
-                )
+        async with self._write_turn():
+            conn, now = await self._open()
+            try:
+                tx = Tx(conn, now, dialect=self.dialect, log_key=self.log_key)
+                yield tx
+                if tx.topics and self.dialect == "postgresql":
+                    await conn.execute(
+                        text("SELECT pg_notify(:channel, :payload)"),
+                        {"channel": signals.CHANNEL, "payload": self.signals.payload(tx.topics)},
+                    )
+                await conn.commit()
+            except BaseException:
+                await _rollback(conn)
+                raise
+            finally:
+                await conn.close()
         if tx.topics:
             self.signals.fire(tx.topics)
             if self._wake_socket is not None:
@@ -135,24 +154,73 @@ class Database:
     async def read(self) -> AsyncIterator[Tx]:
         """A read-only look (never commits). On SQLite it does not take the write lock, so it
         answers while another connection holds it."""
-        async with self.engine.connect() as conn:
-            await conn.execution_options(**{_READ: True})
+        conn, now = await self._open(read=True)
+        try:
+            yield Tx(conn, now, dialect=self.dialect, log_key=self.log_key)
+        finally:
             try:
-                yield Tx(conn, await self._now(conn), dialect=self.dialect, log_key=self.log_key)
+                await _rollback(conn)
             finally:
-                await conn.rollback()
+                await conn.close()
 
     async def now(self) -> datetime:
         """The database clock (or the injected test clock), as aware UTC."""
-        async with self.engine.connect() as conn:
-            return await self._now(conn)
+        if self._clock is not None or self.dialect == "sqlite":
+            return await self._now(None)
+        conn, now = await self._open(read=True)
+        try:
+            await _rollback(conn)
+        finally:
+            await conn.close()
+        return now
 
-    async def _now(self, conn: AsyncConnection) -> datetime:
+    async def connect(self) -> AsyncConnection:
+        """A pooled connection checked with a round trip, outside any transaction: for one
+        held apart (LISTEN, the leader's advisory lock), which would otherwise meet a dead
+        pooled connection only in its own first statement. A dead one is replaced once."""
+        for attempt in range(2):
+            conn = await self.engine.connect()
+            try:
+                await conn.execute(text("SELECT 1"))
+                await conn.commit()
+                return conn
+            except exc.DBAPIError as error:
+                await conn.close()
+                if attempt or not error.connection_invalidated:
+                    raise
+            except BaseException:
+                await conn.close()
+                raise
+        raise AssertionError("unreachable")
+
+    async def _open(self, *, read: bool = False) -> tuple[AsyncConnection, datetime]:
+        """A pooled connection in a begun transaction, and the transaction's clock. The
+        clock is its first statement on PostgreSQL and so the connection's ping: a dead
+        connection is replaced once, before any caller's statement has run."""
+        for attempt in range(2):
+            conn = await self.engine.connect()
+            try:
+                if read:
+                    await conn.execution_options(**{_READ: True})
+                await conn.begin()  # SQLite: BEGIN (IMMEDIATE) here, before the clock is read
+                return conn, await self._now(conn)
+            except exc.DBAPIError as error:
+                await conn.close()  # an invalidated connection is discarded, not pooled
+                if attempt or not error.connection_invalidated:
+                    raise
+                log.info("a pooled database connection was dead; starting on a fresh one")
+            except BaseException:
+                await conn.close()
+                raise
+        raise AssertionError("unreachable")
+
+    async def _now(self, conn: AsyncConnection | None) -> datetime:
         if self._clock is not None:
             return self._clock()
         if self.dialect == "sqlite":  # SQLite's 'now' is this machine's clock: no round trip
             now = datetime.now(UTC)
             return now.replace(microsecond=now.microsecond // 1000 * 1000)  # its precision
+        assert conn is not None
         value = (await conn.execute(text("SELECT clock_timestamp()"))).scalar()
         assert isinstance(value, datetime)
         return value.astimezone(UTC)
@@ -190,7 +258,7 @@ class Database:
 
 async def _listen_postgres(db: Database) -> Listening:
     """LISTEN on a connection of its own (kept out of the pool's rotation)."""
-    conn = await db.engine.connect()
+    conn = await db.connect()
     listening: Listening | None = None
 
     def notified(_driver: Any, _pid: int, _channel: str, payload: str) -> None:
@@ -222,6 +290,13 @@ async def _listen_postgres(db: Database) -> Listening:
     if driver.is_closed():
         listening.lost.set()
     return listening
+
+
+async def _rollback(conn: AsyncConnection) -> None:
+    """Roll back what is open; a connection that broke meanwhile is simply closed after."""
+    if conn.in_transaction() and not conn.invalidated:
+        with suppress(exc.DBAPIError, OSError):
+            await conn.rollback()
 
 
 async def _discard(conn: AsyncConnection) -> None:

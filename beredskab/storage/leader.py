@@ -43,7 +43,7 @@ class LeaderLock:
         Raises the database's error when it cannot be reached."""
         if self._conn is not None:
             return True
-        conn = await self._db.engine.connect()
+        conn = await self._db.connect()  # checked: the pool does not ping (storage.db)
         try:
             query = text("SELECT pg_try_advisory_lock(:key)")
             got = bool((await conn.execute(query, {"key": self._key})).scalar())

@@ -64,10 +64,10 @@ async def test_live_providers_replace_the_console(tmp_path: Path) -> None:
         assert channels[ChannelKind.EMAIL].name == "pool"
         assert channels[ChannelKind.TELEGRAM].name == "telegram"
         limits = pacing(settings)
-        assert limits[ChannelKind.SMS] == PaceLimits(rate_per_second=3)
+        assert limits[ChannelKind.SMS] == PaceLimits(rate_per_second=3, concurrency=4)
         assert limits[ChannelKind.EMAIL].concurrency == 3
         assert limits[ChannelKind.TELEGRAM] == PaceLimits(
-            rate_per_second=30, per_address_per_second=1
+            rate_per_second=30, per_address_per_second=1, concurrency=18
         )
     finally:
         for channel in {id(c): c for c in channels.values()}.values():

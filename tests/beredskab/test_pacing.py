@@ -9,7 +9,7 @@ import itertools
 
 import pytest
 
-from beredskab.pacing import PaceLimits, Pacer
+from beredskab.pacing import PaceLimits, Pacer, concurrency_for
 from notifier import wire
 
 
@@ -284,3 +284,48 @@ async def test_without_wire_stamps_late_sends_exceed_the_window() -> None:
     await fake.advance(60)
     await asyncio.gather(*tasks)
     assert _most_in_any_window(arrivals, 1.0) > 30
+
+
+@pytest.mark.parametrize(
+    ("rate", "latency", "expected"),
+    [(100, 0.3, 60), (100, 1.0, 200), (30, 0.3, 18), (1, 0.3, 4), (3, 0.3, 4), (10, 0.5, 10)],
+)
+def test_concurrency_is_twice_rate_times_latency(
+    rate: float, latency: float, expected: int
+) -> None:
+    assert concurrency_for(rate, latency) == expected
+
+
+@pytest.mark.parametrize(("rate", "latency"), [(0, 0.3), (100, 0), (-1, 0.3)])
+def test_concurrency_needs_a_positive_rate_and_latency(rate: float, latency: float) -> None:
+    with pytest.raises(ValueError, match="positive"):
+        concurrency_for(rate, latency)
+
+
+async def _finish_time(concurrency: int, *, sends: int, latency: float) -> float:
+    """When the last of ``sends`` SMS at 100/s is answered, each taking ``latency``."""
+    fake = VirtualTime()
+    pacer = Pacer(
+        PaceLimits(rate_per_second=100, concurrency=concurrency), clock=fake.clock, sleep=fake.sleep
+    )
+    answered: list[float] = []
+
+    async def one(i: int) -> None:
+        async with pacer.turn(f"+4520{i:06d}"):
+            await fake.sleep(latency)  # Twilio's answer time, holding the slot
+            answered.append(fake.now)
+
+    tasks = [asyncio.create_task(one(i)) for i in range(sends)]
+    await fake.advance(60)
+    await asyncio.gather(*tasks)
+    assert len(answered) == sends
+    return max(answered)
+
+
+async def test_twilio_keeps_100_per_second_at_its_real_latency() -> None:
+    """At ~0.3 s per request, 100/s needs 30 sends in the air: the derived cap keeps the
+    rate (500 SMS in 5 s), the former fixed 16 held it to 16 / 0.3 s ≈ 53/s."""
+    derived = await _finish_time(concurrency_for(100, 0.3), sends=500, latency=0.3)
+    assert derived == pytest.approx(499 / 100 + 0.3)
+    fixed = await _finish_time(16, sends=500, latency=0.3)
+    assert fixed > 9.0  # 500 / (16 / 0.3)

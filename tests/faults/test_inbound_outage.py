@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from beredskab.models import ConfirmationStatus, EntryKind
 from beredskab.plan import Plan
-from beredskab.storage import Database
+from beredskab.storage import Database, is_transient
 from tests.e2e.service import service_env, wait_for, write_config
 from tests.faults.support_inbound import Serve, post_sms, start_serve
 from tests.peers.smtp import SmtpPeer
@@ -135,14 +135,20 @@ async def _check_everything_arrived_once(
     sent = set(replies.sent)
 
     async def all_processed() -> bool:
-        async with db.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    text(
-                        "SELECT provider_id, processed_at FROM inbound WHERE source = 'twilio-sms'"
+        try:
+            async with db.engine.connect() as conn:
+                rows = (
+                    await conn.execute(
+                        text(
+                            "SELECT provider_id, processed_at FROM inbound "
+                            "WHERE source = 'twilio-sms'"
+                        )
                     )
-                )
-            ).all()
+                ).all()
+        except Exception as error:  # the test's own pooled connection died with the restart
+            if not is_transient(error):
+                raise
+            return False
         stored = Counter(r[0] for r in rows)
         assert max(stored.values()) == 1  # the inbox's unique key: never twice
         done = {r[0] for r in rows if r[1] is not None}

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.storage.signals import FANOUTS
@@ -87,12 +87,13 @@ class FanoutRepo:
         )
         return int(result.scalar_one())
 
-    async def next_open(self) -> tuple[int, int] | None:
-        """(id, incident) of the oldest unfinished fan-out, if any (not locked)."""
+    async def next_open(self, *, later: Sequence[str] = ()) -> tuple[int, int] | None:
+        """(id, incident) of the oldest unfinished fan-out, if any (not locked); one of the
+        ``later`` kinds only when no other kind is open."""
         stmt = (
             select(fanouts.c.id, fanouts.c.incident_id)
             .where(fanouts.c.finished_at.is_(None))
-            .order_by(fanouts.c.id)
+            .order_by(case((fanouts.c.kind.in_(later), 1), else_=0), fanouts.c.id)
             .limit(1)
         )
         row = (await self._conn.execute(stmt)).first()

@@ -284,6 +284,7 @@ async def test_serve_continues_at_start_and_when_a_fanout_commits(db: Database, 
         await standdown.close(
             db=db, plan=plan, incident_id=left_behind, actor_id=CHIEF, channel="cli"
         )
+        await finished(left_behind)  # its stand-down streams too (more than the first chunk)
         woken.clear()
         fresh = (await _activate(db, plan, first_chunk=2, drill=True, actor=SSP)).incident.id
         await finished(fresh)
