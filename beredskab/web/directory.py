@@ -22,11 +22,12 @@ from beredskab.directory.changes import stored as stored_change
 from beredskab.directory.import_csv import FORMATS
 from beredskab.errors import InvalidStateError, NotFoundError, render
 from beredskab.security import bounds
+from beredskab.web.directory_errors import UnreadableDirectory
 from beredskab.web.directory_texts import dt
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 from contacts.models import DirectoryFile
 
-router = APIRouter()
+router = APIRouter(route_class=UnreadableDirectory)
 
 CHANNEL = "web"
 BASE = "/kontaktliste"

@@ -8,6 +8,14 @@ from beredskab.i18n import Language
 
 _TEXTS: dict[str, dict[Language, str]] = {
     "title": {"da": "Kontaktliste", "en": "Contact directory"},
+    "unreadable": {
+        "da": "Kontaktlisten kan ikke læses: {problems}. Tjenesten bruger fortsat den sidste "
+        "gyldige kontaktliste. Ret filen ([plan] directory_file), eller gem en gyldig liste med "
+        "beredskab directory import FIL --apply.",
+        "en": "The contact directory cannot be read: {problems}. The service keeps using the "
+        "last valid directory. Correct the file ([plan] directory_file), or store a valid one "
+        "with beredskab directory import FILE --apply.",
+    },
     "refused": {
         "da": "Kun sekretariatslederen kan se og rette kontaktlisten.",
         "en": "Only the secretariat leader can see and edit the contact directory.",

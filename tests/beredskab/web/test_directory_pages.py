@@ -8,6 +8,7 @@ import io
 import re
 
 from openpyxl import Workbook
+from sqlalchemy import text
 
 from beredskab.directory import store
 from beredskab.directory.document import contacts_of
@@ -256,3 +257,24 @@ async def test_only_the_leader_may_upload(site: Site) -> None:
     assert answer.status_code == 403
     async with site.app.db.read() as tx:
         assert await tx.directory.pending_import(1) is None
+
+
+async def test_a_stored_directory_that_no_longer_loads_is_said_plainly(site: Site) -> None:
+    """A revision that stops loading after start (edited in the database, a stricter check
+    after an upgrade): the pages answer 503 with the problem and the way out, never a 500,
+    and the service keeps the plan it has."""
+    await site.sign_in(LEADER)
+    status, _ = await _edit(site, phone="20 10 00 99")
+    assert status == 303
+    async with site.app.db.engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE directory_revisions SET document = :doc WHERE number = 1"),
+            {"doc": '{"people": [{"id": "x"}]}'},
+        )
+    for path in ("/kontaktliste", "/kontaktliste/ny", f"/kontaktliste/person/{STAFF}"):
+        answer = await site.client.get(path)
+        assert answer.status_code == 503, (path, answer.text)
+        assert "Kontaktlisten kan ikke læses" in answer.text
+        assert "directory import FIL --apply" in answer.text
+    person = site.app.plan.directory.person(STAFF)
+    assert person is not None and person.phone == "+4520100099"  # the running plan is kept
