@@ -63,6 +63,16 @@ class DatabaseSettings(_Section):
     """SQLite: how long a writer waits for another's lock before its transaction fails (the
     service then backs off and tries again)."""
 
+    @model_validator(mode="after")
+    def _password_for_postgresql(self) -> DatabaseSettings:
+        """A password is PostgreSQL's; given for SQLite it would break the file's URL."""
+        if self.password is not None and not (self.url or "").startswith("postgresql"):
+            raise ValueError(
+                "password is for PostgreSQL, but the database is SQLite (url empty or sqlite): "
+                "unset it (BEREDSKAB_DATABASE__PASSWORD), or set url to postgresql+asyncpg://…"
+            )
+        return self
+
 
 class PlanSettings(_Section):
     """Which plan files to load. Empty means the bundled playbooks / the fictional example."""

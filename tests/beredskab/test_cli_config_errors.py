@@ -93,6 +93,10 @@ def test_postgresql_without_asyncpg(tmp_path: Path, args: list[str]) -> None:
         ('[web]\nport = "otte"\n', "[web] port: Input should be a valid integer"),
         ('[database]\nurl = "postgres://db/beredskab"\n', "url skal begynde med postgresql+"),
         ('[database]\nurl = "mysql+aiomysql://db/b"\n', "mysql understøttes ikke"),
+        (  # a PostgreSQL password left set for a SQLite database (its URL would break)
+            '[database]\npassword = "hemmelig"\n',
+            "[database]: password is for PostgreSQL, but the database is SQLite",
+        ),
     ],
 )
 def test_other_config_problems_are_one_line_too(tmp_path: Path, config: str, expected: str) -> None:
