@@ -14,9 +14,9 @@ from typing import Any, Literal
 from beredskab.directory.document import clean_entry, person_records
 from contacts.models import DirectoryFile
 
-Subject = Literal["person", "role", "target", "directory"]
+Subject = Literal["person", "role", "target", "addressee", "directory"]
 Action = Literal["added", "changed", "removed"]
-SUBJECTS: tuple[Subject, ...] = ("person", "role", "target", "directory")
+SUBJECTS: tuple[Subject, ...] = ("person", "role", "target", "addressee", "directory")
 ACTIONS: tuple[Action, ...] = ("added", "changed", "removed")
 
 
@@ -74,6 +74,8 @@ def _entries(data: DirectoryFile | None, subject: Subject) -> dict[str, dict[str
         items: tuple[Any, ...] = data.roles
     elif subject == "target":
         items = data.targets
+    elif subject == "addressee":  # the media list and the communication groups
+        items = data.addressees
     else:
         return {
             "directory": data.model_dump(
@@ -85,7 +87,7 @@ def _entries(data: DirectoryFile | None, subject: Subject) -> dict[str, dict[str
 
 def diff(old: DirectoryFile | None, new: DirectoryFile) -> list[Change]:
     """Every entry that differs: people first (in the new order, removed ones last), then
-    roles, targets and the directory's name."""
+    roles, targets, addressees and the directory's name."""
     return list(_diff(old, new))
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from contacts.models import Assignment, DirectoryFile
 
-SECTIONS = ("roles", "people", "targets", "assignments")
+SECTIONS = ("roles", "people", "targets", "assignments", "addressees")
 
 
 def dump(data: DirectoryFile) -> dict[str, Any]:

@@ -224,9 +224,9 @@ async def test_a_briefing_leaves_out_sensitive_and_empty_headings(db: Database, 
         await briefing.draft(
             db=db, plan=plan, incident_id=nr, actor_id=OUTSIDER, channel="web", audience="board"
         )
-    with pytest.raises(NotFoundError, match="no audience"):
+    with pytest.raises(NotFoundError, match="no audience"):  # the press is an audience now
         await briefing.draft(
-            db=db, plan=plan, incident_id=nr, actor_id=STAFF, channel="web", audience="press"
+            db=db, plan=plan, incident_id=nr, actor_id=STAFF, channel="web", audience="tv"
         )
 
 
