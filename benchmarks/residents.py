@@ -23,8 +23,6 @@ import argparse
 import asyncio
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
@@ -34,12 +32,10 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks import standins
-from benchmarks.first_request import Rounds, _run
+from benchmarks.first_request import Rounds
 from benchmarks.procs import Children, load_average
-from benchmarks.service import CHIEF, Setup, overrides_for, prepare, synthetic_directory
+from benchmarks.service import Service, launch_serve, run_cli
 from benchmarks.standins import Limits
-from tests.postgres import free_port
 
 STAFF = "amira-hassan"
 TEMPLATE = "resident_information"
@@ -140,48 +136,27 @@ class Send(Rounds):
 
 
 def one(children: Children, subscribers: int, db_url: str) -> dict[str, Any]:
-    """One database: set up, subscribe, serve, measure, stop."""
+    """One database: set up, subscribe, serve, measure, stop (``service.launch_serve``)."""
     limits = Limits()
     root = Path(tempfile.mkdtemp(prefix=f"residents-{subscribers}-"))
     try:
-        stand_ins, info = standins.launch(children, root, limits.__dict__)
-        directory = synthetic_directory(0, root)
-        port = free_port()
-        overrides = overrides_for(
-            port=port,
-            database_url=db_url or None,
-            directory=directory,
-            stand_ins=info,
-            sms_rate=limits.twilio_service_rate,
-            extra={},
-        )
-        setup: Setup = prepare(root, port=port, database_url=db_url or None, overrides=overrides)
-        _run(setup, "db", "upgrade")
-        began = time.monotonic()
-        asyncio.run(subscribe(setup.database_url, subscribers))
-        print(f"  {subscribers} residents subscribed in {time.monotonic() - began:.1f} s")
-        chief = _run(setup, "token", "create", "chief", "--as", CHIEF).strip().splitlines()[-1]
-        staff = _run(setup, "token", "create", "staff", "--as", STAFF).strip().splitlines()[-1]
-        serve = children.popen(
-            setup.command("serve"),
-            env=setup.env,
-            cwd=root,
-            stdout=(root / "serve.log").open("wb"),
-            stderr=subprocess.STDOUT,
+        staff: list[str] = []
+
+        def before_serve(service: Service) -> None:
+            began = time.monotonic()
+            asyncio.run(subscribe(service.setup.database_url, subscribers))
+            print(f"  {subscribers} residents subscribed in {time.monotonic() - began:.1f} s")
+            made = run_cli(service.setup, "token", "create", "staff", "--as", STAFF)
+            staff.append(made.strip().splitlines()[-1])
+
+        service = launch_serve(
+            children, root, people=0, db_url=db_url, limits=limits, before_serve=before_serve
         )
         try:
-            send = Send(setup, info["control_url"], chief)
-            result = asyncio.run(send.measure(subscribers, limits.twilio_service_rate, staff))
+            send = Send(service.setup, service.info["control_url"], service.token)
+            result = asyncio.run(send.measure(subscribers, limits.twilio_service_rate, staff[0]))
         finally:
-            if serve.poll() is not None:
-                log = (root / "serve.log").read_text(errors="replace")[-3000:]
-                print(f"the service exited early ({serve.returncode}):\n{log}", file=sys.stderr)
-            children.stop(serve)
-            assert stand_ins.stdin is not None and stand_ins.stdout is not None
-            stand_ins.stdin.close()
-            lines = stand_ins.stdout.read().strip().splitlines()
-            final = json.loads(lines[-1]) if lines else {}
-            stand_ins.wait(timeout=30)
+            _, final = service.stop()
         return {
             "subscribers": subscribers,
             "db": "postgresql" if db_url else "sqlite",

@@ -3,6 +3,7 @@ but for what the benchmark says it changes, and no child process outlives the ha
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -175,3 +176,17 @@ def test_results_of_separate_runs_merge_into_one_table(tmp_path: Path) -> None:
         "| G1 first provider request | p50 ≤ 50 ms, p99 ≤ 200 ms | postgresql 200 |"
         in (merged["table"])
     )
+
+
+BENCHMARKS = sorted(
+    p.stem
+    for p in (Path(__file__).parents[2] / "benchmarks").glob("*.py")
+    if p.stem not in ("__init__", "__main__")
+)
+
+
+@pytest.mark.parametrize("module", BENCHMARKS)
+def test_every_benchmark_module_imports(module: str) -> None:
+    """A refactoring of one benchmark cannot leave another that no longer starts (mypy does
+    not check benchmarks/)."""
+    importlib.import_module(f"benchmarks.{module}")
