@@ -57,6 +57,8 @@ class DbView:
             }
             for i in range(people)
         ]
+        if not rows:  # nobody to link (a residents-only run): an empty insert is no statement
+            return
         async with self.engine.begin() as conn:
             await conn.execute(insert(telegram_links), rows)
 
