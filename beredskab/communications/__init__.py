@@ -68,6 +68,7 @@ from beredskab.communications.languages import (
     State,
     compose_variants,
     for_composer,
+    named,
     source_of,
 )
 from beredskab.communications.sending import SendResult, require_consulted, send
@@ -86,7 +87,6 @@ from beredskab.notifications import compose, incident_values
 from beredskab.plan import Plan
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
-from playbooks.languages import LANGUAGES
 from playbooks.schema import TemplateKind
 
 
@@ -144,7 +144,7 @@ async def draft(
             item=item.id,
             text=f"Krisekommunikation {item.id} til {names(stored)} ({kind.value}): udkast "
             f"skrevet af {actor.name}"
-            + (f" (også på {_named(v.language for v in variants)})." if variants else "."),
+            + (f" (også på {named(v.language for v in variants)})." if variants else "."),
         )
         drafted = await tx.communications.get(item.id)
     assert drafted is not None
@@ -154,15 +154,11 @@ async def draft(
 def _unready(shown: Iterable[LanguageView]) -> str:
     """For the approval's log entry: the languages whose readers will get Danish."""
     parts = [
-        f"{label} på {_named(v.language for v in shown if v.state is state)}"
+        f"{label} på {named(v.language for v in shown if v.state is state)}"
         for state, label in ((State.MISSING, "mangler"), (State.OLDER, "ældre end dansk"))
         if any(v.state is state for v in shown)
     ]
     return f" (godkendt uden opdateret udgave: {'; '.join(parts)})" if parts else ""
-
-
-def _named(languages: Iterable[str]) -> str:
-    return ", ".join(LANGUAGES[c].da if c in LANGUAGES else c for c in languages)
 
 
 async def edit(

@@ -32,6 +32,7 @@ __all__ = [
     "expected_languages",
     "fallback_note",
     "for_composer",
+    "named",
     "source_of",
     "text_for",
     "views",
@@ -216,3 +217,9 @@ def for_composer(
     else:
         expected = tuple(dict.fromkeys(r for r in readers if r != DANISH))
     return views(item, expected=expected, max_segments=max_segments)
+
+
+def named(codes: Iterable[str]) -> str:
+    """Languages by their Danish names, for the log ("arabisk, somali"); unknown codes as
+    they are."""
+    return ", ".join(LANGUAGES[c].da if c in LANGUAGES else c for c in codes)

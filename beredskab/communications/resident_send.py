@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from beredskab.communications.languages import drilled, text_for
+from beredskab.communications.languages import drilled, named, text_for
 from beredskab.i18n import plural
 from beredskab.incident.after_close import RESIDENT_PREFIX
 from beredskab.models import Incident
@@ -30,7 +30,7 @@ from beredskab.storage.repositories.deliveries import NewDelivery
 from beredskab.storage.repositories.fanouts import Fanout
 from beredskab.storage.repositories.residents import Subscription
 from notifier.types import ChannelKind
-from playbooks.languages import DANISH, LANGUAGES
+from playbooks.languages import DANISH
 
 KIND = "residents"
 """The fan-out kind of a resident message."""
@@ -155,21 +155,16 @@ def summary(item: Communication, zone: int | None, languages: Counter[str]) -> s
         text += f" (de første {FIRST_CHUNK} nu, resten i bidder)"
     if set(languages) - {DANISH}:
         text += "; sprog: " + ", ".join(
-            f"{_named(code)} {n}" for code, n in sorted(languages.items())
+            f"{named([code])} {n}" for code, n in sorted(languages.items())
         )
     fell = [
-        f"{_named(code)} ({n})"
+        f"{named([code])} ({n})"
         for code, n in sorted(languages.items())
         if text_for(item, code).fell_back
     ]
     if fell:
         text += f"; får dansk i stedet for (ingen opdateret udgave): {', '.join(fell)}"
     return text
-
-
-def _named(code: str) -> str:
-    known = LANGUAGES.get(code)
-    return known.da if known else code
 
 
 def finished_text(fanout: Fanout) -> str:

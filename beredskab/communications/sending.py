@@ -28,7 +28,7 @@ from beredskab.communications.audiences import (
     everyone,
     names,
 )
-from beredskab.communications.languages import Chosen, drilled, fallback_note, text_for
+from beredskab.communications.languages import Chosen, drilled, fallback_note, named, text_for
 from beredskab.communications.steps import communication_of, open_for, record
 from beredskab.errors import InvalidStateError
 from beredskab.i18n import plural
@@ -37,7 +37,7 @@ from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.deliveries import NewDelivery
-from playbooks.languages import DANISH, LANGUAGES
+from playbooks.languages import DANISH
 from playbooks.schema import TemplateKind
 
 PRESS_SAID = 600
@@ -103,10 +103,6 @@ async def require_consulted(tx: Tx, plan: Plan, item: Communication) -> None:
         )
 
 
-def _named(languages: list[str]) -> str:
-    return ", ".join(LANGUAGES[c].da if c in LANGUAGES else c for c in languages)
-
-
 async def send(
     *,
     db: Database,
@@ -167,9 +163,7 @@ async def send(
             log += f" Uden e-mail og telefon: {', '.join(missing)}."
         by_language = Counter(c.language for c in chosen.values())
         if set(by_language) - {DANISH}:
-            log += (
-                " Sprog: " + ", ".join(f"{_named([k])} {n}" for k, n in by_language.items()) + "."
-            )
+            log += " Sprog: " + ", ".join(f"{named([k])} {n}" for k, n in by_language.items()) + "."
         note = fallback_note((r.language, r.name) for r in reached if chosen[r.id].fell_back)
         log += f" {note}" if note else ""
         if any(a.id == PRESS for a in chosen_audiences):
