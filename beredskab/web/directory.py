@@ -20,7 +20,8 @@ from beredskab import audit
 from beredskab.directory import edit, export, imports, store
 from beredskab.directory.changes import stored as stored_change
 from beredskab.directory.import_csv import FORMATS
-from beredskab.errors import InvalidStateError, NotFoundError, render
+from beredskab.errors import BeredskabError, InvalidStateError, NotFoundError, render
+from beredskab.i18n import Language
 from beredskab.security import bounds
 from beredskab.web.directory_errors import UnreadableDirectory
 from beredskab.web.directory_texts import dt
@@ -156,6 +157,14 @@ def _person_form(
     )
 
 
+def _refused(exc: BeredskabError, language: Language) -> tuple[tuple[str, ...], int]:
+    """What a refused change shows and its status: every problem of an invalid directory
+    (400), or the one reason another refusal gives (409: changed meanwhile, gone)."""
+    if isinstance(exc, store.DirectoryInvalidError):
+        return exc.problems, 400
+    return (render(exc, language),), 409
+
+
 @router.post(BASE + "/ny")
 async def add_person(request: Request, who: Who) -> Response:
     """Add a person."""
@@ -192,7 +201,8 @@ async def _save(request: Request, who: Who, person_id: str | None) -> Response:
             entry=entry,
             new=person_id is None,
         )
-    except store.DirectoryInvalidError as exc:
+    except (store.DirectoryInvalidError, InvalidStateError, NotFoundError) as exc:
+        problems, status = _refused(exc, who.language)
         revision, data = await _current(request)
         return _person_form(
             request,
@@ -201,20 +211,8 @@ async def _save(request: Request, who: Who, person_id: str | None) -> Response:
             revision,
             entry=entry,
             new=person_id is None,
-            problems=exc.problems,
-            status=400,
-        )
-    except (InvalidStateError, NotFoundError) as exc:
-        revision, data = await _current(request)
-        return _person_form(
-            request,
-            who,
-            data,
-            revision,
-            entry=entry,
-            new=person_id is None,
-            problems=(render(exc, who.language),),
-            status=409,
+            problems=problems,
+            status=status,
         )
     await app.refresh_directory()
     target = f"{BASE}/person/{entry['id']}?ok=" + ("saved" if done.revision else "unchanged")
@@ -253,27 +251,10 @@ async def remove_person(request: Request, who: Who, person_id: str) -> Response:
             base=_base(form),
             person_id=person_id,
         )
-    except store.DirectoryInvalidError as exc:
+    except (store.DirectoryInvalidError, InvalidStateError, NotFoundError) as exc:
+        problems, status = _refused(exc, who.language)
         return _person_form(
-            request,
-            who,
-            data,
-            revision,
-            entry=entry,
-            new=False,
-            problems=exc.problems,
-            status=400,
-        )
-    except (InvalidStateError, NotFoundError) as exc:
-        return _person_form(
-            request,
-            who,
-            data,
-            revision,
-            entry=entry,
-            new=False,
-            problems=(render(exc, who.language),),
-            status=409,
+            request, who, data, revision, entry=entry, new=False, problems=problems, status=status
         )
     await app.refresh_directory()
     return RedirectResponse(f"{BASE}?ok=removed", status_code=303)
