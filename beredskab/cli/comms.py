@@ -18,11 +18,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab.cli.common import CHANNEL, AsOpt, NoDeliver, cli, fail, language, run
+from beredskab.cli.common import CHANNEL, AsOpt, IncidentArg, NoDeliver, cli, fail, language, run
 
 if TYPE_CHECKING:
     from beredskab.app import App
     from beredskab.storage.repositories.communications import Communication
+
+CommunicationArg = Annotated[
+    int, typer.Argument(help="Meddelelsens nummer / communication number (comms list).")
+]
 
 comms_cli = typer.Typer(help="Krisekommunikation / crisis communications.", no_args_is_help=True)
 cli.add_typer(comms_cli, name="comms")
@@ -68,7 +72,7 @@ def _row(item: Communication) -> str:
 
 
 @comms_cli.command("list")
-def list_comms(nr: int) -> None:
+def list_comms(nr: IncidentArg) -> None:
     """Hændelsens krisekommunikation / an incident's crisis communications."""
     from beredskab.incidents import require
 
@@ -86,7 +90,7 @@ def list_comms(nr: int) -> None:
 
 @comms_cli.command("draft")
 def draft(
-    nr: int,
+    nr: IncidentArg,
     to: Annotated[
         list[str],
         typer.Option(
@@ -125,8 +129,8 @@ def draft(
 
 @comms_cli.command("edit")
 def edit(
-    nr: int,
-    communication: int,
+    nr: IncidentArg,
+    communication: CommunicationArg,
     subject: Annotated[str, typer.Option("--subject", help="Emne / subject")],
     text: Annotated[str, typer.Option("--text", help="Tekst / text")],
     actor: AsOpt,
@@ -152,8 +156,8 @@ def edit(
 
 @comms_cli.command("approve")
 def approve(
-    nr: int,
-    communication: int,
+    nr: IncidentArg,
+    communication: CommunicationArg,
     actor: AsOpt,
     publish: Annotated[
         bool, typer.Option("--publish", help="Også på /info / also on the public page")
@@ -178,7 +182,9 @@ def approve(
 
 
 @comms_cli.command("send")
-def send(nr: int, communication: int, actor: AsOpt, no_deliver: NoDeliver = False) -> None:
+def send(
+    nr: IncidentArg, communication: CommunicationArg, actor: AsOpt, no_deliver: NoDeliver = False
+) -> None:
     """Send en godkendt kommunikation, én gang / send an approved communication, once."""
     from beredskab import communications
     from beredskab.communications import SendResult
@@ -198,7 +204,7 @@ def send(nr: int, communication: int, actor: AsOpt, no_deliver: NoDeliver = Fals
 
 
 @comms_cli.command("discard")
-def discard(nr: int, communication: int, actor: AsOpt) -> None:
+def discard(nr: IncidentArg, communication: CommunicationArg, actor: AsOpt) -> None:
     """Læg til side / set aside."""
     from beredskab import communications
 
