@@ -14,7 +14,8 @@ chunks at the provider's rate) unless ``--no-deliver``: then ``serve`` sends it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 CommunicationArg = Annotated[
     int, typer.Argument(help="Meddelelsens nummer / communication number (comms list).")
 ]
+
+T = TypeVar("T")
 
 comms_cli = typer.Typer(help="Krisekommunikation / crisis communications.", no_args_is_help=True)
 cli.add_typer(comms_cli, name="comms")
@@ -127,6 +130,32 @@ def draft(
     typer.echo(_t("drafted", id=item.id, audience=item.audience, template=item.template))
 
 
+def _as(
+    use_case: Callable[..., Awaitable[T]],
+    nr: int,
+    communication: int,
+    actor: str,
+    *,
+    deliver: bool = False,
+    queue_rest: bool = False,
+    **values: object,
+) -> T:
+    """Run one communication use case as ``actor`` from the command line."""
+
+    async def body(app: App) -> T:
+        return await use_case(
+            db=app.db,
+            plan=app.plan,
+            incident_id=nr,
+            communication_id=communication,
+            actor_id=actor,
+            channel=CHANNEL,
+            **values,
+        )
+
+    return run(body, deliver=deliver, queue_rest=queue_rest)
+
+
 @comms_cli.command("edit")
 def edit(
     nr: IncidentArg,
@@ -138,19 +167,7 @@ def edit(
     """Ret et udkasts danske tekst / edit a draft's Danish text."""
     from beredskab import communications
 
-    async def body(app: App) -> Communication:
-        return await communications.edit(
-            db=app.db,
-            plan=app.plan,
-            incident_id=nr,
-            communication_id=communication,
-            actor_id=actor,
-            channel=CHANNEL,
-            subject=subject,
-            text=text,
-        )
-
-    run(body)
+    _as(communications.edit, nr, communication, actor, subject=subject, text=text)
     typer.echo(_t("saved", id=communication))
 
 
@@ -166,18 +183,7 @@ def approve(
     """Godkend (kun lederen) / approve (the leader only)."""
     from beredskab import communications
 
-    async def body(app: App) -> Communication:
-        return await communications.approve(
-            db=app.db,
-            plan=app.plan,
-            incident_id=nr,
-            communication_id=communication,
-            actor_id=actor,
-            channel=CHANNEL,
-            publish=publish,
-        )
-
-    run(body)
+    _as(communications.approve, nr, communication, actor, publish=publish)
     typer.echo(_t("approved", id=communication))
 
 
@@ -187,19 +193,15 @@ def send(
 ) -> None:
     """Send en godkendt kommunikation, én gang / send an approved communication, once."""
     from beredskab import communications
-    from beredskab.communications import SendResult
 
-    async def body(app: App) -> SendResult:
-        return await communications.send(
-            db=app.db,
-            plan=app.plan,
-            incident_id=nr,
-            communication_id=communication,
-            actor_id=actor,
-            channel=CHANNEL,
-        )
-
-    result = run(body, deliver=not no_deliver, queue_rest=no_deliver)
+    result = _as(
+        communications.send,
+        nr,
+        communication,
+        actor,
+        deliver=not no_deliver,
+        queue_rest=no_deliver,
+    )
     typer.echo(_t("sent", id=communication, n=len(result.recipients), r=result.residents))
 
 
@@ -208,15 +210,5 @@ def discard(nr: IncidentArg, communication: CommunicationArg, actor: AsOpt) -> N
     """Læg til side / set aside."""
     from beredskab import communications
 
-    async def body(app: App) -> Communication:
-        return await communications.discard(
-            db=app.db,
-            plan=app.plan,
-            incident_id=nr,
-            communication_id=communication,
-            actor_id=actor,
-            channel=CHANNEL,
-        )
-
-    run(body)
+    _as(communications.discard, nr, communication, actor)
     typer.echo(_t("discarded", id=communication))
