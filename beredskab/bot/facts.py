@@ -99,7 +99,7 @@ async def _correct(
         await message.answer(i18n.t("facts_unchanged", language, nr=nr))
         return
     await message.answer(
-        i18n.t("facts_changed", language, nr=nr, facts=i18n.t(f"fact_{fact}", language))
+        i18n.t("facts_changed", language, nr=nr, facts=i18n.fact_word(fact, language))
         + "\n"
         + facts.facts_line(app.plan, result.incident, language)
     )

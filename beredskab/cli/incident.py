@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from beredskab import i18n
 from beredskab.cli.common import (
     CHANNEL,
     AsOpt,
@@ -235,5 +236,5 @@ def set_facts(
     if not result.changed:
         typer.echo(say("facts_unchanged", nr=nr))
         return
-    words = ", ".join(say(f"fact_{fact}") for fact in result.changed)
+    words = ", ".join(i18n.fact_word(fact, language()) for fact in result.changed)
     typer.echo(say("facts_changed", nr=nr, facts=words))

@@ -43,6 +43,14 @@ def summary(result: ActivationResult, language: Language = "da") -> str:
     many are notified (and, in a large activation, that the rest are being queued), a halted
     drill and a missing journal number."""
     i = result.incident
+    t.mark(
+        "activated",
+        "activated_drill",
+        "activated_streaming",
+        "activated_drill_streaming",
+        "joined",
+        "joined_drill",
+    )
     key = ("joined" if result.joined else "activated") + ("_drill" if i.drill else "")
     if result.pending and not result.joined:
         key += "_streaming"
