@@ -94,28 +94,42 @@ def _time_writer(dialect: Dialect) -> Callable[[datetime | None], Any]:
 
 
 @cache
-def _sql(dialect_name: str, with_channel: bool) -> tuple[str, str]:
-    """The lease statements of a dialect: (select due ids, update) on SQLite; on PostgreSQL
-    one statement (and "")."""
+def _sql(dialect_name: str, with_channel: bool) -> tuple[str, str, str]:
+    """The lease statements of a dialect: (select abandoned ids, select due ids, update) on
+    SQLite; on PostgreSQL one statement (and "", "").
+
+    Each part reads one index range and stops at the limit, whatever the table holds: rows
+    whose lease ran out (few: at most what was in flight), then queued rows in the order they
+    fell due (``ix_deliveries_channel_due`` is in that order; equal times by id). A single
+    ``… OR … ORDER BY id`` read and sorted every row of the channel per lease, which made a
+    20,000-person fan-out on SQLite several times slower per message than a 5,000-person one.
+    """
     names = ", ".join(COLUMNS)
-    due = (
-        f"((status = '{QUEUED}' AND next_attempt_at <= {{now}})"
-        f" OR (status = '{SENDING}' AND lease_until <= {{now}}))"
-    )
+    channel = " AND channel = {channel}" if with_channel else ""
+    abandoned = f"status = '{SENDING}' AND lease_until <= {{now}}{channel}"
+    due = f"status = '{QUEUED}' AND next_attempt_at <= {{now}}{channel}"
     if dialect_name == "postgresql":
-        where = due.format(now="$1") + (" AND channel = $5" if with_channel else "")
         returned = ", ".join(f"d.{name}" for name in COLUMNS)
+        lapsed = abandoned.format(now="$1", channel="$5")
+        ready = due.format(now="$1", channel="$5")
         return (
+            f"WITH lapsed AS (SELECT id, status AS was FROM deliveries WHERE {lapsed} "
+            "ORDER BY lease_until, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+            f"ready AS (SELECT id, status AS was FROM deliveries WHERE {ready} "
+            "ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED), "
+            "picked AS (SELECT id, was FROM lapsed UNION ALL "
+            "(SELECT id, was FROM ready LIMIT GREATEST($2 - (SELECT count(*) FROM lapsed), 0))) "
             f"UPDATE deliveries AS d SET status = '{SENDING}', lease_until = $3, "
             "lease_owner = $4, attempts = d.attempts + 1, updated_at = $1 "
-            f"FROM (SELECT id, status AS was FROM deliveries WHERE {where} "
-            "ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED) AS picked "
-            f"WHERE d.id = picked.id RETURNING {returned}, picked.was",
+            f"FROM picked WHERE d.id = picked.id RETURNING {returned}, picked.was",
+            "",
             "",
         )
-    where = due.format(now="?") + (" AND channel = ?" if with_channel else "")
     return (
-        f"SELECT id, status FROM deliveries WHERE {where} ORDER BY id LIMIT ?",
+        f"SELECT id, status FROM deliveries WHERE {abandoned.format(now='?', channel='?')} "
+        "ORDER BY lease_until, id LIMIT ?",
+        f"SELECT id, status FROM deliveries WHERE {due.format(now='?', channel='?')} "
+        "ORDER BY next_attempt_at, id LIMIT ?",
         f"UPDATE deliveries SET status = '{SENDING}', lease_until = ?, lease_owner = ?, "
         "attempts = attempts + 1, updated_at = ? WHERE id IN ({ids}) "
         f"RETURNING {names}",
@@ -134,7 +148,7 @@ async def claim(
     """Lease due rows (see ``DeliveryRepo.claim``); (row as leased, was it abandoned), by id."""
     dialect = conn.dialect
     write = _time_writer(dialect)
-    first, update = _sql(dialect.name, channel is not None)
+    first, second, update = _sql(dialect.name, channel is not None)
     if dialect.name == "postgresql":
         args: tuple[Any, ...] = (write(now), limit, write(lease_until), owner)
         if channel is not None:
@@ -143,10 +157,11 @@ async def claim(
         abandoned = {row[0]: row[-1] == SENDING for row in rows}
     else:
         stamp = write(now)
-        params: tuple[Any, ...] = (stamp, stamp)
-        if channel is not None:
-            params += (channel.value,)
-        due: Sequence[Any] = (await conn.exec_driver_sql(first, (*params, limit))).all()
+        params: tuple[Any, ...] = (stamp,) if channel is None else (stamp, channel.value)
+        due: list[Any] = list((await conn.exec_driver_sql(first, (*params, limit))).all())
+        if len(due) < limit:
+            more = await conn.exec_driver_sql(second, (*params, limit - len(due)))
+            due += more.all()
         if not due:
             return []
         abandoned = {int(row[0]): bool(row[1] == SENDING) for row in due}
