@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from beredskab.access import Refusal
+from beredskab.catalog.texts import Texts
 from beredskab.residents import consent, signup, subscriptions
 from beredskab.signin import CODE_DIGITS, SignInError
 from beredskab.web.session import Viewer, app_of, language_of, page, viewer
@@ -44,79 +45,47 @@ LANGUAGE_NAMES = {
 }
 """Each resident language in its own name (the sign-up page's choice)."""
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "signup_title": {"da": "Få beskeder fra beredskabet", "en": "Get emergency messages"},
-    "signup_intro": {
-        "da": "Tilmeld dig SMS-beskeder om kriser i dit område. Du kan også skrive "
-        "TILMELD <zone> [sprog] til servicenummeret.",
-        "en": "Subscribe to SMS messages about crises in your area. You can also send "
-        "SUBSCRIBE <zone> [language] to the service number.",
-    },
-    "phone": {"da": "Mobilnummer", "en": "Mobile number"},
-    "zone": {"da": "Zone", "en": "Zone"},
-    "language": {"da": "Sprog", "en": "Language"},
-    "consent_title": {"da": "Samtykke (version {v})", "en": "Consent (version {v})"},
-    "consent_agree": {
-        "da": "Jeg har læst teksten og giver mit samtykke",
-        "en": "I have read the text and give my consent",
-    },
-    "send_code": {"da": "Send kode", "en": "Send code"},
-    "code_title": {"da": "Skriv koden", "en": "Enter the code"},
-    "code_sent": {
-        "da": "Vi har sendt en kode på {digits} cifre til dit mobilnummer. Den virker i "
-        "{minutes} minutter.",
-        "en": "We have sent a {digits}-digit code to your mobile number. It works for "
-        "{minutes} minutes.",
-    },
-    "code": {"da": "Kode", "en": "Code"},
-    "subscribe": {"da": "Tilmeld", "en": "Subscribe"},
-    "new_code": {"da": "Start forfra", "en": "Start again"},
-    "done_title": {"da": "Du er tilmeldt", "en": "You are subscribed"},
-    "done": {
-        "da": "Du får beskeder for zone {zone}. Skriv STOP til servicenummeret for at afmelde.",
-        "en": "You will get messages for zone {zone}. Send STOP to the service number to stop.",
-    },
-    "bad_phone": {"da": "Skriv et gyldigt mobilnummer.", "en": "Enter a valid mobile number."},
-    "bad_choice": {"da": "Vælg zone og sprog.", "en": "Choose a zone and a language."},
-    "no_consent": {
-        "da": "Du skal give dit samtykke for at blive tilmeldt.",
-        "en": "You must give your consent to subscribe.",
-    },
-    "signin_wrong": {"da": "Forkert kode. Prøv igen.", "en": "Wrong code. Try again."},
-    "signin_expired": {
-        "da": "Koden er udløbet. Start forfra.",
-        "en": "The code has expired. Start again.",
-    },
-    "signin_used": {"da": "Koden er allerede brugt.", "en": "The code has been used already."},
-    "signin_too-many": {
-        "da": "For mange forkerte forsøg. Start forfra.",
-        "en": "Too many wrong attempts. Start again.",
-    },
-    "signin_throttled": {
-        "da": "For mange koder lige nu. Vent lidt og prøv igen.",
-        "en": "Too many codes just now. Wait a while and try again.",
-    },
-    "signin_slow_down": {
-        "da": "For mange forsøg. Vent et minut.",
-        "en": "Too many attempts. Wait a minute.",
-    },
-    "residents_title": {"da": "Tilmeldte beboere", "en": "Subscribed residents"},
-    "total": {"da": "I alt: {n}", "en": "Total: {n}"},
-    "show_numbers": {"da": "Vis numre", "en": "Show numbers"},
-    "numbers_title": {"da": "Numre (læsningen logges)", "en": "Numbers (this read is audited)"},
-    "numbers_refused": {
-        "da": "Kun sekretariatslederen kan se numrene. Forsøget er logget.",
-        "en": "Only the secretariat leader can see the numbers. The attempt is audited.",
-    },
-    "since": {"da": "siden", "en": "since"},
-    "nobody_yet": {"da": "Ingen er tilmeldt endnu.", "en": "Nobody has subscribed yet."},
-}
+resident_texts = Texts("residents")
+"""The pages' texts (``rt("key")`` in ``tilmeld*.html`` and ``beboere.html``)."""
+PAGE_KEYS = resident_texts.mark(
+    "signup_title",
+    "signup_intro",
+    "phone",
+    "zone",
+    "language",
+    "consent_title",
+    "consent_agree",
+    "send_code",
+    "code_title",
+    "code_sent",
+    "code",
+    "subscribe",
+    "new_code",
+    "done_title",
+    "done",
+    "bad_phone",
+    "bad_choice",
+    "no_consent",
+    "signin_wrong",
+    "signin_expired",
+    "signin_used",
+    "signin_too-many",
+    "signin_throttled",
+    "signin_slow_down",
+    "residents_title",
+    "total",
+    "show_numbers",
+    "numbers_title",
+    "numbers_refused",
+    "since",
+    "nobody_yet",
+)
+"""Every key the templates look up (they are not scanned by the catalog check)."""
 
 
 def _rt(lang: str) -> Any:
     def rt(key: str, **values: object) -> str:
-        entry = _TEXTS[key]
-        return (entry.get(lang) or entry["da"]).format(**values)
+        return resident_texts(key, lang, **values)
 
     return rt
 
