@@ -2,6 +2,11 @@
 proven by a code sent by SMS) and ``/beboere``, the subscriptions per zone and language for
 everyone signed in, with the numbers for the secretariat leader only (audited).
 
+The sign-up pages speak every resident language: ``/tilmeld?sprog=ar`` shows the form, the
+consent text and the answers in Arabic (right to left), and the choice travels through the
+code page in a hidden field (``sprog``); without it they follow the page language (Danish or
+English). The consent version is the same in every language.
+
 The sign-up forms carry the double-submit token of the sign-in forms (cookie + field) and
 share their per-client attempt limit (``signin_per_minute``).
 """
@@ -11,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from beredskab.access import Refusal
@@ -29,6 +34,7 @@ from beredskab.web.signin import (
     pre_token,
 )
 from contacts.normalise import normalise_phone
+from playbooks.languages import is_rtl
 
 router = APIRouter()
 
@@ -90,10 +96,18 @@ def _rt(lang: str) -> Any:
     return rt
 
 
-def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> Response:
-    """A sign-up page with a fresh double-submit token (cookie scoped to ``/tilmeld``)."""
+def _chosen(sprog: str) -> str:
+    """The resident language a sign-up page was asked in, or "" (the page language)."""
+    return sprog if sprog in subscriptions.LANGUAGES else ""
+
+
+def _form(
+    request: Request, name: str, *, sprog: str = "", status: int = 200, **context: Any
+) -> Response:
+    """A sign-up page in the resident language ``sprog`` (else the page language), with a
+    fresh double-submit token (cookie scoped to ``/tilmeld``)."""
     token = pre_token(request)
-    lang = language_of(request)
+    lang = _chosen(sprog) or language_of(request)
     response = page(
         request,
         name,
@@ -101,6 +115,9 @@ def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> 
         status=status,
         pre=token,
         rt=_rt(lang),
+        resident_lang=lang,
+        rtl=is_rtl(lang),
+        sprog=_chosen(sprog),
         zones=subscriptions.ZONES,
         languages=LANGUAGE_NAMES,
         consent_text=consent.full(lang),
@@ -116,10 +133,14 @@ def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> 
     return response
 
 
+Sprog = Annotated[str, Query(max_length=MAX_FIELD)]
+SprogField = Annotated[str, Form(max_length=MAX_FIELD)]
+
+
 @router.get(PATH)
-async def signup_form(request: Request) -> Response:
-    """The sign-up form with the full consent text."""
-    return _form(request, "tilmeld.html")
+async def signup_form(request: Request, sprog: Sprog = "") -> Response:
+    """The sign-up form with the full consent text, in ``sprog`` if it is a resident language."""
+    return _form(request, "tilmeld.html", sprog=sprog)
 
 
 @router.post(PATH)
@@ -130,19 +151,20 @@ async def signup_submit(
     language: Annotated[str, Form(max_length=MAX_FIELD)] = "da",
     consent_given: Annotated[str, Form(alias="samtykke", max_length=MAX_FIELD)] = "",
     pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    sprog: SprogField = "",
 ) -> Response:
     """Check the choices and send a code by SMS."""
     await check_pre(request, pre)
     if not await allowed(request):
-        return _form(request, "tilmeld.html", status=429, error="signin_slow_down")
+        return _form(request, "tilmeld.html", sprog=sprog, status=429, error="signin_slow_down")
     number = normalise_phone(phone.strip()) if phone.strip() else None
     chosen = int(zone) if zone.isascii() and zone.isdigit() and len(zone) < 3 else 0
     if number is None:
-        return _form(request, "tilmeld.html", status=400, error="bad_phone")
+        return _form(request, "tilmeld.html", sprog=sprog, status=400, error="bad_phone")
     if chosen not in subscriptions.ZONES or language not in subscriptions.LANGUAGES:
-        return _form(request, "tilmeld.html", status=400, error="bad_choice")
+        return _form(request, "tilmeld.html", sprog=sprog, status=400, error="bad_choice")
     if not consent_given:
-        return _form(request, "tilmeld.html", status=400, error="no_consent")
+        return _form(request, "tilmeld.html", sprog=sprog, status=400, error="no_consent")
     app = app_of(request)
     started = asyncio.get_running_loop().time()
     try:
@@ -157,10 +179,17 @@ async def signup_submit(
         )
     except SignInError as exc:
         await answer_floor(started)
-        return _form(request, "tilmeld.html", status=429, error=f"signin_{exc.problem.value}")
+        return _form(
+            request,
+            "tilmeld.html",
+            sprog=sprog,
+            status=429,
+            error=f"signin_{exc.problem.value}",
+        )
     await answer_floor(started)
     app.outbox.wake()
-    response = RedirectResponse(f"{PATH}/kode", status_code=303)
+    again = f"?sprog={_chosen(sprog)}" if _chosen(sprog) else ""
+    response = RedirectResponse(f"{PATH}/kode{again}", status_code=303)
     response.set_cookie(
         SIGNUP_COOKIE,
         app.signer.sign(str(code_id)),
@@ -180,11 +209,12 @@ def _pending(request: Request) -> int | None:
 
 
 @router.get(f"{PATH}/kode")
-async def code_form(request: Request) -> Response:
+async def code_form(request: Request, sprog: Sprog = "") -> Response:
     """Ask for the code that was sent."""
     if _pending(request) is None:
-        return RedirectResponse(PATH, status_code=303)
-    return _form(request, "tilmeld_kode.html")
+        again = f"?sprog={_chosen(sprog)}" if _chosen(sprog) else ""
+        return RedirectResponse(f"{PATH}{again}", status_code=303)
+    return _form(request, "tilmeld_kode.html", sprog=sprog)
 
 
 @router.post(f"{PATH}/kode")
@@ -192,14 +222,17 @@ async def code_submit(
     request: Request,
     code: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    sprog: SprogField = "",
 ) -> Response:
     """Subscribe for a correct code."""
     await check_pre(request, pre)
     if not await allowed(request):
-        return _form(request, "tilmeld_kode.html", status=429, error="signin_slow_down")
+        return _form(
+            request, "tilmeld_kode.html", sprog=sprog, status=429, error="signin_slow_down"
+        )
     code_id = _pending(request)
     if code_id is None:
-        return _form(request, "tilmeld_kode.html", status=400, error="signin_wrong")
+        return _form(request, "tilmeld_kode.html", sprog=sprog, status=400, error="signin_wrong")
     app = app_of(request)
     try:
         added = await signup.verify(
@@ -211,9 +244,15 @@ async def code_submit(
             client=client(request),
         )
     except SignInError as exc:
-        return _form(request, "tilmeld_kode.html", status=400, error=f"signin_{exc.problem.value}")
+        return _form(
+            request,
+            "tilmeld_kode.html",
+            sprog=sprog,
+            status=400,
+            error=f"signin_{exc.problem.value}",
+        )
     app.outbox.wake()
-    response = _form(request, "tilmeld_done.html", zone=added.zone)
+    response = _form(request, "tilmeld_done.html", sprog=sprog, zone=added.zone)
     response.delete_cookie(SIGNUP_COOKIE, path=PATH)
     return response
 
