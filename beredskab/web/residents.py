@@ -53,7 +53,7 @@ LANGUAGE_NAMES = {
 
 resident_texts = Texts("residents")
 """The pages' texts (``rt("key")`` in ``tilmeld*.html`` and ``beboere.html``)."""
-PAGE_KEYS = resident_texts.mark(
+SIGNUP_KEYS = resident_texts.mark(
     "signup_title",
     "signup_intro",
     "phone",
@@ -78,6 +78,9 @@ PAGE_KEYS = resident_texts.mark(
     "signin_too-many",
     "signin_throttled",
     "signin_slow_down",
+)
+"""The sign-up pages' keys: in every resident language."""
+STAFF_KEYS = resident_texts.mark(
     "residents_title",
     "total",
     "show_numbers",
@@ -86,7 +89,10 @@ PAGE_KEYS = resident_texts.mark(
     "since",
     "nobody_yet",
 )
-"""Every key the templates look up (they are not scanned by the catalog check)."""
+"""The ``/beboere`` page's keys: Danish and English (it is for the signed-in staff).
+
+The templates look keys up at run time (``rt(key)``): these name every one for the catalog
+check."""
 
 
 def _rt(lang: str) -> Any:

@@ -10,6 +10,7 @@ import pytest
 
 from beredskab.residents import consent
 from beredskab.sms import RESIDENT_LANGUAGES
+from beredskab.web.residents import SIGNUP_KEYS
 from playbooks.gsm import segments
 
 
@@ -24,6 +25,7 @@ def test_every_resident_language_has_its_own_answers(language: str) -> None:
     assert "STOP" in hint and consent.texts.has("stop_hint", language)
     assert segments(hint).count == 1
     assert consent.texts.has("consent", language) and "STOP" in consent.full(language)
+    assert [key for key in SIGNUP_KEYS if not consent.texts.has(key, language)] == []
 
 
 @pytest.mark.parametrize(("language", "encoding"), [("tr", "UCS-2"), ("so", "GSM-7")])
