@@ -11,7 +11,10 @@ BeredskabError
 └── api_tokens.TokenRefused (an API token is unknown, revoked or acts for nobody)
 
 ``render(exc, language)`` gives the text in Danish or English: the English template is the
-key of its Danish translation in ``beredskab.error_texts`` (loaded only when needed).
+message id of its Danish translation in the ``errors`` catalog domain
+(``beredskab/locale/<language>/LC_MESSAGES/errors.po``; the English catalog holds the template
+itself). Enum values shown inside an error are the catalog's ``word:Class.value`` (or
+``word:value``). A test checks that every template raised in ``beredskab`` is in the catalog.
 """
 
 from __future__ import annotations
@@ -20,8 +23,48 @@ from collections.abc import Sequence
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from beredskab.catalog.texts import Texts
+
 if TYPE_CHECKING:
     from beredskab.i18n import Language
+
+
+texts = Texts("errors")
+"""Error templates (msgid = the English template) and the words for enum values in them."""
+
+_WORDS = texts.mark(
+    "word:pending",
+    "word:active",
+    "word:done",
+    "word:skipped",
+    "word:assigned",
+    "word:accepted",
+    "word:declined",
+    "word:cancelled",
+    "word:confirmed",
+    "word:closed",
+    "word:draft",
+    "word:approved",
+    "word:sent",
+    "word:discarded",
+    "word:Problem.invalid",
+    "word:Problem.unknown",
+    "word:Problem.used",
+    "word:Problem.expired",
+    "word:Problem.closed",
+    "word:Problem.retired",
+    "word:SignInProblem.wrong",
+    "word:SignInProblem.expired",
+    "word:SignInProblem.used",
+    "word:SignInProblem.too-many",
+    "word:SignInProblem.throttled",
+    "word:Refusal.invalid",
+    "word:Refusal.unknown",
+    "word:Refusal.foreign",
+    "word:Refusal.used",
+    "word:Refusal.stale",
+)
+"""Enum values shown in words inside an error: ``word:Class.value`` first, then ``word:value``."""
 
 
 class BeredskabError(Exception):
@@ -94,21 +137,25 @@ def render(exc: BaseException, language: Language) -> str:
 
 def _translated(template: str, values: dict[str, object]) -> str | None:
     """The Danish text of ``template`` with ``values``, or None when the catalog lacks it."""
-    from beredskab.error_texts import DA, WORDS_DA
-
-    danish = DA.get(template)
-    if danish is None:
+    if not texts.has(template, "da"):
         return None
     shown: dict[str, object] = {}
     for key, value in values.items():
         if isinstance(value, Phrase):
             shown[key] = _translated(value.template, value.values) or str(value)
         elif isinstance(value, Enum):
-            word = f"{type(value).__name__}.{value.value}"
-            shown[key] = WORDS_DA.get(word, WORDS_DA.get(str(value.value), value.value))
+            shown[key] = _word(f"{type(value).__name__}.{value.value}", str(value.value))
         else:
             shown[key] = value
     try:
-        return danish.format(**shown)
+        return texts.raw(template, "da").format(**shown)
     except (KeyError, IndexError, ValueError):
         return None
+
+
+def _word(qualified: str, bare: str) -> str:
+    """An enum value in Danish words: the class's own word, the shared one, or the value."""
+    for key in (f"word:{qualified}", f"word:{bare}"):
+        if key in _WORDS:
+            return texts.raw(key, "da")
+    return bare

@@ -21,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from beredskab import access, audit, replies
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError
 from beredskab.i18n import clock
 from beredskab.plan import Plan
@@ -33,6 +34,9 @@ DEFAULT_HASHER = PasswordHasher()
 """argon2id with the library's defaults (64 MiB, 3 passes): slow and memory-hard by design."""
 
 _PIN_FORMAT = re.compile(r"[0-9]{4,8}")
+
+texts = Texts("security")
+"""The security texts (here: the alert to the chiefs when a number's PIN commands lock)."""
 
 
 class PinStatus(StrEnum):
@@ -190,11 +194,5 @@ async def _tell_chiefs(tx: Tx, *, plan: Plan, person_id: str, phone: str, until:
         if not chief.phone:
             continue
         at = clock(until, now=tx.now, language=chief.language)
-        text = (
-            f"Security: PIN commands from {name} ({phone}) are locked until {at} after too many "
-            "wrong PINs."
-            if chief.language == "en"
-            else f"Sikkerhed: PIN-kommandoer fra {name} ({phone}) er låst til {at} efter for "
-            "mange forkerte PIN."
-        )
+        text = texts("pin_locked_chiefs", chief.language, name=name, phone=phone, at=at)
         await replies.sms_reply(tx, to=chief.phone, text=text, person_id=chief.id)

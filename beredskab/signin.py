@@ -23,6 +23,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from beredskab import audit
+from beredskab.catalog.texts import Texts
 from beredskab.errors import BeredskabError
 from beredskab.i18n import Language
 from beredskab.links import LinkSigner
@@ -53,18 +54,8 @@ an hour, and every sign-in is in the audit trail."""
 TOUCH_EVERY = timedelta(minutes=1)
 """Activity is written at most this often per session (the idle timeout needs no finer)."""
 
-_CODE_TEXT: dict[Language, tuple[str, str]] = {
-    "da": (
-        "Din kode til Beredskab",
-        "Din kode til Beredskab er {code}. Den virker i {minutes} minutter. "
-        "Har du ikke bedt om den, så ignorer beskeden.",
-    ),
-    "en": (
-        "Your Beredskab code",
-        "Your Beredskab code is {code}. It works for {minutes} minutes. "
-        "If you did not ask for it, ignore this message.",
-    ),
-}
+texts = Texts("security")
+"""The security texts: the sign-in code (``signin_code``) and the PIN lockout alert."""
 
 
 class SignInProblem(StrEnum):
@@ -239,8 +230,8 @@ async def _queue_code(
         client=client,
         subject=key,
     )
-    subject_line, template = _CODE_TEXT[person.language]
-    text = template.format(code=code, minutes=round(settings.code_minutes))
+    subject_line = texts("signin_code_subject", person.language)
+    text = texts("signin_code", person.language, code=code, minutes=round(settings.code_minutes))
     await tx.deliveries.enqueue(
         [
             NewDelivery(

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from beredskab.catalog.texts import Texts
+
 if TYPE_CHECKING:
     from beredskab.models import ActionToken
     from beredskab.storage import Tx
@@ -34,11 +36,10 @@ ACTION_CODES = {"ack": "a", "decline": "d"}
 ACTIONS = {code: action for action, code in ACTION_CODES.items()}
 LINK_ACTION = "ack"
 """The action behind an email's acknowledgement link."""
-BUTTON_LABELS: dict[str, dict[str, str]] = {
-    "ack": {"da": "Modtaget", "en": "Received"},
-    "decline": {"da": "Kan ikke", "en": "Cannot come"},
-}
-"""Labels of the Telegram buttons behind each action, per language."""
+texts = Texts("security")
+"""The security texts; here the labels of the Telegram buttons (``button.<action>``)."""
+BUTTON_LABELS = texts.mark("button.ack", "button.decline")
+"""The keys of the Telegram buttons' labels, one per action."""
 MAC_BYTES = 16
 MAX_CHARS = 64
 """No derived token is longer (Telegram's limit for callback data)."""
@@ -62,8 +63,10 @@ class ActionRef:
 
 def label(action: str, language: str) -> str:
     """The button label of ``action`` in ``language`` (Danish when there is none)."""
-    labels = BUTTON_LABELS[action]
-    return labels.get(language, labels["da"])
+    key = f"button.{action}"
+    if key not in BUTTON_LABELS:
+        raise KeyError(f"no button label for the action {action!r}")
+    return texts(key, language)
 
 
 def is_derived(token: str) -> bool:

@@ -2,6 +2,11 @@
 proven by a code sent by SMS) and ``/beboere``, the subscriptions per zone and language for
 everyone signed in, with the numbers for the secretariat leader only (audited).
 
+The sign-up pages speak every resident language: ``/tilmeld?sprog=ar`` shows the form, the
+consent text and the answers in Arabic (right to left), and the choice travels through the
+code page in a hidden field (``sprog``); without it they follow the page language (Danish or
+English). The consent version is the same in every language.
+
 The sign-up forms carry the double-submit token of the sign-in forms (cookie + field) and
 share their per-client attempt limit (``signin_per_minute``).
 """
@@ -11,10 +16,11 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from beredskab.access import Refusal
+from beredskab.catalog.texts import Texts
 from beredskab.residents import consent, signup, subscriptions
 from beredskab.signin import CODE_DIGITS, SignInError
 from beredskab.web.session import Viewer, app_of, language_of, page, viewer
@@ -28,6 +34,7 @@ from beredskab.web.signin import (
     pre_token,
 )
 from contacts.normalise import normalise_phone
+from playbooks.languages import is_rtl
 
 router = APIRouter()
 
@@ -44,87 +51,69 @@ LANGUAGE_NAMES = {
 }
 """Each resident language in its own name (the sign-up page's choice)."""
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "signup_title": {"da": "Få beskeder fra beredskabet", "en": "Get emergency messages"},
-    "signup_intro": {
-        "da": "Tilmeld dig SMS-beskeder om kriser i dit område. Du kan også skrive "
-        "TILMELD <zone> [sprog] til servicenummeret.",
-        "en": "Subscribe to SMS messages about crises in your area. You can also send "
-        "SUBSCRIBE <zone> [language] to the service number.",
-    },
-    "phone": {"da": "Mobilnummer", "en": "Mobile number"},
-    "zone": {"da": "Zone", "en": "Zone"},
-    "language": {"da": "Sprog", "en": "Language"},
-    "consent_title": {"da": "Samtykke (version {v})", "en": "Consent (version {v})"},
-    "consent_agree": {
-        "da": "Jeg har læst teksten og giver mit samtykke",
-        "en": "I have read the text and give my consent",
-    },
-    "send_code": {"da": "Send kode", "en": "Send code"},
-    "code_title": {"da": "Skriv koden", "en": "Enter the code"},
-    "code_sent": {
-        "da": "Vi har sendt en kode på {digits} cifre til dit mobilnummer. Den virker i "
-        "{minutes} minutter.",
-        "en": "We have sent a {digits}-digit code to your mobile number. It works for "
-        "{minutes} minutes.",
-    },
-    "code": {"da": "Kode", "en": "Code"},
-    "subscribe": {"da": "Tilmeld", "en": "Subscribe"},
-    "new_code": {"da": "Start forfra", "en": "Start again"},
-    "done_title": {"da": "Du er tilmeldt", "en": "You are subscribed"},
-    "done": {
-        "da": "Du får beskeder for zone {zone}. Skriv STOP til servicenummeret for at afmelde.",
-        "en": "You will get messages for zone {zone}. Send STOP to the service number to stop.",
-    },
-    "bad_phone": {"da": "Skriv et gyldigt mobilnummer.", "en": "Enter a valid mobile number."},
-    "bad_choice": {"da": "Vælg zone og sprog.", "en": "Choose a zone and a language."},
-    "no_consent": {
-        "da": "Du skal give dit samtykke for at blive tilmeldt.",
-        "en": "You must give your consent to subscribe.",
-    },
-    "signin_wrong": {"da": "Forkert kode. Prøv igen.", "en": "Wrong code. Try again."},
-    "signin_expired": {
-        "da": "Koden er udløbet. Start forfra.",
-        "en": "The code has expired. Start again.",
-    },
-    "signin_used": {"da": "Koden er allerede brugt.", "en": "The code has been used already."},
-    "signin_too-many": {
-        "da": "For mange forkerte forsøg. Start forfra.",
-        "en": "Too many wrong attempts. Start again.",
-    },
-    "signin_throttled": {
-        "da": "For mange koder lige nu. Vent lidt og prøv igen.",
-        "en": "Too many codes just now. Wait a while and try again.",
-    },
-    "signin_slow_down": {
-        "da": "For mange forsøg. Vent et minut.",
-        "en": "Too many attempts. Wait a minute.",
-    },
-    "residents_title": {"da": "Tilmeldte beboere", "en": "Subscribed residents"},
-    "total": {"da": "I alt: {n}", "en": "Total: {n}"},
-    "show_numbers": {"da": "Vis numre", "en": "Show numbers"},
-    "numbers_title": {"da": "Numre (læsningen logges)", "en": "Numbers (this read is audited)"},
-    "numbers_refused": {
-        "da": "Kun sekretariatslederen kan se numrene. Forsøget er logget.",
-        "en": "Only the secretariat leader can see the numbers. The attempt is audited.",
-    },
-    "since": {"da": "siden", "en": "since"},
-    "nobody_yet": {"da": "Ingen er tilmeldt endnu.", "en": "Nobody has subscribed yet."},
-}
+resident_texts = Texts("residents")
+"""The pages' texts (``rt("key")`` in ``tilmeld*.html`` and ``beboere.html``)."""
+SIGNUP_KEYS = resident_texts.mark(
+    "signup_title",
+    "signup_intro",
+    "phone",
+    "zone",
+    "language",
+    "consent_title",
+    "consent_agree",
+    "send_code",
+    "code_title",
+    "code_sent",
+    "code",
+    "subscribe",
+    "new_code",
+    "done_title",
+    "done",
+    "bad_phone",
+    "bad_choice",
+    "no_consent",
+    "signin_wrong",
+    "signin_expired",
+    "signin_used",
+    "signin_too-many",
+    "signin_throttled",
+    "signin_slow_down",
+)
+"""The sign-up pages' keys: in every resident language."""
+STAFF_KEYS = resident_texts.mark(
+    "residents_title",
+    "total",
+    "show_numbers",
+    "numbers_title",
+    "numbers_refused",
+    "since",
+    "nobody_yet",
+)
+"""The ``/beboere`` page's keys: Danish and English (it is for the signed-in staff).
+
+The templates look keys up at run time (``rt(key)``): these name every one for the catalog
+check."""
 
 
 def _rt(lang: str) -> Any:
     def rt(key: str, **values: object) -> str:
-        entry = _TEXTS[key]
-        return (entry.get(lang) or entry["da"]).format(**values)
+        return resident_texts(key, lang, **values)
 
     return rt
 
 
-def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> Response:
-    """A sign-up page with a fresh double-submit token (cookie scoped to ``/tilmeld``)."""
+def _chosen(sprog: str) -> str:
+    """The resident language a sign-up page was asked in, or "" (the page language)."""
+    return sprog if sprog in subscriptions.LANGUAGES else ""
+
+
+def _form(
+    request: Request, name: str, *, sprog: str = "", status: int = 200, **context: Any
+) -> Response:
+    """A sign-up page in the resident language ``sprog`` (else the page language), with a
+    fresh double-submit token (cookie scoped to ``/tilmeld``)."""
     token = pre_token(request)
-    lang = language_of(request)
+    lang = _chosen(sprog) or language_of(request)
     response = page(
         request,
         name,
@@ -132,6 +121,9 @@ def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> 
         status=status,
         pre=token,
         rt=_rt(lang),
+        resident_lang=lang,
+        rtl=is_rtl(lang),
+        sprog=_chosen(sprog),
         zones=subscriptions.ZONES,
         languages=LANGUAGE_NAMES,
         consent_text=consent.full(lang),
@@ -147,10 +139,14 @@ def _form(request: Request, name: str, *, status: int = 200, **context: Any) -> 
     return response
 
 
+Sprog = Annotated[str, Query(max_length=MAX_FIELD)]
+SprogField = Annotated[str, Form(max_length=MAX_FIELD)]
+
+
 @router.get(PATH)
-async def signup_form(request: Request) -> Response:
-    """The sign-up form with the full consent text."""
-    return _form(request, "tilmeld.html")
+async def signup_form(request: Request, sprog: Sprog = "") -> Response:
+    """The sign-up form with the full consent text, in ``sprog`` if it is a resident language."""
+    return _form(request, "tilmeld.html", sprog=sprog)
 
 
 @router.post(PATH)
@@ -161,19 +157,20 @@ async def signup_submit(
     language: Annotated[str, Form(max_length=MAX_FIELD)] = "da",
     consent_given: Annotated[str, Form(alias="samtykke", max_length=MAX_FIELD)] = "",
     pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    sprog: SprogField = "",
 ) -> Response:
     """Check the choices and send a code by SMS."""
     await check_pre(request, pre)
     if not await allowed(request):
-        return _form(request, "tilmeld.html", status=429, error="signin_slow_down")
+        return _form(request, "tilmeld.html", sprog=sprog, status=429, error="signin_slow_down")
     number = normalise_phone(phone.strip()) if phone.strip() else None
     chosen = int(zone) if zone.isascii() and zone.isdigit() and len(zone) < 3 else 0
     if number is None:
-        return _form(request, "tilmeld.html", status=400, error="bad_phone")
+        return _form(request, "tilmeld.html", sprog=sprog, status=400, error="bad_phone")
     if chosen not in subscriptions.ZONES or language not in subscriptions.LANGUAGES:
-        return _form(request, "tilmeld.html", status=400, error="bad_choice")
+        return _form(request, "tilmeld.html", sprog=sprog, status=400, error="bad_choice")
     if not consent_given:
-        return _form(request, "tilmeld.html", status=400, error="no_consent")
+        return _form(request, "tilmeld.html", sprog=sprog, status=400, error="no_consent")
     app = app_of(request)
     started = asyncio.get_running_loop().time()
     try:
@@ -188,10 +185,17 @@ async def signup_submit(
         )
     except SignInError as exc:
         await answer_floor(started)
-        return _form(request, "tilmeld.html", status=429, error=f"signin_{exc.problem.value}")
+        return _form(
+            request,
+            "tilmeld.html",
+            sprog=sprog,
+            status=429,
+            error=f"signin_{exc.problem.value}",
+        )
     await answer_floor(started)
     app.outbox.wake()
-    response = RedirectResponse(f"{PATH}/kode", status_code=303)
+    again = f"?sprog={_chosen(sprog)}" if _chosen(sprog) else ""
+    response = RedirectResponse(f"{PATH}/kode{again}", status_code=303)
     response.set_cookie(
         SIGNUP_COOKIE,
         app.signer.sign(str(code_id)),
@@ -211,11 +215,12 @@ def _pending(request: Request) -> int | None:
 
 
 @router.get(f"{PATH}/kode")
-async def code_form(request: Request) -> Response:
+async def code_form(request: Request, sprog: Sprog = "") -> Response:
     """Ask for the code that was sent."""
     if _pending(request) is None:
-        return RedirectResponse(PATH, status_code=303)
-    return _form(request, "tilmeld_kode.html")
+        again = f"?sprog={_chosen(sprog)}" if _chosen(sprog) else ""
+        return RedirectResponse(f"{PATH}{again}", status_code=303)
+    return _form(request, "tilmeld_kode.html", sprog=sprog)
 
 
 @router.post(f"{PATH}/kode")
@@ -223,14 +228,17 @@ async def code_submit(
     request: Request,
     code: Annotated[str, Form(max_length=MAX_FIELD)] = "",
     pre: Annotated[str, Form(max_length=MAX_FIELD)] = "",
+    sprog: SprogField = "",
 ) -> Response:
     """Subscribe for a correct code."""
     await check_pre(request, pre)
     if not await allowed(request):
-        return _form(request, "tilmeld_kode.html", status=429, error="signin_slow_down")
+        return _form(
+            request, "tilmeld_kode.html", sprog=sprog, status=429, error="signin_slow_down"
+        )
     code_id = _pending(request)
     if code_id is None:
-        return _form(request, "tilmeld_kode.html", status=400, error="signin_wrong")
+        return _form(request, "tilmeld_kode.html", sprog=sprog, status=400, error="signin_wrong")
     app = app_of(request)
     try:
         added = await signup.verify(
@@ -242,9 +250,15 @@ async def code_submit(
             client=client(request),
         )
     except SignInError as exc:
-        return _form(request, "tilmeld_kode.html", status=400, error=f"signin_{exc.problem.value}")
+        return _form(
+            request,
+            "tilmeld_kode.html",
+            sprog=sprog,
+            status=400,
+            error=f"signin_{exc.problem.value}",
+        )
     app.outbox.wake()
-    response = _form(request, "tilmeld_done.html", zone=added.zone)
+    response = _form(request, "tilmeld_done.html", sprog=sprog, zone=added.zone)
     response.delete_cookie(SIGNUP_COOKIE, path=PATH)
     return response
 

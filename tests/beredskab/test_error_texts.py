@@ -1,5 +1,6 @@
-"""Every error is raised with an English template that has a Danish translation, and renders
-in the reader's language."""
+"""Every error is raised with an English template that has a Danish translation in the
+``errors`` catalog domain, and renders in the reader's language. (That every catalog entry is
+complete in Danish and English with the same placeholders is the catalog test's job.)"""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from pathlib import Path
 import pytest
 
 import beredskab
-from beredskab.error_texts import DA
-from beredskab.errors import BeredskabError, NotFoundError, Phrase, PlanInvalidError, render
+from beredskab.errors import BeredskabError, NotFoundError, Phrase, PlanInvalidError, render, texts
 
 ROOT = Path(beredskab.__file__).parent
 KNOWN_EXCEPTIONS: set[str] = set()
@@ -60,7 +60,9 @@ def _problem(message: ast.expr) -> str | None:
     if isinstance(message, ast.BinOp):
         return "a computed string"
     if isinstance(message, ast.Constant) and isinstance(message.value, str):
-        return None if message.value in DA else f"no Danish translation for {message.value!r}"
+        if texts.has(message.value, "da") and texts.has(message.value, "en"):
+            return None
+        return f"no Danish translation for {message.value!r}"
     return None  # an enum or a variable: the class builds its own template (checked there)
 
 
@@ -99,15 +101,6 @@ def test_the_scan_sees_f_strings_and_untranslated_templates(tmp_path: Path) -> N
     untranslated = ast.parse('NotFoundError("no such thing {x}", x=1)').body[0]
     assert isinstance(untranslated, ast.Expr) and isinstance(untranslated.value, ast.Call)
     assert "no Danish translation" in (_problem(untranslated.value.args[0]) or "")
-
-
-def test_every_danish_translation_keeps_the_placeholders() -> None:
-    import string
-
-    def fields(text: str) -> set[str]:
-        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-    assert {k: v for k, v in DA.items() if fields(k) != fields(v)} == {}
 
 
 class _Colour(StrEnum):

@@ -6,7 +6,7 @@ import pytest
 
 from beredskab import activation
 from beredskab.models import ActionToken, ConfirmationStatus, EntryKind
-from beredskab.security.action_tokens import BUTTON_LABELS, ActionRef, Use
+from beredskab.security.action_tokens import ActionRef, Use, label
 from beredskab.storage.repositories.people import PeopleRepo
 from tests.beredskab.bot.conftest import OMAR, SARA, STRANGER, Harness, alerted, button
 from tests.beredskab.helpers import POLICE
@@ -37,7 +37,7 @@ async def _status(harness: Harness, nr: int, person: str) -> ConfirmationStatus 
 async def test_modtaget_confirms_once_however_often_it_is_pressed(harness: Harness) -> None:
     await harness.link(SARA)
     nr, alert = await _alert(harness, SARA)
-    ack = button(alert, BUTTON_LABELS["ack"]["da"])
+    ack = button(alert, label("ack", "da"))
     first = await harness.api.press_button(alert, ack)
     second = await harness.api.press_button(alert, ack)  # before the first is handled
     await harness.api.wait_for(lambda: len(harness.api.answered_callbacks) == 2)

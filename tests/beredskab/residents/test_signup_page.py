@@ -7,9 +7,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+import pytest
 from httpx import Response
 
 from beredskab.residents import active, consent
+from beredskab.web.residents import resident_texts
 from tests.beredskab.web.site import PRE, Site, site
 
 __all__ = ["site"]
@@ -32,12 +34,15 @@ async def _ask(
     zone: str = "2",
     language: str = "so",
     consent_given: bool = True,
+    sprog: str = "",
 ) -> Response:
     form = await site.client.get("/tilmeld")
     assert form.status_code == 200
     pre = PRE.search(form.text)
     assert pre is not None
     data = {"phone": phone, "zone": zone, "language": language, "pre": pre.group(1)}
+    if sprog:
+        data["sprog"] = sprog
     if consent_given:
         data["samtykke"] = consent.VERSION
     return await site.client.post("/tilmeld", data=data)
@@ -56,16 +61,17 @@ async def _code(site: Site, phone: str = NUMBER) -> str:
     return found.group(1)
 
 
-async def _enter(site: Site, code: str) -> Response:
+async def _enter(site: Site, code: str, sprog: str = "") -> Response:
     form = await site.client.get("/tilmeld/kode")
     pre = PRE.search(form.text)
     assert pre is not None, form.text
-    return await site.client.post("/tilmeld/kode", data={"code": code, "pre": pre.group(1)})
+    data = {"code": code, "pre": pre.group(1), "sprog": sprog}
+    return await site.client.post("/tilmeld/kode", data=data)
 
 
 async def test_the_page_shows_the_consent_and_subscribes_after_the_code(site: Site) -> None:
     page = await site.client.get("/tilmeld")
-    assert consent.FULL["da"] in page.text and consent.VERSION in page.text
+    assert consent.full("da") in page.text and consent.VERSION in page.text
     assert 'name="pre"' in page.text and "beredskab_pre" in page.headers["set-cookie"]
     asked = await _ask(site)
     assert asked.status_code == 303 and asked.headers["location"] == "/tilmeld/kode"
@@ -160,3 +166,35 @@ async def test_the_form_needs_its_token(site: Site) -> None:
         },
     )
     assert answer.status_code == 403
+
+
+@pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("so", "ltr"), ("uk", "ltr")])
+async def test_the_sign_up_pages_speak_the_residents_language(
+    site: Site, language: str, direction: str
+) -> None:
+    page = await site.client.get(f"/tilmeld?sprog={language}")
+    assert page.status_code == 200
+    assert f'<section class="card" lang="{language}" dir="{direction}">' in page.text
+    assert consent.full(language) in page.text and consent.VERSION in page.text
+    assert resident_texts("signup_title", language) in page.text
+    assert f'value="{language}" lang="{language}" selected' in page.text
+    refused = await _ask(site, phone="12", language=language, sprog=language)
+    assert refused.status_code == 400
+    assert resident_texts("bad_phone", language) in refused.text
+    asked = await _ask(site, language=language, sprog=language)
+    assert asked.headers["location"] == f"/tilmeld/kode?sprog={language}"
+    code = await _code(site)
+    form = await site.client.get(asked.headers["location"])
+    assert resident_texts("code_title", language) in form.text
+    wrong = await _enter(site, f"{(int(code) + 1) % 1_000_000:06d}", sprog=language)
+    assert resident_texts("signin_wrong", language) in wrong.text
+    done = await _enter(site, code, sprog=language)
+    assert done.status_code == 200 and resident_texts("done", language, zone=2) in done.text
+    (sub,) = await active(db=site.app.db, zone=2, language=language)
+    assert sub.consent_version == consent.VERSION
+
+
+async def test_an_unknown_page_language_is_the_page_language(site: Site) -> None:
+    page = await site.client.get("/tilmeld?sprog=xx")
+    assert page.status_code == 200 and consent.full("da") in page.text
+    assert '<section class="card" lang="da" dir="ltr">' in page.text
