@@ -39,7 +39,9 @@ from beredskab.bot import (  # noqa: E402
 )
 from beredskab.bot.middlewares import InFlight, PersonMiddleware  # noqa: E402
 from beredskab.bot.storage import DatabaseStorage  # noqa: E402
+from beredskab.bot.texts import t  # noqa: E402
 from beredskab.errors import ConfigError  # noqa: E402
+from beredskab.i18n import Language  # noqa: E402
 from beredskab.runtime.backoff import Backoff, Trouble  # noqa: E402
 from beredskab.security import bounds  # noqa: E402
 
@@ -53,43 +55,34 @@ T = TypeVar("T")
 POLL_SECONDS = 25
 WEBHOOK_PATH = "/webhooks/telegram"
 
-COMMANDS = (
-    ("aktiver", "Aktivér en beredskabsgruppe", "Activate a crisis group"),
-    (
-        "ovelse",
-        "Start en øvelse (ØVELSE på alle beskeder)",
-        "Start a drill (DRILL on every message)",
-    ),
-    ("status", "Åbne hændelser, eller /status <nr>", "Open incidents, or /status <no>"),
-    ("log", "Skriv i situationsloggen", "Write in the situation log"),
-    ("billede", "Situationsbilledet: læs og skriv", "The situation picture: read and write"),
-    ("opgaver", "Mine åbne opgaver", "My open tasks"),
-    ("opgave", "Giv en opgave (projektchef)", "Give a task (project manager)"),
-    (
-        "indkald",
-        "Indkald TOT eller Lokalråd (projektchef)",
-        "Call TOT or Lokalråd (project manager)",
-    ),
-    ("pligter", "Lederens pligter (§3) i en hændelse", "The leader's duties (§3) in an incident"),
-    (
-        "kommunikation",
-        "Krisekommunikation: skriv, godkend, send",
-        "Crisis communication: draft, approve, send",
-    ),
-    ("afslut", "Afblæs en hændelse", "Stand an incident down"),
-    ("journal", "Politiets journalnr.: /journal <nr> <journalnr>", "Police journal no."),
-    ("zone", "Ret zonen: /zone <nr> <1-4>", "Correct the zone"),
-    ("beskrivelse", "Ret beskrivelsen: /beskrivelse <nr> <tekst>", "Correct the description"),
-    (
-        "beredskab",
-        "Beredskabsstatus (projektchef, sekretariatsleder)",
-        "Readiness report (project manager, head of secretariat)",
-    ),
-    ("annuller", "Afbryd dialogen", "Cancel the dialogue"),
-    ("start", "Tilknyt chatten med dit telefonnummer", "Link the chat with your phone number"),
-    ("hjaelp", "Hjælp", "Help"),
+MENU = t.mark(
+    "menu.aktiver",
+    "menu.ovelse",
+    "menu.status",
+    "menu.log",
+    "menu.billede",
+    "menu.opgaver",
+    "menu.opgave",
+    "menu.indkald",
+    "menu.pligter",
+    "menu.kommunikation",
+    "menu.afslut",
+    "menu.journal",
+    "menu.zone",
+    "menu.beskrivelse",
+    "menu.beredskab",
+    "menu.annuller",
+    "menu.start",
+    "menu.hjaelp",
 )
-"""(command, Danish description, English description) for Telegram's command menu."""
+"""Telegram's command menu in order: ``menu.<command>`` is the text describing ``/<command>``."""
+
+
+def menu(language: Language) -> list[BotCommand]:
+    """The command menu in ``language``."""
+    return [
+        BotCommand(command=key.removeprefix("menu."), description=t(key, language)) for key in MENU
+    ]
 
 
 def build_dispatcher(app: App) -> Dispatcher:
@@ -120,10 +113,8 @@ async def set_commands(bot: Bot) -> None:
     """Publish the command menu: Danish by default, English for English Telegram clients
     (cosmetic: a failure is logged, the bot runs anyway)."""
     try:
-        await bot.set_my_commands([BotCommand(command=c, description=da) for c, da, _ in COMMANDS])
-        await bot.set_my_commands(
-            [BotCommand(command=c, description=en) for c, _, en in COMMANDS], language_code="en"
-        )
+        await bot.set_my_commands(menu("da"))
+        await bot.set_my_commands(menu("en"), language_code="en")
     except AiogramError as error:
         log.warning("could not publish the Telegram command menu: %s", error)
 

@@ -20,6 +20,7 @@ from aiogram.types import CallbackQuery, Message
 from beredskab import i18n
 from beredskab.bot.common import CHANNEL, drop_buttons, number_arg, pick_incident, reply
 from beredskab.bot.keyboards import choices
+from beredskab.bot.texts import t
 from beredskab.i18n import Language, clock
 from beredskab.incident import chief_tasks, convene
 from beredskab.models import IncidentStatus
@@ -28,58 +29,6 @@ from contacts.models import Person
 
 if TYPE_CHECKING:
     from beredskab.app import App
-
-TEXTS: dict[str, dict[Language, str]] = {
-    "give_usage": {
-        "da": "Skriv /opgave <nr> (hændelsens nummer), når flere hændelser er åbne.",
-        "en": "Send /opgave <no> (the incident number) when several incidents are open.",
-    },
-    "closed": {"da": "Hændelse {nr} er afsluttet.", "en": "Incident {nr} is closed."},
-    "give_who": {
-        "da": "Hændelse {nr}: hvem skal have opgaven?",
-        "en": "Incident {nr}: who gets the task?",
-    },
-    "give_text": {
-        "da": "Skriv opgaven til {name} som din næste besked. /annuller fortryder.",
-        "en": "Write the task for {name} as your next message. /annuller undoes.",
-    },
-    "give_due": {
-        "da": "Frist? Skriv minutter (30) eller et klokkeslæt (14:30), eller tryk Ingen frist.",
-        "en": "Due? Write minutes (30) or a clock time (14:30), or press No due time.",
-    },
-    "bad_due": {
-        "da": "Fristen skrives som minutter (30) eller klokkeslæt (14:30). Prøv igen.",
-        "en": "Write the due time as minutes (30) or a clock time (14:30). Try again.",
-    },
-    "no_due": {"da": "Ingen frist", "en": "No due time"},
-    "convene_which": {
-        "da": "Hændelse {nr}: hvilket møde vil du indkalde?",
-        "en": "Incident {nr}: which meeting do you want to call?",
-    },
-    "convene_none": {
-        "da": "Planen har ingen møder at indkalde.",
-        "en": "The plan has no meetings to call.",
-    },
-    "convene_when": {
-        "da": "Hvornår? Skriv et klokkeslæt (19:30) eller minutter, eller tryk Hurtigst muligt.",
-        "en": "When? Write a clock time (19:30) or minutes, or press As soon as possible.",
-    },
-    "bad_time": {
-        "da": "Tidspunktet skrives som klokkeslæt (19:30) eller minutter (60). Prøv igen.",
-        "en": "Write the time as a clock time (19:30) or minutes (60). Try again.",
-    },
-    "soon": {"da": "Hurtigst muligt", "en": "As soon as possible"},
-    "cancel": {"da": "Annullér", "en": "Cancel"},
-    "cancelled": {"da": "Annulleret.", "en": "Cancelled."},
-    "stale": {
-        "da": "Den dialog er slut. Start forfra med /opgave eller /indkald.",
-        "en": "That dialogue is over. Start again with /opgave or /indkald.",
-    },
-}
-
-
-def _t(key: str, language: Language, **values: object) -> str:
-    return TEXTS[key][language].format(**values)
 
 
 class ChiefCb(CallbackData, prefix="chf"):
@@ -105,7 +54,7 @@ class Convene(StatesGroup):
 
 
 def _cancel(language: Language) -> list[tuple[str, ChiefCb]]:
-    return [(_t("cancel", language), ChiefCb(step="cancel"))]
+    return [(t("chief.cancel", language), ChiefCb(step="cancel"))]
 
 
 async def _led_incident(
@@ -114,12 +63,12 @@ async def _led_incident(
     """The incident the command names (or the only open one), if the person leads it."""
     language = person.language
     nr, valid = number_arg(message.text)
-    picked = await pick_incident(app, nr, language) if valid else _t("give_usage", language)
+    picked = await pick_incident(app, nr, language) if valid else t("chief.give_usage", language)
     if isinstance(picked, str):
         await message.answer(picked.replace("/status", command))
         return None
     if picked.status is not IncidentStatus.ACTIVE:
-        await message.answer(_t("closed", language, nr=picked.id))
+        await message.answer(t("chief.closed", language, nr=picked.id))
         return None
     await chief_tasks.require_leader(
         db=app.db,
@@ -145,7 +94,7 @@ async def give_begin(message: Message, app: App, person: Person, state: FSMConte
     await state.update_data(incident=nr)
     language = person.language
     await message.answer(
-        _t("give_who", language, nr=nr), reply_markup=choices([*rows, _cancel(language)])
+        t("chief.give_who", language, nr=nr), reply_markup=choices([*rows, _cancel(language)])
     )
 
 
@@ -155,13 +104,13 @@ async def chose_assignee(
     """Remember the assignee; ask for the text."""
     chosen = app.plan.directory.person(callback_data.value)
     if chosen is None:
-        await callback.answer(_t("stale", person.language), show_alert=True)
+        await callback.answer(t("chief.stale", person.language), show_alert=True)
         return
     await state.update_data(to=chosen.id)
     await state.set_state(GiveTask.text)
     await callback.answer()
     await drop_buttons(callback)
-    await reply(callback, _t("give_text", person.language, name=chosen.name))
+    await reply(callback, t("chief.give_text", person.language, name=chosen.name))
 
 
 async def wrote_task(message: Message, state: FSMContext, language: Language) -> None:
@@ -169,8 +118,10 @@ async def wrote_task(message: Message, state: FSMContext, language: Language) ->
     await state.update_data(text=(message.text or "").strip())
     await state.set_state(GiveTask.due)
     await message.answer(
-        _t("give_due", language),
-        reply_markup=choices([[(_t("no_due", language), ChiefCb(step="due"))], _cancel(language)]),
+        t("chief.give_due", language),
+        reply_markup=choices(
+            [[(t("chief.no_due", language), ChiefCb(step="due"))], _cancel(language)]
+        ),
     )
 
 
@@ -206,7 +157,7 @@ async def _give(
         if due is None:  # the text was refused: the dialogue cannot go on
             await state.clear()
             raise
-        await reply(event, _t("bad_due", language))  # the state stays: write it again
+        await reply(event, t("chief.bad_due", language))  # the state stays: write it again
         return
     await state.clear()
     app.outbox.wake()
@@ -239,13 +190,13 @@ async def convene_begin(message: Message, app: App, person: Person, state: FSMCo
     language = person.language
     meetings = convene.meetings(app.plan, incident.playbook_id) if incident else ()
     if not meetings:
-        await message.answer(_t("convene_none", language))
+        await message.answer(t("chief.convene_none", language))
         return
     rows = [[(f"{m.meeting} ({m.place})", ChiefCb(step="meeting", value=m.id))] for m in meetings]
     await state.set_state(Convene.meeting)
     await state.update_data(incident=nr)
     await message.answer(
-        _t("convene_which", language, nr=nr), reply_markup=choices([*rows, _cancel(language)])
+        t("chief.convene_which", language, nr=nr), reply_markup=choices([*rows, _cancel(language)])
     )
 
 
@@ -260,8 +211,8 @@ async def chose_meeting(
     await drop_buttons(callback)
     await reply(
         callback,
-        _t("convene_when", language),
-        choices([[(_t("soon", language), ChiefCb(step="at"))], _cancel(language)]),
+        t("chief.convene_when", language),
+        choices([[(t("chief.soon", language), ChiefCb(step="at"))], _cancel(language)]),
     )
 
 
@@ -293,7 +244,7 @@ async def _convene(
             at=at,
         )
     except InputRefusedError:
-        await reply(event, _t("bad_time", language))  # the state stays: write it again
+        await reply(event, t("chief.bad_time", language))  # the state stays: write it again
         return
     await state.clear()
     app.outbox.wake()
@@ -313,13 +264,13 @@ async def _convene(
 async def cancel(callback: CallbackQuery, state: FSMContext, language: Language) -> None:
     """Leave the dialogue."""
     await state.clear()
-    await callback.answer(_t("cancelled", language))
+    await callback.answer(t("chief.cancelled", language))
     await drop_buttons(callback)
 
 
 async def stale(callback: CallbackQuery, language: Language) -> None:
     """A button from a dialogue that is over."""
-    await callback.answer(_t("stale", language), show_alert=True)
+    await callback.answer(t("chief.stale", language), show_alert=True)
 
 
 def build() -> Router:

@@ -23,6 +23,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from beredskab import communications
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL, drop_buttons, pick_incident, reply
+from beredskab.bot.texts import t
 from beredskab.i18n import Language
 from beredskab.security import bounds
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
@@ -51,45 +52,6 @@ STEPS = {
     "kasser": "discard",
     "discard": "discard",
 }
-TEXTS: dict[str, dict[Language, str]] = {
-    "usage": {
-        "da": "Skriv /kommunikation [nr] for at se den, eller\n"
-        "/kommunikation <nr> ny <målgrupper> (beboere, presse, bestyrelse, drift, partnere, "
-        "institutioner, virksomheder, foreninger)\n"
-        "/kommunikation <nr> tekst <id> <emne> | <tekst>\n"
-        "/kommunikation <nr> godkend|send|kasser <id>",
-        "en": "Send /communication [no] to see them, or\n"
-        "/communication <no> new <audiences> (residents, press, board, operations, partners, "
-        "institutions, businesses, associations)\n"
-        "/communication <no> text <id> <subject> | <text>\n"
-        "/communication <no> approve|send|discard <id>",
-    },
-    "none": {
-        "da": "Ingen krisekommunikation i hændelse {nr}.",
-        "en": "No crisis communications in incident {nr}.",
-    },
-    "row": {
-        "da": "#{id} til {audience} ({status}): {subject}",
-        "en": "#{id} to {audience} ({status}): {subject}",
-    },
-    "drafted": {
-        "da": "Udkast #{id} til {audience} er skrevet. Ret det med /kommunikation {nr} tekst "
-        "{id} <emne> | <tekst>, eller godkend det.",
-        "en": "Draft #{id} for {audience} is written. Edit it with /communication {nr} text "
-        "{id} <subject> | <text>, or approve it.",
-    },
-    "saved": {"da": "Udkast #{id} er rettet.", "en": "Draft #{id} is saved."},
-    "approve": {"da": "#{id} er godkendt.", "en": "#{id} is approved."},
-    "send": {
-        "da": "#{id} er sendt: {n} modtagere i kontaktlisten, {r} tilmeldte beboere.",
-        "en": "#{id} is sent: {n} directory recipients, {r} subscribed residents.",
-    },
-    "discard": {"da": "#{id} er lagt til side.", "en": "#{id} is set aside."},
-}
-
-
-def _t(key: str, language: Language, **values: object) -> str:
-    return TEXTS[key][language].format(**values)
 
 
 def _audiences(words: list[str]) -> list[str]:
@@ -133,7 +95,7 @@ async def command(message: Message, app: App, person: Person, language: Language
     args = (message.text or "").split()[1:]
     nr = bounds.parse_id(args[0].lstrip("#")) if args else None
     if args and nr is None:
-        await message.answer(_t("usage", language))
+        await message.answer(t("comms.usage", language))
         return
     if len(args) <= 1:
         await _list(message, app, person, language, nr)
@@ -149,7 +111,7 @@ async def command(message: Message, app: App, person: Person, language: Language
             audience=_audiences(args[2:10]),
         )
         await message.answer(
-            _t("drafted", language, id=item.id, nr=nr, audience=item.audience),
+            t("comms.drafted", language, id=item.id, nr=nr, audience=item.audience),
             reply_markup=await _keyboard(app, person, item, language),
         )
         return
@@ -158,7 +120,7 @@ async def command(message: Message, app: App, person: Person, language: Language
         body = (message.text or "").split(maxsplit=4)[4:]
         subject, bar, text = (body[0] if body else "").partition("|")
         if not bar:
-            await message.answer(_t("usage", language))
+            await message.answer(t("comms.usage", language))
             return
         await communications.edit(
             db=app.db,
@@ -170,12 +132,12 @@ async def command(message: Message, app: App, person: Person, language: Language
             subject=subject,
             text=text,
         )
-        await message.answer(_t("saved", language, id=number))
+        await message.answer(t("comms.saved", language, id=number))
         return
     if verb in STEPS and number is not None and len(args) == 3:
         await _step(message, app, person, language, nr or 0, number, STEPS[verb])
         return
-    await message.answer(_t("usage", language))
+    await message.answer(t("comms.usage", language))
 
 
 async def _list(
@@ -188,11 +150,13 @@ async def _list(
     async with app.db.read() as tx:
         found = await tx.communications.list(picked.id)
     if not found:
-        await message.answer(_t("none", language, nr=picked.id) + "\n\n" + _t("usage", language))
+        await message.answer(
+            t("comms.none", language, nr=picked.id) + "\n\n" + t("comms.usage", language)
+        )
         return
     for item in found[-10:]:
-        text = _t(
-            "row",
+        text = t(
+            "comms.row",
             language,
             id=item.id,
             audience=item.audience,
@@ -226,7 +190,7 @@ async def _step(
             channel=CHANNEL,
         )
         markup = await _keyboard(app, person, item, language)
-        text = _t("approve", language, id=number)
+        text = t("comms.approve", language, id=number)
     elif step == "send":
         result = await communications.send(
             db=app.db,
@@ -236,7 +200,7 @@ async def _step(
             actor_id=person.id,
             channel=CHANNEL,
         )
-        text = _t("send", language, id=number, n=len(result.recipients), r=result.residents)
+        text = t("comms.send", language, id=number, n=len(result.recipients), r=result.residents)
     else:
         await communications.discard(
             db=app.db,
@@ -246,7 +210,7 @@ async def _step(
             actor_id=person.id,
             channel=CHANNEL,
         )
-        text = _t("discard", language, id=number)
+        text = t("comms.discard", language, id=number)
     await reply(event, text, markup)
 
 

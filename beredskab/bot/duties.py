@@ -12,6 +12,7 @@ from aiogram.filters import Command
 from aiogram.types import Message
 
 from beredskab.bot.common import CHANNEL, pick_incident
+from beredskab.bot.texts import t
 from beredskab.i18n import Language, clock
 from beredskab.incident import duties
 from beredskab.security import bounds, need_to_know
@@ -21,39 +22,6 @@ if TYPE_CHECKING:
     from beredskab.app import App
 
 UNDO = frozenset({"fortryd", "fjern", "undo"})
-TEXTS: dict[str, dict[Language, str]] = {
-    "usage_list": {
-        "da": "Skriv /pligter eller /pligter <nr>.",
-        "en": "Send /duties or /duties <no>.",
-    },
-    "usage_tick": {
-        "da": "Skriv /pligt <hændelse> <pligt-nr>, fx /pligt {nr} 2. Fjern afkrydsningen med "
-        "/pligt {nr} 2 fortryd.",
-        "en": "Send /duty <incident> <duty no.>, e.g. /duty {nr} 2. Untick with /duty {nr} 2 undo.",
-    },
-    "head": {
-        "da": "Pligter (§3), hændelse {nr}: {done} af {total} klaret.",
-        "en": "Duties (§3), incident {nr}: {done} of {total} taken care of.",
-    },
-    "done_by": {"da": "klaret {time} af {name}", "en": "done {time} by {name}"},
-    "ticked": {
-        "da": "Pligt {n} er afkrydset i hændelse {nr}.",
-        "en": "Duty {n} is ticked in incident {nr}.",
-    },
-    "unticked": {
-        "da": "Afkrydsningen af pligt {n} er fjernet i hændelse {nr}.",
-        "en": "Duty {n} is unticked in incident {nr}.",
-    },
-    "unchanged": {"da": " (den var det allerede)", "en": " (it already was)"},
-    "no_duty": {
-        "da": "Hændelse {nr} har ingen pligt {ref}; pligterne er 1-{count}.",
-        "en": "Incident {nr} has no duty {ref}; the duties are 1-{count}.",
-    },
-}
-
-
-def _t(key: str, language: Language, **values: object) -> str:
-    return TEXTS[key][language].format(**values)
 
 
 def _args(message: Message) -> list[str]:
@@ -65,7 +33,7 @@ async def show(message: Message, app: App, person: Person, language: Language) -
     args = _args(message)
     nr = bounds.parse_id(args[0].lstrip("#")) if args else None
     if len(args) > 1 or (args and nr is None):
-        await message.answer(_t("usage_list", language))
+        await message.answer(t("duties.usage_list", language))
         return
     picked = await pick_incident(app, nr, language)
     if isinstance(picked, str):
@@ -78,7 +46,13 @@ async def show(message: Message, app: App, person: Person, language: Language) -
     names = {p.id: p.name for p in app.plan.directory.people}
     roles = {r.id: r.name for r in app.plan.directory.roles}
     lines = [
-        _t("head", language, nr=picked.id, done=sum(s.done for s in states), total=len(states))
+        t(
+            "duties.head",
+            language,
+            nr=picked.id,
+            done=sum(s.done for s in states),
+            total=len(states),
+        )
     ]
     for n, s in enumerate(states, start=1):
         mark = "[x]" if s.done else "[ ]"
@@ -87,9 +61,9 @@ async def show(message: Message, app: App, person: Person, language: Language) -
             at = clock(s.tick.at, now=datetime.now(UTC), language=language)
             actor = see.who(s.tick.actor) or s.tick.actor  # need to know
             by = names.get(actor, actor)
-            line += f" ({_t('done_by', language, time=at, name=by)})"
+            line += f" ({t('duties.done_by', language, time=at, name=by)})"
         lines.append(line)
-    lines.append(_t("usage_tick", language, nr=picked.id))
+    lines.append(t("duties.usage_tick", language, nr=picked.id))
     await message.answer("\n".join(lines)[:4096])
 
 
@@ -99,7 +73,7 @@ async def tick(message: Message, app: App, person: Person, language: Language) -
     nr = bounds.parse_id(args[0].lstrip("#")) if args else None
     undo = len(args) == 3 and args[2].casefold() in UNDO
     if nr is None or len(args) not in (2, 3) or (len(args) == 3 and not undo):
-        await message.answer(_t("usage_tick", language, nr=nr or 1))
+        await message.answer(t("duties.usage_tick", language, nr=nr or 1))
         return
     picked = await pick_incident(app, nr, language)
     if isinstance(picked, str):
@@ -110,7 +84,7 @@ async def tick(message: Message, app: App, person: Person, language: Language) -
     ref = args[1][:64]
     position = bounds.parse_id(ref)
     if position is not None and not 1 <= position <= len(listed):
-        await message.answer(_t("no_duty", language, nr=nr, ref=ref, count=len(listed)))
+        await message.answer(t("duties.no_duty", language, nr=nr, ref=ref, count=len(listed)))
         return
     duty_id = listed[position - 1].id if position is not None else ref
     change = await duties.set_duty(
@@ -123,8 +97,8 @@ async def tick(message: Message, app: App, person: Person, language: Language) -
         channel=CHANNEL,
     )
     n = next((i for i, d in enumerate(listed, start=1) if d.id == change.state.duty.id), ref)
-    text = _t("ticked" if change.state.done else "unticked", language, n=n, nr=nr)
-    await message.answer(text + ("" if change.changed else _t("unchanged", language)))
+    text = t("duties.ticked" if change.state.done else "duties.unticked", language, n=n, nr=nr)
+    await message.answer(text + ("" if change.changed else t("duties.unchanged", language)))
 
 
 def build() -> Router:

@@ -15,6 +15,7 @@ from aiogram.types import Message
 
 from beredskab import i18n
 from beredskab.bot.common import CHANNEL
+from beredskab.bot.texts import t
 from beredskab.i18n import Language
 from beredskab.incident import facts
 from beredskab.security import bounds
@@ -24,36 +25,11 @@ from contacts.models import Person
 if TYPE_CHECKING:
     from beredskab.app import App
 
-_TEXTS: dict[str, dict[Language, str]] = {
-    "usage_journal": {
-        "da": "Skriv /journal <nr> <journalnr>, fx /journal 3 3700-80260-00123-26.",
-        "en": "Send /journal <no> <journal no>, e.g. /journal 3 3700-80260-00123-26.",
-    },
-    "usage_zone": {
-        "da": "Skriv /zone <nr> <zone 1-4>, fx /zone 3 2.",
-        "en": "Send /zone <no> <zone 1-4>, e.g. /zone 3 2.",
-    },
-    "usage_description": {
-        "da": "Skriv /beskrivelse <nr> <tekst>, fx /beskrivelse 3 Brand i kælderen, Vestbyen.",
-        "en": "Send /beskrivelse <no> <text>, e.g. /beskrivelse 3 Fire in the basement.",
-    },
-    "no_case": {
-        "da": "Hændelse {nr} er {gruppe} uden politisag, så den har intet journalnr. "
-        "Opgradér den til gruppe 2 med journalnummeret (fx på hændelsessiden).",
-        "en": "Incident {nr} is {gruppe}, without a police case, so it has no journal number. "
-        "Upgrade it to group 2 with the journal number (e.g. on the incident page).",
-    },
-}
-
 _USAGE = {
-    facts.POLICE_CASE: "usage_journal",
-    facts.ZONE: "usage_zone",
-    facts.DESCRIPTION: "usage_description",
+    facts.POLICE_CASE: "facts.usage_journal",
+    facts.ZONE: "facts.usage_zone",
+    facts.DESCRIPTION: "facts.usage_description",
 }
-
-
-def _t(key: str, language: Language, **values: object) -> str:
-    return i18n.fill(_TEXTS[key][language], **values)
 
 
 def _split(args: str) -> tuple[int | None, str]:
@@ -73,7 +49,7 @@ async def _correct(
         zone = bounds.parse_id(value) if value else None
         value = value if zone is not None else ""
     if nr is None or not value:
-        await message.answer(_t(_USAGE[fact], language))
+        await message.answer(t(_USAGE[fact], language))
         return
     try:
         result = await facts.set_facts(
@@ -90,10 +66,10 @@ async def _correct(
         async with app.db.transaction() as tx:
             incident = await tx.incidents.get(nr)
         name = incident.playbook_name if incident else ""
-        await message.answer(_t("no_case", language, nr=nr, gruppe=name))
+        await message.answer(t("facts.no_case", language, nr=nr, gruppe=name))
         return
     except InputRefusedError:
-        await message.answer(_t(_USAGE[fact], language))
+        await message.answer(t(_USAGE[fact], language))
         return
     if not result.changed:
         await message.answer(i18n.t("facts_unchanged", language, nr=nr))

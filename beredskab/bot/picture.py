@@ -33,70 +33,6 @@ if TYPE_CHECKING:
 PREVIEW = 300
 """Characters of a heading's current text shown when it is chosen."""
 
-_TEXTS: dict[str, dict[Language, str]] = {
-    "usage": {
-        "da": "Skriv /billede eller /billede <nr>.",
-        "en": "Send /billede or /billede <no>.",
-    },
-    "head": {
-        "da": "{title}, hændelse {nr}: version {version}.",
-        "en": "{title}, incident {nr}: version {version}.",
-    },
-    "sensitive": {
-        "da": "[følsomt: læses kun på hændelsessiden]",
-        "en": "[sensitive: read it on the incident page]",
-    },
-    "choose": {
-        "da": "Vælg den overskrift, du vil skrive.",
-        "en": "Choose the heading you want to write.",
-    },
-    "read_only": {
-        "da": "Kun beredskabsstaben (hændelsens deltagere og projektchefen) skriver i "
-        "situationsbilledet.",
-        "en": "Only the crisis staff (the incident's participants and the chief) write the "
-        "situation picture.",
-    },
-    "closed": {"da": "Hændelsen er afsluttet.", "en": "The incident is closed."},
-    "ask": {
-        "da": "Skriv den nye tekst til «{heading}».{now}",
-        "en": "Send the new text for «{heading}».{now}",
-    },
-    "now": {"da": "\n\nNu står der:\n{text}", "en": "\n\nIt says now:\n{text}"},
-    "summary": {
-        "da": "Gem i situationsbilledet for hændelse {nr}?\n«{heading}»:\n{text}",
-        "en": "Save in the situation picture of incident {nr}?\n«{heading}»:\n{text}",
-    },
-    "summary_hidden": {
-        "da": "(følsom tekst, vises ikke i chatten)",
-        "en": "(sensitive text, not shown in the chat)",
-    },
-    "save": {"da": "Gem", "en": "Save"},
-    "saved": {
-        "da": "Gemt: situationsbilledet for hændelse {nr} er nu version {version}.",
-        "en": "Saved: the situation picture of incident {nr} is now version {version}.",
-    },
-    "stale": {
-        "da": "Ikke gemt: {name} har gemt version {version} imens. Send /billede {nr}, læs "
-        "den nye version, og skriv igen.",
-        "en": "Not saved: {name} saved version {version} meanwhile. Send /billede {nr}, read "
-        "the new version and write again.",
-    },
-    "unchanged": {
-        "da": "Teksten er den samme som før; intet gemt.",
-        "en": "The text is the same as before; nothing saved.",
-    },
-    "empty": {"da": "Skriv en tekst, eller tryk Annuller.", "en": "Send a text, or press Cancel."},
-    "cancelled": {"da": "Intet gemt.", "en": "Nothing saved."},
-    "over": {
-        "da": "Den dialog er slut. Send /billede igen.",
-        "en": "That dialogue is over. Send /billede again.",
-    },
-}
-
-
-def _t(key: str, language: Language, **values: object) -> str:
-    return _TEXTS[key][language].format(**values)
-
 
 class PictureCb(CallbackData, prefix="bil"):
     """A choice in the /billede dialogue: ``step`` is heading, save or cancel."""
@@ -123,7 +59,7 @@ async def begin(message: Message, app: App, person: Person, state: FSMContext) -
     language = person.language
     nr, valid = number_arg(message.text)
     if not valid:
-        await message.answer(_t("usage", language))
+        await message.answer(t("picture.usage", language))
         return
     found = await pick_incident(app, nr, language)
     if isinstance(found, str):
@@ -134,21 +70,21 @@ async def begin(message: Message, app: App, person: Person, state: FSMContext) -
         now = (
             await need_to_know.read_lens(tx, plan=app.plan, person=person, incident=found)
         ).picture(now)
-    lines = [_t("head", language, title=now.title, nr=found.id, version=now.version)]
+    lines = [t("picture.head", language, title=now.title, nr=found.id, version=now.version)]
     for number, h in enumerate(now.headings, start=1):
         if h.text:
-            shown = _t("sensitive", language) if h.sensitive else h.text
+            shown = t("picture.sensitive", language) if h.sensitive else h.text
             lines.append(f"\n{number}. {h.title}\n{shown}")
     async with app.db.read() as tx:
         staff = await picture.may_edit(tx, plan=app.plan, incident=found, person=person)
     if found.status is not IncidentStatus.ACTIVE:
-        lines.append("\n" + _t("closed", language))
+        lines.append("\n" + t("picture.closed", language))
     elif not staff:
-        lines.append("\n" + _t("read_only", language))
+        lines.append("\n" + t("picture.read_only", language))
     else:
         await state.set_state(Writing.heading)
         await state.update_data(incident=found.id, version=now.version)
-        lines.append("\n" + _t("choose", language))
+        lines.append("\n" + t("picture.choose", language))
         rows = [
             [(f"{n}. {h.title}"[:64], PictureCb(step="heading", value=str(n)))]
             for n, h in enumerate(now.headings, start=1)
@@ -174,10 +110,12 @@ async def chose_heading(
     await drop_buttons(callback)
     shown = ""
     if current.text:
-        text = _t("sensitive", language) if current.sensitive else current.text[:PREVIEW]
-        shown = _t("now", language, text=text)
+        text = t("picture.sensitive", language) if current.sensitive else current.text[:PREVIEW]
+        shown = t("picture.now", language, text=text)
     await reply(
-        callback, _t("ask", language, heading=heading, now=shown), choices([[_cancel(language)]])
+        callback,
+        t("picture.ask", language, heading=heading, now=shown),
+        choices([[_cancel(language)]]),
     )
 
 
@@ -186,7 +124,7 @@ async def wrote(message: Message, app: App, person: Person, state: FSMContext) -
     language = person.language
     text = (message.text or "").strip()
     if not text:
-        await message.answer(_t("empty", language))
+        await message.answer(t("picture.empty", language))
         return
     data = await state.get_data()
     now = await picture.current(db=app.db, plan=app.plan, incident_id=int(data["incident"]))
@@ -194,10 +132,12 @@ async def wrote(message: Message, app: App, person: Person, state: FSMContext) -
     sensitive = any(h.sensitive for h in now.headings if h.title == heading)
     await state.update_data(text=text[: picture.MAX_TEXT + 1])
     await state.set_state(Writing.confirm)
-    shown = _t("summary_hidden", language) if sensitive else text
-    keyboard = choices([[(_t("save", language), PictureCb(step="save"))], [_cancel(language)]])
+    shown = t("picture.summary_hidden", language) if sensitive else text
+    keyboard = choices(
+        [[(t("picture.save", language), PictureCb(step="save"))], [_cancel(language)]]
+    )
     await message.answer(
-        _t("summary", language, nr=data["incident"], heading=heading, text=shown),
+        t("picture.summary", language, nr=data["incident"], heading=heading, text=shown),
         reply_markup=keyboard,
     )
 
@@ -222,25 +162,25 @@ async def save(callback: CallbackQuery, app: App, person: Person, state: FSMCont
         )
     except picture.StalePictureError as stale:
         values = stale.values
-        text = _t("stale", language, name=values["name"], version=values["version"], nr=nr)
+        text = t("picture.stale", language, name=values["name"], version=values["version"], nr=nr)
         await reply(callback, text)
         return
     except picture.NothingChangedError:
-        await reply(callback, _t("unchanged", language))
+        await reply(callback, t("picture.unchanged", language))
         return
-    await reply(callback, _t("saved", language, nr=nr, version=saved.version))
+    await reply(callback, t("picture.saved", language, nr=nr, version=saved.version))
 
 
 async def cancel(callback: CallbackQuery, state: FSMContext, language: Language) -> None:
     """Leave the dialogue without saving."""
     await state.clear()
-    await callback.answer(_t("cancelled", language))
+    await callback.answer(t("picture.cancelled", language))
     await drop_buttons(callback)
 
 
 async def stale_button(callback: CallbackQuery, language: Language) -> None:
     """A button from a dialogue that is over."""
-    await callback.answer(_t("over", language), show_alert=True)
+    await callback.answer(t("picture.over", language), show_alert=True)
 
 
 def build() -> Router:

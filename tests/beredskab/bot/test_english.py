@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import string
-
 import pytest
 from aiogram.types import User
 
 from beredskab import activation, steps, tasks
-from beredskab.bot import texts
+from beredskab.bot import menu
 from beredskab.bot.middlewares import language_for
 from beredskab.i18n import Language
 from beredskab.models import ConfirmationStatus, Task, TaskStatus
@@ -164,10 +162,11 @@ def test_language_for_bound_and_unbound_users(
     assert language_for(person, user) == expected
 
 
-def test_every_bot_text_exists_in_both_languages_with_the_same_placeholders() -> None:
-    def fields(text: str) -> list[str]:
-        return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name)
-
-    for key, by_language in texts._TEXTS.items():
-        assert set(by_language) == {"da", "en"}, key
-        assert fields(by_language["da"]) == fields(by_language["en"]), key
+def test_command_menu_in_danish_and_english() -> None:
+    danish, english = menu("da"), menu("en")
+    assert [c.command for c in danish] == [c.command for c in english]
+    assert [c.command for c in danish][:3] == ["aktiver", "ovelse", "status"]
+    assert (danish[0].description, english[0].description) == (
+        "Aktivér en beredskabsgruppe",
+        "Activate a crisis group",
+    )
