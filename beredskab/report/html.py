@@ -26,6 +26,5 @@ def _environment() -> Environment:
 
 def render_html_data(data: ReportData) -> str:
     """Lay out prepared report data as HTML (inline CSS, no external resources)."""
-    return (
-        _environment().get_template(TEMPLATE).render(report=data, sensitive_mark=texts("sensitive"))
-    )
+    template = _environment().get_template(TEMPLATE)
+    return template.render(report=data, sensitive_mark=texts("sensitive"))
