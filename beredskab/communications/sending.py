@@ -168,8 +168,8 @@ async def send(
             log += " " + texts("log.sent_unreachable", names=", ".join(missing))
         by_language = Counter(c.language for c in chosen.values())
         if set(by_language) - {DANISH}:
-            languages = ", ".join(f"{named([k])} {n}" for k, n in by_language.items())
-            log += " " + texts("log.sent_languages", languages=languages)
+            spoken = ", ".join(f"{named([k])} {n}" for k, n in by_language.items())
+            log += " " + texts("log.sent_languages", languages=spoken)
         note = fallback_note((r.language, r.name) for r in reached if chosen[r.id].fell_back)
         log += f" {note}" if note else ""
         if any(a.id == PRESS for a in chosen_audiences):
