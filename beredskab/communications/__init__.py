@@ -80,6 +80,7 @@ from beredskab.communications.steps import (
     open_for,
     record,
 )
+from beredskab.communications.texts import texts
 from beredskab.communications.variants import edit_variant
 from beredskab.errors import InvalidStateError
 from beredskab.models import EntryKind
@@ -142,9 +143,14 @@ async def draft(
             action="draft",
             channel=channel,
             item=item.id,
-            text=f"Krisekommunikation {item.id} til {names(stored)} ({kind.value}): udkast "
-            f"skrevet af {actor.name}"
-            + (f" (også på {named(v.language for v in variants)})." if variants else "."),
+            text=texts(
+                "log.drafted_languages" if variants else "log.drafted",
+                nr=item.id,
+                audience=names(stored),
+                template=kind.value,
+                name=actor.name,
+                languages=named(v.language for v in variants),
+            ),
         )
         drafted = await tx.communications.get(item.id)
     assert drafted is not None
@@ -154,11 +160,11 @@ async def draft(
 def _unready(shown: Iterable[LanguageView]) -> str:
     """For the approval's log entry: the languages whose readers will get Danish."""
     parts = [
-        f"{label} på {named(v.language for v in shown if v.state is state)}"
-        for state, label in ((State.MISSING, "mangler"), (State.OLDER, "ældre end dansk"))
+        texts(key, languages=named(v.language for v in shown if v.state is state))
+        for state, key in ((State.MISSING, "unready.missing"), (State.OLDER, "unready.older"))
         if any(v.state is state for v in shown)
     ]
-    return f" (godkendt uden opdateret udgave: {'; '.join(parts)})" if parts else ""
+    return f" ({texts('log.unready', parts='; '.join(parts))})" if parts else ""
 
 
 async def edit(
@@ -192,7 +198,7 @@ async def edit(
             action="edit",
             channel=channel,
             item=item.id,
-            text=f"Krisekommunikation {item.id}: udkastet rettet af {actor.name}.",
+            text=texts("log.edited", nr=item.id, name=actor.name),
         )
         updated = await tx.communications.get(item.id)
     assert updated is not None
@@ -243,8 +249,14 @@ async def approve(
             channel=channel,
             item=item.id,
             kind=EntryKind.DECISION,
-            text=f"Krisekommunikation {item.id} til {names(item.audience)} godkendt "
-            f"af {actor.name}: {item.subject}{_unready(shown)}",
+            text=texts(
+                "log.approved",
+                nr=item.id,
+                audience=names(item.audience),
+                name=actor.name,
+                subject=item.subject,
+            )
+            + _unready(shown),
         )
         updated = await tx.communications.get(item.id)
         assert updated is not None
@@ -289,7 +301,7 @@ async def discard(
             action="discard",
             channel=channel,
             item=item.id,
-            text=f"Krisekommunikation {item.id} lagt til side af {actor.name}.",
+            text=texts("log.discarded", nr=item.id, name=actor.name),
         )
         updated = await tx.communications.get(item.id)
     assert updated is not None

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from beredskab import access
+from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.models import Incident
 from beredskab.plan import Plan
@@ -28,10 +29,9 @@ STAFF_ROLE = "sekretariat"
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """A group a communication goes to, in Danish for the log, and its usual template."""
+    """A group a communication goes to and its usual template; ``name`` is for the log."""
 
     id: str
-    name: str
     template: TemplateKind
     role: str | None = None
     group: str | None = None
@@ -42,54 +42,33 @@ class Audience:
     residents: bool = False
     """The subscribed residents of the incident's zone (not directory entries)."""
 
+    @property
+    def name(self) -> str:
+        """The audience in Danish words, for the log ("bestyrelsen")."""
+        texts.mark(
+            "audience.board",
+            "audience.operations",
+            "audience.partners",
+            "audience.residents",
+            "audience.press",
+            "audience.institutions",
+            "audience.businesses",
+            "audience.associations",
+        )
+        return texts(f"audience.{self.id}")
+
 
 AUDIENCES: dict[str, Audience] = {
     a.id: a
     for a in (
-        Audience("board", "bestyrelsen", TemplateKind.BOARD_ORIENTATION, role=BOARD_ROLE),
-        Audience(
-            "operations",
-            "driftsafdelingerne",
-            TemplateKind.PARTNER_INFORMATION,
-            group="varmemestre-driftschefer",
-        ),
-        Audience(
-            "partners",
-            "samarbejdspartnerne",
-            TemplateKind.PARTNER_INFORMATION,
-            group="samarbejdspartnere",
-        ),
-        Audience(
-            "residents",
-            "de tilmeldte beboere",
-            TemplateKind.RESIDENT_INFORMATION,
-            residents=True,
-        ),
-        Audience(
-            "press",
-            "pressen",
-            TemplateKind.MEDIA_HOLDING_LINE,
-            addressees="presse",
-            email_only=True,
-        ),
-        Audience(
-            "institutions",
-            "institutionerne",
-            TemplateKind.PARTNER_INFORMATION,
-            addressees="institutioner",
-        ),
-        Audience(
-            "businesses",
-            "virksomhederne",
-            TemplateKind.PARTNER_INFORMATION,
-            addressees="virksomheder",
-        ),
-        Audience(
-            "associations",
-            "foreningerne",
-            TemplateKind.PARTNER_INFORMATION,
-            addressees="foreninger",
-        ),
+        Audience("board", TemplateKind.BOARD_ORIENTATION, role=BOARD_ROLE),
+        Audience("operations", TemplateKind.PARTNER_INFORMATION, group="varmemestre-driftschefer"),
+        Audience("partners", TemplateKind.PARTNER_INFORMATION, group="samarbejdspartnere"),
+        Audience("residents", TemplateKind.RESIDENT_INFORMATION, residents=True),
+        Audience("press", TemplateKind.MEDIA_HOLDING_LINE, addressees="presse", email_only=True),
+        Audience("institutions", TemplateKind.PARTNER_INFORMATION, addressees="institutioner"),
+        Audience("businesses", TemplateKind.PARTNER_INFORMATION, addressees="virksomheder"),
+        Audience("associations", TemplateKind.PARTNER_INFORMATION, addressees="foreninger"),
     )
 }
 RESIDENTS = "residents"
@@ -201,7 +180,9 @@ def audiences_of(stored: str) -> tuple[Audience, ...]:
 def names(stored: str) -> str:
     """The audiences of a communication in Danish, for the log: "pressen og bestyrelsen"."""
     found = [a.name for a in audiences_of(stored)] or [stored]
-    return found[0] if len(found) == 1 else ", ".join(found[:-1]) + " og " + found[-1]
+    if len(found) == 1:
+        return found[0]
+    return texts("audience.and", first=", ".join(found[:-1]), last=found[-1])
 
 
 def everyone(*, plan: Plan, incident: Incident, stored: str) -> tuple[Recipient, ...]:

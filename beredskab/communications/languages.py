@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from beredskab.communications.audiences import everyone
-from beredskab.i18n import plural
+from beredskab.communications.texts import texts
 from beredskab.models import Incident
 from beredskab.notifications import compose
 from beredskab.plan import Plan
@@ -194,8 +194,12 @@ def fallback_note(fell_back: Iterable[tuple[str, str]]) -> str:
     for language, names in by_language.items():
         known = LANGUAGES.get(language)
         parts.append(
-            f"{plural(len(names), 'modtager', 'modtagere')} fik dansk i stedet for "
-            f"{known.da if known else language} (ingen opdateret udgave): {', '.join(names)}"
+            texts(
+                "log.fell_back",
+                count=len(names),
+                language=known.da if known else language,
+                names=", ".join(names),
+            )
         )
     return ". ".join(parts) + "." if parts else ""
 

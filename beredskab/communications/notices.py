@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from beredskab import access, audit, situation_log
+from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.i18n import clock
 from beredskab.incidents import playbook_of, require
@@ -33,8 +34,6 @@ from contacts.models import Person
 from playbooks.schema import TemplateKind
 
 __all__ = [
-    "ALL_CLEAR_TEXT",
-    "ALL_CLEAR_TITLE",
     "MAX_NOTE",
     "PUBLIC_TEMPLATES",
     "PersonalDataError",
@@ -51,15 +50,6 @@ PUBLIC_TEMPLATES = frozenset({TemplateKind.RESIDENT_INFORMATION})
 MAX_NOTE = 500
 """The public reason given with a withdrawal."""
 
-ALL_CLEAR_TITLE = "Beredskabet er afblæst"
-ALL_CLEAR_TEXT = (
-    "Hændelsen i {zone} er afsluttet, og beredskabet er afblæst kl. {tid}.\n\n"
-    "Tak fordi I passede på hinanden. Områdesekretariatet og boligorganisationerne følger op "
-    "i den almindelige drift. Har du brug for at tale med nogen, så kontakt "
-    "Områdesekretariatet."
-)
-"""The all-clear a stand-down publishes (Danish, residents' default language); ``{zone}`` and
-``{tid}`` (the stand-down's local time) are filled in, nothing else about the incident."""
 
 _JOURNAL = re.compile(r"\b\d{4}-\d{5}-\d{5}-\d{2}\b")
 """The shape of a Danish police journal number (kreds-nr-løbenr-år)."""
@@ -184,8 +174,7 @@ async def publish_in(
         action="publish",
         channel=channel,
         item=notice.id,
-        text=f"Krisekommunikation {item.id} offentliggjort på /info af {actor.name}: "
-        f"{item.subject}",
+        text=texts("notice.published", nr=item.id, name=actor.name, subject=item.subject),
     )
     return notice
 
@@ -272,8 +261,13 @@ async def withdraw(
             action="withdraw",
             channel=channel,
             item=notice.id,
-            text=f"Meddelelse {notice.id} på /info trukket tilbage af {actor.name}: "
-            f"{notice.title}" + (f" ({note})" if note else ""),
+            text=texts(
+                "notice.withdrawn_note" if note else "notice.withdrawn",
+                nr=notice.id,
+                name=actor.name,
+                title=notice.title,
+                note=note,
+            ),
         )
         withdrawn = await tx.notices.get(notice.id)
     assert withdrawn is not None
@@ -288,12 +282,15 @@ async def all_clear(tx: Tx, *, incident: Incident, actor: Person, channel: str) 
     published = await tx.notices.of_incident(incident.id)
     if not any(n.kind is NoticeKind.NOTICE for n in published):
         return None
-    zone = f"zone {incident.zone}" if incident.zone else "området"
+    # The all-clear is Danish (the residents' default language); the zone and the stand-down's
+    # local time are filled in, nothing else about the incident.
+    zone = texts("all_clear.zone", zone=incident.zone) if incident.zone else texts("all_clear.area")
+    title = texts("all_clear.title")
     notice = await tx.notices.add(
         incident_id=incident.id,
         kind=NoticeKind.ALL_CLEAR,
-        title=ALL_CLEAR_TITLE,
-        text=ALL_CLEAR_TEXT.format(zone=zone, tid=clock(tx.now, now=tx.now)),
+        title=title,
+        text=texts("all_clear.text", zone=zone, tid=clock(tx.now, now=tx.now)),
         published_by=actor.id,
         now=tx.now,
     )
@@ -302,7 +299,7 @@ async def all_clear(tx: Tx, *, incident: Incident, actor: Person, channel: str) 
         incident_id=incident.id,
         kind=EntryKind.NOTE,
         actor=actor.id,
-        text=f"Afblæsningen offentliggjort på /info: {ALL_CLEAR_TITLE}.",
+        text=texts("notice.all_clear_logged", title=title),
     )
     await audit.record(
         tx,

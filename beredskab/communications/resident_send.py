@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beredskab.communications.languages import drilled, named, text_for
-from beredskab.i18n import plural
+from beredskab.communications.texts import texts
 from beredskab.incident.after_close import RESIDENT_PREFIX
 from beredskab.models import Incident
 from beredskab.residents import consent
@@ -139,7 +139,7 @@ async def chunk(tx: Tx, incident: Incident, fanout: Fanout, ids: Sequence[str]) 
     found = communication_id(fanout)
     item = await tx.communications.get(found) if found is not None else None
     if item is None or item.status is not CommunicationStatus.SENT:
-        raise Gone(f"krisekommunikation {found} ikke længere er sendt")
+        raise Gone(texts("residents.not_sent", nr=found))
     live = await tx.residents.live_by_ids([int(i) for i in ids if i.isdigit()])
     queued = await queue(tx, item, incident, live)
     return queued.count
@@ -148,37 +148,34 @@ async def chunk(tx: Tx, incident: Incident, fanout: Fanout, ids: Sequence[str]) 
 def summary(item: Communication, zone: int | None, languages: Counter[str]) -> str:
     """For the send's log entry: how many residents get it in which language, and which
     languages' readers get Danish (no current variant)."""
-    where = f"zone {zone}" if zone is not None else "alle zoner"
+    where = texts("residents.zone", zone=zone) if zone is not None else texts("residents.all_zones")
     total = sum(languages.values())
-    text = f"{plural(total, 'tilmeldt beboer', 'tilmeldte beboere')} i {where}"
+    text = texts("residents.count", count=total, where=where)
     if total > FIRST_CHUNK:
-        text += f" (de første {FIRST_CHUNK} nu, resten i bidder)"
+        text += f" ({texts('residents.first', first=FIRST_CHUNK)})"
     if set(languages) - {DANISH}:
-        text += "; sprog: " + ", ".join(
-            f"{named([code])} {n}" for code, n in sorted(languages.items())
-        )
+        named_counts = ", ".join(f"{named([code])} {n}" for code, n in sorted(languages.items()))
+        text += "; " + texts("residents.languages", languages=named_counts)
     fell = [
         f"{named([code])} ({n})"
         for code, n in sorted(languages.items())
         if text_for(item, code).fell_back
     ]
     if fell:
-        text += f"; får dansk i stedet for (ingen opdateret udgave): {', '.join(fell)}"
+        text += "; " + texts("residents.fell_back", languages=", ".join(fell))
     return text
 
 
 def finished_text(fanout: Fanout) -> str:
     """The log entry when a resident fan-out has queued everyone."""
-    return (
-        f"Beboerbesked (krisekommunikation {communication_id(fanout)}) lagt i kø til "
-        f"{plural(fanout.messages, 'tilmeldt beboer', 'tilmeldte beboere')} "
-        f"i {plural(fanout.chunks, 'bid', 'bidder')}; afmeldte numre er sprunget over."
+    return texts(
+        "residents.finished",
+        nr=communication_id(fanout),
+        count=fanout.messages,
+        chunks=fanout.chunks,
     )
 
 
 def stopped_text(fanout: Fanout, why: str) -> str:
     """The log entry when a resident fan-out stops early."""
-    return (
-        f"Beboerbesked (krisekommunikation {communication_id(fanout)}) standset efter "
-        f"{plural(fanout.messages, 'besked', 'beskeder')}, fordi {why}."
-    )
+    return texts("residents.stopped", nr=communication_id(fanout), count=fanout.messages, why=why)

@@ -30,8 +30,8 @@ from beredskab.communications.audiences import (
 )
 from beredskab.communications.languages import Chosen, drilled, fallback_note, named, text_for
 from beredskab.communications.steps import communication_of, open_for, record
+from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError
-from beredskab.i18n import plural
 from beredskab.models import Incident
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
@@ -150,25 +150,31 @@ async def send(
                 await tx.communications.update(item.id, recipients=len(reached) + subscribers)
         if people or not parts:
             parts.append(
-                f"{plural(len(reached), 'modtager', 'modtagere')} "
-                f"({', '.join(r.name for r in reached) or 'ingen'})"
+                texts(
+                    "log.sent_recipients",
+                    count=len(reached),
+                    names=", ".join(r.name for r in reached) or texts("nobody"),
+                )
             )
-        log = (
-            f"Krisekommunikation {item.id} sendt til {names(item.audience)} af {actor.name}: "
-            + "; ".join(parts)
-            + "."
+        log = texts(
+            "log.sent",
+            nr=item.id,
+            audience=names(item.audience),
+            name=actor.name,
+            parts="; ".join(parts),
         )
         missing = tuple(r.name for r in people if not r.channels)
         if missing:
-            log += f" Uden e-mail og telefon: {', '.join(missing)}."
+            log += " " + texts("log.sent_unreachable", names=", ".join(missing))
         by_language = Counter(c.language for c in chosen.values())
         if set(by_language) - {DANISH}:
-            log += " Sprog: " + ", ".join(f"{named([k])} {n}" for k, n in by_language.items()) + "."
+            spoken = ", ".join(f"{named([k])} {n}" for k, n in by_language.items())
+            log += " " + texts("log.sent_languages", languages=spoken)
         note = fallback_note((r.language, r.name) for r in reached if chosen[r.id].fell_back)
         log += f" {note}" if note else ""
         if any(a.id == PRESS for a in chosen_audiences):
             said = item.text if len(item.text) <= PRESS_SAID else item.text[:PRESS_SAID] + " …"
-            log += f" Sagt til pressen: »{item.subject}« {said}"
+            log += " " + texts("log.sent_press", subject=item.subject, said=said)
         await record(
             tx,
             incident_id=incident_id,

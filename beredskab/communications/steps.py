@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from beredskab import access, acknowledgements, audit, situation_log
 from beredskab.communications.audiences import drafters
+from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident
@@ -92,7 +93,7 @@ async def record(
         incident_id=incident_id,
         person=actor,
         via=channel,
-        action=f"behandle krisekommunikation {item}",
+        action=texts("action.handle", nr=item),
     )
     await audit.record(
         tx,

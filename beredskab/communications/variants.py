@@ -10,6 +10,7 @@ from __future__ import annotations
 from beredskab import access
 from beredskab.communications.languages import source_of
 from beredskab.communications.steps import checked, communication_of, open_for, record
+from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError
 from beredskab.plan import Plan
 from beredskab.storage import Database
@@ -56,13 +57,13 @@ async def edit_variant(
             )
         if remove:
             await tx.communications.remove_variant(item.id, language)
-            done = "fjernet; modtagere på det sprog får dansk"
+            done = "log.variant_removed"
         else:
             source = source_of(item)
             await tx.communications.set_variants(
                 item.id, [Variant(language, subject, text, source)]
             )
-            done = "rettet"
+            done = "log.variant_edited"
         await record(
             tx,
             incident_id=incident_id,
@@ -70,7 +71,7 @@ async def edit_variant(
             action="translate",
             channel=channel,
             item=item.id,
-            text=f"Krisekommunikation {item.id}: {known.da} udgave {done} af {actor.name}.",
+            text=texts(done, nr=item.id, language=known.da, name=actor.name),
         )
         updated = await tx.communications.get(item.id)
     assert updated is not None

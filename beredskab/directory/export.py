@@ -7,21 +7,25 @@ import csv
 import io
 from typing import Literal
 
+from beredskab.catalog.texts import Texts
 from beredskab.directory.document import contacts_of, to_toml
 from beredskab.directory.import_csv import COLUMNS
 from contacts.models import DirectoryFile
 
 Format = Literal["toml", "csv"]
-HEADER = (
-    "Kontaktlisten, eksporteret fra beredskab / the contact directory, exported from beredskab.\n"
-    "Import it again with `beredskab directory import FILE --apply`."
-)
+texts = Texts("directory")
+
+
+def header() -> str:
+    """The exported file's comment: what it is in Danish and English, how to import it."""
+    title = f"{texts('export.title', 'da')} / {texts('export.title', 'en')}."
+    return f"{title}\n{texts('export.again', 'en')}"
 
 
 def export(data: DirectoryFile, fmt: Format) -> str:
     """The directory as TOML or CSV text."""
     if fmt == "toml":
-        return to_toml(data, header=HEADER)
+        return to_toml(data, header=header())
     return to_csv(data)
 
 

@@ -9,13 +9,16 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from beredskab.i18n import LOCAL_TZ, clock
+from beredskab.catalog.texts import Texts
+from beredskab.i18n import LOCAL_TZ, Language, clock
 from beredskab.incident import stand_in
 from beredskab.plan import Plan
 from beredskab.preparedness.requests import SIGNOFF, VERIFY
 from beredskab.storage import Database
 
 STALE_DAYS = 180
+texts = Texts("preparedness")
+"""The readiness report's words (Danish; English in the catalog)."""
 
 
 @dataclass(frozen=True)
@@ -169,61 +172,69 @@ def _called_deputies(plan: Plan) -> tuple[CalledDeputy, ...]:
     return tuple(out)
 
 
-def _yes(value: bool) -> str:
-    return "ja" if value else "nej"
+def render(report: Readiness, plan: Plan, language: Language = "da") -> str:
+    """The report as text (Danish unless ``language`` says "en"), grouped."""
 
+    def say(key: str, /, **values: object) -> str:
+        return texts(key, language, **values)
 
-def render(report: Readiness, plan: Plan) -> str:
-    """The report as Danish text, grouped."""
+    def yes(value: bool) -> str:
+        return say("yes" if value else "no")
 
     def name(person_id: str) -> str:
         person = plan.directory.person(person_id)
         return f"{person.name} ({person_id})" if person else person_id
 
     def names(person_ids: tuple[str, ...]) -> str:
-        return ", ".join(name(p) for p in person_ids) or "ingen"
+        return ", ".join(name(p) for p in person_ids) or say("none")
 
     def group(playbook_id: str) -> str:
         playbook = plan.playbook(playbook_id)
-        return f"gruppe {playbook.number}" if playbook else playbook_id
+        return say("group", number=playbook.number) if playbook else playbook_id
 
-    at = clock(report.generated_at, now=None)
-    out = [f"Beredskabsstatus — planversion {report.plan_version} — {at}", "", "ROLLER"]
+    def called(c: CalledDeputy) -> str:
+        who = say("called.stand_in", name=name(c.stand_in)) if c.stand_in else say("called.nobody")
+        return f"    {name(c.person)} -> {name(c.deputy)} ({group(c.playbook)}): {who}"
+
+    at = clock(report.generated_at, now=None, language=language)
+    out = [say("title", version=report.plan_version, at=at), "", say("roles")]
     for role in report.roles:
         out.append(f"  {role.name} ({role.id}): {names(role.people)}")
         if role.deputies:
-            out.append(f"    stedfortrædere: {names(role.deputies)}")
-    out += ["", "PERSONER"]
+            out.append("    " + say("deputies", names=names(role.deputies)))
+    out += ["", say("people")]
     for p in report.people:
         verified = (
-            p.verified_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y") if p.verified_at else "aldrig"
+            p.verified_at.astimezone(LOCAL_TZ).strftime("%d.%m.%Y")
+            if p.verified_at
+            else say("never")
         )
-        pin = f", PIN: {_yes(p.pin)}" if p.activator else ""
-        out.append(
-            f"  {p.name} ({p.id}): telefon {_yes(p.phone)}, e-mail {_yes(p.email)}, "
-            f"Telegram {_yes(p.telegram)}{pin}; kontrolleret: {verified}; "
-            f"planen underskrevet: {_yes(p.signed_off)}"
+        pin = ", " + say("pin", pin=yes(p.pin)) if p.activator else ""
+        line = say(
+            "person",
+            name=f"{p.name} ({p.id})",
+            phone=yes(p.phone),
+            email=yes(p.email),
+            telegram=yes(p.telegram),
+            pin=pin,
+            verified=verified,
+            signed=yes(p.signed_off),
         )
+        out.append(f"  {line}")
     out += [
         "",
-        "ENKELTPUNKTSFEJL",
-        f"  Roller med kun én person: {', '.join(report.single_holder_roles) or 'ingen'}",
-        "  Stedfortræder kaldes selv af samme gruppe:"
-        + ("" if report.called_deputies else " ingen"),
-        *(
-            f"    {name(c.person)} -> {name(c.deputy)} ({group(c.playbook)}): "
-            + (f"{name(c.stand_in)} træder til i stedet" if c.stand_in else "ingen kan træde til")
-            for c in report.called_deputies
-        ),
-        "  Roller hvor alle er en andens stedfortræder: "
-        + (", ".join(report.all_deputies_roles) or "ingen"),
-        f"  Personer med kun én kanal (eller ingen): {names(report.one_channel)}",
-        f"  Kan aktivere, men har ingen PIN: {names(report.activators_without_pin)}",
+        say("single_points"),
+        "  " + say("single_holder", roles=", ".join(report.single_holder_roles) or say("none")),
+        "  " + say("called") + ("" if report.called_deputies else " " + say("none")),
+        *(called(c) for c in report.called_deputies),
+        "  " + say("all_deputies", roles=", ".join(report.all_deputies_roles) or say("none")),
+        "  " + say("one_channel", names=names(report.one_channel)),
+        "  " + say("no_pin", names=names(report.activators_without_pin)),
         "",
-        f"FORÆLDEDE DATA (ikke kontrolleret i {STALE_DAYS} dage eller aldrig)",
+        say("stale", days=STALE_DAYS),
         f"  {names(report.stale)}",
         "",
-        f"MANGLENDE UNDERSKRIFT AF PLANEN (version {report.plan_version})",
+        say("not_signed", version=report.plan_version),
         f"  {names(report.not_signed)}",
     ]
     return "\n".join(out)

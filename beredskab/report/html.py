@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from beredskab.report.sections import SENSITIVE, ReportData
+from beredskab.report.sections import ReportData, texts
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 TEMPLATE = "report.html"
@@ -26,4 +26,5 @@ def _environment() -> Environment:
 
 def render_html_data(data: ReportData) -> str:
     """Lay out prepared report data as HTML (inline CSS, no external resources)."""
-    return _environment().get_template(TEMPLATE).render(report=data, sensitive_mark=SENSITIVE)
+    template = _environment().get_template(TEMPLATE)
+    return template.render(report=data, sensitive_mark=texts("sensitive"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab.report.sections import SENSITIVE, Paragraph, ReportData, Row, Table
+from beredskab.report.sections import Paragraph, ReportData, Row, Table, drill_mark, texts
 
 
 def _cell(text: str) -> str:
@@ -12,7 +12,7 @@ def _cell(text: str) -> str:
 def _row(row: Row) -> str:
     cells = list(row.cells)
     if row.sensitive:
-        cells[-1] = f"**{SENSITIVE}:** {cells[-1]}"
+        cells[-1] = f"**{texts('sensitive')}:** {cells[-1]}"
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
@@ -33,9 +33,9 @@ def _paragraph(paragraph: Paragraph) -> list[str]:
 
 def render_markdown(data: ReportData) -> str:
     """Lay out prepared report data as Markdown."""
-    out = [f"# {data.title}{' (ØVELSE)' if data.drill else ''}", ""]
+    out = [f"# {data.title}{drill_mark() if data.drill else ''}", ""]
     out += [f"- **{label}:** {value}" for label, value in data.fields]
-    out += ["", f"_Dannet {data.generated_at} (dansk tid)._"]
+    out += ["", f"_{texts('generated', time=data.generated_at)}._"]
     for section in data.sections:
         out += ["", f"## {section.title}"]
         for block in section.blocks:

@@ -10,7 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from beredskab.report.sections import SENSITIVE, Paragraph, ReportData, Table
+from beredskab.report.sections import Paragraph, ReportData, Table, drill_mark, texts
 
 FONT = "helvetica"
 ENCODING = "cp1252"
@@ -48,15 +48,16 @@ class _Document(FPDF):
     def header(self) -> None:
         self.set_font(FONT, "", 8)
         self.set_text_color(*BLACK)
-        running = f"{self.report.title}{' (ØVELSE)' if self.report.drill else ''}"
+        running = f"{self.report.title}{drill_mark() if self.report.drill else ''}"
         self.cell(0, 5, _safe(running) if self.page_no() > 1 else "", new_x=XPos.LMARGIN)
         if self.report.drill:
             self.set_font(FONT, "B", 10)
             self.set_text_color(*RED)
             self.set_draw_color(*RED)
-            width = self.get_string_width("ØVELSE") + 6
+            mark = _safe(texts("drill"))
+            width = self.get_string_width(mark) + 6
             self.set_x(self.w - self.r_margin - width)
-            self.cell(width, 6, "ØVELSE", border=1, align="C")
+            self.cell(width, 6, mark, border=1, align="C")
             self.set_text_color(*BLACK)
             self.set_draw_color(0, 0, 0)
         self.ln(9)
@@ -65,9 +66,10 @@ class _Document(FPDF):
         self.set_y(-13)
         self.set_font(FONT, "", 8)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, _safe(f"Dannet {self.report.generated_at} (dansk tid)"), align="L")
+        self.cell(0, 5, _safe(texts("generated", time=self.report.generated_at)), align="L")
         self.set_x(self.l_margin)
-        self.cell(0, 5, f"Side {self.page_no()} af {{nb}}", align="R")
+        page = texts("page", page=self.page_no(), pages=self.str_alias_nb_pages)
+        self.cell(0, 5, _safe(page), align="R")
         self.set_text_color(*BLACK)
 
 
@@ -149,7 +151,7 @@ def _table(pdf: _Document, table: Table) -> None:
     for row in table.rows:
         cells = [_safe(c) for c in row.cells]
         if row.sensitive:
-            cells[-1] = f"[{SENSITIVE}] {cells[-1]}"
+            cells[-1] = f"[{_safe(texts('sensitive'))}] {cells[-1]}"
         rows.append(cells)
     widths = _widths(pdf, header, rows)
     pdf.set_font(FONT, "", 8.5)
@@ -192,8 +194,15 @@ def render_pdf_data(data: ReportData) -> bytes:
         pdf.set_font(FONT, "B", 11)
         pdf.set_fill_color(255, 243, 196)
         pdf.set_text_color(*RED)
-        banner = "ØVELSE — dette er en øvelse, ikke en virkelig hændelse."
-        pdf.cell(0, 8, _safe(banner), border=1, fill=True, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(
+            0,
+            8,
+            _safe(texts("drill_banner")),
+            border=1,
+            fill=True,
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
         pdf.set_text_color(*BLACK)
         pdf.set_fill_color(255, 255, 255)
     pdf.ln(2)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from beredskab.report.sections import WITHHELD, Paragraph, Row, Table, local_time
+from beredskab.report.sections import Paragraph, Row, Table, columns_of, local_time, texts
 from beredskab.storage.repositories.picture import PictureRevision, PictureSection
 
 __all__ = ["picture_blocks"]
@@ -23,23 +23,27 @@ def picture_blocks(
 ) -> tuple[Table | Paragraph, ...]:
     """The latest text of every heading, then one row per revision."""
     if not history:
-        return (Paragraph("Situationsbilledet er ikke skrevet endnu."),)
+        return (Paragraph(texts("picture.none")),)
     latest: dict[str, tuple[PictureRevision, PictureSection]] = {}
     for revision in history:
         for section in revision.sections:
             latest[section.heading] = (revision, section)
     newest = history[-1]
     lead = Paragraph(
-        f"version {newest.version}, senest skrevet {local_time(newest.created_at)} "
-        f"af {name(newest.author)}.",
-        lead="Seneste version:",
+        texts(
+            "picture.latest",
+            version=newest.version,
+            time=local_time(newest.created_at),
+            name=name(newest.author),
+        ),
+        lead=texts("picture.latest_lead"),
     )
     rows = []
     for heading, (rev, sec) in latest.items():
-        text = sec.text if include_sensitive or not sec.sensitive else WITHHELD
+        text = sec.text if include_sensitive or not sec.sensitive else texts("withheld")
         cells = (heading, text or "-", f"{name(rev.author)}, {local_time(rev.created_at)}")
         rows.append(Row(cells, sensitive=sec.sensitive))
-    now = Table(("Overskrift", "Tekst", "Skrevet af"), tuple(rows), "-")
+    now = Table(columns_of("col.heading", "col.text", "col.written_by"), tuple(rows), "-")
     changes = tuple(
         Row(
             (
@@ -53,8 +57,8 @@ def picture_blocks(
         for r in history
     )
     past = Table(
-        ("Version", "Tidspunkt", "Af", "Via", "Ændrede overskrifter"),
+        columns_of("col.version", "col.time", "col.by", "col.via", "col.headings_changed"),
         changes,
         "-",
     )
-    return (lead, now, Paragraph("", lead="Historik:"), past)
+    return (lead, now, Paragraph("", lead=texts("picture.history_lead")), past)

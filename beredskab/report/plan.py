@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from beredskab.plan import Plan
-from beredskab.report.sections import local_time
+from beredskab.report.sections import local_time, texts
 from contacts.models import Person
 from playbooks.schema import (
     ConveneAction,
@@ -29,21 +29,32 @@ from playbooks.schema import (
     TemplateKind,
 )
 
-DUTY_KIND = {"must": "skal", "assess": "vurderer", "as_needed": "efter behov"}
-"""How a duty's ``kind`` reads."""
-TEMPLATE = {
-    TemplateKind.ACTIVATION: "aktiveringsbeskeden",
-    TemplateKind.REMINDER: "påmindelsen",
-    TemplateKind.ESCALATION: "eskaleringsbeskeden",
-    TemplateKind.BOARD_ORIENTATION: "orienteringen af bestyrelsen",
-    TemplateKind.RESIDENT_INFORMATION: "informationen til beboerne",
-    TemplateKind.PARTNER_INFORMATION: "informationen til samarbejdspartnere",
-    TemplateKind.MEDIA_HOLDING_LINE: "den foreløbige pressemeddelelse",
-    TemplateKind.STAND_DOWN: "afblæsningen",
-    TemplateKind.STAFF_CALLOUT: "indkaldelsen af medarbejdere",
-    TemplateKind.OUTREACH_TASK: "den opsøgende opgave",
-}
-"""How a message template is named in a sentence."""
+_DUTY_KINDS = texts.mark("plan.duty_kind.must", "plan.duty_kind.assess", "plan.duty_kind.as_needed")
+_TEMPLATES = texts.mark(
+    "plan.template.activation",
+    "plan.template.reminder",
+    "plan.template.escalation",
+    "plan.template.board_orientation",
+    "plan.template.resident_information",
+    "plan.template.partner_information",
+    "plan.template.media_holding_line",
+    "plan.template.stand_down",
+    "plan.template.staff_callout",
+    "plan.template.outreach_task",
+)
+
+
+def duty_kind(kind: str) -> str:
+    """How a duty's ``kind`` reads ("skal", "vurderer", "efter behov")."""
+    key = f"plan.duty_kind.{kind}"
+    return texts(key) if key in _DUTY_KINDS else kind
+
+
+def template_name(kind: TemplateKind) -> str:
+    """How a message template is named in a sentence ("påmindelsen"); its id when it has no
+    name."""
+    key = f"plan.template.{kind.value}"
+    return texts(key) if key in _TEMPLATES else kind.value
 
 
 class Format(StrEnum):
@@ -169,17 +180,19 @@ class PlanView:
 def minutes(value: int) -> str:
     """A deadline after activation in words: "ved aktivering", "15 min", "1 t 30 min"."""
     if value == 0:
-        return "ved aktivering"
+        return texts("plan.due.at_activation")
     hours, rest = divmod(value, 60)
     if not hours:
-        return f"{rest} min"
-    return f"{hours} t" + (f" {rest} min" if rest else "")
+        return texts("plan.due.minutes", minutes=rest)
+    if not rest:
+        return texts("plan.due.hours", hours=hours)
+    return texts("plan.due.hours_minutes", hours=hours, minutes=rest)
 
 
 def days(value: float) -> str:
     """Days after stand-down in words."""
     number = int(value) if float(value).is_integer() else value
-    return f"{number} dag efter" if number == 1 else f"{number} dage efter"
+    return texts("plan.after_day" if number == 1 else "plan.after_days", days=number)
 
 
 def _who(person: Person) -> str:
@@ -191,18 +204,24 @@ def _triggers(step: Step, role: dict[str, str], group: dict[str, str]) -> tuple[
     for action in step.actions:
         if isinstance(action, OutreachAction):
             names = ", ".join(group.get(g, g) for g in action.groups)
-            out.append(f"Opretter opsøgende opgaver efter fast fordeling: {names}.")
+            out.append(texts("plan.trigger.outreach", groups=names))
         elif isinstance(action, ConveneAction):
             out.append(
-                f"Indkalder {role.get(action.role, action.role)} til {action.meeting} "
-                f"({action.place}) og beder om bekræftelse."
+                texts(
+                    "plan.trigger.convene",
+                    role=role.get(action.role, action.role),
+                    meeting=action.meeting,
+                    place=action.place,
+                )
             )
         else:
             assert isinstance(action, NotifyAction)
-            ask = " og beder om bekræftelse" if action.confirm else ""
             out.append(
-                f"Sender {TEMPLATE.get(action.template, action.template.value)} til "
-                f"{role.get(action.role, action.role)}{ask}."
+                texts(
+                    "plan.trigger.notify_confirm" if action.confirm else "plan.trigger.notify",
+                    template=template_name(action.template),
+                    role=role.get(action.role, action.role),
+                )
             )
     return tuple(out)
 
@@ -220,7 +239,7 @@ def _contacts(plan: Plan, group_id: str) -> tuple[Contact, ...]:
                 Contact(
                     staff=staff.name if staff else assignment.staff,
                     target=target.name,
-                    zone=str(target.zone) if target.zone else "hele området",
+                    zone=str(target.zone) if target.zone else texts("whole_area"),
                     organisation=target.organisation,
                 )
             )
@@ -231,10 +250,12 @@ def _playbook(plan: Plan, pb: Playbook) -> PlaybookView:
     role = {r.id: r.name for r in plan.directory.roles}
     group = {g.id: g.name for g in pb.outreach_groups}
     esc = pb.escalation
-    escalation = (
-        f"Ny besked efter {esc.renotify_after_minutes} min uden svar, stedfortræderen efter "
-        f"{esc.deputy_after_minutes} min, lederen får listen over manglende svar efter "
-        f"{esc.report_missing_after_minutes} min. Kanaler: {', '.join(esc.channels)}."
+    escalation = texts(
+        "plan.escalation",
+        renotify=esc.renotify_after_minutes,
+        deputy=esc.deputy_after_minutes,
+        report=esc.report_missing_after_minutes,
+        channels=", ".join(esc.channels),
     )
     return PlaybookView(
         id=pb.id,
@@ -256,7 +277,7 @@ def _playbook(plan: Plan, pb: Playbook) -> PlaybookView:
                 id=d.id,
                 role=role.get(d.role, d.role),
                 text=d.text.strip(),
-                kind=DUTY_KIND[d.kind],
+                kind=duty_kind(d.kind),
                 source=d.source,
             )
             for d in pb.duties
@@ -287,7 +308,7 @@ def _playbook(plan: Plan, pb: Playbook) -> PlaybookView:
                 audience=c.audience,
                 responsible=role.get(c.responsible_role, c.responsible_role),
                 consult=role.get(c.consult_role, c.consult_role) if c.consult_role else "",
-                template=TEMPLATE.get(c.template, c.template.value),
+                template=template_name(c.template),
                 purpose=c.purpose.strip(),
             )
             for c in pb.communication

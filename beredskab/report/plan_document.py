@@ -7,53 +7,77 @@ from beredskab.report.html import render_html_data
 from beredskab.report.markdown import render_markdown
 from beredskab.report.pdf import render_pdf_data
 from beredskab.report.plan import Format, PlanView, PlaybookView
-from beredskab.report.sections import Paragraph, ReportData, Row, Section, Table
+from beredskab.report.sections import (
+    Paragraph,
+    ReportData,
+    Row,
+    Section,
+    Table,
+    columns_of,
+    texts,
+)
 
 
 def _list(items: tuple[str, ...], empty: str) -> Table:
-    return Table(("#", "Tekst"), tuple(Row((str(n), t)) for n, t in enumerate(items, 1)), empty)
+    rows = tuple(Row((str(n), t)) for n, t in enumerate(items, 1))
+    return Table(("#", *columns_of("col.text")), rows, empty)
 
 
 def _sections(pb: PlaybookView) -> list[Section]:
     key = pb.id
     head = f"{pb.name}: "
     overview = (
-        Paragraph(pb.description, lead="Beskrivelse:"),
-        Paragraph(pb.crisis_definition, lead="Krisesituation:"),
-        Paragraph(pb.condition, lead="Aktivering:"),
-        Paragraph(", ".join(pb.activators), lead="Kan aktivere:"),
+        Paragraph(pb.description, lead=texts("plan.lead.description")),
+        Paragraph(pb.crisis_definition, lead=texts("plan.lead.crisis")),
+        Paragraph(pb.condition, lead=texts("plan.lead.activation")),
+        Paragraph(", ".join(pb.activators), lead=texts("plan.lead.activators")),
         Paragraph(
-            "ja, politiets journalnummer registreres" if pb.police_case else "nej",
-            lead="Politisag:",
+            texts("plan.police_case.yes" if pb.police_case else "plan.police_case.no"),
+            lead=texts("plan.lead.police_case"),
         ),
-        Paragraph(pb.leader, lead="Leder af beredskabsstaben:"),
-        Paragraph(", ".join(pb.participants), lead="Deltagere:"),
-        Paragraph(pb.escalation, lead="Svar og eskalering:"),
-        *(Paragraph(note, lead="Note:") for note in pb.notes),
+        Paragraph(pb.leader, lead=texts("plan.lead.leader")),
+        Paragraph(", ".join(pb.participants), lead=texts("plan.lead.participants")),
+        Paragraph(pb.escalation, lead=texts("plan.lead.escalation")),
+        *(Paragraph(note, lead=texts("plan.lead.note")) for note in pb.notes),
     )
     return [
-        Section(f"{key}-oversigt", f"{pb.name} (gruppe {pb.number})", overview),
-        Section(f"{key}-formaal", head + "Formål", (_list(pb.purpose, "Intet formål angivet."),)),
         Section(
-            f"{key}-principper", head + "Principper", (_list(pb.principles, "Ingen principper."),)
+            f"{key}-oversigt",
+            texts("plan.section.overview", name=pb.name, number=pb.number),
+            overview,
+        ),
+        Section(
+            f"{key}-formaal",
+            head + texts("plan.section.purpose"),
+            (_list(pb.purpose, texts("plan.purpose.empty")),),
+        ),
+        Section(
+            f"{key}-principper",
+            head + texts("plan.section.principles"),
+            (_list(pb.principles, texts("plan.principles.empty")),),
         ),
         Section(
             f"{key}-pligter",
-            head + "Pligter (§3)",
+            head + texts("plan.section.duties"),
             (
                 Table(
-                    ("Rolle", "Pligt", "Art", "Kilde"),
+                    columns_of("col.role", "col.duty", "col.duty_kind", "col.source"),
                     tuple(Row((d.role, d.text, d.kind, d.source)) for d in pb.duties),
-                    "Ingen pligter.",
+                    texts("plan.duties.empty"),
                 ),
             ),
         ),
         Section(
             f"{key}-trin",
-            head + "Trin i rækkefølge",
+            head + texts("plan.section.steps"),
             (
                 Table(
-                    ("#", "Trin", "Ansvarlig", "Frist", "Udløser", "Kilde"),
+                    (
+                        "#",
+                        *columns_of(
+                            "col.step", "col.owner", "col.due", "col.triggers", "col.source"
+                        ),
+                    ),
                     tuple(
                         Row(
                             (
@@ -67,54 +91,56 @@ def _sections(pb: PlaybookView) -> list[Section]:
                         )
                         for s in pb.steps
                     ),
-                    "Ingen trin.",
+                    texts("steps.empty"),
                 ),
             ),
         ),
         Section(
             f"{key}-opsoegende",
-            head + "Opsøgende målgrupper og hvem kontakter hvem",
+            head + texts("plan.section.outreach"),
             tuple(
                 block
                 for g in pb.groups
                 for block in (
                     Paragraph(g.description, lead=f"{g.name}:"),
                     Table(
-                        ("Medarbejder", "Kontakter", "Zone", "Organisation"),
+                        columns_of("col.staff", "col.contacts", "col.zone", "col.organisation"),
                         tuple(Row((c.staff, c.target, c.zone, c.organisation)) for c in g.contacts),
-                        "Ingen fast fordeling i kontaktlisten.",
+                        texts("plan.outreach.no_contacts"),
                     ),
                 )
             )
-            or (Paragraph("Ingen opsøgende målgrupper."),),
+            or (Paragraph(texts("plan.outreach.empty")),),
         ),
         Section(
             f"{key}-kommunikation",
-            head + "Kommunikation",
+            head + texts("plan.section.communication"),
             (
                 Table(
-                    ("Målgruppe", "Ansvarlig", "Rådfører sig med", "Skabelon", "Formål"),
+                    columns_of(
+                        "col.audience", "col.owner", "col.consults", "col.template", "col.purpose"
+                    ),
                     tuple(
                         Row((c.audience, c.responsible, c.consult or "-", c.template, c.purpose))
                         for c in pb.communication
                     ),
-                    "Ingen kommunikationsregler.",
+                    texts("plan.communication.empty"),
                 ),
             ),
         ),
         Section(
             f"{key}-situationsbillede",
             head + pb.picture_title,
-            (_list(pb.picture_headings, "Ingen overskrifter."),),
+            (_list(pb.picture_headings, texts("plan.picture.empty")),),
         ),
         Section(
             f"{key}-opfoelgning",
-            head + "Opfølgning efter afblæsning",
+            head + texts("plan.section.follow_up"),
             (
                 Table(
-                    ("Opfølgning", "Ansvarlig", "Hvornår"),
+                    columns_of("col.follow_up", "col.owner", "col.when"),
                     tuple(Row((f.text, f.role, f.after)) for f in pb.follow_up),
-                    "Ingen opfølgning.",
+                    texts("plan.follow_up.empty"),
                 ),
             ),
         ),
@@ -127,21 +153,24 @@ def document(view: PlanView) -> ReportData:
     for pb in view.playbooks:
         sections += _sections(pb)
     roles = Table(
-        ("Rolle", "Beskrivelse", "Hvem"),
-        tuple(Row((r.name, r.description, "\n".join(r.holders) or "ingen")) for r in view.roles),
-        "Ingen roller.",
+        columns_of("col.role", "col.description", "col.who"),
+        tuple(
+            Row((r.name, r.description, "\n".join(r.holders) or texts("nobody")))
+            for r in view.roles
+        ),
+        texts("plan.roles.empty"),
     )
-    note = Paragraph(
-        "Kontaktlisten ændres løbende og er ikke en del af den underskrevne planversion. "
-        "Telefonnumre og e-mails står kun i kontaktlisten."
-    )
-    sections.append(Section("roller", "Roller i kontaktlisten og hvem der har dem", (note, roles)))
-    fields = [("Planversion", view.version), ("Beredskabsgrupper", str(len(view.playbooks)))]
+    note = Paragraph(texts("plan.roles.note"))
+    sections.append(Section("roller", texts("plan.section.roles"), (note, roles)))
+    fields = [
+        (texts("plan.field.version"), view.version),
+        (texts("plan.field.playbooks"), str(len(view.playbooks))),
+    ]
     if view.example_directory:
-        fields.append(("Kontaktliste", "det fiktive eksempel (ikke rigtige personer)"))
+        fields.append((texts("plan.field.directory"), texts("plan.field.example")))
     return ReportData(
         incident_id=0,
-        title="Beredskabsplanen",
+        title=texts("plan.title"),
         drill=False,
         fields=tuple(fields),
         sections=tuple(sections),

@@ -13,57 +13,62 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import ClassVar, Literal
 
+from beredskab.catalog.texts import Texts
 from beredskab.i18n import clock
 from beredskab.i18n import status as status_word
 from beredskab.incident.duties import ticks as duty_ticks
-from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, LogEntry
+from beredskab.models import Confirmation, ConfirmationStatus, LogEntry
 from beredskab.report.overview import Overview
 from beredskab.storage.repositories.communications import CommunicationStatus
 
-SENSITIVE = "Følsom"
-"""The mark on a sensitive timeline entry shown to someone allowed to read it."""
-WITHHELD = "[fortrolig post udeladt]"
-"""The text shown instead of a sensitive entry to everyone else."""
+texts = Texts("report")
+"""The report's and the plan document's headings, labels and words (Danish; English in the
+catalog): ``texts("section.steps")``."""
 
-KIND = {
-    EntryKind.ACTIVATED: "aktiveret",
-    EntryKind.JOINED: "tilsluttet",
-    EntryKind.UPGRADED: "opgraderet",
-    EntryKind.NOTIFIED: "underrettet",
-    EntryKind.DELIVERY: "levering",
-    EntryKind.CONFIRMED: "bekræftet",
-    EntryKind.DECLINED: "afvist",
-    EntryKind.STEP: "trin",
-    EntryKind.TASK: "opgave",
-    EntryKind.NOTE: "notat",
-    EntryKind.DECISION: "beslutning",
-    EntryKind.MEDIA: "medier",
-    EntryKind.CORRECTION: "rettelse",
-    EntryKind.DUTY: "pligt",
-    EntryKind.PICTURE: "situationsbillede",
-    EntryKind.CLOSED: "afsluttet",
-}
-DELIVERY_STATUS = {
-    "queued": "i kø",
-    "sending": "sendes",
-    "sent": "sendt",
-    "delivered": "leveret",
-    "failed": "fejlet",
-    "expired": "udløbet",
-}
+_KIND_KEYS = texts.mark(
+    "kind.activated",
+    "kind.joined",
+    "kind.upgraded",
+    "kind.notified",
+    "kind.delivery",
+    "kind.confirmed",
+    "kind.declined",
+    "kind.step",
+    "kind.task",
+    "kind.note",
+    "kind.decision",
+    "kind.media",
+    "kind.correction",
+    "kind.duty",
+    "kind.picture",
+    "kind.closed",
+)
+_DELIVERY_KEYS = texts.mark(
+    "delivery.queued",
+    "delivery.sending",
+    "delivery.sent",
+    "delivery.delivered",
+    "delivery.failed",
+    "delivery.expired",
+)
+_AUDIENCE_KEYS = texts.mark(
+    "audience.board",
+    "audience.operations",
+    "audience.partners",
+    "audience.residents",
+    "audience.press",
+    "audience.institutions",
+    "audience.businesses",
+    "audience.associations",
+)
 _NameFn = Callable[[str | None], str]
 """Turns a person id into the name shown."""
 
-AUDIENCE = {
-    "board": "bestyrelsen",
-    "operations": "driften",
-    "partners": "samarbejdspartnere",
-    "residents": "tilmeldte beboere",
-    "press": "pressen",
-    "institutions": "institutioner",
-    "businesses": "virksomheder",
-    "associations": "foreninger",
-}
+
+def _word(prefix: str, value: str, known: tuple[str, ...]) -> str:
+    """``value`` in words from the ``prefix`` keys, or as it is when the catalog has none."""
+    key = f"{prefix}.{value}"
+    return texts(key) if key in known else value
 
 
 def local_time(value: datetime | None) -> str:
@@ -74,14 +79,24 @@ def local_time(value: datetime | None) -> str:
     return clock(value, now=None, seconds=True)
 
 
+def drill_mark() -> str:
+    """What follows a drill's title and number: " (ØVELSE)"."""
+    return f" ({texts('drill')})"
+
+
+def columns_of(*keys: str) -> tuple[str, ...]:
+    """Column titles by their keys ("col.time", …)."""
+    return tuple(texts(key) for key in keys)
+
+
 def duration(seconds: float) -> str:
     """Seconds as "3 min 05 s"."""
-    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return texts("duration", minutes=int(seconds // 60), seconds=int(seconds % 60))
 
 
 @dataclass(frozen=True)
 class Row:
-    """One table row; a sensitive row is marked ``SENSITIVE`` by every renderer."""
+    """One table row; a sensitive row is marked (``texts("sensitive")``) by every renderer."""
 
     cells: tuple[str, ...]
     sensitive: bool = False
@@ -146,55 +161,81 @@ def build(
         return "-" if not person_id else names.get(person_id, person_id)
 
     i = view.incident
-    closed = f"{local_time(i.closed_at)} af {name(i.closed_by)}" if i.closed_at else "-"
+    closed = (
+        texts("field.closed_value", time=local_time(i.closed_at), name=name(i.closed_by))
+        if i.closed_at
+        else "-"
+    )
     fields = (
-        ("Beredskab", f"{i.playbook_name} ({i.playbook_id}), planversion {i.plan_version}"),
-        ("Hændelse", f"{i.id}{' (ØVELSE)' if i.drill else ''}"),
-        ("Titel", i.title),
-        *((("Beskrivelse", i.description),) if i.description.strip() not in ("", i.title) else ()),
-        ("Zone", str(i.zone) if i.zone else "hele området"),
-        ("Politiets journalnr.", i.police_case or "ikke oplyst"),
-        ("Aktiveret af", f"{name(i.activated_by)} via {i.activated_via}"),
-        ("Aktiveret", local_time(i.created_at)),
-        ("Status", "aktiv" if i.status.value == "active" else "afsluttet"),
-        ("Afsluttet", closed),
+        (
+            texts("field.playbook"),
+            texts(
+                "field.playbook_value",
+                name=i.playbook_name,
+                id=i.playbook_id,
+                version=i.plan_version,
+            ),
+        ),
+        (texts("field.incident"), f"{i.id}{drill_mark() if i.drill else ''}"),
+        (texts("field.title"), i.title),
+        *(
+            ((texts("field.description"), i.description),)
+            if i.description.strip() not in ("", i.title)
+            else ()
+        ),
+        (texts("field.zone"), str(i.zone) if i.zone else texts("whole_area")),
+        (texts("field.police_case"), i.police_case or texts("field.police_case_none")),
+        (
+            texts("field.activated_by"),
+            texts("field.activated_by_value", name=name(i.activated_by), via=i.activated_via),
+        ),
+        (texts("field.activated"), local_time(i.created_at)),
+        (texts("field.status"), status_word("active" if i.status.value == "active" else "closed")),
+        (texts("field.closed"), closed),
     )
     chain = view.chain
     verdict = (
-        Paragraph(chain.message, lead="OK:", tone="ok")
+        Paragraph(chain.message, lead=texts("chain.ok"), tone="ok")
         if chain.ok
-        else Paragraph(chain.message, lead="FEJL:", tone="alert")
+        else Paragraph(chain.message, lead=texts("chain.failed"), tone="alert")
     )
     head = Paragraph(
-        f"{chain.head.short} (antal poster og hash for den sidste). Gem det; kontrol senere: "
-        f"beredskab log verify {i.id} --head {chain.head.short}"
+        texts("chain.head", head=chain.head.short, nr=i.id)
         if chain.ok and chain.head
-        else "intet at gemme, før bruddet er undersøgt.",
-        lead="Kædehoved:",
+        else texts("chain.head_none"),
+        lead=texts("chain.head_lead"),
     )
     when = generated_at or datetime.now(UTC)
     return ReportData(
         incident_id=i.id,
-        title=f"Situationsrapport — hændelse {i.id}",
+        title=texts("title", nr=i.id),
         drill=i.drill,
         fields=fields,
         sections=(
-            Section("tidslinje", "Tidslinje", (_timeline(view.log, name, include_sensitive),)),
             Section(
-                "situationsbillede", "Situationsbillede", _picture(view, name, include_sensitive)
+                "tidslinje",
+                texts("section.timeline"),
+                (_timeline(view.log, name, include_sensitive),),
             ),
-            Section("bekraeftelser", "Bekræftelser", (_confirmations(view, name),)),
-            Section("trin", "Trin", (_steps(view, name),)),
-            Section("opgaver", "Opgaver", (_tasks(view, name),)),
-            Section("pligter", "Pligter (§3) afkrydset af lederen", (_duties(view, name),)),
-            Section("kommunikation", "Kommunikation sendt", (_communications(view, name),)),
-            Section("beskeder", "Beskeder", (_deliveries(view),)),
+            Section(
+                "situationsbillede",
+                texts("section.picture"),
+                _picture(view, name, include_sensitive),
+            ),
+            Section("bekraeftelser", texts("section.confirmations"), (_confirmations(view, name),)),
+            Section("trin", texts("section.steps"), (_steps(view, name),)),
+            Section("opgaver", texts("section.tasks"), (_tasks(view, name),)),
+            Section("pligter", texts("section.duties"), (_duties(view, name),)),
+            Section(
+                "kommunikation", texts("section.communications"), (_communications(view, name),)
+            ),
+            Section("beskeder", texts("section.deliveries"), (_deliveries(view),)),
             Section(
                 "evaluering",
-                "Øvelsesevaluering" if i.drill else "Svartider og trin",
+                texts("section.drill_evaluation" if i.drill else "section.timings"),
                 _timings(view, name),
             ),
-            Section("kontrol", "Kontrol af loggen (hash-kæde)", (verdict, head)),
+            Section("kontrol", texts("section.chain"), (verdict, head)),
         ),
         chain_ok=chain.ok,
         generated_at=local_time(when),
@@ -204,24 +245,26 @@ def build(
 def _timeline(entries: list[LogEntry], name: _NameFn, include_sensitive: bool) -> Table:
     rows = []
     for e in entries:
-        text = e.text if include_sensitive or not e.sensitive else WITHHELD
+        text = e.text if include_sensitive or not e.sensitive else texts("withheld")
         if e.corrects:
-            text = f"Retter post {e.corrects}: {text}"
-        cells = (str(e.seq), local_time(e.created_at), KIND[e.kind], name(e.actor), text)
+            text = texts("timeline.corrects", seq=e.corrects, text=text)
+        kind = _word("kind", e.kind.value, _KIND_KEYS)
+        cells = (str(e.seq), local_time(e.created_at), kind, name(e.actor), text)
         rows.append(Row(cells, sensitive=e.sensitive))
-    return Table(("#", "Tidspunkt", "Type", "Af", "Tekst"), tuple(rows), "Ingen poster.")
+    columns = ("#", *columns_of("col.time", "col.kind", "col.by", "col.text"))
+    return Table(columns, tuple(rows), texts("timeline.empty"))
 
 
 def _reason(reason: str, name: _NameFn) -> str:
     kind, _, ref = reason.partition(":")
     if kind == "participant":
-        return "deltager"
+        return texts("reason.participant")
     if kind == "deputy":
-        return f"stedfortræder for {name(ref)}"
+        return texts("reason.deputy", name=name(ref))
     if kind == "step":
-        return f"trin {ref}"
+        return texts("reason.step", ref=ref)
     if kind == "convene":
-        return f"indkaldt ({ref})"
+        return texts("reason.convene", ref=ref)
     return reason
 
 
@@ -243,9 +286,9 @@ def _confirmations(view: Overview, name: _NameFn) -> Table:
         for c in view.confirmations
     )
     return Table(
-        ("Person", "Årsag", "Status", "Via", "Tidspunkt"),
+        columns_of("col.person", "col.reason", "col.status", "col.via", "col.time"),
         rows,
-        "Ingen er bedt om at bekræfte.",
+        texts("confirmations.empty"),
     )
 
 
@@ -266,9 +309,20 @@ def _steps(view: Overview, name: _NameFn) -> Table:
         for s in view.steps
     )
     return Table(
-        ("#", "Trin", "Ansvarlig", "Frist", "Status", "Udført af", "Udført", "Note"),
+        (
+            "#",
+            *columns_of(
+                "col.step",
+                "col.owner",
+                "col.due",
+                "col.status",
+                "col.done_by",
+                "col.done_at",
+                "col.note",
+            ),
+        ),
         rows,
-        "Ingen trin.",
+        texts("steps.empty"),
     )
 
 
@@ -279,7 +333,7 @@ def _tasks(view: Overview, name: _NameFn) -> Table:
                 str(t.number),
                 name(t.assignee),
                 t.title,
-                name(t.group_id) if t.group_id else "Projektchefens",
+                name(t.group_id) if t.group_id else texts("tasks.chief"),
                 str(t.zone) if t.zone else "-",
                 status_word(t.status.value),
                 t.outcome or "",
@@ -288,9 +342,14 @@ def _tasks(view: Overview, name: _NameFn) -> Table:
         for t in view.tasks
     )
     return Table(
-        ("#", "Medarbejder", "Kontakt", "Gruppe", "Zone", "Status", "Resultat"),
+        (
+            "#",
+            *columns_of(
+                "col.staff", "col.contact", "col.group", "col.zone", "col.status", "col.result"
+            ),
+        ),
         rows,
-        "Ingen opgaver.",
+        texts("tasks.empty"),
     )
 
 
@@ -300,14 +359,16 @@ def _duties(view: Overview, name: _NameFn) -> Table:
         Row(
             (
                 t.text,
-                "afkrydset" if t.done else "afkrydsning fjernet",
+                texts("duties.ticked" if t.done else "duties.unticked"),
                 name(t.actor),
                 local_time(t.at),
             )
         )
         for t in sorted(duty_ticks(view.log).values(), key=lambda t: t.seq)
     )
-    return Table(("Pligt", "Status", "Af", "Tidspunkt"), rows, "Ingen pligter afkrydset.")
+    return Table(
+        columns_of("col.duty", "col.status", "col.by", "col.time"), rows, texts("duties.empty")
+    )
 
 
 def _communications(view: Overview, name: _NameFn) -> Table:
@@ -316,7 +377,7 @@ def _communications(view: Overview, name: _NameFn) -> Table:
         Row(
             (
                 local_time(c.sent_at),
-                ", ".join(AUDIENCE.get(a, a) for a in c.audience.split(",")),
+                ", ".join(_word("audience", a, _AUDIENCE_KEYS) for a in c.audience.split(",")),
                 f"{c.subject}\n{c.text}",
                 name(c.approved_by),
                 "-" if c.recipients is None else str(c.recipients),
@@ -325,19 +386,21 @@ def _communications(view: Overview, name: _NameFn) -> Table:
         for c in sent
     )
     return Table(
-        ("Sendt", "Til", "Emne og tekst", "Godkendt af", "Modtagere"),
+        columns_of("col.sent", "col.to", "col.subject_text", "col.approved_by", "col.recipients"),
         rows,
-        "Ingen kommunikation sendt.",
+        texts("communications.empty"),
     )
 
 
 def _deliveries(view: Overview) -> Table:
     counts = Counter((d.channel.value, d.status.value) for d in view.deliveries)
     rows = tuple(
-        Row((channel, DELIVERY_STATUS.get(status, status), str(n)))
+        Row((channel, _word("delivery", status, _DELIVERY_KEYS), str(n)))
         for (channel, status), n in sorted(counts.items())
     )
-    return Table(("Kanal", "Status", "Antal"), rows, "Ingen beskeder.")
+    return Table(
+        columns_of("col.channel", "col.status", "col.count"), rows, texts("deliveries.empty")
+    )
 
 
 def _timings(view: Overview, name: _NameFn) -> tuple[Table | Paragraph, ...]:
@@ -348,12 +411,12 @@ def _timings(view: Overview, name: _NameFn) -> tuple[Table | Paragraph, ...]:
         key=lambda c: c.updated_at,
     )
     response = Table(
-        ("Person", "Tid til bekræftelse"),
+        columns_of("col.person", "col.time_to_confirm"),
         tuple(
             Row((name(c.person_id), duration((c.updated_at - start).total_seconds())))
             for c in answered
         ),
-        "Ingen har bekræftet.",
+        texts("timings.empty_confirmed"),
     )
     never = [
         name(c.person_id) for c in view.confirmations if c.status is ConfirmationStatus.PENDING
@@ -366,8 +429,10 @@ def _timings(view: Overview, name: _NameFn) -> tuple[Table | Paragraph, ...]:
         spent = duration((s.finished_at - previous).total_seconds())
         rows.append(Row((str(s.position), s.title, spent)))
         previous = s.finished_at
-    durations = Table(("#", "Trin", "Varighed"), tuple(rows), "Ingen trin afsluttet.")
-    missing = Paragraph(", ".join(never) if never else "ingen", lead="Svarede aldrig:")
+    durations = Table(
+        ("#", *columns_of("col.step", "col.duration")), tuple(rows), texts("timings.empty_steps")
+    )
+    missing = Paragraph(", ".join(never) if never else texts("nobody"), lead=texts("timings.never"))
     return (response, missing, durations)
 
 

@@ -288,7 +288,7 @@ async def test_the_stand_down_publishes_an_all_clear_only_after_published_notice
         log = await tx.log.list(nr)
         audit = await tx.audit.list(incident_id=nr)
     assert current == []
-    assert clear.incident_id == nr and clear.title == notices.ALL_CLEAR_TITLE
+    assert clear.incident_id == nr and clear.title == "Beredskabet er afblæst"
     assert clear.text.startswith("Hændelsen i zone 2 er afsluttet, og beredskabet er afblæst kl.")
     assert "{" not in clear.text
     assert notices.personal_data(clear.text, plan=plan, incident=_stub(plan)) is None

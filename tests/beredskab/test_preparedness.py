@@ -195,6 +195,12 @@ async def test_readiness_shows_the_example_gaps_and_changes(app: App) -> None:
         "Lise Krogh (lise-krogh) træder til i stedet" in text
     )
     assert report.to_json()["called_deputies"][0]["deputy"]
+    english = render(report, app.plan, "en")
+    assert "SINGLE POINTS OF FAILURE" in english and "ENKELTPUNKTSFEJL" not in english
+    assert (
+        "Birgit Dahl (birgit-dahl) -> Jonas Berg (jonas-berg) (group 2): nobody can stand in"
+        in english
+    )
 
     await pins.set_pin(db=app.db, plan=app.plan, person_id=CHIEF, pin="4711", hasher=CHEAP)
     async with app.db.transaction() as tx:

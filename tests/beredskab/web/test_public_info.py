@@ -277,7 +277,7 @@ async def test_a_withdrawal_and_the_all_clear_show_latest_first_with_their_times
     parsed = feedparser.parse(feed.content)
     assert not parsed.bozo
     assert [e.title for e in parsed.entries] == [
-        notices.ALL_CLEAR_TITLE,
+        "Beredskabet er afblæst",
         f"Trukket tilbage: {notice.title}",
     ]
     assert notice.text not in feed.text
