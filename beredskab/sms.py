@@ -18,7 +18,8 @@ and trailing punctuation::
     STOP / AFMELD                                     UNSUBSCRIBE (residents, any number)
 
 Anything else is ``Unknown``; a known keyword with wrong arguments is ``Malformed``, whose
-message says the right form.
+message says the right form. What to answer (the usage, the hint) is in the ``sms`` catalog
+domain; the parser itself only names it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from beredskab.i18n import Language
 from beredskab.models import TaskStatus
+from beredskab.sms_texts import text
 
 _TRAILING = ".,;:!?"
 _NUMBER = re.compile(r"#?([0-9]{1,9})")
@@ -125,10 +128,7 @@ class Unsubscribe:
 
 @dataclass(frozen=True)
 class Unknown:
-    """Not a command; ``hint`` says what to do."""
-
-    hint: str = "Ukendt kommando. Skriv HJÆLP for at se kommandoerne."
-    hint_en: str = "Unknown command. Send HELP to see the commands."
+    """Not a command; the answer (``sms`` text ``unknown_command``) says to send HJÆLP."""
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,16 @@ class Malformed:
     """A known command with wrong arguments; ``message`` gives the right form."""
 
     keyword: str
-    message: str
-    message_en: str
+
+    @property
+    def message(self) -> str:
+        """The right form, in Danish."""
+        return usage(self.keyword, "da")
+
+    @property
+    def message_en(self) -> str:
+        """The right form, in English."""
+        return usage(self.keyword, "en")
 
 
 Command = (
@@ -157,39 +165,24 @@ Command = (
     | Malformed
 )
 
-USAGE: dict[str, tuple[str, str]] = {
-    "AKTIVER": (
-        "Skriv AKTIVER <gruppe> <PIN> [tekst], fx AKTIVER 1 1234 uro. Gruppe 2: "
-        "AKTIVER 2 <PIN> JOURNAL <journalnr> [tekst] eller AKTIVER 2 <PIN> AFVENTER [tekst].",
-        "Send ACTIVATE <group> <PIN> [text], e.g. ACTIVATE 1 1234 unrest. Group 2: "
-        "ACTIVATE 2 <PIN> CASE <case no> [text] or ACTIVATE 2 <PIN> PENDING [text].",
-    ),
-    "OK": ("Skriv OK eller OK <kode>, fx OK 4.", "Send OK or OK <code>, e.g. OK 4."),
-    "NEJ": ("Skriv NEJ eller NEJ <kode>, fx NEJ 4.", "Send NO or NO <code>, e.g. NO 4."),
-    "STATUS": ("Skriv STATUS eller STATUS <nr>, fx STATUS 4.", "Send STATUS or STATUS <no>."),
-    "LOG": (
-        "Skriv LOG efterfulgt af teksten, fx LOG politiet er ankommet.",
-        "Send LOG followed by the text, e.g. LOG police have arrived.",
-    ),
-    "OPGAVE": (
-        "Skriv OPGAVE <nr> OK, OPGAVE <nr> UDFØRT <resultat> eller OPGAVE <nr> NEJ.",
-        "Send TASK <no> OK, TASK <no> DONE <outcome> or TASK <no> NO.",
-    ),
-    "JOURNAL": (
-        "Skriv JOURNAL <nr> <journalnr>, fx JOURNAL 4 3700-80260-00123-26.",
-        "Send CASE <no> <journal no>, e.g. CASE 4 3700-80260-00123-26.",
-    ),
-    "AFSLUT": (
-        "Skriv AFSLUT <nr> <PIN>, fx AFSLUT 4 1234.",
-        "Send CLOSE <no> <PIN>, e.g. CLOSE 4 1234.",
-    ),
-    "TILMELD": (
-        "Skriv TILMELD <zone 1-4> [sprog], fx TILMELD 2 eller TILMELD 2 ar. "
-        "Sprog: da, en, ar, so, tr, ur, uk.",
-        "Send SUBSCRIBE <zone 1-4> [language], e.g. SUBSCRIBE 2 en. "
-        "Languages: da, en, ar, so, tr, ur, uk.",
-    ),
-}
+USAGE = text.mark(
+    "usage_aktiver",
+    "usage_ok",
+    "usage_nej",
+    "usage_status",
+    "usage_log",
+    "usage_opgave",
+    "usage_journal",
+    "usage_afslut",
+    "usage_tilmeld",
+)
+"""The ``sms`` texts that give a keyword's right form: ``usage_<keyword>``."""
+
+
+def usage(keyword: str, language: Language = "da") -> str:
+    """The right form of a keyword's command (``AKTIVER``, ``TILMELD`` …), one SMS."""
+    return text(f"usage_{keyword.lower()}", language)
+
 
 _KEYWORDS: dict[str, str] = {
     "aktiver": "AKTIVER",
@@ -253,8 +246,7 @@ def _pin(token: str) -> str | None:
 
 
 def _malformed(keyword: str) -> Malformed:
-    da, en = USAGE[keyword]
-    return Malformed(keyword=keyword, message=da, message_en=en)
+    return Malformed(keyword=keyword)
 
 
 def parse(body: str) -> Command:

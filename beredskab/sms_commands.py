@@ -144,7 +144,8 @@ async def _pin_refused(ctx: _Ctx, tx: Tx, pin: str) -> _Answer | None:
 async def _activate(ctx: _Ctx, command: sms.Activate) -> _Answer:
     playbook = ctx.app.plan.playbook(command.playbook)
     if playbook is None:
-        choices = " eller ".join(str(p.number) for p in ctx.app.plan.playbooks.playbooks)
+        joiner = f" {ctx.t('choice_or')} "
+        choices = joiner.join(str(p.number) for p in ctx.app.plan.playbooks.playbooks)
         return ctx.error("no_playbook", "activate: unknown group", choices=choices)
     async with ctx.app.db.transaction() as tx:
         refused = await _pin_refused(ctx, tx, command.pin)

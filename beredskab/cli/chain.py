@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from beredskab.cli.common import IncidentArg, cli, fail, run
+from beredskab.cli.common import IncidentArg, cli, fail, run, say
 from beredskab.errors import BeredskabError
 from beredskab.i18n import t
 
@@ -78,6 +78,6 @@ def verify(nr: IncidentArg, head: HeadOpt = None) -> None:
     typer.echo(result.message)
     if not result.ok:
         if result.head is not None:
-            typer.echo(f"Den ubrudte del af kæden ender ved {result.head.short}.")
+            typer.echo(say("chain_unbroken_until", head=result.head.short))
         raise typer.Exit(CHAIN_BROKEN)
-    typer.echo(f"Kædehoved: {result.head.short if result.head else '-'}")
+    typer.echo(say("chain_head", head=result.head.short if result.head else "-"))

@@ -19,7 +19,16 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from beredskab.cli.common import CHANNEL, AsOpt, IncidentArg, NoDeliver, cli, fail, language, run
+from beredskab.cli.common import (
+    CHANNEL,
+    AsOpt,
+    IncidentArg,
+    NoDeliver,
+    cli,
+    fail,
+    run,
+    say,
+)
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -34,38 +43,10 @@ T = TypeVar("T")
 comms_cli = typer.Typer(help="Krisekommunikation / crisis communications.", no_args_is_help=True)
 cli.add_typer(comms_cli, name="comms")
 
-_TEXTS = {
-    "none": ("Ingen krisekommunikation i hændelse {nr}.", "No crisis communications in {nr}."),
-    "row": (
-        "{id}  {status:<9} til {audience}  ({template})  {subject}",
-        "{id}  {status:<9} to {audience}  ({template})  {subject}",
-    ),
-    "drafted": (
-        "Udkast {id} til {audience} skrevet ({template}).",
-        "Draft {id} for {audience} written ({template}).",
-    ),
-    "saved": ("Udkast {id} rettet.", "Draft {id} saved."),
-    "approved": ("Krisekommunikation {id} godkendt.", "Communication {id} approved."),
-    "sent": (
-        "Krisekommunikation {id} sendt: {n} modtagere i kontaktlisten, {r} tilmeldte beboere.",
-        "Communication {id} sent: {n} directory recipients, {r} subscribed residents.",
-    ),
-    "discarded": ("Krisekommunikation {id} lagt til side.", "Communication {id} set aside."),
-    "bad_template": (
-        "Ukendt skabelon '{t}'; vælg en af: {choices}",
-        "Unknown template '{t}'; choose one of: {choices}",
-    ),
-}
-
-
-def _t(key: str, **values: object) -> str:
-    da, en = _TEXTS[key]
-    return (en if language() == "en" else da).format(**values)
-
 
 def _row(item: Communication) -> str:
-    return _t(
-        "row",
+    return say(
+        "comms_row",
         id=item.id,
         status=item.status.value,
         audience=item.audience,
@@ -86,7 +67,7 @@ def list_comms(nr: IncidentArg) -> None:
 
     found = run(body)
     if not found:
-        typer.echo(_t("none", nr=nr))
+        typer.echo(say("comms_none", nr=nr))
     for item in found:
         typer.echo(_row(item))
 
@@ -113,7 +94,7 @@ def draft(
     kind = next((t for t in communications.TEMPLATES if t.value == template), None)
     if template is not None and kind is None:
         choices = ", ".join(t.value for t in communications.TEMPLATES)
-        fail(_t("bad_template", t=template[:64], choices=choices), 2)
+        fail(say("comms_bad_template", t=template[:64], choices=choices), 2)
 
     async def body(app: App) -> Communication:
         return await communications.draft(
@@ -127,7 +108,7 @@ def draft(
         )
 
     item = run(body)
-    typer.echo(_t("drafted", id=item.id, audience=item.audience, template=item.template))
+    typer.echo(say("comms_drafted", id=item.id, audience=item.audience, template=item.template))
 
 
 def _as(
@@ -168,7 +149,7 @@ def edit(
     from beredskab import communications
 
     _as(communications.edit, nr, communication, actor, subject=subject, text=text)
-    typer.echo(_t("saved", id=communication))
+    typer.echo(say("comms_saved", id=communication))
 
 
 @comms_cli.command("approve")
@@ -184,7 +165,7 @@ def approve(
     from beredskab import communications
 
     _as(communications.approve, nr, communication, actor, publish=publish)
-    typer.echo(_t("approved", id=communication))
+    typer.echo(say("comms_approved", id=communication))
 
 
 @comms_cli.command("send")
@@ -202,7 +183,7 @@ def send(
         deliver=not no_deliver,
         queue_rest=no_deliver,
     )
-    typer.echo(_t("sent", id=communication, n=len(result.recipients), r=result.residents))
+    typer.echo(say("comms_sent", id=communication, n=len(result.recipients), r=result.residents))
 
 
 @comms_cli.command("discard")
@@ -211,4 +192,4 @@ def discard(nr: IncidentArg, communication: CommunicationArg, actor: AsOpt) -> N
     from beredskab import communications
 
     _as(communications.discard, nr, communication, actor)
-    typer.echo(_t("discarded", id=communication))
+    typer.echo(say("comms_discarded", id=communication))

@@ -11,8 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from beredskab.cli.common import CHANNEL, cli, fail, language, look, say, settings
-from beredskab.i18n import Language, fill
+from beredskab.cli.common import CHANNEL, cli, fail, look, say, settings
 
 if TYPE_CHECKING:
     from beredskab.directory.changes import Change
@@ -30,60 +29,6 @@ ACTOR = "cli"
 """Who the audit names for a command-line change: whoever runs commands on the server."""
 ExportFormat = Literal["toml", "csv"]
 
-_TEXTS: dict[str, dict[Language, str]] = {
-    "cannot_read": {"da": "Kan ikke læse {path}: {reason}", "en": "Cannot read {path}: {reason}"},
-    "compared": {
-        "da": "Sammenlignet med {current}:",
-        "en": "Compared with {current}:",
-    },
-    "file_in_use": {"da": "filen {file}", "en": "the file {file}"},
-    "revision": {"da": "databasens revision {n}", "en": "database revision {n}"},
-    "counts": {
-        "da": "  personer: {pa} tilføjet, {pc} ændret, {pr} fjernet; roller: {rc} ændringer; "
-        "målgrupper: {tc} ændringer",
-        "en": "  people: {pa} added, {pc} changed, {pr} removed; roles: {rc} changes; "
-        "targets: {tc} changes",
-    },
-    "change": {"da": "  {sign} {subject} {id}{fields}", "en": "  {sign} {subject} {id}{fields}"},
-    "problem": {"da": "FEJL: {text}", "en": "ERROR: {text}"},
-    "warning": {"da": "ADVARSEL: {text}", "en": "WARNING: {text}"},
-    "refused": {
-        "da": "Importen er afvist: {count} problem(er). Ret filen og prøv igen.",
-        "en": "The import is refused: {count} problem(s). Fix the file and try again.",
-    },
-    "preview_only": {
-        "da": "Intet er gemt. Kør igen med --apply for at gemme ændringerne.",
-        "en": "Nothing was stored. Run again with --apply to store the changes.",
-    },
-    "applied": {
-        "da": "Gemt som revision {n}; en kørende tjeneste bruger den med det samme.",
-        "en": "Stored as revision {n}; a running service uses it at once.",
-    },
-    "unchanged": {
-        "da": "Ingen ændringer: kontaktlisten er allerede sådan.",
-        "en": "No changes: the directory already says this.",
-    },
-    "exported": {"da": "Skrevet til {path}", "en": "Written to {path}"},
-    "no_history": {
-        "da": "Ingen ændringer af {person} i databasen.",
-        "en": "No changes of {person} in the database.",
-    },
-    "check_ok": {
-        "da": "Kontaktlisten i brug ({current}, {count} personer) passer til planen; "
-        "{warnings} advarsel(er).",
-        "en": "The directory in use ({current}, {count} people) fits the plan; "
-        "{warnings} warning(s).",
-    },
-    "history_line": {
-        "da": "revision {n} · {time} · {actor} ({channel}) · {action}{fields}",
-        "en": "revision {n} · {time} · {actor} ({channel}) · {action}{fields}",
-    },
-}
-
-
-def _say(key: str, **values: object) -> str:
-    return fill(_TEXTS[key][language()], **values)
-
 
 @directory_cli.command("import")
 def import_file(
@@ -96,7 +41,7 @@ def import_file(
     try:
         content = path.read_bytes()
     except OSError as exc:
-        fail(_say("cannot_read", path=path, reason=exc.strerror or exc))
+        fail(say("directory_cannot_read", path=path, reason=exc.strerror or exc))
     config = settings()
 
     async def body(db: Database) -> None:
@@ -112,14 +57,18 @@ def import_file(
         )
         _show(found, config.plan.directory_file)
         if not found.ok:
-            fail(_say("refused", count=len(found.errors)))
+            fail(say("directory_refused", count=len(found.errors)))
         if not apply:
-            typer.echo(_say("preview_only"))
+            typer.echo(say("directory_preview_only"))
             return
         done = await imports.apply(
             db=db, playbooks=playbooks, preview=found, actor=ACTOR, channel=CHANNEL
         )
-        typer.echo(_say("applied", n=done.revision) if done.revision else _say("unchanged"))
+        typer.echo(
+            say("directory_applied", n=done.revision)
+            if done.revision
+            else say("directory_unchanged")
+        )
 
     look(body)
 
@@ -137,14 +86,14 @@ def _playbooks() -> PlaybookSet:
 
 def _show(found: Preview, file: Path | None) -> None:
     current = (
-        _say("revision", n=found.base)
+        say("directory_revision", n=found.base)
         if found.base is not None
-        else _say("file_in_use", file=file or "contacts/examples/fredericia.toml")
+        else say("directory_file_in_use", file=file or "contacts/examples/fredericia.toml")
     )
-    typer.echo(_say("compared", current=current))
+    typer.echo(say("directory_compared", current=current))
     typer.echo(
-        _say(
-            "counts",
+        say(
+            "directory_counts",
             pa=found.count("person", "added"),
             pc=found.count("person", "changed"),
             pr=found.count("person", "removed"),
@@ -155,15 +104,17 @@ def _show(found: Preview, file: Path | None) -> None:
     for change in found.changes:
         typer.echo(_change_line(change))
     for warning in found.warnings:
-        typer.echo(_say("warning", text=warning))
+        typer.echo(say("directory_warning", text=warning))
     for error in found.errors:
-        typer.echo(_say("problem", text=error), err=True)
+        typer.echo(say("directory_problem", text=error), err=True)
 
 
 def _change_line(change: Change) -> str:
     sign = {"added": "+", "changed": "~", "removed": "-"}[change.action]
     fields = f" ({', '.join(change.fields())})" if change.action == "changed" else ""
-    return _say("change", sign=sign, subject=change.subject, id=change.subject_id, fields=fields)
+    return say(
+        "directory_change", sign=sign, subject=change.subject, id=change.subject_id, fields=fields
+    )
 
 
 @directory_cli.command("export")
@@ -192,7 +143,7 @@ def export_file(
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         fail(say("cannot_write", path=output, reason=exc.strerror))
-    typer.echo(_say("exported", path=output))
+    typer.echo(say("directory_exported", path=output))
 
 
 @directory_cli.command("check")
@@ -207,21 +158,26 @@ def check() -> None:
         label = store.source_of(revision) if revision is not None else "directory file"
         found = store.check(_playbooks(), document.dump(data), label=label)
         for warning in found.warnings:
-            typer.echo(_say("warning", text=warning))
+            typer.echo(say("directory_warning", text=warning))
         for error in found.errors:
-            typer.echo(_say("problem", text=error), err=True)
+            typer.echo(say("directory_problem", text=error), err=True)
         if found.errors:
             fail(say("plan_failed", count=len(found.errors)))
         current = (
-            _say("revision", n=revision)
+            say("directory_revision", n=revision)
             if revision is not None
-            else _say(
-                "file_in_use",
+            else say(
+                "directory_file_in_use",
                 file=config.plan.directory_file or "contacts/examples/fredericia.toml",
             )
         )
         typer.echo(
-            _say("check_ok", current=current, count=len(data.people), warnings=len(found.warnings))
+            say(
+                "directory_check_ok",
+                current=current,
+                count=len(data.people),
+                warnings=len(found.warnings),
+            )
         )
 
     look(body)
@@ -240,13 +196,13 @@ def history(
         async with db.read() as tx:
             rows = await tx.directory.history("person", person)
         if not rows:
-            typer.echo(_say("no_history", person=person))
+            typer.echo(say("directory_no_history", person=person))
         for row in rows:
             change = stored("person", person, row.action, row.before, row.after)
             fields = f": {', '.join(change.fields())}" if row.action == "changed" else ""
             typer.echo(
-                _say(
-                    "history_line",
+                say(
+                    "directory_history_line",
                     n=row.revision,
                     time=when(row.created_at),
                     actor=row.actor,

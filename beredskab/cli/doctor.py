@@ -51,6 +51,9 @@ def table(report: Report, language: Language) -> str:
     """The report as a table: status, check, detail; the fix under each warning or failure."""
     from beredskab.operations.texts import say
 
+    say.mark("check_config", "check_secrets", "check_keys", "check_database", "check_plan")
+    say.mark("check_twilio", "check_smtp", "check_telegram", "check_public_url")
+    say.mark("status_pass", "status_warn", "status_fail")
     names = {c.name: say(f"check_{c.name}", language) for c in report.checks}
     statuses = {c.name: say(f"status_{c.status}", language) for c in report.checks}
     name_width = max(len(n) for n in names.values())

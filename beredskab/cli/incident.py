@@ -18,6 +18,7 @@ from beredskab.cli.common import (
     run,
     say,
 )
+from beredskab.cli.texts import text
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -194,7 +195,13 @@ def drill(
 ) -> None:
     """Start en ØVELSE / run a drill: the full flow, every message marked ØVELSE."""
     _activate(
-        playbook, actor, description or "Øvelse", zone, None, drill=True, deliver=not no_deliver
+        playbook,
+        actor,
+        description or text("drill_description", "da"),  # stored: the incident's description
+        zone,
+        None,
+        drill=True,
+        deliver=not no_deliver,
     )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from beredskab.cli.common import cli, fail, language, say, settings, when
+from beredskab.cli.texts import text
 from beredskab.errors import BeredskabError, render
 
 if TYPE_CHECKING:
@@ -21,14 +22,15 @@ cli.add_typer(keys_cli, name="keys")
 
 def _line(info: KeyInfo) -> str:
     where = str(info.path) if info.path else info.setting
-    text = say(f"keys_{info.state}", name=info.name, where=where, setting=info.setting)
+    text.mark("keys_configured", "keys_generated", "keys_missing", "keys_invalid")
+    line = say(f"keys_{info.state}", name=info.name, where=where, setting=info.setting)
     if info.fingerprint:
-        text += say("keys_fingerprint", fingerprint=info.fingerprint)
+        line += say("keys_fingerprint", fingerprint=info.fingerprint)
     if info.problem:
-        text += f": {info.problem}"
+        line += f": {info.problem}"
     for previous in info.previous:
-        text += "\n" + say("keys_previous", until=when(previous.retires_at))
-    return text
+        line += "\n" + say("keys_previous", until=when(previous.retires_at))
+    return line
 
 
 @keys_cli.command("show")

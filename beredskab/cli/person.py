@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from beredskab.cli.common import cli, fail, language, run
+from beredskab.cli.common import cli, fail, run, say
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -21,27 +21,6 @@ person_cli = typer.Typer(
 )
 cli.add_typer(person_cli, name="person")
 
-TEXTS = {
-    "written": {"da": "Indsigten er skrevet til {path}", "en": "The export is written to {path}"},
-    "erased": {
-        "da": "{person} er pseudonymiseret som {pseudonym}: {log} logposter og {rows} andre "
-        "rækker ændret; loggens kæde er intakt (beredskab log verify NR).",
-        "en": "{person} is pseudonymised as {pseudonym}: {log} log entries and {rows} other "
-        "rows changed; the log's chain is intact (beredskab log verify NR).",
-    },
-    "no_name": {
-        "da": "Bemærk: personen står ikke i kontaktlisten, og der er ikke givet --name: fritekst "
-        "med navnet er ikke søgt igennem.",
-        "en": "Note: the person is not in the contact directory and no --name was given: free "
-        "text with their name was not searched.",
-    },
-    "confirm": {
-        "da": "Pseudonymisér {person} i alle gemte hændelser? Det kan ikke fortrydes",
-        "en": "Pseudonymise {person} in every stored incident? This cannot be undone",
-    },
-    "cancelled": {"da": "Intet ændret.", "en": "Nothing changed."},
-}
-
 PersonArg = Annotated[str, typer.Argument(help="Person-id / person id")]
 NameOpt = Annotated[
     list[str] | None,
@@ -51,10 +30,6 @@ PhoneOpt = Annotated[
     list[str] | None, typer.Option("--phone", help="Telefonnummer / phone number (E.164)")
 ]
 EmailOpt = Annotated[list[str] | None, typer.Option("--email", help="E-mail / email address")]
-
-
-def _say(key: str, **values: object) -> str:
-    return TEXTS[key][language()].format(**values)
 
 
 @person_cli.command("export")
@@ -89,7 +64,7 @@ def export(
         output.write_text(text + "\n", encoding="utf-8")
     except OSError as exc:
         fail(f"{output}: {exc.strerror or exc}")
-    typer.echo(_say("written", path=output), err=True)
+    typer.echo(say("person_written", path=output), err=True)
 
 
 @person_cli.command("erase")
@@ -109,8 +84,8 @@ def erase(
     email: EmailOpt = None,
 ) -> None:
     """Pseudonymisér en person i gemte hændelser / pseudonymise a person in stored incidents."""
-    if not yes and not typer.confirm(_say("confirm", person=person)):
-        fail(_say("cancelled"))
+    if not yes and not typer.confirm(say("person_confirm", person=person)):
+        fail(say("person_cancelled"))
     from beredskab.privacy import erase as use_case
 
     async def body(app: App) -> tuple[EraseResult, bool]:
@@ -127,9 +102,13 @@ def erase(
 
     done, gone = run(body)
     typer.echo(
-        _say(
-            "erased", person=person, pseudonym=done.pseudonym, log=done.log_entries, rows=done.rows
+        say(
+            "person_erased",
+            person=person,
+            pseudonym=done.pseudonym,
+            log=done.log_entries,
+            rows=done.rows,
         )
     )
     if gone and not name:
-        typer.echo(_say("no_name"), err=True)
+        typer.echo(say("person_no_name"), err=True)

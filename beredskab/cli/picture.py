@@ -17,8 +17,6 @@ if TYPE_CHECKING:
 picture_cli = typer.Typer(help="Situationsbilledet / the situation picture.", no_args_is_help=True)
 cli.add_typer(picture_cli, name="picture")
 
-WITHHELD = "[følsomt, udeladt]"
-
 
 def _lines(app: App, found: picture.Picture, *, reveal: bool) -> list[str]:
     def name(person_id: str | None) -> str:
@@ -26,23 +24,27 @@ def _lines(app: App, found: picture.Picture, *, reveal: bool) -> list[str]:
         return person.name if person else (person_id or "-")
 
     if not found.version:
-        head = f"{found.title}, hændelse {found.incident_id}: ikke skrevet endnu."
+        head = say("picture_unwritten", title=found.title, nr=found.incident_id)
     else:
         when = when_shown(found.updated_at) if found.updated_at else ""
-        head = (
-            f"{found.title}, hændelse {found.incident_id}: version {found.version}, "
-            f"senest skrevet af {name(found.updated_by)} {when}."
+        head = say(
+            "picture_head",
+            title=found.title,
+            nr=found.incident_id,
+            version=found.version,
+            name=name(found.updated_by),
+            time=when,
         )
     lines = [head]
     for number, h in enumerate(found.headings, start=1):
-        mark = " (følsom)" if h.sensitive else ""
+        mark = say("picture_sensitive") if h.sensitive else ""
         lines.append(f"\n{number}. {h.title}{mark}")
         if h.sensitive and h.text and not reveal:
-            lines.append(f"   {WITHHELD}")
+            lines.append(f"   {say('picture_withheld')}")
         elif h.text:
             when = when_shown(h.at) if h.at else ""
             lines += [f"   {line}" for line in h.text.splitlines()]
-            lines.append(f"   – {name(h.author)} {when}, version {h.version}")
+            lines.append(say("picture_signed", name=name(h.author), time=when, version=h.version))
         else:
             lines.append("   -")
     return lines

@@ -79,7 +79,8 @@ def duty(
         )
 
     change = run(body)
-    key = ("duty_ticked" if change.state.done else "duty_unticked") + (
-        "" if change.changed else "_same"
-    )
+    if change.state.done:
+        key = "duty_ticked" if change.changed else "duty_ticked_same"
+    else:
+        key = "duty_unticked" if change.changed else "duty_unticked_same"
     typer.echo(say(key, nr=incident_id, duty=duty_id))

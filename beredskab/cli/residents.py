@@ -9,29 +9,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from beredskab.cli.common import cli, fail, language, run
+from beredskab.cli.common import cli, fail, run, say
 
 if TYPE_CHECKING:
     from beredskab.app import App
-
-_TEXTS = {
-    "header": (
-        "Tilmeldte beboere pr. zone og sprog:",
-        "Subscribed residents by zone and language:",
-    ),
-    "row": ("  zone {zone}  {language}: {count}", "  zone {zone}  {language}: {count}"),
-    "total": ("I alt: {n}", "Total: {n}"),
-    "none": ("Ingen beboere er tilmeldt.", "No residents have subscribed."),
-    "need_as": (
-        "--numbers kræver --as <person-id> (kun sekretariatslederen).",
-        "--numbers needs --as <person id> (the secretariat leader only).",
-    ),
-}
-
-
-def _t(key: str, **values: object) -> str:
-    da, en = _TEXTS[key]
-    return (en if language() == "en" else da).format(**values)
 
 
 @cli.command("residents")
@@ -53,7 +34,7 @@ def residents(
     from beredskab.residents import numbers as read_numbers
 
     if numbers and not actor:
-        fail(_t("need_as"), 2)
+        fail(say("residents_need_as"), 2)
 
     async def body(app: App) -> Any:
         if numbers:
@@ -92,9 +73,9 @@ def residents(
         )
         return
     if not shown:
-        typer.echo(_t("none"))
+        typer.echo(say("residents_none"))
         return
-    typer.echo(_t("header"))
+    typer.echo(say("residents_header"))
     for c in shown:
-        typer.echo(_t("row", zone=c.zone, language=c.language, count=c.count))
-    typer.echo(_t("total", n=sum(c.count for c in shown)))
+        typer.echo(say("residents_row", zone=c.zone, language=c.language, count=c.count))
+    typer.echo(say("residents_total", n=sum(c.count for c in shown)))

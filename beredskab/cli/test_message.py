@@ -57,13 +57,18 @@ def test_message(
             ) from None
     who = actor or f"{CHANNEL}:{getpass.getuser()}"
 
+    def state(delivery: Delivery) -> str:
+        say.mark("delivery_queued", "delivery_sending", "delivery_sent", "delivery_delivered")
+        say.mark("delivery_failed", "delivery_expired")
+        return say(f"delivery_{delivery.status.value}", lang)
+
     def line(delivery: Delivery) -> str:
         reason = f" ({delivery.error})" if delivery.error else ""
         return say(
             "test_progress",
             lang,
             channel=delivery.channel.value,
-            status=say(f"delivery_{delivery.status.value}", lang),
+            status=state(delivery),
             reason=reason,
         )
 
@@ -96,7 +101,7 @@ def test_message(
                 "test_result",
                 lang,
                 channel=delivery.channel.value,
-                status=say(f"delivery_{delivery.status.value}", lang),
+                status=state(delivery),
                 address=delivery.address,
                 reason=reason,
             )

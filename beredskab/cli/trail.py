@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from beredskab.cli.common import cli, run, when
+from beredskab.cli.common import cli, run, say, when
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -37,9 +37,9 @@ def show(
         return
     for row in rows:
         at = when(row.at, seconds=True)
-        mark = "ok " if row.allowed else "NEJ"
+        mark = say("audit_allowed" if row.allowed else "audit_refused")
         times = f" ×{row.count}" if row.count > 1 else ""
         where = f" #{row.incident_id}" if row.incident_id is not None else ""
         typer.echo(
-            f"{at:>15} {mark} {row.action}{times} {row.channel} {row.actor}{where}: {row.detail}"
+            f"{at:>15} {mark:3} {row.action}{times} {row.channel} {row.actor}{where}: {row.detail}"
         )

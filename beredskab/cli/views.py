@@ -134,7 +134,7 @@ def show_log(nr: int) -> None:
     for e in run(body).log:
         text = say("withheld") if e.sensitive else e.text
         if e.corrects:
-            text = f"(retter post {e.corrects}) {text}"
+            text = say("log_corrects", seq=e.corrects, text=text)
         typer.echo(
             f"{e.seq:3} {when(e.created_at, seconds=True):>15} {e.kind.value:10} {e.actor}: {text}"
         )

@@ -102,11 +102,10 @@ async def handle_in(
                 answer = refusal(ctx, command, exc)
         case sms.Help():
             answer = ctx.error("help", "help")
-        case sms.Malformed(keyword, message, message_en):
-            chosen = message_en if ctx.lang == "en" else message
-            answer = Answer(chosen, f"malformed {keyword}", passive=True)
-        case sms.Unknown(hint, hint_en):
-            answer = Answer(hint_en if ctx.lang == "en" else hint, "unknown command", passive=True)
+        case sms.Malformed(keyword):
+            answer = Answer(sms.usage(keyword, ctx.lang), f"malformed {keyword}", passive=True)
+        case sms.Unknown():
+            answer = ctx.error("unknown_command", "unknown command")
         case _:
             raise AssertionError(f"{command!r} is not answered in one transaction")
     sent = await reply(ctx, answer, tx) if answer.text else True

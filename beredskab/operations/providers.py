@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from beredskab.operations.checks import Check
+from beredskab.operations.texts import say
 from notifier.errors import ChannelConfigError, DeliveryError, TransientDeliveryError
 
 if TYPE_CHECKING:
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
 
 
 def _off(ctx: Context, name: str) -> Check:
+    say.mark("what_twilio", "what_smtp", "what_telegram")
+    say.mark("fix_twilio_off", "fix_smtp_off", "fix_telegram_off")
     return Check(
         name,
         "warn",
@@ -28,6 +31,7 @@ def _result(ctx: Context, name: str, answer: str | DeliveryError, setting: str) 
         return Check(name, "pass", ctx.say("provider_ok", answer=answer))
     if isinstance(answer, TransientDeliveryError):
         return Check(name, "fail", str(answer), ctx.say("fix_unreachable", setting=setting))
+    say.mark("fix_twilio", "fix_smtp", "fix_telegram")
     return Check(name, "fail", str(answer), ctx.say(f"fix_{name}"))
 
 

@@ -19,7 +19,9 @@ from beredskab.sms import (
     TaskAction,
     Unknown,
     parse,
+    usage,
 )
+from beredskab.sms_texts import text
 
 CASES: list[tuple[str, Command]] = [
     ("AKTIVER 2 1234", Activate("2", "1234")),
@@ -104,14 +106,15 @@ def test_malformed_commands_say_the_right_form(body: str, keyword: str) -> None:
     command = parse(body)
     assert isinstance(command, Malformed)
     assert command.keyword == keyword
-    assert (command.message, command.message_en) == USAGE[keyword]
+    assert (command.message, command.message_en) == (usage(keyword, "da"), usage(keyword, "en"))
+    assert command.message.startswith("Skriv ") and command.message_en.startswith("Send ")
 
 
 @pytest.mark.parametrize("body", ["", "   \n ", "Hej Maria", "AKTIVERE 2 1234", "JAA", "OKAY"])
 def test_anything_else_is_unknown_with_a_hint(body: str) -> None:
     command = parse(body)
     assert isinstance(command, Unknown)
-    assert "HJÆLP" in command.hint and "HELP" in command.hint_en
+    assert "HJÆLP" in text("unknown_command") and "HELP" in text("unknown_command", "en")
 
 
 def test_the_pin_never_appears_in_a_repr() -> None:
@@ -120,4 +123,5 @@ def test_the_pin_never_appears_in_a_repr() -> None:
 
 
 def test_usage_messages_fit_one_sms() -> None:
-    assert all(len(da) <= 160 and len(en) <= 160 for da, en in USAGE.values())
+    assert len(USAGE) == 9
+    assert all(len(text(key, language)) <= 160 for key in USAGE for language in ("da", "en"))

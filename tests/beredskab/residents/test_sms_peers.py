@@ -164,7 +164,7 @@ async def test_a_malformed_subscription_gets_the_usage(
     app, http = service
     outcome, answer = await _text(app, http, "TILMELD 9")
     assert outcome == "resident: malformed TILMELD"
-    assert answer == sms.USAGE["TILMELD"][0]
+    assert answer == sms.usage("TILMELD", "da")
     assert await active(db=app.db) == []
 
 
