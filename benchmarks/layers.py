@@ -5,12 +5,13 @@
 Sets the service up as ``benchmarks.size`` does (the shipped config, the rate-enforcing
 stand-ins, every person with SMS, email and a linked Telegram chat), lets it idle, then
 activates gruppe-1 through the JSON API with ``py-spy`` recording ``serve`` (all threads,
-CPU samples only; ``--native`` adds C frames, so SQLite's own code is told apart from
-the Python that calls it) until every alert has settled. Prints the CPU per message and each
-layer's share of the samples: the layer of a sample is that of its innermost frame that
-belongs to a known layer (the service's own code, SQLAlchemy, the database driver and its
-thread hand-offs, SQLite's engine, the HTTP client, the SMTP client and TLS, the web
-server, the event loop). Needs ``pip install py-spy``.
+CPU samples only) until every alert has settled. ``--native`` adds C frames, so SQLite's
+own code is told apart from the Python that calls it, but pauses ``serve`` at each sample,
+which inflates its CPU. Prints the CPU per message and each layer's share of the samples:
+the layer of a sample is that of its innermost frame that belongs to a known layer (the
+service's own code, SQLAlchemy, the database driver and its thread hand-offs, SQLite's
+engine, the HTTP client, the SMTP client and TLS, the web server, the event loop), and the
+stand-ins' refusals. Needs ``pip install py-spy``.
 """
 
 from __future__ import annotations
@@ -153,8 +154,8 @@ def main() -> None:
             time.sleep(5)  # settle after start
             stacks = args.out or root / "stacks.txt"
             command = [str(Path(sys.executable).with_name("py-spy")), "record", "--format"]
-            command += ["raw", "--rate", "200", "--nonblocking", "--threads"]
-            command += ["--native"] if args.native else []
+            command += ["raw", "--rate", "200", "--threads"]
+            command += ["--native"] if args.native else ["--nonblocking"]  # native: pauses
             command += ["--pid", str(service.serve.pid), "--output", str(stacks)]
             spy = children.popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
@@ -171,7 +172,9 @@ def main() -> None:
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             spy.wait(timeout=120)
         finally:
-            service.stop()
+            _code, counts = service.stop()
+        keys = ("refused", "refused_at_handler", "tightest_at_handler_s", "handler_lag_ms")
+        result["standins"] = {k: counts.get(k) for k in keys}
         result.update(
             messages=messages,
             seconds=round(took, 1),
