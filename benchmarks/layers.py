@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import shutil
 import signal
@@ -55,11 +56,36 @@ COMPONENTS = [
     ("activation", "beredskab/activation"),
     ("api/web", "beredskab/web/"),
     ("inbound", "beredskab/inbound/"),
+    ("fan-out", "beredskab/incident/"),
 ]
 
 
+WAITING = "off CPU (runnable, waiting for a core)"
+"""py-spy counts a thread that is runnable as busy: on a loaded machine an event loop woken
+from ``epoll`` waits there for a core (and a sample between frames has none)."""
+SQLITE = "sqlite (C: engine and sqlite3 module)"
+
+
+def _call_line() -> str:
+    """``core.py:N)``: the line of aiosqlite's worker thread that runs the handed-over call."""
+    import aiosqlite.core
+
+    source = inspect.getsource(aiosqlite.core).splitlines()
+    line = next((i for i, text in enumerate(source, 1) if "result = function()" in text), 0)
+    return f"core.py:{line})"
+
+
+_CALL = _call_line()
+
+
 def layer_of(frames: list[str]) -> str:
-    """The layer of the innermost frame (last in ``frames``) that has one."""
+    """The layer of the innermost frame (last in ``frames``) that has one. aiosqlite's worker
+    thread as the innermost Python frame is running the C call it was handed (SQLite)."""
+    leaf = frames[-1]
+    if "EpollSelector.select" in leaf or leaf.startswith("thread ("):
+        return WAITING
+    if leaf.startswith("_connection_worker_thread (aiosqlite/") and leaf.endswith(_CALL):
+        return SQLITE
     for frame in reversed(frames):
         for name, marks in LAYERS:
             if any(mark in frame for mark in marks):
@@ -82,8 +108,14 @@ def split(collapsed: Path) -> dict[str, Any]:
         layers[layer_of(frames)] += n
         component = next((c for c, mark in COMPONENTS if mark in stack), "other")
         components[component] += n
-    share = lambda c: {k: round(100 * v / max(total, 1), 1) for k, v in c.most_common()}  # noqa: E731
-    return {"samples": total, "layer_pct": share(layers), "component_pct": share(components)}
+    busy = total - layers[WAITING]
+    share = lambda c, of: {k: round(100 * v / max(of, 1), 1) for k, v in c.most_common()}  # noqa: E731
+    return {
+        "samples": total,
+        "waiting_pct": round(100 * layers.pop(WAITING, 0) / max(total, 1), 1),
+        "layer_pct_of_busy": share(layers, busy),
+        "component_pct": share(components, total),
+    }
 
 
 async def _fan_out(base_url: str, token: str, database_url: str, people: int) -> int:
