@@ -9,8 +9,8 @@ that a sender pacing at exactly the rate is not refused for network jitter of a 
 
 from __future__ import annotations
 
+import bisect
 import math
-from collections import deque
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
@@ -20,12 +20,15 @@ class SlidingWindow:
     """At most ``rate`` accepted events in any window of ``1 / (rate granularity)`` second.
 
     For ``rate >= 1`` the window is one second holding ``rate`` events; for a fractional
-    rate (0.5/s) it is ``1 / rate`` seconds holding one event.
+    rate (0.5/s) it is ``1 / rate`` seconds holding one event. Events may be judged a little
+    out of order (two requests arriving together, their handlers run the other way round):
+    every window that would hold the new event counts, not only the one ending at it.
     """
 
     rate: float
     slack: float = 0.05
-    _times: deque[float] = field(default_factory=deque)
+    _times: list[float] = field(default_factory=list)
+    """Accepted events, sorted."""
 
     def __post_init__(self) -> None:
         if self.rate <= 0:
@@ -43,22 +46,36 @@ class SlidingWindow:
         """The window's length in seconds, before the slack."""
         return self.capacity / self.rate
 
+    def _tightest(self, now: float) -> tuple[float, float] | None:
+        """Of the windows shorter than the (slack-shortened) window that hold an event at
+        ``now`` and ``capacity`` accepted ones: (its span, when its oldest event leaves);
+        None when the event fits."""
+        span = self.window * (1 - self.slack)
+        times = self._times
+        del times[: bisect.bisect_right(times, now - 3 * span)]  # none of these counts again
+        near = times[bisect.bisect_right(times, now - span) : bisect.bisect_left(times, now + span)]
+        capacity = self.capacity
+        tightest: tuple[float, float] | None = None
+        for first, last in zip(near, near[capacity - 1 :], strict=False):
+            oldest, newest = min(first, now), max(last, now)
+            if newest - oldest < span and (tightest is None or newest - oldest < tightest[0]):
+                tightest = (newest - oldest, oldest + span)
+        return tightest
+
     def wait(self, now: float) -> float:
         """Seconds until an event at ``now`` would fit (0: it fits); records nothing."""
-        span = self.window * (1 - self.slack)
-        while self._times and now - self._times[0] >= span:
-            self._times.popleft()
-        if len(self._times) < self.capacity:
-            return 0.0
-        return max(self._times[0] + span - now, 1e-3)
+        tightest = self._tightest(now)
+        return 0.0 if tightest is None else max(tightest[1] - now, 1e-3)
 
     def span(self, now: float) -> float:
-        """Seconds since the oldest event still in the window (how tight a refusal was)."""
-        return now - self._times[0] if self._times else float("inf")
+        """How tight a refusal at ``now`` is: the shortest time in which ``capacity``
+        accepted events and this one arrived (infinite when it fits)."""
+        tightest = self._tightest(now)
+        return float("inf") if tightest is None else tightest[0]
 
     def record(self, now: float) -> None:
         """Count an accepted event at ``now``."""
-        self._times.append(now)
+        bisect.insort(self._times, now)
 
     def admit(self, now: float) -> float:
         """Accept an event at ``now`` (returns 0) or refuse it: seconds until it would fit."""

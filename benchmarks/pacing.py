@@ -145,7 +145,8 @@ async def stand_in(sends: int) -> None:
         print(
             f"  {mode:9} {sends} sends in {took:.1f} s (ideal {sends / 30:.1f} s): "
             f"{stats.get('telegram_refused')} refused, tightest refused span "
-            f"{stats.get('tightest_refused_span_s')} s"
+            f"{stats.get('tightest_refused_span_s')} s (at handler time "
+            f"{stats.get('refused_at_handler')}; handler lag {stats.get('handler_lag_ms')} ms)"
         )
 
 

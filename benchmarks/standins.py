@@ -9,7 +9,11 @@
 - SMTP: the aiosmtpd peer of the tests with a limit on concurrent connections (the one
   beyond it is greeted with ``421`` and closed) and optionally a rate of messages (``451``).
 
-Each adds the provider latency to every send. A control API (``/stats``, ``/reset``,
+Each adds the provider latency to every send. A send counts against a limit when it
+arrived, as a provider counts it: the kernel's receive stamp (``benchmarks.arrival``), not
+when its handler ran in this busy process; each refusal is also counted as the stand-ins
+counted before, at handler time, and the handlers' lag behind arrival is reported (both
+only to show where a compression of sends came from). A control API (``/stats``, ``/reset``,
 ``/wait-first``, ``/links``) tells the harness when the first provider request of an
 activation arrived (``time.monotonic()``, one clock for every process of the machine), how
 many sends each accepted and refused, and the links in the emails received.
@@ -28,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -38,6 +42,7 @@ import aiohttp
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from benchmarks import arrival
 from benchmarks.limits import KeyedWindows, SlidingWindow, retry_after_seconds
 from benchmarks.procs import ROOT, Children, wait_until
 from tests.peers import twilio as twilio_peer
@@ -74,9 +79,10 @@ class Stamp:
         self.first, self.channel = None, ""
         self.seen = asyncio.Event()
 
-    def hit(self, channel: str) -> None:
+    def hit(self, channel: str, at: float | None = None) -> None:
+        """A send arrived ``at`` (monotonic; now when not given)."""
         if self.first is None:
-            self.first, self.channel = time.monotonic(), channel
+            self.first, self.channel = time.monotonic() if at is None else at, channel
             self.seen.set()
 
 
@@ -95,6 +101,33 @@ class Counts:
     tightest_refused_span_s: float | None = None
     """Of the refused sends: the shortest time in which the limit's worth of sends (plus
     this one) arrived. Just under the window means jitter; far under means no pacing."""
+    refused_at_handler: int = 0
+    """Sends (SMS, Telegram) a limit would have refused had they been stamped when their
+    handler ran, as the stand-ins counted before (not answered 429: diagnosis only)."""
+    tightest_at_handler_s: float | None = None
+    handler_lag_ms: list[float] = field(default_factory=list)
+    """Per paced send: how long after its arrival its handler judged it."""
+
+    def judged(self, arrived: float, shadow: list[SlidingWindow]) -> float:
+        """A send that arrived at ``arrived`` is judged now: note the handler's lag and
+        whether ``shadow`` (the limits, fed with handler times) would refuse it; returns
+        the handler's time."""
+        now = time.monotonic()
+        self.handler_lag_ms.append((now - arrived) * 1000)
+        spans = [window.span(now) for window in shadow if window.wait(now)]
+        if spans:
+            self.refused_at_handler += 1
+            if self.tightest_at_handler_s is None or min(spans) < self.tightest_at_handler_s:
+                self.tightest_at_handler_s = round(min(spans), 4)
+        return now
+
+    def lag_summary(self) -> dict[str, float | None]:
+        """The handlers' lag behind arrival: p50, p99 and max in ms."""
+        lags = sorted(self.handler_lag_ms)
+        if not lags:
+            return {"p50": None, "p99": None, "max": None}
+        pick = lambda q: round(lags[min(len(lags) - 1, int(q * len(lags)))], 1)  # noqa: E731
+        return {"p50": pick(0.5), "p99": pick(0.99), "max": round(lags[-1], 1)}
 
     def refused_span(self, span: float) -> None:
         if self.tightest_refused_span_s is None or span < self.tightest_refused_span_s:
@@ -121,6 +154,10 @@ class TwilioProxy:
         self.stamp, self.counts = stamp, counts
         self.services = KeyedWindows(limits.twilio_service_rate, limits.slack)
         self.numbers = KeyedWindows(limits.twilio_number_rate, limits.slack)
+        self.shadow = (
+            KeyedWindows(limits.twilio_service_rate, limits.slack),
+            KeyedWindows(limits.twilio_number_rate, limits.slack),
+        )
         self.base_url = ""
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -130,9 +167,7 @@ class TwilioProxy:
         app.router.add_route("*", "/{tail:.*}", self._forward)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self.base_url = await arrival.serve(self._runner)
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=256), auto_decompress=False
         )
@@ -143,12 +178,16 @@ class TwilioProxy:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def _refusal(self, form: dict[str, str]) -> web.Response | None:
+    def _refusal(self, form: dict[str, str], now: float) -> web.Response | None:
+        """429 when a send that arrived at ``now`` exceeds its sender's rate."""
         service = form.get("MessagingServiceSid", "")
         sender = service or form.get("From", "")
-        windows = self.services if service else self.numbers
-        now = time.monotonic()
+        windows, shadow = (
+            (self.services, self.shadow[0]) if service else (self.numbers, self.shadow[1])
+        )
+        handled = self.counts.judged(now, [shadow.get(sender)])
         if not windows.admit(sender, now):
+            shadow.get(sender).record(handled)
             return None
         self.counts.sms_refused += 1
         self.counts.refused_span(windows.get(sender).span(now))
@@ -164,9 +203,10 @@ class TwilioProxy:
         body = await request.read()
         sending = request.method == "POST" and request.path.endswith("/Messages.json")
         if sending:
-            self.stamp.hit("sms")
+            arrived = arrival.arrived(request)
+            self.stamp.hit("sms", arrived)
             form = {k: str(v) for k, v in (await request.post()).items()}
-            refused = self._refusal(form)
+            refused = self._refusal(form, arrived)
             if refused is not None:
                 return refused
             if self.limits.latency:
@@ -199,15 +239,29 @@ class LimitedBotApi(FakeBotApi):
         self.stamp, self.counts = stamp, counts
         self.overall = SlidingWindow(limits.telegram_rate, limits.slack)
         self.chats = KeyedWindows(limits.telegram_chat_rate, limits.slack)
+        self.shadow = (
+            SlidingWindow(limits.telegram_rate, limits.slack),
+            KeyedWindows(limits.telegram_chat_rate, limits.slack),
+        )
+
+    async def start(self) -> None:
+        """Listen on a free 127.0.0.1 port that stamps arrivals (``benchmarks.arrival``)."""
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        self.base_url = await arrival.serve(self._runner)
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         method = request.match_info["method"].lower()
         if method != "sendmessage" or request.match_info["token"] != self.token:
             return await super()._dispatch(request)
-        self.stamp.hit("telegram")
+        now = arrival.arrived(request)
+        self.stamp.hit("telegram", now)
         params = await self._params(request)
-        now = time.monotonic()
         chat = self.chats.get(str(params.get("chat_id")))
+        shadow_chat = self.shadow[1].get(str(params.get("chat_id")))
+        handled = self.counts.judged(now, [self.shadow[0], shadow_chat])
         wait_chat, wait_all = chat.wait(now), self.overall.wait(now)
         if wait_chat or wait_all:
             if wait_chat:
@@ -220,6 +274,8 @@ class LimitedBotApi(FakeBotApi):
             return web.json_response(error.body(), status=429)
         chat.record(now)
         self.overall.record(now)
+        shadow_chat.record(handled)
+        self.shadow[0].record(handled)
         response = await super()._dispatch(request)
         if response.status == 200:
             self.counts.telegram += 1
@@ -351,8 +407,11 @@ class StandIns:
         await self.twilio.stop()
 
     def stats(self) -> dict[str, Any]:
+        counts = asdict(self.counts)
+        del counts["handler_lag_ms"]
         return {
-            **asdict(self.counts),
+            **counts,
+            "handler_lag_ms": self.counts.lag_summary(),
             "refused": self.counts.refused,
             "smtp_peak_connections": self.smtp.peak_open,
             "first": self.stamp.first,

@@ -36,6 +36,23 @@ GOALS = (
 """Every goal row the table has (per run; G6 growth across runs is extra)."""
 
 
+def _at_handler(stand: dict[str, Any]) -> str:
+    """What the stand-ins would have refused stamping each send when its handler ran (as
+    they did before they used the kernel's arrival stamp), and the handlers' lag."""
+    if "refused_at_handler" not in stand:
+        return ""
+    lag = stand.get("handler_lag_ms") or {}
+    return (
+        f"; at handler time {stand['refused_at_handler']}"
+        + (
+            f", tightest {stand['tightest_at_handler_s']:.3f} s"
+            if stand.get("tightest_at_handler_s") is not None
+            else ""
+        )
+        + f"; handler lag p50 {lag.get('p50')} / p99 {lag.get('p99')} / max {lag.get('max')} ms"
+    )
+
+
 def _verdict(ok: bool | None) -> str:
     return NA if ok is None else (MET if ok else MISSED)
 
@@ -87,6 +104,7 @@ def run_rows(r: dict[str, Any]) -> list[Row]:
                 if stand.get("tightest_refused_span_s") is not None
                 else ""
             )
+            + _at_handler(stand)
             + ")",
             _verdict(stand.get("refused") == 0),
         ),

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
+import threading
+import time
 from collections.abc import AsyncIterator
 from email.message import EmailMessage
 
@@ -175,3 +179,45 @@ async def test_smtp_refuses_connections_beyond_the_limit_with_421_and_mail_beyon
         1,
     )
     assert smtp.links.links == {"p@example.org": ["http://127.0.0.1:8080/a/abc.def"]}
+
+
+def test_out_of_order_events_count_in_every_window_they_share() -> None:
+    """Two requests judged the other way round from how they arrived still fill one window."""
+    window = SlidingWindow(3, slack=0.0)
+    assert [window.admit(t) == 0 for t in (0.5, 0.0, 0.9)] == [True, True, True]
+    assert window.admit(0.2) > 0  # 0.0, 0.2, 0.5, 0.9: four within one second
+    assert window.span(0.2) == pytest.approx(0.9)
+    assert window.admit(1.2) == 0  # 0.5, 0.9, 1.2
+
+
+async def test_a_send_counts_when_it_arrived_not_when_its_handler_ran(
+    stand_ins: StandIns,
+) -> None:
+    """The stand-ins' loop is busy (blocked here) while a send arrives: the send is stamped
+    with the kernel's arrival time, before the loop could run its handler."""
+    api = stand_ins.telegram
+    port = int(api.base_url.rsplit(":", 1)[1])
+    body = json.dumps({"chat_id": 7, "text": "Alarm"}).encode()
+    request = (
+        f"POST /bot{api.token}/sendMessage HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode() + body
+    written = threading.Event()
+    answer: list[bytes] = []
+
+    def post() -> None:
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.sendall(request)
+            written.set()
+            answer.append(sock.recv(65536))
+
+    client = threading.Thread(target=post)
+    client.start()
+    written.wait(30)  # blocks the event loop: the request waits in the kernel meanwhile
+    unblocked = time.monotonic()
+    await asyncio.to_thread(client.join, 30)
+    assert answer and answer[0].startswith(b"HTTP/1.1 200")
+    stats = stand_ins.stats()
+    assert stats["first"] < unblocked  # its arrival, not its handler's time
+    assert stats["handler_lag_ms"]["max"] > 0

@@ -1,0 +1,39 @@
+"""``benchmarks.layers`` gives each py-spy sample to the right layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.layers import _CALL, SQLITE, WAITING, split
+
+LOOP = "thread (1): MainThread;run (asyncio/base_events.py:607)"
+WORKER = "thread (2): Thread-1 (_connection_worker_thread);run (threading.py:975)"
+
+
+def test_samples_go_to_the_innermost_known_layer(tmp_path: Path) -> None:
+    stacks = tmp_path / "stacks.txt"
+    stacks.write_text(
+        "\n".join(
+            [
+                f"{LOOP};EpollSelector.select (selectors.py:468) 50",
+                f"{WORKER};_connection_worker_thread (aiosqlite/{_CALL} 20",
+                f"{WORKER};_connection_worker_thread (aiosqlite/core.py:1);get (queue.py:1) 10",
+                f"{LOOP};_round (beredskab/outbox/__init__.py:1);execute (sqlalchemy/x.py:1) 10",
+                f"{LOOP};send (beredskab/outbox/sending.py:1);write (aiohttp/http_writer.py:1) 5",
+                f"{LOOP};_round (beredskab/outbox/__init__.py:1) 5",
+            ]
+        )
+        + "\n"
+    )
+    result = split(stacks)
+    assert result["samples"] == 100
+    assert result["waiting_pct"] == 50.0  # a runnable loop in epoll waits for a core
+    assert result["layer_pct_of_busy"] == {
+        SQLITE: 40.0,
+        "aiosqlite hand-offs": 20.0,
+        "sqlalchemy": 20.0,
+        "http client": 10.0,
+        "service": 10.0,
+    }
+    assert WAITING not in result["layer_pct_of_busy"]
+    assert result["component_pct"]["outbox"] == 20.0
