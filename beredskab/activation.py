@@ -299,7 +299,7 @@ async def _notify_participants(
         incident=incident,
         people=[actor],
         kind=TemplateKind.ACTIVATION.value,
-        texts=messages.ACTIVATOR,
+        message=messages.ACTIVATOR,
         values=incident_values(incident, directory=plan.directory, at=tx.now),
         drill_prefix=incident.drill,
     )

@@ -32,7 +32,7 @@ async def halt(
         incident=drill,
         people=people,
         kind="stand_down",
-        texts=messages.DRILL_HALTED,
+        message=messages.DRILL_HALTED,
         values={"nr": str(drill.id), "gruppe": drill.playbook_name, "rigtig": str(real.id)},
     )
     await tx.incidents.close(drill.id, by=actor.id, now=tx.now)

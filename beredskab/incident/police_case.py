@@ -96,7 +96,7 @@ async def remind(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Ti
         incident=incident,
         people=people,
         kind="police_case_reminder",
-        texts=messages.POLICE_CASE_REMINDER,
+        message=messages.POLICE_CASE_REMINDER,
         values=incident_values(incident, directory=plan.directory, at=tx.now),
     )
     names = ", ".join(dict.fromkeys(p.name for p in people))

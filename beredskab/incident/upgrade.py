@@ -190,7 +190,7 @@ async def _tell_upgrade(
     line = {**values, "fra": previous.playbook_name, "af": actor.name}
 
     def upgraded(_person: Person, language: str) -> Extra:
-        said = messages.render_line(messages.UPGRADE_LINE, language, line)
+        said = messages.upgrade_line(language, line)
         return Extra(text=said, sms=(said,), required=True)
 
     await notify(
@@ -213,7 +213,7 @@ async def _tell_upgrade(
         incident=incident,
         people=informed,
         kind="upgrade",
-        texts=messages.UPGRADED,
+        message=messages.UPGRADED,
         values=line,
         drill_prefix=incident.drill,
     )
