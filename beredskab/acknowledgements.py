@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import NotFoundError
 from beredskab.incidents import require_open
 from beredskab.models import (
@@ -27,6 +28,9 @@ from beredskab.observability.logs import log_context
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 from contacts.models import Person
+
+_t = Texts("incident")
+"""Situation-log entries are written in Danish, the log's language."""
 
 
 @dataclass(frozen=True)
@@ -100,13 +104,14 @@ async def record_in(
     )
     deputy_id: str | None = None
     if changed:
-        verb = "kan ikke deltage" if decline else "bekræftede"
         await situation_log.append(
             tx,
             incident_id=incident_id,
             kind=EntryKind.DECLINED if decline else EntryKind.CONFIRMED,
             actor=person.id,
-            text=f"{person.name} {verb} via {via}.",
+            text=_t(
+                "log.ack.declined" if decline else "log.ack.confirmed", name=person.name, via=via
+            ),
         )
         await audit.record(
             tx,
@@ -135,7 +140,7 @@ async def record_in(
                 incident_id=incident_id,
                 kind=EntryKind.NOTIFIED,
                 actor="system",
-                text=f"Stedfortræder {deputy.name} underrettet i stedet for {person.name}.",
+                text=_t("log.ack.deputy_notified", deputy=deputy.name, name=person.name),
             )
     if changed:  # what the update wrote; no second read
         after = current.model_copy(update={"status": status, "via": via, "updated_at": tx.now})
@@ -154,7 +159,8 @@ async def confirm_by_action(
     first time. Anyone not asked to confirm, already confirmed or having declined (their
     deputy is asked) is left as they are, and so is a closed incident.
 
-    ``action`` is a Danish infinitive phrase ("godkende krisekommunikation 3"). Call it in
+    ``action`` is a Danish infinitive phrase ("godkende krisekommunikation 3"), from the
+    caller's catalog domain (``action.*`` in ``incident``). Call it in
     the transaction of the action, after the actor's right to act was checked.
     """
     incident = await tx.incidents.get(incident_id)
@@ -177,7 +183,7 @@ async def confirm_by_action(
         incident_id=incident_id,
         kind=EntryKind.CONFIRMED,
         actor=person.id,
-        text=f"{person.name} bekræftet ved at {action} (via {via}).",
+        text=_t("log.ack.by_action", name=person.name, action=action, via=via),
     )
     await audit.record(
         tx,

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beredskab import access, audit, situation_log, steps
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.incident import drill as drills
 from beredskab.incident import fanout, messages, participants
@@ -19,7 +20,6 @@ from beredskab.incident.outcome import (
     ActivationResult,
     RealIncidentOpen,
     confirm_actor,
-    count,
     queued,
     resolve_playbook,
     summary,
@@ -34,6 +34,9 @@ from beredskab.storage.repositories.incidents import OpenIncidentExists
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
 
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
+
 __all__ = [
     "ActivationResult",
     "RealIncidentOpen",
@@ -46,7 +49,11 @@ __all__ = [
 
 def _title(playbook: Playbook, description: str) -> str:
     first = description.strip().splitlines()[0] if description.strip() else ""
-    return (first[:77] + "...") if len(first) > 80 else (first or f"{playbook.name} aktiveret")
+    return (
+        (first[:77] + "...")
+        if len(first) > 80
+        else (first or _t("incident.default_title", group=playbook.name))
+    )
 
 
 async def activate(
@@ -160,24 +167,24 @@ async def _activate_in(
         now=tx.now,
     )
     tx.log.started(incident.id)
-    text = (
-        f"{'ØVELSE: ' if drill else ''}{playbook.name} aktiveret af {actor.name} via {channel}. "
-        f"Planversion {plan.version}."
+    text = _t(
+        "log.activation.drill_activated" if drill else "log.activation.activated",
+        group=playbook.name,
+        name=actor.name,
+        channel=channel,
+        version=plan.version,
     )
     if zone:
-        text += f" Zone {zone}."
+        text += _t("log.activation.zone", zone=zone)
     if journal.required(playbook):
         if police_case:
-            text += f" Politiets journalnr.: {police_case}."
+            text += _t("log.activation.police_case", police_case=police_case)
         elif drill:
-            text += " Politiets journalnr.: ikke krævet ved øvelse."
+            text += _t("log.activation.police_case_drill")
         else:
-            text += (
-                f" Politiets journalnr. kommer senere ({journal.MISSING_LABEL}); "
-                "aktivatoren og projektchefen mindes om det, til det er registreret."
-            )
+            text += _t("log.activation.police_case_later", missing=journal.MISSING_LABEL)
     if description.strip():
-        text += f" Beskrivelse: {description.strip()}"
+        text += _t("log.activation.description", description=description.strip())
     await situation_log.append(
         tx, incident_id=incident.id, kind=EntryKind.ACTIVATED, actor=actor.id, text=text
     )
@@ -221,14 +228,15 @@ async def _join(
     police_case: str | None,
 ) -> ActivationResult:
     """Join the open incident of the same kind: the activator is in it and confirmed."""
-    kind = "øvelse" if incident.drill else "hændelse"
+    text = _t(
+        "log.activation.joined_drill" if incident.drill else "log.activation.joined",
+        name=actor.name,
+        group=playbook.name,
+        channel=channel,
+        description=description,
+    )
     await situation_log.append(
-        tx,
-        incident_id=incident.id,
-        kind=EntryKind.JOINED,
-        actor=actor.id,
-        text=f"{actor.name} aktiverede {playbook.name} igen via {channel}; "
-        f"tilsluttet den åbne {kind} og registreret som bekræftet. {description}".strip(),
+        tx, incident_id=incident.id, kind=EntryKind.JOINED, actor=actor.id, text=text.strip()
     )
     await audit.record(
         tx,
@@ -299,7 +307,7 @@ async def _notify_participants(
         incident=incident,
         people=[actor],
         kind=TemplateKind.ACTIVATION.value,
-        texts=messages.ACTIVATOR,
+        message=messages.ACTIVATOR,
         values=incident_values(incident, directory=plan.directory, at=tx.now),
         drill_prefix=incident.drill,
     )
@@ -339,14 +347,16 @@ async def _log_notified(
     the participants' alerts, the activator's receipt and what the first step sent; when a
     fan-out asks the others right after, it says so (and the fan-out logs when all are)."""
     everyone, own = told.everyone, told.own
-    text = (
-        f"{count(len(everyone), 'deltager', 'deltagere')} underrettet: "
-        + ", ".join(p.name for p in everyone)
-        + f". {count(total, 'besked', 'beskeder')} i kø i alt: {own} til deltagerne "
-        f"(heraf 1 kvittering uden svar til {actor.name})"
+    text = _t(
+        "log.activation.notified",
+        count=len(everyone),
+        names=", ".join(p.name for p in everyone),
+        total=total,
+        own=own,
+        name=actor.name,
     )
     if total > own:
-        text += f" og {total - own} fra planens første trin"
+        text += _t("log.activation.first_step", count=total - own)
     text += "."
     if told.pending:
         text += participants.streaming_text(pending=told.pending, chunk=fanout.CHUNK)

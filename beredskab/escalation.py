@@ -24,6 +24,7 @@ from datetime import timedelta
 from functools import partial
 
 from beredskab import situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.incident import chief_tasks, police_case, reminders, sweep
 from beredskab.incident.sweep import ask_deputy as ask_deputy
 from beredskab.incident.sweep import schedule_confirmations as schedule_confirmations
@@ -41,6 +42,9 @@ from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 log = logging.getLogger(__name__)
 LATE = timedelta(minutes=1)
@@ -218,14 +222,10 @@ def _missing_extra(names: Sequence[str], url: str) -> Callable[[Person, str], Ex
 
     def extra(_: Person, language: str) -> Extra:
         link = f"\n{url}" if url else ""
-        if language == "en":
-            return Extra(
-                f"Still missing: {', '.join(names)}.{link}",
-                tuple(names_with_more(names, lead="Missing:", tail=url, more="more")),
-            )
+        lead, more = _t("escalation.missing_lead", language), _t("escalation.more", language)
         return Extra(
-            f"Mangler stadig: {', '.join(names)}.{link}",
-            tuple(names_with_more(names, lead="Mangler:", tail=url, more="flere")),
+            _t("escalation.missing", language, names=", ".join(names), link=link),
+            tuple(names_with_more(names, lead=lead, tail=url, more=more)),
         )
 
     return extra
@@ -261,7 +261,10 @@ async def _report_missing(
     await _log(
         tx,
         incident,
-        f"{', '.join(reported)} har fået listen over dem, der ikke har bekræftet: "
-        f"{', '.join(p.name for p in missing)}.",
+        _t(
+            "log.escalation.reported",
+            leaders=", ".join(reported),
+            names=", ".join(p.name for p in missing),
+        ),
     )
     return f"{len(missing)} missing reported"

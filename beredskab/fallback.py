@@ -10,11 +10,15 @@ the stand-down message and the follow-ups still are.
 from __future__ import annotations
 
 from beredskab import situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.incident import after_close
 from beredskab.models import Delivery, EntryKind
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from notifier.types import DeliveryStatus
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 _REACHED = (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)
 
@@ -31,17 +35,14 @@ async def after_failure(tx: Tx, delivery: Delivery, reason: str) -> Delivery | N
             await _log(
                 tx,
                 delivery,
-                f"Besked ({delivery.template}) til {delivery.person_id} via "
-                f"{delivery.channel.value} kom ikke frem ({reason}); ikke sendt via en anden "
-                "kanal, fordi hændelsen er afsluttet.",
+                _t("log.fallback.closed", reason=reason, **_about(delivery)),
             )
         return None
     if not alternates:
         await _log(
             tx,
             delivery,
-            f"Besked ({delivery.template}) til {delivery.person_id} via "
-            f"{delivery.channel.value} kunne ikke leveres: {reason}. Ingen flere kanaler.",
+            _t("log.fallback.no_more", reason=reason, **_about(delivery)),
         )
         return None
     if not await tx.deliveries.mark_fell_back(delivery.id, now=tx.now):
@@ -70,8 +71,7 @@ async def after_failure(tx: Tx, delivery: Delivery, reason: str) -> Delivery | N
     await _log(
         tx,
         delivery,
-        f"Besked ({delivery.template}) til {delivery.person_id} via {delivery.channel.value} "
-        f"kom ikke frem ({reason}); sendes nu via {kind.value}.",
+        _t("log.fallback.next", reason=reason, next=kind.value, **_about(delivery)),
     )
     return await tx.deliveries.get(new_id)
 
@@ -79,15 +79,21 @@ async def after_failure(tx: Tx, delivery: Delivery, reason: str) -> Delivery | N
 async def _report_if_unreached(tx: Tx, delivery: Delivery, reason: str) -> None:
     copies = await tx.deliveries.for_notification(delivery.notification)
     others = [c for c in copies if c.id != delivery.id]
-    text = (
-        f"Besked ({delivery.template}) til {delivery.person_id} via {delivery.channel.value} "
-        f"({delivery.address}) kunne ikke leveres: {reason}."
-    )
+    text = _t("log.fallback.failed", reason=reason, address=delivery.address, **_about(delivery))
     if delivery.notification and not any(c.status in _REACHED for c in others):
         pending = [c for c in others if c.status in (DeliveryStatus.QUEUED, DeliveryStatus.SENDING)]
         if not pending:
-            text += " Personen er ikke nået på nogen kanal."
+            text += _t("log.fallback.unreached")
     await _log(tx, delivery, text)
+
+
+def _about(delivery: Delivery) -> dict[str, str]:
+    """The values naming a message in the log: its template, person and channel."""
+    return {
+        "template": delivery.template,
+        "person": delivery.person_id,
+        "channel": delivery.channel.value,
+    }
 
 
 async def _log(tx: Tx, delivery: Delivery, text: str) -> None:

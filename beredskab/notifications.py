@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from beredskab.catalog.texts import Texts
 from beredskab.i18n import clock
 from beredskab.models import Incident
 from beredskab.storage import Tx
@@ -28,6 +29,9 @@ from playbooks.schema import (
     Template,
     TemplateKind,
 )
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 UCS2_CHARS = 70
 """Characters in one SMS segment when the text needs UCS-2 (a character outside GSM-7)."""
@@ -75,8 +79,8 @@ def incident_values(
         "gruppe": incident.playbook_name,
         "titel": incident.title,
         "beskrivelse": incident.description or "-",
-        "zone": f"zone {incident.zone}" if incident.zone else "hele området",
-        "journalnr": incident.police_case or "ikke oplyst",
+        "zone": _t("value.zone", zone=incident.zone) if incident.zone else _t("value.whole_area"),
+        "journalnr": incident.police_case or _t("value.not_given"),
         "aktiveret_af": activated_by,
         "tid": clock(incident.created_at, now=at),
         "kode": str(incident.id),

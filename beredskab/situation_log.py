@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from beredskab import access, acknowledgements, audit
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incidents import require
 from beredskab.models import EntryKind, LogEntry
@@ -29,6 +30,7 @@ from beredskab.storage.db import UNCONFIGURED_LOG_KEY
 from beredskab.storage.repositories.log import LogSeal
 
 log = logging.getLogger(__name__)
+_t = Texts("incident")
 GENESIS = "0" * 64
 KEYED = "hmac-sha256"
 """The chain rule of every new entry: HMAC-SHA256 with the log key."""
@@ -185,28 +187,23 @@ class ChainCheck:
     @property
     def message(self) -> str:
         """The verdict in Danish, one or two sentences."""
+        return self.said("da")
+
+    def said(self, language: str) -> str:
+        """The verdict in ``language``, one or two sentences."""
         if self.first_bad_seq is not None:
-            return (
-                f"Kæden er brudt ved post {self.first_bad_seq}: loggen er ændret efter den blev "
-                "skrevet, og poster fra og med denne kan ikke regnes for uændrede."
-            )
+            return _t("chain.broken", language, seq=self.first_bad_seq)
         if self.missing_after is not None and self.expected is not None:
-            return (
-                f"Der mangler poster efter post {self.missing_after}: hovedet sagde "
-                f"{self.expected.count} poster. De er slettet efter hovedet blev givet."
-            )
+            return _t("chain.missing", language, last=self.missing_after, count=self.expected.count)
         if not self.ok and self.expected is not None:
-            return (
-                f"Post {self.expected.count} passer ikke med hovedet {self.expected.short}: "
-                "loggen er skrevet om."
+            return _t(
+                "chain.rewritten", language, count=self.expected.count, head=self.expected.short
             )
-        text = f"{self.entries} {'post' if self.entries == 1 else 'poster'}, kæden er ubrudt."
+        text = _t("chain.intact", language, entries=self.entries)
         if self.expected is not None:
-            text += f" Den passer med hovedet {self.expected.short}."
+            text += _t("chain.matches_head", language, head=self.expected.short)
         if not self.keyed:
-            text += (
-                " Posterne fra før nøglen blev indført er kædet uden nøgle og forseglet med den."
-            )
+            text += _t("chain.sealed", language)
         return text
 
 
@@ -378,7 +375,7 @@ async def add_entry(
                 incident_id=incident_id,
             )
         await acknowledgements.confirm_by_action(
-            tx, incident_id=incident_id, person=actor, via=channel, action="skrive i loggen"
+            tx, incident_id=incident_id, person=actor, via=channel, action=_t("action.write_log")
         )
         entry = await append(
             tx,

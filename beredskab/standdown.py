@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, audit, escalation, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.communications import notices
 from beredskab.errors import Phrase
-from beredskab.i18n import plural
 from beredskab.incident import chain_head, fanout, stand_down_messages
 from beredskab.incidents import playbook_of, require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
@@ -27,6 +27,9 @@ from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
 from playbooks.schema import TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 
 @dataclass(frozen=True)
@@ -107,17 +110,13 @@ async def close(
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
         await notices.all_clear(tx, incident=incident, actor=actor, channel=channel)
-        text = (
-            f"Beredskabet afblæst af {actor.name} via {channel}; "
-            f"{plural(len(people), 'person', 'personer')} orienteret."
-        )
+        text = _t("log.standdown.closed", name=actor.name, channel=channel, count=len(people))
         if expired:
-            text += f" {plural(expired, 'ikke-afsendt besked', 'ikke-afsendte beskeder')} udløbet."
+            text += _t("log.standdown.expired", count=expired)
         if held:
-            on_way = plural(held, "besked", "beskeder")
-            text += f" {on_way} på vej gives ikke videre til en anden kanal."
+            text += _t("log.standdown.on_way", count=held)
         if note:
-            text += f" Note: {note}"
+            text += _t("log.note", note=note)
         closing = await situation_log.append(
             tx, incident_id=incident_id, kind=EntryKind.CLOSED, actor=actor.id, text=text
         )

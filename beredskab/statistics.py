@@ -10,10 +10,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from beredskab.catalog.texts import Texts
 from beredskab.i18n import LOCAL_TZ
 from beredskab.models import ConfirmationStatus, Incident, StepStatus
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 PARTICIPANT = "participant"
 _PAGE = 200
@@ -146,35 +150,75 @@ async def incident_statistics(
     return Statistics(since=since, drills=drills, generated_at=now, playbooks=tuple(playbooks))
 
 
-def _minutes(seconds: float | None) -> str:
+def _minutes(seconds: float | None, language: str) -> str:
     if seconds is None:
         return "-"
-    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return _t(
+        "stats.duration", language, minutes=int(seconds // 60), seconds=f"{int(seconds % 60):02d}"
+    )
 
 
-def _count(n: int) -> str:
-    return f"{n} hændelse" if n == 1 else f"{n} hændelser"
+def _count(n: int, language: str) -> str:
+    return _t("stats.incidents", language, count=n)
 
 
-def _spread(durations: Durations) -> str:
-    return f"median {_minutes(durations.median)}, p90 {_minutes(durations.p90)}"
+def _spread(durations: Durations, language: str) -> str:
+    return _t(
+        "stats.spread",
+        language,
+        median=_minutes(durations.median, language),
+        p90=_minutes(durations.p90, language),
+    )
 
 
-def render(result: Statistics) -> str:
-    """The statistics as Danish text, one block per playbook."""
-    since = f"siden {result.since.astimezone(LOCAL_TZ):%d.%m.%Y}" if result.since else "alle tider"
-    kind = "kun øvelser" if result.drills else "øvelser er ikke medregnet"
-    out = [f"Statistik, {since} ({kind}): {_count(result.incidents)}"]
+def render(result: Statistics, language: str = "da") -> str:
+    """The statistics as text (Danish unless ``language`` says otherwise), one block per
+    playbook."""
+    since = (
+        _t("stats.since", language, date=f"{result.since.astimezone(LOCAL_TZ):%d.%m.%Y}")
+        if result.since
+        else _t("stats.all_time", language)
+    )
+    kind = _t("stats.drills_only" if result.drills else "stats.no_drills", language)
+    out = [
+        _t(
+            "stats.heading",
+            language,
+            since=since,
+            kind=kind,
+            incidents=_count(result.incidents, language),
+        )
+    ]
     for p in result.playbooks:
         out.append("")
-        out.append(f"{p.name} ({p.playbook_id}): {_count(p.incidents)}")
+        out.append(
+            _t(
+                "stats.playbook",
+                language,
+                name=p.name,
+                id=p.playbook_id,
+                incidents=_count(p.incidents, language),
+            )
+        )
         if not p.incidents:
             continue
         first, everyone = p.first_confirmation, p.all_confirmed
-        out.append(f"  Til første bekræftelse: {_spread(first)} ({_count(first.count)})")
         out.append(
-            f"  Til alle deltagere har bekræftet: {_spread(everyone)} "
-            f"({everyone.count} af {_count(p.incidents)} nåede dertil)"
+            _t(
+                "stats.first",
+                language,
+                spread=_spread(first, language),
+                incidents=_count(first.count, language),
+            )
         )
-        out.append(f"  Trin udført: {p.steps_done} af {p.steps_total}")
+        out.append(
+            _t(
+                "stats.everyone",
+                language,
+                spread=_spread(everyone, language),
+                count=everyone.count,
+                incidents=_count(p.incidents, language),
+            )
+        )
+        out.append(_t("stats.steps", language, done=p.steps_done, total=p.steps_total))
     return "\n".join(out)

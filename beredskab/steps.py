@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from beredskab import access, acknowledgements, audit, escalation, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
-from beredskab.i18n import plural
 from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident, Step, StepStatus
 from beredskab.notifications import incident_values, notify, render
@@ -27,6 +27,9 @@ from playbooks.schema import (
     Playbook,
     TemplateKind,
 )
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 
 def instantiate(playbook: Playbook, incident: Incident, *, first_position: int = 1) -> list[Step]:
@@ -88,18 +91,26 @@ async def _act(tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, st
             )
             continue
         people = plan.directory.with_role(action.role)
-        reached = plural(len(people), "person", "personer")
         if isinstance(action, ConveneAction):
             kind, confirm = TemplateKind.STAFF_CALLOUT, True
-            text = f"{action.meeting} indkaldt ({action.place}): {reached}."
+            text = _t(
+                "log.steps.convened",
+                position=step.position,
+                meeting=action.meeting,
+                place=action.place,
+                count=len(people),
+            )
         else:
             assert isinstance(action, NotifyAction)
             kind, confirm = action.template, action.confirm
             template, _ = playbook.template(kind, "da")
             role = plan.directory.role(action.role)
-            text = (
-                f"«{render(template.subject, values)}» sendt til "
-                f"{role.name if role else action.role}: {reached}."
+            text = _t(
+                "log.steps.notified",
+                position=step.position,
+                subject=render(template.subject, values),
+                role=role.name if role else action.role,
+                count=len(people),
             )
         if confirm:
             await tx.incidents.add_confirmations(
@@ -119,7 +130,7 @@ async def _act(tx: Tx, *, plan: Plan, playbook: Playbook, incident: Incident, st
             incident_id=incident.id,
             kind=EntryKind.NOTIFIED,
             actor="system",
-            text=f"Trin {step.position}: {text}",
+            text=text,
         )
 
 
@@ -192,10 +203,14 @@ async def finish(
             finished_at=tx.now,
             note=note,
         )
-        word = "sprunget over" if skip else "udført"
-        text = f"Trin {step.position} ({step.title}) {word} af {actor.name}."
+        text = _t(
+            "log.steps.skipped" if skip else "log.steps.done",
+            position=step.position,
+            title=step.title,
+            name=actor.name,
+        )
         if note:
-            text += f" Note: {note}"
+            text += _t("log.note", note=note)
         await situation_log.append(
             tx, incident_id=incident_id, kind=EntryKind.STEP, actor=actor.id, text=text
         )
@@ -204,7 +219,7 @@ async def finish(
             incident_id=incident_id,
             person=actor,
             via=channel,
-            action=f"afslutte trin {step.position}",
+            action=_t("action.finish_step", position=step.position),
         )
         await audit.record(
             tx,

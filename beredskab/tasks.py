@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beredskab import access, acknowledgements, audit, escalation, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.incident import task_offer
 from beredskab.incident.chief_tasks import tell_assignee
@@ -24,6 +25,9 @@ from beredskab.security import bounds
 from beredskab.security.bounds import InputRefusedError
 from beredskab.storage import Database, Tx
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 
 async def create_from_assignments(
@@ -68,7 +72,7 @@ async def create_from_assignments(
         incident_id=incident.id,
         kind=EntryKind.TASK,
         actor="system",
-        text=f"{len(created)} opsøgende opgaver oprettet fra den faste kontaktliste.",
+        text=_t("log.tasks.outreach_created", count=len(created)),
     )
     values = incident_values(incident, directory=plan.directory, at=tx.now)
     for assignee in sorted({t.assignee for t in created}):
@@ -76,7 +80,8 @@ async def create_from_assignments(
         if person is None:
             continue
         mine = [t for t in created if t.assignee == assignee]
-        summary = f"{len(mine)} opgaver: " + ", ".join(f"{t.number} {t.target_name}" for t in mine)
+        listed = ", ".join(f"{t.number} {t.target_name}" for t in mine)
+        summary = _t("tasks.outreach_summary", count=len(mine), tasks=listed)
         await notify(
             tx,
             incident=incident,
@@ -103,11 +108,12 @@ _TRANSITIONS: dict[TaskStatus, tuple[TaskStatus, ...]] = {
     TaskStatus.DONE: (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED),
     TaskStatus.DECLINED: (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED),
 }
-_VERB = {
-    TaskStatus.ACCEPTED: "påtog sig",
-    TaskStatus.DONE: "udførte",
-    TaskStatus.DECLINED: "afslog",
+_ENTRY = {
+    TaskStatus.ACCEPTED: "log.tasks.accepted",
+    TaskStatus.DONE: "log.tasks.done",
+    TaskStatus.DECLINED: "log.tasks.declined",
 }
+"""The log entry of each task action (Danish, the log's language)."""
 
 
 async def change(
@@ -175,14 +181,18 @@ async def change(
         await tx.tasks.update(
             incident_id, number, now=tx.now, status=status, outcome=outcome, declined_by=decliners
         )
-        text = f"Opgave {number} ({task.title}): {actor.name} {_VERB[status]} opgaven."
+        text = _t(_ENTRY[status], number=number, title=task.title, name=actor.name)
         if outcome:
-            text += f" Resultat: {outcome}"
+            text += _t("log.tasks.outcome", outcome=outcome)
         await situation_log.append(
             tx, incident_id=incident_id, kind=EntryKind.TASK, actor=actor.id, text=text
         )
         await acknowledgements.confirm_by_action(
-            tx, incident_id=incident_id, person=actor, via=channel, action=f"ændre opgave {number}"
+            tx,
+            incident_id=incident_id,
+            person=actor,
+            via=channel,
+            action=_t("action.change_task", number=number),
         )
         await audit.record(
             tx,
@@ -243,7 +253,9 @@ async def reassign(
             incident_id=incident_id,
             kind=EntryKind.TASK,
             actor=actor.id,
-            text=f"Opgave {number} ({task.title}) er givet videre til {new_assignee.name}.",
+            text=_t(
+                "log.tasks.reassigned", number=number, title=task.title, name=new_assignee.name
+            ),
         )
         updated = await tx.tasks.get(incident_id, number)
         assert updated is not None

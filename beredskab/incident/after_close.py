@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from beredskab import situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.models import (
     Confirmation,
     ConfirmationStatus,
@@ -27,6 +28,9 @@ from beredskab.models import (
 from beredskab.storage import Tx
 from notifier.types import ChannelKind
 from playbooks.schema import TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 CLOSED = "incident closed before it was sent"
 CONFIRMED = "the person had already confirmed"
@@ -84,18 +88,13 @@ async def log_expired(tx: Tx, rows: Sequence[Delivery], reasons: dict[int, str])
         stopped = [d for d in expired if reasons[d.id] == UNSUBSCRIBED]
         parts = []
         if closed:
-            parts.append(
-                f"{_count(closed)} ikke sendt, fordi hændelsen er afsluttet ({_describe(closed)})"
-            )
+            parts.append(_t("log.expired.closed", count=len(closed), messages=_describe(closed)))
         if answered:
             parts.append(
-                f"{_count(answered)} ikke sendt, fordi modtageren allerede har bekræftet "
-                f"({_describe(answered)})"
+                _t("log.expired.confirmed", count=len(answered), messages=_describe(answered))
             )
         if stopped:  # no numbers in the log: the count is enough
-            parts.append(
-                f"{_count(stopped)} til beboere ikke sendt, fordi de har afmeldt sig (STOP)"
-            )
+            parts.append(_t("log.expired.unsubscribed", count=len(stopped)))
         await situation_log.append(
             tx,
             incident_id=incident_id,
@@ -105,12 +104,11 @@ async def log_expired(tx: Tx, rows: Sequence[Delivery], reasons: dict[int, str])
         )
 
 
-def _count(rows: Sequence[Delivery]) -> str:
-    return "1 besked" if len(rows) == 1 else f"{len(rows)} beskeder"
-
-
 def _describe(rows: Sequence[Delivery]) -> str:
-    shown = [f"{d.template} til {d.person_id} via {d.channel.value}" for d in rows[:5]]
+    shown = [
+        _t("log.expired.message", template=d.template, person=d.person_id, channel=d.channel.value)
+        for d in rows[:5]
+    ]
     if len(rows) > 5:
-        shown.append(f"+{len(rows) - 5} flere")
+        shown.append(_t("log.expired.more", count=len(rows) - 5))
     return ", ".join(shown)

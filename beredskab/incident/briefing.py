@@ -9,6 +9,7 @@ stands, leaving out every heading marked sensitive and every empty one.
 from __future__ import annotations
 
 from beredskab import access, audit, communications, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.i18n import clock
 from beredskab.incident.picture import Picture, state
@@ -19,6 +20,9 @@ from beredskab.plan import Plan
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication
 
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
+
 __all__ = ["briefing_text", "draft"]
 
 
@@ -27,7 +31,13 @@ def briefing_text(picture: Picture) -> str:
     shown = [h for h in picture.headings if h.text and not h.sensitive]
     when = clock(picture.updated_at, now=picture.updated_at) if picture.updated_at else ""
     lines = [
-        f"{picture.title} – hændelse {picture.incident_id}, version {picture.version} (kl. {when})"
+        _t(
+            "briefing.heading",
+            title=picture.title,
+            nr=picture.incident_id,
+            version=picture.version,
+            when=when,
+        )
     ]
     for h in shown:
         lines += ["", h.title, h.text]
@@ -99,9 +109,13 @@ async def draft(
             incident_id=incident_id,
             kind=EntryKind.NOTE,
             actor=actor.id,
-            text=f"Krisekommunikation {item.id} til {chosen.name}: orientering fra "
-            f"situationsbilledet version {picture.version}, udkast skrevet af {actor.name} "
-            "(uden følsomme afsnit).",
+            text=_t(
+                "log.briefing.drafted",
+                number=item.id,
+                audience=chosen.name,
+                version=picture.version,
+                name=actor.name,
+            ),
         )
         await audit.record(
             tx,

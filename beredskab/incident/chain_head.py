@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
+from beredskab.catalog.texts import Texts
 from beredskab.models import Incident
 from beredskab.notifications import person_channels
 from beredskab.situation_log import Head
@@ -21,22 +22,8 @@ from playbooks.schema import DRILL_PREFIX, DRILL_PREFIX_EN
 TEMPLATE = "chain_head"
 """The outbox template name of the message (not a playbook template: the text is fixed)."""
 
-TEXTS = {
-    "da": (
-        "Kædehoved for hændelse {nr}",
-        "Hændelse {nr} er afsluttet. Loggens kædehoved: {head}. Gem beskeden: den viser senere, "
-        "om loggen er ændret (beredskab log verify {nr} --head {head}).",
-        "Hændelse {nr} afsluttet. Loggens kædehoved: {head}. Gem denne SMS; den viser senere, "
-        "om loggen er ændret.",
-    ),
-    "en": (
-        "Chain head of incident {nr}",
-        "Incident {nr} is closed. The chain head of its log: {head}. Keep this message: it shows "
-        "later whether the log was changed (beredskab log verify {nr} --head {head}).",
-        "Incident {nr} closed. Chain head of its log: {head}. Keep this SMS; it shows later "
-        "whether the log was changed.",
-    ),
-}
+_t = Texts("incident")
+_t.mark("message.chain_head.subject", "message.chain_head.text", "message.chain_head.sms")
 
 
 async def send_head(tx: Tx, *, incident: Incident, leaders: Iterable[Person], head: Head) -> int:
@@ -52,7 +39,8 @@ async def send_head(tx: Tx, *, incident: Incident, leaders: Iterable[Person], he
         language = "en" if person.language == "en" else "da"
         prefix = (DRILL_PREFIX_EN if language == "en" else DRILL_PREFIX) if incident.drill else ""
         subject, text, short = (
-            prefix + part.format(nr=incident.id, head=head.short) for part in TEXTS[language]
+            prefix + _t(f"message.chain_head.{part}", language, nr=incident.id, head=head.short)
+            for part in ("subject", "text", "sms")
         )
         (channel, address), *rest = channels
         items.append(

@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timedelta
 
 from beredskab import access, audit, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.i18n import LOCAL_TZ, clock
 from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
@@ -21,6 +22,9 @@ from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 TASK_TEXT_CHARS = 1000
 """The longest task text the chief can give (it goes out by SMS, chat and email)."""
@@ -120,13 +124,19 @@ async def create(
         )
         await tx.tasks.add(task)
         await schedule(tx, playbook=playbook, incident=incident, task=task)
-        when = f" Frist: {clock(due_at, now=tx.now)}." if due_at else ""
+        when = _t("task.due", due=clock(due_at, now=tx.now)) if due_at else ""
         await situation_log.append(
             tx,
             incident_id=incident.id,
             kind=EntryKind.TASK,
             actor=actor.id,
-            text=f"Opgave {task.number} givet til {assignee.name}: {text}{when}",
+            text=_t(
+                "log.chief_tasks.given",
+                number=task.number,
+                name=assignee.name,
+                text=text,
+                due=when,
+            ),
         )
         await audit.record(
             tx,
@@ -160,7 +170,7 @@ async def tell_assignee(
     """Send a task to its assignee: the chief's text and how to answer, or the outreach note."""
     values = incident_values(incident, directory=plan.directory, at=tx.now)
     if task.text is None:
-        what = f"opgave {task.number}: {task.title}"
+        what = _t("task.outreach_item", number=task.number, title=task.title)
         return await notify(
             tx,
             incident=incident,
@@ -169,12 +179,8 @@ async def tell_assignee(
             kind=TemplateKind.OUTREACH_TASK,
             values={**values, "opgave": what},
         )
-    due = f" Frist: {clock(task.due_at, now=tx.now)}." if task.due_at else ""
-    extra = (
-        f"Opgave {task.number}: {task.text}{due} "
-        f"Svar OPGAVE {task.number} OK når du går i gang, "
-        f"OPGAVE {task.number} UDFØRT <resultat> når den er løst."
-    )
+    due = _t("task.due", due=clock(task.due_at, now=tx.now)) if task.due_at else ""
+    extra = _t("task.chief_message", number=task.number, text=task.text, due=due)
     return await notify(
         tx,
         incident=incident,
@@ -197,7 +203,7 @@ async def remind_before_due(
         return "skipped: no due time"
     person = plan.directory.person(task.assignee)
     due = clock(task.due_at, now=tx.now)
-    what = f"opgave {task.number} ({task.title}) skal være løst senest {due}"
+    what = _t("task.due_soon", number=task.number, title=task.title, due=due)
     await notify(
         tx,
         incident=incident,
@@ -216,7 +222,12 @@ async def remind_before_due(
         incident_id=incident.id,
         kind=EntryKind.NOTIFIED,
         actor="system",
-        text=f"Opgave {task.number} ({task.title}) skal være løst senest {due}: "
-        f"{person.name if person else task.assignee} er mindet om det.",
+        text=_t(
+            "log.chief_tasks.due_soon",
+            number=task.number,
+            title=task.title,
+            due=due,
+            name=person.name if person else task.assignee,
+        ),
     )
     return "assignee reminded before the due time"

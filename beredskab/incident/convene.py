@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, audit, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.i18n import clock
 from beredskab.incident.chief_tasks import parse_due
@@ -21,7 +22,10 @@ from beredskab.plan import Plan
 from beredskab.storage import Database
 from playbooks.schema import Conveneable, Playbook, TemplateKind
 
-SOON = "hurtigst muligt"
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
+
+SOON = _t("convene.soon")
 """The time in the message when the leader gives none."""
 
 
@@ -76,9 +80,12 @@ async def convene(
         await tx.incidents.add_confirmations(
             incident.id, [p.id for p in people], reason=f"convene:{meeting.id}", now=tx.now
         )
-        extra = (
-            f"{meeting.meeting}, {meeting.place}, {when}. "
-            f"Bekræft at du kommer: svar OK {incident.id} eller tryk Modtaget."
+        extra = _t(
+            "convene.message",
+            meeting=meeting.meeting,
+            place=meeting.place,
+            when=when,
+            nr=incident.id,
         )
         queued = await notify(
             tx,
@@ -96,8 +103,14 @@ async def convene(
             incident_id=incident.id,
             kind=EntryKind.NOTIFIED,
             actor=actor.id,
-            text=f"{meeting.meeting} indkaldt af {actor.name} ({meeting.place}, {when}): "
-            f"{', '.join(names)} er bedt om at bekræfte.",
+            text=_t(
+                "log.convene.convened",
+                meeting=meeting.meeting,
+                name=actor.name,
+                place=meeting.place,
+                when=when,
+                names=", ".join(names),
+            ),
         )
         await audit.record(
             tx,

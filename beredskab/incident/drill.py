@@ -9,14 +9,18 @@ hændelse" and no stand-down message or follow-ups.
 from __future__ import annotations
 
 from beredskab import audit, situation_log, standdown
+from beredskab.catalog.texts import Texts
 from beredskab.incident import messages
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
 from beredskab.storage import Tx
 from contacts.models import Person
 
-HALTED = "ØVELSE AFBRUDT – der er en rigtig hændelse"
-"""The reason in the drill's log, and the message its participants get."""
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
+
+HALTED = _t("drill.halted")
+"""The reason in the drill's log (the message its participants get: ``messages.DRILL_HALTED``)."""
 
 
 async def halt(
@@ -32,17 +36,21 @@ async def halt(
         incident=drill,
         people=people,
         kind="stand_down",
-        texts=messages.DRILL_HALTED,
+        message=messages.DRILL_HALTED,
         values={"nr": str(drill.id), "gruppe": drill.playbook_name, "rigtig": str(real.id)},
     )
     await tx.incidents.close(drill.id, by=actor.id, now=tx.now)
     await tx.timers.cancel_open(drill.id, now=tx.now, outcome="drill halted")
-    text = (
-        f"{HALTED} (hændelse {real.id}, aktiveret af {actor.name} via {channel}). "
-        f"Øvelsen er afbrudt; {len(people)} personer orienteret."
+    text = _t(
+        "log.drill.closed",
+        halted=HALTED,
+        real=real.id,
+        name=actor.name,
+        channel=channel,
+        count=len(people),
     )
     if expired:
-        text += f" {expired} ikke-afsendte beskeder udløbet."
+        text += _t("log.drill.expired", count=expired)
     await situation_log.append(
         tx, incident_id=drill.id, kind=EntryKind.CLOSED, actor=actor.id, text=text
     )
@@ -51,8 +59,7 @@ async def halt(
         incident_id=real.id,
         kind=EntryKind.NOTE,
         actor="system",
-        text=f"Den åbne øvelse (hændelse {drill.id}) er afbrudt: {len(people)} deltagere "
-        f"har fået besked om «{HALTED}».",
+        text=_t("log.drill.halted", drill=drill.id, count=len(people), halted=HALTED),
     )
     await audit.record(
         tx,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from beredskab import access, audit, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import NotFoundError, Phrase
 from beredskab.incidents import playbook_of, require_open
 from beredskab.models import EntryKind, LogEntry
@@ -21,9 +22,15 @@ from beredskab.plan import Plan
 from beredskab.storage import Database
 from playbooks.schema import Duty, Playbook
 
-TICKED = "Pligt afkrydset"
-UNTICKED = "Afkrydsning fjernet"
-_ENTRY = re.compile(rf"^({TICKED}|{UNTICKED}) \(([a-z0-9][a-z0-9-]{{0,63}})\): ")
+_t = Texts("incident")
+"""The log's texts, in Danish (the markers below are read back from the log: never change
+their Danish text)."""
+
+TICKED = _t("log.duty.ticked")
+UNTICKED = _t("log.duty.unticked")
+_ENTRY = re.compile(
+    rf"^({re.escape(TICKED)}|{re.escape(UNTICKED)}) \(([a-z0-9][a-z0-9-]{{0,63}})\): "
+)
 DUTY_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -64,7 +71,8 @@ class DutyChange:
 
 def entry_text(duty: Duty, *, done: bool) -> str:
     """The log entry for a tick ("Pligt afkrydset (id): text") or an untick."""
-    return f"{TICKED if done else UNTICKED} ({duty.id}): {' '.join(duty.text.split())}"
+    marker = TICKED if done else UNTICKED
+    return _t("log.duty.entry", marker=marker, duty=duty.id, text=" ".join(duty.text.split()))
 
 
 def ticks(log: Sequence[LogEntry]) -> dict[str, Tick]:

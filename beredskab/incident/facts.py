@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from beredskab import access, activation, audit, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.i18n import Language, t
 from beredskab.incident import police_case
@@ -35,19 +36,22 @@ DESCRIPTION = "description"
 FACTS = (POLICE_CASE, ZONE, DESCRIPTION)
 """The facts that can be corrected, in the order their log entries are written."""
 
-_LABEL = {
-    POLICE_CASE: "Politiets journalnr.",
-    ZONE: "Zone",
-    DESCRIPTION: "Beskrivelse",
-}
+_t = Texts("incident")
+"""The log's texts, in Danish (labels and ``_CHANGED`` are read back from the log by
+``markers``: never change their Danish text)."""
+_t.mark("fact.police_case", "fact.zone", "fact.description")
 
 
-_CHANGED = " ændret fra "
+def _label(fact: str) -> str:
+    return _t(f"fact.{fact}")
+
+
+_CHANGED = _t("log.facts.changed")
 
 
 def markers(fact: str) -> tuple[str, ...]:
     """The wording of the log entries that state ``fact`` after activation (corrections)."""
-    own = f"{_LABEL[fact]}{_CHANGED}"
+    own = f"{_label(fact)}{_CHANGED}"
     return (own, police_case.REGISTERED) if fact == POLICE_CASE else (own,)
 
 
@@ -80,7 +84,7 @@ def may_correct(plan: Plan, incident: Incident, person: Person) -> bool:
 def _shown(fact: str, value: object) -> str:
     """A fact's value as the log shows it."""
     if value is None or value == "":
-        return "hele området" if fact == ZONE else "ikke oplyst"
+        return _t("value.whole_area" if fact == ZONE else "value.not_given")
     return f"'{value}'" if fact != ZONE else str(value)
 
 
@@ -182,8 +186,15 @@ async def set_facts(
                 incident_id=incident_id,
                 kind=EntryKind.CORRECTION,
                 actor=actor.id,
-                text=f"Rettelse af {actor.name} via {channel}: {_LABEL[fact]}{_CHANGED}"
-                f"{_shown(fact, old[fact])} til {_shown(fact, new[fact])}.",
+                text=_t(
+                    "log.facts.corrected",
+                    name=actor.name,
+                    channel=channel,
+                    fact=_label(fact),
+                    changed=_CHANGED,
+                    old=_shown(fact, old[fact]),
+                    new=_shown(fact, new[fact]),
+                ),
                 corrects=corrected,
             )
         await audit.record(

@@ -33,6 +33,7 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from beredskab import situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.communications import resident_send
 from beredskab.incident import participants, stand_down_messages
 from beredskab.models import EntryKind, Incident, IncidentStatus
@@ -41,6 +42,9 @@ from beredskab.storage import Database, Tx, signals
 from beredskab.storage.repositories.fanouts import Fanout
 from beredskab.storage.signals import FANOUTS
 from playbooks.schema import TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +98,7 @@ async def _participants_chunk(
     """Ask the next participants of an activation to confirm."""
     playbook = plan.playbook(fanout.playbook_id)
     if playbook is None:
-        raise Stop(f"planen ikke længere har {fanout.playbook_id}")
+        raise Stop(_t("fanout.why.playbook_gone", playbook=fanout.playbook_id))
     people = [p for p in map(plan.directory.person, ids) if p is not None]
     new, messages = await participants.ask(
         tx,
@@ -124,9 +128,9 @@ async def _stand_down_chunk(
     """Send the stand-down message to the next people who were told of the incident."""
     playbook = plan.playbook(fanout.playbook_id)
     if playbook is None:
-        raise Stop(f"planen ikke længere har {fanout.playbook_id}")
+        raise Stop(_t("fanout.why.playbook_gone", playbook=fanout.playbook_id))
     if incident.closed_at is None:  # a stand-down fan-out starts in the closing transaction
-        raise Stop("hændelsen ikke er afblæst")
+        raise Stop(_t("fanout.why.not_stood_down"))
     people = [p for p in map(plan.directory.person, ids) if p is not None]
     messages = await stand_down_messages.tell(
         tx, plan=plan, playbook=playbook, incident=incident, people=people, at=incident.closed_at
@@ -238,7 +242,7 @@ async def _step(tx: Tx, plan: Plan, chunk: int, lists: dict[int, tuple[str, ...]
         log.error("fan-out %s has an unknown kind %r; ended", fanout.id, fanout.kind)
         return 0
     if kind.while_open and incident.status is not IncidentStatus.ACTIVE:
-        why = "øvelsen er afsluttet" if incident.drill else "hændelsen er afblæst"
+        why = _t("fanout.why.drill_closed" if incident.drill else "fanout.why.stood_down")
         await _end(tx, fanout, outcome="stopped: incident closed", text=kind.stopped(fanout, why))
         return 0
     if fanout.id not in lists:

@@ -100,8 +100,3 @@ async def confirm_actor(
         now=tx.now,
         only_from=[ConfirmationStatus.PENDING, ConfirmationStatus.DECLINED],
     )
-
-
-def count(n: int, one: str, many: str) -> str:
-    """``n`` with the singular or plural noun."""
-    return f"{n} {one if n == 1 else many}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from beredskab import escalation
-from beredskab.incident.outcome import count
+from beredskab.catalog.texts import Texts
 from beredskab.models import Incident
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
@@ -18,6 +18,9 @@ from beredskab.storage import Tx
 from beredskab.storage.repositories.fanouts import Fanout
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 KIND = "activation"
 """The fan-out kind of an activation's participants (``incident.fanout``)."""
@@ -63,34 +66,24 @@ async def ask(
 
 def streaming_text(*, pending: int, chunk: int) -> str:
     """The first log entry's note that the rest follow."""
-    return (
-        f" De øvrige {count(pending, 'deltager', 'deltagere')} sættes i kø lige efter, "
-        f"i portioner på højst {chunk}; loggen siger til, når alle er underrettet."
-    )
+    return _t("log.activation.streaming", count=pending, chunk=chunk)
 
 
 def finished_text(fanout: Fanout) -> str:
     """The log entry when every participant has been handled."""
-    text = (
-        f"Aktiveringen er sendt ud til alle deltagere: "
-        f"{count(fanout.reached, 'deltager', 'deltagere')} underrettet i alt "
-        f"(aktivatoren fraregnet), {count(fanout.messages, 'besked', 'beskeder')} sat i kø til "
-        f"dem i {count(fanout.chunks, 'portion', 'portioner')}."
+    text = _t(
+        "log.activation.fanout_finished",
+        reached=fanout.reached,
+        messages=fanout.messages,
+        chunks=fanout.chunks,
     )
     skipped = fanout.total - fanout.reached
     if skipped:
-        text += (
-            f" {count(skipped, 'person', 'personer')} var allerede bedt om at bekræfte "
-            "eller står ikke længere i kontaktlisten."
-        )
+        text += _t("log.activation.fanout_skipped", count=skipped)
     return text
 
 
 def stopped_text(fanout: Fanout, why: str) -> str:
     """The log entry when the fan-out stops before everyone is reached."""
     left = fanout.total - fanout.done
-    return (
-        f"Udsendelsen af aktiveringen er stoppet, fordi {why}: "
-        f"{count(fanout.reached, 'deltager', 'deltagere')} nåede at blive underrettet; "
-        f"de øvrige {count(left, 'deltager', 'deltagere')} har ikke fået besked."
-    )
+    return _t("log.activation.fanout_stopped", why=why, reached=fanout.reached, left=left)

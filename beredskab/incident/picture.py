@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from beredskab import access, audit, report, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incidents import require, require_open
 from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, Incident
@@ -27,6 +28,9 @@ from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.picture import PictureRevision, PictureSection
 from contacts.models import Person
 from playbooks.schema import Playbook
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 __all__ = [
     "MAX_TEXT",
@@ -212,15 +216,16 @@ def _checked_edits(edits: Sequence[Edit], titles: Sequence[str]) -> list[Edit]:
 
 def _log_text(version: int, actor: Person, changed: Sequence[PictureSection]) -> tuple[str, str]:
     """(the open entry, the sensitive entry or ""): sensitive text goes only in the second."""
-    lines = [f"Situationsbillede version {version} skrevet af {actor.name}."]
+    lines = [_t("log.picture.written", version=version, name=actor.name)]
     hidden = []
     for s in changed:
+        said = _t("log.picture.section", heading=s.heading, text=s.text or _t("log.picture.empty"))
         if s.sensitive:
-            lines.append(f"{s.heading}: [følsom, se situationsbilledet]")
-            hidden.append(f"{s.heading}: {s.text or '(tom)'}")
+            lines.append(_t("log.picture.hidden", heading=s.heading))
+            hidden.append(said)
         else:
-            lines.append(f"{s.heading}: {s.text or '(tom)'}")
-    secret = f"Situationsbillede version {version}, følsomme afsnit:\n" + "\n".join(hidden)
+            lines.append(said)
+    secret = "\n".join([_t("log.picture.sensitive", version=version), *hidden])
     return "\n".join(lines), secret if hidden else ""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from beredskab import audit, situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError
 from beredskab.incident import messages
 from beredskab.models import EntryKind, Incident
@@ -21,13 +22,16 @@ from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person
 from playbooks.schema import Playbook
 
-REGISTERED = "Politiets journalnummer registreret"
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
+
+REGISTERED = _t("police_case.registered")
 """How the log says a missing journal number was set by a join or an upgrade."""
 
 TIMER = "police-case"
 """Timer kind of the reminder (dispatched by ``escalation._fire``)."""
 
-MISSING_LABEL = "journalnr. mangler"
+MISSING_LABEL = _t("police_case.missing_label")
 """What the incident page and ``status`` show while a police-case incident has no number."""
 
 
@@ -96,7 +100,7 @@ async def remind(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Ti
         incident=incident,
         people=people,
         kind="police_case_reminder",
-        texts=messages.POLICE_CASE_REMINDER,
+        message=messages.POLICE_CASE_REMINDER,
         values=incident_values(incident, directory=plan.directory, at=tx.now),
     )
     names = ", ".join(dict.fromkeys(p.name for p in people))
@@ -105,8 +109,7 @@ async def remind(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: Ti
         incident_id=incident.id,
         kind=EntryKind.NOTIFIED,
         actor="system",
-        text=f"Politiets journalnummer mangler stadig: {names} er mindet om det "
-        f"({sent} beskeder i kø).",
+        text=_t("log.police_case.reminded", names=names, count=sent),
     )
     await schedule(tx, playbook=pb, incident=incident)
     return f"police case reminder ({sent} messages)"
@@ -128,7 +131,13 @@ async def on_join(
             incident_id=incident.id,
             kind=EntryKind.CORRECTION,
             actor=actor.id,
-            text=f"{REGISTERED}: {given} (oplyst af {actor.name} via {channel} ved aktivering).",
+            text=_t(
+                "log.police_case.set",
+                registered=REGISTERED,
+                given=given,
+                name=actor.name,
+                channel=channel,
+            ),
             corrects=corrected,
         )
         await audit.record(
@@ -145,9 +154,9 @@ async def on_join(
         incident_id=incident.id,
         kind=EntryKind.NOTE,
         actor=actor.id,
-        text=f"{actor.name} oplyste journalnummer {given} via {channel}, men hændelsen har "
-        f"{stored}; det registrerede er ikke ændret. Ret det med `incident set`, hvis "
-        f"{given} er det rigtige.",
+        text=_t(
+            "log.police_case.kept", name=actor.name, given=given, channel=channel, stored=stored
+        ),
     )
     await audit.record(
         tx,

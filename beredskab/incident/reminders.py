@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from beredskab import situation_log
-from beredskab.i18n import clock
+from beredskab.catalog.texts import Texts
+from beredskab.i18n import LANGUAGES, clock
 from beredskab.models import EntryKind, Incident, Step, StepStatus, Task, TaskStatus
 from beredskab.notifications import incident_values, item_of, notify
 from beredskab.plan import Plan
@@ -24,16 +25,21 @@ from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
 
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
+
 CONFIRM = "confirm"
 """The item of the escalation's re-sent alert."""
 
 
+def _both(key: str, **values: object) -> dict[str, str]:
+    """A text in Danish and English (what ``remind`` takes)."""
+    return {language: _t(key, language, **values) for language in LANGUAGES}
+
+
 def confirm_text(nr: int) -> dict[str, str]:
     """What the re-sent alert asks, per language."""
-    return {
-        "da": f"Vi mangler dit svar på alarmen. Svar OK {nr} eller tryk Modtaget.",
-        "en": f"We are missing your reply to the alert. Reply OK {nr} or press Received.",
-    }
+    return _both("reminder.confirm", nr=nr)
 
 
 def _late(delta: timedelta, language: str) -> str:
@@ -41,9 +47,9 @@ def _late(delta: timedelta, language: str) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
     hours, rest = divmod(minutes, 60)
     if not hours:
-        return f"{minutes} min"
-    unit = "h" if language == "en" else "t"
-    return f"{hours} {unit} {rest} min" if rest else f"{hours} {unit}"
+        return _t("reminder.late_minutes", language, minutes=minutes)
+    key = "reminder.late_hours_minutes" if rest else "reminder.late_hours"
+    return _t(key, language, hours=hours, minutes=rest)
 
 
 def step_text(plan: Plan, step: Step, now: datetime) -> dict[str, str]:
@@ -53,23 +59,20 @@ def step_text(plan: Plan, step: Step, now: datetime) -> dict[str, str]:
     owner = role.name if role else step.owner_role
     due = clock(step.due_at, now=now)
     late = now - step.due_at
+    values = {"position": step.position, "due": due, "owner": owner, "title": step.title}
     if late < timedelta(minutes=1):
-        da = f"Trin {step.position} har nået fristen kl. {due} ({owner})"
-        en = f"Step {step.position} has reached its deadline of {due} ({owner})"
-    else:
-        da = f"Trin {step.position} er {_late(late, 'da')} over fristen kl. {due} ({owner})"
-        en = f"Step {step.position} is {_late(late, 'en')} past its deadline of {due} ({owner})"
-    return {"da": f"{da}: {step.title}", "en": f"{en}: {step.title}"}
+        return _both("reminder.step_due", **values)
+    return {
+        language: _t("reminder.step_late", language, late=_late(late, language), **values)
+        for language in LANGUAGES
+    }
 
 
 def task_text(plan: Plan, task: Task) -> dict[str, str]:
     """A task reminder, per language: the task and who has it."""
     person = plan.directory.person(task.assignee)
     who = person.name if person else task.assignee
-    return {
-        "da": f"Opgave {task.number} ({who}) er ikke meldt udført: {task.title}",
-        "en": f"Task {task.number} ({who}) is not reported done: {task.title}",
-    }
+    return _both("reminder.task", number=task.number, who=who, title=task.title)
 
 
 async def remind(
@@ -112,11 +115,11 @@ async def remind(
 
 
 def _names(people: Sequence[Person]) -> str:
-    return ", ".join(p.name for p in people) or "ingen"
+    return ", ".join(p.name for p in people) or _t("log.reminders.nobody")
 
 
 def _coalesced(skipped: Sequence[Person]) -> str:
-    return f" ({_names(skipped)} er allerede mindet om det)" if skipped else ""
+    return _t("log.reminders.coalesced", names=_names(skipped)) if skipped else ""
 
 
 async def _log(tx: Tx, incident: Incident, text: str) -> None:
@@ -152,8 +155,13 @@ async def step_due(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: 
     await _log(
         tx,
         incident,
-        f"Trin {step.position} ({step.title}) er over fristen: {_names(owners)} er mindet om "
-        f"det{_coalesced(skipped)}.",
+        _t(
+            "log.reminders.step_owner",
+            position=step.position,
+            title=step.title,
+            names=_names(owners),
+            coalesced=_coalesced(skipped),
+        ),
     )
     return "owner reminded"
 
@@ -175,8 +183,12 @@ async def step_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, tim
     await _log(
         tx,
         incident,
-        f"Trin {step.position} ({step.title}) er stadig ikke udført: projektchefen er "
-        f"orienteret{_coalesced(skipped)}.",
+        _t(
+            "log.reminders.step_leader",
+            position=step.position,
+            title=step.title,
+            coalesced=_coalesced(skipped),
+        ),
     )
     return "leader told"
 
@@ -208,8 +220,13 @@ async def task_due(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer: 
     await _log(
         tx,
         incident,
-        f"Opgave {task.number} ({task.title}) er ikke meldt udført: "
-        f"{person.name if person else task.assignee} er mindet om den{_coalesced(skipped)}.",
+        _t(
+            "log.reminders.task_assignee",
+            number=task.number,
+            title=task.title,
+            name=person.name if person else task.assignee,
+            coalesced=_coalesced(skipped),
+        ),
     )
     return "assignee reminded"
 
@@ -231,8 +248,12 @@ async def task_overdue(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, tim
     await _log(
         tx,
         incident,
-        f"Opgave {task.number} ({task.title}) er stadig åben: projektchefen er "
-        f"orienteret{_coalesced(skipped)}.",
+        _t(
+            "log.reminders.task_leader",
+            number=task.number,
+            title=task.title,
+            coalesced=_coalesced(skipped),
+        ),
     )
     return "leader told"
 
@@ -252,5 +273,5 @@ async def follow_up(tx: Tx, plan: Plan, pb: Playbook, incident: Incident, timer:
         item=f"follow-up-{timer.ref}",
         text={"da": follow.text, "en": follow.text},
     )
-    await _log(tx, incident, f"Opfølgning: {follow.text} ({follow.role} er mindet om det).")
+    await _log(tx, incident, _t("log.reminders.follow_up", text=follow.text, role=follow.role))
     return f"follow-up reminded {len(people)}"

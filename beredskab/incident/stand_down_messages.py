@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from beredskab.catalog.texts import Texts
 from beredskab.i18n import clock
-from beredskab.incident.outcome import count
 from beredskab.models import Incident
 from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
@@ -20,6 +20,9 @@ from beredskab.storage import Tx
 from beredskab.storage.repositories.fanouts import Fanout
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 KIND = "stand_down"
 """The fan-out kind of a stand-down's messages (``incident.fanout``)."""
@@ -63,23 +66,19 @@ async def planned(tx: Tx, people: Sequence[Person]) -> int:
 
 def finished_text(fanout: Fanout) -> str:
     """The log entry when the last stand-down message of a large incident is queued."""
-    text = (
-        f"Afblæsningen er sendt ud til alle: "
-        f"{count(fanout.reached, 'person', 'personer')} orienteret i alt, "
-        f"{count(fanout.messages, 'besked', 'beskeder')} sat i kø "
-        f"i {count(fanout.chunks, 'portion', 'portioner')}."
+    text = _t(
+        "log.standdown.fanout_finished",
+        reached=fanout.reached,
+        messages=fanout.messages,
+        chunks=fanout.chunks,
     )
     skipped = fanout.total - fanout.reached
     if skipped:
-        text += f" {count(skipped, 'person', 'personer')} står ikke længere i kontaktlisten."
+        text += _t("log.standdown.fanout_skipped", count=skipped)
     return text
 
 
 def stopped_text(fanout: Fanout, why: str) -> str:
     """The log entry when the stand-down messages stop before everyone has one."""
     left = fanout.total - fanout.done
-    return (
-        f"Udsendelsen af afblæsningen er stoppet, fordi {why}: "
-        f"{count(fanout.reached, 'person', 'personer')} nåede at blive orienteret; "
-        f"de øvrige {count(left, 'person', 'personer')} har ikke fået besked."
-    )
+    return _t("log.standdown.fanout_stopped", why=why, reached=fanout.reached, left=left)

@@ -14,9 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from beredskab.catalog.texts import Texts
 from contacts.directory import Directory
 from contacts.models import Person
 from playbooks.schema import Playbook
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 
 def called(playbook: Playbook, person: Person) -> bool:
@@ -40,7 +44,7 @@ def candidates(
     deputy = directory.person(person.deputy) if person.deputy else None
     if fresh(deputy):
         assert deputy is not None
-        yield deputy, "stedfortræder"
+        yield deputy, _t("stand_in.deputy")
     called_as = [r for r in person.roles if r in playbook.participants]
     for role_id in called_as or person.roles:  # stand in for the function they are called for
         role = directory.role(role_id)
@@ -50,9 +54,9 @@ def candidates(
             at = next((i for i, p in enumerate(holders) if p.id == person.id), -1)
             for holder in (*holders[at + 1 :], *holders[: max(at, 0)]):
                 if fresh(holder):
-                    yield holder, f"næste i rollen {name}"
+                    yield holder, _t("stand_in.next_in_role", role=name)
         for deputy_id in role.deputies if role else ():
             candidate = directory.person(deputy_id)
             if fresh(candidate):
                 assert candidate is not None
-                yield candidate, f"stedfortræder for rollen {name}"
+                yield candidate, _t("stand_in.role_deputy", role=name)

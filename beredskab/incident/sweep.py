@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from beredskab import situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.incident import reminders, stand_in
 from beredskab.models import EntryKind, Incident
 from beredskab.notifications import Extra, incident_values, notify
@@ -40,6 +41,9 @@ from beredskab.storage.repositories.incidents import EscalationStep
 from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 log = logging.getLogger(__name__)
 
@@ -99,17 +103,11 @@ def _deputy_extra(replaced: Person, declined: bool) -> Callable[[Person, str], E
     """The line a deputy's alert adds: whom she replaces and why (long and SMS forms)."""
 
     def extra(_: Person, language: str) -> Extra:
-        if language == "en":
-            why = "cannot take part" if declined else "has not replied"
-            return Extra(
-                f"You are asked to step in as deputy for {replaced.name}, who {why}.",
-                (f"Deputy for {replaced.name}.",),
-            )
-        why = "har meldt afbud" if declined else "ikke har svaret"
-        return Extra(
-            f"Du er bedt om at træde til som stedfortræder for {replaced.name}, som {why}.",
-            (f"Du er stedfortræder for {replaced.name}.", f"Stedfortræder for {replaced.name}."),
+        key = "deputy.asked_declined" if declined else "deputy.asked_silent"
+        sms = dict.fromkeys(  # one form where the language has one (English)
+            _t(k, language, name=replaced.name) for k in ("deputy.sms", "deputy.sms_short")
         )
+        return Extra(_t(key, language, name=replaced.name), tuple(sms))
 
     return extra
 
@@ -149,10 +147,10 @@ async def _ask_stand_in(
         if row is not None and row.reason == f"deputy:{person.id}":
             return None, True
         if row is not None and row.reason.startswith("deputy:"):
-            passed.append(f"{candidate.name} ({how}) er allerede bedt om at træde til for en anden")
+            passed.append(_t("log.sweep.busy_elsewhere", name=candidate.name, how=how))
             continue
         if row is not None or stand_in.called(playbook, candidate):
-            passed.append(f"{candidate.name} ({how}) deltager selv i hændelsen")
+            passed.append(_t("log.sweep.takes_part", name=candidate.name, how=how))
             continue
         if not await tx.incidents.add_confirmations(
             incident.id, [candidate.id], reason=f"deputy:{person.id}", now=tx.now
@@ -172,12 +170,19 @@ async def _ask_stand_in(
             await _log(
                 tx,
                 incident,
-                f"{'; '.join(passed)}. I stedet er {candidate.name} ({how}) bedt om at træde "
-                f"til for {person.name}.",
+                _t(
+                    "log.sweep.instead",
+                    passed="; ".join(passed),
+                    name=candidate.name,
+                    how=how,
+                    person=person.name,
+                ),
             )
         return candidate, False
     if passed:
-        await _log(tx, incident, f"Ingen kan træde til for {person.name}: {'; '.join(passed)}.")
+        await _log(
+            tx, incident, _t("log.sweep.nobody", person=person.name, passed="; ".join(passed))
+        )
     return None, False
 
 
@@ -208,8 +213,7 @@ async def renotify(
     await _log(
         tx,
         incident,
-        f"{person.name} har ikke bekræftet efter {minutes} min: sendt igen "
-        f"på alle kanaler og ringet op ({sent} beskeder).",
+        _t("log.sweep.renotified", name=person.name, minutes=minutes, count=sent),
     )
     return f"renotified ({sent} messages)"
 
@@ -225,16 +229,17 @@ async def deputise(
         return "deputy already asked"
     if deputy is None:
         if not any(stand_in.candidates(plan.directory, playbook, person)):
-            await _log(
-                tx, incident, f"{person.name} har ikke bekræftet og har ingen stedfortræder."
-            )
+            await _log(tx, incident, _t("log.sweep.no_deputy", name=person.name))
         return "no deputy"
     await _log(
         tx,
         incident,
-        f"{person.name} har ikke bekræftet efter "
-        f"{playbook.escalation.deputy_after_minutes} min: stedfortræder {deputy.name} er bedt om "
-        "at træde til.",
+        _t(
+            "log.sweep.deputy_asked",
+            name=person.name,
+            minutes=playbook.escalation.deputy_after_minutes,
+            deputy=deputy.name,
+        ),
     )
     return f"deputy {deputy.id} asked"
 

@@ -11,6 +11,7 @@ always does.
 from __future__ import annotations
 
 from beredskab import situation_log
+from beredskab.catalog.texts import Texts
 from beredskab.incident.chief_tasks import tell_assignee
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
 from beredskab.notifications import incident_values, notify
@@ -18,6 +19,9 @@ from beredskab.plan import Plan
 from beredskab.storage import Tx
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 
 def staff_order(plan: Plan) -> tuple[str, ...]:
@@ -62,16 +66,27 @@ async def after_decline(
             incident_id=incident.id,
             kind=EntryKind.TASK,
             actor="system",
-            text=f"Opgave {task.number} ({task.title}) er tilbudt {offered.name}, næste i "
-            f"kontaktlisten, da {who} afslog.",
+            text=_t(
+                "log.task_offer.offered",
+                number=task.number,
+                title=task.title,
+                name=offered.name,
+                who=who,
+            ),
         )
         moved = task.model_copy(update={"assignee": offered.id, "status": TaskStatus.ASSIGNED})
         await tell_assignee(
             tx, plan=plan, playbook=playbook, incident=incident, task=moved, person=offered
         )
-        what = f"opgave {task.number} ({task.title}) er afvist af {who} og tilbudt {offered.name}"
+        what = _t(
+            "task.declined_offered",
+            number=task.number,
+            title=task.title,
+            who=who,
+            name=offered.name,
+        )
     else:
-        what = f"opgave {task.number} ({task.title}) er afvist af {who}; giv den videre"
+        what = _t("task.declined_waiting", number=task.number, title=task.title, who=who)
     values = incident_values(incident, directory=plan.directory, at=tx.now)
     await notify(
         tx,

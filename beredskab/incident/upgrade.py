@@ -8,6 +8,7 @@ request, even if reached earlier in another role; the log names them.
 from __future__ import annotations
 
 from beredskab import access, audit, escalation, situation_log, steps
+from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.incident import drill as drills
 from beredskab.incident import messages
@@ -16,7 +17,6 @@ from beredskab.incident.outcome import (
     ActivationResult,
     RealIncidentOpen,
     confirm_actor,
-    count,
     queued,
     resolve_playbook,
 )
@@ -28,6 +28,9 @@ from beredskab.security import bounds
 from beredskab.storage import Database, Tx
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 
 async def upgrade(
@@ -101,15 +104,23 @@ async def upgrade(
         )
         upgraded = await require_open(tx, incident_id)
         shown = upgraded.police_case or (
-            f"kommer senere ({journal.MISSING_LABEL})" if journal.required(target) else "-"
+            _t("log.upgrade.police_case_later", missing=journal.MISSING_LABEL)
+            if journal.required(target)
+            else "-"
         )
         await situation_log.append(
             tx,
             incident_id=incident_id,
             kind=EntryKind.UPGRADED,
             actor=actor.id,
-            text=f"Opgraderet fra {incident.playbook_name} til {target.name} af {actor.name} "
-            f"via {channel}. Politiets journalnr.: {shown}.",
+            text=_t(
+                "log.upgrade.upgraded",
+                from_group=incident.playbook_name,
+                group=target.name,
+                name=actor.name,
+                channel=channel,
+                police_case=shown,
+            ),
         )
         await audit.record(
             tx,
@@ -190,7 +201,7 @@ async def _tell_upgrade(
     line = {**values, "fra": previous.playbook_name, "af": actor.name}
 
     def upgraded(_person: Person, language: str) -> Extra:
-        said = messages.render_line(messages.UPGRADE_LINE, language, line)
+        said = messages.upgrade_line(language, line)
         return Extra(text=said, sms=(said,), required=True)
 
     await notify(
@@ -213,19 +224,22 @@ async def _tell_upgrade(
         incident=incident,
         people=informed,
         kind="upgrade",
-        texts=messages.UPGRADED,
+        message=messages.UPGRADED,
         values=line,
         drill_prefix=incident.drill,
     )
     names = ", ".join(p.name for p in to_ask)
-    text = f"Opgraderet til {playbook.name}: " + (
-        f"{count(len(to_ask), 'person', 'personer')} bedt om at bekræfte: {names}"
+    text = (
+        _t("log.upgrade.asked", group=playbook.name, count=len(to_ask), names=names)
         if to_ask
-        else "ingen nye at bede om at bekræfte"
+        else _t("log.upgrade.none_asked", group=playbook.name)
     )
     if informed:
-        text += f". {count(len(informed), 'person', 'personer')} orienteret om opgraderingen: "
-        text += ", ".join(p.name for p in informed)
+        text += _t(
+            "log.upgrade.informed",
+            count=len(informed),
+            names=", ".join(p.name for p in informed),
+        )
     await situation_log.append(
         tx, incident_id=incident.id, kind=EntryKind.NOTIFIED, actor="system", text=text + "."
     )

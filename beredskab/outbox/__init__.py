@@ -44,6 +44,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from beredskab import fallback
+from beredskab.catalog.texts import Texts
 from beredskab.incident import after_close
 from beredskab.links import LinkSigner
 from beredskab.models import ActionToken
@@ -72,6 +73,9 @@ from beredskab.storage.repositories.delivery_batches import Freshness
 from beredskab.storage.signals import DELIVERIES, Subscription, deliveries_topic, wait
 from notifier.base import Channel
 from notifier.types import ChannelKind
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 __all__ = [
     "RECEIPT_CHANNELS",
@@ -196,7 +200,8 @@ class Outbox:
             )
             minutes = round(self._settings.fallback_after_seconds / 60, 1)
             for row in overdue:
-                await fallback.after_failure(tx, row, f"ikke bekræftet leveret inden {minutes} min")
+                reason = _t("outbox.not_confirmed_sent", minutes=minutes)
+                await fallback.after_failure(tx, row, reason)
         return len(overdue)
 
     async def _round(self, kind: ChannelKind, owner: str, *, carry: bool = False) -> int:

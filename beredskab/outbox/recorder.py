@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from beredskab import fallback
+from beredskab.catalog.texts import Texts
 from beredskab.incident import after_close
 from beredskab.observability.logs import ids, redact
 from beredskab.observability.metrics import Metrics, outcome_label
@@ -26,6 +27,9 @@ from beredskab.outbox.messages import Outcome, RetryPolicy
 from beredskab.storage import Database, Tx, is_transient
 from beredskab.storage.repositories.delivery_batches import Finished
 from notifier.types import ChannelKind, DeliveryStatus
+
+_t = Texts("incident")
+"""Texts for people and the situation log (which is written in Danish)."""
 
 log = logging.getLogger("beredskab.outbox")
 
@@ -219,6 +223,6 @@ class Recorder:
         if await tx.deliveries.finish(
             delivery.id, owner=owner, status=DeliveryStatus.FAILED, now=tx.now, error=error
         ):
-            await fallback.after_failure(tx, delivery, error or "ukendt fejl")
+            await fallback.after_failure(tx, delivery, error or _t("outbox.unknown_error"))
             return True
         return False

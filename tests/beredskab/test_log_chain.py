@@ -89,6 +89,7 @@ async def test_new_entries_are_keyed_and_verify_only_with_their_key(
     check = await situation_log.check(db=keyed, incident_id=nr)
     assert check.ok and check.keyed and check.head == Head.of(entries[-1])
     assert check.message == f"{len(entries)} poster, kæden er ubrudt."
+    assert check.said("en") == f"{len(entries)} entries, the chain is intact."
     assert not situation_log.verify(entries, key=OTHER_KEY).ok  # same rows, the wrong key
 
 
@@ -125,6 +126,7 @@ async def test_an_edited_and_recomputed_chain_is_detected(
     check = await situation_log.check(db=keyed, incident_id=nr)
     assert not check.ok and check.first_bad_seq == 1
     assert check.message.startswith("Kæden er brudt ved post 1")
+    assert check.said("en").startswith("The chain is broken at entry 1")
     view = await report.overview(db=keyed, incident_id=nr)
     shown = report.markdown(view, names=plan.labels(), include_sensitive=False)
     assert "FEJL:" in shown and "Kæden er brudt ved post 1" in shown

@@ -134,3 +134,8 @@ async def test_statistics_per_playbook_leave_drills_out(
     assert "(1 af 2 hændelser nåede dertil)" in text
     assert f"Trin udført: 1 af {2 * per_incident}" in text
     assert "kun øvelser" in render(drills)
+    english = render(real, "en")
+    assert "drills not counted" in english
+    assert "To the first confirmation: median 3 min 00 s, p90 4 min 00 s (2 incidents)" in english
+    assert "(1 of 2 incidents got there)" in english
+    assert f"Steps done: 1 of {2 * per_incident}" in english
