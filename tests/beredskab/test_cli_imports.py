@@ -82,7 +82,7 @@ NOT_FOR_STATUS += ("email_validator", "sqlalchemy.orm", "alembic", "beredskab.ou
 NOT_FOR_STATUS += ("beredskab.situation_log", "beredskab.inbox", "beredskab.report")
 STATUS_CLI = {"beredskab.cli.common", "beredskab.cli.texts", "beredskab.cli.views"}
 STATUS_CLI |= {"beredskab.cli.chain"}  # views' --head option
-STATUS_REPOSITORIES = {"incidents", "escalations"}
+STATUS_REPOSITORIES = {"incidents", "escalations", "preparedness"}  # its tables: metadata
 
 
 def test_status_reads_the_database_alone(tmp_path: Path) -> None:

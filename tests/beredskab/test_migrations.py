@@ -8,7 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table
 
-import beredskab.storage.repositories.preparedness  # noqa: F401  (its tables are defined there)
+import beredskab.storage.repositories  # noqa: F401  (every table is defined on import)
 from beredskab.storage import Database
 from beredskab.storage.tables import metadata
 

@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+# Its tables are defined in its module (on ``tables.metadata``): imported here so the metadata
+# is complete whenever the repositories are (migration checks, privacy's erasure, fault tests).
+from beredskab.storage.repositories import preparedness as _preparedness  # noqa: F401
+
 if TYPE_CHECKING:
     from beredskab.storage.repositories.api_tokens import ApiTokenRepo
     from beredskab.storage.repositories.audit import AuditRepo
@@ -37,7 +41,7 @@ class Tx:
     """One open transaction: the repositories bound to it and the time it started.
 
     A repository is built (and its module imported) when the transaction first uses it, so
-    a command that reads one table (`beredskab status`) imports one repository, not all.
+    a command that reads one table (`beredskab status`) imports few repositories, not all.
     """
 
     def __init__(
