@@ -5,22 +5,45 @@ Two kinds of request, alternating: an SMS "OK" as Twilio posts it to
 ``RequestValidator``, exactly as Twilio signs), and the POST behind the confirm button of
 the acknowledgement link in the person's email (the link is taken from the email the SMTP
 stand-in received; the form's field and value from the link's page, once).
+
+``measure`` is G5 of the whole harness (``benchmarks.size``). Alone, against a real ``serve``
+with the shipped configuration and the stand-ins (``benchmarks.service.launch_serve``):
+
+    .venv/bin/python -m benchmarks.inbound [--people 2000] [--db sqlite,postgresql]
+        [--max 1000] [--py-spy DIR]
+
+activates gruppe-1 through the API, waits until every alert is out, then sends the replies
+at concurrency 16 and 64 (different people each) and prints req/s, p50/p99 and applied/s
+with the load average. ``--py-spy DIR`` records ``serve`` during the replies only.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import json
 import re
+import shutil
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 from twilio.request_validator import RequestValidator
 
+from benchmarks.dbview import DbView
+from benchmarks.procs import Children, load_average, terminate_raises
+from benchmarks.service import email, launch_serve, phone
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN
 
 BUTTON = re.compile(r"<button[^>]*\bname=\"([^\"]+)\"[^>]*\bvalue=\"([^\"]+)\"")
@@ -140,3 +163,175 @@ def summary(result: LoadResult, applied_seconds: float | None) -> dict[str, Any]
         "applied_seconds": round(applied_seconds, 2) if applied_seconds else None,
         "applied_per_second": round(applied, 1) if applied else None,
     }
+
+
+async def measure(
+    http: aiohttp.ClientSession,
+    db: DbView,
+    control: Callable[[str, str], Awaitable[Any]],
+    *,
+    base: str,
+    people: int,
+    cap: int,
+    incident: int,
+) -> list[dict[str, Any]]:
+    """G5: the replies of up to ``cap`` people at concurrency 16, then of others at 64 (odd
+    people by SMS, even ones through their email's link), each run until applied."""
+    links: dict[str, list[str]] = await control("GET", "/links")
+    groups = [
+        range(0, min(people // 2, cap)),
+        range(people // 2, people // 2 + min(people - people // 2, cap)),
+    ]
+    form: dict[str, str] | None = None
+    results = []
+    for concurrency, group in zip((16, 64), groups, strict=True):
+        replies = []
+        for i in group:
+            if i % 2:
+                replies.append(Reply(f"bench-{i}", phone=phone(i)))
+                continue
+            found = [u for u in links.get(email(i), []) if u.startswith(base)]
+            if not found:
+                raise RuntimeError(f"no link to {base} in the email to {email(i)}")
+            replies.append(Reply(f"bench-{i}", link=found[0]))
+        if form is None:
+            link = next(r.link for r in replies if r.link)
+            assert link is not None
+            form = await confirm_form(http, link)
+        load = await run_load(base, replies, concurrency, form)
+        applied = await _applied(db, incident, [r.person_id for r in replies], load)
+        results.append(summary(load, applied))
+    return results
+
+
+async def _applied(db: DbView, incident: int, ids: list[str], load: LoadResult) -> float | None:
+    """Seconds from the first request until the last reply was applied (database)."""
+    expected = len(load.latencies_ms) - sum(v for k, v in load.errors.items() if k.isdigit())
+    best, since = -1, time.monotonic()
+    while True:
+        count, last = await db.confirmed(incident, ids)
+        if count >= expected:
+            break
+        if count > best:
+            best, since = count, time.monotonic()
+        elif time.monotonic() - since > 120:
+            load.errors["not_applied"] = expected - count
+            break
+        await asyncio.sleep(0.25)
+    return (last - load.started).total_seconds() if last is not None else None
+
+
+async def _alone(service: Any, people: int, cap: int, spy: Path | None) -> list[dict[str, Any]]:
+    """Activate, wait until every alert is out, then ``measure`` (py-spy meanwhile)."""
+    headers = {"Authorization": f"Bearer {service.token}"}
+    control_url = service.info["control_url"]
+    base = service.setup.base_url
+    db = DbView(service.setup.database_url)
+    async with aiohttp.ClientSession(
+        headers=headers, timeout=aiohttp.ClientTimeout(total=600)
+    ) as http:
+
+        async def control(method: str, path: str) -> Any:
+            async with http.request(method, f"{control_url}{path}") as response:
+                return await response.json()
+
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    async with http.get(f"{base}/healthz") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the service did not become healthy in 120 s")
+                await asyncio.sleep(0.2)
+            async with http.post(
+                f"{base}/api/v1/incidents", json={"playbook": "gruppe-1", "description": "G5"}
+            ) as response:
+                body = await response.json()
+                if response.status != 201:
+                    raise RuntimeError(f"activation answered {response.status}: {body}")
+            incident = int(body["incident"]["id"])
+            deadline = time.monotonic() + 1800
+            while (fan := await db.fan_out(incident)).open or fan.total < 3 * people:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"incident {incident} still sending after 30 min")
+                await asyncio.sleep(0.5)
+            await asyncio.sleep(1.0)  # the last outcomes are recorded
+            recorder = None
+            if spy is not None:
+                out = spy / f"serve-g5-{service.setup.database_url.split(':')[0]}-{people}.txt"
+                recorder = service.children.popen(
+                    [
+                        str(Path(sys.executable).with_name("py-spy")),
+                        *("record", "--format", "raw", "--rate", "250", "--nonblocking"),
+                        *("--pid", str(service.serve.pid), "--output", str(out)),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                await asyncio.sleep(1.0)  # py-spy attaches
+            try:
+                return await measure(
+                    http, db, control, base=base, people=people, cap=cap, incident=incident
+                )
+            finally:
+                if recorder is not None:  # py-spy writes its file on SIGINT
+                    recorder.send_signal(signal.SIGINT)
+                    recorder.wait(timeout=60)
+        finally:
+            await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="G5 alone: inbound replies against serve")
+    parser.add_argument("--people", type=int, default=2000)
+    parser.add_argument("--db", default="sqlite")
+    parser.add_argument("--max", type=int, default=1000, help="replies per concurrency")
+    parser.add_argument("--py-spy", type=Path, default=None, dest="spy")
+    parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
+    args = parser.parse_args(argv)
+    if args.spy is not None:
+        args.spy.mkdir(parents=True, exist_ok=True)
+    terminate_raises()
+    results: list[dict[str, Any]] = []
+    with ExitStack() as stack:
+        children = stack.enter_context(Children())
+        for db in args.db.split(","):
+            url = ""
+            if db == "postgresql":
+                from tests.postgres import cluster, create_database
+
+                server = stack.enter_context(cluster())
+                create_database(server, "g5")
+                url = f"{server}/g5"
+            root = Path(tempfile.mkdtemp(prefix="g5-"))
+            try:
+                before = load_average()
+                service = launch_serve(children, root, people=args.people, db_url=url)
+                try:
+                    runs = asyncio.run(_alone(service, args.people, args.max, args.spy))
+                finally:
+                    service.stop()
+                after = load_average()
+            finally:
+                shutil.rmtree(root, ignore_errors=True)
+            for run in runs:
+                print(
+                    f"{db:<10} c={run['concurrency']:<3} {run['per_second']} req/s, "
+                    f"p50 {run['p50_ms']} / p99 {run['p99_ms']} ms, applied "
+                    f"{run['applied_per_second']}/s ({run['requests']} in "
+                    f"{run['applied_seconds']} s), errors {run['errors']}",
+                    flush=True,
+                )
+            print(f"load average {before} before, {after} after", flush=True)
+            results.append({"db": db, "people": args.people, "runs": runs, "load": [before, after]})
+    if args.out is not None:
+        args.out.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

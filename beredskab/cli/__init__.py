@@ -1,43 +1,34 @@
-"""The `beredskab` command line. Each command is a thin adapter over one use case."""
+"""The `beredskab` command line. Each command is a thin adapter over one use case.
+
+The console script (``main``) imports only the modules that define the command it runs
+(``COMMANDS``), so typer builds that command and not all sixty: `beredskab status` imports
+``views`` alone. `--help`, no command, an unknown one or an option this module does not know
+before the command's name load every module, as ``from beredskab.cli import cli`` does.
+``tests/beredskab/test_cli_imports.py`` checks ``COMMANDS`` against the modules' commands.
+"""
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 import typer
 
-from beredskab.cli import (
-    backup,
-    chain,
-    comms,
-    directory,
-    doctor,
-    incident,
-    keys,
-    person,
-    picture,
-    pins,
-    plan,
-    preparedness,
-    residents,
-    service,
-    stats,
-    test_message,
-    tokens,
-    trail,
-    views,
-    work,
-)
-from beredskab.cli.common import cli, fail_config
+from beredskab.cli import common
 
-__all__ = [
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+MODULES = (
     "backup",
     "chain",
-    "cli",
     "comms",
     "directory",
     "doctor",
     "incident",
     "keys",
-    "main",
     "person",
     "picture",
     "pins",
@@ -51,14 +42,92 @@ __all__ = [
     "trail",
     "views",
     "work",
-]
+)
+"""Every command module, in the order `--help` lists their commands."""
+
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "activate": ("incident",),
+    "ack": ("incident",),
+    "audit": ("trail",),
+    "backup": ("backup",),
+    "close": ("incident",),
+    "comms": ("comms",),
+    "contacts": ("service",),
+    "convene": ("work",),
+    "db": ("service",),
+    "directory": ("directory",),
+    "doctor": ("doctor",),
+    "drill": ("incident",),
+    "duty": ("plan",),
+    "incident": ("incident",),
+    "keys": ("keys",),
+    "log": ("chain", "work"),
+    "person": ("person",),
+    "picture": ("picture",),
+    "pin": ("pins",),
+    "plan": ("plan", "service"),
+    "readiness": ("preparedness",),
+    "report": ("views",),
+    "residents": ("residents",),
+    "serve": ("service",),
+    "signoff": ("preparedness",),
+    "stats": ("stats",),
+    "status": ("views",),
+    "step": ("work",),
+    "task": ("work",),
+    "test-message": ("test_message",),
+    "token": ("tokens",),
+    "upgrade": ("incident",),
+    "verify": ("preparedness",),
+}
+"""Each top-level command (or group) → the modules whose commands it holds."""
+
+_WITH_VALUE = ("-c", "--config", "--lang")
+_FLAGS = ("-v", "--verbose")
+
+
+def command_name(args: Sequence[str]) -> str | None:
+    """The command a command line runs, read past the top-level options; None when it runs
+    none (`--help`) or this cannot tell (an option it does not know)."""
+    rest = iter(args)
+    for arg in rest:
+        if arg in _WITH_VALUE:
+            next(rest, None)  # the option's value
+            continue
+        joined = arg.startswith(("--config=", "--lang=")) or arg.startswith("-c")  # -cFILE
+        if joined or arg in _FLAGS:
+            continue
+        return None if arg.startswith("-") or not arg else arg
+    return None
+
+
+def load(name: str | None = None) -> typer.Typer:
+    """The command line with the modules of command ``name`` imported (all of them for
+    None or a name not in ``COMMANDS``)."""
+    for module in COMMANDS.get(name or "", MODULES):
+        importlib.import_module(f"{__name__}.{module}")
+    return common.cli
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``cli``: the whole command line (every command module imported)."""
+    if name == "cli":
+        return load()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _entry() -> Callable[[], object]:
+    """What ``main`` runs: the command line, with the modules the command needs (a ``cli``
+    set on this module, e.g. by a test, is run as it is)."""
+    own = globals().get("cli")
+    return own if own is not None else load(command_name(sys.argv[1:]))
 
 
 def main() -> None:
     """Entry point of the console script: a configuration or driver problem that escaped a
     command (another library's exception) is one line and exit 2, never a traceback."""
     try:
-        cli()
+        _entry()()
     except Exception as exc:
         from beredskab.runtime.config_discovery import plain
 
@@ -66,6 +135,9 @@ def main() -> None:
         if problem is None:
             raise
         try:
-            fail_config(problem)
+            common.fail_config(problem)
         except typer.Exit as done:
             raise SystemExit(done.exit_code) from None
+
+
+__all__ = ["COMMANDS", "MODULES", "cli", "command_name", "load", "main"]

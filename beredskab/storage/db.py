@@ -29,7 +29,7 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from beredskab.storage import signals
+from beredskab.storage import onehop, signals
 from beredskab.storage.async_engine import AsyncConnection, AsyncEngine, create_async_engine
 from beredskab.storage.repositories import Tx
 from beredskab.storage.signals import Listening, Signals
@@ -89,6 +89,8 @@ class Database:
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": busy_timeout}
+            if parsed.get_driver_name() == "aiosqlite" and (module := onehop.dbapi()) is not None:
+                kwargs["module"] = module  # one hand-off per statement (``storage.onehop``)
         else:
             kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS  # no pre-ping: see the docstring
             if self.dialect == "postgresql":

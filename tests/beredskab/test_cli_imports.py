@@ -2,8 +2,9 @@
 
 Each case runs the CLI in a fresh interpreter and lists the modules it ended with.
 `--help` must not load the app, the database, pydantic or any provider; `status` reads the
-database alone (no app, no plan, no ORM), and no command that only reads loads a web, bot,
-provider, report or spreadsheet library.
+database alone (no app, no plan, no ORM) and imports only its own command module and the one
+repository it reads, and no command that only reads loads a web, bot, provider, report or
+spreadsheet library.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import sys
 import typing
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 
 from beredskab import report
+from beredskab.cli import COMMANDS, MODULES, command_name, load, views
 from beredskab.cli import plan as plan_cli
-from beredskab.cli import views
 from beredskab.report import plan as plan_view
 
 PROBE = """
@@ -71,11 +74,15 @@ def test_help_loads_no_app_and_no_library_behind_it(tmp_path: Path, args: list[s
     assert sorted(modules.intersection(NEVER + NOT_FOR_HELP)) == []
     if args == ["--help"]:  # a command's own help: typer validates its options with pydantic
         assert "pydantic" not in modules
+        assert {f"beredskab.cli.{m}" for m in MODULES} <= modules  # it lists every command
 
 
 NOT_FOR_STATUS = ("beredskab.app", "beredskab.plan", "playbooks", "contacts", "phonenumbers")
 NOT_FOR_STATUS += ("email_validator", "sqlalchemy.orm", "alembic", "beredskab.outbox")
 NOT_FOR_STATUS += ("beredskab.situation_log", "beredskab.inbox", "beredskab.report")
+STATUS_CLI = {"beredskab.cli.common", "beredskab.cli.texts", "beredskab.cli.views"}
+STATUS_CLI |= {"beredskab.cli.chain"}  # views' --head option
+STATUS_REPOSITORIES = {"incidents", "escalations", "preparedness"}  # its tables: metadata
 
 
 def test_status_reads_the_database_alone(tmp_path: Path) -> None:
@@ -89,6 +96,9 @@ def test_status_reads_the_database_alone(tmp_path: Path) -> None:
     assert code == 0
     assert "sqlalchemy" in modules and "beredskab.storage.repositories" in modules
     assert sorted(modules.intersection(NEVER + NOT_FOR_STATUS)) == []
+    assert {m for m in modules if m.startswith("beredskab.cli.")} == STATUS_CLI
+    prefix = "beredskab.storage.repositories."
+    assert {m.removeprefix(prefix) for m in modules if m.startswith(prefix)} == STATUS_REPOSITORIES
 
 
 def test_status_of_one_incident_loads_no_web_bot_provider_or_report_library(
@@ -124,3 +134,47 @@ def test_format_choices_match_the_report_formats() -> None:
     """The CLI names the formats itself, so `--help` need not import the report package."""
     assert typing.get_args(plan_cli.PlanFormat) == tuple(f.value for f in plan_view.Format)
     assert typing.get_args(views.ReportFormat) == tuple(f.value for f in report.Format)
+
+
+def _modules_of(command: Any) -> set[str]:
+    """The modules defining the leaf commands under a click command (typer keeps the
+    callback's module on its wrapper)."""
+    if hasattr(command, "commands"):
+        return {m for sub in command.commands.values() for m in _modules_of(sub)}
+    return {command.callback.__module__.removeprefix("beredskab.cli.")}
+
+
+def test_each_command_names_the_modules_that_define_it() -> None:
+    """``main`` imports only ``COMMANDS[name]`` for a command: every command (and every
+    command of a group) must be defined in the modules listed for it."""
+    tree = typer.main.get_command(load())
+    found = {name: _modules_of(command) for name, command in tree.commands.items()}
+    assert found == {name: set(modules) for name, modules in COMMANDS.items()}
+    assert {m for modules in COMMANDS.values() for m in modules} == set(MODULES)
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["status"], "status"),
+        (["-c", "x.toml", "status", "1"], "status"),
+        (["--config", "x.toml", "--lang", "en", "-v", "plan", "check"], "plan"),
+        (["--config=x.toml", "--lang=en", "--verbose", "report", "1"], "report"),
+        (["-cx.toml", "db", "upgrade"], "db"),
+        (["status", "--config", "x.toml"], "status"),
+        (["--help"], None),
+        (["-c", "x.toml", "--help", "status"], None),
+        (["-vc", "x.toml", "status"], None),  # not read: every module is loaded
+        ([], None),
+        (["-c"], None),
+    ],
+)
+def test_the_command_is_read_past_the_top_level_options(args: list[str], name: str | None) -> None:
+    assert command_name(args) == name
+
+
+def test_a_command_not_listed_loads_every_module(tmp_path: Path) -> None:
+    """An unknown command is reported by the whole command line (with its suggestions)."""
+    code, modules = _run(["-c", str(_config(tmp_path)), "statsu"], tmp_path)
+    assert code == 2
+    assert {f"beredskab.cli.{m}" for m in MODULES} <= modules

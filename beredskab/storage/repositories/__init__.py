@@ -5,33 +5,44 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.storage.repositories.api_tokens import ApiTokenRepo
-from beredskab.storage.repositories.audit import AuditRepo
-from beredskab.storage.repositories.communications import CommunicationRepo
-from beredskab.storage.repositories.deliveries import DeliveryRepo
-from beredskab.storage.repositories.directory import DirectoryRepo
-from beredskab.storage.repositories.fanouts import FanoutRepo
-from beredskab.storage.repositories.gauges import GaugeRepo
-from beredskab.storage.repositories.incidents import IncidentRepo
-from beredskab.storage.repositories.live import LiveRepo
-from beredskab.storage.repositories.log import LogRepo
-from beredskab.storage.repositories.notices import NoticeRepo
-from beredskab.storage.repositories.people import PeopleRepo
-from beredskab.storage.repositories.picture import PictureRepo
-from beredskab.storage.repositories.preparedness import PreparednessRepo
-from beredskab.storage.repositories.privacy import PrivacyRepo
-from beredskab.storage.repositories.residents import ResidentRepo
-from beredskab.storage.repositories.security import InboxRepo, PinRepo
-from beredskab.storage.repositories.timers import TimerRepo
-from beredskab.storage.repositories.web import WebRepo
-from beredskab.storage.repositories.work import StepRepo, TaskRepo
+# Its tables are defined in its module (on ``tables.metadata``): imported here so the metadata
+# is complete whenever the repositories are (migration checks, privacy's erasure, fault tests).
+from beredskab.storage.repositories import preparedness as _preparedness  # noqa: F401
+
+if TYPE_CHECKING:
+    from beredskab.storage.repositories.api_tokens import ApiTokenRepo
+    from beredskab.storage.repositories.audit import AuditRepo
+    from beredskab.storage.repositories.communications import CommunicationRepo
+    from beredskab.storage.repositories.deliveries import DeliveryRepo
+    from beredskab.storage.repositories.directory import DirectoryRepo
+    from beredskab.storage.repositories.fanouts import FanoutRepo
+    from beredskab.storage.repositories.gauges import GaugeRepo
+    from beredskab.storage.repositories.incidents import IncidentRepo
+    from beredskab.storage.repositories.live import LiveRepo
+    from beredskab.storage.repositories.log import LogRepo
+    from beredskab.storage.repositories.notices import NoticeRepo
+    from beredskab.storage.repositories.people import PeopleRepo
+    from beredskab.storage.repositories.picture import PictureRepo
+    from beredskab.storage.repositories.preparedness import PreparednessRepo
+    from beredskab.storage.repositories.privacy import PrivacyRepo
+    from beredskab.storage.repositories.residents import ResidentRepo
+    from beredskab.storage.repositories.security import InboxRepo, PinRepo
+    from beredskab.storage.repositories.timers import TimerRepo
+    from beredskab.storage.repositories.web import WebRepo
+    from beredskab.storage.repositories.work import StepRepo, TaskRepo
 
 
 class Tx:
-    """One open transaction: the repositories bound to it and the time it started."""
+    """One open transaction: the repositories bound to it and the time it started.
+
+    A repository is built (and its module imported) when the transaction first uses it, so
+    a command that reads one table (`beredskab status`) imports few repositories, not all.
+    """
 
     def __init__(
         self, conn: AsyncConnection, now: datetime, *, dialect: str, log_key: bytes
@@ -42,28 +53,138 @@ class Tx:
         self.log_key = log_key
         self.topics: set[str] = set()
         """What this transaction queued, signalled once it commits (``storage.signals``)."""
-        self.incidents = IncidentRepo(conn)
-        self.deliveries = DeliveryRepo(conn, dialect=dialect, signal=self.signal)
-        self.steps = StepRepo(conn)
-        self.tasks = TaskRepo(conn)
-        self.log = LogRepo(conn)
-        self.audit = AuditRepo(conn)
-        self.people = PeopleRepo(conn)
-        self.inbox = InboxRepo(conn)
-        self.pins = PinRepo(conn)
-        self.preparedness = PreparednessRepo(conn)
-        self.timers = TimerRepo(conn, dialect=dialect, signal=self.signal)
-        self.api_tokens = ApiTokenRepo(conn)
-        self.web = WebRepo(conn)
-        self.communications = CommunicationRepo(conn)
-        self.live = LiveRepo(conn)
-        self.picture = PictureRepo(conn)
-        self.fanouts = FanoutRepo(conn, dialect=dialect, signal=self.signal)
-        self.notices = NoticeRepo(conn)
-        self.residents = ResidentRepo(conn)
-        self.directory = DirectoryRepo(conn)
-        self.gauges = GaugeRepo(conn)
-        self.privacy = PrivacyRepo(conn)
+
+    @cached_property
+    def incidents(self) -> IncidentRepo:
+        from beredskab.storage.repositories.incidents import IncidentRepo
+
+        return IncidentRepo(self._conn)
+
+    @cached_property
+    def deliveries(self) -> DeliveryRepo:
+        from beredskab.storage.repositories.deliveries import DeliveryRepo
+
+        return DeliveryRepo(self._conn, dialect=self.dialect, signal=self.signal)
+
+    @cached_property
+    def steps(self) -> StepRepo:
+        from beredskab.storage.repositories.work import StepRepo
+
+        return StepRepo(self._conn)
+
+    @cached_property
+    def tasks(self) -> TaskRepo:
+        from beredskab.storage.repositories.work import TaskRepo
+
+        return TaskRepo(self._conn)
+
+    @cached_property
+    def log(self) -> LogRepo:
+        from beredskab.storage.repositories.log import LogRepo
+
+        return LogRepo(self._conn)
+
+    @cached_property
+    def audit(self) -> AuditRepo:
+        from beredskab.storage.repositories.audit import AuditRepo
+
+        return AuditRepo(self._conn)
+
+    @cached_property
+    def people(self) -> PeopleRepo:
+        from beredskab.storage.repositories.people import PeopleRepo
+
+        return PeopleRepo(self._conn)
+
+    @cached_property
+    def inbox(self) -> InboxRepo:
+        from beredskab.storage.repositories.security import InboxRepo
+
+        return InboxRepo(self._conn)
+
+    @cached_property
+    def pins(self) -> PinRepo:
+        from beredskab.storage.repositories.security import PinRepo
+
+        return PinRepo(self._conn)
+
+    @cached_property
+    def preparedness(self) -> PreparednessRepo:
+        from beredskab.storage.repositories.preparedness import PreparednessRepo
+
+        return PreparednessRepo(self._conn)
+
+    @cached_property
+    def timers(self) -> TimerRepo:
+        from beredskab.storage.repositories.timers import TimerRepo
+
+        return TimerRepo(self._conn, dialect=self.dialect, signal=self.signal)
+
+    @cached_property
+    def api_tokens(self) -> ApiTokenRepo:
+        from beredskab.storage.repositories.api_tokens import ApiTokenRepo
+
+        return ApiTokenRepo(self._conn)
+
+    @cached_property
+    def web(self) -> WebRepo:
+        from beredskab.storage.repositories.web import WebRepo
+
+        return WebRepo(self._conn)
+
+    @cached_property
+    def communications(self) -> CommunicationRepo:
+        from beredskab.storage.repositories.communications import CommunicationRepo
+
+        return CommunicationRepo(self._conn)
+
+    @cached_property
+    def live(self) -> LiveRepo:
+        from beredskab.storage.repositories.live import LiveRepo
+
+        return LiveRepo(self._conn)
+
+    @cached_property
+    def picture(self) -> PictureRepo:
+        from beredskab.storage.repositories.picture import PictureRepo
+
+        return PictureRepo(self._conn)
+
+    @cached_property
+    def fanouts(self) -> FanoutRepo:
+        from beredskab.storage.repositories.fanouts import FanoutRepo
+
+        return FanoutRepo(self._conn, dialect=self.dialect, signal=self.signal)
+
+    @cached_property
+    def notices(self) -> NoticeRepo:
+        from beredskab.storage.repositories.notices import NoticeRepo
+
+        return NoticeRepo(self._conn)
+
+    @cached_property
+    def residents(self) -> ResidentRepo:
+        from beredskab.storage.repositories.residents import ResidentRepo
+
+        return ResidentRepo(self._conn)
+
+    @cached_property
+    def directory(self) -> DirectoryRepo:
+        from beredskab.storage.repositories.directory import DirectoryRepo
+
+        return DirectoryRepo(self._conn)
+
+    @cached_property
+    def gauges(self) -> GaugeRepo:
+        from beredskab.storage.repositories.gauges import GaugeRepo
+
+        return GaugeRepo(self._conn)
+
+    @cached_property
+    def privacy(self) -> PrivacyRepo:
+        from beredskab.storage.repositories.privacy import PrivacyRepo
+
+        return PrivacyRepo(self._conn)
 
     def signal(self, *topics: str) -> None:
         """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in
