@@ -191,7 +191,7 @@ def name_of(plan: Plan, person_id: str | None) -> str:
     if not person_id:
         return ""
     if person_id == "system":
-        return "System"
+        return text("system")
     person = plan.directory.person(person_id)
     return person.name if person else person_id
 
