@@ -7,11 +7,17 @@ key is computed at run time. Imports are
 followed by name (``from beredskab.i18n import t``, ``from beredskab import i18n``, relative
 imports), so a text used anywhere in ``beredskab/`` is found. A key used through such a call
 must exist; a catalog key must be used: called, marked, or at least a string in the code.
+
+Jinja templates are read too: in ``web/templates/*.html`` a ``tr("key", …)`` (either quote,
+or ``tr("a" if c else "b")``) is a use of the ``web`` domain (``TEMPLATE_CALLS`` names the
+template functions and their domains), as strict as a call in code. A key built in the
+template (``tr("dir_" ~ ok)``) is marked in the code that renders it.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +25,20 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 _KEY_METHODS = frozenset({"raw", "has"})
 _MARK = "mark"
+TEMPLATE_DIRS = ("web/templates",)
+"""Folders (under the package) of Jinja templates whose text calls are read."""
+TEMPLATE_CALLS: dict[str, str] = {"tr": "web"}
+"""A template function → the domain it looks keys up in (``session.page`` binds ``tr``)."""
+_QUOTED = r"""(?P<{name}q>["'])(?P<{name}>[^"'\n]*)(?P={name}q)"""
+_TEMPLATE_CALL = re.compile(
+    r"\b(?P<call>"
+    + "|".join(map(re.escape, TEMPLATE_CALLS))
+    + r")\(\s*"
+    + _QUOTED.format(name="key")
+    + r"(?:\s*[,)]|\s+if\s+[^()]*?\s+else\s+"
+    + _QUOTED.format(name="other")
+    + r"\s*[,)])"
+)
 
 
 @dataclass
@@ -166,7 +186,20 @@ def extract(root: Path = PACKAGE_DIR) -> Extraction:
                 extraction.constants.add(node.value)
             elif isinstance(node, ast.Call):
                 _record(node, source, extraction, where_prefix)
+    for folder in TEMPLATE_DIRS:
+        for path in sorted((root / folder).glob("*.html")):
+            _template_uses(path, extraction, path.relative_to(root.parent).as_posix())
     return extraction
+
+
+def _template_uses(path: Path, extraction: Extraction, where_prefix: str) -> None:
+    """The literal keys of a template's text calls (``tr("key", …)``)."""
+    source = path.read_text(encoding="utf-8")
+    for match in _TEMPLATE_CALL.finditer(source):
+        where = f"{where_prefix}:{source.count(chr(10), 0, match.start()) + 1}"
+        for key in (match.group("key"), match.group("other")):
+            if key is not None:
+                extraction.add(TEMPLATE_CALLS[match.group("call")], key, where)
 
 
 def _record(call: ast.Call, source: _Source, extraction: Extraction, where_prefix: str) -> None:

@@ -15,8 +15,10 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.templating import Jinja2Templates
 
 from beredskab import links
+from beredskab.i18n import Language
 from beredskab.links import LinkError, Problem
 from beredskab.models import ConfirmationStatus
+from beredskab.web.texts import text
 
 if TYPE_CHECKING:
     from beredskab.app import App
@@ -36,38 +38,17 @@ HEADERS = {
         "frame-ancestors 'none'; base-uri 'none'"
     ),
 }
-ELSEWHERE = "Svar OK på SMS'en eller tryk Modtaget i Telegram i stedet."
 PROBLEMS: dict[Problem, tuple[int, str, str]] = {
-    Problem.INVALID: (
-        400,
-        "Linket er ugyldigt",
-        "Linket er ændret eller klippet over undervejs. Åbn det igen direkte fra mailen. "
-        + ELSEWHERE,
-    ),
-    Problem.UNKNOWN: (
-        404,
-        "Linket findes ikke",
-        "Vi kender ikke dette link, eller det hører ikke til en besked, der beder om svar. "
-        + ELSEWHERE,
-    ),
-    Problem.USED: (
-        410,
-        "Linket er allerede brugt",
-        "Dit svar er allerede registreret, og linket virker kun én gang. "
-        "Vil du ændre dit svar, så kontakt projektlederen.",
-    ),
-    Problem.EXPIRED: (410, "Linket er udløbet", "Linket er for gammelt. " + ELSEWHERE),
-    Problem.CLOSED: (
-        410,
-        "Hændelsen er afsluttet",
-        "Der er meldt afblæsning, så der skal ikke længere svares på denne besked.",
-    ),
-    Problem.RETIRED: (
-        410,
-        "Linket er ikke længere gyldigt",
-        "Linket er lavet med en nøgle, som er skiftet ud af sikkerhedshensyn. " + ELSEWHERE,
-    ),
+    Problem.INVALID: (400, "ack_invalid_title", "ack_invalid_text"),
+    Problem.UNKNOWN: (404, "ack_unknown_title", "ack_unknown_text"),
+    Problem.USED: (410, "ack_used_title", "ack_used_text"),
+    Problem.EXPIRED: (410, "ack_expired_title", "ack_expired_text"),
+    Problem.CLOSED: (410, "ack_closed_title", "ack_closed_text"),
+    Problem.RETIRED: (410, "ack_retired_title", "ack_retired_text"),
 }
+"""Each problem's status and the keys of its title and text."""
+LANGUAGE: Language = "da"
+"""The link pages are Danish."""
 
 
 def _app(request: Request) -> App:
@@ -76,12 +57,23 @@ def _app(request: Request) -> App:
 
 
 def _page(request: Request, name: str, status: int, **context: Any) -> Response:
-    return templates.TemplateResponse(request, name, context, status_code=status, headers=HEADERS)
+    def tr(key: str, **values: object) -> str:
+        return text(key, LANGUAGE, **values)
+
+    return templates.TemplateResponse(
+        request, name, {"tr": tr, **context}, status_code=status, headers=HEADERS
+    )
 
 
 def _problem(request: Request, problem: Problem) -> Response:
-    status, title, text = PROBLEMS[problem]
-    return _page(request, "ack_problem.html", status, title=title, text=text)
+    status, title, body = PROBLEMS[problem]
+    return _page(
+        request,
+        "ack_problem.html",
+        status,
+        title=text(title, LANGUAGE),
+        text=text(body, LANGUAGE),
+    )
 
 
 def _checked(token: str) -> str:
@@ -130,8 +122,8 @@ async def submit(
                 request,
                 "ack_problem.html",
                 400,
-                title="Vælg et svar",
-                text="Gå tilbage og tryk Bekræft eller Kan ikke deltage.",
+                title=text("ack_choose_title", LANGUAGE),
+                text=text("ack_choose_text", LANGUAGE),
             )
         answer = await links.answer(
             db=app.db,
@@ -146,19 +138,17 @@ async def submit(
     status = answer.result.confirmation.status
     name = answer.view.person_name
     if status is ConfirmationStatus.CONFIRMED and not answer.declined:
-        title, text = "Tak — du har bekræftet", f"{name}, dit svar er registreret. Tak."
+        title = text("ack_confirmed_title", LANGUAGE)
+        body = text("ack_confirmed_text", LANGUAGE, name=name)
     elif status is ConfirmationStatus.CONFIRMED:
-        title = "Du har allerede bekræftet"
-        text = (
-            "Du havde allerede bekræftet. Kan du alligevel ikke deltage, "
-            "så ring til projektlederen."
-        )
+        title = text("ack_already_title", LANGUAGE)
+        body = text("ack_already_text", LANGUAGE)
     else:
-        title = "Du er meldt fra"
-        text = f"{name}, vi har noteret, at du ikke kan deltage."
+        title = text("ack_declined_title", LANGUAGE)
+        body = text("ack_declined_text", LANGUAGE, name=name)
         deputy = app.plan.directory.person(answer.result.deputy) if answer.result.deputy else None
         if deputy is not None:
-            text += f" Din stedfortræder, {deputy.name}, er bedt om at træde til."
+            body += " " + text("ack_deputy", LANGUAGE, deputy=deputy.name)
     return _page(
-        request, "ack_done.html", 200, title=title, text=text, incident=answer.view.incident
+        request, "ack_done.html", 200, title=title, text=body, incident=answer.view.incident
     )

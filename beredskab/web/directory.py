@@ -24,8 +24,8 @@ from beredskab.errors import BeredskabError, InvalidStateError, NotFoundError, r
 from beredskab.i18n import Language
 from beredskab.security import bounds
 from beredskab.web.directory_errors import UnreadableDirectory
-from beredskab.web.directory_texts import dt
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
+from beredskab.web.texts import text
 from contacts.models import DirectoryFile
 
 router = APIRouter(route_class=UnreadableDirectory)
@@ -37,6 +37,11 @@ UPLOAD_PATH = BASE + "/import"
 MAX_FIELDS = 1000
 """A person form has a checkbox per role and per outreach target."""
 Who = Annotated[Viewer, Depends(viewer)]
+BUILT_KEYS = (
+    *text.mark("dir_saved", "dir_removed", "dir_imported", "dir_unchanged"),
+    *text.mark("dir_added", "dir_changed"),
+)
+"""``tr("dir_" ~ ok)`` and ``tr("dir_" ~ change.action)`` in the editor's templates."""
 
 
 async def _editor(request: Request, who: Viewer, action: str) -> Response | None:
@@ -57,7 +62,7 @@ async def _editor(request: Request, who: Viewer, action: str) -> Response | None
 def _page(
     request: Request, who: Viewer, name: str, *, status: int = 200, **context: Any
 ) -> Response:
-    return page(request, name, who=who, status=status, dt=dt(who.language), **context)
+    return page(request, name, who=who, status=status, **context)
 
 
 async def _form(request: Request, who: Viewer) -> FormData:
@@ -238,7 +243,7 @@ async def remove_person(request: Request, who: Who, person_id: str) -> Response:
             revision,
             entry=entry,
             new=False,
-            problems=(dt(who.language)("remove_confirm_missing"),),
+            problems=(text("dir_remove_confirm_missing", who.language),),
             status=400,
         )
     try:

@@ -15,8 +15,8 @@ from fastapi import Request, Response
 from fastapi.routing import APIRoute
 
 from beredskab.errors import PlanInvalidError
-from beredskab.web.directory_texts import dt
 from beredskab.web.session import language_of, page
+from beredskab.web.texts import text
 
 
 class UnreadableDirectory(APIRoute):
@@ -30,14 +30,15 @@ class UnreadableDirectory(APIRoute):
             try:
                 return await handler(request)
             except PlanInvalidError as exc:
-                text = dt(language_of(request))("unreadable", problems="; ".join(exc.problems))
+                problems = "; ".join(exc.problems)
+                message = text("dir_unreadable", language_of(request), problems=problems)
                 return page(
                     request,
                     "problem.html",
                     who=None,
                     status=503,
                     title_key="error_title",
-                    text=text,
+                    text=message,
                 )
 
         return handle

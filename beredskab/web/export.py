@@ -16,6 +16,7 @@ from beredskab import report, situation_log
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
 from beredskab.security import need_to_know
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
+from beredskab.web.texts import text
 
 router = APIRouter()
 
@@ -75,9 +76,7 @@ async def _export(
 
 def report_refusal(language: str) -> str:
     """Why the report with sensitive entries was refused."""
-    if language == "en":
-        return "Only the leader of the group may export the report with sensitive entries."
-    return "Kun gruppens leder må hente rapporten med følsomme poster."
+    return text("report_refused", language)
 
 
 @router.get("/haendelse/{nr:id}/rapport.html")

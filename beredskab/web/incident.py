@@ -23,6 +23,7 @@ from beredskab.app import App
 from beredskab.errors import NotFoundError
 from beredskab.web import incident_view
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
+from beredskab.web.texts import text
 
 router = APIRouter()
 
@@ -83,6 +84,28 @@ PROBLEMS |= {"bad_zone", "bad_facts", "no_police_case"}
 NOTICES |= {"info_published", "info_withdrawn"}  # the public page (incident_notices)
 PROBLEMS |= {"info_personal_data"}
 PROBLEMS |= {"uncited_correction", "bad_entry_number"}  # the log form's corrections
+NOTICE_KEYS = (
+    *text.mark("done_acked", "done_declined_ack", "done_step_done", "done_step_skipped"),
+    *text.mark("done_task_accepted", "done_task_done", "done_task_declined"),
+    *text.mark("done_task_declined_offered", "done_task_reassigned", "done_task_given"),
+    *text.mark("done_convened", "done_note_added", "done_upgraded_to", "done_opened"),
+    *text.mark("done_opened_drill", "done_opened_halted", "done_opened_pending", "done_joined"),
+    *text.mark("done_joined_drill", "done_joined_pending", "done_stood_down"),
+    *text.mark("done_comm_drafted", "done_comm_saved", "done_comm_approved", "done_comm_sent"),
+    *text.mark("done_comm_discarded", "done_comm_variant_saved", "done_duty_ticked"),
+    *text.mark("done_duty_unticked", "done_picture_saved", "done_facts_changed"),
+    *text.mark("done_facts_unchanged", "done_info_published", "done_info_withdrawn"),
+)
+"""``tr("done_" + notice)`` on the incident page."""
+PROBLEM_KEYS = (
+    *text.mark("problem_refused_action", "problem_not_possible", "problem_missing_item"),
+    *text.mark("problem_empty_text", "problem_missing_choice", "problem_outcome_needed"),
+    *text.mark("problem_refused_input", "problem_picture_unchanged", "problem_bad_zone"),
+    *text.mark("problem_bad_facts", "problem_no_police_case", "problem_info_personal_data"),
+    *text.mark("problem_uncited_correction", "problem_bad_entry_number"),
+    *text.mark("problem_missing_police_case", "problem_police_case_group1"),
+)
+"""``tr("problem_" + problem)`` on the incident page and the upgrade form."""
 
 
 def _notice(value: str | None, allowed: frozenset[str]) -> str:
@@ -113,7 +136,11 @@ async def incident_page(
     # fetch the boards again instead of missing it.
     async with app_of(request).db.transaction() as tx:
         await confirm_by_action(
-            tx, incident_id=incident_id, person=who.person, via="web", action="åbne hændelsessiden"
+            tx,
+            incident_id=incident_id,
+            person=who.person,
+            via="web",
+            action=text("log_action_opened_page", "da"),
         )
         state = await tx.live.state(incident_id)
     try:

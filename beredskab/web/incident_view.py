@@ -31,6 +31,7 @@ from beredskab.security import need_to_know
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.notices import Notice
 from beredskab.web import duty_view, notice_view, people_view, picture_view
+from beredskab.web.texts import text
 from contacts.models import Person
 from playbooks.schema import Conveneable, Playbook
 
@@ -39,6 +40,29 @@ OPEN_TASK = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED)
 OPEN_STEP = (StepStatus.PENDING, StepStatus.ACTIVE)
 STAFF_ROLE = "sekretariat"
 """The secretariat staff: they may write in every incident's log (see ``situation_log``)."""
+BUILT_KEYS = (
+    *text.mark("state_confirmed", "state_declined", "state_pending", "state_unreachable"),
+    *text.mark("via_api", "via_cli", "via_email", "via_other", "via_sms", "via_telegram"),
+    *text.mark("via_voice", "via_web"),
+    *text.mark("channel_email", "channel_sms", "channel_telegram", "channel_voice"),
+    *text.mark("delivery_delivered", "delivery_expired", "delivery_failed", "delivery_queued"),
+    *text.mark("delivery_sending", "delivery_sent"),
+    *text.mark("step_active", "step_done", "step_pending", "step_skipped"),
+    *text.mark("task_accepted", "task_assigned", "task_cancelled", "task_declined", "task_done"),
+    *text.mark("kind_activated", "kind_closed", "kind_confirmed", "kind_correction"),
+    *text.mark("kind_decision", "kind_declined", "kind_delivery", "kind_duty", "kind_joined"),
+    *text.mark("kind_media", "kind_note", "kind_notified", "kind_picture", "kind_step"),
+    *text.mark("kind_task", "kind_upgraded"),
+    *text.mark("duty_kind_as_needed", "duty_kind_assess", "duty_kind_must"),
+    *text.mark("audience_associations", "audience_board", "audience_businesses"),
+    *text.mark("audience_institutions", "audience_operations", "audience_partners"),
+    *text.mark("audience_press", "audience_residents"),
+    *text.mark("template_board_orientation", "template_media_holding_line"),
+    *text.mark("template_partner_information", "template_resident_information"),
+    *text.mark("comm_approved", "comm_discarded", "comm_draft", "comm_sent"),
+    *text.mark("lang_current", "lang_missing", "lang_older", "lang_original"),
+)
+"""Keys the incident page's templates build from a value (``tr("state_" + p.state)``)."""
 
 
 def local(value: datetime | None, lang: Language = "da", now: datetime | None = None) -> str:
@@ -167,7 +191,7 @@ def name_of(plan: Plan, person_id: str | None) -> str:
     if not person_id:
         return ""
     if person_id == "system":
-        return "System"
+        return text("system")
     person = plan.directory.person(person_id)
     return person.name if person else person_id
 

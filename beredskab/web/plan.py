@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from beredskab.i18n import LOCAL_TZ, Language
+from beredskab.i18n import LOCAL_TZ
 from beredskab.preparedness.signoff import signoff_status
 from beredskab.report import plan as plan_view
 from beredskab.report import plan_document
@@ -17,30 +17,6 @@ from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 router = APIRouter()
 
 PDF_NAME = "beredskabsplan-{version}.pdf"
-LABELS: dict[str, dict[Language, str]] = {
-    "pdf": {"da": "Hent planen som PDF", "en": "Download the plan as PDF"},
-    "print": {
-        "da": "Siden kan også udskrives direkte fra browseren.",
-        "en": "The page also prints directly from the browser.",
-    },
-    "contents": {"da": "Indhold", "en": "Contents"},
-    "example": {
-        "da": "Kontaktlisten er det fiktive eksempel: personerne findes ikke.",
-        "en": "The contact list is the fictional example: these people do not exist.",
-    },
-    "roles": {"da": "Roller og hvem der har dem", "en": "Roles and who holds them"},
-    "roles_note": {
-        "da": "Fra kontaktlisten, som ændres løbende; den er ikke en del af den underskrevne "
-        "planversion. Telefonnumre og e-mails står kun i kontaktlisten.",
-        "en": "From the contact list, which changes often; it is not part of the signed plan "
-        "version. Phone numbers and emails are only in the contact list.",
-    },
-    "nobody": {"da": "ingen", "en": "nobody"},
-}
-
-
-def _labels(language: Language) -> dict[str, str]:
-    return {key: texts[language] for key, texts in LABELS.items()}
 
 
 @router.get("/plan")
@@ -53,7 +29,6 @@ async def plan_page(request: Request, who: Annotated[Viewer, Depends(viewer)]) -
         "plan.html",
         who=who,
         view=plan_view.build(app.plan),
-        labels=_labels(who.language),
         lines=lines,
         signed=sum(1 for line in lines if line.signed_at is not None),
         local=LOCAL_TZ,

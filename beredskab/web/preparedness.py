@@ -18,30 +18,22 @@ from beredskab.preparedness.requests import PLAN_PATH, SIGNOFF
 from beredskab.report import plan as plan_view
 from beredskab.report import plan_document
 from beredskab.web.ack import HEADERS, MAX_TOKEN_CHARS, templates
+from beredskab.web.texts import text
 
 if TYPE_CHECKING:
     from beredskab.app import App
 
 router = APIRouter()
 
-ELSEWHERE = "Du kan også svare JA på SMS'en eller trykke Bekræft i Telegram."
 REFUSALS: dict[Refusal, tuple[int, str, str]] = {
-    Refusal.INVALID: (
-        400,
-        "Linket er ugyldigt",
-        "Linket er ændret eller klippet over undervejs. Åbn det igen direkte fra mailen. "
-        + ELSEWHERE,
-    ),
-    Refusal.UNKNOWN: (404, "Linket findes ikke", "Vi kender ikke dette link. " + ELSEWHERE),
-    Refusal.FOREIGN: (404, "Linket findes ikke", "Vi kender ikke dette link. " + ELSEWHERE),
-    Refusal.USED: (410, "Allerede registreret", "Dit svar er allerede registreret. Tak."),
-    Refusal.STALE: (
-        410,
-        "Linket er forældet",
-        "Planen er ændret, eller kontrollen er afsluttet. Du får en ny besked, hvis vi har "
-        "brug for dit svar.",
-    ),
+    Refusal.INVALID: (400, "prep_invalid_title", "prep_invalid_text"),
+    Refusal.UNKNOWN: (404, "prep_unknown_title", "prep_unknown_text"),
+    Refusal.FOREIGN: (404, "prep_unknown_title", "prep_unknown_text"),
+    Refusal.USED: (410, "prep_used_title", "prep_used_text"),
+    Refusal.STALE: (410, "prep_stale_title", "prep_stale_text"),
 }
+"""Each refusal's status and the keys of its title and text (in Danish: the person behind a
+refused link is not known)."""
 
 
 def _app(request: Request) -> App:
@@ -54,8 +46,10 @@ def _page(request: Request, name: str, status: int, **context: Any) -> Response:
 
 
 def _refused(request: Request, refusal: Refusal) -> Response:
-    status, title, text = REFUSALS[refusal]
-    return _page(request, "ack_problem.html", status, title=title, text=text)
+    status, title, body = REFUSALS[refusal]
+    return _page(
+        request, "ack_problem.html", status, title=text(title, "da"), text=text(body, "da")
+    )
 
 
 def _raw(app: App, token: str) -> str:
@@ -64,87 +58,42 @@ def _raw(app: App, token: str) -> str:
     return answers.unsign(app, token)
 
 
-_PAGE: dict[str, dict[Language, str]] = {
-    "signoff_title": {"da": "Bekræft beredskabsplanen", "en": "Confirm the preparedness plan"},
-    "signoff_intro": {
-        "da": "Jeg har læst beredskabsplanen og deltager i beredskabet som beskrevet.",
-        "en": "I have read the preparedness plan and take part as it describes.",
-    },
-    "version": {"da": "Planversion", "en": "Plan version"},
-    "read_intro": {
-        "da": "Læs planen, før du bekræfter:",
-        "en": "Read the plan before you confirm:",
-    },
-    "read_or": {"da": "eller", "en": "or"},
-    "read_pdf": {"da": "hele planen som PDF", "en": "the whole plan as PDF (Danish)"},
-    "read_web": {
-        "da": "planen på siden (log ind)",
-        "en": "the plan on the web (sign in)",
-    },
-    "signoff_button": {
-        "da": "Jeg har læst planen og deltager",
-        "en": "I have read the plan and take part",
-    },
-    "signoff_hint": {
-        "da": "Har du spørgsmål til planen, så kontakt projektchefen.",
-        "en": "If you have questions about the plan, contact the project chief.",
-    },
-    "verify_title": {
-        "da": "Er dine kontaktoplysninger rigtige?",
-        "en": "Are your contact details right?",
-    },
-    "verify_intro": {
-        "da": "Beredskabet skal kunne nå dig. Det er de oplysninger, vi har:",
-        "en": "The emergency team must be able to reach you. These are the details we have:",
-    },
-    "phone": {"da": "Telefon", "en": "Phone"},
-    "email": {"da": "E-mail", "en": "Email"},
-    "none": {"da": "ingen", "en": "none"},
-    "verify_button": {"da": "Oplysningerne er rigtige", "en": "The details are right"},
-    "verify_hint": {
-        "da": "Er noget forkert eller mangler, så kontakt sekretariatet i stedet.",
-        "en": "If anything is wrong or missing, contact the secretariat instead.",
-    },
-    "to": {"da": "Til", "en": "To"},
-    "once": {"da": "Linket virker én gang.", "en": "The link works once."},
-    "done": {"da": "Tak — dit svar er registreret", "en": "Thank you — your answer is recorded"},
-}
-
-
 def _context(view: TokenView, token: str) -> dict[str, Any]:
     """The page's words in the language of the person asked."""
     person = view.person
     lang: Language = person.language
-
-    def w(key: str) -> str:
-        return _PAGE[key][lang]
-
-    common: dict[str, Any] = {"lang": lang, "to": w("to"), "once": w("once"), "plan_links": []}
+    common: dict[str, Any] = {
+        "lang": lang,
+        "to": text("prep_to", lang),
+        "once": text("prep_once", lang),
+        "plan_links": [],
+    }
     if view.request.kind == SIGNOFF:
         return {
             **common,
-            "title": w("signoff_title"),
-            "intro": w("signoff_intro"),
-            "details": [(w("version"), view.request.round)],
-            "button": w("signoff_button"),
-            "hint": w("signoff_hint"),
-            "plan_intro": w("read_intro"),
-            "plan_or": w("read_or"),
+            "title": text("prep_signoff_title", lang),
+            "intro": text("prep_signoff_intro", lang),
+            "details": [(text("prep_version", lang), view.request.round)],
+            "button": text("prep_signoff_button", lang),
+            "hint": text("prep_signoff_hint", lang),
+            "plan_intro": text("prep_read_intro", lang),
+            "plan_or": text("prep_read_or", lang),
             "plan_links": [
-                (w("read_pdf"), f"{token}/plan.pdf"),
-                (w("read_web"), PLAN_PATH),
+                (text("prep_read_pdf", lang), f"{token}/plan.pdf"),
+                (text("prep_read_web", lang), PLAN_PATH),
             ],
         }
+    none = text("prep_none", lang)
     return {
         **common,
-        "title": w("verify_title"),
-        "intro": w("verify_intro"),
+        "title": text("prep_verify_title", lang),
+        "intro": text("prep_verify_intro", lang),
         "details": [
-            (w("phone"), person.phone or w("none")),
-            (w("email"), person.email or w("none")),
+            (text("prep_phone", lang), person.phone or none),
+            (text("prep_email", lang), person.email or none),
         ],
-        "button": w("verify_button"),
-        "hint": w("verify_hint"),
+        "button": text("prep_verify_button", lang),
+        "hint": text("prep_verify_hint", lang),
     }
 
 
@@ -187,7 +136,7 @@ async def submit(request: Request, token: str) -> Response:
         request,
         "prep_done.html",
         200,
-        title=_PAGE["done"][view.person.language],
+        title=text("prep_done", view.person.language),
         text=answers.thanks(answered, view.person),
         lang=view.person.language,
     )

@@ -7,14 +7,18 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from beredskab.storage.repositories.notices import Notice
+from beredskab.web.texts import text
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 EMPTY_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
 """The ``updated`` of a feed that never had an entry (Atom requires one)."""
-WITHDRAWN = "Trukket tilbage"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot carry (a stored text may hold them); left out of the feed."""
+
+
+def _withdrawn() -> str:
+    return text("info_withdrawn", "da")
 
 
 def stamp(value: datetime) -> str:
@@ -32,7 +36,7 @@ def _add(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -
 def withdrawn_text(notice: Notice, when: str) -> str:
     """What a withdrawn notice says instead of its text."""
     note = f" {notice.withdrawn_note}" if notice.withdrawn_note else ""
-    return f"{WITHDRAWN} {when}.{note}"
+    return f"{_withdrawn()} {when}.{note}"
 
 
 def feed(
@@ -58,7 +62,7 @@ def feed(
         entry = _add(root, "entry")
         _add(entry, "id", f"{base}/info#m{notice.id}")
         if notice.withdrawn_at is not None:
-            _add(entry, "title", f"{WITHDRAWN}: {notice.title}")
+            _add(entry, "title", f"{_withdrawn()}: {notice.title}")
             content = withdrawn_text(notice, when.get(notice.id, ""))
         else:
             _add(entry, "title", notice.title)

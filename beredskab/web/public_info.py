@@ -18,11 +18,12 @@ from email.utils import format_datetime, parsedate_to_datetime
 
 from fastapi import APIRouter, Request, Response
 
-from beredskab.i18n import LOCAL_TZ
+from beredskab.i18n import LOCAL_TZ, Language
 from beredskab.settings import PublicInfoSettings
 from beredskab.storage.repositories.notices import Notice, NoticeKind, NoticeState
 from beredskab.web import public_atom
 from beredskab.web.session import app_of, templates
+from beredskab.web.texts import text
 
 router = APIRouter()
 
@@ -31,19 +32,21 @@ PAGE_LIMIT = 50
 VERSION = "1"
 """Part of every ETag: change it when the page's or the feed's layout changes."""
 ATOM_TYPE = "application/atom+xml; charset=utf-8"
-_MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
+LANGUAGE: Language = "da"
+"""The public page and its feed are Danish."""
+MONTHS = text.mark(
+    "month_1",
+    "month_2",
+    "month_3",
+    "month_4",
+    "month_5",
+    "month_6",
+    "month_7",
+    "month_8",
+    "month_9",
+    "month_10",
+    "month_11",
+    "month_12",
 )
 _SECURITY = {
     "X-Content-Type-Options": "nosniff",
@@ -58,7 +61,10 @@ _SECURITY = {
 def when(value: datetime) -> str:
     """A moment as a resident reads it, in full: "1. december 2026 kl. 14:05"."""
     local = value.astimezone(LOCAL_TZ)
-    return f"{local.day}. {_MONTHS[local.month - 1]} {local.year} kl. {local:%H:%M}"
+    month = text(MONTHS[local.month - 1], LANGUAGE)
+    return text(
+        "info_when", LANGUAGE, day=local.day, month=month, year=local.year, time=f"{local:%H:%M}"
+    )
 
 
 def _etag(kind: str, state: NoticeState, settings: PublicInfoSettings) -> str:
@@ -111,6 +117,10 @@ def _shown(notice: Notice) -> Shown:
     return Shown(notice=notice, published=when(notice.published_at), withdrawn=withdrawn)
 
 
+def _tr(key: str, **values: object) -> str:
+    return text(key, LANGUAGE, **values)
+
+
 @router.api_route("/info", methods=["GET", "HEAD"])
 async def page(request: Request) -> Response:
     """The current notices, newest first; when there are none, says so and shows the latest
@@ -133,6 +143,7 @@ async def page(request: Request) -> Response:
             "current": [_shown(n) for n in current[:PAGE_LIMIT]],
             "all_clear": _shown(cleared[0]) if cleared else None,
             "updated": when(state.changed_at) if state.changed_at else None,
+            "tr": _tr,
         },
         headers=headers,
     )
@@ -154,7 +165,7 @@ async def feed(request: Request) -> Response:
     body = public_atom.feed(
         entries,
         base=base,
-        title=f"Information til beboerne – {settings.area_name}",
+        title=text("info_feed_title", LANGUAGE, area=settings.area_name),
         author=settings.area_name,
         updated=state.changed_at,
         when={n.id: when(n.withdrawn_at) for n in entries if n.withdrawn_at},

@@ -152,8 +152,9 @@ def page(
     """Render a page template with the viewer, their language and the security headers."""
     lang: Language = language or (who.language if who else language_of(request))
 
-    def tr(key: str, **values: object) -> str:
-        return texts.text(key, lang, **values)
+    def tr(key: str, language: Language | None = None, /, **values: object) -> str:
+        """A page text in the page's language (or ``language``: the plan's words are Danish)."""
+        return texts.text(key, language or lang, **values)
 
     return templates.TemplateResponse(
         request,

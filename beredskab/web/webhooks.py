@@ -22,6 +22,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from beredskab import audit
 from beredskab.security import bounds
+from beredskab.web.texts import text
 from notifier.channels.sms import valid_signature
 
 if TYPE_CHECKING:
@@ -139,10 +140,10 @@ async def twilio_voice_gather(request: Request) -> Response:
         source="twilio-voice", provider_id=f"{call}:gather", payload=payload
     )
     confirmed = params.get("Digits") == "1"
-    text = "Tak. Din bekræftelse er modtaget." if confirmed else "Der blev ikke trykket 1. Farvel."
+    said = text("voice_confirmed" if confirmed else "voice_not_confirmed", "da")
     return _twiml(
         '<?xml version="1.0" encoding="UTF-8"?><Response>'
-        f'<Say language="da-DK">{text}</Say></Response>'
+        f'<Say language="da-DK">{said}</Say></Response>'
     )
 
 

@@ -142,3 +142,36 @@ def test_compile_rewrites_a_stale_mo(tmp_path: Path) -> None:
     assert any("service.mo is stale" in p for p in tools.problems(locale))
     tools.compile_all(locale)
     assert tools.problems(locale) == []
+
+
+def test_the_templates_keys_are_uses_of_the_web_domain(tmp_path: Path) -> None:
+    root = tmp_path / "demo_pkg"
+    (root / "web" / "templates").mkdir(parents=True)
+    (root / "__init__.py").write_text("")
+    (root / "web" / "__init__.py").write_text("")
+    (root / "web" / "texts.py").write_text(
+        "from beredskab.catalog.texts import Texts\n\ntext = Texts('web')\n"
+        "BUILT = text.mark('state_on', 'state_off')\n"
+    )
+    (root / "web" / "templates" / "page.html").write_text(
+        textwrap.dedent(
+            """\
+            <h1>{{ tr("title") }}</h1>
+            <p>{{ tr('hello', name=viewer.name) }} {{ str("not a use") }}</p>
+            <p>{{ tr("yes" if flag else 'no') }} {{ tr("state_" ~ state) }} {{ tr(chosen) }}</p>
+            <p>{{ tr("typo") }}</p>
+            """
+        )
+    )
+    locale = tmp_path / "locale"
+    keys = ("title", "hello", "yes", "no", "state_on", "state_off", "unused")
+    for language in ("da", "en"):
+        catalog = Catalog(locale=language, domain="web")
+        for key in keys:
+            catalog.add(key, f"{key} {{name}}" if key == "hello" else key)
+        tools.write(locale / language / "LC_MESSAGES" / "web.po", catalog)
+
+    assert tools.problems(locale, root) == [
+        "demo_pkg/web/templates/page.html:4: no text 'typo' in the 'web' catalog",
+        "web: 'unused' is used nowhere (or mark it: Texts.mark)",
+    ]
