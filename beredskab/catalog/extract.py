@@ -27,7 +27,7 @@ _KEY_METHODS = frozenset({"raw", "has"})
 _MARK = "mark"
 TEMPLATE_DIRS = ("web/templates",)
 """Folders (under the package) of Jinja templates whose text calls are read."""
-TEMPLATE_CALLS: dict[str, str] = {"tr": "web"}
+TEMPLATE_CALLS: dict[str, str] = {"tr": "web", "rt": "residents", "rp": "report"}
 """A template function → the domain it looks keys up in (``session.page`` binds ``tr``)."""
 _QUOTED = r"""(?P<{name}q>["'])(?P<{name}>[^"'\n]*)(?P={name}q)"""
 _TEMPLATE_CALL = re.compile(

@@ -27,4 +27,9 @@ def _environment() -> Environment:
 def render_html_data(data: ReportData) -> str:
     """Lay out prepared report data as HTML (inline CSS, no external resources)."""
     template = _environment().get_template(TEMPLATE)
-    return template.render(report=data, sensitive_mark=texts("sensitive"))
+    return template.render(report=data, sensitive_mark=texts("sensitive"), rp=_danish)
+
+
+def _danish(key: str, /, **values: object) -> str:
+    """A report text in Danish, the report's language (``rp("key")`` in the template)."""
+    return texts(key, "da", **values)
