@@ -192,4 +192,8 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:  # the reader stopped (``… | head``): nothing is wrong
+        sys.stderr.close()
+        sys.exit(0)
