@@ -13,9 +13,10 @@ from enum import StrEnum
 from beredskab import access, audit
 from beredskab.models import Incident
 from beredskab.plan import Plan
+from beredskab.report.blocks import ReportData
 from beredskab.report.markdown import render_markdown
 from beredskab.report.overview import Overview, overview
-from beredskab.report.sections import ReportData, build
+from beredskab.report.sections import build
 from beredskab.storage import Database
 from contacts.models import Person
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from beredskab.report.sections import ReportData, texts
+from beredskab.report.blocks import ReportData, texts
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "web" / "templates"
 TEMPLATE = "report.html"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab.report.sections import Paragraph, ReportData, Row, Table, drill_mark, texts
+from beredskab.report.blocks import Paragraph, ReportData, Row, Table, drill_mark, texts
 
 
 def _cell(text: str) -> str:

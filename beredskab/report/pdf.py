@@ -10,7 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import MethodReturnValue, TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
-from beredskab.report.sections import Paragraph, ReportData, Table, drill_mark, texts
+from beredskab.report.blocks import Paragraph, ReportData, Table, drill_mark, texts
 
 FONT = "helvetica"
 ENCODING = "cp1252"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from beredskab.report.sections import Paragraph, Row, Table, columns_of, local_time, texts
+from beredskab.report.blocks import Paragraph, Row, Table, columns_of, local_time, texts
 from beredskab.storage.repositories.picture import PictureRevision, PictureSection
 
 __all__ = ["picture_blocks"]

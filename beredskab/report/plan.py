@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from beredskab.plan import Plan
-from beredskab.report.sections import local_time, texts
+from beredskab.report.blocks import local_time, texts
 from contacts.models import Person
 from playbooks.schema import (
     ConveneAction,

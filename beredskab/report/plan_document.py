@@ -3,11 +3,7 @@ PDF, Markdown or standalone HTML with the situation report's renderers."""
 
 from __future__ import annotations
 
-from beredskab.report.html import render_html_data
-from beredskab.report.markdown import render_markdown
-from beredskab.report.pdf import render_pdf_data
-from beredskab.report.plan import Format, PlanView, PlaybookView
-from beredskab.report.sections import (
+from beredskab.report.blocks import (
     Paragraph,
     ReportData,
     Row,
@@ -16,6 +12,10 @@ from beredskab.report.sections import (
     columns_of,
     texts,
 )
+from beredskab.report.html import render_html_data
+from beredskab.report.markdown import render_markdown
+from beredskab.report.pdf import render_pdf_data
+from beredskab.report.plan import Format, PlanView, PlaybookView
 
 
 def _list(items: tuple[str, ...], empty: str) -> Table:

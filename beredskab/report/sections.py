@@ -9,21 +9,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import ClassVar, Literal
 
-from beredskab.catalog.texts import Texts
-from beredskab.i18n import clock
 from beredskab.i18n import status as status_word
 from beredskab.incident.duties import ticks as duty_ticks
 from beredskab.models import Confirmation, ConfirmationStatus, LogEntry
+from beredskab.report.blocks import (
+    Paragraph,
+    ReportData,
+    Row,
+    Section,
+    Table,
+    columns_of,
+    drill_mark,
+    duration,
+    local_time,
+    texts,
+)
 from beredskab.report.overview import Overview
 from beredskab.storage.repositories.communications import CommunicationStatus
-
-texts = Texts("report")
-"""The report's and the plan document's headings, labels and words (Danish; English in the
-catalog): ``texts("section.steps")``."""
 
 _KIND_KEYS = texts.mark(
     "kind.activated",
@@ -69,79 +73,6 @@ def _word(prefix: str, value: str, known: tuple[str, ...]) -> str:
     """``value`` in words from the ``prefix`` keys, or as it is when the catalog has none."""
     key = f"{prefix}.{value}"
     return texts(key) if key in known else value
-
-
-def local_time(value: datetime | None) -> str:
-    """A UTC time as Danish local time, always with the date (a report is read later; see
-    ``i18n.clock``), or "-"."""
-    if value is None:
-        return "-"
-    return clock(value, now=None, seconds=True)
-
-
-def drill_mark() -> str:
-    """What follows a drill's title and number: " (ØVELSE)"."""
-    return f" ({texts('drill')})"
-
-
-def columns_of(*keys: str) -> tuple[str, ...]:
-    """Column titles by their keys ("col.time", …)."""
-    return tuple(texts(key) for key in keys)
-
-
-def duration(seconds: float) -> str:
-    """Seconds as "3 min 05 s"."""
-    return texts("duration", minutes=int(seconds // 60), seconds=int(seconds % 60))
-
-
-@dataclass(frozen=True)
-class Row:
-    """One table row; a sensitive row is marked (``texts("sensitive")``) by every renderer."""
-
-    cells: tuple[str, ...]
-    sensitive: bool = False
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table with Danish column titles; the PDF sizes its columns from the content."""
-
-    kind: ClassVar[str] = "table"
-    columns: tuple[str, ...]
-    rows: tuple[Row, ...]
-    empty: str
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    """A line of text with an optional bold lead; ``tone`` "ok" or "alert" for a verdict."""
-
-    kind: ClassVar[str] = "paragraph"
-    text: str
-    lead: str = ""
-    tone: Literal["", "ok", "alert"] = ""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A titled part of the report; ``key`` is a stable anchor (HTML id)."""
-
-    key: str
-    title: str
-    blocks: tuple[Table | Paragraph, ...]
-
-
-@dataclass(frozen=True)
-class ReportData:
-    """The whole report, ready to lay out."""
-
-    incident_id: int
-    title: str
-    drill: bool
-    fields: tuple[tuple[str, str], ...]
-    sections: tuple[Section, ...]
-    chain_ok: bool
-    generated_at: str
 
 
 def build(

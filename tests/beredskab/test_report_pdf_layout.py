@@ -10,10 +10,10 @@ from pypdf import PdfReader
 
 from beredskab.plan import Plan
 from beredskab.report import plan as plan_report
+from beredskab.report.blocks import ReportData, Row, Section, Table
 from beredskab.report.markdown import render_markdown
 from beredskab.report.pdf import render_pdf_data
 from beredskab.report.plan_document import document
-from beredskab.report.sections import ReportData, Row, Section, Table
 
 LONG_WORDS = ("Samarbejdspartnere", "afdelingsbestyrelse", "Områdesekretariatet")
 
