@@ -36,7 +36,7 @@ import aiohttp
 
 from benchmarks.dbview import DbView
 from benchmarks.procs import Children, load_average, terminate_raises
-from benchmarks.service import Setup, launch_serve
+from benchmarks.service import Setup, activate, launch_serve, wait_healthy
 
 
 def _p(values: list[float], p: int) -> float:
@@ -60,7 +60,7 @@ class Rounds:
         channels: list[str] = []
         async with aiohttp.ClientSession(headers=headers, timeout=timeout) as self.http:
             try:
-                await self._healthy()
+                await wait_healthy(self.http, self.setup.base_url)
                 for n in range(repeats + 1):
                     first, answer, channel = await self._round(n)
                     if n:  # the first round warms the process (imports, pools): not counted
@@ -79,19 +79,6 @@ class Rounds:
             "answer_p99_ms": round(_p(answers, 99), 1),
         }
 
-    async def _healthy(self) -> None:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                async with self.http.get(f"{self.setup.base_url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the service did not become healthy in 120 s")
-            await asyncio.sleep(0.2)
-
     async def _control(self, method: str, path: str) -> Any:
         async with self.http.request(method, f"{self.control}{path}") as response:
             return await response.json()
@@ -100,18 +87,11 @@ class Rounds:
         await self._control("POST", "/reset")
         await asyncio.sleep(0.5)  # the previous round's last outcomes and signals settle
         start = time.monotonic()
-        async with self.http.post(
-            f"{self.setup.base_url}/api/v1/incidents",
-            json={"playbook": "gruppe-1", "description": f"G1 round {n}"},
-        ) as response:
-            body = await response.json()
-            if response.status != 201:
-                raise RuntimeError(f"activation answered {response.status}: {body}")
+        incident = await activate(self.http, self.setup.base_url, f"G1 round {n}")
         answered = time.monotonic()
         first = await self._control("GET", "/wait-first?timeout=120")
         if first["first"] is None:
             raise RuntimeError("no provider request within 120 s of the activation")
-        incident = int(body["incident"]["id"])
         async with self.http.post(
             f"{self.setup.base_url}/api/v1/incidents/{incident}/close", json={}
         ) as response:

@@ -43,7 +43,7 @@ from twilio.request_validator import RequestValidator
 
 from benchmarks.dbview import DbView
 from benchmarks.procs import Children, load_average, terminate_raises
-from benchmarks.service import email, launch_serve, phone
+from benchmarks.service import activate, database_url, email, launch_serve, phone, wait_healthy
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN
 
 BUTTON = re.compile(r"<button[^>]*\bname=\"([^\"]+)\"[^>]*\bvalue=\"([^\"]+)\"")
@@ -236,24 +236,8 @@ async def _alone(service: Any, people: int, cap: int, spy: Path | None) -> list[
                 return await response.json()
 
         try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    async with http.get(f"{base}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the service did not become healthy in 120 s")
-                await asyncio.sleep(0.2)
-            async with http.post(
-                f"{base}/api/v1/incidents", json={"playbook": "gruppe-1", "description": "G5"}
-            ) as response:
-                body = await response.json()
-                if response.status != 201:
-                    raise RuntimeError(f"activation answered {response.status}: {body}")
-            incident = int(body["incident"]["id"])
+            await wait_healthy(http, base)
+            incident = await activate(http, base, "G5")
             deadline = time.monotonic() + 1800
             while (fan := await db.fan_out(incident)).open or fan.total < 3 * people:
                 if time.monotonic() > deadline:
@@ -300,13 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         children = stack.enter_context(Children())
         for db in args.db.split(","):
-            url = ""
-            if db == "postgresql":
-                from tests.postgres import cluster, create_database
-
-                server = stack.enter_context(cluster())
-                create_database(server, "g5")
-                url = f"{server}/g5"
+            url = database_url(stack, db, "g5")
             root = Path(tempfile.mkdtemp(prefix="g5-"))
             try:
                 before = load_average()

@@ -35,7 +35,7 @@ import aiohttp
 
 from benchmarks.dbview import DbView
 from benchmarks.procs import Children, cpu_seconds, load_average, terminate_raises
-from benchmarks.service import launch_serve
+from benchmarks.service import activate, database_url, launch_serve, wait_healthy
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("sqlite engine (C)", ("libsqlite3", "sqlite3Vdbe", "sqlite3Btree", "sqlite3_", "_sqlite3")),
@@ -109,7 +109,10 @@ def split(collapsed: Path) -> dict[str, Any]:
         component = next((c for c, mark in COMPONENTS if mark in stack), "other")
         components[component] += n
     busy = total - layers[WAITING]
-    share = lambda c, of: {k: round(100 * v / max(of, 1), 1) for k, v in c.most_common()}  # noqa: E731
+
+    def share(counts: Counter[str], of: int) -> dict[str, float]:
+        return {k: round(100 * v / max(of, 1), 1) for k, v in counts.most_common()}
+
     return {
         "samples": total,
         "waiting_pct": round(100 * layers.pop(WAITING, 0) / max(total, 1), 1),
@@ -123,14 +126,7 @@ async def _fan_out(base_url: str, token: str, database_url: str, people: int) ->
     db = DbView(database_url)
     try:
         async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as http:
-            async with http.post(
-                f"{base_url}/api/v1/incidents",
-                json={"playbook": "gruppe-1", "description": "Layer profile"},
-            ) as response:
-                body = await response.json()
-                if response.status != 201:
-                    raise RuntimeError(f"activation answered {response.status}: {body}")
-            incident = int(body["incident"]["id"])
+            incident = await activate(http, base_url, "Layer profile")
             deadline = time.monotonic() + 3600
             while True:
                 fan = await db.fan_out(incident, None)
@@ -145,15 +141,7 @@ async def _fan_out(base_url: str, token: str, database_url: str, people: int) ->
 
 async def _healthy(base_url: str) -> None:
     async with aiohttp.ClientSession() as http:
-        for _ in range(600):
-            try:
-                async with http.get(f"{base_url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise RuntimeError("the service did not become healthy")
+        await wait_healthy(http, base_url)
 
 
 def main() -> None:
@@ -171,13 +159,7 @@ def main() -> None:
     }
     with ExitStack() as stack:
         children = stack.enter_context(Children())
-        db_url = ""
-        if args.db == "postgresql":
-            from tests.postgres import cluster, create_database
-
-            server = stack.enter_context(cluster())
-            create_database(server, "layers")
-            db_url = f"{server}/layers"
+        db_url = database_url(stack, args.db, "layers")
         root = Path(tempfile.mkdtemp(prefix=f"bench-layers-{args.people}-"))
         children.on_close(lambda: shutil.rmtree(root, ignore_errors=True))
         service = launch_serve(children, root, people=args.people, db_url=db_url)

@@ -25,7 +25,7 @@ import aiohttp
 
 from benchmarks.dbview import DbView
 from benchmarks.procs import Children, load_average, peak_rss_mb, rss_mb, terminate_raises
-from benchmarks.service import Setup, launch_serve
+from benchmarks.service import Setup, activate, launch_serve, wait_healthy
 
 
 class Sampler:
@@ -63,28 +63,11 @@ async def _measure(setup: Setup, pid: int, token: str, people: int, watch: float
     db = DbView(setup.database_url)
     try:
         async with aiohttp.ClientSession(headers=headers) as http:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    async with http.get(f"{setup.base_url}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the service did not become healthy in 180 s")
-                await asyncio.sleep(0.2)
+            await wait_healthy(http, setup.base_url, 180)
             sampler.mark("healthy")
             await asyncio.sleep(5)
             sampler.mark("idle")
-            async with http.post(
-                f"{setup.base_url}/api/v1/incidents",
-                json={"playbook": "gruppe-1", "description": "Memory benchmark"},
-            ) as response:
-                body = await response.json()
-                if response.status != 201:
-                    raise RuntimeError(f"activation answered {response.status}: {body}")
-            incident = int(body["incident"]["id"])
+            incident = await activate(http, setup.base_url, "Memory benchmark")
             sampler.mark("activated")
             started = time.monotonic()
             queued = False

@@ -34,7 +34,7 @@ import aiohttp
 
 from benchmarks.first_request import Rounds
 from benchmarks.procs import Children, load_average
-from benchmarks.service import Service, launch_serve, run_cli
+from benchmarks.service import Service, database_url, launch_serve, run_cli, wait_healthy
 from benchmarks.standins import Limits
 
 STAFF = "amira-hassan"
@@ -76,7 +76,7 @@ class Send(Rounds):
         timeout = aiohttp.ClientTimeout(total=600)
         async with aiohttp.ClientSession(timeout=timeout) as self.http:
             try:
-                await self._healthy()
+                await wait_healthy(self.http, self.setup.base_url)
                 return await self._send(subscribers, rate, chief, helper)
             finally:
                 await self.db.dispose()
@@ -178,14 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         children = stack.enter_context(Children())
         for db in args.db.split(","):
-            url = ""
-            if db == "postgresql":
-                from tests.postgres import cluster, create_database
-
-                server = stack.enter_context(cluster())
-                create_database(server, "residents")
-                url = f"{server}/residents"
-            r = one(children, args.subscribers, url)
+            r = one(children, args.subscribers, database_url(stack, db, "residents"))
             results.append(r)
             print(
                 f"{r['db']:<10} {args.subscribers:>6} subscribers: approval → first SMS "

@@ -22,12 +22,16 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 from benchmarks import standins
 from benchmarks.dbview import DbView
@@ -283,3 +287,41 @@ def launch_serve(
         before_serve(service)
     service.start()
     return service
+
+
+async def wait_healthy(http: aiohttp.ClientSession, base_url: str, seconds: float = 120) -> None:
+    """Until ``serve`` answers ``/healthz`` with 200 (an error after ``seconds``)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            async with http.get(f"{base_url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the service did not become healthy in {seconds:g} s")
+        await asyncio.sleep(0.2)
+
+
+async def activate(http: aiohttp.ClientSession, base_url: str, description: str) -> int:
+    """Activate gruppe-1 through the JSON API (``http`` carries the token); the incident id."""
+    async with http.post(
+        f"{base_url}/api/v1/incidents", json={"playbook": "gruppe-1", "description": description}
+    ) as response:
+        body = await response.json()
+        if response.status != 201:
+            raise RuntimeError(f"activation answered {response.status}: {body}")
+    return int(body["incident"]["id"])
+
+
+def database_url(stack: ExitStack, db: str, name: str) -> str:
+    """``""`` (SQLite in the service's folder) or a fresh database ``name`` on a throwaway
+    PostgreSQL cluster that lives as long as ``stack``."""
+    if db != "postgresql":
+        return ""
+    from tests.postgres import cluster, create_database
+
+    server = stack.enter_context(cluster())
+    create_database(server, name)
+    return f"{server}/{name}"

@@ -34,9 +34,11 @@ from benchmarks.procs import (
 from benchmarks.service import (
     Service,
     Setup,
+    activate,
     launch_serve,
     settings_diff,
     shipped_value,
+    wait_healthy,
 )
 from benchmarks.standins import Limits
 
@@ -109,7 +111,7 @@ class Run:
         async with aiohttp.ClientSession(headers=headers, timeout=timeout) as http:
             self.http = http
             try:
-                await self._wait_healthy()
+                await wait_healthy(self.http, self.setup.base_url)
                 self.result["rss_idle_mb"] = round(rss_mb(self.pid), 1)
                 self.result["g7"] = await asyncio.to_thread(
                     cli_times, self.setup, self.args.cli_runs
@@ -129,19 +131,6 @@ class Run:
         self.result["g4"] = {"peak_rss_mb": round(peak_rss_mb(self.pid), 1)}
         return self.result
 
-    async def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                async with self.http.get(f"{self.setup.base_url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the service did not become healthy in 120 s")
-            await asyncio.sleep(0.2)
-
     async def _control(self, method: str, path: str) -> Any:
         async with self.http.request(method, f"{self.control}{path}") as response:
             return await response.json()
@@ -151,18 +140,12 @@ class Run:
         provider request at the stand-ins (monotonic)."""
         await self._control("POST", "/reset")
         start = time.monotonic()
-        async with self.http.post(
-            f"{self.setup.base_url}/api/v1/incidents",
-            json={"playbook": "gruppe-1", "description": description},
-        ) as response:
-            body = await response.json()
-            if response.status != 201:
-                raise RuntimeError(f"activation answered {response.status}: {body}")
+        incident = await activate(self.http, self.setup.base_url, description)
         self.answered = time.monotonic()
         first = await self._control("GET", "/wait-first?timeout=300")
         if first["first"] is None:
             raise RuntimeError("no provider request within 300 s of the activation")
-        return int(body["incident"]["id"]), start, float(first["first"])
+        return incident, start, float(first["first"])
 
     async def _settled(self, incident: int, template: str | None) -> None:
         deadline = time.monotonic() + 1800
