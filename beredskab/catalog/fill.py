@@ -25,7 +25,12 @@ _FORMATTER = _Formatter()
 
 
 def fill(template: str, /, **values: object) -> str:
-    """Fill ``{placeholders}`` in a text; ``{n:one|other}`` counts with the fitting noun."""
+    """Fill ``{placeholders}`` in a text; ``{n:one|other}`` counts with the fitting noun.
+
+    A text without a ``|`` has no counted noun and is filled by ``str.format`` (the same
+    result, without the pure-Python formatter every alert's text would otherwise pay for)."""
+    if "|" not in template:
+        return template.format(**values)
     return _FORMATTER.format(template, **values)
 
 

@@ -43,14 +43,15 @@ class Texts:
 
     def __init__(self, domain: str, *, also: Texts | None = None) -> None:
         self.domain = domain
-        self.also = also
+        self._domains: tuple[str, ...] = (domain, *(also._domains if also else ()))
+        """This domain, then the ones it falls back to, in order."""
 
     def raw(self, key: str, language: str = HOUSE_LANGUAGE) -> str:
         """The unfilled text of ``key`` in ``language`` (Danish where that language lacks it)."""
-        for texts in self._chain():
-            found = _entries(texts.domain, language).get(key)
+        for domain in self._domains:
+            found = _entries(domain, language).get(key)
             if found is None and language != HOUSE_LANGUAGE and language != "en":
-                found = _entries(texts.domain, HOUSE_LANGUAGE).get(key)
+                found = _entries(domain, HOUSE_LANGUAGE).get(key)
             if found is not None:
                 return found
         raise KeyError(f"no text {key!r} in the {self.domain!r} catalog ({language})")
@@ -60,9 +61,8 @@ class Texts:
         return fill(self.raw(key, language), **values)
 
     def __contains__(self, key: object) -> bool:
-        return any(
-            isinstance(key, str) and key in _entries(texts.domain, HOUSE_LANGUAGE)
-            for texts in self._chain()
+        return isinstance(key, str) and any(
+            key in _entries(domain, HOUSE_LANGUAGE) for domain in self._domains
         )
 
     def has(self, key: str, language: str) -> bool:
@@ -73,11 +73,3 @@ class Texts:
     def mark(*keys: str) -> tuple[str, ...]:
         """Name keys that are looked up with a computed key, so extraction finds them."""
         return keys
-
-    def _chain(self) -> list[Texts]:
-        chain: list[Texts] = []
-        texts: Texts | None = self
-        while texts is not None:
-            chain.append(texts)
-            texts = texts.also
-        return chain
