@@ -2,7 +2,7 @@
 
 ``communications.send`` calls ``start`` in the transaction that marks the communication sent:
 it queues the first ``FIRST_CHUNK`` residents itself and hands the rest to a fan-out of kind
-``KIND`` (``incident.fanout``; its ``template`` column holds ``c<communication id>``), whose
+``KIND`` (``incident.fanout``; its ``communication_id`` names the communication), whose
 follow-up transactions call ``chunk`` for the next ones behind the durable cursor. So a
 message to 20,000 subscribers commits at once and goes out at the provider's rate.
 
@@ -62,17 +62,6 @@ class Queued:
         return sum(self.by_language.values())
 
 
-def reference(communication_id: int) -> str:
-    """The fan-out's ``template`` value naming its communication."""
-    return f"c{communication_id}"
-
-
-def communication_id(fanout: Fanout) -> int | None:
-    """The communication a resident fan-out sends, from its ``template`` value."""
-    value = fanout.template.removeprefix("c")
-    return int(value) if value.isdigit() else None
-
-
 def message(item: Communication, incident: Incident, subscription: Subscription) -> NewDelivery:
     """One resident's SMS: their language's text (or Danish), drill-marked, and how to stop."""
     chosen = text_for(item, subscription.language)
@@ -119,7 +108,8 @@ async def start(tx: Tx, *, item: Communication, incident: Incident) -> tuple[int
             incident_id=incident.id,
             kind=KIND,
             playbook_id=incident.playbook_id,
-            template=reference(item.id),
+            template=item.template,
+            communication_id=item.id,
             recipients=[str(i) for i in ids],
             done=FIRST_CHUNK,
             reached=queued.count,
@@ -136,7 +126,7 @@ async def start(tx: Tx, *, item: Communication, incident: Incident) -> tuple[int
 async def chunk(tx: Tx, incident: Incident, fanout: Fanout, ids: Sequence[str]) -> int:
     """Queue the next residents of a fan-out (those still subscribed); messages queued.
     Raises ``Gone`` when its communication is no longer a sent one."""
-    found = communication_id(fanout)
+    found = fanout.communication_id
     item = await tx.communications.get(found) if found is not None else None
     if item is None or item.status is not CommunicationStatus.SENT:
         raise Gone(texts("residents.not_sent", nr=found))
@@ -170,7 +160,7 @@ def finished_text(fanout: Fanout) -> str:
     """The log entry when a resident fan-out has queued everyone."""
     return texts(
         "residents.finished",
-        nr=communication_id(fanout),
+        nr=fanout.communication_id,
         count=fanout.messages,
         chunks=fanout.chunks,
     )
@@ -178,4 +168,4 @@ def finished_text(fanout: Fanout) -> str:
 
 def stopped_text(fanout: Fanout, why: str) -> str:
     """The log entry when a resident fan-out stops early."""
-    return texts("residents.stopped", nr=communication_id(fanout), count=fanout.messages, why=why)
+    return texts("residents.stopped", nr=fanout.communication_id, count=fanout.messages, why=why)

@@ -16,6 +16,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    literal,
 )
 
 from beredskab.storage.types import UTCDateTime
@@ -395,7 +397,10 @@ fanouts = Table(
     # what a chunk does: "activation" (ask a playbook's participants to confirm)
     Column("kind", String(32), nullable=False),
     Column("playbook_id", String(64), nullable=False),
+    # the template of the messages (a resident send: its communication's template)
     Column("template", String(32), nullable=False),
+    # the communication a resident send ("residents") sends (migration 0030); else None
+    Column("communication_id", Integer, ForeignKey("communications.id"), nullable=True),
     Column("recipients", Text, nullable=False),
     Column("total", Integer, nullable=False),
     # recipients handled (the first ``done`` lines), those newly reached, their messages
@@ -412,6 +417,24 @@ fanouts = Table(
 )
 Index("ix_deliveries_address", deliveries.c.address, deliveries.c.channel, deliveries.c.id)
 """What an "OK" from a number answers: the newest SMS to that address (migration 0016)."""
+FALLBACK_PENDING = and_(
+    deliveries.c.policy == literal("fallback", literal_execute=True),
+    deliveries.c.fell_back.is_(False),
+    deliveries.c.alternates != literal("", literal_execute=True),
+)
+"""The rows the fallback loop may still hand over (before their status and channel), with
+the values written out: SQLite uses a partial index only for a query whose WHERE contains its
+terms as they are (a ``?`` parameter does not match them)."""
+Index(
+    "ix_deliveries_fallback",
+    deliveries.c.status,
+    deliveries.c.channel,
+    deliveries.c.created_at,
+    sqlite_where=FALLBACK_PENDING,
+    postgresql_where=FALLBACK_PENDING,
+)
+"""The fallback loop's oldest candidate per (status, channel): one index seek each, whatever
+else the table holds (migration 0030; ``delivery_lookups.next_fallback``)."""
 Index(
     "ix_inbound_unprocessed",
     inbound.c.id,

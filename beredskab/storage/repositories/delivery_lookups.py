@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
-from beredskab.storage.tables import confirmations, deliveries, incidents
+from beredskab.storage.tables import FALLBACK_PENDING, confirmations, deliveries, incidents
 from notifier.types import ChannelKind, DeliveryStatus
 
 
@@ -210,19 +210,22 @@ class DeliveryLookups:
 
     async def next_fallback(self, *, receipt_channels: list[ChannelKind]) -> datetime | None:
         """The ``created_at`` of the oldest row ``overdue_for_fallback`` would hand over once
-        it is old enough, or None."""
-        unconfirmed = or_(
-            deliveries.c.status.in_([DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value]),
-            and_(
-                deliveries.c.status == DeliveryStatus.SENT.value,
-                deliveries.c.channel.in_([c.value for c in receipt_channels]),
-            ),
-        )
-        stmt = select(func.min(deliveries.c.created_at)).where(
-            deliveries.c.policy == "fallback",
-            deliveries.c.fell_back.is_(False),
-            deliveries.c.alternates != "",
-            unconfirmed,
-        )
-        value = (await self._conn.execute(stmt)).scalar()
-        return value if isinstance(value, datetime) or value is None else None
+        it is old enough, or None: queued or sending on any channel, or sent on a channel that
+        reports delivery. One seek on ``ix_deliveries_fallback`` per (status, channel), so a
+        large send's queued rows without a fallback are never read."""
+        waiting = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING]
+        pairs = [(status, kind) for status in waiting for kind in ChannelKind]
+        pairs += [(DeliveryStatus.SENT, kind) for kind in receipt_channels]
+        oldest = [
+            select(func.min(deliveries.c.created_at))
+            .where(
+                FALLBACK_PENDING,
+                deliveries.c.status == status.value,
+                deliveries.c.channel == kind.value,
+            )
+            .scalar_subquery()
+            for status, kind in pairs
+        ]
+        row = (await self._conn.execute(select(*oldest))).one()
+        times = [t for t in row if isinstance(t, datetime)]
+        return min(times) if times else None

@@ -25,6 +25,7 @@ class Fanout:
     kind: str
     playbook_id: str
     template: str
+    communication_id: int | None
     total: int
     done: int
     reached: int
@@ -57,12 +58,14 @@ class FanoutRepo:
         playbook_id: str,
         template: str,
         recipients: Sequence[str],
+        communication_id: int | None = None,
         done: int,
         reached: int,
         messages: int,
         now: datetime,
     ) -> int:
-        """Record a fan-out whose first ``done`` recipients are handled; returns its id."""
+        """Record a fan-out whose first ``done`` recipients are handled (``communication_id``:
+        the communication a resident send sends); returns its id."""
         if any(SEPARATOR in r for r in recipients):
             raise ValueError("a recipient id contains a line break")
         if self._signal is not None:  # serve's runner queues the rest once this commits
@@ -74,6 +77,7 @@ class FanoutRepo:
                 kind=kind,
                 playbook_id=playbook_id,
                 template=template,
+                communication_id=communication_id,
                 recipients=SEPARATOR.join(recipients),
                 total=len(recipients),
                 done=done,
