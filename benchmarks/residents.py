@@ -12,7 +12,13 @@ approves it and staff send it. Measured:
 - approval → first SMS: from the approve request leaving to the first provider request the
   stand-ins saw after it (``time.monotonic()``, one clock for every process);
 - completion ÷ ideal: from the approve request to the last resident SMS recorded sent
-  (``deliveries.updated_at``), over the ideal N ÷ the messaging service's rate.
+  (``deliveries.updated_at``), over the ideal N ÷ the messaging service's rate;
+- CPU of ``serve`` per message: its CPU seconds (all threads) from the approval to the
+  completion, over N (load distorts it less than the wall clock).
+
+``--profile DIR`` records ``serve`` with ``py-spy`` over the same span (CPU samples, all
+threads; needs ``pip install py-spy``), keeps its stacks in ``DIR/<db>.txt`` and prints the
+per-layer split of ``benchmarks.layers`` and the top leaf frames.
 
 Prints both per database with the load average before and after.
 """
@@ -23,8 +29,13 @@ import argparse
 import asyncio
 import json
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,7 +44,8 @@ from typing import Any
 import aiohttp
 
 from benchmarks.first_request import Rounds
-from benchmarks.procs import Children, load_average
+from benchmarks.layers import split
+from benchmarks.procs import Children, cpu_seconds, load_average
 from benchmarks.service import Service, database_url, launch_serve, run_cli, wait_healthy
 from benchmarks.standins import Limits
 
@@ -67,8 +79,50 @@ async def subscribe(url: str, count: int) -> None:
         await db.dispose()
 
 
+class Watch:
+    """``serve``'s CPU seconds, and optionally a ``py-spy`` record, over the measured span."""
+
+    def __init__(self, children: Children, pid: int, stacks: Path | None) -> None:
+        self.children, self.pid, self.stacks = children, pid, stacks
+        self.cpu_s = 0.0
+        self._spy: subprocess.Popen[Any] | None = None
+
+    def begin(self) -> None:
+        """Start the record (it attaches within a second) and the CPU count."""
+        if self.stacks is not None:
+            command = [str(Path(sys.executable).with_name("py-spy")), "record", "--format"]
+            command += ["raw", "--rate", "200", "--threads", "--nonblocking"]
+            command += ["--pid", str(self.pid), "--output", str(self.stacks)]
+            self._spy = self.children.popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            time.sleep(1)
+        self.cpu_s = -cpu_seconds(self.pid)
+
+    def end(self) -> None:
+        """Stop the CPU count and the record (py-spy writes its file on SIGINT)."""
+        self.cpu_s += cpu_seconds(self.pid)
+        if self._spy is not None:
+            self._spy.send_signal(signal.SIGINT)
+            self._spy.wait(timeout=120)
+
+
+def top_leaves(stacks: Path, count: int = 15) -> list[tuple[str, float]]:
+    """The innermost frames with the largest shares of py-spy's samples (percent)."""
+    leaves: Counter[str] = Counter()
+    total = 0
+    for line in stacks.read_text(errors="replace").splitlines():
+        stack, _, n = line.rpartition(" ")
+        if stack and n.isdigit():
+            leaves[stack.split(";")[-1]] += int(n)
+            total += int(n)
+    return [(leaf, round(100 * n / max(total, 1), 1)) for leaf, n in leaves.most_common(count)]
+
+
 class Send(Rounds):
     """One incident, one resident message, timed."""
+
+    watch: Watch | None = None
 
     async def measure(self, subscribers: int, rate: float, staff: str) -> dict[str, Any]:
         chief = {"Authorization": f"Bearer {self.token}"}
@@ -103,6 +157,8 @@ class Send(Rounds):
         base = f"/incidents/{nr}/communications"
         item = await self._post(base, {"audiences": ["residents"]}, staff)
         await self._control("POST", "/reset")
+        if self.watch is not None:
+            await asyncio.to_thread(self.watch.begin)
         approved_wall = datetime.now(UTC)
         start = time.monotonic()
         await self._post(f"{base}/{item['id']}/approve", {}, chief)
@@ -120,6 +176,8 @@ class Send(Rounds):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{done} of {subscribers} sent at the deadline")
             await asyncio.sleep(0.5)
+        if self.watch is not None:
+            await asyncio.to_thread(self.watch.end)
         assert view.last_update is not None
         completion = (view.last_update - approved_wall).total_seconds()
         ideal = subscribers / rate
@@ -132,11 +190,23 @@ class Send(Rounds):
             "ideal_s": round(ideal, 2),
             "completion_over_ideal": round(completion / ideal, 3),
             "by_status": view.by_status,
+            **self._cpu(subscribers),
+        }
+
+    def _cpu(self, subscribers: int) -> dict[str, Any]:
+        if self.watch is None:
+            return {}
+        return {
+            "serve_cpu_s": round(self.watch.cpu_s, 2),
+            "serve_cpu_ms_per_message": round(1000 * self.watch.cpu_s / subscribers, 3),
         }
 
 
-def one(children: Children, subscribers: int, db_url: str) -> dict[str, Any]:
-    """One database: set up, subscribe, serve, measure, stop (``service.launch_serve``)."""
+def one(
+    children: Children, subscribers: int, db_url: str, stacks: Path | None = None
+) -> dict[str, Any]:
+    """One database: set up, subscribe, serve, measure, stop (``service.launch_serve``);
+    ``stacks``: record ``serve`` with py-spy there."""
     limits = Limits()
     root = Path(tempfile.mkdtemp(prefix=f"residents-{subscribers}-"))
     try:
@@ -154,17 +224,33 @@ def one(children: Children, subscribers: int, db_url: str) -> dict[str, Any]:
         )
         try:
             send = Send(service.setup, service.info["control_url"], service.token)
+            send.watch = Watch(children, service.serve.pid, stacks)
             result = asyncio.run(send.measure(subscribers, limits.twilio_service_rate, staff[0]))
         finally:
             _, final = service.stop()
+        profile: dict[str, Any] = {}
+        if stacks is not None:
+            profile = {"profile": split(stacks), "top_leaves": top_leaves(stacks)}
         return {
             "subscribers": subscribers,
             "db": "postgresql" if db_url else "sqlite",
             "sms_refused": final.get("sms_refused"),
             **result,
+            **profile,
         }
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _print_profile(r: dict[str, Any], out: Callable[[str], None] = print) -> None:
+    if "profile" not in r:
+        return
+    p = r["profile"]
+    out(f"  py-spy: {p['samples']} samples, {p['waiting_pct']} % waiting for a core")
+    out("  layers (% of busy): " + ", ".join(f"{k} {v}" for k, v in p["layer_pct_of_busy"].items()))
+    out("  components (%): " + ", ".join(f"{k} {v}" for k, v in p["component_pct"].items()))
+    for leaf, pct in r["top_leaves"]:
+        out(f"  {pct:5.1f} %  {leaf}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,21 +258,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subscribers", type=int, default=20_000)
     parser.add_argument("--db", default="sqlite,postgresql")
     parser.add_argument("--out", type=Path, default=None, help="write the results as JSON")
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="record serve with py-spy, stacks in DIR"
+    )
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     load_start = load_average()
     results = []
     with ExitStack() as stack:
         children = stack.enter_context(Children())
         for db in args.db.split(","):
-            r = one(children, args.subscribers, database_url(stack, db, "residents"))
+            stacks = args.profile / f"{db}.txt" if args.profile is not None else None
+            r = one(children, args.subscribers, database_url(stack, db, "residents"), stacks)
             results.append(r)
             print(
                 f"{r['db']:<10} {args.subscribers:>6} subscribers: approval → first SMS "
                 f"{r['approve_to_first_sms_ms']} ms ({r['first_channel']}); completion "
                 f"{r['completion_s']} s, ideal {r['ideal_s']} s, ratio "
-                f"{r['completion_over_ideal']}; 429s {r['sms_refused']}",
+                f"{r['completion_over_ideal']}; 429s {r['sms_refused']}; serve CPU "
+                f"{r['serve_cpu_s']} s, {r['serve_cpu_ms_per_message']} ms/message",
                 flush=True,
             )
+            _print_profile(r)
     load_end = load_average()
     print(f"load average: {load_start} at the start, {load_end} at the end")
     if args.out is not None:
