@@ -215,6 +215,7 @@ class Outbox:
         )
         unwritten = self._recorder.take(kind)
         claimed_at = time.monotonic()  # no later than the database's lease start
+        generation = self._last_check.generation()  # before the claim reads the numbers
         try:
             async with self._db.transaction() as tx:
                 handed_over = await self._recorder.write_in(tx, unwritten)
@@ -226,6 +227,8 @@ class Outbox:
             raise
         self._recorder.written(unwritten, handed_over=handed_over)
         self._last_check.remember(seen[0].closed_at, seen_at=seen[1])
+        rows = (c.delivery for c in batch)
+        self._last_check.remember_residents(rows, seen[0], generation=generation)
         claimed_count = len(batch)
         batch = [c for c in batch if c.delivery.id not in stale]
         if not batch:

@@ -12,6 +12,14 @@ ago is not read again — the claim's own read counts, so a batch sent at once a
 is not read again at all — and a closed one is never read again. A row that asks again for a
 confirmation always has its confirmation read. Checks that start together (a round's sends)
 share one read.
+
+Whether a resident's number is still subscribed is kept too, but only as long as nothing
+could have changed it unseen: every transaction that starts, ends or erases a subscription
+signals ``RESIDENTS`` after its commit (in this process at once, from others by NOTIFY or the
+wake socket), and what was read before such a signal is forgotten; while signals from other
+processes cannot arrive (``Signals.listening`` False), every resident SMS is read again. So a
+STOP stops the rest of a send at once, and a 20,000-subscriber send is not one read per
+message (each a few thread hand-offs on SQLite, in line before its start slot).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ from beredskab.incident import after_close
 from beredskab.models import ConfirmationStatus, Delivery
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.delivery_batches import Freshness
+from beredskab.storage.signals import RESIDENTS
 
 OPEN_RECHECK_SECONDS = 1.0
 """How long an incident seen open is taken to be still open."""
@@ -116,6 +125,39 @@ class LastCheck:
         self._closed_at: dict[int, datetime] = {}
         self._open_seen: dict[int, float] = {}
         self._batch: _Batch | None = None
+        self._changes = db.signals.subscribe(RESIDENTS)
+        self._generation = 0
+        self._subscribed: dict[str, bool] = {}
+        """Resident numbers read since the last ``RESIDENTS`` signal: still subscribed?"""
+
+    def generation(self) -> int:
+        """Which state of the subscriptions is current: take it before a read whose resident
+        answers are to be kept (``remember_residents``); a signal since moves it on."""
+        if self._changes.fired:
+            self._changes.clear()
+            self._subscribed.clear()
+            self._generation += 1
+        return self._generation
+
+    def remember_residents(
+        self, rows: Iterable[Delivery], fresh: Freshness, *, generation: int
+    ) -> None:
+        """Keep whether the resident rows' numbers were subscribed, as read by a read that
+        began at ``generation`` (nothing when a signal came since, or none could arrive)."""
+        if generation != self.generation() or not self._db.signals.listening:
+            return
+        for row in rows:
+            if after_close.to_resident(row):
+                self._subscribed[row.address] = row.address in fresh.subscribed
+
+    def _resident(self, delivery: Delivery) -> tuple[bool, str | None]:
+        """(answered from what is known, the reason) for a resident message whose incident
+        is known to be open."""
+        self.generation()
+        known = self._subscribed.get(delivery.address)
+        if known is None or not self._db.signals.listening:
+            return False, None
+        return True, None if known else after_close.UNSUBSCRIBED
 
     def remember(self, closed_at: Mapping[int, datetime | None], *, seen_at: float) -> None:
         """Take incidents' states read elsewhere (the claim) at ``seen_at`` (monotonic)."""
@@ -133,13 +175,15 @@ class LastCheck:
         closed_at = self._closed_at.get(incident_id)
         if closed_at is not None and delivery.created_at < closed_at:
             return True, after_close.CLOSED
-        if after_close.re_asks(delivery) or after_close.to_resident(delivery):
-            return False, None  # the confirmation, a resident's subscription: always read
+        if after_close.re_asks(delivery):
+            return False, None  # the confirmation: always read
         if closed_at is not None:
+            if after_close.to_resident(delivery):
+                return self._resident(delivery)
             return True, None  # queued at or after the close: the stand-down itself
         seen = self._open_seen.get(incident_id)
         if seen is not None and time.monotonic() - seen < OPEN_RECHECK_SECONDS:
-            return True, None
+            return self._resident(delivery) if after_close.to_resident(delivery) else (True, None)
         return False, None
 
     async def __call__(self, delivery: Delivery) -> str | None:
@@ -173,8 +217,10 @@ class LastCheck:
 
     async def _read(self, batch: _Batch) -> None:
         ids, pairs, phones = _wanted(batch.rows)
+        generation = self.generation()
         seen_at = time.monotonic()
         async with self._db.read() as tx:
             fresh = await tx.deliveries.freshness(ids, pairs, phones)
         self.remember({i: fresh.closed_at.get(i) for i in ids}, seen_at=seen_at)
+        self.remember_residents(batch.rows, fresh, generation=generation)
         batch.reasons = _reasons(batch.rows, fresh)

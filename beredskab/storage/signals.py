@@ -42,7 +42,10 @@ FANOUTS = "fanouts"
 """A large send was started (``beredskab.incident.fanout``): queue the rest of it."""
 DIRECTORY = "directory"
 """A new revision of the contact directory was stored (``beredskab.directory``): reload it."""
-ALL_TOPICS = (DELIVERIES, TIMERS, FANOUTS, DIRECTORY)
+RESIDENTS = "residents"
+"""A resident subscription ended, began or was erased: what the outbox's last look before a
+resident SMS knows of the numbers is out of date (``outbox.freshness.LastCheck``)."""
+ALL_TOPICS = (DELIVERIES, TIMERS, FANOUTS, DIRECTORY, RESIDENTS)
 DEAF_POLL_SECONDS = 2.0
 """How long an idle loop sleeps at most while no cross-process signal can reach it."""
 SOCKET_SUFFIX = ".wake"

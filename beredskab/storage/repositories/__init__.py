@@ -166,7 +166,7 @@ class Tx:
     def residents(self) -> ResidentRepo:
         from beredskab.storage.repositories.residents import ResidentRepo
 
-        return ResidentRepo(self._conn)
+        return ResidentRepo(self._conn, signal=self.signal)
 
     @cached_property
     def directory(self) -> DirectoryRepo:
@@ -184,7 +184,7 @@ class Tx:
     def privacy(self) -> PrivacyRepo:
         from beredskab.storage.repositories.privacy import PrivacyRepo
 
-        return PrivacyRepo(self._conn)
+        return PrivacyRepo(self._conn, signal=self.signal)
 
     def signal(self, *topics: str) -> None:
         """Mark this transaction: once it commits, whoever waits for ``topics`` wakes (in

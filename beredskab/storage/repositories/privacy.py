@@ -15,6 +15,7 @@ from sqlalchemy import Column, Table, and_, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.storage.repositories.preparedness import prep_requests
+from beredskab.storage.signals import RESIDENTS
 from beredskab.storage.tables import (
     action_tokens,
     action_uses,
@@ -141,8 +142,9 @@ def _key(table: Table) -> tuple[Column[Any], ...]:
 class PrivacyRepo:
     """Retention, export and erasure queries."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, signal: Callable[..., None] | None = None) -> None:
         self._conn = conn
+        self._signal = signal  # an erased resident: the outbox reads the numbers again
 
     # -- retention ----------------------------------------------------------------------
 
@@ -354,6 +356,8 @@ class PrivacyRepo:
         for table, column in by_number:
             result = await self._conn.execute(delete(table).where(column.in_(list(needles))))
             changed += int(result.rowcount or 0)
+            if table is residents and result.rowcount and self._signal is not None:
+                self._signal(RESIDENTS)
         return changed
 
     async def log_rows(self, person_id: str, needles: Sequence[str]) -> list[dict[str, Any]]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from beredskab.storage.signals import RESIDENTS
 from beredskab.storage.tables import resident_signups, residents
 
 
@@ -52,10 +54,17 @@ def _subscription(row: object) -> Subscription:
 
 
 class ResidentRepo:
-    """Queries on resident subscriptions."""
+    """Queries on resident subscriptions. A transaction that starts or ends one is marked
+    with the ``RESIDENTS`` topic (``signal``), so the outbox reads the numbers again before
+    its next resident SMS (``outbox.freshness``)."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, *, signal: Callable[..., None] | None = None) -> None:
         self._conn = conn
+        self._signal = signal
+
+    def _changed(self) -> None:
+        if self._signal is not None:
+            self._signal(RESIDENTS)
 
     async def current(self, phone: str) -> Subscription | None:
         """The live subscription of a number, if any."""
@@ -87,6 +96,8 @@ class ResidentRepo:
             .where(residents.c.phone == phone, residents.c.stopped_at.is_(None))
             .values(stopped_at=now)
         )
+        if result.rowcount:
+            self._changed()
         return bool(result.rowcount)
 
     async def add(
@@ -100,6 +111,7 @@ class ResidentRepo:
         now: datetime,
     ) -> Subscription:
         """Start a subscription with its consent (end the live one first)."""
+        self._changed()
         row = (
             await self._conn.execute(
                 insert(residents)
