@@ -26,6 +26,7 @@ from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.plan import Plan
 from beredskab.security import bounds
 from beredskab.storage import Database, Tx
+from beredskab.storage.signals import RESIDENTS
 from playbooks.schema import TemplateKind
 
 _t = Texts("incident")
@@ -107,6 +108,7 @@ async def close(
         )
         planned = messages + await stand_down_messages.planned(tx, rest)
         await tx.incidents.close(incident_id, by=actor.id, now=tx.now)
+        tx.signal(RESIDENTS)  # its resident SMS still queued stop at the outbox's last look
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
         await notices.all_clear(tx, incident=incident, actor=actor, channel=channel)

@@ -14,6 +14,7 @@ from beredskab.incident import messages
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
 from beredskab.storage import Tx
+from beredskab.storage.signals import RESIDENTS
 from contacts.models import Person
 
 _t = Texts("incident")
@@ -40,6 +41,7 @@ async def halt(
         values={"nr": str(drill.id), "gruppe": drill.playbook_name, "rigtig": str(real.id)},
     )
     await tx.incidents.close(drill.id, by=actor.id, now=tx.now)
+    tx.signal(RESIDENTS)  # its resident SMS still queued stop at the outbox's last look
     await tx.timers.cancel_open(drill.id, now=tx.now, outcome="drill halted")
     text = _t(
         "log.drill.closed",

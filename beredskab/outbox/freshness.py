@@ -14,12 +14,13 @@ confirmation always has its confirmation read. Checks that start together (a rou
 share one read.
 
 Whether a resident's number is still subscribed is kept too, but only as long as nothing
-could have changed it unseen: every transaction that starts, ends or erases a subscription
-signals ``RESIDENTS`` after its commit (in this process at once, from others by NOTIFY or the
-wake socket), and what was read before such a signal is forgotten; while signals from other
-processes cannot arrive (``Signals.listening`` False), every resident SMS is read again. So a
-STOP stops the rest of a send at once, and a 20,000-subscriber send is not one read per
-message (each a few thread hand-offs on SQLite, in line before its start slot).
+could have changed it unseen: every transaction that starts, ends or erases a subscription,
+or closes an incident, signals ``RESIDENTS`` after its commit (in this process at once, from
+others by NOTIFY or the wake socket), and what was read before such a signal is forgotten;
+while signals from other processes cannot arrive (``Signals.listening`` False), every
+resident SMS is read again. So a STOP or a stand-down stops the rest of a send at once, and a
+20,000-subscriber send is not one read per message (each a few thread hand-offs on SQLite,
+in line before its start slot).
 """
 
 from __future__ import annotations

@@ -43,8 +43,8 @@ FANOUTS = "fanouts"
 DIRECTORY = "directory"
 """A new revision of the contact directory was stored (``beredskab.directory``): reload it."""
 RESIDENTS = "residents"
-"""A resident subscription ended, began or was erased: what the outbox's last look before a
-resident SMS knows of the numbers is out of date (``outbox.freshness.LastCheck``)."""
+"""A resident subscription ended, began or was erased, or an incident closed: what the
+outbox's last look before a resident SMS knows is out of date (``outbox.freshness``)."""
 ALL_TOPICS = (DELIVERIES, TIMERS, FANOUTS, DIRECTORY, RESIDENTS)
 DEAF_POLL_SECONDS = 2.0
 """How long an idle loop sleeps at most while no cross-process signal can reach it."""

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from beredskab import activation
+from beredskab import activation, standdown
 from beredskab.incident import after_close
 from beredskab.models import Delivery
 from beredskab.outbox import freshness
@@ -171,3 +171,19 @@ async def test_erasing_a_resident_signals_like_a_stop(db: Database, plan: Plan) 
         assert RESIDENTS in tx.topics
     async with db.read() as tx:
         assert await tx.residents.current(PHONES[0]) is None
+
+
+async def test_a_stand_down_makes_the_next_resident_sms_read_its_incident_again(
+    db: Database, plan: Plan
+) -> None:
+    rows = await _resident_rows(db, plan)
+    db.signals.listening = True
+    check = LastCheck(db)
+    await _claimed(db, check, rows)
+    assert rows[0].incident_id is not None
+    await standdown.close(
+        db=db, plan=plan, incident_id=rows[0].incident_id, actor_id=POLICE, channel="cli"
+    )
+    with Reads(db) as reads:
+        assert await check(rows[0]) == after_close.CLOSED
+        assert reads.count == 1
