@@ -51,8 +51,8 @@ async def stop(tx: Tx, *, phone: str) -> bool:
 
 
 async def still_subscribed(tx: Tx, *, phone: str) -> bool:
-    """True while ``phone`` is subscribed: the send path asks this before each resident SMS,
-    in the transaction that claims it, so a STOP takes effect also in a send in progress."""
+    """True while ``phone`` is subscribed. The send path reads the same state for many
+    numbers at once (``outbox.freshness``), again after every change of a subscription."""
     return await tx.residents.subscribed(phone)
 
 
