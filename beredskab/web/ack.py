@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.auto_reload = False  # the package's templates: no stat of the file per page
 
 CONFIRM = "bekraeft"
 DECLINE = "kan-ikke"
