@@ -46,7 +46,6 @@ def serve() -> None:
     from beredskab.runtime.config_discovery import plain
     from beredskab.runtime.malloc import limit_arenas
     from beredskab.runtime.shutdown import Budget, Deadline
-    from beredskab.web.server import run as run_on_uvloop
 
     limit_arenas()  # before any thread: fewer C heaps holding freed memory (runtime.malloc)
     config = settings(database=True)
@@ -81,7 +80,7 @@ def serve() -> None:
                 log.warning("closing connections took over %.1f s; leaving them", budget.close)
 
     try:
-        run_on_uvloop(main())
+        asyncio.run(main())
     except Exception as exc:  # one line; an unexpected failure's traceback with --verbose
         deadline.arm()  # whatever still runs in threads must not hold the exit
         if isinstance(exc, BeredskabError) or plain(exc) is not None:

@@ -1,8 +1,9 @@
 """uvicorn inside the service's own event loop (the service owns the signals).
 
-The HTTP parser is httptools (C) and ``run`` gives the service uvloop's event loop: over the
-inbound load (G5) h11's request parsing and asyncio's pure-Python socket transport were the
-web server's own largest costs per request.
+The HTTP parser is httptools (C): over the inbound load (G5) h11's request parsing was the
+web server's own largest cost per request. The event loop stays asyncio's: uvloop refuses
+the unix-socket datagram endpoint of the cross-process commit signals
+(``storage.signals``: "local_addr must be a tuple") and saved nothing measurable besides.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Coroutine, Generator
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -19,17 +20,6 @@ from beredskab.web import create_app
 
 if TYPE_CHECKING:
     from beredskab.app import App
-
-
-T = TypeVar("T")
-
-
-def run(main: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` on uvloop's event loop (libuv: sockets, timers and callbacks in C)."""
-    import uvloop
-
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main)
 
 
 class _Server(uvicorn.Server):
