@@ -42,7 +42,7 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 from benchmarks.dbview import DbView
-from benchmarks.procs import Children, load_average, terminate_raises
+from benchmarks.procs import Children, cpu_seconds, load_average, terminate_raises
 from benchmarks.service import activate, database_url, email, launch_serve, phone, wait_healthy
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN
 
@@ -150,8 +150,11 @@ async def run_load(
     return result
 
 
-def summary(result: LoadResult, applied_seconds: float | None) -> dict[str, Any]:
-    """The run as JSON-ready numbers."""
+def summary(
+    result: LoadResult, applied_seconds: float | None, cpu: float | None = None
+) -> dict[str, Any]:
+    """The run as JSON-ready numbers; ``cpu``: ``serve``'s CPU seconds from the first request
+    until every reply was applied (a measure that the machine's load distorts little)."""
     applied = result.requests / applied_seconds if applied_seconds else None
     return {
         "concurrency": result.concurrency,
@@ -162,6 +165,7 @@ def summary(result: LoadResult, applied_seconds: float | None) -> dict[str, Any]
         "errors": result.errors,
         "applied_seconds": round(applied_seconds, 2) if applied_seconds else None,
         "applied_per_second": round(applied, 1) if applied else None,
+        "cpu_ms_per_reply": round(1000 * cpu / result.requests, 2) if cpu is not None else None,
     }
 
 
@@ -174,9 +178,11 @@ async def measure(
     people: int,
     cap: int,
     incident: int,
+    pid: int | None = None,
 ) -> list[dict[str, Any]]:
     """G5: the replies of up to ``cap`` people at concurrency 16, then of others at 64 (odd
-    people by SMS, even ones through their email's link), each run until applied."""
+    people by SMS, even ones through their email's link), each run until applied; with
+    ``pid`` (``serve``'s), its CPU per reply over that time too."""
     links: dict[str, list[str]] = await control("GET", "/links")
     groups = [
         range(0, min(people // 2, cap)),
@@ -198,9 +204,11 @@ async def measure(
             link = next(r.link for r in replies if r.link)
             assert link is not None
             form = await confirm_form(http, link)
+        began = cpu_seconds(pid) if pid is not None else 0.0
         load = await run_load(base, replies, concurrency, form)
         applied = await _applied(db, incident, [r.person_id for r in replies], load)
-        results.append(summary(load, applied))
+        cpu = cpu_seconds(pid) - began if pid is not None else None
+        results.append(summary(load, applied, cpu))
     return results
 
 
@@ -259,7 +267,14 @@ async def _alone(service: Any, people: int, cap: int, spy: Path | None) -> list[
                 await asyncio.sleep(1.0)  # py-spy attaches
             try:
                 return await measure(
-                    http, db, control, base=base, people=people, cap=cap, incident=incident
+                    http,
+                    db,
+                    control,
+                    base=base,
+                    people=people,
+                    cap=cap,
+                    incident=incident,
+                    pid=service.serve.pid,
                 )
             finally:
                 if recorder is not None:  # py-spy writes its file on SIGINT
@@ -301,7 +316,8 @@ def main(argv: list[str] | None = None) -> int:
                     f"{db:<10} c={run['concurrency']:<3} {run['per_second']} req/s, "
                     f"p50 {run['p50_ms']} / p99 {run['p99_ms']} ms, applied "
                     f"{run['applied_per_second']}/s ({run['requests']} in "
-                    f"{run['applied_seconds']} s), errors {run['errors']}",
+                    f"{run['applied_seconds']} s), serve CPU {run['cpu_ms_per_reply']} ms/reply, "
+                    f"errors {run['errors']}",
                     flush=True,
                 )
             print(f"load average {before} before, {after} after", flush=True)

@@ -262,25 +262,38 @@ async def answer(
 
     One transaction checks the link, spends it and records the answer through the one entry
     point (with its log entry and audit row), so two answers through one link cannot both
-    count, and a refused answer leaves the link unspent.
+    count, and a refused answer leaves the link unspent. (``serve`` answers concurrent
+    POSTs several to a transaction: ``inbound.link_answers``.)
     """
     ref = verified(signer, signed)
     async with db.transaction() as tx:
-        view = await _check(tx, plan, ref, hours)
-        if not await spend(tx, ref):
-            raise LinkError(Problem.USED)
-        try:
-            result = await acknowledgements.record_in(
-                tx,
-                plan=plan,
-                incident_id=view.incident.id,
-                person_id=view.token.person_id,
-                via="email",
-                decline=decline,
-                known=(view.incident, view.confirmation) if view.confirmation else None,
-            )
-        except InvalidStateError as exc:  # not open any more
-            raise LinkError(Problem.CLOSED) from exc
-        except NotFoundError as exc:  # the person left the directory in a plan reload
-            raise LinkError(Problem.UNKNOWN) from exc
+        return await answer_in(tx, plan=plan, ref=ref, hours=hours, decline=decline)
+
+
+async def answer_in(
+    tx: Tx, *, plan: Plan, ref: Ref, hours: float, decline: bool = False
+) -> LinkAnswer:
+    """``answer`` in the caller's transaction, for a link whose signature was checked
+    (``verified``). A confirmation is refused (raises ``LinkError``) only before anything is
+    written, so other answers may share the transaction; a decline may raise after writing
+    (asking the deputy): run it in a savepoint."""
+    view = await _check(tx, plan, ref, hours)
+    if plan.directory.person(view.token.person_id) is None:
+        raise LinkError(Problem.UNKNOWN)  # left the directory in a plan reload: link unspent
+    if not await spend(tx, ref):
+        raise LinkError(Problem.USED)
+    try:
+        result = await acknowledgements.record_in(
+            tx,
+            plan=plan,
+            incident_id=view.incident.id,
+            person_id=view.token.person_id,
+            via="email",
+            decline=decline,
+            known=(view.incident, view.confirmation) if view.confirmation else None,
+        )
+    except InvalidStateError as exc:  # not open any more
+        raise LinkError(Problem.CLOSED) from exc
+    except NotFoundError as exc:  # the person left the directory in a plan reload
+        raise LinkError(Problem.UNKNOWN) from exc
     return LinkAnswer(view=view, result=result, declined=decline)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from beredskab.inbound.link_answers import LinkAnswers
 from beredskab.web import (
     ack,
     api,
@@ -61,6 +62,7 @@ def create_app(app: App) -> FastAPI:
     )
     web.state.beredskab = app
     web.state.stopping = asyncio.Event()  # set by WebServer.stop: live streams end at once
+    web.state.link_answers = LinkAnswers(app.db)  # email-link POSTs, grouped (ack.submit)
     web.add_middleware(
         BodyLimit,
         max_bytes=app.settings.web.max_body_bytes,

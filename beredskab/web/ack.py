@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from beredskab import links
 from beredskab.i18n import Language
+from beredskab.inbound.link_answers import LinkAnswers
 from beredskab.links import LinkError, Problem
 from beredskab.models import ConfirmationStatus
 from beredskab.web.texts import text
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates.env.auto_reload = False  # the package's templates: no stat of the file per page
 
 CONFIRM = "bekraeft"
 DECLINE = "kan-ikke"
@@ -54,6 +56,11 @@ LANGUAGE: Language = "da"
 def _app(request: Request) -> App:
     app: App = request.app.state.beredskab
     return app
+
+
+def _answers(request: Request) -> LinkAnswers:
+    answers: LinkAnswers = request.app.state.link_answers
+    return answers
 
 
 def _page(request: Request, name: str, status: int, **context: Any) -> Response:
@@ -112,7 +119,8 @@ async def show(request: Request, token: str) -> Response:
 async def submit(
     request: Request, token: str, svar: Annotated[str | None, Form()] = None
 ) -> Response:
-    """Confirm or decline once through the link."""
+    """Confirm or decline once through the link (several POSTs arriving together share a
+    transaction: ``inbound.link_answers``)."""
     app = _app(request)
     try:
         signed = _checked(token)
@@ -125,8 +133,7 @@ async def submit(
                 title=text("ack_choose_title", LANGUAGE),
                 text=text("ack_choose_text", LANGUAGE),
             )
-        answer = await links.answer(
-            db=app.db,
+        answer = await _answers(request).answer(
             plan=app.plan,
             signer=app.signer,
             signed=signed,

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from beredskab import activation, links, standdown
 from beredskab.app import App
+from beredskab.inbound.link_answers import LinkAnswers
 from beredskab.models import ActionToken, AuditEntry, ConfirmationStatus, LogEntry
 from beredskab.security.action_tokens import ActionRef, Use
 from beredskab.security.keys import KeyStore
@@ -131,6 +132,7 @@ def web_for(app: App) -> FastAPI:
     """What the app factory does for this router."""
     web = FastAPI()
     web.state.beredskab = app
+    web.state.link_answers = LinkAnswers(app.db)
     web.include_router(ack.router)
     return web
 

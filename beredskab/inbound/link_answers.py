@@ -1,0 +1,153 @@
+"""Email-link answers that arrive together share one transaction.
+
+A POST behind an acknowledgement link checks the link, spends it and records the answer in
+one transaction (``links.answer_in``). ``serve`` gathers concurrent POSTs the way the inbox
+gathers webhooks (``inbound.batch``): while one group's transaction runs, the next gathers,
+and each caller is answered only after the transaction holding its answer has committed. Per
+answer that saves the begin, the clock read and the commit, and on SQLite a turn at the write
+lock; on PostgreSQL the incident's log chain lock, which every answer to one incident queues
+for, is taken once per group.
+
+The answers of one transaction stay independent: a confirmation refused by its link's checks
+(used, expired, stood down) is refused before anything of it is written, so the others go on;
+a decline, whose deputy request may fail after writing, runs in a savepoint. A group that
+fails for any other reason (a bug, a constraint) is rolled back and its answers run again one
+per transaction (``links.answer``), where the failing one fails alone; a database outage fails
+the group's callers (nothing of theirs was committed). On SQLite a transaction takes no
+further answer once it has been open ``GROUP_SECONDS`` (it holds the one write lock, which
+webhooks storing their events wait for); the rest go to the next transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from beredskab.links import LinkAnswer, LinkError, LinkSigner, answer, answer_in, verified
+from beredskab.plan import Plan
+from beredskab.security.action_tokens import Ref
+from beredskab.storage import Database, Tx, is_transient
+
+MAX_GROUP = 50
+"""Answers per transaction at most."""
+GROUP_SECONDS = 0.02
+"""On SQLite a transaction takes no further answer once it has been open this long."""
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One POST's answer: the link it came through (``signed``, checked to ``ref``)."""
+
+    plan: Plan
+    signer: LinkSigner
+    signed: str
+    ref: Ref
+    hours: float
+    decline: bool
+
+
+_Waiting = tuple[_Ask, "asyncio.Future[LinkAnswer]"]
+
+
+class LinkAnswers:
+    """Answers link POSTs, several per transaction when they arrive together."""
+
+    def __init__(
+        self, db: Database, *, max_group: int = MAX_GROUP, seconds: float = GROUP_SECONDS
+    ) -> None:
+        self._db = db
+        self._max_group = max_group
+        self._seconds = seconds
+        self._waiting: list[_Waiting] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def answer(
+        self, *, plan: Plan, signer: LinkSigner, signed: str, hours: float, decline: bool = False
+    ) -> LinkAnswer:
+        """``links.answer``, in a transaction shared with the answers waiting beside it;
+        returns once that transaction has committed. A forged link is refused at once."""
+        ref = verified(signer, signed)
+        future: asyncio.Future[LinkAnswer] = asyncio.get_running_loop().create_future()
+        self._waiting.append((_Ask(plan, signer, signed, ref, hours, decline), future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            group = [item for item in self._waiting[: self._max_group] if not item[1].done()]
+            del self._waiting[: self._max_group]
+            if not group:
+                continue
+            try:
+                outcomes, rest = await self._together(group)
+            except Exception as error:
+                if is_transient(error):
+                    _fail(group, error)
+                else:
+                    await self._one_by_one(group)
+                continue
+            except BaseException:
+                for _, future in group:
+                    future.cancel()
+                raise
+            self._waiting[:0] = rest  # not taken (SQLite's time bound): first in the next one
+            for future, outcome in outcomes:
+                if future.done():  # the caller went away; its answer stands
+                    continue
+                if isinstance(outcome, LinkError):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+
+    async def _together(
+        self, group: list[_Waiting]
+    ) -> tuple[list[tuple[asyncio.Future[LinkAnswer], LinkAnswer | LinkError]], list[_Waiting]]:
+        """Answer the group's oldest first in one transaction; the outcomes, and the answers
+        left for the next transaction."""
+        loop = asyncio.get_running_loop()
+        outcomes: list[tuple[asyncio.Future[LinkAnswer], LinkAnswer | LinkError]] = []
+        async with self._db.transaction() as tx:
+            ends = loop.time() + self._seconds if tx.dialect == "sqlite" else float("inf")
+            for ask, future in group:
+                if outcomes and loop.time() >= ends:
+                    break
+                outcome: LinkAnswer | LinkError
+                try:
+                    if ask.decline:
+                        async with tx.savepoint():
+                            outcome = await _answer_in(tx, ask)
+                    else:
+                        outcome = await _answer_in(tx, ask)
+                except LinkError as refusal:
+                    outcome = refusal
+                outcomes.append((future, outcome))
+        return outcomes, group[len(outcomes) :]
+
+    async def _one_by_one(self, group: list[_Waiting]) -> None:
+        """Each answer in a transaction of its own: a failing one fails alone."""
+        for ask, future in group:
+            try:
+                result = await answer(
+                    db=self._db,
+                    plan=ask.plan,
+                    signer=ask.signer,
+                    signed=ask.signed,
+                    hours=ask.hours,
+                    decline=ask.decline,
+                )
+            except Exception as error:
+                _fail([(ask, future)], error)
+            else:
+                if not future.done():
+                    future.set_result(result)
+
+
+async def _answer_in(tx: Tx, ask: _Ask) -> LinkAnswer:
+    return await answer_in(tx, plan=ask.plan, ref=ask.ref, hours=ask.hours, decline=ask.decline)
+
+
+def _fail(group: list[_Waiting], error: Exception) -> None:
+    for _, future in group:
+        if not future.done():
+            future.set_exception(error)
