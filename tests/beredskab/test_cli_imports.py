@@ -80,6 +80,7 @@ def test_help_loads_no_app_and_no_library_behind_it(tmp_path: Path, args: list[s
 NOT_FOR_STATUS = ("beredskab.app", "beredskab.plan", "playbooks", "contacts", "phonenumbers")
 NOT_FOR_STATUS += ("email_validator", "sqlalchemy.orm", "alembic", "beredskab.outbox")
 NOT_FOR_STATUS += ("beredskab.situation_log", "beredskab.inbox", "beredskab.report")
+NOT_FOR_STATUS += ("sqlalchemy.dialects.postgresql",)  # on SQLite
 STATUS_CLI = {"beredskab.cli.common", "beredskab.cli.texts", "beredskab.cli.views"}
 STATUS_CLI |= {"beredskab.cli.chain"}  # views' --head option
 STATUS_REPOSITORIES = {"incidents", "escalations", "preparedness"}  # its tables: metadata
@@ -178,3 +179,29 @@ def test_a_command_not_listed_loads_every_module(tmp_path: Path) -> None:
     code, modules = _run(["-c", str(_config(tmp_path)), "statsu"], tmp_path)
     assert code == 2
     assert {f"beredskab.cli.{m}" for m in MODULES} <= modules
+
+
+FROZEN_AT_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen", gc.get_freeze_count()))  # runs after main's (LIFO)
+sys.argv = ["beredskab", "--help"]
+from beredskab.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+"""
+
+
+def test_what_a_command_loaded_is_frozen_before_the_exit_collection(tmp_path: Path) -> None:
+    """The interpreter's full collection at exit skips what the command loaded (``main``)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FROZEN_AT_EXIT],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    label, count = done.stdout.strip().splitlines()[-1].split()
+    assert label == "frozen" and int(count) > 10_000
