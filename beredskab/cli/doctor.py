@@ -41,6 +41,7 @@ def doctor(
 
     lang = language()
     source = str(path) if path is not None else None
+    common.release_gc()
     report = asyncio.run(checks.run(load, source=source, language=lang, seconds=timeout))
     typer.echo(report.as_json() if as_json else table(report, lang))
     if report.failed:

@@ -17,6 +17,7 @@ from beredskab.cli.common import (
     fail_plainly,
     language,
     plan_cli,
+    release_gc,
     run,
     say,
     settings,
@@ -79,6 +80,7 @@ def serve() -> None:
             except TimeoutError:
                 log.warning("closing connections took over %.1f s; leaving them", budget.close)
 
+    release_gc()
     try:
         asyncio.run(main())
     except Exception as exc:  # one line; an unexpected failure's traceback with --verbose
