@@ -181,6 +181,42 @@ def test_a_command_not_listed_loads_every_module(tmp_path: Path) -> None:
     assert {f"beredskab.cli.{m}" for m in MODULES} <= modules
 
 
+GC_PROBE = """
+import asyncio, gc, json, sys
+seen = []
+real_run = asyncio.run
+def run(main, **kwargs):
+    seen.append(gc.isenabled())  # as the command's event loop starts
+    return real_run(main, **kwargs)
+asyncio.run = run
+sys.argv = ["beredskab", *json.loads(sys.argv[1])]
+from beredskab.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps({"in_loop": seen, "after": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["status"], ["status", "--json"]])
+def test_the_collector_is_off_only_while_a_command_loads(tmp_path: Path, args: list[str]) -> None:
+    """``main`` holds garbage collection off while the command loads; it is on again (with
+    what was loaded frozen) when the event loop starts, and after a command without one."""
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, json.dumps(["-c", str(_config(tmp_path)), *args])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["after"] is True
+    assert result["in_loop"] == ([] if args == ["--help"] else [True])
+    assert result["frozen"] > (0 if args == ["--help"] else 10_000)
+
+
 FROZEN_AT_EXIT = """
 import atexit, gc, sys
 atexit.register(lambda: print("frozen", gc.get_freeze_count()))  # runs after main's (LIFO)
