@@ -13,7 +13,6 @@ driver problems are one line each and exit 2 (``fail_config``).
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
@@ -276,6 +275,8 @@ def run(
 
     Refusals exit 3, other user errors exit 1, each with a plain message.
     """
+    import asyncio
+
     from beredskab.app import App
 
     async def main() -> T:
@@ -338,6 +339,8 @@ def release_gc() -> None:
 
 def _complete(main: Coroutine[object, object, T]) -> T:
     """Run a command's coroutine; config errors exit 2, refusals 3, other user errors 1."""
+    import asyncio  # here: `--help` runs no loop
+
     release_gc()
     try:
         return asyncio.run(main)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -42,6 +41,8 @@ def serve() -> None:
     else cannot heal (bad plan, port taken, schema that cannot be migrated); never takes
     longer than ``[service] shutdown_seconds`` to stop.
     """
+    import asyncio
+
     from beredskab.app import App
     from beredskab.observability.logs import configure
     from beredskab.runtime.config_discovery import plain

@@ -45,6 +45,7 @@ NEVER = ("fastapi", "starlette", "uvicorn", "aiogram", "twilio", "aiosmtpd", "ai
 NEVER += ("reportlab", "openpyxl", "fpdf", "PIL", "fontTools", "jinja2", "apscheduler")
 NOT_FOR_HELP = ("beredskab.app", "beredskab.storage", "sqlalchemy", "alembic", "pydantic_settings")
 NOT_FOR_HELP += ("beredskab.settings", "contacts", "playbooks", "notifier", "phonenumbers")
+NOT_FOR_HELP += ("asyncio", "ssl")  # no event loop: a command imports asyncio when it runs one
 
 
 def _run(args: list[str], cwd: Path) -> tuple[object, set[str]]:
