@@ -416,7 +416,7 @@ Index("ix_inbound_unprocessed", inbound.c.id)
 """The inbox's unprocessed events, oldest first: partial, ``WHERE processed_at IS NULL``
 (migration 0016). A partial index's condition is the migration's alone: given here as
 ``postgresql_where`` it would load SQLAlchemy's PostgreSQL dialect into every process, also on
-SQLite (a tenth of `beredskab status`); Alembic's comparison does not read it."""
+SQLite (5 % of `beredskab status`); Alembic's comparison does not read it."""
 action_uses = Table(
     "action_uses",
     metadata,
