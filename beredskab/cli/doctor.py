@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -30,6 +29,8 @@ def doctor(
 ) -> None:
     """Tjek installationen / check the deployment: config, database, plan, secrets, providers
     and the public URL. Exits 1 when a check fails."""
+    import asyncio
+
     from beredskab.operations import doctor as checks
 
     path = common.config_source().path  # --config, $BEREDSKAB_CONFIG or the first found
@@ -41,6 +42,7 @@ def doctor(
 
     lang = language()
     source = str(path) if path is not None else None
+    common.release_gc()
     report = asyncio.run(checks.run(load, source=source, language=lang, seconds=timeout))
     typer.echo(report.as_json() if as_json else table(report, lang))
     if report.failed:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
@@ -17,6 +16,7 @@ from beredskab.cli.common import (
     fail_plainly,
     language,
     plan_cli,
+    release_gc,
     run,
     say,
     settings,
@@ -41,6 +41,8 @@ def serve() -> None:
     else cannot heal (bad plan, port taken, schema that cannot be migrated); never takes
     longer than ``[service] shutdown_seconds`` to stop.
     """
+    import asyncio
+
     from beredskab.app import App
     from beredskab.observability.logs import configure
     from beredskab.runtime.config_discovery import plain
@@ -79,6 +81,7 @@ def serve() -> None:
             except TimeoutError:
                 log.warning("closing connections took over %.1f s; leaving them", budget.close)
 
+    release_gc()
     try:
         asyncio.run(main())
     except Exception as exc:  # one line; an unexpected failure's traceback with --verbose

@@ -45,6 +45,7 @@ NEVER = ("fastapi", "starlette", "uvicorn", "aiogram", "twilio", "aiosmtpd", "ai
 NEVER += ("reportlab", "openpyxl", "fpdf", "PIL", "fontTools", "jinja2", "apscheduler")
 NOT_FOR_HELP = ("beredskab.app", "beredskab.storage", "sqlalchemy", "alembic", "pydantic_settings")
 NOT_FOR_HELP += ("beredskab.settings", "contacts", "playbooks", "notifier", "phonenumbers")
+NOT_FOR_HELP += ("asyncio", "ssl")  # no event loop: a command imports asyncio when it runs one
 
 
 def _run(args: list[str], cwd: Path) -> tuple[object, set[str]]:
@@ -80,6 +81,7 @@ def test_help_loads_no_app_and_no_library_behind_it(tmp_path: Path, args: list[s
 NOT_FOR_STATUS = ("beredskab.app", "beredskab.plan", "playbooks", "contacts", "phonenumbers")
 NOT_FOR_STATUS += ("email_validator", "sqlalchemy.orm", "alembic", "beredskab.outbox")
 NOT_FOR_STATUS += ("beredskab.situation_log", "beredskab.inbox", "beredskab.report")
+NOT_FOR_STATUS += ("sqlalchemy.dialects.postgresql",)  # on SQLite
 STATUS_CLI = {"beredskab.cli.common", "beredskab.cli.texts", "beredskab.cli.views"}
 STATUS_CLI |= {"beredskab.cli.chain"}  # views' --head option
 STATUS_REPOSITORIES = {"incidents", "escalations", "preparedness"}  # its tables: metadata
@@ -178,3 +180,65 @@ def test_a_command_not_listed_loads_every_module(tmp_path: Path) -> None:
     code, modules = _run(["-c", str(_config(tmp_path)), "statsu"], tmp_path)
     assert code == 2
     assert {f"beredskab.cli.{m}" for m in MODULES} <= modules
+
+
+GC_PROBE = """
+import asyncio, gc, json, sys
+seen = []
+real_run = asyncio.run
+def run(main, **kwargs):
+    seen.append(gc.isenabled())  # as the command's event loop starts
+    return real_run(main, **kwargs)
+asyncio.run = run
+sys.argv = ["beredskab", *json.loads(sys.argv[1])]
+from beredskab.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps({"in_loop": seen, "after": gc.isenabled(), "frozen": gc.get_freeze_count()}))
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["status"], ["status", "--json"]])
+def test_the_collector_is_off_only_while_a_command_loads(tmp_path: Path, args: list[str]) -> None:
+    """``main`` holds garbage collection off while the command loads; it is on again (with
+    what was loaded frozen) when the event loop starts, and after a command without one."""
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, json.dumps(["-c", str(_config(tmp_path)), *args])],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["after"] is True
+    assert result["in_loop"] == ([] if args == ["--help"] else [True])
+    assert result["frozen"] > (0 if args == ["--help"] else 10_000)
+
+
+FROZEN_AT_EXIT = """
+import atexit, gc, sys
+atexit.register(lambda: print("frozen", gc.get_freeze_count()))  # runs after main's (LIFO)
+sys.argv = ["beredskab", "--help"]
+from beredskab.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+"""
+
+
+def test_what_a_command_loaded_is_frozen_before_the_exit_collection(tmp_path: Path) -> None:
+    """The interpreter's full collection at exit skips what the command loaded (``main``)."""
+    done = subprocess.run(
+        [sys.executable, "-c", FROZEN_AT_EXIT],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    label, count = done.stdout.strip().splitlines()[-1].split()
+    assert label == "frozen" and int(count) > 10_000

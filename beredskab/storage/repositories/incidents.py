@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -102,6 +101,8 @@ class IncidentRepo(EscalationQueries):
     ) -> Incident:
         """Insert an open incident; raises ``OpenIncidentExists`` if the slot is taken (one
         statement: the slot's unique key turns a taken slot into no row, not an error)."""
+        from sqlalchemy.dialects import postgresql, sqlite  # here: `status` loads neither
+
         dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
         stmt = (
             dialect.insert(incidents)
