@@ -93,6 +93,8 @@ def set_texts(domain: str, texts: Mapping[str, Mapping[str, str]]) -> None:
         )
         for key, by_language in texts.items():
             if language in by_language:
+                if key in catalog:  # Babel's add keeps an existing message's text
+                    del catalog[key]
                 catalog.add(key, by_language[language])
         write(path, catalog)
 

@@ -251,9 +251,10 @@ def fail_config(*errors: BeredskabError) -> NoReturn:
 
 def fail_plainly(exc: BaseException) -> NoReturn:
     """A command's error as one plain line: config errors (and a driver or channel setting
-    that fails in another library) exit 2, refusals 3, other user errors 1; anything else is
-    raised on (a bug keeps its traceback)."""
+    that fails in another library) exit 2, refusals 3, other user errors and a database that
+    does not answer 1; anything else is raised on (a bug keeps its traceback)."""
     from beredskab.runtime.config_discovery import plain
+    from beredskab.storage import is_transient
 
     if (config := plain(exc)) is not None:
         fail_config(config)
@@ -261,6 +262,10 @@ def fail_plainly(exc: BaseException) -> NoReturn:
         fail(say("refused", message=render(exc, language())), 3)
     if isinstance(exc, BeredskabError):
         fail(say("error", message=render(exc, language())))
+    if is_transient(exc):  # refused, reset, timed out, locked past the busy timeout
+        from beredskab.runtime.health import error_reason
+
+        fail(say("error", message=say("db_unreachable", reason=error_reason(exc))))
     raise exc
 
 

@@ -178,3 +178,18 @@ def test_the_entry_point_turns_a_stray_config_error_into_one_line(
     monkeypatch.setattr(beredskab.cli, "cli", a_bug)
     with pytest.raises(KeyError):
         beredskab.cli.main()
+
+
+@pytest.mark.parametrize("args", COMMANDS[:4], ids=" ".join)
+def test_a_database_that_does_not_answer_is_one_line(tmp_path: Path, args: list[str]) -> None:
+    """Nothing listens on port 9: the command says so and how to fix it, no traceback
+    (`serve` instead waits for the database, `plan check` needs none)."""
+    done = _beredskab(tmp_path, POSTGRES, args)
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    *before, line = done.stderr.splitlines()  # before: the first run's new-key warnings
+    assert all("generated a new key" in b for b in before), before
+    assert line.startswith("Fejl: databasen svarer ikke (")
+    assert "Connect call failed ('127.0.0.1', 9)" in line
+    assert line.endswith("Tjek [database] url i konfigurationen, og at databaseserveren kører")

@@ -175,3 +175,12 @@ def test_the_templates_keys_are_uses_of_the_web_domain(tmp_path: Path) -> None:
         "demo_pkg/web/templates/page.html:4: no text 'typo' in the 'web' catalog",
         "web: 'unused' is used nowhere (or mark it: Texts.mark)",
     ]
+
+
+def test_set_texts_replaces_a_text(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing a text with ``set_texts`` changes it (Babel's ``add`` alone keeps the old)."""
+    monkeypatch.setattr(tools, "LOCALE_DIR", tmp_path)
+    tools.set_texts("demo", {"greeting": {"da": "Hej", "en": "Hello"}})
+    tools.set_texts("demo", {"greeting": {"da": "Goddag"}})
+    assert tools.read(tools.po_path("demo", "da"))["greeting"].string == "Goddag"
+    assert tools.read(tools.po_path("demo", "en"))["greeting"].string == "Hello"
