@@ -52,8 +52,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
 ]
 """Innermost match wins; the order only breaks ties within one frame."""
 COMPONENTS = [
-    ("outbox", "beredskab/outbox/"),
-    ("activation", "beredskab/activation"),
+    ("outbox", "beredskab/delivery/outbox/"),
+    ("activation", "beredskab/incident/activation"),
     ("api/web", "beredskab/web/"),
     ("inbound", "beredskab/inbound/"),
     ("fan-out", "beredskab/incident/"),

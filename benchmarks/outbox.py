@@ -33,9 +33,9 @@ from typing import Any, ClassVar
 
 from sqlalchemy import event
 
-from beredskab import activation
-from beredskab.outbox import Outbox
-from beredskab.pacing import PaceLimits
+from beredskab.delivery.outbox import Outbox
+from beredskab.delivery.pacing import PaceLimits
+from beredskab.incident import activation
 from beredskab.plan import load_plan
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database

@@ -1,5 +1,5 @@
 """Pacing under event-loop stalls, on the real clock: the former token bucket against the
-send schedule (``beredskab.pacing``).
+send schedule (``beredskab.delivery.pacing``).
 
     .venv/bin/python -m benchmarks.pacing [--sends 300] [--rate 30] [--stall 0.5]
     .venv/bin/python -m benchmarks.pacing --stand-in [--sends 600]
@@ -29,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from benchmarks.procs import ROOT
-from beredskab.pacing import PaceLimits, Pacer
+from beredskab.delivery.pacing import PaceLimits, Pacer
 from notifier.channels.telegram import TelegramChannel
 from notifier.errors import DeliveryError
 from notifier.ratelimit import TokenBucket

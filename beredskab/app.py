@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from beredskab import escalation, preparedness, situation_log
+from beredskab import preparedness
+from beredskab.boundary.keys import utcnow
+from beredskab.delivery.links import LinkSigner
+from beredskab.delivery.outbox import Outbox
 from beredskab.directory import watch as directory_watch
 from beredskab.errors import PlanInvalidError
-from beredskab.inbox import Inbox
-from beredskab.incident import fanout
-from beredskab.links import LinkSigner
+from beredskab.inbound.inbox import Inbox
+from beredskab.incident import escalation, fanout, situation_log
 from beredskab.observability.metrics import Metrics
 from beredskab.operations.identity import service_id
-from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
@@ -29,7 +30,6 @@ from beredskab.runtime.health import error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.listener import Listener
 from beredskab.runtime.shutdown import Budget, Deadline
-from beredskab.security.keys import utcnow
 from beredskab.settings import Settings
 from beredskab.storage import Database, is_transient
 from beredskab.storage.db import Clock

@@ -4,7 +4,7 @@
 it decides each start on the clock at the moment the start happens, so a stalled event loop
 delays sends but never lets them out in a clump afterwards: at most ``capacity`` starts fall
 in any ``window`` seconds (the provider's own sliding window), and starts are spaced
-``1 / rate`` apart. The outbox paces with it (``beredskab.pacing``).
+``1 / rate`` apart. The outbox paces with it (``beredskab.delivery.pacing``).
 
 A ``TokenBucket`` holds up to ``burst`` tokens and refills at ``rate`` tokens per second.
 ``acquire`` reserves a token at once (the balance may go negative, which queues later callers

@@ -6,7 +6,7 @@ activation dialogue and the task-outcome state before the plain-text fallbacks o
 Dispatcher kwargs (``app``); ``person`` is injected by ``middlewares.PersonMiddleware``.
 Dialogue state lives in the database (``storage.DatabaseStorage``), so a dispatcher can be
 built per update and dialogues survive restarts. Updates reach the dispatcher only through
-the inbox (``beredskab.inbox``), from the webhook or from ``run_polling``.
+the inbox (``beredskab.inbound.inbox``), from the webhook or from ``run_polling``.
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ from beredskab.bot import (  # noqa: E402
 from beredskab.bot.middlewares import InFlight, PersonMiddleware  # noqa: E402
 from beredskab.bot.storage import DatabaseStorage  # noqa: E402
 from beredskab.bot.texts import t  # noqa: E402
+from beredskab.boundary import bounds  # noqa: E402
 from beredskab.errors import ConfigError  # noqa: E402
 from beredskab.i18n import Language  # noqa: E402
 from beredskab.runtime.backoff import Backoff, Trouble  # noqa: E402
-from beredskab.security import bounds  # noqa: E402
 
 if TYPE_CHECKING:
     from beredskab.app import App

@@ -17,12 +17,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from beredskab import access, activation
 from beredskab.bot.common import CHANNEL, drop_buttons, reply
 from beredskab.bot.keyboards import ActivateCb, choices
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
+from beredskab.incident import activation
 from beredskab.incident import police_case as journal
+from beredskab.security import access
 from contacts.models import Person
 from playbooks.schema import Playbook
 

@@ -20,16 +20,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
-from beredskab import acknowledgements, audit, i18n, standdown, steps, tasks
+from beredskab import i18n
 from beredskab.bot import comms
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.texts import t
+from beredskab.boundary.action_tokens import Ref, Use, is_derived, resolve, spend
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
+from beredskab.incident import acknowledgements, standdown, steps, tasks
 from beredskab.models import ActionToken, ConfirmationStatus, StepStatus, TaskStatus
-from beredskab.security.action_tokens import Ref, Use, is_derived, resolve, spend
-from beredskab.security.bounds import InputRefusedError
+from beredskab.security import audit
 from contacts.models import Person
 from notifier.types import ChannelKind
 

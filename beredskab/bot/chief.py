@@ -21,10 +21,10 @@ from beredskab import i18n
 from beredskab.bot.common import CHANNEL, drop_buttons, number_arg, pick_incident, reply
 from beredskab.bot.keyboards import choices
 from beredskab.bot.texts import t
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.i18n import Language, clock
 from beredskab.incident import chief_tasks, convene
 from beredskab.models import IncidentStatus
-from beredskab.security.bounds import InputRefusedError
 from contacts.models import Person
 
 if TYPE_CHECKING:

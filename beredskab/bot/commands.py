@@ -9,15 +9,15 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.types import Message
 
-from beredskab import access, audit, i18n, report, situation_log
+from beredskab import i18n, report
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL, number_arg, open_incidents, pick_incident
 from beredskab.bot.texts import t
 from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
-from beredskab.incident import facts
+from beredskab.incident import facts, need_to_know, situation_log
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus, StepStatus, TaskStatus
-from beredskab.security import need_to_know
+from beredskab.security import access, audit
 from contacts.models import Person
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from beredskab.bot.texts import t
+from beredskab.boundary import bounds
 from beredskab.errors import (
     BeredskabError,
     InvalidStateError,
@@ -16,7 +17,6 @@ from beredskab.errors import (
 )
 from beredskab.i18n import Language
 from beredskab.models import Incident
-from beredskab.security import bounds
 
 if TYPE_CHECKING:
     from beredskab.app import App

@@ -24,8 +24,8 @@ from beredskab import communications
 from beredskab.bot import keyboards as kb
 from beredskab.bot.common import CHANNEL, drop_buttons, pick_incident, reply
 from beredskab.bot.texts import t
+from beredskab.boundary import bounds
 from beredskab.i18n import Language
-from beredskab.security import bounds
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from contacts.models import Person
 

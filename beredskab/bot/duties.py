@@ -13,9 +13,9 @@ from aiogram.types import Message
 
 from beredskab.bot.common import CHANNEL, pick_incident
 from beredskab.bot.texts import t
+from beredskab.boundary import bounds
 from beredskab.i18n import Language, clock
-from beredskab.incident import duties
-from beredskab.security import bounds, need_to_know
+from beredskab.incident import duties, need_to_know
 from contacts.models import Person
 
 if TYPE_CHECKING:

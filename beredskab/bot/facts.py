@@ -16,10 +16,10 @@ from aiogram.types import Message
 from beredskab import i18n
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.texts import t
+from beredskab.boundary import bounds
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.i18n import Language
 from beredskab.incident import facts
-from beredskab.security import bounds
-from beredskab.security.bounds import InputRefusedError
 from contacts.models import Person
 
 if TYPE_CHECKING:

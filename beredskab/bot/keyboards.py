@@ -24,9 +24,9 @@ from aiogram.types import (
 )
 
 from beredskab.bot.texts import t
+from beredskab.boundary import bounds
 from beredskab.i18n import Language
 from beredskab.models import ActionToken
-from beredskab.security import bounds
 
 if TYPE_CHECKING:
     from beredskab.app import App

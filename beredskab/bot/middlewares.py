@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 
-from beredskab import audit
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
+from beredskab.security import audit
 from contacts.models import Person
 
 if TYPE_CHECKING:

@@ -22,9 +22,8 @@ from beredskab.bot.common import CHANNEL, drop_buttons, number_arg, pick_inciden
 from beredskab.bot.keyboards import choices
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
-from beredskab.incident import picture
+from beredskab.incident import need_to_know, picture
 from beredskab.models import IncidentStatus
-from beredskab.security import need_to_know
 from contacts.models import Person
 
 if TYPE_CHECKING:

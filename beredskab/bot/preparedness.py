@@ -13,14 +13,15 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from beredskab import access, audit, i18n
+from beredskab import i18n
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.texts import t
+from beredskab.boundary.action_tokens import is_derived
 from beredskab.i18n import Language
 from beredskab.preparedness import answers
 from beredskab.preparedness.answers import Refusal, RequestTokenError
 from beredskab.preparedness.readiness import readiness, render
-from beredskab.security.action_tokens import is_derived
+from beredskab.security import access, audit
 from contacts.models import Person
 
 if TYPE_CHECKING:

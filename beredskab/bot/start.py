@@ -8,11 +8,11 @@ from aiogram import F, Router
 from aiogram.filters import CommandStart
 from aiogram.types import Contact, Message, ReplyKeyboardRemove
 
-from beredskab import audit
 from beredskab.bot.common import CHANNEL
 from beredskab.bot.keyboards import share_contact
 from beredskab.bot.texts import t
 from beredskab.i18n import Language
+from beredskab.security import audit
 from contacts.loader import normalise_phone
 from contacts.models import Person
 

@@ -4,7 +4,7 @@ The console script (``main``) imports only the modules that define the command i
 (``COMMANDS``), so typer builds that command and not all sixty: `beredskab status` imports
 ``views`` alone. `--help`, no command, an unknown one or an option this module does not know
 before the command's name load every module, as ``from beredskab.cli import cli`` does.
-``tests/beredskab/test_cli_imports.py`` checks ``COMMANDS`` against the modules' commands.
+``tests/beredskab/cli/test_cli_imports.py`` checks ``COMMANDS`` against the modules' commands.
 """
 
 from __future__ import annotations

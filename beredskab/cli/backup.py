@@ -19,7 +19,7 @@ def backup(
 ) -> None:
     """Tag backup af SQLite-databasen mens tjenesten kører / back up the SQLite database while
     the service runs (PostgreSQL: pg_dump)."""
-    from beredskab.security.keys import describe_keys
+    from beredskab.boundary.keys import describe_keys
     from beredskab.storage.backup import backup_sqlite, sqlite_file
 
     config = settings()

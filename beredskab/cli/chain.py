@@ -13,8 +13,8 @@ from beredskab.errors import BeredskabError
 from beredskab.i18n import t
 
 if TYPE_CHECKING:
-    from beredskab import situation_log
     from beredskab.app import App
+    from beredskab.incident import situation_log
 
 DEFAULT = "show"
 CHAIN_BROKEN = 4
@@ -52,7 +52,7 @@ def parse_head(value: str | None) -> situation_log.Head | None:
     """The head given on the command line, or exit 1 with the reason."""
     if value is None:
         return None
-    from beredskab import situation_log
+    from beredskab.incident import situation_log
 
     try:
         return situation_log.Head.parse(value)
@@ -67,7 +67,7 @@ def verify(nr: IncidentArg, head: HeadOpt = None) -> None:
     Exits 4 when the chain is broken, was recomputed without the key, or entries the head
     vouched for are missing.
     """
-    from beredskab import situation_log
+    from beredskab.incident import situation_log
 
     expected = parse_head(head)
 

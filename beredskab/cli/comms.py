@@ -58,7 +58,7 @@ def _row(item: Communication) -> str:
 @comms_cli.command("list")
 def list_comms(nr: IncidentArg) -> None:
     """Hændelsens krisekommunikation / an incident's crisis communications."""
-    from beredskab.incidents import require
+    from beredskab.incident.lookup import require
 
     async def body(app: App) -> list[Communication]:
         async with app.db.read() as tx:

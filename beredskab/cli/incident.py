@@ -71,7 +71,7 @@ def _activate(
     pending: bool = False,
     deliver: bool,
 ) -> None:
-    from beredskab import activation
+    from beredskab.incident import activation
 
     async def body(app: App) -> activation.ActivationResult:
         return await activation.activate(
@@ -105,7 +105,7 @@ def upgrade(
 
     Gruppe 2 kræver --police-case NR eller --police-case-pending.
     """
-    from beredskab import activation
+    from beredskab.incident import activation
 
     async def body(app: App) -> activation.ActivationResult:
         return await activation.upgrade(
@@ -144,7 +144,7 @@ def ack(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Bekræft modtagelse / acknowledge an incident (or --decline)."""
-    from beredskab import acknowledgements
+    from beredskab.incident import acknowledgements
 
     async def body(app: App) -> tuple[acknowledgements.AckResult, str, str | None]:
         result = await acknowledgements.record(
@@ -174,7 +174,7 @@ def close(
     no_deliver: NoDeliver = False,
 ) -> None:
     """Afblæs beredskabet / stand down an incident."""
-    from beredskab import standdown
+    from beredskab.incident import standdown
 
     async def body(app: App) -> standdown.StandDownResult:
         return await standdown.close(

@@ -11,7 +11,7 @@ from beredskab.cli.texts import text
 from beredskab.errors import BeredskabError, render
 
 if TYPE_CHECKING:
-    from beredskab.security.keys import KeyInfo
+    from beredskab.boundary.keys import KeyInfo
 
 keys_cli = typer.Typer(
     help="Nøgler til links og loggens kæde / keys of links and the log chain.",
@@ -37,7 +37,7 @@ def _line(info: KeyInfo) -> str:
 def show() -> None:
     """Vis hvor hver nøgle kommer fra (ingen hemmeligheder) / where each key comes from (no
     secrets; compare fingerprints between hosts)."""
-    from beredskab.security.keys import describe_keys
+    from beredskab.boundary.keys import describe_keys
 
     found = describe_keys(settings())
     for info in found:
@@ -71,7 +71,7 @@ def rotate(
     old one is accepted until its links have expired."""
     from datetime import UTC, datetime, timedelta
 
-    from beredskab.security.keys import LINK, LOG, KeyStore, fingerprint
+    from beredskab.boundary.keys import LINK, LOG, KeyStore, fingerprint
 
     if name == LOG:
         fail(say("keys_log_not_rotated"))

@@ -29,7 +29,7 @@ def set_pin(
         pin = typer.prompt(say("pin_prompt"), hide_input=True, confirmation_prompt=True).strip()
     if not pin:
         fail(say("pin_none"))
-    from beredskab import pins
+    from beredskab.security import pins
 
     async def body(app: App) -> None:
         await pins.set_pin(db=app.db, plan=app.plan, person_id=person, pin=pin, channel=CHANNEL)

@@ -1,5 +1,5 @@
 """`beredskab stats`: incident statistics over a period, a thin adapter over
-``beredskab.statistics`` (drills are left out unless asked for, then counted alone)."""
+``beredskab.incident.statistics`` (drills are left out unless asked for, then counted alone)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from beredskab.i18n import LOCAL_TZ
 
 if TYPE_CHECKING:
     from beredskab.app import App
-    from beredskab.statistics import Statistics
+    from beredskab.incident.statistics import Statistics
 
 
 def _since(value: str | None) -> datetime | None:
@@ -51,7 +51,7 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="JSON output")] = False,
 ) -> None:
     """Statistik: hændelser pr. playbook, svartider, udførte trin / incident statistics."""
-    from beredskab.statistics import incident_statistics, render
+    from beredskab.incident.statistics import incident_statistics, render
 
     start = _since(since)
 

@@ -10,8 +10,8 @@ import typer
 from beredskab.cli.common import CHANNEL, cli, run, say, when
 
 if TYPE_CHECKING:
-    from beredskab import api_tokens
     from beredskab.app import App
+    from beredskab.security import api_tokens
 
 token_cli = typer.Typer(
     help="API-nøgler til integrationer / API tokens for integrations.", no_args_is_help=True
@@ -36,7 +36,7 @@ def create(
     ],
 ) -> None:
     """Opret en API-nøgle (vises kun én gang) / create an API token (shown only once)."""
-    from beredskab import api_tokens
+    from beredskab.security import api_tokens
 
     async def body(app: App) -> api_tokens.CreatedToken:
         return await api_tokens.create(
@@ -53,7 +53,7 @@ def create(
 @token_cli.command("list")
 def list_() -> None:
     """Vis API-nøgler (uden hemmeligheder) / list API tokens (no secrets)."""
-    from beredskab import api_tokens
+    from beredskab.security import api_tokens
 
     async def body(app: App) -> list[api_tokens.ApiToken]:
         return await api_tokens.list_tokens(db=app.db)
@@ -76,7 +76,7 @@ def revoke(
     token_id: Annotated[int, typer.Argument(metavar="ID", help="Nøglens id / the token's id")],
 ) -> None:
     """Tilbagekald en API-nøgle / revoke an API token; later calls with it get 401."""
-    from beredskab import api_tokens
+    from beredskab.security import api_tokens
 
     async def body(app: App) -> api_tokens.ApiToken:
         return await api_tokens.revoke(db=app.db, token_id=token_id, channel=CHANNEL)

@@ -26,7 +26,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Som JSON / as JSON.")] = False,
 ) -> None:
     """Vis revisionssporet, nyeste sidst / show the audit trail, newest last."""
-    from beredskab import audit
+    from beredskab.security import audit
 
     async def body(app: App) -> list[AuditEntry]:
         return await audit.recent(app.db, limit=limit, incident_id=incident, refused_only=refused)

@@ -14,8 +14,9 @@ from beredskab.cli.common import CHANNEL, IncidentArg, cli, fail, language, look
 from beredskab.cli.common import status as status_word
 
 if TYPE_CHECKING:
-    from beredskab import report, situation_log
+    from beredskab import report
     from beredskab.app import App
+    from beredskab.incident import situation_log
     from beredskab.models import Incident
     from beredskab.storage import Database
 

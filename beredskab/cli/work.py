@@ -27,9 +27,8 @@ from beredskab.cli.common import (
 from beredskab.cli.common import status as status_word
 
 if TYPE_CHECKING:
-    from beredskab import tasks
     from beredskab.app import App
-    from beredskab.incident import convene
+    from beredskab.incident import convene, tasks
     from beredskab.models import LogEntry, Step, Task, TaskStatus
 
 NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
@@ -38,7 +37,7 @@ NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
 def _finish_step(
     nr: int, step: str, actor: str, note: str | None, *, skip: bool, deliver: bool
 ) -> None:
-    from beredskab import steps
+    from beredskab.incident import steps
 
     async def body(app: App) -> Step:
         return await steps.finish(
@@ -83,7 +82,7 @@ def step_skip(
 
 
 def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: str | None) -> None:
-    from beredskab import tasks
+    from beredskab.incident import tasks
 
     async def body(app: App) -> tuple[tasks.TaskChange, str | None]:
         change = await tasks.change(
@@ -150,7 +149,7 @@ def task_reassign(
     to: Annotated[str, typer.Option("--to", help="Ny medarbejder / new assignee")],
 ) -> None:
     """Giv en opgave videre / reassign a task (leader only)."""
-    from beredskab import tasks
+    from beredskab.incident import tasks
 
     async def body(app: App) -> tuple[Task, str]:
         moved = await tasks.reassign(
@@ -255,7 +254,7 @@ def log_cmd(
         return
     if actor is None:
         fail(say("note_needs_as"))
-    from beredskab import situation_log
+    from beredskab.incident import situation_log
     from beredskab.models import EntryKind
 
     try:

@@ -43,7 +43,6 @@ __all__ = [
 
 from collections.abc import Iterable, Sequence
 
-from beredskab import access
 from beredskab.communications import notices
 from beredskab.communications.audiences import (
     AUDIENCES,
@@ -82,10 +81,11 @@ from beredskab.communications.steps import (
 )
 from beredskab.communications.texts import texts
 from beredskab.communications.variants import edit_variant
+from beredskab.delivery.notifications import compose, incident_values
 from beredskab.errors import InvalidStateError
 from beredskab.models import EntryKind
-from beredskab.notifications import compose, incident_values
 from beredskab.plan import Plan
+from beredskab.security import access
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from playbooks.schema import TemplateKind

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from beredskab import access
 from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.models import Incident
 from beredskab.plan import Plan
+from beredskab.security import access
 from contacts.models import Person
 from notifier.types import ChannelKind
 from playbooks.schema import Playbook, TemplateKind

@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from beredskab.communications.audiences import everyone
 from beredskab.communications.texts import texts
+from beredskab.delivery.notifications import compose
 from beredskab.models import Incident
-from beredskab.notifications import compose
 from beredskab.plan import Plan
 from beredskab.storage.repositories.communications import Communication, Variant
 from playbooks.gsm import Segments, segments

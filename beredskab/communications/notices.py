@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import re
 
-from beredskab import access, audit, situation_log
+from beredskab.boundary import bounds
 from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
 from beredskab.i18n import clock
-from beredskab.incidents import playbook_of, require
+from beredskab.incident import situation_log
+from beredskab.incident.lookup import playbook_of, require
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
-from beredskab.security import bounds
+from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.notices import Notice, NoticeKind

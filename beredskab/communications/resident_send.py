@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from beredskab.communications.languages import drilled, named, text_for
 from beredskab.communications.texts import texts
-from beredskab.incident.after_close import RESIDENT_PREFIX
+from beredskab.delivery.after_close import RESIDENT_PREFIX
 from beredskab.models import Incident
 from beredskab.residents import consent
 from beredskab.storage import Tx

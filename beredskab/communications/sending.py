@@ -17,7 +17,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
-from beredskab import access
 from beredskab.communications import resident_send
 from beredskab.communications.audiences import (
     BOARD_ROLE,
@@ -34,6 +33,7 @@ from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError
 from beredskab.models import Incident
 from beredskab.plan import Plan
+from beredskab.security import access
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.deliveries import NewDelivery

@@ -3,13 +3,14 @@ right, the communication itself, a checked text, and the log and audit of each s
 
 from __future__ import annotations
 
-from beredskab import access, acknowledgements, audit, situation_log
 from beredskab.communications.audiences import drafters
 from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
-from beredskab.incidents import playbook_of, require_open
+from beredskab.incident import acknowledgements, situation_log
+from beredskab.incident.lookup import playbook_of, require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
+from beredskab.security import access, audit
 from beredskab.storage import Tx
 from beredskab.storage.repositories.communications import Communication
 from contacts.models import Person

@@ -7,12 +7,12 @@ get Danish.
 
 from __future__ import annotations
 
-from beredskab import access
 from beredskab.communications.languages import source_of
 from beredskab.communications.steps import checked, communication_of, open_for, record
 from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError
 from beredskab.plan import Plan
+from beredskab.security import access
 from beredskab.storage import Database
 from beredskab.storage.repositories.communications import (
     Communication,

@@ -12,10 +12,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from beredskab import access
 from beredskab.directory import document, store
 from beredskab.errors import NotFoundError, Phrase
 from beredskab.plan import Plan
+from beredskab.security import access
 from beredskab.storage import Database
 
 EDITOR_ROLES = ("sekretariatsleder",)

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from beredskab.access import audited
+from beredskab.boundary import bounds
 from beredskab.directory import document, store
 from beredskab.directory.changes import Change, diff
 from beredskab.directory.edit import require_editor
 from beredskab.directory.import_csv import read
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.plan import Plan
-from beredskab.security import bounds
+from beredskab.security.access import audited
 from beredskab.storage import Database
 from contacts.models import DirectoryFile
 from playbooks.loader import PlaybookSet

@@ -16,11 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from beredskab import audit
 from beredskab.directory import document
 from beredskab.directory.changes import Change, diff, summary
 from beredskab.errors import BeredskabError, InvalidStateError, PlanInvalidError
 from beredskab.plan import cross_check
+from beredskab.security import audit
 from beredskab.storage import Database
 from beredskab.storage.repositories.directory import RevisionTaken
 from beredskab.storage.signals import DIRECTORY

@@ -23,9 +23,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
-from beredskab.links import LinkAnswer, LinkError, LinkSigner, answer, answer_in, verified
+from beredskab.boundary.action_tokens import Ref
+from beredskab.delivery.links import LinkAnswer, LinkError, LinkSigner, answer, answer_in, verified
 from beredskab.plan import Plan
-from beredskab.security.action_tokens import Ref
 from beredskab.storage import Database, Tx, is_transient
 
 MAX_GROUP = 50

@@ -7,7 +7,7 @@ processed mark commit together or not at all: a crash before the commit leaves t
 pending and nothing applied, a crash after it leaves nothing to do. A refusal rolls back
 only the change (a savepoint) and queues its answer instead.
 
-``beredskab.sms_commands`` handles the commands that need transactions of their own
+``beredskab.inbound.sms_commands`` handles the commands that need transactions of their own
 (activation with its PIN, status, log, tasks, stand-down).
 """
 
@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
-from beredskab import acknowledgements, pins, replies, sms
+from beredskab.delivery import replies
 from beredskab.errors import BeredskabError, NotAuthorisedError, render
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
-from beredskab.residents import inbound as residents
-from beredskab.sms_texts import text
+from beredskab.inbound import sms
+from beredskab.inbound import subscribe as residents
+from beredskab.inbound.sms_texts import text
+from beredskab.incident import acknowledgements
+from beredskab.security import pins
 from beredskab.storage import Tx
 from contacts.models import Person
 

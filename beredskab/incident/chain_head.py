@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Iterable
 
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import person_channels
+from beredskab.incident.situation_log import Head
 from beredskab.models import Incident
-from beredskab.notifications import person_channels
-from beredskab.situation_log import Head
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from contacts.models import Person

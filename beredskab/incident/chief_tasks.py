@@ -1,7 +1,7 @@
 """Tasks the chief defines during an incident (seed §5): a text, an assignee, a due time.
 
 They live like outreach tasks (accept, decline, done with outcome, reassign, reminders; see
-``beredskab.tasks``); this module creates them, tells the assignee and times the reminders.
+``beredskab.incident.tasks``); this module creates them, tells the assignee and times the reminders.
 """
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from beredskab import access, audit, situation_log
+from beredskab.boundary import bounds
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import Extra, incident_values, notify
 from beredskab.i18n import LOCAL_TZ, clock
-from beredskab.incidents import playbook_of, require_open
+from beredskab.incident import situation_log
+from beredskab.incident.lookup import playbook_of, require_open
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
-from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
-from beredskab.security import bounds
-from beredskab.security.bounds import InputRefusedError
+from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from beredskab import access, audit, situation_log
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import Extra, incident_values, notify
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.i18n import clock
+from beredskab.incident import situation_log
 from beredskab.incident.chief_tasks import parse_due
-from beredskab.incidents import playbook_of, require_open
+from beredskab.incident.lookup import playbook_of, require_open
 from beredskab.models import EntryKind
-from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
+from beredskab.security import access, audit
 from beredskab.storage import Database
 from playbooks.schema import Conveneable, Playbook, TemplateKind
 

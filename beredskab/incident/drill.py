@@ -8,11 +8,11 @@ hændelse" and no stand-down message or follow-ups.
 
 from __future__ import annotations
 
-from beredskab import audit, situation_log, standdown
 from beredskab.catalog.texts import Texts
-from beredskab.incident import messages
+from beredskab.incident import messages, situation_log, standdown
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
+from beredskab.security import audit
 from beredskab.storage import Tx
 from beredskab.storage.signals import RESIDENTS
 from contacts.models import Person

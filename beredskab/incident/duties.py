@@ -13,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from beredskab import access, audit, situation_log
 from beredskab.catalog.texts import Texts
 from beredskab.errors import NotFoundError, Phrase
-from beredskab.incidents import playbook_of, require_open
+from beredskab.incident import situation_log
+from beredskab.incident.lookup import playbook_of, require_open
 from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
+from beredskab.security import access, audit
 from beredskab.storage import Database
 from playbooks.schema import Duty, Playbook
 

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from beredskab import access, activation, audit, situation_log
+from beredskab.boundary import bounds
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.i18n import Language, t
-from beredskab.incident import police_case
-from beredskab.incidents import playbook_of, require_open
+from beredskab.incident import activation, police_case, situation_log
+from beredskab.incident.lookup import playbook_of, require_open
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan
-from beredskab.security import bounds
-from beredskab.security.bounds import InputRefusedError
+from beredskab.security import access, audit
 from beredskab.storage import Database
 from contacts.models import Person
 from playbooks.schema import Playbook

@@ -32,10 +32,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 
-from beredskab import situation_log
 from beredskab.catalog.texts import Texts
 from beredskab.communications import resident_send
-from beredskab.incident import participants, stand_down_messages
+from beredskab.incident import participants, situation_log, stand_down_messages
 from beredskab.models import EntryKind, Incident, IncidentStatus
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx, signals

@@ -11,9 +11,9 @@ import uuid
 from collections.abc import Iterable, Mapping
 
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import person_channels, render
 from beredskab.i18n import Language
 from beredskab.models import Incident
-from beredskab.notifications import person_channels, render
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from contacts.models import Person

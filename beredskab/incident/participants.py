@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from beredskab import escalation
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import incident_values, notify
+from beredskab.incident import escalation
 from beredskab.models import Incident
-from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Tx
 from beredskab.storage.repositories.fanouts import Fanout

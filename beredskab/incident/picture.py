@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from beredskab import access, audit, report, situation_log
+from beredskab import report
+from beredskab.boundary import bounds
 from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError
-from beredskab.incidents import require, require_open
+from beredskab.incident import situation_log
+from beredskab.incident.lookup import require, require_open
 from beredskab.models import Confirmation, ConfirmationStatus, EntryKind, Incident
 from beredskab.plan import Plan
-from beredskab.security import bounds
+from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.picture import PictureRevision, PictureSection
 from contacts.models import Person

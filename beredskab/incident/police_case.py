@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from beredskab import audit, situation_log
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import incident_values
 from beredskab.errors import InvalidStateError
-from beredskab.incident import messages
+from beredskab.incident import messages, situation_log
 from beredskab.models import EntryKind, Incident
-from beredskab.notifications import incident_values
 from beredskab.plan import Plan
+from beredskab.security import audit
 from beredskab.storage import Tx
 from beredskab.storage.repositories.timers import NewTimer, Timer
 from contacts.models import Person

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from beredskab import situation_log
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import incident_values, item_of, notify
 from beredskab.i18n import LANGUAGES, clock
+from beredskab.incident import situation_log
 from beredskab.models import EntryKind, Incident, Step, StepStatus, Task, TaskStatus
-from beredskab.notifications import incident_values, item_of, notify
 from beredskab.plan import Plan
 from beredskab.storage import Tx
 from beredskab.storage.repositories.timers import NewTimer, Timer

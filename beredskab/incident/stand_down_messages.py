@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import incident_values, notify
 from beredskab.i18n import clock
 from beredskab.models import Incident
-from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Tx
 from beredskab.storage.repositories.fanouts import Fanout

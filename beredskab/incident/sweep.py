@@ -30,11 +30,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from beredskab import situation_log
 from beredskab.catalog.texts import Texts
-from beredskab.incident import reminders, stand_in
+from beredskab.delivery.notifications import Extra, incident_values, notify
+from beredskab.incident import reminders, situation_log, stand_in
 from beredskab.models import EntryKind, Incident
-from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Tx, is_transient
 from beredskab.storage.repositories.incidents import EscalationStep

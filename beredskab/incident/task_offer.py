@@ -10,11 +10,11 @@ always does.
 
 from __future__ import annotations
 
-from beredskab import situation_log
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import incident_values, notify
+from beredskab.incident import situation_log
 from beredskab.incident.chief_tasks import tell_assignee
 from beredskab.models import EntryKind, Incident, Task, TaskStatus
-from beredskab.notifications import incident_values, notify
 from beredskab.plan import Plan
 from beredskab.storage import Tx
 from contacts.models import Person

@@ -7,12 +7,14 @@ request, even if reached earlier in another role; the log names them.
 
 from __future__ import annotations
 
-from beredskab import access, audit, escalation, situation_log, steps
+from beredskab.boundary import bounds
 from beredskab.catalog.texts import Texts
+from beredskab.delivery.notifications import Extra, incident_values, notify
 from beredskab.errors import InvalidStateError, Phrase
 from beredskab.incident import drill as drills
-from beredskab.incident import messages
+from beredskab.incident import escalation, messages, situation_log, steps
 from beredskab.incident import police_case as journal
+from beredskab.incident.lookup import require_open
 from beredskab.incident.outcome import (
     ActivationResult,
     RealIncidentOpen,
@@ -20,11 +22,9 @@ from beredskab.incident.outcome import (
     queued,
     resolve_playbook,
 )
-from beredskab.incidents import require_open
 from beredskab.models import EntryKind, Incident
-from beredskab.notifications import Extra, incident_values, notify
 from beredskab.plan import Plan
-from beredskab.security import bounds
+from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind

@@ -202,7 +202,7 @@ def _url_has_password(url: str) -> bool:
 async def keys(ctx: Context) -> Check:
     """Each key is configured, or generated in a private file that is readable and whole; on
     PostgreSQL, a generated key is one another host would not have (a warning)."""
-    from beredskab.security.keys import describe_keys, unshared_keys
+    from beredskab.boundary.keys import describe_keys, unshared_keys
 
     found = describe_keys(ctx.settings)
     parts: list[str] = []
@@ -318,7 +318,7 @@ def expected_id(settings: Settings) -> str | None:
     configured = settings.security.log_key
     if configured is not None and configured.get_secret_value():
         return service_id(configured.get_secret_value().encode())
-    from beredskab.security.keys import KeyStore
+    from beredskab.boundary.keys import KeyStore
 
     try:
         stored = KeyStore(settings.service.data_dir / startup_line.KEY_FOLDER).load("log")

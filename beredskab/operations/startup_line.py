@@ -24,7 +24,7 @@ KEY_FOLDER = "keys"
 
 def generated_keys(settings: Settings) -> list[str]:
     """Names of the keys generated under the data folder rather than configured."""
-    from beredskab.security.keys import describe_keys
+    from beredskab.boundary.keys import describe_keys
 
     return [key.name for key in describe_keys(settings) if key.state != "configured"]
 

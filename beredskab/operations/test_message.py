@@ -16,12 +16,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from beredskab import audit
+from beredskab.delivery.notifications import person_channels
+from beredskab.delivery.outbox.messages import RECEIPT_CHANNELS
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.i18n import clock
-from beredskab.notifications import person_channels
 from beredskab.operations.texts import say
-from beredskab.outbox.messages import RECEIPT_CHANNELS
+from beredskab.security import audit
 from beredskab.storage.repositories.deliveries import NewDelivery
 from notifier.types import ChannelKind, DeliveryStatus
 

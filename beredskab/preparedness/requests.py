@@ -14,11 +14,11 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from beredskab import audit
+from beredskab.boundary import bounds
+from beredskab.delivery.notifications import person_channels
 from beredskab.i18n import Language, t
 from beredskab.models import ActionToken
-from beredskab.notifications import person_channels
-from beredskab.security import bounds
+from beredskab.security import audit
 from beredskab.storage import Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from beredskab.storage.repositories.preparedness import PrepRequest

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from beredskab.delivery.notifications import person_channels
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.i18n import LOCAL_TZ, Language, t
-from beredskab.notifications import person_channels
 from beredskab.plan import Plan
 from beredskab.preparedness import requests, signoff
 from beredskab.preparedness.requests import SIGNOFF, VERIFY, Answered, Wording

@@ -22,12 +22,12 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from beredskab import audit
 from beredskab.errors import InvalidStateError
+from beredskab.incident.situation_log import erasure_mac
 from beredskab.models import LogEntry
 from beredskab.plan import Plan
 from beredskab.privacy.export import ACTOR, CHANNEL, TEXT_CHANNELS, needles
-from beredskab.situation_log import erasure_mac
+from beredskab.security import audit
 from beredskab.storage import Database
 from beredskab.storage.repositories.privacy import ERASED_ADDRESS
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from beredskab import audit
 from beredskab.plan import Plan
+from beredskab.security import audit
 from beredskab.storage import Database
 
 ACTOR = "operator"

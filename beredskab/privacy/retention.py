@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from beredskab import audit
+from beredskab.security import audit
 from beredskab.settings import PrivacySettings
 from beredskab.storage import Database
 from beredskab.storage.repositories.privacy import RETENTION

@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from beredskab import access, audit
+from beredskab.incident.overview import Overview, overview
 from beredskab.models import Incident
 from beredskab.plan import Plan
 from beredskab.report.blocks import ReportData
 from beredskab.report.markdown import render_markdown
-from beredskab.report.overview import Overview, overview
 from beredskab.report.sections import build
+from beredskab.security import access, audit
 from beredskab.storage import Database
 from contacts.models import Person
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from beredskab.i18n import status as status_word
 from beredskab.incident.duties import ticks as duty_ticks
+from beredskab.incident.overview import Overview
 from beredskab.models import Confirmation, ConfirmationStatus, LogEntry
 from beredskab.report.blocks import (
     Paragraph,
@@ -26,7 +27,6 @@ from beredskab.report.blocks import (
     local_time,
     texts,
 )
-from beredskab.report.overview import Overview
 from beredskab.storage.repositories.communications import CommunicationStatus
 
 _KIND_KEYS = texts.mark(

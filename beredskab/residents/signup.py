@@ -1,6 +1,6 @@
 """The public sign-up page's use cases: a code proves the number, then the subscription.
 
-The sign-in code machinery is reused (``beredskab.signin``): the code's HMAC lives in
+The sign-in code machinery is reused (``beredskab.security.signin``): the code's HMAC lives in
 ``web_codes`` (person ``signin.RESIDENT``, which never opens a session), with the same expiry
 (``code_minutes``), attempts (``code_attempts``) and throttles per number and per client
 address (``codes_per_hour``, ``codes_per_client_hour``, ``codes_per_hour_total``). The pending
@@ -13,11 +13,12 @@ import secrets
 import uuid
 from datetime import timedelta
 
-from beredskab import audit, replies, signin
-from beredskab.links import LinkSigner
+from beredskab.delivery import replies
+from beredskab.delivery.links import LinkSigner
 from beredskab.residents import consent, subscriptions
+from beredskab.security import audit, signin
+from beredskab.security.signin import CODE_DIGITS, SignInError, SignInProblem
 from beredskab.settings import WebSettings
-from beredskab.signin import CODE_DIGITS, SignInError, SignInProblem
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.deliveries import NewDelivery
 from beredskab.storage.repositories.residents import Subscription

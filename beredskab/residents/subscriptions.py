@@ -3,9 +3,10 @@ audited reading of numbers (secretariat leader only)."""
 
 from __future__ import annotations
 
-from beredskab import access, audit, sms
+from beredskab.inbound import sms
 from beredskab.plan import Plan
 from beredskab.residents import consent
+from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.residents import Count, Subscription
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from typing import ClassVar
 
-from beredskab.pacing import PaceLimits, concurrency_for
+from beredskab.delivery.pacing import PaceLimits, concurrency_for
 from beredskab.settings import Settings
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from beredskab.security.keys import KeyStore, configured_or_stored
+from beredskab.boundary.keys import KeyStore, configured_or_stored
 from beredskab.storage.db import Clock, Database
 
 if TYPE_CHECKING:

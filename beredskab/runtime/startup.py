@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from beredskab import situation_log
+from beredskab.incident import situation_log
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import Board, error_reason
 from beredskab.runtime.supervisor import FatalError

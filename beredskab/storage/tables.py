@@ -437,7 +437,7 @@ SQLite (5 % of `beredskab status`); Alembic's comparison does not read it."""
 action_uses = Table(
     "action_uses",
     metadata,
-    # One use of a derived action token (beredskab.security.action_tokens): the button or
+    # One use of a derived action token (beredskab.boundary.action_tokens): the button or
     # link of ``action`` on a delivery. The key makes a link's second use fail; derived tokens
     # themselves are never stored.
     Column("delivery_id", Integer, ForeignKey("deliveries.id"), primary_key=True),

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.templating import Jinja2Templates
 
-from beredskab import links
+from beredskab.delivery import links
+from beredskab.delivery.links import LinkError, Problem
 from beredskab.i18n import Language
 from beredskab.inbound.link_answers import LinkAnswers
-from beredskab.links import LinkError, Problem
 from beredskab.models import ConfirmationStatus
 from beredskab.web.texts import text
 

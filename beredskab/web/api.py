@@ -15,18 +15,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from beredskab import (
+from beredskab import report
+from beredskab.i18n import t
+from beredskab.incident import (
     acknowledgements,
     activation,
-    report,
+    need_to_know,
     situation_log,
     standdown,
     steps,
 )
-from beredskab.i18n import t
-from beredskab.incidents import require
+from beredskab.incident.lookup import require
 from beredskab.models import EntryKind, IncidentStatus
-from beredskab.security import need_to_know
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,

@@ -1,7 +1,7 @@
 """What every JSON API endpoint shares: token auth, the error mapping, documented problems.
 
 A call carries ``Authorization: Bearer <token>``; the token acts as one directory person
-(``beredskab.api_tokens``). Use-case errors become ``{"detail": ...}``: 403 refused by role
+(``beredskab.security.api_tokens``). Use-case errors become ``{"detail": ...}``: 403 refused by role
 (the use case audits it), 404 not found, 409 does not fit the current state, 422 a value out
 of bounds. Every status an endpoint can answer is declared for the OpenAPI document.
 """
@@ -15,10 +15,10 @@ from fastapi import HTTPException, Path, Query, Request, Response, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from beredskab import api_tokens
+from beredskab.boundary import bounds
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.errors import BeredskabError, InvalidStateError, NotAuthorisedError, NotFoundError
-from beredskab.security import bounds
-from beredskab.security.bounds import InputRefusedError
+from beredskab.security import api_tokens
 from beredskab.web import paths as _paths  # noqa: F401 (registers the {name:id} convertor)
 from beredskab.web.api_schemas import Problem
 

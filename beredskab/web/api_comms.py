@@ -14,10 +14,11 @@ from pydantic import BaseModel, Field
 
 from beredskab import communications
 from beredskab.app import App
+from beredskab.boundary import bounds
 from beredskab.communications.languages import LanguageView, State, for_composer
 from beredskab.errors import InvalidStateError
-from beredskab.incidents import require
-from beredskab.security import bounds, need_to_know
+from beredskab.incident import need_to_know
+from beredskab.incident.lookup import require
 from beredskab.storage.repositories.communications import Communication
 from beredskab.web.api_common import (
     CHANNEL,

@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict
 
-from beredskab.incident import duties
-from beredskab.incidents import require
-from beredskab.security import bounds, need_to_know
+from beredskab.boundary import bounds
+from beredskab.incident import duties, need_to_know
+from beredskab.incident.lookup import require
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,

@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
 
+from beredskab.boundary import bounds
 from beredskab.communications import notices
-from beredskab.incidents import require
-from beredskab.security import bounds
+from beredskab.incident.lookup import require
 from beredskab.storage.repositories.notices import Notice
 from beredskab.web.api_common import (
     CHANNEL,

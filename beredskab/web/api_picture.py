@@ -14,9 +14,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, BeforeValidator, Field
 
 from beredskab import report
-from beredskab.incident import briefing, picture
-from beredskab.incidents import require
-from beredskab.security import bounds, need_to_know
+from beredskab.boundary import bounds
+from beredskab.communications import briefing
+from beredskab.incident import need_to_know, picture
+from beredskab.incident.lookup import require
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,

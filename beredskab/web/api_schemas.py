@@ -18,6 +18,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from beredskab.boundary import bounds
+from beredskab.boundary.bounds import NUL_FREE_PATTERN
 from beredskab.models import (
     Confirmation,
     ConfirmationStatus,
@@ -28,8 +30,6 @@ from beredskab.models import (
     Task,
     TaskStatus,
 )
-from beredskab.security import bounds
-from beredskab.security.bounds import NUL_FREE_PATTERN
 
 UtcDatetime = Annotated[datetime, AfterValidator(lambda value: value.astimezone(UTC))]
 

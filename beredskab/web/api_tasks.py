@@ -12,12 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from beredskab import tasks
-from beredskab.incident import chief_tasks, convene
-from beredskab.incidents import require
+from beredskab.boundary.bounds import NUL_FREE_PATTERN
+from beredskab.incident import chief_tasks, convene, need_to_know, tasks
+from beredskab.incident.lookup import require
 from beredskab.models import TaskStatus
-from beredskab.security import need_to_know
-from beredskab.security.bounds import NUL_FREE_PATTERN
 from beredskab.web.api_common import (
     CHANNEL,
     COMMON,

@@ -16,13 +16,13 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData, UploadFile
 
-from beredskab import audit
+from beredskab.boundary import bounds
 from beredskab.directory import edit, export, imports, store
 from beredskab.directory.changes import stored as stored_change
 from beredskab.directory.import_csv import FORMATS
 from beredskab.errors import BeredskabError, InvalidStateError, NotFoundError, render
 from beredskab.i18n import Language
-from beredskab.security import bounds
+from beredskab.security import audit
 from beredskab.web.directory_errors import UnreadableDirectory
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 from beredskab.web.texts import text

@@ -12,9 +12,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from beredskab import report, situation_log
+from beredskab import report
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
-from beredskab.security import need_to_know
+from beredskab.incident import need_to_know, situation_log
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 from beredskab.web.texts import text
 

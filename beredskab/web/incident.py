@@ -18,9 +18,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
-from beredskab.acknowledgements import confirm_by_action
 from beredskab.app import App
 from beredskab.errors import NotFoundError
+from beredskab.incident.acknowledgements import confirm_by_action
 from beredskab.web import incident_view
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 from beredskab.web.texts import text

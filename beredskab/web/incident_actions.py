@@ -15,13 +15,24 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from beredskab import acknowledgements, activation, report, situation_log, standdown, steps, tasks
+from beredskab import report
+from beredskab.boundary import bounds
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
-from beredskab.incident import chief_tasks, convene, facts
+from beredskab.incident import (
+    acknowledgements,
+    activation,
+    chief_tasks,
+    convene,
+    facts,
+    need_to_know,
+    situation_log,
+    standdown,
+    steps,
+    tasks,
+)
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, EntryKind, Incident, TaskStatus
-from beredskab.security import bounds, need_to_know
-from beredskab.security.bounds import InputRefusedError
 from beredskab.web import incident_view
 from beredskab.web.incident_view import CHANNEL, OPEN_TASK
 from beredskab.web.session import Viewer, app_of, checked_form, page, viewer

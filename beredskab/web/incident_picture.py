@@ -16,9 +16,10 @@ from fastapi import APIRouter, Request, Response
 from starlette.datastructures import FormData
 
 from beredskab import communications
+from beredskab.boundary import bounds
+from beredskab.communications import briefing
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
-from beredskab.incident import briefing, picture
-from beredskab.security import bounds
+from beredskab.incident import picture
 from beredskab.web import incident_view
 from beredskab.web.incident_actions import Form, Who, act, back, field
 from beredskab.web.incident_view import CHANNEL

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from beredskab import access, communications, report, residents
+from beredskab import communications, report, residents
 from beredskab.app import App
 from beredskab.communications.languages import LanguageView, for_composer
 from beredskab.i18n import Language, clock
-from beredskab.incident import facts
+from beredskab.incident import facts, need_to_know
 from beredskab.models import (
     ConfirmationStatus,
     EntryKind,
@@ -27,7 +27,7 @@ from beredskab.models import (
     TaskStatus,
 )
 from beredskab.plan import Plan
-from beredskab.security import need_to_know
+from beredskab.security import access
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.notices import Notice
 from beredskab.web import duty_view, notice_view, people_view, picture_view

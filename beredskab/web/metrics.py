@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 
-from beredskab.observability.scrape import exposition
+from beredskab.web.scrape import exposition
 
 if TYPE_CHECKING:
     from beredskab.app import App

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.datastructures import FormData
 
-from beredskab import access, activation
 from beredskab.errors import BeredskabError, NotAuthorisedError, render
 from beredskab.i18n import clock
+from beredskab.incident import activation, need_to_know
 from beredskab.incident import police_case as journal
 from beredskab.models import ConfirmationStatus, Incident, IncidentStatus
 from beredskab.plan import Plan
-from beredskab.security import need_to_know
+from beredskab.security import access
 from beredskab.web.session import Viewer, app_of, checked_form, page, viewer
 from contacts.models import Person
 from playbooks.schema import Playbook

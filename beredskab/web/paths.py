@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from starlette.convertors import Convertor, register_url_convertor
 
-from beredskab.security.bounds import ID_REGEX
+from beredskab.boundary.bounds import ID_REGEX
 
 
 class IdConvertor(Convertor[int]):

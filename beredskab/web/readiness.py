@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from beredskab import access, audit
 from beredskab.i18n import LOCAL_TZ, clock
 from beredskab.preparedness.readiness import STALE_DAYS, readiness
+from beredskab.security import access, audit
 from beredskab.web.session import Viewer, app_of, page, viewer
 
 router = APIRouter()

@@ -19,10 +19,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
-from beredskab.access import Refusal
 from beredskab.catalog.texts import Texts
 from beredskab.residents import consent, signup, subscriptions
-from beredskab.signin import CODE_DIGITS, SignInError
+from beredskab.security.access import Refusal
+from beredskab.security.signin import CODE_DIGITS, SignInError
 from beredskab.web.session import Viewer, app_of, language_of, page, viewer
 from beredskab.web.signin import (
     MAX_FIELD,

@@ -19,10 +19,11 @@ from fastapi import Depends, HTTPException, Request, Response
 from fastapi.templating import Jinja2Templates
 from starlette.datastructures import FormData
 
-from beredskab import i18n, signin
-from beredskab.access import has_role
+from beredskab import i18n
+from beredskab.boundary import bounds
 from beredskab.i18n import Language
-from beredskab.security import bounds
+from beredskab.security import signin
+from beredskab.security.access import has_role
 from beredskab.storage.repositories.web import WebSession
 from beredskab.web import paths as _paths  # noqa: F401 (registers the {name:id} convertor)
 from beredskab.web import texts

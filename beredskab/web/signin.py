@@ -5,7 +5,7 @@
 session id planted before sign-in is worthless). The pages answer the same whether or not
 the number is known. Forms before sign-in carry a double-submit token (cookie + field);
 attempts are limited per client address (``signin_per_minute``, audited) and codes per
-identifier and client address (see ``beredskab.signin``).
+identifier and client address (see ``beredskab.security.signin``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from beredskab import audit, signin
 from beredskab.i18n import Language
-from beredskab.signin import CODE_DIGITS, SignInError
+from beredskab.security import audit, signin
+from beredskab.security.signin import CODE_DIGITS, SignInError
 from beredskab.web.session import (
     LANG_COOKIE,
     Viewer,

@@ -5,7 +5,7 @@ against the URL rebuilt from the configured public base URL (fail closed when no
 is configured; an optional second token allows rotation), Telegram's secret header is
 compared in constant time. Accepted events go to the inbox and the answer is immediate.
 
-Every field is bounded (``beredskab.security.bounds``) before anything reaches the database,
+Every field is bounded (``beredskab.boundary.bounds``) before anything reaches the database,
 the same on SQLite and PostgreSQL. An authentic request with a value out of bounds (a NUL, a
 200-character ``From``, a 500-character ``MessageSid``: nothing Twilio sends) is answered
 400 with the reason, so it shows in Twilio's debugger as a failed webhook instead of
@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from beredskab import audit
-from beredskab.security import bounds
+from beredskab.boundary import bounds
+from beredskab.security import audit
 from beredskab.web.texts import text
 from notifier.channels.sms import valid_signature
 

@@ -18,9 +18,9 @@ def test_samples_go_to_the_innermost_known_layer(tmp_path: Path) -> None:
                 f"{LOOP};EpollSelector.select (selectors.py:468) 50",
                 f"{WORKER};_connection_worker_thread (aiosqlite/{_CALL} 20",
                 f"{WORKER};_connection_worker_thread (aiosqlite/core.py:1);get (queue.py:1) 10",
-                f"{LOOP};_round (beredskab/outbox/__init__.py:1);execute (sqlalchemy/x.py:1) 10",
-                f"{LOOP};send (beredskab/outbox/sending.py:1);write (aiohttp/http_writer.py:1) 5",
-                f"{LOOP};_round (beredskab/outbox/__init__.py:1) 5",
+                f"{LOOP};_round (beredskab/delivery/outbox/__init__.py:1);execute (sqlalchemy/x.py:1) 10",
+                f"{LOOP};send (beredskab/delivery/outbox/sending.py:1);write (aiohttp/http_writer.py:1) 5",
+                f"{LOOP};_round (beredskab/delivery/outbox/__init__.py:1) 5",
             ]
         )
         + "\n"

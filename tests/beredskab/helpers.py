@@ -14,7 +14,7 @@ STAFF = "amira-hassan"
 
 async def activate_2(db: Database, plan: Plan) -> int:
     """Group 2 activated by the police (journal number 3700-1); the incident's number."""
-    from beredskab import activation
+    from beredskab.incident import activation
 
     result = await activation.activate(
         db=db, plan=plan, playbook="2", actor_id=POLICE, channel="sms", police_case="3700-1"

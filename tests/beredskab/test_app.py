@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from beredskab.app import App
+from beredskab.delivery.pacing import PaceLimits, Pacer
 from beredskab.errors import ConfigError
-from beredskab.pacing import PaceLimits, Pacer
 from beredskab.runtime.channels import build_channels, live_providers, pacing
 from beredskab.settings import load_settings
 from notifier.channels.console import ConsoleChannel

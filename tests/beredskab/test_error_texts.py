@@ -138,7 +138,7 @@ def test_render(error: BeredskabError, danish: str, english: str) -> None:
 
 
 def test_a_phrase_is_translated_within_its_message() -> None:
-    from beredskab.access import Refusal
+    from beredskab.security.access import Refusal
 
     refusal = Refusal(
         "{name} ({person}) may not {what}; allowed roles: {roles}",

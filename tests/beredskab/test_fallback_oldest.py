@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, insert
 
-from beredskab.outbox.messages import RECEIPT_CHANNELS
+from beredskab.delivery.outbox.messages import RECEIPT_CHANNELS
 from beredskab.storage import Database
 from beredskab.storage.tables import deliveries
 from notifier.types import ChannelKind, DeliveryStatus

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from beredskab import activation
+from beredskab.incident import activation
 from beredskab.models import ConfirmationStatus
 from notifier.types import ChannelKind
 from tests.browser import a11y

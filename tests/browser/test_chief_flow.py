@@ -13,7 +13,7 @@ import httpx
 from playwright.async_api import Browser, Page, expect
 from pypdf import PdfReader
 
-from beredskab import api_tokens
+from beredskab.security import api_tokens
 from tests.browser import a11y
 from tests.browser.phone import Screenshots, phone_context
 from tests.browser.service import LiveService

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.async_api import Page, expect
 
-from beredskab import activation
+from beredskab.incident import activation
 from tests.browser import a11y
 from tests.browser.service import LiveService
 from tests.browser.test_chief_flow import sign_in

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 from playwright.async_api import Page, expect
 
-from beredskab import api_tokens
+from beredskab.security import api_tokens
 from tests.browser import a11y
 from tests.browser.service import LiveService
 from tests.browser.test_chief_flow import CHIEF, SSP, _activate_drill, sign_in

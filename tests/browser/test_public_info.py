@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from playwright.async_api import Browser, Page, expect
 
-from beredskab import activation, communications, standdown
+from beredskab import communications
+from beredskab.incident import activation, standdown
 from playbooks.schema import TemplateKind
 from tests.browser import a11y
 from tests.browser.phone import Screenshots, phone_context

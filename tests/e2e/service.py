@@ -25,9 +25,9 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from beredskab import report
+from beredskab.boundary.keys import KeyStore
 from beredskab.cli.views import overview_json
 from beredskab.models import Delivery
-from beredskab.security.keys import KeyStore
 from beredskab.storage import Database
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER

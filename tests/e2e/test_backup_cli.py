@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import situation_log
+from beredskab.incident import situation_log
 from beredskab.plan import Plan
 from tests.e2e.service import components_ok, start_service
 from tests.postgres import free_port

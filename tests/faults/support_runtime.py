@@ -25,8 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
-from beredskab import activation
-from beredskab.incident import fanout
+from beredskab.incident import activation, fanout
 from beredskab.models import Delivery
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database

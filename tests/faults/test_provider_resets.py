@@ -21,9 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import activation
-from beredskab.incident import fanout
-from beredskab.outbox import Outbox
+from beredskab.delivery.outbox import Outbox
+from beredskab.incident import activation, fanout
 from beredskab.plan import load_plan
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database

@@ -22,10 +22,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from beredskab import acknowledgements
+from beredskab.boundary.keys import KeyStore
+from beredskab.incident import acknowledgements
 from beredskab.models import ConfirmationStatus
 from beredskab.plan import Plan
-from beredskab.security.keys import KeyStore
 from beredskab.storage import Database
 from beredskab.storage.repositories.timers import NewTimer, Timer
 from tests.e2e.service import wait_for

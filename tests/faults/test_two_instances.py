@@ -21,8 +21,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from beredskab.delivery.receipts import parse_delivery_key
 from beredskab.models import DeliveryStatus
-from beredskab.receipts import parse_delivery_key
 from beredskab.storage import Database
 from notifier.types import ChannelKind
 from tests.beredskab.bot.conftest import USERS

@@ -22,7 +22,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from beredskab.app import App
-from beredskab.outbox import Outbox
+from beredskab.delivery.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.settings import load_settings
 from beredskab.storage import Database

@@ -13,9 +13,9 @@ from pydantic import SecretStr
 
 from beredskab.app import App
 from beredskab.bot import run_polling
-from beredskab.links import LinkSigner
+from beredskab.delivery.links import LinkSigner
+from beredskab.delivery.outbox import Outbox
 from beredskab.models import AuditEntry, LogEntry
-from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.settings import OutboxSettings, ServiceSettings, Settings, TelegramSettings
 from beredskab.storage import Database

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from beredskab import activation
+from beredskab.boundary.action_tokens import ActionRef, Use, label
+from beredskab.incident import activation
 from beredskab.models import ActionToken, ConfirmationStatus, EntryKind
-from beredskab.security.action_tokens import ActionRef, Use, label
 from beredskab.storage.repositories.people import PeopleRepo
 from tests.beredskab.bot.conftest import OMAR, SARA, STRANGER, Harness, alerted, button
 from tests.beredskab.helpers import POLICE

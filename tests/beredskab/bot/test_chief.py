@@ -3,7 +3,7 @@ assignee finishes it only with an outcome; others are refused (audited)."""
 
 from __future__ import annotations
 
-from beredskab import activation
+from beredskab.incident import activation
 from beredskab.models import Task, TaskStatus
 from tests.beredskab.bot.conftest import CHIEF_USER, SARA, STAFF_USER, Harness, labels
 from tests.beredskab.helpers import CHIEF, POLICE, STAFF, deliveries

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab import activation, steps
+from beredskab.incident import activation, steps
 from beredskab.models import EntryKind, IncidentStatus, StepStatus, Task, TaskStatus
 from tests.beredskab.bot.conftest import (
     CHIEF_USER,

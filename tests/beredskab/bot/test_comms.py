@@ -4,7 +4,7 @@ Telegram, through the local Bot API; buttons carry opaque per-person tokens and 
 
 from __future__ import annotations
 
-from beredskab import activation
+from beredskab.incident import activation
 from beredskab.residents import subscriptions
 from tests.beredskab.bot.conftest import CHIEF_USER, STAFF_USER, Harness, alerted, labels
 from tests.beredskab.helpers import CHIEF, deliveries

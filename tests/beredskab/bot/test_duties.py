@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab import activation
+from beredskab.incident import activation
 from beredskab.models import EntryKind
 from tests.beredskab.bot.conftest import CHIEF_USER, DANIEL, SARA, Harness
 from tests.beredskab.helpers import CHIEF

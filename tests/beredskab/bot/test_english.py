@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from aiogram.types import User
 
-from beredskab import activation, steps, tasks
 from beredskab.bot import menu
 from beredskab.bot.middlewares import language_for
 from beredskab.i18n import Language
+from beredskab.incident import activation, steps, tasks
 from beredskab.models import ConfirmationStatus, Task, TaskStatus
 from contacts.models import Person
 from tests.beredskab.bot.conftest import DANIEL, Harness, alerted, labels

@@ -3,7 +3,7 @@ the zone and the journal number."""
 
 from __future__ import annotations
 
-from beredskab import activation
+from beredskab.incident import activation
 from beredskab.models import EntryKind, Incident
 from tests.beredskab.bot.conftest import CHIEF_USER, DANIEL, POLICE_USER, SARA, Harness
 from tests.beredskab.helpers import CHIEF, POLICE

@@ -3,7 +3,7 @@ language."""
 
 from __future__ import annotations
 
-from beredskab import activation, steps
+from beredskab.incident import activation, steps
 from tests.beredskab.bot.conftest import CHIEF_USER, Harness, alerted
 from tests.beredskab.helpers import CHIEF, POLICE
 

@@ -3,10 +3,9 @@ participants and leaders only; /billede names no author to anyone else."""
 
 from __future__ import annotations
 
-from beredskab import activation
-from beredskab.incident import picture
+from beredskab.incident import activation, picture
+from beredskab.incident.need_to_know import HIDDEN_CASE
 from beredskab.incident.picture import Edit
-from beredskab.security.need_to_know import HIDDEN_CASE
 from tests.beredskab.bot.conftest import CHIEF_USER, OUTSIDER, SARA, Harness
 from tests.beredskab.helpers import CHIEF, POLICE
 

@@ -11,13 +11,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from beredskab import activation
-from beredskab.incident import fanout
+from beredskab.inbound.sms_texts import text
+from beredskab.incident import activation, fanout
 from beredskab.models import ConfirmationStatus, EntryKind
 from beredskab.plan import Plan, load_plan
-from beredskab.sms_texts import text
 from beredskab.storage import Database
-from tests.beredskab.test_inbox import make_app
+from tests.beredskab.inbound.test_inbox import make_app
 
 PEOPLE = 60
 CHANGING = 10

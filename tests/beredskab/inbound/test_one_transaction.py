@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 
-from beredskab import activation, replies
-from beredskab.incident import fanout
+from beredskab.delivery import replies
+from beredskab.inbound.sms_texts import text
+from beredskab.incident import activation, fanout
 from beredskab.models import ConfirmationStatus, EntryKind
 from beredskab.plan import Plan
-from beredskab.sms_texts import text
 from beredskab.storage import Database
+from tests.beredskab.inbound.test_inbox import make_app
 from tests.beredskab.inbound.test_many_answers import crowd, sms
-from tests.beredskab.test_inbox import make_app
 from tests.e2e.service import wait_for
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -127,10 +127,10 @@ CRASHING = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from beredskab import replies
+    from beredskab.delivery import replies
     from beredskab.plan import load_plan
     from beredskab.storage import Database
-    from tests.beredskab.test_inbox import make_app
+    from tests.beredskab.inbound.test_inbox import make_app
 
     async def main() -> None:
         url, directory, data_dir, marker = sys.argv[1:5]

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from beredskab import inbox as inbox_module
-from beredskab import replies
 from beredskab.app import App
+from beredskab.delivery import replies
+from beredskab.inbound import inbox as inbox_module
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
-from tests.beredskab.test_inbox import make_app
+from tests.beredskab.inbound.test_inbox import make_app
 
 
 def sms(sid: str, sender: int, body: str) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from beredskab import activation, report, situation_log, standdown
+from beredskab import report
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
-from beredskab.incident import duties
+from beredskab.incident import activation, duties, situation_log, standdown
 from beredskab.models import EntryKind
 from beredskab.plan import Plan
 from beredskab.storage import Database

@@ -10,19 +10,20 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from beredskab import access, activation, report, situation_log, standdown
+from beredskab import report
 from beredskab.app import App
+from beredskab.boundary.bounds import InputRefusedError
 from beredskab.cli import cli
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
 from beredskab.i18n import fill, plural
-from beredskab.incident import facts
+from beredskab.incident import activation, facts, situation_log, standdown
 from beredskab.models import AuditEntry, EntryKind, Incident, LogEntry
 from beredskab.plan import Plan
-from beredskab.security.bounds import InputRefusedError
+from beredskab.security import access
 from beredskab.settings import load_settings
 from beredskab.storage import Database
 from tests.beredskab.helpers import CHIEF, POLICE, SSP, STAFF
-from tests.beredskab.test_sms_commands import last_reply, sms
+from tests.beredskab.inbound.test_sms_commands import last_reply, sms
 from tests.beredskab.web.api_support import service
 from tests.conftest import TestClock
 

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import activation, standdown
 from beredskab.i18n import t
-from beredskab.incident import fanout, participants
+from beredskab.inbound.sms_texts import text as sms_text
+from beredskab.incident import activation, fanout, participants, standdown
 from beredskab.incident.fanout import Chunk
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan, load_plan
-from beredskab.sms_texts import text as sms_text
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.fanouts import Fanout
 from tests.beredskab.helpers import CHIEF, SSP, deliveries, expected_channels

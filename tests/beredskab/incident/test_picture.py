@@ -8,9 +8,10 @@ import asyncio
 import pytest
 from pydantic import ValidationError
 
-from beredskab import activation, communications, report, standdown
+from beredskab import communications, report
+from beredskab.communications import briefing
 from beredskab.errors import InvalidStateError, NotAuthorisedError, NotFoundError
-from beredskab.incident import briefing, picture
+from beredskab.incident import activation, picture, standdown
 from beredskab.models import EntryKind
 from beredskab.plan import Plan
 from beredskab.storage import Database

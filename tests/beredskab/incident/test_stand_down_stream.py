@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import activation, standdown
 from beredskab.i18n import t
-from beredskab.incident import fanout, stand_down_messages
+from beredskab.incident import activation, fanout, stand_down_messages, standdown
 from beredskab.incident.fanout import Chunk
 from beredskab.models import DeliveryStatus, EntryKind, Incident
 from beredskab.plan import Plan, load_plan

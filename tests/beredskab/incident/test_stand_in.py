@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import acknowledgements, escalation
-from beredskab.incident import stand_in
+from beredskab.incident import acknowledgements, escalation, stand_in
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database
 from contacts.loader import load_directory

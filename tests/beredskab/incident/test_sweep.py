@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import acknowledgements, activation, escalation, standdown
-from beredskab.incident import fanout, sweep
+from beredskab.incident import acknowledgements, activation, escalation, fanout, standdown, sweep
 from beredskab.models import ConfirmationStatus
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database

@@ -9,8 +9,8 @@ from typing import ClassVar
 from prometheus_client.parser import text_string_to_metric_families
 
 from beredskab.app import App
+from beredskab.delivery.outbox import Outbox
 from beredskab.observability.metrics import Metrics
-from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.settings import ConsoleSettings, ServiceSettings, Settings, WebSettings
 from beredskab.storage import Database

@@ -15,8 +15,8 @@ from typing import ClassVar, Literal
 
 import pytest
 
+from beredskab.delivery.outbox import Outbox
 from beredskab.observability.logs import configure, handler, ids, log_context, redact
-from beredskab.outbox import Outbox
 from beredskab.plan import Plan
 from beredskab.settings import LoggingSettings
 from notifier.base import Channel

@@ -8,7 +8,7 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from beredskab.observability.metrics import Metrics, error_code, outcome_label
-from beredskab.observability.scrape import families_of
+from beredskab.web.scrape import families_of
 from notifier.channels.email import map_connect_error, map_send_error
 from notifier.channels.sms import map_transport_error, map_twilio_error
 from notifier.channels.telegram import map_failure

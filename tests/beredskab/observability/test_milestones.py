@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from beredskab import acknowledgements
 from beredskab.app import App
+from beredskab.incident import acknowledgements
 from beredskab.models import ConfirmationStatus
-from beredskab.observability.scrape import exposition
 from beredskab.plan import Plan
+from beredskab.web.scrape import exposition
 from tests.beredskab.helpers import activate_2
 from tests.beredskab.observability.support import build, parse, value
 from tests.conftest import TestClock

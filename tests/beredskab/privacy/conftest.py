@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import activation, situation_log, standdown
 from beredskab.app import App
+from beredskab.incident import activation, situation_log, standdown
 from beredskab.plan import Plan
 from tests.beredskab.helpers import CHIEF, POLICE, SSP
 from tests.beredskab.web.api_support import service

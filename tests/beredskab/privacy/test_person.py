@@ -12,17 +12,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from beredskab import api_tokens, pins, report, situation_log
+from beredskab import report
 from beredskab.app import App
 from beredskab.errors import InvalidStateError
+from beredskab.incident import situation_log
 from beredskab.plan import Plan
 from beredskab.privacy import erase, export
+from beredskab.security import api_tokens, pins
 from beredskab.storage.tables import metadata
 from contacts.directory import Directory
 from tests.beredskab.chain_tamper import tamper
 from tests.beredskab.helpers import SSP
+from tests.beredskab.inbound.test_sms_commands import CHEAP
 from tests.beredskab.privacy.conftest import incident
-from tests.beredskab.test_sms_commands import CHEAP
 
 NAME = "Sara Lund"
 NOTE = "Sara Lund er på stedet og ringer til politiet"

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from beredskab.cli import cli
 from tests.beredskab.helpers import SSP
-from tests.beredskab.test_log_chain_cli import _config, _stand_down_an_incident
+from tests.beredskab.incident.test_log_chain_cli import _config, _stand_down_an_incident
 
 
 def test_export_then_erase_refused_then_forced(tmp_path: Path, db_url: str) -> None:

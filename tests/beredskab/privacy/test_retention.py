@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from beredskab import situation_log
 from beredskab.app import App
 from beredskab.errors import NotFoundError
+from beredskab.incident import situation_log
 from beredskab.privacy import retention
 from beredskab.settings import PrivacySettings
 from tests.beredskab.privacy.conftest import incident

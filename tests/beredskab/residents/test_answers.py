@@ -8,8 +8,8 @@ import hashlib
 
 import pytest
 
+from beredskab.inbound.sms import RESIDENT_LANGUAGES
 from beredskab.residents import consent
-from beredskab.sms import RESIDENT_LANGUAGES
 from beredskab.web.residents import SIGNUP_KEYS
 from playbooks.gsm import segments
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from beredskab import sms
+from beredskab.inbound import sms
 
 
 @pytest.mark.parametrize(

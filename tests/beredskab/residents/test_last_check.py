@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from beredskab import activation, standdown
-from beredskab.incident import after_close
+from beredskab.delivery import after_close
+from beredskab.delivery.outbox import freshness
+from beredskab.delivery.outbox.freshness import LastCheck
+from beredskab.incident import activation, standdown
 from beredskab.models import Delivery
-from beredskab.outbox import freshness
-from beredskab.outbox.freshness import LastCheck
 from beredskab.plan import Plan
 from beredskab.residents import subscriptions
 from beredskab.storage import Database

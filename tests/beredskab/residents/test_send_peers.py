@@ -12,12 +12,13 @@ from typing import ClassVar
 
 import pytest
 
-from beredskab import activation, communications
+from beredskab import communications
 from beredskab.app import App
 from beredskab.communications import resident_send
-from beredskab.inbox import HANDLERS
-from beredskab.incident import after_close, fanout
-from beredskab.outbox import Outbox
+from beredskab.delivery import after_close
+from beredskab.delivery.outbox import Outbox
+from beredskab.inbound.inbox import HANDLERS
+from beredskab.incident import activation, fanout
 from beredskab.plan import Plan
 from beredskab.residents import consent, subscriptions
 from beredskab.settings import ConsoleSettings, OutboxSettings, ServiceSettings, Settings

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import sms, sms_commands
 from beredskab.app import App
-from beredskab.inbox import HANDLERS
-from beredskab.outbox import Outbox
+from beredskab.delivery.outbox import Outbox
+from beredskab.inbound import sms, sms_commands
+from beredskab.inbound.inbox import HANDLERS
 from beredskab.plan import Plan
 from beredskab.residents import active, consent, still_subscribed
 from beredskab.settings import ConsoleSettings, ServiceSettings, Settings

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from beredskab.access import Refusal
 from beredskab.app import App
 from beredskab.cli import cli
 from beredskab.residents import counts, numbers, subscriptions
+from beredskab.security.access import Refusal
 from beredskab.storage import Database
 from tests.beredskab.helpers import CHIEF
 from tests.beredskab.web.site import Site, site

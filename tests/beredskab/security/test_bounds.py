@@ -7,11 +7,12 @@ import re
 
 import pytest
 
-from beredskab import activation, receipts, situation_log, steps, tasks
+from beredskab.boundary import bounds
+from beredskab.delivery import receipts
 from beredskab.errors import NotFoundError
+from beredskab.incident import activation, situation_log, steps, tasks
 from beredskab.models import TaskStatus
 from beredskab.plan import Plan
-from beredskab.security import bounds
 from beredskab.storage import Database
 from beredskab.storage.limits import column_length
 from tests.beredskab.helpers import CHIEF

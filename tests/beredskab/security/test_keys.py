@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from beredskab.boundary import keyring, keys
+from beredskab.boundary.keys import KeyStore, configured_or_stored
 from beredskab.errors import ConfigError
-from beredskab.security import keyring, keys
-from beredskab.security.keys import KeyStore, configured_or_stored
 from beredskab.settings import DatabaseSettings, SecuritySettings, ServiceSettings, Settings
 
 
@@ -73,7 +73,7 @@ def test_the_loser_of_a_race_takes_the_winners_key(
 
 def test_two_processes_share_the_key(tmp_path: Path) -> None:
     code = (
-        "import sys; from pathlib import Path; from beredskab.security.keys import KeyStore; "
+        "import sys; from pathlib import Path; from beredskab.boundary.keys import KeyStore; "
         "print(KeyStore(Path(sys.argv[1])).load_or_create('log').secret.hex())"
     )
     runs = [
@@ -113,7 +113,7 @@ def test_a_configured_key_wins_and_a_made_one_is_announced(
     assert not (tmp_path / "keys").exists()
     with pytest.raises(ConfigError, match="too short"):
         configured_or_stored(SecretStr("short"), store=store, name="log", setting="x")
-    with caplog.at_level(logging.WARNING, logger="beredskab.security.keys"):
+    with caplog.at_level(logging.WARNING, logger="beredskab.boundary.keys"):
         made = configured_or_stored(None, store=store, name="log", setting="[security] log_key")
         again = configured_or_stored(None, store=store, name="log", setting="[security] log_key")
     assert made == again
@@ -204,7 +204,7 @@ def test_a_broken_rotation_keeps_the_keys_in_use(
     path = store.path("link")
     path.write_text("garbage\n", encoding="ascii")
     source._checked -= keyring.RELOAD_SECONDS
-    with caplog.at_level(logging.WARNING, logger="beredskab.security.keyring"):
+    with caplog.at_level(logging.WARNING, logger="beredskab.boundary.keyring"):
         assert source() is before
     assert "could not be re-read" in caplog.text
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from argon2 import PasswordHasher
 
-from beredskab import activation, sms_commands
 from beredskab.app import App
+from beredskab.inbound import sms_commands
+from beredskab.incident import activation, need_to_know
+from beredskab.incident.need_to_know import HIDDEN_CASE, HIDDEN_NAME
 from beredskab.models import Delivery, Task, TaskStatus
 from beredskab.plan import Plan
-from beredskab.security import need_to_know
-from beredskab.security.need_to_know import HIDDEN_CASE, HIDDEN_NAME
 from contacts.models import Person
 from tests.beredskab.helpers import CHIEF, POLICE, SSP, STAFF
 from tests.beredskab.web.api_support import service

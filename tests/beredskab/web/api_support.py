@@ -8,11 +8,11 @@ from pathlib import Path
 
 import httpx
 
-from beredskab import api_tokens
 from beredskab.app import App
+from beredskab.delivery.outbox import Outbox
 from beredskab.models import AuditEntry, LogEntry
-from beredskab.outbox import Outbox
 from beredskab.plan import Plan
+from beredskab.security import api_tokens
 from beredskab.settings import ConsoleSettings, ServiceSettings, Settings
 from beredskab.storage import Database
 from beredskab.storage.db import Clock

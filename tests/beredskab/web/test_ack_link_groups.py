@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from httpx import ASGITransport, AsyncClient
 
-from beredskab import activation, links
 from beredskab.app import App
+from beredskab.delivery import links
 from beredskab.inbound import link_answers
+from beredskab.incident import activation
 from beredskab.models import ConfirmationStatus
 from beredskab.web import ack
 from notifier.types import ChannelKind

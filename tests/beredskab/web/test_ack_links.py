@@ -19,12 +19,13 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient, Response
 from pydantic import SecretStr
 
-from beredskab import activation, links, standdown
 from beredskab.app import App
+from beredskab.boundary.action_tokens import ActionRef, Use
+from beredskab.boundary.keys import KeyStore
+from beredskab.delivery import links
 from beredskab.inbound.link_answers import LinkAnswers
+from beredskab.incident import activation, standdown
 from beredskab.models import ActionToken, AuditEntry, ConfirmationStatus, LogEntry
-from beredskab.security.action_tokens import ActionRef, Use
-from beredskab.security.keys import KeyStore
 from beredskab.settings import (
     ConsoleSettings,
     DatabaseSettings,

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from beredskab import acknowledgements
 from beredskab.app import App
+from beredskab.incident import acknowledgements
 from beredskab.plan import Plan
 from tests.beredskab.helpers import CHIEF, SSP, STAFF, deliveries
 from tests.beredskab.web.api_support import audit_rows, client, log_of, service, token_for

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from beredskab import activation, communications
+from beredskab import communications
+from beredskab.incident import activation
 from beredskab.plan import Plan
 from playbooks.schema import TemplateKind
 from tests.beredskab.helpers import CHIEF, STAFF

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from beredskab import api_tokens
 from beredskab.app import App
 from beredskab.plan import Plan
+from beredskab.security import api_tokens
 from tests.beredskab.helpers import CHIEF
 from tests.beredskab.web.api_support import client, service
 from tests.conftest import TestClock

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from beredskab import api_tokens
 from beredskab.app import App
 from beredskab.cli import cli
 from beredskab.plan import Plan
+from beredskab.security import api_tokens
 from beredskab.settings import load_settings
 from beredskab.storage.tables import api_tokens as api_tokens_table
 from tests.beredskab.helpers import CHIEF, SSP

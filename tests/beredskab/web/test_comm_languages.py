@@ -8,7 +8,7 @@ import re
 
 from httpx import Response
 
-from beredskab import activation
+from beredskab.incident import activation
 from tests.beredskab.helpers import CHIEF, STAFF
 from tests.beredskab.web.site import Site
 

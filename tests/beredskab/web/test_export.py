@@ -6,7 +6,7 @@ import io
 
 from pypdf import PdfReader
 
-from beredskab import activation, situation_log
+from beredskab.incident import activation, situation_log
 from tests.beredskab.helpers import CHIEF, POLICE, STAFF
 from tests.beredskab.web.site import Site
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html as markup
 from pathlib import Path
 
-from beredskab import activation, standdown
+from beredskab.incident import activation, standdown
 from beredskab.models import EntryKind
 from beredskab.plan import Plan
 from tests.beredskab.helpers import CHIEF, SSP, STAFF

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from beredskab import activation, standdown
 from beredskab.app import App
+from beredskab.incident import activation, standdown
 from beredskab.models import AuditEntry, EntryKind, Incident, LogEntry
 from beredskab.plan import Plan
 from tests.beredskab.helpers import CHIEF, POLICE, SSP, STAFF

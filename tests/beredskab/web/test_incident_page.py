@@ -16,7 +16,8 @@ from contextlib import asynccontextmanager
 import uvicorn
 from httpx import AsyncClient, Response
 
-from beredskab import acknowledgements, activation, receipts, steps
+from beredskab.delivery import receipts
+from beredskab.incident import acknowledgements, activation, steps
 from beredskab.models import AuditEntry, LogEntry, StepStatus
 from beredskab.settings import WebSettings
 from beredskab.web import create_app

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from httpx import Response
 
-from beredskab import activation
+from beredskab.incident import activation
 from beredskab.models import TaskStatus
 from tests.beredskab.helpers import CHIEF, SSP, STAFF, deliveries
 from tests.beredskab.web.site import Site

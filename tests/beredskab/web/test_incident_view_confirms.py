@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from beredskab import activation
+from beredskab.incident import activation
 from beredskab.models import ConfirmationStatus
 from tests.beredskab.helpers import CHIEF
 from tests.beredskab.web.site import Site

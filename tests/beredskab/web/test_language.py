@@ -9,9 +9,9 @@ from pathlib import Path
 
 from httpx import ASGITransport, AsyncClient
 
-from beredskab import activation
 from beredskab.app import App
 from beredskab.i18n import Language
+from beredskab.incident import activation
 from beredskab.settings import WebSettings
 from beredskab.web import create_app
 from tests.beredskab.helpers import CHIEF

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from beredskab import activation, situation_log
-from beredskab.security.need_to_know import HIDDEN_CASE
+from beredskab.incident import activation, situation_log
+from beredskab.incident.need_to_know import HIDDEN_CASE
 from tests.beredskab.helpers import CHIEF, POLICE, SSP
 from tests.beredskab.web.api_support import token_for
 from tests.beredskab.web.site import Site

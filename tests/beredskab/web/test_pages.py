@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from beredskab import activation, standdown
+from beredskab.incident import activation, standdown
 from tests.beredskab.helpers import CHIEF, POLICE, STAFF
 from tests.beredskab.web.site import Site
 

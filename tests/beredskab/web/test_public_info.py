@@ -13,9 +13,9 @@ import feedparser
 import pytest
 from httpx import ASGITransport, AsyncClient, Response
 
-from beredskab import activation, standdown
 from beredskab.app import App
 from beredskab.communications import notices
+from beredskab.incident import activation, standdown
 from beredskab.settings import PublicInfoSettings, WebSettings
 from beredskab.web import create_app
 from tests.beredskab.helpers import CHIEF, STAFF
