@@ -12,18 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 from beredskab import preparedness
 from beredskab.boundary.keys import utcnow
+from beredskab.communications import resident_send
+from beredskab.delivery import pacing
 from beredskab.delivery.links import LinkSigner
 from beredskab.delivery.outbox import Outbox
 from beredskab.directory import watch as directory_watch
 from beredskab.errors import PlanInvalidError
 from beredskab.inbound.inbox import Inbox
-from beredskab.incident import escalation, fanout, situation_log
+from beredskab.incident import escalation, fanout
 from beredskab.observability.metrics import Metrics
 from beredskab.operations.identity import service_id
 from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
 from beredskab.runtime.backoff import Backoff
-from beredskab.runtime.channels import build_channels, live_providers, pacing
+from beredskab.runtime.channels import build_channels, live_providers
 from beredskab.runtime.config_discovery import example_with_live_providers
 from beredskab.runtime.database import open_database
 from beredskab.runtime.health import error_reason
@@ -31,13 +33,14 @@ from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.listener import Listener
 from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.settings import Settings
-from beredskab.storage import Database, is_transient
+from beredskab.storage import Database, chain, is_transient
 from beredskab.storage.db import Clock
 from beredskab.storage.signals import TIMERS, wait
 from notifier.base import Channel
 from notifier.types import ChannelKind
 
 if TYPE_CHECKING:
+    from beredskab.services import Services
     from beredskab.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -50,8 +53,18 @@ TIMER_CHUNKS_PER_TICK = 200
 """Chunks one tick may work through before it yields to the next (10,000 timers)."""
 TIMER_RETRY_SECONDS = 1.0
 """A timer still due right after a tick (its handler failed) is tried again after this long."""
+FANOUT_KINDS: fanout.Kinds = {**fanout.KINDS, resident_send.KIND: resident_send.FANOUT}
+"""Every kind of fan-out ``serve`` and the commands continue: the incident's and the resident
+message's (defined above the incident, so it is added here)."""
 PROBE_SECONDS = 2.0
 """/healthz waits at most this long for the database before calling it down."""
+
+
+async def _telegram_update(app: Services, payload: dict[str, Any]) -> str:
+    """A stored Telegram update, handed to the bot (aiogram is imported only when one comes)."""
+    from beredskab import bot
+
+    return await bot.from_inbox(app, payload)
 
 
 @dataclass
@@ -76,9 +89,9 @@ class App:
     _supervisor: Supervisor | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.inbox = Inbox(self)
+        self.inbox = Inbox(self, handlers={"telegram": _telegram_update})
         self.leadership = Leadership(self.db, board=self.board)
-        self.fanouts = fanout.Runner(db=self.db, plan=lambda: self.plan)
+        self.fanouts = fanout.Runner(db=self.db, plan=lambda: self.plan, kinds=FANOUT_KINDS)
         self.listener = Listener(self.db, board=self.board)
 
     def telegram_bot(self) -> Any | None:
@@ -214,7 +227,7 @@ class App:
             db=db,
             channels=channels,
             settings=settings.outbox,
-            pacing=pacing(settings),
+            pacing=pacing.from_settings(settings),
             link_base=settings.service.public_base_url,
             signer=signer,
             board=board,
@@ -236,7 +249,7 @@ class App:
         """Bring the database schema up to date (`serve` retries while it is unreachable)
         and put the directory kept in the database, if any, into the plan."""
         await self.db.upgrade()
-        await situation_log.key_in_use(db=self.db)  # warns when another key wrote the log
+        await chain.key_in_use(db=self.db)  # warns when another key wrote the log
         self.metrics.started_at = await self.db.now()  # milestones count from here
         await self.refresh_directory(strict=True)
         self.check_example()

@@ -4,15 +4,12 @@ every time shown to a person is Danish local time (see ``clock``)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from beredskab.catalog.fill import fill as fill
 from beredskab.catalog.fill import plural as plural
 from beredskab.catalog.texts import Texts
-
-if TYPE_CHECKING:
-    from beredskab.plan import Plan
 
 Language = Literal["da", "en"]
 LANGUAGES: tuple[Language, ...] = ("da", "en")
@@ -77,24 +74,3 @@ def clock(
     else:
         day = f"{local.day:02}.{local.month:02}." + (f"{local.year}" if year else "")
     return f"{day} {time}"
-
-
-def with_default_language(plan: Plan, default: Language) -> Plan:
-    """The plan with ``default`` as the language of every person whose directory entry names
-    none (``[service] language``); entries that name one keep it."""
-    from dataclasses import replace
-
-    from contacts.directory import Directory
-
-    if default == "da":  # the directory's own default
-        return plan
-    directory = plan.directory
-    people = tuple(
-        p if "language" in p.model_fields_set else p.model_copy(update={"language": default})
-        for p in directory.people
-    )
-    data = directory.data.model_copy(update={"people": people})
-    rebuilt = Directory(
-        data, source=directory.source, text=directory.text, warnings=directory.warnings
-    )
-    return replace(plan, directory=rebuilt)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from beredskab.errors import PlanInvalidError
 from contacts.directory import Directory
@@ -16,6 +16,9 @@ from contacts.loader import load_directory
 from playbooks.errors import PlaybookError
 from playbooks.loader import PlaybookSet, load_playbooks
 from playbooks.schema import OutreachAction, Playbook
+
+if TYPE_CHECKING:
+    from beredskab.i18n import Language
 
 
 @dataclass(frozen=True)
@@ -153,3 +156,20 @@ def cross_check(playbook_set: PlaybookSet, directory: Directory) -> tuple[list[s
                 f"group (hint: use one of {', '.join(sorted(known_groups)) or 'none defined'})"
             )
     return errors, warnings
+
+
+def with_default_language(plan: Plan, default: Language) -> Plan:
+    """The plan with ``default`` as the language of every person whose directory entry names
+    none (``[service] language``); entries that name one keep it."""
+    if default == "da":  # the directory's own default
+        return plan
+    directory = plan.directory
+    people = tuple(
+        p if "language" in p.model_fields_set else p.model_copy(update={"language": default})
+        for p in directory.people
+    )
+    data = directory.data.model_copy(update={"people": people})
+    rebuilt = Directory(
+        data, source=directory.source, text=directory.text, warnings=directory.warnings
+    )
+    return replace(plan, directory=rebuilt)

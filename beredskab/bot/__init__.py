@@ -46,7 +46,7 @@ from beredskab.i18n import Language  # noqa: E402
 from beredskab.runtime.backoff import Backoff, Trouble  # noqa: E402
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def menu(language: Language) -> list[BotCommand]:
     ]
 
 
-def build_dispatcher(app: App) -> Dispatcher:
+def build_dispatcher(app: Services) -> Dispatcher:
     """The dispatcher with every router, the person middleware and ``app`` as a kwarg."""
     dp = Dispatcher(storage=DatabaseStorage(app.db), app=app)
     in_flight = InFlight()
@@ -119,7 +119,7 @@ async def set_commands(bot: Bot) -> None:
         log.warning("could not publish the Telegram command menu: %s", error)
 
 
-async def set_webhook(app: App, bot: Bot) -> None:
+async def set_webhook(app: Services, bot: Bot) -> None:
     """Webhook mode: point Telegram at ``<public_base_url>/webhooks/telegram`` with the secret."""
     secret = app.settings.telegram.webhook_secret
     if secret is None:
@@ -137,7 +137,7 @@ async def set_webhook(app: App, bot: Bot) -> None:
     await set_commands(bot)
 
 
-async def run_polling(app: App, bot: Bot, stop: asyncio.Event) -> None:
+async def run_polling(app: Services, bot: Bot, stop: asyncio.Event) -> None:
     """Long-poll Telegram until ``stop`` is set, storing every update in the inbox.
 
     Each ``getUpdates`` answer is stored update by update (``source="telegram"``, provider id
@@ -235,8 +235,17 @@ async def _race(awaitable: Awaitable[T], stop: asyncio.Event) -> T | None:
     return task.result()
 
 
+async def from_inbox(app: Services, payload: dict[str, Any]) -> str:
+    """The inbox's handler of a stored Telegram update (``Inbox(handlers=...)``)."""
+    telegram_bot = app.telegram_bot()
+    if telegram_bot is None:
+        return "telegram not configured"
+    await feed_update(app, telegram_bot, payload)
+    return "update handled"
+
+
 async def feed_update(
-    app: App, bot: Bot, update: dict[str, Any], *, dispatcher: Dispatcher | None = None
+    app: Services, bot: Bot, update: dict[str, Any], *, dispatcher: Dispatcher | None = None
 ) -> None:
     """Handle one update (already stored and deduplicated by the inbox).
 

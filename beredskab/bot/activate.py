@@ -28,7 +28,7 @@ from contacts.models import Person
 from playbooks.schema import Playbook
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
 def _cancel(language: Language) -> tuple[str, ActivateCb]:
@@ -46,23 +46,23 @@ class Activate(StatesGroup):
     confirm = State()
 
 
-def allowed(app: App, person: Person) -> list[Playbook]:
+def allowed(app: Services, person: Person) -> list[Playbook]:
     """The playbooks this person may activate."""
     return [p for p in app.plan.playbooks.playbooks if access.has_role(person, p.activation.roles)]
 
 
-async def begin(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def begin(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """/aktiver: offer the groups the person may activate."""
     await _start(message, app, person, state, drill=False)
 
 
-async def begin_drill(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def begin_drill(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """/ovelse: the same dialogue, and the incident becomes a drill (ØVELSE on every message)."""
     await _start(message, app, person, state, drill=True)
 
 
 async def _start(
-    message: Message, app: App, person: Person, state: FSMContext, *, drill: bool
+    message: Message, app: Services, person: Person, state: FSMContext, *, drill: bool
 ) -> None:
     await state.clear()
     language = person.language
@@ -94,7 +94,11 @@ async def cancel(callback: CallbackQuery, state: FSMContext, language: Language)
 
 
 async def chose_group(
-    callback: CallbackQuery, callback_data: ActivateCb, app: App, person: Person, state: FSMContext
+    callback: CallbackQuery,
+    callback_data: ActivateCb,
+    app: Services,
+    person: Person,
+    state: FSMContext,
 ) -> None:
     """Remember the group; ask for a description."""
     playbook = next((p for p in allowed(app, person) if p.id == callback_data.value), None)
@@ -125,7 +129,7 @@ async def described(message: Message, state: FSMContext, language: Language) -> 
 async def chose_zone(
     callback: CallbackQuery,
     callback_data: ActivateCb,
-    app: App,
+    app: Services,
     state: FSMContext,
     language: Language,
 ) -> None:
@@ -149,14 +153,16 @@ async def chose_zone(
     await _summary(callback, app, state, language)
 
 
-async def police_case(message: Message, app: App, state: FSMContext, language: Language) -> None:
+async def police_case(
+    message: Message, app: Services, state: FSMContext, language: Language
+) -> None:
     """Remember the journal number."""
     await state.update_data(police_case=(message.text or "").strip()[:64], pending=False)
     await _summary(message, app, state, language)
 
 
 async def no_police_case(
-    callback: CallbackQuery, app: App, state: FSMContext, language: Language
+    callback: CallbackQuery, app: Services, state: FSMContext, language: Language
 ) -> None:
     """The journal number comes later: the activator is reminded until it is recorded."""
     await state.update_data(police_case=None, pending=True)
@@ -166,7 +172,7 @@ async def no_police_case(
 
 
 async def _summary(
-    event: Message | CallbackQuery, app: App, state: FSMContext, language: Language
+    event: Message | CallbackQuery, app: Services, state: FSMContext, language: Language
 ) -> None:
     data = await state.get_data()
     playbook = app.plan.playbook(str(data["playbook"]))
@@ -195,7 +201,9 @@ async def _summary(
     await reply(event, "\n".join(lines), keyboard)
 
 
-async def confirm(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+async def confirm(
+    callback: CallbackQuery, app: Services, person: Person, state: FSMContext
+) -> None:
     """Activate (or join the open incident) and report what happened."""
     data = await state.get_data()
     await state.clear()

@@ -36,7 +36,7 @@ from contacts.models import Person
 from notifier.types import ChannelKind
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 MAX_TOKEN = 32
 """The longest stored token (``secrets.token_urlsafe(16)`` is 22 characters)."""
@@ -49,7 +49,7 @@ class TaskOutcome(StatesGroup):
 
 
 async def _refuse(
-    callback: CallbackQuery, app: App, person: Person, token: ActionToken | None, why: str
+    callback: CallbackQuery, app: Services, person: Person, token: ActionToken | None, why: str
 ) -> None:
     await audit.refusal(
         app.db,
@@ -63,7 +63,7 @@ async def _refuse(
     await callback.answer(text, show_alert=True)
 
 
-def _verified(app: App, data: str) -> Ref | None:
+def _verified(app: Services, data: str) -> Ref | None:
     """What button data names without asking the database: a derived token whose MAC
     matches, a candidate stored key, or None (forged, altered or malformed)."""
     if is_derived(data):
@@ -71,7 +71,9 @@ def _verified(app: App, data: str) -> Ref | None:
     return data if 0 < len(data) <= MAX_TOKEN else None
 
 
-async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+async def pressed(
+    callback: CallbackQuery, app: Services, person: Person, state: FSMContext
+) -> None:
     """Check the token against the presser, then run its action."""
     data = callback.data or ""
     token = None
@@ -114,7 +116,7 @@ async def pressed(callback: CallbackQuery, app: App, person: Person, state: FSMC
 
 
 async def _acknowledge(
-    callback: CallbackQuery, app: App, person: Person, incident_id: int, *, decline: bool
+    callback: CallbackQuery, app: Services, person: Person, incident_id: int, *, decline: bool
 ) -> None:
     result = await acknowledgements.record(
         db=app.db,
@@ -146,7 +148,7 @@ async def _acknowledge(
 
 async def _ask_outcome(
     callback: CallbackQuery,
-    app: App,
+    app: Services,
     state: FSMContext,
     incident_id: int,
     number: int,
@@ -173,7 +175,9 @@ async def _ask_outcome(
         await message.answer(t("task_ask_outcome", language, number=number, target=task.title))
 
 
-async def outcome(message: Message, app: App, person: Person, state: FSMContext, bot: Bot) -> None:
+async def outcome(
+    message: Message, app: Services, person: Person, state: FSMContext, bot: Bot
+) -> None:
     """The outcome text: the task is done."""
     data = await state.get_data()
     number = int(data["number"])
@@ -210,7 +214,7 @@ async def outcome(message: Message, app: App, person: Person, state: FSMContext,
 
 
 async def _task(
-    callback: CallbackQuery, app: App, person: Person, incident_id: int, number: int, verb: str
+    callback: CallbackQuery, app: Services, person: Person, incident_id: int, number: int, verb: str
 ) -> None:
     wanted = TaskStatus.ACCEPTED if verb == kb.TASK_ACCEPT else TaskStatus.DECLINED
     change = await tasks.change(
@@ -247,7 +251,7 @@ async def _task(
 
 
 async def _step(
-    callback: CallbackQuery, app: App, person: Person, incident_id: int, position: int
+    callback: CallbackQuery, app: Services, person: Person, incident_id: int, position: int
 ) -> None:
     step = await steps.finish(
         db=app.db,
@@ -270,7 +274,7 @@ async def _step(
         await callback.message.answer(text)
 
 
-async def _close(callback: CallbackQuery, app: App, person: Person, incident_id: int) -> None:
+async def _close(callback: CallbackQuery, app: Services, person: Person, incident_id: int) -> None:
     result = await standdown.close(
         db=app.db, plan=app.plan, incident_id=incident_id, actor_id=person.id, channel=CHANNEL
     )

@@ -28,7 +28,7 @@ from beredskab.models import IncidentStatus
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
 class ChiefCb(CallbackData, prefix="chf"):
@@ -58,7 +58,7 @@ def _cancel(language: Language) -> list[tuple[str, ChiefCb]]:
 
 
 async def _led_incident(
-    message: Message, app: App, person: Person, action: str, command: str
+    message: Message, app: Services, person: Person, action: str, command: str
 ) -> int | None:
     """The incident the command names (or the only open one), if the person leads it."""
     language = person.language
@@ -81,7 +81,7 @@ async def _led_incident(
     return picked.id
 
 
-async def give_begin(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def give_begin(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """/opgave [nr]: offer everyone in the directory as assignee."""
     await state.clear()
     nr = await _led_incident(message, app, person, "task.create", "/opgave")
@@ -99,7 +99,11 @@ async def give_begin(message: Message, app: App, person: Person, state: FSMConte
 
 
 async def chose_assignee(
-    callback: CallbackQuery, callback_data: ChiefCb, app: App, person: Person, state: FSMContext
+    callback: CallbackQuery,
+    callback_data: ChiefCb,
+    app: Services,
+    person: Person,
+    state: FSMContext,
 ) -> None:
     """Remember the assignee; ask for the text."""
     chosen = app.plan.directory.person(callback_data.value)
@@ -125,12 +129,12 @@ async def wrote_task(message: Message, state: FSMContext, language: Language) ->
     )
 
 
-async def due_written(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def due_written(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """The due time as text: give the task."""
     await _give(message, app, person, state, (message.text or "").strip())
 
 
-async def no_due(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+async def no_due(callback: CallbackQuery, app: Services, person: Person, state: FSMContext) -> None:
     """No due time: give the task."""
     await callback.answer()
     await drop_buttons(callback)
@@ -138,7 +142,11 @@ async def no_due(callback: CallbackQuery, app: App, person: Person, state: FSMCo
 
 
 async def _give(
-    event: Message | CallbackQuery, app: App, person: Person, state: FSMContext, due: str | None
+    event: Message | CallbackQuery,
+    app: Services,
+    person: Person,
+    state: FSMContext,
+    due: str | None,
 ) -> None:
     data = await state.get_data()
     language = person.language
@@ -179,7 +187,7 @@ async def _give(
     )
 
 
-async def convene_begin(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def convene_begin(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """/indkald [nr]: offer the plan's meetings."""
     await state.clear()
     nr = await _led_incident(message, app, person, "incident.convene", "/indkald")
@@ -216,12 +224,14 @@ async def chose_meeting(
     )
 
 
-async def time_written(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def time_written(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """The time as text: convene."""
     await _convene(message, app, person, state, (message.text or "").strip())
 
 
-async def at_once(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+async def at_once(
+    callback: CallbackQuery, app: Services, person: Person, state: FSMContext
+) -> None:
     """As soon as possible: convene."""
     await callback.answer()
     await drop_buttons(callback)
@@ -229,7 +239,7 @@ async def at_once(callback: CallbackQuery, app: App, person: Person, state: FSMC
 
 
 async def _convene(
-    event: Message | CallbackQuery, app: App, person: Person, state: FSMContext, at: str | None
+    event: Message | CallbackQuery, app: Services, person: Person, state: FSMContext, at: str | None
 ) -> None:
     data = await state.get_data()
     language = person.language

@@ -21,7 +21,7 @@ from beredskab.security import access, audit
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 OPEN_TASK = (TaskStatus.ASSIGNED, TaskStatus.ACCEPTED)
 MAX_LISTED = 10
@@ -32,7 +32,7 @@ async def help_(message: Message, language: Language) -> None:
     await message.answer(t("help", language))
 
 
-async def status(message: Message, app: App, person: Person, language: Language) -> None:
+async def status(message: Message, app: Services, person: Person, language: Language) -> None:
     """Open incidents, or one incident with its current step and a Udført button."""
     nr, valid = number_arg(message.text)
     if not valid:
@@ -73,7 +73,7 @@ async def status(message: Message, app: App, person: Person, language: Language)
     await message.answer(text, reply_markup=markup)
 
 
-def _describe(app: App, view: report.Overview, language: Language) -> tuple[str, int | None]:
+def _describe(app: Services, view: report.Overview, language: Language) -> tuple[str, int | None]:
     """The status text and the position of the active step (None when closed or none)."""
     i = view.incident
     names = {p.id: p.name for p in app.plan.directory.people}
@@ -120,7 +120,7 @@ def _describe(app: App, view: report.Overview, language: Language) -> tuple[str,
 
 
 async def log(
-    message: Message, command: CommandObject, app: App, person: Person, language: Language
+    message: Message, command: CommandObject, app: Services, person: Person, language: Language
 ) -> None:
     """Add a note to the only open incident, or to ``/log <nr> tekst``."""
     text = (command.args or "").strip()
@@ -143,7 +143,9 @@ async def log(
     await _add_note(message, app, person, target.id, text)
 
 
-async def reply_to_incident(message: Message, app: App, person: Person, language: Language) -> None:
+async def reply_to_incident(
+    message: Message, app: Services, person: Person, language: Language
+) -> None:
     """A reply to an incident message becomes a log entry of that incident."""
     replied = message.reply_to_message
     assert replied is not None
@@ -156,7 +158,7 @@ async def reply_to_incident(message: Message, app: App, person: Person, language
 
 
 async def _add_note(
-    message: Message, app: App, person: Person, incident_id: int, text: str
+    message: Message, app: Services, person: Person, incident_id: int, text: str
 ) -> None:
     entry = await situation_log.add_entry(
         db=app.db,
@@ -169,7 +171,7 @@ async def _add_note(
     await message.answer(i18n.t("logged", person.language, seq=entry.seq, nr=incident_id))
 
 
-async def my_tasks(message: Message, app: App, person: Person, language: Language) -> None:
+async def my_tasks(message: Message, app: Services, person: Person, language: Language) -> None:
     """Each open task of mine as a message with Jeg tager den / Udført / Kan ikke."""
     mine = []
     for incident in await open_incidents(app):
@@ -221,7 +223,7 @@ async def my_tasks(message: Message, app: App, person: Person, language: Languag
         await message.answer(line, reply_markup=markup)
 
 
-async def close(message: Message, app: App, person: Person, language: Language) -> None:
+async def close(message: Message, app: Services, person: Person, language: Language) -> None:
     """Ask the chief (or an activator) to confirm the stand-down with a button."""
     nr, valid = number_arg(message.text)
     picked = await pick_incident(app, nr, language) if valid else t("close_usage", language)

@@ -19,7 +19,7 @@ from beredskab.i18n import Language
 from beredskab.models import Incident
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 CHANNEL = "telegram"
 
@@ -50,13 +50,13 @@ async def say(event: Message | CallbackQuery, text: str) -> None:
         await event.answer(text)
 
 
-async def open_incidents(app: App) -> list[Incident]:
+async def open_incidents(app: Services) -> list[Incident]:
     """Open incidents, newest first."""
     async with app.db.transaction() as tx:
         return await tx.incidents.recent(open_only=True)
 
 
-async def pick_incident(app: App, nr: int | None, language: Language) -> Incident | str:
+async def pick_incident(app: Services, nr: int | None, language: Language) -> Incident | str:
     """The incident numbered ``nr`` (or the only open one), or an explanation."""
     if nr is not None:
         async with app.db.transaction() as tx:

@@ -30,7 +30,7 @@ from beredskab.storage.repositories.communications import Communication, Communi
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 WORDS: dict[str, str] = {
     "bestyrelse": "board",
@@ -60,7 +60,7 @@ def _audiences(words: list[str]) -> list[str]:
 
 
 async def _keyboard(
-    app: App, person: Person, item: Communication, language: Language
+    app: Services, person: Person, item: Communication, language: Language
 ) -> InlineKeyboardMarkup | None:
     """The buttons this person may press for a communication (none when sent or set aside)."""
     playbook = None
@@ -90,7 +90,7 @@ async def _keyboard(
     )
 
 
-async def command(message: Message, app: App, person: Person, language: Language) -> None:
+async def command(message: Message, app: Services, person: Person, language: Language) -> None:
     """/kommunikation: list, draft, edit, approve, send or set aside."""
     args = (message.text or "").split()[1:]
     nr = bounds.parse_id(args[0].lstrip("#")) if args else None
@@ -141,7 +141,7 @@ async def command(message: Message, app: App, person: Person, language: Language
 
 
 async def _list(
-    message: Message, app: App, person: Person, language: Language, nr: int | None
+    message: Message, app: Services, person: Person, language: Language, nr: int | None
 ) -> None:
     picked = await pick_incident(app, nr, language)
     if isinstance(picked, str):
@@ -171,7 +171,7 @@ async def _list(
 
 async def _step(
     event: Message | CallbackQuery,
-    app: App,
+    app: Services,
     person: Person,
     language: Language,
     incident_id: int,
@@ -215,7 +215,7 @@ async def _step(
 
 
 async def pressed_step(
-    callback: CallbackQuery, app: App, person: Person, incident_id: int, number: int, verb: str
+    callback: CallbackQuery, app: Services, person: Person, incident_id: int, number: int, verb: str
 ) -> None:
     """A Godkend or Send button (its token already checked against the presser)."""
     step = "approve" if verb == kb.COMM_APPROVE else "send"

@@ -19,7 +19,7 @@ from beredskab.incident import duties, need_to_know
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 UNDO = frozenset({"fortryd", "fjern", "undo"})
 
@@ -28,7 +28,7 @@ def _args(message: Message) -> list[str]:
     return (message.text or "").split()[1:]
 
 
-async def show(message: Message, app: App, person: Person, language: Language) -> None:
+async def show(message: Message, app: Services, person: Person, language: Language) -> None:
     """The checklist of an incident (or the only open one), numbered for /pligt."""
     args = _args(message)
     nr = bounds.parse_id(args[0].lstrip("#")) if args else None
@@ -67,7 +67,7 @@ async def show(message: Message, app: App, person: Person, language: Language) -
     await message.answer("\n".join(lines)[:4096])
 
 
-async def tick(message: Message, app: App, person: Person, language: Language) -> None:
+async def tick(message: Message, app: Services, person: Person, language: Language) -> None:
     """/pligt <incident> <duty no. or id> [fortryd]: the leader ticks or unticks a duty."""
     args = _args(message)
     nr = bounds.parse_id(args[0].lstrip("#")) if args else None

@@ -22,7 +22,7 @@ from beredskab.errors import BeredskabError
 from beredskab.i18n import Language
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ async def _tell(event: ErrorEvent, text: str) -> None:
         await update.message.answer(text)
 
 
-async def user_error(event: ErrorEvent, app: App) -> None:
+async def user_error(event: ErrorEvent, app: Services) -> None:
     """A use case said no: say why, in the user's language."""
     assert isinstance(event.exception, BeredskabError)
     log.info("telegram update %s refused: %s", event.update.update_id, event.exception)
@@ -48,7 +48,7 @@ async def user_error(event: ErrorEvent, app: App) -> None:
     await _tell(event, refusal(event.exception, language))
 
 
-async def unexpected(event: ErrorEvent, app: App) -> None:
+async def unexpected(event: ErrorEvent, app: Services) -> None:
     """A bug or an outage: log it with the traceback and tell the user it may not have worked."""
     log.error("telegram update %s failed", event.update.update_id, exc_info=event.exception)
     language: Language = "da"

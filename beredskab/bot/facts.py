@@ -23,7 +23,7 @@ from beredskab.incident import facts
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 _USAGE = {
     facts.POLICE_CASE: "facts.usage_journal",
@@ -41,7 +41,7 @@ def _split(args: str) -> tuple[int | None, str]:
 
 
 async def _correct(
-    message: Message, app: App, person: Person, language: Language, fact: str, raw: str
+    message: Message, app: Services, person: Person, language: Language, fact: str, raw: str
 ) -> None:
     nr, value = _split(raw)
     zone: int | None = None
@@ -82,21 +82,21 @@ async def _correct(
 
 
 async def journal(
-    message: Message, command: CommandObject, app: App, person: Person, language: Language
+    message: Message, command: CommandObject, app: Services, person: Person, language: Language
 ) -> None:
     """/journal NR JOURNALNR: set or correct the police journal number."""
     await _correct(message, app, person, language, facts.POLICE_CASE, command.args or "")
 
 
 async def zone(
-    message: Message, command: CommandObject, app: App, person: Person, language: Language
+    message: Message, command: CommandObject, app: Services, person: Person, language: Language
 ) -> None:
     """/zone NR ZONE: correct the zone (1-4)."""
     await _correct(message, app, person, language, facts.ZONE, command.args or "")
 
 
 async def description(
-    message: Message, command: CommandObject, app: App, person: Person, language: Language
+    message: Message, command: CommandObject, app: Services, person: Person, language: Language
 ) -> None:
     """/beskrivelse NR TEKST: correct the description (the title follows its first line)."""
     await _correct(message, app, person, language, facts.DESCRIPTION, command.args or "")

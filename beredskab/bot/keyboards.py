@@ -29,7 +29,7 @@ from beredskab.i18n import Language
 from beredskab.models import ActionToken
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 ACK = "ack"
 DECLINE = "decline"
@@ -102,7 +102,7 @@ def choices(rows: Sequence[Sequence[tuple[str, CallbackData]]]) -> InlineKeyboar
 
 
 async def token_keyboard(
-    app: App,
+    app: Services,
     *,
     person_id: str,
     incident_id: int,

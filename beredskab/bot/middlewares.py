@@ -17,12 +17,12 @@ from beredskab.security import audit
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-async def bound_person(app: App, user_id: int) -> Person | None:
+async def bound_person(app: Services, user_id: int) -> Person | None:
     """The directory person bound to a Telegram user id (None if unbound or gone)."""
     async with app.db.transaction() as tx:
         person_id = await tx.people.person_for_telegram_user(user_id)
@@ -37,7 +37,7 @@ def language_for(person: Person | None, user: User | None) -> Language:
     return "en" if code.lower().startswith("en") else "da"
 
 
-async def update_language(app: App, update: Update) -> Language:
+async def update_language(app: Services, update: Update) -> Language:
     """The language to answer a whole update in (for the error handlers, which see no person)."""
     event = update.message or update.callback_query
     user = event.from_user if event is not None else None
@@ -60,7 +60,7 @@ class PersonMiddleware(BaseMiddleware):
     binding."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        app: App = data["app"]
+        app: Services = data["app"]
         user: User | None = data.get("event_from_user")
         person = await bound_person(app, user.id) if user is not None else None
         data["person"] = person

@@ -27,7 +27,7 @@ from beredskab.models import IncidentStatus
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 PREVIEW = 300
 """Characters of a heading's current text shown when it is chosen."""
@@ -52,7 +52,7 @@ def _cancel(language: Language) -> tuple[str, PictureCb]:
     return t("cancel_label", language), PictureCb(step="cancel")
 
 
-async def begin(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def begin(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """/billede [nr]: the picture as it stands, and its headings as buttons for the staff."""
     await state.clear()
     language = person.language
@@ -94,7 +94,11 @@ async def begin(message: Message, app: App, person: Person, state: FSMContext) -
 
 
 async def chose_heading(
-    callback: CallbackQuery, callback_data: PictureCb, app: App, person: Person, state: FSMContext
+    callback: CallbackQuery,
+    callback_data: PictureCb,
+    app: Services,
+    person: Person,
+    state: FSMContext,
 ) -> None:
     """Remember the heading; show what it says now (unless sensitive) and ask for the text."""
     language = person.language
@@ -118,7 +122,7 @@ async def chose_heading(
     )
 
 
-async def wrote(message: Message, app: App, person: Person, state: FSMContext) -> None:
+async def wrote(message: Message, app: Services, person: Person, state: FSMContext) -> None:
     """Remember the text; ask to save it."""
     language = person.language
     text = (message.text or "").strip()
@@ -141,7 +145,7 @@ async def wrote(message: Message, app: App, person: Person, state: FSMContext) -
     )
 
 
-async def save(callback: CallbackQuery, app: App, person: Person, state: FSMContext) -> None:
+async def save(callback: CallbackQuery, app: Services, person: Person, state: FSMContext) -> None:
     """Save the text on top of the version read at /billede."""
     language = person.language
     data = await state.get_data()

@@ -25,7 +25,7 @@ from beredskab.security import access, audit
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 MAX_TOKEN = 32
 REFUSED = {
@@ -41,14 +41,14 @@ def _refused(refusal: Refusal, language: Language) -> str:
     return t(REFUSED.get(refusal, "invalid_button"), language)
 
 
-async def is_request_button(callback: CallbackQuery, app: App) -> bool:
+async def is_request_button(callback: CallbackQuery, app: Services) -> bool:
     """Whether the pressed button carries a preparedness request token."""
     data = callback.data or ""
     stored = len(data) <= MAX_TOKEN and not is_derived(data)  # an alert's button is derived
     return stored and await answers.is_request_token(app=app, raw=data)
 
 
-async def pressed(callback: CallbackQuery, app: App, person: Person) -> None:
+async def pressed(callback: CallbackQuery, app: Services, person: Person) -> None:
     """Record the answer for the person the request was sent to."""
     raw = callback.data or ""
     try:
@@ -84,7 +84,7 @@ def chunks(text: str, limit: int = 4000) -> list[str]:
     return parts
 
 
-async def readiness_command(message: Message, app: App, person: Person) -> None:
+async def readiness_command(message: Message, app: Services, person: Person) -> None:
     """/beredskab: the readiness report, for leaders and the secretariat leader."""
     allowed = access.readiness_roles(app.plan)
     if not access.has_role(person, allowed):

@@ -17,7 +17,7 @@ from contacts.loader import normalise_phone
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
 async def start(message: Message, person: Person | None, language: Language) -> None:
@@ -39,7 +39,7 @@ def _masked(phone: str) -> str:
     return "…" + phone[-2:] if len(phone) > 2 else "…"
 
 
-async def contact(message: Message, app: App, language: Language) -> None:
+async def contact(message: Message, app: Services, language: Language) -> None:
     """Bind when the shared contact is the user's own number and it is in the directory."""
     shared: Contact | None = message.contact
     user = message.from_user

@@ -13,8 +13,8 @@ from beredskab.errors import BeredskabError
 from beredskab.i18n import t
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.incident import situation_log
+    from beredskab.services import Services
 
 DEFAULT = "show"
 CHAIN_BROKEN = 4
@@ -71,7 +71,7 @@ def verify(nr: IncidentArg, head: HeadOpt = None) -> None:
 
     expected = parse_head(head)
 
-    async def body(app: App) -> situation_log.ChainCheck:
+    async def body(app: Services) -> situation_log.ChainCheck:
         return await situation_log.check(db=app.db, incident_id=nr, head=expected)
 
     result = run(body)

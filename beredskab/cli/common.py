@@ -29,8 +29,8 @@ from beredskab.i18n import Language, clock
 from beredskab.i18n import status as status_word
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.runtime.config_discovery import ConfigSource
+    from beredskab.services import Services
     from beredskab.settings import Settings
     from beredskab.storage import Database
 
@@ -270,7 +270,7 @@ def fail_plainly(exc: BaseException) -> NoReturn:
 
 
 def run(
-    body: Callable[[App], Awaitable[T]], *, deliver: bool = False, queue_rest: bool = False
+    body: Callable[[Services], Awaitable[T]], *, deliver: bool = False, queue_rest: bool = False
 ) -> T:
     """Build the app, upgrade the schema, run ``body`` and deliver what it queued.
 
@@ -294,9 +294,11 @@ def run(
 
             if deliver:
                 async with asyncio.timeout(DELIVERY_SECONDS):
-                    await fanout.complete(app.db, app.plan, deliver=app.outbox.drain)
+                    await fanout.complete(
+                        app.db, app.plan, deliver=app.outbox.drain, kinds=app.fanouts.kinds
+                    )
             elif queue_rest:
-                await fanout.complete(app.db, app.plan)
+                await fanout.complete(app.db, app.plan, kinds=app.fanouts.kinds)
             return result
         finally:
             await app.aclose()

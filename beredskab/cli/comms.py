@@ -31,7 +31,7 @@ from beredskab.cli.common import (
 )
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
     from beredskab.storage.repositories.communications import Communication
 
 CommunicationArg = Annotated[
@@ -60,7 +60,7 @@ def list_comms(nr: IncidentArg) -> None:
     """Hændelsens krisekommunikation / an incident's crisis communications."""
     from beredskab.incident.lookup import require
 
-    async def body(app: App) -> list[Communication]:
+    async def body(app: Services) -> list[Communication]:
         async with app.db.read() as tx:
             await require(tx, nr)
             return await tx.communications.list(nr)
@@ -96,7 +96,7 @@ def draft(
         choices = ", ".join(t.value for t in communications.TEMPLATES)
         fail(say("comms_bad_template", t=template[:64], choices=choices), 2)
 
-    async def body(app: App) -> Communication:
+    async def body(app: Services) -> Communication:
         return await communications.draft(
             db=app.db,
             plan=app.plan,
@@ -123,7 +123,7 @@ def _as(
 ) -> T:
     """Run one communication use case as ``actor`` from the command line."""
 
-    async def body(app: App) -> T:
+    async def body(app: Services) -> T:
         return await use_case(
             db=app.db,
             plan=app.plan,

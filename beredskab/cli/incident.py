@@ -21,8 +21,8 @@ from beredskab.cli.common import (
 from beredskab.cli.texts import text
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.incident import facts
+    from beredskab.services import Services
 
 
 @cli.command()
@@ -73,7 +73,7 @@ def _activate(
 ) -> None:
     from beredskab.incident import activation
 
-    async def body(app: App) -> activation.ActivationResult:
+    async def body(app: Services) -> activation.ActivationResult:
         return await activation.activate(
             db=app.db,
             plan=app.plan,
@@ -107,7 +107,7 @@ def upgrade(
     """
     from beredskab.incident import activation
 
-    async def body(app: App) -> activation.ActivationResult:
+    async def body(app: Services) -> activation.ActivationResult:
         return await activation.upgrade(
             db=app.db,
             plan=app.plan,
@@ -146,7 +146,7 @@ def ack(
     """Bekræft modtagelse / acknowledge an incident (or --decline)."""
     from beredskab.incident import acknowledgements
 
-    async def body(app: App) -> tuple[acknowledgements.AckResult, str, str | None]:
+    async def body(app: Services) -> tuple[acknowledgements.AckResult, str, str | None]:
         result = await acknowledgements.record(
             db=app.db,
             plan=app.plan,
@@ -176,7 +176,7 @@ def close(
     """Afblæs beredskabet / stand down an incident."""
     from beredskab.incident import standdown
 
-    async def body(app: App) -> standdown.StandDownResult:
+    async def body(app: Services) -> standdown.StandDownResult:
         return await standdown.close(
             db=app.db, plan=app.plan, incident_id=nr, actor_id=actor, channel=CHANNEL, note=note
         )
@@ -227,7 +227,7 @@ def set_facts(
         fail(say("error", message=say("facts_usage")))
     from beredskab.incident import facts
 
-    async def body(app: App) -> facts.FactsResult:
+    async def body(app: Services) -> facts.FactsResult:
         return await facts.set_facts(
             db=app.db,
             plan=app.plan,

@@ -12,8 +12,8 @@ import typer
 from beredskab.cli.common import cli, fail, run, say
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.privacy.erase import EraseResult
+    from beredskab.services import Services
 
 person_cli = typer.Typer(
     help="En persons data: indsigt og sletning / a person's data: access and erasure.",
@@ -45,7 +45,7 @@ def export(
     """Alt om en person som JSON (GDPR art. 15) / everything about a person as JSON."""
     from beredskab.privacy import export as use_case
 
-    async def body(app: App) -> dict[str, Any]:
+    async def body(app: Services) -> dict[str, Any]:
         return await use_case.export(
             db=app.db,
             plan=app.plan,
@@ -88,7 +88,7 @@ def erase(
         fail(say("person_cancelled"))
     from beredskab.privacy import erase as use_case
 
-    async def body(app: App) -> tuple[EraseResult, bool]:
+    async def body(app: Services) -> tuple[EraseResult, bool]:
         done = await use_case.erase(
             db=app.db,
             plan=app.plan,

@@ -11,14 +11,14 @@ from beredskab.cli.common import CHANNEL, AsOpt, IncidentArg, cli, run, say
 from beredskab.cli.common import when as when_shown
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.incident import picture
+    from beredskab.services import Services
 
 picture_cli = typer.Typer(help="Situationsbilledet / the situation picture.", no_args_is_help=True)
 cli.add_typer(picture_cli, name="picture")
 
 
-def _lines(app: App, found: picture.Picture, *, reveal: bool) -> list[str]:
+def _lines(app: Services, found: picture.Picture, *, reveal: bool) -> list[str]:
     def name(person_id: str | None) -> str:
         person = app.plan.directory.person(person_id or "")
         return person.name if person else (person_id or "-")
@@ -62,7 +62,7 @@ def show(
     from beredskab import report
     from beredskab.incident import picture
 
-    async def body(app: App) -> list[str]:
+    async def body(app: Services) -> list[str]:
         found = await picture.current(db=app.db, plan=app.plan, incident_id=nr)
         if include_sensitive:
             view = await report.overview(db=app.db, incident_id=nr)
@@ -101,7 +101,7 @@ def set_heading(
     """Skriv én overskrift i situationsbilledet / write one heading of the picture."""
     from beredskab.incident import picture
 
-    async def body(app: App) -> picture.Picture:
+    async def body(app: Services) -> picture.Picture:
         version = base
         if version is None:
             version = (await picture.current(db=app.db, plan=app.plan, incident_id=nr)).version

@@ -9,7 +9,7 @@ import typer
 from beredskab.cli.common import CHANNEL, cli, fail, run, say
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 pin_cli = typer.Typer(help="PIN til SMS-kommandoer / PINs for SMS commands.", no_args_is_help=True)
 cli.add_typer(pin_cli, name="pin")
@@ -31,7 +31,7 @@ def set_pin(
         fail(say("pin_none"))
     from beredskab.security import pins
 
-    async def body(app: App) -> None:
+    async def body(app: Services) -> None:
         await pins.set_pin(db=app.db, plan=app.plan, person_id=person, pin=pin, channel=CHANNEL)
 
     run(body)

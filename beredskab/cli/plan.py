@@ -12,7 +12,7 @@ from beredskab.cli.common import CHANNEL, AsOpt, cli, fail, language, plan_cli, 
 from beredskab.errors import BeredskabError, render
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 PlanFormat = Literal["md", "html", "pdf"]
 """The values of ``beredskab.report.plan.Format``, named here so `--help` need not import
@@ -67,7 +67,7 @@ def duty(
     """Afkryds en pligt (§3) som leder / tick a duty of an incident (the leader)."""
     from beredskab.incident import duties
 
-    async def body(app: App) -> duties.DutyChange:
+    async def body(app: Services) -> duties.DutyChange:
         return await duties.set_duty(
             db=app.db,
             plan=app.plan,

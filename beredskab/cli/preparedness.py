@@ -12,10 +12,10 @@ from beredskab.cli.common import CHANNEL, NoDeliver, cli, run, say
 from beredskab.i18n import LOCAL_TZ
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.preparedness.readiness import Readiness
     from beredskab.preparedness.signoff import SignoffLine
     from beredskab.preparedness.verification import CampaignReport
+    from beredskab.services import Services
 
 signoff_cli = typer.Typer(help="Underskrift af planen / plan sign-off.", no_args_is_help=True)
 verify_cli = typer.Typer(
@@ -58,7 +58,7 @@ def signoff_status(as_json: JsonOpt = False) -> None:
     """Hvem har underskrevet den gældende planversion / who signed the current version."""
     from beredskab import preparedness
 
-    async def body(app: App) -> tuple[str, list[SignoffLine]]:
+    async def body(app: Services) -> tuple[str, list[SignoffLine]]:
         return app.plan.version, await preparedness.signoff_status(db=app.db, plan=app.plan)
 
     version, lines = run(body)
@@ -132,7 +132,7 @@ def readiness_report(as_json: JsonOpt = False) -> None:
     """Beredskabsstatus: roller, kanaler, PIN, kontrol, underskrift, svage punkter."""
     from beredskab.preparedness.readiness import readiness, render
 
-    async def body(app: App) -> tuple[Readiness, str]:
+    async def body(app: Services) -> tuple[Readiness, str]:
         report = await readiness(db=app.db, plan=app.plan)
         return report, render(report, app.plan)
 

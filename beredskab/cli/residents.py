@@ -12,7 +12,7 @@ import typer
 from beredskab.cli.common import cli, fail, run, say
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
 @cli.command("residents")
@@ -36,7 +36,7 @@ def residents(
     if numbers and not actor:
         fail(say("residents_need_as"), 2)
 
-    async def body(app: App) -> Any:
+    async def body(app: Services) -> Any:
         if numbers:
             assert actor is not None
             return await read_numbers(

@@ -24,8 +24,8 @@ from beredskab.cli.common import (
 from beredskab.errors import BeredskabError, PlanInvalidError
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.plan import Plan
+    from beredskab.services import Services
     from beredskab.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -148,7 +148,7 @@ def plan_check() -> None:
 def db_upgrade() -> None:
     """Opdatér databaseskemaet / upgrade the database schema to the newest migration."""
 
-    async def body(app: App) -> str:
+    async def body(app: Services) -> str:
         return app.db.dialect
 
     typer.echo(say("db_ok", dialect=run(body)))

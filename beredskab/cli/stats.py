@@ -14,8 +14,8 @@ from beredskab.cli.common import cli, fail, run, say
 from beredskab.i18n import LOCAL_TZ
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.incident.statistics import Statistics
+    from beredskab.services import Services
 
 
 def _since(value: str | None) -> datetime | None:
@@ -55,7 +55,7 @@ def stats(
 
     start = _since(since)
 
-    async def body(app: App) -> Statistics:
+    async def body(app: Services) -> Statistics:
         return await incident_statistics(db=app.db, plan=app.plan, since=start, drills=drills)
 
     result = run(body)

@@ -10,8 +10,8 @@ import typer
 from beredskab.cli.common import CHANNEL, cli, fail, language, run
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.models import Delivery
+    from beredskab.services import Services
 
 WAIT_SECONDS = 60.0
 
@@ -72,7 +72,7 @@ def test_message(
             reason=reason,
         )
 
-    async def body(app: App) -> list[Delivery]:
+    async def body(app: Services) -> list[Delivery]:
         ids = await use_case.send(app=app, person_id=person, channel=kind, actor=who, via=CHANNEL)
         name = app.plan.directory.person(person)
         queued = await use_case.rows(app.db, ids)

@@ -10,8 +10,8 @@ import typer
 from beredskab.cli.common import CHANNEL, cli, run, say, when
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.security import api_tokens
+    from beredskab.services import Services
 
 token_cli = typer.Typer(
     help="API-nøgler til integrationer / API tokens for integrations.", no_args_is_help=True
@@ -38,7 +38,7 @@ def create(
     """Opret en API-nøgle (vises kun én gang) / create an API token (shown only once)."""
     from beredskab.security import api_tokens
 
-    async def body(app: App) -> api_tokens.CreatedToken:
+    async def body(app: Services) -> api_tokens.CreatedToken:
         return await api_tokens.create(
             db=app.db, plan=app.plan, name=name, person_id=person, channel=CHANNEL
         )
@@ -55,7 +55,7 @@ def list_() -> None:
     """Vis API-nøgler (uden hemmeligheder) / list API tokens (no secrets)."""
     from beredskab.security import api_tokens
 
-    async def body(app: App) -> list[api_tokens.ApiToken]:
+    async def body(app: Services) -> list[api_tokens.ApiToken]:
         return await api_tokens.list_tokens(db=app.db)
 
     tokens = run(body)
@@ -78,7 +78,7 @@ def revoke(
     """Tilbagekald en API-nøgle / revoke an API token; later calls with it get 401."""
     from beredskab.security import api_tokens
 
-    async def body(app: App) -> api_tokens.ApiToken:
+    async def body(app: Services) -> api_tokens.ApiToken:
         return await api_tokens.revoke(db=app.db, token_id=token_id, channel=CHANNEL)
 
     token = run(body)

@@ -10,8 +10,8 @@ import typer
 from beredskab.cli.common import cli, run, say, when
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.models import AuditEntry
+    from beredskab.services import Services
 
 
 @cli.command("audit")
@@ -28,7 +28,7 @@ def show(
     """Vis revisionssporet, nyeste sidst / show the audit trail, newest last."""
     from beredskab.security import audit
 
-    async def body(app: App) -> list[AuditEntry]:
+    async def body(app: Services) -> list[AuditEntry]:
         return await audit.recent(app.db, limit=limit, incident_id=incident, refused_only=refused)
 
     rows = run(body)

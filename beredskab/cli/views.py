@@ -15,9 +15,9 @@ from beredskab.cli.common import status as status_word
 
 if TYPE_CHECKING:
     from beredskab import report
-    from beredskab.app import App
     from beredskab.incident import situation_log
     from beredskab.models import Incident
+    from beredskab.services import Services
     from beredskab.storage import Database
 
 ReportFormat = Literal["markdown", "html", "pdf"]
@@ -56,7 +56,7 @@ def status(
     from beredskab import report
     from beredskab.incident import facts
 
-    async def one(app: App) -> tuple[report.Overview, dict[str, str], str]:
+    async def one(app: Services) -> tuple[report.Overview, dict[str, str], str]:
         names = {p.id: p.name for p in app.plan.directory.people}
         view = await report.overview(db=app.db, incident_id=nr)
         return view, names, facts.facts_line(app.plan, view.incident, language())
@@ -129,7 +129,7 @@ def show_log(nr: int) -> None:
     """Print the situation log; sensitive entries show as withheld."""
     from beredskab import report
 
-    async def body(app: App) -> report.Overview:
+    async def body(app: Services) -> report.Overview:
         return await report.overview(db=app.db, incident_id=nr)
 
     for e in run(body).log:
@@ -169,7 +169,7 @@ def report_cmd(
 
     expected = parse_head(head)  # with --head, exit 4 (after the report) if the chain fails
 
-    async def body(app: App) -> tuple[bytes, situation_log.ChainCheck]:
+    async def body(app: Services) -> tuple[bytes, situation_log.ChainCheck]:
         view = await report.overview(db=app.db, incident_id=nr, head=expected)
         if include_sensitive:
             await report.authorise_sensitive(

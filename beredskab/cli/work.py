@@ -27,9 +27,9 @@ from beredskab.cli.common import (
 from beredskab.cli.common import status as status_word
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.incident import convene, tasks
     from beredskab.models import LogEntry, Step, Task, TaskStatus
+    from beredskab.services import Services
 
 NoteOpt = Annotated[str | None, typer.Option(help="Note / note")]
 
@@ -39,7 +39,7 @@ def _finish_step(
 ) -> None:
     from beredskab.incident import steps
 
-    async def body(app: App) -> Step:
+    async def body(app: Services) -> Step:
         return await steps.finish(
             db=app.db,
             plan=app.plan,
@@ -84,7 +84,7 @@ def step_skip(
 def _change_task(nr: int, task: int, actor: str, status: TaskStatus, outcome: str | None) -> None:
     from beredskab.incident import tasks
 
-    async def body(app: App) -> tuple[tasks.TaskChange, str | None]:
+    async def body(app: Services) -> tuple[tasks.TaskChange, str | None]:
         change = await tasks.change(
             db=app.db,
             plan=app.plan,
@@ -151,7 +151,7 @@ def task_reassign(
     """Giv en opgave videre / reassign a task (leader only)."""
     from beredskab.incident import tasks
 
-    async def body(app: App) -> tuple[Task, str]:
+    async def body(app: Services) -> tuple[Task, str]:
         moved = await tasks.reassign(
             db=app.db,
             plan=app.plan,
@@ -182,7 +182,7 @@ def task_add(
     """Giv en opgave / give a participant or staff member a task (leader only)."""
     from beredskab.incident import chief_tasks
 
-    async def body(app: App) -> tuple[Task, str]:
+    async def body(app: Services) -> tuple[Task, str]:
         task = await chief_tasks.create(
             db=app.db,
             plan=app.plan,
@@ -214,7 +214,7 @@ def convene_cmd(
     """Indkald et møde fra planen (TOT, Lokalråd) / convene a meeting (leader only)."""
     from beredskab.incident import convene
 
-    async def body(app: App) -> convene.Convened:
+    async def body(app: Services) -> convene.Convened:
         return await convene.convene(
             db=app.db,
             plan=app.plan,
@@ -262,7 +262,7 @@ def log_cmd(
     except ValueError:
         fail(say("unknown_kind", kind=kind))
 
-    async def body(app: App) -> LogEntry:
+    async def body(app: Services) -> LogEntry:
         return await situation_log.add_entry(
             db=app.db,
             plan=app.plan,

@@ -4,10 +4,10 @@ signing in.
 An approved communication meant for residents (``PUBLIC_TEMPLATES``) is published when the
 leader chooses so at approval (``communications.approve(publish=True)``) or afterwards
 (``publish``); a published notice can be withdrawn (``withdraw``) and corrected by publishing a
-later communication. The stand-down publishes an all-clear (``all_clear``) when the incident
-had published notices. Drills never publish. Every rule lives here: the web form, the API and
-any other way in call these functions. Each step writes its situation-log entry ("offentliggjort
-på /info") and its audit row in the same transaction.
+later communication. The stand-down publishes an all-clear (``incident.all_clear``) when the
+incident had published notices. Drills never publish. Every rule lives here: the web form, the
+API and any other way in call these functions. Each step writes its situation-log entry
+("offentliggjort på /info") and its audit row in the same transaction.
 
 Only the subject and text the leader approved reach the page, and only after a check that
 they carry no personal data (``personal_data``): no phone number or email address, no name
@@ -22,7 +22,6 @@ import re
 from beredskab.boundary import bounds
 from beredskab.communications.texts import texts
 from beredskab.errors import InvalidStateError, NotFoundError, Phrase
-from beredskab.i18n import clock
 from beredskab.incident import situation_log
 from beredskab.incident.lookup import playbook_of, require
 from beredskab.models import EntryKind, Incident
@@ -38,7 +37,6 @@ __all__ = [
     "MAX_NOTE",
     "PUBLIC_TEMPLATES",
     "PersonalDataError",
-    "all_clear",
     "personal_data",
     "publish",
     "publish_in",
@@ -273,41 +271,3 @@ async def withdraw(
         withdrawn = await tx.notices.get(notice.id)
     assert withdrawn is not None
     return withdrawn
-
-
-async def all_clear(tx: Tx, *, incident: Incident, actor: Person, channel: str) -> Notice | None:
-    """At the stand-down, in its transaction: publish the all-clear if the incident had
-    published notices (never for a drill, which never has any)."""
-    if incident.drill:
-        return None
-    published = await tx.notices.of_incident(incident.id)
-    if not any(n.kind is NoticeKind.NOTICE for n in published):
-        return None
-    # The all-clear is Danish (the residents' default language); the zone and the stand-down's
-    # local time are filled in, nothing else about the incident.
-    zone = texts("all_clear.zone", zone=incident.zone) if incident.zone else texts("all_clear.area")
-    title = texts("all_clear.title")
-    notice = await tx.notices.add(
-        incident_id=incident.id,
-        kind=NoticeKind.ALL_CLEAR,
-        title=title,
-        text=texts("all_clear.text", zone=zone, tid=clock(tx.now, now=tx.now)),
-        published_by=actor.id,
-        now=tx.now,
-    )
-    await situation_log.append(
-        tx,
-        incident_id=incident.id,
-        kind=EntryKind.NOTE,
-        actor=actor.id,
-        text=texts("notice.all_clear_logged", title=title),
-    )
-    await audit.record(
-        tx,
-        actor=actor.id,
-        action="notice.all_clear",
-        channel=channel,
-        incident_id=incident.id,
-        detail=f"notice {notice.id}",
-    )
-    return notice

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from beredskab.communications.languages import drilled, named, text_for
 from beredskab.communications.texts import texts
 from beredskab.delivery.after_close import RESIDENT_PREFIX
+from beredskab.incident.fanout import Chunk, Kind, Stop
 from beredskab.models import Incident
+from beredskab.plan import Plan
 from beredskab.residents import consent
 from beredskab.storage import Tx
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
@@ -169,3 +171,19 @@ def finished_text(fanout: Fanout) -> str:
 def stopped_text(fanout: Fanout, why: str) -> str:
     """The log entry when a resident fan-out stops early."""
     return texts("residents.stopped", nr=fanout.communication_id, count=fanout.messages, why=why)
+
+
+async def _fanout_chunk(
+    tx: Tx, plan: Plan, incident: Incident, fanout: Fanout, ids: Sequence[str]
+) -> Chunk:
+    """Queue the resident message to the next subscribers, as a fan-out's chunk."""
+    try:
+        queued = await chunk(tx, incident, fanout, ids)
+    except Gone as gone:
+        raise Stop(gone.why) from None
+    return Chunk(queued, queued)
+
+
+FANOUT = Kind(_fanout_chunk, finished_text, stopped_text)
+"""The resident send as a kind of fan-out; the composition root adds it to the kinds that
+``serve``'s runner and the commands continue (``app.FANOUT_KINDS``)."""

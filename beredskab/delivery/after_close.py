@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from beredskab.catalog.texts import Texts
-from beredskab.incident import situation_log
 from beredskab.models import (
     Confirmation,
     ConfirmationStatus,
@@ -25,7 +24,7 @@ from beredskab.models import (
     EntryKind,
     Incident,
 )
-from beredskab.storage import Tx
+from beredskab.storage import Tx, chain
 from notifier.types import ChannelKind
 from playbooks.schema import TemplateKind
 
@@ -95,7 +94,7 @@ async def log_expired(tx: Tx, rows: Sequence[Delivery], reasons: dict[int, str])
             )
         if stopped:  # no numbers in the log: the count is enough
             parts.append(_t("log.expired.unsubscribed", count=len(stopped)))
-        await situation_log.append(
+        await chain.append(
             tx,
             incident_id=incident_id,
             kind=EntryKind.DELIVERY,

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from beredskab.catalog.texts import Texts
 from beredskab.delivery import after_close
-from beredskab.incident import situation_log
 from beredskab.models import Delivery, EntryKind
-from beredskab.storage import Tx
+from beredskab.storage import Tx, chain
 from beredskab.storage.repositories.deliveries import NewDelivery
 from notifier.types import DeliveryStatus
 
@@ -98,6 +97,6 @@ def _about(delivery: Delivery) -> dict[str, str]:
 
 async def _log(tx: Tx, delivery: Delivery, text: str) -> None:
     if delivery.incident_id is not None:
-        await situation_log.append(
+        await chain.append(
             tx, incident_id=delivery.incident_id, kind=EntryKind.DELIVERY, actor="system", text=text
         )

@@ -22,8 +22,6 @@ import base64
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
-from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -34,19 +32,11 @@ from beredskab.boundary.action_tokens import (
     Ref,
     Use,
     is_derived,
-    resolve,
-    spend,
 )
 from beredskab.boundary.keyring import KeySource, link_keyring
 from beredskab.boundary.keys import Clock, Keyring, utcnow
-from beredskab.errors import BeredskabError, ConfigError, InvalidStateError, NotFoundError
-from beredskab.incident import acknowledgements
-from beredskab.incident.acknowledgements import AckResult
-from beredskab.models import ActionToken, Confirmation, Incident, IncidentStatus
-from beredskab.plan import Plan
+from beredskab.errors import BeredskabError, ConfigError
 from beredskab.settings import SecuritySettings
-from beredskab.storage import Database, Tx
-from notifier.types import ChannelKind
 
 ACTION = LINK_ACTION
 """The action of the token behind an email link (it can confirm or decline)."""
@@ -186,26 +176,6 @@ class LinkError(BeredskabError):
         self.problem = problem
 
 
-@dataclass(frozen=True)
-class LinkView:
-    """What a valid link confirms: the incident and the person it was sent to."""
-
-    token: ActionToken
-    incident: Incident
-    person_name: str
-    confirmation: Confirmation | None = None
-    """The person's confirmation when the link was checked."""
-
-
-@dataclass(frozen=True)
-class LinkAnswer:
-    """The outcome of answering through a link."""
-
-    view: LinkView
-    result: AckResult
-    declined: bool
-
-
 def verified(signer: LinkSigner, signed: str) -> Ref:
     """What a link names once its signature is checked; reads no database. A link made with
     a retired key is refused as such (RETIRED), any other bad signature as INVALID."""
@@ -218,82 +188,3 @@ def verified(signer: LinkSigner, signed: str) -> Ref:
     if raw is None:
         raise LinkError(Problem.RETIRED if retired else Problem.INVALID)
     return raw
-
-
-async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
-    token = await resolve(tx, ref, channel=ChannelKind.EMAIL)
-    if token is None or token.action != ACTION or token.incident_id is None:
-        raise LinkError(Problem.UNKNOWN)
-    incident = await tx.incidents.get(token.incident_id)
-    if incident is None:
-        raise LinkError(Problem.UNKNOWN)
-    if token.used_at is not None:
-        raise LinkError(Problem.USED)
-    if incident.status is not IncidentStatus.ACTIVE:
-        raise LinkError(Problem.CLOSED)
-    if tx.now >= token.created_at + timedelta(hours=hours):
-        raise LinkError(Problem.EXPIRED)
-    confirmation = await tx.incidents.confirmation(incident.id, token.person_id)
-    if confirmation is None:
-        raise LinkError(Problem.UNKNOWN)  # not (or no longer) asked to confirm
-    person = plan.directory.person(token.person_id)
-    return LinkView(token, incident, person.name if person else token.person_id, confirmation)
-
-
-async def inspect(
-    *, db: Database, plan: Plan, signer: LinkSigner, signed: str, hours: float
-) -> LinkView:
-    """What a link would confirm; reads only (mail scanners follow links)."""
-    ref = verified(signer, signed)
-    async with db.read() as tx:  # no write lock: a page view must not queue behind writers
-        return await _check(tx, plan, ref, hours)
-
-
-async def answer(
-    *,
-    db: Database,
-    plan: Plan,
-    signer: LinkSigner,
-    signed: str,
-    hours: float,
-    decline: bool = False,
-) -> LinkAnswer:
-    """Use a link once: confirm (or decline) for the person it was sent to.
-
-    One transaction checks the link, spends it and records the answer through the one entry
-    point (with its log entry and audit row), so two answers through one link cannot both
-    count, and a refused answer leaves the link unspent. (``serve`` answers concurrent
-    POSTs several to a transaction: ``inbound.link_answers``.)
-    """
-    ref = verified(signer, signed)
-    async with db.transaction() as tx:
-        return await answer_in(tx, plan=plan, ref=ref, hours=hours, decline=decline)
-
-
-async def answer_in(
-    tx: Tx, *, plan: Plan, ref: Ref, hours: float, decline: bool = False
-) -> LinkAnswer:
-    """``answer`` in the caller's transaction, for a link whose signature was checked
-    (``verified``). A confirmation is refused (raises ``LinkError``) only before anything is
-    written, so other answers may share the transaction; a decline may raise after writing
-    (asking the deputy): run it in a savepoint."""
-    view = await _check(tx, plan, ref, hours)
-    if plan.directory.person(view.token.person_id) is None:
-        raise LinkError(Problem.UNKNOWN)  # left the directory in a plan reload: link unspent
-    if not await spend(tx, ref):
-        raise LinkError(Problem.USED)
-    try:
-        result = await acknowledgements.record_in(
-            tx,
-            plan=plan,
-            incident_id=view.incident.id,
-            person_id=view.token.person_id,
-            via="email",
-            decline=decline,
-            known=(view.incident, view.confirmation) if view.confirmation else None,
-        )
-    except InvalidStateError as exc:  # not open any more
-        raise LinkError(Problem.CLOSED) from exc
-    except NotFoundError as exc:  # the person left the directory in a plan reload
-        raise LinkError(Problem.UNKNOWN) from exc
-    return LinkAnswer(view=view, result=result, declined=decline)

@@ -22,9 +22,14 @@ import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from notifier import wire
 from notifier.ratelimit import KeyedSchedules, SendSchedule
+from notifier.types import ChannelKind
+
+if TYPE_CHECKING:
+    from beredskab.settings import Settings
 
 MIN_CONCURRENCY = 4
 """The fewest sends a paced channel may have in the air (a slow sender: 1 SMS/s)."""
@@ -125,3 +130,27 @@ class Pacer:
 
             with wire.stamping(wired):
                 yield go
+
+
+def from_settings(settings: Settings) -> dict[ChannelKind, PaceLimits]:
+    """Per-channel limits from the settings (the console channel is not paced)."""
+    limits: dict[ChannelKind, PaceLimits] = {}
+    if settings.twilio.enabled:
+        twilio = settings.twilio
+        sms = PaceLimits(
+            rate_per_second=twilio.rate_per_second,
+            concurrency=concurrency_for(twilio.rate_per_second, twilio.expected_latency_seconds),
+        )
+        limits[ChannelKind.SMS] = limits[ChannelKind.VOICE] = sms
+    if settings.smtp.enabled:
+        limits[ChannelKind.EMAIL] = PaceLimits(concurrency=settings.smtp.connections)
+    if settings.telegram.enabled:
+        telegram = settings.telegram
+        limits[ChannelKind.TELEGRAM] = PaceLimits(
+            rate_per_second=telegram.rate_per_second,
+            per_address_per_second=telegram.per_chat_per_second,
+            concurrency=concurrency_for(
+                telegram.rate_per_second, telegram.expected_latency_seconds
+            ),
+        )
+    return limits

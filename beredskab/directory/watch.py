@@ -12,10 +12,9 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from beredskab import i18n
 from beredskab.errors import PlanInvalidError
 from beredskab.i18n import Language
-from beredskab.plan import Plan, assemble, load_plan, plan_version
+from beredskab.plan import Plan, assemble, load_plan, plan_version, with_default_language
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import error_reason
 from beredskab.storage import is_transient
@@ -26,7 +25,7 @@ from playbooks.errors import PlaybookError
 from playbooks.loader import PlaybookSet, load_playbooks
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
     from beredskab.settings import Settings
     from beredskab.storage import Database
 
@@ -50,9 +49,7 @@ class InUse:
         kept as problems, raised by ``refresh`` only if the database holds no directory."""
         language = settings.service.language
         if self._stored is not None:
-            return i18n.with_default_language(
-                assemble(_playbooks(settings), self._stored), language
-            )
+            return with_default_language(assemble(_playbooks(settings), self._stored), language)
         try:
             plan = load_plan(
                 playbooks_dir=settings.plan.playbooks_dir,
@@ -65,7 +62,7 @@ class InUse:
             self._file_problems = list(exc.problems)
             return Plan(playbooks, _EMPTY, plan_version(playbooks), ())
         self._file_problems = []
-        return i18n.with_default_language(plan, language)
+        return with_default_language(plan, language)
 
     async def refresh(
         self, db: Database, plan: Plan, language: Language, *, strict: bool
@@ -87,9 +84,7 @@ class InUse:
             found = await store.stored(db)
             if found is None:
                 return plan, []
-            rebuilt = i18n.with_default_language(
-                assemble(plan.playbooks, found.directory), language
-            )
+            rebuilt = with_default_language(assemble(plan.playbooks, found.directory), language)
         except PlanInvalidError as exc:
             if strict:
                 raise
@@ -117,7 +112,7 @@ _EMPTY = Directory(
 """Stands in until the database is read, when the configured file did not load."""
 
 
-async def first_load(app: App, stop: asyncio.Event) -> bool:
+async def first_load(app: Services, stop: asyncio.Event) -> bool:
     """Load the stored directory before the rest of `serve` starts, retrying while the
     database does not answer; False if ``stop`` came first. An invalid stored directory or
     the example directory with live providers raises (the service refuses to start)."""
@@ -137,7 +132,7 @@ async def first_load(app: App, stop: asyncio.Event) -> bool:
     return False
 
 
-async def run(app: App, stop: asyncio.Event) -> None:
+async def run(app: Services, stop: asyncio.Event) -> None:
     """Rebuild the plan whenever a new directory revision is committed, until ``stop``."""
     signals = app.db.signals
     sub = signals.subscribe(DIRECTORY)

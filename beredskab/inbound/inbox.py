@@ -41,14 +41,14 @@ from beredskab.storage import Tx, is_transient
 from beredskab.storage.repositories.security import Inbound
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[["App", dict[str, Any]], Awaitable[str]]
+Handler = Callable[["Services", dict[str, Any]], Awaitable[str]]
 
 
-async def _twilio_sms(app: App, payload: dict[str, Any]) -> str:
+async def _twilio_sms(app: Services, payload: dict[str, Any]) -> str:
     from beredskab.inbound import sms_commands
 
     return await sms_commands.handle(
@@ -59,7 +59,7 @@ async def _twilio_sms(app: App, payload: dict[str, Any]) -> str:
     )
 
 
-async def _twilio_status(app: App, payload: dict[str, Any]) -> str:
+async def _twilio_status(app: Services, payload: dict[str, Any]) -> str:
     result = await receipts.apply_twilio_status(
         db=app.db,
         delivery_id=receipts.parse_delivery_key(str(payload.get("delivery", ""))),
@@ -74,7 +74,7 @@ async def _twilio_status(app: App, payload: dict[str, Any]) -> str:
     return f"receipt {'applied' if result.changed else 'ignored'}: {result.status}"
 
 
-async def _twilio_voice(app: App, payload: dict[str, Any]) -> str:
+async def _twilio_voice(app: Services, payload: dict[str, Any]) -> str:
     if str(payload.get("Digits", "")) != "1":
         return "no confirmation key pressed"
     delivery_id = receipts.parse_delivery_key(str(payload.get("delivery", "")))
@@ -92,17 +92,7 @@ async def _twilio_voice(app: App, payload: dict[str, Any]) -> str:
     return f"voice ack {'recorded' if result.changed else 'already recorded'}"
 
 
-async def _telegram(app: App, payload: dict[str, Any]) -> str:
-    from beredskab import bot
-
-    telegram_bot = app.telegram_bot()
-    if telegram_bot is None:
-        return "telegram not configured"
-    await bot.feed_update(app, telegram_bot, payload)
-    return "update handled"
-
-
-async def _twilio_sms_in(app: App, tx: Tx, payload: dict[str, Any]) -> str:
+async def _twilio_sms_in(app: Services, tx: Tx, payload: dict[str, Any]) -> str:
     from beredskab.inbound import sms_answers
 
     return await sms_answers.handle_in(
@@ -113,7 +103,7 @@ async def _twilio_sms_in(app: App, tx: Tx, payload: dict[str, Any]) -> str:
     )
 
 
-def _in_transaction(app: App, source: str, payload: dict[str, Any]) -> TxHandler | None:
+def _in_transaction(app: Services, source: str, payload: dict[str, Any]) -> TxHandler | None:
     """The handler that applies this event in the transaction marking it processed, if it
     has one: an SMS "OK" (or "NEJ", help, not a command). Others use their own."""
     if source == "twilio-sms":
@@ -130,8 +120,9 @@ HANDLERS: Mapping[str, Handler] = {
     "twilio-sms": _twilio_sms,
     "twilio-status": _twilio_status,
     "twilio-voice": _twilio_voice,
-    "telegram": _telegram,
 }
+"""The providers' events handled here; an interface adds its own (``Inbox(handlers=...)``:
+the composition root adds Telegram's updates, which the bot handles)."""
 
 
 APPLY_BATCH = 200
@@ -148,12 +139,14 @@ class Inbox:
 
     def __init__(
         self,
-        app: App,
+        app: Services,
         *,
         spool: Spool | None = None,
         store_timeout: float = STORE_TIMEOUT_SECONDS,
+        handlers: Mapping[str, Handler] | None = None,
     ) -> None:
         self._app = app
+        self._own = dict(handlers or {})
         self._kick = asyncio.Event()
         self._lock = asyncio.Lock()
         self._store_timeout = store_timeout
@@ -174,7 +167,7 @@ class Inbox:
         """Store one event; False for a replay (already stored or spooled). Processing
         follows soon. If the database cannot take it, the event is spooled durably instead
         (and replayed later); only a failure of the spool itself raises."""
-        if source not in HANDLERS:
+        if self._handler(source) is None:
             raise ValueError(f"unknown inbound source {source!r}")
         text = json.dumps(payload, ensure_ascii=False)
         if not self._spooling:
@@ -317,13 +310,20 @@ class Inbox:
             self._applied(event, tx.now)
         return True
 
+    def _handler(self, source: str) -> Handler | None:
+        """The handler of an event's source: the interface's own, else the providers'."""
+        return self._own.get(source) or HANDLERS.get(source)
+
     def _applied(self, event: Inbound, now: datetime) -> None:
         """Count a committed event and how long it waited to be applied (``/metrics``)."""
         self._app.metrics.applied(event.source, (now - event.received_at).total_seconds())
 
     async def _handle(self, event: Inbound, payload: dict[str, Any]) -> str:
         try:
-            return await HANDLERS[event.source](self._app, payload)
+            handler = self._handler(event.source)
+            if handler is None:
+                return f"no handler for {event.source!r}"
+            return await handler(self._app, payload)
         except BeredskabError as exc:
             return f"refused: {exc}"
         except Exception as exc:  # a bug in one handler must not stop the inbox

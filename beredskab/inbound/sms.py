@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from beredskab.i18n import Language
 from beredskab.inbound.sms_texts import text
 from beredskab.models import TaskStatus
+from beredskab.residents import choices
 
 _TRAILING = ".,;:!?"
 _NUMBER = re.compile(r"#?([0-9]{1,9})")
@@ -215,8 +216,8 @@ _KEYWORDS: dict[str, str] = {
     "unsubscribe": "STOP",
 }
 
-RESIDENT_ZONES = frozenset(range(1, 5))
-RESIDENT_LANGUAGES = ("da", "en", "ar", "so", "tr", "ur", "uk")
+RESIDENT_ZONES = frozenset(choices.ZONES)
+RESIDENT_LANGUAGES = choices.LANGUAGES
 """``TILMELD <zone> [sprog]``: the zones and language codes a resident may choose."""
 
 _TASK_WORDS: dict[str, TaskStatus] = {

@@ -31,7 +31,7 @@ from beredskab.storage import Tx
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 CHANNEL = "sms"
 
@@ -49,7 +49,7 @@ class Answer:
 class Ctx:
     """Who wrote (a person in the directory) and the service answering them."""
 
-    app: App
+    app: Services
     person: Person
     phone: str
     hasher: PasswordHasher
@@ -69,7 +69,7 @@ ONE_TRANSACTION = (sms.Ack, sms.Decline, sms.Help, sms.Malformed, sms.Unknown)
 """The commands ``handle_in`` answers in the caller's transaction."""
 
 
-def one_transaction(*, app: App, sender: str, body: str, opt_out: str = "") -> bool:
+def one_transaction(*, app: Services, sender: str, body: str, opt_out: str = "") -> bool:
     """True when ``handle_in`` can run this SMS: one of ``ONE_TRANSACTION`` from a person in
     the directory, or anything from an unknown number but a resident's TILMELD/STOP (an
     unknown number changes nothing); never a message Twilio forwards as an opt-out."""
@@ -83,7 +83,7 @@ def one_transaction(*, app: App, sender: str, body: str, opt_out: str = "") -> b
 
 
 async def handle_in(
-    tx: Tx, *, app: App, sender: str, body: str, hasher: PasswordHasher = pins.DEFAULT_HASHER
+    tx: Tx, *, app: Services, sender: str, body: str, hasher: PasswordHasher = pins.DEFAULT_HASHER
 ) -> str:
     """Run a ``one_transaction`` SMS in ``tx`` and queue its reply there; the outcome."""
     person = app.plan.directory.by_phone(sender.strip())

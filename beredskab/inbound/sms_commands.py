@@ -33,7 +33,7 @@ from beredskab.storage import Tx
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 CHANNEL = answers.CHANNEL
 _Answer = answers.Answer
@@ -43,7 +43,7 @@ _reply = answers.reply
 
 async def handle(
     *,
-    app: App,
+    app: Services,
     sender: str,
     body: str,
     hasher: PasswordHasher = pins.DEFAULT_HASHER,
@@ -74,7 +74,7 @@ async def handle(
     return answers.outcome(answer, sent)
 
 
-async def _resident(app: App, phone: str, command: sms.Command, opt_out: str = "") -> str:
+async def _resident(app: Services, phone: str, command: sms.Command, opt_out: str = "") -> str:
     """Resident keywords from any number; everything else from an unknown number is refused."""
     if not residents.accepts(command, phone=phone, opt_out=opt_out):
         return "unknown number"

@@ -29,14 +29,14 @@ from beredskab.storage import Tx, is_transient
 from beredskab.storage.repositories.security import Inbound
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 CHUNK = 50
 """Events per transaction at most."""
 CHUNK_SECONDS = 0.02
 """On SQLite a transaction takes no further event once it has been open this long."""
 
-TxHandler = Callable[["App", Tx, dict[str, Any]], Awaitable[str]]
+TxHandler = Callable[["Services", Tx, dict[str, Any]], Awaitable[str]]
 """Applies an event in the caller's transaction (the one that marks it processed)."""
 
 
@@ -51,7 +51,7 @@ class Item:
 
 
 async def apply_together(
-    app: App, items: Sequence[Item], *, one: Callable[[Item], Awaitable[bool]]
+    app: Services, items: Sequence[Item], *, one: Callable[[Item], Awaitable[bool]]
 ) -> tuple[int, set[str]]:
     """Apply ``items`` (oldest first) several per transaction; returns how many were applied
     (or found applied) and the senders on hold (another instance holds one of their events).

@@ -28,12 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from beredskab.catalog.texts import Texts
-from beredskab.communications import resident_send
 from beredskab.incident import participants, situation_log, stand_down_messages
 from beredskab.models import EntryKind, Incident, IncidentStatus
 from beredskab.plan import Plan
@@ -110,17 +109,6 @@ async def _participants_chunk(
     return Chunk(len(new), messages)
 
 
-async def _residents_chunk(
-    tx: Tx, plan: Plan, incident: Incident, fanout: Fanout, ids: Sequence[str]
-) -> Chunk:
-    """Queue a resident message to the next subscribers (``communications.resident_send``)."""
-    try:
-        queued = await resident_send.chunk(tx, incident, fanout, ids)
-    except resident_send.Gone as gone:
-        raise Stop(gone.why) from None
-    return Chunk(queued, queued)
-
-
 async def _stand_down_chunk(
     tx: Tx, plan: Plan, incident: Incident, fanout: Fanout, ids: Sequence[str]
 ) -> Chunk:
@@ -137,12 +125,12 @@ async def _stand_down_chunk(
     return Chunk(len(people), messages)
 
 
-KINDS: dict[str, Kind] = {
+Kinds = Mapping[str, Kind]
+"""The fan-out kinds a runner continues, by name."""
+
+KINDS: Kinds = {
     participants.KIND: Kind(
         _participants_chunk, participants.finished_text, participants.stopped_text
-    ),
-    resident_send.KIND: Kind(
-        _residents_chunk, resident_send.finished_text, resident_send.stopped_text
     ),
     stand_down_messages.KIND: Kind(
         _stand_down_chunk,
@@ -153,9 +141,16 @@ KINDS: dict[str, Kind] = {
 }
 
 
-LATER = tuple(name for name, kind in KINDS.items() if not kind.while_open)
-"""Kinds that wait while another is open: a stand-down's messages go after the participants
-of an activation (perhaps a new incident's) that is still being asked."""
+"""The incident's own kinds. A kind defined higher up (the resident send,
+``communications.resident_send.FANOUT``) is added by the composition root, which hands the
+whole table to ``serve``'s runner and the commands (``app.FANOUT_KINDS``). A process runs only
+the kinds it is given: a fan-out of another kind stays open for one that knows it."""
+
+
+def _later(kinds: Kinds) -> tuple[str, ...]:
+    """Kinds that wait while another is open: a stand-down's messages go after the participants
+    of an activation (perhaps a new incident's) that is still being asked."""
+    return tuple(name for name, kind in kinds.items() if not kind.while_open)
 
 
 async def start(
@@ -172,8 +167,6 @@ async def start(
 ) -> int | None:
     """Hand the recipients after the first ``done`` (handled in ``tx``, reaching ``reached``
     people with ``messages`` messages) to a fan-out; its id, or None if none are left."""
-    if kind not in KINDS:
-        raise ValueError(f"unknown fan-out kind {kind!r}")
     if done >= len(recipients):
         return None
     return await tx.fanouts.start(
@@ -196,8 +189,10 @@ async def continue_due(
     chunk: int = CHUNK,
     stopping: Callable[[], bool] | None = None,
     after_chunk: Callable[[int], None] | None = None,
+    kinds: Kinds = KINDS,
 ) -> int:
-    """Work through every unfinished fan-out, oldest first (``LATER`` kinds last), one
+    """Work through every unfinished fan-out of ``kinds``, oldest first (the kinds that wait
+    for others last), one
     transaction per chunk of at most ``chunk`` recipients; returns how many people were
     reached.
 
@@ -212,7 +207,7 @@ async def continue_due(
     while stopping is None or not stopping():
         began = loop.time()
         async with db.transaction() as tx:
-            outcome = await _step(tx, plan, chunk, lists)
+            outcome = await _step(tx, plan, chunk, lists, kinds)
         if outcome is None:
             break
         reached += outcome
@@ -223,10 +218,12 @@ async def continue_due(
     return reached
 
 
-async def _step(tx: Tx, plan: Plan, chunk: int, lists: dict[int, tuple[str, ...]]) -> int | None:
+async def _step(
+    tx: Tx, plan: Plan, chunk: int, lists: dict[int, tuple[str, ...]], kinds: Kinds
+) -> int | None:
     """One chunk of the oldest unfinished fan-out, or its end; people reached (None: no
     fan-out is open)."""
-    found = await tx.fanouts.next_open(later=LATER)
+    found = await tx.fanouts.next_open(kinds=tuple(kinds), later=_later(kinds))
     if found is None:
         return None
     fanout_id, incident_id = found
@@ -235,7 +232,7 @@ async def _step(tx: Tx, plan: Plan, chunk: int, lists: dict[int, tuple[str, ...]
     incident = await tx.incidents.get(incident_id)
     if fanout is None or incident is None or fanout.finished_at is not None:
         return 0  # another instance finished it meanwhile
-    kind = KINDS.get(fanout.kind)
+    kind = kinds.get(fanout.kind)
     if kind is None:
         await tx.fanouts.finish(fanout.id, now=tx.now, outcome=f"unknown kind {fanout.kind}")
         log.error("fan-out %s has an unknown kind %r; ended", fanout.id, fanout.kind)
@@ -284,13 +281,14 @@ async def complete(
     deliver: Callable[[], Awaitable[int]] | None = None,
     chunk: int = CHUNK,
     after_chunk: Callable[[int], None] | None = None,
+    kinds: Kinds = KINDS,
 ) -> int:
-    """Continue every fan-out to its end (a command before it exits); returns the people
-    reached. With ``deliver`` (the outbox's drain), what each chunk queued is delivered
+    """Continue every fan-out of ``kinds`` to its end (a command before it exits); returns
+    the people reached. With ``deliver`` (the outbox's drain), what each chunk queued is delivered
     while the next is being queued, and once more at the end. If delivering fails or is
     cancelled, the fan-out stops where it is; ``serve`` continues it from the cursor."""
     if deliver is None:
-        return await continue_due(db, plan, chunk=chunk, after_chunk=after_chunk)
+        return await continue_due(db, plan, chunk=chunk, after_chunk=after_chunk, kinds=kinds)
     queued = asyncio.Event()
 
     def chunked(reached: int) -> None:
@@ -298,7 +296,9 @@ async def complete(
         if after_chunk is not None:
             after_chunk(reached)
 
-    task = asyncio.ensure_future(continue_due(db, plan, chunk=chunk, after_chunk=chunked))
+    task = asyncio.ensure_future(
+        continue_due(db, plan, chunk=chunk, after_chunk=chunked, kinds=kinds)
+    )
     try:
         while not task.done():
             await deliver()
@@ -331,7 +331,9 @@ class Runner:
         after_chunk: Callable[[int], None] | None = None,
         chunk: int = CHUNK,
         recheck: float = RECHECK_SECONDS,
+        kinds: Kinds = KINDS,
     ) -> None:
+        self.kinds = kinds
         self._db = db
         self._plan = plan
         self._after_chunk = after_chunk
@@ -351,6 +353,7 @@ class Runner:
                         chunk=self._chunk,
                         stopping=stop.is_set,
                         after_chunk=self._after_chunk,
+                        kinds=self.kinds,
                     )
                 await signals.wait(sub, stop, self._db.signals.max_nap(self._recheck))
         finally:

@@ -8,7 +8,7 @@ version is refused (``StalePictureError``), never merged or overwritten. The ber
 the incident's participants (everyone asked to confirm who has not declined) and the
 playbook's leader role; anyone else is refused and audited. A sensitive heading (declared so in
 the playbook, or marked when written) is shown only to those who may read sensitive log entries
-(``report.may_read_sensitive``) and never leaves in a message.
+(``access.may_read_sensitive``) and never leaves in a message.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from beredskab import report
 from beredskab.boundary import bounds
 from beredskab.catalog.texts import Texts
 from beredskab.errors import InvalidStateError, NotFoundError
@@ -283,7 +282,7 @@ async def revise(
             )
         titles = [h.title for h in before.headings]
         by_title = {h.title: h for h in before.headings}
-        reader = report.may_read_sensitive(plan=plan, incident=incident, person=actor)
+        reader = access.may_read_sensitive(plan=plan, incident=incident, person=actor)
         changed: list[PictureSection] = []
         for edit in _checked_edits(edits, titles):
             old = by_title[edit.heading]

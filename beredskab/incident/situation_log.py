@@ -26,49 +26,17 @@ from beredskab.incident.lookup import require
 from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
 from beredskab.security import access, audit
-from beredskab.storage import Database, Tx
+from beredskab.storage import Database, Tx, chain
+from beredskab.storage.chain import GENESIS, KEYED, entry_hash
 from beredskab.storage.db import UNCONFIGURED_LOG_KEY
 from beredskab.storage.repositories.log import LogSeal
 
 log = logging.getLogger(__name__)
 _t = Texts("incident")
-GENESIS = "0" * 64
-KEYED = "hmac-sha256"
-"""The chain rule of every new entry: HMAC-SHA256 with the log key."""
-UNKEYED = "sha256"
-"""The rule of entries written before the key (migration 0012): plain SHA-256."""
 SHORT_HASH = 16
 """Hex digits of the head's hash shown to people (``42:0123456789abcdef``)."""
 MIN_HEAD_HASH = 8
 """Fewest hex digits a head given back for checking may have."""
-
-
-def _payload(entry: LogEntry) -> bytes:
-    body = json.dumps(
-        [
-            entry.incident_id,
-            entry.seq,
-            entry.kind.value,
-            entry.actor,
-            entry.text,
-            entry.sensitive,
-            entry.corrects,
-            entry.created_at.isoformat(),
-        ],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    return (entry.prev_hash + body).encode()
-
-
-def entry_hash(entry: LogEntry, *, key: bytes | None = None) -> str:
-    """The hash of an entry's content chained to the previous entry's hash, by the entry's
-    own rule: keyed (HMAC-SHA256 with ``key``) or, for old entries, plain SHA-256."""
-    if entry.scheme == UNKEYED:
-        return hashlib.sha256(_payload(entry)).hexdigest()
-    if entry.scheme != KEYED:
-        return ""  # an unknown rule never matches
-    return hmac.new(key or UNCONFIGURED_LOG_KEY, _payload(entry), hashlib.sha256).hexdigest()
 
 
 class UncitedCorrectionError(InvalidStateError):
@@ -97,27 +65,15 @@ async def append(
             "a correction names the entry it corrects: give that entry's number (the log "
             "shows each entry's number)"
         )
-    seq, prev = await tx.log.head(incident_id) or (0, GENESIS)
-    if corrects is not None and (corrects > seq or corrects < 1):
-        raise NotFoundError(
-            "log entry {entry} does not exist in incident {nr}", entry=corrects, nr=incident_id
-        )
-    draft = LogEntry(
+    return await chain.append(
+        tx,
         incident_id=incident_id,
-        seq=seq + 1,
         kind=kind,
         actor=actor,
         text=text,
         sensitive=sensitive,
         corrects=corrects,
-        created_at=tx.now,
-        prev_hash=prev,
-        hash="",
-        scheme=KEYED,
     )
-    entry = draft.model_copy(update={"hash": entry_hash(draft, key=tx.log_key)})
-    await tx.log.append(entry)
-    return entry
 
 
 async def stating(tx: Tx, incident_id: int, markers: Sequence[str]) -> int:
@@ -292,24 +248,6 @@ def verify(
 
 def _all_keyed(entries: Sequence[LogEntry]) -> bool:
     return all(e.scheme == KEYED for e in entries)
-
-
-async def key_in_use(*, db: Database) -> bool:
-    """Whether the newest keyed entry verifies with the database's key; warns if it does not
-    (another key wrote it: a lost or replaced key file, or instances with different keys)."""
-    async with db.read() as tx:
-        newest = await tx.log.newest_keyed(KEYED)
-        if newest is None or hmac.compare_digest(entry_hash(newest, key=tx.log_key), newest.hash):
-            return True
-    log.warning(
-        "the newest situation-log entry (incident %s, entry %s) does not verify with this "
-        "log key: restore the key that wrote it ([security] log_key or <data_dir>/keys/log.key, "
-        "the same on every instance), or `beredskab log verify %s` shows where the log changed",
-        newest.incident_id,
-        newest.seq,
-        newest.incident_id,
-    )
-    return False
 
 
 async def check(*, db: Database, incident_id: int, head: Head | None = None) -> ChainCheck:

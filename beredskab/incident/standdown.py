@@ -18,9 +18,15 @@ from dataclasses import dataclass
 
 from beredskab.boundary import bounds
 from beredskab.catalog.texts import Texts
-from beredskab.communications import notices
 from beredskab.errors import Phrase
-from beredskab.incident import chain_head, escalation, fanout, situation_log, stand_down_messages
+from beredskab.incident import (
+    all_clear,
+    chain_head,
+    escalation,
+    fanout,
+    situation_log,
+    stand_down_messages,
+)
 from beredskab.incident.lookup import playbook_of, require, require_open
 from beredskab.models import EntryKind, Incident, TaskStatus
 from beredskab.plan import Plan
@@ -111,7 +117,7 @@ async def close(
         tx.signal(RESIDENTS)  # its resident SMS still queued stop at the outbox's last look
         await tx.timers.cancel_open(incident_id, now=tx.now, outcome="stood down")
         await escalation.schedule_follow_ups(tx, playbook=playbook, incident=incident)
-        await notices.all_clear(tx, incident=incident, actor=actor, channel=channel)
+        await all_clear.publish(tx, incident=incident, actor=actor, channel=channel)
         text = _t("log.standdown.closed", name=actor.name, channel=channel, count=len(people))
         if expired:
             text += _t("log.standdown.expired", count=expired)

@@ -26,9 +26,9 @@ from beredskab.storage.repositories.deliveries import NewDelivery
 from notifier.types import ChannelKind, DeliveryStatus
 
 if TYPE_CHECKING:
-    from beredskab.app import App
     from beredskab.i18n import Language
     from beredskab.models import Delivery
+    from beredskab.services import Services
     from beredskab.storage import Database
     from contacts.models import Person
 
@@ -88,7 +88,7 @@ def wording(
 
 
 async def send(
-    *, app: App, person_id: str, channel: ChannelKind | None, actor: str, via: str
+    *, app: Services, person_id: str, channel: ChannelKind | None, actor: str, via: str
 ) -> list[int]:
     """Queue the test on the person's channels (in one transaction, audited); returns the
     delivery ids in channel order."""

@@ -17,7 +17,7 @@ from beredskab.storage.repositories.preparedness import PrepRequest
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 THANKS = {SIGNOFF: "prep_thanks_signoff", requests.VERIFY: "prep_thanks_verify"}
 
@@ -62,7 +62,7 @@ def nothing_open(language: Language = "da") -> str:
     return t("prep_nothing_open", language)
 
 
-async def record(*, app: App, request: PrepRequest, via: str) -> Answered:
+async def record(*, app: Services, request: PrepRequest, via: str) -> Answered:
     """Answer a request through the one recording function of its kind."""
     if request.kind == SIGNOFF:
         return await record_signoff(
@@ -77,7 +77,7 @@ async def record(*, app: App, request: PrepRequest, via: str) -> Answered:
     )
 
 
-async def answer_sms_yes(*, app: App, person: Person, phone: str) -> tuple[str, str] | None:
+async def answer_sms_yes(*, app: Services, person: Person, phone: str) -> tuple[str, str] | None:
     """``JA`` from a number: (reply, outcome) after answering the newest open request sent
     there, or None when nothing is open."""
     async with app.db.transaction() as tx:
@@ -88,7 +88,7 @@ async def answer_sms_yes(*, app: App, person: Person, phone: str) -> tuple[str, 
     return thanks(answered, person), f"yes: {request.kind} {request.round}"
 
 
-async def inspect_token(*, app: App, raw: str, person_id: str | None = None) -> TokenView:
+async def inspect_token(*, app: Services, raw: str, person_id: str | None = None) -> TokenView:
     """The request behind a raw token, checked; reads only (mail scanners follow links)."""
     async with app.db.transaction() as tx:
         token = await tx.people.token(raw)
@@ -108,7 +108,7 @@ async def inspect_token(*, app: App, raw: str, person_id: str | None = None) -> 
     return TokenView(request=request, person=person, token=raw)
 
 
-async def is_request_token(*, app: App, raw: str) -> bool:
+async def is_request_token(*, app: Services, raw: str) -> bool:
     """Whether raw button data is a preparedness request token."""
     async with app.db.transaction() as tx:
         token = await tx.people.token(raw)
@@ -116,7 +116,7 @@ async def is_request_token(*, app: App, raw: str) -> bool:
 
 
 async def answer_token(
-    *, app: App, raw: str, via: str, person_id: str | None = None
+    *, app: Services, raw: str, via: str, person_id: str | None = None
 ) -> tuple[TokenView, Answered]:
     """Use a token once and record the answer; ``person_id`` must be the person asked."""
     view = await inspect_token(app=app, raw=raw, person_id=person_id)
@@ -126,7 +126,7 @@ async def answer_token(
     return view, await record(app=app, request=view.request, via=via)
 
 
-def unsign(app: App, signed: str) -> str:
+def unsign(app: Services, signed: str) -> str:
     """The raw token inside a signed link token."""
     raw = app.signer.verify(signed)
     if raw is None:

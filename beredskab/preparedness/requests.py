@@ -26,7 +26,7 @@ from contacts.models import Person
 from notifier.types import ChannelKind
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 SIGNOFF = "signoff"
 VERIFY = "verify"
@@ -64,13 +64,13 @@ class Answered:
     changed: bool
 
 
-def link(app: App, token: str) -> str:
+def link(app: Services, token: str) -> str:
     """The signed personal page for a request token."""
     base = app.settings.service.public_base_url.rstrip("/")
     return f"{base}{LINK_PATH}{app.signer.sign(token)}"
 
 
-def plan_link(app: App) -> str:
+def plan_link(app: Services) -> str:
     """The page that shows the whole plan (``/plan``; sign-in first)."""
     return app.settings.service.public_base_url.rstrip("/") + PLAN_PATH
 
@@ -87,7 +87,9 @@ def parse_action(action: str) -> tuple[str, int] | None:
     return (kind, request_id) if kind in KINDS and request_id is not None else None
 
 
-async def send(tx: Tx, app: App, *, request: PrepRequest, person: Person, wording: Wording) -> int:
+async def send(
+    tx: Tx, app: Services, *, request: PrepRequest, person: Person, wording: Wording
+) -> int:
     """Queue the request on every channel the person has, in the person's language;
     returns how many messages."""
     language = person.language
@@ -154,7 +156,7 @@ async def answer(tx: Tx, *, request: PrepRequest, via: str) -> Answered:
     return Answered(request=current, changed=changed)
 
 
-async def is_current(tx: Tx, app: App, request: PrepRequest) -> bool:
+async def is_current(tx: Tx, app: Services, request: PrepRequest) -> bool:
     """Whether a request can still be answered: the plan version it names is the running one,
     or its verification campaign has not ended."""
     if request.kind == SIGNOFF:
@@ -163,7 +165,7 @@ async def is_current(tx: Tx, app: App, request: PrepRequest) -> bool:
     return campaign is not None and campaign.ended_at is None
 
 
-async def newest_open_for_phone(tx: Tx, app: App, phone: str) -> PrepRequest | None:
+async def newest_open_for_phone(tx: Tx, app: Services, phone: str) -> PrepRequest | None:
     """The newest open, current request whose SMS went to ``phone`` (what ``JA`` answers)."""
     for delivery in reversed(await tx.deliveries.to_address(phone, limit=200)):
         if delivery.channel is not ChannelKind.SMS or delivery.template not in KINDS:

@@ -16,7 +16,7 @@ from beredskab.storage import Database
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def wording(person: Person, version: str, *, plan_link: str) -> Wording:
     )
 
 
-async def request_signoff(*, app: App) -> SignoffRound:
+async def request_signoff(*, app: Services) -> SignoffRound:
     """Ask every signer who has not been asked for the running plan version yet.
 
     Those asked before are skipped, also when another request runs at the same time (the

@@ -21,7 +21,7 @@ from beredskab.storage.repositories.preparedness import Campaign
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 SECRETARIAT_LEADER = "sekretariatsleder"
 REPORT_TEMPLATE = "verify-report"
@@ -80,7 +80,7 @@ def wording(person: Person, *, telegram: bool, plan_link: str) -> Wording:
     )
 
 
-async def start_verification(*, app: App, actor: str) -> tuple[Campaign, int]:
+async def start_verification(*, app: Services, actor: str) -> tuple[Campaign, int]:
     """Open a campaign and ask everyone in the directory; returns it and the message count."""
     messages = 0
     async with app.db.transaction() as tx:
@@ -104,7 +104,7 @@ async def start_verification(*, app: App, actor: str) -> tuple[Campaign, int]:
     return campaign, messages
 
 
-async def verification_due(*, app: App) -> bool:
+async def verification_due(*, app: Services) -> bool:
     """Whether the configured interval has passed since the newest campaign started."""
     every = timedelta(days=app.settings.preparedness.verification_every_days)
     async with app.db.transaction() as tx:
@@ -114,7 +114,7 @@ async def verification_due(*, app: App) -> bool:
         )
 
 
-async def start_due_verification(*, app: App, actor: str = "schedule") -> Campaign | None:
+async def start_due_verification(*, app: Services, actor: str = "schedule") -> Campaign | None:
     """Start a campaign when one is due (for the scheduler); None when not due."""
     if not await verification_due(app=app):
         return None
@@ -138,7 +138,7 @@ async def record_verification(
         return await requests.answer(tx, request=request, via=via)
 
 
-async def remind_unanswered(*, app: App) -> int:
+async def remind_unanswered(*, app: Services) -> int:
     """Send again every open request (running plan version, open campaigns) last sent at
     least ``verification_reminder_hours`` ago; returns how many people were reminded."""
     hours = app.settings.preparedness.verification_reminder_hours
@@ -173,7 +173,7 @@ async def remind_unanswered(*, app: App) -> int:
 
 
 async def campaign_report(
-    *, app: App, campaign_id: int | None = None, send: bool = False, end: bool = False
+    *, app: Services, campaign_id: int | None = None, send: bool = False, end: bool = False
 ) -> CampaignReport:
     """The result of a campaign (the newest by default); ``end`` closes it, and ``send`` or
     ``end`` sends the summary to the secretariat leader."""

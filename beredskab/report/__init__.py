@@ -1,8 +1,8 @@
 """The situation report: one incident read once, prepared once, rendered as Markdown, HTML or PDF.
 
 ``overview`` reads the incident; ``build`` prepares its sections (``sections.py``); the
-renderers lay those out. ``authorise_sensitive`` is the one rule for who may read sensitive
-log entries, shared by every interface.
+renderers lay those out. Who may read sensitive log entries is one rule, shared by every
+interface: ``security.access.authorise_sensitive`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -11,14 +11,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from beredskab.incident.overview import Overview, overview
-from beredskab.models import Incident
-from beredskab.plan import Plan
 from beredskab.report.blocks import ReportData
 from beredskab.report.markdown import render_markdown
 from beredskab.report.sections import build
-from beredskab.security import access, audit
-from beredskab.storage import Database
-from contacts.models import Person
+from beredskab.security.access import authorise_sensitive, may_read_sensitive
 
 __all__ = [
     "Format",
@@ -96,48 +92,3 @@ def render(
         return render_html_data(data).encode("utf-8")
     text = render_markdown(data)
     return text.encode("utf-8")
-
-
-def _readers(plan: Plan, incident: Incident) -> list[str]:
-    playbook = plan.playbook(incident.playbook_id)
-    return [playbook.leader_role if playbook else "projektchef"]
-
-
-def may_read_sensitive(*, plan: Plan, incident: Incident, person: Person) -> bool:
-    """True if the person may read the incident's sensitive entries (the playbook's leader)."""
-    return access.has_role(person, _readers(plan, incident))
-
-
-async def authorise_sensitive(
-    *,
-    db: Database,
-    plan: Plan,
-    incident: Incident,
-    actor_id: str,
-    channel: str,
-    detail: str = "report with sensitive entries",
-) -> None:
-    """Allow the playbook's leader role to read sensitive entries, and audit the read.
-
-    Raises ``NotFoundError`` for an unknown person and ``Refusal`` (audited) for anyone
-    without the role.
-    """
-    reader = access.person(plan, actor_id)
-    async with access.audited(db):
-        access.require_role(
-            reader,
-            _readers(plan, incident),
-            action="report.sensitive",
-            channel=channel,
-            what="read sensitive log entries",
-            incident_id=incident.id,
-        )
-    async with db.transaction() as tx:
-        await audit.record(
-            tx,
-            actor=reader.id,
-            action="report.sensitive",
-            channel=channel,
-            incident_id=incident.id,
-            detail=detail,
-        )

@@ -5,9 +5,8 @@ A resident is not a directory person: only the number (E.164), zone, language, c
 version and time, subscribed/stopped times and the channel of subscribing are stored.
 """
 
+from beredskab.residents.choices import LANGUAGES, ZONES
 from beredskab.residents.subscriptions import (
-    LANGUAGES,
-    ZONES,
     active,
     counts,
     numbers,

@@ -3,17 +3,13 @@ audited reading of numbers (secretariat leader only)."""
 
 from __future__ import annotations
 
-from beredskab.inbound import sms
 from beredskab.plan import Plan
 from beredskab.residents import consent
+from beredskab.residents.choices import LANGUAGES, ZONES
 from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.residents import Count, Subscription
 
-ZONES = tuple(sorted(sms.RESIDENT_ZONES))
-"""The zones of the district a resident can subscribe to."""
-LANGUAGES = sms.RESIDENT_LANGUAGES
-"""Resident languages (the codes of the resident template variants); Danish is the default."""
 DEFAULT_LANGUAGE = "da"
 NUMBERS_ROLE = "sekretariatsleder"
 """The only role that may see subscribers' numbers."""

@@ -1,12 +1,11 @@
-"""Channels from the settings: which channel delivers each kind, how each is paced, and
-whether any of them reaches real people."""
+"""Channels from the settings: which channel delivers each kind and whether any of them
+reaches real people (how each is paced: ``delivery.pacing.from_settings``)."""
 
 from __future__ import annotations
 
 import sys
 from typing import ClassVar
 
-from beredskab.delivery.pacing import PaceLimits, concurrency_for
 from beredskab.settings import Settings
 from notifier.base import Channel
 from notifier.channels.console import ConsoleChannel
@@ -102,27 +101,3 @@ class Unavailable:
 
     async def aclose(self) -> None:
         """Nothing to release."""
-
-
-def pacing(settings: Settings) -> dict[ChannelKind, PaceLimits]:
-    """Per-channel limits from the settings (the console channel is not paced)."""
-    limits: dict[ChannelKind, PaceLimits] = {}
-    if settings.twilio.enabled:
-        twilio = settings.twilio
-        sms = PaceLimits(
-            rate_per_second=twilio.rate_per_second,
-            concurrency=concurrency_for(twilio.rate_per_second, twilio.expected_latency_seconds),
-        )
-        limits[ChannelKind.SMS] = limits[ChannelKind.VOICE] = sms
-    if settings.smtp.enabled:
-        limits[ChannelKind.EMAIL] = PaceLimits(concurrency=settings.smtp.connections)
-    if settings.telegram.enabled:
-        telegram = settings.telegram
-        limits[ChannelKind.TELEGRAM] = PaceLimits(
-            rate_per_second=telegram.rate_per_second,
-            per_address_per_second=telegram.per_chat_per_second,
-            concurrency=concurrency_for(
-                telegram.rate_per_second, telegram.expected_latency_seconds
-            ),
-        )
-    return limits

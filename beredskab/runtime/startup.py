@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 
-from beredskab.incident import situation_log
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import Board, error_reason
 from beredskab.runtime.supervisor import FatalError
-from beredskab.storage import Database, is_transient
+from beredskab.storage import Database, chain, is_transient
 
 DATABASE = "database"
 """The board entry for the database."""
@@ -24,7 +23,7 @@ async def upgrade_once(db: Database, board: Board) -> bool:
     """Migrate the schema: True when done, False when the database is unreachable now."""
     try:
         await db.upgrade()
-        await situation_log.key_in_use(db=db)  # warns when another key wrote the log
+        await chain.key_in_use(db=db)  # warns when another key wrote the log
     except Exception as exc:
         if not is_transient(exc):
             raise FatalError(

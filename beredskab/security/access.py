@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 from beredskab.errors import NotAuthorisedError, NotFoundError, Phrase
+from beredskab.models import Incident
 from beredskab.plan import Plan
 from beredskab.security import audit
 from beredskab.storage import Database
@@ -101,3 +102,48 @@ def readiness_roles(plan: Plan) -> set[str]:
     """Who may read the readiness report (it lists every contact): the playbooks' leaders and
     the secretariat leader."""
     return {p.leader_role for p in plan.playbooks.playbooks} | {"sekretariatsleder"}
+
+
+def _readers(plan: Plan, incident: Incident) -> list[str]:
+    playbook = plan.playbook(incident.playbook_id)
+    return [playbook.leader_role if playbook else "projektchef"]
+
+
+def may_read_sensitive(*, plan: Plan, incident: Incident, person: Person) -> bool:
+    """True if the person may read the incident's sensitive entries (the playbook's leader)."""
+    return has_role(person, _readers(plan, incident))
+
+
+async def authorise_sensitive(
+    *,
+    db: Database,
+    plan: Plan,
+    incident: Incident,
+    actor_id: str,
+    channel: str,
+    detail: str = "report with sensitive entries",
+) -> None:
+    """Allow the playbook's leader role to read sensitive entries, and audit the read.
+
+    Raises ``NotFoundError`` for an unknown person and ``Refusal`` (audited) for anyone
+    without the role.
+    """
+    reader = person(plan, actor_id)
+    async with audited(db):
+        require_role(
+            reader,
+            _readers(plan, incident),
+            action="report.sensitive",
+            channel=channel,
+            what="read sensitive log entries",
+            incident_id=incident.id,
+        )
+    async with db.transaction() as tx:
+        await audit.record(
+            tx,
+            actor=reader.id,
+            action="report.sensitive",
+            channel=channel,
+            incident_id=incident.id,
+            detail=detail,
+        )

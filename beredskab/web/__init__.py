@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from beredskab.inbound.link_answers import LinkAnswers
+from beredskab.inbound.link_batch import LinkAnswers
 from beredskab.web import (
     ack,
     api,
@@ -47,10 +47,10 @@ from beredskab.web.session import SignInRequired, login_redirect
 STATIC = Path(__file__).parent / "static"
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
-def create_app(app: App) -> FastAPI:
+def create_app(app: Services) -> FastAPI:
     """The FastAPI application for one running service."""
     web = FastAPI(
         title="beredskab",

@@ -1,9 +1,9 @@
 """The page behind the personal acknowledgement link in emails: ``/a/{token}``.
 
 GET and HEAD only show what would be confirmed (mail scanners follow links); the POST from
-that page answers, in one transaction (``links.answer``). The signed single-use token is the
-POST's only authentication: no cookies, so no cross-site request can borrow a session. Pages
-are Danish, mobile first.
+that page answers, in one transaction (``incident.link_answers.answer``). The signed
+single-use token is the POST's only authentication: no cookies, so no cross-site request can
+borrow a session. Pages are Danish, mobile first.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from fastapi.templating import Jinja2Templates
 from beredskab.delivery import links
 from beredskab.delivery.links import LinkError, Problem
 from beredskab.i18n import Language
-from beredskab.inbound.link_answers import LinkAnswers
+from beredskab.inbound.link_batch import LinkAnswers
+from beredskab.incident import link_answers
 from beredskab.models import ConfirmationStatus
 from beredskab.web.texts import text
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -53,8 +54,8 @@ LANGUAGE: Language = "da"
 """The link pages are Danish."""
 
 
-def _app(request: Request) -> App:
-    app: App = request.app.state.beredskab
+def _app(request: Request) -> Services:
+    app: Services = request.app.state.beredskab
     return app
 
 
@@ -94,7 +95,7 @@ async def show(request: Request, token: str) -> Response:
     """What the link confirms, with the two answers; changes nothing."""
     app = _app(request)
     try:
-        view = await links.inspect(
+        view = await link_answers.inspect(
             db=app.db,
             plan=app.plan,
             signer=app.signer,
@@ -120,7 +121,7 @@ async def submit(
     request: Request, token: str, svar: Annotated[str | None, Form()] = None
 ) -> Response:
     """Confirm or decline once through the link (several POSTs arriving together share a
-    transaction: ``inbound.link_answers``)."""
+    transaction: ``inbound.link_batch``)."""
     app = _app(request)
     try:
         signed = _checked(token)

@@ -23,7 +23,7 @@ from beredskab.web import paths as _paths  # noqa: F401 (registers the {name:id}
 from beredskab.web.api_schemas import Problem
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 CHANNEL = "api"
 """The channel name the use cases, the situation log and the audit trail record."""
@@ -104,13 +104,13 @@ bearer = HTTPBearer(
 )
 
 
-def app_of(request: Request) -> App:
+def app_of(request: Request) -> Services:
     """The running service."""
-    app: App = request.app.state.beredskab
+    app: Services = request.app.state.beredskab
     return app
 
 
-def names(app: App) -> dict[str, str]:
+def names(app: Services) -> dict[str, str]:
     """Directory names by person id."""
     return {p.id: p.name for p in app.plan.directory.people}
 

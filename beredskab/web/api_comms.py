@@ -13,12 +13,12 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from beredskab import communications
-from beredskab.app import App
 from beredskab.boundary import bounds
 from beredskab.communications.languages import LanguageView, State, for_composer
 from beredskab.errors import InvalidStateError
 from beredskab.incident import need_to_know
 from beredskab.incident.lookup import require
+from beredskab.services import Services
 from beredskab.storage.repositories.communications import Communication
 from beredskab.web.api_common import (
     CHANNEL,
@@ -144,7 +144,7 @@ async def list_communications(
     ]
 
 
-async def _out(app: App, incident_id: int, item: Communication) -> CommunicationOut:
+async def _out(app: Services, incident_id: int, item: Communication) -> CommunicationOut:
     """One communication as the composer shows it."""
     async with app.db.read() as tx:
         incident = await require(tx, incident_id)

@@ -18,9 +18,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
-from beredskab.app import App
 from beredskab.errors import NotFoundError
 from beredskab.incident.acknowledgements import confirm_by_action
+from beredskab.services import Services
 from beredskab.web import incident_view
 from beredskab.web.session import HEADERS, Viewer, app_of, page, viewer
 from beredskab.web.texts import text
@@ -174,7 +174,7 @@ def _event(name: str, data: dict[str, object]) -> str:
     return f"event: {name}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
 
 
-async def _changes(request: Request, app: App, incident_id: int) -> AsyncIterator[str]:
+async def _changes(request: Request, app: Services, incident_id: int) -> AsyncIterator[str]:
     """Server-sent events: ``state`` whenever the fingerprint changes, then ``bye``.
 
     Each poll is its own short read transaction; nothing is held open between polls. The

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from beredskab import communications, report, residents
-from beredskab.app import App
 from beredskab.communications.languages import LanguageView, for_composer
 from beredskab.i18n import Language, clock
 from beredskab.incident import facts, need_to_know
@@ -28,6 +27,7 @@ from beredskab.models import (
 )
 from beredskab.plan import Plan
 from beredskab.security import access
+from beredskab.services import Services
 from beredskab.storage.repositories.communications import Communication, CommunicationStatus
 from beredskab.storage.repositories.notices import Notice
 from beredskab.web import duty_view, notice_view, people_view, picture_view
@@ -265,7 +265,7 @@ def _comm_rows(
 
 
 async def build(
-    *, app: App, person: Person, incident_id: int, lang: Language = "da"
+    *, app: Services, person: Person, incident_id: int, lang: Language = "da"
 ) -> IncidentView:
     """Read the incident for one viewer; a read that includes sensitive entries is audited."""
     plan = app.plan

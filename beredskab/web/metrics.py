@@ -22,7 +22,7 @@ from fastapi.responses import PlainTextResponse
 from beredskab.web.scrape import exposition
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 router = APIRouter()
 
@@ -59,7 +59,7 @@ def _loopback(host: str) -> bool:
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
     """Counters, histograms, health and database gauges, for an allowed scraper."""
-    app: App = request.app.state.beredskab
+    app: Services = request.app.state.beredskab
     settings = app.settings.metrics
     if not settings.enabled:
         return PlainTextResponse("Not Found\n", status_code=404, headers=NO_STORE)

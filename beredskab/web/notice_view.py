@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 from beredskab.storage.repositories.notices import Notice
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
-async def published(app: App, incident_id: int) -> dict[int, Notice]:
+async def published(app: Services, incident_id: int) -> dict[int, Notice]:
     """The incident's communications that are on the public page, by communication id."""
     async with app.db.read() as tx:
         found = await tx.notices.of_incident(incident_id)

@@ -21,7 +21,7 @@ from beredskab.web.ack import HEADERS, MAX_TOKEN_CHARS, templates
 from beredskab.web.texts import text
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 router = APIRouter()
 
@@ -36,8 +36,8 @@ REFUSALS: dict[Refusal, tuple[int, str, str]] = {
 refused link is not known)."""
 
 
-def _app(request: Request) -> App:
-    app: App = request.app.state.beredskab
+def _app(request: Request) -> Services:
+    app: Services = request.app.state.beredskab
     return app
 
 
@@ -52,7 +52,7 @@ def _refused(request: Request, refusal: Refusal) -> Response:
     )
 
 
-def _raw(app: App, token: str) -> str:
+def _raw(app: Services, token: str) -> str:
     if len(token) > MAX_TOKEN_CHARS:
         raise RequestTokenError(Refusal.INVALID)
     return answers.unsign(app, token)

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from beredskab.catalog.texts import Texts
-from beredskab.residents import consent, signup, subscriptions
+from beredskab.residents import choices, consent, signup, subscriptions
 from beredskab.security.access import Refusal
 from beredskab.security.signin import CODE_DIGITS, SignInError
 from beredskab.web.session import Viewer, app_of, language_of, page, viewer
@@ -104,7 +104,7 @@ def _rt(lang: str) -> Any:
 
 def _chosen(sprog: str) -> str:
     """The resident language a sign-up page was asked in, or "" (the page language)."""
-    return sprog if sprog in subscriptions.LANGUAGES else ""
+    return sprog if sprog in choices.LANGUAGES else ""
 
 
 def _form(
@@ -124,7 +124,7 @@ def _form(
         resident_lang=lang,
         rtl=is_rtl(lang),
         sprog=_chosen(sprog),
-        zones=subscriptions.ZONES,
+        zones=choices.ZONES,
         languages=LANGUAGE_NAMES,
         consent_text=consent.full(lang),
         version=consent.VERSION,
@@ -167,7 +167,7 @@ async def signup_submit(
     chosen = int(zone) if zone.isascii() and zone.isdigit() and len(zone) < 3 else 0
     if number is None:
         return _form(request, "tilmeld.html", sprog=sprog, status=400, error="bad_phone")
-    if chosen not in subscriptions.ZONES or language not in subscriptions.LANGUAGES:
+    if chosen not in choices.ZONES or language not in choices.LANGUAGES:
         return _form(request, "tilmeld.html", sprog=sprog, status=400, error="bad_choice")
     if not consent_given:
         return _form(request, "tilmeld.html", sprog=sprog, status=400, error="no_consent")

@@ -33,7 +33,7 @@ from beredskab.runtime.startup import DATABASE
 from beredskab.storage.repositories.gauges import Backlog, QueueRow
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class Snapshot:
     backlog: Backlog
 
 
-async def exposition(app: App) -> bytes:
+async def exposition(app: Services) -> bytes:
     """The Prometheus text format of everything ``/metrics`` shows."""
     snapshot = await _probe(app)
     families = [
@@ -86,7 +86,7 @@ class _Families(Collector):
         return iter(self._families)
 
 
-async def _probe(app: App) -> Snapshot | None:
+async def _probe(app: Services) -> Snapshot | None:
     """Read the gauges (and, leading, the confirmation milestones); None when the database
     does not answer within ``PROBE_SECONDS`` (the health board says so)."""
     probe = asyncio.ensure_future(_read(app))
@@ -103,7 +103,7 @@ async def _probe(app: App) -> Snapshot | None:
     return probe.result()
 
 
-async def _read(app: App) -> Snapshot:
+async def _read(app: Services) -> Snapshot:
     async with app.db.read() as tx:
         snapshot = Snapshot(tx.now, await tx.gauges.queue(), await tx.gauges.inbox_backlog())
         if app.db.dialect == "sqlite" or app.leadership.is_leader:
@@ -134,7 +134,7 @@ def _le(bound: float) -> str:
     return "+Inf" if bound == float("inf") else repr(float(bound))
 
 
-def _health(app: App) -> list[Metric]:
+def _health(app: Services) -> list[Metric]:
     up = GaugeMetricFamily(
         "beredskab_component_up",
         "1 while a component is ok, 0 while it is degraded or down (/healthz says why).",
@@ -150,7 +150,7 @@ def _health(app: App) -> list[Metric]:
     return [up, leader]
 
 
-def _database(app: App, snapshot: Snapshot) -> list[Metric]:
+def _database(app: Services, snapshot: Snapshot) -> list[Metric]:
     queued = GaugeMetricFamily(
         "beredskab_outbox_messages",
         "Messages in the outbox not yet handed to a provider, by channel and state (queued: "

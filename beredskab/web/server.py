@@ -19,7 +19,7 @@ import uvicorn
 from beredskab.web import create_app
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 
 class _Server(uvicorn.Server):
@@ -32,7 +32,7 @@ class WebServer:
     """Serves the web app until ``stop`` is called; in-flight requests finish (within
     ``grace`` seconds when given, then they are cancelled)."""
 
-    def __init__(self, app: App, *, grace: float | None = None) -> None:
+    def __init__(self, app: Services, *, grace: float | None = None) -> None:
         settings = app.settings.web
         self._web = create_app(app)
         self._config = uvicorn.Config(

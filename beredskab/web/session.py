@@ -30,7 +30,7 @@ from beredskab.web import texts
 from contacts.models import Person
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 MAX_FORM_FIELDS = 50
 """More fields than any page's form has."""
@@ -75,9 +75,9 @@ class Viewer:
         return has_role(self.person, roles)
 
 
-def app_of(request: Request) -> App:
+def app_of(request: Request) -> Services:
     """The running service behind the web app."""
-    app: App = request.app.state.beredskab
+    app: Services = request.app.state.beredskab
     return app
 
 

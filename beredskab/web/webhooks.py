@@ -26,7 +26,7 @@ from beredskab.web.texts import text
 from notifier.channels.sms import valid_signature
 
 if TYPE_CHECKING:
-    from beredskab.app import App
+    from beredskab.services import Services
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -52,12 +52,12 @@ MAX_UPDATE_ID = 2**63 - 1
 """Telegram's longest text is 4,096 characters (a caption 1,024)."""
 
 
-def _app(request: Request) -> App:
-    app: App = request.app.state.beredskab
+def _app(request: Request) -> Services:
+    app: Services = request.app.state.beredskab
     return app
 
 
-def public_url(app: App, request: Request) -> str:
+def public_url(app: Services, request: Request) -> str:
     """The URL Twilio was told to call: public base URL + path + query, as sent."""
     base = app.settings.service.public_base_url.rstrip("/")
     query = request.url.query

@@ -8,6 +8,7 @@ from benchmarks.layers import _CALL, SQLITE, WAITING, split
 
 LOOP = "thread (1): MainThread;run (asyncio/base_events.py:607)"
 WORKER = "thread (2): Thread-1 (_connection_worker_thread);run (threading.py:975)"
+OUTBOX = "beredskab/delivery/outbox"
 
 
 def test_samples_go_to_the_innermost_known_layer(tmp_path: Path) -> None:
@@ -18,8 +19,8 @@ def test_samples_go_to_the_innermost_known_layer(tmp_path: Path) -> None:
                 f"{LOOP};EpollSelector.select (selectors.py:468) 50",
                 f"{WORKER};_connection_worker_thread (aiosqlite/{_CALL} 20",
                 f"{WORKER};_connection_worker_thread (aiosqlite/core.py:1);get (queue.py:1) 10",
-                f"{LOOP};_round (beredskab/delivery/outbox/__init__.py:1);execute (sqlalchemy/x.py:1) 10",
-                f"{LOOP};send (beredskab/delivery/outbox/sending.py:1);write (aiohttp/http_writer.py:1) 5",
+                f"{LOOP};_round ({OUTBOX}/__init__.py:1);execute (sqlalchemy/x.py:1) 10",
+                f"{LOOP};send ({OUTBOX}/sending.py:1);write (aiohttp/http_writer.py:1) 5",
                 f"{LOOP};_round (beredskab/delivery/outbox/__init__.py:1) 5",
             ]
         )

@@ -8,8 +8,9 @@ import pytest
 
 from beredskab.app import App
 from beredskab.delivery.pacing import PaceLimits, Pacer
+from beredskab.delivery.pacing import from_settings as pacing
 from beredskab.errors import ConfigError
-from beredskab.runtime.channels import build_channels, live_providers, pacing
+from beredskab.runtime.channels import build_channels, live_providers
 from beredskab.settings import load_settings
 from notifier.channels.console import ConsoleChannel
 from notifier.types import ChannelKind

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from beredskab.i18n import Language, clock, with_default_language
-from beredskab.plan import Plan
+from beredskab.i18n import Language, clock
+from beredskab.plan import Plan, with_default_language
 
 
 def utc(*args: int) -> datetime:

@@ -91,12 +91,14 @@ class FanoutRepo:
         )
         return int(result.scalar_one())
 
-    async def next_open(self, *, later: Sequence[str] = ()) -> tuple[int, int] | None:
-        """(id, incident) of the oldest unfinished fan-out, if any (not locked); one of the
-        ``later`` kinds only when no other kind is open."""
+    async def next_open(
+        self, *, kinds: Sequence[str], later: Sequence[str] = ()
+    ) -> tuple[int, int] | None:
+        """(id, incident) of the oldest unfinished fan-out of ``kinds``, if any (not locked);
+        one of the ``later`` kinds only when no other kind is open."""
         stmt = (
             select(fanouts.c.id, fanouts.c.incident_id)
-            .where(fanouts.c.finished_at.is_(None))
+            .where(fanouts.c.finished_at.is_(None), fanouts.c.kind.in_(kinds))
             .order_by(case((fanouts.c.kind.in_(later), 1), else_=0), fanouts.c.id)
             .limit(1)
         )

@@ -18,7 +18,7 @@ from beredskab.incident import activation, situation_log
 from beredskab.incident.situation_log import Head
 from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
-from beredskab.storage import Database
+from beredskab.storage import Database, chain
 from beredskab.storage.migrate import upgrade
 from beredskab.storage.tables import incidents, log_entries
 from tests.beredskab.chain_tamper import tamper
@@ -57,7 +57,7 @@ async def _entries(db: Database, nr: int) -> list[LogEntry]:
 
 async def _rewrite(db: Database, nr: int, *, scheme: str, key: bytes | None) -> None:
     """Edit entry 2 and recompute the whole chain by ``scheme`` (with ``key`` if keyed)."""
-    prev = situation_log.GENESIS
+    prev = chain.GENESIS
     for entry in await _entries(db, nr):
         changed = entry.model_copy(
             update={
@@ -66,7 +66,7 @@ async def _rewrite(db: Database, nr: int, *, scheme: str, key: bytes | None) -> 
                 "scheme": scheme,
             }
         )
-        digest = situation_log.entry_hash(changed, key=key)
+        digest = chain.entry_hash(changed, key=key)
         await tamper(
             db,
             "UPDATE log_entries SET text = :text, prev_hash = :prev, hash = :hash, scheme = :scheme"
@@ -86,7 +86,7 @@ async def test_new_entries_are_keyed_and_verify_only_with_their_key(
 ) -> None:
     nr = await _incident(keyed, plan)
     entries = await _entries(keyed, nr)
-    assert {e.scheme for e in entries} == {situation_log.KEYED}
+    assert {e.scheme for e in entries} == {chain.KEYED}
     check = await situation_log.check(db=keyed, incident_id=nr)
     assert check.ok and check.keyed and check.head == Head.of(entries[-1])
     assert check.message == f"{len(entries)} poster, kæden er ubrudt."
@@ -97,21 +97,21 @@ async def test_new_entries_are_keyed_and_verify_only_with_their_key(
 @pytest.mark.parametrize(
     ("scheme", "key"),
     [
-        (situation_log.UNKEYED, None),  # the old rule, the scheme column set to match
-        (situation_log.KEYED, None),  # the old rule's hashes left under the keyed scheme
-        (situation_log.KEYED, OTHER_KEY),  # HMAC with a key that is not the service's
+        (chain.UNKEYED, None),  # the old rule, the scheme column set to match
+        (chain.KEYED, None),  # the old rule's hashes left under the keyed scheme
+        (chain.KEYED, OTHER_KEY),  # HMAC with a key that is not the service's
     ],
 )
 async def test_an_edited_and_recomputed_chain_is_detected(
     keyed: Database, plan: Plan, scheme: str, key: bytes | None
 ) -> None:
     nr = await _incident(keyed, plan)
-    if scheme == situation_log.KEYED and key is None:
+    if scheme == chain.KEYED and key is None:
         # the pre-0012 rule: plain SHA-256 over the same payload
-        prev = situation_log.GENESIS
+        prev = chain.GENESIS
         for entry in await _entries(keyed, nr):
-            legacy = entry.model_copy(update={"prev_hash": prev, "scheme": situation_log.UNKEYED})
-            digest = situation_log.entry_hash(legacy)
+            legacy = entry.model_copy(update={"prev_hash": prev, "scheme": chain.UNKEYED})
+            digest = chain.entry_hash(legacy)
             await tamper(
                 keyed,
                 "UPDATE log_entries SET prev_hash = :prev, hash = :hash"
@@ -208,14 +208,14 @@ async def test_old_unkeyed_entries_are_sealed_by_the_upgrade(db_url: str, plan: 
             nr = await _legacy_incident(conn)
         await db.upgrade()  # 0012 seals the old chain with the key
         old = await _entries(db, nr)
-        assert {e.scheme for e in old} == {situation_log.UNKEYED}
+        assert {e.scheme for e in old} == {chain.UNKEYED}
         check = await situation_log.check(db=db, incident_id=nr)
         assert check.ok and not check.keyed and "forseglet" in check.message
         async with db.transaction() as tx:  # new entries on an old chain are keyed
             await situation_log.append(
                 tx, incident_id=nr, kind=EntryKind.NOTE, actor=CHIEF, text="Efter opgraderingen"
             )
-        assert (await _entries(db, nr))[-1].scheme == situation_log.KEYED
+        assert (await _entries(db, nr))[-1].scheme == chain.KEYED
         assert (await situation_log.check(db=db, incident_id=nr)).ok
         # recomputing the old part under the old rule breaks the seal
         await _rewrite_legacy_prefix(db, nr, len(old))
@@ -264,7 +264,7 @@ async def _legacy_incident(conn: object) -> int:
         .returning(incidents.c.id)
     )
     nr = int(row.scalar_one())
-    prev = situation_log.GENESIS
+    prev = chain.GENESIS
     for seq, words in enumerate(("Aktiveret", "Note", "Afsluttet"), start=1):
         entry = LogEntry(
             incident_id=nr,
@@ -277,9 +277,9 @@ async def _legacy_incident(conn: object) -> int:
             created_at=at,
             prev_hash=prev,
             hash="",
-            scheme=situation_log.UNKEYED,
+            scheme=chain.UNKEYED,
         )
-        digest = situation_log.entry_hash(entry)
+        digest = chain.entry_hash(entry)
         values = entry.model_dump(exclude={"scheme"})
         values.update(kind=entry.kind.value, hash=digest)
         await conn.execute(insert(log_entries).values(**values))
@@ -289,12 +289,12 @@ async def _legacy_incident(conn: object) -> int:
 
 async def _rewrite_legacy_prefix(db: Database, nr: int, count: int) -> None:
     entries = await _entries(db, nr)
-    prev = situation_log.GENESIS
+    prev = chain.GENESIS
     for entry in entries[:count]:
         changed = entry.model_copy(
             update={"text": "Intet" if entry.seq == 2 else entry.text, "prev_hash": prev}
         )
-        digest = situation_log.entry_hash(changed)
+        digest = chain.entry_hash(changed)
         await tamper(
             db,
             "UPDATE log_entries SET text = :text, prev_hash = :prev, hash = :hash"
@@ -312,13 +312,13 @@ async def _rewrite_legacy_prefix(db: Database, nr: int, count: int) -> None:
 async def test_a_start_with_another_key_is_announced(
     keyed: Database, plan: Plan, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert await situation_log.key_in_use(db=keyed)  # an empty log says nothing
+    assert await chain.key_in_use(db=keyed)  # an empty log says nothing
     nr = await _incident(keyed, plan, notes=1)
-    assert await situation_log.key_in_use(db=keyed)
+    assert await chain.key_in_use(db=keyed)
     other = Database(db_url, log_key=OTHER_KEY)
     try:
         with caplog.at_level(logging.WARNING, logger="beredskab.incident.situation_log"):
-            assert not await situation_log.key_in_use(db=other)
+            assert not await chain.key_in_use(db=other)
     finally:
         await other.dispose()
     [warning] = [r.getMessage() for r in caplog.records]

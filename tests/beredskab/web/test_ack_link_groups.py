@@ -1,4 +1,4 @@
-"""Link POSTs arriving together share a transaction (``inbound.link_answers``), and each
+"""Link POSTs arriving together share a transaction (``inbound.link_batch``), and each
 answer stays its own: a used link is refused, a decline asks the deputy, a failing answer
 fails alone, and nothing is answered before its transaction committed."""
 
@@ -13,9 +13,8 @@ import pytest
 from httpx import ASGITransport, AsyncClient
 
 from beredskab.app import App
-from beredskab.delivery import links
-from beredskab.inbound import link_answers
-from beredskab.incident import activation
+from beredskab.inbound import link_batch
+from beredskab.incident import activation, link_answers
 from beredskab.models import ConfirmationStatus
 from beredskab.web import ack
 from notifier.types import ChannelKind
@@ -114,16 +113,16 @@ async def test_a_failing_answer_fails_alone_and_leaves_its_link_unspent(
     people = await _emailed(service)
     person_links = {p: await service.link(p) for p in people}
     broken = people[1]
-    real = links.answer_in
+    real = link_answers.answer_in
 
-    async def failing(tx: Any, **kwargs: Any) -> links.LinkAnswer:
+    async def failing(tx: Any, **kwargs: Any) -> link_answers.LinkAnswer:
         found = await real(tx, **kwargs)
         if found.view.token.person_id == broken:
             raise RuntimeError("a bug in one answer")
         return found
 
+    monkeypatch.setattr(link_batch, "answer_in", failing)
     monkeypatch.setattr(link_answers, "answer_in", failing)
-    monkeypatch.setattr(links, "answer_in", failing)
     answers = await asyncio.gather(
         *(_post(service, link) for link in person_links.values()), return_exceptions=True
     )

@@ -23,7 +23,7 @@ from beredskab.app import App
 from beredskab.boundary.action_tokens import ActionRef, Use
 from beredskab.boundary.keys import KeyStore
 from beredskab.delivery import links
-from beredskab.inbound.link_answers import LinkAnswers
+from beredskab.inbound.link_batch import LinkAnswers
 from beredskab.incident import activation, standdown
 from beredskab.models import ActionToken, AuditEntry, ConfirmationStatus, LogEntry
 from beredskab.settings import (

@@ -1,22 +1,22 @@
 """Email-link answers that arrive together share one transaction.
 
 A POST behind an acknowledgement link checks the link, spends it and records the answer in
-one transaction (``links.answer_in``). ``serve`` gathers concurrent POSTs the way the inbox
-gathers webhooks (``inbound.batch``): while one group's transaction runs, the next gathers,
-and each caller is answered only after the transaction holding its answer has committed. Per
-answer that saves the begin, the clock read and the commit, and on SQLite a turn at the write
-lock; on PostgreSQL the incident's log chain lock, which every answer to one incident queues
-for, is taken once per group.
+one transaction (``incident.link_answers.answer_in``). ``serve`` gathers concurrent POSTs
+the way the inbox gathers webhooks (``inbound.batch``): while one group's transaction runs,
+the next gathers, and each caller is answered only after the transaction holding its answer
+has committed. Per answer that saves the begin, the clock read and the commit, and on SQLite
+a turn at the write lock; on PostgreSQL the incident's log chain lock, which every answer to
+one incident queues for, is taken once per group.
 
 The answers of one transaction stay independent: a confirmation refused by its link's checks
-(used, expired, stood down) is refused before anything of it is written, so the others go on;
-a decline, whose deputy request may fail after writing, runs in a savepoint. A group that
-fails for any other reason (a bug, a constraint) is rolled back and its answers run again one
-per transaction (``links.answer``), where the failing one fails alone; a database outage fails
-the group's callers (nothing of theirs was committed). On SQLite a transaction takes no
-further answer once it has been open ``GROUP_SECONDS`` (it holds the one write lock, which
-webhooks storing their events wait for); the rest go to the next transaction.
-"""
+(used, expired, stood down) is refused before anything of it is written, so the others go
+on; a decline, whose deputy request may fail after writing, runs in a savepoint. A group
+that fails for any other reason (a bug, a constraint) is rolled back and its answers run
+again one per transaction (``incident.link_answers.answer``), where the failing one fails
+alone; a database outage fails the group's callers (nothing of theirs was committed). On
+SQLite a transaction takes no further answer once it has been open ``GROUP_SECONDS`` (it
+holds the one write lock, which webhooks storing their events wait for); the rest go to the
+next transaction."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ import asyncio
 from dataclasses import dataclass
 
 from beredskab.boundary.action_tokens import Ref
-from beredskab.delivery.links import LinkAnswer, LinkError, LinkSigner, answer, answer_in, verified
+from beredskab.delivery.links import LinkError, LinkSigner, verified
+from beredskab.incident.link_answers import LinkAnswer, answer, answer_in
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx, is_transient
 

@@ -1,0 +1,117 @@
+"""Answering through a personal acknowledgement link (``delivery.links`` signs and checks
+them): what a link would confirm (``inspect``, read only: mail scanners follow links) and
+using it once (``answer``), which records the confirmation through the one entry point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from beredskab.boundary.action_tokens import Ref, resolve, spend
+from beredskab.delivery.links import ACTION, LinkError, LinkSigner, Problem, verified
+from beredskab.errors import InvalidStateError, NotFoundError
+from beredskab.incident import acknowledgements
+from beredskab.incident.acknowledgements import AckResult
+from beredskab.models import ActionToken, Confirmation, Incident, IncidentStatus
+from beredskab.plan import Plan
+from beredskab.storage import Database, Tx
+from notifier.types import ChannelKind
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """What a valid link confirms: the incident and the person it was sent to."""
+
+    token: ActionToken
+    incident: Incident
+    person_name: str
+    confirmation: Confirmation | None = None
+    """The person's confirmation when the link was checked."""
+
+
+@dataclass(frozen=True)
+class LinkAnswer:
+    """The outcome of answering through a link."""
+
+    view: LinkView
+    result: AckResult
+    declined: bool
+
+
+async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
+    token = await resolve(tx, ref, channel=ChannelKind.EMAIL)
+    if token is None or token.action != ACTION or token.incident_id is None:
+        raise LinkError(Problem.UNKNOWN)
+    incident = await tx.incidents.get(token.incident_id)
+    if incident is None:
+        raise LinkError(Problem.UNKNOWN)
+    if token.used_at is not None:
+        raise LinkError(Problem.USED)
+    if incident.status is not IncidentStatus.ACTIVE:
+        raise LinkError(Problem.CLOSED)
+    if tx.now >= token.created_at + timedelta(hours=hours):
+        raise LinkError(Problem.EXPIRED)
+    confirmation = await tx.incidents.confirmation(incident.id, token.person_id)
+    if confirmation is None:
+        raise LinkError(Problem.UNKNOWN)  # not (or no longer) asked to confirm
+    person = plan.directory.person(token.person_id)
+    return LinkView(token, incident, person.name if person else token.person_id, confirmation)
+
+
+async def inspect(
+    *, db: Database, plan: Plan, signer: LinkSigner, signed: str, hours: float
+) -> LinkView:
+    """What a link would confirm; reads only (mail scanners follow links)."""
+    ref = verified(signer, signed)
+    async with db.read() as tx:  # no write lock: a page view must not queue behind writers
+        return await _check(tx, plan, ref, hours)
+
+
+async def answer(
+    *,
+    db: Database,
+    plan: Plan,
+    signer: LinkSigner,
+    signed: str,
+    hours: float,
+    decline: bool = False,
+) -> LinkAnswer:
+    """Use a link once: confirm (or decline) for the person it was sent to.
+
+    One transaction checks the link, spends it and records the answer through the one entry
+    point (with its log entry and audit row), so two answers through one link cannot both
+    count, and a refused answer leaves the link unspent. (``serve`` answers concurrent
+    POSTs several to a transaction: ``inbound.link_batch``.)
+    """
+    ref = verified(signer, signed)
+    async with db.transaction() as tx:
+        return await answer_in(tx, plan=plan, ref=ref, hours=hours, decline=decline)
+
+
+async def answer_in(
+    tx: Tx, *, plan: Plan, ref: Ref, hours: float, decline: bool = False
+) -> LinkAnswer:
+    """``answer`` in the caller's transaction, for a link whose signature was checked
+    (``verified``). A confirmation is refused (raises ``LinkError``) only before anything is
+    written, so other answers may share the transaction; a decline may raise after writing
+    (asking the deputy): run it in a savepoint."""
+    view = await _check(tx, plan, ref, hours)
+    if plan.directory.person(view.token.person_id) is None:
+        raise LinkError(Problem.UNKNOWN)  # left the directory in a plan reload: link unspent
+    if not await spend(tx, ref):
+        raise LinkError(Problem.USED)
+    try:
+        result = await acknowledgements.record_in(
+            tx,
+            plan=plan,
+            incident_id=view.incident.id,
+            person_id=view.token.person_id,
+            via="email",
+            decline=decline,
+            known=(view.incident, view.confirmation) if view.confirmation else None,
+        )
+    except InvalidStateError as exc:  # not open any more
+        raise LinkError(Problem.CLOSED) from exc
+    except NotFoundError as exc:  # the person left the directory in a plan reload
+        raise LinkError(Problem.UNKNOWN) from exc
+    return LinkAnswer(view=view, result=result, declined=decline)
