@@ -1,6 +1,6 @@
 """The situation report: one incident read once, prepared once, rendered as Markdown, HTML or PDF.
 
-``overview`` reads the incident; ``build`` prepares its sections (``sections.py``); the
+``overview`` (``incident.overview``) reads the incident; ``build`` prepares its sections (``sections.py``); the
 renderers lay those out. Who may read sensitive log entries is one rule, shared by every
 interface: ``security.access.authorise_sensitive`` (re-exported here).
 """

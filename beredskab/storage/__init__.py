@@ -1,4 +1,6 @@
-"""Persistence: SQLAlchemy 2 (async) on SQLite or PostgreSQL. Nothing outside imports sqlalchemy."""
+"""Persistence: SQLAlchemy 2 (async) on SQLite or PostgreSQL: tables, migrations, repositories,
+commit signals, and the situation log's hash chain (``chain``). Nothing outside imports
+sqlalchemy."""
 
 from beredskab.storage.db import Database, Tx, is_transient
 
