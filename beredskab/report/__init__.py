@@ -1,8 +1,8 @@
 """The situation report: one incident read once, prepared once, rendered as Markdown, HTML or PDF.
 
-``overview`` (``incident.overview``) reads the incident; ``build`` prepares its sections (``sections.py``); the
-renderers lay those out. Who may read sensitive log entries is one rule, shared by every
-interface: ``security.access.authorise_sensitive`` (re-exported here).
+``overview`` (``incident.overview``) reads the incident; ``build`` prepares its sections
+(``sections.py``); the renderers lay those out. Who may read sensitive log entries is one
+rule, shared by every interface: ``security.access.authorise_sensitive`` (re-exported here).
 """
 
 from __future__ import annotations
