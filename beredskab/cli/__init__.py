@@ -126,8 +126,9 @@ def _entry() -> Callable[[], object]:
 
 
 def main() -> None:
-    """Entry point of the console script: a configuration or driver problem that escaped a
-    command (another library's exception) is one line and exit 2, never a traceback.
+    """Entry point of the console script: a problem that escaped a command (a configuration or
+    driver problem from another library, a file that cannot be written, a database that does
+    not answer) is one line, never a traceback (``common.fail_plainly``).
 
     The garbage collector is off while the command loads (``common.hold_gc``) and on again,
     with what was loaded frozen, once its event loop starts (``common.release_gc``) or it
@@ -139,13 +140,8 @@ def main() -> None:
     try:
         _entry()()
     except Exception as exc:
-        from beredskab.runtime.config_discovery import plain
-
-        problem = plain(exc)
-        if problem is None:
-            raise
         try:
-            common.fail_config(problem)
+            common.fail_plainly(exc)  # a bug is raised again, with its traceback
         except typer.Exit as done:
             raise SystemExit(done.exit_code) from None
     finally:

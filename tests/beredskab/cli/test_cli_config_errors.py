@@ -193,3 +193,15 @@ def test_a_database_that_does_not_answer_is_one_line(tmp_path: Path, args: list[
     assert line.startswith("Fejl: databasen svarer ikke (")
     assert "Connect call failed ('127.0.0.1', 9)" in line
     assert line.endswith("Tjek [database] url i konfigurationen, og at databaseserveren kører")
+
+
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    """`report -o` into a folder that does not exist: the path and why, exit 1."""
+    activate = ["activate", "1", "--as", "maria-friis", "--description", "Brand", "--no-deliver"]
+    assert _beredskab(tmp_path, "", activate).returncode == 0
+    target = tmp_path / "no-such-folder" / "rapport.md"
+    done = _beredskab(tmp_path, "", ["report", "1", "--output", str(target)])
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert done.stderr.splitlines()[-1] == f"Fejl: {target}: No such file or directory"
+    assert not target.parent.exists()
