@@ -19,12 +19,12 @@ from beredskab.delivery.outbox import Outbox
 from beredskab.directory import watch as directory_watch
 from beredskab.errors import PlanInvalidError
 from beredskab.inbound.inbox import Inbox
-from beredskab.incident import escalation, fanout
+from beredskab.incident import fanout
+from beredskab.incident.timer_loop import TimerLoop
 from beredskab.observability.metrics import Metrics
 from beredskab.operations.identity import service_id
 from beredskab.plan import Plan
 from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
-from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.channels import build_channels, live_providers
 from beredskab.runtime.config_discovery import example_with_live_providers
 from beredskab.runtime.database import open_database
@@ -35,7 +35,6 @@ from beredskab.runtime.shutdown import Budget, Deadline
 from beredskab.settings import Settings
 from beredskab.storage import Database, chain, is_transient
 from beredskab.storage.db import Clock
-from beredskab.storage.signals import TIMERS, wait
 from notifier.base import Channel
 from notifier.types import ChannelKind
 
@@ -47,12 +46,6 @@ log = logging.getLogger(__name__)
 DATABASE = startup.DATABASE
 
 
-TIMER_CHUNK = 50
-"""Timers fired per transaction; a shutdown waits for at most one such chunk."""
-TIMER_CHUNKS_PER_TICK = 200
-"""Chunks one tick may work through before it yields to the next (10,000 timers)."""
-TIMER_RETRY_SECONDS = 1.0
-"""A timer still due right after a tick (its handler failed) is tried again after this long."""
 FANOUT_KINDS: fanout.Kinds = {**fanout.KINDS, resident_send.KIND: resident_send.FANOUT}
 """Every kind of fan-out ``serve`` and the commands continue: the incident's and the resident
 message's (defined above the incident, so it is added here)."""
@@ -80,6 +73,7 @@ class App:
     inbox: Inbox = field(init=False)
     leadership: Leadership = field(init=False)
     fanouts: fanout.Runner = field(init=False)
+    timers: TimerLoop = field(init=False)
     listener: Listener = field(init=False)
     board: Board = field(default_factory=Board, repr=False)
     in_use: directory_watch.InUse = field(default_factory=directory_watch.InUse, repr=False)
@@ -93,6 +87,15 @@ class App:
         self.leadership = Leadership(self.db, board=self.board)
         self.fanouts = fanout.Runner(db=self.db, plan=lambda: self.plan, kinds=FANOUT_KINDS)
         self.listener = Listener(self.db, board=self.board)
+        self.timers = TimerLoop(
+            db=self.db,
+            plan=lambda: self.plan,
+            board=self.board,
+            link_base=self.settings.service.public_base_url,
+            max_idle_seconds=self.settings.outbox.max_idle_seconds,
+            stopping=lambda: self.stopping,
+            fired_late=self.metrics.timer_fired,
+        )
 
     def telegram_bot(self) -> Any | None:
         """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""
@@ -103,54 +106,6 @@ class App:
     def stopping(self) -> bool:
         """True once `serve` has begun to shut down."""
         return self._supervisor is not None and self._supervisor.stopping
-
-    async def tick_timers(self) -> int:
-        """Fire due escalation and reminder timers in chunks (each chunk's messages wake the
-        outbox when it commits); stops between chunks when the service shuts down."""
-        return await escalation.tick(
-            db=self.db,
-            plan=self.plan,
-            limit=TIMER_CHUNK,
-            chunks=TIMER_CHUNKS_PER_TICK,
-            stopping=lambda: self.stopping,
-            link_base=self.settings.service.public_base_url,
-            fired_late=self.metrics.timer_fired,
-        )
-
-    async def run_timers(self, stop: asyncio.Event) -> None:
-        """The timer loop: fire what is due, then sleep until the next timer is due (woken
-        when a transaction schedules one), at most ``[outbox] max_idle_seconds``."""
-        signals = self.db.signals
-        sub = signals.subscribe(TIMERS)
-        backoff = Backoff(first=0.5, cap=10.0)
-        try:
-            while not stop.is_set():
-                sub.clear()
-                try:
-                    fired = await self.tick_timers()
-                    if fired >= TIMER_CHUNK * TIMER_CHUNKS_PER_TICK:
-                        continue  # a burst: more may be due at once
-                    async with self.db.read() as tx:
-                        due, now = await tx.timers.next_due(), tx.now
-                except Exception as error:
-                    if self.stopping:
-                        return
-                    self.board.set("timers", "degraded", error_reason(error))
-                    if not is_transient(error):
-                        log.exception("timer loop failed; retrying")
-                    if await backoff.wait(stop):
-                        return
-                    continue
-                backoff.reset()
-                if (entry := self.board.get("timers")) is not None and entry.state != "ok":
-                    self.board.set("timers", "ok")
-                nap = signals.max_nap(self.settings.outbox.max_idle_seconds)
-                if due is not None:
-                    left = (due - now).total_seconds()
-                    nap = min(nap, left if left > 0 else TIMER_RETRY_SECONDS)
-                await wait(sub, stop, nap)
-        finally:
-            sub.close()
 
     async def preparedness_round(self) -> None:
         """Hourly: start a verification campaign when one is due, remind the unanswered.
@@ -295,7 +250,7 @@ class App:
             Component("spool", self.inbox.replayer.run),
             Component("outbox", self.outbox.run),
             Component("fanout", self.fanouts.run),
-            Component("timers", self.run_timers),
+            Component("timers", self.timers.run),
             Component("directory", partial(directory_watch.run, self)),
             Component("signals", self.listener.run) if self.listener.needed else None,
             Component("leader", partial(self.leadership.run, work=poller)),

@@ -1,6 +1,6 @@
 """The scheduler: APScheduler 3.11 (AsyncIOScheduler, in-memory job store) runs the recurring
 preparedness jobs. (Escalation timers are database rows fired by the app's timer loop, which
-sleeps until the next one is due: ``App.run_timers``.)
+sleeps until the next one is due: ``incident.timer_loop``.)
 
 Jobs are handed in wrapped by the supervisor (``beredskab.runtime``), which turns a failure
 into a degraded state with backoff instead of a traceback every second. At shutdown

@@ -87,7 +87,7 @@ async def test_a_scrape_after_deliveries_an_inbound_ok_and_timers(
             assert await app.inbox.process_pending() == 2
             await app.outbox.drain()
             clock.advance(minutes=30)  # past the first escalation sweep
-            fired = await app.tick_timers()
+            fired = await app.timers.tick()
             assert fired >= 1
 
             after = parse((await client.get("/metrics")).text)

@@ -209,7 +209,7 @@ async def test_the_timer_loop_fires_a_timer_when_due_without_polling(
     )
     nr = result.incident.id
     stop = asyncio.Event()
-    loop = asyncio.create_task(app.run_timers(stop))
+    loop = asyncio.create_task(app.timers.run(stop))
     try:
         async with db.transaction() as tx:
             due = tx.now + timedelta(seconds=1)
