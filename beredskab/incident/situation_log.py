@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -31,7 +30,6 @@ from beredskab.storage.chain import GENESIS, KEYED, entry_hash
 from beredskab.storage.db import UNCONFIGURED_LOG_KEY
 from beredskab.storage.repositories.log import LogSeal
 
-log = logging.getLogger(__name__)
 _t = Texts("incident")
 SHORT_HASH = 16
 """Hex digits of the head's hash shown to people (``42:0123456789abcdef``)."""
