@@ -255,7 +255,7 @@ def fail_plainly(exc: BaseException) -> NoReturn:
     read or written and a database that does not answer 1; anything else is raised on (a bug
     keeps its traceback)."""
     from beredskab.runtime.config_discovery import plain
-    from beredskab.storage import is_transient
+    from beredskab.storage.db import from_database, is_transient
 
     if (config := plain(exc)) is not None:
         fail_config(config)
@@ -263,32 +263,13 @@ def fail_plainly(exc: BaseException) -> NoReturn:
         fail(say("refused", message=render(exc, language())), 3)
     if isinstance(exc, BeredskabError):
         fail(say("error", message=render(exc, language())))
-    if isinstance(exc, OSError) and exc.filename and not _from_database(exc):
+    if isinstance(exc, OSError) and exc.filename and not from_database(exc):
         fail(say("error", message=say("file_error", path=exc.filename, reason=exc.strerror)))
-    if not isinstance(exc, typer.Exit) and is_transient(exc) and _from_database(exc):
+    if not isinstance(exc, typer.Exit) and is_transient(exc) and from_database(exc):
         from beredskab.runtime.health import error_reason
 
         fail(say("error", message=say("db_unreachable", reason=error_reason(exc))))
     raise exc
-
-
-_DRIVERS = ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
-
-
-def _from_database(exc: BaseException) -> bool:
-    """Whether a failure comes from the database or the connection to it (refused, reset,
-    timed out, locked past the busy timeout), not from another file or socket of the
-    command."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ConnectionError | TimeoutError):
-            return True
-        if type(current).__module__.split(".")[0] in _DRIVERS:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def run(

@@ -324,6 +324,25 @@ def is_transient(error: BaseException) -> bool:
     return False
 
 
+_DRIVERS = ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
+
+
+def from_database(exc: BaseException) -> bool:
+    """Whether a failure comes from the database or the connection to it (refused, reset,
+    timed out, locked past the busy timeout), not from another file or socket of the
+    command."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionError | TimeoutError):
+            return True
+        if type(current).__module__.split(".")[0] in _DRIVERS:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _transient_one(error: BaseException) -> bool:
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
