@@ -15,6 +15,7 @@ from tests.peers.smtp import smtp_peer, smtps_peer
 from tests.peers.telegram_api import fake_bot_api
 from tests.peers.twilio import prism
 from tests.postgres import REQUIRE_ENV, cluster, create_database, find_bindir
+from tests.processes import reap
 
 __all__ = ["fake_bot_api", "prism", "smtp_peer", "smtps_peer"]
 
@@ -35,6 +36,13 @@ class TestClock:
     def advance(self, **delta: float) -> None:
         """Move time forward."""
         self.now += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def _reap_services() -> Iterator[None]:
+    """Kill whatever service a test started and left running (see tests/processes.py)."""
+    yield
+    reap()
 
 
 @pytest.fixture(scope="session")

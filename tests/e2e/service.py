@@ -31,6 +31,7 @@ from beredskab.models import Delivery
 from beredskab.storage import Database
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from tests.processes import track
 
 LINK_SECRET = "e2e-link-secret-0123456789abcdef"
 
@@ -222,7 +223,7 @@ async def start_service(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    service = Service(root, config, base_url, process, env)
+    service = Service(root, config, base_url, track(process), env)
     async with httpx.AsyncClient() as client:
 
         async def healthy() -> bool:

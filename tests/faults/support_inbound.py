@@ -18,6 +18,7 @@ from twilio.request_validator import RequestValidator
 
 from tests.e2e.service import service_port, wait_for
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER
+from tests.processes import track
 
 Health = dict[str, Any]
 
@@ -91,7 +92,7 @@ def launch(root: Path, config: Path, env: dict[str, str], *, name: str = "serve"
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    return Serve(root, config, env, f"http://127.0.0.1:{service_port(config)}", process, log)
+    return Serve(root, config, env, f"http://127.0.0.1:{service_port(config)}", track(process), log)
 
 
 async def start_serve(

@@ -41,6 +41,7 @@ from tests.postgres import (
     free_port,
     running_cluster,
 )
+from tests.processes import track
 
 ACTIVATOR = "kim-holm"
 """The police contact of the example directory, who may activate gruppe-2."""
@@ -183,7 +184,9 @@ async def launch(root: Path, config: Path, database_url: str, plan: Plan) -> Fau
         stderr=subprocess.STDOUT,
         text=True,
     )
-    return FaultService(root, database_url, f"http://127.0.0.1:{port.group(1)}", process, plan)
+    return FaultService(
+        root, database_url, f"http://127.0.0.1:{port.group(1)}", track(process), plan
+    )
 
 
 def all_ok(health: dict[str, Any]) -> bool:

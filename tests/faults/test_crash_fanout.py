@@ -50,7 +50,11 @@ PEOPLE = 700
 MAX_IN_FLIGHT = 8
 OUTBOX = f"workers = 2\nbatch_size = 50\nlease_seconds = 30\nmax_in_flight = {MAX_IN_FLIGHT}\n"
 """Two workers per channel; a lease (30 s) the restarted service waits out; the bound."""
-EMAIL_LATENCY = 0.02
+EMAIL_LATENCY = 0.2
+"""Each email takes the SMTP peer this long, so email (at most ``MAX_IN_FLIGHT`` at a time,
+about 40/s) is still streaming when Telegram (paced at 30/s) has sent its first
+``STREAMING``. With 0.02 s email ran ~5 times faster than Telegram and, on an idle machine,
+was nearly done by then, so the moment every channel was mid-stream could pass unseen."""
 STREAMING = 100
 """Kill when every channel has at least this many rows sent and this many still to go."""
 CHANNELS = (ChannelKind.SMS, ChannelKind.EMAIL, ChannelKind.TELEGRAM)
@@ -114,8 +118,11 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
     )
     incident = 1
 
+    seen: list[dict[tuple[ChannelKind, DeliveryStatus], int]] = []
+
     async def streaming() -> bool:
         counts = await _counts(db, incident)
+        seen.append(counts)
         done = {DeliveryStatus.SENT, DeliveryStatus.DELIVERED}
         for kind in CHANNELS:
             sent = sum(n for (k, s), n in counts.items() if k is kind and s in done)
@@ -124,7 +131,10 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
                 return False
         return True
 
-    await wait_for(streaming, within=240)
+    try:
+        await wait_for(streaming, within=240)
+    except AssertionError:
+        raise AssertionError(f"never every channel mid-stream; last counts {seen[-1:]}") from None
     await first.kill()
     at_kill = await incident_rows(db, incident)
     peers_at_kill = (len(twilio.messages), len(smtp.handler.received), len(telegram.sent))
@@ -170,7 +180,7 @@ async def test_kill_9_mid_fan_out_sends_sms_once_and_duplicates_at_most_what_was
         f"email dup={email_dup}, Telegram dup={telegram_dup} (of them from the kill: email "
         f"{crash_dup['email']}, Telegram {crash_dup['telegram']}, bound {MAX_IN_FLIGHT} per "
         f"channel; {sum(retried.values())} from retries of cut-off sends); outbox after "
-        f"restart: {health.get('outbox')}"
+        f"restart: {health.get('components', {}).get('outbox')}"
     )
     print(f"\n{figures}")
     record_property("figures", figures)
