@@ -28,6 +28,7 @@ from beredskab.web import (
     incident_actions,
     incident_comms,
     incident_duties,
+    incident_lifecycle,
     incident_notices,
     incident_picture,
     metrics,
@@ -78,6 +79,7 @@ def create_app(app: Services) -> FastAPI:
     web.include_router(pages.router, include_in_schema=False)
     web.include_router(incident.router, include_in_schema=False)
     web.include_router(incident_actions.router, include_in_schema=False)
+    web.include_router(incident_lifecycle.router, include_in_schema=False)
     web.include_router(incident_comms.router, include_in_schema=False)
     web.include_router(incident_duties.router, include_in_schema=False)
     web.include_router(incident_picture.router, include_in_schema=False)
