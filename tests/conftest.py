@@ -14,7 +14,7 @@ from beredskab.storage import Database
 from tests.peers.smtp import smtp_peer, smtps_peer
 from tests.peers.telegram_api import fake_bot_api
 from tests.peers.twilio import prism
-from tests.postgres import REQUIRE_ENV, cluster, create_database, find_bindir
+from tests.postgres import REQUIRE_ENV, cluster, create_database, drop_database, find_bindir
 from tests.processes import reap
 
 __all__ = ["fake_bot_api", "prism", "smtp_peer", "smtps_peer"]
@@ -75,6 +75,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
     name = f"t{os.getpid()}_{next(_db_names)}"
     create_database(server, name)
     yield f"{server}/{name}"
+    drop_database(server, name)
 
 
 @pytest.fixture

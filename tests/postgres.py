@@ -180,3 +180,15 @@ def create_database(server_url: str, name: str) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def drop_database(server_url: str, name: str) -> None:
+    """Drop a test's database when it is done (``--force`` ends what is still connected), so
+    the session's cluster does not grow to gigabytes that take minutes to delete at the end.
+    Best effort: a cluster a failed test left frozen or stopped is removed whole later."""
+    bindir = find_bindir()
+    assert bindir is not None
+    port = server_url.rsplit(":", 1)[1]
+    command = [str(bindir / "dropdb"), "-h", "127.0.0.1", "-p", port, "-U", "postgres"]
+    with suppress(subprocess.TimeoutExpired):
+        subprocess.run([*command, "--force", name], check=False, capture_output=True, timeout=30)
