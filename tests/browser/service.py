@@ -31,7 +31,9 @@ from beredskab.web.server import WebServer
 from tests.postgres import free_port
 
 HOST = "127.0.0.1"
-READY_SECONDS = 15.0
+READY_SECONDS = 40.0
+"""Within the tests' 60 s timeout: a loaded machine can keep the first health probe past its
+2 s for a while, and the page tests need the service healthy."""
 
 
 @dataclass
@@ -81,10 +83,16 @@ async def _until_ready(server: WebServer, task: asyncio.Task[None], service: Liv
             raise TimeoutError(f"the web server did not listen within {READY_SECONDS} s")
         await asyncio.sleep(0.01)
     async with httpx.AsyncClient(trust_env=False) as client:
-        response = await client.get(service.url("/healthz"), timeout=READY_SECONDS)
-    report = response.json()
-    if response.status_code != 200 or report.get("plan_version") != service.app.plan.version:
-        raise RuntimeError(f"{service.base_url} is not this test's service: {report}")
+        while True:  # a loaded machine can make the health probe time out once: wait it out
+            response = await client.get(service.url("/healthz"), timeout=READY_SECONDS)
+            report = response.json()
+            if report.get("plan_version") != service.app.plan.version:
+                raise RuntimeError(f"{service.base_url} is not this test's service: {report}")
+            if response.status_code == 200:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError(f"not healthy within {READY_SECONDS} s: {report}")
+            await asyncio.sleep(0.1)
 
 
 @asynccontextmanager
