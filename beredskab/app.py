@@ -24,14 +24,15 @@ from beredskab.incident.timer_loop import TimerLoop
 from beredskab.observability.metrics import Metrics
 from beredskab.operations.identity import service_id
 from beredskab.plan import Plan
-from beredskab.runtime import Board, Component, FatalError, Job, Supervisor, startup
+from beredskab.runtime import startup
 from beredskab.runtime.channels import build_channels, live_providers
 from beredskab.runtime.config_discovery import example_with_live_providers
 from beredskab.runtime.database import open_database
-from beredskab.runtime.health import error_reason
+from beredskab.runtime.health import Board, error_reason
 from beredskab.runtime.leadership import InstanceLock, Leadership, LeaderWork
 from beredskab.runtime.listener import Listener
 from beredskab.runtime.shutdown import Budget, Deadline
+from beredskab.runtime.supervisor import Component, FatalError, Job, Supervisor
 from beredskab.settings import Settings
 from beredskab.storage import Database, chain, is_transient
 from beredskab.storage.db import Clock

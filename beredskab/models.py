@@ -14,7 +14,10 @@ from notifier.types import ChannelKind, DeliveryStatus
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, from_attributes=True)
+    """A model's validator is built when it is first used, not at import: `beredskab status`
+    builds ``Incident``'s alone."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True, defer_build=True)
 
 
 class IncidentStatus(StrEnum):

@@ -4,10 +4,7 @@ reason and since when; ``supervisor.Supervisor`` runs the components of `beredsk
 restarts one that fails with capped backoff and logs once per change of state; ``startup``
 waits for a database that does not answer yet; ``shutdown`` bounds how long SIGTERM/SIGINT
 may take, however stuck a component is; ``backoff`` is the one capped exponential backoff;
-``channels`` builds the delivery channels and their pacing from the settings."""
+``channels`` builds the delivery channels and their pacing from the settings.
 
-from beredskab.runtime.backoff import Backoff
-from beredskab.runtime.health import Board, Status
-from beredskab.runtime.supervisor import Component, FatalError, Job, Supervisor
-
-__all__ = ["Backoff", "Board", "Component", "FatalError", "Job", "Status", "Supervisor"]
+The package itself imports none of them: a command that only opens the database
+(``database``, `beredskab status`) does not load the supervision of `serve`."""

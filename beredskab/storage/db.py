@@ -376,6 +376,16 @@ _ASYNCPG_TRANSIENT = frozenset(
 )
 
 
+@asynccontextmanager
+async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection of ``engine`` whose transactions only read: on SQLite they begin
+    deferred, so they never wait for another connection's write lock (in WAL mode a reader
+    sees the last commit), as ``Database.read`` does. Its caller does not commit."""
+    async with engine.connect() as conn:
+        await conn.execution_options(**{_READ: True})
+        yield conn
+
+
 def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

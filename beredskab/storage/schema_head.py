@@ -13,9 +13,8 @@ import ast
 import re
 from importlib.resources import files
 
-from sqlalchemy import inspect, text
-
 from beredskab.storage.async_engine import AsyncEngine
+from beredskab.storage.schema_state import revisions
 
 _ASSIGNMENT = re.compile(r"^(down_revision|revision)\s*(?::[^=\n]+)?=\s*(.+)$", re.MULTILINE)
 
@@ -47,14 +46,9 @@ def heads() -> frozenset[str]:
 
 
 async def is_current(engine: AsyncEngine) -> bool:
-    """True when the database is exactly at the bundled migrations' head."""
+    """True when the database is exactly at the bundled migrations' head. It only reads, so
+    on SQLite it never waits for another process's write lock (`serve` writing)."""
     expected = heads()
     if len(expected) != 1:
         return False
-    async with engine.connect() as conn:
-        if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
-            return False
-        rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars()
-        found = frozenset(rows.all())
-        await conn.rollback()
-    return found == expected
+    return await revisions(engine) == expected

@@ -1,7 +1,7 @@
 """Where a database's schema stands, read without changing anything (for `doctor`).
 
 ``sqlite_file`` says which file a SQLite URL names (so a check can refuse to create it);
-``revisions`` reads ``alembic_version`` as ``schema_head.is_current`` does, without Alembic.
+``revisions`` reads ``alembic_version`` without Alembic (``schema_head.is_current`` too).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from beredskab.storage.async_engine import AsyncEngine
+from beredskab.storage.db import reading
 
 
 def sqlite_file(url: str) -> Path | None:
@@ -34,8 +35,9 @@ def has_password(url: str) -> bool:
 
 
 async def revisions(engine: AsyncEngine) -> frozenset[str]:
-    """The revisions in ``alembic_version`` (empty when the table does not exist)."""
-    async with engine.connect() as conn:
+    """The revisions in ``alembic_version`` (empty when the table does not exist), read
+    without waiting for a writer (``db.reading``)."""
+    async with reading(engine) as conn:
         if not await conn.run_sync(lambda sync: inspect(sync).has_table("alembic_version")):
             return frozenset()
         rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars()

@@ -36,7 +36,12 @@ except SystemExit as exc:
     code = exc.code
 else:
     code = 0
-print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+models = sys.modules.get("beredskab.models")
+built = sorted(
+    name for name, kind in vars(models).items()
+    if getattr(kind, "__pydantic_complete__", False) and kind.__module__ == models.__name__
+) if models else []
+print(json.dumps({"code": code, "modules": sorted(sys.modules), "built": built}))
 """
 
 pytestmark = pytest.mark.timeout(240)  # each case starts a fresh interpreter; slow under load
@@ -49,6 +54,13 @@ NOT_FOR_HELP += ("asyncio", "ssl")  # no event loop: a command imports asyncio w
 
 
 def _run(args: list[str], cwd: Path) -> tuple[object, set[str]]:
+    code, modules, _ = _probe(args, cwd)
+    return code, modules
+
+
+def _probe(args: list[str], cwd: Path) -> tuple[object, set[str], list[str]]:
+    """The exit code, the modules (and their top-level packages) and the domain models whose
+    validators were built (``beredskab.models``: built when first used)."""
     done = subprocess.run(
         [sys.executable, "-c", PROBE, json.dumps(args)],
         cwd=cwd,
@@ -58,7 +70,8 @@ def _run(args: list[str], cwd: Path) -> tuple[object, set[str]]:
         check=True,
     )
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return result["code"], {m.split(".")[0] for m in result["modules"]} | set(result["modules"])
+    modules = {m.split(".")[0] for m in result["modules"]} | set(result["modules"])
+    return result["code"], modules, result["built"]
 
 
 def _config(tmp_path: Path) -> Path:
@@ -86,6 +99,11 @@ NOT_FOR_STATUS += (
     "beredskab.report",
 )
 NOT_FOR_STATUS += ("sqlalchemy.dialects.postgresql",)  # on SQLite
+NOT_FOR_STATUS += (  # serve's supervision: the runtime package imports none of it itself
+    "beredskab.runtime.supervisor",
+    "beredskab.runtime.backoff",
+    "beredskab.runtime.health",
+)
 STATUS_CLI = {"beredskab.cli.common", "beredskab.cli.texts", "beredskab.cli.views"}
 STATUS_CLI |= {"beredskab.cli.chain"}  # views' --head option
 STATUS_REPOSITORIES = {"incidents", "escalations", "preparedness"}  # its tables: metadata
@@ -98,8 +116,9 @@ def test_status_reads_the_database_alone(tmp_path: Path) -> None:
     assert code == 0
     assert "sqlalchemy" in modules and "alembic" in modules  # a new database: migrated first
     assert sorted(modules.intersection(NEVER)) == []
-    code, modules = _run(["-c", str(config), "status"], tmp_path)  # now at the newest schema
+    code, modules, built = _probe(["-c", str(config), "status"], tmp_path)  # newest schema
     assert code == 0
+    assert set(built) <= {"Incident"}  # the one model it returns (none here: no incidents)
     assert "sqlalchemy" in modules and "beredskab.storage.repositories" in modules
     assert sorted(modules.intersection(NEVER + NOT_FOR_STATUS)) == []
     assert {m for m in modules if m.startswith("beredskab.cli.")} == STATUS_CLI

@@ -17,7 +17,7 @@ from beredskab.delivery.outbox import Outbox, RetryPolicy
 from beredskab.delivery.outbox.health import Loops
 from beredskab.incident import activation
 from beredskab.plan import Plan
-from beredskab.runtime import Board
+from beredskab.runtime.health import Board
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
 from beredskab.storage.repositories.deliveries import NewDelivery

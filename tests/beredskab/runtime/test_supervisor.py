@@ -10,7 +10,9 @@ from collections.abc import Callable
 
 import pytest
 
-from beredskab.runtime import Backoff, Board, Component, FatalError, Supervisor
+from beredskab.runtime.backoff import Backoff
+from beredskab.runtime.health import Board
+from beredskab.runtime.supervisor import Component, FatalError, Supervisor
 
 FAST = Backoff(first=0.01, cap=0.05)
 SETTLE = 0.3
