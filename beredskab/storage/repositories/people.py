@@ -8,15 +8,23 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Select, and_, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.models import ActionToken
+from beredskab.models import ActionToken, Confirmation, Incident
+from beredskab.storage.repositories.answering import (
+    CONFIRMATION_COLUMNS,
+    INCIDENT_COLUMNS,
+    confirmation_of,
+    incident_of,
+)
 from beredskab.storage.tables import (
     action_tokens,
     action_uses,
+    confirmations,
     deliveries,
+    incidents,
     telegram_dialogues,
     telegram_links,
 )
@@ -132,38 +140,32 @@ class PeopleRepo:
         """The token a verified derived ``token`` stands for, read from its delivery: None
         unless the delivery exists, went out on ``channel`` and carries ``action``. Its
         ``used_at`` is the recorded use, if any."""
+        row = (await self._conn.execute(_derived(delivery_id, action, channel))).first()
+        return _derived_token(token, delivery_id, action, row)
+
+    async def derived_answer(
+        self, *, delivery_id: int, action: str, channel: str
+    ) -> tuple[ActionToken, Incident | None, Confirmation | None] | None:
+        """``derived_token`` with the delivery's incident and its person's confirmation of it
+        (None where there is none), in one query: what an email link's page and its answer
+        check."""
         stmt = (
-            select(
-                deliveries.c.incident_id,
-                deliveries.c.person_id,
-                deliveries.c.actions,
-                deliveries.c.created_at,
-                action_uses.c.used_at,
+            _derived(delivery_id, action, channel)
+            .add_columns(*INCIDENT_COLUMNS, *CONFIRMATION_COLUMNS)
+            .outerjoin(incidents, incidents.c.id == deliveries.c.incident_id)
+            .outerjoin(
+                confirmations,
+                and_(
+                    confirmations.c.incident_id == deliveries.c.incident_id,
+                    confirmations.c.person_id == deliveries.c.person_id,
+                ),
             )
-            .select_from(
-                deliveries.outerjoin(
-                    action_uses,
-                    and_(
-                        action_uses.c.delivery_id == deliveries.c.id,
-                        action_uses.c.action == action,
-                    ),
-                )
-            )
-            .where(deliveries.c.id == delivery_id, deliveries.c.channel == channel)
         )
         row = (await self._conn.execute(stmt)).first()
-        if row is None or action not in row.actions.split():
+        token = _derived_token("", delivery_id, action, row)
+        if token is None or row is None:
             return None
-        return ActionToken(
-            token=token,
-            delivery_id=delivery_id,
-            incident_id=row.incident_id,
-            person_id=row.person_id,
-            action=action,
-            label="",
-            created_at=row.created_at,
-            used_at=row.used_at,
-        )
+        return token, incident_of(row), confirmation_of(row)
 
     async def use_action(self, delivery_id: int, action: str, *, now: datetime) -> bool:
         """Record the use of a derived token; True only the first time (a concurrent second
@@ -177,3 +179,41 @@ class PeopleRepo:
             )
         )
         return result.rowcount == 1
+
+
+def _derived(delivery_id: int, action: str, channel: str) -> Select[Any]:
+    """The delivery a derived token names, with the recorded use of its ``action``."""
+    return (
+        select(
+            deliveries.c.incident_id,
+            deliveries.c.person_id,
+            deliveries.c.actions,
+            deliveries.c.created_at,
+            action_uses.c.used_at,
+        )
+        .select_from(deliveries)
+        .outerjoin(
+            action_uses,
+            and_(
+                action_uses.c.delivery_id == deliveries.c.id,
+                action_uses.c.action == action,
+            ),
+        )
+        .where(deliveries.c.id == delivery_id, deliveries.c.channel == channel)
+    )
+
+
+def _derived_token(token: str, delivery_id: int, action: str, row: Any) -> ActionToken | None:
+    """The token a ``_derived`` row stands for (None: no such delivery, or not ``action``)."""
+    if row is None or action not in row.actions.split():
+        return None
+    return ActionToken(
+        token=token,
+        delivery_id=delivery_id,
+        incident_id=row.incident_id,
+        person_id=row.person_id,
+        action=action,
+        label="",
+        created_at=row.created_at,
+        used_at=row.used_at,
+    )
