@@ -5,8 +5,9 @@ email acknowledgement links gathered like concurrent POSTs (``inbound.link_batch
 
     .venv/bin/python -m benchmarks.inbound_statements [--people 100] [--db sqlite,postgresql]
 
-prints statements per reply for each phase (storing, applying, link answers) and the kinds
-of statement of one reply.
+prints statements per reply for each phase (storing, applying, link answers) with the kinds
+of statement, and this process's CPU time per reply while applying (both threads: the event
+loop and aiosqlite's; the database server's own CPU on PostgreSQL is not in it).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import asyncio
 import re
 import tempfile
+import time
 from collections import Counter
 from contextlib import ExitStack
 from importlib.resources import files
@@ -98,15 +100,19 @@ async def run(url: str, people: int, root: Path) -> None:
             )
         )
         stored = counting.take()
+        began = time.process_time()
         while await app.inbox.process_pending():
             pass
+        cpu = {"SMS applied": time.process_time() - began}
         applied = counting.take()
         signer = LinkSigner.random()
         answers = LinkAnswers(db)
         refs = [signer.actions.token(Use.LINK, emails[f"crowd-{p}"], ACTION) for p in link_people]
+        began = time.process_time()
         await asyncio.gather(
             *(answers.answer(plan=plan, signer=signer, signed=r, hours=24) for r in refs)
         )
+        cpu["link answered"] = time.process_time() - began
         linked = counting.take()
         async with db.read() as tx:
             done = sum(
@@ -123,7 +129,8 @@ async def run(url: str, people: int, root: Path) -> None:
             ("link answered", linked, n_link),
         ):
             total = sum(seen.values())
-            print(f"{dialect:<10} {name:<14} {total / n:5.2f} statements per reply ({n})")
+            spent = f", {1000 * cpu[name] / n:.2f} ms CPU" if name in cpu else ""
+            print(f"{dialect:<10} {name:<14} {total / n:5.2f} statements per reply ({n}){spent}")
             for words, count in seen.most_common():
                 print(f"{'':<12}{count / n:6.2f}  {words}")
     finally:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from beredskab.models import Confirmation, ConfirmationStatus, Delivery, Incident, IncidentStatus
@@ -167,35 +169,9 @@ class DeliveryLookups:
         that asked for confirmation (optionally of one incident; with ``pending_only`` only
         while that confirmation is pending and the incident open), with its incident and the
         person's confirmation, so the acknowledgement reads neither again."""
-        confirmation = and_(
-            confirmations.c.incident_id == deliveries.c.incident_id,
-            confirmations.c.person_id == deliveries.c.person_id,
-        )
-        stmt = (
-            select(
-                deliveries.c.incident_id,
-                deliveries.c.person_id,
-                *INCIDENT_COLUMNS,
-                *CONFIRMATION_COLUMNS,
-            )
-            .join(incidents, incidents.c.id == deliveries.c.incident_id)
-            .join(confirmations, confirmation, isouter=not pending_only)
-            .where(
-                deliveries.c.address == address,
-                deliveries.c.channel == ChannelKind.SMS.value,
-                deliveries.c.actions != "",
-            )
-            .order_by(deliveries.c.id.desc())
-            .limit(1)
-        )
-        if incident_id is not None:
-            stmt = stmt.where(deliveries.c.incident_id == incident_id)
-        if pending_only:
-            stmt = stmt.where(
-                confirmations.c.status == ConfirmationStatus.PENDING.value,
-                incidents.c.status == IncidentStatus.ACTIVE.value,
-            )
-        row = (await self._conn.execute(stmt)).first()
+        stmt = _ack_target(one_incident=incident_id is not None, pending_only=pending_only)
+        params = {"address": address, "incident_id": incident_id}
+        row = (await self._conn.execute(stmt, params)).first()
         if row is None:
             return None
         incident = incident_of(row)
@@ -247,3 +223,38 @@ class DeliveryLookups:
         row = (await self._conn.execute(select(*oldest))).one()
         times = [t for t in row if isinstance(t, datetime)]
         return min(times) if times else None
+
+
+@cache
+def _ack_target(*, one_incident: bool, pending_only: bool) -> Select[Any]:
+    """``ack_target``'s query, built once per kind (parameters ``address``, ``incident_id``):
+    a statement used again is neither built nor keyed for the cache again."""
+    confirmation = and_(
+        confirmations.c.incident_id == deliveries.c.incident_id,
+        confirmations.c.person_id == deliveries.c.person_id,
+    )
+    stmt = (
+        select(
+            deliveries.c.incident_id,
+            deliveries.c.person_id,
+            *INCIDENT_COLUMNS,
+            *CONFIRMATION_COLUMNS,
+        )
+        .join(incidents, incidents.c.id == deliveries.c.incident_id)
+        .join(confirmations, confirmation, isouter=not pending_only)
+        .where(
+            deliveries.c.address == bindparam("address"),
+            deliveries.c.channel == ChannelKind.SMS.value,
+            deliveries.c.actions != "",
+        )
+        .order_by(deliveries.c.id.desc())
+        .limit(1)
+    )
+    if one_incident:
+        stmt = stmt.where(deliveries.c.incident_id == bindparam("incident_id"))
+    if pending_only:
+        stmt = stmt.where(
+            confirmations.c.status == ConfirmationStatus.PENDING.value,
+            incidents.c.status == IncidentStatus.ACTIVE.value,
+        )
+    return stmt
