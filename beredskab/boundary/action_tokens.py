@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from beredskab.catalog.texts import Texts
 
 if TYPE_CHECKING:
-    from beredskab.models import ActionToken
+    from beredskab.models import ActionToken, Confirmation, Incident
     from beredskab.storage import Tx
     from notifier.types import ChannelKind
 
@@ -136,6 +136,15 @@ class ActionKeyring:
         return self.check(use, token)[0]
 
 
+@dataclass(frozen=True)
+class TokenContext:
+    """A token with its incident and its person's confirmation of it (None where none)."""
+
+    token: ActionToken
+    incident: Incident | None
+    confirmation: Confirmation | None
+
+
 Ref = ActionRef | str
 """A verified token: a derived one, or a candidate key of a stored ``action_tokens`` row
 (buttons the bot shows itself, preparedness requests, and all sent before derivation)."""
@@ -149,6 +158,24 @@ async def resolve(tx: Tx, ref: Ref, *, channel: ChannelKind) -> ActionToken | No
     return await tx.people.derived_token(
         "", delivery_id=ref.delivery_id, action=ref.action, channel=channel.value
     )
+
+
+async def resolve_in_context(tx: Tx, ref: Ref, *, channel: ChannelKind) -> TokenContext | None:
+    """``resolve``, with the token's incident and its person's confirmation of it (None where
+    there is none): one query for a derived token."""
+    if not isinstance(ref, str):
+        found = await tx.people.derived_answer(
+            delivery_id=ref.delivery_id, action=ref.action, channel=channel.value
+        )
+        return TokenContext(*found) if found else None
+    token = await tx.people.token(ref)
+    if token is None:
+        return None
+    incident = await tx.incidents.get(token.incident_id) if token.incident_id is not None else None
+    confirmation = (
+        await tx.incidents.confirmation(incident.id, token.person_id) if incident else None
+    )
+    return TokenContext(token, incident, confirmation)
 
 
 async def spend(tx: Tx, ref: Ref) -> bool:

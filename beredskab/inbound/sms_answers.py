@@ -162,6 +162,7 @@ async def _acknowledge(ctx: Ctx, tx: Tx, code: int | None, *, decline: bool) -> 
         person_id=request.person_id,
         via=CHANNEL,
         decline=decline,
+        known=(request.incident, request.confirmation) if request.confirmation else None,
     )
     if not result.changed:
         now = status_word(result.confirmation.status.value, ctx.lang)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from beredskab.boundary.action_tokens import Ref, resolve, spend
+from beredskab.boundary.action_tokens import Ref, resolve_in_context, spend
 from beredskab.delivery.links import ACTION, LinkError, LinkSigner, Problem, verified
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incident import acknowledgements
@@ -39,11 +39,11 @@ class LinkAnswer:
 
 
 async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
-    token = await resolve(tx, ref, channel=ChannelKind.EMAIL)
-    if token is None or token.action != ACTION or token.incident_id is None:
+    found = await resolve_in_context(tx, ref, channel=ChannelKind.EMAIL)
+    if found is None:
         raise LinkError(Problem.UNKNOWN)
-    incident = await tx.incidents.get(token.incident_id)
-    if incident is None:
+    token, incident = found.token, found.incident
+    if token.action != ACTION or token.incident_id is None or incident is None:
         raise LinkError(Problem.UNKNOWN)
     if token.used_at is not None:
         raise LinkError(Problem.USED)
@@ -51,7 +51,7 @@ async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
         raise LinkError(Problem.CLOSED)
     if tx.now >= token.created_at + timedelta(hours=hours):
         raise LinkError(Problem.EXPIRED)
-    confirmation = await tx.incidents.confirmation(incident.id, token.person_id)
+    confirmation = found.confirmation
     if confirmation is None:
         raise LinkError(Problem.UNKNOWN)  # not (or no longer) asked to confirm
     person = plan.directory.person(token.person_id)

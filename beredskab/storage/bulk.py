@@ -14,10 +14,11 @@ stored is exactly what a SQLAlchemy ``insert()`` would store; a value repeated i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Dialect, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 SQLITE_VARIABLES = 32766
@@ -44,6 +45,49 @@ def _converter(process: Callable[[Any], Any] | None) -> Callable[[Any], Any] | N
     return convert
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What an insert into some columns of a table needs besides the values, worked out once
+    per dialect: the statement's text and each column's bind processor."""
+
+    head: str
+    back: str
+    one: str
+    unnest: str
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+
+_shapes: dict[tuple[str, str, Table, tuple[str, ...], tuple[str, ...]], _Shape] = {}
+
+
+def _shape(
+    dialect: Dialect, table: Table, columns: tuple[str, ...], returning: tuple[str, ...]
+) -> _Shape:
+    key = (dialect.name, dialect.driver, table, columns, returning)
+    found = _shapes.get(key)
+    if found is not None:
+        return found
+    cols = [table.c[name] for name in columns]
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in cols)
+    back = f" RETURNING {', '.join(quote(name) for name in returning)}" if returning else ""
+    head = f"INSERT INTO {quote(table.name)} ({names})"
+    unnest = ""
+    if dialect.name == "postgresql":
+        casts = ", ".join(
+            f"${i}::{c.type.compile(dialect=dialect)}[]" for i, c in enumerate(cols, start=1)
+        )
+        unnest = f"{head} SELECT * FROM unnest({casts}){back}"
+    found = _shapes[key] = _Shape(
+        head=head,
+        back=back,
+        one="(" + ", ".join("?" for _ in cols) + ")",
+        unnest=unnest,
+        processors=tuple(c.type.bind_processor(dialect) for c in cols),
+    )
+    return found
+
+
 async def insert_many(
     conn: AsyncConnection,
     table: Table,
@@ -57,29 +101,23 @@ async def insert_many(
     if not rows:
         return []
     dialect = conn.dialect
-    cols = [table.c[name] for name in columns]
-    converters = [_converter(c.type.bind_processor(dialect)) for c in cols]
+    shape = _shape(dialect, table, tuple(columns), tuple(returning))
     values = list(zip(*rows, strict=True))  # column by column: conversion and arrays in C
-    for i, convert in enumerate(converters):
+    for i, process in enumerate(shape.processors):
+        convert = _converter(process)
         if convert is not None:
             values[i] = tuple(map(convert, values[i]))
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c.name) for c in cols)
-    back = f" RETURNING {', '.join(quote(name) for name in returning)}" if returning else ""
-    head = f"INSERT INTO {quote(table.name)} ({names})"
+    head, back = shape.head, shape.back
     if dialect.name == "postgresql":
-        casts = ", ".join(
-            f"${i}::{c.type.compile(dialect=dialect)}[]" for i, c in enumerate(cols, start=1)
-        )
         arrays = tuple(list(column) for column in values)
-        result = await conn.exec_driver_sql(f"{head} SELECT * FROM unnest({casts}){back}", arrays)
+        result = await conn.exec_driver_sql(shape.unnest, arrays)
         return [tuple(r) for r in result] if returning else []
     rows = list(zip(*values, strict=True))
-    one = "(" + ", ".join("?" for _ in cols) + ")"
+    one = shape.one
     if not returning:
         await conn.exec_driver_sql(f"{head} VALUES {one}", rows)
         return []
-    per = max(1, min(SQLITE_ROWS, SQLITE_VARIABLES // len(cols)))
+    per = max(1, min(SQLITE_ROWS, SQLITE_VARIABLES // len(columns)))
     out: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), per):
         batch = rows[start : start + per]

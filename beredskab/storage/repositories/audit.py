@@ -25,6 +25,10 @@ __all__ = [
     "AuditRepo",
 ]
 
+_ADD = insert(audit)
+"""An audit row (its values are the parameters); built once, so neither built nor keyed for
+the statement cache again per row."""
+
 
 class AuditRepo:
     """Append, count and read audit rows."""
@@ -45,15 +49,16 @@ class AuditRepo:
     ) -> None:
         """Record who did (or tried) what."""
         await self._conn.execute(
-            insert(audit).values(
-                at=at,
-                actor=actor,
-                action=action,
-                channel=channel,
-                allowed=allowed,
-                detail=detail,
-                incident_id=incident_id,
-            )
+            _ADD,
+            {
+                "at": at,
+                "actor": actor,
+                "action": action,
+                "channel": channel,
+                "allowed": allowed,
+                "detail": detail,
+                "incident_id": incident_id,
+            },
         )
 
     async def count_refusal(

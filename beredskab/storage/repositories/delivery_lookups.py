@@ -6,22 +6,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.models import ConfirmationStatus, Delivery, IncidentStatus
+from beredskab.models import Confirmation, ConfirmationStatus, Delivery, Incident, IncidentStatus
+from beredskab.storage.repositories.answering import (
+    CONFIRMATION_COLUMNS,
+    INCIDENT_COLUMNS,
+    confirmation_of,
+    incident_of,
+)
 from beredskab.storage.tables import FALLBACK_PENDING, confirmations, deliveries, incidents
 from notifier.types import ChannelKind, DeliveryStatus
 
 
 @dataclass(frozen=True, slots=True)
 class AckTarget:
-    """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``)."""
+    """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``),
+    with the incident and the person's confirmation as they were read (None: not asked)."""
 
     incident_id: int
     person_id: str
     incident_open: bool
+    incident: Incident
+    confirmation: Confirmation | None
 
 
 class DeliveryLookups:
@@ -156,38 +167,21 @@ class DeliveryLookups:
     ) -> AckTarget | None:
         """What an "OK" from ``address`` answers, in one indexed query: the newest SMS to it
         that asked for confirmation (optionally of one incident; with ``pending_only`` only
-        while that confirmation is pending and the incident open), with its incident's state."""
-        stmt = (
-            select(deliveries.c.incident_id, deliveries.c.person_id, incidents.c.status)
-            .join(incidents, incidents.c.id == deliveries.c.incident_id)
-            .where(
-                deliveries.c.address == address,
-                deliveries.c.channel == ChannelKind.SMS.value,
-                deliveries.c.actions != "",
-            )
-            .order_by(deliveries.c.id.desc())
-            .limit(1)
-        )
-        if incident_id is not None:
-            stmt = stmt.where(deliveries.c.incident_id == incident_id)
-        if pending_only:
-            stmt = stmt.join(
-                confirmations,
-                and_(
-                    confirmations.c.incident_id == deliveries.c.incident_id,
-                    confirmations.c.person_id == deliveries.c.person_id,
-                ),
-            ).where(
-                confirmations.c.status == ConfirmationStatus.PENDING.value,
-                incidents.c.status == IncidentStatus.ACTIVE.value,
-            )
-        row = (await self._conn.execute(stmt)).first()
+        while that confirmation is pending and the incident open), with its incident and the
+        person's confirmation, so the acknowledgement reads neither again."""
+        stmt = _ack_target(one_incident=incident_id is not None, pending_only=pending_only)
+        params = {"address": address, "incident_id": incident_id}
+        row = (await self._conn.execute(stmt, params)).first()
         if row is None:
             return None
+        incident = incident_of(row)
+        assert incident is not None  # an inner join
         return AckTarget(
             incident_id=int(row.incident_id),
             person_id=str(row.person_id),
-            incident_open=row.status == IncidentStatus.ACTIVE.value,
+            incident_open=incident.status is IncidentStatus.ACTIVE,
+            incident=incident,
+            confirmation=confirmation_of(row),
         )
 
     async def next_due(self, channel: ChannelKind) -> datetime | None:
@@ -229,3 +223,38 @@ class DeliveryLookups:
         row = (await self._conn.execute(select(*oldest))).one()
         times = [t for t in row if isinstance(t, datetime)]
         return min(times) if times else None
+
+
+@cache
+def _ack_target(*, one_incident: bool, pending_only: bool) -> Select[Any]:
+    """``ack_target``'s query, built once per kind (parameters ``address``, ``incident_id``):
+    a statement used again is neither built nor keyed for the cache again."""
+    confirmation = and_(
+        confirmations.c.incident_id == deliveries.c.incident_id,
+        confirmations.c.person_id == deliveries.c.person_id,
+    )
+    stmt = (
+        select(
+            deliveries.c.incident_id,
+            deliveries.c.person_id,
+            *INCIDENT_COLUMNS,
+            *CONFIRMATION_COLUMNS,
+        )
+        .join(incidents, incidents.c.id == deliveries.c.incident_id)
+        .join(confirmations, confirmation, isouter=not pending_only)
+        .where(
+            deliveries.c.address == bindparam("address"),
+            deliveries.c.channel == ChannelKind.SMS.value,
+            deliveries.c.actions != "",
+        )
+        .order_by(deliveries.c.id.desc())
+        .limit(1)
+    )
+    if one_incident:
+        stmt = stmt.where(deliveries.c.incident_id == bindparam("incident_id"))
+    if pending_only:
+        stmt = stmt.where(
+            confirmations.c.status == ConfirmationStatus.PENDING.value,
+            incidents.c.status == IncidentStatus.ACTIVE.value,
+        )
+    return stmt

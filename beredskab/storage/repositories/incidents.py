@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -352,13 +353,23 @@ class IncidentRepo(EscalationQueries):
         only_from: Sequence[ConfirmationStatus],
     ) -> bool:
         """Move a confirmation to ``status`` if it is in one of ``only_from``; True if changed."""
-        result = await self._conn.execute(
-            update(confirmations)
-            .where(
-                confirmations.c.incident_id == incident_id,
-                confirmations.c.person_id == person_id,
-                confirmations.c.status.in_([s.value for s in only_from]),
-            )
-            .values(status=status.value, via=via, updated_at=now)
-        )
-        return result.rowcount == 1
+        stmt = _set_confirmation(tuple(s.value for s in only_from))
+        params = {
+            "incident": incident_id,
+            "person": person_id,
+            "status": status.value,
+            "via": via,
+            "updated_at": now,
+        }
+        return (await self._conn.execute(stmt, params)).rowcount == 1
+
+
+@cache
+def _set_confirmation(only_from: tuple[str, ...]) -> Update:
+    """``set_confirmation``'s update, built once per ``only_from`` (parameters ``incident``,
+    ``person`` and the values ``status``, ``via``, ``updated_at``)."""
+    return update(confirmations).where(
+        confirmations.c.incident_id == bindparam("incident"),
+        confirmations.c.person_id == bindparam("person"),
+        confirmations.c.status.in_(only_from),
+    )

@@ -6,17 +6,26 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, select, update
+from sqlalchemy import Insert, and_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from beredskab.models import ActionToken
+from beredskab.models import ActionToken, Confirmation, Incident
+from beredskab.storage.repositories.answering import (
+    CONFIRMATION_COLUMNS,
+    INCIDENT_COLUMNS,
+    confirmation_of,
+    incident_of,
+)
 from beredskab.storage.tables import (
     action_tokens,
     action_uses,
+    confirmations,
     deliveries,
+    incidents,
     telegram_dialogues,
     telegram_links,
 )
@@ -132,48 +141,89 @@ class PeopleRepo:
         """The token a verified derived ``token`` stands for, read from its delivery: None
         unless the delivery exists, went out on ``channel`` and carries ``action``. Its
         ``used_at`` is the recorded use, if any."""
-        stmt = (
-            select(
-                deliveries.c.incident_id,
-                deliveries.c.person_id,
-                deliveries.c.actions,
-                deliveries.c.created_at,
-                action_uses.c.used_at,
-            )
-            .select_from(
-                deliveries.outerjoin(
-                    action_uses,
-                    and_(
-                        action_uses.c.delivery_id == deliveries.c.id,
-                        action_uses.c.action == action,
-                    ),
-                )
-            )
-            .where(deliveries.c.id == delivery_id, deliveries.c.channel == channel)
-        )
-        row = (await self._conn.execute(stmt)).first()
-        if row is None or action not in row.actions.split():
+        params = {"delivery_id": delivery_id, "action": action, "channel": channel}
+        row = (await self._conn.execute(_DERIVED, params)).first()
+        return _derived_token(token, delivery_id, action, row)
+
+    async def derived_answer(
+        self, *, delivery_id: int, action: str, channel: str
+    ) -> tuple[ActionToken, Incident | None, Confirmation | None] | None:
+        """``derived_token`` with the delivery's incident and its person's confirmation of it
+        (None where there is none), in one query: what an email link's page and its answer
+        check."""
+        params = {"delivery_id": delivery_id, "action": action, "channel": channel}
+        row = (await self._conn.execute(_DERIVED_ANSWER, params)).first()
+        token = _derived_token("", delivery_id, action, row)
+        if token is None or row is None:
             return None
-        return ActionToken(
-            token=token,
-            delivery_id=delivery_id,
-            incident_id=row.incident_id,
-            person_id=row.person_id,
-            action=action,
-            label="",
-            created_at=row.created_at,
-            used_at=row.used_at,
-        )
+        return token, incident_of(row), confirmation_of(row)
 
     async def use_action(self, delivery_id: int, action: str, *, now: datetime) -> bool:
         """Record the use of a derived token; True only the first time (a concurrent second
         use waits for the first to commit and then finds it)."""
-        dialect = postgresql if self._conn.dialect.name == "postgresql" else sqlite
-        result = await self._conn.execute(
-            dialect.insert(action_uses)
-            .values(delivery_id=delivery_id, action=action, used_at=now)
-            .on_conflict_do_nothing(
-                index_elements=[action_uses.c.delivery_id, action_uses.c.action]
-            )
-        )
+        params = {"delivery_id": delivery_id, "action": action, "used_at": now}
+        result = await self._conn.execute(_use_action(self._conn.dialect.name), params)
         return result.rowcount == 1
+
+
+_DERIVED = (
+    select(
+        deliveries.c.incident_id,
+        deliveries.c.person_id,
+        deliveries.c.actions,
+        deliveries.c.created_at,
+        action_uses.c.used_at,
+    )
+    .select_from(deliveries)
+    .outerjoin(
+        action_uses,
+        and_(
+            action_uses.c.delivery_id == deliveries.c.id,
+            action_uses.c.action == bindparam("action"),
+        ),
+    )
+    .where(
+        deliveries.c.id == bindparam("delivery_id"), deliveries.c.channel == bindparam("channel")
+    )
+)
+"""The delivery a derived token names, with the recorded use of its ``action`` (parameters
+``delivery_id``, ``action``, ``channel``); built once, so neither built nor keyed for the
+statement cache again per use."""
+_DERIVED_ANSWER = (
+    _DERIVED.add_columns(*INCIDENT_COLUMNS, *CONFIRMATION_COLUMNS)
+    .outerjoin(incidents, incidents.c.id == deliveries.c.incident_id)
+    .outerjoin(
+        confirmations,
+        and_(
+            confirmations.c.incident_id == deliveries.c.incident_id,
+            confirmations.c.person_id == deliveries.c.person_id,
+        ),
+    )
+)
+"""``_DERIVED`` with the delivery's incident and its person's confirmation of it."""
+
+
+@cache
+def _use_action(dialect: str) -> Insert:
+    """The insert of a derived token's use that does nothing when it was used (parameters
+    ``delivery_id``, ``action``, ``used_at``), built once per dialect."""
+    insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert_into(action_uses).on_conflict_do_nothing(
+        index_elements=[action_uses.c.delivery_id, action_uses.c.action]
+    )
+
+
+def _derived_token(token: str, delivery_id: int, action: str, row: Any) -> ActionToken | None:
+    """The token a ``_derived`` row stands for (None: no such delivery, or not ``action``)."""
+    if row is None or action not in row.actions.split():
+        return None
+    return ActionToken(
+        token=token,
+        delivery_id=delivery_id,
+        incident_id=row.incident_id,
+        person_id=row.person_id,
+        action=action,
+        label="",
+        created_at=row.created_at,
+        used_at=row.used_at,
+    )
