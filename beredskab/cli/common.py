@@ -255,7 +255,7 @@ def fail_plainly(exc: BaseException) -> NoReturn:
     read or written and a database that does not answer 1; anything else is raised on (a bug
     keeps its traceback)."""
     from beredskab.runtime.config_discovery import plain
-    from beredskab.storage.db import from_database, is_transient
+    from beredskab.storage.transient import from_database, is_transient
 
     if (config := plain(exc)) is not None:
         fail_config(config)

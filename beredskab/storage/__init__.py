@@ -2,6 +2,7 @@
 commit signals, and the situation log's hash chain (``chain``). Nothing outside imports
 sqlalchemy."""
 
-from beredskab.storage.db import Database, Tx, is_transient
+from beredskab.storage.db import Database, Tx
+from beredskab.storage.transient import is_transient
 
 __all__ = ["Database", "Tx", "is_transient"]

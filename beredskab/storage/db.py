@@ -9,9 +9,7 @@ ping. When it finds the connection dead (the server restarted, a proxy dropped i
 SQLAlchemy invalidates the pool and the transaction starts once more on a fresh connection
 before any of the caller's work has run; connections are also replaced after
 ``POOL_RECYCLE_SECONDS``.
-``is_transient`` tells a passing database failure (connection lost, server restarting, lock
-held past the busy timeout) from a lasting one, so the rest of the service need not know
-SQLAlchemy's or the drivers' exception types.
+Which failures pass on their own is ``storage.transient``.
 """
 
 from __future__ import annotations
@@ -37,7 +35,7 @@ from beredskab.storage.signals import Listening, Signals
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
-__all__ = ["Clock", "Database", "IntegrityError", "Tx", "is_transient"]
+__all__ = ["Clock", "Database", "IntegrityError", "Tx"]
 
 UNCONFIGURED_LOG_KEY = b"beredskab: no log key was configured for this Database"
 """The chain key of a ``Database`` built without one (tests, benchmarks); ``App.build`` always
@@ -49,16 +47,6 @@ POOL_RECYCLE_SECONDS = 1800
 """A pooled PostgreSQL connection older than this is replaced when it is next checked out."""
 _READ = "beredskab_read"
 """Execution option: on SQLite, begin a deferred (read) transaction instead of IMMEDIATE."""
-_TRANSIENT_SQLSTATE = ("08", "53", "57P", "40001", "40P01", "55P03")
-"""Connection exceptions, insufficient resources, operator intervention (shutdown, cannot
-connect now), serialization failure, deadlock, lock not available."""
-_TRANSIENT_SQLITE = (
-    "database is locked",
-    "database table is locked",
-    "disk i/o error",
-    "unable to open database file",
-    "database or disk is full",
-)
 
 
 class Database:
@@ -308,72 +296,6 @@ async def _discard(conn: AsyncConnection) -> None:
         await conn.close()
     except Exception:  # already broken; nothing more to release
         pass
-
-
-def is_transient(error: BaseException) -> bool:
-    """True for a database failure that can pass on its own: the connection was lost or
-    refused, the server is restarting, a lock was held past the busy timeout, a pool or
-    connect timeout. False for lasting problems (missing tables, bad SQL, constraints)."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if _transient_one(current):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-_DRIVERS = ("sqlalchemy", "asyncpg", "aiosqlite", "sqlite3")
-
-
-def from_database(exc: BaseException) -> bool:
-    """Whether a failure comes from the database or the connection to it (refused, reset,
-    timed out, locked past the busy timeout), not from another file or socket of the
-    command."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, ConnectionError | TimeoutError):
-            return True
-        if type(current).__module__.split(".")[0] in _DRIVERS:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
-
-
-def _transient_one(error: BaseException) -> bool:
-    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
-        return True
-    if isinstance(error, exc.TimeoutError | exc.DisconnectionError | exc.InterfaceError):
-        return True  # pool exhausted / connection gone / closed underneath us
-    if isinstance(error, exc.IntegrityError | exc.ProgrammingError | exc.DataError):
-        return False
-    if isinstance(error, exc.DBAPIError) and error.orig is not None:
-        return _transient_one(error.orig)
-    if isinstance(error, sqlite3.OperationalError):
-        return str(error).lower().startswith(_TRANSIENT_SQLITE)
-    sqlstate = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
-    if isinstance(sqlstate, str) and sqlstate:
-        return sqlstate.startswith(_TRANSIENT_SQLSTATE)
-    module = type(error).__module__
-    if module.startswith("asyncpg") and type(error).__name__ in _ASYNCPG_TRANSIENT:
-        return True
-    if "database is locked" in str(error).lower():  # the aiosqlite adapter's own wrapper
-        return True
-    return isinstance(error, OSError | ConnectionError | TimeoutError | EOFError)
-
-
-_ASYNCPG_TRANSIENT = frozenset(
-    {
-        "ConnectionDoesNotExistError",
-        "InterfaceError",
-        "InternalClientError",
-        "ClientCannotConnectError",
-        "ConnectionFailureError",
-    }
-)
 
 
 @asynccontextmanager
