@@ -28,11 +28,17 @@ class AckTarget:
     """The incident and person an "OK" from a number answers (``DeliveryRepo.ack_target``),
     with the incident and the person's confirmation as they were read (None: not asked)."""
 
-    incident_id: int
     person_id: str
-    incident_open: bool
     incident: Incident
     confirmation: Confirmation | None
+
+    @property
+    def incident_id(self) -> int:
+        return self.incident.id
+
+    @property
+    def incident_open(self) -> bool:
+        return self.incident.status is IncidentStatus.ACTIVE
 
 
 class DeliveryLookups:
@@ -177,9 +183,7 @@ class DeliveryLookups:
         incident = incident_of(row)
         assert incident is not None  # an inner join
         return AckTarget(
-            incident_id=int(row.incident_id),
             person_id=str(row.person_id),
-            incident_open=incident.status is IncidentStatus.ACTIVE,
             incident=incident,
             confirmation=confirmation_of(row),
         )
@@ -235,7 +239,6 @@ def _ack_target(*, one_incident: bool, pending_only: bool) -> Select[Any]:
     )
     stmt = (
         select(
-            deliveries.c.incident_id,
             deliveries.c.person_id,
             *INCIDENT_COLUMNS,
             *CONFIRMATION_COLUMNS,
