@@ -170,25 +170,24 @@ def cluster() -> Iterator[str]:
         yield pg.url
 
 
-def create_database(server_url: str, name: str) -> None:
-    """Create an empty database in a running test cluster."""
+def _tool(server_url: str, name: str) -> list[str]:
+    """The command line of one of PostgreSQL's client programs, for the cluster at
+    ``server_url`` (as the superuser)."""
     bindir = find_bindir()
     assert bindir is not None
     port = server_url.rsplit(":", 1)[1]
-    subprocess.run(
-        [str(bindir / "createdb"), "-h", "127.0.0.1", "-p", port, "-U", "postgres", name],
-        check=True,
-        capture_output=True,
-    )
+    return [str(bindir / name), "-h", "127.0.0.1", "-p", port, "-U", "postgres"]
+
+
+def create_database(server_url: str, name: str) -> None:
+    """Create an empty database in a running test cluster."""
+    subprocess.run([*_tool(server_url, "createdb"), name], check=True, capture_output=True)
 
 
 def drop_database(server_url: str, name: str) -> None:
     """Drop a test's database when it is done (``--force`` ends what is still connected), so
     the session's cluster does not grow to gigabytes that take minutes to delete at the end.
     Best effort: a cluster a failed test left frozen or stopped is removed whole later."""
-    bindir = find_bindir()
-    assert bindir is not None
-    port = server_url.rsplit(":", 1)[1]
-    command = [str(bindir / "dropdb"), "-h", "127.0.0.1", "-p", port, "-U", "postgres"]
+    command = [*_tool(server_url, "dropdb"), "--force", name]
     with suppress(subprocess.TimeoutExpired):
-        subprocess.run([*command, "--force", name], check=False, capture_output=True, timeout=30)
+        subprocess.run(command, check=False, capture_output=True, timeout=30)
