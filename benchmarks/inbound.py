@@ -13,8 +13,10 @@ with the shipped configuration and the stand-ins (``benchmarks.service.launch_se
         [--max 1000] [--py-spy DIR]
 
 activates gruppe-1 through the API, waits until every alert is out, then sends the replies
-at concurrency 16 and 64 (different people each) and prints req/s, p50/p99 and applied/s
-with the load average. ``--py-spy DIR`` records ``serve`` during the replies only.
+at concurrency 16 and 64 (different people each) and prints req/s, p50/p99, applied/s,
+``serve``'s CPU per reply (whole, and its event loop's thread alone, with how busy that
+thread and this generator were) and the load average. ``--py-spy DIR`` records ``serve``
+during the replies only and prints its samples' shares per layer (``benchmarks.layers``).
 """
 
 from __future__ import annotations
@@ -42,7 +44,14 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 
 from benchmarks.dbview import DbView
-from benchmarks.procs import Children, cpu_seconds, load_average, terminate_raises
+from benchmarks.layers import split
+from benchmarks.procs import (
+    Children,
+    cpu_seconds,
+    load_average,
+    loop_cpu_seconds,
+    terminate_raises,
+)
 from benchmarks.service import activate, database_url, email, launch_serve, phone, wait_healthy
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN
 
@@ -150,12 +159,25 @@ async def run_load(
     return result
 
 
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds over one run's window (first request until every reply was applied):
+    ``serve`` whole, its event loop's thread alone, and this load generator."""
+
+    serve: float
+    loop: float
+    generator: float
+    wall: float
+
+
 def summary(
-    result: LoadResult, applied_seconds: float | None, cpu: float | None = None
+    result: LoadResult, applied_seconds: float | None, cpu: Cpu | None = None
 ) -> dict[str, Any]:
-    """The run as JSON-ready numbers; ``cpu``: ``serve``'s CPU seconds from the first request
-    until every reply was applied (a measure that the machine's load distorts little)."""
+    """The run as JSON-ready numbers; with ``cpu``, ``serve``'s CPU per reply (a measure
+    that the machine's load distorts little) and how busy its event loop and this generator
+    were: a loop near 100 % of a core is the bound of a single-loop service."""
     applied = result.requests / applied_seconds if applied_seconds else None
+    per_reply = cpu is not None and result.requests > 0
     return {
         "concurrency": result.concurrency,
         "requests": result.requests,
@@ -165,7 +187,12 @@ def summary(
         "errors": result.errors,
         "applied_seconds": round(applied_seconds, 2) if applied_seconds else None,
         "applied_per_second": round(applied, 1) if applied else None,
-        "cpu_ms_per_reply": round(1000 * cpu / result.requests, 2) if cpu is not None else None,
+        "cpu_ms_per_reply": round(1000 * cpu.serve / result.requests, 2) if per_reply else None,
+        "loop_cpu_ms_per_reply": round(1000 * cpu.loop / result.requests, 2) if per_reply else None,
+        "loop_busy_pct": round(100 * cpu.loop / cpu.wall, 1) if cpu and cpu.wall else None,
+        "generator_busy_pct": round(100 * cpu.generator / cpu.wall, 1)
+        if cpu and cpu.wall
+        else None,
     }
 
 
@@ -204,12 +231,30 @@ async def measure(
             link = next(r.link for r in replies if r.link)
             assert link is not None
             form = await confirm_form(http, link)
-        began = cpu_seconds(pid) if pid is not None else 0.0
+        began = _cpu(pid)
         load = await run_load(base, replies, concurrency, form)
         applied = await _applied(db, incident, [r.person_id for r in replies], load)
-        cpu = cpu_seconds(pid) - began if pid is not None else None
+        cpu = None if began is None else _cpu_since(pid, began)
         results.append(summary(load, applied, cpu))
     return results
+
+
+def _cpu(pid: int | None) -> Cpu | None:
+    if pid is None:
+        return None
+    return Cpu(cpu_seconds(pid), loop_cpu_seconds(pid), time.process_time(), time.monotonic())
+
+
+def _cpu_since(pid: int | None, began: Cpu) -> Cpu | None:
+    now = _cpu(pid)
+    if now is None:
+        return None
+    return Cpu(
+        serve=now.serve - began.serve,
+        loop=now.loop - began.loop,
+        generator=now.generator - began.generator,
+        wall=now.wall - began.wall,
+    )
 
 
 async def _applied(db: DbView, incident: int, ids: list[str], load: LoadResult) -> float | None:
@@ -227,6 +272,11 @@ async def _applied(db: DbView, incident: int, ids: list[str], load: LoadResult) 
             break
         await asyncio.sleep(0.25)
     return (last - load.started).total_seconds() if last is not None else None
+
+
+def _stacks(spy: Path, service: Any, people: int) -> Path:
+    """Where py-spy keeps ``serve``'s stacks of one run."""
+    return spy / f"serve-g5-{service.setup.database_url.split(':')[0]}-{people}.txt"
 
 
 async def _alone(service: Any, people: int, cap: int, spy: Path | None) -> list[dict[str, Any]]:
@@ -254,7 +304,7 @@ async def _alone(service: Any, people: int, cap: int, spy: Path | None) -> list[
             await asyncio.sleep(1.0)  # the last outcomes are recorded
             recorder = None
             if spy is not None:
-                out = spy / f"serve-g5-{service.setup.database_url.split(':')[0]}-{people}.txt"
+                out = _stacks(spy, service, people)
                 recorder = service.children.popen(
                     [
                         str(Path(sys.executable).with_name("py-spy")),
@@ -311,13 +361,17 @@ def main(argv: list[str] | None = None) -> int:
                 after = load_average()
             finally:
                 shutil.rmtree(root, ignore_errors=True)
+            if args.spy is not None:  # where serve's CPU went during the replies, by layer
+                print(json.dumps(split(_stacks(args.spy, service, args.people)), indent=1))
             for run in runs:
                 print(
                     f"{db:<10} c={run['concurrency']:<3} {run['per_second']} req/s, "
                     f"p50 {run['p50_ms']} / p99 {run['p99_ms']} ms, applied "
                     f"{run['applied_per_second']}/s ({run['requests']} in "
-                    f"{run['applied_seconds']} s), serve CPU {run['cpu_ms_per_reply']} ms/reply, "
-                    f"errors {run['errors']}",
+                    f"{run['applied_seconds']} s), serve CPU {run['cpu_ms_per_reply']} ms/reply "
+                    f"({run['loop_cpu_ms_per_reply']} on its event loop, which ran "
+                    f"{run['loop_busy_pct']} % of a core; this generator "
+                    f"{run['generator_busy_pct']} %), errors {run['errors']}",
                     flush=True,
                 )
             print(f"load average {before} before, {after} after", flush=True)

@@ -64,28 +64,37 @@ WAITING = "off CPU (runnable, waiting for a core)"
 """py-spy counts a thread that is runnable as busy: on a loaded machine an event loop woken
 from ``epoll`` waits there for a core (and a sample between frames has none)."""
 SQLITE = "sqlite (C: engine and sqlite3 module)"
+IDLE = "idle (a driver thread waiting for a statement)"
 
 
-def _call_line() -> str:
-    """``core.py:N)``: the line of aiosqlite's worker thread that runs the handed-over call."""
+def _worker_line(code: str) -> str:
+    """``core.py:N)``: the line of aiosqlite's worker thread that holds ``code``."""
     import aiosqlite.core
 
     source = inspect.getsource(aiosqlite.core).splitlines()
-    line = next((i for i, text in enumerate(source, 1) if "result = function()" in text), 0)
+    line = next((i for i, text in enumerate(source, 1) if code in text), 0)
     return f"core.py:{line})"
 
 
-_CALL = _call_line()
+_CALL = _worker_line("result = function()")
+_TAKE = _worker_line("tx.get()")
+"""The worker blocked on its queue, waiting for the next statement: idle, though py-spy
+(which sees a thread in a C call, not that the call sleeps) records it as active."""
 
 
 def layer_of(frames: list[str]) -> str:
     """The layer of the innermost frame (last in ``frames``) that has one. aiosqlite's worker
-    thread as the innermost Python frame is running the C call it was handed (SQLite)."""
+    thread as the innermost Python frame is running the C call it was handed (SQLite), or,
+    at its queue, waiting for one (idle)."""
     leaf = frames[-1]
     if "EpollSelector.select" in leaf or leaf.startswith("thread ("):
         return WAITING
+    if leaf.startswith("_connection_worker_thread (aiosqlite/") and leaf.endswith(_TAKE):
+        return IDLE
     if leaf.startswith("_connection_worker_thread (aiosqlite/") and leaf.endswith(_CALL):
         return SQLITE
+    if leaf.startswith("_run (beredskab/storage/inloop.py:"):
+        return SQLITE  # sqlite3's execute, fetch and close (C), on the loop's thread
     for frame in reversed(frames):
         for name, marks in LAYERS:
             if any(mark in frame for mark in marks):
@@ -97,15 +106,18 @@ def split(collapsed: Path) -> dict[str, Any]:
     """Shares of py-spy's collapsed stacks (``a;b;c count`` lines) per layer and component."""
     layers: Counter[str] = Counter()
     components: Counter[str] = Counter()
-    total = 0
+    total = idle = 0
     for line in collapsed.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = stack.split(";")
+        layer = layer_of(stack.split(";"))
+        if layer == IDLE:
+            idle += n
+            continue
         total += n
-        layers[layer_of(frames)] += n
+        layers[layer] += n
         component = next((c for c, mark in COMPONENTS if mark in stack), "other")
         components[component] += n
     busy = total - layers[WAITING]
@@ -115,6 +127,7 @@ def split(collapsed: Path) -> dict[str, Any]:
 
     return {
         "samples": total,
+        "idle_driver_samples": idle,  # left out of every share
         "waiting_pct": round(100 * layers.pop(WAITING, 0) / max(total, 1), 1),
         "layer_pct_of_busy": share(layers, busy),
         "component_pct": share(components, total),

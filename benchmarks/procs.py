@@ -95,6 +95,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def loop_cpu_seconds(pid: int) -> float:
+    """utime + stime of the process's main thread alone (the event loop's, in ``serve``): the
+    thread that bounds a single-loop service, while its other threads (the database
+    driver's) run beside it on another core."""
+    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident set (VmHWM) in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():

@@ -45,6 +45,7 @@ def serve() -> None:
 
     from beredskab.app import App
     from beredskab.observability.logs import configure
+    from beredskab.runtime import event_loop
     from beredskab.runtime.config_discovery import plain
     from beredskab.runtime.malloc import limit_arenas
     from beredskab.runtime.shutdown import Budget, Deadline
@@ -83,7 +84,8 @@ def serve() -> None:
 
     release_gc()
     try:
-        asyncio.run(main())
+        with asyncio.Runner(loop_factory=event_loop.factory()) as runner:
+            runner.run(main())
     except Exception as exc:  # one line; an unexpected failure's traceback with --verbose
         deadline.arm()  # whatever still runs in threads must not hold the exit
         if isinstance(exc, BeredskabError) or plain(exc) is not None:

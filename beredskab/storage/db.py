@@ -27,7 +27,7 @@ from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from beredskab.storage import onehop, signals
+from beredskab.storage import inloop, signals
 from beredskab.storage.async_engine import AsyncConnection, AsyncEngine, create_async_engine
 from beredskab.storage.repositories import Tx
 from beredskab.storage.signals import Listening, Signals
@@ -72,13 +72,16 @@ class Database:
         """The situation log's chain key, handed to every transaction and to the migrations
         (see ``situation_log``)."""
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}  # no bodies in logs
+        in_loop = parsed.get_driver_name() == "aiosqlite"
+        """SQLite runs on the loop's thread (``storage.inloop``); its C busy handler is off
+        (it would sleep on the loop's thread): the cursor waits for a lock instead."""
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": busy_timeout}
-            if parsed.get_driver_name() == "aiosqlite" and (module := onehop.dbapi()) is not None:
-                kwargs["module"] = module  # one hand-off per statement (``storage.onehop``)
+            if in_loop:
+                kwargs["module"] = inloop.dbapi(busy_timeout=busy_timeout)
         else:
             kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS  # no pre-ping: see the docstring
             if self.dialect == "postgresql":
@@ -88,7 +91,9 @@ class Database:
         """Commit signals of this process (see ``storage.signals``)."""
         self._wake_socket: Path | None = None
         if self.dialect == "sqlite":
-            _configure_sqlite(self.engine, busy_timeout_ms=round(busy_timeout * 1000))
+            _configure_sqlite(
+                self.engine, busy_timeout_ms=0 if in_loop else round(busy_timeout * 1000)
+            )
             database = parsed.database or ""
             if database and database != ":memory:":
                 self._wake_socket = signals.socket_path(Path(database).resolve())

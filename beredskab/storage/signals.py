@@ -207,10 +207,15 @@ async def listen_socket(hub: Signals, path: Path) -> Listening:
         if holder:
             holder[0].lost.set()
 
-    loop = asyncio.get_running_loop()
-    transport, _ = await loop.create_datagram_endpoint(
-        lambda: _Datagrams(hub, lost), local_addr=str(path), family=socket.AF_UNIX
-    )
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    try:  # bound here, not by ``local_addr``: uvloop takes that only as (host, port)
+        sock.bind(str(path))
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(lambda: _Datagrams(hub, lost), sock=sock)
+    except BaseException:
+        sock.close()
+        raise
 
     def close() -> None:
         transport.close()

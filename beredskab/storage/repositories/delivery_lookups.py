@@ -192,17 +192,7 @@ class DeliveryLookups:
         """When a row of ``channel`` is next due for a claim: the earliest ``next_attempt_at``
         of a queued row or ``lease_until`` of a leased one (two index lookups on
         ``ix_deliveries_channel_due``; leased rows are few), or None when nothing waits."""
-        queued = select(func.min(deliveries.c.next_attempt_at)).where(
-            deliveries.c.channel == channel.value,
-            deliveries.c.status == DeliveryStatus.QUEUED.value,
-        )
-        leased = select(func.min(deliveries.c.lease_until)).where(
-            deliveries.c.channel == channel.value,
-            deliveries.c.status == DeliveryStatus.SENDING.value,
-        )
-        row = (
-            await self._conn.execute(select(queued.scalar_subquery(), leased.scalar_subquery()))
-        ).one()
+        row = (await self._conn.execute(_next_due(channel))).one()
         times = [t for t in row if t is not None]
         return min(times) if times else None
 
@@ -211,20 +201,7 @@ class DeliveryLookups:
         it is old enough, or None: queued or sending on any channel, or sent on a channel that
         reports delivery. One seek on ``ix_deliveries_fallback`` per (status, channel), so a
         large send's queued rows without a fallback are never read."""
-        waiting = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING]
-        pairs = [(status, kind) for status in waiting for kind in ChannelKind]
-        pairs += [(DeliveryStatus.SENT, kind) for kind in receipt_channels]
-        oldest = [
-            select(func.min(deliveries.c.created_at))
-            .where(
-                FALLBACK_PENDING,
-                deliveries.c.status == status.value,
-                deliveries.c.channel == kind.value,
-            )
-            .scalar_subquery()
-            for status, kind in pairs
-        ]
-        row = (await self._conn.execute(select(*oldest))).one()
+        row = (await self._conn.execute(_next_fallback(tuple(receipt_channels)))).one()
         times = [t for t in row if isinstance(t, datetime)]
         return min(times) if times else None
 
@@ -261,3 +238,36 @@ def _ack_target(*, one_incident: bool, pending_only: bool) -> Select[Any]:
             incidents.c.status == IncidentStatus.ACTIVE.value,
         )
     return stmt
+
+
+@cache
+def _next_due(channel: ChannelKind) -> Select[Any]:
+    """``next_due``'s query for ``channel``, built once: it runs on every wake of a worker."""
+    queued = select(func.min(deliveries.c.next_attempt_at)).where(
+        deliveries.c.channel == channel.value,
+        deliveries.c.status == DeliveryStatus.QUEUED.value,
+    )
+    leased = select(func.min(deliveries.c.lease_until)).where(
+        deliveries.c.channel == channel.value,
+        deliveries.c.status == DeliveryStatus.SENDING.value,
+    )
+    return select(queued.scalar_subquery(), leased.scalar_subquery())
+
+
+@cache
+def _next_fallback(receipt_channels: tuple[ChannelKind, ...]) -> Select[Any]:
+    """``next_fallback``'s query, built once: it runs each time rows are queued."""
+    waiting = [DeliveryStatus.QUEUED, DeliveryStatus.SENDING]
+    pairs = [(status, kind) for status in waiting for kind in ChannelKind]
+    pairs += [(DeliveryStatus.SENT, kind) for kind in receipt_channels]
+    oldest = [
+        select(func.min(deliveries.c.created_at))
+        .where(
+            FALLBACK_PENDING,
+            deliveries.c.status == status.value,
+            deliveries.c.channel == kind.value,
+        )
+        .scalar_subquery()
+        for status, kind in pairs
+    ]
+    return select(*oldest)

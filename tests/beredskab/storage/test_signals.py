@@ -227,3 +227,29 @@ async def test_the_timer_loop_fires_a_timer_when_due_without_polling(
     finally:
         stop.set()
         await loop
+
+
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+def test_the_sqlite_wake_socket_works_on_the_loop_serve_runs(loop: str, tmp_path: Path) -> None:
+    """``serve`` runs on uvloop (``runtime.event_loop``), which binds a Unix datagram socket
+    only when it is handed one; a signal sent by another process must arrive on either loop."""
+    from beredskab.runtime import event_loop
+
+    factory = event_loop.factory() if loop == "uvloop" else None
+    if loop == "uvloop" and factory is None:
+        pytest.skip("uvloop is not installed on this platform")
+    path = tmp_path / "wake.sock"
+
+    async def main() -> None:
+        ours, theirs = signals_module.Signals(), signals_module.Signals()
+        sub = ours.subscribe(TIMERS)
+        listening = await signals_module.listen_socket(ours, path)
+        try:
+            signals_module.send_datagram(path, theirs.payload([TIMERS]))
+            await asyncio.wait_for(sub.event.wait(), timeout=30)
+        finally:
+            await listening.aclose()
+        assert not path.exists()  # removed on close
+
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(main())
