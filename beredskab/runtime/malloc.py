@@ -1,10 +1,11 @@
 """Fewer C heaps for ``serve``: glibc's malloc gives each thread that allocates its own arena.
 
-``serve`` allocates from several threads (aiosqlite's connection threads, ``to_thread``
-workers for files and DNS), and glibc then keeps up to eight arenas per core, each holding
-freed memory of its own: at 20,000 people that was ~60 MB of resident memory no Python object
-used any more (benchmarks/memory.py, README "Performance"). Two arenas keep that memory where
-the next allocation finds it. Python's own small objects are not affected (pymalloc).
+``serve`` allocates from several threads (``to_thread`` workers for the inbound spool and
+DNS; before SQLite ran on the loop's thread, aiosqlite's connection threads too), and glibc
+then keeps up to eight arenas per core, each holding freed memory of its own: at 20,000
+people that was ~60 MB of resident memory no Python object used any more
+(benchmarks/memory.py, README "Performance"). Two arenas keep that memory where the next
+allocation finds it. Python's own small objects are not affected (pymalloc).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from beredskab.incident import activation, fanout, participants, standdown
 from beredskab.incident.fanout import Chunk
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan, load_plan
-from beredskab.storage import Database, Tx
+from beredskab.storage import Database, Tx, signals
 from beredskab.storage.repositories.fanouts import Fanout
 from tests.beredskab.helpers import CHIEF, SSP, deliveries, expected_channels
 from tests.faults.support_delivery import big_directory
@@ -328,3 +328,36 @@ def test_what_the_activator_is_told_while_the_rest_are_queued(plan: Plan) -> Non
     assert activation.summary(small) == t(
         "activated", nr=7, gruppe="Beredskabsgruppe 1", participants=12, messages=30
     )
+
+
+@pytest.mark.timeout(300)
+async def test_on_sqlite_the_first_claim_takes_the_write_lock_before_the_first_chunk(
+    db: Database, big_plan: Plan
+) -> None:
+    """SQLite has one writer, and its statements run on the event loop's thread: a chunk of
+    500 people holds the loop and the lock for tens of milliseconds. The commit that opens a
+    fan-out also wakes the outbox, whose claim of the first messages must come first, even
+    when the fan-out goes on straight after the commit."""
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL writes the chunk and the claim side by side")
+    stop = asyncio.Event()
+    claimed: list[int] = []
+    incident_id = 0
+
+    async def outbox_worker() -> None:
+        """Woken by the activation's commit as the outbox's workers are; then claims."""
+        sub = db.signals.subscribe(signals.DELIVERIES)
+        try:
+            await signals.wait(sub, stop, DEADLINE)
+            async with db.transaction() as tx:
+                claimed.append(len(await tx.deliveries.for_incident(incident_id)))
+        finally:
+            sub.close()
+
+    worker = asyncio.ensure_future(outbox_worker())
+    await asyncio.sleep(0)  # subscribed and waiting
+    incident_id = (await _activate(db, big_plan, first_chunk=5)).incident.id
+    await fanout.continue_due(db, big_plan, chunk=500)  # at once, as the runner may
+    await asyncio.wait_for(worker, DEADLINE)
+    assert len(await deliveries(db, incident_id)) > 1000  # 600 people: the chunks came after
+    assert claimed[0] < 100  # the activation's own rows only: 5 people and the activator
