@@ -177,7 +177,17 @@ def summary(
     that the machine's load distorts little) and how busy its event loop and this generator
     were: a loop near 100 % of a core is the bound of a single-loop service."""
     applied = result.requests / applied_seconds if applied_seconds else None
-    per_reply = cpu is not None and result.requests > 0
+    n = result.requests
+    figures: dict[str, float | None] = dict.fromkeys(
+        ("cpu_ms_per_reply", "loop_cpu_ms_per_reply", "loop_busy_pct", "generator_busy_pct")
+    )
+    if cpu is not None and n > 0 and cpu.wall > 0:
+        figures = {
+            "cpu_ms_per_reply": round(1000 * cpu.serve / n, 2),
+            "loop_cpu_ms_per_reply": round(1000 * cpu.loop / n, 2),
+            "loop_busy_pct": round(100 * cpu.loop / cpu.wall, 1),
+            "generator_busy_pct": round(100 * cpu.generator / cpu.wall, 1),
+        }
     return {
         "concurrency": result.concurrency,
         "requests": result.requests,
@@ -187,12 +197,7 @@ def summary(
         "errors": result.errors,
         "applied_seconds": round(applied_seconds, 2) if applied_seconds else None,
         "applied_per_second": round(applied, 1) if applied else None,
-        "cpu_ms_per_reply": round(1000 * cpu.serve / result.requests, 2) if per_reply else None,
-        "loop_cpu_ms_per_reply": round(1000 * cpu.loop / result.requests, 2) if per_reply else None,
-        "loop_busy_pct": round(100 * cpu.loop / cpu.wall, 1) if cpu and cpu.wall else None,
-        "generator_busy_pct": round(100 * cpu.generator / cpu.wall, 1)
-        if cpu and cpu.wall
-        else None,
+        **figures,
     }
 
 
