@@ -1,12 +1,13 @@
 """``serve``'s event loop: uvloop where it is installed (Linux and macOS), else asyncio's own.
 
-Everything ``serve`` does runs on one event loop thread, so the loop's own cost per wake-up,
-per socket read and write and per hand-off from the database driver's thread is paid on
-every request and every message. uvloop does that work in C (libuv); asyncio's selector
-loop does it in Python. Under the inbound load (README "Performance", fifth round) the loop
-was the largest single share of ``serve``'s CPU. Nothing in the service depends on which
-loop runs: both implement the same ``asyncio`` interface, and the commands other than
-``serve`` keep asyncio's loop (they are short, and their start time counts).
+Everything ``serve`` does runs on one event loop thread (SQLite's statements too:
+``storage.inloop``), so the loop's own cost per wake-up, per timer and per socket read and
+write is paid on every request and every message. uvloop does that work in C (libuv);
+asyncio's selector loop does it in Python. Under the inbound load (README "Performance",
+fifth round) the loop thread was the bound, and uvloop took 228 to 382 replies a second.
+Nothing in the service depends on which loop runs: both implement the same ``asyncio``
+interface, and the commands other than ``serve`` keep asyncio's loop (they are short, and
+their start time counts).
 """
 
 from __future__ import annotations

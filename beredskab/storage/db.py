@@ -72,9 +72,9 @@ class Database:
         """The situation log's chain key, handed to every transaction and to the migrations
         (see ``situation_log``)."""
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}  # no bodies in logs
+        # SQLite runs on the loop's thread (``storage.inloop``); its C busy handler is off
+        # (it would sleep on the loop's thread): the cursor waits for a lock instead.
         in_loop = parsed.get_driver_name() == "aiosqlite"
-        """SQLite runs on the loop's thread (``storage.inloop``); its C busy handler is off
-        (it would sleep on the loop's thread): the cursor waits for a lock instead."""
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
