@@ -108,6 +108,7 @@ class Database:
         was marked with (``Tx.signal``) are signalled once it has committed: in this process
         at once, to others by ``NOTIFY`` (PostgreSQL, sent with the commit) or a datagram
         (SQLite); a rollback signals nothing."""
+        await self._yield_turn()
         async with self._write_turn():
             conn, now = await self._open()
             try:
@@ -129,6 +130,16 @@ class Database:
             if self._wake_socket is not None:
                 signals.send_datagram(self._wake_socket, self.signals.payload(tx.topics))
 
+    async def _yield_turn(self) -> None:
+        """On SQLite, give the event loop a turn before each transaction. Its statements run
+        on the loop's thread (``storage.inloop``) and never suspend, so a task that runs
+        transactions back to back (the timer tick's chunks, a sweep, a batch of replies)
+        would otherwise hold off everything else — a SIGTERM's handler, requests, health
+        checks — until it is done. Within a transaction nothing yields: the write lock is
+        held only while its statements compute."""
+        if self.dialect == "sqlite":
+            await asyncio.sleep(0)
+
     @asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
         """On SQLite, wait (at most the busy timeout) for this process's other writers."""
@@ -149,6 +160,7 @@ class Database:
     async def read(self) -> AsyncIterator[Tx]:
         """A read-only look (never commits). On SQLite it does not take the write lock, so it
         answers while another connection holds it."""
+        await self._yield_turn()
         conn, now = await self._open(read=True)
         try:
             yield Tx(conn, now, dialect=self.dialect, log_key=self.log_key)

@@ -124,3 +124,30 @@ async def test_a_lock_held_past_the_busy_timeout_is_the_usual_error(
     assert waited >= 1.0  # the busy timeout, spent waiting (the loop free meanwhile)
     async with database.engine.begin() as conn:  # and the connections work after
         await conn.execute(text("INSERT INTO t (name) VALUES ('ours')"))
+
+
+async def test_transactions_back_to_back_leave_the_loop_its_turns(database: Database) -> None:
+    """A task that runs many transactions in a row (the timer tick's chunks) must not hold
+    off the rest of the service — a SIGTERM's handler, requests — until it is done: statements
+    on the loop's thread never suspend, so each transaction gives the loop a turn."""
+    ticks = 0
+    stop = asyncio.Event()
+
+    async def heartbeat() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0)
+
+    beat = asyncio.create_task(heartbeat())
+    await asyncio.sleep(0)
+    try:
+        for i in range(100):
+            async with database.transaction():
+                pass
+            async with database.read():
+                pass
+        assert ticks >= 100, f"the loop turned {ticks} times in 200 transactions"
+    finally:
+        stop.set()
+        await beat
