@@ -142,7 +142,7 @@ async def test_transactions_back_to_back_leave_the_loop_its_turns(database: Data
     beat = asyncio.create_task(heartbeat())
     await asyncio.sleep(0)
     try:
-        for i in range(100):
+        for _ in range(100):
             async with database.transaction():
                 pass
             async with database.read():
