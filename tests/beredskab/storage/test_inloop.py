@@ -20,7 +20,7 @@ from beredskab.storage import Database
 
 @pytest.fixture
 async def database(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'one.sqlite3'}", busy_timeout=1.0)
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'one.sqlite3'}")  # the default 30 s
     async with db.engine.begin() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
     yield db
@@ -111,19 +111,23 @@ async def test_another_processs_lock_is_waited_for_while_the_loop_runs(
 async def test_a_lock_held_past_the_busy_timeout_is_the_usual_error(
     database: Database, tmp_path: Path
 ) -> None:
+    impatient = Database(f"sqlite+aiosqlite:///{tmp_path / 'one.sqlite3'}", busy_timeout=1.0)
     other = _locked_by_another_process(tmp_path / "one.sqlite3")
     began = time.monotonic()
     try:
         with pytest.raises(OperationalError, match="database is locked"):
-            async with database.transaction():
+            async with impatient.transaction():
                 pass
         waited = time.monotonic() - began
     finally:
         other.rollback()
         other.close()
-    assert waited >= 1.0  # the busy timeout, spent waiting (the loop free meanwhile)
-    async with database.engine.begin() as conn:  # and the connections work after
-        await conn.execute(text("INSERT INTO t (name) VALUES ('ours')"))
+    try:
+        assert waited >= 1.0  # the busy timeout, spent waiting (the loop free meanwhile)
+        async with impatient.engine.begin() as conn:  # and the connections work after
+            await conn.execute(text("INSERT INTO t (name) VALUES ('ours')"))
+    finally:
+        await impatient.dispose()
 
 
 async def test_transactions_back_to_back_leave_the_loop_its_turns(database: Database) -> None:
