@@ -89,18 +89,22 @@ def terminate_raises() -> None:
     signal.signal(signal.SIGHUP, handler)
 
 
+def _cpu(stat: Path) -> float:
+    """utime + stime from a ``/proc`` stat file, in seconds."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process (all its threads), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    return _cpu(Path(f"/proc/{pid}/stat"))
 
 
 def loop_cpu_seconds(pid: int) -> float:
     """utime + stime of the process's main thread alone (the event loop's, in ``serve``): the
-    thread that bounds a single-loop service, while its other threads (the database
-    driver's) run beside it on another core."""
-    fields = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    thread that bounds a single-loop service, while its other threads run beside it on
+    another core."""
+    return _cpu(Path(f"/proc/{pid}/task/{pid}/stat"))
 
 
 def peak_rss_mb(pid: int) -> float:

@@ -72,16 +72,12 @@ class Database:
         """The situation log's chain key, handed to every transaction and to the migrations
         (see ``situation_log``)."""
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}  # no bodies in logs
-        # SQLite runs on the loop's thread (``storage.inloop``); its C busy handler is off
-        # (it would sleep on the loop's thread): the cursor waits for a lock instead.
-        in_loop = parsed.get_driver_name() == "aiosqlite"
         if self.dialect == "sqlite":
             database = parsed.database or ""
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-            kwargs["connect_args"] = {"timeout": busy_timeout}
-            if in_loop:
-                kwargs["module"] = inloop.dbapi(busy_timeout=busy_timeout)
+            # on the loop's thread, waiting for another process's lock without blocking it
+            kwargs["module"] = inloop.dbapi(busy_timeout=busy_timeout)
         else:
             kwargs["pool_recycle"] = POOL_RECYCLE_SECONDS  # no pre-ping: see the docstring
             if self.dialect == "postgresql":
@@ -91,9 +87,7 @@ class Database:
         """Commit signals of this process (see ``storage.signals``)."""
         self._wake_socket: Path | None = None
         if self.dialect == "sqlite":
-            _configure_sqlite(
-                self.engine, busy_timeout_ms=0 if in_loop else round(busy_timeout * 1000)
-            )
+            _configure_sqlite(self.engine)
             database = parsed.database or ""
             if database and database != ":memory:":
                 self._wake_socket = signals.socket_path(Path(database).resolve())
@@ -325,13 +319,12 @@ async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
-def _configure_sqlite(engine: AsyncEngine, *, busy_timeout_ms: int) -> None:
+def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -189,12 +189,10 @@ class InLoopConnection:
         self._conn.rollback()
 
     async def close(self) -> None:
-        if self._connection is not None:
-            self._connection = None
-            self._conn.close()
+        self.stop()
 
     def stop(self) -> None:
-        """SQLAlchemy's terminate: close at once."""
+        """Close (at once; also SQLAlchemy's terminate); closing again does nothing."""
         if self._connection is not None:
             self._connection = None
             self._conn.close()
@@ -230,7 +228,7 @@ def dbapi(*, busy_timeout: float) -> Any:
     class Dbapi(AsyncAdapt_aiosqlite_dbapi):
         def connect(self, *arg: Any, **kw: Any) -> Any:
             kw.pop("async_creator_fn", None)
-            kw["timeout"] = 0  # never sleep on the loop's thread: ``_again`` waits instead
+            kw["timeout"] = 0  # no C busy handler: it would sleep on the loop's thread
             kw["check_same_thread"] = False  # a pool may close it from a finalizer
             try:
                 conn = sqlite3.connect(*arg, **kw)
