@@ -112,13 +112,13 @@ async def wait_until(condition: Callable[[], Awaitable[bool] | bool], within: fl
 
 async def incident_rows(db: Database, incident_id: int) -> list[Delivery]:
     """Every outbox row of an incident."""
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         return await tx.deliveries.for_incident(incident_id)
 
 
 async def open_rows(db: Database) -> int:
     """Rows queued or being sent."""
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         return await tx.deliveries.open_count()
 
 
@@ -143,7 +143,7 @@ class LeaseWatch:
 
     async def _watch(self) -> None:
         while True:
-            async with self.db.transaction() as tx:
+            async with self.db.read() as tx:
                 now = tx.now
                 rows = [d for d in await tx.deliveries.leased() if d.lease_until is not None]
             for row in rows:

@@ -78,7 +78,7 @@ async def service_db(db_url: str) -> AsyncIterator[Database]:
 
 
 async def _counts(db: Database, incident: int) -> dict[tuple[ChannelKind, DeliveryStatus], int]:
-    async with db.transaction() as tx:
+    async with db.read() as tx:
         return await tx.deliveries.channel_counts(incident)
 
 

@@ -3,7 +3,8 @@
 A real ``beredskab close --no-deliver`` (which queues the stand-down messages after the first
 chunk itself before it exits), on SQLite and on PostgreSQL, stands down an activation of
 gruppe 1 sent to a generated fictional directory of 1,500 extra people, and is killed with
-SIGKILL once at least one follow-up chunk has committed and before the last. The real
+SIGKILL once at least one follow-up chunk has committed and before the last (the test steps
+the closing process with SIGSTOP/SIGCONT and looks only while it is stopped). The real
 ``beredskab serve`` then starts, continues the stand-down from its cursor and delivers it
 over SMS (``RecordingTwilio``).
 
@@ -19,6 +20,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -51,9 +53,31 @@ async def service_db(db_url: str) -> AsyncIterator[Database]:
 
 
 async def _stand_down(db: Database, nr: int) -> Fanout | None:
-    async with db.transaction() as tx:
+    async with db.read() as tx:  # an observer: never waits for (or delays) the writers
         found = [f for f in await tx.fanouts.for_incident(nr) if f.kind == stand_down_messages.KIND]
     return found[0] if found else None
+
+
+async def _freeze(process: subprocess.Popen[str]) -> None:
+    """Stop ``process`` (SIGSTOP) and wait until the kernel has stopped it (or it has
+    exited), so the database shows where it stands for as long as the test looks. Stepped
+    in short runs like this, it moves on only between the test's looks: a window two chunks
+    wide is not skipped when the test itself is scheduled late on a loaded machine."""
+    process.send_signal(signal.SIGSTOP)
+    await asyncio.to_thread(_until_stopped, process.pid)
+
+
+def _until_stopped(pid: int) -> None:
+    """Return once ``/proc`` shows the process stopped, a zombie or gone."""
+    stat = Path(f"/proc/{pid}/stat")
+    while True:
+        try:
+            state = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return
+        if state in ("T", "t", "Z", "X"):
+            return
+        time.sleep(0.0005)
 
 
 @pytest.mark.timeout(420)
@@ -105,10 +129,12 @@ async def test_kill_9_mid_stand_down_loses_and_duplicates_nothing(
     try:
         async with asyncio.timeout(240):
             while True:  # the close committed and at least one follow-up chunk after it
+                await _freeze(closing)  # what we read now stays true until the kill
                 state = await _stand_down(db, nr)
                 if state is not None and state.done > fanout.FIRST_CHUNK:
                     break
                 assert closing.poll() is None, closing.communicate()[0]
+                closing.send_signal(signal.SIGCONT)
                 await asyncio.sleep(0.005)
     finally:
         closing.send_signal(signal.SIGKILL)
