@@ -11,7 +11,9 @@ left (``time.monotonic()``, one clock for every process of the machine), the mom
 answered, and the moment the first provider request reached a stand-in; then stands the
 incident down and waits until its messages are settled, so every round starts idle.
 
-Prints, per size and database: median and p99 of the first request and of the API's answer,
+Prints, per size and database: median and p99 of the first request and of the API's answer
+(over the rounds after the first), the first round's first request apart (the service's first
+activation since it started),
 and the load average before and after. ``--py-spy DIR`` records ``serve`` during the rounds
 (``py-spy record --format raw``, needs ``pip install py-spy``) for a profile of the path.
 """
@@ -58,12 +60,15 @@ class Rounds:
         firsts: list[float] = []
         answers: list[float] = []
         channels: list[str] = []
+        cold = 0.0
         async with aiohttp.ClientSession(headers=headers, timeout=timeout) as self.http:
             try:
                 await wait_healthy(self.http, self.setup.base_url)
                 for n in range(repeats + 1):
                     first, answer, channel = await self._round(n)
-                    if n:  # the first round warms the process (imports, pools): not counted
+                    if not n:  # the service's first activation: shown apart
+                        cold = first
+                    else:
                         firsts.append(first)
                         answers.append(answer)
                         channels.append(channel)
@@ -73,6 +78,7 @@ class Rounds:
             "first_ms": [round(f, 1) for f in firsts],
             "answer_ms": [round(a, 1) for a in answers],
             "first_channel": sorted(set(channels)),
+            "cold_first_ms": round(cold, 1),
             "first_p50_ms": round(_p(firsts, 50), 1),
             "first_p99_ms": round(_p(firsts, 99), 1),
             "answer_p50_ms": round(_p(answers, 50), 1),
@@ -172,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{r['db']:<10} {people:>6} people: first request p50 {r['first_p50_ms']} "
                     f"ms, p99 {r['first_p99_ms']} ms; API answer p50 {r['answer_p50_ms']} ms, "
-                    f"p99 {r['answer_p99_ms']} ms ({', '.join(r['first_channel'])} first)",
+                    f"p99 {r['answer_p99_ms']} ms ({', '.join(r['first_channel'])} first); the "
+                    f"service's first activation {r['cold_first_ms']} ms",
                     flush=True,
                 )
     load_end = load_average()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -335,3 +337,19 @@ async def test_the_pacer_hears_when_an_sms_leaves(http: PrismHttpClient) -> None
     await channel.aclose()
     assert http.statuses == [201, 201]
     assert stamps and before <= stamps[0] <= stamps[-1] <= after
+
+
+def test_the_sdks_rest_api_is_imported_with_the_channel_not_at_the_first_send() -> None:
+    """The first SMS after `serve` starts does not wait 30-160 ms for twilio's lazy imports."""
+    script = (
+        "import sys\n"
+        "from tests.notifier.test_sms import CONFIG\n"
+        "from notifier.channels.sms import TwilioSmsChannel\n"
+        "assert 'twilio.rest.api.v2010.account' not in sys.modules\n"
+        "TwilioSmsChannel(CONFIG)\n"
+        "print('twilio.rest.api.v2010.account.message' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "True"
