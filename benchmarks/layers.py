@@ -7,7 +7,8 @@ stand-ins, every person with SMS, email and a linked Telegram chat), lets it idl
 activates gruppe-1 through the JSON API with ``py-spy`` recording ``serve`` (all threads,
 CPU samples only) until every alert has settled. ``--native`` adds C frames, so SQLite's
 own code is told apart from the Python that calls it, but pauses ``serve`` at each sample,
-which inflates its CPU. Prints the CPU per message and each layer's share of the samples:
+which inflates its CPU. Prints the CPU per message, the kernel's share of it (system time),
+and each layer's share of the samples:
 the layer of a sample is that of its innermost frame that belongs to a known layer (the
 service's own code, SQLAlchemy, the database driver and its thread hand-offs, SQLite's
 engine, the HTTP client, the SMTP client and TLS, the web server, the event loop), and the
@@ -34,7 +35,13 @@ from typing import Any
 import aiohttp
 
 from benchmarks.dbview import DbView
-from benchmarks.procs import Children, cpu_seconds, load_average, terminate_raises
+from benchmarks.procs import (
+    Children,
+    cpu_seconds,
+    load_average,
+    system_seconds,
+    terminate_raises,
+)
 from benchmarks.service import activate, database_url, launch_serve, wait_healthy
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
@@ -187,6 +194,7 @@ def main() -> None:
             spy = children.popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             time.sleep(1)
             cpu, began = cpu_seconds(service.serve.pid), time.monotonic()
+            kernel = system_seconds(service.serve.pid)
             messages = asyncio.run(
                 _fan_out(
                     service.setup.base_url,
@@ -196,6 +204,7 @@ def main() -> None:
                 )
             )
             cpu, took = cpu_seconds(service.serve.pid) - cpu, time.monotonic() - began
+            kernel = system_seconds(service.serve.pid) - kernel
             spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             spy.wait(timeout=120)
         finally:
@@ -207,6 +216,7 @@ def main() -> None:
             seconds=round(took, 1),
             cpu_s=round(cpu, 2),
             cpu_ms_per_message=round(1000 * cpu / messages, 3),
+            kernel_pct_of_cpu=round(100 * kernel / cpu, 1),
             **split(stacks),
         )
     result["load_after"] = load_average()

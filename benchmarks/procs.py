@@ -100,6 +100,13 @@ def cpu_seconds(pid: int) -> float:
     return _cpu(Path(f"/proc/{pid}/stat"))
 
 
+def system_seconds(pid: int) -> float:
+    """stime alone: the kernel's work for the process (its system calls; on the loopback a
+    socket write also runs the receiving end's TCP input in the writer's context)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[12]) / _TICKS
+
+
 def loop_cpu_seconds(pid: int) -> float:
     """utime + stime of the process's main thread alone (the event loop's, in ``serve``): the
     thread that bounds a single-loop service, while its other threads run beside it on
