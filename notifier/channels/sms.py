@@ -227,9 +227,8 @@ class _TwilioChannel:
         self._http_client = http_client
         self._client: Client | None = None
         self._closed = False
-        # The SDK imports its REST API (every resource of the 2010 API: 30-160 ms) at the
-        # first ``client.messages``. Import it with the channel, at start, so that the first
-        # SMS of the night does not wait for it.
+        # The SDK imports its REST API (30-160 ms) at the first ``client.messages``: do it
+        # now, at start, so that the night's first SMS does not wait for it.
         import twilio.rest.api.v2010.account  # noqa: F401
 
     def _twilio(self) -> Client:

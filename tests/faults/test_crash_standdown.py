@@ -16,11 +16,11 @@ says what it said before the stand-down streamed.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -63,21 +63,10 @@ async def _freeze(process: subprocess.Popen[str]) -> None:
     exited), so the database shows where it stands for as long as the test looks. Stepped
     in short runs like this, it moves on only between the test's looks: a window two chunks
     wide is not skipped when the test itself is scheduled late on a loaded machine."""
-    process.send_signal(signal.SIGSTOP)
-    await asyncio.to_thread(_until_stopped, process.pid)
-
-
-def _until_stopped(pid: int) -> None:
-    """Return once ``/proc`` shows the process stopped, a zombie or gone."""
-    stat = Path(f"/proc/{pid}/stat")
-    while True:
-        try:
-            state = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
-            return
-        if state in ("T", "t", "Z", "X"):
-            return
-        time.sleep(0.0005)
+    process.send_signal(signal.SIGSTOP)  # nothing if it has exited (and was reaped)
+    if process.returncode is None:  # stopped or exited; left to be reaped by ``poll``
+        flags = os.WSTOPPED | os.WEXITED | os.WNOWAIT
+        await asyncio.to_thread(os.waitid, os.P_PID, process.pid, flags)
 
 
 @pytest.mark.timeout(420)
