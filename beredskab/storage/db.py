@@ -102,8 +102,8 @@ class Database:
         was marked with (``Tx.signal``) are signalled once it has committed: in this process
         at once, to others by ``NOTIFY`` (PostgreSQL, sent with the commit) or a datagram
         (SQLite); a rollback signals nothing."""
-        await self._yield_turn()
         async with self._write_turn():
+            await self._yield_turn()  # holding the turn: this process's next writer waits
             conn, now = await self._open()
             try:
                 tx = Tx(conn, now, dialect=self.dialect, log_key=self.log_key)
@@ -130,7 +130,13 @@ class Database:
         transactions back to back (the timer tick's chunks, a sweep, a batch of replies)
         would otherwise hold off everything else — a SIGTERM's handler, requests, health
         checks — until it is done. Within a transaction nothing yields: the write lock is
-        held only while its statements compute."""
+        held only while its statements compute.
+
+        A writer takes the turn after ``_write_turn``: the other writers wait in that queue,
+        each woken only when the one before is done, so what the one before started after
+        its commit (an outbox claim's sends) runs before the next writer's transaction. Taken
+        before it, every writer woken at once (one commit wakes each channel's workers) would
+        run its transaction back to back ahead of those sends."""
         if self.dialect == "sqlite":
             await asyncio.sleep(0)
 
