@@ -155,3 +155,31 @@ async def test_transactions_back_to_back_leave_the_loop_its_turns(database: Data
     finally:
         stop.set()
         await beat
+
+
+async def test_what_a_writer_starts_after_its_commit_runs_before_the_next_writers_transaction(
+    database: Database,
+) -> None:
+    """One commit wakes each channel's outbox workers together; each claims in a transaction
+    and then starts its sends. A claim's sends must leave before the next worker's claim
+    (their statements never suspend), not after every worker has claimed."""
+    order: list[str] = []
+
+    async def send(name: str) -> None:
+        order.append(f"{name} sends")
+
+    async def worker(name: str) -> asyncio.Task[None]:
+        async with database.transaction():
+            order.append(f"{name} claims")
+        return asyncio.create_task(send(name))
+
+    sends = await asyncio.gather(*(worker(name) for name in ("sms", "telegram", "email")))
+    await asyncio.gather(*sends)
+    assert order == [
+        "sms claims",
+        "sms sends",
+        "telegram claims",
+        "telegram sends",
+        "email claims",
+        "email sends",
+    ]
