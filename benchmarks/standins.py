@@ -68,21 +68,34 @@ class Limits:
 
 
 class Stamp:
-    """When the first provider request since the last reset arrived, on any channel."""
+    """When the first provider request since the last reset arrived: on any channel, and
+    on each channel."""
 
     def __init__(self) -> None:
         self.first: float | None = None
         self.channel = ""
         self.seen = asyncio.Event()
+        self.firsts: dict[str, float] = {}
+        self.seen_on: dict[str, asyncio.Event] = {}
 
     def reset(self) -> None:
         self.first, self.channel = None, ""
         self.seen = asyncio.Event()
+        self.firsts = {}
+        self.seen_on = {}
+
+    def event(self, channel: str) -> asyncio.Event:
+        """Set once the first request of ``channel`` since the last reset arrived."""
+        return self.seen_on.setdefault(channel, asyncio.Event())
 
     def hit(self, channel: str, at: float | None = None) -> None:
         """A send arrived ``at`` (monotonic; now when not given)."""
+        if channel in self.firsts:
+            return
+        self.firsts[channel] = time.monotonic() if at is None else at
+        self.event(channel).set()
         if self.first is None:
-            self.first, self.channel = time.monotonic() if at is None else at, channel
+            self.first, self.channel = self.firsts[channel], channel
             self.seen.set()
 
 
@@ -426,10 +439,20 @@ class StandIns:
         return web.json_response({"ok": True})
 
     async def _wait_first(self, request: web.Request) -> web.Response:
+        """The first request since the last reset; with ``?channel=sms``, also waits for that
+        channel's first (``channel_first``, null if none came within the timeout)."""
         timeout = float(request.query.get("timeout", "120"))
+        channel = request.query.get("channel")
+        seen = self.stamp.seen if channel is None else self.stamp.event(channel)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stamp.seen.wait(), timeout)
-        return web.json_response({"first": self.stamp.first, "channel": self.stamp.channel})
+            await asyncio.wait_for(seen.wait(), timeout)
+        return web.json_response(
+            {
+                "first": self.stamp.first,
+                "channel": self.stamp.channel,
+                "channel_first": self.stamp.firsts.get(channel or ""),
+            }
+        )
 
     async def _links(self, request: web.Request) -> web.Response:
         return web.json_response(self.smtp.links.links)

@@ -221,3 +221,27 @@ async def test_a_send_counts_when_it_arrived_not_when_its_handler_ran(
     stats = stand_ins.stats()
     assert stats["first"] < unblocked  # its arrival, not its handler's time
     assert stats["handler_lag_ms"]["max"] > 0
+
+
+async def test_the_control_api_tells_the_first_request_of_each_channel_apart(
+    stand_ins: StandIns,
+) -> None:
+    """G1's "first SMS" is the first SMS, not the first request of a faster channel."""
+    api = stand_ins.telegram
+    async with aiohttp.ClientSession() as http:
+        wait_sms = asyncio.create_task(
+            http.get(f"{stand_ins.control_url}/wait-first?channel=sms&timeout=60")
+        )
+        telegram = f"{api.base_url}/bot{api.token}/sendMessage"
+        async with http.post(telegram, json={"chat_id": 1, "text": "Alarm"}) as response:
+            assert response.status == 200
+        after_telegram = time.monotonic()
+        form = {"MessagingServiceSid": SERVICE_SID, "To": "+4520300001", "Body": "x"}
+        for _ in range(2):
+            async with http.post(stand_ins.twilio.base_url + MESSAGES, data=form) as response:
+                assert response.status == 201
+        async with await wait_sms as response:
+            first = await response.json()
+    assert first["channel"] == "telegram"
+    assert first["first"] < after_telegram < first["channel_first"]
+    assert stand_ins.stamp.firsts["sms"] == first["channel_first"]  # the first of the two SMS
