@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from beredskab.boundary import bounds
 from beredskab.catalog.texts import Texts
@@ -31,6 +32,7 @@ from beredskab.plan import Plan
 from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.incidents import OpenIncidentExists
+from contacts.directory import Directory
 from contacts.models import Person
 from playbooks.schema import Playbook, TemplateKind
 
@@ -283,8 +285,7 @@ async def _notify_participants(
     """Ask the first participants to confirm and send them the activation message; the
     activator is confirmed and gets a receipt that asks for no reply. The others are handed
     to a fan-out (``incident.fanout``) that asks them in chunks right after the commit."""
-    candidates = plan.directory.with_any_role(playbook.participants)
-    others = first_asked(plan, playbook, [p for p in candidates if p.id != actor.id])
+    others = [p for p in asking_order(plan, playbook) if p.id != actor.id]
     new, alerts = await participants.ask(
         tx,
         plan=plan,
@@ -293,7 +294,7 @@ async def _notify_participants(
         people=others[:first_chunk],
         new_incident=True,
     )
-    participant = actor in candidates
+    participant = not set(playbook.participants).isdisjoint(actor.roles)
     await tx.incidents.add_confirmed(  # the activator: in the incident, confirmed
         incident.id,
         actor.id,
@@ -322,8 +323,27 @@ async def _notify_participants(
         reached=len(new),
         messages=alerts,
     )
-    everyone = [actor, *new] if actor in candidates else new
+    everyone = [actor, *new] if participant else new
     return _Notified(everyone, alerts + receipt, max(0, len(others) - first_chunk))
+
+
+def asking_order(plan: Plan, playbook: Playbook) -> tuple[Person, ...]:
+    """Everyone the playbook asks, in the order they are asked (``first_asked``).
+
+    Ranked once per loaded directory and playbook, not per activation: a directory never
+    changes (a reload builds a new one), and at 5,000 people the ranking took about 10 ms of
+    the activation's transaction, before anyone's first message could leave."""
+    orders = _ORDERS.setdefault(plan.directory, {})
+    key = (playbook.leader_role, playbook.participants)
+    if key not in orders:
+        candidates = plan.directory.with_any_role(playbook.participants)
+        orders[key] = tuple(first_asked(plan, playbook, candidates))
+    return orders[key]
+
+
+_Rankings = dict[tuple[str, tuple[str, ...]], tuple[Person, ...]]
+_ORDERS: WeakKeyDictionary[Directory, _Rankings] = WeakKeyDictionary()
+"""``asking_order``'s rankings per directory, dropped with the directory."""
 
 
 def first_asked(plan: Plan, playbook: Playbook, people: Sequence[Person]) -> list[Person]:
