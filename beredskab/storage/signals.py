@@ -89,7 +89,8 @@ class Signals:
     def __init__(self) -> None:
         self.origin = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         """This process's mark on the notifications it sends (it ignores its own)."""
-        self._subs: set[Subscription] = set()
+        self._subs: dict[Subscription, None] = {}
+        """In the order they subscribed: the order ``fire`` wakes them in."""
         self.listening = False
         """True while notifications from other processes reach this one."""
         self.fired = 0
@@ -98,15 +99,16 @@ class Signals:
     def subscribe(self, *topics: str) -> Subscription:
         """A new subscription to ``topics``; ``close`` it when done."""
         sub = Subscription(self, topics)
-        self._subs.add(sub)
+        self._subs[sub] = None
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         """Remove a subscription (idempotent)."""
-        self._subs.discard(sub)
+        self._subs.pop(sub, None)
 
     def fire(self, topics: Iterable[str]) -> None:
-        """Wake every subscription related to one of ``topics``."""
+        """Wake every subscription related to one of ``topics``, in the order they subscribed
+        (the order their waiters run in)."""
         names = list(topics)
         self.fired += len(names)
         for sub in self._subs:

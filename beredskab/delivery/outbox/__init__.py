@@ -94,6 +94,11 @@ abandoned: the round ends, and the row is taken up again after its lease like an
 FALLBACK = "outbox.fallback"
 LAST_TRY_SECONDS = 3.0
 """At stop, how long a worker tries once more to record what the database refused."""
+URGENCY = (ChannelKind.SMS, ChannelKind.VOICE, ChannelKind.TELEGRAM, ChannelKind.EMAIL)
+"""The order in which one commit's wake-up reaches the channels' workers: the call-out
+channels first, email (the costliest message to build) last. On SQLite a process's writers
+take turns in the order they ask and each claim's sends start before the next claim
+(``storage.db``), so an activation's first SMS waits for no other channel's claim and sends."""
 BUSY_NAP_SECONDS = 0.2
 """An idle worker that finds rows due but could claim none (another instance holds them
 locked for a moment) looks again after this long."""
@@ -183,10 +188,9 @@ class Outbox:
 
         No error ends this: each worker backs off and resumes (see ``health()``).
         """
-        workers = [
-            self._worker(kind, stop)
-            for kind in self._channels
-            for _ in range(self._settings.workers)
+        kinds = sorted(self._channels, key=URGENCY.index)
+        workers = [  # each channel's first worker, then the second…: the wake-up order
+            self._worker(kind, stop) for _ in range(self._settings.workers) for kind in kinds
         ]
         await asyncio.gather(*workers, self._fallback_loop(stop))
 
