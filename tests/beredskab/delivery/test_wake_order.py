@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
@@ -56,7 +56,7 @@ def _delivery(kind: ChannelKind, n: int) -> NewDelivery:
     )
 
 
-async def _until(check: Callable[[], bool | Awaitable[bool]], within: float = 60.0) -> None:
+async def _until(check: Callable[[], bool], within: float = 60.0) -> None:
     """Wait for a state (a generous deadline, not a timing assertion)."""
     give_up = time.monotonic() + within
     while not check():
