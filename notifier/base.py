@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 from notifier.types import ChannelKind, Message, Receipt, Recipient
 
@@ -23,4 +23,13 @@ class Channel(Protocol):
 
     async def aclose(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class Warmable(Protocol):
+    """A channel that can open its provider connection ahead of a burst (``notifier.warm``)."""
+
+    def warm(self) -> None:
+        """Start opening a connection if none is likely open; returns at once, never raises."""
         ...

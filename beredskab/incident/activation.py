@@ -92,6 +92,7 @@ async def activate(
     actor = access.person(plan, actor_id)
     if zone is not None and not 1 <= zone <= 4:
         raise InvalidStateError("zone must be 1-4, not {zone}", zone=zone)
+    db.signals.sending_soon()  # the providers' connections open while this is written
     for attempt in range(2):
         try:
             async with access.audited(db), db.transaction() as tx:

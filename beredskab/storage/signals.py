@@ -19,6 +19,12 @@ topic itself, on its parent (``deliveries`` for ``deliveries.sms``) and, fired a
 all its children. While nothing listens (before the listener is up, or while PostgreSQL
 restarts), ``listening`` is False and idle loops fall back to a modest poll
 (``DEAF_POLL_SECONDS``), so nothing is missed; when listening resumes every topic fires once.
+
+One signal comes *before* a transaction: ``sending_soon``, which a use case about to queue
+messages that must leave at once (an activation) gives before it begins writing. It runs the
+hooks registered with ``on_sending`` at once, in this process only; `serve`'s outbox
+registers one that opens the providers' connections, so that they are open by the time the
+first message is claimed (``notifier.warm``).
 """
 
 from __future__ import annotations
@@ -95,6 +101,7 @@ class Signals:
         """True while notifications from other processes reach this one."""
         self.fired = 0
         """How many topics were fired (for tests and metrics)."""
+        self._sending: list[Callable[[], None]] = []
 
     def subscribe(self, *topics: str) -> Subscription:
         """A new subscription to ``topics``; ``close`` it when done."""
@@ -114,6 +121,21 @@ class Signals:
         for sub in self._subs:
             if any(_related(t, s) for t in names for s in sub.topics):
                 sub.event.set()
+
+    def on_sending(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Run ``hook`` on each ``sending_soon``; returns the function that removes it. The hook
+        runs inside the caller's step, so it must only start work (create tasks), not do it."""
+        self._sending.append(hook)
+        return lambda: self._sending.remove(hook) if hook in self._sending else None
+
+    def sending_soon(self) -> None:
+        """Messages that must leave at once are about to be queued (a hint, before the
+        transaction; never fails: a hook's error is logged)."""
+        for hook in list(self._sending):
+            try:
+                hook()
+            except Exception:
+                log.exception("a sending_soon hook failed")
 
     def payload(self, topics: Iterable[str]) -> str:
         """The notification text for other processes."""

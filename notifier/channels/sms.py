@@ -36,6 +36,7 @@ from notifier.errors import (
     stray_cancellation,
 )
 from notifier.types import ChannelKind, DeliveryStatus, Message, Receipt, Recipient
+from notifier.warm import Preconnect
 
 # Twilio error codes that never succeed on retry: invalid 'To', unsubscribed recipient
 # (STOP), not a mobile number, no permission for the region, unreachable 'To'.
@@ -110,6 +111,20 @@ class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
     def __init__(self, *, base_url: str | None = None) -> None:
         super().__init__(trace_configs=[wire.trace_config()])  # when each send leaves
         self.base_url = base_url.rstrip("/") if base_url else None
+        self.warming = Preconnect(self._endpoint)
+        """Opens a connection ahead of a burst (``warm``); each request waits for it."""
+
+    async def _endpoint(self) -> tuple[aiohttp.ClientSession, str]:
+        return self.session, self.base_url or self.TWILIO_API
+
+    def warm(self) -> None:
+        """Open a connection to the API now if none is likely open (``notifier.warm``)."""
+        self.warming.start()
+
+    async def close(self) -> None:
+        """Close the session (and a warm-up in flight)."""
+        self.warming.cancel()
+        await super().close()
 
     async def request(
         self,
@@ -123,6 +138,8 @@ class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
         allow_redirects: bool = False,
     ) -> Response:
         """Send one request (see ``AsyncTwilioHttpClient.request``)."""
+        await self.warming.settled()  # its connection, not a second one beside it
+        self.warming.used()
         headers = dict(headers or {})
         if self.base_url and url.startswith(self.TWILIO_API):
             url = self.base_url + url[len(self.TWILIO_API) :]
@@ -138,6 +155,7 @@ class TwilioHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]
             timeout=timeout,
             allow_redirects=allow_redirects,
         )
+        self.warming.used()
         return response
 
 
@@ -241,6 +259,13 @@ class _TwilioChannel:
                 http_client=self._http_client,
             )
         return self._client
+
+    def warm(self) -> None:
+        """Open a connection to Twilio ahead of a burst (``notifier.warm``); a client given
+        by the caller that is not a ``TwilioHttpClient`` is left as it is."""
+        self._twilio()
+        if isinstance(self._http_client, TwilioHttpClient):
+            self._http_client.warm()
 
     async def aclose(self) -> None:
         """Close the HTTP client (the channel owns the one it was given); idempotent."""

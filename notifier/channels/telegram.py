@@ -28,6 +28,7 @@ from notifier.errors import (
     stray_cancellation,
 )
 from notifier.types import Button, ChannelKind, DeliveryStatus, Message, Receipt, Recipient
+from notifier.warm import Preconnect
 
 if TYPE_CHECKING:
     from aiogram import Bot
@@ -139,6 +140,7 @@ class TelegramChannel:
         self._api_base: str | None = None
         self._timeout = float(bot.session.timeout)
         self._own: aiohttp.ClientSession | None = None
+        self._warming = Preconnect(self._endpoint)
 
     @classmethod
     def from_token(
@@ -153,6 +155,7 @@ class TelegramChannel:
         channel._api_base = (api_base_url or API_BASE).rstrip("/")
         channel._timeout = timeout
         channel._own = None
+        channel._warming = Preconnect(channel._endpoint)
         return channel
 
     @property
@@ -191,6 +194,10 @@ class TelegramChannel:
             )
         return self._own, f"{self._api_base}/bot{self._token}/sendMessage"
 
+    def warm(self) -> None:
+        """Open a connection to the Bot API now if none is likely open (``notifier.warm``)."""
+        self._warming.start()
+
     async def send(self, recipient: Recipient, message: Message) -> Receipt:
         """Send one message; raise a typed delivery error on failure."""
         try:
@@ -204,6 +211,8 @@ class TelegramChannel:
         if markup is not None:
             payload["reply_markup"] = markup
         session, url = await self._endpoint()
+        await self._warming.settled()  # its connection, not a second one beside it
+        self._warming.used()
         try:
             async with session.post(
                 url,
@@ -224,12 +233,14 @@ class TelegramChannel:
             if not stray_cancellation():
                 raise
             raise UnknownOutcomeError("Telegram request cancelled by the HTTP client") from error
+        self._warming.used()
         chat, message_id = sent_message(status, body)
         return Receipt(provider_id=f"{chat}:{message_id}", status=DeliveryStatus.DELIVERED)
 
     async def aclose(self) -> None:
         """Close what this channel owns (its session; the bot's if ``close_bot``); safe to
         call twice."""
+        self._warming.cancel()
         own, self._own = self._own, None
         if own is not None and not own.closed:
             await own.close()

@@ -70,7 +70,7 @@ from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.deliveries import Claimed
 from beredskab.storage.repositories.delivery_batches import Freshness
 from beredskab.storage.signals import DELIVERIES, Subscription, deliveries_topic, wait
-from notifier.base import Channel
+from notifier.base import Channel, Warmable
 from notifier.types import ChannelKind
 
 _t = Texts("incident")
@@ -154,6 +154,15 @@ class Outbox:
         messages wakes them by itself (``storage.signals``)."""
         self._signals.fire([DELIVERIES])
 
+    def prepare(self) -> None:
+        """Open the providers' connections now (``notifier.warm``), most urgent channel
+        first: messages that must leave at once are about to be queued
+        (``Signals.sending_soon``). Returns at once; the connections open in the background."""
+        for kind in sorted(self._channels, key=URGENCY.index):
+            channel = self._channels[kind]
+            if isinstance(channel, Warmable):
+                channel.warm()
+
     def asleep(self, kind: ChannelKind) -> int:
         """How many of the channel's workers are idle and not yet woken (waiting for a signal
         or a due time)."""
@@ -192,7 +201,11 @@ class Outbox:
         workers = [  # each channel's first worker, then the second…: the wake-up order
             self._worker(kind, stop) for _ in range(self._settings.workers) for kind in kinds
         ]
-        await asyncio.gather(*workers, self._fallback_loop(stop))
+        unhook = self._signals.on_sending(self.prepare)
+        try:
+            await asyncio.gather(*workers, self._fallback_loop(stop))
+        finally:
+            unhook()
 
     async def check_fallbacks(self) -> int:
         """Hand over messages not confirmed sent within ``fallback_after_seconds``."""
