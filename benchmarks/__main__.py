@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.procs import ROOT, Children, git_commit, load_average, terminate_raises
+from benchmarks.profile import explain
 from benchmarks.standins import Limits
-from benchmarks.table import growth_rows, render, run_rows
+from benchmarks.table import MISSED, growth_rows, render, run_rows
 
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "latest.json"
 
@@ -59,6 +60,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default=[],
         metavar="SECTION.KEY=VALUE",
         help="change a service setting (printed as a difference from the shipped config)",
+    )
+    parser.add_argument(
+        "--no-profile",
+        dest="profile",
+        action="store_false",
+        help="no profile pass for the goals a run missed (benchmarks/profile.py)",
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results")
     parser.add_argument(
@@ -115,6 +122,7 @@ def run_one(
         "--limits",
         json.dumps(limits.__dict__),
         *(f"--set={item}" for item in args.set),
+        *([] if args.profile else ["--no-profile"]),
     ]
     print(f"… {db} {people:,} people", flush=True)
     process = children.popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
@@ -156,7 +164,9 @@ def report(meta: dict[str, Any], results: list[dict[str, Any]]) -> str:
             "the service's pacing exceeded a provider limit"
         )
     rows = [row for r in results for row in run_rows(r)] + growth_rows(results)
-    return "\n".join(lines) + "\n\n" + render(rows)
+    missed = {(row.goal[:2], row.run) for row in rows if row.verdict == MISSED}
+    why = explain(results, missed)
+    return "\n".join(lines) + "\n\n" + render(rows) + (f"\n\n{why}" if why else "")
 
 
 def merge(paths: list[Path]) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks import inbound
+from benchmarks import inbound, profile
 from benchmarks.dbview import DbView
 from benchmarks.procs import (
     ROOT,
@@ -41,6 +42,7 @@ from benchmarks.service import (
     wait_healthy,
 )
 from benchmarks.standins import Limits
+from benchmarks.table import g3_met, g5_met
 
 PLAN_LOAD = """
 import sys, time
@@ -98,12 +100,20 @@ class Run:
     """The measurements against a running service."""
 
     def __init__(
-        self, setup: Setup, pid: int, control: str, people: int, limits: Limits, args: Any
+        self,
+        service: Service,
+        children: Children,
+        people: int,
+        limits: Limits,
+        args: Any,
     ) -> None:
-        self.setup, self.pid, self.control = setup, pid, control
+        self.setup, self.pid = service.setup, service.serve.pid
+        self.control: str = service.info["control_url"]
+        self.stand_ins, self.children = service.stand_ins.pid, children
         self.people, self.limits, self.args = people, limits, args
-        self.db = DbView(setup.database_url)
+        self.db = DbView(self.setup.database_url)
         self.result: dict[str, Any] = {}
+        self.answers: list[float] = []
 
     async def __call__(self, token: str) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"}
@@ -124,12 +134,53 @@ class Run:
                     "samples_ms": [round(f, 1) for f in firsts],
                     "p50_ms": round(_percentile(firsts, 50), 1),
                     "p99_ms": round(_percentile(firsts, 99), 1),
+                    "answered_p50_ms": round(_percentile(self.answers, 50), 1),
                 }
                 self.result["g5"] = await self._inbound(incident)
+                self.result["g7_busy"] = await asyncio.to_thread(  # right after the replies
+                    cli_times, self.setup, self.args.cli_runs
+                )
+                self.result["g4"] = {"peak_rss_mb": round(peak_rss_mb(self.pid), 1)}
+                g3_missed = not g3_met(self.result["g3"])
+                g5_missed = not all(g5_met(g5) for g5 in self.result["g5"])
+                if self.args.profile and (g3_missed or g5_missed):
+                    await self._profile_pass(incident, replies=g5_missed)
             finally:
                 await self.db.dispose()
-        self.result["g4"] = {"peak_rss_mb": round(peak_rss_mb(self.pid), 1)}
         return self.result
+
+    async def _profile_pass(self, incident: int, *, replies: bool) -> None:
+        """After every measurement, for a missed G3 or G5: the same work again with py-spy
+        on ``serve`` (which slows it: nothing here is a figure of the table). The open
+        incident is stood down first, then a new activation's fan-out is recorded, then
+        (``replies``) the replies to it."""
+        print(f"  {self.people:,} people: profile pass (py-spy)", file=sys.stderr, flush=True)
+        await self._close(incident)
+        profiles = self.result.setdefault("profiles", {})
+        spy = self._spy("g3")
+        await asyncio.sleep(1.0)  # py-spy attaches (only its first samples are at stake)
+        before = profile.snapshot(self.pid)
+        incident = await activate(self.http, self.setup.base_url, "Benchmark: profile pass")
+        await self._settled(incident, None)
+        profiles["g3"] = await self._profiled(spy, before)
+        if replies:
+            spy = self._spy("g5")
+            await asyncio.sleep(1.0)
+            before = profile.snapshot(self.pid)
+            figures = await self._inbound(incident)
+            profiles["g5"] = {**await self._profiled(spy, before), "figures": figures}
+
+    def _spy(self, phase: str) -> profile.Spy:
+        spy = profile.Spy(self.children, self.pid, self.setup.root / f"stacks-{phase}.txt")
+        spy.start()
+        return spy
+
+    async def _profiled(self, spy: profile.Spy, before: profile.Snapshot) -> dict[str, Any]:
+        """A phase's profile (``benchmarks.profile``) from ``before`` until now."""
+        after = profile.snapshot(self.pid)
+        seconds = max(after.total - before.total, 1e-9) / (os.cpu_count() or 1)
+        machine = profile.shares(before, after, seconds, serve=self.pid, stand_ins=self.stand_ins)
+        return {"layers": await asyncio.to_thread(spy.stop), "machine": machine}
 
     async def _control(self, method: str, path: str) -> Any:
         async with self.http.request(method, f"{self.control}{path}") as response:
@@ -142,6 +193,7 @@ class Run:
         start = time.monotonic()
         incident = await activate(self.http, self.setup.base_url, description)
         self.answered = time.monotonic()
+        self.answers.append((self.answered - start) * 1000)
         first = await self._control("GET", "/wait-first?timeout=300")
         if first["first"] is None:
             raise RuntimeError("no provider request within 300 s of the activation")
@@ -156,13 +208,18 @@ class Run:
 
     async def _g1_round(self, round_no: int) -> float:
         incident, start, first = await self._activate(f"Benchmark {round_no}")
+        await self._close(incident)
+        return (first - start) * 1000
+
+    async def _close(self, incident: int) -> None:
+        """Stand the incident down through the API and wait until its messages settled (the
+        stand-down's too)."""
         async with self.http.post(
             f"{self.setup.base_url}/api/v1/incidents/{incident}/close", json={}
         ) as response:
             if response.status != 200:
                 raise RuntimeError(f"close answered {response.status}: {await response.text()}")
-        await self._settled(incident, None)  # the stand-down's messages too
-        return (first - start) * 1000
+        await self._settled(incident, None)
 
     async def _idle(self) -> None:
         seconds = self.args.idle_seconds
@@ -269,6 +326,7 @@ class Run:
             people=self.people,
             cap=self.args.inbound_max,
             incident=incident,
+            pid=self.pid,
         )
 
 
@@ -283,6 +341,7 @@ def main() -> None:
     parser.add_argument("--inbound-max", type=int, default=1000, help="replies per G5 run")
     parser.add_argument("--limits", default="{}", help="JSON of benchmarks.standins.Limits")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
     args = parser.parse_args()
     terminate_raises()
     limits = Limits(**json.loads(args.limits))
@@ -317,12 +376,9 @@ def main() -> None:
             extra=extra,
             before_serve=plan_load,
         )
-        run = Run(
-            service.setup, service.serve.pid, service.info["control_url"], args.people, limits, args
-        )
+        run = Run(service, children, args.people, limits, args)
         try:
             result.update(asyncio.run(run(service.token)))
-            result["g7_busy"] = cli_times(service.setup, args.cli_runs)  # right after the replies
         finally:
             result["serve_exit"], result["standins"] = service.stop()
     args.out.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
