@@ -96,9 +96,12 @@ LAST_TRY_SECONDS = 3.0
 """At stop, how long a worker tries once more to record what the database refused."""
 URGENCY = (ChannelKind.SMS, ChannelKind.VOICE, ChannelKind.TELEGRAM, ChannelKind.EMAIL)
 """The order in which one commit's wake-up reaches the channels' workers: the call-out
-channels first, email (the costliest message to build) last. On SQLite a process's writers
-take turns in the order they ask and each claim's sends start before the next claim
-(``storage.db``), so an activation's first SMS waits for no other channel's claim and sends."""
+channels first, email (the costliest message to build) last. A process's claims take turns
+in the order they ask (``Outbox._claim_turn``; on SQLite every writer does, ``storage.db``)
+and each claim's sends start before the next claim, so an activation's first SMS waits for
+no other channel's claim. On PostgreSQL, where the claims could run at once, they did, and
+each of their round trips waited for the others' Python: the first SMS's claim committed
+12–27 ms after the activation instead of 4–9 ms."""
 BUSY_NAP_SECONDS = 0.2
 """An idle worker that finds rows due but could claim none (another instance holds them
 locked for a moment) looks again after this long."""
@@ -142,6 +145,9 @@ class Outbox:
             stale=self._last_check,
         )
         self._signals = db.signals
+        self._claim_turn = asyncio.Lock()
+        """The workers' claims take turns in the order they woke (``URGENCY``); a claim is a
+        few milliseconds, far below what the providers' rates ask for."""
         self._napping: dict[ChannelKind, set[Subscription]] = {k: set() for k in self._channels}
         self._recorder = Recorder(db=db, retry=self._retry, on_handover=self.wake, metrics=metrics)
         self._loops = Loops(
@@ -233,7 +239,7 @@ class Outbox:
         claimed_at = time.monotonic()  # no later than the database's lease start
         generation = self._last_check.generation()  # before the claim reads the numbers
         try:
-            async with self._db.transaction() as tx:
+            async with self._claim_turn, self._db.transaction() as tx:
                 handed_over = await self._recorder.write_in(tx, unwritten)
                 batch, stale, seen, tokens = await self._claim(tx, kind, owner, limit)
         except Exception:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import ClassVar
 
 from beredskab.delivery.outbox import URGENCY, Outbox
@@ -83,12 +82,11 @@ async def test_the_hub_wakes_waiters_in_the_order_they_subscribed() -> None:
 
 
 async def test_one_commit_on_every_channel_reaches_sms_first_and_email_last(
-    tmp_path: Path,
+    db: Database,
 ) -> None:
-    """On SQLite each claim's sends start before the next claim, so the wake-up order is the
-    order of the channels' first sends: an activation's first SMS waits for no other claim."""
-    db = Database(f"sqlite+aiosqlite:///{tmp_path}/order.sqlite3")
-    await db.upgrade()
+    """The claims take turns in the order the workers woke and each claim's sends start
+    before the next claim, so the wake-up order is the order of the channels' first sends:
+    an activation's first SMS waits for no other claim (on PostgreSQL as on SQLite)."""
     sent: list[ChannelKind] = []
     kinds = [ChannelKind.EMAIL, ChannelKind.TELEGRAM, ChannelKind.VOICE, ChannelKind.SMS]
     settings = OutboxSettings(workers=2, max_idle_seconds=3600)
@@ -104,6 +102,5 @@ async def test_one_commit_on_every_channel_reaches_sms_first_and_email_last(
     finally:
         stop.set()
         await running
-        await db.dispose()
     first_sends = list(dict.fromkeys(sent))
     assert first_sends == list(URGENCY)
