@@ -171,7 +171,8 @@ def layers_text(profile: dict[str, Any]) -> str:
     spy = profile.get("layers") or {}
     if "error" in spy:
         return f"no layer split ({spy['error']})"
-    top = ", ".join(f"{k} {v:.0f} %" for k, v in spy.get("layer_pct_of_busy", {}).items())
+    shares = spy.get("layer_pct_of_busy", {}).items()
+    top = ", ".join(f"{k} {v:.0f} %" for k, v in shares if v >= 0.5)
     waiting = spy.get("waiting_pct", 0.0)
     return (
         f"serve's CPU by layer ({spy.get('samples', 0):,} py-spy samples"
