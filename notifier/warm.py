@@ -88,6 +88,6 @@ class Preconnect:
             session, url = await self._endpoint()
             await preconnect(session, url, connect_seconds=self._timeout)
         except Exception as error:  # the send that follows connects itself and says why
-            log.debug("warm-up of %s failed: %r", type(self).__name__, error)
+            log.debug("opening a provider connection ahead failed: %r", error)
         else:
             self.used()
