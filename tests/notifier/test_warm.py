@@ -82,20 +82,26 @@ async def _until(check: Callable[[], bool], within: float = 60.0) -> None:
         await asyncio.sleep(0.01)
 
 
+@contextlib.asynccontextmanager
+async def _forwarding(target: str) -> AsyncIterator[Forwarder]:
+    forwarder = Forwarder(URL(target))
+    await forwarder.start()
+    try:
+        yield forwarder
+    finally:
+        await forwarder.stop()
+
+
 @pytest_asyncio.fixture
 async def prism_forwarder(prism: PrismServer) -> AsyncIterator[Forwarder]:
-    forwarder = Forwarder(URL(prism.base_url))
-    await forwarder.start()
-    yield forwarder
-    await forwarder.stop()
+    async with _forwarding(prism.base_url) as forwarder:
+        yield forwarder
 
 
 @pytest_asyncio.fixture
 async def bot_api_forwarder(fake_bot_api: FakeBotApi) -> AsyncIterator[Forwarder]:
-    forwarder = Forwarder(URL(fake_bot_api.base_url))
-    await forwarder.start()
-    yield forwarder
-    await forwarder.stop()
+    async with _forwarding(fake_bot_api.base_url) as forwarder:
+        yield forwarder
 
 
 def test_the_call_out_and_telegram_channels_can_be_warmed() -> None:
@@ -104,46 +110,47 @@ def test_the_call_out_and_telegram_channels_can_be_warmed() -> None:
         assert isinstance(channel, Warmable)
 
 
-async def test_a_warmed_sms_channel_sends_its_first_sms_over_the_connection_it_opened(
+@pytest_asyncio.fixture
+async def sms(
     prism_forwarder: Forwarder,
-) -> None:
+) -> AsyncIterator[tuple[TwilioSmsChannel, PrismHttpClient]]:
+    """An SMS channel whose client reaches Prism through the counting forwarder."""
     http = PrismHttpClient(prism_forwarder.url)
     channel = TwilioSmsChannel(CONFIG, http_client=http)
-    try:
-        channel.warm()
-        await _until(lambda: len(prism_forwarder.connections) == 1)
-        assert prism_forwarder.connections[0].received == 0  # opened, nothing asked of Twilio
-        await channel.send(TO, MESSAGE)
-    finally:
-        await channel.aclose()
+    yield channel, http
+    await channel.aclose()
+
+
+async def test_a_warmed_sms_channel_sends_its_first_sms_over_the_connection_it_opened(
+    sms: tuple[TwilioSmsChannel, PrismHttpClient], prism_forwarder: Forwarder
+) -> None:
+    channel, http = sms
+    channel.warm()
+    await _until(lambda: len(prism_forwarder.connections) == 1)
+    assert prism_forwarder.connections[0].received == 0  # opened, nothing asked of Twilio
+    await channel.send(TO, MESSAGE)
     assert http.statuses == [201]
     [connection] = prism_forwarder.connections  # the send opened none of its own
     assert connection.received > 0
 
 
 async def test_a_send_right_after_the_warm_up_waits_for_its_connection(
-    prism_forwarder: Forwarder,
+    sms: tuple[TwilioSmsChannel, PrismHttpClient], prism_forwarder: Forwarder
 ) -> None:
-    http = PrismHttpClient(prism_forwarder.url)
-    channel = TwilioSmsChannel(CONFIG, http_client=http)
-    try:
-        channel.warm()
-        await channel.send(TO, MESSAGE)  # the warm-up has not connected yet
-    finally:
-        await channel.aclose()
+    channel, http = sms
+    channel.warm()
+    await channel.send(TO, MESSAGE)  # the warm-up has not connected yet
     assert http.statuses == [201]
     assert len(prism_forwarder.connections) == 1
 
 
-async def test_a_channel_in_use_is_not_warmed_again(prism_forwarder: Forwarder) -> None:
-    http = PrismHttpClient(prism_forwarder.url)
-    channel = TwilioSmsChannel(CONFIG, http_client=http)
-    try:
-        await channel.send(TO, MESSAGE)
-        channel.warm()  # its connection is open: nothing to do
-        await channel.send(TO, MESSAGE)  # would wait for a warm-up in flight
-    finally:
-        await channel.aclose()
+async def test_a_channel_in_use_is_not_warmed_again(
+    sms: tuple[TwilioSmsChannel, PrismHttpClient], prism_forwarder: Forwarder
+) -> None:
+    channel, http = sms
+    await channel.send(TO, MESSAGE)
+    channel.warm()  # its connection is open: nothing to do
+    await channel.send(TO, MESSAGE)  # would wait for a warm-up in flight
     assert http.statuses == [201, 201]
     assert len(prism_forwarder.connections) == 1
 
