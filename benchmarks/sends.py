@@ -36,8 +36,9 @@ from benchmarks import standins
 from benchmarks.procs import Children
 from notifier.base import Channel
 from notifier.channels.email import SmtpConfig, smtp_pool
-from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
+from notifier.channels.sms import TwilioConfig, TwilioSmsChannel
 from notifier.channels.telegram import TelegramChannel
+from notifier.channels.twilio_http import TwilioHttpClient
 from notifier.types import Button, ChannelKind, Message, Recipient
 from tests.peers import twilio as twilio_peer
 from tests.peers.smtp import PASSWORD, USERNAME

@@ -31,12 +31,8 @@ def build_channels(settings: Settings) -> dict[ChannelKind, Channel]:
     channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
     twilio = settings.twilio
     if twilio.enabled:
-        from notifier.channels.sms import (
-            TwilioConfig,
-            TwilioHttpClient,
-            TwilioSmsChannel,
-            TwilioVoiceChannel,
-        )
+        from notifier.channels.sms import TwilioConfig, TwilioSmsChannel, TwilioVoiceChannel
+        from notifier.channels.twilio_http import TwilioHttpClient
 
         assert twilio.auth_token is not None
         config = TwilioConfig(

@@ -19,9 +19,10 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
 from notifier.channels.email import SmtpConfig, map_connect_error, tls_context_for
-from notifier.channels.sms import TwilioHttpClient, map_twilio_error
+from notifier.channels.sms import map_twilio_error
 from notifier.channels.telegram import TelegramChannel
 from notifier.channels.telegram_models import import_aiogram
+from notifier.channels.twilio_http import TwilioHttpClient
 from notifier.errors import PermanentDeliveryError, TransientDeliveryError
 
 ACTIVE = "active"

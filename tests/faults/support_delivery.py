@@ -19,8 +19,9 @@ from beredskab.plan import Plan
 from beredskab.storage import Database
 from notifier.base import Channel
 from notifier.channels.email import SmtpConfig, SmtpEmailChannel
-from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
+from notifier.channels.sms import TwilioConfig, TwilioSmsChannel
 from notifier.channels.telegram import TelegramChannel
+from notifier.channels.twilio_http import TwilioHttpClient
 from notifier.pool import ChannelPool
 from notifier.types import ChannelKind
 from tests.peers.smtp import PASSWORD, USERNAME, SmtpPeer

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.channels.sms import TwilioConfig, TwilioHttpClient, TwilioSmsChannel
+from notifier.channels.sms import TwilioConfig, TwilioSmsChannel
+from notifier.channels.twilio_http import TwilioHttpClient
 from notifier.errors import PermanentDeliveryError, UnknownOutcomeError
 from notifier.types import ChannelKind, Message, Recipient
 from tests.peers.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, SERVICE_SID

@@ -33,7 +33,7 @@ import pytest
 from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 
-from notifier.channels.sms import TwilioHttpClient
+from notifier.channels.twilio_http import TwilioHttpClient
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = Path(__file__).resolve().parent / "twilio-oai" / "twilio_api_v2010.json"
