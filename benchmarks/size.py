@@ -161,7 +161,7 @@ class Run:
         await asyncio.sleep(1.0)  # py-spy attaches (only its first samples are at stake)
         before = profile.snapshot(self.pid)
         incident = await activate(self.http, self.setup.base_url, "Benchmark: profile pass")
-        await self._settled(incident, None)
+        await self._fanned_out(incident)
         profiles["g3"] = await self._profiled(spy, before)
         if replies:
             spy = self._spy("g5")
@@ -169,6 +169,18 @@ class Run:
             before = profile.snapshot(self.pid)
             figures = await self._inbound(incident)
             profiles["g5"] = {**await self._profiled(spy, before), "figures": figures}
+
+    async def _fanned_out(self, incident: int) -> None:
+        """Until every person's alerts are queued and none is still open (the activation
+        queues them in chunks: no open row alone does not mean all were queued)."""
+        limit = time.monotonic() + max(3600.0, 3 * self.people / min(self._rates().values()))
+        while True:
+            fan = await self.db.fan_out(incident)
+            if fan.total >= 3 * self.people and not fan.open:
+                return
+            if time.monotonic() > limit:
+                raise RuntimeError(f"the profile pass's fan-out of incident {incident} hung")
+            await asyncio.sleep(0.25)
 
     def _spy(self, phase: str) -> profile.Spy:
         spy = profile.Spy(self.children, self.pid, self.setup.root / f"stacks-{phase}.txt")
