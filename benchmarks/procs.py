@@ -89,10 +89,18 @@ def terminate_raises() -> None:
     signal.signal(signal.SIGHUP, handler)
 
 
+def proc_stat(stat: Path) -> tuple[str, list[str], float]:
+    """A ``/proc`` stat file: the command name, the fields after it, and utime + stime in
+    seconds."""
+    text = stat.read_text()
+    fields = text.rsplit(")", 1)[1].split()
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    return name, fields, (int(fields[11]) + int(fields[12])) / _TICKS
+
+
 def _cpu(stat: Path) -> float:
     """utime + stime from a ``/proc`` stat file, in seconds."""
-    fields = stat.read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICKS
+    return proc_stat(stat)[2]
 
 
 def cpu_seconds(pid: int) -> float:

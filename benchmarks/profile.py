@@ -24,6 +24,7 @@ missing; the rest is printed all the same. ``--no-profile`` skips the pass.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -33,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.layers import split
-from benchmarks.procs import Children
+from benchmarks.procs import Children, loop_cpu_seconds, proc_stat
 
 SPY_RATE = 200
 """Samples per second: enough for a few seconds' phase, cheap for py-spy's own process."""
@@ -99,34 +100,23 @@ class Snapshot:
     """``serve``'s main thread (its event loop), when asked for."""
 
 
-def _stat(path: Path) -> tuple[str, list[str]] | None:
-    try:
-        text = path.read_text()
-    except OSError:
-        return None
-    name = text[text.index("(") + 1 : text.rindex(")")]
-    return name, text.rsplit(")", 1)[1].split()
-
-
 def snapshot(loop_pid: int | None = None) -> Snapshot:
     """The CPU of every process now (and of ``loop_pid``'s main thread)."""
     processes = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        found = _stat(entry / "stat")
-        if found is None:
+        try:
+            name, fields, cpu = proc_stat(entry / "stat")
+        except OSError:  # it ended meanwhile
             continue
-        name, fields = found
-        cpu = (int(fields[11]) + int(fields[12])) / _TICKS
         processes[int(entry.name)] = Process(int(fields[2]), name, cpu)
     times = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     idle = times[3] + times[4]  # idle and iowait
     loop = 0.0
     if loop_pid is not None:
-        found = _stat(Path(f"/proc/{loop_pid}/task/{loop_pid}/stat"))
-        if found is not None:
-            loop = (int(found[1][11]) + int(found[1][12])) / _TICKS
+        with contextlib.suppress(OSError):
+            loop = loop_cpu_seconds(loop_pid)
     return Snapshot(processes, (sum(times) - idle) / _TICKS, sum(times) / _TICKS, loop)
 
 

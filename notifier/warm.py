@@ -3,7 +3,7 @@
 A connection to the provider is opened (TCP, and TLS for ``https``) when the service knows
 messages are coming (an activation is being written), so the first send finds it ready
 instead of opening one itself. After a quiet spell every HTTP connection is closed (aiohttp
-keeps an idle one ``KEEPALIVE_SECONDS``), and against a real provider opening one is a TCP
+keeps an idle one 15 s), and against a real provider opening one is a TCP
 and a TLS handshake over the internet: more than the time the database needs to queue the
 messages, so started early it is ready, or nearly, when the first message is.
 
@@ -26,11 +26,10 @@ from yarl import URL
 
 log = logging.getLogger(__name__)
 
-KEEPALIVE_SECONDS = 15.0
-"""How long aiohttp keeps an idle connection (``TCPConnector``'s default keep-alive)."""
 IDLE_SECONDS = 10.0
-"""A session unused this long is taken to have no open connection left (a margin under
-``KEEPALIVE_SECONDS``: a provider may close one sooner)."""
+"""A session unused this long is taken to have no open connection left: a margin under the
+15 s aiohttp keeps an idle one (``TCPConnector``'s default keep-alive), as a provider may
+close one sooner."""
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 """A warm-up that has not connected by then gives up (the send connects itself)."""
