@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -162,12 +163,33 @@ async def resolve(tx: Tx, ref: Ref, *, channel: ChannelKind) -> ActionToken | No
 
 async def resolve_in_context(tx: Tx, ref: Ref, *, channel: ChannelKind) -> TokenContext | None:
     """``resolve``, with the token's incident and its person's confirmation of it (None where
-    there is none): one query for a derived token."""
-    if not isinstance(ref, str):
-        found = await tx.people.derived_answer(
-            delivery_id=ref.delivery_id, action=ref.action, channel=channel.value
+    there is none): one query for a derived token (``resolve_many_in_context`` of one)."""
+    return (await resolve_many_in_context(tx, [ref], channel=channel))[ref]
+
+
+async def resolve_many_in_context(
+    tx: Tx, refs: Sequence[Ref], *, channel: ChannelKind
+) -> dict[Ref, TokenContext | None]:
+    """``resolve_in_context`` for each of ``refs``: one query for the derived tokens of one
+    action, whatever their number."""
+    found: dict[Ref, TokenContext | None] = {}
+    derived: dict[str, list[ActionRef]] = {}
+    for ref in refs:
+        if isinstance(ref, str):
+            found[ref] = await _stored_in_context(tx, ref)
+        else:
+            derived.setdefault(ref.action, []).append(ref)
+    for action, same in derived.items():
+        answers = await tx.people.derived_answers(
+            [ref.delivery_id for ref in same], action=action, channel=channel.value
         )
-        return TokenContext(*found) if found else None
+        for ref in same:
+            answer = answers.get(ref.delivery_id)
+            found[ref] = TokenContext(*answer) if answer else None
+    return found
+
+
+async def _stored_in_context(tx: Tx, ref: str) -> TokenContext | None:
     token = await tx.people.token(ref)
     if token is None:
         return None
@@ -179,7 +201,22 @@ async def resolve_in_context(tx: Tx, ref: Ref, *, channel: ChannelKind) -> Token
 
 
 async def spend(tx: Tx, ref: Ref) -> bool:
-    """Record a use of ``ref``; True only the first time."""
-    if isinstance(ref, str):
-        return await tx.people.use_token(ref, now=tx.now)
-    return await tx.people.use_action(ref.delivery_id, ref.action, now=tx.now)
+    """Record a use of ``ref``; True only the first time (``spend_many`` of one)."""
+    return ref in await spend_many(tx, [ref])
+
+
+async def spend_many(tx: Tx, refs: Sequence[Ref]) -> set[Ref]:
+    """Record a use of each of ``refs``; the ones used for the first time. The derived tokens
+    of one action take one statement, whatever their number."""
+    spent: set[Ref] = set()
+    derived: dict[str, list[ActionRef]] = {}
+    for ref in refs:
+        if isinstance(ref, str):
+            if await tx.people.use_token(ref, now=tx.now):
+                spent.add(ref)
+        else:
+            derived.setdefault(ref.action, []).append(ref)
+    for action, same in derived.items():
+        used = await tx.people.use_actions([ref.delivery_id for ref in same], action, now=tx.now)
+        spent.update(ref for ref in same if ref.delivery_id in used)
+    return spent

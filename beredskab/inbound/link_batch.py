@@ -6,7 +6,10 @@ the way the inbox gathers webhooks (``inbound.batch``): while one group's transa
 the next gathers, and each caller is answered only after the transaction holding its answer
 has committed. Per answer that saves the begin, the clock read and the commit, and on SQLite
 a turn at the write lock; on PostgreSQL the incident's log chain lock, which every answer to
-one incident queues for, is taken once per group.
+one incident queues for, is taken once per group. Confirmations that follow one another in a
+group are read, spent and recorded together (``incident.link_answers.confirm_many_in``):
+five statements for the lot instead of five for each, which on PostgreSQL is five round
+trips instead of five per answer.
 
 The answers of one transaction stay independent: a confirmation refused by its link's checks
 (used, expired, stood down) is refused before anything of it is written, so the others go
@@ -22,10 +25,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from itertools import takewhile
 
 from beredskab.boundary.action_tokens import Ref
 from beredskab.delivery.links import LinkError, LinkSigner, verified
-from beredskab.incident.link_answers import LinkAnswer, answer, answer_in
+from beredskab.incident.link_answers import LinkAnswer, answer, answer_in, confirm_many_in
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx, is_transient
 
@@ -110,19 +114,20 @@ class LinkAnswers:
         outcomes: list[tuple[asyncio.Future[LinkAnswer], LinkAnswer | LinkError]] = []
         async with self._db.transaction() as tx:
             ends = loop.time() + self._seconds if tx.dialect == "sqlite" else float("inf")
-            for ask, future in group:
-                if outcomes and loop.time() >= ends:
-                    break
-                outcome: LinkAnswer | LinkError
-                try:
-                    if ask.decline:
+            while len(outcomes) < len(group) and not (outcomes and loop.time() >= ends):
+                ask, future = group[len(outcomes)]
+                if ask.decline:
+                    try:
                         async with tx.savepoint():
-                            outcome = await _answer_in(tx, ask)
-                    else:
-                        outcome = await _answer_in(tx, ask)
-                except LinkError as refusal:
-                    outcome = refusal
-                outcomes.append((future, outcome))
+                            outcome: LinkAnswer | LinkError = await _decline_in(tx, ask)
+                    except LinkError as refusal:
+                        outcome = refusal
+                    outcomes.append((future, outcome))
+                    continue
+                run = _confirmations(group[len(outcomes) :])
+                links = [(item.ref, item.hours) for item, _ in run]
+                answers = await confirm_many_in(tx, plan=ask.plan, links=links)
+                outcomes.extend(zip((f for _, f in run), answers, strict=True))
         return outcomes, group[len(outcomes) :]
 
     async def _one_by_one(self, group: list[_Waiting]) -> None:
@@ -144,8 +149,15 @@ class LinkAnswers:
                     future.set_result(result)
 
 
-async def _answer_in(tx: Tx, ask: _Ask) -> LinkAnswer:
-    return await answer_in(tx, plan=ask.plan, ref=ask.ref, hours=ask.hours, decline=ask.decline)
+def _confirmations(group: list[_Waiting]) -> list[_Waiting]:
+    """The confirmations at the head of ``group`` under the first one's plan (a decline, or
+    an answer given under a reloaded plan, starts the next run)."""
+    plan = group[0][0].plan
+    return list(takewhile(lambda item: not item[0].decline and item[0].plan is plan, group))
+
+
+async def _decline_in(tx: Tx, ask: _Ask) -> LinkAnswer:
+    return await answer_in(tx, plan=ask.plan, ref=ask.ref, hours=ask.hours, decline=True)
 
 
 def _fail(group: list[_Waiting], error: Exception) -> None:

@@ -11,6 +11,7 @@ missing: every timer reads the confirmation when it fires.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from beredskab.catalog.texts import Texts
@@ -28,6 +29,7 @@ from beredskab.observability.logs import log_context
 from beredskab.plan import Plan
 from beredskab.security import access, audit
 from beredskab.storage import Database, Tx
+from beredskab.storage.chain import NewEntry
 from contacts.models import Person
 
 _t = Texts("incident")
@@ -94,32 +96,27 @@ async def record_in(
             name=person.name,
             nr=incident_id,
         )
-    if decline:
-        status = ConfirmationStatus.DECLINED
-        only_from = [ConfirmationStatus.PENDING]
-    else:
-        status = ConfirmationStatus.CONFIRMED
-        only_from = [ConfirmationStatus.PENDING, ConfirmationStatus.DECLINED]
+    if not decline:
+        return (await confirm_many_in(tx, [Confirming(incident, person, current)], via=via))[0]
     changed = await tx.incidents.set_confirmation(
-        incident_id, person.id, status=status, via=via, now=tx.now, only_from=only_from
+        incident_id,
+        person.id,
+        status=ConfirmationStatus.DECLINED,
+        via=via,
+        now=tx.now,
+        only_from=[ConfirmationStatus.PENDING],
     )
     deputy_id: str | None = None
     if changed:
         await situation_log.append(
             tx,
             incident_id=incident_id,
-            kind=EntryKind.DECLINED if decline else EntryKind.CONFIRMED,
+            kind=EntryKind.DECLINED,
             actor=person.id,
-            text=_t(
-                "log.ack.declined" if decline else "log.ack.confirmed", name=person.name, via=via
-            ),
+            text=_t("log.ack.declined", name=person.name, via=via),
         )
         await audit.record(
-            tx,
-            actor=person.id,
-            action="decline" if decline else "ack",
-            channel=via,
-            incident_id=incident_id,
+            tx, actor=person.id, action="decline", channel=via, incident_id=incident_id
         )
         playbook = plan.playbook(incident.playbook_id)
         deputy = (
@@ -131,7 +128,7 @@ async def record_in(
                 person=person,
                 declined=True,
             )
-            if decline and playbook is not None
+            if playbook is not None
             else None
         )
         if deputy is not None:
@@ -143,13 +140,67 @@ async def record_in(
                 actor="system",
                 text=_t("log.ack.deputy_notified", deputy=deputy.name, name=person.name),
             )
-    if changed:  # what the update wrote; no second read
-        after = current.model_copy(update={"status": status, "via": via, "updated_at": tx.now})
-    else:  # left as it was, perhaps by someone else's answer since the first read
-        reread = await tx.incidents.confirmation(incident_id, person.id)
-        assert reread is not None
-        after = reread
+    after = await _after(tx, current, changed, ConfirmationStatus.DECLINED, via)
     return AckResult(confirmation=after, changed=changed, deputy=deputy_id)
+
+
+@dataclass(frozen=True)
+class Confirming:
+    """A confirmation to record: the open incident, the person, and the person's
+    confirmation as read in the same transaction."""
+
+    incident: Incident
+    person: Person
+    current: Confirmation
+
+
+async def confirm_many_in(tx: Tx, answers: Sequence[Confirming], *, via: str) -> list[AckResult]:
+    """Confirm for several people through ``via`` in the caller's transaction (``record_in``
+    for each, in order), with one statement per incident for the confirmations and one for
+    all their log entries and one for their audit rows, however many there are. A person
+    answering twice is confirmed by the first answer; the second finds it done."""
+    changed: set[tuple[int, str]] = set()
+    people: dict[int, list[str]] = {}
+    for answer in answers:
+        people.setdefault(answer.incident.id, []).append(answer.person.id)
+    for incident_id, ids in people.items():
+        done = await tx.incidents.set_confirmations(
+            incident_id,
+            ids,
+            status=ConfirmationStatus.CONFIRMED,
+            via=via,
+            now=tx.now,
+            only_from=[ConfirmationStatus.PENDING, ConfirmationStatus.DECLINED],
+        )
+        changed.update((incident_id, person_id) for person_id in done)
+    entries: list[NewEntry] = []
+    rows: list[audit.Entry] = []
+    results: list[AckResult] = []
+    for answer in answers:
+        incident_id, person = answer.incident.id, answer.person
+        first = (incident_id, person.id) in changed
+        changed.discard((incident_id, person.id))
+        if first:
+            text = _t("log.ack.confirmed", name=person.name, via=via)
+            entries.append(NewEntry(incident_id, EntryKind.CONFIRMED, person.id, text))
+            rows.append(audit.Entry(person.id, "ack", via, incident_id=incident_id))
+        after = await _after(tx, answer.current, first, ConfirmationStatus.CONFIRMED, via)
+        results.append(AckResult(confirmation=after, changed=first))
+    await situation_log.append_many(tx, entries)
+    await audit.record_many(tx, rows)
+    return results
+
+
+async def _after(
+    tx: Tx, current: Confirmation, changed: bool, status: ConfirmationStatus, via: str
+) -> Confirmation:
+    """A confirmation after the update: what the update wrote (no second read), or, left as
+    it was (perhaps by someone else's answer since the first read), read again."""
+    if changed:
+        return current.model_copy(update={"status": status, "via": via, "updated_at": tx.now})
+    reread = await tx.incidents.confirmation(current.incident_id, current.person_id)
+    assert reread is not None
+    return reread
 
 
 async def confirm_by_action(

@@ -4,18 +4,29 @@ using it once (``answer``), which records the confirmation through the one entry
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from beredskab.boundary.action_tokens import Ref, resolve_in_context, spend
+from beredskab.boundary.action_tokens import (
+    Ref,
+    TokenContext,
+    resolve_in_context,
+    resolve_many_in_context,
+    spend,
+    spend_many,
+)
 from beredskab.delivery.links import ACTION, LinkError, LinkSigner, Problem, verified
 from beredskab.errors import InvalidStateError, NotFoundError
 from beredskab.incident import acknowledgements
-from beredskab.incident.acknowledgements import AckResult
+from beredskab.incident.acknowledgements import AckResult, Confirming
 from beredskab.models import ActionToken, Confirmation, Incident, IncidentStatus
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
 from notifier.types import ChannelKind
+
+EMAIL = ChannelKind.EMAIL
+"""The channel whose deliveries carry the links."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,11 @@ class LinkAnswer:
 
 async def _check(tx: Tx, plan: Plan, ref: Ref, hours: float) -> LinkView:
     found = await resolve_in_context(tx, ref, channel=ChannelKind.EMAIL)
+    return _view(tx, plan, found, hours)
+
+
+def _view(tx: Tx, plan: Plan, found: TokenContext | None, hours: float) -> LinkView:
+    """What a resolved link confirms, or the ``LinkError`` that refuses it."""
     if found is None:
         raise LinkError(Problem.UNKNOWN)
     token, incident = found.token, found.incident
@@ -93,8 +109,13 @@ async def answer_in(
 ) -> LinkAnswer:
     """``answer`` in the caller's transaction, for a link whose signature was checked
     (``verified``). A confirmation is refused (raises ``LinkError``) only before anything is
-    written, so other answers may share the transaction; a decline may raise after writing
-    (asking the deputy): run it in a savepoint."""
+    written, so other answers may share the transaction (``confirm_many_in`` of one); a
+    decline may raise after writing (asking the deputy): run it in a savepoint."""
+    if not decline:
+        outcome = (await confirm_many_in(tx, plan=plan, links=[(ref, hours)]))[0]
+        if isinstance(outcome, LinkError):
+            raise outcome
+        return outcome
     view = await _check(tx, plan, ref, hours)
     if plan.directory.person(view.token.person_id) is None:
         raise LinkError(Problem.UNKNOWN)  # left the directory in a plan reload: link unspent
@@ -107,11 +128,53 @@ async def answer_in(
             incident_id=view.incident.id,
             person_id=view.token.person_id,
             via="email",
-            decline=decline,
+            decline=True,
             known=(view.incident, view.confirmation) if view.confirmation else None,
         )
     except InvalidStateError as exc:  # not open any more
         raise LinkError(Problem.CLOSED) from exc
     except NotFoundError as exc:  # the person left the directory in a plan reload
         raise LinkError(Problem.UNKNOWN) from exc
-    return LinkAnswer(view=view, result=result, declined=decline)
+    return LinkAnswer(view=view, result=result, declined=True)
+
+
+async def confirm_many_in(
+    tx: Tx, *, plan: Plan, links: Sequence[tuple[Ref, float]]
+) -> list[LinkAnswer | LinkError]:
+    """Confirm through several links (each checked with ``verified``, with its validity in
+    hours) in the caller's transaction, as ``answer_in`` would one after the other: each
+    link's answer, or the ``LinkError`` that refused it before anything of it was written.
+    Reading, spending and recording take a few statements whatever the number of links
+    (``acknowledgements.confirm_many_in``); a link given twice is spent by the first."""
+    found = await resolve_many_in_context(tx, [ref for ref, _ in links], channel=EMAIL)
+    checked: list[LinkView | LinkError] = []
+    for ref, hours in links:
+        try:
+            checked.append(_view(tx, plan, found[ref], hours))
+        except LinkError as refusal:
+            checked.append(refusal)
+    for i, view in enumerate(checked):
+        if isinstance(view, LinkView) and plan.directory.person(view.token.person_id) is None:
+            checked[i] = LinkError(Problem.UNKNOWN)  # left the directory: the link stays unspent
+    wanted = [
+        ref for (ref, _), view in zip(links, checked, strict=True) if isinstance(view, LinkView)
+    ]
+    spent = await spend_many(tx, wanted)
+    confirming: list[Confirming] = []
+    for i, ((ref, _), outcome) in enumerate(zip(links, checked, strict=True)):
+        if not isinstance(outcome, LinkView):
+            continue
+        if ref not in spent:
+            checked[i] = LinkError(Problem.USED)
+            continue
+        spent.discard(ref)  # the same link again in this call finds it used
+        person = plan.directory.person(outcome.token.person_id)
+        assert person is not None and outcome.confirmation is not None
+        confirming.append(Confirming(outcome.incident, person, outcome.confirmation))
+    results = iter(await acknowledgements.confirm_many_in(tx, confirming, via="email"))
+    return [
+        LinkAnswer(view=view, result=next(results), declined=False)
+        if isinstance(view, LinkView)
+        else view
+        for view in checked
+    ]

@@ -26,7 +26,7 @@ from beredskab.models import EntryKind, LogEntry
 from beredskab.plan import Plan
 from beredskab.security import access, audit
 from beredskab.storage import Database, Tx, chain
-from beredskab.storage.chain import GENESIS, KEYED, entry_hash
+from beredskab.storage.chain import GENESIS, KEYED, NewEntry, entry_hash
 from beredskab.storage.db import UNCONFIGURED_LOG_KEY
 from beredskab.storage.repositories.log import LogSeal
 
@@ -58,20 +58,20 @@ async def append(
     On PostgreSQL concurrent appenders queue for the chain's next link on the incident's
     row lock (``LogRepo.head``); a transaction that already appended to the chain knows its
     head and neither locks nor reads it again."""
-    if kind is EntryKind.CORRECTION and corrects is None:
-        raise UncitedCorrectionError(
-            "a correction names the entry it corrects: give that entry's number (the log "
-            "shows each entry's number)"
-        )
-    return await chain.append(
-        tx,
-        incident_id=incident_id,
-        kind=kind,
-        actor=actor,
-        text=text,
-        sensitive=sensitive,
-        corrects=corrects,
-    )
+    entry = NewEntry(incident_id, kind, actor, text, sensitive, corrects)
+    return (await append_many(tx, [entry]))[0]
+
+
+async def append_many(tx: Tx, entries: Sequence[NewEntry]) -> list[LogEntry]:
+    """Append entries in order in the caller's transaction, in one insert (``append``'s
+    rules for each)."""
+    for entry in entries:
+        if entry.kind is EntryKind.CORRECTION and entry.corrects is None:
+            raise UncitedCorrectionError(
+                "a correction names the entry it corrects: give that entry's number (the log "
+                "shows each entry's number)"
+            )
+    return await chain.append_many(tx, entries)
 
 
 async def stating(tx: Tx, incident_id: int, markers: Sequence[str]) -> int:

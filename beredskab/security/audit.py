@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from beredskab.models import AuditEntry
@@ -52,6 +54,18 @@ def bucket(*, at: datetime, source: str, action: str, channel: str) -> str:
     return hashlib.sha256(f"{minute}\x1f{channel}\x1f{action}\x1f{source}".encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One audit row to write: who did (or tried) what, through which channel."""
+
+    actor: str
+    action: str
+    channel: str
+    allowed: bool = True
+    detail: str = ""
+    incident_id: int | None = None
+
+
 async def record(
     tx: Tx,
     *,
@@ -63,14 +77,24 @@ async def record(
     incident_id: int | None = None,
 ) -> None:
     """Write an audit row in the caller's transaction."""
-    await tx.audit.add(
-        at=tx.now,
-        actor=clean(actor, AUDIT_ACTOR_LENGTH),
-        action=clean(action, AUDIT_ACTION_LENGTH),
-        channel=clean(channel, AUDIT_CHANNEL_LENGTH),
-        allowed=allowed,
-        detail=clean(detail, AUDIT_DETAIL_LENGTH),
-        incident_id=incident_id,
+    await record_many(tx, [Entry(actor, action, channel, allowed, detail, incident_id)])
+
+
+async def record_many(tx: Tx, entries: Sequence[Entry]) -> None:
+    """Write audit rows in the caller's transaction, in one statement."""
+    await tx.audit.add_many(
+        [
+            {
+                "at": tx.now,
+                "actor": clean(entry.actor, AUDIT_ACTOR_LENGTH),
+                "action": clean(entry.action, AUDIT_ACTION_LENGTH),
+                "channel": clean(entry.channel, AUDIT_CHANNEL_LENGTH),
+                "allowed": entry.allowed,
+                "detail": clean(entry.detail, AUDIT_DETAIL_LENGTH),
+                "incident_id": entry.incident_id,
+            }
+            for entry in entries
+        ]
     )
 
 

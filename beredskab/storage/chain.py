@@ -2,10 +2,10 @@
 
 Each entry's hash is HMAC-SHA256, with the log key the ``Database`` carries, over its content
 and the previous hash; entries written before the key (migration 0012) keep the old unkeyed
-rule. ``append`` is the one way an entry is written (in the caller's transaction);
-``incident.situation_log`` adds the rules of what may be written and verifies chains. The
-outbox writes its delivery entries through ``append`` too, which is why the chain lives
-below both.
+rule. ``append_many`` (``append`` for one) is the one way entries are written (in the
+caller's transaction); ``incident.situation_log`` adds the rules of what may be written and
+verifies chains. The outbox writes its delivery entries through ``append`` too, which is why
+the chain lives below both.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import json
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from beredskab.errors import NotFoundError
 from beredskab.models import EntryKind, LogEntry
@@ -56,6 +58,18 @@ def entry_hash(entry: LogEntry, *, key: bytes | None = None) -> str:
     return hmac.new(key or UNCONFIGURED_LOG_KEY, _payload(entry), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class NewEntry:
+    """An entry to append: what it says; its number, time and hashes come from the chain."""
+
+    incident_id: int
+    kind: EntryKind
+    actor: str
+    text: str
+    sensitive: bool = False
+    corrects: int | None = None
+
+
 async def append(
     tx: Tx,
     *,
@@ -67,32 +81,48 @@ async def append(
     corrects: int | None = None,
 ) -> LogEntry:
     """Append one entry to an incident's log in the caller's transaction; ``corrects``, if
-    given, must name an existing entry.
+    given, must name an existing entry (``append_many`` with one entry)."""
+    entry = NewEntry(incident_id, kind, actor, text, sensitive, corrects)
+    return (await append_many(tx, [entry]))[0]
+
+
+async def append_many(tx: Tx, new: Sequence[NewEntry]) -> list[LogEntry]:
+    """Append entries, in order, to their incidents' logs in the caller's transaction, in
+    one insert; the appended entries in the same order.
 
     On PostgreSQL concurrent appenders queue for the chain's next link on the incident's
     row lock (``LogRepo.head``); a transaction that already appended to the chain knows its
     head and neither locks nor reads it again."""
-    seq, prev = await tx.log.head(incident_id) or (0, GENESIS)
-    if corrects is not None and (corrects > seq or corrects < 1):
-        raise NotFoundError(
-            "log entry {entry} does not exist in incident {nr}", entry=corrects, nr=incident_id
+    heads: dict[int, tuple[int, str]] = {}
+    entries: list[LogEntry] = []
+    for item in new:
+        if item.incident_id not in heads:
+            heads[item.incident_id] = await tx.log.head(item.incident_id) or (0, GENESIS)
+        seq, prev = heads[item.incident_id]
+        if item.corrects is not None and (item.corrects > seq or item.corrects < 1):
+            raise NotFoundError(
+                "log entry {entry} does not exist in incident {nr}",
+                entry=item.corrects,
+                nr=item.incident_id,
+            )
+        draft = LogEntry(
+            incident_id=item.incident_id,
+            seq=seq + 1,
+            kind=item.kind,
+            actor=item.actor,
+            text=item.text,
+            sensitive=item.sensitive,
+            corrects=item.corrects,
+            created_at=tx.now,
+            prev_hash=prev,
+            hash="",
+            scheme=KEYED,
         )
-    draft = LogEntry(
-        incident_id=incident_id,
-        seq=seq + 1,
-        kind=kind,
-        actor=actor,
-        text=text,
-        sensitive=sensitive,
-        corrects=corrects,
-        created_at=tx.now,
-        prev_hash=prev,
-        hash="",
-        scheme=KEYED,
-    )
-    entry = draft.model_copy(update={"hash": entry_hash(draft, key=tx.log_key)})
-    await tx.log.append(entry)
-    return entry
+        entry = draft.model_copy(update={"hash": entry_hash(draft, key=tx.log_key)})
+        heads[item.incident_id] = (entry.seq, entry.hash)
+        entries.append(entry)
+    await tx.log.append_many(entries)
+    return entries
 
 
 async def key_in_use(*, db: Database) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -36,30 +38,11 @@ class AuditRepo:
     def __init__(self, conn: AsyncConnection) -> None:
         self._conn = conn
 
-    async def add(
-        self,
-        *,
-        at: datetime,
-        actor: str,
-        action: str,
-        channel: str,
-        allowed: bool,
-        detail: str = "",
-        incident_id: int | None = None,
-    ) -> None:
-        """Record who did (or tried) what."""
-        await self._conn.execute(
-            _ADD,
-            {
-                "at": at,
-                "actor": actor,
-                "action": action,
-                "channel": channel,
-                "allowed": allowed,
-                "detail": detail,
-                "incident_id": incident_id,
-            },
-        )
+    async def add_many(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Record who did (or tried) what: rows with ``at``, ``actor``, ``action``, ``channel``,
+        ``allowed``, ``detail`` and ``incident_id``, in one statement."""
+        if rows:
+            await self._conn.execute(_ADD, list(rows))
 
     async def count_refusal(
         self, *, bucket: str, at: datetime, actor: str, action: str, channel: str, detail: str

@@ -353,23 +353,44 @@ class IncidentRepo(EscalationQueries):
         only_from: Sequence[ConfirmationStatus],
     ) -> bool:
         """Move a confirmation to ``status`` if it is in one of ``only_from``; True if changed."""
+        changed = await self.set_confirmations(
+            incident_id, [person_id], status=status, via=via, now=now, only_from=only_from
+        )
+        return bool(changed)
+
+    async def set_confirmations(
+        self,
+        incident_id: int,
+        person_ids: Sequence[str],
+        *,
+        status: ConfirmationStatus,
+        via: str,
+        now: datetime,
+        only_from: Sequence[ConfirmationStatus],
+    ) -> set[str]:
+        """``set_confirmation`` for several people of one incident in one statement; the
+        people whose confirmation changed."""
         stmt = _set_confirmation(tuple(s.value for s in only_from))
         params = {
             "incident": incident_id,
-            "person": person_id,
+            "people": list(dict.fromkeys(person_ids)),
             "status": status.value,
             "via": via,
             "updated_at": now,
         }
-        return (await self._conn.execute(stmt, params)).rowcount == 1
+        return {row.person_id for row in await self._conn.execute(stmt, params)}
 
 
 @cache
 def _set_confirmation(only_from: tuple[str, ...]) -> Update:
-    """``set_confirmation``'s update, built once per ``only_from`` (parameters ``incident``,
-    ``person`` and the values ``status``, ``via``, ``updated_at``)."""
-    return update(confirmations).where(
-        confirmations.c.incident_id == bindparam("incident"),
-        confirmations.c.person_id == bindparam("person"),
-        confirmations.c.status.in_(only_from),
+    """``set_confirmations``'s update, built once per ``only_from`` (parameters ``incident``,
+    ``people`` (a list) and the values ``status``, ``via``, ``updated_at``)."""
+    return (
+        update(confirmations)
+        .where(
+            confirmations.c.incident_id == bindparam("incident"),
+            confirmations.c.person_id.in_(bindparam("people", expanding=True)),
+            confirmations.c.status.in_(only_from),
+        )
+        .returning(confirmations.c.person_id)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,15 +89,21 @@ class LogRepo:
         row = (await self._conn.execute(stmt)).first()
         return LogEntry.model_validate(row) if row else None
 
-    async def append(self, entry: LogEntry) -> None:
-        """Insert one entry; the (incident, seq) key makes a concurrent append fail, not fork."""
+    async def append_many(self, entries: Sequence[LogEntry]) -> None:
+        """Insert entries in one statement; the (incident, seq) key makes a concurrent append
+        fail, not fork."""
         await insert_many(
             self._conn,
             log_entries,
             _COLUMNS,
-            [tuple(entry.kind.value if n == "kind" else getattr(entry, n) for n in _COLUMNS)],
+            [
+                tuple(entry.kind.value if n == "kind" else getattr(entry, n) for n in _COLUMNS)
+                for entry in entries
+            ],
         )
-        self._heads[entry.incident_id] = (entry.seq, entry.hash, self._scope())
+        scope = self._scope()
+        for entry in entries:
+            self._heads[entry.incident_id] = (entry.seq, entry.hash, scope)
 
     async def list(self, incident_id: int, *, include_sensitive: bool = True) -> list[LogEntry]:
         """Every entry of an incident in order."""

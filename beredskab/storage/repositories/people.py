@@ -4,7 +4,7 @@ and the uses of derived ones."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -145,28 +145,38 @@ class PeopleRepo:
         row = (await self._conn.execute(_DERIVED, params)).first()
         return _derived_token(token, delivery_id, action, row)
 
-    async def derived_answer(
-        self, *, delivery_id: int, action: str, channel: str
-    ) -> tuple[ActionToken, Incident | None, Confirmation | None] | None:
+    async def derived_answers(
+        self, delivery_ids: Sequence[int], *, action: str, channel: str
+    ) -> dict[int, tuple[ActionToken, Incident | None, Confirmation | None]]:
         """``derived_token`` with the delivery's incident and its person's confirmation of it
-        (None where there is none), in one query: what an email link's page and its answer
-        check."""
-        params = {"delivery_id": delivery_id, "action": action, "channel": channel}
-        row = (await self._conn.execute(_DERIVED_ANSWER, params)).first()
-        token = _derived_token("", delivery_id, action, row)
-        if token is None or row is None:
-            return None
-        return token, incident_of(row), confirmation_of(row)
+        (None where there is none) for each of ``delivery_ids``, in one query: what an email
+        link's page and its answer check. A delivery with no such token is left out."""
+        params = {"ids": list(dict.fromkeys(delivery_ids)), "action": action, "channel": channel}
+        found = {}
+        for row in await self._conn.execute(_DERIVED_ANSWERS, params):
+            delivery_id = int(row.delivery_id)
+            token = _derived_token("", delivery_id, action, row)
+            if token is not None:
+                found[delivery_id] = (token, incident_of(row), confirmation_of(row))
+        return found
 
-    async def use_action(self, delivery_id: int, action: str, *, now: datetime) -> bool:
-        """Record the use of a derived token; True only the first time (a concurrent second
-        use waits for the first to commit and then finds it)."""
-        params = {"delivery_id": delivery_id, "action": action, "used_at": now}
-        result = await self._conn.execute(_use_action(self._conn.dialect.name), params)
-        return result.rowcount == 1
+    async def use_actions(
+        self, delivery_ids: Sequence[int], action: str, *, now: datetime
+    ) -> set[int]:
+        """Record the use of derived tokens, in one statement; the deliveries whose token
+        was used for the first time (a concurrent second use waits for the first to commit
+        and then finds it)."""
+        rows = [
+            {"delivery_id": delivery_id, "action": action, "used_at": now}
+            for delivery_id in dict.fromkeys(delivery_ids)
+        ]
+        if not rows:
+            return set()
+        result = await self._conn.execute(_use_action(self._conn.dialect.name), rows)
+        return {int(row.delivery_id) for row in result}
 
 
-_DERIVED = (
+_TOKEN_OF_DELIVERY = (
     select(
         deliveries.c.incident_id,
         deliveries.c.person_id,
@@ -182,15 +192,17 @@ _DERIVED = (
             action_uses.c.action == bindparam("action"),
         ),
     )
-    .where(
-        deliveries.c.id == bindparam("delivery_id"), deliveries.c.channel == bindparam("channel")
-    )
+    .where(deliveries.c.channel == bindparam("channel"))
 )
+"""A delivery with the recorded use of its ``action`` (parameters ``action``, ``channel``)."""
+_DERIVED = _TOKEN_OF_DELIVERY.where(deliveries.c.id == bindparam("delivery_id"))
 """The delivery a derived token names, with the recorded use of its ``action`` (parameters
 ``delivery_id``, ``action``, ``channel``); built once, so neither built nor keyed for the
 statement cache again per use."""
-_DERIVED_ANSWER = (
-    _DERIVED.add_columns(*INCIDENT_COLUMNS, *CONFIRMATION_COLUMNS)
+_DERIVED_ANSWERS = (
+    _TOKEN_OF_DELIVERY.add_columns(
+        deliveries.c.id.label("delivery_id"), *INCIDENT_COLUMNS, *CONFIRMATION_COLUMNS
+    )
     .outerjoin(incidents, incidents.c.id == deliveries.c.incident_id)
     .outerjoin(
         confirmations,
@@ -199,17 +211,22 @@ _DERIVED_ANSWER = (
             confirmations.c.person_id == deliveries.c.person_id,
         ),
     )
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
 )
-"""``_DERIVED`` with the delivery's incident and its person's confirmation of it."""
+"""``_DERIVED`` for several deliveries (parameter ``ids``, a list), with each one's id, its
+incident and its person's confirmation of it."""
 
 
 @cache
 def _use_action(dialect: str) -> Insert:
     """The insert of a derived token's use that does nothing when it was used (parameters
-    ``delivery_id``, ``action``, ``used_at``), built once per dialect."""
+    ``delivery_id``, ``action``, ``used_at``; the ``delivery_id`` of each row written comes
+    back), built once per dialect."""
     insert_into = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert_into(action_uses).on_conflict_do_nothing(
-        index_elements=[action_uses.c.delivery_id, action_uses.c.action]
+    return (
+        insert_into(action_uses)
+        .on_conflict_do_nothing(index_elements=[action_uses.c.delivery_id, action_uses.c.action])
+        .returning(action_uses.c.delivery_id)
     )
 
 
