@@ -320,9 +320,6 @@ async def _alone(service: Any, people: int, cap: int, spy: Path | None) -> list[
                     stderr=subprocess.DEVNULL,
                 )
                 await asyncio.sleep(1.0)  # py-spy attaches
-            import os as _os
-            if _os.environ.get("PROF"):
-                _os.kill(service.serve.pid, signal.SIGUSR1)
             try:
                 return await measure(
                     http,
@@ -335,8 +332,6 @@ async def _alone(service: Any, people: int, cap: int, spy: Path | None) -> list[
                     pid=service.serve.pid,
                 )
             finally:
-                if _os.environ.get("PROF"):
-                    _os.kill(service.serve.pid, signal.SIGUSR1)
                 if recorder is not None:  # py-spy writes its file on SIGINT
                     recorder.send_signal(signal.SIGINT)
                     recorder.wait(timeout=60)

@@ -92,15 +92,11 @@ async def _twilio_voice(app: Services, payload: dict[str, Any]) -> str:
     return f"voice ack {'recorded' if result.changed else 'already recorded'}"
 
 
-async def _twilio_sms_in(app: Services, tx: Tx, payload: dict[str, Any]) -> str:
+async def _twilio_sms_in(app: Services, tx: Tx, payloads: Sequence[dict[str, Any]]) -> list[str]:
     from beredskab.inbound import sms_answers
 
-    return await sms_answers.handle_in(
-        tx,
-        app=app,
-        sender=str(payload.get("From", "")),
-        body=str(payload.get("Body", "")),
-    )
+    messages = [(str(p.get("From", "")), str(p.get("Body", ""))) for p in payloads]
+    return await sms_answers.handle_many_in(tx, app=app, messages=messages)
 
 
 def _in_transaction(app: Services, source: str, payload: dict[str, Any]) -> TxHandler | None:
@@ -282,7 +278,7 @@ class Inbox:
                 if mine is None:
                     return False  # another instance is handling it
                 if mine:
-                    outcome = await handler(self._app, tx, payload)
+                    [outcome] = await handler(self._app, tx, [payload])
                     await tx.inbox.mark_processed(event.id, outcome=outcome[:500], now=tx.now)
             if mine:
                 self._applied(event, tx.now)

@@ -13,12 +13,14 @@ only the change (a savepoint) and queues its answer instead.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
 from beredskab.delivery import replies
+from beredskab.delivery.replies import SmsReply
 from beredskab.errors import BeredskabError, NotAuthorisedError, render
 from beredskab.i18n import Language
 from beredskab.i18n import status as status_word
@@ -26,8 +28,10 @@ from beredskab.inbound import sms
 from beredskab.inbound import subscribe as residents
 from beredskab.inbound.sms_texts import text
 from beredskab.incident import acknowledgements
+from beredskab.incident.acknowledgements import AckResult, Confirming
 from beredskab.security import pins
 from beredskab.storage import Tx
+from beredskab.storage.repositories.delivery_lookups import AckTarget
 from contacts.models import Person
 
 if TYPE_CHECKING:
@@ -85,34 +89,117 @@ def one_transaction(*, app: Services, sender: str, body: str, opt_out: str = "")
 async def handle_in(
     tx: Tx, *, app: Services, sender: str, body: str, hasher: PasswordHasher = pins.DEFAULT_HASHER
 ) -> str:
-    """Run a ``one_transaction`` SMS in ``tx`` and queue its reply there; the outcome."""
-    person = app.plan.directory.by_phone(sender.strip())
-    if person is None:
-        return "unknown number"
-    ctx = Ctx(app=app, person=person, phone=sender.strip(), hasher=hasher)
-    command = sms.parse(body)
+    """Run a ``one_transaction`` SMS in ``tx`` and queue its reply there; the outcome
+    (``handle_many_in`` of one)."""
+    return (await handle_many_in(tx, app=app, messages=[(sender, body)], hasher=hasher))[0]
+
+
+async def handle_many_in(
+    tx: Tx,
+    *,
+    app: Services,
+    messages: Sequence[tuple[str, str]],
+    hasher: PasswordHasher = pins.DEFAULT_HASHER,
+) -> list[str]:
+    """Run ``one_transaction`` SMSs (sender, body) in ``tx`` as ``handle_in`` would one after
+    the other, and queue their replies there; the outcomes in order. The "OK"s in a row are
+    confirmed together (``acknowledgements.confirm_many_in``: a few statements for all of
+    them, beside each one's lookup) and the replies that are not passive queued in one
+    statement."""
+    answers: list[tuple[Ctx, Answer] | None] = []  # None: an unknown number
+    acks = _Acks(tx, answers)
+    for sender, body in messages:
+        person = app.plan.directory.by_phone(sender.strip())
+        if person is None:
+            answers.append(None)
+            continue
+        ctx = Ctx(app=app, person=person, phone=sender.strip(), hasher=hasher)
+        command = sms.parse(body)
+        if isinstance(command, sms.Ack):
+            await acks.add(ctx, command)
+            continue
+        await acks.flush()  # what the "OK"s before it write comes first
+        answers.append((ctx, await _answer(ctx, tx, command)))
+    await acks.flush()
+    wanted = [found for found in answers if found is not None and found[1].text]
+    sent = iter(
+        await replies.sms_replies(
+            tx,
+            [SmsReply(ctx.phone, a.text, ctx.person.id, passive=a.passive) for ctx, a in wanted],
+            passive_per_hour=app.settings.security.passive_replies_per_hour,
+        )
+    )
+    return [
+        "unknown number"
+        if found is None
+        else outcome(found[1], next(sent) if found[1].text else True)
+        for found in answers
+    ]
+
+
+async def _answer(ctx: Ctx, tx: Tx, command: sms.Command) -> Answer:
+    """The answer to a ``one_transaction`` command other than "OK", its change written."""
     match command:
-        case sms.Ack(code):
-            try:  # an "OK" is refused only before it writes (``record_in``): no savepoint
-                answer = await _acknowledge(ctx, tx, code, decline=False)
-            except BeredskabError as exc:
-                answer = refusal(ctx, command, exc)
         case sms.Decline(code):
             try:  # a decline asks the deputy after writing: a refusal rolls back to here
                 async with tx.savepoint():
-                    answer = await _acknowledge(ctx, tx, code, decline=True)
+                    return await _acknowledge(ctx, tx, code, decline=True)
             except BeredskabError as exc:
-                answer = refusal(ctx, command, exc)
+                return refusal(ctx, command, exc)
         case sms.Help():
-            answer = ctx.error("help", "help")
+            return ctx.error("help", "help")
         case sms.Malformed(keyword):
-            answer = Answer(sms.usage(keyword, ctx.lang), f"malformed {keyword}", passive=True)
+            return Answer(sms.usage(keyword, ctx.lang), f"malformed {keyword}", passive=True)
         case sms.Unknown():
-            answer = ctx.error("unknown_command", "unknown command")
+            return ctx.error("unknown_command", "unknown command")
         case _:
             raise AssertionError(f"{command!r} is not answered in one transaction")
-    sent = await reply(ctx, answer, tx) if answer.text else True
-    return outcome(answer, sent)
+
+
+class _Acks:
+    """The "OK"s of a row, looked up one by one and confirmed together on ``flush``. Each
+    (incident, person) is in a row once: an "OK" that would confirm one already in it
+    flushes the row first and is looked up again, so every lookup sees what the "OK"s
+    before it wrote, as one after the other."""
+
+    def __init__(self, tx: Tx, answers: list[tuple[Ctx, Answer] | None]) -> None:
+        self._tx = tx
+        self._answers = answers
+        self._row: list[tuple[int, Ctx, Confirming]] = []
+
+    async def add(self, ctx: Ctx, command: sms.Ack) -> None:
+        """Look up what this "OK" confirms; answer it at once if nothing is to be written."""
+        slot = len(self._answers)
+        self._answers.append(None)
+        found = await _target(ctx, self._tx, command.code, "ack")
+        if isinstance(found, AckTarget) and any(
+            (c.incident.id, c.person.id) == (found.incident_id, found.person_id)
+            for _, _, c in self._row
+        ):
+            await self.flush()
+            found = await _target(ctx, self._tx, command.code, "ack")
+        if isinstance(found, Answer):
+            self._answers[slot] = (ctx, found)
+            return
+        person = ctx.app.plan.directory.person(found.person_id)
+        if person is None or found.confirmation is None:  # refused by ``record_in``
+            try:
+                answer = await _record(ctx, self._tx, found, decline=False)
+            except BeredskabError as exc:
+                answer = refusal(ctx, command, exc)
+            self._answers[slot] = (ctx, answer)
+            return
+        self._row.append((slot, ctx, Confirming(found.incident, person, found.confirmation)))
+
+    async def flush(self) -> None:
+        """Confirm the row's "OK"s together and answer them."""
+        if not self._row:
+            return
+        confirming = [c for _, _, c in self._row]
+        results = await acknowledgements.confirm_many_in(self._tx, confirming, via=CHANNEL)
+        for (slot, ctx, c), result in zip(self._row, results, strict=True):
+            self._answers[slot] = (ctx, _acked(ctx, c.incident.id, result, decline=False))
+        self._row.clear()
 
 
 def refusal(ctx: Ctx, command: sms.Command, exc: BeredskabError) -> Answer:
@@ -146,24 +233,41 @@ async def reply(ctx: Ctx, answer: Answer, tx: Tx | None = None) -> bool:
 
 
 async def _acknowledge(ctx: Ctx, tx: Tx, code: int | None, *, decline: bool) -> Answer:
-    verb = "decline" if decline else "ack"
+    found = await _target(ctx, tx, code, "decline" if decline else "ack")
+    if isinstance(found, Answer):
+        return found
+    return await _record(ctx, tx, found, decline=decline)
+
+
+async def _target(ctx: Ctx, tx: Tx, code: int | None, verb: str) -> AckTarget | Answer:
+    """What an "OK" (or "NEJ") answers, or the answer when it answers nothing open."""
     request = await tx.deliveries.ack_target(ctx.phone, incident_id=code, pending_only=code is None)
     if request is None:
         if code is None:
             return ctx.error("nothing_to_confirm", f"{verb}: nothing open")
         return ctx.error("not_asked", f"{verb}: incident {code} not sent here", nr=code)
-    nr = request.incident_id
     if not request.incident_open:
+        nr = request.incident_id
         return ctx.error("already_closed", f"{verb}: incident {nr} closed", nr=nr)
+    return request
+
+
+async def _record(ctx: Ctx, tx: Tx, request: AckTarget, *, decline: bool) -> Answer:
     result = await acknowledgements.record_in(
         tx,
         plan=ctx.app.plan,
-        incident_id=nr,
+        incident_id=request.incident_id,
         person_id=request.person_id,
         via=CHANNEL,
         decline=decline,
         known=(request.incident, request.confirmation) if request.confirmation else None,
     )
+    return _acked(ctx, request.incident_id, result, decline=decline)
+
+
+def _acked(ctx: Ctx, nr: int, result: AckResult, *, decline: bool) -> Answer:
+    """The answer to an "OK" (or "NEJ") that was recorded."""
+    verb = "decline" if decline else "ack"
     if not result.changed:
         now = status_word(result.confirmation.status.value, ctx.lang)
         return Answer(ctx.t("ack_same", nr=nr, status=now), f"{verb}: unchanged")

@@ -2,13 +2,13 @@
 
 Each event's change, its reply and its processed mark are written in the same transaction,
 so the exactly-once of ``Inbox._apply`` holds for every event; several events simply share
-that transaction. A transaction takes events oldest first until it holds ``CHUNK`` of them
-or has been open ``CHUNK_SECONDS`` (on SQLite it holds the one write lock, and a webhook
-waiting to store its event must not wait long), then commits. Per event that saves the
-begin, the clock read, the commit and, on PostgreSQL, the wait for the incident's log lock
-that every acknowledgement of one incident queues for. The time bound is SQLite's only: on
-PostgreSQL storing a webhook's event never waits for an applying transaction, so a
-transaction there takes ``CHUNK`` events whatever the time.
+that transaction. A transaction takes up to ``CHUNK`` events, oldest first, and hands each
+run of events with one handler to that handler at once: the SMS handler confirms a run's
+"OK"s together (``inbound.sms_answers.handle_many_in``: one lookup per event and a few
+statements for the lot), so a transaction of ``CHUNK`` events holds SQLite's one write lock
+for a few milliseconds. Per event that saves the begin, the clock read, the commit, four
+statements of its own and, on PostgreSQL, the wait for the incident's log lock that every
+acknowledgement of one incident queues for.
 
 On PostgreSQL a transaction's events are claimed in one statement (``FOR UPDATE SKIP
 LOCKED``); one held by another instance puts its sender on hold: the sender's events wait for
@@ -20,7 +20,6 @@ failing event records its error alone; a database outage raises and leaves them 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -33,11 +32,10 @@ if TYPE_CHECKING:
 
 CHUNK = 50
 """Events per transaction at most."""
-CHUNK_SECONDS = 0.02
-"""On SQLite a transaction takes no further event once it has been open this long."""
 
-TxHandler = Callable[["Services", Tx, dict[str, Any]], Awaitable[str]]
-"""Applies an event in the caller's transaction (the one that marks it processed)."""
+TxHandler = Callable[["Services", Tx, Sequence[dict[str, Any]]], Awaitable[list[str]]]
+"""Applies events (their payloads), in order, in the caller's transaction (the one that marks
+them processed); their outcomes in the same order."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,6 @@ async def apply_together(
     ``one`` applies an event in a transaction of its own (False: held elsewhere)."""
     held: set[str] = set()
     applied = 0
-    loop = asyncio.get_running_loop()
     position = 0
     while position < len(items):
         start = position
@@ -66,22 +63,18 @@ async def apply_together(
         try:
             async with app.db.transaction() as tx:
                 claims = await _claim_ahead(tx, items[start : start + CHUNK], held)
-                ends = loop.time() + CHUNK_SECONDS if claims is None else float("inf")
-                marks: list[tuple[int, str]] = []
-                done: list[Inbound] = []
+                mine: list[Item] = []
                 while position < len(items) and position - start < CHUNK:
-                    if position > start and loop.time() >= ends:
-                        break
                     item = items[position]
                     position += 1
                     if item.sender in held:
                         continue
-                    mine = True if claims is None else claims[item.event.id]
-                    if mine:
-                        outcome = await item.handler(app, tx, item.payload)
-                        marks.append((item.event.id, outcome[:500]))
-                        done.append(item.event)
+                    if claims is None or claims[item.event.id]:
+                        mine.append(item)
                     taken += 1
+                outcomes = await _handled(app, tx, mine)
+                marks = [(item.event.id, o[:500]) for item, o in zip(mine, outcomes, strict=True)]
+                done = [item.event for item in mine]
                 await tx.inbox.mark_processed_many(marks, now=tx.now)
             for event in done:  # committed: how long each waited (``/metrics``)
                 app.metrics.applied(event.source, (tx.now - event.received_at).total_seconds())
@@ -98,6 +91,20 @@ async def apply_together(
                     held.add(item.sender)
         applied += taken
     return applied, held
+
+
+async def _handled(app: Services, tx: Tx, items: Sequence[Item]) -> list[str]:
+    """The outcomes of ``items``, each run of one handler handed to it at once."""
+    outcomes: list[str] = []
+    start = 0
+    while start < len(items):
+        handler = items[start].handler
+        end = start
+        while end < len(items) and items[end].handler is handler:
+            end += 1
+        outcomes += await handler(app, tx, [item.payload for item in items[start:end]])
+        start = end
+    return outcomes
 
 
 async def _claim_ahead(tx: Tx, items: Sequence[Item], held: set[str]) -> dict[int, bool] | None:

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import sqlite3
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -164,8 +164,8 @@ async def test_two_instances_never_handle_one_event_twice(
         await asyncio.sleep(0.005)  # a handler takes a moment: the instances overlap
         return "handled"
 
-    async def slow_in_tx(app: App, tx: Tx, payload: dict[str, Any]) -> str:
-        return await slow_handler(app, payload)
+    async def slow_in_tx(app: App, tx: Tx, payloads: Sequence[dict[str, Any]]) -> list[str]:
+        return [await slow_handler(app, payload) for payload in payloads]
 
     monkeypatch.setitem(inbox_module.HANDLERS, "twilio-sms", slow_handler)  # type: ignore[index]
     monkeypatch.setattr(

@@ -96,14 +96,14 @@ async def test_a_task_killed_between_the_acknowledgement_and_its_reply_leaves_no
             source="twilio-sms", provider_id="SM1", payload=sms("SM1", SENDER, "OK")
         )
         acknowledged = asyncio.Event()
-        real_reply = replies.sms_reply
+        real_reply = replies.sms_replies
 
         async def stuck_reply(*args: Any, **kwargs: Any) -> bool:
             acknowledged.set()  # the acknowledgement and its log entry are written by now
             await asyncio.Event().wait()
             raise AssertionError("unreachable")
 
-        monkeypatch.setattr(replies, "sms_reply", stuck_reply)
+        monkeypatch.setattr(replies, "sms_replies", stuck_reply)
         applying = asyncio.create_task(app.inbox.process_pending())
         await asyncio.wait_for(acknowledged.wait(), 30)
         applying.cancel()
@@ -117,7 +117,7 @@ async def test_a_task_killed_between_the_acknowledgement_and_its_reply_leaves_no
             "replies": [],
             "outcome": None,
         }
-        monkeypatch.setattr(replies, "sms_reply", real_reply)
+        monkeypatch.setattr(replies, "sms_replies", real_reply)
         await _applied_once(db, plan, tmp_path / "second", nr)
     finally:
         await db.dispose()
@@ -141,7 +141,7 @@ CRASHING = textwrap.dedent(
             Path(marker).write_text("acknowledged, reply not queued")  # then SIGKILL
             await asyncio.Event().wait()
 
-        replies.sms_reply = stuck_reply
+        replies.sms_replies = stuck_reply
         await make_app(db, plan, Path(data_dir)).inbox.process_pending()
 
     asyncio.run(main())

@@ -5,6 +5,7 @@ the sender's later "OK" waits for it; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,15 @@ async def test_a_failing_event_fails_alone_and_the_others_of_its_transaction_are
 ) -> None:
     applied: list[str] = []
 
-    async def handler(app: App, tx: Tx, payload: dict[str, Any]) -> str:
-        await replies.sms_reply(tx, to=payload["From"], text=payload["MessageSid"])
-        if payload["Body"] == "BUG":
-            raise RuntimeError("a bug in one handler")
-        applied.append(payload["MessageSid"])
-        return f"applied {payload['MessageSid']}"
+    async def handler(app: App, tx: Tx, payloads: Sequence[dict[str, Any]]) -> list[str]:
+        outcomes = []
+        for payload in payloads:
+            await replies.sms_reply(tx, to=payload["From"], text=payload["MessageSid"])
+            if payload["Body"] == "BUG":
+                raise RuntimeError("a bug in one handler")
+            applied.append(payload["MessageSid"])
+            outcomes.append(f"applied {payload['MessageSid']}")
+        return outcomes
 
     monkeypatch.setattr(inbox_module, "_in_transaction", lambda *_: handler)
     app = make_app(db, plan, tmp_path)
@@ -72,9 +76,9 @@ async def test_a_senders_later_ok_waits_for_its_event_that_needs_its_own_transac
 ) -> None:
     order: list[str] = []
 
-    async def together(app: App, tx: Tx, payload: dict[str, Any]) -> str:
-        order.append(payload["MessageSid"])
-        return "together"
+    async def together(app: App, tx: Tx, payloads: Sequence[dict[str, Any]]) -> list[str]:
+        order.extend(payload["MessageSid"] for payload in payloads)
+        return ["together"] * len(payloads)
 
     async def own(app: App, payload: dict[str, Any]) -> str:
         order.append(payload["MessageSid"])
