@@ -130,3 +130,33 @@ async def test_beside_a_large_send_the_loop_seeks_instead_of_scanning(db: Databa
             assert "Seq Scan" not in text, text
             assert "Sort" not in text, text
         await conn.rollback()
+
+
+async def test_the_copies_of_one_notification_are_a_seek_beside_a_large_send(
+    db: Database,
+) -> None:
+    """What a failed message of an all-channels notification reads before it reports the
+    person unreached (``for_notification``): its copies, found by ``ix_deliveries_notification``
+    (migration 0031), not by reading a 20,000-row send (it did: 50 ms per failure)."""
+    rows = [_row(n, notification=f"n{n}") for n in range(LARGE)]
+    rows += [_row(LARGE, notification="n7", channel="email", address="alma@example.org")]
+    await _insert(db, rows)
+    with _statements(db) as seen:
+        async with db.read() as tx:
+            copies = await tx.deliveries.for_notification("n7")
+    assert sorted(c.channel.value for c in copies) == ["email", "sms"]
+    [(sql, parameters)] = [(q, p) for q, p in seen if "notification" in q]
+    async with db.engine.connect() as conn:
+        if db.dialect == "sqlite":
+            plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)).all()
+            steps = [str(row[-1]) for row in plan]
+            wanted = "SEARCH deliveries USING INDEX ix_deliveries_notification (notification=?)"
+            assert steps[0] == wanted, steps
+            assert not any("SCAN deliveries" in s for s in steps), steps
+        else:
+            await conn.exec_driver_sql("ANALYZE deliveries")
+            plan = (await conn.exec_driver_sql(f"EXPLAIN {sql}", parameters)).all()
+            text = "\n".join(str(row[0]) for row in plan)
+            assert "ix_deliveries_notification" in text, text
+            assert "Seq Scan" not in text, text
+        await conn.rollback()
