@@ -56,7 +56,7 @@ deliveries = Table(
     Index("ix_deliveries_channel_due", "channel", "status", "next_attempt_at"),
     Index("ix_deliveries_provider", "provider_id"),
     Index("ix_deliveries_incident", "incident_id", "person_id"),
-    Index("ix_deliveries_notification", "notification"),
+    Index("ix_deliveries_notification", "notification", "id"),
 )
 
 action_tokens = Table(

@@ -7,12 +7,15 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 
+from beredskab.app import App
 from beredskab.inbound.sms_texts import text
 from beredskab.incident import activation, fanout
 from beredskab.models import ConfirmationStatus, EntryKind
@@ -120,82 +123,77 @@ async def test_many_answers_at_once_are_applied_once_each_in_order_per_sender(
             await db.dispose()
 
 
-async def test_a_run_of_oks_takes_one_lookup_each_and_a_few_statements_for_the_lot(
-    db_url: str, tmp_path: Path
-) -> None:
+@asynccontextmanager
+async def activated(db_url: str, tmp_path: Path) -> AsyncIterator[tuple[App, Database, int]]:
+    """The crowd's gruppe-1 activated and everyone asked: the app, its database, the
+    incident."""
     plan = crowd(tmp_path)
     db = Database(db_url)
     await db.upgrade()
     app = make_app(db, plan, tmp_path / "app")
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
-
-    async def applied(senders: range) -> int:
-        """Statements to apply an "OK" from each of ``senders``, stored first."""
-        for i in senders:
-            sid = f"SMR{i}"
-            await app.inbox.receive(source="twilio-sms", provider_id=sid, payload=sms(sid, i, "OK"))
-        statements.clear()
-        event.listen(db.engine.sync_engine, "before_cursor_execute", count)
-        try:
-            assert await app.inbox.process_pending() == len(senders)
-        finally:
-            event.remove(db.engine.sync_engine, "before_cursor_execute", count)
-        return len(statements)
-
     try:
         opened = await activation.activate(
             db=db, plan=plan, playbook="gruppe-1", actor_id="crowd-0", channel="test"
         )
         await fanout.complete(db, plan)
-        few = await applied(range(1, 11))
-        many = await applied(range(11, 41))
-        assert many - few == 20  # the 20 more "OK"s add their lookups, nothing else
-        async with db.read() as tx:
-            confirmations = {
-                c.person_id: c for c in await tx.incidents.confirmations(opened.incident.id)
-            }
-            log = await tx.log.list(opened.incident.id)
-            answered = {
-                f"+45203{i:05d}": await tx.deliveries.to_address(f"+45203{i:05d}", limit=5)
-                for i in range(1, 41)
-            }
-        for i in range(1, 41):
-            assert confirmations[f"crowd-{i}"].status is ConfirmationStatus.CONFIRMED
-            assert [e.kind for e in log if e.actor == f"crowd-{i}"] == [EntryKind.CONFIRMED]
-            replies = [d.text for d in answered[f"+45203{i:05d}"] if d.template == "reply"]
-            assert replies == [text("acked", nr=opened.incident.id)]
+        yield app, db, opened.incident.id
     finally:
         app.inbox.spool.close()
         await db.dispose()
 
 
+async def test_a_run_of_oks_takes_one_lookup_each_and_a_few_statements_for_the_lot(
+    db_url: str, tmp_path: Path
+) -> None:
+    statements: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    async with activated(db_url, tmp_path) as (app, db, nr):
+
+        async def applied(senders: range) -> int:
+            """Statements to apply an "OK" from each of ``senders``, stored first."""
+            for i in senders:
+                sid = f"SMR{i}"
+                payload = sms(sid, i, "OK")
+                await app.inbox.receive(source="twilio-sms", provider_id=sid, payload=payload)
+            statements.clear()
+            event.listen(db.engine.sync_engine, "before_cursor_execute", count)
+            try:
+                assert await app.inbox.process_pending() == len(senders)
+            finally:
+                event.remove(db.engine.sync_engine, "before_cursor_execute", count)
+            return len(statements)
+
+        few = await applied(range(1, 11))
+        many = await applied(range(11, 41))
+        assert many - few == 20  # the 20 more "OK"s add their lookups, nothing else
+        async with db.read() as tx:
+            confirmations = {c.person_id: c for c in await tx.incidents.confirmations(nr)}
+            log = await tx.log.list(nr)
+            answered = {
+                i: await tx.deliveries.to_address(f"+45203{i:05d}", limit=5) for i in range(1, 41)
+            }
+    for i in range(1, 41):
+        assert confirmations[f"crowd-{i}"].status is ConfirmationStatus.CONFIRMED
+        assert [e.kind for e in log if e.actor == f"crowd-{i}"] == [EntryKind.CONFIRMED]
+        replies = [d.text for d in answered[i] if d.template == "reply"]
+        assert replies == [text("acked", nr=nr)]
+
+
 async def test_a_second_ok_in_a_run_finds_what_the_first_confirmed(
     db_url: str, tmp_path: Path
 ) -> None:
-    plan = crowd(tmp_path)
-    db = Database(db_url)
-    await db.upgrade()
-    app = make_app(db, plan, tmp_path / "app")
-    try:
-        opened = await activation.activate(
-            db=db, plan=plan, playbook="gruppe-1", actor_id="crowd-0", channel="test"
-        )
-        await fanout.complete(db, plan)
+    async with activated(db_url, tmp_path) as (app, db, nr):
         for sid, sender in [("SMA", 1), ("SMB", 2), ("SMC", 1), ("SMD", 3)]:
             await app.inbox.receive(
                 source="twilio-sms", provider_id=sid, payload=sms(sid, sender, "OK")
             )
         assert await app.inbox.process_pending() == 4
         async with db.read() as tx:
-            log = await tx.log.list(opened.incident.id)
+            log = await tx.log.list(nr)
             sent = await tx.deliveries.to_address("+4520300001", limit=5)
-        assert [e.kind for e in log if e.actor == "crowd-1"] == [EntryKind.CONFIRMED]
-        replies = [d.text for d in sorted(sent, key=lambda d: d.id) if d.template != "activation"]
-        nr = opened.incident.id
-        assert replies == [text("acked", nr=nr), text("nothing_to_confirm")]  # as sent
-    finally:
-        app.inbox.spool.close()
-        await db.dispose()
+    assert [e.kind for e in log if e.actor == "crowd-1"] == [EntryKind.CONFIRMED]
+    replies = [d.text for d in sorted(sent, key=lambda d: d.id) if d.template != "activation"]
+    assert replies == [text("acked", nr=nr), text("nothing_to_confirm")]  # as sent
