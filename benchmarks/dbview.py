@@ -13,11 +13,19 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from beredskab.storage.tables import confirmations, deliveries, incidents, telegram_links
+from beredskab.storage.tables import (
+    confirmations,
+    deliveries,
+    fanouts,
+    incidents,
+    telegram_links,
+)
 
 ACTIVATION = "activation"
 """The template of an activation's alerts (``TemplateKind.ACTIVATION``)."""
 OPEN = ("queued", "sending")
+SENT = ("sent", "delivered")
+"""A message that reached its provider (a receipt may have followed)."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,26 @@ class DbView:
             return
         async with self.engine.begin() as conn:
             await conn.execute(insert(telegram_links), rows)
+
+    async def queued_at(self, incident_id: int) -> datetime | None:
+        """When the activation's fan-out queued its last recipient (``fanouts.finished_at``;
+        None while it runs, or when the activation needed no fan-out)."""
+        query = select(func.max(fanouts.c.finished_at)).where(
+            fanouts.c.incident_id == incident_id, fanouts.c.kind == "activation"
+        )
+        async with self.engine.connect() as conn:
+            return await conn.scalar(query)  # type: ignore[no-any-return]
+
+    async def sent_by(self, incident_id: int, until: datetime) -> int:
+        """The incident's messages of every kind (alerts, reminders, replies) that reached a
+        provider by ``until``: what ``serve`` sent in that time."""
+        query = select(func.count()).where(
+            deliveries.c.incident_id == incident_id,
+            deliveries.c.status.in_(SENT),
+            deliveries.c.updated_at <= until,
+        )
+        async with self.engine.connect() as conn:
+            return int(await conn.scalar(query) or 0)
 
     async def incident_created(self, incident_id: int) -> datetime:
         async with self.engine.connect() as conn:

@@ -269,9 +269,11 @@ class Run:
                 )
             await asyncio.sleep(0.25 if now - start < 30 else 1.0)
         detected, cpu_after = time.monotonic(), cpu_seconds(self.pid)
-        queued_at = next(t for t, total in history if total == fan.total)
         assert fan.last_update is not None
         completion = (fan.last_update - wall_start).total_seconds()
+        finished = await self.db.queued_at(incident)
+        queued = (finished - wall_start).total_seconds() if finished else self.answered - start
+        sent = await self.db.sent_by(incident, fan.last_update)
         lat = self.limits.latency
         rates = self._rates()
         per_channel = {k: fan.by_channel.get(k, 0) / rate for k, rate in rates.items()}
@@ -305,14 +307,14 @@ class Run:
                 "fanout_cpu_s": round(cpu, 2),
                 "window_s": round(duration, 1),
                 "idle_cpu_s": round(self.idle_rate * duration, 2),
-                "ms_per_message": round(net / fan.total * 1000, 3),
-                "gross_ms_per_message": round(cpu / fan.total * 1000, 3),
+                "messages_sent": sent,
+                "ms_per_message": round(net / sent * 1000, 3),
+                "gross_ms_per_message": round(cpu / sent * 1000, 3),
             },
             g6_activation={
                 "response_ms": round((self.answered - start) * 1000, 1),
-                "all_queued_s": round(queued_at - start, 2),
-                "ms_per_person": round((queued_at - start) * 1000 / self.people, 3),
-                "resolution_s": 0.25,
+                "all_queued_s": round(queued, 2),
+                "ms_per_person": round(queued * 1000 / self.people, 3),
             },
         )
         return incident, (first - start) * 1000
