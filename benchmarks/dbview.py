@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from beredskab.incident.participants import KIND as ACTIVATION_FANOUT
 from beredskab.storage.tables import (
     confirmations,
     deliveries,
@@ -74,7 +75,7 @@ class DbView:
         """When the activation's fan-out queued its last recipient (``fanouts.finished_at``;
         None while it runs, or when the activation needed no fan-out)."""
         query = select(func.max(fanouts.c.finished_at)).where(
-            fanouts.c.incident_id == incident_id, fanouts.c.kind == "activation"
+            fanouts.c.incident_id == incident_id, fanouts.c.kind == ACTIVATION_FANOUT
         )
         async with self.engine.connect() as conn:
             return await conn.scalar(query)  # type: ignore[no-any-return]

@@ -172,13 +172,10 @@ async def resolve_many_in_context(
 ) -> dict[Ref, TokenContext | None]:
     """``resolve_in_context`` for each of ``refs``: one query for the derived tokens of one
     action, whatever their number."""
+    stored, derived = _split(refs)
     found: dict[Ref, TokenContext | None] = {}
-    derived: dict[str, list[ActionRef]] = {}
-    for ref in refs:
-        if isinstance(ref, str):
-            found[ref] = await _stored_in_context(tx, ref)
-        else:
-            derived.setdefault(ref.action, []).append(ref)
+    for token in stored:
+        found[token] = await _stored_in_context(tx, token)
     for action, same in derived.items():
         answers = await tx.people.derived_answers(
             [ref.delivery_id for ref in same], action=action, channel=channel.value
@@ -208,15 +205,21 @@ async def spend(tx: Tx, ref: Ref) -> bool:
 async def spend_many(tx: Tx, refs: Sequence[Ref]) -> set[Ref]:
     """Record a use of each of ``refs``; the ones used for the first time. The derived tokens
     of one action take one statement, whatever their number."""
-    spent: set[Ref] = set()
-    derived: dict[str, list[ActionRef]] = {}
-    for ref in refs:
-        if isinstance(ref, str):
-            if await tx.people.use_token(ref, now=tx.now):
-                spent.add(ref)
-        else:
-            derived.setdefault(ref.action, []).append(ref)
+    stored, derived = _split(refs)
+    spent: set[Ref] = {ref for ref in stored if await tx.people.use_token(ref, now=tx.now)}
     for action, same in derived.items():
         used = await tx.people.use_actions([ref.delivery_id for ref in same], action, now=tx.now)
         spent.update(ref for ref in same if ref.delivery_id in used)
     return spent
+
+
+def _split(refs: Sequence[Ref]) -> tuple[list[str], dict[str, list[ActionRef]]]:
+    """``refs`` as stored tokens, in order, and derived ones grouped by action."""
+    stored: list[str] = []
+    derived: dict[str, list[ActionRef]] = {}
+    for ref in refs:
+        if isinstance(ref, str):
+            stored.append(ref)
+        else:
+            derived.setdefault(ref.action, []).append(ref)
+    return stored, derived

@@ -23,6 +23,7 @@ from beredskab.incident.acknowledgements import AckResult, Confirming
 from beredskab.models import ActionToken, Confirmation, Incident, IncidentStatus
 from beredskab.plan import Plan
 from beredskab.storage import Database, Tx
+from contacts.models import Person
 from notifier.types import ChannelKind
 
 EMAIL = ChannelKind.EMAIL
@@ -74,6 +75,19 @@ def _view(tx: Tx, plan: Plan, found: TokenContext | None, hours: float) -> LinkV
     return LinkView(token, incident, person.name if person else token.person_id, confirmation)
 
 
+def _answerable(
+    tx: Tx, plan: Plan, found: TokenContext | None, hours: float
+) -> tuple[LinkView, Person]:
+    """What a link to be answered confirms and the person answering, or the ``LinkError``
+    that refuses it; a person who left the directory in a plan reload cannot answer (the
+    link stays unspent)."""
+    view = _view(tx, plan, found, hours)
+    person = plan.directory.person(view.token.person_id)
+    if person is None:
+        raise LinkError(Problem.UNKNOWN)
+    return view, person
+
+
 async def inspect(
     *, db: Database, plan: Plan, signer: LinkSigner, signed: str, hours: float
 ) -> LinkView:
@@ -116,9 +130,8 @@ async def answer_in(
         if isinstance(outcome, LinkError):
             raise outcome
         return outcome
-    view = await _check(tx, plan, ref, hours)
-    if plan.directory.person(view.token.person_id) is None:
-        raise LinkError(Problem.UNKNOWN)  # left the directory in a plan reload: link unspent
+    found = await resolve_in_context(tx, ref, channel=EMAIL)
+    view, _ = _answerable(tx, plan, found, hours)
     if not await spend(tx, ref):
         raise LinkError(Problem.USED)
     try:
@@ -147,34 +160,31 @@ async def confirm_many_in(
     Reading, spending and recording take a few statements whatever the number of links
     (``acknowledgements.confirm_many_in``); a link given twice is spent by the first."""
     found = await resolve_many_in_context(tx, [ref for ref, _ in links], channel=EMAIL)
-    checked: list[LinkView | LinkError] = []
+    checked: list[tuple[LinkView, Person] | LinkError] = []
     for ref, hours in links:
         try:
-            checked.append(_view(tx, plan, found[ref], hours))
+            checked.append(_answerable(tx, plan, found[ref], hours))
         except LinkError as refusal:
             checked.append(refusal)
-    for i, view in enumerate(checked):
-        if isinstance(view, LinkView) and plan.directory.person(view.token.person_id) is None:
-            checked[i] = LinkError(Problem.UNKNOWN)  # left the directory: the link stays unspent
     wanted = [
-        ref for (ref, _), view in zip(links, checked, strict=True) if isinstance(view, LinkView)
+        ref for (ref, _), c in zip(links, checked, strict=True) if not isinstance(c, LinkError)
     ]
     spent = await spend_many(tx, wanted)
     confirming: list[Confirming] = []
     for i, ((ref, _), outcome) in enumerate(zip(links, checked, strict=True)):
-        if not isinstance(outcome, LinkView):
+        if isinstance(outcome, LinkError):
             continue
         if ref not in spent:
             checked[i] = LinkError(Problem.USED)
             continue
         spent.discard(ref)  # the same link again in this call finds it used
-        person = plan.directory.person(outcome.token.person_id)
-        assert person is not None and outcome.confirmation is not None
-        confirming.append(Confirming(outcome.incident, person, outcome.confirmation))
+        view, person = outcome
+        assert view.confirmation is not None  # ``_view`` refuses a link without one
+        confirming.append(Confirming(view.incident, person, view.confirmation))
     results = iter(await acknowledgements.confirm_many_in(tx, confirming, via="email"))
     return [
-        LinkAnswer(view=view, result=next(results), declined=False)
-        if isinstance(view, LinkView)
-        else view
-        for view in checked
+        outcome
+        if isinstance(outcome, LinkError)
+        else LinkAnswer(view=outcome[0], result=next(results), declined=False)
+        for outcome in checked
     ]
