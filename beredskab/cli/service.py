@@ -20,6 +20,7 @@ from beredskab.cli.common import (
     run,
     say,
     settings,
+    settle_gc,
 )
 from beredskab.errors import BeredskabError, PlanInvalidError
 
@@ -62,6 +63,11 @@ def serve() -> None:
         app = App.build(config)
 
         def ready(address: tuple[str, int]) -> None:  # the startup line, once everything runs
+            # What the first SMS would import (``inbound.inbox``, on first use): loaded now,
+            # so the night's first reply does not wait for it, and frozen with the rest.
+            from beredskab.inbound import sms_answers, sms_commands  # noqa: F401
+
+            settle_gc()
             typer.echo(
                 startup_line.line(
                     config,
