@@ -190,6 +190,31 @@ ca_file = "{smtp.write_ca(root)}"
     return config
 
 
+READY = "beredskab ready:"
+"""How `serve`'s startup line begins under ``--lang en``."""
+
+
+async def until_ready(argv: list[str], root: Path, env: dict[str, str]) -> tuple[str, str]:
+    """Run ``argv`` (a `serve`), wait for its startup line, stop it with SIGTERM (it must exit
+    0); the line and what it printed after it."""
+    process = subprocess.Popen(  # noqa: ASYNC220 (returns at once; read in a thread below)
+        argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert process.stdout is not None
+    seen: list[str] = []
+    try:
+        async with asyncio.timeout(120):
+            while not seen or not seen[-1].startswith(READY):
+                line = await asyncio.to_thread(process.stdout.readline)
+                assert line, f"serve ended before it was ready: {''.join(seen)}"
+                seen.append(line)
+    finally:
+        process.terminate()
+        output, _ = await asyncio.to_thread(process.communicate, timeout=60)
+    assert process.returncode == 0, "".join(seen) + output
+    return seen[-1].rstrip("\n"), output
+
+
 def service_env(*, bot_token: str | None = None) -> dict[str, str]:
     """The environment: this one without BEREDSKAB_* settings, plus the peers' secrets."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BEREDSKAB_")}

@@ -8,20 +8,17 @@ stops it once it is ready and reads the collector's generations."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.service import service_env
+from tests.e2e.service import service_env, until_ready
 from tests.postgres import free_port
 
 pytestmark = pytest.mark.timeout(240)  # a fresh interpreter imports everything; slow under load
 
-READY = "beredskab ready:"
 PROBE = """
 import gc, json, sys
 sys.argv = ["beredskab", "--lang", "en", "--config", sys.argv[1], "serve"]
@@ -44,26 +41,7 @@ async def _serve_until_ready(root: Path) -> dict[str, object]:
     env = {**service_env(), "BEREDSKAB_WEB__PORT": str(free_port())}
     for name in ("TWILIO__AUTH_TOKEN", "SMTP__PASSWORD"):  # console channels: no provider
         env.pop(f"BEREDSKAB_{name}")
-    process = subprocess.Popen(  # noqa: ASYNC220 (returns at once; read in a thread below)
-        [sys.executable, "-c", PROBE, str(config)],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen: list[str] = []
-    try:
-        async with asyncio.timeout(120):
-            while not seen or not seen[-1].startswith(READY):
-                line = await asyncio.to_thread(process.stdout.readline)
-                assert line, f"serve ended before it was ready: {''.join(seen)}"
-                seen.append(line)
-    finally:
-        process.terminate()
-        output, _ = await asyncio.to_thread(process.communicate, timeout=60)
-    assert process.returncode == 0, "".join(seen) + output
+    _, output = await until_ready([sys.executable, "-c", PROBE, str(config)], root, env)
     result: dict[str, object] = json.loads(output.strip().splitlines()[-1])
     return result
 

@@ -5,48 +5,24 @@ Each test starts the real `beredskab serve` in a subprocess and waits for the li
 
 from __future__ import annotations
 
-import asyncio
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 from beredskab.plan import Plan
-from tests.e2e.service import service_env, write_config
+from tests.e2e.service import service_env, until_ready, write_config
 from tests.peers.smtp import PASSWORD, SmtpPeer
 from tests.peers.telegram_api import FakeBotApi
 from tests.peers.twilio import AUTH_TOKEN, PrismServer
 from tests.postgres import free_port
 
-READY = "beredskab ready:"
-
 
 async def startup_line(root: Path, config: Path, env: dict[str, str]) -> str:
     """Start `serve`, return its startup line, stop it (it must exit 0)."""
-    process = subprocess.Popen(  # noqa: ASYNC220 (returns at once; read in a thread below)
-        [sys.executable, "-m", "beredskab", "--lang", "en", "--config", str(config), "serve"],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen: list[str] = []
-    try:
-        async with asyncio.timeout(60):
-            while True:
-                line = await asyncio.to_thread(process.stdout.readline)
-                assert line, f"serve ended before it was ready: {''.join(seen)}"
-                seen.append(line)
-                if line.startswith(READY):
-                    break
-    finally:
-        process.terminate()
-        output, _ = await asyncio.to_thread(process.communicate, timeout=30)
-    assert process.returncode == 0, "".join(seen) + output
-    return seen[-1].rstrip("\n")
+    argv = [sys.executable, "-m", "beredskab", "--lang", "en", "--config", str(config), "serve"]
+    line, _ = await until_ready(argv, root, env)
+    return line
 
 
 async def test_the_line_shows_the_port_the_url_derived_from_it_and_the_generated_keys(
