@@ -102,24 +102,26 @@ async def handle_many_in(
     hasher: PasswordHasher = pins.DEFAULT_HASHER,
 ) -> list[str]:
     """Run ``one_transaction`` SMSs (sender, body) in ``tx`` as ``handle_in`` would one after
-    the other, and queue their replies there; the outcomes in order. The "OK"s in a row are
-    confirmed together (``acknowledgements.confirm_many_in``: a few statements for all of
-    them, beside each one's lookup) and the replies that are not passive queued in one
-    statement."""
+    the other, and queue their replies there; the outcomes in order. The plain "OK"s are
+    looked up together (one query, again after each write), those in a row confirmed
+    together (``acknowledgements.confirm_many_in``: a few statements for all of them) and
+    the replies that are not passive queued in one statement."""
     answers: list[tuple[Ctx, Answer] | None] = []  # None: an unknown number
-    acks = _Acks(tx, answers)
-    for sender, body in messages:
-        person = app.plan.directory.by_phone(sender.strip())
+    parsed = [(sender.strip(), sms.parse(body)) for sender, body in messages]
+    plain = [p for p, c in parsed if c == sms.Ack() and app.plan.directory.by_phone(p)]
+    acks = _Acks(tx, answers, plain)
+    for phone, command in parsed:
+        person = app.plan.directory.by_phone(phone)
         if person is None:
             answers.append(None)
             continue
-        ctx = Ctx(app=app, person=person, phone=sender.strip(), hasher=hasher)
-        command = sms.parse(body)
+        ctx = Ctx(app=app, person=person, phone=phone, hasher=hasher)
         if isinstance(command, sms.Ack):
             await acks.add(ctx, command)
             continue
         await acks.flush()  # what the "OK"s before it write comes first
         answers.append((ctx, await _answer(ctx, tx, command)))
+        acks.written()
     await acks.flush()
     wanted = [found for found in answers if found is not None and found[1].text]
     sent = iter(
@@ -157,27 +159,34 @@ async def _answer(ctx: Ctx, tx: Tx, command: sms.Command) -> Answer:
 
 
 class _Acks:
-    """The "OK"s of a row, looked up one by one and confirmed together on ``flush``. Each
-    (incident, person) is in a row once: an "OK" that would confirm one already in it
-    flushes the row first and is looked up again, so every lookup sees what the "OK"s
-    before it wrote, as one after the other."""
+    """The "OK"s of a row, looked up and confirmed together on ``flush``. Each (incident,
+    person) is in a row once: an "OK" that would confirm one already in it flushes the row
+    first and is looked up again, so every lookup sees what the "OK"s before it wrote, as
+    one after the other. The plain "OK"s still ahead are looked up in one query
+    (``pending_ack_targets``), again after each write."""
 
-    def __init__(self, tx: Tx, answers: list[tuple[Ctx, Answer] | None]) -> None:
+    def __init__(
+        self, tx: Tx, answers: list[tuple[Ctx, Answer] | None], plain: Sequence[str]
+    ) -> None:
         self._tx = tx
         self._answers = answers
         self._row: list[tuple[int, Ctx, Confirming]] = []
+        self._ahead = list(reversed(plain))  # the numbers of the plain "OK"s to come, last first
+        self._known: dict[str, AckTarget | None] | None = None  # their targets, until a write
 
     async def add(self, ctx: Ctx, command: sms.Ack) -> None:
         """Look up what this "OK" confirms; answer it at once if nothing is to be written."""
         slot = len(self._answers)
         self._answers.append(None)
-        found = await _target(ctx, self._tx, command.code, "ack")
+        found = await self._target(ctx, command.code)
         if isinstance(found, AckTarget) and any(
             (c.incident.id, c.person.id) == (found.incident_id, found.person_id)
             for _, _, c in self._row
         ):
             await self.flush()
-            found = await _target(ctx, self._tx, command.code, "ack")
+            found = await self._target(ctx, command.code)
+        if command.code is None and self._ahead and self._ahead[-1] == ctx.phone:
+            self._ahead.pop()  # looked up: no longer ahead
         if isinstance(found, Answer):
             self._answers[slot] = (ctx, found)
             return
@@ -187,9 +196,24 @@ class _Acks:
                 answer = await _record(ctx, self._tx, found, decline=False)
             except BeredskabError as exc:
                 answer = refusal(ctx, command, exc)
+            self.written()
             self._answers[slot] = (ctx, answer)
             return
         self._row.append((slot, ctx, Confirming(found.incident, person, found.confirmation)))
+
+    async def _target(self, ctx: Ctx, code: int | None) -> AckTarget | Answer:
+        """``_target``, a plain "OK" answered from the lookup of those ahead."""
+        if code is not None:
+            return await _target(ctx, self._tx, code, "ack")
+        if self._known is None or ctx.phone not in self._known:
+            numbers = [*self._ahead, ctx.phone]
+            found = await self._tx.deliveries.pending_ack_targets(numbers)
+            self._known = {number: found.get(number) for number in numbers}
+        return _judged(ctx, self._known[ctx.phone], code, "ack")
+
+    def written(self) -> None:
+        """Something was written: the targets looked up ahead may be stale."""
+        self._known = None
 
     async def flush(self) -> None:
         """Confirm the row's "OK"s together and answer them."""
@@ -200,6 +224,7 @@ class _Acks:
         for (slot, ctx, c), result in zip(self._row, results, strict=True):
             self._answers[slot] = (ctx, _acked(ctx, c.incident.id, result, decline=False))
         self._row.clear()
+        self.written()
 
 
 def refusal(ctx: Ctx, command: sms.Command, exc: BeredskabError) -> Answer:
@@ -242,6 +267,11 @@ async def _acknowledge(ctx: Ctx, tx: Tx, code: int | None, *, decline: bool) -> 
 async def _target(ctx: Ctx, tx: Tx, code: int | None, verb: str) -> AckTarget | Answer:
     """What an "OK" (or "NEJ") answers, or the answer when it answers nothing open."""
     request = await tx.deliveries.ack_target(ctx.phone, incident_id=code, pending_only=code is None)
+    return _judged(ctx, request, code, verb)
+
+
+def _judged(ctx: Ctx, request: AckTarget | None, code: int | None, verb: str) -> AckTarget | Answer:
+    """The target found for an "OK" (or "NEJ"), or the answer when it answers nothing open."""
     if request is None:
         if code is None:
             return ctx.error("nothing_to_confirm", f"{verb}: nothing open")

@@ -4,8 +4,8 @@ Each event's change, its reply and its processed mark are written in the same tr
 so the exactly-once of ``Inbox._apply`` holds for every event; several events simply share
 that transaction. A transaction takes up to ``CHUNK`` events, oldest first, and hands each
 run of events with one handler to that handler at once: the SMS handler confirms a run's
-"OK"s together (``inbound.sms_answers.handle_many_in``: one lookup per event and a few
-statements for the lot), so a transaction of ``CHUNK`` events holds SQLite's one write lock
+"OK"s together (``inbound.sms_answers.handle_many_in``: a few statements for the lot,
+their lookups included), so a transaction of ``CHUNK`` events holds SQLite's one write lock
 for a few milliseconds. Per event that saves the begin, the clock read, the commit, four
 statements of its own and, on PostgreSQL, the wait for the incident's log lock that every
 acknowledgement of one incident queues for.

@@ -41,6 +41,10 @@ class AckTarget:
         return self.incident.status is IncidentStatus.ACTIVE
 
 
+ADDRESSES_PER_QUERY = 500
+"""Numbers per ``pending_ack_targets`` query at most (within SQLite's parameter limit)."""
+
+
 class DeliveryLookups:
     """The outbox's read queries (mixed into ``DeliveryRepo``)."""
 
@@ -178,15 +182,22 @@ class DeliveryLookups:
         stmt = _ack_target(one_incident=incident_id is not None, pending_only=pending_only)
         params = {"address": address, "incident_id": incident_id}
         row = (await self._conn.execute(stmt, params)).first()
-        if row is None:
-            return None
-        incident = incident_of(row)
-        assert incident is not None  # an inner join
-        return AckTarget(
-            person_id=str(row.person_id),
-            incident=incident,
-            confirmation=confirmation_of(row),
-        )
+        return None if row is None else _ack_target_of(row)
+
+    async def pending_ack_targets(self, addresses: Sequence[str]) -> dict[str, AckTarget]:
+        """``ack_target(address, pending_only=True)`` for many numbers in one query per
+        ``ADDRESSES_PER_QUERY``: number → what its "OK" answers (absent: nothing open). The
+        rows come newest first per number, so the first one of each is the answer."""
+        found: dict[str, AckTarget] = {}
+        wanted = list(dict.fromkeys(addresses))
+        for start in range(0, len(wanted), ADDRESSES_PER_QUERY):
+            chunk = wanted[start : start + ADDRESSES_PER_QUERY]
+            rows = await self._conn.execute(_pending_ack_targets(), {"addresses": chunk})
+            for row in rows:
+                address = str(row.address)
+                if address not in found:
+                    found[address] = _ack_target_of(row)
+        return found
 
     async def next_due(self, channel: ChannelKind) -> datetime | None:
         """When a row of ``channel`` is next due for a claim: the earliest ``next_attempt_at``
@@ -210,34 +221,60 @@ class DeliveryLookups:
 def _ack_target(*, one_incident: bool, pending_only: bool) -> Select[Any]:
     """``ack_target``'s query, built once per kind (parameters ``address``, ``incident_id``):
     a statement used again is neither built nor keyed for the cache again."""
-    confirmation = and_(
-        confirmations.c.incident_id == deliveries.c.incident_id,
-        confirmations.c.person_id == deliveries.c.person_id,
-    )
     stmt = (
-        select(
-            deliveries.c.person_id,
-            *INCIDENT_COLUMNS,
-            *CONFIRMATION_COLUMNS,
-        )
-        .join(incidents, incidents.c.id == deliveries.c.incident_id)
-        .join(confirmations, confirmation, isouter=not pending_only)
-        .where(
-            deliveries.c.address == bindparam("address"),
-            deliveries.c.channel == ChannelKind.SMS.value,
-            deliveries.c.actions != "",
-        )
+        _asked_by_sms(pending_only=pending_only)
+        .where(deliveries.c.address == bindparam("address"))
         .order_by(deliveries.c.id.desc())
         .limit(1)
     )
     if one_incident:
         stmt = stmt.where(deliveries.c.incident_id == bindparam("incident_id"))
+    return stmt
+
+
+@cache
+def _pending_ack_targets() -> Select[Any]:
+    """``pending_ack_targets``' query (parameter ``addresses``, expanded): ``ack_target``'s
+    pending-only query for a list of numbers, with the number, newest first per number."""
+    return (
+        _asked_by_sms(pending_only=True)
+        .add_columns(deliveries.c.address)
+        .where(deliveries.c.address.in_(bindparam("addresses", expanding=True)))
+        .order_by(deliveries.c.address, deliveries.c.id.desc())
+    )
+
+
+def _asked_by_sms(*, pending_only: bool) -> Select[Any]:
+    """SMS that asked for confirmation, with their incident and the person's confirmation
+    (with ``pending_only``: only a pending one, in an open incident)."""
+    confirmation = and_(
+        confirmations.c.incident_id == deliveries.c.incident_id,
+        confirmations.c.person_id == deliveries.c.person_id,
+    )
+    stmt = (
+        select(deliveries.c.person_id, *INCIDENT_COLUMNS, *CONFIRMATION_COLUMNS)
+        .join(incidents, incidents.c.id == deliveries.c.incident_id)
+        .join(confirmations, confirmation, isouter=not pending_only)
+        .where(
+            deliveries.c.channel == ChannelKind.SMS.value,
+            deliveries.c.actions != "",
+        )
+    )
     if pending_only:
         stmt = stmt.where(
             confirmations.c.status == ConfirmationStatus.PENDING.value,
             incidents.c.status == IncidentStatus.ACTIVE.value,
         )
     return stmt
+
+
+def _ack_target_of(row: Any) -> AckTarget:
+    """An ``AckTarget`` from a row of ``_ack_target``'s columns."""
+    incident = incident_of(row)
+    assert incident is not None  # an inner join
+    return AckTarget(
+        person_id=str(row.person_id), incident=incident, confirmation=confirmation_of(row)
+    )
 
 
 @cache
