@@ -19,7 +19,7 @@ from beredskab.delivery.outbox import Outbox
 from beredskab.directory import watch as directory_watch
 from beredskab.errors import PlanInvalidError
 from beredskab.inbound.inbox import Inbox
-from beredskab.incident import fanout
+from beredskab.incident import activation, fanout
 from beredskab.incident.timer_loop import TimerLoop
 from beredskab.observability.metrics import Metrics
 from beredskab.operations.identity import service_id
@@ -221,6 +221,7 @@ class App:
         self.plan, problems = await self.in_use.refresh(
             self.db, self.plan, self.settings.service.language, strict=strict
         )
+        activation.rank_every_playbook(self.plan)
         return problems
 
     @property
@@ -237,7 +238,22 @@ class App:
             log.error("plan reload refused, keeping version %s: %s", self.plan.version, exc)
             return list(exc.problems)
         log.info("plan reloaded: version %s", self.plan.version)
+        activation.rank_every_playbook(self.plan)
         return []
+
+    def warm_up(self) -> None:
+        """Do now what the night's first activation and first reply would otherwise do on
+        first use (``serve``, once ready; no database work): import every repository and
+        the SMS handlers (with argon2), build the models' validators, rank every playbook's
+        asking order. Measured at 5,000 people, the first activation after a start took
+        56 ms of CPU against 18 ms for the next ones; these were 20 ms of the difference."""
+        from beredskab import models
+        from beredskab.inbound import sms_answers, sms_commands  # noqa: F401
+        from beredskab.storage import repositories
+
+        repositories.import_all()
+        models.build_validators()
+        activation.rank_every_playbook(self.plan)
 
     def components(self, web: WebServer) -> list[Component]:
         """Everything `serve` keeps running, one line each; "web" starts first (it answers

@@ -63,10 +63,7 @@ def serve() -> None:
         app = App.build(config)
 
         def ready(address: tuple[str, int]) -> None:  # the startup line, once everything runs
-            # What the first SMS would import (``inbound.inbox``, on first use): loaded now,
-            # so the night's first reply does not wait for it, and frozen with the rest.
-            from beredskab.inbound import sms_answers, sms_commands  # noqa: F401
-
+            app.warm_up()  # before the freeze, so what it builds is frozen with the rest
             settle_gc()
             typer.echo(
                 startup_line.line(

@@ -342,6 +342,13 @@ def asking_order(plan: Plan, playbook: Playbook) -> tuple[Person, ...]:
     return orders[key]
 
 
+def rank_every_playbook(plan: Plan) -> None:
+    """Rank every playbook's ``asking_order`` now: ``serve`` does so once ready and after each
+    change of plan, so no activation waits for the ranking (about 10 ms at 5,000 people)."""
+    for playbook in plan.playbooks.playbooks:
+        asking_order(plan, playbook)
+
+
 _Rankings = dict[tuple[str, tuple[str, ...]], tuple[Person, ...]]
 _ORDERS: WeakKeyDictionary[Directory, _Rankings] = WeakKeyDictionary()
 """``asking_order``'s rankings per directory, dropped with the directory."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -35,6 +37,13 @@ if TYPE_CHECKING:
     from beredskab.storage.repositories.timers import TimerRepo
     from beredskab.storage.repositories.web import WebRepo
     from beredskab.storage.repositories.work import StepRepo, TaskRepo
+
+
+def import_all() -> None:
+    """Import every repository now: a command imports only those it uses (``Tx``'s
+    properties), ``serve`` all of them once ready, so no request waits for an import."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
 
 
 class Tx:
