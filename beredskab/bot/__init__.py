@@ -119,8 +119,9 @@ async def set_commands(bot: Bot) -> None:
         log.warning("could not publish the Telegram command menu: %s", error)
 
 
-async def set_webhook(app: Services, bot: Bot) -> None:
-    """Webhook mode: point Telegram at ``<public_base_url>/webhooks/telegram`` with the secret."""
+async def set_webhook(app: Services, bot: Bot, *, dispatcher: Dispatcher | None = None) -> None:
+    """Webhook mode: point Telegram at ``<public_base_url>/webhooks/telegram`` with the secret
+    (the updates ``dispatcher`` handles, by default a new one's)."""
     secret = app.settings.telegram.webhook_secret
     if secret is None:
         raise ConfigError(
@@ -128,7 +129,7 @@ async def set_webhook(app: Services, bot: Bot) -> None:
             'X-Telegram-Bot-Api-Secret-Token); set it or use mode = "polling"'
         )
     url = app.settings.service.public_base_url.rstrip("/") + WEBHOOK_PATH
-    dp = build_dispatcher(app)
+    dp = dispatcher or build_dispatcher(app)
     await bot.set_webhook(
         url,
         secret_token=secret.get_secret_value(),
@@ -137,7 +138,9 @@ async def set_webhook(app: Services, bot: Bot) -> None:
     await set_commands(bot)
 
 
-async def run_polling(app: Services, bot: Bot, stop: asyncio.Event) -> None:
+async def run_polling(
+    app: Services, bot: Bot, stop: asyncio.Event, *, dispatcher: Dispatcher | None = None
+) -> None:
     """Long-poll Telegram until ``stop`` is set, storing every update in the inbox.
 
     Each ``getUpdates`` answer is stored update by update (``source="telegram"``, provider id
@@ -148,8 +151,9 @@ async def run_polling(app: Services, bot: Bot, stop: asyncio.Event) -> None:
     errors (network, 5xx, 409 conflict, 429 ``retry_after``) back off and resume. On ``stop``
     the long poll in flight is cancelled (its updates are unconfirmed: Telegram sends them
     again). The caller owns ``bot`` (usually shared with the Telegram channel) and closes it.
+    It asks for the updates ``dispatcher`` handles (by default a new one's).
     """
-    allowed = build_dispatcher(app).resolve_used_update_types()
+    allowed = (dispatcher or build_dispatcher(app)).resolve_used_update_types()
     trouble = Trouble(log, "Telegram getUpdates", app.board, "telegram.poll")
     backoff = Backoff(first=1.0, cap=30.0)
     if not await _prepare_until_stop(bot, stop, trouble, backoff):
@@ -235,12 +239,12 @@ async def _race(awaitable: Awaitable[T], stop: asyncio.Event) -> T | None:
     return task.result()
 
 
-async def from_inbox(app: Services, payload: dict[str, Any]) -> str:
-    """The inbox's handler of a stored Telegram update (``Inbox(handlers=...)``)."""
+async def from_inbox(app: Services, payload: dict[str, Any], dispatcher: Dispatcher) -> str:
+    """A stored Telegram update, handled by ``dispatcher`` (``App._telegram_update``)."""
     telegram_bot = app.telegram_bot()
     if telegram_bot is None:
         return "telegram not configured"
-    await feed_update(app, telegram_bot, payload)
+    await feed_update(app, telegram_bot, payload, dispatcher=dispatcher)
     return "update handled"
 
 
@@ -249,8 +253,9 @@ async def feed_update(
 ) -> None:
     """Handle one update (already stored and deduplicated by the inbox).
 
-    Building the dispatcher per update is cheap and loses nothing (dialogue state is in the
-    database); pass one from ``build_dispatcher`` to reuse it.
+    Pass one from ``build_dispatcher`` to reuse it (``serve`` shares one: building takes
+    about 10 ms); without one, a dispatcher is built for this update. Either loses nothing
+    (dialogue state is in the database).
     """
     dp = dispatcher or build_dispatcher(app)
     await dp.feed_raw_update(bot, update)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import ssl
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
@@ -104,8 +105,11 @@ def sent_message(status: int, body: bytes) -> tuple[int, int]:
         raise UnknownOutcomeError(f"Telegram answer not understood: {body[:200]!r}") from error
 
 
+@cache
 def _tls_context() -> ssl.SSLContext:
-    """Certificates as aiogram checks them (certifi's store when installed)."""
+    """Certificates as aiogram checks them (certifi's store when installed); built once per
+    process, when the first channel is built (loading the store takes 20-45 ms, which the
+    first send would otherwise spend on the event loop)."""
     try:
         import certifi
     except ImportError:  # pragma: no cover - certifi comes with aiohttp's usual installs
@@ -141,6 +145,7 @@ class TelegramChannel:
         self._timeout = float(bot.session.timeout)
         self._own: aiohttp.ClientSession | None = None
         self._warming = Preconnect(self._endpoint)
+        self._tls = _tls_context()
 
     @classmethod
     def from_token(
@@ -156,6 +161,7 @@ class TelegramChannel:
         channel._timeout = timeout
         channel._own = None
         channel._warming = Preconnect(channel._endpoint)
+        channel._tls = _tls_context()
         return channel
 
     @property
@@ -188,7 +194,7 @@ class TelegramChannel:
             return client, session.api.api_url(token=self._token, method="sendMessage")
         if self._own is None or self._own.closed:
             self._own = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=100, ssl=_tls_context()),
+                connector=aiohttp.TCPConnector(limit=100, ssl=self._tls),
                 headers={"User-Agent": "beredskab-notifier"},
                 trace_configs=[wire.trace_config()],  # when each send leaves, for pacing
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -167,3 +168,36 @@ async def test_the_pacer_hears_when_a_message_leaves(
     await channel.send(to(), MESSAGE)  # outside a paced block: nobody to tell, nothing breaks
     assert len(fake_bot_api.sent_to(CHAT)) == 2
     assert stamps and before <= stamps[0] <= stamps[-1] <= after
+
+
+async def test_certificates_are_loaded_when_channels_are_built_not_when_one_sends(
+    fake_bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading the certificate store takes 20-45 ms of the event loop: it happens once per
+    process, when the first channel is built at start, and no send waits for it."""
+    import ssl
+
+    from notifier.channels import telegram
+
+    loads: list[object] = []
+    real = ssl.create_default_context
+
+    def counted(**kw: Any) -> ssl.SSLContext:
+        loads.append(kw)
+        return real(**kw)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    telegram._tls_context.cache_clear()
+    built = [
+        TelegramChannel.from_token(fake_bot_api.token, api_base_url=fake_bot_api.base_url)
+        for _ in range(2)
+    ]
+    try:
+        assert len(loads) == 1
+        for channel in built:
+            await channel.send(to(), MESSAGE)
+        assert len(loads) == 1
+    finally:
+        for channel in built:
+            await channel.aclose()
+        telegram._tls_context.cache_clear()

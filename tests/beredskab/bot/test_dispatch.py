@@ -1,4 +1,5 @@
-"""Webhook mode: updates fed one by one to fresh dispatchers; dialogue state in the database."""
+"""Webhook mode: updates fed one by one to fresh dispatchers; dialogue state in the database.
+`serve` shares one dispatcher, built once, across every update of its inbox."""
 
 from __future__ import annotations
 
@@ -55,6 +56,53 @@ async def test_a_dialogue_continues_across_webhook_updates(
     zones: SentMessage = fake_bot_api.sent_to(POLICE_USER)[-1]
     assert zones.text == "Hvilken zone?" and "Zone 1" in labels(zones)
     assert fake_bot_api.answered_callbacks  # the group button was answered
+
+
+async def test_serve_handles_every_update_with_the_one_dispatcher_it_built_at_start(
+    bot_app: App, fake_bot_api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building a dispatcher takes about 10 ms, which each update used to pay: `serve` builds
+    one before it is ready (``App.warm_up``) and the inbox hands every update to it; the
+    dialogue continues across updates as before."""
+    import beredskab.bot as telegram
+
+    built: list[object] = []
+    real = telegram.build_dispatcher
+
+    def counted(app: Any) -> Any:
+        built.append(app)
+        return real(app)
+
+    monkeypatch.setattr(telegram, "build_dispatcher", counted)
+    bot_app.warm_up()
+    assert len(built) == 1
+    bot = _bot(bot_app)
+
+    async def through_the_inbox(offset: int) -> int:
+        for update in await bot.get_updates(offset=offset):
+            raw = update.model_dump(mode="json", exclude_none=True, by_alias=True)
+            await bot_app.inbox.receive(
+                source="telegram", provider_id=str(update.update_id), payload=raw
+            )
+            offset = update.update_id + 1
+        while await bot_app.inbox.process_pending():
+            pass
+        return offset
+
+    async with bot_app.db.transaction() as tx:
+        await tx.people.link_telegram(
+            "kim-holm", user_id=POLICE_USER, chat_id=POLICE_USER, now=tx.now
+        )
+    await fake_bot_api.inject_message(POLICE_USER, "/aktiver")
+    offset = await through_the_inbox(0)
+    [choose] = fake_bot_api.sent_to(POLICE_USER)
+    await fake_bot_api.press_button(choose, choose.button_data[0])
+    offset = await through_the_inbox(offset)
+    await fake_bot_api.inject_message(POLICE_USER, "Skud affyret")
+    await through_the_inbox(offset)
+    zones: SentMessage = fake_bot_api.sent_to(POLICE_USER)[-1]
+    assert zones.text == "Hvilken zone?" and "Zone 1" in labels(zones)
+    assert built == [bot_app]  # three updates, no dispatcher built for any of them
 
 
 async def test_database_storage_keeps_state_and_data_per_key(db: Database) -> None:
