@@ -240,7 +240,7 @@ async def _race(awaitable: Awaitable[T], stop: asyncio.Event) -> T | None:
 
 
 async def from_inbox(app: Services, payload: dict[str, Any], dispatcher: Dispatcher) -> str:
-    """A stored Telegram update, handled by ``dispatcher`` (``App._telegram_update``)."""
+    """A stored Telegram update, handled by ``dispatcher`` (``app.telegram.Telegram.update``)."""
     telegram_bot = app.telegram_bot()
     if telegram_bot is None:
         return "telegram not configured"

@@ -11,6 +11,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from beredskab import preparedness
+from beredskab.app.telegram import Telegram
 from beredskab.boundary.keys import utcnow
 from beredskab.communications import resident_send
 from beredskab.delivery import pacing
@@ -40,7 +41,6 @@ from notifier.base import Channel
 from notifier.types import ChannelKind
 
 if TYPE_CHECKING:
-    from beredskab.services import Services
     from beredskab.web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -75,10 +75,11 @@ class App:
     metrics: Metrics = field(default_factory=Metrics, repr=False)
     _closed: bool = field(default=False, repr=False)
     _supervisor: Supervisor | None = field(default=None, repr=False)
-    _dispatcher: Any = field(default=None, repr=False)
+    telegram: Telegram = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.inbox = Inbox(self, handlers={"telegram": self._telegram_update})
+        self.telegram = Telegram(self)
+        self.inbox = Inbox(self, handlers={"telegram": self.telegram.update})
         self.leadership = Leadership(self.db, board=self.board)
         self.fanouts = fanout.Runner(db=self.db, plan=lambda: self.plan, kinds=FANOUT_KINDS)
         self.listener = Listener(self.db, board=self.board)
@@ -94,24 +95,7 @@ class App:
 
     def telegram_bot(self) -> Any | None:
         """The aiogram Bot shared by the Telegram channel and the dispatcher, if configured."""
-        channel = self.channels.get(ChannelKind.TELEGRAM)
-        return getattr(channel, "bot", None) if self.settings.telegram.enabled else None
-
-    def telegram_dispatcher(self) -> Any:
-        """The bot's dispatcher, built once and shared by every update: building one takes
-        about 10 ms (and importing the bot 40 ms the first time), which each Telegram update
-        paid before. Sharing loses nothing: dialogue state is in the database."""
-        if self._dispatcher is None:
-            from beredskab import bot
-
-            self._dispatcher = bot.build_dispatcher(self)
-        return self._dispatcher
-
-    async def _telegram_update(self, _app: Services, payload: dict[str, Any]) -> str:
-        """A stored Telegram update, handed to the bot (the inbox's handler)."""
-        from beredskab import bot
-
-        return await bot.from_inbox(self, payload, self.telegram_dispatcher())
+        return self.telegram.bot()
 
     @property
     def stopping(self) -> bool:
@@ -267,14 +251,14 @@ class App:
         models.build_validators()
         activation.rank_every_playbook(self.plan)
         if self.telegram_bot() is not None:
-            self.telegram_dispatcher()
+            self.telegram.dispatcher()
 
     def components(self, web: WebServer) -> list[Component]:
         """Everything `serve` keeps running, one line each; "web" starts first (it answers
         /healthz while the database is still unreachable), the rest once the schema is ready."""
         bot = self.telegram_bot()
         polling = bot is not None and self.settings.telegram.mode == "polling"
-        poller: LeaderWork | None = partial(self._poll_telegram, bot) if polling else None
+        poller: LeaderWork | None = partial(self.telegram.poll, bot) if polling else None
         table: list[Component | None] = [
             Component("web", web.serve),
             Component("inbox", self.inbox.run),
@@ -285,7 +269,7 @@ class App:
             Component("directory", partial(directory_watch.run, self)),
             Component("signals", self.listener.run) if self.listener.needed else None,
             Component("leader", partial(self.leadership.run, work=poller)),
-            Component("bot", partial(self._webhook_bot, bot))
+            Component("bot", partial(self.telegram.webhook, bot))
             if bot is not None and not polling
             else None,
         ]
@@ -384,19 +368,6 @@ class App:
             scheduler.shutdown()
             for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
-
-    async def _poll_telegram(self, bot: Any, stop: asyncio.Event) -> None:
-        """Long-poll Telegram into the inbox (run by the leader only)."""
-        from beredskab import bot as telegram
-
-        await telegram.run_polling(self, bot, stop, dispatcher=self.telegram_dispatcher())
-
-    async def _webhook_bot(self, bot: Any, stop: asyncio.Event) -> None:
-        """Webhook mode: register the webhook, then wait (updates arrive through the web)."""
-        from beredskab import bot as telegram
-
-        await telegram.set_webhook(self, bot, dispatcher=self.telegram_dispatcher())
-        await stop.wait()
 
     async def aclose(self) -> None:
         """Close channels and database connections."""
