@@ -9,6 +9,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from beredskab.incident import escalation
 from beredskab.plan import Plan
@@ -51,9 +52,16 @@ class TimerLoop:
             fired_late=self.fired_late,
         )
 
+    async def _next_due(self) -> tuple[datetime | None, datetime]:
+        """When the next unfired timer is due, and the database's now."""
+        async with self.db.read() as tx:
+            return await tx.timers.next_due(), tx.now
+
     async def run(self, stop: asyncio.Event) -> None:
         """Fire what is due, then sleep until the next timer is due or a commit schedules
-        one; until ``stop`` is set."""
+        one; until ``stop`` is set. A wake-up first looks (a read): a commit that scheduled a
+        timer for later, such as each activation's, costs no write transaction, so it does
+        not queue for SQLite's write lock ahead of the outbox's first claim."""
         signals = self.db.signals
         sub = signals.subscribe(TIMERS)
         backoff = Backoff(first=0.5, cap=10.0)
@@ -61,11 +69,12 @@ class TimerLoop:
             while not stop.is_set():
                 sub.clear()
                 try:
-                    fired = await self.tick()
-                    if fired >= CHUNK * CHUNKS_PER_TICK:
-                        continue  # a burst: more may be due at once
-                    async with self.db.read() as tx:
-                        due, now = await tx.timers.next_due(), tx.now
+                    due, now = await self._next_due()
+                    if due is not None and due <= now:
+                        fired = await self.tick()
+                        if fired >= CHUNK * CHUNKS_PER_TICK:
+                            continue  # a burst: more may be due at once
+                        due, now = await self._next_due()
                 except Exception as error:
                     if self.stopping():
                         return

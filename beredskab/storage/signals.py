@@ -62,6 +62,10 @@ def deliveries_topic(channel: str) -> str:
     return f"{DELIVERIES}.{channel}"
 
 
+def _later_than_deliveries(sub: Subscription) -> bool:
+    return not any(_related(DELIVERIES, topic) for topic in sub.topics)
+
+
 def _related(a: str, b: str) -> bool:
     """True if one topic is the other or its parent."""
     return a == b or a.startswith(b + ".") or b.startswith(a + ".")
@@ -114,13 +118,17 @@ class Signals:
         self._subs.pop(sub, None)
 
     def fire(self, topics: Iterable[str]) -> None:
-        """Wake every subscription related to one of ``topics``, in the order they subscribed
-        (the order their waiters run in)."""
+        """Wake every subscription related to one of ``topics``: the outbox's (``deliveries``)
+        first, then the others, each in the order they subscribed (the order their waiters
+        run in). A commit that queued messages and scheduled timers or a fan-out (an
+        activation) thus lets the outbox claim its first messages before the timer loop and
+        the fan-out runner have their look: on SQLite each look runs on the loop's thread
+        for milliseconds, ahead of the first SMS."""
         names = list(topics)
         self.fired += len(names)
-        for sub in self._subs:
-            if any(_related(t, s) for t in names for s in sub.topics):
-                sub.event.set()
+        woken = [s for s in self._subs if any(_related(t, x) for t in names for x in s.topics)]
+        for sub in sorted(woken, key=_later_than_deliveries):  # stable: subscription order
+            sub.event.set()
 
     def on_sending(self, hook: Callable[[], None]) -> Callable[[], None]:
         """Run ``hook`` on each ``sending_soon``; returns the function that removes it. The hook

@@ -66,7 +66,8 @@ class FanoutRepo:
     ) -> int:
         """Record a fan-out whose first ``done`` recipients are handled (``communication_id``:
         the communication a resident send sends); returns its id."""
-        if any(SEPARATOR in r for r in recipients):
+        joined = SEPARATOR.join(recipients)  # one pass in C, also at 20,000 recipients
+        if joined.count(SEPARATOR) != max(len(recipients) - 1, 0):
             raise ValueError("a recipient id contains a line break")
         if self._signal is not None:  # serve's runner queues the rest once this commits
             self._signal(FANOUTS)
@@ -78,7 +79,7 @@ class FanoutRepo:
                 playbook_id=playbook_id,
                 template=template,
                 communication_id=communication_id,
-                recipients=SEPARATOR.join(recipients),
+                recipients=joined,
                 total=len(recipients),
                 done=done,
                 reached=reached,

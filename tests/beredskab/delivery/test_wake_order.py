@@ -1,6 +1,6 @@
 """One commit that queues work on every channel wakes the channels' workers in a fixed order:
-the call-out channels first (SMS, voice), then Telegram, email last; the hub wakes waiters in
-the order they subscribed."""
+the call-out channels first (SMS, voice), then Telegram, email last; the hub wakes the
+outbox's waiters first, then the others, each in the order they subscribed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from beredskab.delivery.outbox import URGENCY, Outbox
 from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
 from beredskab.storage.repositories.deliveries import NewDelivery
-from beredskab.storage.signals import Signals, Subscription, deliveries_topic
+from beredskab.storage.signals import (
+    FANOUTS,
+    TIMERS,
+    Signals,
+    Subscription,
+    deliveries_topic,
+)
 from notifier.types import ChannelKind, Message, Receipt, Recipient
 
 ADDRESS = {
@@ -79,6 +85,25 @@ async def test_the_hub_wakes_waiters_in_the_order_they_subscribed() -> None:
     hub.fire(["deliveries"])  # the parent: every channel at once
     await asyncio.gather(*tasks)
     assert woke == names  # the order they subscribed in, not the order they began to wait
+
+
+async def test_a_commit_wakes_the_outbox_before_the_timer_loop_and_the_fan_out() -> None:
+    """An activation's commit queues messages, schedules timers and opens a fan-out: the
+    outbox's waiters run first, whoever subscribed earlier."""
+    hub = Signals()
+    woke: list[str] = []
+    names = {"timers": TIMERS, "fan-out": FANOUTS, "sms": deliveries_topic("sms")}
+    subs = {name: hub.subscribe(topic) for name, topic in names.items()}
+
+    async def waiter(name: str) -> None:
+        await subs[name].event.wait()
+        woke.append(name)
+
+    tasks = [asyncio.create_task(waiter(n)) for n in names]
+    await asyncio.sleep(0)
+    hub.fire([TIMERS, FANOUTS, deliveries_topic("sms")])
+    await asyncio.gather(*tasks)
+    assert woke == ["sms", "timers", "fan-out"]
 
 
 async def test_one_commit_on_every_channel_reaches_sms_first_and_email_last(

@@ -129,6 +129,41 @@ async def test_a_large_activation_queues_everyone_exactly_once_in_chunks(
     assert len(await deliveries(db, nr)) == rows
 
 
+async def test_the_activator_is_left_out_wherever_they_stand_in_the_asking_order(
+    db: Database, big_plan: Plan
+) -> None:
+    """An SSP member (asked after the chiefs) activates: the fan-out's stored list is the
+    order without them, so nobody is skipped and the activator is not asked."""
+    others = _others(big_plan, actor=SSP)
+    playbook = big_plan.playbook("gruppe-1")
+    assert playbook is not None
+    order = [p.id for p in activation.asking_order(big_plan, playbook)]
+    assert 0 < order.index(SSP) < len(order) - 1  # neither first nor last
+    result = await _activate(db, big_plan, first_chunk=20, actor=SSP)
+    async with db.transaction() as tx:
+        [started] = await tx.fanouts.for_incident(result.incident.id)
+        stored = await tx.fanouts.recipients(started.id)
+    assert list(stored) == others == [p for p in order if p != SSP]
+    assert result.pending == len(others) - 20
+
+
+async def test_a_recipient_id_with_a_line_break_is_refused(db: Database, plan: Plan) -> None:
+    result = await _activate(db, plan, first_chunk=20)
+    with pytest.raises(ValueError, match="line break"):
+        async with db.transaction() as tx:
+            await tx.fanouts.start(
+                incident_id=result.incident.id,
+                kind="participants",
+                playbook_id="gruppe-1",
+                template="activation",
+                recipients=["sara-lund", "bench-1\nbench-2"],
+                done=0,
+                reached=0,
+                messages=0,
+                now=tx.now,
+            )
+
+
 class Crash(Exception):
     """The process dies (injected)."""
 

@@ -17,6 +17,7 @@ import pytest
 from beredskab.app import App
 from beredskab.delivery.outbox import Outbox
 from beredskab.incident import activation
+from beredskab.incident.timer_loop import TimerLoop
 from beredskab.plan import Plan
 from beredskab.runtime.listener import Listener
 from beredskab.settings import OutboxSettings, ServiceSettings, Settings
@@ -195,8 +196,23 @@ async def test_a_retry_is_sent_when_due_without_a_wake(
 
 
 async def test_the_timer_loop_fires_a_timer_when_due_without_polling(
-    db: Database, plan: Plan, tmp_path: Path, no_deaf_poll: None
+    db: Database,
+    plan: Plan,
+    tmp_path: Path,
+    no_deaf_poll: None,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Woken by the commits that schedule timers (the activation's, then one due in a
+    second), the loop only looks: its one write transaction is the tick that fires."""
+    ticks: list[int] = []
+    tick = TimerLoop.tick
+
+    async def counted(loop: TimerLoop) -> int:
+        fired = await tick(loop)
+        ticks.append(fired)
+        return fired
+
+    monkeypatch.setattr(TimerLoop, "tick", counted)
     console = ConsoleChannel(tmp_path / "outbox.jsonl", echo=None)
     channels: dict[ChannelKind, Channel] = {kind: console for kind in ChannelKind}
     settings = Settings(
@@ -227,6 +243,7 @@ async def test_the_timer_loop_fires_a_timer_when_due_without_polling(
     finally:
         stop.set()
         await loop
+    assert ticks == [1]
 
 
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
