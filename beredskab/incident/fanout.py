@@ -58,14 +58,6 @@ SQLITE_PAUSE_SECONDS = 0.1
 """On SQLite (one writer at a time) a fan-out pauses after each chunk as long as the chunk
 took, at most this long, so the transactions of other processes, which wait for the lock
 by retrying, get the write lock in between (this process's own writers queue in order)."""
-SQLITE_FIRST_TURNS = 8
-"""On SQLite a fan-out lets the event loop turn this many times before its first chunk: the
-commit that opened it (an activation) also woke the outbox, whose first claim must take the
-write lock before the chunk does. SQLite runs on the loop's thread (``storage.inloop``), so
-a chunk of 500 people is tens of milliseconds without a turn for anyone, which would come
-before the first message leaves. A waiter of ``storage.signals.wait`` is running again
-within three turns of the commit; counted in turns, not time, this holds on a loaded
-machine too."""
 
 
 class Stop(Exception):
@@ -212,9 +204,7 @@ async def continue_due(
     lists: dict[int, tuple[str, ...]] = {}  # recipient lists never change: read each once
     reached = 0
     loop = asyncio.get_running_loop()
-    if db.dialect == "sqlite":
-        for _turn in range(SQLITE_FIRST_TURNS):  # the first sends go first
-            await asyncio.sleep(0)
+    await signals.outbox_first(db.dialect)  # the claim of the first messages comes first
     while stopping is None or not stopping():
         began = loop.time()
         async with db.transaction() as tx:
@@ -354,10 +344,11 @@ class Runner:
     async def run(self, stop: asyncio.Event) -> None:
         """Continue fan-outs until ``stop`` is set (between chunks)."""
         sub = self._db.signals.subscribe(FANOUTS)
+        signalled = False
         try:
             while not stop.is_set():
                 sub.clear()
-                if await self._open():
+                if signalled or await self._open():  # a signal means one was started
                     await continue_due(
                         self._db,
                         self._plan(),
@@ -367,6 +358,7 @@ class Runner:
                         kinds=self.kinds,
                     )
                 await signals.wait(sub, stop, self._db.signals.max_nap(self._recheck))
+                signalled = sub.fired
         finally:
             sub.close()
 

@@ -16,7 +16,7 @@ from beredskab.plan import Plan
 from beredskab.runtime.backoff import Backoff
 from beredskab.runtime.health import Board, error_reason
 from beredskab.storage import Database, is_transient
-from beredskab.storage.signals import TIMERS, wait
+from beredskab.storage.signals import TIMERS, outbox_first, wait
 
 log = logging.getLogger(__name__)
 
@@ -92,5 +92,7 @@ class TimerLoop:
                     left = (due - now).total_seconds()
                     nap = min(nap, left if left > 0 else RETRY_SECONDS)
                 await wait(sub, stop, nap)
+                if sub.fired:  # by a commit that also queued messages, as a rule
+                    await outbox_first(self.db.dialect)
         finally:
             sub.close()

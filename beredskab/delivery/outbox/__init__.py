@@ -69,7 +69,13 @@ from beredskab.settings import OutboxSettings
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.deliveries import Claimed
 from beredskab.storage.repositories.delivery_batches import Freshness
-from beredskab.storage.signals import DELIVERIES, Subscription, deliveries_topic, wait
+from beredskab.storage.signals import (
+    DELIVERIES,
+    Subscription,
+    deliveries_topic,
+    outbox_first,
+    wait,
+)
 from notifier.base import Channel, Warmable
 from notifier.types import ChannelKind
 
@@ -375,6 +381,8 @@ class Outbox:
                     continue
                 self._loops.ok(FALLBACK)
                 await wait(sub, stop, nap)
+                if sub.fired:  # its workers claim and send first
+                    await outbox_first(self._db.dialect)
         finally:
             sub.close()
 

@@ -4,21 +4,29 @@ follow-up transactions behind a durable cursor (``beredskab.incident.fanout``)."
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
+from beredskab.delivery.outbox import Outbox
 from beredskab.i18n import t
 from beredskab.inbound.sms_texts import text as sms_text
 from beredskab.incident import activation, fanout, participants, standdown
 from beredskab.incident.fanout import Chunk
+from beredskab.incident.timer_loop import TimerLoop
 from beredskab.models import EntryKind, Incident
 from beredskab.plan import Plan, load_plan
+from beredskab.runtime.health import Board
+from beredskab.settings import OutboxSettings
 from beredskab.storage import Database, Tx, signals
 from beredskab.storage.repositories.fanouts import Fanout
+from notifier.types import ChannelKind, Message, Receipt, Recipient
 from tests.beredskab.helpers import CHIEF, SSP, deliveries, expected_channels
 from tests.faults.support_delivery import big_directory
 
@@ -396,3 +404,79 @@ async def test_on_sqlite_the_first_claim_takes_the_write_lock_before_the_first_c
     await asyncio.wait_for(worker, DEADLINE)
     assert len(await deliveries(db, incident_id)) > 1000  # 600 people: the chunks came after
     assert claimed[0] < 100  # the activation's own rows only: 5 people and the activator
+
+
+async def _until(check: Callable[[], bool]) -> None:
+    """Wait for a state (a generous deadline, not a timing assertion)."""
+    give_up = time.monotonic() + DEADLINE
+    while not check():
+        assert time.monotonic() < give_up, "the expected state was not reached"
+        await asyncio.sleep(0.01)
+
+
+class _Recording:
+    """A channel that notes each send in the shared list of events."""
+
+    name: ClassVar[str] = "recording"
+
+    def __init__(self, kind: ChannelKind, events: list[str]) -> None:
+        self.kinds = frozenset({kind})
+        self.events = events
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        self.events.append("send")
+        return Receipt(provider_id=f"p-{message.key}")
+
+    async def aclose(self) -> None:
+        return None
+
+
+@pytest.mark.timeout(300)
+async def test_on_sqlite_the_first_send_comes_before_the_other_loops_look(
+    db: Database, big_plan: Plan, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An activation's commit wakes the outbox, the timer loop, the fan-out runner and the
+    outbox's fallback loop. Their statements run on the event loop's thread, so whichever
+    goes first holds up the others: the first message must leave before any of them looks."""
+    if db.dialect != "sqlite":
+        pytest.skip("on PostgreSQL a look waits for its round trip without holding the loop")
+    events: list[str] = []
+
+    def noting(owner: Any, name: str, event: str) -> None:
+        original = getattr(owner, name)
+
+        async def noted(*args: Any, **kwargs: Any) -> Any:
+            events.append(event)
+            return await original(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, noted)
+
+    noting(TimerLoop, "_next_due", "timers")
+    noting(fanout.Runner, "_open", "fan-out")
+    noting(fanout, "_step", "fan-out")
+    noting(Outbox, "_fallback_round", "fallback")
+    kinds = [ChannelKind.SMS, ChannelKind.VOICE, ChannelKind.TELEGRAM, ChannelKind.EMAIL]
+    settings = OutboxSettings(max_idle_seconds=3600)
+    outbox = Outbox(db=db, channels={k: _Recording(k, events) for k in kinds}, settings=settings)
+    stop = asyncio.Event()
+    timers = TimerLoop(
+        db=db,
+        plan=lambda: big_plan,
+        board=Board(),
+        link_base="http://127.0.0.1:8000",
+        max_idle_seconds=3600,
+        stopping=stop.is_set,
+    )
+    runner = fanout.Runner(db=db, plan=lambda: big_plan)
+    loops = [asyncio.ensure_future(c.run(stop)) for c in (outbox, timers, runner)]
+    try:
+        looked = {"timers", "fan-out", "fallback"}
+        await _until(lambda: looked <= set(events) and outbox.asleep(ChannelKind.SMS) > 0)
+        events.clear()
+        await _activate(db, big_plan, first_chunk=5)
+        await _until(lambda: looked | {"send"} <= set(events))
+    finally:
+        stop.set()
+        await asyncio.gather(*loops)
+    first_send = events.index("send")
+    assert first_send < min(events.index(e) for e in looked), events[: first_send + 1]
