@@ -52,6 +52,12 @@ the activator). Small, so that transaction commits in milliseconds whatever the 
 CHUNK = 500
 """Recipients per follow-up transaction: a few hundred milliseconds of writes at most, so the
 outbox's own transactions get in between."""
+RAMP_FROM = 25
+"""The first follow-up chunk of a wake-up; each next one is twice as large, up to ``CHUNK``.
+The commit that opened the fan-out also woke the outbox, whose first claims run beside the
+first chunks: a chunk's rows are built in Python between its statements, so a chunk of 500
+held the event loop for tens of milliseconds, and on PostgreSQL the first SMS's claim waited
+for it between its round trips (21 ms instead of 4 at 5,000 people)."""
 RECHECK_SECONDS = 30.0
 """How often ``serve`` looks for an unfinished fan-out without being signalled (a safety net)."""
 SQLITE_PAUSE_SECONDS = 0.1
@@ -192,9 +198,8 @@ async def continue_due(
     kinds: Kinds = KINDS,
 ) -> int:
     """Work through every unfinished fan-out of ``kinds``, oldest first (the kinds that wait
-    for others last), one
-    transaction per chunk of at most ``chunk`` recipients; returns how many people were
-    reached.
+    for others last), one transaction per chunk of at most ``chunk`` recipients (the first
+    ones smaller: ``RAMP_FROM``); returns how many people were reached.
 
     Checks ``stopping()`` between chunks (a shutdown waits for at most the chunk in
     progress; cancelling it rolls that chunk back). ``after_chunk(reached)`` runs after
@@ -205,12 +210,14 @@ async def continue_due(
     reached = 0
     loop = asyncio.get_running_loop()
     await signals.outbox_first(db.dialect)  # the claim of the first messages comes first
+    size = min(chunk, RAMP_FROM)
     while stopping is None or not stopping():
         began = loop.time()
         async with db.transaction() as tx:
-            outcome = await _step(tx, plan, chunk, lists, kinds)
+            outcome = await _step(tx, plan, size, lists, kinds)
         if outcome is None:
             break
+        size = min(chunk, size * 2)
         reached += outcome
         if after_chunk is not None:
             after_chunk(outcome)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from beredskab.incident.fanout import RAMP_FROM
 from beredskab.models import Delivery
 from beredskab.plan import Plan
 from beredskab.storage import Database
@@ -45,3 +46,15 @@ def expected_channels(plan: Plan, person_ids: list[str]) -> set[tuple[str, str]]
         if person.email:
             pairs.add((pid, "email"))
     return pairs
+
+
+def ramped(total: int, chunk: int) -> list[int]:
+    """The chunk sizes ``continue_due`` works ``total`` recipients in: from ``RAMP_FROM``,
+    each twice the one before, up to ``chunk``."""
+    sizes: list[int] = []
+    size = min(chunk, RAMP_FROM)
+    while total > 0:
+        sizes.append(min(size, total))
+        total -= size
+        size = min(chunk, size * 2)
+    return sizes

@@ -27,7 +27,7 @@ from beredskab.settings import OutboxSettings
 from beredskab.storage import Database, Tx, signals
 from beredskab.storage.repositories.fanouts import Fanout
 from notifier.types import ChannelKind, Message, Receipt, Recipient
-from tests.beredskab.helpers import CHIEF, SSP, deliveries, expected_channels
+from tests.beredskab.helpers import CHIEF, SSP, deliveries, expected_channels, ramped
 from tests.faults.support_delivery import big_directory
 
 DEADLINE = 60.0
@@ -119,7 +119,8 @@ async def test_a_large_activation_queues_everyone_exactly_once_in_chunks(
     chunks: list[int] = []
     reached = await fanout.continue_due(db, plan, chunk=100, after_chunk=chunks.append)
     assert reached == len(others) - 20
-    assert len(chunks) == -(-(len(others) - 20) // 100) and sum(chunks) == reached
+    assert chunks == ramped(len(others) - 20, 100)  # 25, 50, then 100 at a time
+    assert sum(chunks) == reached
     alerts = await _alerts(db, nr)
     assert set(alerts) == expected_channels(plan, others)
     assert set(alerts.values()) == {1}  # nobody twice on any channel

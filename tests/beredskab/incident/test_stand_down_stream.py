@@ -18,7 +18,7 @@ from beredskab.models import DeliveryStatus, EntryKind, Incident
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database, Tx
 from beredskab.storage.repositories.fanouts import Fanout
-from tests.beredskab.helpers import CHIEF, deliveries, log_texts
+from tests.beredskab.helpers import CHIEF, deliveries, log_texts, ramped
 from tests.faults.support_delivery import big_directory
 
 DEADLINE = 60.0
@@ -90,7 +90,7 @@ async def test_a_large_stand_down_queues_each_message_exactly_once_in_chunks(
     chunks: list[int] = []
     reached = await fanout.continue_due(db, plan, chunk=100, after_chunk=chunks.append)
     assert reached == len(told) - fanout.FIRST_CHUNK
-    assert len(chunks) == -(-reached // 100) and sum(chunks) == reached
+    assert len(chunks) == len(ramped(reached, 100)) and sum(chunks) == reached
     sent = await _stand_downs(db, nr)
     assert set(sent) == told and set(sent.values()) == {1}  # everyone, nobody twice
     assert sum(sent.values()) == result.messages
