@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ import httpx
 import pytest
 
 from beredskab.storage import Database
+from beredskab.storage.repositories.timers import NewTimer
 from tests.e2e.service import wait_for
 from tests.faults.support_runtime import (
     FaultService,
@@ -55,6 +57,10 @@ SHUTDOWN_SECONDS = 10
 """The default ``[service] shutdown_seconds``."""
 LOCK_SECONDS = 10.0
 """How long the other connection holds the SQLite write lock (ten busy timeouts)."""
+TIMER_AFTER_SECONDS = 6.0
+"""The SQLite lock test's timer falls due this long after it is written, the lock being
+taken right after; the lock is held until the timer loop has met it."""
+NOBODY = "nobody-in-the-directory"
 IN_FLIGHT_BOUND = WORKERS * BATCH * 2
 """Console sends (email, Telegram) of a batch are recorded one by one after they return; at
 most the batches in the air when the database fails (two workers per console kind) can be
@@ -190,9 +196,19 @@ async def test_sqlite_lock_past_the_busy_timeout(
     degraded: set[str] = set()
     slowest = 0.0
     try:
+        # The timer loop writes only when a timer is due: one falls due while the lock is
+        # held (a pre-0015 "renotify" for nobody in the directory: it fires without a message).
+        async with db.transaction() as tx:
+            due = tx.now + timedelta(seconds=TIMER_AFTER_SECONDS)
+            await tx.timers.add(
+                [NewTimer(kind="renotify", incident_id=incident, due_at=due, person_id=NOBODY)],
+                now=tx.now,
+            )
         holder = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
         await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")
         locked = time.monotonic()
+        unfired = "SELECT count(*) FROM timers WHERE person_id = ? AND fired_at IS NULL"
+        assert holder.execute(unfired, (NOBODY,)).fetchone() == (1,), "locked before it fell due"
         async with httpx.AsyncClient() as client:
 
             async def components_degraded() -> bool:
@@ -216,6 +232,9 @@ async def test_sqlite_lock_past_the_busy_timeout(
         holder.rollback()
         holder.close()
         result = await _finish(service, db, incident, recording_twilio)
+        async with db.read() as tx:
+            [fired] = [t for t in await tx.timers.for_incident(incident) if t.person_id == NOBODY]
+        assert fired.fired_at is not None and fired.outcome == "skipped: answered"
     finally:
         await db.dispose()
         if service.process.poll() is None:
