@@ -171,8 +171,9 @@ async def outbox_first(dialect: str) -> None:
     statements, which run on the loop's thread (``storage.inloop``) for milliseconds each —
     a fan-out's chunk of 500 people for tens of them. A woken waiter of ``wait`` runs again
     within three turns of the commit and a claim's sends start within a few more; counted in
-    turns, not time, this holds on a loaded machine too. PostgreSQL's statements wait for
-    their round trips without holding the loop: nothing to wait for there."""
+    turns, not time, this holds on a loaded machine too. On PostgreSQL a statement gives the
+    loop back while it waits for its round trip, and the claim's round trips interleave with
+    the others'; there the fan-out's first chunks are small instead (``fanout.RAMP_FROM``)."""
     if dialect == "sqlite":
         for _turn in range(OUTBOX_FIRST_TURNS):
             await asyncio.sleep(0)
