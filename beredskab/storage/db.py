@@ -158,11 +158,8 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
-        """A read-only look (never commits; never write in it). On SQLite it does not take
-        the write lock, so it answers while another connection holds it. On PostgreSQL its
-        statements run without a transaction (autocommit): under READ COMMITTED each
-        statement of a transaction takes its own snapshot anyway, so a look sees the same,
-        without the round trips of ``BEGIN`` and ``ROLLBACK``."""
+        """A read-only look (never commits). On SQLite it does not take the write lock, so it
+        answers while another connection holds it."""
         await self._yield_turn()
         conn, now = await self._open(read=True)
         try:
@@ -211,7 +208,7 @@ class Database:
             conn = await self.engine.connect()
             try:
                 if read:
-                    await conn.execution_options(**_read_options(self.dialect))
+                    await conn.execution_options(**{_READ: True})
                 await conn.begin()  # SQLite: BEGIN (IMMEDIATE) here, before the clock is read
                 return conn, await self._now(conn)
             except exc.DBAPIError as error:
@@ -300,14 +297,6 @@ async def _listen_postgres(db: Database) -> Listening:
     if driver.is_closed():
         listening.lost.set()
     return listening
-
-
-def _read_options(dialect: str) -> dict[str, Any]:
-    """A read's execution options: marked as a read (SQLite begins it deferred); on
-    PostgreSQL in autocommit (see ``Database.read``)."""
-    if dialect == "postgresql":
-        return {_READ: True, "isolation_level": "AUTOCOMMIT"}
-    return {_READ: True}
 
 
 async def _rollback(conn: AsyncConnection) -> None:

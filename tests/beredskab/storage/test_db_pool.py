@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import asyncpg
 import pytest
 from sqlalchemy import event, text
 
@@ -99,48 +98,5 @@ async def test_a_transaction_costs_no_ping(db_url: str) -> None:
                 await tx.deliveries.open_count()
         assert pings["ping"] == 0
         assert statements == ["SELECT", "SELECT"] * 5  # the clock, the caller's
-    finally:
-        await db.dispose()
-
-
-async def test_a_look_is_its_statements_alone_and_a_transaction_begins_and_commits(
-    db_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """What the server is sent: a read is the clock and the caller's statement, with no
-    BEGIN and no ROLLBACK around them (two round trips less per look); a write transaction
-    is begun and committed (asyncpg's transactions, as SQLAlchemy's adapter starts and ends
-    them, and SQLAlchemy's statements)."""
-    _postgres(db_url)
-    db = Database(db_url)
-    sent: list[str] = []
-    for name, said in (("start", "BEGIN"), ("commit", "COMMIT"), ("rollback", "ROLLBACK")):
-        original = getattr(asyncpg.transaction.Transaction, name)
-
-        async def noted(self: Any, _original: Any = original, _said: str = said) -> None:
-            sent.append(_said)
-            await _original(self)
-
-        monkeypatch.setattr(asyncpg.transaction.Transaction, name, noted)
-    event.listen(
-        db.engine.sync_engine,
-        "before_cursor_execute",
-        lambda _c, _cur, sql, *_a: sent.append(sql.split(None, 1)[0].upper()),
-    )
-    try:
-        await db.upgrade()
-        sent.clear()
-        async with db.read() as tx:
-            await tx.deliveries.open_count()
-        assert sent == ["SELECT", "SELECT"]  # the clock, the caller's
-        sent.clear()
-        async with db.transaction() as tx:
-            await tx.deliveries.open_count()
-        assert sent == ["SELECT", "BEGIN", "SELECT", "COMMIT"]  # BEGIN with the first
-        sent.clear()
-        async with db.read() as tx:  # on the same pooled connection, then a transaction
-            await tx.deliveries.open_count()
-        async with db.transaction() as tx:
-            await tx.deliveries.open_count()
-        assert sent == ["SELECT", "SELECT", "SELECT", "BEGIN", "SELECT", "COMMIT"]
     finally:
         await db.dispose()
