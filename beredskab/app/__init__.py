@@ -20,7 +20,7 @@ from beredskab.delivery.outbox import Outbox
 from beredskab.directory import watch as directory_watch
 from beredskab.errors import PlanInvalidError
 from beredskab.inbound.inbox import Inbox
-from beredskab.incident import activation, fanout
+from beredskab.incident import asking, fanout
 from beredskab.incident.timer_loop import TimerLoop
 from beredskab.observability.metrics import Metrics
 from beredskab.operations.identity import service_id
@@ -215,7 +215,7 @@ class App:
         self.plan, problems = await self.in_use.refresh(
             self.db, self.plan, self.settings.service.language, strict=strict
         )
-        activation.rank_every_playbook(self.plan)
+        asking.rank_every_playbook(self.plan)
         return problems
 
     @property
@@ -232,7 +232,7 @@ class App:
             log.error("plan reload refused, keeping version %s: %s", self.plan.version, exc)
             return list(exc.problems)
         log.info("plan reloaded: version %s", self.plan.version)
-        activation.rank_every_playbook(self.plan)
+        asking.rank_every_playbook(self.plan)
         return []
 
     def warm_up(self) -> None:
@@ -249,7 +249,7 @@ class App:
 
         repositories.import_all()
         models.build_validators()
-        activation.rank_every_playbook(self.plan)
+        asking.rank_every_playbook(self.plan)
         if self.telegram_bot() is not None:
             self.telegram.dispatcher()
 

@@ -127,13 +127,13 @@ async def test_voice_without_a_caller_number_fails_plainly(tmp_path: Path) -> No
 async def test_a_changed_plan_is_ranked_before_anyone_activates(tmp_path: Path) -> None:
     """The asking order of every playbook is ranked when the plan changes (a reload, a new
     directory revision), not inside the first activation's transaction."""
-    from beredskab.incident import activation
+    from beredskab.incident import asking
 
     app = App.build(load_settings(_config(tmp_path, "")), send=False)
     try:
         await app.start()
-        assert len(activation._ORDERS[app.plan.directory]) == 2  # at start
+        assert len(asking._ORDERS[app.plan.directory]) == 2  # at start
         assert app.reload_plan() == []
-        assert len(activation._ORDERS[app.plan.directory]) == 2  # the reloaded directory's
+        assert len(asking._ORDERS[app.plan.directory]) == 2  # the reloaded directory's
     finally:
         await app.aclose()

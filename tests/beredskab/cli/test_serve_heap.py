@@ -27,13 +27,13 @@ ready = {}
 settle = service.settle_gc
 def settle_gc():  # what was done for the first activation and reply once serve was ready
     from beredskab import models
-    from beredskab.incident import activation
+    from beredskab.incident import asking
     from beredskab.storage import repositories
     ready["unbuilt"] = [m.__name__ for m in models._Model.__subclasses__()
                         if not m.__pydantic_complete__]
     ready["unimported"] = [m.name for m in pkgutil.iter_modules(repositories.__path__)
                            if f"beredskab.storage.repositories.{m.name}" not in sys.modules]
-    ready["ranked"] = sorted(len(rankings) for rankings in activation._ORDERS.values())
+    ready["ranked"] = sorted(len(rankings) for rankings in asking._ORDERS.values())
     settle()
 service.settle_gc = settle_gc
 try:

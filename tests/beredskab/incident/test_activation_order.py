@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from beredskab.incident import activation
+from beredskab.incident import activation, asking
 from beredskab.plan import Plan, load_plan
 from beredskab.storage import Database
 from tests.beredskab.helpers import CHIEF, SSP
@@ -85,7 +85,7 @@ def test_the_order_is_leader_then_scarcest_role_then_file_order(
     playbook = plan.playbook("gruppe-1")
     assert playbook is not None
     people = [p for p in plan.directory.with_any_role(playbook.participants) if p.id != actor]
-    assert [p.id for p in activation.first_asked(plan, playbook, people)] == first
+    assert [p.id for p in asking.first_asked(plan, playbook, people)] == first
 
 
 def test_the_order_is_ranked_once_per_loaded_directory(plan: Plan, tmp_path: Path) -> None:
@@ -93,11 +93,11 @@ def test_the_order_is_ranked_once_per_loaded_directory(plan: Plan, tmp_path: Pat
     inside the transaction the first messages wait for); a reloaded directory is ranked anew."""
     playbook = plan.playbook("gruppe-1")
     assert playbook is not None
-    order = activation.asking_order(plan, playbook)
+    order = asking.asking_order(plan, playbook)
     candidates = plan.directory.with_any_role(playbook.participants)
-    assert list(order) == activation.first_asked(plan, playbook, candidates)
-    assert activation.asking_order(plan, playbook) is order
+    assert list(order) == asking.first_asked(plan, playbook, candidates)
+    assert asking.asking_order(plan, playbook) is order
     reloaded = load_plan(playbooks_dir=None, directory_file=_ssp_first(3, tmp_path))
-    again = activation.asking_order(reloaded, playbook)
+    again = asking.asking_order(reloaded, playbook)
     assert {"ssp-0", "ssp-1", "ssp-2"} <= {p.id for p in again}  # the new directory's people
-    assert activation.asking_order(reloaded, playbook) is again
+    assert asking.asking_order(reloaded, playbook) is again

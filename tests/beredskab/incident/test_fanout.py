@@ -17,7 +17,7 @@ import pytest
 from beredskab.delivery.outbox import Outbox
 from beredskab.i18n import t
 from beredskab.inbound.sms_texts import text as sms_text
-from beredskab.incident import activation, fanout, participants, standdown
+from beredskab.incident import activation, asking, fanout, participants, standdown
 from beredskab.incident.fanout import Chunk
 from beredskab.incident.timer_loop import TimerLoop
 from beredskab.models import EntryKind, Incident
@@ -53,7 +53,7 @@ def _others(plan: Plan, actor: str = CHIEF) -> list[str]:
     playbook = plan.playbook("gruppe-1")
     assert playbook is not None
     people = [p for p in plan.directory.with_any_role(playbook.participants) if p.id != actor]
-    return [p.id for p in activation.first_asked(plan, playbook, people)]
+    return [p.id for p in asking.first_asked(plan, playbook, people)]
 
 
 async def _alerts(db: Database, incident_id: int) -> Counter[tuple[str, str]]:
@@ -146,7 +146,7 @@ async def test_the_activator_is_left_out_wherever_they_stand_in_the_asking_order
     others = _others(big_plan, actor=SSP)
     playbook = big_plan.playbook("gruppe-1")
     assert playbook is not None
-    order = [p.id for p in activation.asking_order(big_plan, playbook)]
+    order = [p.id for p in asking.asking_order(big_plan, playbook)]
     assert 0 < order.index(SSP) < len(order) - 1  # neither first nor last
     result = await _activate(db, big_plan, first_chunk=20, actor=SSP)
     async with db.transaction() as tx:
