@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 from beredskab.incident.fanout import RAMP_FROM
 from beredskab.models import Delivery
 from beredskab.plan import Plan
 from beredskab.storage import Database
+from notifier.types import ChannelKind, Message, Receipt, Recipient
 
 POLICE = "kim-holm"
 CHIEF = "maria-friis"
@@ -58,3 +61,21 @@ def ramped(total: int, chunk: int) -> list[int]:
         total -= size
         size = min(chunk, size * 2)
     return sizes
+
+
+class RecordingChannel:
+    """A channel that sends nothing: it appends its kind to a list shared by every channel,
+    so a test sees which channel sent, in which order, among whatever else it notes there."""
+
+    name: ClassVar[str] = "recording"
+
+    def __init__(self, kind: ChannelKind, sent: list[Any]) -> None:
+        self.kinds = frozenset({kind})
+        self.kind, self.sent = kind, sent
+
+    async def send(self, recipient: Recipient, message: Message) -> Receipt:
+        self.sent.append(self.kind)
+        return Receipt(provider_id=f"p-{message.key}")
+
+    async def aclose(self) -> None:
+        return None

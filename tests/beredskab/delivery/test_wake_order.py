@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import ClassVar
 
 from beredskab.delivery.outbox import URGENCY, Outbox
 from beredskab.settings import OutboxSettings
@@ -20,7 +19,8 @@ from beredskab.storage.signals import (
     Subscription,
     deliveries_topic,
 )
-from notifier.types import ChannelKind, Message, Receipt, Recipient
+from notifier.types import ChannelKind
+from tests.beredskab.helpers import RecordingChannel
 
 ADDRESS = {
     ChannelKind.SMS: "+4520000001",
@@ -28,23 +28,6 @@ ADDRESS = {
     ChannelKind.TELEGRAM: "100001",
     ChannelKind.EMAIL: "sara@example.org",
 }
-
-
-class Recording:
-    """Records which channel sent, in one list shared by every channel."""
-
-    name: ClassVar[str] = "recording"
-
-    def __init__(self, kind: ChannelKind, sent: list[ChannelKind]) -> None:
-        self.kinds = frozenset({kind})
-        self.kind, self.sent = kind, sent
-
-    async def send(self, recipient: Recipient, message: Message) -> Receipt:
-        self.sent.append(self.kind)
-        return Receipt(provider_id=f"p-{message.key}")
-
-    async def aclose(self) -> None:
-        return None
 
 
 def _delivery(kind: ChannelKind, n: int) -> NewDelivery:
@@ -115,7 +98,9 @@ async def test_one_commit_on_every_channel_reaches_sms_first_and_email_last(
     sent: list[ChannelKind] = []
     kinds = [ChannelKind.EMAIL, ChannelKind.TELEGRAM, ChannelKind.VOICE, ChannelKind.SMS]
     settings = OutboxSettings(workers=2, max_idle_seconds=3600)
-    outbox = Outbox(db=db, channels={k: Recording(k, sent) for k in kinds}, settings=settings)
+    outbox = Outbox(
+        db=db, channels={k: RecordingChannel(k, sent) for k in kinds}, settings=settings
+    )
     stop = asyncio.Event()
     running = asyncio.create_task(outbox.run(stop))
     try:
