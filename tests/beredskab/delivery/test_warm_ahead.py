@@ -19,11 +19,11 @@ from beredskab.settings import OutboxSettings
 from beredskab.storage import Database
 from beredskab.storage.signals import Signals
 from notifier.types import ChannelKind, Message, Receipt, Recipient
-from tests.beredskab.delivery.test_wake_order import Recording, _until
-from tests.beredskab.helpers import CHIEF
+from tests.beredskab.helpers import CHIEF, RecordingChannel
+from tests.faults.support_delivery import wait_until
 
 
-class Warming(Recording):
+class Warming(RecordingChannel):
     """Records its warm-ups in the list its sends go to."""
 
     name: ClassVar[str] = "warming"
@@ -45,7 +45,7 @@ async def test_the_running_outbox_warms_its_channels_most_urgent_first(tmp_path:
     await db.upgrade()
     events: list[str] = []
     channels = {
-        ChannelKind.EMAIL: Recording(ChannelKind.EMAIL, []),  # cannot be warmed: skipped
+        ChannelKind.EMAIL: RecordingChannel(ChannelKind.EMAIL, []),  # cannot be warmed: skipped
         ChannelKind.TELEGRAM: Warming(ChannelKind.TELEGRAM, events),
         ChannelKind.SMS: Warming(ChannelKind.SMS, events),
         ChannelKind.VOICE: Warming(ChannelKind.VOICE, events),
@@ -57,7 +57,7 @@ async def test_the_running_outbox_warms_its_channels_most_urgent_first(tmp_path:
     stop = asyncio.Event()
     running = asyncio.create_task(outbox.run(stop))
     try:
-        await _until(lambda: all(outbox.asleep(k) == 1 for k in channels))
+        await wait_until(lambda: all(outbox.asleep(k) == 1 for k in channels), within=60)
         db.signals.sending_soon()
         assert events == ["warm sms", "warm voice", "warm telegram"]  # at once, in order
     finally:
