@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             if db == "postgresql":
                 from tests.postgres import cluster
 
-                server = stack.enter_context(cluster())
+                server = stack.enter_context(cluster(durable=True))
             elif db != "sqlite":
                 raise SystemExit(f"unknown database {db!r}: sqlite or postgresql")
             for people in sizes:

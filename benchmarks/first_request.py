@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             if db == "postgresql":
                 from tests.postgres import cluster, create_database
 
-                server = stack.enter_context(cluster())
+                server = stack.enter_context(cluster(durable=True))
             for people in map(int, args.people.split(",")):
                 url = ""
                 if server:

@@ -72,7 +72,7 @@ def database_url(kind: str) -> Iterator[str]:
         return
     from tests.postgres import cluster, create_database
 
-    with cluster() as server:
+    with cluster(durable=True) as server:
         create_database(server, "outbox")
         yield f"{server}/outbox"
 

@@ -322,6 +322,6 @@ def database_url(stack: ExitStack, db: str, name: str) -> str:
         return ""
     from tests.postgres import cluster, create_database
 
-    server = stack.enter_context(cluster())
+    server = stack.enter_context(cluster(durable=True))
     create_database(server, name)
     return f"{server}/{name}"

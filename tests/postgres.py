@@ -53,6 +53,10 @@ class Cluster:
     bindir: Path
     root: Path
     port: int
+    durable: bool = False
+    """Flush each commit to disk, as a production server does (PostgreSQL's defaults). Tests
+    run with ``fsync=off`` (faster, and a test never survives an OS crash); the benchmarks
+    run durable, so a commit costs what it costs in production."""
 
     @property
     def data(self) -> Path:
@@ -73,6 +77,14 @@ class Cluster:
             capture_output=True,
         )
 
+    def _options(self) -> str:
+        """The server's command-line settings."""
+        flush = "" if self.durable else " -c fsync=off"
+        return (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1{flush} "
+            "-c max_connections=100"
+        )
+
     def _ctl(self, *args: str, check: bool = True) -> None:
         subprocess.run(
             _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.data), *args]),
@@ -89,8 +101,7 @@ class Cluster:
             "-l",
             str(self.root / "log"),
             "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=100",
+            self._options(),
             "start",
         )
 
@@ -109,8 +120,7 @@ class Cluster:
             "-l",
             str(self.root / "log"),
             "-o",
-            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=100",
+            self._options(),
             "restart",
         )
 
@@ -144,14 +154,15 @@ class Cluster:
 
 
 @contextmanager
-def running_cluster() -> Iterator[Cluster]:
-    """Start a cluster on a free port; stopped and removed afterwards."""
+def running_cluster(*, durable: bool = False) -> Iterator[Cluster]:
+    """Start a cluster on a free port; stopped and removed afterwards (``durable``: see
+    ``Cluster.durable``)."""
     bindir = find_bindir()
     if bindir is None:
         raise FileNotFoundError("PostgreSQL binaries (initdb, pg_ctl) not found")
     root = Path(tempfile.mkdtemp(prefix="beredskab-pg-"))
     os.chmod(root, 0o777)
-    pg = Cluster(bindir, root, free_port())
+    pg = Cluster(bindir, root, free_port(), durable=durable)
     try:
         pg.init()
         pg.start()
@@ -164,9 +175,9 @@ def running_cluster() -> Iterator[Cluster]:
 
 
 @contextmanager
-def cluster() -> Iterator[str]:
+def cluster(*, durable: bool = False) -> Iterator[str]:
     """Start a cluster on a free port; yields a SQLAlchemy URL base without database name."""
-    with running_cluster() as pg:
+    with running_cluster(durable=durable) as pg:
         yield pg.url
 
 
