@@ -93,11 +93,11 @@ def test_the_order_is_ranked_once_per_loaded_directory(plan: Plan, tmp_path: Pat
     inside the transaction the first messages wait for); a reloaded directory is ranked anew."""
     playbook = plan.playbook("gruppe-1")
     assert playbook is not None
-    order = asking.asking_order(plan, playbook)
+    order = asking.ranked(plan, playbook).people
     candidates = plan.directory.with_any_role(playbook.participants)
     assert list(order) == asking.first_asked(plan, playbook, candidates)
-    assert asking.asking_order(plan, playbook) is order
+    assert asking.ranked(plan, playbook).people is order
     reloaded = load_plan(playbooks_dir=None, directory_file=_ssp_first(3, tmp_path))
-    again = asking.asking_order(reloaded, playbook)
+    again = asking.ranked(reloaded, playbook).people
     assert {"ssp-0", "ssp-1", "ssp-2"} <= {p.id for p in again}  # the new directory's people
-    assert asking.asking_order(reloaded, playbook) is again
+    assert asking.ranked(reloaded, playbook).people is again

@@ -151,7 +151,7 @@ async def test_the_activator_is_left_out_wherever_they_stand_in_the_asking_order
     others = _others(big_plan, actor=SSP)
     playbook = big_plan.playbook("gruppe-1")
     assert playbook is not None
-    order = [p.id for p in asking.asking_order(big_plan, playbook)]
+    order = [p.id for p in asking.ranked(big_plan, playbook).people]
     assert 0 < order.index(SSP) < len(order) - 1  # neither first nor last
     result = await _activate(db, big_plan, first_chunk=20, actor=SSP)
     async with db.transaction() as tx:
